@@ -1,0 +1,364 @@
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { join, dirname, basename, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StrataError } from '../spec/errors.ts';
+import { FieldReader } from '../spec/fields.ts';
+import { evaluateExpression } from '../spec/expression.ts';
+import { COMMANDS, LEVELS, commandIndex, type Level } from './commands.ts';
+
+/** Where the shipped specs live. */
+export const ARCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../arch');
+
+/** Organisation of a DRAM device as seen by one memory system. */
+export interface Organization {
+  readonly channels: number;
+  /** Ranks per channel (HBM: pseudo-channels or stack IDs sharing a channel's bus). */
+  readonly ranks: number;
+  readonly bankGroups: number;
+  readonly banksPerGroup: number;
+  readonly rows: number;
+  /** Column addresses per row; each column is `busWidthBits` wide. */
+  readonly columns: number;
+  /** Data-bus width of one channel in bits. */
+  readonly busWidthBits: number;
+  /** Beats per burst; one request moves busWidthBits/8 × burstLength bytes. */
+  readonly burstLength: number;
+  /** DRAM dies (chips) that make up one rank; IDD currents are per die. */
+  readonly devicesPerRank: number;
+}
+
+/** One compiled timing rule: after `prev` at `level`, `next` waits `cycles` (siblings only: other nodes). */
+export interface TimingRule {
+  readonly prev: number;
+  readonly next: number;
+  readonly level: Level;
+  readonly sibling: boolean;
+  readonly cycles: number;
+  /** The rule as written, for messages. */
+  readonly text: string;
+}
+
+/** A rolling-window rule: at most `count` commands of `command` per `cycles` at `level` (tFAW). */
+export interface WindowRule {
+  readonly command: number;
+  readonly level: Level;
+  readonly count: number;
+  readonly cycles: number;
+  readonly text: string;
+}
+
+/** IDD/VDD currents (mA, V) per die, for the Micron/DRAMsim3 energy method. */
+export interface PowerSpec {
+  readonly VDD: number;
+  readonly IDD0: number;
+  readonly IDD2N: number;
+  readonly IDD2P: number;
+  readonly IDD3N: number;
+  readonly IDD3P: number;
+  readonly IDD4R: number;
+  readonly IDD4W: number;
+  readonly IDD5AB: number;
+  readonly IDD5PB: number;
+}
+
+/** Per-bit (path) energy model, FGDRAM-style. */
+export interface PathEnergySpec {
+  /** Energy of one row activation (with its precharge), pJ. */
+  readonly activatePj: number;
+  /** Cell array read/write, pJ per bit. */
+  readonly cellPjPerBit: number;
+  /** On-die datapath from the bank to the I/O, pJ per bit. */
+  readonly datapathPjPerBit: number;
+  /** Off-die interface (TSV, interposer or PCB), pJ per bit. */
+  readonly ioPjPerBit: number;
+  /** One all-bank refresh, pJ. */
+  readonly refreshPj: number;
+}
+
+/** Controller defaults that come with a preset; the CLI and the library can override each. */
+export interface ControllerSpec {
+  readonly scheduler: 'frfcfs' | 'fcfs';
+  readonly pagePolicy: 'open' | 'closed';
+  readonly addressMapping: string;
+  /** Transaction-queue entries, separately for reads and for writes. */
+  readonly readQueueDepth: number;
+  readonly writeQueueDepth: number;
+  /** Command-queue entries per bank. */
+  readonly commandQueueDepth: number;
+  /** Writes start draining when this many are queued, or when more than `writeLowWatermark` wait and nothing else does. */
+  readonly writeHighWatermark: number;
+  readonly writeLowWatermark: number;
+  /** Column hits a bank may serve on an open row while an older request waits for another row. */
+  readonly rowHitCap: number;
+  readonly refresh: 'all-bank' | 'per-bank' | 'none';
+}
+
+/** A loaded, validated DRAM standard preset. Frozen; models trust it. */
+export interface DramStandard {
+  readonly name: string;
+  readonly standard: string;
+  readonly description: string;
+  /** File it came from. */
+  readonly file: string;
+  readonly organization: Organization;
+  readonly tCKPs: number;
+  /** Timing parameters in cycles of tCK, by name. */
+  readonly timing: Readonly<Record<string, number>>;
+  readonly rules: readonly TimingRule[];
+  readonly windows: readonly WindowRule[];
+  /** A row command and a column command may issue in the same cycle (HBM). */
+  readonly dualCommandIssue: boolean;
+  readonly power: PowerSpec;
+  readonly pathEnergy: PathEnergySpec;
+  readonly controller: ControllerSpec;
+  /** Sources cited by the file, by section. */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** Timing parameters every standard must define (cycles). */
+export const REQUIRED_TIMING = [
+  'tBURST', 'CL', 'CWL', 'tRCDRD', 'tRCDWR', 'tRP', 'tRAS', 'tRC', 'tCCD_S', 'tCCD_L', 'tRRD_S', 'tRRD_L',
+  'tWTR_S', 'tWTR_L', 'tFAW', 'tWR', 'tRTP', 'tRFC', 'tREFI', 'tRTRS',
+] as const;
+
+/** Derived quantities of a standard. */
+export function bytesPerRequest(s: DramStandard): number {
+  return (s.organization.busWidthBits / 8) * s.organization.burstLength;
+}
+
+/** Analytical peak bandwidth of the whole system: one burst per tBURST on every channel, GB/s. */
+export function peakBandwidthGBps(s: DramStandard): number {
+  return (s.organization.channels * bytesPerRequest(s)) / ((s.timing.tBURST! * s.tCKPs) / 1000);
+}
+
+/** Capacity in bytes. */
+export function capacityBytes(s: DramStandard): number {
+  const o = s.organization;
+  return o.channels * o.ranks * o.bankGroups * o.banksPerGroup * o.rows * o.columns * (o.busWidthBits / 8);
+}
+
+/** Names of shipped standards (files in arch/dram without the .json). */
+export function knownStandards(): string[] {
+  const dir = join(ARCH_DIR, 'dram');
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+}
+
+/** Loads a standard by shipped name or path to a Strata JSON spec. */
+export function loadStandard(nameOrPath: string): DramStandard {
+  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const file = looksLikePath ? nameOrPath : join(ARCH_DIR, 'dram', `${nameOrPath}.json`);
+  if (!existsSync(file)) {
+    if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
+    throw new StrataError(`unknown DRAM standard '${nameOrPath}' (known: ${knownStandards().join(', ')}; or give a path to a .json spec or a DRAMsim3 .ini)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseStandard(json, file);
+}
+
+/** Rules files (arch/dram/rules/NAME.json) hold constraint tables shared by standards. */
+function loadRules(name: string, from: string): { file: string; reader: FieldReader } {
+  const file = join(ARCH_DIR, 'dram', 'rules', `${name}.json`);
+  if (!existsSync(file)) throw new StrataError(`${from}: field 'rules': no constraint table named '${name}' in arch/dram/rules`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return { file, reader: FieldReader.root(file, json) };
+}
+
+function commandList(r: FieldReader, key: string): number[] {
+  const v = r.obj[key];
+  const names = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(names) || names.length === 0) r.fail(key, `a command name or a list of them (${COMMANDS.join(', ')})`, v);
+  return names.map((n, i) => {
+    const idx = typeof n === 'string' ? commandIndex(n) : -1;
+    if (idx < 0) r.fail(Array.isArray(v) ? `${key}[${i}]` : key, `a command name (${COMMANDS.join(', ')})`, n);
+    return idx;
+  });
+}
+
+/** Compiles a constraint table against timing parameters. */
+export function compileRules(reader: FieldReader, timing: Record<string, number>): { rules: TimingRule[]; windows: WindowRule[] } {
+  const rules: TimingRule[] = [];
+  for (const r of reader.objects('rules')) {
+    r.onlyKeys(['prev', 'next', 'level', 'sibling', 'distance', 'note']);
+    const prevs = commandList(r, 'prev');
+    const nexts = commandList(r, 'next');
+    const level = r.string('level', LEVELS) as Level;
+    const sibling = r.boolean('sibling', false);
+    const text = r.string('distance');
+    const cycles = evaluateExpression(text, timing, r.where('distance'));
+    for (const prev of prevs) {
+      for (const next of nexts) {
+        rules.push({ prev, next, level, sibling, cycles, text: `${COMMANDS[prev]} -> ${COMMANDS[next]} (${sibling ? 'other ' : 'same '}${level}): ${text} = ${cycles}` });
+      }
+    }
+  }
+  const windows: WindowRule[] = [];
+  for (const w of reader.has('windows') ? reader.objects('windows') : []) {
+    w.onlyKeys(['command', 'level', 'count', 'window', 'note']);
+    const [command] = commandList(w, 'command');
+    const level = w.string('level', LEVELS) as Level;
+    const count = w.number('count', { integer: true, positive: true });
+    const text = w.string('window');
+    const cycles = evaluateExpression(text, timing, w.where('window'));
+    windows.push({ command: command!, level, count, cycles, text: `${count} x ${COMMANDS[command!]} per ${text} = ${cycles} (${level})` });
+  }
+  return { rules, windows };
+}
+
+const ORG_KEYS = ['source', 'channels', 'ranks', 'bankGroups', 'banksPerGroup', 'rows', 'columns', 'busWidthBits', 'burstLength', 'devicesPerRank', 'note'];
+const POWER_KEYS = ['source', 'VDD', 'IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P', 'IDD4R', 'IDD4W', 'IDD5AB', 'IDD5PB', 'note'];
+const PATH_KEYS = ['source', 'activatePj', 'cellPjPerBit', 'datapathPjPerBit', 'ioPjPerBit', 'refreshPj', 'note'];
+const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'writeHighWatermark', 'writeLowWatermark', 'rowHitCap', 'refresh', 'note'];
+
+/** Validates a parsed standard (JSON object) and returns it frozen. `file` names it in errors. */
+export function parseStandard(json: unknown, file: string): DramStandard {
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'standard', 'description', 'rules', 'organization', 'clock', 'timing', 'features', 'power', 'pathEnergy', 'controller', 'source', 'note']);
+  const sources: Record<string, string> = {};
+  const section = (key: string): FieldReader => {
+    const s = r.object(key);
+    sources[key] = s.string('source');
+    return s;
+  };
+
+  const o = section('organization');
+  o.onlyKeys(ORG_KEYS);
+  const organization: Organization = {
+    channels: o.number('channels', { integer: true, positive: true }),
+    ranks: o.number('ranks', { integer: true, positive: true }),
+    bankGroups: o.number('bankGroups', { integer: true, positive: true }),
+    banksPerGroup: o.number('banksPerGroup', { integer: true, positive: true }),
+    rows: o.powerOfTwo('rows'),
+    columns: o.powerOfTwo('columns'),
+    busWidthBits: o.number('busWidthBits', { integer: true, positive: true }),
+    burstLength: o.powerOfTwo('burstLength'),
+    devicesPerRank: o.number('devicesPerRank', { integer: true, positive: true }),
+  };
+  if (organization.columns < organization.burstLength) o.fail('columns', `at least burstLength (${organization.burstLength})`, organization.columns);
+
+  const c = section('clock');
+  c.onlyKeys(['source', 'tCKPs', 'dataRateMTps', 'note']);
+  const tCKPs = c.number('tCKPs', { integer: true, positive: true });
+
+  const t = section('timing');
+  const timing: Record<string, number> = {};
+  for (const key of Object.keys(t.obj)) {
+    if (key === 'source' || key === 'note') continue;
+    timing[key] = t.number(key, { integer: true, min: 0 });
+  }
+  for (const key of REQUIRED_TIMING) {
+    if (timing[key] === undefined) t.fail(key, 'a whole number of cycles >= 0 (field is missing)');
+  }
+  const tm = timing as Record<(typeof REQUIRED_TIMING)[number], number>;
+  if (tm.tBURST < 1) t.fail('tBURST', 'at least 1 cycle', tm.tBURST);
+  if (tm.tRC < tm.tRAS + tm.tRP) t.fail('tRC', `tRC >= tRAS + tRP = ${tm.tRAS} + ${tm.tRP} = ${tm.tRAS + tm.tRP}`, tm.tRC);
+  if (tm.tRAS < tm.tRCDRD) t.fail('tRAS', `tRAS >= tRCDRD (${tm.tRCDRD})`, tm.tRAS);
+  if (tm.tREFI <= tm.tRFC) t.fail('tREFI', `tREFI > tRFC (${tm.tRFC})`, tm.tREFI);
+  if (tm.tCCD_L < tm.tCCD_S) t.fail('tCCD_L', `tCCD_L >= tCCD_S (${tm.tCCD_S})`, tm.tCCD_L);
+  if (tm.tRRD_L < tm.tRRD_S) t.fail('tRRD_L', `tRRD_L >= tRRD_S (${tm.tRRD_S})`, tm.tRRD_L);
+  if (tm.tFAW < tm.tRRD_S) t.fail('tFAW', `tFAW >= tRRD_S (${tm.tRRD_S})`, tm.tFAW);
+
+  const features = r.has('features') ? r.object('features') : new FieldReader(file, {}, 'features');
+  features.onlyKeys(['dualCommandIssue', 'perBankRefresh', 'note']);
+  const dualCommandIssue = features.boolean('dualCommandIssue', false);
+  const perBankRefresh = features.boolean('perBankRefresh', false);
+  if (perBankRefresh) {
+    for (const key of ['tRFCpb', 'tREFIpb']) if (timing[key] === undefined) t.fail(key, 'a whole number of cycles (features.perBankRefresh is true)');
+  }
+
+  const rulesName = r.string('rules');
+  const { file: rulesFile, reader: rulesReader } = loadRules(rulesName, file);
+  sources.rules = rulesReader.string('source');
+  const { rules, windows } = compileRules(rulesReader, timing);
+  void rulesFile;
+
+  const p = section('power');
+  p.onlyKeys(POWER_KEYS);
+  const mA = (k: string) => p.number(k, { min: 0 });
+  const power: PowerSpec = {
+    VDD: p.number('VDD', { positive: true }),
+    IDD0: mA('IDD0'), IDD2N: mA('IDD2N'), IDD2P: mA('IDD2P'), IDD3N: mA('IDD3N'), IDD3P: mA('IDD3P'),
+    IDD4R: mA('IDD4R'), IDD4W: mA('IDD4W'), IDD5AB: mA('IDD5AB'), IDD5PB: p.optionalNumber('IDD5PB', 0, { min: 0 }),
+  };
+  if (power.IDD0 < power.IDD3N) p.fail('IDD0', `IDD0 >= IDD3N (${power.IDD3N}): activation current includes active standby`, power.IDD0);
+  if (power.IDD4R < power.IDD3N) p.fail('IDD4R', `IDD4R >= IDD3N (${power.IDD3N})`, power.IDD4R);
+  if (power.IDD4W < power.IDD3N) p.fail('IDD4W', `IDD4W >= IDD3N (${power.IDD3N})`, power.IDD4W);
+
+  const e = section('pathEnergy');
+  e.onlyKeys(PATH_KEYS);
+  const pathEnergy: PathEnergySpec = {
+    activatePj: e.number('activatePj', { min: 0 }),
+    cellPjPerBit: e.number('cellPjPerBit', { min: 0 }),
+    datapathPjPerBit: e.number('datapathPjPerBit', { min: 0 }),
+    ioPjPerBit: e.number('ioPjPerBit', { min: 0 }),
+    refreshPj: e.number('refreshPj', { min: 0 }),
+  };
+
+  const k = section('controller');
+  k.onlyKeys(CTRL_KEYS);
+  const controller: ControllerSpec = parseController(k, perBankRefresh);
+
+  const std: DramStandard = {
+    name: r.string('name'),
+    standard: r.string('standard'),
+    description: r.optionalString('description', ''),
+    file,
+    organization,
+    tCKPs,
+    timing,
+    rules,
+    windows,
+    dualCommandIssue,
+    power,
+    pathEnergy,
+    controller,
+    sources,
+  };
+  return deepFreeze(std);
+}
+
+/** Reads a controller block (also used for overrides). */
+export function parseController(k: FieldReader, perBankRefresh: boolean): ControllerSpec {
+  const readQueueDepth = k.number('readQueueDepth', { integer: true, positive: true });
+  const writeQueueDepth = k.number('writeQueueDepth', { integer: true, positive: true });
+  const writeHighWatermark = k.optionalNumber('writeHighWatermark', writeQueueDepth, { integer: true, positive: true, max: writeQueueDepth });
+  const writeLowWatermark = k.optionalNumber('writeLowWatermark', 0, { integer: true, min: 0 });
+  if (writeLowWatermark >= writeHighWatermark) k.fail('writeLowWatermark', `less than writeHighWatermark (${writeHighWatermark})`, writeLowWatermark);
+  const refresh = k.optionalString('refresh', 'all-bank', ['all-bank', 'per-bank', 'none']) as ControllerSpec['refresh'];
+  if (refresh === 'per-bank' && !perBankRefresh) k.fail('refresh', "'all-bank' or 'none' (this standard has no per-bank refresh)", refresh);
+  return {
+    scheduler: k.optionalString('scheduler', 'frfcfs', ['frfcfs', 'fcfs']) as 'frfcfs' | 'fcfs',
+    pagePolicy: k.optionalString('pagePolicy', 'open', ['open', 'closed']) as 'open' | 'closed',
+    addressMapping: k.string('addressMapping'),
+    readQueueDepth,
+    writeQueueDepth,
+    commandQueueDepth: k.number('commandQueueDepth', { integer: true, positive: true }),
+    writeHighWatermark,
+    writeLowWatermark,
+    rowHitCap: k.optionalNumber('rowHitCap', 4, { integer: true, positive: true }),
+    refresh,
+  };
+}
+
+/** Recursively freezes a spec value. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** File extension helper for the CLI: .ini files are DRAMsim3 configs. */
+export function isIniPath(p: string): boolean {
+  return extname(p).toLowerCase() === '.ini';
+}
