@@ -187,7 +187,7 @@ function commandList(r: FieldReader, key: string): number[] {
 /** Compiles a constraint table against timing parameters. */
 export function compileRules(reader: FieldReader, timing: Record<string, number>): { rules: TimingRule[]; windows: WindowRule[] } {
   const rules: TimingRule[] = [];
-  for (const r of reader.objects('rules')) {
+  for (const r of reader.has('rules') ? reader.objects('rules') : []) {
     r.onlyKeys(['prev', 'next', 'level', 'sibling', 'distance', 'note']);
     const prevs = commandList(r, 'prev');
     const nexts = commandList(r, 'next');
@@ -275,11 +275,20 @@ export function parseStandard(json: unknown, file: string): DramStandard {
     for (const key of ['tRFCpb', 'tREFIpb']) if (timing[key] === undefined) t.fail(key, 'a whole number of cycles (features.perBankRefresh is true)');
   }
 
-  const rulesName = r.string('rules');
-  const { file: rulesFile, reader: rulesReader } = loadRules(rulesName, file);
-  sources.rules = rulesReader.string('source');
-  const { rules, windows } = compileRules(rulesReader, timing);
-  void rulesFile;
+  const rulesValue = r.obj.rules;
+  const rulesNames = typeof rulesValue === 'string' ? [rulesValue] : rulesValue;
+  if (!Array.isArray(rulesNames) || rulesNames.length === 0 || !rulesNames.every((n) => typeof n === 'string')) {
+    r.fail('rules', 'the name of a constraint table in arch/dram/rules, or a list of names', rulesValue);
+  }
+  const rules: TimingRule[] = [];
+  const windows: WindowRule[] = [];
+  for (const name of rulesNames as string[]) {
+    const { reader: rulesReader } = loadRules(name, file);
+    sources[`rules:${name}`] = rulesReader.string('source');
+    const compiled = compileRules(rulesReader, timing);
+    rules.push(...compiled.rules);
+    windows.push(...compiled.windows);
+  }
 
   const p = section('power');
   p.onlyKeys(POWER_KEYS);
