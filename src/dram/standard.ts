@@ -85,7 +85,7 @@ export interface ControllerSpec {
   readonly writeQueueDepth: number;
   /** Command-queue entries per bank. */
   readonly commandQueueDepth: number;
-  /** Writes start draining when this many are queued, or when more than `writeLowWatermark` wait and nothing else does. */
+  /** Writes drain ahead of reads once this many wait, or once more than `writeLowWatermark` wait while no command does; a drain moves the writes queued at its start. */
   readonly writeHighWatermark: number;
   readonly writeLowWatermark: number;
   /** Column hits a bank may serve on an open row while an older request waits for another row. */

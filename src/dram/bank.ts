@@ -1,0 +1,30 @@
+import type { MemRequest } from './request.ts';
+
+/** Row-buffer state and command queue of one DRAM bank as the controller tracks it. */
+export class Bank {
+  /** Open row, or -1 when precharged. */
+  openRow = -1;
+  /** Column commands served since the row was opened. */
+  hitsSinceActivate = 0;
+  /** The open row was opened after a precharge forced by a request to another row (a row conflict). */
+  openedByConflict = false;
+  /** The last precharge closed a row that a waiting request did not want. */
+  closedForConflict = false;
+  /** Cycle the row was opened (for active-time accounting). */
+  openedAtCycle = 0;
+  /** Cycles spent with a row open, over closed intervals. */
+  activeCycles = 0;
+  /** Per-bank command queue, oldest first. */
+  readonly queue: MemRequest[] = [];
+  /** Waiting for a per-bank refresh: the scheduler leaves it alone. */
+  refreshPending = false;
+
+  constructor(readonly rank: number, readonly bankGroup: number, readonly bank: number, readonly index: number) {}
+
+  /** True when some queued request targets the open row. */
+  hasPendingHit(): boolean {
+    const q = this.queue;
+    for (let i = 0; i < q.length; i++) if (q[i]!.row === this.openRow) return true;
+    return false;
+  }
+}

@@ -1,0 +1,460 @@
+import type { Component, Simulator } from '../kernel/simulator.ts';
+import { invariant } from '../spec/errors.ts';
+import { Bank } from './bank.ts';
+import { ChannelStats } from './channel-stats.ts';
+import type { CommandLog } from './command-log.ts';
+import { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
+import type { MemRequest } from './request.ts';
+import type { ControllerSpec, DramStandard } from './standard.ts';
+import { TimingState } from './timing-state.ts';
+
+const ANY = 0;
+const ROW_ONLY = 1;
+const COLUMN_ONLY = 2;
+
+/** What the controller tells the rest of the system. */
+export interface ControllerListener {
+  /** A transaction-queue slot became free. */
+  onSpace(channel: number, cycle: number): void;
+  /** A request finished (read data returned, write data written) at `doneCycle`. */
+  onComplete(req: MemRequest, doneCycle: number): void;
+}
+
+/**
+ * The memory controller of one channel. Transactions wait in a read queue and a write queue; one per cycle
+ * moves into a per-bank command queue: reads, except while writes drain. A drain starts when
+ * `writeHighWatermark` writes wait, or more than `writeLowWatermark` wait while every command queue is
+ * empty, and moves the writes queued at its start (the policy of DRAMsim3's controller). Each cycle
+ * the scheduler looks at the banks round-robin and issues the first legal command: FR-FCFS serves queued
+ * row hits before opening another row (at most `rowHitCap` hits while an older request waits), FCFS only the
+ * oldest request. HBM issues a row and a column command in the same cycle. Refresh has priority: the banks of
+ * a rank due for refresh are precharged and take no other command until REF issues.
+ *
+ * The controller is event-driven: after each cycle it works out the next cycle at which any command can
+ * become legal or any transaction can move, and sleeps until then.
+ */
+export class Controller implements Component {
+  readonly name: string;
+  readonly stats: ChannelStats;
+  readonly banks: Bank[];
+  private readonly timing: TimingState;
+  private readonly readQueue: MemRequest[] = [];
+  private readonly writeQueue: MemRequest[] = [];
+  /** Addresses of queued reads / writes (for write-to-read forwarding and read-before-write order). */
+  private readonly pendingReads = new Map<number, number>();
+  private readonly pendingWrites = new Map<number, number>();
+  /** Writes still to move in the current drain (0: reads have priority). */
+  private drainRemaining = 0;
+
+  private roundRobin = -1;
+  private handle = -1;
+  private lastCycle = -1;
+  private readonly tCKPs: number;
+  private readonly readDelay: number;
+  private readonly writeDelay: number;
+  private readonly tBURST: number;
+  /** Refresh bookkeeping per rank (all-bank) or per channel (per-bank). */
+  private readonly refreshDue: Float64Array;
+  private readonly refreshPending: Uint8Array;
+  private refreshPendingCount = 0;
+  private perBankRefreshDue = Infinity;
+  private perBankRefreshNext = 0;
+  private readonly rankOpenBanks: Int32Array;
+  private readonly rankActiveSince: Float64Array;
+  private pickIndex = 0;
+  private fullBankQueues = 0;
+
+  constructor(
+    private readonly sim: Simulator,
+    readonly std: DramStandard,
+    readonly config: ControllerSpec,
+    readonly channel: number,
+    private readonly listener: ControllerListener,
+    private readonly log: CommandLog | undefined,
+  ) {
+    const o = std.organization;
+    this.name = `dram.ch${channel}`;
+    this.tCKPs = std.tCKPs;
+    const t = std.timing;
+    this.tBURST = t.tBURST!;
+    this.readDelay = t.CL! + this.tBURST;
+    this.writeDelay = t.CWL! + this.tBURST;
+    this.timing = new TimingState(std);
+    this.banks = [];
+    for (let r = 0; r < o.ranks; r++) {
+      for (let g = 0; g < o.bankGroups; g++) {
+        for (let b = 0; b < o.banksPerGroup; b++) this.banks.push(new Bank(r, g, b, this.banks.length));
+      }
+    }
+    this.stats = new ChannelStats(o.ranks, this.banks.length);
+    this.refreshDue = new Float64Array(o.ranks);
+    this.refreshPending = new Uint8Array(o.ranks);
+    this.rankOpenBanks = new Int32Array(o.ranks);
+    this.rankActiveSince = new Float64Array(o.ranks);
+    if (config.refresh === 'all-bank') {
+      // Ranks are staggered evenly over tREFI so their refreshes do not coincide.
+      for (let r = 0; r < o.ranks; r++) this.refreshDue[r] = Math.floor((t.tREFI! * (r + 1)) / o.ranks);
+    } else {
+      this.refreshDue.fill(Infinity);
+      if (config.refresh === 'per-bank') this.perBankRefreshDue = t.tREFIpb!;
+    }
+  }
+
+  /** Binds the controller to its kernel handle and schedules the first refresh wake-up. */
+  attach(handle: number): void {
+    this.handle = handle;
+    const first = Math.min(this.perBankRefreshDue, ...this.refreshDue);
+    if (first !== Infinity) this.sim.wakeAt(handle, first * this.tCKPs);
+  }
+
+  /** Whether a new read (or write) transaction fits in its queue. */
+  canAccept(isWrite: boolean): boolean {
+    return isWrite ? this.writeQueue.length < this.config.writeQueueDepth : this.readQueue.length < this.config.readQueueDepth;
+  }
+
+  /** Requests waiting anywhere in this controller. */
+  get queuedRequests(): number {
+    let n = this.readQueue.length + this.writeQueue.length;
+    for (const b of this.banks) n += b.queue.length;
+    return n;
+  }
+
+  /** Takes a transaction at `cycle` (the caller checked canAccept). It is scheduled from the next cycle on. */
+  submit(req: MemRequest, cycle: number): void {
+    if (req.isWrite) {
+      this.writeQueue.push(req);
+      this.pendingWrites.set(req.addr, (this.pendingWrites.get(req.addr) ?? 0) + 1);
+    } else if (this.pendingWrites.has(req.addr)) {
+      // The newest data is still in the write queue: answer from there without touching the DRAM.
+      this.stats.forwardedReads++;
+      this.finish(req, cycle + 1);
+      return;
+    } else {
+      this.readQueue.push(req);
+      this.pendingReads.set(req.addr, (this.pendingReads.get(req.addr) ?? 0) + 1);
+    }
+    this.sim.wakeNoLaterThan(this.handle, (cycle + 1) * this.tCKPs);
+  }
+
+  wake(nowPs: number): void {
+    const c = nowPs / this.tCKPs;
+    invariant(Number.isInteger(c) && c > this.lastCycle, `${this.name} wakes on a fresh clock edge`);
+    this.lastCycle = c;
+    this.updateRefresh(c);
+    const first = this.issueOne(c, ANY);
+    if (first >= 0 && this.std.dualCommandIssue) this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
+    if (this.moveTransaction(c)) this.listener.onSpace(this.channel, c);
+    this.scheduleNext(c);
+  }
+
+  /** Closes open-row intervals at `endCycle` so active-time statistics cover the whole run. */
+  finishStats(endCycle: number): void {
+    for (const b of this.banks) {
+      if (b.openRow >= 0) b.activeCycles += Math.max(0, endCycle - b.openedAtCycle);
+      this.stats.bankActiveCycles[b.index] = b.activeCycles;
+    }
+    for (let r = 0; r < this.rankOpenBanks.length; r++) {
+      if (this.rankOpenBanks[r]! > 0) this.stats.rankActiveCycles[r]! += Math.max(0, endCycle - this.rankActiveSince[r]!);
+    }
+  }
+
+  private updateRefresh(c: number): void {
+    for (let r = 0; r < this.refreshDue.length; r++) {
+      if (!this.refreshPending[r] && c >= this.refreshDue[r]!) {
+        this.refreshPending[r] = 1;
+        this.refreshPendingCount++;
+      }
+    }
+    if (c >= this.perBankRefreshDue) {
+      const bank = this.banks[this.perBankRefreshNext]!;
+      if (!bank.refreshPending) {
+        bank.refreshPending = true;
+        this.refreshPendingCount++;
+      }
+    }
+  }
+
+  /** Issues refresh work if any is due; returns the command or -1. */
+  private issueRefresh(c: number, filter: number): number {
+    if (filter === COLUMN_ONLY) return -1;
+    for (let r = 0; r < this.refreshPending.length; r++) {
+      if (!this.refreshPending[r]) continue;
+      let anyOpen = false;
+      for (const b of this.banks) {
+        if (b.rank !== r || b.openRow < 0) continue;
+        anyOpen = true;
+        if (this.timing.earliestCycle(PRE, r, b.bankGroup, b.bank) <= c) {
+          this.issue(PRE, b, c, false);
+          return PRE;
+        }
+      }
+      if (!anyOpen && this.timing.earliestCycle(REF, r, 0, 0) <= c) {
+        this.issue(REF, this.banks[r * (this.banks.length / this.refreshPending.length)]!, c, false);
+        return REF;
+      }
+    }
+    if (this.perBankRefreshDue !== Infinity) {
+      const b = this.banks[this.perBankRefreshNext]!;
+      if (b.refreshPending) {
+        if (b.openRow >= 0) {
+          if (this.timing.earliestCycle(PRE, b.rank, b.bankGroup, b.bank) <= c) {
+            this.issue(PRE, b, c, false);
+            return PRE;
+          }
+        } else if (this.timing.earliestCycle(REFPB, b.rank, b.bankGroup, b.bank) <= c) {
+          this.issue(REFPB, b, c, false);
+          return REFPB;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private issueOne(c: number, filter: number): number {
+    if (this.refreshPendingCount > 0) {
+      const r = this.issueRefresh(c, filter);
+      if (r >= 0) return r;
+    }
+    const banks = this.banks;
+    const n = banks.length;
+    for (let k = 0; k < n; k++) {
+      this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
+      const bank = banks[this.roundRobin]!;
+      if (bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
+      const cmd = this.readyCommand(bank, c, filter);
+      if (cmd >= 0) {
+        this.issue(cmd, bank, c, cmd === PRE);
+        return cmd;
+      }
+    }
+    return -1;
+  }
+
+  /** Column command that serves `req` under the page policy. */
+  private columnCommand(req: MemRequest): number {
+    if (this.config.pagePolicy === 'closed') return req.isWrite ? WRA : RDA;
+    return req.isWrite ? WR : RD;
+  }
+
+  /** The first command of `bank`'s queue that is legal at `c` (sets pickIndex), or -1. */
+  private readyCommand(bank: Bank, c: number, filter: number): number {
+    const q = bank.queue;
+    const ts = this.timing;
+    if (bank.openRow < 0) {
+      if (filter === COLUMN_ONLY) return -1;
+      if (ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank) <= c) {
+        this.pickIndex = 0;
+        return ACT;
+      }
+      return -1;
+    }
+    const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+    for (let j = 0; j < last; j++) {
+      const req = q[j]!;
+      if (req.row === bank.openRow) {
+        if (filter === ROW_ONLY) continue;
+        const cmd = this.columnCommand(req);
+        if (ts.earliestCycle(cmd, bank.rank, bank.bankGroup, bank.bank) <= c && !(req.isWrite && this.olderReadTo(q, j, req.addr))) {
+          this.pickIndex = j;
+          return cmd;
+        }
+      } else if (j === 0 && filter !== COLUMN_ONLY && this.mayPrecharge(bank)) {
+        if (ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank) <= c) {
+          this.pickIndex = 0;
+          return PRE;
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** FR-FCFS closes a row only when no queued request hits it, or after rowHitCap hits. */
+  private mayPrecharge(bank: Bank): boolean {
+    return this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap || !bank.hasPendingHit();
+  }
+
+  private olderReadTo(q: MemRequest[], j: number, addr: number): boolean {
+    for (let i = 0; i < j; i++) if (!q[i]!.isWrite && q[i]!.addr === addr) return true;
+    return false;
+  }
+
+  private issue(cmd: number, bank: Bank, c: number, conflict: boolean): void {
+    this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
+    this.stats.commandCounts[cmd]!++;
+    let row = bank.openRow;
+    let column = -1;
+    switch (cmd) {
+      case ACT: {
+        row = bank.queue[this.pickIndex]!.row;
+        bank.openRow = row;
+        bank.hitsSinceActivate = 0;
+        bank.openedByConflict = bank.closedForConflict;
+        bank.openedAtCycle = c;
+        if (this.rankOpenBanks[bank.rank]!++ === 0) this.rankActiveSince[bank.rank] = c;
+        break;
+      }
+      case PRE:
+        this.closeRow(bank, c, conflict);
+        break;
+      case RD:
+      case WR:
+      case RDA:
+      case WRA: {
+        const req = removeAt(bank.queue, this.pickIndex);
+        if (bank.queue.length === this.config.commandQueueDepth - 1) this.fullBankQueues--;
+        column = req.column;
+        if (bank.hitsSinceActivate > 0) this.stats.rowHits++;
+        else if (bank.openedByConflict) this.stats.rowConflicts++;
+        else this.stats.rowMisses++;
+        bank.hitsSinceActivate++;
+        this.stats.bankColumnCommands[bank.index]!++;
+        this.stats.dataBusCycles += this.tBURST;
+        if (isRead(cmd)) this.release(this.pendingReads, req.addr);
+        else this.release(this.pendingWrites, req.addr);
+        this.finish(req, c + (isRead(cmd) ? this.readDelay : this.writeDelay));
+        if (cmd === RDA || cmd === WRA) this.closeRow(bank, c, false);
+        break;
+      }
+      case REF: {
+        this.refreshPending[bank.rank] = 0;
+        this.refreshPendingCount--;
+        this.refreshDue[bank.rank]! += this.std.timing.tREFI!;
+        break;
+      }
+      case REFPB: {
+        bank.refreshPending = false;
+        this.refreshPendingCount--;
+        this.perBankRefreshNext = (this.perBankRefreshNext + 1) % this.banks.length;
+        this.perBankRefreshDue += this.std.timing.tREFIpb!;
+        break;
+      }
+      default:
+        invariant(false, `${this.name}: the scheduler never issues command ${cmd}`);
+    }
+    this.log?.push(c, cmd, bank.rank, bank.bankGroup, bank.bank, row, column);
+  }
+
+  private closeRow(bank: Bank, c: number, conflict: boolean): void {
+    bank.activeCycles += c - bank.openedAtCycle;
+    bank.openRow = -1;
+    bank.closedForConflict = conflict;
+    if (--this.rankOpenBanks[bank.rank]! === 0) this.stats.rankActiveCycles[bank.rank]! += c - this.rankActiveSince[bank.rank]!;
+  }
+
+  private release(map: Map<number, number>, addr: number): void {
+    const n = map.get(addr)!;
+    if (n <= 1) map.delete(addr);
+    else map.set(addr, n - 1);
+  }
+
+  private finish(req: MemRequest, doneCycle: number): void {
+    this.stats.complete(doneCycle, doneCycle - req.arrivalCycle, req.isWrite);
+    this.listener.onComplete(req, doneCycle);
+  }
+
+  /** Moves at most one transaction into its bank's command queue. */
+  private moveTransaction(c: number): boolean {
+    const cfg = this.config;
+    const w = this.writeQueue.length;
+    if (this.drainRemaining === 0 && (w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueuesEmpty()))) {
+      this.drainRemaining = w;
+    }
+    const q = this.drainRemaining > 0 ? this.writeQueue : this.readQueue;
+    for (let i = 0; i < q.length; i++) {
+      const req = q[i]!;
+      if (req.arrivalCycle >= c) break;
+      const bank = this.banks[req.bankIndex]!;
+      if (bank.queue.length >= cfg.commandQueueDepth) continue;
+      if (req.isWrite && this.pendingReads.has(req.addr)) {
+        // A queued read must see the old data first: stop draining until it has gone.
+        this.drainRemaining = 0;
+        return false;
+      }
+      if (req.isWrite) this.drainRemaining--;
+      removeAt(q, i);
+      bank.queue.push(req);
+      if (bank.queue.length === cfg.commandQueueDepth) this.fullBankQueues++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Sleeps until the next cycle at which something can happen. */
+  private scheduleNext(c: number): void {
+    let next = Infinity;
+    if (this.readQueue.length + this.writeQueue.length > 0 && (this.fullBankQueues === 0 || this.anyMovable())) next = c + 1;
+    if (next > c + 1) {
+      const ts = this.timing;
+      for (const bank of this.banks) {
+        if (bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
+        let t: number;
+        if (bank.openRow < 0) {
+          t = ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank);
+        } else {
+          t = Infinity;
+          const q = bank.queue;
+          const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+          for (let j = 0; j < last; j++) {
+            const req = q[j]!;
+            if (req.row === bank.openRow) {
+              const e = ts.earliestCycle(this.columnCommand(req), bank.rank, bank.bankGroup, bank.bank);
+              if (e < t) t = e;
+            } else if (j === 0 && this.mayPrecharge(bank)) {
+              const e = ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank);
+              if (e < t) t = e;
+            }
+          }
+        }
+        if (t < next) next = t;
+        if (next <= c + 1) break;
+      }
+    }
+    if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
+    if (next <= c) next = c + 1;
+    if (next !== Infinity) this.sim.wakeAt(this.handle, next * this.tCKPs);
+    else this.sim.cancel(this.handle);
+  }
+
+  private commandQueuesEmpty(): boolean {
+    for (const b of this.banks) if (b.queue.length > 0) return false;
+    return true;
+  }
+
+  private anyMovable(): boolean {
+    const depth = this.config.commandQueueDepth;
+    for (const q of [this.readQueue, this.writeQueue]) {
+      for (const req of q) if (this.banks[req.bankIndex]!.queue.length < depth) return true;
+    }
+    return false;
+  }
+
+  /** Next cycle at which refresh needs attention. */
+  private refreshWakeCycle(c: number): number {
+    let t = this.perBankRefreshDue;
+    for (let r = 0; r < this.refreshDue.length; r++) if (this.refreshDue[r]! < t) t = this.refreshDue[r]!;
+    if (this.refreshPendingCount === 0) return t;
+    const ts = this.timing;
+    for (let r = 0; r < this.refreshPending.length; r++) {
+      if (!this.refreshPending[r]) continue;
+      let anyOpen = false;
+      for (const b of this.banks) {
+        if (b.rank !== r || b.openRow < 0) continue;
+        anyOpen = true;
+        t = Math.min(t, ts.earliestCycle(PRE, r, b.bankGroup, b.bank));
+      }
+      if (!anyOpen) t = Math.min(t, ts.earliestCycle(REF, r, 0, 0));
+    }
+    if (this.perBankRefreshDue !== Infinity) {
+      const b = this.banks[this.perBankRefreshNext]!;
+      if (b.refreshPending) t = Math.min(t, ts.earliestCycle(b.openRow >= 0 ? PRE : REFPB, b.rank, b.bankGroup, b.bank));
+    }
+    return Math.max(t, c + 1);
+  }
+}
+
+function removeAt<T>(a: T[], i: number): T {
+  const v = a[i]!;
+  for (let k = i; k < a.length - 1; k++) a[k] = a[k + 1]!;
+  a.pop();
+  return v;
+}

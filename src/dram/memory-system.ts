@@ -1,0 +1,70 @@
+import type { Simulator } from '../kernel/simulator.ts';
+import { clockDomain, type ClockDomain } from '../kernel/clock.ts';
+import { parseAddressMapping, decodeAddress, type AddressMapping, type DecodedAddress } from './address-mapping.ts';
+import { CommandLog } from './command-log.ts';
+import { Controller, type ControllerListener } from './controller.ts';
+import type { MemRequest } from './request.ts';
+import type { ControllerSpec, DramStandard } from './standard.ts';
+
+/** Receives completions from the memory system. */
+export interface MemoryClient {
+  /** Space appeared in `channel`'s transaction queues. */
+  onSpace(channel: number, cycle: number): void;
+  /** A request completed at `doneCycle` (a future cycle when called at issue time). */
+  onComplete(req: MemRequest, doneCycle: number): void;
+}
+
+/** The DRAM side of a system: one controller per channel, an address mapping, a clock domain. */
+export class MemorySystem implements ControllerListener {
+  readonly clock: ClockDomain;
+  readonly mapping: AddressMapping;
+  readonly controllers: Controller[];
+  readonly logs: CommandLog[];
+  private readonly scratch: DecodedAddress = { channel: 0, rank: 0, bankGroup: 0, bank: 0, row: 0, column: 0 };
+  private nextId = 0;
+  client: MemoryClient | undefined;
+
+  constructor(sim: Simulator, readonly std: DramStandard, readonly config: ControllerSpec, opts: { commandLog?: boolean } = {}) {
+    this.clock = clockDomain('dram', std.tCKPs);
+    this.mapping = parseAddressMapping(config.addressMapping, std.organization, `${std.file}: controller.addressMapping`);
+    this.logs = [];
+    this.controllers = [];
+    for (let ch = 0; ch < std.organization.channels; ch++) {
+      const log = opts.commandLog ? new CommandLog(ch) : undefined;
+      if (log) this.logs.push(log);
+      const ctrl = new Controller(sim, std, config, ch, this, log);
+      ctrl.attach(sim.add(ctrl));
+      this.controllers.push(ctrl);
+    }
+  }
+
+  /** Channel that `addr` maps to. */
+  channelOf(addr: number): number {
+    return decodeAddress(this.mapping, addr, this.scratch).channel;
+  }
+
+  /** Whether the controller of `addr`'s channel takes a new request now. */
+  canAccept(addr: number, isWrite: boolean): boolean {
+    return this.controllers[this.channelOf(addr)]!.canAccept(isWrite);
+  }
+
+  /** Hands a request to its controller at memory cycle `cycle` (call canAccept first). */
+  submit(addr: number, isWrite: boolean, cycle: number): MemRequest {
+    const d = decodeAddress(this.mapping, addr, this.scratch);
+    const o = this.std.organization;
+    const req: MemRequest = {
+      id: this.nextId++, addr, isWrite, arrivalCycle: cycle, rank: d.rank, bankGroup: d.bankGroup, bank: d.bank,
+      row: d.row, column: d.column, bankIndex: (d.rank * o.bankGroups + d.bankGroup) * o.banksPerGroup + d.bank,
+    };
+    this.controllers[d.channel]!.submit(req, cycle);
+    return req;
+  }
+
+  onSpace(channel: number, cycle: number): void {
+    this.client?.onSpace(channel, cycle);
+  }
+
+  onComplete(req: MemRequest, doneCycle: number): void {
+    this.client?.onComplete(req, doneCycle);
+  }
+}

@@ -1,0 +1,128 @@
+import { LEVELS, NUM_COMMANDS } from './commands.ts';
+import type { DramStandard } from './standard.ts';
+
+/**
+ * Earliest legal cycle of every command kind at every node of one channel, kept per level
+ * (channel, rank, bank group, bank). Issuing a command pushes the earliest times forward by the
+ * standard's constraint table; the earliest cycle of a command at a bank is the maximum over the levels
+ * that contain it, and over the rolling windows (tFAW).
+ */
+export class TimingState {
+  private readonly ranks: number;
+  private readonly bgs: number;
+  private readonly banks: number;
+  /** earliest[level][node * NUM_COMMANDS + cmd] */
+  private readonly earliest: Float64Array[];
+  /** Rules grouped by the command that triggers them. */
+  private readonly byPrev: CompiledRule[][];
+  private readonly windowsByCmd: CompiledWindow[][];
+  /** Ring buffers of past command cycles per (window, node). */
+  private readonly windowHistory: Float64Array[];
+  private readonly windowHead: Int32Array[];
+
+  constructor(std: DramStandard) {
+    const o = std.organization;
+    this.ranks = o.ranks;
+    this.bgs = o.bankGroups;
+    this.banks = o.banksPerGroup;
+    const nodes = [1, o.ranks, o.ranks * o.bankGroups, o.ranks * o.bankGroups * o.banksPerGroup];
+    this.earliest = nodes.map((n) => new Float64Array(n * NUM_COMMANDS));
+    this.byPrev = Array.from({ length: NUM_COMMANDS }, () => []);
+    for (const r of std.rules) {
+      if (r.cycles > 0) this.byPrev[r.prev]!.push({ next: r.next, levelIdx: LEVELS.indexOf(r.level), sibling: r.sibling, cycles: r.cycles });
+    }
+    this.windowsByCmd = Array.from({ length: NUM_COMMANDS }, () => []);
+    this.windowHistory = [];
+    this.windowHead = [];
+    for (const w of std.windows) {
+      this.windowsByCmd[w.command]!.push({ index: this.windowHistory.length, levelIdx: LEVELS.indexOf(w.level), count: w.count, cycles: w.cycles });
+      const n = nodes[LEVELS.indexOf(w.level)]!;
+      this.windowHistory.push(new Float64Array(n * w.count).fill(-Infinity));
+      this.windowHead.push(new Int32Array(n));
+    }
+  }
+
+  private node(levelIdx: number, rank: number, bg: number, bank: number): number {
+    switch (levelIdx) {
+      case 0: return 0;
+      case 1: return rank;
+      case 2: return rank * this.bgs + bg;
+      default: return (rank * this.bgs + bg) * this.banks + bank;
+    }
+  }
+
+  /** Earliest cycle at which `cmd` may issue to (rank, bg, bank). */
+  earliestCycle(cmd: number, rank: number, bg: number, bank: number): number {
+    const e = this.earliest;
+    let t = e[0]![cmd]!;
+    const r = e[1]![rank * NUM_COMMANDS + cmd]!;
+    if (r > t) t = r;
+    const g = e[2]![(rank * this.bgs + bg) * NUM_COMMANDS + cmd]!;
+    if (g > t) t = g;
+    const b = e[3]![((rank * this.bgs + bg) * this.banks + bank) * NUM_COMMANDS + cmd]!;
+    if (b > t) t = b;
+    const ws = this.windowsByCmd[cmd]!;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      const n = this.node(w.levelIdx, rank, bg, bank);
+      const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
+      if (oldest + w.cycles > t) t = oldest + w.cycles;
+    }
+    return t;
+  }
+
+  /** Records that `cmd` issued at `cycle` to (rank, bg, bank) and applies every rule it triggers. */
+  issue(cmd: number, cycle: number, rank: number, bg: number, bank: number): void {
+    const rules = this.byPrev[cmd]!;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const li = rule.levelIdx;
+      const t = cycle + rule.cycles;
+      const arr = this.earliest[li]!;
+      if (!rule.sibling) {
+        const k = this.node(li, rank, bg, bank) * NUM_COMMANDS + rule.next;
+        if (arr[k]! < t) arr[k] = t;
+      } else {
+        const self = this.node(li, rank, bg, bank);
+        const count = arr.length / NUM_COMMANDS;
+        for (let n = 0; n < count; n++) {
+          if (n === self || !this.sameParent(li, n, self)) continue;
+          const k = n * NUM_COMMANDS + rule.next;
+          if (arr[k]! < t) arr[k] = t;
+        }
+      }
+    }
+    const ws = this.windowsByCmd[cmd]!;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      const n = this.node(w.levelIdx, rank, bg, bank);
+      const head = this.windowHead[w.index]!;
+      this.windowHistory[w.index]![n * w.count + head[n]!] = cycle;
+      head[n] = (head[n]! + 1) % w.count;
+    }
+  }
+
+  /** Siblings share their parent node: ranks share the channel, bank groups their rank, banks their group. */
+  private sameParent(levelIdx: number, a: number, b: number): boolean {
+    switch (levelIdx) {
+      case 1: return true;
+      case 2: return Math.floor(a / this.bgs) === Math.floor(b / this.bgs);
+      case 3: return Math.floor(a / this.banks) === Math.floor(b / this.banks);
+      default: return false;
+    }
+  }
+}
+
+interface CompiledRule {
+  readonly next: number;
+  readonly levelIdx: number;
+  readonly sibling: boolean;
+  readonly cycles: number;
+}
+
+interface CompiledWindow {
+  readonly index: number;
+  readonly levelIdx: number;
+  readonly count: number;
+  readonly cycles: number;
+}

@@ -1,0 +1,151 @@
+import { COMMANDS } from '../dram/commands.ts';
+import { addEnergy, iddEnergy, pathEnergy, NO_ENERGY, type EnergyBreakdown } from '../dram/energy.ts';
+import type { DramRunResult } from '../dram/run.ts';
+import { bytesPerRequest, peakBandwidthGBps } from '../dram/standard.ts';
+
+/** Version of the report schema; bump on any incompatible change. */
+export const DRAM_REPORT_SCHEMA = 'strata.dram-report/1';
+
+/** The JSON report of a DRAM run. Every time is named with its unit and clock. */
+export interface DramReport {
+  schema: string;
+  standard: { name: string; standard: string; file: string };
+  controller: Record<string, unknown>;
+  clock: { name: string; periodPs: number };
+  workload: { origin: string; frontend: string; requestsInTrace: number; requestsOffered: number; wrappedAddresses: number };
+  window: { cycles: number; timeNs: number; fixed: boolean };
+  requests: { completed: number; reads: number; writes: number; forwardedReads: number };
+  bandwidth: { achievedGBps: number; peakGBps: number; percentOfPeak: number; bytesPerRequest: number };
+  rowBuffer: { hits: number; misses: number; conflicts: number; hitRate: number };
+  readLatency: { unit: 'cycles'; clock: string; mean: number; p50: number; p99: number; max: number; meanNs: number };
+  commands: Record<string, number>;
+  energy: { unit: 'pJ'; idd: EnergyBreakdown; path: EnergyBreakdown; averagePowerMwIdd: number; pjPerBitIdd: number };
+  channels: Array<{ channel: number; completed: number; bandwidthGBps: number; dataBusUtilisation: number; commands: Record<string, number> }>;
+  banks: Array<{ channel: number; rank: number; bankGroup: number; bank: number; columnCommands: number; activeFraction: number }>;
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
+
+/** Builds the report of a run (a pure function of the run result). */
+export function dramReport(r: DramRunResult): DramReport {
+  const std = r.standard;
+  const o = std.organization;
+  const period = std.tCKPs;
+  const timeNs = (r.cycles * period) / 1000;
+  let reads = 0;
+  let writes = 0;
+  const latencies: number[] = [];
+  let hits = 0, misses = 0, conflicts = 0, forwarded = 0;
+  let idd = NO_ENERGY;
+  let path = NO_ENERGY;
+  const commands = new Float64Array(COMMANDS.length);
+  const channels: DramReport['channels'] = [];
+  const banks: DramReport['banks'] = [];
+  r.channels.forEach((s, ch) => {
+    let done = 0;
+    for (let i = 0; i < s.count; i++) {
+      if (r.fixedWindow && s.doneCycle[i]! >= r.cycles) continue;
+      done++;
+      if (s.isWrite[i]) writes++;
+      else {
+        reads++;
+        latencies.push(s.latency[i]!);
+      }
+    }
+    hits += s.rowHits;
+    misses += s.rowMisses;
+    conflicts += s.rowConflicts;
+    forwarded += s.forwardedReads;
+    idd = addEnergy(idd, iddEnergy(std, s, r.cycles));
+    path = addEnergy(path, pathEnergy(std, s));
+    const perChannel: Record<string, number> = {};
+    COMMANDS.forEach((name, k) => {
+      commands[k]! += s.commandCounts[k]!;
+      if (s.commandCounts[k]! > 0) perChannel[name] = s.commandCounts[k]!;
+    });
+    channels.push({
+      channel: ch,
+      completed: done,
+      bandwidthGBps: round((done * bytesPerRequest(std)) / timeNs),
+      dataBusUtilisation: round(s.dataBusCycles / Math.max(1, r.cycles), 4),
+      commands: perChannel,
+    });
+    for (let b = 0; b < s.bankActiveCycles.length; b++) {
+      const banksPerRank = o.bankGroups * o.banksPerGroup;
+      banks.push({
+        channel: ch,
+        rank: Math.floor(b / banksPerRank),
+        bankGroup: Math.floor((b % banksPerRank) / o.banksPerGroup),
+        bank: b % o.banksPerGroup,
+        columnCommands: s.bankColumnCommands[b]!,
+        activeFraction: round(s.bankActiveCycles[b]! / Math.max(1, r.cycles), 4),
+      });
+    }
+  });
+  const sorted = Float64Array.from(latencies).sort();
+  const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
+  const completed = reads + writes;
+  const achieved = (completed * bytesPerRequest(std)) / timeNs;
+  const peak = peakBandwidthGBps(std);
+  const cmdRecord: Record<string, number> = {};
+  COMMANDS.forEach((name, k) => (cmdRecord[name] = commands[k]!));
+  const roundEnergy = (e: EnergyBreakdown): EnergyBreakdown => ({
+    activate: round(e.activate), read: round(e.read), write: round(e.write), refresh: round(e.refresh),
+    background: round(e.background), io: round(e.io), total: round(e.total),
+  });
+  const movedBits = completed * bytesPerRequest(std) * 8;
+  return {
+    schema: DRAM_REPORT_SCHEMA,
+    standard: { name: std.name, standard: std.standard, file: std.file.replace(/^.*\/arch\//, 'arch/') },
+    controller: { ...r.controller },
+    clock: { name: 'dram', periodPs: period },
+    workload: {
+      origin: r.traceOrigin.replace(/^.*\/(test|arch|workloads)\//, '$1/'),
+      frontend: r.frontend,
+      requestsInTrace: r.requestsInTrace,
+      requestsOffered: r.requestsOffered,
+      wrappedAddresses: r.wrappedAddresses,
+    },
+    window: { cycles: r.cycles, timeNs: round(timeNs), fixed: r.fixedWindow },
+    requests: { completed, reads, writes, forwardedReads: forwarded },
+    bandwidth: { achievedGBps: round(achieved), peakGBps: round(peak), percentOfPeak: round((100 * achieved) / peak, 2), bytesPerRequest: bytesPerRequest(std) },
+    rowBuffer: { hits, misses, conflicts, hitRate: round(hits / Math.max(1, hits + misses + conflicts), 4) },
+    readLatency: {
+      unit: 'cycles', clock: 'dram', mean: round(mean), p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
+      max: sorted.length ? sorted[sorted.length - 1]! : 0, meanNs: round((mean * period) / 1000),
+    },
+    commands: cmdRecord,
+    energy: {
+      unit: 'pJ', idd: roundEnergy(idd), path: roundEnergy(path),
+      averagePowerMwIdd: round(idd.total / Math.max(1e-9, timeNs)),
+      pjPerBitIdd: round(idd.total / Math.max(1, movedBits), 4),
+    },
+    channels,
+    banks,
+  };
+}
+
+/** A readable summary of a report for the terminal. */
+export function formatDramSummary(rep: DramReport): string {
+  const lines: string[] = [];
+  const n = (x: number) => x.toLocaleString('en-US');
+  lines.push(`Strata DRAM run — ${rep.standard.name} (${rep.standard.standard}), ${rep.workload.origin}, front end ${rep.workload.frontend}`);
+  lines.push(`  window      ${n(rep.window.cycles)} cycles of the dram clock (${rep.clock.periodPs} ps) = ${n(rep.window.timeNs)} ns${rep.window.fixed ? ' (fixed)' : ''}`);
+  lines.push(`  requests    ${n(rep.requests.completed)} completed (${n(rep.requests.reads)} reads, ${n(rep.requests.writes)} writes) of ${n(rep.workload.requestsInTrace)} in the trace`);
+  lines.push(`  bandwidth   ${rep.bandwidth.achievedGBps} GB/s achieved, ${rep.bandwidth.peakGBps} GB/s analytical peak (${rep.bandwidth.percentOfPeak} %)`);
+  lines.push(`  row buffer  ${n(rep.rowBuffer.hits)} hits, ${n(rep.rowBuffer.misses)} misses, ${n(rep.rowBuffer.conflicts)} conflicts (hit rate ${(rep.rowBuffer.hitRate * 100).toFixed(1)} %)`);
+  lines.push(`  read lat.   mean ${rep.readLatency.mean} / p50 ${rep.readLatency.p50} / p99 ${rep.readLatency.p99} cycles (mean ${rep.readLatency.meanNs} ns)`);
+  lines.push(`  commands    ${Object.entries(rep.commands).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
+  const e = rep.energy.idd;
+  lines.push(`  energy IDD  ${(e.total / 1e6).toFixed(3)} uJ (act ${(e.activate / 1e6).toFixed(3)}, rd ${(e.read / 1e6).toFixed(3)}, wr ${(e.write / 1e6).toFixed(3)}, ref ${(e.refresh / 1e6).toFixed(3)}, bg ${(e.background / 1e6).toFixed(3)}), ${rep.energy.pjPerBitIdd} pJ/bit`);
+  const p = rep.energy.path;
+  lines.push(`  energy path ${(p.total / 1e6).toFixed(3)} uJ (act ${(p.activate / 1e6).toFixed(3)}, rd ${(p.read / 1e6).toFixed(3)}, wr ${(p.write / 1e6).toFixed(3)}, io ${(p.io / 1e6).toFixed(3)}, ref ${(p.refresh / 1e6).toFixed(3)})`);
+  if (rep.workload.wrappedAddresses > 0) lines.push(`  note        ${n(rep.workload.wrappedAddresses)} addresses beyond the capacity had their high bits ignored (DRAMsim3 front end)`);
+  return lines.join('\n');
+}
