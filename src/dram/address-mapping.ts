@@ -56,7 +56,7 @@ export function parseAddressMapping(text: string, org: Organization, where = 'ad
     if (!order.includes(f) && sizes[f] > 1) throw new StrataError(`${where} '${text}': field '${f}' is missing (the device has ${sizes[f]} of them)`);
   }
   const offsetBits = log2Exact((org.busWidthBits / 8) * org.burstLength, 'bytes per request', text);
-  const scale = new Array<number>(FIELDS.length).fill(0);
+  const scale = new Array<number>(FIELDS.length).fill(1);
   const size = new Array<number>(FIELDS.length).fill(1);
   let bit = 0;
   for (let i = order.length - 1; i >= 0; i--) {

@@ -8,6 +8,9 @@ import type { MemRequest } from './request.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
 import { TimingState } from './timing-state.ts';
 
+const MOVED = 1;
+const NOT_MOVED = 0;
+const BLOCKED_BY_READ = 2;
 const ANY = 0;
 const ROW_ONLY = 1;
 const COLUMN_ONLY = 2;
@@ -24,7 +27,8 @@ export interface ControllerListener {
  * The memory controller of one channel. Transactions wait in a read queue and a write queue; one per cycle
  * moves into a per-bank command queue: reads, except while writes drain. A drain starts when
  * `writeHighWatermark` writes wait, or more than `writeLowWatermark` wait while every command queue is
- * empty, and moves the writes queued at its start (the policy of DRAMsim3's controller). Each cycle
+ * empty, and moves the writes queued at its start (the policy of DRAMsim3's controller). Writes that
+ * stay below the watermarks are flushed once no request has arrived for `writeFlushIdleCycles`. Each cycle
  * the scheduler looks at the banks round-robin and issues the first legal command: FR-FCFS serves queued
  * row hits before opening another row (at most `rowHitCap` hits while an older request waits), FCFS only the
  * oldest request. HBM issues a row and a column command in the same cycle. Refresh has priority: the banks of
@@ -62,6 +66,7 @@ export class Controller implements Component {
   private readonly rankOpenBanks: Int32Array;
   private readonly rankActiveSince: Float64Array;
   private pickIndex = 0;
+  private lastArrivalCycle = 0;
   private fullBankQueues = 0;
 
   constructor(
@@ -121,6 +126,7 @@ export class Controller implements Component {
 
   /** Takes a transaction at `cycle` (the caller checked canAccept). It is scheduled from the next cycle on. */
   submit(req: MemRequest, cycle: number): void {
+    this.lastArrivalCycle = cycle;
     if (req.isWrite) {
       this.writeQueue.push(req);
       this.pendingWrites.set(req.addr, (this.pendingWrites.get(req.addr) ?? 0) + 1);
@@ -356,27 +362,41 @@ export class Controller implements Component {
   private moveTransaction(c: number): boolean {
     const cfg = this.config;
     const w = this.writeQueue.length;
-    if (this.drainRemaining === 0 && (w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueuesEmpty()))) {
+    if (
+      this.drainRemaining === 0 &&
+      (w >= cfg.writeHighWatermark ||
+        (w > cfg.writeLowWatermark && this.commandQueuesEmpty()) ||
+        (w > 0 && this.readQueue.length === 0 && c - this.lastArrivalCycle >= cfg.writeFlushIdleCycles && this.commandQueuesEmpty()))
+    ) {
       this.drainRemaining = w;
     }
-    const q = this.drainRemaining > 0 ? this.writeQueue : this.readQueue;
+    if (this.drainRemaining > 0) {
+      const moved = this.moveFrom(this.writeQueue, c);
+      if (moved !== BLOCKED_BY_READ) return moved === MOVED;
+      // A queued read must see the old data first: end the drain and let reads go ahead.
+      this.drainRemaining = 0;
+    }
+    return this.moveFrom(this.readQueue, c) === MOVED;
+  }
+
+  /** Moves the oldest request of `q` whose bank queue has room. */
+  private moveFrom(q: MemRequest[], c: number): number {
+    const depth = this.config.commandQueueDepth;
     for (let i = 0; i < q.length; i++) {
       const req = q[i]!;
       if (req.arrivalCycle >= c) break;
       const bank = this.banks[req.bankIndex]!;
-      if (bank.queue.length >= cfg.commandQueueDepth) continue;
-      if (req.isWrite && this.pendingReads.has(req.addr)) {
-        // A queued read must see the old data first: stop draining until it has gone.
-        this.drainRemaining = 0;
-        return false;
+      if (bank.queue.length >= depth) continue;
+      if (req.isWrite) {
+        if (this.pendingReads.has(req.addr)) return BLOCKED_BY_READ;
+        this.drainRemaining--;
       }
-      if (req.isWrite) this.drainRemaining--;
       removeAt(q, i);
       bank.queue.push(req);
-      if (bank.queue.length === cfg.commandQueueDepth) this.fullBankQueues++;
-      return true;
+      if (bank.queue.length === depth) this.fullBankQueues++;
+      return MOVED;
     }
-    return false;
+    return NOT_MOVED;
   }
 
   /** Sleeps until the next cycle at which something can happen. */
@@ -410,6 +430,10 @@ export class Controller implements Component {
       }
     }
     if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
+    if (next > c + 1 && this.writeQueue.length > 0 && this.readQueue.length === 0 && this.drainRemaining === 0) {
+      // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.
+      next = Math.min(next, this.lastArrivalCycle + this.config.writeFlushIdleCycles);
+    }
     if (next <= c) next = c + 1;
     if (next !== Infinity) this.sim.wakeAt(this.handle, next * this.tCKPs);
     else this.sim.cancel(this.handle);

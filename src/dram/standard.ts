@@ -88,6 +88,8 @@ export interface ControllerSpec {
   /** Writes drain ahead of reads once this many wait, or once more than `writeLowWatermark` wait while no command does; a drain moves the writes queued at its start. */
   readonly writeHighWatermark: number;
   readonly writeLowWatermark: number;
+  /** Writes below the watermarks are flushed after this many cycles without a new request (DRAMsim3 never writes them). */
+  readonly writeFlushIdleCycles: number;
   /** Column hits a bank may serve on an open row while an older request waits for another row. */
   readonly rowHitCap: number;
   readonly refresh: 'all-bank' | 'per-bank' | 'none';
@@ -217,7 +219,7 @@ export function compileRules(reader: FieldReader, timing: Record<string, number>
 const ORG_KEYS = ['source', 'channels', 'ranks', 'bankGroups', 'banksPerGroup', 'rows', 'columns', 'busWidthBits', 'burstLength', 'devicesPerRank', 'note'];
 const POWER_KEYS = ['source', 'VDD', 'IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P', 'IDD4R', 'IDD4W', 'IDD5AB', 'IDD5PB', 'note'];
 const PATH_KEYS = ['source', 'activatePj', 'cellPjPerBit', 'datapathPjPerBit', 'ioPjPerBit', 'refreshPj', 'note'];
-const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'writeHighWatermark', 'writeLowWatermark', 'rowHitCap', 'refresh', 'note'];
+const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'writeHighWatermark', 'writeLowWatermark', 'writeFlushIdleCycles', 'rowHitCap', 'refresh', 'note'];
 
 /** Validates a parsed standard (JSON object) and returns it frozen. `file` names it in errors. */
 export function parseStandard(json: unknown, file: string): DramStandard {
@@ -353,6 +355,7 @@ export function parseController(k: FieldReader, perBankRefresh: boolean): Contro
     commandQueueDepth: k.number('commandQueueDepth', { integer: true, positive: true }),
     writeHighWatermark,
     writeLowWatermark,
+    writeFlushIdleCycles: k.optionalNumber('writeFlushIdleCycles', 128, { integer: true, positive: true }),
     rowHitCap: k.optionalNumber('rowHitCap', 4, { integer: true, positive: true }),
     refresh,
   };

@@ -1,0 +1,26 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { StrataError } from '../spec/errors.ts';
+
+/** Parses sub-command flags strictly: unknown flags and missing values are user errors. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const known = Object.keys(options).map((k) => `--${k}`).join(' ');
+    throw new StrataError(`strata ${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (flags: ${known})`);
+  }
+}
+
+/** A flag that must be a positive integer. */
+export function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[0-9]+$/.test(v) || Number(v) <= 0) throw new StrataError(`--${flag}: expected a positive integer, got '${v}'`);
+  return Number(v);
+}
+
+/** A flag that must be one of `allowed`. */
+export function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new StrataError(`--${flag}: expected one of ${allowed.join(', ')}, got '${v}'`);
+  return v as T;
+}

@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import { StrataError } from '../spec/errors.ts';
+import { parseAddressMapping } from '../dram/address-mapping.ts';
+import { generatePattern, type Pattern } from '../dram/patterns.ts';
+import { runDram } from '../dram/run.ts';
+import { bytesPerRequest, loadStandard } from '../dram/standard.ts';
+import { dramReport, formatDramSummary } from '../report/dram-report.ts';
+import { parseFlags } from './args.ts';
+import { writeOutputs } from './output.ts';
+
+/** `strata demo`: the default run of the quick start. */
+export function demoCommand(argv: string[]): number {
+  const { values, positionals } = parseFlags('demo', argv, { out: { type: 'string' } });
+  if (positionals.length) throw new StrataError(`strata demo: unexpected argument '${positionals[0]}'`);
+  const outDir = values.out ?? join('out', 'demo');
+  const standard = loadStandard('hbm2');
+  const mapping = parseAddressMapping(standard.controller.addressMapping, standard.organization);
+  const outputs: Array<{ path: string; content: string }> = [];
+  for (const pattern of ['stream', 'random'] as Pattern[]) {
+    const trace = generatePattern({
+      pattern, requests: 200_000, seed: 'demo', requestBytes: bytesPerRequest(standard), capacityBytes: mapping.capacityBytes,
+    });
+    const report = dramReport(runDram({ standard, trace }));
+    console.log(`${formatDramSummary(report)}\n`);
+    outputs.push({ path: join(outDir, `hbm2-${pattern}.json`), content: `${JSON.stringify(report, null, 2)}\n` });
+  }
+  writeOutputs(outputs);
+  for (const o of outputs) console.log(`report: ${o.path}`);
+  return 0;
+}

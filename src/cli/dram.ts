@@ -1,0 +1,107 @@
+import { produce } from 'immer';
+import { StrataError } from '../spec/errors.ts';
+import { parseAddressMapping } from '../dram/address-mapping.ts';
+import { importDramsim3Ini } from '../dram/dramsim3-ini.ts';
+import { generatePattern, PATTERNS } from '../dram/patterns.ts';
+import { runDram } from '../dram/run.ts';
+import { bytesPerRequest, isIniPath, loadStandard, type ControllerSpec, type DramStandard } from '../dram/standard.ts';
+import { readTraceFile, type MemTrace } from '../dram/trace.ts';
+import { formatLog, logEntries } from '../dram/command-log.ts';
+import { dramReport, formatDramSummary } from '../report/dram-report.ts';
+import { parseFlags, positiveInt, oneOf } from './args.ts';
+import { writeOutputs } from './output.ts';
+
+export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
+            [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
+            [--frontend in-order|dramsim3] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
+            [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
+            [--command-log FILE] [--quiet]`;
+
+/** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
+export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[] } {
+  if (isIniPath(spec)) return importDramsim3Ini(spec);
+  return { standard: loadStandard(spec), ignoredKeys: [] };
+}
+
+/** `strata dram`: runs a trace or a synthetic pattern through a DRAM standard and reports. */
+export function dramCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('dram', argv, {
+    spec: { type: 'string' },
+    trace: { type: 'string' },
+    pattern: { type: 'string' },
+    requests: { type: 'string' },
+    seed: { type: 'string' },
+    'write-fraction': { type: 'string' },
+    stride: { type: 'string' },
+    cycles: { type: 'string' },
+    frontend: { type: 'string' },
+    scheduler: { type: 'string' },
+    'page-policy': { type: 'string' },
+    refresh: { type: 'string' },
+    'address-mapping': { type: 'string' },
+    out: { type: 'string' },
+    'command-log': { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new StrataError(`strata dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
+  if (!v.spec) throw new StrataError(`strata dram: --spec is required\nusage: ${DRAM_USAGE}`);
+  if (!v.trace === !v.pattern) throw new StrataError(`strata dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
+  const { standard, ignoredKeys } = resolveStandard(v.spec);
+  const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';
+  const scheduler = oneOf('scheduler', v.scheduler, ['frfcfs', 'fcfs'] as const);
+  const pagePolicy = oneOf('page-policy', v['page-policy'], ['open', 'closed'] as const);
+  const refresh = oneOf('refresh', v.refresh, ['all-bank', 'per-bank', 'none'] as const);
+  if (refresh === 'per-bank' && standard.timing.tREFIpb === undefined) {
+    throw new StrataError(`--refresh per-bank: standard '${standard.name}' defines no tREFIpb/tRFCpb`);
+  }
+  const controller: ControllerSpec = produce(standard.controller, (c) => {
+    if (scheduler) c.scheduler = scheduler;
+    if (pagePolicy) c.pagePolicy = pagePolicy;
+    if (refresh) c.refresh = refresh;
+    if (v['address-mapping']) c.addressMapping = v['address-mapping'];
+  });
+  const mapping = parseAddressMapping(controller.addressMapping, standard.organization, v['address-mapping'] ? '--address-mapping' : `${standard.file}: controller.addressMapping`);
+  let trace: MemTrace;
+  if (v.trace) {
+    for (const flag of ['requests', 'seed', 'write-fraction', 'stride'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`--${flag} applies to --pattern, not to --trace`);
+    }
+    trace = readTraceFile(v.trace);
+  } else {
+    const pattern = oneOf('pattern', v.pattern, PATTERNS)!;
+    let writeFraction: number | undefined;
+    if (v['write-fraction'] !== undefined) {
+      writeFraction = Number(v['write-fraction']);
+      if (!(writeFraction >= 0 && writeFraction <= 1)) throw new StrataError(`--write-fraction: expected a number from 0 to 1, got '${v['write-fraction']}'`);
+    }
+    trace = generatePattern({
+      pattern,
+      requests: positiveInt('requests', v.requests) ?? 100_000,
+      seed: v.seed ?? '1',
+      requestBytes: bytesPerRequest(standard),
+      capacityBytes: mapping.capacityBytes,
+      writeFraction,
+      strideBytes: positiveInt('stride', v.stride),
+    });
+  }
+  const result = runDram({
+    standard,
+    controller,
+    trace,
+    frontend,
+    cycles: positiveInt('cycles', v.cycles),
+    addressOverflow: frontend === 'dramsim3' ? 'wrap' : 'error',
+    commandLog: v['command-log'] !== undefined,
+  });
+  const report = dramReport(result);
+  const outputs: Array<{ path: string; content: string }> = [];
+  if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
+  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs)) });
+  writeOutputs(outputs);
+  if (!v.quiet) {
+    console.log(formatDramSummary(report));
+    if (ignoredKeys.length) console.log(`  note        keys DRAMsim3 accepts that have no effect here: ${ignoredKeys.join(', ')}`);
+    for (const o of outputs) console.log(`  wrote       ${o.path}`);
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+import { StrataError } from '../spec/errors.ts';
+import { dramCommand, DRAM_USAGE } from './dram.ts';
+import { demoCommand } from './demo.ts';
+
+const USAGE = `usage: strata <command> [flags]
+
+commands:
+  dram    simulate a DRAM standard on a trace or a synthetic pattern
+          ${DRAM_USAGE.split('\n').join('\n          ')}
+  demo    the default run: HBM2 streaming and random traffic, report and summary in out/demo/
+  help    this text`;
+
+/** Runs the `strata` command line and returns the exit code. */
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'dram':
+        return dramCommand(rest);
+      case 'demo':
+        return demoCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new StrataError(`unknown command '${command}' (known: dram, demo, help)`);
+    }
+  } catch (e) {
+    if (e instanceof StrataError) {
+      console.error(`strata: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
