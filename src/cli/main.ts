@@ -1,12 +1,15 @@
 import { StrataError } from '../spec/errors.ts';
 import { dramCommand, DRAM_USAGE } from './dram.ts';
 import { demoCommand } from './demo.ts';
+import { validateCommand } from './validate.ts';
 
 const USAGE = `usage: strata <command> [flags]
 
 commands:
   dram    simulate a DRAM standard on a trace or a synthetic pattern
           ${DRAM_USAGE.split('\n').join('\n          ')}
+  validate [dramsim3|peak]
+          accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
   demo    the default run: HBM2 streaming and random traffic, report and summary in out/demo/
   help    this text`;
 
@@ -19,6 +22,8 @@ export function main(argv: string[]): number {
         return dramCommand(rest);
       case 'demo':
         return demoCommand(rest);
+      case 'validate':
+        return validateCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -26,7 +31,7 @@ export function main(argv: string[]): number {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new StrataError(`unknown command '${command}' (known: dram, demo, help)`);
+        throw new StrataError(`unknown command '${command}' (known: dram, validate, demo, help)`);
     }
   } catch (e) {
     if (e instanceof StrataError) {

@@ -1,0 +1,34 @@
+import { StrataError } from '../spec/errors.ts';
+import { knownStandards, loadStandard } from '../dram/standard.ts';
+import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
+import { streamingPeak } from '../validation/peak-bandwidth.ts';
+import { parseFlags } from './args.ts';
+
+/** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
+export function validateCommand(argv: string[]): number {
+  const { positionals } = parseFlags('validate', argv, {});
+  const what = positionals[0] ?? 'all';
+  if (!['all', 'dramsim3', 'peak'].includes(what) || positionals.length > 1) {
+    throw new StrataError(`strata validate: expected 'dramsim3', 'peak' or nothing, got '${positionals.join(' ')}'`);
+  }
+  let ok = true;
+  if (what !== 'peak') {
+    const results = DRAMSIM3_CASES.map((c) => compareWithDramsim3(c));
+    console.log('### Strata vs DRAMsim3 on the HBM2 reference traces (150,000 memory cycles, DRAMsim3 front end)\n');
+    console.log(formatDramsim3Table(results));
+    console.log('');
+    ok &&= results.every((r) => r.comparisons.every((c) => c.ok));
+  }
+  if (what !== 'dramsim3') {
+    console.log('### Streaming reads against the analytical peak (200,000 reads, default controller of each preset)\n');
+    console.log('| preset | achieved GB/s | analytical peak GB/s | % of peak | >= 95 % |');
+    console.log('|---|---:|---:|---:|---|');
+    for (const name of knownStandards()) {
+      const r = streamingPeak(loadStandard(name));
+      const pass = r.percentOfPeak >= 95;
+      ok &&= pass;
+      console.log(`| ${name} | ${r.achievedGBps} | ${r.peakGBps} | ${r.percentOfPeak} | ${pass ? 'yes' : 'NO'} |`);
+    }
+  }
+  return ok ? 0 : 1;
+}
