@@ -145,7 +145,7 @@ export function importDramsim3Ini(file: string): IniImport {
     name: file.replace(/^.*\//, '').replace(/\.ini$/i, ''),
     standard: protocol,
     description: `Imported from DRAMsim3 configuration ${file}`,
-    rules: 'jedec',
+    rules: ['jedec', 'refpb'],
     organization: { source: src, channels: int('channels', 1), ranks, bankGroups: bankgroups, banksPerGroup, rows, columns, busWidthBits: busWidth, burstLength: BL, devicesPerRank },
     clock: { source: src, tCKPs: Math.round(tCK * 1000) },
     features: { dualCommandIssue: isHBM && bool('hbm_dual_cmd'), perBankRefresh: true },
