@@ -26,6 +26,9 @@ export interface AddressMapping {
   readonly size: readonly number[];
   /** Bytes the mapped fields cover; larger addresses are beyond the device. */
   readonly capacityBytes: number;
+  /** Bit position and mask per field, for the fast path when the request index fits in 31 bits. */
+  readonly shift: readonly number[];
+  readonly mask: readonly number[];
 }
 
 function log2Exact(n: number, what: string, mapping: string): number {
@@ -66,12 +69,25 @@ export function parseAddressMapping(text: string, org: Organization, where = 'ad
     size[idx] = sizes[f];
     bit += log2Exact(sizes[f], `number of '${f}'`, text);
   }
-  return Object.freeze({ text, order, offsetBits, scale, size, capacityBytes: 2 ** (bit + offsetBits) });
+  const shift = scale.map((x) => Math.log2(x));
+  const mask = size.map((x) => x - 1);
+  return Object.freeze({ text, order, offsetBits, scale, size, capacityBytes: 2 ** (bit + offsetBits), shift, mask });
 }
 
 /** Decodes `addr` into `out` (reused to avoid allocation). Bits above the mapped fields are ignored. */
 export function decodeAddress(m: AddressMapping, addr: number, out: DecodedAddress): DecodedAddress {
   const unit = Math.floor(addr / 2 ** m.offsetBits);
+  if (unit < 0x80000000) {
+    const sh = m.shift;
+    const mk = m.mask;
+    out.channel = (unit >>> sh[0]!) & mk[0]!;
+    out.rank = (unit >>> sh[1]!) & mk[1]!;
+    out.bankGroup = (unit >>> sh[2]!) & mk[2]!;
+    out.bank = (unit >>> sh[3]!) & mk[3]!;
+    out.row = (unit >>> sh[4]!) & mk[4]!;
+    out.column = (unit >>> sh[5]!) & mk[5]!;
+    return out;
+  }
   const s = m.scale;
   const z = m.size;
   out.channel = Math.floor(unit / s[0]!) % z[0]!;

@@ -44,8 +44,7 @@ export class Controller implements Component {
   private readonly timing: TimingState;
   private readonly readQueue: MemRequest[] = [];
   private readonly writeQueue: MemRequest[] = [];
-  /** Addresses of queued reads / writes (for write-to-read forwarding and read-before-write order). */
-  private readonly pendingReads = new Map<number, number>();
+  /** Addresses of writes not yet issued, with counts (a read of one is answered from the write queue). */
   private readonly pendingWrites = new Map<number, number>();
   /** Writes still to move in the current drain (0: reads have priority). */
   private drainRemaining = 0;
@@ -66,6 +65,10 @@ export class Controller implements Component {
   private readonly rankOpenBanks: Int32Array;
   private readonly rankActiveSince: Float64Array;
   private pickIndex = 0;
+  /** Requests in all per-bank command queues. */
+  private commandQueueCount = 0;
+  /** Lower bound of every eligible bank's readyAt (0 when unknown). */
+  private earliestBankReady = 0;
   private lastArrivalCycle = 0;
   private fullBankQueues = 0;
 
@@ -119,9 +122,7 @@ export class Controller implements Component {
 
   /** Requests waiting anywhere in this controller. */
   get queuedRequests(): number {
-    let n = this.readQueue.length + this.writeQueue.length;
-    for (const b of this.banks) n += b.queue.length;
-    return n;
+    return this.readQueue.length + this.writeQueue.length + this.commandQueueCount;
   }
 
   /** Takes a transaction at `cycle` (the caller checked canAccept). It is scheduled from the next cycle on. */
@@ -130,21 +131,20 @@ export class Controller implements Component {
     if (req.isWrite) {
       this.writeQueue.push(req);
       this.pendingWrites.set(req.addr, (this.pendingWrites.get(req.addr) ?? 0) + 1);
-    } else if (this.pendingWrites.has(req.addr)) {
+    } else if (this.pendingWrites.size > 0 && this.pendingWrites.has(req.addr)) {
       // The newest data is still in the write queue: answer from there without touching the DRAM.
       this.stats.forwardedReads++;
       this.finish(req, cycle + 1);
       return;
     } else {
       this.readQueue.push(req);
-      this.pendingReads.set(req.addr, (this.pendingReads.get(req.addr) ?? 0) + 1);
     }
     this.sim.wakeNoLaterThan(this.handle, (cycle + 1) * this.tCKPs);
   }
 
   wake(nowPs: number): void {
     const c = nowPs / this.tCKPs;
-    invariant(Number.isInteger(c) && c > this.lastCycle, `${this.name} wakes on a fresh clock edge`);
+    if (!(c > this.lastCycle && Number.isInteger(c))) invariant(false, `${this.name} wakes on a fresh clock edge (cycle ${c} after ${this.lastCycle})`);
     this.lastCycle = c;
     this.updateRefresh(c);
     const first = this.issueOne(c, ANY);
@@ -221,19 +221,43 @@ export class Controller implements Component {
       const r = this.issueRefresh(c, filter);
       if (r >= 0) return r;
     }
+    // No bank can have a legal command before earliestBankReady; a scan that issues nothing leaves the
+    // round-robin pointer where it started, so skipping it changes nothing.
+    if (c < this.earliestBankReady) return -1;
     const banks = this.banks;
     const n = banks.length;
     for (let k = 0; k < n; k++) {
       this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
       const bank = banks[this.roundRobin]!;
-      if (bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
+      if (bank.readyAt > c || bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
       const cmd = this.readyCommand(bank, c, filter);
       if (cmd >= 0) {
         this.issue(cmd, bank, c, cmd === PRE);
         return cmd;
       }
+      if (filter === ANY) bank.readyAt = this.bankReadyAt(bank);
     }
     return -1;
+  }
+
+  /** Earliest cycle at which any command for `bank`'s queue is legal under the current timing state. */
+  private bankReadyAt(bank: Bank): number {
+    const ts = this.timing;
+    if (bank.openRow < 0) return ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank);
+    let t = Infinity;
+    const q = bank.queue;
+    const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+    for (let j = 0; j < last; j++) {
+      const req = q[j]!;
+      if (req.row === bank.openRow) {
+        const e = ts.earliestCycle(this.columnCommand(req), bank.rank, bank.bankGroup, bank.bank);
+        if (e < t) t = e;
+      } else if (j === 0 && this.mayPrecharge(bank)) {
+        const e = ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank);
+        if (e < t) t = e;
+      }
+    }
+    return t;
   }
 
   /** Column command that serves `req` under the page policy. */
@@ -286,6 +310,8 @@ export class Controller implements Component {
 
   private issue(cmd: number, bank: Bank, c: number, conflict: boolean): void {
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
+    bank.readyAt = 0;
+    this.earliestBankReady = 0;
     this.stats.commandCounts[cmd]!++;
     let row = bank.openRow;
     let column = -1;
@@ -307,6 +333,7 @@ export class Controller implements Component {
       case RDA:
       case WRA: {
         const req = removeAt(bank.queue, this.pickIndex);
+        this.commandQueueCount--;
         if (bank.queue.length === this.config.commandQueueDepth - 1) this.fullBankQueues--;
         column = req.column;
         if (bank.hitsSinceActivate > 0) this.stats.rowHits++;
@@ -315,8 +342,7 @@ export class Controller implements Component {
         bank.hitsSinceActivate++;
         this.stats.bankColumnCommands[bank.index]!++;
         this.stats.dataBusCycles += this.tBURST;
-        if (isRead(cmd)) this.release(this.pendingReads, req.addr);
-        else this.release(this.pendingWrites, req.addr);
+        if (!isRead(cmd)) this.release(this.pendingWrites, req.addr);
         this.finish(req, c + (isRead(cmd) ? this.readDelay : this.writeDelay));
         if (cmd === RDA || cmd === WRA) this.closeRow(bank, c, false);
         break;
@@ -388,11 +414,14 @@ export class Controller implements Component {
       const bank = this.banks[req.bankIndex]!;
       if (bank.queue.length >= depth) continue;
       if (req.isWrite) {
-        if (this.pendingReads.has(req.addr)) return BLOCKED_BY_READ;
+        if (this.readPending(req)) return BLOCKED_BY_READ;
         this.drainRemaining--;
       }
       removeAt(q, i);
       bank.queue.push(req);
+      bank.readyAt = 0;
+      this.earliestBankReady = 0;
+      this.commandQueueCount++;
       if (bank.queue.length === depth) this.fullBankQueues++;
       return MOVED;
     }
@@ -402,33 +431,15 @@ export class Controller implements Component {
   /** Sleeps until the next cycle at which something can happen. */
   private scheduleNext(c: number): void {
     let next = Infinity;
-    if (this.readQueue.length + this.writeQueue.length > 0 && (this.fullBankQueues === 0 || this.anyMovable())) next = c + 1;
-    if (next > c + 1) {
-      const ts = this.timing;
-      for (const bank of this.banks) {
-        if (bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
-        let t: number;
-        if (bank.openRow < 0) {
-          t = ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank);
-        } else {
-          t = Infinity;
-          const q = bank.queue;
-          const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
-          for (let j = 0; j < last; j++) {
-            const req = q[j]!;
-            if (req.row === bank.openRow) {
-              const e = ts.earliestCycle(this.columnCommand(req), bank.rank, bank.bankGroup, bank.bank);
-              if (e < t) t = e;
-            } else if (j === 0 && this.mayPrecharge(bank)) {
-              const e = ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank);
-              if (e < t) t = e;
-            }
-          }
-        }
-        if (t < next) next = t;
-        if (next <= c + 1) break;
-      }
+    if (this.canMoveNextCycle()) next = c + 1;
+    let ready = Infinity;
+    for (const bank of this.banks) {
+      if (bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
+      if (bank.readyAt <= c) bank.readyAt = this.bankReadyAt(bank);
+      if (bank.readyAt < ready) ready = bank.readyAt;
     }
+    this.earliestBankReady = ready;
+    if (ready < next) next = ready;
     if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
     if (next > c + 1 && this.writeQueue.length > 0 && this.readQueue.length === 0 && this.drainRemaining === 0) {
       // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.
@@ -440,15 +451,36 @@ export class Controller implements Component {
   }
 
   private commandQueuesEmpty(): boolean {
-    for (const b of this.banks) if (b.queue.length > 0) return false;
-    return true;
+    return this.commandQueueCount === 0;
   }
 
-  private anyMovable(): boolean {
+  /** Whether a read of the same address waits (in the read queue or its bank's queue): it must go first. */
+  private readPending(write: MemRequest): boolean {
+    const rq = this.readQueue;
+    for (let i = 0; i < rq.length; i++) if (rq[i]!.addr === write.addr) return true;
+    const bq = this.banks[write.bankIndex]!.queue;
+    for (let i = 0; i < bq.length; i++) if (!bq[i]!.isWrite && bq[i]!.addr === write.addr) return true;
+    return false;
+  }
+
+  /** Whether moveTransaction would move something at the next cycle if nothing else changed. */
+  private canMoveNextCycle(): boolean {
+    const cfg = this.config;
+    const w = this.writeQueue.length;
+    const drainNext =
+      this.drainRemaining > 0 ||
+      w >= cfg.writeHighWatermark ||
+      (w > cfg.writeLowWatermark && this.commandQueueCount === 0) ||
+      (w > 0 && this.readQueue.length === 0 && this.commandQueueCount === 0 && this.lastCycle + 1 - this.lastArrivalCycle >= cfg.writeFlushIdleCycles);
+    if (drainNext && this.anyMovable(this.writeQueue)) return true;
+    return this.anyMovable(this.readQueue);
+  }
+
+  private anyMovable(q: MemRequest[]): boolean {
+    if (q.length === 0) return false;
+    if (this.fullBankQueues === 0) return true;
     const depth = this.config.commandQueueDepth;
-    for (const q of [this.readQueue, this.writeQueue]) {
-      for (const req of q) if (this.banks[req.bankIndex]!.queue.length < depth) return true;
-    }
+    for (let i = 0; i < q.length; i++) if (this.banks[q[i]!.bankIndex]!.queue.length < depth) return true;
     return false;
   }
 

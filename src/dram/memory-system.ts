@@ -48,9 +48,20 @@ export class MemorySystem implements ControllerListener {
     return this.controllers[this.channelOf(addr)]!.canAccept(isWrite);
   }
 
+  /** Hands a request to its controller at memory cycle `cycle` if its queue has room; returns whether it did. */
+  trySubmit(addr: number, isWrite: boolean, cycle: number): boolean {
+    const d = decodeAddress(this.mapping, addr, this.scratch);
+    if (!this.controllers[d.channel]!.canAccept(isWrite)) return false;
+    this.submitDecoded(addr, isWrite, cycle, d);
+    return true;
+  }
+
   /** Hands a request to its controller at memory cycle `cycle` (call canAccept first). */
   submit(addr: number, isWrite: boolean, cycle: number): MemRequest {
-    const d = decodeAddress(this.mapping, addr, this.scratch);
+    return this.submitDecoded(addr, isWrite, cycle, decodeAddress(this.mapping, addr, this.scratch));
+  }
+
+  private submitDecoded(addr: number, isWrite: boolean, cycle: number, d: DecodedAddress): MemRequest {
     const o = this.std.organization;
     const req: MemRequest = {
       id: this.nextId++, addr, isWrite, arrivalCycle: cycle, rank: d.rank, bankGroup: d.bankGroup, bank: d.bank,

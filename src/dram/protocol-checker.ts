@@ -1,5 +1,5 @@
 import type { LoggedCommand } from './command-log.ts';
-import { ACT, COMMANDS, NUM_COMMANDS, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, commandIndex, isColumn } from './commands.ts';
+import { ACT, COMMANDS, NUM_COMMANDS, type CommandKind, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, commandIndex, isColumn } from './commands.ts';
 import type { DramStandard } from './standard.ts';
 
 /**
@@ -65,6 +65,12 @@ export const PROTOCOL_RULES = [
   'tRFC',
   /** REFpb -> ACT/REFpb same bank, REFpb -> REF same rank. */
   'tRFCpb',
+  /** REFpb -> REFpb of another bank of the rank (tRREFD / tpbR2pbR), where the standard defines tPBR2PBR. */
+  'tPBR2PBR',
+  /** REFpb -> ACT of another bank of the rank (tpbR2act), where the standard defines tPBR2ACT. */
+  'tPBR2ACT',
+  /** PRE/PREA -> PRE/PREA in the same rank (LPDDR5), where the standard defines tPPD. */
+  'tPPD',
   /** Too long without refresh: more than 9 x tREFI (JEDEC allows postponing 8 refreshes). */
   'refresh-interval',
 ] as const;
@@ -190,13 +196,42 @@ function buildPairRules(std: DramStandard): PairRule[][][] {
 
   add([REF], [ACT, REF, REFPB], IN_RANK, 'tRFC', 'tRFC', p('tRFC'));
   if (t.tRFCpb !== undefined) add([REFPB], [ACT, REF, REFPB], IN_BANK, 'tRFCpb', 'tRFCpb', t.tRFCpb);
+
+  // Standard-specific rules, present when the standard names their parameter.
+  // Per-bank refresh of one bank next to work on another (HBM3 tRREFD, JESD238; LPDDR5 tpbR2pbR and
+  // tpbR2act, JESD209-5; GDDR6 tRREFD): a REFpb activates rows, so it also keeps tRRD_S after an ACT.
+  if (t.tPBR2PBR !== undefined) add([REFPB], [REFPB], IN_RANK, 'tPBR2PBR', 'tPBR2PBR', t.tPBR2PBR);
+  if (t.tPBR2ACT !== undefined) {
+    add([REFPB], [ACT], IN_RANK, 'tPBR2ACT', 'tPBR2ACT', t.tPBR2ACT);
+    add([ACT], [REFPB], IN_RANK, 'tRRD_S', 'tRRD_S', p('tRRD_S'));
+  }
+  // LPDDR5 precharge-to-precharge spacing (JESD209-5 tPPD).
+  if (t.tPPD !== undefined) add(precharges, precharges, IN_RANK, 'tPPD', 'tPPD', t.tPPD);
   return pairs;
+}
+
+/** How two commands relate, as seen from the second (PREA and REF touch every bank of their rank). */
+export type Relation = 'same-bank' | 'same-bankgroup' | 'same-rank' | 'other-rank';
+
+/**
+ * The distance in cycles the checker demands from `prev` to `next` when they relate as `relation` (0 when
+ * no rule applies): the largest distance of the pairwise rules, not counting tFAW.
+ */
+export function requiredCycles(std: DramStandard, prev: CommandKind, next: CommandKind, relation: Relation): number {
+  const pk = commandIndex(prev);
+  const nk = commandIndex(next);
+  let rel = ['same-bank', 'same-bankgroup', 'same-rank', 'other-rank'].indexOf(relation);
+  if (rel !== OTHER_RANK && (isRankWide(pk) || isRankWide(nk))) rel = SAME_BANK;
+  let cycles = 0;
+  for (const r of buildPairRules(std)[pk]![nk]!) if (applies(r.scope, rel)) cycles = Math.max(cycles, r.cycles);
+  return cycles;
 }
 
 /** Per-channel replay state. */
 interface ChannelState {
-  /** Log indices of this channel's commands so far, in replay order. */
+  /** Log indices of this channel's commands so far, in replay order: refreshes apart, as their rules reach further back. */
   readonly history: number[];
+  readonly refreshHistory: number[];
   /** Open row per bank (rank, bank group, bank flattened), -1 when precharged. */
   readonly openRow: Int32Array;
   /** Cycle of the ACT that opened each bank. */
@@ -221,10 +256,15 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
   const pairs = buildPairRules(std);
   const tFAW = t.tFAW!;
 
-  // How far back a command of each kind can be constrained: its longest incoming rule (ACT: also tFAW).
+  // How far back a command of each kind can be constrained by earlier non-refresh commands (ACT: also
+  // tFAW) and by earlier refreshes (tRFC is several times longer than any other distance).
   const lookBack = new Float64Array(NUM_COMMANDS);
+  const refreshLookBack = new Float64Array(NUM_COMMANDS);
   for (let next = 0; next < NUM_COMMANDS; next++) {
-    for (let prev = 0; prev < NUM_COMMANDS; prev++) for (const r of pairs[prev]![next]!) lookBack[next] = Math.max(lookBack[next]!, r.cycles);
+    for (let prev = 0; prev < NUM_COMMANDS; prev++) {
+      const into = prev === REF || prev === REFPB ? refreshLookBack : lookBack;
+      for (const r of pairs[prev]![next]!) into[next] = Math.max(into[next]!, r.cycles);
+    }
   }
   lookBack[ACT] = Math.max(lookBack[ACT]!, tFAW);
 
@@ -252,6 +292,7 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
   for (let ch = 0; ch < org.channels; ch++) {
     channels.push({
       history: [],
+      refreshHistory: [],
       openRow: new Int32Array(banksPerChannel).fill(-1),
       openedAt: new Float64Array(banksPerChannel),
       busCycle: -1,
@@ -269,6 +310,35 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
   };
   const where = (e: LoggedCommand, kind: number): string =>
     isRankWide(kind) ? `ch${e.channel} r${e.rank}` : `ch${e.channel} r${e.rank} bg${e.bankGroup} b${e.bank}`;
+  const at = (e: LoggedCommand, kind: number): string => `${where(e, kind)} cycle ${e.cycle}`;
+
+  /** Checks command `i` against the commands of `list` less than `window` cycles before it; true when out of room. */
+  const scan = (i: number, e: LoggedCommand, kind: number, list: readonly number[], window: number): boolean => {
+    const c = e.cycle;
+    let actsInRank = 0;
+    for (let j = list.length - 1; j >= 0; j--) {
+      const pi = list[j]!;
+      const p = log[pi]!;
+      const d = c - p.cycle;
+      if (d >= window) break;
+      const pk = kinds[pi]!;
+      const rel = relation(p, pk, e, kind);
+      const rules = pairs[pk]![kind]!;
+      for (let r = 0; r < rules.length; r++) {
+        const rule = rules[r]!;
+        if (d >= rule.cycles || !applies(rule.scope, rel) || reported.includes(rule.rule)) continue;
+        reported.push(rule.rule);
+        const sameNode = rel === SAME_BANK && isRankWide(pk) === isRankWide(kind);
+        const target = sameNode ? '' : ` to ${where(p, pk).replace(/^ch\d+ /, '')}`;
+        if (report(i, e, rule.rule, `${at(e, kind)}: ${e.command} ${d} cycles after ${p.command}${target} at ${p.cycle}, needs ${rule.text} = ${rule.cycles}`)) return true;
+      }
+      // Four-activate window (JESD79-4 tFAW): the 5th ACT of a rank waits tFAW after the 1st of the four before it.
+      if (kind === ACT && pk === ACT && p.rank === e.rank && ++actsInRank === 4 && d < tFAW) {
+        if (report(i, e, 'tFAW', `${at(e, kind)}: ACT ${d} cycles after the ACT at ${p.cycle}, the fourth ACT back in rank ${e.rank}, needs tFAW = ${tFAW}`)) return true;
+      }
+    }
+    return false;
+  };
 
   for (const i of order) {
     const e = log[i]!;
@@ -280,7 +350,6 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
     }
     const c = e.cycle;
     const s = channels[e.channel]!;
-    const at = `${where(e, kind)} cycle ${c}`;
     reported.length = 0;
 
     // Command bus: one command per cycle; HBM has separate row and column buses (JESD235 section 6.3).
@@ -294,34 +363,11 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
     const busOk = std.dualCommandIssue ? s.busRows <= 1 && s.busColumns <= 1 : s.busRows + s.busColumns <= 1;
     if (!busOk) {
       const allowed = std.dualCommandIssue ? 'at most one row and one column command per cycle' : 'at most one command per cycle';
-      if (report(i, e, 'command-bus', `${at}: ${e.command} is the ${s.busRows + s.busColumns}th command of channel ${e.channel} this cycle (${s.busRows} row, ${s.busColumns} column), needs ${allowed}`)) return out;
+      if (report(i, e, 'command-bus', `${at(e, kind)}: ${e.command} is one command too many for channel ${e.channel} in this cycle (${s.busRows} row and ${s.busColumns} column commands so far), needs ${allowed}`)) return out;
     }
 
     // Timing: scan this channel's earlier commands back over the longest distance that can matter.
-    const h = s.history;
-    const window = lookBack[kind]!;
-    let actsInRank = 0;
-    for (let j = h.length - 1; j >= 0; j--) {
-      const pi = h[j]!;
-      const p = log[pi]!;
-      const d = c - p.cycle;
-      if (d >= window) break;
-      const pk = kinds[pi]!;
-      const rel = relation(p, pk, e, kind);
-      const rules = pairs[pk]![kind]!;
-      for (let r = 0; r < rules.length; r++) {
-        const rule = rules[r]!;
-        if (d >= rule.cycles || !applies(rule.scope, rel) || reported.includes(rule.rule)) continue;
-        reported.push(rule.rule);
-        const sameNode = rel === SAME_BANK && isRankWide(pk) === isRankWide(kind);
-        const target = sameNode ? '' : ` to ${where(p, pk).replace(/^ch\d+ /, '')}`;
-        if (report(i, e, rule.rule, `${at}: ${e.command} ${d} cycles after ${p.command}${target} at ${p.cycle}, needs ${rule.text} = ${rule.cycles}`)) return out;
-      }
-      // Four-activate window (JESD79-4 tFAW): the 5th ACT of a rank waits tFAW after the 1st of the four before it.
-      if (kind === ACT && pk === ACT && p.rank === e.rank && ++actsInRank === 4 && d < tFAW) {
-        if (report(i, e, 'tFAW', `${at}: ACT ${d} cycles after the ACT at ${p.cycle}, the fourth ACT back in rank ${e.rank}, needs tFAW = ${tFAW}`)) return out;
-      }
-    }
+    if (scan(i, e, kind, s.history, lookBack[kind]!) || scan(i, e, kind, s.refreshHistory, refreshLookBack[kind]!)) return out;
 
     // Bank state.
     const bankIdx = (e.rank * org.bankGroups + e.bankGroup) * org.banksPerGroup + e.bank;
@@ -329,7 +375,7 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
     switch (kind) {
       case ACT: {
         const open = s.openRow[bankIdx]!;
-        if (open >= 0 && report(i, e, 'act-open-bank', `${at}: ACT of row ${e.row} to a bank with row ${open} open (ACT at ${s.openedAt[bankIdx]}), needs a PRE first`)) return out;
+        if (open >= 0 && report(i, e, 'act-open-bank', `${at(e, kind)}: ACT of row ${e.row} to a bank with row ${open} open (ACT at ${s.openedAt[bankIdx]}), needs a PRE first`)) return out;
         s.openRow[bankIdx] = e.row;
         s.openedAt[bankIdx] = c;
         break;
@@ -340,9 +386,9 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
       case WRA: {
         const open = s.openRow[bankIdx]!;
         if (open < 0) {
-          if (report(i, e, 'column-closed-bank', `${at}: ${e.command} of row ${e.row} to a precharged bank, needs an ACT first`)) return out;
+          if (report(i, e, 'column-closed-bank', `${at(e, kind)}: ${e.command} of row ${e.row} to a precharged bank, needs an ACT first`)) return out;
         } else if (open !== e.row) {
-          if (report(i, e, 'column-wrong-row', `${at}: ${e.command} of row ${e.row} while row ${open} is open (ACT at ${s.openedAt[bankIdx]})`)) return out;
+          if (report(i, e, 'column-wrong-row', `${at(e, kind)}: ${e.command} of row ${e.row} while row ${open} is open (ACT at ${s.openedAt[bankIdx]})`)) return out;
         }
         if (kind === RDA || kind === WRA) s.openRow[bankIdx] = -1;
         break;
@@ -358,12 +404,12 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
         for (let b = rankFirst; b < rankFirst + banksPerRank; b++) {
           if (s.openRow[b]! >= 0) open.push(`bg${Math.floor((b - rankFirst) / org.banksPerGroup)} b${(b - rankFirst) % org.banksPerGroup}`);
         }
-        if (open.length > 0 && report(i, e, 'ref-open-bank', `${at}: REF while ${open.length} bank(s) of rank ${e.rank} are open (${open.join(', ')}), needs every bank precharged`)) return out;
+        if (open.length > 0 && report(i, e, 'ref-open-bank', `${at(e, kind)}: REF while ${open.length} bank(s) of rank ${e.rank} are open (${open.join(', ')}), needs every bank precharged`)) return out;
         break;
       }
       case REFPB: {
         const open = s.openRow[bankIdx]!;
-        if (open >= 0 && report(i, e, 'refpb-open-bank', `${at}: REFpb to a bank with row ${open} open (ACT at ${s.openedAt[bankIdx]}), needs a PRE first`)) return out;
+        if (open >= 0 && report(i, e, 'refpb-open-bank', `${at(e, kind)}: REFpb to a bank with row ${open} open (ACT at ${s.openedAt[bankIdx]}), needs a PRE first`)) return out;
         break;
       }
       default:
@@ -379,13 +425,14 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
           const gap = c - s.lastRefresh[k]!;
           if (gap > refreshLimit) {
             const what = perBank ? `bank ${refreshNode(k, org.bankGroups, org.banksPerGroup)}` : `rank ${k}`;
-            if (report(i, e, 'refresh-interval', `${at}: ${e.command} ${gap} cycles after the previous refresh of ${what} at ${s.lastRefresh[k]}, needs at most ${refreshLimitText}`)) return out;
+            if (report(i, e, 'refresh-interval', `${at(e, kind)}: ${e.command} ${gap} cycles after the previous refresh of ${what} at ${s.lastRefresh[k]}, needs at most ${refreshLimitText}`)) return out;
           }
           s.lastRefresh[k] = c;
         }
       }
     }
-    h.push(i);
+    if (kind === REF || kind === REFPB) s.refreshHistory.push(i);
+    else s.history.push(i);
   }
 
   if (checkRefresh) {

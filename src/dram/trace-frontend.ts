@@ -58,9 +58,11 @@ export class TraceFrontend implements Component, MemoryClient {
       }
       const addr = t.addr[this.next]!;
       const w = t.isWrite[this.next] === 1;
-      if (!this.memory.canAccept(addr, w)) return; // woken again by onSpace
       this.outstanding++;
-      this.memory.submit(addr, w, c);
+      if (!this.memory.trySubmit(addr, w, c)) {
+        this.outstanding--;
+        return; // woken again by onSpace
+      }
       this.next++;
       this.sentInCycle++;
     }

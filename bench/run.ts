@@ -1,0 +1,42 @@
+// Benchmarks (npm run bench): simulation speed in requests per second, single thread, and peak memory.
+// Targets (issue #2): >= 1,000,000 requests/s on a 1 M-request HBM2 stream trace, >= 500,000 on a random one,
+// peak memory under 1 GB. Each trace follows the DRAMsim3 reference traces: request i arrives at memory
+// cycle i, 64 B requests, run with DRAMsim3's HBM2_8Gb_x128.ini through the DRAMsim3 front end.
+import { join } from 'node:path';
+import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
+import { generatePattern, type Pattern } from '../src/dram/patterns.ts';
+import { runDram } from '../src/dram/run.ts';
+import { loadStandard } from '../src/dram/standard.ts';
+import { dramReport } from '../src/report/dram-report.ts';
+import { DRAMSIM3_FIXTURES } from '../src/validation/dramsim3.ts';
+
+const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
+const targets: Record<string, number> = { stream: 1_000_000, random: 500_000 };
+
+function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
+  const standard = useIni ? importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard : loadStandard('hbm2');
+  const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: useIni ? 1 : 0 });
+  const t0 = process.hrtime.bigint();
+  const result = runDram({ standard, trace, frontend: useIni ? 'dramsim3' : 'in-order' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const rep = dramReport(result);
+  const rate = requests / seconds;
+  const target = targets[pattern]!;
+  const ok = rate >= target;
+  console.log(
+    `${label.padEnd(34)} ${requests.toLocaleString('en-US')} requests in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US').padStart(10)} requests/s ` +
+      `(target ${target.toLocaleString('en-US')}: ${ok ? 'met' : 'NOT met'}); ${rep.window.cycles.toLocaleString('en-US')} cycles, ${rep.bandwidth.achievedGBps} GB/s`,
+  );
+  return ok;
+}
+
+const results = [
+  bench('HBM2 .ini, stream, 1 req/cycle', 'stream', true),
+  bench('HBM2 .ini, random 30 % writes', 'random', true),
+  bench('hbm2 preset, stream, saturating', 'stream', false),
+  bench('hbm2 preset, random, saturating', 'random', false),
+];
+const peakMB = process.resourceUsage().maxRSS / 1024;
+const memOk = peakMB < 1024;
+console.log(`peak resident memory ${peakMB.toFixed(0)} MB (target < 1024 MB for 1 M requests: ${memOk ? 'met' : 'NOT met'})`);
+process.exitCode = results.every(Boolean) && memOk ? 0 : 1;
