@@ -7,7 +7,8 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(co
     return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (e) {
     const known = Object.keys(options).map((k) => `--${k}`).join(' ');
-    throw new StrataError(`strata ${command}: ${(e as Error).message.replace(/\. To specify.*$/s, '')} (flags: ${known})`);
+    const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, '');
+    throw new StrataError(`${command}: ${first} (flags: ${known})`);
   }
 }
 

@@ -11,7 +11,7 @@ import { writeOutputs } from './output.ts';
 /** `strata demo`: the default run of the quick start. */
 export function demoCommand(argv: string[]): number {
   const { values, positionals } = parseFlags('demo', argv, { out: { type: 'string' } });
-  if (positionals.length) throw new StrataError(`strata demo: unexpected argument '${positionals[0]}'`);
+  if (positionals.length) throw new StrataError(`demo: unexpected argument '${positionals[0]}'`);
   const outDir = values.out ?? join('out', 'demo');
   const standard = loadStandard('hbm2');
   const mapping = parseAddressMapping(standard.controller.addressMapping, standard.organization);

@@ -43,9 +43,9 @@ export function dramCommand(argv: string[]): number {
     'command-log': { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`strata dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
-  if (!v.spec) throw new StrataError(`strata dram: --spec is required\nusage: ${DRAM_USAGE}`);
-  if (!v.trace === !v.pattern) throw new StrataError(`strata dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
+  if (!v.spec) throw new StrataError(`dram: --spec is required\nusage: ${DRAM_USAGE}`);
+  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
   const { standard, ignoredKeys } = resolveStandard(v.spec);
   const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';
   const scheduler = oneOf('scheduler', v.scheduler, ['frfcfs', 'fcfs'] as const);

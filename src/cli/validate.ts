@@ -9,7 +9,7 @@ export function validateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate', argv, {});
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`strata validate: expected 'dramsim3', 'peak' or nothing, got '${positionals.join(' ')}'`);
+    throw new StrataError(`validate: expected 'dramsim3', 'peak' or nothing, got '${positionals.join(' ')}'`);
   }
   let ok = true;
   if (what !== 'peak') {

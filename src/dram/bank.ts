@@ -16,11 +16,6 @@ export class Bank {
   activeCycles = 0;
   /** Per-bank command queue, oldest first. */
   readonly queue: MemRequest[] = [];
-  /**
-   * A lower bound on the cycle at which a command for this bank's queue can next be legal; 0 when unknown.
-   * Timing constraints only ever move later, so a bound stays valid until the queue or the bank changes.
-   */
-  readyAt = 0;
   /** Waiting for a per-bank refresh: the scheduler leaves it alone. */
   refreshPending = false;
 

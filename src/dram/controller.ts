@@ -67,7 +67,13 @@ export class Controller implements Component {
   private pickIndex = 0;
   /** Requests in all per-bank command queues. */
   private commandQueueCount = 0;
-  /** Lower bound of every eligible bank's readyAt (0 when unknown). */
+  /**
+   * Per bank: a lower bound on the cycle at which a command for its queue can be legal (0 when unknown,
+   * Infinity when it has nothing to schedule: empty queue or refresh pending). Timing constraints only move
+   * later, so a bound stays valid until the bank's queue or state changes.
+   */
+  private readonly readyAt: Float64Array;
+  /** Lower bound of every bank's readyAt (0 when unknown). */
   private earliestBankReady = 0;
   private lastArrivalCycle = 0;
   private fullBankQueues = 0;
@@ -97,6 +103,7 @@ export class Controller implements Component {
     this.stats = new ChannelStats(o.ranks, this.banks.length);
     this.refreshDue = new Float64Array(o.ranks);
     this.refreshPending = new Uint8Array(o.ranks);
+    this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
     this.rankOpenBanks = new Int32Array(o.ranks);
     this.rankActiveSince = new Float64Array(o.ranks);
     if (config.refresh === 'all-bank') {
@@ -168,6 +175,7 @@ export class Controller implements Component {
     for (let r = 0; r < this.refreshDue.length; r++) {
       if (!this.refreshPending[r] && c >= this.refreshDue[r]!) {
         this.refreshPending[r] = 1;
+        for (const b of this.banks) if (b.rank === r) this.readyAt[b.index] = Infinity;
         this.refreshPendingCount++;
       }
     }
@@ -175,6 +183,7 @@ export class Controller implements Component {
       const bank = this.banks[this.perBankRefreshNext]!;
       if (!bank.refreshPending) {
         bank.refreshPending = true;
+        this.readyAt[bank.index] = Infinity;
         this.refreshPendingCount++;
       }
     }
@@ -229,13 +238,13 @@ export class Controller implements Component {
     for (let k = 0; k < n; k++) {
       this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
       const bank = banks[this.roundRobin]!;
-      if (bank.readyAt > c || bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
+      if (this.readyAt[this.roundRobin]! > c) continue;
       const cmd = this.readyCommand(bank, c, filter);
       if (cmd >= 0) {
         this.issue(cmd, bank, c, cmd === PRE);
         return cmd;
       }
-      if (filter === ANY) bank.readyAt = this.bankReadyAt(bank);
+      if (filter === ANY) this.readyAt[bank.index] = this.bankReadyAt(bank);
     }
     return -1;
   }
@@ -310,7 +319,6 @@ export class Controller implements Component {
 
   private issue(cmd: number, bank: Bank, c: number, conflict: boolean): void {
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
-    bank.readyAt = 0;
     this.earliestBankReady = 0;
     this.stats.commandCounts[cmd]!++;
     let row = bank.openRow;
@@ -349,6 +357,7 @@ export class Controller implements Component {
       }
       case REF: {
         this.refreshPending[bank.rank] = 0;
+        for (const b of this.banks) if (b.rank === bank.rank) this.markChanged(b);
         this.refreshPendingCount--;
         this.refreshDue[bank.rank]! += this.std.timing.tREFI!;
         break;
@@ -363,7 +372,15 @@ export class Controller implements Component {
       default:
         invariant(false, `${this.name}: the scheduler never issues command ${cmd}`);
     }
+    this.markChanged(bank);
     this.log?.push(c, cmd, bank.rank, bank.bankGroup, bank.bank, row, column);
+  }
+
+  /** The bank's queue or state changed: its ready bound must be recomputed (or it has nothing to do). */
+  private markChanged(bank: Bank): void {
+    const idle = bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank] === 1;
+    this.readyAt[bank.index] = idle ? Infinity : 0;
+    if (!idle) this.earliestBankReady = 0;
   }
 
   private closeRow(bank: Bank, c: number, conflict: boolean): void {
@@ -419,8 +436,7 @@ export class Controller implements Component {
       }
       removeAt(q, i);
       bank.queue.push(req);
-      bank.readyAt = 0;
-      this.earliestBankReady = 0;
+      this.markChanged(bank);
       this.commandQueueCount++;
       if (bank.queue.length === depth) this.fullBankQueues++;
       return MOVED;
@@ -433,10 +449,14 @@ export class Controller implements Component {
     let next = Infinity;
     if (this.canMoveNextCycle()) next = c + 1;
     let ready = Infinity;
-    for (const bank of this.banks) {
-      if (bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank]) continue;
-      if (bank.readyAt <= c) bank.readyAt = this.bankReadyAt(bank);
-      if (bank.readyAt < ready) ready = bank.readyAt;
+    const readyAt = this.readyAt;
+    for (let i = 0; i < readyAt.length; i++) {
+      let t = readyAt[i]!;
+      if (t <= c) {
+        t = this.bankReadyAt(this.banks[i]!);
+        readyAt[i] = t;
+      }
+      if (t < ready) ready = t;
     }
     this.earliestBankReady = ready;
     if (ready < next) next = ready;

@@ -46,6 +46,9 @@ export function runDram(o: DramRunOptions): DramRunResult {
   if (o.cycles !== undefined && (!Number.isInteger(o.cycles) || o.cycles <= 0)) {
     throw new StrataError(`--cycles: expected a positive integer number of memory cycles, got ${o.cycles}`);
   }
+  if (controller.refresh === 'per-bank' && (o.standard.timing.tREFIpb === undefined || o.standard.timing.tRFCpb === undefined)) {
+    throw new StrataError(`controller refresh 'per-bank': standard '${o.standard.name}' (${o.standard.file}) defines no tREFIpb/tRFCpb; use 'all-bank' or 'none'`);
+  }
   const sim = new Simulator();
   const memory = new MemorySystem(sim, o.standard, controller, { commandLog: o.commandLog ?? false });
   const capacity = memory.mapping.capacityBytes;

@@ -5,6 +5,7 @@ import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { evaluateExpression } from '../spec/expression.ts';
 import { COMMANDS, LEVELS, commandIndex, type Level } from './commands.ts';
+import { parseAddressMapping } from './address-mapping.ts';
 
 /** Where the shipped specs live. */
 export const ARCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../arch');
@@ -122,6 +123,9 @@ export const REQUIRED_TIMING = [
   'tBURST', 'CL', 'CWL', 'tRCDRD', 'tRCDWR', 'tRP', 'tRAS', 'tRC', 'tCCD_S', 'tCCD_L', 'tRRD_S', 'tRRD_L',
   'tWTR_S', 'tWTR_L', 'tFAW', 'tWR', 'tRTP', 'tRFC', 'tREFI', 'tRTRS',
 ] as const;
+
+/** Timing parameters the controller reads besides those the constraint tables name. */
+const KNOWN_TIMING = new Set<string>([...REQUIRED_TIMING, 'tRFCpb', 'tREFIpb']);
 
 /** Derived quantities of a standard. */
 export function bytesPerRequest(s: DramStandard): number {
@@ -284,10 +288,12 @@ export function parseStandard(json: unknown, file: string): DramStandard {
   }
   const rules: TimingRule[] = [];
   const windows: WindowRule[] = [];
+  const rulesText: string[] = [];
   for (const name of rulesNames as string[]) {
     const { reader: rulesReader } = loadRules(name, file);
     sources[`rules:${name}`] = rulesReader.string('source');
     const compiled = compileRules(rulesReader, timing);
+    rulesText.push(JSON.stringify(rulesReader.obj));
     rules.push(...compiled.rules);
     windows.push(...compiled.windows);
   }
@@ -317,6 +323,11 @@ export function parseStandard(json: unknown, file: string): DramStandard {
   const k = section('controller');
   k.onlyKeys(CTRL_KEYS);
   const controller: ControllerSpec = parseController(k, perBankRefresh);
+  parseAddressMapping(controller.addressMapping, organization, k.where('addressMapping'));
+  const unused = Object.keys(timing).filter((key) => !KNOWN_TIMING.has(key) && !rulesText.some((text) => new RegExp(`\\b${key}\\b`).test(text)));
+  if (unused.length > 0) {
+    t.fail(unused[0]!, `a timing parameter that some rule or the controller uses (known: ${[...KNOWN_TIMING].join(', ')}, or a name in the constraint tables ${JSON.stringify(rulesNames)})`, timing[unused[0]!]);
+  }
 
   const std: DramStandard = {
     name: r.string('name'),

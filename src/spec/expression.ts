@@ -51,7 +51,7 @@ export function evaluateExpression(text: string, params: Readonly<Record<string,
       pos++;
       return name === 'max' ? Math.max(...args) : Math.min(...args);
     }
-    const v = params[name];
+    const v = Object.hasOwn(params, name) ? params[name] : undefined;
     if (v === undefined) {
       fail(`unknown timing parameter '${name}' (defined: ${Object.keys(params).sort().join(', ')})`);
     }

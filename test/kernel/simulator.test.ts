@@ -1,0 +1,352 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Simulator, type Component } from '../../src/kernel/simulator.ts';
+import { EventQueue } from '../../src/kernel/event-queue.ts';
+import { clockDomain, cycleAt, edgePs, nextEdgePs, type ClockDomain } from '../../src/kernel/clock.ts';
+
+type Wake = [name: string, timePs: number];
+
+/** A component that records its wake-ups in a shared log and then runs `then`, if given. */
+function recorder(name: string, log: Wake[], then?: (nowPs: number) => void): Component {
+  return {
+    name,
+    wake(nowPs: number) {
+      log.push([name, nowPs]);
+      then?.(nowPs);
+    },
+  };
+}
+
+describe('Simulator: event order', () => {
+  it('runs wake-ups in time order, whatever the order they were scheduled in', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    const b = sim.add(recorder('b', log));
+    const c = sim.add(recorder('c', log));
+    sim.wakeAt(a, 300);
+    sim.wakeAt(b, 100);
+    sim.wakeAt(c, 200);
+    sim.run();
+    expect(log).toEqual([['b', 100], ['c', 200], ['a', 300]]);
+    expect(sim.nowPs).toBe(300);
+  });
+
+  it('breaks ties at equal times by insertion sequence, not by component handle', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    const b = sim.add(recorder('b', log));
+    const c = sim.add(recorder('c', log));
+    // Scheduled c, a, b: all at 100 ps, so they run in that order.
+    sim.wakeAt(c, 100);
+    sim.wakeAt(a, 100);
+    sim.wakeAt(b, 100);
+    sim.run();
+    expect(log).toEqual([['c', 100], ['a', 100], ['b', 100]]);
+  });
+
+  it('runs a wake-up scheduled for the current time after those already queued for that time', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const handles: number[] = [];
+    // a, at 100 ps, asks for b at 100 ps too; c was queued for 100 ps before that, so c runs first.
+    handles.push(sim.add(recorder('a', log, (now) => sim.wakeAt(handles[1]!, now))));
+    handles.push(sim.add(recorder('b', log)));
+    handles.push(sim.add(recorder('c', log)));
+    sim.wakeAt(handles[0]!, 100);
+    sim.wakeAt(handles[2]!, 100);
+    sim.run();
+    expect(log).toEqual([['a', 100], ['c', 100], ['b', 100]]);
+  });
+
+  it('rejects a wake-up in the past or at a fractional picosecond', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    sim.run(1000);
+    expect(() => sim.wakeAt(a, 999)).toThrow(/wake-up of 'a' at 999 ps, now is 1000 ps/);
+    expect(() => sim.wakeAt(a, 1000.5)).toThrow(RangeError);
+    expect(() => sim.wakeAt(a, NaN)).toThrow(RangeError);
+  });
+});
+
+describe('Simulator: one pending wake-up per component', () => {
+  it('a newer wakeAt supersedes an older, later one: the old one never fires', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    sim.wakeAt(a, 500);
+    sim.wakeAt(a, 100);
+    expect(sim.pendingWakePs(a)).toBe(100);
+    sim.run();
+    expect(log).toEqual([['a', 100]]);
+  });
+
+  it('a newer wakeAt supersedes an older, earlier one: the old one never fires', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    sim.wakeAt(a, 100);
+    sim.wakeAt(a, 500);
+    expect(sim.pendingWakePs(a)).toBe(500);
+    sim.run();
+    expect(log).toEqual([['a', 500]]);
+  });
+
+  it('wakeNoLaterThan keeps an earlier pending wake-up and replaces a later one', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    sim.wakeAt(a, 200);
+    sim.wakeNoLaterThan(a, 300); // 200 is earlier: kept
+    expect(sim.pendingWakePs(a)).toBe(200);
+    sim.wakeNoLaterThan(a, 200); // equal: kept
+    expect(sim.pendingWakePs(a)).toBe(200);
+    sim.wakeNoLaterThan(a, 150); // 150 is earlier: replaces
+    expect(sim.pendingWakePs(a)).toBe(150);
+    sim.run();
+    expect(log).toEqual([['a', 150]]);
+  });
+
+  it('wakeNoLaterThan schedules when nothing is pending', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    expect(sim.pendingWakePs(a)).toBe(Infinity);
+    sim.wakeNoLaterThan(a, 700);
+    sim.run();
+    expect(log).toEqual([['a', 700]]);
+  });
+
+  it('cancel drops the pending wake-up; a later wakeAt works again', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    const b = sim.add(recorder('b', log));
+    sim.wakeAt(a, 100);
+    sim.wakeAt(b, 200);
+    sim.cancel(a);
+    expect(sim.pendingWakePs(a)).toBe(Infinity);
+    sim.run();
+    expect(log).toEqual([['b', 200]]);
+    sim.wakeAt(a, 300);
+    sim.run();
+    expect(log).toEqual([['b', 200], ['a', 300]]);
+  });
+
+  it('the pending time is cleared (Infinity) while the component runs', () => {
+    const sim = new Simulator();
+    const seen: number[] = [];
+    let a = -1;
+    a = sim.add({ name: 'a', wake: () => seen.push(sim.pendingWakePs(a)) });
+    sim.wakeAt(a, 10);
+    sim.run();
+    expect(seen).toEqual([Infinity]);
+  });
+});
+
+describe('Simulator: run(untilPs) and stop', () => {
+  it('does not run events at untilPs and sets nowPs to untilPs; a second run continues', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    const b = sim.add(recorder('b', log));
+    sim.wakeAt(a, 100);
+    sim.wakeAt(b, 200);
+    sim.run(200);
+    expect(log).toEqual([['a', 100]]);
+    expect(sim.nowPs).toBe(200);
+    sim.run();
+    expect(log).toEqual([['a', 100], ['b', 200]]);
+  });
+
+  it('advances nowPs to untilPs even with no events', () => {
+    const sim = new Simulator();
+    sim.run(5000);
+    expect(sim.nowPs).toBe(5000);
+  });
+
+  it('stop ends run after the current event', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log, () => sim.stop()));
+    const b = sim.add(recorder('b', log));
+    sim.wakeAt(a, 100);
+    sim.wakeAt(b, 200);
+    sim.run(1000);
+    expect(log).toEqual([['a', 100]]);
+    // stopped: nowPs stays at the last event, not at untilPs
+    expect(sim.nowPs).toBe(100);
+    sim.run();
+    expect(log).toEqual([['a', 100], ['b', 200]]);
+  });
+});
+
+describe('Simulator: nothing runs while idle', () => {
+  it('a component that schedules nothing is never woken again', () => {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const a = sim.add(recorder('a', log));
+    sim.wakeAt(a, 0);
+    sim.run(1e12);
+    expect(log).toEqual([['a', 0]]);
+    expect(sim.nowPs).toBe(1e12);
+  });
+
+  it('a jump of 1e12 ps costs one wake-up, not one per cycle', () => {
+    const sim = new Simulator();
+    let wakes = 0;
+    let a = -1;
+    // Wakes at 0, asks for 1e12 ps, then stops asking: exactly 2 wake-ups over 1e12 ps.
+    a = sim.add({
+      name: 'sleeper',
+      wake: (now) => {
+        wakes++;
+        if (now === 0) sim.wakeAt(a, 1e12);
+      },
+    });
+    sim.wakeAt(a, 0);
+    sim.run();
+    expect(wakes).toBe(2);
+    expect(sim.nowPs).toBe(1e12);
+  });
+});
+
+describe('clock domains', () => {
+  const d769 = clockDomain('mem', 769);
+
+  it('maps times to cycles and edges', () => {
+    // edges of a 769 ps clock: 0, 769, 1538, ...; an edge belongs to the cycle it starts
+    expect(cycleAt(d769, 0)).toBe(0);
+    expect(cycleAt(d769, 768)).toBe(0);
+    expect(cycleAt(d769, 769)).toBe(1);
+    expect(nextEdgePs(d769, 769)).toBe(769);
+    expect(nextEdgePs(d769, 770)).toBe(1538);
+    expect(edgePs(d769, 3)).toBe(2307); // 3 x 769
+  });
+
+  it('rejects a period that is not a positive whole number of ps', () => {
+    expect(() => clockDomain('x', 0)).toThrow(/clock 'x': period must be a positive integer number of ps, got 0/);
+    expect(() => clockDomain('x', -5)).toThrow(RangeError);
+    expect(() => clockDomain('x', 1.5)).toThrow(RangeError);
+    expect(Object.isFrozen(d769)).toBe(true);
+  });
+
+  it('components in 1000, 769 and 1250 ps domains wake on their own edges, interleaved in time order', () => {
+    const domains: ClockDomain[] = [clockDomain('core', 1000), clockDomain('mem', 769), clockDomain('io', 1250)];
+    // 769 is prime, lcm(1000, 1250) = 5000, so all three edges coincide first at 5000 x 769 = 3 845 000 ps.
+    const lcmPs = 3_845_000;
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    const handles: number[] = [];
+    for (const d of domains) {
+      const i = handles.length;
+      handles.push(
+        sim.add(
+          recorder(d.name, log, (now) => {
+            // on an edge of its own domain
+            expect(now).toBe(edgePs(d, cycleAt(d, now)));
+            sim.wakeAt(handles[i]!, nextEdgePs(d, now + 1));
+          }),
+        ),
+      );
+      sim.wakeAt(handles[i]!, 0);
+    }
+    sim.run(lcmPs + 1);
+
+    // Edges in [0, lcm]: lcm / period + 1 each.
+    const count = (name: string) => log.filter(([n]) => n === name).length;
+    expect(count('core')).toBe(3846); // 3 845 000 / 1000 + 1
+    expect(count('mem')).toBe(5001); // 3 845 000 / 769 + 1
+    expect(count('io')).toBe(3077); // 3 845 000 / 1250 + 1
+
+    // Time order overall: the wake times are exactly the sorted union of the three edge sets.
+    const times = log.map(([, t]) => t);
+    const expected = domains.flatMap((d) => Array.from({ length: lcmPs / d.periodPs + 1 }, (_, k) => k * d.periodPs));
+    expected.sort((x, y) => x - y);
+    expect(times).toEqual(expected);
+
+    // At time 0 all were scheduled in handle order: core, mem, io.
+    expect(log.slice(0, 3)).toEqual([['core', 0], ['mem', 0], ['io', 0]]);
+    // At 5000 ps (common edge of 1000 and 1250): io asked at 3750, core at 4000, so io runs first.
+    expect(log.filter(([, t]) => t === 5000)).toEqual([['io', 5000], ['core', 5000]]);
+    // At the LCM: io asked at lcm - 1250, core at lcm - 1000, mem at lcm - 769: that is the order.
+    expect(log.slice(-3)).toEqual([['io', lcmPs], ['core', lcmPs], ['mem', lcmPs]]);
+    expect(sim.nowPs).toBe(lcmPs + 1);
+  });
+});
+
+describe('EventQueue', () => {
+  /** Pops everything as [time, target] pairs. */
+  function drain(q: EventQueue): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    while (q.peekTime() !== Infinity) {
+      out.push([q.peekTime(), q.peekTarget()]);
+      q.pop();
+    }
+    return out;
+  }
+
+  it('is empty at first: peekTime is Infinity', () => {
+    const q = new EventQueue();
+    expect(q.peekTime()).toBe(Infinity);
+    expect(q.size).toBe(0);
+  });
+
+  it('keeps targets and tokens with their events, across growth beyond the initial 64 entries', () => {
+    const q = new EventQueue();
+    for (let i = 0; i < 200; i++) q.push(1000 - i, i, i * 10);
+    expect(q.size).toBe(200);
+    expect(q.peekTime()).toBe(801); // 1000 - 199
+    expect(q.peekTarget()).toBe(199);
+    expect(q.peekToken()).toBe(1990);
+  });
+
+  it('property: pops yield non-decreasing times, ties in push order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 300 }), (times) => {
+        const q = new EventQueue();
+        // target = push index, so push order among ties is visible
+        times.forEach((t, i) => q.push(t, i, 0));
+        const popped = drain(q);
+        expect(popped.length).toBe(times.length);
+        for (let k = 1; k < popped.length; k++) {
+          const [t0, i0] = popped[k - 1]!;
+          const [t1, i1] = popped[k]!;
+          expect(t1 >= t0).toBe(true);
+          if (t1 === t0) expect(i1 > i0).toBe(true);
+        }
+      }),
+    );
+  });
+
+  it('property: interleaved pushes and pops match a stable sort by (time, push order)', () => {
+    const op = fc.oneof(fc.record({ push: fc.integer({ min: 0, max: 1e12 }) }), fc.record({ push: fc.integer({ min: 0, max: 5 }) }), fc.constant({ pop: true as const }));
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const q = new EventQueue();
+        const model: Array<[number, number]> = [];
+        let seq = 0;
+        for (const o of ops) {
+          if ('push' in o) {
+            q.push(o.push, seq, seq);
+            model.push([o.push, seq]);
+            seq++;
+          } else if (model.length > 0) {
+            let best = 0;
+            for (let k = 1; k < model.length; k++) {
+              const [t, s] = model[k]!;
+              const [bt, bs] = model[best]!;
+              if (t < bt || (t === bt && s < bs)) best = k;
+            }
+            const [bt, bs] = model.splice(best, 1)[0]!;
+            expect([q.peekTime(), q.peekTarget(), q.peekToken()]).toEqual([bt, bs, bs]);
+            q.pop();
+          }
+        }
+        expect(q.size).toBe(model.length);
+      }),
+    );
+  });
+});
