@@ -1,0 +1,46 @@
+/** Kinds of operators in a transformer step's op graph. */
+export const OP_KINDS = [
+  'embedding', 'norm', 'qkv-proj', 'rope', 'attn-score', 'softmax', 'attn-context', 'out-proj', 'residual-add',
+  'ffn-up', 'ffn-gate', 'ffn-act', 'ffn-down', 'moe-router', 'final-norm', 'lm-head',
+] as const;
+/** An operator kind. */
+export type OpKind = (typeof OP_KINDS)[number];
+
+/** Broad class of an op, for mapping policies: matrix products or element-wise/vector work. */
+export type OpClass = 'gemm' | 'gemv' | 'vector';
+
+/**
+ * One operator of a step. Shapes are per op (a GEMM is M x K times K x N); bytes are what the op must move
+ * from or to memory in the given precision. Op/B = flops / (all bytes read and written).
+ */
+export interface Op {
+  /** Unique within the graph, e.g. `L3.ffn-up.e5` (layer 3, expert 5). */
+  readonly id: string;
+  readonly kind: OpKind;
+  readonly cls: OpClass;
+  /** Layer index, -1 for ops outside the layers (embedding, final norm, LM head). */
+  readonly layer: number;
+  /** Expert index for MoE expert FFNs, otherwise -1. */
+  readonly expert: number;
+  /** GEMM/GEMV dimensions (M rows of activations, K reduction, N output columns); vector ops use M x N elements, K = 1. */
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  /** Number of independent instances batched in this op (e.g. attention heads x requests), each M x K x N. */
+  readonly batch: number;
+  readonly flops: number;
+  readonly weightBytes: number;
+  readonly activationReadBytes: number;
+  readonly activationWriteBytes: number;
+  readonly kvReadBytes: number;
+  readonly kvWriteBytes: number;
+  /** FLOPs per byte moved. */
+  readonly opPerByte: number;
+  /** Ids of ops whose results this op needs. */
+  readonly deps: readonly string[];
+}
+
+/** Total bytes an op moves. */
+export function opBytes(op: Op): number {
+  return op.weightBytes + op.activationReadBytes + op.activationWriteBytes + op.kvReadBytes + op.kvWriteBytes;
+}
