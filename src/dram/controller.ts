@@ -146,7 +146,16 @@ export class Controller implements Component {
     } else {
       this.readQueue.push(req);
     }
-    this.sim.wakeNoLaterThan(this.handle, (cycle + 1) * this.tCKPs);
+    const cfg = this.config;
+    const w = this.writeQueue.length;
+    const roomInBank = this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth;
+    if (req.isWrite ? this.drainRemaining > 0 || w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueueCount === 0) : roomInBank && this.drainRemaining === 0) {
+      this.sim.wakeNoLaterThan(this.handle, (cycle + 1) * this.tCKPs);
+    } else {
+      // Nothing can move because of this request (a write that starts no drain, or a read whose bank queue is
+      // full: the command that frees a slot wakes the controller anyway); the idle flush may need a wake later.
+      this.sim.wakeNoLaterThan(this.handle, (cycle + cfg.writeFlushIdleCycles) * this.tCKPs);
+    }
   }
 
   wake(nowPs: number): void {
@@ -458,10 +467,21 @@ export class Controller implements Component {
       }
       if (t < ready) ready = t;
     }
+    // Bounds computed earlier may have been pushed back since by commands to other banks: make the
+    // earliest one exact, so that the wake-up it sets is not wasted.
+    while (ready < next) {
+      let best = -1;
+      for (let i = 0; i < readyAt.length; i++) if (readyAt[i] === ready) { best = i; break; }
+      const exact = this.bankReadyAt(this.banks[best]!);
+      if (exact === ready) break;
+      readyAt[best] = exact;
+      ready = Infinity;
+      for (let i = 0; i < readyAt.length; i++) if (readyAt[i]! < ready) ready = readyAt[i]!;
+    }
     this.earliestBankReady = ready;
     if (ready < next) next = ready;
     if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
-    if (next > c + 1 && this.writeQueue.length > 0 && this.readQueue.length === 0 && this.drainRemaining === 0) {
+    if (next > c + 1 && this.writeQueue.length > 0 && this.readQueue.length === 0 && this.drainRemaining === 0 && this.commandQueueCount === 0) {
       // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.
       next = Math.min(next, this.lastArrivalCycle + this.config.writeFlushIdleCycles);
     }
