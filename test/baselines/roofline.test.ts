@@ -1,0 +1,264 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  SYSTEMS_DIR, energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
+} from '../../src/baselines/roofline.ts';
+import type { Op } from '../../src/compiler/op.ts';
+import { StrataError } from '../../src/spec/errors.ts';
+
+/** The error message of `f`, which must throw a StrataError. */
+function errorOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(StrataError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a StrataError, nothing was thrown');
+}
+
+/** A hand-made FP16 matrix product (M x K activations times K x N weights), as the op-graph builder would describe it. */
+function matmul(id: string, m: number, k: number, n: number, deps: string[] = []): Op {
+  const B = 2;
+  const weightBytes = k * n * B;
+  const activationReadBytes = m * k * B;
+  const activationWriteBytes = m * n * B;
+  const flops = 2 * m * k * n;
+  return {
+    id, kind: 'ffn-up', cls: m === 1 ? 'gemv' : 'gemm', layer: 0, expert: -1, m, k, n, batch: 1, flops,
+    weightBytes, activationReadBytes, activationWriteBytes, kvReadBytes: 0, kvWriteBytes: 0,
+    opPerByte: flops / (weightBytes + activationReadBytes + activationWriteBytes), deps,
+  };
+}
+
+/** An op that moves nothing and computes nothing: only its launch costs time. */
+function emptyOp(id: string): Op {
+  return { ...matmul(id, 1, 1, 1), flops: 0, weightBytes: 0, activationReadBytes: 0, activationWriteBytes: 0, opPerByte: 0 };
+}
+
+// GEMM 4096 x 4096 x 4096: FLOPs = 2 * 4096^3 = 137,438,953,472; bytes = 3 * 4096^2 * 2 B = 100,663,296.
+const GEMM = matmul('gemm', 4096, 4096, 4096);
+// GEMV 1 x 4096 x 4096 (one decode token): FLOPs = 2 * 4096^2 = 33,554,432;
+// bytes = 4096^2 * 2 (weights) + 4096 * 2 (input) + 4096 * 2 (output) = 33,570,816.
+const GEMV = matmul('gemv', 1, 4096, 4096);
+
+/**
+ * Expected times per preset, in ps: compute = FLOPs * 1e12 / (peak * computeEff), memory = bytes * 1e12 /
+ * (bandwidth * memEff), each rounded up; total = max + launch.
+ */
+const EXPECTED: Record<string, { precision: string; gemm: [number, number, number]; gemv: [number, number, number]; launchPs: number }> = {
+  // T4: fp16 65e12 x 0.5 = 32.5e12 FLOP/s; 320e9 x 0.7 = 224e9 B/s; launch 5 us.
+  //   GEMM compute 137438953472 / 32.5 = 4,228,890,876.06 → 4,228,890,877; memory 100663296 / 0.224 = 449,389,714.3 → 449,389,715
+  //   GEMV compute 33554432 / 32.5 = 1,032,444.06 → 1,032,445; memory 33570816 / 0.224 = 149,869,714.3 → 149,869,715
+  'gpu-t4': { precision: 'fp16', gemm: [4228890877, 449389715, 4228890877 + 5e6], gemv: [1032445, 149869715, 149869715 + 5e6], launchPs: 5e6 },
+  // A100 40GB: fp16 312e12 x 0.75 = 234e12; 1555e9 x 0.85 = 1321.75e9 B/s.
+  //   GEMM compute 137438953472 / 234 = 587,345,955.01 → 587,345,956; memory 100663296 / 1.32175 = 76,159,104.2 → 76,159,105
+  //   GEMV compute 33554432 / 234 = 143,395.01 → 143,396; memory 33570816 / 1.32175 = 25,398,763.8 → 25,398,764
+  'gpu-a100-40gb': { precision: 'fp16', gemm: [587345956, 76159105, 587345956 + 5e6], gemv: [143396, 25398764, 25398764 + 5e6], launchPs: 5e6 },
+  // A100 80GB: same compute; 2039e9 x 0.85 = 1733.15e9 B/s.
+  //   GEMM memory 100663296 / 1.73315 = 58,081,121.7 → 58,081,122; GEMV memory 33570816 / 1.73315 = 19,369,827.2 → 19,369,828
+  'gpu-a100-80gb': { precision: 'fp16', gemm: [587345956, 58081122, 587345956 + 5e6], gemv: [143396, 19369828, 19369828 + 5e6], launchPs: 5e6 },
+  // H100 SXM: fp16 989.4e12 x 0.7 = 692.58e12; 3350e9 x 0.9 = 3015e9 B/s.
+  //   GEMM compute 137438953472 / 692.58 = 198,444,877.8 → 198,444,878; memory 100663296 / 3.015 = 33,387,494.5 → 33,387,495
+  //   GEMV compute 33554432 / 692.58 = 48,448.46 → 48,449; memory 33570816 / 3.015 = 11,134,599.0 → 11,134,600
+  'gpu-h100-sxm': { precision: 'fp16', gemm: [198444878, 33387495, 198444878 + 5e6], gemv: [48449, 11134600, 11134600 + 5e6], launchPs: 5e6 },
+  // Xeon 8480+: a 2-byte op runs in bf16 on AMX, 114.688e12 x 0.5 = 57.344e12; 307.2e9 x 0.8 = 245.76e9 B/s; launch 2 us.
+  //   GEMM compute 137438953472 / 57.344 = 2,396,745,142.86 → 2,396,745,143; memory 100663296 / 0.24576 = 409,600,000 exactly
+  //   GEMV compute 33554432 / 57.344 = 585,142.86 → 585,143; memory 33570816 / 0.24576 = 136,600,000 exactly
+  'cpu-xeon': { precision: 'bf16', gemm: [2396745143, 409600000, 2396745143 + 2e6], gemv: [585143, 136600000, 136600000 + 2e6], launchPs: 2e6 },
+};
+
+describe('shipped presets', () => {
+  it('are the five documented ones', () => {
+    expect(knownDevices()).toEqual(['cpu-xeon', 'gpu-a100-40gb', 'gpu-a100-80gb', 'gpu-h100-sxm', 'gpu-t4']);
+  });
+
+  for (const name of Object.keys(EXPECTED)) {
+    describe(name, () => {
+      const d = loadDevice(name);
+
+      it('loads frozen, named as its file, with a source for every section and efficiencies below 1', () => {
+        expect(d.name).toBe(name);
+        expect(Object.isFrozen(d)).toBe(true);
+        expect(Object.isFrozen(d.peakFlopsPerS)).toBe(true);
+        for (const s of ['compute', 'memory', 'efficiency', 'overhead', 'power']) expect(d.sources[s], `${name}: ${s}.source`).toMatch(/\S/);
+        expect(d.computeEfficiency).toBeLessThan(1);
+        expect(d.memoryEfficiency).toBeLessThan(1);
+        expect(d.energyMethod).toBe('board-power-x-time');
+      });
+
+      it('compute-bound GEMM 4096^3, hand-computed', () => {
+        const c = opCost(d, GEMM, 2);
+        const [computePs, memoryPs, totalPs] = EXPECTED[name]!.gemm;
+        expect(resolvePrecision(d, 2)).toBe(EXPECTED[name]!.precision);
+        expect(c).toEqual({ computePs, memoryPs, launchPs: EXPECTED[name]!.launchPs, durationPs: totalPs, bound: 'compute' });
+        expect(opTimeNs(d, GEMM, 2)).toBe(totalPs / 1000);
+      });
+
+      it('memory-bound GEMV 1 x 4096 x 4096, hand-computed', () => {
+        const c = opCost(d, GEMV, 2);
+        const [computePs, memoryPs, totalPs] = EXPECTED[name]!.gemv;
+        expect(c).toEqual({ computePs, memoryPs, launchPs: EXPECTED[name]!.launchPs, durationPs: totalPs, bound: 'memory' });
+      });
+    });
+  }
+});
+
+describe('runOpsOnDevice', () => {
+  const a100 = loadDevice('gpu-a100-40gb');
+
+  it('runs ops back to back and adds the launch overhead once per op', () => {
+    const ops = [matmul('a', 1, 4096, 4096), matmul('b', 1, 4096, 4096, ['a']), emptyOp('c')];
+    const run = runOpsOnDevice(a100, ops);
+    // Each GEMV: 25,398,764 ps memory + 5,000,000 launch = 30,398,764; the empty op: 0 + 5,000,000.
+    expect(run.ops.map((o) => [o.id, o.startPs, o.endPs, o.bound])).toEqual([
+      ['a', 0, 30398764, 'memory'],
+      ['b', 30398764, 60797528, 'memory'],
+      ['c', 60797528, 65797528, 'memory'],
+    ]);
+    expect(run.totalPs).toBe(65797528);
+    expect(run.totalNs).toBe(65797.528);
+    expect(run.ops[1]!.startNs).toBe(30398.764);
+    expect(run.launchPs).toBe(3 * 5_000_000);
+    expect(run.memoryBoundOps).toBe(3);
+    expect(run.computeBoundOps).toBe(0);
+    expect(run.precision).toBe('fp16');
+  });
+
+  it('without launch overhead the total is the pure roofline sum', () => {
+    const json = JSON.parse(readFileSync(join(SYSTEMS_DIR, 'gpu-a100-40gb.json'), 'utf8'));
+    json.overhead.launchNs = 0;
+    const bare = parseDevice(json, 'bare.json');
+    const run = runOpsOnDevice(bare, [GEMM, GEMV]);
+    expect(run.totalPs).toBe(587345956 + 25398764); // compute of the GEMM + memory of the GEMV
+    expect(run.launchPs).toBe(0);
+  });
+
+  it('reports achieved rates, energy as board power x time, and bounds', () => {
+    const run = runOpsOnDevice(a100, [GEMM, GEMV]);
+    const totalPs = 592345956 + 30398764; // 622,744,720 ps
+    expect(run.totalPs).toBe(totalPs);
+    expect(run.flops).toBe(137438953472 + 33554432);
+    expect(run.bytes).toBe(100663296 + 33570816);
+    expect(run.achievedFlopsPerS).toBeCloseTo(run.flops / (totalPs * 1e-12), 0);
+    expect(run.achievedBytesPerS).toBeCloseTo(run.bytes / (totalPs * 1e-12), 0);
+    expect(run.computeBoundOps).toBe(1);
+    expect(run.memoryBoundOps).toBe(1);
+    // 400 W x 622,744,720 ps = 400 x 6.2274472e-4 s = 0.249097888 J
+    expect(run.energy.method).toBe('board-power-x-time');
+    expect(run.energy.joules).toBeCloseTo(0.249097888, 12);
+    expect(run.energy.averagePowerW).toBeCloseTo(400, 9);
+    expect(energyJoules(a100, 1e12)).toBe(400);
+  });
+
+  it('an empty op list takes no time and reports zero rates, not NaN', () => {
+    const run = runOpsOnDevice(a100, []);
+    expect([run.totalPs, run.achievedFlopsPerS, run.achievedBytesPerS, run.energy.joules, run.energy.averagePowerW]).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('is deterministic and frozen', () => {
+    const a = runOpsOnDevice(a100, [GEMM, GEMV]);
+    expect(JSON.stringify(runOpsOnDevice(a100, [GEMM, GEMV]))).toBe(JSON.stringify(a));
+    expect(Object.isFrozen(a.ops[0])).toBe(true);
+  });
+
+  it('rejects ops out of dependency order and repeated ids', () => {
+    expect(errorOf(() => runOpsOnDevice(a100, [matmul('x', 1, 8, 8, ['y']), matmul('y', 1, 8, 8)])))
+      .toBe("op list: 'x' (position 0) depends on 'y', which comes later (position 1); list ops in dependency order");
+    expect(errorOf(() => runOpsOnDevice(a100, [matmul('x', 1, 8, 8), matmul('x', 1, 8, 8)]))).toMatch(/id 'x' appears twice \(positions 0 and 1\)/);
+    // Dependencies outside the list (ops of an earlier step) are taken as done.
+    expect(runOpsOnDevice(a100, [matmul('x', 1, 8, 8, ['elsewhere'])]).ops.length).toBe(1);
+  });
+});
+
+describe('precision', () => {
+  it('a byte width picks the fastest format of that width; a name must be listed', () => {
+    const t4 = loadDevice('gpu-t4');
+    const h100 = loadDevice('gpu-h100-sxm');
+    const a100 = loadDevice('gpu-a100-40gb');
+    expect(resolvePrecision(t4, 2)).toBe('fp16');
+    expect(resolvePrecision(loadDevice('cpu-xeon'), 2)).toBe('bf16'); // AMX bf16 114.7 TFLOPS beats AVX-512 fp16 14.3
+    expect(resolvePrecision(a100, 1)).toBe('int8');
+    expect(resolvePrecision(h100, 1)).toBe('fp8'); // fp8 and int8 tie at 1978.9e12; the first listed wins
+    expect(resolvePrecision(h100, 4)).toBe('fp32');
+    expect(resolvePrecision(a100, 'bf16')).toBe('bf16');
+    expect(errorOf(() => resolvePrecision(t4, 'bf16'))).toMatch(/^gpu-t4 has no bf16 peak in .*gpu-t4\.json \(it lists fp32, fp16, int8\)$/);
+    expect(errorOf(() => resolvePrecision(t4, 3))).toMatch(/^gpu-t4 has no 3-byte format/);
+  });
+
+  it('INT8 GEMM on A100 runs at the 624 TOPS peak', () => {
+    const a100 = loadDevice('gpu-a100-40gb');
+    // 137438953472 * 1e12 / (624e12 * 0.75 = 468e12) = 293,672,977.5 → 293,672,978 ps
+    expect(opCost(a100, GEMM, 'int8').computePs).toBe(293672978);
+  });
+});
+
+describe('fitsInMemory', () => {
+  it('says how much is needed and available', () => {
+    const a100 = loadDevice('gpu-a100-40gb');
+    // A 7B-parameter model in FP16: 14e9 bytes = 13.04 GiB, against 40 GiB = 42,949,672,960 bytes.
+    const ok = fitsInMemory(a100, 14e9);
+    expect(ok.fits).toBe(true);
+    expect(ok.message).toBe('gpu-a100-40gb: needs 13.04 GiB (14000000000 bytes), has 40.00 GiB (42949672960 bytes) (26.96 GiB (28949672960 bytes) to spare)');
+    const t4 = loadDevice('gpu-t4');
+    // 14e9 weights + 4e9 KV = 18e9 bytes = 16.76 GiB > 16 GiB; short by 18e9 - 17,179,869,184 = 820,130,816 bytes = 0.76 GiB.
+    const no = fitsInMemory(t4, 18e9);
+    expect(no).toMatchObject({ fits: false, neededBytes: 18e9, availableBytes: 17179869184 });
+    expect(no.message).toBe('gpu-t4: needs 16.76 GiB (18000000000 bytes) but has 16.00 GiB (17179869184 bytes); short by 0.76 GiB (820130816 bytes)');
+    expect(fitsInMemory(t4, 17179869184).fits).toBe(true); // exactly full fits
+    expect(errorOf(() => fitsInMemory(t4, -1))).toMatch(/bytes must be a number >= 0/);
+  });
+});
+
+describe('bad presets', () => {
+  const base = (): Record<string, any> => JSON.parse(readFileSync(join(SYSTEMS_DIR, 'gpu-a100-40gb.json'), 'utf8'));
+  const cases: [string, (j: Record<string, any>) => void, RegExp][] = [
+    ['missing compute source', (j) => delete j.compute.source, /^bad\.json: field 'compute\.source': expected a string \(field is missing\)$/],
+    ['blank source', (j) => (j.power.source = ' '), /field 'power\.source': expected a non-empty citation/],
+    ['missing memory section', (j) => delete j.memory, /field 'memory': expected an object \(field is missing\)/],
+    ['efficiency above 1', (j) => (j.efficiency.compute = 1.2), /field 'efficiency\.compute': expected a number <= 1, found 1\.2/],
+    ['zero efficiency', (j) => (j.efficiency.memory = 0), /field 'efficiency\.memory': expected a number > 0, found 0/],
+    ['no 16-bit peak', (j) => { delete j.compute.peakFlopsPerS.fp16; delete j.compute.peakFlopsPerS.bf16; }, /field 'compute\.peakFlopsPerS\.fp16': expected a peak for fp16 or bf16/],
+    ['unknown format', (j) => (j.compute.peakFlopsPerS.tf32 = 156e12), /field 'compute\.peakFlopsPerS\.tf32': unknown field \(known fields here: fp32, fp16, bf16, fp8, int8\)/],
+    ['negative peak', (j) => (j.compute.peakFlopsPerS.int8 = -1), /field 'compute\.peakFlopsPerS\.int8': expected a number > 0, found -1/],
+    ['string bandwidth', (j) => (j.memory.bandwidthBytesPerS = '1.5 TB/s'), /field 'memory\.bandwidthBytesPerS': expected a number, found "1\.5 TB\/s"/],
+    ['fractional capacity', (j) => (j.memory.capacityBytes = 40.5e9 + 0.5), /field 'memory\.capacityBytes': expected an integer/],
+    ['negative launch', (j) => (j.overhead.launchNs = -5), /field 'overhead\.launchNs': expected a number >= 0, found -5/],
+    ['unknown kind', (j) => (j.kind = 'tpu'), /field 'kind': expected one of gpu, cpu, found "tpu"/],
+    ['unknown top-level field', (j) => (j.tdp = 400), /field 'tdp': unknown field/],
+    ['typo in a section', (j) => (j.power.boardPower = 400), /field 'power\.boardPower': unknown field/],
+    ['per-byte energy', (j) => (j.power.energyMethod = 'per-byte-per-flop'), /field 'power\.energyMethod': expected 'board-power-x-time' \(per-byte\/per-flop energy tables are not implemented yet\)/],
+    ['unknown energy method', (j) => (j.power.energyMethod = 'measured'), /field 'power\.energyMethod': expected one of board-power-x-time, found "measured"/],
+    ['missing power', (j) => delete j.power.boardPowerW, /field 'power\.boardPowerW': expected a number > 0 \(field is missing\)/],
+  ];
+  for (const [what, mutate, message] of cases) {
+    it(what, () => {
+      const j = base();
+      mutate(j);
+      expect(errorOf(() => parseDevice(j, 'bad.json'))).toMatch(message);
+    });
+  }
+
+  it('names the file for unreadable files and lists the known devices for an unknown name', () => {
+    expect(errorOf(() => loadDevice('gpu-v100'))).toBe(
+      "unknown baseline device 'gpu-v100' (known: cpu-xeon, gpu-a100-40gb, gpu-a100-80gb, gpu-h100-sxm, gpu-t4; or give a path to a .json preset)",
+    );
+    expect(errorOf(() => loadDevice('/nonexistent/dev.json'))).toBe('/nonexistent/dev.json: file not found');
+    const dir = mkdtempSync(join(tmpdir(), 'strata-dev-'));
+    try {
+      const f = join(dir, 'broken.json');
+      writeFileSync(f, '{ "name": ');
+      expect(errorOf(() => loadDevice(f))).toMatch(/broken\.json: not valid JSON/);
+      const g = join(dir, 'mine.json');
+      const j = base();
+      j.name = 'mine';
+      j.efficiency.compute = 1;
+      writeFileSync(g, JSON.stringify(j));
+      expect(loadDevice(g).computeEfficiency).toBe(1); // an ideal roofline is allowed
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
