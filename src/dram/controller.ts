@@ -73,6 +73,9 @@ export class Controller implements Component {
    * later, so a bound stays valid until the bank's queue or state changes.
    */
   private readonly readyAt: Float64Array;
+  /** Value of issueCount when each bank's bound was computed: a bound computed since the last command is exact. */
+  private readonly readyStamp: Float64Array;
+  private issueCount = 0;
   /** Lower bound of every bank's readyAt (0 when unknown). */
   private earliestBankReady = 0;
   private lastArrivalCycle = 0;
@@ -104,6 +107,7 @@ export class Controller implements Component {
     this.refreshDue = new Float64Array(o.ranks);
     this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
+    this.readyStamp = new Float64Array(this.banks.length).fill(-1);
     this.rankOpenBanks = new Int32Array(o.ranks);
     this.rankActiveSince = new Float64Array(o.ranks);
     if (config.refresh === 'all-bank') {
@@ -253,27 +257,41 @@ export class Controller implements Component {
         this.issue(cmd, bank, c, cmd === PRE);
         return cmd;
       }
-      if (filter === ANY) this.readyAt[bank.index] = this.bankReadyAt(bank);
+      if (filter === ANY) this.setReadyAt(bank.index);
     }
     return -1;
+  }
+
+  /** Computes bank `i`'s exact ready cycle now, stores it as its bound and returns it. */
+  private setReadyAt(i: number): number {
+    const t = this.bankReadyAt(this.banks[i]!);
+    this.readyAt[i] = t;
+    this.readyStamp[i] = this.issueCount;
+    return t;
   }
 
   /** Earliest cycle at which any command for `bank`'s queue is legal under the current timing state. */
   private bankReadyAt(bank: Bank): number {
     const ts = this.timing;
     if (bank.openRow < 0) return ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank);
-    let t = Infinity;
+    // Every read hit waits for the same earliest cycle, and so does every write hit: one lookup per kind.
     const q = bank.queue;
     const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+    let readHit = false;
+    let writeHit = false;
     for (let j = 0; j < last; j++) {
       const req = q[j]!;
       if (req.row === bank.openRow) {
-        const e = ts.earliestCycle(this.columnCommand(req), bank.rank, bank.bankGroup, bank.bank);
-        if (e < t) t = e;
-      } else if (j === 0 && this.mayPrecharge(bank)) {
-        const e = ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank);
-        if (e < t) t = e;
+        if (req.isWrite) writeHit = true;
+        else readHit = true;
       }
+    }
+    let t = Infinity;
+    const closed = this.config.pagePolicy === 'closed';
+    if (readHit) t = ts.earliestCycle(closed ? RDA : RD, bank.rank, bank.bankGroup, bank.bank);
+    if (writeHit) t = Math.min(t, ts.earliestCycle(closed ? WRA : WR, bank.rank, bank.bankGroup, bank.bank));
+    if (q[0]!.row !== bank.openRow && (this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap || !(readHit || writeHit))) {
+      t = Math.min(t, ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank));
     }
     return t;
   }
@@ -296,16 +314,24 @@ export class Controller implements Component {
       }
       return -1;
     }
+    // Legality of a read or a write at this bank is the same for every queued hit: decide it once (-1 unknown).
+    let readOk = -1;
+    let writeOk = -1;
     const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
     for (let j = 0; j < last; j++) {
       const req = q[j]!;
       if (req.row === bank.openRow) {
         if (filter === ROW_ONLY) continue;
         const cmd = this.columnCommand(req);
-        if (ts.earliestCycle(cmd, bank.rank, bank.bankGroup, bank.bank) <= c && !(req.isWrite && this.olderReadTo(q, j, req.addr))) {
-          this.pickIndex = j;
-          return cmd;
+        if (req.isWrite) {
+          if (writeOk < 0) writeOk = ts.earliestCycle(cmd, bank.rank, bank.bankGroup, bank.bank) <= c ? 1 : 0;
+          if (writeOk === 0 || this.olderReadTo(q, j, req.addr)) continue;
+        } else {
+          if (readOk < 0) readOk = ts.earliestCycle(cmd, bank.rank, bank.bankGroup, bank.bank) <= c ? 1 : 0;
+          if (readOk === 0) continue;
         }
+        this.pickIndex = j;
+        return cmd;
       } else if (j === 0 && filter !== COLUMN_ONLY && this.mayPrecharge(bank)) {
         if (ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank) <= c) {
           this.pickIndex = 0;
@@ -328,6 +354,7 @@ export class Controller implements Component {
 
   private issue(cmd: number, bank: Bank, c: number, conflict: boolean): void {
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
+    this.issueCount++;
     this.earliestBankReady = 0;
     this.stats.commandCounts[cmd]!++;
     let row = bank.openRow;
@@ -460,21 +487,15 @@ export class Controller implements Component {
     let ready = Infinity;
     const readyAt = this.readyAt;
     for (let i = 0; i < readyAt.length; i++) {
-      let t = readyAt[i]!;
-      if (t <= c) {
-        t = this.bankReadyAt(this.banks[i]!);
-        readyAt[i] = t;
-      }
+      const t = readyAt[i]! <= c ? this.setReadyAt(i) : readyAt[i]!;
       if (t < ready) ready = t;
     }
-    // Bounds computed earlier may have been pushed back since by commands to other banks: make the
-    // earliest one exact, so that the wake-up it sets is not wasted.
-    while (ready < next) {
+    // Bounds computed earlier may have been pushed back since by commands to other banks: tighten the
+    // earliest ones (a couple of times at most: every recomputation costs as much as a wasted wake-up).
+    for (let tries = 0; tries < 2 && ready < next; tries++) {
       let best = -1;
       for (let i = 0; i < readyAt.length; i++) if (readyAt[i] === ready) { best = i; break; }
-      const exact = this.bankReadyAt(this.banks[best]!);
-      if (exact === ready) break;
-      readyAt[best] = exact;
+      if (this.readyStamp[best] === this.issueCount || this.setReadyAt(best) === ready) break;
       ready = Infinity;
       for (let i = 0; i < readyAt.length; i++) if (readyAt[i]! < ready) ready = readyAt[i]!;
     }
