@@ -3,10 +3,27 @@ import { invariant } from '../spec/errors.ts';
 import { Bank } from './bank.ts';
 import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
-import { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
+import { ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB, NUM_COMMANDS, isColumn, isRead } from './commands.ts';
 import type { MemRequest } from './request.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
 import { TimingState } from './timing-state.ts';
+
+/** Kinds of command a bank's queue can wait for, as bits. */
+export const KIND_ACT = 1;
+export const KIND_RD = 2;
+export const KIND_WR = 4;
+export const KIND_PRE = 8;
+
+/** The kind bit of a command (0 for refresh commands, which the refresh logic schedules itself). */
+function kindOf(cmd: number): number {
+  switch (cmd) {
+    case ACT: return KIND_ACT;
+    case RD: case RDA: return KIND_RD;
+    case WR: case WRA: return KIND_WR;
+    case PRE: case PREA: return KIND_PRE;
+    default: return 0;
+  }
+}
 
 const MOVED = 1;
 const NOT_MOVED = 0;
@@ -73,9 +90,15 @@ export class Controller implements Component {
    * later, so a bound stays valid until the bank's queue or state changes.
    */
   private readonly readyAt: Float64Array;
-  /** Value of issueCount when each bank's bound was computed: a bound computed since the last command is exact. */
-  private readonly readyStamp: Float64Array;
-  private issueCount = 0;
+  /** Command kinds (KIND_* bits) each bank's queue waits for; 0 when it has nothing to schedule. */
+  private readonly needs: Uint8Array;
+  /** Banks whose queue or state changed this cycle, and kinds whose timing other banks' commands moved. */
+  private readonly dirty: Uint8Array;
+  private dirtyKinds = 0;
+  /** Banks whose readyAt may have been moved later by other banks' commands: a lower bound until recomputed. */
+  private readonly stale: Uint8Array;
+  /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
+  private readonly affects: Uint8Array;
   /** Lower bound of every bank's readyAt (0 when unknown). */
   private earliestBankReady = 0;
   private lastArrivalCycle = 0;
@@ -107,7 +130,12 @@ export class Controller implements Component {
     this.refreshDue = new Float64Array(o.ranks);
     this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
-    this.readyStamp = new Float64Array(this.banks.length).fill(-1);
+    this.needs = new Uint8Array(this.banks.length);
+    this.dirty = new Uint8Array(this.banks.length);
+    this.stale = new Uint8Array(this.banks.length);
+    this.affects = new Uint8Array(NUM_COMMANDS);
+    for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= kindOf(rule.next);
+    for (const w of std.windows) this.affects[w.command]! |= kindOf(w.command);
     this.rankOpenBanks = new Int32Array(o.ranks);
     this.rankActiveSince = new Float64Array(o.ranks);
     if (config.refresh === 'all-bank') {
@@ -188,7 +216,7 @@ export class Controller implements Component {
     for (let r = 0; r < this.refreshDue.length; r++) {
       if (!this.refreshPending[r] && c >= this.refreshDue[r]!) {
         this.refreshPending[r] = 1;
-        for (const b of this.banks) if (b.rank === r) this.readyAt[b.index] = Infinity;
+        for (const b of this.banks) if (b.rank === r) this.markChanged(b);
         this.refreshPendingCount++;
       }
     }
@@ -196,7 +224,7 @@ export class Controller implements Component {
       const bank = this.banks[this.perBankRefreshNext]!;
       if (!bank.refreshPending) {
         bank.refreshPending = true;
-        this.readyAt[bank.index] = Infinity;
+        this.markChanged(bank);
         this.refreshPendingCount++;
       }
     }
@@ -248,52 +276,19 @@ export class Controller implements Component {
     if (c < this.earliestBankReady) return -1;
     const banks = this.banks;
     const n = banks.length;
+    const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? KIND_ACT | KIND_PRE : KIND_RD | KIND_WR;
     for (let k = 0; k < n; k++) {
       this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
       const bank = banks[this.roundRobin]!;
-      if (this.readyAt[this.roundRobin]! > c) continue;
+      if (this.readyAt[this.roundRobin]! > c || (this.needs[this.roundRobin]! & allowed) === 0) continue;
       const cmd = this.readyCommand(bank, c, filter);
       if (cmd >= 0) {
         this.issue(cmd, bank, c, cmd === PRE);
         return cmd;
       }
-      if (filter === ANY) this.setReadyAt(bank.index);
+      if (this.stale[this.roundRobin] === 1) this.refreshReadyAt(this.roundRobin);
     }
     return -1;
-  }
-
-  /** Computes bank `i`'s exact ready cycle now, stores it as its bound and returns it. */
-  private setReadyAt(i: number): number {
-    const t = this.bankReadyAt(this.banks[i]!);
-    this.readyAt[i] = t;
-    this.readyStamp[i] = this.issueCount;
-    return t;
-  }
-
-  /** Earliest cycle at which any command for `bank`'s queue is legal under the current timing state. */
-  private bankReadyAt(bank: Bank): number {
-    const ts = this.timing;
-    if (bank.openRow < 0) return ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank);
-    // Every read hit waits for the same earliest cycle, and so does every write hit: one lookup per kind.
-    const q = bank.queue;
-    const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
-    let readHit = false;
-    let writeHit = false;
-    for (let j = 0; j < last; j++) {
-      const req = q[j]!;
-      if (req.row === bank.openRow) {
-        if (req.isWrite) writeHit = true;
-        else readHit = true;
-      }
-    }
-    let t = Infinity;
-    const closed = this.config.pagePolicy === 'closed';
-    if (readHit) t = ts.earliestCycle(closed ? RDA : RD, bank.rank, bank.bankGroup, bank.bank);
-    if (writeHit) t = Math.min(t, ts.earliestCycle(closed ? WRA : WR, bank.rank, bank.bankGroup, bank.bank));
-    if (q[0]!.row !== bank.openRow && (this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap || !(readHit || writeHit))) {
-      t = Math.min(t, ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank));
-    }
-    return t;
   }
 
   /** Column command that serves `req` under the page policy. */
@@ -354,7 +349,7 @@ export class Controller implements Component {
 
   private issue(cmd: number, bank: Bank, c: number, conflict: boolean): void {
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
-    this.issueCount++;
+    this.dirtyKinds |= this.affects[cmd]!;
     this.earliestBankReady = 0;
     this.stats.commandCounts[cmd]!++;
     let row = bank.openRow;
@@ -412,11 +407,36 @@ export class Controller implements Component {
     this.log?.push(c, cmd, bank.rank, bank.bankGroup, bank.bank, row, column);
   }
 
+  /** Makes bank `i`'s ready cycle exact. */
+  private refreshReadyAt(i: number): void {
+    const b = this.banks[i]!;
+    this.readyAt[i] = this.timing.readyCycle(this.needs[i]!, this.config.pagePolicy === 'closed', b.rank, b.bankGroup, b.bank);
+    this.stale[i] = 0;
+  }
+
   /** The bank's queue or state changed: its ready bound must be recomputed (or it has nothing to do). */
   private markChanged(bank: Bank): void {
-    const idle = bank.queue.length === 0 || bank.refreshPending || this.refreshPending[bank.rank] === 1;
-    this.readyAt[bank.index] = idle ? Infinity : 0;
-    if (!idle) this.earliestBankReady = 0;
+    const needs = this.kindsNeeded(bank);
+    this.needs[bank.index] = needs;
+    this.dirty[bank.index] = 1;
+    this.readyAt[bank.index] = needs === 0 ? Infinity : 0;
+    this.stale[bank.index] = 0;
+    if (needs !== 0) this.earliestBankReady = 0;
+  }
+
+  /** The command kinds that could serve `bank`'s queue next (the candidates readyCommand looks at). */
+  private kindsNeeded(bank: Bank): number {
+    const q = bank.queue;
+    if (q.length === 0 || bank.refreshPending || this.refreshPending[bank.rank] === 1) return 0;
+    if (bank.openRow < 0) return KIND_ACT;
+    const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+    let needs = 0;
+    for (let j = 0; j < last; j++) {
+      const req = q[j]!;
+      if (req.row === bank.openRow) needs |= req.isWrite ? KIND_WR : KIND_RD;
+    }
+    if (q[0]!.row !== bank.openRow && (needs === 0 || this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap)) needs |= KIND_PRE;
+    return needs;
   }
 
   private closeRow(bank: Bank, c: number, conflict: boolean): void {
@@ -484,20 +504,36 @@ export class Controller implements Component {
   private scheduleNext(c: number): void {
     let next = Infinity;
     if (this.canMoveNextCycle()) next = c + 1;
-    let ready = Infinity;
+    // Recompute the ready cycle of banks that changed. Banks waiting for a kind of command whose timing a
+    // command issued this cycle moved (an ACT moves other banks' ACTs, not their reads) keep their old value
+    // as a lower bound, marked stale; only the earliest bounds are made exact, until the minimum is exact.
     const readyAt = this.readyAt;
+    const needs = this.needs;
+    const dirty = this.dirty;
+    const stale = this.stale;
+    const kinds = this.dirtyKinds;
     for (let i = 0; i < readyAt.length; i++) {
-      const t = readyAt[i]! <= c ? this.setReadyAt(i) : readyAt[i]!;
-      if (t < ready) ready = t;
+      const k = needs[i]!;
+      if (dirty[i] === 1) {
+        dirty[i] = 0;
+        if (k !== 0) this.refreshReadyAt(i);
+      } else if ((k & kinds) !== 0) {
+        stale[i] = 1;
+      }
     }
-    // Bounds computed earlier may have been pushed back since by commands to other banks: tighten the
-    // earliest ones (a couple of times at most: every recomputation costs as much as a wasted wake-up).
-    for (let tries = 0; tries < 2 && ready < next; tries++) {
-      let best = -1;
-      for (let i = 0; i < readyAt.length; i++) if (readyAt[i] === ready) { best = i; break; }
-      if (this.readyStamp[best] === this.issueCount || this.setReadyAt(best) === ready) break;
+    this.dirtyKinds = 0;
+    let ready: number;
+    for (;;) {
       ready = Infinity;
-      for (let i = 0; i < readyAt.length; i++) if (readyAt[i]! < ready) ready = readyAt[i]!;
+      let best = -1;
+      for (let i = 0; i < readyAt.length; i++) {
+        if (readyAt[i]! < ready) {
+          ready = readyAt[i]!;
+          best = i;
+        }
+      }
+      if (best < 0 || stale[best] === 0) break;
+      this.refreshReadyAt(best);
     }
     this.earliestBankReady = ready;
     if (ready < next) next = ready;

@@ -1,4 +1,4 @@
-import { LEVELS, NUM_COMMANDS } from './commands.ts';
+import { ACT, PRE, RD, RDA, WR, WRA, LEVELS, NUM_COMMANDS } from './commands.ts';
 import type { DramStandard } from './standard.ts';
 
 /**
@@ -68,6 +68,19 @@ export class TimingState {
       const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
       if (oldest + w.cycles > t) t = oldest + w.cycles;
     }
+    return t;
+  }
+
+  /**
+   * Earliest cycle of any of the command kinds in `kinds` (bits: 1 ACT, 2 read, 4 write, 8 PRE; reads and
+   * writes with auto-precharge under a closed-page policy) at (rank, bg, bank).
+   */
+  readyCycle(kinds: number, closedPage: boolean, rank: number, bg: number, bank: number): number {
+    let t = Infinity;
+    if (kinds & 1) t = this.earliestCycle(ACT, rank, bg, bank);
+    if (kinds & 2) t = Math.min(t, this.earliestCycle(closedPage ? RDA : RD, rank, bg, bank));
+    if (kinds & 4) t = Math.min(t, this.earliestCycle(closedPage ? WRA : WR, rank, bg, bank));
+    if (kinds & 8) t = Math.min(t, this.earliestCycle(PRE, rank, bg, bank));
     return t;
   }
 
