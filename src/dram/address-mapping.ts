@@ -26,6 +26,8 @@ export interface AddressMapping {
   readonly size: readonly number[];
   /** Bytes the mapped fields cover; larger addresses are beyond the device. */
   readonly capacityBytes: number;
+  /** 2^offsetBits: bytes per request. */
+  readonly requestBytes: number;
   /** Bit position and mask per field, for the fast path when the request index fits in 31 bits. */
   readonly shift: readonly number[];
   readonly mask: readonly number[];
@@ -71,12 +73,12 @@ export function parseAddressMapping(text: string, org: Organization, where = 'ad
   }
   const shift = scale.map((x) => Math.log2(x));
   const mask = size.map((x) => x - 1);
-  return Object.freeze({ text, order, offsetBits, scale, size, capacityBytes: 2 ** (bit + offsetBits), shift, mask });
+  return Object.freeze({ text, order, offsetBits, scale, size, capacityBytes: 2 ** (bit + offsetBits), requestBytes: 2 ** offsetBits, shift, mask });
 }
 
 /** Decodes `addr` into `out` (reused to avoid allocation). Bits above the mapped fields are ignored. */
 export function decodeAddress(m: AddressMapping, addr: number, out: DecodedAddress): DecodedAddress {
-  const unit = Math.floor(addr / 2 ** m.offsetBits);
+  const unit = Math.floor(addr / m.requestBytes);
   if (unit < 0x80000000) {
     const sh = m.shift;
     const mk = m.mask;

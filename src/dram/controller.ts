@@ -25,6 +25,9 @@ function kindOf(cmd: number): number {
   }
 }
 
+const ROW_KINDS = KIND_ACT | KIND_PRE;
+const COLUMN_KINDS = KIND_RD | KIND_WR;
+
 const MOVED = 1;
 const NOT_MOVED = 0;
 const BLOCKED_BY_READ = 2;
@@ -97,6 +100,9 @@ export class Controller implements Component {
   private dirtyKinds = 0;
   /** Banks whose readyAt may have been moved later by other banks' commands: a lower bound until recomputed. */
   private readonly stale: Uint8Array;
+  /** Banks whose needs include a row command (ACT, PRE) and a column command (RD, WR). */
+  private rowNeeders = 0;
+  private columnNeeders = 0;
   /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
   private readonly affects: Uint8Array;
   /** Lower bound of every bank's readyAt (0 when unknown). */
@@ -196,7 +202,9 @@ export class Controller implements Component {
     this.lastCycle = c;
     this.updateRefresh(c);
     const first = this.issueOne(c, ANY);
-    if (first >= 0 && this.std.dualCommandIssue) this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
+    if (first >= 0 && this.std.dualCommandIssue && (isColumn(first) ? this.rowNeeders : this.columnNeeders) > 0) {
+      this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
+    }
     if (this.moveTransaction(c)) this.listener.onSpace(this.channel, c);
     this.scheduleNext(c);
   }
@@ -276,7 +284,7 @@ export class Controller implements Component {
     if (c < this.earliestBankReady) return -1;
     const banks = this.banks;
     const n = banks.length;
-    const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? KIND_ACT | KIND_PRE : KIND_RD | KIND_WR;
+    const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS;
     for (let k = 0; k < n; k++) {
       this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
       const bank = banks[this.roundRobin]!;
@@ -417,6 +425,9 @@ export class Controller implements Component {
   /** The bank's queue or state changed: its ready bound must be recomputed (or it has nothing to do). */
   private markChanged(bank: Bank): void {
     const needs = this.kindsNeeded(bank);
+    const old = this.needs[bank.index]!;
+    this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
+    this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
     this.needs[bank.index] = needs;
     this.dirty[bank.index] = 1;
     this.readyAt[bank.index] = needs === 0 ? Infinity : 0;
