@@ -533,18 +533,14 @@ export class Controller implements Component {
       }
     }
     this.dirtyKinds = 0;
-    let ready: number;
-    for (;;) {
-      ready = Infinity;
-      let best = -1;
-      for (let i = 0; i < readyAt.length; i++) {
-        if (readyAt[i]! < ready) {
-          ready = readyAt[i]!;
-          best = i;
-        }
+    // The earliest exact bound, then every stale bound below it made exact: the minimum is then exact.
+    let ready = Infinity;
+    for (let i = 0; i < readyAt.length; i++) if (stale[i] === 0 && readyAt[i]! < ready) ready = readyAt[i]!;
+    for (let i = 0; i < readyAt.length; i++) {
+      if (stale[i] === 1 && readyAt[i]! < ready) {
+        this.refreshReadyAt(i);
+        if (readyAt[i]! < ready) ready = readyAt[i]!;
       }
-      if (best < 0 || stale[best] === 0) break;
-      this.refreshReadyAt(best);
     }
     this.earliestBankReady = ready;
     if (ready < next) next = ready;
