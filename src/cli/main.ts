@@ -2,12 +2,18 @@ import { StrataError } from '../spec/errors.ts';
 import { dramCommand, DRAM_USAGE } from './dram.ts';
 import { demoCommand } from './demo.ts';
 import { validateCommand } from './validate.ts';
+import { compileCommand, COMPILE_USAGE } from './compile.ts';
+import { runCommand, RUN_USAGE } from './run.ts';
 
 const USAGE = `usage: strata <command> [flags]
 
 commands:
   dram    simulate a DRAM standard on a trace or a synthetic pattern
           ${DRAM_USAGE.split('\n').join('\n          ')}
+  compile lower a model step to an op graph, map it with a policy, write the device trace (JSON Lines)
+          ${COMPILE_USAGE.split('\n').join('\n          ')}
+  run     time prefill or decode steps on a GPU/CPU baseline (analytical roofline); latency, throughput, energy
+          ${RUN_USAGE.split('\n').join('\n          ')}
   validate [dramsim3|peak]
           accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
   demo    the default run: HBM2 streaming and random traffic, report and summary in out/demo/
@@ -20,6 +26,10 @@ export function main(argv: string[]): number {
     switch (command) {
       case 'dram':
         return dramCommand(rest);
+      case 'compile':
+        return compileCommand(rest);
+      case 'run':
+        return runCommand(rest);
       case 'demo':
         return demoCommand(rest);
       case 'validate':
@@ -31,7 +41,7 @@ export function main(argv: string[]): number {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new StrataError(`unknown command '${command}' (known: dram, validate, demo, help)`);
+        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, demo, help)`);
     }
   } catch (e) {
     if (e instanceof StrataError) {

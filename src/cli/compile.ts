@@ -1,0 +1,75 @@
+import { StrataError } from '../spec/errors.ts';
+import { compileStep } from '../compiler/compile.ts';
+import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
+import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes, targetInfo } from '../compiler/policies/index.ts';
+import { summarizeOps, type OpTotals } from '../compiler/summary.ts';
+import { traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
+import { parseFlags } from './args.ts';
+import { writeOutputs } from './output.ts';
+import { planSteps, si, WORKLOAD_OPTIONS } from './workload.ts';
+
+export const COMPILE_USAGE = `strata compile --model NAME --phase prefill|decode (--context L [--batch N] | --requests FILE)
+               --policy ${knownPolicies().join('|')} [--system NAME] [--seed S] [--out trace.jsonl] [--quiet]`;
+
+/** `strata compile`: lowers a step, maps it with a policy, writes the device trace and prints a summary. */
+export function compileCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('compile', argv, {
+    ...WORKLOAD_OPTIONS,
+    requests: { type: 'string' },
+    policy: { type: 'string' },
+    system: { type: 'string' },
+    out: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'\nusage: ${COMPILE_USAGE}`);
+  if (!v.policy) throw new StrataError(`compile: --policy is required (known: ${knownPolicies().join(', ')})`);
+  const policy = getPolicy(v.policy);
+  const target = loadTargetFor(policy, v.system);
+  const plan = planSteps('compile', v);
+  const step = plan.steps[0]!;
+  const footprint = memoryFootprint(plan.model, step);
+  const capacity = targetCapacityBytes(target);
+  if (capacity !== null) assertFits(footprint, { name: targetInfo(target).name, capacityBytes: capacity }, plan.what);
+  const seed = v.seed ?? '0';
+  const trace = compileStep(plan.model, step, policy, { target, seed, origin: plan.origin });
+  const text = traceToJsonl(trace);
+  if (v.out) writeOutputs([{ path: v.out, content: text }]);
+  if (!v.quiet) {
+    const lines = formatCompileSummary(trace, plan.what);
+    const f = footprint;
+    const memory = `${formatGiB(f.totalBytes)} needed (weights ${formatGiB(f.weightBytes)} + KV cache ${formatGiB(f.kvCacheBytes)})`;
+    lines.splice(1, 0, `  memory      ${memory}${capacity !== null ? `, ${formatGiB(capacity)} available` : `; not checked: ${trace.header.target.name} declares no memory`}`);
+    if (v.out) lines.push(`  wrote       ${v.out} (${(trace.assignments.length + 1).toLocaleString('en-US')} lines, ${si(Buffer.byteLength(text), 'B')})`);
+    console.log(lines.join('\n'));
+  }
+  return 0;
+}
+
+/** The terminal summary of a trace: a table of ops, FLOPs, bytes and Op/B by op kind, then the devices. */
+export function formatCompileSummary(trace: DeviceTrace, what: string): string[] {
+  const h = trace.header;
+  const lines = [`Strata compile — ${what}, policy ${h.policy} on ${h.target.name}`];
+  const s = summarizeOps(traceOps(trace));
+  const header = ['kind', 'ops', 'FLOPs', 'weights', 'activations', 'KV', 'bytes', 'Op/B'];
+  const row = (name: string, t: OpTotals) => [
+    name, t.count.toLocaleString('en-US'), si(t.flops, 'FLOP'), si(t.weightBytes, 'B'), si(t.activationBytes, 'B'),
+    si(t.kvBytes, 'B'), si(t.bytes, 'B'), t.opPerByte.toFixed(2),
+  ];
+  const rows = [header, ...s.byKind.map((k) => row(k.kind, k)), row('total', s.total)];
+  const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) lines.push(`  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`);
+  const perDevice = h.devices.map((d) => {
+    const mine = trace.assignments.filter((a) => a.device === d.id);
+    let tiles = 0;
+    let folds = 0;
+    for (const a of mine) {
+      tiles += a.tiling?.tiles ?? 0;
+      folds += a.tiling?.folds ?? 0;
+    }
+    const tiled = tiles > 0 ? `, ${tiles.toLocaleString('en-US')} tiles, ${folds.toLocaleString('en-US')} array folds` : '';
+    return `${d.id} (${d.units} x ${d.kind}): ${mine.length.toLocaleString('en-US')} ops${tiled}`;
+  });
+  lines.push(`  devices     ${perDevice.join('; ')}`);
+  if (h.streams.length > 0) lines.push(`  random      seed ${h.seed}, streams ${h.streams.join(', ')}`);
+  return lines;
+}

@@ -1,0 +1,107 @@
+import { StrataError } from '../spec/errors.ts';
+import { runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
+import { compileStreams } from '../compiler/compile.ts';
+import { assertFits, memoryFootprint, type MemoryFootprint } from '../compiler/footprint.ts';
+import { buildOpGraph } from '../compiler/lower.ts';
+import { parameterCount } from '../compiler/model.ts';
+import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../compiler/policies/index.ts';
+import { readTrace, traceOps } from '../compiler/trace.ts';
+import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
+import { oneOf, parseFlags, positiveInt } from './args.ts';
+import { writeOutputs } from './output.ts';
+import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
+
+export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
+           [--timeline first|all] [--out report.json] [--quiet]
+strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--quiet]`;
+
+/** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
+function loadSystem(name: string): DevicePreset {
+  if (npuOnly.knownSystems().includes(name)) {
+    throw new StrataError(`run: '${name}' is an NPU; strata run times GPU and CPU baselines for now (known: ${describeBaselineSystems()}); map onto it with strata compile --policy npu-only`);
+  }
+  const target = gpuRoofline.loadTarget(name);
+  if (target.kind !== 'baseline') throw new Error('internal invariant broken: gpu-roofline loads baseline targets');
+  return target.device;
+}
+
+/**
+ * The `--seed` of step i of a multi-token run: the seed itself for the first step, `<seed>.<i>` after it, so
+ * every decoded token routes its MoE experts afresh (and a one-step run matches `strata compile`).
+ */
+export function stepSeed(seed: string, i: number): string {
+  return i === 0 ? seed : `${seed}.${i}`;
+}
+
+/** `strata run`: times decode or prefill steps of a model on a GPU/CPU baseline; prints latency, throughput and energy; writes a run report. */
+export function runCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('run', argv, {
+    ...WORKLOAD_OPTIONS,
+    system: { type: 'string' },
+    tokens: { type: 'string' },
+    trace: { type: 'string' },
+    timeline: { type: 'string' },
+    out: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
+  const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
+
+  let input: RunInput;
+  if (v.trace !== undefined) {
+    for (const flag of ['model', 'phase', 'batch', 'context', 'tokens', 'seed'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`run: --${flag} comes from the trace; drop it when giving --trace`);
+    }
+    const trace = readTrace(v.trace);
+    const h = trace.header;
+    if (h.policy !== gpuRoofline.name) {
+      throw new StrataError(`run: ${v.trace} was mapped by policy ${h.policy}; strata run times gpu-roofline traces (compile with --policy gpu-roofline)`);
+    }
+    if (h.step.phase === 'mixed') throw new StrataError(`run: ${v.trace} holds a mixed step; strata run times prefill or decode steps`);
+    // A shipped preset by name; a user's preset by the path the trace recorded.
+    const requested = v.system ?? (gpuRoofline.knownSystems().includes(h.target.name) ? h.target.name : h.target.file);
+    const device = loadSystem(requested);
+    const kvTokens = h.step.requests.reduce((s, q) => s + q.contextLength + q.newTokens, 0);
+    const weightBytes = h.model.parameters * h.model.precisionBytes;
+    const footprint: MemoryFootprint = { weightBytes, kvTokens, kvCacheBytes: kvTokens * h.model.kvBytesPerToken, totalBytes: weightBytes + kvTokens * h.model.kvBytesPerToken };
+    assertFits(footprint, device, `the step of ${v.trace} (${h.model.name} ${h.step.phase}, ${h.step.requests.length} requests)`);
+    const run = runOpsOnDevice(device, traceOps(trace), h.model.precisionBytes);
+    const deviceId = `${device.kind}0`; // as gpu-roofline names it: --system may swap the trace's GPU for a CPU
+    input = {
+      device, requestedSystem: requested, model: { name: h.model.name, file: h.model.file, parameters: h.model.parameters, precisionBytes: h.model.precisionBytes },
+      phase: h.step.phase, origin: `trace ${v.trace}`, seed: h.seed, streams: h.streams, footprint,
+      steps: [{ step: h.step, seed: h.seed, run, deviceId }], timeline,
+    };
+  } else {
+    if (!v.system) throw new StrataError(`run: --system is required (known: ${describeBaselineSystems()})`);
+    const device = loadSystem(v.system);
+    const tokens = positiveInt('tokens', v.tokens) ?? 1;
+    const plan = planSteps('run', v, tokens);
+    const model = plan.model;
+    const last = plan.steps[plan.steps.length - 1]!;
+    const footprint = memoryFootprint(model, last);
+    assertFits(footprint, device, plan.what);
+    const seed = v.seed ?? '0';
+    const target = { kind: 'baseline' as const, device };
+    const streams: string[] = [];
+    const steps = plan.steps.map((step, i) => {
+      const s = stepSeed(seed, i);
+      streams.push(...compileStreams(model, s));
+      const mapping = gpuRoofline.map({ model, ops: buildOpGraph(model, step, { seed: s }), target });
+      const run = runOpsOnDevice(device, mapping.assignments.map((a) => a.op), model.precisionBytes);
+      return { step, seed: s, run, deviceId: mapping.devices[0]!.id };
+    });
+    input = {
+      device, requestedSystem: v.system,
+      model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes },
+      phase: plan.phase, origin: plan.origin, seed, streams, footprint, steps, timeline,
+    };
+  }
+  const report = runReport(input);
+  if (v.out) writeOutputs([{ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` }]);
+  if (!v.quiet) {
+    console.log(formatRunSummary(report));
+    if (v.out) console.log(`  wrote              ${v.out}`);
+  }
+  return 0;
+}

@@ -1,0 +1,132 @@
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { StrataError } from '../spec/errors.ts';
+import { FieldReader } from '../spec/fields.ts';
+import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+
+/**
+ * NPU specs (arch/npu/*.json): systolic arrays, vector units, scratchpad and accumulator of one NPU core, every
+ * number group with its source. The mapping policies tile GEMMs against it; the cycle model of the arrays comes
+ * with the NPU issue.
+ */
+
+/** Dataflows a systolic array may use; only weight-stationary is tiled for now. */
+export const DATAFLOWS = ['weight-stationary'] as const;
+/** A systolic-array dataflow. */
+export type Dataflow = (typeof DATAFLOWS)[number];
+
+/** Largest element a model may use (FP32), bytes: specs must fit the smallest tile at this size. */
+export const MAX_ELEMENT_BYTES = 4;
+
+/** A loaded, validated NPU spec. Frozen. */
+export interface NpuSpec {
+  readonly name: string;
+  readonly description: string;
+  /** File it came from. */
+  readonly file: string;
+  readonly frequencyMHz: number;
+  /** Clock period, integer ps (rounded). */
+  readonly periodPs: number;
+  readonly systolicArrays: {
+    readonly count: number;
+    /** Rows hold the reduction (K) dimension of the stationary operand. */
+    readonly rows: number;
+    /** Columns hold the output (N) dimension of the stationary operand. */
+    readonly cols: number;
+    readonly dataflow: Dataflow;
+  };
+  readonly vectorUnits: { readonly count: number; readonly lanes: number };
+  /** Scratchpad for inputs and stationary operands, bytes (two halves when double-buffered). */
+  readonly scratchpadBytes: number;
+  /** Accumulator SRAM for partial sums and outputs, bytes (two halves when double-buffered). */
+  readonly accumulatorBytes: number;
+  /** Sources cited by the file, by section. */
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** Directory of the shipped NPU specs. */
+export const NPU_DIR = join(ARCH_DIR, 'npu');
+
+/** Names of shipped NPU specs (arch/npu/*.json without the extension), sorted. */
+export function knownNpus(): string[] {
+  if (!existsSync(NPU_DIR)) return [];
+  return readdirSync(NPU_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+}
+
+/** Loads an NPU spec by shipped name (`neupims-npu`) or by path to a .json file. */
+export function loadNpu(nameOrPath: string): NpuSpec {
+  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const file = looksLikePath ? nameOrPath : join(NPU_DIR, `${nameOrPath}.json`);
+  if (!existsSync(file)) {
+    if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
+    throw new StrataError(`unknown NPU '${nameOrPath}' (known: ${knownNpus().join(', ')}; or give a path to a .json NPU spec)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseNpu(json, file);
+}
+
+/**
+ * Validates a parsed NPU spec and returns it frozen; `file` names it in errors. Beyond types and ranges it
+ * checks that the smallest tile fits at 4-byte elements: the scratchpad holds, in each of its two halves, one
+ * rows x cols fold of the stationary operand and one input row; the accumulator holds two output rows of cols
+ * elements. The tiler can then fit every GEMM, whatever its size.
+ */
+export function parseNpu(json: unknown, file: string): NpuSpec {
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'description', 'note', 'clock', 'systolicArrays', 'vectorUnits', 'scratchpad', 'accumulator']);
+  const sources: Record<string, string> = {};
+  const section = (key: string, keys: string[]): FieldReader => {
+    const s = r.object(key);
+    s.onlyKeys(['source', 'note', ...keys]);
+    sources[key] = s.string('source');
+    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
+    return s;
+  };
+  const count = { integer: true, positive: true };
+
+  const name = r.string('name');
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) r.fail('name', 'lower-case letters, digits, dots and dashes (e.g. neupims-npu)', name);
+  const clock = section('clock', ['frequencyMHz']);
+  const frequencyMHz = clock.number('frequencyMHz', { positive: true });
+  const sa = section('systolicArrays', ['count', 'rows', 'cols', 'dataflow']);
+  const systolicArrays = {
+    count: sa.number('count', count),
+    rows: sa.number('rows', count),
+    cols: sa.number('cols', count),
+    dataflow: sa.string('dataflow', DATAFLOWS) as Dataflow,
+  };
+  const vu = section('vectorUnits', ['count', 'lanes']);
+  const vectorUnits = { count: vu.number('count', count), lanes: vu.number('lanes', count) };
+  const sp = section('scratchpad', ['bytes']);
+  const scratchpadBytes = sp.number('bytes', count);
+  const acc = section('accumulator', ['bytes']);
+  const accumulatorBytes = acc.number('bytes', count);
+
+  const { rows, cols } = systolicArrays;
+  const minScratchpad = 2 * (rows * cols + rows) * MAX_ELEMENT_BYTES;
+  if (scratchpadBytes < minScratchpad) {
+    sp.fail('bytes', `at least ${minScratchpad} (two halves, each holding one ${rows} x ${cols} fold and one input row of ${MAX_ELEMENT_BYTES}-byte elements)`, scratchpadBytes);
+  }
+  const minAccumulator = 2 * cols * MAX_ELEMENT_BYTES;
+  if (accumulatorBytes < minAccumulator) {
+    acc.fail('bytes', `at least ${minAccumulator} (two halves, each holding one output row of ${cols} ${MAX_ELEMENT_BYTES}-byte partial sums)`, accumulatorBytes);
+  }
+
+  return deepFreeze({
+    name,
+    description: r.optionalString('description', ''),
+    file,
+    frequencyMHz,
+    periodPs: Math.round(1e6 / frequencyMHz),
+    systolicArrays,
+    vectorUnits,
+    scratchpadBytes,
+    accumulatorBytes,
+    sources,
+  });
+}

@@ -1,0 +1,236 @@
+import type { BaselineRun, DevicePreset, EnergyMethod, Precision } from '../baselines/roofline.ts';
+import type { MemoryFootprint } from '../compiler/footprint.ts';
+import type { OpKind } from '../compiler/op.ts';
+import type { Phase, Step } from '../compiler/step.ts';
+
+/** Version of the run-report schema; bump on any incompatible change. DRAM runs keep `strata.dram-report/1`. */
+export const RUN_REPORT_SCHEMA = 'strata.run-report/1';
+
+/** Which steps' ops the timeline lists: the first step's (every step is summarised in `steps`), or all. */
+export type TimelineScope = 'first' | 'all';
+
+/** One op in the timeline. Times in ns from the start of the run. */
+export interface TimelineEntry {
+  readonly step: number;
+  readonly op: string;
+  readonly kind: OpKind;
+  readonly device: string;
+  readonly startNs: number;
+  readonly endNs: number;
+  readonly computeNs: number;
+  readonly memoryNs: number;
+  readonly launchNs: number;
+  readonly bound: 'compute' | 'memory';
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+/** One step (one forward pass) of the run. */
+export interface StepRecord {
+  readonly index: number;
+  readonly requests: number;
+  /** Tokens processed (sum of newTokens): the batch in decode, the prompt tokens in prefill. */
+  readonly newTokens: number;
+  /** Cached tokens before the step, smallest and largest over the requests. */
+  readonly minContextLength: number;
+  readonly maxContextLength: number;
+  readonly seed: string;
+  readonly startNs: number;
+  readonly endNs: number;
+  readonly timeNs: number;
+  readonly ops: number;
+  readonly flops: number;
+  readonly bytes: number;
+  readonly computeBoundOps: number;
+  readonly memoryBoundOps: number;
+  readonly energyJ: number;
+}
+
+/** The JSON report of `strata run` (an analytical baseline run of one or more steps). */
+export interface RunReport {
+  readonly schema: typeof RUN_REPORT_SCHEMA;
+  readonly system: {
+    readonly name: string;
+    /** What the user asked for (an alias such as `gpu-a100`, a name or a path). */
+    readonly requested: string;
+    readonly kind: 'gpu' | 'cpu';
+    readonly file: string;
+    readonly precision: Precision;
+    readonly peakFlopsPerS: number;
+    readonly bandwidthBytesPerS: number;
+    readonly capacityBytes: number;
+    readonly computeEfficiency: number;
+    readonly memoryEfficiency: number;
+    readonly launchOverheadNs: number;
+    readonly boardPowerW: number;
+  };
+  readonly model: { readonly name: string; readonly file: string; readonly parameters: number; readonly precisionBytes: number };
+  readonly policy: 'gpu-roofline';
+  readonly workload: {
+    readonly phase: Phase;
+    /** How the steps were specified (flags, or the trace file). */
+    readonly origin: string;
+    readonly steps: number;
+    readonly seed: string;
+    /** seedrandom streams drawn from (MoE routing, one per step), in order. */
+    readonly streams: readonly string[];
+  };
+  readonly memory: { readonly weightBytes: number; readonly kvCacheBytes: number; readonly kvTokens: number; readonly neededBytes: number; readonly availableBytes: number };
+  readonly steps: readonly StepRecord[];
+  readonly timeline: { readonly scope: TimelineScope; readonly ops: readonly TimelineEntry[] };
+  readonly totals: {
+    readonly timeNs: number;
+    readonly ops: number;
+    readonly flops: number;
+    readonly bytes: number;
+    /** Tokens processed over all steps (generated tokens in decode, prompt tokens in prefill). */
+    readonly tokens: number;
+    readonly meanStepNs: number;
+    /** Decode: mean step time, the time between two tokens of a request. Null for prefill (see meanStepNs: the time to the first token). */
+    readonly perTokenLatencyNs: number | null;
+    readonly tokensPerS: number;
+    readonly achievedFlopsPerS: number;
+    readonly achievedBytesPerS: number;
+    readonly computeBoundOps: number;
+    readonly memoryBoundOps: number;
+    readonly launchNs: number;
+  };
+  readonly energy: { readonly method: EnergyMethod; readonly joules: number; readonly averagePowerW: number; readonly joulesPerToken: number; readonly note: string };
+}
+
+/** What a baseline run produced: the steps, each with its roofline run. */
+export interface RunInput {
+  readonly device: DevicePreset;
+  readonly requestedSystem: string;
+  readonly model: RunReport['model'];
+  readonly phase: Phase;
+  readonly origin: string;
+  readonly seed: string;
+  readonly streams: readonly string[];
+  readonly footprint: MemoryFootprint;
+  /** Steps in run order; each starts when the previous ends. `deviceId` is the id the mapping gave the device. */
+  readonly steps: ReadonlyArray<{ readonly step: Step; readonly seed: string; readonly run: BaselineRun; readonly deviceId: string }>;
+  readonly timeline: TimelineScope;
+}
+
+const ns = (ps: number) => ps / 1000;
+
+/** Builds the run report (a pure function of the runs). */
+export function runReport(input: RunInput): RunReport {
+  const d = input.device;
+  const steps: StepRecord[] = [];
+  const timeline: TimelineEntry[] = [];
+  let t = 0;
+  let ops = 0, flops = 0, bytes = 0, tokens = 0, computeBound = 0, memoryBound = 0, launchPs = 0, joules = 0;
+  input.steps.forEach(({ step, seed, run, deviceId }, index) => {
+    let newTokens = 0;
+    let minCtx = Infinity;
+    let maxCtx = 0;
+    for (const q of step.requests) {
+      newTokens += q.newTokens;
+      minCtx = Math.min(minCtx, q.contextLength);
+      maxCtx = Math.max(maxCtx, q.contextLength);
+    }
+    steps.push({
+      index, requests: step.requests.length, newTokens, minContextLength: minCtx, maxContextLength: maxCtx, seed,
+      startNs: ns(t), endNs: ns(t + run.totalPs), timeNs: ns(run.totalPs),
+      ops: run.ops.length, flops: run.flops, bytes: run.bytes,
+      computeBoundOps: run.computeBoundOps, memoryBoundOps: run.memoryBoundOps, energyJ: run.energy.joules,
+    });
+    if (input.timeline === 'all' || index === 0) {
+      for (const o of run.ops) {
+        timeline.push({
+          step: index, op: o.id, kind: o.kind, device: deviceId, startNs: ns(t + o.startPs), endNs: ns(t + o.endPs),
+          computeNs: ns(o.computePs), memoryNs: ns(o.memoryPs), launchNs: ns(o.launchPs), bound: o.bound, flops: o.flops, bytes: o.bytes,
+        });
+      }
+    }
+    t += run.totalPs;
+    ops += run.ops.length;
+    flops += run.flops;
+    bytes += run.bytes;
+    tokens += newTokens;
+    computeBound += run.computeBoundOps;
+    memoryBound += run.memoryBoundOps;
+    launchPs += run.launchPs;
+    joules += run.energy.joules;
+  });
+  const seconds = t / 1e12;
+  const first = input.steps[0]!.run;
+  const f = input.footprint;
+  return {
+    schema: RUN_REPORT_SCHEMA,
+    system: {
+      name: d.name, requested: input.requestedSystem, kind: d.kind, file: d.file.replace(/^.*\/(arch|test)\//, '$1/'),
+      precision: first.precision, peakFlopsPerS: d.peakFlopsPerS[first.precision]!, bandwidthBytesPerS: d.bandwidthBytesPerS,
+      capacityBytes: d.capacityBytes, computeEfficiency: d.computeEfficiency, memoryEfficiency: d.memoryEfficiency,
+      launchOverheadNs: ns(d.launchOverheadPs), boardPowerW: d.boardPowerW,
+    },
+    model: input.model,
+    policy: 'gpu-roofline',
+    workload: { phase: input.phase, origin: input.origin, steps: input.steps.length, seed: input.seed, streams: [...input.streams] },
+    memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: d.capacityBytes },
+    steps,
+    timeline: { scope: input.timeline, ops: timeline },
+    totals: {
+      timeNs: ns(t), ops, flops, bytes, tokens,
+      meanStepNs: ns(t) / input.steps.length,
+      perTokenLatencyNs: input.phase === 'decode' ? ns(t) / input.steps.length : null,
+      tokensPerS: seconds > 0 ? tokens / seconds : 0,
+      achievedFlopsPerS: seconds > 0 ? flops / seconds : 0,
+      achievedBytesPerS: seconds > 0 ? bytes / seconds : 0,
+      computeBoundOps: computeBound, memoryBoundOps: memoryBound, launchNs: ns(launchPs),
+    },
+    energy: {
+      method: first.energy.method,
+      joules,
+      averagePowerW: seconds > 0 ? joules / seconds : 0,
+      joulesPerToken: tokens > 0 ? joules / tokens : 0,
+      note: energyNote(first.energy.method, d.boardPowerW),
+    },
+  };
+}
+
+function energyNote(method: EnergyMethod, watts: number): string {
+  switch (method) {
+    case 'board-power-x-time':
+      return `board power x time: ${watts} W for the whole run, an upper bound for memory-bound phases (docs/baselines.md)`;
+    default: {
+      const never: never = method;
+      throw new Error(`internal invariant broken: unhandled energy method ${String(never)}`);
+    }
+  }
+}
+
+/** `5.266 ms`, `812.4 us`: a time in ns with a readable unit. */
+export function formatNs(x: number): string {
+  if (x >= 1e9) return `${(x / 1e9).toFixed(3)} s`;
+  if (x >= 1e6) return `${(x / 1e6).toFixed(3)} ms`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(3)} us`;
+  return `${x.toFixed(3)} ns`;
+}
+
+/** A readable summary of a run report for the terminal. */
+export function formatRunSummary(rep: RunReport): string {
+  const tot = rep.totals;
+  const steps = rep.steps;
+  const s0 = steps[0]!;
+  const alias = rep.system.requested !== rep.system.name ? ` (as ${rep.system.requested})` : '';
+  const lines: string[] = [];
+  const ctx = rep.workload.phase === 'decode'
+    ? `context ${s0.maxContextLength + 1}${steps.length > 1 ? `..${steps[steps.length - 1]!.maxContextLength + 1}` : ''}`
+    : `prompt ${s0.newTokens / s0.requests} tokens`;
+  lines.push(`Strata run — ${rep.model.name} ${rep.workload.phase} on ${rep.system.name}${alias}, batch ${s0.requests}, ${ctx}, ${steps.length} step${steps.length > 1 ? 's' : ''}, ${rep.system.precision}`);
+  if (tot.perTokenLatencyNs !== null) {
+    lines.push(`  per-token latency  ${formatNs(tot.perTokenLatencyNs)} (mean over ${steps.length} step${steps.length > 1 ? 's' : ''} of ${s0.ops} ops; launch overhead ${formatNs(tot.launchNs / steps.length)} of it)`);
+  } else {
+    lines.push(`  prefill latency    ${formatNs(tot.meanStepNs)} (time to first token; ${s0.ops} ops, launch overhead ${formatNs(tot.launchNs)} of it)`);
+  }
+  lines.push(`  throughput         ${tot.tokensPerS.toFixed(1)} tokens/s (${tot.tokens} token${tot.tokens === 1 ? '' : 's'} in ${formatNs(tot.timeNs)})`);
+  lines.push(`  energy             ${rep.energy.joules.toFixed(3)} J, ${rep.energy.joulesPerToken.toFixed(4)} J/token (${rep.energy.method}, ${rep.system.boardPowerW} W)`);
+  const m = rep.memory;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  lines.push(`  memory             ${gib(m.neededBytes)} of ${gib(m.availableBytes)} (weights ${gib(m.weightBytes)} + KV cache ${gib(m.kvCacheBytes)})`);
+  lines.push(`  bound              ${tot.memoryBoundOps} ops memory-bound, ${tot.computeBoundOps} compute-bound; achieved ${(tot.achievedBytesPerS / 1e9).toFixed(1)} GB/s, ${(tot.achievedFlopsPerS / 1e12).toFixed(2)} TFLOP/s`);
+  return lines.join('\n');
+}
