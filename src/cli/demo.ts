@@ -7,6 +7,7 @@ import { bytesPerRequest, loadStandard } from '../dram/standard.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { renderDramReport } from './report.ts';
 
 /** `strata demo`: the default run of the quick start. */
 export function demoCommand(argv: string[]): number {
@@ -23,8 +24,11 @@ export function demoCommand(argv: string[]): number {
     const report = dramReport(runDram({ standard, trace }));
     console.log(`${formatDramSummary(report)}\n`);
     outputs.push({ path: join(outDir, `hbm2-${pattern}.json`), content: `${JSON.stringify(report, null, 2)}\n` });
+    for (const f of renderDramReport(report)) outputs.push({ path: join(outDir, `hbm2-${pattern}`, f.name), content: f.content });
   }
   writeOutputs(outputs);
-  for (const o of outputs) console.log(`report: ${o.path}`);
+  for (const o of outputs) if (o.path.endsWith('.json')) console.log(`report: ${o.path}`);
+  console.log(`charts: ${join(outDir, 'hbm2-stream')}/*.svg, ${join(outDir, 'hbm2-random')}/*.svg`);
+  for (const o of outputs) if (o.path.endsWith('.html')) console.log(`HTML report: ${o.path}`);
   return 0;
 }

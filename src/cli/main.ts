@@ -2,6 +2,7 @@ import { StrataError } from '../spec/errors.ts';
 import { dramCommand, DRAM_USAGE } from './dram.ts';
 import { demoCommand } from './demo.ts';
 import { validateCommand } from './validate.ts';
+import { reportCommand, REPORT_USAGE } from './report.ts';
 import { compileCommand, COMPILE_USAGE } from './compile.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 
@@ -16,7 +17,8 @@ commands:
           ${RUN_USAGE.split('\n').join('\n          ')}
   validate [dramsim3|peak]
           accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
-  demo    the default run: HBM2 streaming and random traffic, report and summary in out/demo/
+  report  ${REPORT_USAGE.split('\n').join('\n          ')}
+  demo    the default run: HBM2 streaming and random traffic; JSON reports, SVG charts and HTML reports in out/demo/
   help    this text`;
 
 /** Runs the `strata` command line and returns the exit code. */
@@ -34,6 +36,8 @@ export function main(argv: string[]): number {
         return demoCommand(rest);
       case 'validate':
         return validateCommand(rest);
+      case 'report':
+        return reportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -41,7 +45,7 @@ export function main(argv: string[]): number {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, demo, help)`);
+        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, report, demo, help)`);
     }
   } catch (e) {
     if (e instanceof StrataError) {

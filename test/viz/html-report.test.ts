@@ -1,0 +1,164 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { checkDramReport } from '../../src/report/dram-report-file.ts';
+import { dramHtmlReport } from '../../viz/html-report.ts';
+import { dramPlotlyFigures } from '../../viz/plotly-figures.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FIXTURE = 'test/fixtures/reports/hbm2-mixed-2000.json';
+const report = checkDramReport(FIXTURE, JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')));
+
+/** Debian's chromium (`apt-get install chromium`); playwright-core never downloads a browser. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+describe('HTML report page (no browser)', () => {
+  const html = dramHtmlReport(report);
+
+  it('is one self-contained file: plotly inlined, nothing loaded from elsewhere', () => {
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|@import/i);
+    expect(html.length).toBeGreaterThan(3_000_000); // the inlined plotly.js bundle
+    expect(html).toContain('<script type="application/json" id="strata-report">');
+  });
+
+  it('embeds the report JSON, escaped so that no "<" can close its script element', () => {
+    const m = html.match(/<script type="application\/json" id="strata-report">([^<]*)<\/script>/);
+    expect(m).not.toBeNull();
+    expect(JSON.parse(m![1]!)).toEqual(report);
+  });
+
+  it('is deterministic: same report → byte-identical page', () => {
+    expect(dramHtmlReport(structuredClone(report))).toBe(html);
+  });
+
+  it('has six figures with titled axes', () => {
+    const figures = dramPlotlyFigures(report);
+    expect(figures.map((f) => f.name)).toEqual(['channel-bandwidth', 'command-counts', 'energy-breakdown', 'bank-activity', 'bank-column-commands', 'read-latency']);
+    for (const f of figures) {
+      const layout = f.layout as { xaxis: { title: { text: string } }; yaxis: { title: { text: string } } };
+      expect(layout.xaxis.title.text, f.name).not.toBe('');
+      expect(layout.yaxis.title.text, f.name).not.toBe('');
+    }
+  });
+});
+
+const haveChromium = existsSync(CHROMIUM);
+const browserSuite = haveChromium ? describe : describe.skip;
+if (!haveChromium) console.warn(`html-report browser tests SKIPPED: ${CHROMIUM} is absent (install Debian's chromium: apt-get install chromium)`);
+
+browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/bin/chromium is absent (apt-get install chromium)'}`, () => {
+  let dir: string;
+  let context: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const offsite: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'strata-html-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, dramHtmlReport(report));
+    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1320, height: 1000 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+    page.on('request', (r) => {
+      if (!/^(file|data|blob):/.test(r.url())) offsite.push(r.url());
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelectorAll('.chart .main-svg').length >= 6, undefined, { timeout: 30_000 });
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('loads from file:// without console errors and without a network request', () => {
+    expect(consoleErrors).toEqual([]);
+    expect(offsite).toEqual([]);
+  });
+
+  it('every plotly chart has data: traces and points as expected, and every figure passes Plotly.validate', async () => {
+    const charts = await page.evaluate(() => {
+      type Trace = { x?: unknown[]; z?: unknown[][] };
+      const P = (window as unknown as { Plotly: { validate: (d: unknown, l: unknown) => unknown[] | undefined } }).Plotly;
+      const figures = JSON.parse(document.getElementById('strata-figures')!.textContent!) as Array<{ id: string; data: unknown; layout: unknown }>;
+      // plotly.js 4.1's Plotly.validate throws on any layout.legend (even {}): the legend is checked as drawn below.
+      const invalid = figures.map((f) => {
+        const { legend: _legend, ...layout } = f.layout as Record<string, unknown>;
+        return { id: f.id, errors: P.validate(f.data, layout) ?? [] };
+      });
+      return {
+        invalid: invalid.filter((v) => v.errors.length > 0),
+        charts: [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
+          const data = (el as unknown as { data: Trace[] }).data;
+          const points = data.reduce((s, t) => s + (t.z ? t.z.flat().length : (t.x ?? []).filter((v) => v !== null).length), 0);
+          return {
+            id: el.id, traces: data.length, points,
+            drawn: el.querySelectorAll('.bars .point, .hm image, .scatterlayer .point').length,
+            legendEntries: el.querySelectorAll('.legend .traces').length,
+          };
+        }),
+      };
+    });
+    expect(charts.invalid).toEqual([]);
+    const byId = Object.fromEntries(charts.charts.map((c) => [c.id, c]));
+    // bars per channel (8) + the peak line (8 points).
+    expect(byId['chart-channel-bandwidth']).toMatchObject({ traces: 2, points: 16 });
+    // one trace per command class issued (activate, precharge, read, write, refresh), one bar per kind.
+    expect(byId['chart-command-counts']).toMatchObject({ traces: 5, points: 5 });
+    // six energy components, each with a bar per model.
+    expect(byId['chart-energy-breakdown']).toMatchObject({ traces: 6, points: 12 });
+    // 8 channels x 16 banks.
+    expect(byId['chart-bank-activity']).toMatchObject({ traces: 1, points: 128 });
+    expect(byId['chart-bank-column-commands']).toMatchObject({ traces: 1, points: 128 });
+    // stems (4 x [0, value]) + four markers.
+    expect(byId['chart-read-latency']).toMatchObject({ traces: 5, points: 12 });
+    for (const c of charts.charts) expect(c.drawn, c.id).toBeGreaterThan(0);
+    // Legends: achieved + peak; five command classes; six energy components; none on heat maps (colour bar) and latency.
+    expect(charts.charts.map((c) => c.legendEntries)).toEqual([2, 5, 6, 0, 0, 0]);
+  });
+
+  async function hoverText(chartId: string, target: string): Promise<string> {
+    const el = page.locator(`#${chartId} ${target}`).first();
+    await el.scrollIntoViewIfNeeded();
+    const box = await el.boundingBox();
+    expect(box, `${chartId} ${target}`).not.toBeNull();
+    await page.mouse.move(0, 0);
+    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2, { steps: 4 });
+    const tip = page.locator(`#${chartId} .hoverlayer .hovertext`).first();
+    await tip.waitFor({ state: 'visible', timeout: 10_000 });
+    return (await tip.textContent()) ?? '';
+  }
+
+  it('hovering a bar shows a tooltip with its value and unit', async () => {
+    const tip = await hoverText('chart-channel-bandwidth', '.bars .point path');
+    expect(tip).toContain('Channel 0');
+    expect(tip).toContain(`${report.channels[0]!.bandwidthGBps.toFixed(3)} GB/s`);
+  });
+
+  it('hovering a heat-map cell shows its channel, bank and value', async () => {
+    const tip = await hoverText('chart-bank-activity', '.nsewdrag');
+    expect(tip).toMatch(/Channel \d, bank \d\.\d/);
+    expect(tip).toContain('of the window');
+  });
+
+  it('shows the embedded report JSON', async () => {
+    const text = await page.locator('#report-json').textContent();
+    expect(JSON.parse(text!)).toEqual(report);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * The interactive HTML report of a DRAM run: one self-contained file that opens offline (file://), with the
+ * plotly bundle inlined, the report JSON embedded, a summary table and the interactive charts.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { format } from 'd3';
+import type { DramReport } from '../src/report/dram-report.ts';
+import { runSubtitle } from './dram-charts.ts';
+import { FONT_FAMILY, INK } from './palette.ts';
+import { dramPlotlyFigures } from './plotly-figures.ts';
+import { esc } from './svg.ts';
+
+let bundle: string | undefined;
+
+/** The minified plotly.js bundle (plotly.js-dist-min), read once, safe to inline in a `<script>`. */
+export function plotlyBundle(): string {
+  if (bundle === undefined) {
+    const path = createRequire(import.meta.url).resolve('plotly.js-dist-min');
+    // An inline script ends at the first "</script"; the bundle has none today, but never trust that.
+    bundle = readFileSync(path, 'utf8').replace(/<\/(script)/gi, '<\\/$1');
+  }
+  return bundle;
+}
+
+/** JSON that can sit inside `<script type="application/json">`: no `<` can close the element. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+const n = format(',');
+
+function summaryRows(r: DramReport): Array<[string, string]> {
+  const c = r.controller;
+  const e = r.energy;
+  return [
+    ['standard', `${r.standard.name} (${r.standard.standard}), ${r.standard.file}`],
+    ['controller', ['scheduler', 'pagePolicy', 'addressMapping', 'refresh'].filter((k) => c[k] !== undefined).map((k) => `${k} ${String(c[k])}`).join(', ')],
+    ['workload', `${r.workload.origin}, front end ${r.workload.frontend}, ${n(r.workload.requestsInTrace)} requests in the trace`],
+    ['window', `${n(r.window.cycles)} ${r.clock.name} cycles of ${n(r.clock.periodPs)} ps = ${n(r.window.timeNs)} ns${r.window.fixed ? ' (fixed)' : ''}`],
+    ['requests', `${n(r.requests.completed)} completed: ${n(r.requests.reads)} reads, ${n(r.requests.writes)} writes`],
+    ['bandwidth', `${r.bandwidth.achievedGBps} GB/s of ${r.bandwidth.peakGBps} GB/s analytical peak (${r.bandwidth.percentOfPeak} %)`],
+    ['row buffer', `${n(r.rowBuffer.hits)} hits, ${n(r.rowBuffer.misses)} misses, ${n(r.rowBuffer.conflicts)} conflicts (hit rate ${(r.rowBuffer.hitRate * 100).toFixed(1)} %)`],
+    ['read latency', `mean ${r.readLatency.mean}, p50 ${r.readLatency.p50}, p99 ${r.readLatency.p99}, max ${r.readLatency.max} ${r.clock.name} cycles (mean ${r.readLatency.meanNs} ns)`],
+    ['energy', `IDD model ${(e.idd.total / 1e6).toFixed(3)} µJ (${e.pjPerBitIdd} pJ/bit, ${e.averagePowerMwIdd} mW average); path model ${(e.path.total / 1e6).toFixed(3)} µJ`],
+  ];
+}
+
+const STYLE = `
+:root { color-scheme: light; }
+body { margin: 0; font-family: ${FONT_FAMILY}; color: ${INK.text}; background: #f6f7f9; }
+header, main, footer { max-width: 1320px; margin: 0 auto; padding: 0 20px; }
+header h1 { font-size: 22px; margin: 22px 0 4px; }
+header p { margin: 0 0 14px; color: ${INK.muted}; }
+table.summary { border-collapse: collapse; background: #fff; font-size: 13px; margin-bottom: 18px; }
+table.summary th { text-align: left; padding: 5px 14px 5px 10px; color: ${INK.muted}; font-weight: normal; white-space: nowrap; vertical-align: top; }
+table.summary td { padding: 5px 10px; }
+table.summary tr + tr { border-top: 1px solid #eceef1; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 16px; }
+figure { margin: 0; background: #fff; border: 1px solid #dfe2e6; border-radius: 4px; padding: 6px; }
+.chart { height: 440px; }
+figcaption { font-size: 12.5px; color: ${INK.muted}; padding: 4px 8px 6px; }
+details { margin: 18px 0; background: #fff; border: 1px solid #dfe2e6; border-radius: 4px; padding: 8px 12px; }
+details pre { max-height: 480px; overflow: auto; font-size: 12px; }
+button { font: inherit; font-size: 13px; }
+footer { color: ${INK.muted}; font-size: 12px; padding-bottom: 24px; }
+`;
+
+const PAGE_SCRIPT = `
+(function () {
+  var figures = JSON.parse(document.getElementById('strata-figures').textContent);
+  var reportText = document.getElementById('strata-report').textContent;
+  figures.forEach(function (f) { Plotly.newPlot(f.id, f.data, f.layout, f.config); });
+  document.getElementById('report-json').textContent = JSON.stringify(JSON.parse(reportText), null, 2);
+  document.getElementById('download-json').addEventListener('click', function () {
+    var url = URL.createObjectURL(new Blob([reportText], { type: 'application/json' }));
+    var a = document.createElement('a');
+    a.href = url;
+    a.download = 'report.json';
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  });
+})();
+`;
+
+/** The HTML report page of a DRAM report (a pure function of the report; same report → same bytes). */
+export function dramHtmlReport(r: DramReport): string {
+  const figures = dramPlotlyFigures(r);
+  const title = `Strata DRAM report — ${r.standard.name}, ${r.workload.origin}`;
+  const rows = summaryRows(r).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
+  const charts = figures
+    .map((f) => `<figure><div id="${f.id}" class="chart" data-name="${f.name}"></div><figcaption>${esc(f.caption)}</figcaption></figure>`)
+    .join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="Strata">
+<title>${esc(title)}</title>
+<style>${STYLE}</style>
+<script>${plotlyBundle()}</script>
+</head>
+<body>
+<header>
+<h1>${esc(title)}</h1>
+<p>${esc(runSubtitle(r))} · schema ${esc(r.schema)}</p>
+</header>
+<main>
+<table class="summary">
+${rows}
+</table>
+<section class="charts">
+${charts}
+</section>
+<details><summary>Report JSON <button id="download-json" type="button">Download report.json</button></summary><pre id="report-json"></pre></details>
+</main>
+<footer>Made by Strata from the report embedded in this page; charts drawn with plotly.js, which is inlined so that the page opens offline.</footer>
+<script type="application/json" id="strata-report">${scriptJson(r)}</script>
+<script type="application/json" id="strata-figures">${scriptJson(figures)}</script>
+<script>${PAGE_SCRIPT}</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,104 @@
+/**
+ * Colours and fill patterns shared by every Strata chart (SVG and HTML).
+ *
+ * One colour per device kind everywhere. The colours come from colour-blind-safe families (Okabe–Ito-like hues)
+ * and are spread in CIE L* lightness (17 → 85, at least 8 apart) so that they stay apart when printed in
+ * greyscale; each device kind also has its own fill pattern for figures where two kinds of similar lightness
+ * sit side by side.
+ */
+
+/** A fill pattern, drawn the same way in SVG (`<pattern>`) and plotly (`marker.pattern.shape`). */
+export type PatternKind = 'solid' | 'diagonal' | 'back-diagonal' | 'cross' | 'dots' | 'horizontal' | 'vertical' | 'grid';
+
+/** How one series is drawn: fill colour, pattern, and the colour of the pattern strokes and of text on it. */
+export interface SeriesStyle {
+  fill: string;
+  pattern: PatternKind;
+  /** Pattern strokes and labels drawn on this fill (white on dark fills, near-black on light ones). */
+  ink: string;
+}
+
+/** Device kinds that charts colour consistently. */
+export const DEVICE_KINDS = ['dram', 'pim', 'npu', 'asic', 'xpu', 'gpu', 'cpu'] as const;
+/** A device kind. */
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+
+const WHITE = '#ffffff';
+const BLACK = '#1a1a1a';
+
+/** The style of each device kind; the comment gives CIE L* (lightness) for greyscale printing. */
+export const DEVICE_STYLE: Readonly<Record<DeviceKind, SeriesStyle>> = Object.freeze({
+  cpu: { fill: '#2b2b2b', pattern: 'vertical', ink: WHITE }, // L* 17.5
+  dram: { fill: '#1f4e96', pattern: 'solid', ink: WHITE }, // L* 33.2
+  npu: { fill: '#c4401a', pattern: 'diagonal', ink: WHITE }, // L* 47.0
+  pim: { fill: '#19967a', pattern: 'back-diagonal', ink: WHITE }, // L* 55.3
+  asic: { fill: '#d77fbf', pattern: 'dots', ink: BLACK }, // L* 64.6
+  gpu: { fill: '#74c0f0', pattern: 'horizontal', ink: BLACK }, // L* 74.2
+  xpu: { fill: '#f5cf3a', pattern: 'cross', ink: BLACK }, // L* 84.6
+});
+
+/** The colour of a device kind. */
+export function deviceColour(kind: DeviceKind): string {
+  return DEVICE_STYLE[kind].fill;
+}
+
+/** Classes of DRAM activity shared by command counts and energy breakdowns. */
+export const DRAM_CLASSES = ['activate', 'precharge', 'read', 'write', 'refresh', 'background', 'io'] as const;
+/** A class of DRAM activity. */
+export type DramClass = (typeof DRAM_CLASSES)[number];
+
+/**
+ * Styles of DRAM activity classes: the DRAM hue at seven lightness steps (L* 25, 36, …, 91, 11 apart) with a
+ * different pattern each, so that a class reads the same in every chart and in greyscale, and stays "DRAM blue".
+ */
+export const DRAM_CLASS_STYLE: Readonly<Record<DramClass, SeriesStyle>> = Object.freeze({
+  activate: { fill: '#003c80', pattern: 'solid', ink: WHITE },
+  precharge: { fill: '#345494', pattern: 'dots', ink: WHITE },
+  read: { fill: '#596fa9', pattern: 'diagonal', ink: WHITE },
+  write: { fill: '#7b8bbd', pattern: 'back-diagonal', ink: BLACK },
+  refresh: { fill: '#9ca8d2', pattern: 'horizontal', ink: BLACK },
+  background: { fill: '#bdc6e7', pattern: 'cross', ink: BLACK },
+  io: { fill: '#dfe5fc', pattern: 'vertical', ink: BLACK },
+});
+
+/** Sequential scale of heat maps: near-white to dark DRAM blue, monotone in lightness (greyscale-safe). */
+export const HEAT_RAMP: readonly [string, string] = ['#f4f6fb', '#0b2a5c'];
+
+/** Neutral colours of axes, grids, reference lines and text. */
+export const INK = Object.freeze({
+  text: BLACK,
+  muted: '#555555',
+  axis: '#333333',
+  grid: '#e3e3e3',
+  reference: '#b00020',
+  background: WHITE,
+});
+
+/** Font stack of every chart (DejaVu Sans ships with Debian's chromium and most TeX setups). */
+export const FONT_FAMILY = "'DejaVu Sans', Helvetica, Arial, sans-serif";
+
+/** The plotly `marker.pattern.shape` for a pattern kind. */
+export function plotlyPatternShape(p: PatternKind): string {
+  switch (p) {
+    case 'solid':
+      return '';
+    case 'diagonal':
+      return '/';
+    case 'back-diagonal':
+      return '\\';
+    case 'cross':
+      return 'x';
+    case 'dots':
+      return '.';
+    case 'horizontal':
+      return '-';
+    case 'vertical':
+      return '|';
+    case 'grid':
+      return '+';
+    default: {
+      const never: never = p;
+      throw new Error(`internal invariant broken: unknown pattern ${String(never)}`);
+    }
+  }
+}
