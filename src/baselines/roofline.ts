@@ -1,9 +1,10 @@
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
 import { opBytes, type Op, type OpClass, type OpKind } from '../compiler/op.ts';
+import { readJsonFile } from '../spec/json-file.ts';
 
 /**
  * Analytical GPU/CPU baselines: each op takes max(compute time, memory time) plus a fixed launch overhead, ops
@@ -66,12 +67,7 @@ export function loadDevice(nameOrPath: string): DevicePreset {
     throw new StrataError(`unknown baseline device '${nameOrPath}' (known: ${knownDevices().join(', ')}; or give a path to a .json preset)`);
   }
   if (!existsSync(file)) throw new StrataError(`${nameOrPath}: file not found`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = readJsonFile(file);
   return parseDevice(json, file);
 }
 

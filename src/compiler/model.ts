@@ -1,9 +1,10 @@
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, dirname, basename, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
+import { readJsonFile } from '../spec/json-file.ts';
 
 /** Where the shipped model descriptions live (`workloads/models/NAME.json`). */
 export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../workloads/models');
@@ -90,12 +91,7 @@ export function loadModel(nameOrPath: string): ModelSpec {
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
     throw new StrataError(`unknown model '${nameOrPath}' (known: ${knownModels().join(', ')}; or give a path to a .json model file)`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = readJsonFile(file);
   return parseModel(json, file);
 }
 

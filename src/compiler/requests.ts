@@ -4,6 +4,7 @@ import seedrandom from 'seedrandom';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader, describe } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
+import { parseJsonText } from '../spec/json-file.ts';
 
 /**
  * Request sets for serving runs: who arrives when, with how many prompt tokens and how many tokens to generate.
@@ -381,12 +382,7 @@ const JSON_REQUEST_KEYS = ['id', 'arrivalPs', 'arrivalNs', 'inputTokens', 'outpu
 
 /** Parses a request JSON file (`{ "requests": [{ id, arrivalPs | arrivalNs, inputTokens, outputTokens }] }`); errors name the index and field. */
 export function parseRequestsJson(text: string, file: string): RequestSet {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = parseJsonText(text, file);
   if (Array.isArray(json)) throw new StrataError(`${file}: expected an object { "requests": [ ... ] } at the top level, found a bare array`);
   const r = FieldReader.root(file, json);
   r.onlyKeys(JSON_KEYS);

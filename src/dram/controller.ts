@@ -85,6 +85,9 @@ export class Controller implements Component {
   private readonly rankOpenBanks: Int32Array;
   private readonly rankActiveSince: Float64Array;
   private pickIndex = 0;
+  /** Output of nextRefreshStep / nextPerBankRefreshStep. */
+  private refreshCommand = REF;
+  private refreshBank: Bank | undefined;
   /** Requests in all per-bank command queues. */
   private commandQueueCount = 0;
   /**
@@ -242,36 +245,47 @@ export class Controller implements Component {
   private issueRefresh(c: number, filter: number): number {
     if (filter === COLUMN_ONLY) return -1;
     for (let r = 0; r < this.refreshPending.length; r++) {
-      if (!this.refreshPending[r]) continue;
-      let anyOpen = false;
-      for (const b of this.banks) {
-        if (b.rank !== r || b.openRow < 0) continue;
-        anyOpen = true;
-        if (this.timing.earliestCycle(PRE, r, b.bankGroup, b.bank) <= c) {
-          this.issue(PRE, b, c, false);
-          return PRE;
-        }
-      }
-      if (!anyOpen && this.timing.earliestCycle(REF, r, 0, 0) <= c) {
-        this.issue(REF, this.banks[r * (this.banks.length / this.refreshPending.length)]!, c, false);
-        return REF;
+      if (this.refreshPending[r] && this.nextRefreshStep(r) <= c) {
+        this.issue(this.refreshCommand, this.refreshBank!, c, false);
+        return this.refreshCommand;
       }
     }
-    if (this.perBankRefreshDue !== Infinity) {
-      const b = this.banks[this.perBankRefreshNext]!;
-      if (b.refreshPending) {
-        if (b.openRow >= 0) {
-          if (this.timing.earliestCycle(PRE, b.rank, b.bankGroup, b.bank) <= c) {
-            this.issue(PRE, b, c, false);
-            return PRE;
-          }
-        } else if (this.timing.earliestCycle(REFPB, b.rank, b.bankGroup, b.bank) <= c) {
-          this.issue(REFPB, b, c, false);
-          return REFPB;
-        }
-      }
+    if (this.perBankRefreshDue !== Infinity && this.banks[this.perBankRefreshNext]!.refreshPending && this.nextPerBankRefreshStep() <= c) {
+      this.issue(this.refreshCommand, this.refreshBank!, c, false);
+      return this.refreshCommand;
     }
     return -1;
+  }
+
+  /**
+   * The next command of rank `r`'s pending all-bank refresh: a PRE for its open bank that can close first, or
+   * REF once every bank is closed. Sets refreshCommand and refreshBank; returns the command's earliest cycle.
+   */
+  private nextRefreshStep(r: number): number {
+    let t = Infinity;
+    for (const b of this.banks) {
+      if (b.rank !== r || b.openRow < 0) continue;
+      const e = this.timing.earliestCycle(PRE, r, b.bankGroup, b.bank);
+      if (e < t) {
+        t = e;
+        this.refreshCommand = PRE;
+        this.refreshBank = b;
+      }
+    }
+    if (t === Infinity) {
+      this.refreshCommand = REF;
+      this.refreshBank = this.banks[r * (this.banks.length / this.refreshPending.length)]!;
+      t = this.timing.earliestCycle(REF, r, 0, 0);
+    }
+    return t;
+  }
+
+  /** The next command of the pending per-bank refresh: PRE if its bank is open, else REFpb (as nextRefreshStep). */
+  private nextPerBankRefreshStep(): number {
+    const b = this.banks[this.perBankRefreshNext]!;
+    this.refreshCommand = b.openRow >= 0 ? PRE : REFPB;
+    this.refreshBank = b;
+    return this.timing.earliestCycle(this.refreshCommand, b.rank, b.bankGroup, b.bank);
   }
 
   private issueOne(c: number, filter: number): number {
@@ -593,21 +607,8 @@ export class Controller implements Component {
     let t = this.perBankRefreshDue;
     for (let r = 0; r < this.refreshDue.length; r++) if (this.refreshDue[r]! < t) t = this.refreshDue[r]!;
     if (this.refreshPendingCount === 0) return t;
-    const ts = this.timing;
-    for (let r = 0; r < this.refreshPending.length; r++) {
-      if (!this.refreshPending[r]) continue;
-      let anyOpen = false;
-      for (const b of this.banks) {
-        if (b.rank !== r || b.openRow < 0) continue;
-        anyOpen = true;
-        t = Math.min(t, ts.earliestCycle(PRE, r, b.bankGroup, b.bank));
-      }
-      if (!anyOpen) t = Math.min(t, ts.earliestCycle(REF, r, 0, 0));
-    }
-    if (this.perBankRefreshDue !== Infinity) {
-      const b = this.banks[this.perBankRefreshNext]!;
-      if (b.refreshPending) t = Math.min(t, ts.earliestCycle(b.openRow >= 0 ? PRE : REFPB, b.rank, b.bankGroup, b.bank));
-    }
+    for (let r = 0; r < this.refreshPending.length; r++) if (this.refreshPending[r]) t = Math.min(t, this.nextRefreshStep(r));
+    if (this.perBankRefreshDue !== Infinity && this.banks[this.perBankRefreshNext]!.refreshPending) t = Math.min(t, this.nextPerBankRefreshStep());
     return Math.max(t, c + 1);
   }
 }

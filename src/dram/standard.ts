@@ -1,4 +1,4 @@
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, dirname, basename, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../spec/errors.ts';
@@ -6,6 +6,7 @@ import { FieldReader } from '../spec/fields.ts';
 import { evaluateExpression } from '../spec/expression.ts';
 import { COMMANDS, LEVELS, commandIndex, type Level } from './commands.ts';
 import { parseAddressMapping } from './address-mapping.ts';
+import { readJsonFile } from '../spec/json-file.ts';
 
 /** Where the shipped specs live. */
 export const ARCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../arch');
@@ -157,12 +158,7 @@ export function loadStandard(nameOrPath: string): DramStandard {
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
     throw new StrataError(`unknown DRAM standard '${nameOrPath}' (known: ${knownStandards().join(', ')}; or give a path to a .json spec or a DRAMsim3 .ini)`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = readJsonFile(file);
   return parseStandard(json, file);
 }
 
@@ -170,12 +166,7 @@ export function loadStandard(nameOrPath: string): DramStandard {
 function loadRules(name: string, from: string): { file: string; reader: FieldReader } {
   const file = join(ARCH_DIR, 'dram', 'rules', `${name}.json`);
   if (!existsSync(file)) throw new StrataError(`${from}: field 'rules': no constraint table named '${name}' in arch/dram/rules`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = readJsonFile(file);
   return { file, reader: FieldReader.root(file, json) };
 }
 

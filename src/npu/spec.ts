@@ -1,8 +1,9 @@
-import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+import { readJsonFile } from '../spec/json-file.ts';
 
 /**
  * NPU specs (arch/npu/*.json): systolic arrays, vector units, scratchpad and accumulator of one NPU core, every
@@ -61,12 +62,7 @@ export function loadNpu(nameOrPath: string): NpuSpec {
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
     throw new StrataError(`unknown NPU '${nameOrPath}' (known: ${knownNpus().join(', ')}; or give a path to a .json NPU spec)`);
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = readJsonFile(file);
   return parseNpu(json, file);
 }
 

@@ -6,18 +6,8 @@ import {
   SYSTEMS_DIR, energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
 } from '../../src/baselines/roofline.ts';
 import type { Op } from '../../src/compiler/op.ts';
-import { StrataError } from '../../src/spec/errors.ts';
+import { errorOf } from '../helpers.ts';
 
-/** The error message of `f`, which must throw a StrataError. */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError, nothing was thrown');
-}
 
 /** A hand-made FP16 matrix product (M x K activations times K x N weights), as the op-graph builder would describe it. */
 function matmul(id: string, m: number, k: number, n: number, deps: string[] = []): Op {

@@ -11,18 +11,8 @@ import {
 } from '../../src/compiler/policies/index.ts';
 import { expandTiles, tileGemm, type GemmShape } from '../../src/compiler/tiling.ts';
 import { knownNpus, loadNpu, NPU_DIR, parseNpu, type NpuSpec } from '../../src/npu/spec.ts';
-import { StrataError } from '../../src/spec/errors.ts';
+import { errorOf } from '../helpers.ts';
 
-/** The error message of `f`, which must throw a StrataError. */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError, nothing was thrown');
-}
 
 const npu = loadNpu('neupims-npu');
 const gpt2xl = loadModel('gpt2-xl');

@@ -8,20 +8,10 @@ import {
   DATASET_LENGTHS, MAX_ARRIVAL_PS, clippedLogNormalMean, generateRequests, loadRequests, parseRequestsCsv, parseRequestsJson,
   requestSetToCsv, requestSetToJson, requestStreamNames, solveLogNormalMu, summarizeRequests, type RequestSet,
 } from '../../src/compiler/requests.ts';
-import { StrataError } from '../../src/spec/errors.ts';
+import { errorOf } from '../helpers.ts';
 
 const EXAMPLES = resolve(dirname(fileURLToPath(import.meta.url)), '../../workloads/requests');
 
-/** The error message of `f`, which must throw a StrataError. */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError, nothing was thrown');
-}
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

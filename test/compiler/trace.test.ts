@@ -8,18 +8,8 @@ import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { describeTiling } from '../../src/compiler/tiling.ts';
 import { parseTrace, readTrace, traceOps, traceToJsonl, TRACE_SCHEMA } from '../../src/compiler/trace.ts';
-import { StrataError } from '../../src/spec/errors.ts';
+import { errorOf } from '../helpers.ts';
 
-/** The error message of `f`, which must throw a StrataError. */
-function errorOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError, nothing was thrown');
-}
 
 let dir: string;
 beforeAll(() => {
