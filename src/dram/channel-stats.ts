@@ -1,8 +1,7 @@
-import { NUM_COMMANDS } from './commands.ts';
 
 /** Statistics of one channel, filled by its controller. Reports are computed from these alone. */
 export class ChannelStats {
-  readonly commandCounts = new Float64Array(NUM_COMMANDS);
+  readonly commandCounts: Float64Array;
   rowHits = 0;
   rowMisses = 0;
   rowConflicts = 0;
@@ -22,7 +21,8 @@ export class ChannelStats {
   /** Data-bus busy cycles (bursts). */
   dataBusCycles = 0;
 
-  constructor(ranks: number, banks: number) {
+  constructor(ranks: number, banks: number, commands: number) {
+    this.commandCounts = new Float64Array(commands);
     this.rankActiveCycles = new Float64Array(ranks);
     this.bankActiveCycles = new Float64Array(banks);
     this.bankColumnCommands = new Float64Array(banks);

@@ -42,7 +42,8 @@ export class CommandLog {
 export interface LoggedCommand {
   cycle: number;
   channel: number;
-  command: (typeof COMMANDS)[number];
+  /** A JEDEC command name, or one a PIM spec adds. */
+  command: string;
   rank: number;
   bankGroup: number;
   bank: number;
@@ -51,12 +52,12 @@ export interface LoggedCommand {
 }
 
 /** The commands of several channels' logs as values, ordered by (cycle, channel, issue order). */
-export function logEntries(logs: readonly CommandLog[]): LoggedCommand[] {
+export function logEntries(logs: readonly CommandLog[], names: readonly string[] = COMMANDS): LoggedCommand[] {
   const out: LoggedCommand[] = [];
   for (const log of logs) {
     for (let i = 0; i < log.length; i++) {
       out.push({
-        cycle: log.cycle[i]!, channel: log.channel, command: COMMANDS[log.command[i]!]!, rank: log.rank[i]!,
+        cycle: log.cycle[i]!, channel: log.channel, command: names[log.command[i]!]!, rank: log.rank[i]!,
         bankGroup: log.bankGroup[i]!, bank: log.bank[i]!, row: log.row[i]!, column: log.column[i]!,
       });
     }

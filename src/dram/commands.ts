@@ -15,6 +15,21 @@ export const REFPB = 8;
 /** Number of command kinds. */
 export const NUM_COMMANDS = COMMANDS.length;
 
+/**
+ * A command that a PIM spec adds to a standard's vocabulary (its index follows the JEDEC ones). `scope`:
+ * one bank, every bank of the rank at once, or none (the channel's shared logic, e.g. a global buffer);
+ * `rowEffect`: what it does to the row buffers in its scope; `bus`: which command bus it takes.
+ */
+export interface ExtraCommand {
+  readonly name: string;
+  readonly scope: 'bank' | 'all-banks' | 'channel';
+  readonly rowEffect: 'open' | 'close' | 'needs-open' | 'none';
+  readonly bus: 'row' | 'column';
+  /** Bytes it moves on the channel's data bus (0 for commands that stay inside the device). */
+  readonly dataBytes: number;
+  readonly description: string;
+}
+
 /** Hierarchy levels a timing rule can act on, broadest first. */
 export const LEVELS = ['channel', 'rank', 'bankgroup', 'bank'] as const;
 /** A hierarchy level. */

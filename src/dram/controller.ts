@@ -3,7 +3,7 @@ import { invariant } from '../spec/errors.ts';
 import { Bank } from './bank.ts';
 import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
-import { ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB, NUM_COMMANDS, isColumn, isRead } from './commands.ts';
+import { ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
 import type { MemRequest } from './request.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
 import { TimingState } from './timing-state.ts';
@@ -135,14 +135,14 @@ export class Controller implements Component {
         for (let b = 0; b < o.banksPerGroup; b++) this.banks.push(new Bank(r, g, b, this.banks.length));
       }
     }
-    this.stats = new ChannelStats(o.ranks, this.banks.length);
+    this.stats = new ChannelStats(o.ranks, this.banks.length, std.commandNames.length);
     this.refreshDue = new Float64Array(o.ranks);
     this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
     this.needs = new Uint8Array(this.banks.length);
     this.dirty = new Uint8Array(this.banks.length);
     this.stale = new Uint8Array(this.banks.length);
-    this.affects = new Uint8Array(NUM_COMMANDS);
+    this.affects = new Uint8Array(std.commandNames.length);
     for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= kindOf(rule.next);
     for (const w of std.windows) this.affects[w.command]! |= kindOf(w.command);
     this.rankOpenBanks = new Int32Array(o.ranks);

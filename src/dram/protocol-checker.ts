@@ -1,6 +1,7 @@
 import type { LoggedCommand } from './command-log.ts';
 import { ACT, COMMANDS, NUM_COMMANDS, type CommandKind, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, commandIndex, isColumn } from './commands.ts';
 import type { DramStandard } from './standard.ts';
+import { checkTableRules } from './table-checker.ts';
 
 /**
  * Independent protocol checker: a second, deliberately simple implementation of the JEDEC command rules
@@ -75,6 +76,12 @@ export const PROTOCOL_RULES = [
   'tPPD',
   /** Too long without refresh: more than 9 x tREFI (JEDEC allows postponing 8 refreshes). */
   'refresh-interval',
+  /** A PIM command against the row state: an all-bank activate with a bank open, an all-bank MAC without the row open in every bank. */
+  'pim-state',
+  /** A distance of a PIM spec's constraint table (a rule that names a command the spec adds). */
+  'pim-timing',
+  /** A rolling window of a PIM spec's constraint table (e.g. the all-bank activation power limit). */
+  'pim-window',
 ] as const;
 /** A rule identifier. */
 export type ProtocolRule = (typeof PROTOCOL_RULES)[number];
@@ -250,6 +257,25 @@ interface ChannelState {
  * breaks, at most `maxViolations`. An empty array means the log obeys the standard.
  */
 export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], opts: CheckOptions = {}): Violation[] {
+  if (std.extraCommands.length === 0) return checkJedec(std, log, opts);
+  // A PIM standard: the JEDEC rules on the JEDEC commands, and the commands the PIM spec adds by replaying
+  // its constraint table (src/dram/table-checker.ts).
+  const extra = new Set(std.extraCommands.map((c) => c.name));
+  const baseIndex: number[] = [];
+  const baseLog: LoggedCommand[] = [];
+  log.forEach((e, i) => {
+    if (!extra.has(e.command)) {
+      baseIndex.push(i);
+      baseLog.push(e);
+    }
+  });
+  const base = checkJedec(std, baseLog, opts).map((v) => ({ ...v, index: v.index >= 0 ? baseIndex[v.index]! : v.index }));
+  const max = opts.maxViolations ?? 100;
+  return [...base, ...checkTableRules(std, log, max)].sort((a, b) => a.cycle - b.cycle || a.index - b.index).slice(0, max);
+}
+
+/** The JEDEC rules on a log of JEDEC commands only. */
+function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: CheckOptions): Violation[] {
   const org = std.organization;
   const t = std.timing;
   const maxViolations = opts.maxViolations ?? 100;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { evaluateExpression } from '../spec/expression.ts';
-import { COMMANDS, LEVELS, commandIndex, type Level } from './commands.ts';
+import { COMMANDS, LEVELS, type ExtraCommand, type Level } from './commands.ts';
 import { parseAddressMapping } from './address-mapping.ts';
 import { readJsonFile } from '../spec/json-file.ts';
 
@@ -117,6 +117,10 @@ export interface DramStandard {
   readonly controller: ControllerSpec;
   /** Sources cited by the file, by section. */
   readonly sources: Readonly<Record<string, string>>;
+  /** Every command name, indexed like the command numbers: the JEDEC ones, then those a PIM spec adds. */
+  readonly commandNames: readonly string[];
+  /** Commands added by a PIM spec (index = COMMANDS.length + position). */
+  readonly extraCommands: readonly ExtraCommand[];
 }
 
 /** Timing parameters every standard must define (cycles). */
@@ -170,43 +174,43 @@ function loadRules(name: string, from: string): { file: string; reader: FieldRea
   return { file, reader: FieldReader.root(file, json) };
 }
 
-function commandList(r: FieldReader, key: string): number[] {
+function commandList(r: FieldReader, key: string, names: readonly string[]): number[] {
   const v = r.obj[key];
-  const names = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(names) || names.length === 0) r.fail(key, `a command name or a list of them (${COMMANDS.join(', ')})`, v);
-  return names.map((n, i) => {
-    const idx = typeof n === 'string' ? commandIndex(n) : -1;
-    if (idx < 0) r.fail(Array.isArray(v) ? `${key}[${i}]` : key, `a command name (${COMMANDS.join(', ')})`, n);
+  const given = typeof v === 'string' ? [v] : v;
+  if (!Array.isArray(given) || given.length === 0) r.fail(key, `a command name or a list of them (${names.join(', ')})`, v);
+  return given.map((n, i) => {
+    const idx = typeof n === 'string' ? names.indexOf(n) : -1;
+    if (idx < 0) r.fail(Array.isArray(v) ? `${key}[${i}]` : key, `a command name (${names.join(', ')})`, n);
     return idx;
   });
 }
 
 /** Compiles a constraint table against timing parameters. */
-export function compileRules(reader: FieldReader, timing: Record<string, number>): { rules: TimingRule[]; windows: WindowRule[] } {
+export function compileRules(reader: FieldReader, timing: Record<string, number>, names: readonly string[] = COMMANDS): { rules: TimingRule[]; windows: WindowRule[] } {
   const rules: TimingRule[] = [];
   for (const r of reader.has('rules') ? reader.objects('rules') : []) {
     r.onlyKeys(['prev', 'next', 'level', 'sibling', 'distance', 'note']);
-    const prevs = commandList(r, 'prev');
-    const nexts = commandList(r, 'next');
+    const prevs = commandList(r, 'prev', names);
+    const nexts = commandList(r, 'next', names);
     const level = r.string('level', LEVELS) as Level;
     const sibling = r.boolean('sibling', false);
     const text = r.string('distance');
     const cycles = evaluateExpression(text, timing, r.where('distance'));
     for (const prev of prevs) {
       for (const next of nexts) {
-        rules.push({ prev, next, level, sibling, cycles, text: `${COMMANDS[prev]} -> ${COMMANDS[next]} (${sibling ? 'other ' : 'same '}${level}): ${text} = ${cycles}` });
+        rules.push({ prev, next, level, sibling, cycles, text: `${names[prev]} -> ${names[next]} (${sibling ? 'other ' : 'same '}${level}): ${text} = ${cycles}` });
       }
     }
   }
   const windows: WindowRule[] = [];
   for (const w of reader.has('windows') ? reader.objects('windows') : []) {
     w.onlyKeys(['command', 'level', 'count', 'window', 'note']);
-    const [command] = commandList(w, 'command');
+    const [command] = commandList(w, 'command', names);
     const level = w.string('level', LEVELS) as Level;
     const count = w.number('count', { integer: true, positive: true });
     const text = w.string('window');
     const cycles = evaluateExpression(text, timing, w.where('window'));
-    windows.push({ command: command!, level, count, cycles, text: `${count} x ${COMMANDS[command!]} per ${text} = ${cycles} (${level})` });
+    windows.push({ command: command!, level, count, cycles, text: `${count} x ${names[command!]} per ${text} = ${cycles} (${level})` });
   }
   return { rules, windows };
 }
@@ -219,7 +223,7 @@ const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQ
 /** Validates a parsed standard (JSON object) and returns it frozen. `file` names it in errors. */
 export function parseStandard(json: unknown, file: string): DramStandard {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'standard', 'description', 'rules', 'organization', 'clock', 'timing', 'features', 'power', 'pathEnergy', 'controller', 'source', 'note']);
+  r.onlyKeys(['name', 'standard', 'description', 'rules', 'commands', 'organization', 'clock', 'timing', 'features', 'power', 'pathEnergy', 'controller', 'source', 'note']);
   const sources: Record<string, string> = {};
   const section = (key: string): FieldReader => {
     const s = r.object(key);
@@ -272,18 +276,27 @@ export function parseStandard(json: unknown, file: string): DramStandard {
     for (const key of ['tRFCpb', 'tREFIpb']) if (timing[key] === undefined) t.fail(key, 'a whole number of cycles (features.perBankRefresh is true)');
   }
 
+  const extraCommands = r.has('commands') ? r.objects('commands').map(parseExtraCommand) : [];
+  const commandNames = [...COMMANDS, ...extraCommands.map((x) => x.name)];
+  extraCommands.forEach((x, i) => {
+    if (commandNames.indexOf(x.name) !== COMMANDS.length + i) r.fail(`commands[${i}].name`, 'a command name not used before', x.name);
+  });
+  // Constraint tables: names of files in arch/dram/rules, or tables written inline (objects with a source).
   const rulesValue = r.obj.rules;
-  const rulesNames = typeof rulesValue === 'string' ? [rulesValue] : rulesValue;
-  if (!Array.isArray(rulesNames) || rulesNames.length === 0 || !rulesNames.every((n) => typeof n === 'string')) {
-    r.fail('rules', 'the name of a constraint table in arch/dram/rules, or a list of names', rulesValue);
+  const rulesList = typeof rulesValue === 'string' ? [rulesValue] : rulesValue;
+  if (!Array.isArray(rulesList) || rulesList.length === 0 || !rulesList.every((n) => typeof n === 'string' || (typeof n === 'object' && n !== null))) {
+    r.fail('rules', 'the name of a constraint table in arch/dram/rules, an inline table, or a list of them', rulesValue);
   }
+  const rulesNames = (rulesList as unknown[]).map((n, i) => (typeof n === 'string' ? n : `inline ${i}`));
   const rules: TimingRule[] = [];
   const windows: WindowRule[] = [];
   const rulesText: string[] = [];
-  for (const name of rulesNames as string[]) {
-    const { reader: rulesReader } = loadRules(name, file);
+  for (let i = 0; i < (rulesList as unknown[]).length; i++) {
+    const entry = (rulesList as unknown[])[i];
+    const name = rulesNames[i]!;
+    const rulesReader = typeof entry === 'string' ? loadRules(entry, file).reader : new FieldReader(file, entry as Record<string, unknown>, `rules[${i}]`);
     sources[`rules:${name}`] = rulesReader.string('source');
-    const compiled = compileRules(rulesReader, timing);
+    const compiled = compileRules(rulesReader, timing, commandNames);
     rulesText.push(JSON.stringify(rulesReader.obj));
     rules.push(...compiled.rules);
     windows.push(...compiled.windows);
@@ -335,8 +348,25 @@ export function parseStandard(json: unknown, file: string): DramStandard {
     pathEnergy,
     controller,
     sources,
+    commandNames,
+    extraCommands,
   };
   return deepFreeze(std);
+}
+
+/** Reads one command a PIM spec adds (see ExtraCommand). */
+function parseExtraCommand(c: FieldReader): ExtraCommand {
+  c.onlyKeys(['name', 'scope', 'rowEffect', 'bus', 'dataBytes', 'description']);
+  const name = c.string('name');
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) c.fail('name', 'a command name of letters, digits and _', name);
+  return {
+    name,
+    scope: c.string('scope', ['bank', 'all-banks', 'channel']) as ExtraCommand['scope'],
+    rowEffect: c.string('rowEffect', ['open', 'close', 'needs-open', 'none']) as ExtraCommand['rowEffect'],
+    bus: c.string('bus', ['row', 'column']) as ExtraCommand['bus'],
+    dataBytes: c.optionalNumber('dataBytes', 0, { integer: true, min: 0 }),
+    description: c.string('description'),
+  };
 }
 
 /** Reads a controller block (also used for overrides). */

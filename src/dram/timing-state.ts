@@ -1,4 +1,4 @@
-import { ACT, PRE, RD, RDA, WR, WRA, LEVELS, NUM_COMMANDS } from './commands.ts';
+import { ACT, PRE, RD, RDA, WR, WRA, LEVELS } from './commands.ts';
 import type { DramStandard } from './standard.ts';
 
 /**
@@ -9,9 +9,11 @@ import type { DramStandard } from './standard.ts';
  */
 export class TimingState {
   private readonly ranks: number;
+  /** Number of command kinds (the JEDEC ones and any a PIM spec adds): the stride of the earliest arrays. */
+  private readonly nc: number;
   private readonly bgs: number;
   private readonly banks: number;
-  /** earliest[level][node * NUM_COMMANDS + cmd] */
+  /** earliest[level][node * nc + cmd] */
   private readonly earliest: Float64Array[];
   /** Rules grouped by the command that triggers them. */
   private readonly byPrev: CompiledRule[][];
@@ -25,13 +27,14 @@ export class TimingState {
     this.ranks = o.ranks;
     this.bgs = o.bankGroups;
     this.banks = o.banksPerGroup;
+    this.nc = std.commandNames.length;
     const nodes = [1, o.ranks, o.ranks * o.bankGroups, o.ranks * o.bankGroups * o.banksPerGroup];
-    this.earliest = nodes.map((n) => new Float64Array(n * NUM_COMMANDS));
-    this.byPrev = Array.from({ length: NUM_COMMANDS }, () => []);
+    this.earliest = nodes.map((n) => new Float64Array(n * this.nc));
+    this.byPrev = Array.from({ length: this.nc }, () => []);
     for (const r of std.rules) {
       if (r.cycles > 0) this.byPrev[r.prev]!.push({ next: r.next, levelIdx: LEVELS.indexOf(r.level), sibling: r.sibling, cycles: r.cycles });
     }
-    this.windowsByCmd = Array.from({ length: NUM_COMMANDS }, () => []);
+    this.windowsByCmd = Array.from({ length: this.nc }, () => []);
     this.windowHistory = [];
     this.windowHead = [];
     for (const w of std.windows) {
@@ -55,11 +58,11 @@ export class TimingState {
   earliestCycle(cmd: number, rank: number, bg: number, bank: number): number {
     const e = this.earliest;
     let t = e[0]![cmd]!;
-    const r = e[1]![rank * NUM_COMMANDS + cmd]!;
+    const r = e[1]![rank * this.nc + cmd]!;
     if (r > t) t = r;
-    const g = e[2]![(rank * this.bgs + bg) * NUM_COMMANDS + cmd]!;
+    const g = e[2]![(rank * this.bgs + bg) * this.nc + cmd]!;
     if (g > t) t = g;
-    const b = e[3]![((rank * this.bgs + bg) * this.banks + bank) * NUM_COMMANDS + cmd]!;
+    const b = e[3]![((rank * this.bgs + bg) * this.banks + bank) * this.nc + cmd]!;
     if (b > t) t = b;
     const ws = this.windowsByCmd[cmd]!;
     for (let i = 0; i < ws.length; i++) {
@@ -93,14 +96,14 @@ export class TimingState {
       const t = cycle + rule.cycles;
       const arr = this.earliest[li]!;
       if (!rule.sibling) {
-        const k = this.node(li, rank, bg, bank) * NUM_COMMANDS + rule.next;
+        const k = this.node(li, rank, bg, bank) * this.nc + rule.next;
         if (arr[k]! < t) arr[k] = t;
       } else {
         const self = this.node(li, rank, bg, bank);
-        const count = arr.length / NUM_COMMANDS;
+        const count = arr.length / this.nc;
         for (let n = 0; n < count; n++) {
           if (n === self || !this.sameParent(li, n, self)) continue;
-          const k = n * NUM_COMMANDS + rule.next;
+          const k = n * this.nc + rule.next;
           if (arr[k]! < t) arr[k] = t;
         }
       }

@@ -1,4 +1,3 @@
-import { COMMANDS } from '../dram/commands.ts';
 import { addEnergy, iddEnergy, pathEnergy, NO_ENERGY, type EnergyBreakdown } from '../dram/energy.ts';
 import type { DramRunResult } from '../dram/run.ts';
 import { bytesPerRequest, peakBandwidthGBps } from '../dram/standard.ts';
@@ -8,7 +7,7 @@ export const DRAM_REPORT_SCHEMA = 'strata.dram-report/1';
 
 /** The JSON report of a DRAM run. Every time is named with its unit and clock. */
 export interface DramReport {
-  schema: string;
+  schema: typeof DRAM_REPORT_SCHEMA;
   standard: { name: string; standard: string; file: string };
   controller: Record<string, unknown>;
   clock: { name: string; periodPs: number };
@@ -44,6 +43,7 @@ export function dramReport(r: DramRunResult): DramReport {
   let hits = 0, misses = 0, conflicts = 0, forwarded = 0;
   let idd = NO_ENERGY;
   let path = NO_ENERGY;
+  const COMMANDS = std.commandNames;
   const commands = new Float64Array(COMMANDS.length);
   const channels: DramReport['channels'] = [];
   const banks: DramReport['banks'] = [];
