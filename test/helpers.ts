@@ -1,4 +1,5 @@
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
+import { main } from '../src/cli/main.ts';
 import { StrataError } from '../src/spec/errors.ts';
 
 /** The message of the StrataError that `f` throws (fails the test if it throws anything else or nothing). */
@@ -10,4 +11,18 @@ export function errorOf(f: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error('expected a StrataError, nothing was thrown');
+}
+
+/** Runs the CLI's `main` in-process and returns its exit code and what it printed. */
+export function runMain(argv: string[]): { code: number; out: string; err: string } {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const code = main(argv);
+    const text = (spy: typeof log) => spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+    return { code, out: text(log), err: text(error) };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
 }

@@ -3,6 +3,7 @@ import { dramCommand, DRAM_USAGE } from './dram.ts';
 import { demoCommand } from './demo.ts';
 import { validateCommand } from './validate.ts';
 import { reportCommand, REPORT_USAGE } from './report.ts';
+import { pimCommand, PIM_USAGE } from './pim.ts';
 import { compileCommand, COMPILE_USAGE } from './compile.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 
@@ -17,6 +18,7 @@ commands:
           ${RUN_USAGE.split('\n').join('\n          ')}
   validate [dramsim3|peak]
           accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
+  pim     in-bank PIM kernels: ${PIM_USAGE}
   report  ${REPORT_USAGE.split('\n').join('\n          ')}
   demo    the default run: HBM2 streaming and random traffic; JSON reports, SVG charts and HTML reports in out/demo/
   help    this text`;
@@ -38,6 +40,8 @@ export function main(argv: string[]): number {
         return validateCommand(rest);
       case 'report':
         return reportCommand(rest);
+      case 'pim':
+        return pimCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -45,7 +49,7 @@ export function main(argv: string[]): number {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, report, demo, help)`);
+        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, report, pim, demo, help)`);
     }
   } catch (e) {
     if (e instanceof StrataError) {

@@ -1,0 +1,60 @@
+import { StrataError } from '../spec/errors.ts';
+import { formatLog, logEntries } from '../dram/command-log.ts';
+import { generatePattern } from '../dram/patterns.ts';
+import { checkProtocol, formatViolations } from '../dram/protocol-checker.ts';
+import { runDram } from '../dram/run.ts';
+import { bytesPerRequest } from '../dram/standard.ts';
+import { runPimGemv } from '../pim/gemv.ts';
+import { loadPimSpec } from '../pim/pim-spec.ts';
+import { dramReport } from '../report/dram-report.ts';
+import { parseFlags, positiveInt } from './args.ts';
+import { writeOutputs } from './output.ts';
+
+export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]`;
+
+/** `strata pim gemv`: runs y = W x on an in-bank PIM device and reports time and MAC throughput. */
+export function pimCommand(argv: string[]): number {
+  const [what, ...rest] = argv;
+  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv' (usage: ${PIM_USAGE})`);
+  const { values: v, positionals } = parseFlags('pim gemv', rest, {
+    spec: { type: 'string' },
+    m: { type: 'string' },
+    k: { type: 'string' },
+    'compare-stream': { type: 'boolean' },
+    check: { type: 'boolean' },
+    'command-log': { type: 'string' },
+  });
+  if (positionals.length) throw new StrataError(`pim gemv: unexpected argument '${positionals[0]}'`);
+  if (!v.spec || !v.m || !v.k) throw new StrataError(`pim gemv: --spec, --m and --k are required (usage: ${PIM_USAGE})`);
+  const spec = loadPimSpec(v.spec);
+  const m = positiveInt('m', v.m)!;
+  const k = positiveInt('k', v.k)!;
+  const wantLog = v.check === true || v['command-log'] !== undefined;
+  const run = runPimGemv(spec, m, k, { commandLog: wantLog });
+  const std = spec.standard;
+  const lines = [
+    `Strata PIM GEMV — ${m} x ${k} (${spec.unit.elementBytes}-byte elements) on ${spec.name}: ${std.organization.channels} channels x ${std.organization.bankGroups * std.organization.banksPerGroup} banks x ${spec.unit.macsPerBank} MAC lanes`,
+    `  time        ${run.cycles.toLocaleString('en-US')} cycles of the dram clock (${std.tCKPs} ps) = ${run.timeNs.toFixed(1)} ns`,
+    `  MACs        ${run.plan.macs.toLocaleString('en-US')}: ${run.macsPerNs.toFixed(0)} MACs/ns of a ${run.peakMacsPerNs} MACs/ns peak (${((100 * run.macsPerNs) / run.peakMacsPerNs).toFixed(1)} %)`,
+    `  commands    ${Object.entries(run.commands).map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`).join(', ')}`,
+  ];
+  if (v['compare-stream']) {
+    const bytes = m * k * spec.unit.elementBytes;
+    const requests = Math.ceil(bytes / bytesPerRequest(std));
+    const trace = generatePattern({ pattern: 'stream', requests, seed: 'gemv', requestBytes: bytesPerRequest(std), capacityBytes: requests * bytesPerRequest(std) });
+    const streamed = dramReport(runDram({ standard: std, trace }));
+    lines.push(`  streamed    reading the ${bytes.toLocaleString('en-US')}-byte matrix through the controllers takes ${streamed.window.timeNs.toFixed(1)} ns (${streamed.bandwidth.percentOfPeak} % of peak): PIM is ${(streamed.window.timeNs / run.timeNs).toFixed(2)}x faster`);
+  }
+  const log = wantLog ? logEntries(run.logs, std.commandNames) : [];
+  if (v.check) {
+    const violations = checkProtocol(std, log, { endCycle: run.cycles });
+    lines.push(`  checker     ${log.length.toLocaleString('en-US')} commands: ${violations.length === 0 ? 'no protocol violations' : formatViolations(violations)}`);
+    if (violations.length) {
+      console.log(lines.join('\n'));
+      return 1;
+    }
+  }
+  if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
+  console.log(lines.join('\n'));
+  return 0;
+}

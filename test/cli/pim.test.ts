@@ -1,0 +1,25 @@
+import { describe, it, expect } from 'vitest';
+import { runMain } from '../helpers.ts';
+
+describe('strata pim gemv', () => {
+  it('reports time, MAC throughput against the peak, command counts and the checker verdict', () => {
+    const r = runMain(['pim', 'gemv', '--spec', 'aim', '--m', '512', '--k', '2048', '--check']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/512 x 2048 \(2-byte elements\) on aim: 32 channels x 16 banks x 16 MAC lanes/);
+    // 512 x 2048 MACs = 1,048,576; the peak is 32 x 16 x 16 per ns = 8192 MACs/ns.
+    expect(r.out).toMatch(/1,048,576: \d+ MACs\/ns of a 8192 MACs\/ns peak/);
+    expect(r.out).toMatch(/no protocol violations/);
+  });
+
+  it('rejects an unknown spec, listing the known ones', () => {
+    const r = runMain(['pim', 'gemv', '--spec', 'newton', '--m', '4', '--k', '4']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("strata: unknown PIM spec 'newton' (known: aim)");
+  });
+
+  it('rejects missing or bad sizes', () => {
+    expect(runMain(['pim', 'gemv', '--spec', 'aim', '--m', '4']).err).toMatch(/^strata: pim gemv: --spec, --m and --k are required/);
+    expect(runMain(['pim', 'gemv', '--spec', 'aim', '--m', '0', '--k', '4']).err).toBe("strata: --m: expected a positive integer, got '0'");
+    expect(runMain(['pim', 'gemm', '--spec', 'aim']).err).toMatch(/^strata: pim: expected 'gemv'/);
+  });
+});
