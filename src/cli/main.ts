@@ -16,7 +16,7 @@ commands:
           ${COMPILE_USAGE.split('\n').join('\n          ')}
   run     time prefill or decode steps on a GPU/CPU baseline (analytical roofline); latency, throughput, energy
           ${RUN_USAGE.split('\n').join('\n          ')}
-  validate [dramsim3|peak]
+  validate [dramsim3|peak|pim-gpt]
           accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
   pim     in-bank PIM kernels: ${PIM_USAGE}
   report  ${REPORT_USAGE.split('\n').join('\n          ')}

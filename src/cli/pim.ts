@@ -8,14 +8,18 @@ import { runPimGemv } from '../pim/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
 import { parseFlags, positiveInt } from './args.ts';
+import { loadModel } from '../compiler/model.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
 
-export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]`;
+export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse]`;
 
 /** `strata pim gemv`: runs y = W x on an in-bank PIM device and reports time and MAC throughput. */
 export function pimCommand(argv: string[]): number {
   const [what, ...rest] = argv;
-  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv' (usage: ${PIM_USAGE})`);
+  if (what === 'generate') return generateCommand(rest);
+  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv' or 'generate' (usage: ${PIM_USAGE})`);
   const { values: v, positionals } = parseFlags('pim gemv', rest, {
     spec: { type: 'string' },
     m: { type: 'string' },
@@ -56,5 +60,37 @@ export function pimCommand(argv: string[]): number {
   }
   if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
   console.log(lines.join('\n'));
+  return 0;
+}
+
+/** `strata pim generate`: a prompt, then N generated tokens on a PIM-GPT system; per-token latency and energy. */
+function generateCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('pim generate', argv, {
+    model: { type: 'string' },
+    system: { type: 'string' },
+    prompt: { type: 'string' },
+    tokens: { type: 'string' },
+    'no-reuse': { type: 'boolean' },
+  });
+  if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
+  if (!v.model) throw new StrataError(`pim generate: --model is required (usage: ${PIM_USAGE})`);
+  const system = loadPimGptSystem(v.system ?? 'pim-gpt');
+  const model = loadModel(v.model);
+  const prompt = positiveInt('prompt', v.prompt) ?? 32;
+  const tokens = positiveInt('tokens', v.tokens) ?? 32;
+  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true });
+  const us = (ps: number) => (ps / 1e6).toFixed(2);
+  const first = g.generated[0]!;
+  const last = g.generated[g.generated.length - 1]!;
+  const mean = (f: (t: (typeof g.generated)[number]) => number) => g.generated.reduce((a, t) => a + f(t), 0) / g.generated.length;
+  const e = (k: keyof typeof first.energy) => mean((t) => t.energy[k]) / 1e6;
+  const total = (['activate', 'mac', 'io', 'refresh', 'background', 'asic'] as const).reduce((a, k) => a + e(k), 0);
+  console.log([
+    `Strata PIM generation — ${model.name} on ${system.name} (${system.pim.name} + ${system.asic.name}), prompt ${prompt} tokens, ${tokens} generated, batch 1`,
+    `  per token   mean ${us(g.meanTokenPs)} us (first ${us(first.totalPs)}, last ${us(last.totalPs)}); prompt ${us(g.promptPs)} us in all`,
+    `  breakdown   PIM (MACs, activations, buffer and result transfers) ${us(mean((t) => t.pimPs))} us, ASIC ${us(mean((t) => t.asicPs))} us per token`,
+    `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
+    `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} GEMV shapes simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (identical shape)`,
+  ].join('\n'));
   return 0;
 }

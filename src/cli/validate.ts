@@ -3,23 +3,29 @@ import { knownStandards, loadStandard } from '../dram/standard.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
+import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS } from '../validation/pim-gpt.ts';
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate', argv, {});
   const what = positionals[0] ?? 'all';
-  if (!['all', 'dramsim3', 'peak'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`validate: expected 'dramsim3', 'peak' or nothing, got '${positionals.join(' ')}'`);
+  if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
+    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt' or nothing, got '${positionals.join(' ')}'`);
+  }
+  if (what === 'pim-gpt') {
+    console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');
+    console.log(formatPimGptTable(PIM_GPT_MODELS.map((m) => comparePimGpt(m, 64, 64))));
+    return 0;
   }
   let ok = true;
-  if (what !== 'peak') {
+  if (what === 'all' || what === 'dramsim3') {
     const results = DRAMSIM3_CASES.map((c) => compareWithDramsim3(c));
     console.log('### Strata vs DRAMsim3 on the HBM2 reference traces (150,000 memory cycles, DRAMsim3 front end)\n');
     console.log(formatDramsim3Table(results));
     console.log('');
     ok &&= results.every((r) => r.comparisons.every((c) => c.ok));
   }
-  if (what !== 'dramsim3') {
+  if (what === 'all' || what === 'peak') {
     console.log('### Streaming reads against the analytical peak (200,000 reads, default controller of each preset)\n');
     console.log('| preset | achieved GB/s | analytical peak GB/s | % of peak | >= 95 % |');
     console.log('|---|---:|---:|---:|---|');

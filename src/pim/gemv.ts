@@ -13,6 +13,8 @@ export interface PimGemvPlan {
   readonly rowsPerBank: number;
   /** DRAM rows one output row spans (K elements at `elementsPerRow` per DRAM row). */
   readonly segmentsPerOutput: number;
+  /** Output rows packed into one DRAM row when K is shorter than a row (1 otherwise). */
+  readonly outputsPerRow: number;
   readonly elementsPerRow: number;
   /** Per channel: its program (empty for channels without work). */
   readonly programs: readonly (readonly PimStep[])[];
@@ -40,9 +42,14 @@ export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): 
   const segmentsPerOutput = Math.ceil(k / elementsPerRow);
   const globalBufferElements = spec.unit.globalBufferBytes / spec.unit.elementBytes;
   if (elementsPerRow > globalBufferElements) throw new StrataError(`${spec.file}: a row holds ${elementsPerRow} elements but the global buffer only ${globalBufferElements}`);
+  // Short rows (K < elements per DRAM row, e.g. attention over a 64-wide head) are packed several to a DRAM
+  // row; the global buffer then holds the input repeated once per packed row, and each packed output is read
+  // out (RDMAC16) after its MACs.
+  const outputsPerRow = k < elementsPerRow ? Math.floor(elementsPerRow / k) : 1;
   const rowsPerBank = Math.ceil(m / (o.channels * banks));
-  if (firstRow + rowsPerBank * segmentsPerOutput > o.rows) {
-    throw new StrataError(`GEMV ${m} x ${k} needs ${rowsPerBank * segmentsPerOutput} DRAM rows per bank from row ${firstRow}; the device has ${o.rows}`);
+  const dramRowsPerBank = Math.ceil(rowsPerBank / outputsPerRow) * segmentsPerOutput;
+  if (firstRow + dramRowsPerBank > o.rows) {
+    throw new StrataError(`GEMV ${m} x ${k} needs ${dramRowsPerBank} DRAM rows per bank from row ${firstRow}; the device has ${o.rows}`);
   }
   const cmd = (name: string) => std.commandNames.indexOf(name);
   const ACT16 = cmd('ACT16');
@@ -57,20 +64,24 @@ export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): 
     const outputs = Math.max(0, Math.min(m - firstOutput, banks * rowsPerBank));
     const rowsHere = Math.ceil(outputs / banks);
     const program: PimStep[] = [];
+    const dramRowsHere = Math.ceil(rowsHere / outputsPerRow);
     for (let s = 0; s < segmentsPerOutput && rowsHere > 0; s++) {
       const segmentElements = Math.min(elementsPerRow, k - s * elementsPerRow);
-      program.push({ cmd: WRGB, row: -1, count: gbWritesPerSegment(segmentElements) });
-      for (let r = 0; r < rowsHere; r++) {
+      program.push({ cmd: WRGB, row: -1, count: gbWritesPerSegment(segmentElements * Math.min(outputsPerRow, rowsHere)) });
+      for (let r = 0; r < dramRowsHere; r++) {
         const row = firstRow + r * segmentsPerOutput + s;
+        const packed = Math.min(outputsPerRow, rowsHere - r * outputsPerRow);
         program.push({ cmd: ACT16, row, count: 1 });
-        program.push({ cmd: MAC16, row, count: Math.ceil(segmentElements / spec.unit.macsPerBank) });
-        program.push({ cmd: RDMAC16, row: -1, count: 1 });
+        for (let p = 0; p < packed; p++) {
+          program.push({ cmd: MAC16, row, count: Math.ceil(segmentElements / spec.unit.macsPerBank) });
+          program.push({ cmd: RDMAC16, row: -1, count: 1 });
+        }
         program.push({ cmd: PREA, row: -1, count: 1 });
       }
     }
     programs.push(program);
   }
-  return { m, k, rowsPerBank, segmentsPerOutput, elementsPerRow, programs, macs: m * k };
+  return { m, k, rowsPerBank, segmentsPerOutput, outputsPerRow, elementsPerRow, programs, macs: m * k };
 }
 
 /** Result of running a GEMV on the in-bank PIM device. */

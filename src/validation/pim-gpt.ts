@@ -1,0 +1,69 @@
+import { loadDevice, runOpsOnDevice, energyJoules } from '../baselines/roofline.ts';
+import { buildOpGraph } from '../compiler/lower.ts';
+import { loadModel } from '../compiler/model.ts';
+import { decodeStep } from '../compiler/step.ts';
+import { loadPimGptSystem, pimGptGenerate, type PimGptEnergy } from '../pim/pim-gpt.ts';
+
+/** The eight models PIM-GPT evaluates (paper abstract: "8 GPT models with up to 1.4 billion parameters"). */
+export const PIM_GPT_MODELS = ['gpt2-small', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', 'gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl'] as const;
+
+/** Headline ranges of the npj / v2 paper (pim-anchors.md section 2). */
+export const PIM_GPT_PAPER = { speedupGpu: [41, 137], speedupCpu: [631, 1074], efficiencyGpu: [123, 383], efficiencyCpu: [320, 602] } as const;
+
+/** One model's comparison row. */
+export interface PimGptRow {
+  model: string;
+  /** Mean generated-token latency on PIM-GPT and the share of it in PIM MAC work vs the ASIC. */
+  pimTokenUs: number;
+  pimShare: number;
+  pimTokenUj: number;
+  energy: PimGptEnergy;
+  gpu: Record<string, { tokenUs: number; tokenUj: number; speedup: number; efficiency: number }>;
+}
+
+/**
+ * Runs `promptTokens` + `tokens` on PIM-GPT and, for the mean decode position, the same decode step on the
+ * analytical baselines; speed-up = baseline time / PIM-GPT time per token, energy efficiency = baseline
+ * energy / PIM-GPT energy per token (baselines: board power x time).
+ */
+export function comparePimGpt(modelName: string, promptTokens: number, tokens: number, baselines: readonly string[] = ['gpu-t4', 'gpu-a100-40gb', 'cpu-xeon']): PimGptRow {
+  const system = loadPimGptSystem();
+  const model = loadModel(modelName);
+  const g = pimGptGenerate(system, model, promptTokens, tokens);
+  const n = g.generated.length;
+  const energy: PimGptEnergy = { activate: 0, mac: 0, io: 0, refresh: 0, background: 0, asic: 0 };
+  let pim = 0;
+  for (const t of g.generated) {
+    pim += t.pimPs;
+    for (const k of Object.keys(energy) as (keyof PimGptEnergy)[]) energy[k] += t.energy[k] / n;
+  }
+  const tokenPj = Object.values(energy).reduce((a, b) => a + b, 0);
+  const midContext = promptTokens + Math.floor(tokens / 2);
+  const ops = buildOpGraph(model, decodeStep([midContext]));
+  const gpu: PimGptRow['gpu'] = {};
+  for (const name of baselines) {
+    const device = loadDevice(name);
+    const run = runOpsOnDevice(device, ops, model.precisionBytes);
+    const uj = energyJoules(device, run.totalPs) * 1e6;
+    gpu[name] = { tokenUs: run.totalNs / 1000, tokenUj: uj, speedup: run.totalPs / g.meanTokenPs, efficiency: (uj * 1e6) / tokenPj };
+  }
+  return { model: modelName, pimTokenUs: g.meanTokenPs / 1e6, pimShare: pim / n / g.meanTokenPs, pimTokenUj: tokenPj / 1e6, energy, gpu };
+}
+
+/** The Markdown table of docs/validation.md. */
+export function formatPimGptTable(rows: readonly PimGptRow[]): string {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const lines = [
+    '| model | PIM-GPT us/token | PIM share | uJ/token | T4 us/token | speed-up vs T4 | vs A100 | vs CPU | energy eff. vs T4 | vs A100 | vs CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const t4 = r.gpu['gpu-t4']!;
+    const a100 = r.gpu['gpu-a100-40gb']!;
+    const cpu = r.gpu['cpu-xeon']!;
+    lines.push(`| ${r.model} | ${f(r.pimTokenUs)} | ${f(100 * r.pimShare)} % | ${f(r.pimTokenUj)} | ${f(t4.tokenUs)} | ${f(t4.speedup)}x | ${f(a100.speedup)}x | ${f(cpu.speedup)}x | ${f(t4.efficiency)}x | ${f(a100.efficiency)}x | ${f(cpu.efficiency)}x |`);
+  }
+  const p = PIM_GPT_PAPER;
+  lines.push(`| paper (npj) | | | | | ${p.speedupGpu[0]}-${p.speedupGpu[1]}x (GPU) | | ${p.speedupCpu[0]}-${p.speedupCpu[1]}x | ${p.efficiencyGpu[0]}-${p.efficiencyGpu[1]}x (GPU) | | ${p.efficiencyCpu[0]}-${p.efficiencyCpu[1]}x |`);
+  return lines.join('\n');
+}
