@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { produce } from 'immer';
 import { StrataError } from '../spec/errors.ts';
 import { parseAddressMapping } from '../dram/address-mapping.ts';
@@ -8,14 +9,15 @@ import { bytesPerRequest, isIniPath, loadStandard, type ControllerSpec, type Dra
 import { readTraceFile, type MemTrace } from '../dram/trace.ts';
 import { formatLog, logEntries } from '../dram/command-log.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
-import { parseFlags, positiveInt, oneOf } from './args.ts';
+import { reportCsvFiles } from '../report/csv.ts';
+import { csvDirFlag, parseFlags, positiveInt, oneOf } from './args.ts';
 import { writeOutputs } from './output.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
             [--frontend in-order|dramsim3] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
-            [--command-log FILE] [--quiet]`;
+            [--command-log FILE] [--csv DIR] [--quiet]`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
 export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[] } {
@@ -41,10 +43,12 @@ export function dramCommand(argv: string[]): number {
     'address-mapping': { type: 'string' },
     out: { type: 'string' },
     'command-log': { type: 'string' },
+    csv: { type: 'string' },
     quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
   if (!v.spec) throw new StrataError(`dram: --spec is required\nusage: ${DRAM_USAGE}`);
+  const csvDir = csvDirFlag(v.csv);
   if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
   const { standard, ignoredKeys } = resolveStandard(v.spec);
   const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';
@@ -97,6 +101,7 @@ export function dramCommand(argv: string[]): number {
   const outputs: Array<{ path: string; content: string }> = [];
   if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
   if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs)) });
+  if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
   writeOutputs(outputs);
   if (!v.quiet) {
     console.log(formatDramSummary(report));

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
 import { compileStreams } from '../compiler/compile.ts';
@@ -7,13 +8,14 @@ import { parameterCount } from '../compiler/model.ts';
 import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../compiler/policies/index.ts';
 import { readTrace, traceOps } from '../compiler/trace.ts';
 import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
-import { oneOf, parseFlags, positiveInt } from './args.ts';
+import { reportCsvFiles } from '../report/csv.ts';
+import { csvDirFlag, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
-           [--timeline first|all] [--out report.json] [--quiet]
-strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--quiet]`;
+           [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
+strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
 function loadSystem(name: string): DevicePreset {
@@ -42,10 +44,12 @@ export function runCommand(argv: string[]): number {
     trace: { type: 'string' },
     timeline: { type: 'string' },
     out: { type: 'string' },
+    csv: { type: 'string' },
     quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
+  const csvDir = csvDirFlag(v.csv);
 
   let input: RunInput;
   if (v.trace !== undefined) {
@@ -98,10 +102,13 @@ export function runCommand(argv: string[]): number {
     };
   }
   const report = runReport(input);
-  if (v.out) writeOutputs([{ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` }]);
+  const outputs: Array<{ path: string; content: string }> = [];
+  if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
+  if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
+  writeOutputs(outputs);
   if (!v.quiet) {
     console.log(formatRunSummary(report));
-    if (v.out) console.log(`  wrote              ${v.out}`);
+    for (const o of outputs) console.log(`  wrote              ${o.path}`);
   }
   return 0;
 }

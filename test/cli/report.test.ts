@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { renderDramReport, reportCommand } from '../../src/cli/report.ts';
+import { main } from '../../src/cli/main.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -64,12 +65,12 @@ describe('strata report RUN.json --out DIR', () => {
 
   it('names the file when the schema is wrong, missing, or the JSON is bad, and writes nothing', () => {
     const out = join(dir, 'bad-out');
-    const other = writeJson('run.json', { ...fixture, schema: 'strata.run-report/1' });
-    expect(failure([other, '--out', out])).toBe(`${other}: field 'schema' is 'strata.run-report/1': this command renders DRAM reports ('strata.dram-report/1')`);
+    const relabelled = writeJson('relabelled.json', { ...fixture, schema: 'strata.run-report/1' });
+    expect(failure([relabelled, '--out', out])).toMatch(new RegExp(`^${relabelled}: field 'system': expected an object, found nothing\n`));
     const old = writeJson('old.json', { ...fixture, schema: 'strata.dram-report/0' });
     expect(failure([old, '--out', out])).toMatch(new RegExp(`^${old}: field 'schema' is 'strata.dram-report/0': a different version`));
     const none = writeJson('none.json', { hello: 1 });
-    expect(failure([none, '--out', out])).toBe(`${none}: not a Strata report (no 'schema' field; expected 'strata.dram-report/1')`);
+    expect(failure([none, '--out', out])).toBe(`${none}: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1')`);
     const bad = writeJson('bad.json', '{"schema": ');
     expect(failure([bad, '--out', out])).toMatch(new RegExp(`^${bad}: not valid JSON \\(`));
     const array = writeJson('array.json', [1, 2]);
@@ -78,14 +79,16 @@ describe('strata report RUN.json --out DIR', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('names the field when a report misses one the charts need', () => {
+  it('names the field when a report misses one or breaks the schema', () => {
     const { banks: _banks, ...noBanks } = fixture;
     const p = writeJson('nobanks.json', noBanks);
     expect(failure([p, '--out', join(dir, 'x')])).toBe(`${p}: field 'banks': expected an array, found nothing`);
     const badBank = structuredClone(fixture);
     badBank.banks[5].activeFraction = 1.5;
     const q = writeJson('badbank.json', badBank);
-    expect(failure([q, '--out', join(dir, 'x')])).toBe(`${q}: field 'banks[5].activeFraction': expected a number <= 1, found 1.5`);
+    expect(failure([q, '--out', join(dir, 'x')])).toBe(`${q}: field 'banks[5].activeFraction': expected a number from 0 to 1, found 1.5`);
+    const extra = writeJson('extra.json', { ...fixture, comment: 'hand-edited' });
+    expect(failure([extra, '--out', join(dir, 'x')])).toMatch(new RegExp(`^${extra}: field 'comment': unknown field \\(known fields here: schema, standard, `));
   });
 
   it('asks for the report file and --out', () => {
@@ -93,5 +96,63 @@ describe('strata report RUN.json --out DIR', () => {
     expect(failure([FIXTURE])).toMatch(/^report: --out DIR is required/);
     expect(failure([FIXTURE, FIXTURE, '--out', dir])).toMatch(/^report: expected one report file, got 2/);
     expect(failure([FIXTURE, '--out', dir, '--bogus'])).toMatch(/^report: Unknown option '--bogus'/);
+    expect(failure([FIXTURE, '--out', dir, '--csv=yes'])).toMatch(/^report: Option '--csv' does not take an argument/);
+  });
+
+  it('--csv: writes the DRAM report\'s CSV exports beside the charts; the HTML report is still printed last', () => {
+    const out = join(dir, 'with-csv');
+    const r = run([FIXTURE, '--out', out, '--csv']);
+    expect(r.code).toBe(0);
+    const csv = ['commands.csv', 'energy.csv', 'channels.csv', 'banks.csv'];
+    expect(readdirSync(out).sort()).toEqual([...CHART_FILES, ...csv, 'report.html'].sort());
+    const lines = r.out.split('\n');
+    expect(lines).toHaveLength(11);
+    expect(lines.at(-1)).toBe(`HTML report: ${join(out, 'report.html')}`);
+    for (const f of csv) expect(lines).toContain(`csv: ${join(out, f)}`);
+    expect(readFileSync(join(out, 'banks.csv'), 'utf8').split('\n')).toHaveLength(1 + 128 + 1); // header, 128 banks, final newline
+  });
+
+  it('a run report: --csv exports its steps and ops (no charts for run reports yet); without --csv it says so', () => {
+    const runJson = join(dir, 'run-report.json');
+    expect(main(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '100', '--tokens', '2', '--out', runJson, '--quiet'])).toBe(0);
+    const out = join(dir, 'run-csv');
+    expect(failure([runJson, '--out', out])).toBe(`report: ${runJson} is a run report ('strata.run-report/1'); charts are drawn for DRAM reports ('strata.dram-report/1') so far: give --csv to export its steps and ops as CSV`);
+    expect(existsSync(out)).toBe(false);
+    const r = run([runJson, '--out', out, '--csv']);
+    expect(r.out).toBe(`csv: ${join(out, 'steps.csv')}\ncsv: ${join(out, 'ops.csv')}`);
+    expect(readFileSync(join(out, 'steps.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 2);
+    expect(readFileSync(join(out, 'ops.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 147); // the first step's ops
+  });
+});
+
+describe('--csv DIR on strata run and strata dram', () => {
+  it('strata run writes steps.csv and ops.csv with the report, and prints every file written', () => {
+    const csvDir = join(dir, 'run-dir');
+    const json = join(dir, 'run-dir.json');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(main(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '100', '--tokens', '2', '--timeline', 'all', '--out', json, '--csv', csvDir])).toBe(0);
+    const out = log.mock.calls.map((c) => c.join(' ')).join('\n');
+    expect(out).toContain(`  wrote              ${json}\n  wrote              ${join(csvDir, 'steps.csv')}\n  wrote              ${join(csvDir, 'ops.csv')}`);
+    expect(readdirSync(csvDir).sort()).toEqual(['ops.csv', 'steps.csv']);
+    expect(readFileSync(join(csvDir, 'ops.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 2 * 147); // --timeline all
+    // the same files as strata report --csv on the saved report
+    const again = join(dir, 'run-dir-again');
+    run([json, '--out', again, '--csv']);
+    for (const f of ['steps.csv', 'ops.csv']) expect(readFileSync(join(again, f), 'utf8'), f).toBe(readFileSync(join(csvDir, f), 'utf8'));
+  });
+
+  it('strata dram writes the four DRAM exports; --csv without a directory is refused', () => {
+    const csvDir = join(dir, 'dram-dir');
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    expect(main(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '800', '--csv', csvDir, '--quiet'])).toBe(0);
+    expect(readdirSync(csvDir).sort()).toEqual(['banks.csv', 'channels.csv', 'commands.csv', 'energy.csv']);
+    // a stream of 800 reads spreads evenly: 100 per channel
+    const channels = readFileSync(join(csvDir, 'channels.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    expect(channels.map((l) => l.split(',')[1])).toEqual(new Array(8).fill('100'));
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    expect(main(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--csv', ''])).toBe(2);
+    expect(error.mock.calls[0]![0]).toBe("strata: --csv: expected a directory, got ''");
+    expect(main(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--csv'])).toBe(2);
+    expect(error.mock.calls[1]![0]).toMatch(/^strata: dram: Option '--csv <value>' argument missing/);
   });
 });
