@@ -100,7 +100,7 @@ export function dramCommand(argv: string[]): number {
   const report = dramReport(result);
   const outputs: Array<{ path: string; content: string }> = [];
   if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
-  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs)) });
+  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs, standard.commandNames)) });
   if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
   writeOutputs(outputs);
   if (!v.quiet) {

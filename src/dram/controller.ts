@@ -537,6 +537,10 @@ export class Controller implements Component {
     const dirty = this.dirty;
     const stale = this.stale;
     const kinds = this.dirtyKinds;
+    // One pass: refresh changed banks, mark stale ones, and find the earliest exact bound and the earliest
+    // stale one; then make exact every stale bound below the earliest exact one: the minimum is then exact.
+    let ready = Infinity;
+    let staleMin = Infinity;
     for (let i = 0; i < readyAt.length; i++) {
       const k = needs[i]!;
       if (dirty[i] === 1) {
@@ -545,15 +549,20 @@ export class Controller implements Component {
       } else if ((k & kinds) !== 0) {
         stale[i] = 1;
       }
+      const t = readyAt[i]!;
+      if (stale[i] === 1) {
+        if (t < staleMin) staleMin = t;
+      } else if (t < ready) {
+        ready = t;
+      }
     }
     this.dirtyKinds = 0;
-    // The earliest exact bound, then every stale bound below it made exact: the minimum is then exact.
-    let ready = Infinity;
-    for (let i = 0; i < readyAt.length; i++) if (stale[i] === 0 && readyAt[i]! < ready) ready = readyAt[i]!;
-    for (let i = 0; i < readyAt.length; i++) {
-      if (stale[i] === 1 && readyAt[i]! < ready) {
-        this.refreshReadyAt(i);
-        if (readyAt[i]! < ready) ready = readyAt[i]!;
+    if (staleMin < ready) {
+      for (let i = 0; i < readyAt.length; i++) {
+        if (stale[i] === 1 && readyAt[i]! < ready) {
+          this.refreshReadyAt(i);
+          if (readyAt[i]! < ready) ready = readyAt[i]!;
+        }
       }
     }
     this.earliestBankReady = ready;
