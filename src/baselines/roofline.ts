@@ -1,10 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
 import { opBytes, type Op, type OpClass, type OpKind } from '../compiler/op.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 
 /**
  * Analytical GPU/CPU baselines: each op takes max(compute time, memory time) plus a fixed launch overhead, ops
@@ -52,11 +52,7 @@ export const SYSTEMS_DIR = join(ARCH_DIR, 'systems');
 
 /** Names of shipped baseline presets: arch/systems/gpu-*.json and cpu-*.json. */
 export function knownDevices(): string[] {
-  if (!existsSync(SYSTEMS_DIR)) return [];
-  return readdirSync(SYSTEMS_DIR)
-    .filter((f) => /^(gpu|cpu)-.+\.json$/.test(f))
-    .map((f) => basename(f, '.json'))
-    .sort();
+  return jsonFileNames(SYSTEMS_DIR, /^(gpu|cpu)-.+\.json$/);
 }
 
 /** Loads a baseline preset by shipped name (`gpu-a100-40gb`) or by path to a .json file. */

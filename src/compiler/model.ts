@@ -1,10 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, dirname, basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 
 /** Where the shipped model descriptions live (`workloads/models/NAME.json`). */
 export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../workloads/models');
@@ -80,7 +80,7 @@ const MODEL_KEYS = [
 
 /** Names of shipped models (files in workloads/models without the .json), sorted. */
 export function knownModels(): string[] {
-  return readdirSync(MODELS_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+  return jsonFileNames(MODELS_DIR);
 }
 
 /** Loads a model by shipped name (`llama3-8b`) or by path to a JSON file. */

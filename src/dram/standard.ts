@@ -1,12 +1,12 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, dirname, basename, extname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { evaluateExpression } from '../spec/expression.ts';
 import { COMMANDS, LEVELS, type ExtraCommand, type Level } from './commands.ts';
 import { parseAddressMapping } from './address-mapping.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 
 /** Where the shipped specs live. */
 export const ARCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../arch');
@@ -150,8 +150,7 @@ export function capacityBytes(s: DramStandard): number {
 
 /** Names of shipped standards (files in arch/dram without the .json). */
 export function knownStandards(): string[] {
-  const dir = join(ARCH_DIR, 'dram');
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+  return jsonFileNames(join(ARCH_DIR, 'dram'));
 }
 
 /** Loads a standard by shipped name or path to a Strata JSON spec. */

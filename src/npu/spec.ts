@@ -1,9 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join, basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 
 /**
  * NPU specs (arch/npu/*.json): systolic arrays, vector units, scratchpad and accumulator of one NPU core, every
@@ -50,8 +50,7 @@ export const NPU_DIR = join(ARCH_DIR, 'npu');
 
 /** Names of shipped NPU specs (arch/npu/*.json without the extension), sorted. */
 export function knownNpus(): string[] {
-  if (!existsSync(NPU_DIR)) return [];
-  return readdirSync(NPU_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+  return jsonFileNames(NPU_DIR);
 }
 
 /** Loads an NPU spec by shipped name (`neupims-npu`) or by path to a .json file. */

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
 import { opBytes, type Op } from '../compiler/op.ts';
 
@@ -25,7 +25,7 @@ export const ASIC_DIR = join(ARCH_DIR, 'asic');
 
 /** Names of the shipped ASIC specs. */
 export function knownAsics(): string[] {
-  return existsSync(ASIC_DIR) ? readdirSync(ASIC_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort() : [];
+  return jsonFileNames(ASIC_DIR);
 }
 
 /** Loads an ASIC spec by name or path, with errors naming file and field. */

@@ -1,8 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR, deepFreeze, parseStandard, type DramStandard } from '../dram/standard.ts';
 
 /** The in-bank compute of a PIM device. */
@@ -33,8 +33,7 @@ export const PIM_DIR = join(ARCH_DIR, 'pim');
 
 /** Names of the shipped PIM specs. */
 export function knownPimSpecs(): string[] {
-  if (!existsSync(PIM_DIR)) return [];
-  return readdirSync(PIM_DIR).filter((f) => f.endsWith('.json')).map((f) => basename(f, '.json')).sort();
+  return jsonFileNames(PIM_DIR);
 }
 
 /**

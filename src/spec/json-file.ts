@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { StrataError } from './errors.ts';
 
 /** Parses JSON text, naming `file` in the error when it is not valid JSON. */
@@ -13,4 +14,10 @@ export function parseJsonText(text: string, file: string): unknown {
 /** Reads and parses a JSON file (the caller checked that it exists). */
 export function readJsonFile(file: string): unknown {
   return parseJsonText(readFileSync(file, 'utf8'), file);
+}
+
+/** Names (without .json) of the JSON files in `dir` whose file name matches `pattern`, sorted; [] if there is no such folder. */
+export function jsonFileNames(dir: string, pattern = /\.json$/): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => f.endsWith('.json') && pattern.test(f)).map((f) => basename(f, '.json')).sort();
 }

@@ -4,22 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { runMain } from '../helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** Runs `main` in-process and returns its exit code and what it printed. */
-function run(argv: string[]): { code: number; out: string; err: string } {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = main(argv);
-    const text = (spy: typeof log) => spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
-    return { code, out: text(log), err: text(error) };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runMain;
 
 /** Runs the real entry point in a child process (slower: used sparingly). */
 function runChild(argv: string[]): { code: number | null; out: string; err: string } {

@@ -8,20 +8,9 @@ import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import { summarizeOps } from '../../src/compiler/summary.ts';
+import { runMain } from '../helpers.ts';
 
-/** Runs `main` in-process and returns its exit code and what it printed. */
-function run(argv: string[]): { code: number; out: string; err: string } {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    const code = main(argv);
-    const text = (spy: typeof log) => spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
-    return { code, out: text(log), err: text(error) };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const run = runMain;
 
 let dir: string;
 beforeAll(() => {
