@@ -3,7 +3,7 @@ import { compileStep } from '../compiler/compile.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
 import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes, targetInfo } from '../compiler/policies/index.ts';
 import { summarizeOps, type OpTotals } from '../compiler/summary.ts';
-import { traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
+import { tilingCounts, traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, si, WORKLOAD_OPTIONS } from './workload.ts';
@@ -58,18 +58,33 @@ export function formatCompileSummary(trace: DeviceTrace, what: string): string[]
   const rows = [header, ...s.byKind.map((k) => row(k.kind, k)), row('total', s.total)];
   const widths = header.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) lines.push(`  ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`);
+  let gemvs = 0;
+  let repeated = false;
   const perDevice = h.devices.map((d) => {
     const mine = trace.assignments.filter((a) => a.device === d.id);
     let tiles = 0;
     let folds = 0;
+    let runs = 0;
     for (const a of mine) {
-      tiles += a.tiling?.tiles ?? 0;
-      folds += a.tiling?.folds ?? 0;
+      const c = tilingCounts(a.tiling);
+      tiles += c.tiles;
+      folds += c.folds;
+      if (a.tiling?.scheme === 'pim-gemv') {
+        runs += a.tiling.repeats;
+        repeated ||= a.tiling.repeats > 1;
+      }
     }
+    gemvs += runs;
     const tiled = tiles > 0 ? `, ${tiles.toLocaleString('en-US')} tiles, ${folds.toLocaleString('en-US')} array folds` : '';
-    return `${d.id} (${d.units} x ${d.kind}): ${mine.length.toLocaleString('en-US')} ops${tiled}`;
+    const inBanks = runs > 0 ? `, ${runs.toLocaleString('en-US')} GEMVs in the banks` : '';
+    return `${d.id} (${d.units} x ${d.kind}): ${mine.length.toLocaleString('en-US')} ops${tiled}${inBanks}`;
   });
   lines.push(`  devices     ${perDevice.join('; ')}`);
+  if (repeated) {
+    // PIM-GPT is a batch-1 design: all banks work on one GEMV, so requests (and a prompt's tokens) do not share a pass over the weights.
+    const whose = h.step.phase === 'decode' ? `each of the ${h.step.requests.length} requests'` : "each token's";
+    lines.push(`  note        PIM-GPT is batch 1: ${whose} GEMVs run one after another in the banks (${gemvs.toLocaleString('en-US')} in all)`);
+  }
   if (h.streams.length > 0) lines.push(`  random      seed ${h.seed}, streams ${h.streams.join(', ')}`);
   return lines;
 }

@@ -7,14 +7,16 @@ import { OP_KINDS, type Op, type OpClass, type OpKind } from './op.ts';
 import { parseStep, type Step } from './step.ts';
 import { describeTiling } from './tiling.ts';
 import {
-  DEVICE_KINDS, repoRelative, type Assignment, type DeviceKind, type MappedDevice, type Mapping, type TargetInfo, type Tiling,
+  DEVICE_KINDS, repoRelative, TARGET_KINDS, type Assignment, type DeviceKind, type MappedDevice, type Mapping, type TargetInfo, type Tiling,
 } from './policies/types.ts';
+import { describePimGemv, PIM_GEMV_COMMANDS, type PimLayoutParams } from './policies/pim-gemv-tiling.ts';
 
 /*
  * Device traces: a mapped step as JSON Lines (docs/trace-format.md). Line 1 is a header (schema, model, step,
  * policy, target, seed and random streams, devices, counts); then one line per op in dependency order, with its
  * device, shape, FLOPs, bytes by class, Op/B, dependencies and, for tiled ops, a compact tiling from which every
- * tile follows. `traceToJsonl` writes it; `parseTrace` / `readTrace` validate it back, naming file and line.
+ * tile (systolic arrays) or every channel's command counts (in-bank PIM) follow. `traceToJsonl` writes it;
+ * `parseTrace` / `readTrace` validate it back, naming file and line.
  */
 
 /** Schema id of device traces; bump on any change a reader of this version would not understand. */
@@ -63,16 +65,36 @@ export interface TraceSource {
   readonly origin: string;
 }
 
-/** Assembles a trace from a mapping and its provenance. */
-export function makeTrace(src: TraceSource): DeviceTrace {
-  let tiles = 0;
-  let folds = 0;
-  for (const a of src.mapping.assignments) {
-    if (a.tiling) {
-      tiles += a.tiling.tiles;
-      folds += a.tiling.folds;
+/** Tiles and folds of a tiling: a `ws-gemm` tiling's counts; a `pim-gemv` layout has neither (0). */
+export function tilingCounts(t: Tiling | null): { tiles: number; folds: number } {
+  if (t === null) return { tiles: 0, folds: 0 };
+  switch (t.scheme) {
+    case 'ws-gemm':
+      return { tiles: t.tiles, folds: t.folds };
+    case 'pim-gemv':
+      return { tiles: 0, folds: 0 };
+    default: {
+      const never: never = t;
+      throw new Error(`internal invariant broken: unhandled tiling scheme ${String((never as { scheme: unknown }).scheme)}`);
     }
   }
+}
+
+/** Sums of tiles and folds over assignments, as the header counts them. */
+function countTiles(assignments: readonly Assignment[]): { tiles: number; folds: number } {
+  let tiles = 0;
+  let folds = 0;
+  for (const a of assignments) {
+    const c = tilingCounts(a.tiling);
+    tiles += c.tiles;
+    folds += c.folds;
+  }
+  return { tiles, folds };
+}
+
+/** Assembles a trace from a mapping and its provenance. */
+export function makeTrace(src: TraceSource): DeviceTrace {
+  const { tiles, folds } = countTiles(src.mapping.assignments);
   const m = src.model;
   return deepFreeze({
     header: {
@@ -167,6 +189,43 @@ function stringArray(r: FieldReader, key: string): string[] {
   });
 }
 
+/** Params a `pim` device must declare, in the order the policy writes them; a PIM layout depends on all of them. */
+const PIM_PARAMS = ['channels', 'banksPerChannel', 'macsPerBank', 'rowBytes', 'elementBytes', 'globalBufferBytes', 'capacityBytes'] as const;
+/** Params an `asic` device must declare: enough to time its ops (src/pim/asic.ts `asicOpCost`). */
+const ASIC_PARAMS = ['lanes', 'clockPs', 'opLatencyCycles'] as const;
+
+/**
+ * Checks the params of the device kinds whose params are fixed (`pim`, `asic`): exactly the listed ones, integers,
+ * and for `pim` a consistent layout (units = channels x banks, whole elements per row, a row fits in the global
+ * buffer, as src/pim/pim-spec.ts and src/pim/gemv.ts require of a spec). Other kinds keep free-form params.
+ */
+function checkDeviceParams(d: FieldReader, p: FieldReader, kind: DeviceKind, params: Record<string, number>, units: number): void {
+  switch (kind) {
+    case 'pim': {
+      p.onlyKeys(PIM_PARAMS);
+      for (const key of PIM_PARAMS) p.number(key, positive);
+      const { channels, banksPerChannel, rowBytes, elementBytes, macsPerBank, globalBufferBytes } = params as Record<(typeof PIM_PARAMS)[number], number>;
+      if (units !== channels * banksPerChannel) d.fail('units', `params.channels x params.banksPerChannel = ${channels * banksPerChannel} (the banks of a pim device)`, units);
+      if (rowBytes % (macsPerBank * elementBytes) !== 0) p.fail('rowBytes', `a multiple of macsPerBank x elementBytes (${macsPerBank * elementBytes})`, rowBytes);
+      if (rowBytes > globalBufferBytes) p.fail('globalBufferBytes', `at least rowBytes (${rowBytes}): the global buffer holds a row's worth of input`, globalBufferBytes);
+      return;
+    }
+    case 'asic':
+      p.onlyKeys(ASIC_PARAMS);
+      for (const key of ASIC_PARAMS) p.number(key, key === 'opLatencyCycles' ? count : positive);
+      return;
+    case 'gpu':
+    case 'cpu':
+    case 'systolic-array':
+    case 'vector-unit':
+      return;
+    default: {
+      const never: never = kind;
+      throw new Error(`internal invariant broken: unhandled device kind ${String(never)}`);
+    }
+  }
+}
+
 function parseHeader(json: unknown, at: string): TraceHeader {
   const r = FieldReader.root(at, json);
   if (r.obj.type !== 'header') {
@@ -195,7 +254,7 @@ function parseHeader(json: unknown, at: string): TraceHeader {
 
   const t = r.object('target');
   t.onlyKeys(['kind', 'name', 'file']);
-  const target: TargetInfo = { kind: t.string('kind', ['baseline', 'npu']) as TargetInfo['kind'], name: t.string('name'), file: t.string('file') };
+  const target: TargetInfo = { kind: t.string('kind', TARGET_KINDS) as TargetInfo['kind'], name: t.string('name'), file: t.string('file') };
 
   const devices: MappedDevice[] = [];
   const ids = new Set<string>();
@@ -205,13 +264,13 @@ function parseHeader(json: unknown, at: string): TraceHeader {
     if (id === '') d.fail('id', 'a non-empty device id', id);
     if (ids.has(id)) d.fail('id', 'an id no other device of the header uses', id);
     ids.add(id);
+    const kind = d.string('kind', DEVICE_KINDS) as DeviceKind;
     const p = d.object('params');
     const params: Record<string, number> = {};
     for (const key of Object.keys(p.obj)) params[key] = p.number(key);
-    devices.push({
-      id, kind: d.string('kind', DEVICE_KINDS) as DeviceKind, spec: d.string('spec'), file: d.string('file'),
-      units: d.number('units', positive), params,
-    });
+    const units = d.number('units', positive);
+    checkDeviceParams(d, p, kind, params, units);
+    devices.push({ id, kind, spec: d.string('spec'), file: d.string('file'), units, params });
   }
   if (devices.length === 0) r.fail('devices', 'at least one device', []);
 
@@ -236,19 +295,20 @@ function parseHeader(json: unknown, at: string): TraceHeader {
 const OP_KEYS = ['type', 'id', 'kind', 'cls', 'layer', 'expert', 'device', 'shape', 'flops', 'bytes', 'opPerByte', 'deps', 'tiling'];
 const BYTE_KEYS = ['weights', 'activationsRead', 'activationsWritten', 'kvRead', 'kvWritten', 'total'] as const;
 
-/** Compares a saved value with the one its inputs imply; names the first field that differs. */
-function expectSame(r: FieldReader, path: string, found: unknown, expected: unknown): void {
+/** Compares a saved value with the one its inputs imply (`why` says what implies it); names the first field that differs. */
+function expectSame(r: FieldReader, path: string, found: unknown, expected: unknown, why = 'what the shape, tile sizes and device imply'): void {
   if (typeof expected === 'object' && expected !== null) {
     const f = (typeof found === 'object' && found !== null ? found : {}) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(expected)) expectSame(r, `${path}.${k}`, f[k], v);
-    for (const k of Object.keys(f)) if (!(k in expected)) throw new StrataError(`${r.where(`${path}.${k}`)}: unknown field`);
+    const at = (k: string) => (Array.isArray(expected) ? `${path}[${k}]` : `${path}.${k}`);
+    for (const [k, v] of Object.entries(expected)) expectSame(r, at(k), f[k], v, why);
+    for (const k of Object.keys(f)) if (!(k in expected)) throw new StrataError(`${r.where(at(k))}: unknown field`);
     return;
   }
-  if (found !== expected) r.fail(path, `${describe(expected)} (what the shape, tile sizes and device imply)`, found);
+  if (found !== expected) r.fail(path, `${describe(expected)} (${why})`, found);
 }
 
 /** Validates a tiling against its op's shape and device, and returns it (rebuilt from the tile sizes, so it is exactly what the tiler would describe). */
-function parseTiling(r: FieldReader, shape: { m: number; k: number; n: number; batch: number }, device: MappedDevice, p: number): Tiling {
+function parseWsTiling(r: FieldReader, shape: { m: number; k: number; n: number; batch: number }, device: MappedDevice, p: number): Tiling {
   const t = r.object('tiling');
   t.string('scheme', ['ws-gemm']);
   const tile = t.object('tile');
@@ -264,6 +324,31 @@ function parseTiling(r: FieldReader, shape: { m: number; k: number; n: number; b
   if (spad !== undefined && expected.scratchpadBytes > spad) t.fail('scratchpadBytes', `at most the device's scratchpad (${spad} bytes)`, expected.scratchpadBytes);
   const acc = device.params.accumulatorBytes;
   if (acc !== undefined && expected.accumulatorBytes > acc) t.fail('accumulatorBytes', `at most the device's accumulator (${acc} bytes)`, expected.accumulatorBytes);
+  return expected;
+}
+
+/**
+ * Validates a PIM layout against its op's shape and device, and returns it (recomputed from the shape and the
+ * device's params, so it is exactly what the policy would write).
+ */
+function parsePimTiling(r: FieldReader, shape: { m: number; k: number; n: number; batch: number }, device: MappedDevice): Tiling {
+  const t = r.object('tiling');
+  t.string('scheme', ['pim-gemv']);
+  t.onlyKeys(['scheme', 'out', 'in', 'repeats', 'outputsPerRow', 'segmentsPerOutput', 'rowsPerBank', 'perChannel']);
+  const implied = { out: shape.batch * shape.n, in: shape.k, repeats: shape.m };
+  const why = { out: 'shape.batch x shape.n', in: 'shape.k', repeats: 'shape.m' };
+  for (const key of ['out', 'in', 'repeats'] as const) {
+    const v = t.number(key, positive);
+    if (v !== implied[key]) t.fail(key, `${why[key]} = ${implied[key]}`, v);
+  }
+  const groups = t.objects('perChannel');
+  groups.forEach((g) => {
+    g.onlyKeys(['channels', ...PIM_GEMV_COMMANDS]);
+    g.number('channels', positive);
+    for (const c of PIM_GEMV_COMMANDS) g.number(c, count);
+  });
+  const expected = describePimGemv(device.params as unknown as PimLayoutParams, implied.out, implied.in, implied.repeats);
+  expectSame(r, 'tiling', r.obj.tiling, expected, "what the shape and the device's params imply");
   return expected;
 }
 
@@ -306,12 +391,27 @@ function parseOp(json: unknown, at: string, header: TraceHeader, seen: Map<strin
   });
 
   let tiling: Tiling | null = null;
-  if (device.kind === 'systolic-array') {
-    if (cls === 'vector') r.fail('device', `a device that runs vector ops ('${device.id}' is a systolic array)`, deviceId);
-    if (r.obj.tiling === null || r.obj.tiling === undefined) r.fail('tiling', `a tiling (ops on systolic array '${device.id}' are tiled)`, r.obj.tiling);
-    tiling = parseTiling(r, shape, device, header.model.precisionBytes);
-  } else if (r.obj.tiling !== null) {
-    r.fail('tiling', `null (device '${device.id}' runs ops whole)`, r.obj.tiling);
+  switch (device.kind) {
+    case 'systolic-array':
+      if (cls === 'vector') r.fail('device', `a device that runs vector ops ('${device.id}' is a systolic array)`, deviceId);
+      if (r.obj.tiling === null || r.obj.tiling === undefined) r.fail('tiling', `a tiling (ops on systolic array '${device.id}' are tiled)`, r.obj.tiling);
+      tiling = parseWsTiling(r, shape, device, header.model.precisionBytes);
+      break;
+    case 'pim':
+      if (cls === 'vector') r.fail('device', `a device that runs vector ops ('${device.id}' is an in-bank PIM device: it runs matrix products only)`, deviceId);
+      if (r.obj.tiling === null || r.obj.tiling === undefined) r.fail('tiling', `a tiling (ops on PIM device '${device.id}' carry their layout)`, r.obj.tiling);
+      tiling = parsePimTiling(r, shape, device);
+      break;
+    case 'gpu':
+    case 'cpu':
+    case 'vector-unit':
+    case 'asic':
+      if (r.obj.tiling !== null) r.fail('tiling', `null (device '${device.id}' runs ops whole)`, r.obj.tiling);
+      break;
+    default: {
+      const never: never = device.kind;
+      throw new Error(`internal invariant broken: unhandled device kind ${String(never)}`);
+    }
   }
 
   seen.set(id, lineNo);
@@ -345,16 +445,8 @@ export function parseTrace(text: string, file: string): DeviceTrace {
   const header = parseHeader(parseLine(0), `${file}: line 1`);
   const seen = new Map<string, number>();
   const assignments: Assignment[] = [];
-  let tiles = 0;
-  let folds = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const a = parseOp(parseLine(i), `${file}: line ${i + 1}`, header, seen, i + 1);
-    if (a.tiling) {
-      tiles += a.tiling.tiles;
-      folds += a.tiling.folds;
-    }
-    assignments.push(a);
-  }
+  for (let i = 1; i < lines.length; i++) assignments.push(parseOp(parseLine(i), `${file}: line ${i + 1}`, header, seen, i + 1));
+  const { tiles, folds } = countTiles(assignments);
   const c = header.counts;
   if (c.ops !== assignments.length || c.tiles !== tiles || c.folds !== folds) {
     throw new StrataError(

@@ -191,8 +191,8 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
   });
 
   it('unknown policy lists the known ones; a missing one too', () => {
-    expectUserError(['compile', ...XL_DECODE, '--policy', 'duplex'], "unknown policy 'duplex' (known: gpu-roofline, npu-only)");
-    expectUserError(['compile', ...XL_DECODE], 'compile: --policy is required (known: gpu-roofline, npu-only)');
+    expectUserError(['compile', ...XL_DECODE, '--policy', 'duplex'], "unknown policy 'duplex' (known: gpu-roofline, npu-only, pim-gpt)");
+    expectUserError(['compile', ...XL_DECODE], 'compile: --policy is required (known: gpu-roofline, npu-only, pim-gpt)');
   });
 
   it('unknown system lists the known ones (with the alias); an NPU for run says what to do instead', () => {

@@ -9,7 +9,7 @@ import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import {
   getPolicy, gpuRoofline, knownPolicies, loadTargetFor, npuOnly, NPU_DEVICES, SYSTEM_ALIASES, type Mapping,
 } from '../../src/compiler/policies/index.ts';
-import { expandTiles, tileGemm, type GemmShape } from '../../src/compiler/tiling.ts';
+import { expandTiles, tileGemm, type GemmShape, type WsTiling } from '../../src/compiler/tiling.ts';
 import { knownNpus, loadNpu, NPU_DIR, parseNpu, type NpuSpec } from '../../src/npu/spec.ts';
 import { errorOf } from '../helpers.ts';
 
@@ -18,13 +18,13 @@ const npu = loadNpu('neupims-npu');
 const gpt2xl = loadModel('gpt2-xl');
 
 describe('the policy registry', () => {
-  it('knows gpu-roofline and npu-only', () => {
-    expect(knownPolicies()).toEqual(['gpu-roofline', 'npu-only']);
+  it('knows gpu-roofline, npu-only and pim-gpt', () => {
+    expect(knownPolicies()).toEqual(['gpu-roofline', 'npu-only', 'pim-gpt']);
     expect(getPolicy('npu-only')).toBe(npuOnly);
   });
 
   it('an unknown policy lists the known ones', () => {
-    expect(errorOf(() => getPolicy('pim-gpt'))).toBe("unknown policy 'pim-gpt' (known: gpu-roofline, npu-only)");
+    expect(errorOf(() => getPolicy('duplex'))).toBe("unknown policy 'duplex' (known: gpu-roofline, npu-only, pim-gpt)");
   });
 
   it('a system of another policy says which policy it belongs to', () => {
@@ -103,7 +103,7 @@ describe('npu-only', () => {
   });
 
   it('tiles the GPT-2 XL decode QKV projection (1 x 1600 x 4800) as checked by hand', () => {
-    const qkv = mapping.assignments.find((a) => a.op.id === 'L0.qkv-proj')!.tiling!;
+    const qkv = mapping.assignments.find((a) => a.op.id === 'L0.qkv-proj')!.tiling as WsTiling;
     // The weights (1600 x 4800) are read once whatever the tile (one row of activations: one m tile). What is left
     // to minimise is the input re-read per n tile, so tn is as wide as the scratchpad allows. Each half holds
     // 1 MiB / 2 / 2 B = 262,144 elements >= tk·tn + tm·tk: tk = 128, tn = 2048 needs 128·2049 = 262,272 (too
@@ -120,7 +120,7 @@ describe('npu-only', () => {
 
   it('in decode every stationary operand (weights, cached K and V) is read exactly once', () => {
     for (const a of mapping.assignments) {
-      if (!a.tiling) continue;
+      if (a.tiling?.scheme !== 'ws-gemm') continue;
       expect(a.tiling.grid.m).toBe(1);
       expect(a.tiling.traffic.stationaryBytes).toBe(a.op.batch * a.op.k * a.op.n * 2);
     }
@@ -270,6 +270,6 @@ describe('mapping a prefill with MoE (Mixtral, 2 prompts of 16 tokens)', () => {
     expect(mapped.assignments.map((a) => a.op.id)).toEqual(ops.map((o) => o.id));
     const experts = mapped.assignments.filter((a) => a.op.expert >= 0 && a.op.cls !== 'vector');
     expect(experts.length).toBeGreaterThan(0);
-    for (const a of experts) expect(a.tiling!.traffic.stationaryBytes).toBe(a.op.k * a.op.n * 2); // a few rows: weights read once
+    for (const a of experts) expect((a.tiling as WsTiling).traffic.stationaryBytes).toBe(a.op.k * a.op.n * 2); // a few rows: weights read once
   });
 });

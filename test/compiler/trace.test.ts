@@ -7,7 +7,7 @@ import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { describeTiling } from '../../src/compiler/tiling.ts';
-import { parseTrace, readTrace, traceOps, traceToJsonl, TRACE_SCHEMA } from '../../src/compiler/trace.ts';
+import { parseTrace, readTrace, tilingCounts, traceOps, traceToJsonl, TRACE_SCHEMA } from '../../src/compiler/trace.ts';
 import { errorOf } from '../helpers.ts';
 
 
@@ -37,7 +37,7 @@ describe('write → read round trip', () => {
       step: { phase: 'decode', requests: [{ id: 'r0', contextLength: 127, newTokens: 1 }, { id: 'r1', contextLength: 63, newTokens: 1 }] },
     });
     const tiled = t.assignments.filter((a) => a.tiling);
-    expect(t.header.counts.tiles).toBe(tiled.reduce((s, a) => s + a.tiling!.tiles, 0));
+    expect(t.header.counts.tiles).toBe(tiled.reduce((s, a) => s + tilingCounts(a.tiling).tiles, 0));
   });
 
   it('gpu-roofline: one device, no tilings; the alias resolves to the preset in the header', () => {
@@ -107,7 +107,7 @@ describe('schema errors name the file and the line', () => {
     );
     const badDevice = header();
     badDevice.devices[1].kind = 'tpu';
-    expect(errorOf(() => parseTrace(withLine(0, badDevice), 't.jsonl'))).toMatch(/^t\.jsonl: line 1: field 'devices\[1\]\.kind': expected one of gpu, cpu, systolic-array, vector-unit, found "tpu"$/);
+    expect(errorOf(() => parseTrace(withLine(0, badDevice), 't.jsonl'))).toMatch(/^t\.jsonl: line 1: field 'devices\[1\]\.kind': expected one of gpu, cpu, systolic-array, vector-unit, pim, asic, found "tpu"$/);
   });
 
   it('ops: unknown field, unknown kind, duplicate id, unknown device', () => {

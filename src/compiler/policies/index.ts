@@ -1,10 +1,11 @@
 import { StrataError } from '../../spec/errors.ts';
 import { gpuRoofline } from './gpu-roofline.ts';
 import { npuOnly } from './npu-only.ts';
+import { pimGpt } from './pim-gpt.ts';
 import type { MappingPolicy, MappingTarget } from './types.ts';
 
-/** Registered policies, in the order help texts list them. Later issues add pim-gpt, neupims and duplex. */
-const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly];
+/** Registered policies, in the order help texts list them. Later issues add neupims and duplex. */
+const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt];
 
 /** Names of the known mapping policies. */
 export function knownPolicies(): string[] {
@@ -33,4 +34,6 @@ export function loadTargetFor(policy: MappingPolicy, system?: string): MappingTa
 
 export { gpuRoofline, SYSTEM_ALIASES, describeBaselineSystems } from './gpu-roofline.ts';
 export { npuOnly, NPU_DEVICES } from './npu-only.ts';
+export { pimGpt, PIM_GPT_DEVICES, knownPimSystems } from './pim-gpt.ts';
+export * from './pim-gemv-tiling.ts';
 export * from './types.ts';

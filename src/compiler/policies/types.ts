@@ -1,16 +1,22 @@
 import type { DevicePreset } from '../../baselines/roofline.ts';
 import type { NpuSpec } from '../../npu/spec.ts';
+import type { PimGptSystem } from '../../pim/pim-gpt.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Op } from '../op.ts';
 import type { WsTiling } from '../tiling.ts';
+import { pimCapacityBytes, type PimGemvTiling } from './pim-gemv-tiling.ts';
 
-/** What a policy maps onto: an analytical baseline device (GPU or CPU preset) or an NPU spec. */
+/** What a policy maps onto: an analytical baseline device (GPU or CPU preset), an NPU spec, or a PIM system (in-bank PIM device and ASIC). */
 export type MappingTarget =
   | { readonly kind: 'baseline'; readonly device: DevicePreset }
-  | { readonly kind: 'npu'; readonly npu: NpuSpec };
+  | { readonly kind: 'npu'; readonly npu: NpuSpec }
+  | { readonly kind: 'pim'; readonly system: PimGptSystem };
 
-/** Kinds of devices ops can be assigned to. */
-export const DEVICE_KINDS = ['gpu', 'cpu', 'systolic-array', 'vector-unit'] as const;
+/** Kinds of mapping targets. */
+export const TARGET_KINDS = ['baseline', 'npu', 'pim'] as const satisfies readonly MappingTarget['kind'][];
+
+/** Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device (its units are the banks), `asic` a PIM system's ASIC. */
+export const DEVICE_KINDS = ['gpu', 'cpu', 'systolic-array', 'vector-unit', 'pim', 'asic'] as const;
 /** A device kind. */
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
@@ -29,8 +35,8 @@ export interface MappedDevice {
   readonly params: Readonly<Record<string, number>>;
 }
 
-/** How an op is tiled on its device. One scheme for now; later devices add theirs. */
-export type Tiling = WsTiling;
+/** How an op is tiled on its device: `ws-gemm` on systolic arrays, `pim-gemv` on an in-bank PIM device. */
+export type Tiling = WsTiling | PimGemvTiling;
 
 /** One op and where it runs. */
 export interface Assignment {
@@ -92,6 +98,8 @@ export function targetInfo(t: MappingTarget): TargetInfo {
       return { kind: t.kind, name: t.device.name, file: repoRelative(t.device.file) };
     case 'npu':
       return { kind: t.kind, name: t.npu.name, file: repoRelative(t.npu.file) };
+    case 'pim':
+      return { kind: t.kind, name: t.system.name, file: repoRelative(t.system.file) };
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);
@@ -99,13 +107,15 @@ export function targetInfo(t: MappingTarget): TargetInfo {
   }
 }
 
-/** Memory capacity the target declares, bytes; null when it declares none (an NPU spec describes no memory). */
+/** Memory capacity the target declares, bytes; null when it declares none (an NPU spec describes no memory). A PIM system holds weights and KV cache in its PIM banks. */
 export function targetCapacityBytes(t: MappingTarget): number | null {
   switch (t.kind) {
     case 'baseline':
       return t.device.capacityBytes;
     case 'npu':
       return null;
+    case 'pim':
+      return pimCapacityBytes(t.system.pim);
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);
