@@ -84,12 +84,12 @@ function generateCommand(argv: string[]): number {
   const last = g.generated[g.generated.length - 1]!;
   const mean = (f: (t: (typeof g.generated)[number]) => number) => g.generated.reduce((a, t) => a + f(t), 0) / g.generated.length;
   const e = (k: keyof typeof first.energy) => mean((t) => t.energy[k]) / 1e6;
-  const total = (['activate', 'mac', 'io', 'refresh', 'background', 'asic'] as const).reduce((a, k) => a + e(k), 0);
+  const total = (['activate', 'arrayRead', 'mac', 'io', 'refresh', 'background', 'asic'] as const).reduce((a, k) => a + e(k), 0);
   console.log([
     `Strata PIM generation — ${model.name} on ${system.name} (${system.pim.name} + ${system.asic.name}), prompt ${prompt} tokens, ${tokens} generated, batch 1`,
     `  per token   mean ${us(g.meanTokenPs)} us (first ${us(first.totalPs)}, last ${us(last.totalPs)}); prompt ${us(g.promptPs)} us in all`,
-    `  breakdown   PIM (MACs, activations, buffer and result transfers) ${us(mean((t) => t.pimPs))} us, ASIC ${us(mean((t) => t.asicPs))} us per token`,
-    `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
+    `  breakdown   per token: PIM ${us(mean((t) => t.pimPs))} us (MAC ${us(mean((t) => t.pim.mac))}, data movement ${us(mean((t) => t.pim.movement))}, row activate/precharge ${us(mean((t) => t.pim.row))}, refresh ${us(mean((t) => t.pim.refresh))}), ASIC ${us(mean((t) => t.asicPs))} us`,
+    `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, array reads ${e('arrayRead').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
     `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} GEMV shapes simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (identical shape)`,
   ].join('\n'));
   return 0;

@@ -95,6 +95,8 @@ export interface PimGemvRun {
   readonly peakMacsPerNs: number;
   /** Commands issued over all channels, by name. */
   readonly commands: Readonly<Record<string, number>>;
+  /** The slowest channel's timeline by the command each stretch follows, in cycles (see PimChannelRun.cyclesAfter). */
+  readonly criticalCyclesAfter: Readonly<Record<string, number>>;
   readonly logs: readonly CommandLog[];
 }
 
@@ -104,13 +106,17 @@ export function runPimGemv(spec: PimSpec, m: number, k: number, opts: { commandL
   const std = spec.standard;
   const o = std.organization;
   let cycles = 0;
+  let critical: Float64Array = new Float64Array(std.commandNames.length);
   const counts = new Float64Array(std.commandNames.length);
   const logs: CommandLog[] = [];
   plan.programs.forEach((program, ch) => {
     const log = opts.commandLog ? new CommandLog(ch) : undefined;
     const run = runPimProgram(std, program, { log });
     if (log) logs.push(log);
-    cycles = Math.max(cycles, run.endCycle);
+    if (run.endCycle > cycles) {
+      cycles = run.endCycle;
+      critical = run.cyclesAfter;
+    }
     run.commandCounts.forEach((n, i) => (counts[i]! += n));
   });
   const timeNs = (cycles * std.tCKPs) / 1000;
@@ -119,5 +125,9 @@ export function runPimGemv(spec: PimSpec, m: number, k: number, opts: { commandL
   std.commandNames.forEach((name, i) => {
     if (counts[i]! > 0) commands[name] = counts[i]!;
   });
-  return { plan, cycles, timeNs, macsPerNs: plan.macs / timeNs, peakMacsPerNs, commands, logs };
+  const criticalCyclesAfter: Record<string, number> = {};
+  std.commandNames.forEach((name, i) => {
+    if (critical[i]! > 0) criticalCyclesAfter[name] = critical[i]!;
+  });
+  return { plan, cycles, timeNs, macsPerNs: plan.macs / timeNs, peakMacsPerNs, commands, criticalCyclesAfter, logs };
 }

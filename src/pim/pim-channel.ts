@@ -18,6 +18,12 @@ export interface PimChannelRun {
   readonly endCycle: number;
   /** Commands issued, by command index (refreshes included). */
   readonly commandCounts: Float64Array;
+  /**
+   * The channel's timeline from its first command to endCycle, split by the command each stretch follows:
+   * the cycles after an ACT16 until the next command are activation time, after a MAC16 MAC time, and so
+   * on (the last command also owns the wait for its data). Sums to endCycle - first issue cycle.
+   */
+  readonly cyclesAfter: Float64Array;
 }
 
 /**
@@ -40,10 +46,14 @@ export function runPimProgram(std: DramStandard, program: readonly PimStep[], op
   let refreshDue = cursor + tREFI;
   let last = cursor;
   let end = cursor;
+  let lastCmd = -1;
+  const after = new Float64Array(std.commandNames.length);
   const issue = (cmd: number, row: number): void => {
     const c = Math.max(cursor, timing.earliestCycle(cmd, 0, 0, 0));
     timing.issue(cmd, c, 0, 0, 0);
     counts[cmd]!++;
+    if (lastCmd >= 0) after[lastCmd]! += c - last;
+    lastCmd = cmd;
     opts.log?.push(c, cmd, 0, 0, 0, row, -1);
     cursor = c + 1;
     last = c;
@@ -56,5 +66,7 @@ export function runPimProgram(std: DramStandard, program: readonly PimStep[], op
     }
     for (let i = 0; i < step.count; i++) issue(step.cmd, step.row);
   }
-  return { lastIssueCycle: last, endCycle: Math.max(end, last + 1), commandCounts: counts };
+  const endCycle = Math.max(end, last + 1);
+  if (lastCmd >= 0) after[lastCmd]! += endCycle - last;
+  return { lastIssueCycle: last, endCycle, commandCounts: counts, cyclesAfter: after };
 }

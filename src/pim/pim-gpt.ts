@@ -34,6 +34,8 @@ export function loadPimGptSystem(name = 'pim-gpt'): PimGptSystem {
 export interface PimGptEnergy {
   /** All-bank row activations (with their precharges), IDD method per bank. */
   activate: number;
+  /** Array reads feeding the MAC lanes: 32 B per bank per MAC16 at the cell energy per bit. */
+  arrayRead: number;
   /** MAC lanes. */
   mac: number;
   /** Global-buffer writes and result reads over the channel (datapath + I/O per bit). */
@@ -44,9 +46,18 @@ export interface PimGptEnergy {
   asic: number;
 }
 
+/** Where PIM time goes on the critical channel, ps: MACs, data movement (buffer writes, result reads), row activation and precharge, refresh. */
+export interface PimTime {
+  mac: number;
+  movement: number;
+  row: number;
+  refresh: number;
+}
+
 /** Time and energy of one matrix-vector product on the PIM device (memoised by shape). */
 interface GemvCost {
   readonly timePs: number;
+  readonly time: PimTime;
   readonly energy: PimGptEnergy;
 }
 
@@ -54,6 +65,8 @@ interface GemvCost {
 export interface TokenCost {
   readonly contextLength: number;
   readonly pimPs: number;
+  /** pimPs split by what the critical channel was doing. */
+  readonly pim: PimTime;
   readonly asicPs: number;
   readonly totalPs: number;
   readonly energy: PimGptEnergy;
@@ -62,7 +75,7 @@ export interface TokenCost {
   readonly reusedGemvs: number;
 }
 
-const zero = (): PimGptEnergy => ({ activate: 0, mac: 0, io: 0, refresh: 0, background: 0, asic: 0 });
+const zero = (): PimGptEnergy => ({ activate: 0, arrayRead: 0, mac: 0, io: 0, refresh: 0, background: 0, asic: 0 });
 
 /** Ops that PIM-GPT runs in the banks: matrix products over weights or the KV cache. */
 export function runsInPim(op: Op): boolean {
@@ -88,13 +101,22 @@ function gemvCost(pim: PimSpec, out: number, inLength: number): GemvCost {
   const c = run.commands;
   const energy: PimGptEnergy = {
     activate: (c.ACT16 ?? 0) * actPj,
+    arrayRead: (c.MAC16 ?? 0) * banks * 32 * 8 * std.pathEnergy.cellPjPerBit,
     mac: run.plan.macs * pim.macPj,
     io: ((c.WRGB ?? 0) + (c.RDMAC16 ?? 0)) * 32 * 8 * bitPj,
     refresh: (c.REF ?? 0) * k * (p.IDD5AB - p.IDD3N) * t.tRFC!,
     background: k * p.IDD3N * run.cycles * o.channels,
     asic: 0,
   };
-  return { timePs: run.cycles * std.tCKPs, energy };
+  const after = run.criticalCyclesAfter;
+  const ps = (n: number | undefined) => (n ?? 0) * std.tCKPs;
+  const time: PimTime = {
+    mac: ps(after.MAC16),
+    movement: ps(after.WRGB) + ps(after.RDMAC16),
+    row: ps(after.ACT16) + ps(after.PREA) + ps(after.PRE),
+    refresh: ps(after.REF),
+  };
+  return { timePs: run.cycles * std.tCKPs, time, energy };
 }
 
 /** Options of a PIM-GPT run. */
@@ -114,6 +136,7 @@ export function pimGptToken(system: PimGptSystem, model: ModelSpec, contextLengt
   const ops = buildOpGraph(model, contextLength === 0 ? prefillStep([1]) : decodeStep([contextLength]));
   let pimPs = 0;
   let asicPs = 0;
+  const pim: PimTime = { mac: 0, movement: 0, row: 0, refresh: 0 };
   let simulated = 0;
   let reused = 0;
   const energy = zero();
@@ -132,6 +155,10 @@ export function pimGptToken(system: PimGptSystem, model: ModelSpec, contextLengt
         if (opts.reuse !== false) cache.set(key, cost);
       }
       pimPs += op.m * cost.timePs;
+      pim.mac += op.m * cost.time.mac;
+      pim.movement += op.m * cost.time.movement;
+      pim.row += op.m * cost.time.row;
+      pim.refresh += op.m * cost.time.refresh;
       add(cost.energy, op.m);
     } else {
       const c = asicOpCost(system.asic, op);
@@ -139,7 +166,7 @@ export function pimGptToken(system: PimGptSystem, model: ModelSpec, contextLengt
       energy.asic += c.energyPj;
     }
   }
-  return { contextLength, pimPs, asicPs, totalPs: pimPs + asicPs, energy, simulatedGemvs: simulated, reusedGemvs: reused };
+  return { contextLength, pimPs, pim, asicPs, totalPs: pimPs + asicPs, energy, simulatedGemvs: simulated, reusedGemvs: reused };
 }
 
 /** A generation: the prompt's tokens one by one (PIM-GPT is a GEMV engine), then `tokens` new ones. */

@@ -16,6 +16,8 @@ export interface PimGptRow {
   /** Mean generated-token latency on PIM-GPT and the share of it in PIM MAC work vs the ASIC. */
   pimTokenUs: number;
   pimShare: number;
+  /** Mean per-token latency split (ps): PIM MACs, PIM data movement, PIM row activation/precharge, refresh, ASIC. */
+  time: { mac: number; movement: number; row: number; refresh: number; asic: number };
   pimTokenUj: number;
   energy: PimGptEnergy;
   gpu: Record<string, { tokenUs: number; tokenUj: number; speedup: number; efficiency: number }>;
@@ -31,10 +33,16 @@ export function comparePimGpt(modelName: string, promptTokens: number, tokens: n
   const model = loadModel(modelName);
   const g = pimGptGenerate(system, model, promptTokens, tokens);
   const n = g.generated.length;
-  const energy: PimGptEnergy = { activate: 0, mac: 0, io: 0, refresh: 0, background: 0, asic: 0 };
+  const energy: PimGptEnergy = { activate: 0, arrayRead: 0, mac: 0, io: 0, refresh: 0, background: 0, asic: 0 };
+  const time = { mac: 0, movement: 0, row: 0, refresh: 0, asic: 0 };
   let pim = 0;
   for (const t of g.generated) {
     pim += t.pimPs;
+    time.mac += t.pim.mac / n;
+    time.movement += t.pim.movement / n;
+    time.row += t.pim.row / n;
+    time.refresh += t.pim.refresh / n;
+    time.asic += t.asicPs / n;
     for (const k of Object.keys(energy) as (keyof PimGptEnergy)[]) energy[k] += t.energy[k] / n;
   }
   const tokenPj = Object.values(energy).reduce((a, b) => a + b, 0);
@@ -47,7 +55,7 @@ export function comparePimGpt(modelName: string, promptTokens: number, tokens: n
     const uj = energyJoules(device, run.totalPs) * 1e6;
     gpu[name] = { tokenUs: run.totalNs / 1000, tokenUj: uj, speedup: run.totalPs / g.meanTokenPs, efficiency: (uj * 1e6) / tokenPj };
   }
-  return { model: modelName, pimTokenUs: g.meanTokenPs / 1e6, pimShare: pim / n / g.meanTokenPs, pimTokenUj: tokenPj / 1e6, energy, gpu };
+  return { model: modelName, pimTokenUs: g.meanTokenPs / 1e6, pimShare: pim / n / g.meanTokenPs, time, pimTokenUj: tokenPj / 1e6, energy, gpu };
 }
 
 /** The Markdown table of docs/validation.md. */
@@ -65,5 +73,15 @@ export function formatPimGptTable(rows: readonly PimGptRow[]): string {
   }
   const p = PIM_GPT_PAPER;
   lines.push(`| paper (npj) | | | | | ${p.speedupGpu[0]}-${p.speedupGpu[1]}x (GPU) | | ${p.speedupCpu[0]}-${p.speedupCpu[1]}x | ${p.efficiencyGpu[0]}-${p.efficiencyGpu[1]}x (GPU) | | ${p.efficiencyCpu[0]}-${p.efficiencyCpu[1]}x |`);
+  lines.push('', 'Latency per token by component (share of the mean token time) and energy per token by component (share of the total):', '');
+  lines.push('| model | PIM MAC | PIM data movement | PIM row act./pre. | refresh | ASIC | activate | array reads | MAC | buffer/result I/O | refresh | standby | ASIC |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const tt = r.time.mac + r.time.movement + r.time.row + r.time.refresh + r.time.asic;
+    const et = Object.values(r.energy).reduce((a, b) => a + b, 0);
+    const pc = (x: number, total: number) => `${((100 * x) / total).toFixed(1)} %`;
+    const e = r.energy;
+    lines.push(`| ${r.model} | ${pc(r.time.mac, tt)} | ${pc(r.time.movement, tt)} | ${pc(r.time.row, tt)} | ${pc(r.time.refresh, tt)} | ${pc(r.time.asic, tt)} | ${pc(e.activate, et)} | ${pc(e.arrayRead, et)} | ${pc(e.mac, et)} | ${pc(e.io, et)} | ${pc(e.refresh, et)} | ${pc(e.background, et)} | ${pc(e.asic, et)} |`);
+  }
   return lines.join('\n');
 }
