@@ -31,6 +31,14 @@ describe('PIM-GPT generation', () => {
     expect(pim.length).toBe(12 * 6 + 1);
   });
 
+  it('splits the PIM time exactly into MACs, data movement, row activation/precharge and refresh', () => {
+    const t = pimGptToken(system, gpt2, 100, new Map());
+    expect(t.pim.mac + t.pim.movement + t.pim.row + t.pim.refresh).toBe(t.pimPs);
+    // Every DRAM row of weights is activated for its MAC16s: MAC time dominates, rows come second.
+    expect(t.pim.mac).toBeGreaterThan(t.pim.row);
+    expect(t.pim.row).toBeGreaterThan(t.pim.movement);
+  });
+
   it('gets slower as the KV cache grows, through the attention GEMVs only', () => {
     const cache = new Map();
     const early = pimGptToken(system, gpt2, 16, cache);
