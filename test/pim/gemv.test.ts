@@ -16,7 +16,7 @@ const aim = loadPimSpec('aim');
 
 describe('AiM PIM spec', () => {
   it('adds its commands to the GDDR6 vocabulary after the JEDEC ones, with its constraint table', () => {
-    expect(aim.standard.commandNames.slice(9)).toEqual(['ACT16', 'MAC16', 'WRGB', 'RDMAC16']);
+    expect(aim.standard.commandNames.slice(9)).toEqual(['ACT16', 'MAC16', 'WRGB', 'RDMAC16', 'AF16']);
     expect(aim.standard.organization.channels).toBe(32);
     const text = aim.standard.rules.map((r) => r.text);
     expect(text).toContain('ACT16 -> MAC16 (same rank): tRCDMAC = 56');
@@ -107,6 +107,11 @@ describe('the checker on PIM commands', () => {
 
   it('catches a MAC16 one cycle inside tRCDMAC', () => {
     expect(rules([cmd(0, 'ACT16'), cmd(55, 'MAC16')])).toEqual(['pim-timing']);
+  });
+
+  it('catches an activation function issued before its lookup-table row is ready (tRCDAF = 86)', () => {
+    expect(rules([cmd(0, 'ACT16'), cmd(86, 'AF16')])).toEqual([]);
+    expect(rules([cmd(0, 'ACT16'), cmd(85, 'AF16')])).toEqual(['pim-timing']);
   });
 
   it('catches MAC16s closer than tMAC', () => {
