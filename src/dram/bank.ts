@@ -20,11 +20,4 @@ export class Bank {
   refreshPending = false;
 
   constructor(readonly rank: number, readonly bankGroup: number, readonly bank: number, readonly index: number) {}
-
-  /** True when some queued request targets the open row. */
-  hasPendingHit(): boolean {
-    const q = this.queue;
-    for (let i = 0; i < q.length; i++) if (q[i]!.row === this.openRow) return true;
-    return false;
-  }
 }

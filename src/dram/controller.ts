@@ -349,7 +349,7 @@ export class Controller implements Component {
         }
         this.pickIndex = j;
         return cmd;
-      } else if (j === 0 && filter !== COLUMN_ONLY && this.mayPrecharge(bank)) {
+      } else if (j === 0 && filter !== COLUMN_ONLY && (this.needs[bank.index]! & KIND_PRE) !== 0) {
         if (ts.earliestCycle(PRE, bank.rank, bank.bankGroup, bank.bank) <= c) {
           this.pickIndex = 0;
           return PRE;
@@ -359,10 +359,7 @@ export class Controller implements Component {
     return -1;
   }
 
-  /** FR-FCFS closes a row only when no queued request hits it, or after rowHitCap hits. */
-  private mayPrecharge(bank: Bank): boolean {
-    return this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap || !bank.hasPendingHit();
-  }
+
 
   private olderReadTo(q: MemRequest[], j: number, addr: number): boolean {
     for (let i = 0; i < j; i++) if (!q[i]!.isWrite && q[i]!.addr === addr) return true;
@@ -460,6 +457,8 @@ export class Controller implements Component {
       const req = q[j]!;
       if (req.row === bank.openRow) needs |= req.isWrite ? KIND_WR : KIND_RD;
     }
+    // The oldest request wants another row: FCFS closes the row at once; FR-FCFS only when no queued request
+    // hits the open row, or after rowHitCap hits since it opened.
     if (q[0]!.row !== bank.openRow && (needs === 0 || this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap)) needs |= KIND_PRE;
     return needs;
   }
@@ -484,16 +483,7 @@ export class Controller implements Component {
 
   /** Moves at most one transaction into its bank's command queue. */
   private moveTransaction(c: number): boolean {
-    const cfg = this.config;
-    const w = this.writeQueue.length;
-    if (
-      this.drainRemaining === 0 &&
-      (w >= cfg.writeHighWatermark ||
-        (w > cfg.writeLowWatermark && this.commandQueuesEmpty()) ||
-        (w > 0 && this.readQueue.length === 0 && c - this.lastArrivalCycle >= cfg.writeFlushIdleCycles && this.commandQueuesEmpty()))
-    ) {
-      this.drainRemaining = w;
-    }
+    if (this.drainRemaining === 0 && this.drainStartsAt(c)) this.drainRemaining = this.writeQueue.length;
     if (this.drainRemaining > 0) {
       const moved = this.moveFrom(this.writeQueue, c);
       if (moved !== BLOCKED_BY_READ) return moved === MOVED;
@@ -577,10 +567,6 @@ export class Controller implements Component {
     else this.sim.cancel(this.handle);
   }
 
-  private commandQueuesEmpty(): boolean {
-    return this.commandQueueCount === 0;
-  }
-
   /** Whether a read of the same address waits (in the read queue or its bank's queue): it must go first. */
   private readPending(write: MemRequest): boolean {
     const rq = this.readQueue;
@@ -590,15 +576,21 @@ export class Controller implements Component {
     return false;
   }
 
-  /** Whether moveTransaction would move something at the next cycle if nothing else changed. */
-  private canMoveNextCycle(): boolean {
+  /**
+   * Whether a write drain starts at cycle `c`: the write queue reached the high watermark, or more than the low
+   * watermark wait while no command does, or writes have waited idle for writeFlushIdleCycles.
+   */
+  private drainStartsAt(c: number): boolean {
     const cfg = this.config;
     const w = this.writeQueue.length;
-    const drainNext =
-      this.drainRemaining > 0 ||
-      w >= cfg.writeHighWatermark ||
-      (w > cfg.writeLowWatermark && this.commandQueueCount === 0) ||
-      (w > 0 && this.readQueue.length === 0 && this.commandQueueCount === 0 && this.lastCycle + 1 - this.lastArrivalCycle >= cfg.writeFlushIdleCycles);
+    if (w >= cfg.writeHighWatermark) return true;
+    if (this.commandQueueCount !== 0) return false;
+    return w > cfg.writeLowWatermark || (w > 0 && this.readQueue.length === 0 && c - this.lastArrivalCycle >= cfg.writeFlushIdleCycles);
+  }
+
+  /** Whether moveTransaction would move something at the next cycle if nothing else changed. */
+  private canMoveNextCycle(): boolean {
+    const drainNext = this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1);
     if (drainNext && this.anyMovable(this.writeQueue)) return true;
     return this.anyMovable(this.readQueue);
   }
