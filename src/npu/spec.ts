@@ -7,8 +7,8 @@ import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 
 /**
  * NPU specs (arch/npu/*.json): systolic arrays, vector units, scratchpad and accumulator of one NPU core, every
- * number group with its source. The mapping policies tile GEMMs against it; the cycle model of the arrays comes
- * with the NPU issue.
+ * number group with its source. The mapping policies tile GEMMs against it; src/npu/systolic-array.ts,
+ * vector-unit.ts and scratchpad.ts time and cost its units.
  */
 
 /** Dataflows a systolic array may use; only weight-stationary is tiled for now. */
@@ -18,6 +18,18 @@ export type Dataflow = (typeof DATAFLOWS)[number];
 
 /** Largest element a model may use (FP32), bytes: specs must fit the smallest tile at this size. */
 export const MAX_ELEMENT_BYTES = 4;
+
+/** An on-chip SRAM: capacity, banks accessed in parallel, bytes per bank access and the energy of one access. */
+export interface SramSpec {
+  readonly bytes: number;
+  readonly banks: number;
+  readonly bankWidthBytes: number;
+  /** Energy of one bank access (read or write) of bankWidthBytes, pJ. */
+  readonly accessEnergyPj: number;
+}
+
+/** Defaults of the optional SRAM and pipeline fields, for spec files that leave them out. */
+export const NPU_DEFAULTS = { banks: 16, bankWidthBytes: 128, accessEnergyPj: 0, latencyCycles: 1, doubleBufferedWeights: true } as const;
 
 /** A loaded, validated NPU spec. Frozen. */
 export interface NpuSpec {
@@ -35,12 +47,19 @@ export interface NpuSpec {
     /** Columns hold the output (N) dimension of the stationary operand. */
     readonly cols: number;
     readonly dataflow: Dataflow;
+    /** Each PE holds a second (shadow) weight register, so the next fold loads while this one streams (TPU style). */
+    readonly doubleBufferedWeights: boolean;
   };
-  readonly vectorUnits: { readonly count: number; readonly lanes: number };
+  /** Vector units: `lanes` element operations per cycle each, plus a pipeline latency per operation. */
+  readonly vectorUnits: { readonly count: number; readonly lanes: number; readonly latencyCycles: number };
   /** Scratchpad for inputs and stationary operands, bytes (two halves when double-buffered). */
   readonly scratchpadBytes: number;
   /** Accumulator SRAM for partial sums and outputs, bytes (two halves when double-buffered). */
   readonly accumulatorBytes: number;
+  /** Organisation and access energy of the scratchpad SRAM (bytes = scratchpadBytes). */
+  readonly scratchpad: SramSpec;
+  /** Organisation and access energy of the accumulator SRAM (bytes = accumulatorBytes). */
+  readonly accumulator: SramSpec;
   /** Sources cited by the file, by section. */
   readonly sources: Readonly<Record<string, string>>;
 }
@@ -88,19 +107,33 @@ export function parseNpu(json: unknown, file: string): NpuSpec {
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) r.fail('name', 'lower-case letters, digits, dots and dashes (e.g. neupims-npu)', name);
   const clock = section('clock', ['frequencyMHz']);
   const frequencyMHz = clock.number('frequencyMHz', { positive: true });
-  const sa = section('systolicArrays', ['count', 'rows', 'cols', 'dataflow']);
+  const sa = section('systolicArrays', ['count', 'rows', 'cols', 'dataflow', 'doubleBufferedWeights']);
   const systolicArrays = {
     count: sa.number('count', count),
     rows: sa.number('rows', count),
     cols: sa.number('cols', count),
     dataflow: sa.string('dataflow', DATAFLOWS) as Dataflow,
+    doubleBufferedWeights: sa.boolean('doubleBufferedWeights', NPU_DEFAULTS.doubleBufferedWeights),
   };
-  const vu = section('vectorUnits', ['count', 'lanes']);
-  const vectorUnits = { count: vu.number('count', count), lanes: vu.number('lanes', count) };
-  const sp = section('scratchpad', ['bytes']);
-  const scratchpadBytes = sp.number('bytes', count);
-  const acc = section('accumulator', ['bytes']);
-  const accumulatorBytes = acc.number('bytes', count);
+  const vu = section('vectorUnits', ['count', 'lanes', 'latencyCycles']);
+  const vectorUnits = {
+    count: vu.number('count', count),
+    lanes: vu.number('lanes', count),
+    latencyCycles: vu.optionalNumber('latencyCycles', NPU_DEFAULTS.latencyCycles, { integer: true, min: 0 }),
+  };
+  const sramKeys = ['bytes', 'banks', 'bankWidthBytes', 'accessEnergyPj'];
+  const sram = (s: FieldReader): SramSpec => ({
+    bytes: s.number('bytes', count),
+    banks: s.optionalNumber('banks', NPU_DEFAULTS.banks, count),
+    bankWidthBytes: s.optionalNumber('bankWidthBytes', NPU_DEFAULTS.bankWidthBytes, count),
+    accessEnergyPj: s.optionalNumber('accessEnergyPj', NPU_DEFAULTS.accessEnergyPj, { min: 0 }),
+  });
+  const sp = section('scratchpad', sramKeys);
+  const scratchpad = sram(sp);
+  const scratchpadBytes = scratchpad.bytes;
+  const acc = section('accumulator', sramKeys);
+  const accumulator = sram(acc);
+  const accumulatorBytes = accumulator.bytes;
 
   const { rows, cols } = systolicArrays;
   const minScratchpad = 2 * (rows * cols + rows) * MAX_ELEMENT_BYTES;
@@ -122,6 +155,8 @@ export function parseNpu(json: unknown, file: string): NpuSpec {
     vectorUnits,
     scratchpadBytes,
     accumulatorBytes,
+    scratchpad,
+    accumulator,
     sources,
   });
 }
