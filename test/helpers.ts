@@ -13,12 +13,27 @@ export function errorOf(f: () => unknown): string {
   throw new Error('expected a StrataError, nothing was thrown');
 }
 
-/** Runs the CLI's `main` in-process and returns its exit code and what it printed. */
+/** Runs the CLI's `main` in-process and returns its exit code and what it printed (synchronous commands only). */
 export function runMain(argv: string[]): { code: number; out: string; err: string } {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   const error = vi.spyOn(console, 'error').mockImplementation(() => {});
   try {
     const code = main(argv);
+    if (typeof code !== 'number') throw new Error(`'strata ${argv[0]}' returns a promise: use runMainAsync`);
+    const text = (spy: typeof log) => spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+    return { code, out: text(log), err: text(error) };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+  }
+}
+
+/** Runs the CLI's `main` in-process, awaiting commands that return a promise (`figures`). */
+export async function runMainAsync(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    const code = await main(argv);
     const text = (spy: typeof log) => spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
     return { code, out: text(log), err: text(error) };
   } finally {

@@ -15,6 +15,7 @@ import {
   el,
   esc,
   Fills,
+  haloText,
   HEADER,
   legend,
   legendHeight,
@@ -100,11 +101,6 @@ export function microjoules(pj: number): number {
 /** Formats µJ: three decimals below 10, two below 100, one above. */
 export function formatMicrojoules(uj: number): string {
   return uj.toFixed(uj < 10 ? 3 : uj < 100 ? 2 : 1);
-}
-
-/** Text with a halo in `halo` so that it stays readable over bars, patterns and lines. */
-function haloText(x: number, y: number, content: string, fill: string, halo: string, attrs: Record<string, string | number> = {}): string {
-  return text(x, y, content, { fill, stroke: halo, 'stroke-width': 3, 'stroke-linejoin': 'round', 'paint-order': 'stroke', ...attrs });
 }
 
 /** Plot area of a chart with a value axis on the left and categories below. */

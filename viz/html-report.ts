@@ -6,9 +6,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { format } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
+import type { RunReport } from '../src/report/run-report.ts';
 import { runSubtitle } from './dram-charts.ts';
 import { FONT_FAMILY, INK } from './palette.ts';
-import { dramPlotlyFigures } from './plotly-figures.ts';
+import { dramPlotlyFigures, type PlotlyFigure } from './plotly-figures.ts';
+import { formatUs, runSubtitle as runReportSubtitle } from './run-charts.ts';
+import { runPlotlyFigures } from './run-plotly.ts';
 import { esc } from './svg.ts';
 
 let bundle: string | undefined;
@@ -58,6 +61,7 @@ table.summary td { padding: 5px 10px; }
 table.summary tr + tr { border-top: 1px solid #eceef1; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 16px; }
 figure { margin: 0; background: #fff; border: 1px solid #dfe2e6; border-radius: 4px; padding: 6px; }
+figure.wide { grid-column: 1 / -1; }
 .chart { height: 440px; }
 figcaption { font-size: 12.5px; color: ${INK.muted}; padding: 4px 8px 6px; }
 details { margin: 18px 0; background: #fff; border: 1px solid #dfe2e6; border-radius: 4px; padding: 8px 12px; }
@@ -83,28 +87,39 @@ const PAGE_SCRIPT = `
 })();
 `;
 
-/** The HTML report page of a DRAM report (a pure function of the report; same report → same bytes). */
-export function dramHtmlReport(r: DramReport): string {
-  const figures = dramPlotlyFigures(r);
-  const title = `Strata DRAM report — ${r.standard.name}, ${r.workload.origin}`;
-  const rows = summaryRows(r).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
-  const charts = figures
-    .map((f) => `<figure><div id="${f.id}" class="chart" data-name="${f.name}"></div><figcaption>${esc(f.caption)}</figcaption></figure>`)
-    .join('\n');
+/** What one report page shows: heading, summary rows, figures, and the report embedded for download. */
+interface Page {
+  title: string;
+  subtitle: string;
+  rows: Array<[string, string]>;
+  figures: PlotlyFigure[];
+  report: { schema: string };
+}
+
+/** A figure's container: the page's default height, or the height its layout asks for. */
+function chartDiv(f: PlotlyFigure): string {
+  const h = (f.layout as { height?: unknown }).height;
+  const style = typeof h === 'number' ? ` style="height:${h}px"` : '';
+  return `<figure${f.wide ? ' class="wide"' : ''}><div id="${f.id}" class="chart" data-name="${f.name}"${style}></div><figcaption>${esc(f.caption)}</figcaption></figure>`;
+}
+
+function htmlPage(p: Page): string {
+  const rows = p.rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
+  const charts = p.figures.map(chartDiv).join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="Strata">
-<title>${esc(title)}</title>
+<title>${esc(p.title)}</title>
 <style>${STYLE}</style>
 <script>${plotlyBundle()}</script>
 </head>
 <body>
 <header>
-<h1>${esc(title)}</h1>
-<p>${esc(runSubtitle(r))} · schema ${esc(r.schema)}</p>
+<h1>${esc(p.title)}</h1>
+<p>${esc(p.subtitle)} · schema ${esc(p.report.schema)}</p>
 </header>
 <main>
 <table class="summary">
@@ -116,10 +131,50 @@ ${charts}
 <details><summary>Report JSON <button id="download-json" type="button">Download report.json</button></summary><pre id="report-json"></pre></details>
 </main>
 <footer>Made by Strata from the report embedded in this page; charts drawn with plotly.js, which is inlined so that the page opens offline.</footer>
-<script type="application/json" id="strata-report">${scriptJson(r)}</script>
-<script type="application/json" id="strata-figures">${scriptJson(figures)}</script>
+<script type="application/json" id="strata-report">${scriptJson(p.report)}</script>
+<script type="application/json" id="strata-figures">${scriptJson(p.figures)}</script>
 <script>${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** The HTML report page of a DRAM report (a pure function of the report; same report → same bytes). */
+export function dramHtmlReport(r: DramReport): string {
+  return htmlPage({
+    title: `Strata DRAM report — ${r.standard.name}, ${r.workload.origin}`,
+    subtitle: runSubtitle(r),
+    rows: summaryRows(r),
+    figures: dramPlotlyFigures(r),
+    report: r,
+  });
+}
+
+function runSummaryRows(r: RunReport): Array<[string, string]> {
+  const t = r.totals;
+  const s = r.system;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  const steps = r.steps.length;
+  return [
+    ['system', `${s.name}${s.requested !== s.name ? ` (as ${s.requested})` : ''}, ${s.kind}, ${s.file}; ${s.precision} peak ${(s.peakFlopsPerS / 1e12).toFixed(1)} TFLOP/s, ${(s.bandwidthBytesPerS / 1e9).toFixed(0)} GB/s, launch ${formatUs(s.launchOverheadNs)} µs per op`],
+    ['model', `${r.model.name} (${r.model.file}), ${n(r.model.parameters)} parameters, ${r.model.precisionBytes} bytes per element`],
+    ['workload', `${r.workload.phase}, ${r.workload.origin}, ${steps} step${steps === 1 ? '' : 's'}, seed ${r.workload.seed}`],
+    [t.perTokenLatencyNs !== null ? 'per-token latency' : 'prefill latency', `${formatUs(t.perTokenLatencyNs ?? t.meanStepNs)} µs (mean over ${steps} step${steps === 1 ? '' : 's'}; launch overhead ${formatUs(t.launchNs / steps)} µs of it)`],
+    ['throughput', `${format(',.1f')(t.tokensPerS)} tokens/s (${n(t.tokens)} tokens in ${formatUs(t.timeNs)} µs)`],
+    ['energy', `${r.energy.joules.toFixed(4)} J, ${r.energy.joulesPerToken.toFixed(4)} J/token (${r.energy.note})`],
+    ['memory', `${gib(r.memory.neededBytes)} of ${gib(r.memory.availableBytes)} (weights ${gib(r.memory.weightBytes)} + KV cache ${gib(r.memory.kvCacheBytes)})`],
+    ['bound', `${n(t.memoryBoundOps)} ops memory-bound, ${n(t.computeBoundOps)} compute-bound; achieved ${(t.achievedBytesPerS / 1e9).toFixed(1)} GB/s, ${(t.achievedFlopsPerS / 1e12).toFixed(2)} TFLOP/s`],
+    ['timeline', `${r.timeline.scope === 'all' ? 'every step' : 'the first step'}: ${n(r.timeline.ops.length)} ops`],
+  ];
+}
+
+/** The HTML report page of a run report: summary, zoomable device timeline, time by op kind (same report → same bytes). */
+export function runHtmlReport(r: RunReport): string {
+  return htmlPage({
+    title: `Strata run report — ${r.model.name} ${r.workload.phase} on ${r.system.name}`,
+    subtitle: runReportSubtitle(r),
+    rows: runSummaryRows(r),
+    figures: runPlotlyFigures(r),
+    report: r,
+  });
 }

@@ -61,6 +61,48 @@ export const DRAM_CLASS_STYLE: Readonly<Record<DramClass, SeriesStyle>> = Object
   io: { fill: '#dfe5fc', pattern: 'vertical', ink: BLACK },
 });
 
+/** Classes of in-bank PIM activity shared by the PIM-GPT latency and energy breakdowns. */
+export const PIM_CLASSES = ['activate', 'arrayRead', 'mac', 'io', 'refresh', 'background'] as const;
+/** A class of in-bank PIM activity. */
+export type PimClass = (typeof PIM_CLASSES)[number];
+
+/**
+ * Styles of PIM activity classes: the PIM hue (CIE LCh h 172) at six lightness steps (L* 25.5, 35.9, 46.3, 56.8,
+ * 78.9, 90.1) with a different pattern each, so that PIM work reads as "PIM green" beside the ASIC's own style
+ * (L* 64.6, dots) in stacked breakdowns, and in greyscale. Time classes map onto these: row activation and
+ * precharge → `activate`, data movement → `io`.
+ */
+export const PIM_CLASS_STYLE: Readonly<Record<PimClass, SeriesStyle>> = Object.freeze({
+  activate: { fill: '#004630', pattern: 'solid', ink: WHITE },
+  arrayRead: { fill: '#006149', pattern: 'dots', ink: WHITE },
+  mac: { fill: '#007d63', pattern: 'diagonal', ink: WHITE },
+  io: { fill: '#219a7e', pattern: 'back-diagonal', ink: WHITE },
+  refresh: { fill: '#69d7b8', pattern: 'horizontal', ink: BLACK },
+  background: { fill: '#b5efdc', pattern: 'cross', ink: BLACK },
+});
+
+/** Parts of an op's time in the analytical roofline: the larger of compute and memory time, plus launch. */
+export const ROOFLINE_PARTS = ['compute', 'memory', 'launch'] as const;
+/** A part of an op's time. */
+export type RooflinePart = (typeof ROOFLINE_PARTS)[number];
+
+/**
+ * Styles of roofline time parts: a violet family (LCh h 295, L* 30, 55, 82) that no device kind uses, so that
+ * "memory-bound" is never mistaken for DRAM nor "compute-bound" for an NPU.
+ */
+export const ROOFLINE_PART_STYLE: Readonly<Record<RooflinePart, SeriesStyle>> = Object.freeze({
+  compute: { fill: '#463f80', pattern: 'diagonal', ink: WHITE },
+  memory: { fill: '#877bc3', pattern: 'dots', ink: WHITE },
+  launch: { fill: '#cfc7ee', pattern: 'horizontal', ink: BLACK },
+});
+
+/**
+ * The band that marks a published range (a paper's reported span) behind bars: the reference red of `INK` at
+ * 10 % over white (opaque, so that legends show the same colour), between dashed edges in the reference red, so
+ * that it reads as "reference" like the peak lines and stays visible in greyscale.
+ */
+export const REFERENCE_BAND = Object.freeze({ fill: '#f7e6e9', stroke: '#b00020', dash: '5 3' });
+
 /** Sequential scale of heat maps: near-white to dark DRAM blue, monotone in lightness (greyscale-safe). */
 export const HEAT_RAMP: readonly [string, string] = ['#f4f6fb', '#0b2a5c'];
 

@@ -24,7 +24,8 @@ import {
 import { DEVICE_STYLE, DRAM_CLASS_STYLE, FONT_FAMILY, HEAT_RAMP, INK, plotlyPatternShape, type SeriesStyle } from './palette.ts';
 import { esc } from './svg.ts';
 
-type Json = Record<string, unknown>;
+/** A plain JSON object (plotly traces, layouts, configs). */
+export type Json = Record<string, unknown>;
 
 /** One plotly figure of the report page. */
 export interface PlotlyFigure {
@@ -34,6 +35,8 @@ export interface PlotlyFigure {
   name: string;
   /** One sentence under the figure. */
   caption: string;
+  /** Spans the whole width of the page (long time axes). */
+  wide?: boolean;
   data: Json[];
   layout: Json;
   config: Json;
@@ -41,10 +44,11 @@ export interface PlotlyFigure {
 
 const thousands = format(',');
 
-function baseLayout(title: string, r: DramReport, extra: Json): Json {
+/** The layout every Strata figure shares: title and subtitle top left, fonts, colours, a horizontal legend above. */
+export function baseLayout(title: string, subtitle: string, extra: Json): Json {
   return {
     title: {
-      text: `<b>${esc(title)}</b><br><span style="font-size:11px;color:${INK.muted}">${esc(runSubtitle(r))}</span>`,
+      text: `<b>${esc(title)}</b><br><span style="font-size:11px;color:${INK.muted}">${esc(subtitle)}</span>`,
       // Left-aligned so that the mode bar (top right) never covers it.
       x: 0.01,
       xanchor: 'left',
@@ -62,7 +66,8 @@ function baseLayout(title: string, r: DramReport, extra: Json): Json {
   };
 }
 
-function config(name: string): Json {
+/** The plotly config of a figure: no logo, SVG download named after the chart. */
+export function config(name: string): Json {
   return {
     displaylogo: false,
     responsive: true,
@@ -72,7 +77,7 @@ function config(name: string): Json {
 }
 
 /** A bar marker drawn with a series style: fill colour plus the same pattern as the SVG charts. */
-function barMarker(style: SeriesStyle): Json {
+export function barMarker(style: SeriesStyle): Json {
   const shape = plotlyPatternShape(style.pattern);
   return {
     color: style.fill,
@@ -82,11 +87,13 @@ function barMarker(style: SeriesStyle): Json {
   };
 }
 
-function valueAxis(title: string, extra: Json = {}): Json {
+/** A value axis with a title (and its unit), grid and zero line. */
+export function valueAxis(title: string, extra: Json = {}): Json {
   return { title: { text: title }, automargin: true, gridcolor: INK.grid, zeroline: true, zerolinecolor: INK.axis, linecolor: INK.axis, showline: true, ticks: 'outside', ...extra };
 }
 
-function categoryAxis(title: string, extra: Json = {}): Json {
+/** A category axis with a title. */
+export function categoryAxis(title: string, extra: Json = {}): Json {
   return { title: { text: title }, automargin: true, type: 'category', linecolor: INK.axis, showline: true, ticks: 'outside', ...extra };
 }
 
@@ -121,7 +128,7 @@ function bandwidthFigure(r: DramReport): PlotlyFigure {
         hovertemplate: 'analytical peak per channel: %{y:.3f} GB/s<extra></extra>',
       },
     ],
-    layout: baseLayout('Bandwidth per channel', r, {
+    layout: baseLayout('Bandwidth per channel', runSubtitle(r), {
       xaxis: categoryAxis('Channel'),
       yaxis: valueAxis('Bandwidth (GB/s)', { range: [0, yMax] }),
     }),
@@ -152,7 +159,7 @@ function commandFigure(r: DramReport): PlotlyFigure {
         hovertemplate: `%{x} (${CLASS_LABEL[cls]}): %{y:,} commands<br>%{customdata}<extra></extra>`,
       };
     }),
-    layout: baseLayout('Commands issued by kind', r, {
+    layout: baseLayout('Commands issued by kind', runSubtitle(r), {
       barmode: 'overlay',
       xaxis: categoryAxis('Command', { categoryorder: 'array', categoryarray: entries.map(([k]) => k) }),
       yaxis: valueAxis('Commands issued (count)', { range: [0, Math.max(1, ...entries.map(([, n]) => n)) * 1.15] }),
@@ -178,7 +185,7 @@ function energyFigure(r: DramReport): PlotlyFigure {
       marker: barMarker(DRAM_CLASS_STYLE[c]),
       hovertemplate: `%{x}<br>${energyLabel(c)}: %{y:.3f} µJ (%{customdata:.1f} % of the model's total)<extra></extra>`,
     })),
-    layout: baseLayout('Energy by component', r, {
+    layout: baseLayout('Energy by component', runSubtitle(r), {
       barmode: 'stack',
       bargap: 0.45,
       xaxis: categoryAxis('Energy model'),
@@ -231,7 +238,7 @@ function heatmapFigure(r: DramReport, metric: BankMetric): PlotlyFigure {
           : 'Channel %{y}, bank %{x}<br>%{z:,} column commands<extra></extra>',
       },
     ],
-    layout: baseLayout(fraction ? 'Bank activity: time with a row open' : 'Column commands per bank', r, {
+    layout: baseLayout(fraction ? 'Bank activity: time with a row open' : 'Column commands per bank', runSubtitle(r), {
       xaxis: categoryAxis(bankTitle),
       yaxis: categoryAxis('Channel', { autorange: 'reversed' }),
     }),
@@ -274,7 +281,7 @@ function latencyFigure(r: DramReport): PlotlyFigure {
       ? 'No reads completed in this window.'
       : `Read latency over ${thousands(r.requests.reads)} reads: median, mean, p99 and max, in cycles of the ${r.clock.name} clock (${r.clock.periodPs} ps); hover a marker for ns.`,
     data: none ? [] : [stems, ...markers],
-    layout: baseLayout('Read latency', r, {
+    layout: baseLayout('Read latency', runSubtitle(r), {
       showlegend: false,
       xaxis: valueAxis(`Read latency (${r.clock.name} cycles; 1 cycle = ${thousands(r.clock.periodPs)} ps)`, { range: [0, xMax] }),
       yaxis: categoryAxis(`Statistic over ${thousands(r.requests.reads)} reads`, { autorange: 'reversed', categoryorder: 'array', categoryarray: stats.map((s) => s.label) }),

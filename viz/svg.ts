@@ -46,6 +46,11 @@ export function text(x: number, y: number, content: string, attrs: Record<string
   return el('text', { x, y, ...attrs }, esc(content));
 }
 
+/** Text with a halo in `halo` so that it stays readable over bars, patterns and lines. */
+export function haloText(x: number, y: number, content: string, fill: string, halo: string, attrs: Record<string, AttrValue> = {}): string {
+  return text(x, y, content, { fill, stroke: halo, 'stroke-width': 3, 'stroke-linejoin': 'round', 'paint-order': 'stroke', ...attrs });
+}
+
 /** Approximate width of a text in px (DejaVu Sans averages about 0.6 em per character). */
 export function textWidth(content: string, fontSize: number): number {
   return content.length * fontSize * 0.6;

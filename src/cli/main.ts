@@ -6,6 +6,7 @@ import { reportCommand, REPORT_USAGE } from './report.ts';
 import { pimCommand, PIM_USAGE } from './pim.ts';
 import { compileCommand, COMPILE_USAGE } from './compile.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
+import { figuresCommand, FIGURES_USAGE } from './figures.ts';
 
 const USAGE = `usage: strata <command> [flags]
 
@@ -20,11 +21,24 @@ commands:
           accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
   pim     in-bank PIM kernels: ${PIM_USAGE}
   report  ${REPORT_USAGE.split('\n').join('\n          ')}
+  figures ${FIGURES_USAGE.split('\n').join('\n          ')}
   demo    the default run: HBM2 streaming and random traffic; JSON reports, SVG charts and HTML reports in out/demo/
   help    this text`;
 
-/** Runs the `strata` command line and returns the exit code. */
-export function main(argv: string[]): number {
+/** What a user error becomes: its message on stderr and exit code 2; anything else is a bug and propagates. */
+function userError(e: unknown): number {
+  if (e instanceof StrataError) {
+    console.error(`strata: ${e.message}`);
+    return 2;
+  }
+  throw e;
+}
+
+/**
+ * Runs the `strata` command line and returns the exit code: a number for every command but `figures`, whose
+ * PNG export drives a browser and which therefore returns a promise of it.
+ */
+export function main(argv: string[]): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -42,6 +56,8 @@ export function main(argv: string[]): number {
         return reportCommand(rest);
       case 'pim':
         return pimCommand(rest);
+      case 'figures':
+        return figuresCommand(rest).catch(userError);
       case undefined:
       case 'help':
       case '--help':
@@ -49,13 +65,9 @@ export function main(argv: string[]): number {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, report, pim, demo, help)`);
+        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, report, figures, pim, demo, help)`);
     }
   } catch (e) {
-    if (e instanceof StrataError) {
-      console.error(`strata: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    return userError(e);
   }
 }

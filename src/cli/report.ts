@@ -2,15 +2,19 @@ import { join } from 'node:path';
 import { DRAM_REPORT_SCHEMA, type DramReport } from '../report/dram-report.ts';
 import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { RUN_REPORT_SCHEMA } from '../report/run-report.ts';
+import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, type FigureData } from '../report/figure-data.ts';
+import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
 import { StrataError } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
-import { dramHtmlReport } from '../../viz/html-report.ts';
+import { figureCharts } from '../../viz/figure-charts.ts';
+import { dramHtmlReport, runHtmlReport } from '../../viz/html-report.ts';
+import { RUN_CHARTS } from '../../viz/run-charts.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
 
 export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv]
-            DRAM reports: DIR/<chart>.svg (one per chart) and DIR/report.html (interactive, opens offline);
+            DRAM and run reports: DIR/<chart>.svg (one per chart) and DIR/report.html (interactive, opens offline);
+            figure data (strata figures' data/<set>.json): its charts, <set>.md and its CSV tables;
             --csv adds DIR/*.csv (DRAM: commands, energy, channels, banks; run reports: steps, ops)`;
 
 /** The files that render a DRAM report: one standalone SVG per chart, then `report.html`. */
@@ -21,9 +25,27 @@ export function renderDramReport(report: DramReport): { name: string; content: s
   ];
 }
 
+/** The files that render a run report: the device timeline and the time by op kind as SVG, then `report.html`. */
+export function renderRunReport(report: RunReport): { name: string; content: string }[] {
+  return [
+    ...RUN_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
+    { name: 'report.html', content: runHtmlReport(report) },
+  ];
+}
+
+/** The files that render a figure-data file: its charts (SVG), `<set>.md` and one CSV per table. */
+export function renderFigureData(data: FigureData): { name: string; content: string }[] {
+  return [
+    ...figureCharts(data).map((c) => ({ name: `${c.name}.svg`, content: c.render(data) })),
+    { name: `${data.figure}.md`, content: figureDataMarkdown(data) },
+    ...figureDataCsvFiles(data),
+  ];
+}
+
 /**
- * `strata report RUN.json --out DIR [--csv]`: validates a saved report against the report schema, renders a DRAM
- * report to SVG charts and an HTML page, and with `--csv` exports the report's tables as CSV beside them.
+ * `strata report RUN.json --out DIR [--csv]`: validates a saved report against the report schema, renders it
+ * (SVG charts and an HTML page for DRAM and run reports; charts and tables for figure data), and with `--csv`
+ * exports the report's tables as CSV beside them.
  */
 export function reportCommand(argv: string[]): number {
   const { values, positionals } = parseFlags('report', argv, { out: { type: 'string' }, csv: { type: 'boolean' } });
@@ -35,14 +57,27 @@ export function reportCommand(argv: string[]): number {
   const file = positionals[0]!;
   const report = readReport(file);
   const files: { name: string; content: string }[] = [];
-  if (report.schema === RUN_REPORT_SCHEMA && !values.csv) {
-    throw new StrataError(`report: ${file} is a run report ('${RUN_REPORT_SCHEMA}'); charts are drawn for DRAM reports ('${DRAM_REPORT_SCHEMA}') so far: give --csv to export its steps and ops as CSV`);
+  switch (report.schema) {
+    case DRAM_REPORT_SCHEMA:
+      files.push(...renderDramReport(report));
+      if (values.csv) files.push(...reportCsvFiles(report));
+      break;
+    case RUN_REPORT_SCHEMA:
+      files.push(...renderRunReport(report));
+      if (values.csv) files.push(...reportCsvFiles(report));
+      break;
+    case FIGURE_DATA_SCHEMA:
+      // Tables are what figure data holds: its CSVs come with or without --csv.
+      files.push(...renderFigureData(report));
+      break;
+    default: {
+      const never: never = report;
+      throw new Error(`internal invariant broken: no renderer for ${JSON.stringify((never as { schema: unknown }).schema)}`);
+    }
   }
-  if (report.schema === DRAM_REPORT_SCHEMA) files.push(...renderDramReport(report));
-  if (values.csv) files.push(...reportCsvFiles(report));
   const outputs = files.map((f) => ({ path: join(values.out!, f.name), content: f.content }));
   writeOutputs(outputs);
-  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.csv') ? 'csv' : 'HTML report');
+  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : 'HTML report');
   // The HTML report is printed last: it is what a person opens.
   const ordered = [...outputs.filter((o) => !o.path.endsWith('.html')), ...outputs.filter((o) => o.path.endsWith('.html'))];
   for (const o of ordered) console.log(`${label(o.path)}: ${o.path}`);

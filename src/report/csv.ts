@@ -2,6 +2,7 @@ import type { EnergyBreakdown } from '../dram/energy.ts';
 import { DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from './run-report.ts';
 import type { StrataReport } from './schema.ts';
+import { FIGURE_DATA_SCHEMA, figureDataCsvFiles } from './figure-data.ts';
 
 /**
  * CSV exports of reports: pure functions from a report to CSV text (RFC 4180 quoting, `\n` line ends, a header
@@ -84,6 +85,7 @@ export function runOpsCsv(r: RunReport): string {
 /**
  * Every CSV export of a report. DRAM reports: per command kind, per command class (energy), per channel, per bank.
  * Run reports: per step and per op. Neither kind holds per-request data yet (serving runs will add `requests.csv`).
+ * Figure data: one file per table.
  */
 export function reportCsvFiles(r: StrataReport): CsvFile[] {
   switch (r.schema) {
@@ -99,6 +101,8 @@ export function reportCsvFiles(r: StrataReport): CsvFile[] {
         { name: 'steps.csv', content: runStepsCsv(r) },
         { name: 'ops.csv', content: runOpsCsv(r) },
       ];
+    case FIGURE_DATA_SCHEMA:
+      return figureDataCsvFiles(r);
     default: {
       const never: never = r;
       throw new Error(`internal invariant broken: no CSV export for report ${JSON.stringify((never as { schema: unknown }).schema)}`);

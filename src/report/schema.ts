@@ -6,17 +6,19 @@ import { StrataError } from '../spec/errors.ts';
 import { describe } from '../spec/fields.ts';
 import { DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from './run-report.ts';
+import { FIGURE_DATA_SCHEMA, type FigureData } from './figure-data.ts';
 
 /** The JSON Schema (draft 2020-12) of every Strata report: `schemas/strata-report.schema.json`. */
 export const REPORT_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../schemas/strata-report.schema.json');
 
-/** Any report Strata writes, told apart by its `schema` field. */
-export type StrataReport = DramReport | RunReport;
+/** Any report Strata writes, told apart by its `schema` field (figure-data files of `strata figures` included). */
+export type StrataReport = DramReport | RunReport | FigureData;
 
 /** Report kinds of the schema family: the `schema` id and the `$defs` entry that defines it. */
 export const REPORT_KINDS = [
   { id: DRAM_REPORT_SCHEMA, def: 'dramReport', what: 'DRAM report' },
   { id: RUN_REPORT_SCHEMA, def: 'runReport', what: 'run report' },
+  { id: FIGURE_DATA_SCHEMA, def: 'figureData', what: 'figure data' },
 ] as const;
 
 /** How many problems a validation error lists. */
@@ -92,7 +94,20 @@ export function validateReport(json: unknown, file: string): StrataReport {
     if (more > 0) lines.push(`  (${more} more problem${more === 1 ? '' : 's'})`);
     throw new StrataError(lines.join('\n'));
   }
-  return json as StrataReport;
+  const report = json as StrataReport;
+  if (report.schema === FIGURE_DATA_SCHEMA) checkFigureRows(report, file);
+  return report;
+}
+
+/** What JSON Schema cannot say about figure data: every row of a table has one value per column. */
+function checkFigureRows(d: FigureData, file: string): void {
+  d.tables.forEach((t, i) => {
+    t.rows.forEach((row, j) => {
+      if (row.length !== t.columns.length) {
+        throw new StrataError(`${file}: field 'tables[${i}].rows[${j}]': expected ${t.columns.length} values (one per column of table '${t.name}'), found ${row.length}`);
+      }
+    });
+  });
 }
 
 /** Turns ajv's errors into Strata messages, first problem first, each field once. */

@@ -260,7 +260,7 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
 
   it('unknown command lists compile and run', () => {
     const r = run(['frob']);
-    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, validate, report, pim, demo, help)");
+    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, validate, report, figures, pim, demo, help)");
     const help = run(['help']);
     expect(help.out).toMatch(/\n {2}compile lower a model step/);
     expect(help.out).toMatch(/\n {2}run {5}time prefill or decode steps/);

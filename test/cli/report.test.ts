@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { renderDramReport, reportCommand } from '../../src/cli/report.ts';
+import { renderDramReport, renderFigureData, renderRunReport, reportCommand } from '../../src/cli/report.ts';
 import { main } from '../../src/cli/main.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
@@ -70,7 +70,7 @@ describe('strata report RUN.json --out DIR', () => {
     const old = writeJson('old.json', { ...fixture, schema: 'strata.dram-report/0' });
     expect(failure([old, '--out', out])).toMatch(new RegExp(`^${old}: field 'schema' is 'strata.dram-report/0': a different version`));
     const none = writeJson('none.json', { hello: 1 });
-    expect(failure([none, '--out', out])).toBe(`${none}: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1')`);
+    expect(failure([none, '--out', out])).toBe(`${none}: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1')`);
     const bad = writeJson('bad.json', '{"schema": ');
     expect(failure([bad, '--out', out])).toMatch(new RegExp(`^${bad}: not valid JSON \\(`));
     const array = writeJson('array.json', [1, 2]);
@@ -112,16 +112,30 @@ describe('strata report RUN.json --out DIR', () => {
     expect(readFileSync(join(out, 'banks.csv'), 'utf8').split('\n')).toHaveLength(1 + 128 + 1); // header, 128 banks, final newline
   });
 
-  it('a run report: --csv exports its steps and ops (no charts for run reports yet); without --csv it says so', () => {
+  it('a run report: the device timeline, the time by op kind and report.html; --csv adds its steps and ops', () => {
     const runJson = join(dir, 'run-report.json');
     expect(main(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '100', '--tokens', '2', '--out', runJson, '--quiet'])).toBe(0);
+    const charts = join(dir, 'run-charts');
+    const plain = run([runJson, '--out', charts]);
+    vi.restoreAllMocks(); // a fresh console.log spy for the second run
+    expect(plain.out).toBe(`chart: ${join(charts, 'device-timeline.svg')}\nchart: ${join(charts, 'op-kind-breakdown.svg')}\nHTML report: ${join(charts, 'report.html')}`);
+    const saved = JSON.parse(readFileSync(runJson, 'utf8'));
+    for (const f of renderRunReport(saved)) expect(readFileSync(join(charts, f.name), 'utf8'), f.name).toBe(f.content);
     const out = join(dir, 'run-csv');
-    expect(failure([runJson, '--out', out])).toBe(`report: ${runJson} is a run report ('strata.run-report/1'); charts are drawn for DRAM reports ('strata.dram-report/1') so far: give --csv to export its steps and ops as CSV`);
-    expect(existsSync(out)).toBe(false);
     const r = run([runJson, '--out', out, '--csv']);
-    expect(r.out).toBe(`csv: ${join(out, 'steps.csv')}\ncsv: ${join(out, 'ops.csv')}`);
+    expect(r.out).toBe(`chart: ${join(out, 'device-timeline.svg')}\nchart: ${join(out, 'op-kind-breakdown.svg')}\ncsv: ${join(out, 'steps.csv')}\ncsv: ${join(out, 'ops.csv')}\nHTML report: ${join(out, 'report.html')}`);
     expect(readFileSync(join(out, 'steps.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 2);
     expect(readFileSync(join(out, 'ops.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 147); // the first step's ops
+  });
+
+  it('a figure-data file of strata figures: its charts, its Markdown tables and its CSVs (with or without --csv)', () => {
+    const data = join(ROOT, 'test/fixtures/reports/figure-data-pim-gpt.json');
+    const out = join(dir, 'figure-data');
+    const r = run([data, '--out', out]);
+    const names = ['pim-gpt-speedup.svg', 'pim-gpt-energy-efficiency.svg', 'pim-gpt-latency-breakdown.svg', 'pim-gpt-energy-breakdown.svg', 'pim-gpt.md', 'pim-gpt-pim.csv', 'pim-gpt-baselines.csv', 'pim-gpt-latency-breakdown.csv', 'pim-gpt-energy-breakdown.csv'];
+    expect(readdirSync(out).sort()).toEqual([...names].sort());
+    expect(r.out.split('\n')).toContain(`table: ${join(out, 'pim-gpt.md')}`);
+    for (const f of renderFigureData(JSON.parse(readFileSync(data, 'utf8')))) expect(readFileSync(join(out, f.name), 'utf8'), f.name).toBe(f.content);
   });
 });
 

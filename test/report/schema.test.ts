@@ -15,6 +15,7 @@ import { memoryFootprint } from '../../src/compiler/footprint.ts';
 import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/baselines/roofline.ts';
 import { runReport, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';
 import { DRAM_REPORT_SCHEMA } from '../../src/report/dram-report.ts';
+import { FIGURE_DATA_SCHEMA } from '../../src/report/figure-data.ts';
 import { matchesReportSchema, REPORT_KINDS, REPORT_SCHEMA_FILE, validateReport } from '../../src/report/schema.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
@@ -75,9 +76,10 @@ describe('the schema file', () => {
     const ajv = new Ajv2020Module.default({ strict: true, allowUnionTypes: true });
     expect(() => ajv.compile(schema)).not.toThrow();
     expect(schema.oneOf).toEqual(REPORT_KINDS.map((k) => ({ $ref: `#/$defs/${k.def}` })));
-    expect(REPORT_KINDS.map((k) => schema.$defs[k.def].properties.schema.const)).toEqual([DRAM_REPORT_SCHEMA, RUN_REPORT_SCHEMA]);
+    expect(REPORT_KINDS.map((k) => schema.$defs[k.def].properties.schema.const)).toEqual([DRAM_REPORT_SCHEMA, RUN_REPORT_SCHEMA, FIGURE_DATA_SCHEMA]);
     expect(DRAM_REPORT_SCHEMA).toBe('strata.dram-report/1');
     expect(RUN_REPORT_SCHEMA).toBe('strata.run-report/1');
+    expect(FIGURE_DATA_SCHEMA).toBe('strata.figure-data/1');
   });
 
   it('every object is closed (additionalProperties: false) and requires all its fields; only command counts are open maps', () => {
@@ -92,8 +94,9 @@ describe('the schema file', () => {
       for (const [k, v] of Object.entries(o)) visit(v, `${where}.${k}`);
     };
     visit(schema.$defs, '$defs');
-    // a standard may add commands (arch/pim): counts are keyed by its command names, each a typed count
-    expect(open).toEqual(['$defs.commandCounts', '$defs.channelCommandCounts']);
+    // a standard may add commands (arch/pim): counts are keyed by its command names, each a typed count;
+    // figure data's parameters differ by figure set (models, token counts, traces), each a value or a list of them
+    expect(open).toEqual(['$defs.commandCounts', '$defs.channelCommandCounts', '$defs.figureData.properties.parameters']);
     expect(schema.$defs.commandCounts.additionalProperties).toEqual({ $ref: '#/$defs/count', description: 'A command the standard adds, count.' });
     expect(schema.$defs.channelCommandCounts.additionalProperties).toEqual({ type: 'integer', exclusiveMinimum: 0 });
   });
@@ -229,14 +232,44 @@ describe('hand-broken reports fail with the file and the field path', () => {
   });
 
   it('the schema field: missing, not a string, another version, unknown, and a report of one kind claiming the other', () => {
-    expect(problem({ hello: 1 })).toBe("r.json: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1')");
+    expect(problem({ hello: 1 })).toBe("r.json: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1')");
     expect(problem([fixture])).toBe('r.json: expected a JSON object at the top level, found an array');
     expect(problem({ ...fixture, schema: 1 })).toMatch(/^r\.json: field 'schema': expected a string naming the report kind/);
     expect(problem({ ...fixture, schema: 'strata.dram-report/2' })).toBe("r.json: field 'schema' is 'strata.dram-report/2': a different version of the DRAM report schema; this Strata reads 'strata.dram-report/1' (re-run with this Strata, or use the Strata that wrote it)");
     expect(problem({ ...run, schema: 'strata.run-report/0' })).toMatch(/a different version of the run report schema; this Strata reads 'strata\.run-report\/1'/);
-    expect(problem({ ...fixture, schema: 'strata.pim-report/1' })).toBe("r.json: field 'schema' is 'strata.pim-report/1': not a Strata report schema (known: 'strata.dram-report/1', 'strata.run-report/1')");
+    expect(problem({ ...fixture, schema: 'strata.pim-report/1' })).toBe("r.json: field 'schema' is 'strata.pim-report/1': not a Strata report schema (known: 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1')");
     // a DRAM report relabelled as a run report is checked as a run report
     expect(problem({ ...fixture, schema: RUN_REPORT_SCHEMA })).toMatch(/^r\.json: field 'system': expected an object, found nothing\n/);
     expect(matchesReportSchema({ ...fixture, schema: RUN_REPORT_SCHEMA })).toBe(false);
+  });
+});
+
+describe('figure data (strata.figure-data/1, the data files of strata figures)', () => {
+  const pimGpt = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/figure-data-pim-gpt.json'), 'utf8'));
+  const peak = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/figure-data-peak-bandwidth.json'), 'utf8'));
+
+  it('the saved data files validate against the schema document and as figure data', () => {
+    for (const d of [pimGpt, peak]) {
+      expect(validateReport(d, 'd.json')).toBe(d);
+      expect(matchesReportSchema(d)).toBe(true);
+    }
+  });
+
+  it('a row with a value too many or too few names the table and the row', () => {
+    const bad = structuredClone(pimGpt);
+    bad.tables[1].rows[4].push(1); // baselines: model, baseline, kind, tokenUs, tokenUj, speedup, efficiency = 7
+    expect(problem(bad)).toBe("r.json: field 'tables[1].rows[4]': expected 7 values (one per column of table 'baselines'), found 8");
+    bad.tables[1].rows[4].splice(0, 3);
+    expect(problem(bad)).toBe("r.json: field 'tables[1].rows[4]': expected 7 values (one per column of table 'baselines'), found 5");
+  });
+
+  it('a malformed hash, an object in a cell, a missing table list and another version are named', () => {
+    expect(problem({ ...pimGpt, inputs: { ...pimGpt.inputs, sha256: 'abc' } })).toMatch(/^r\.json: field 'inputs\.sha256': /);
+    const cell = structuredClone(peak);
+    cell.tables[0].rows[0][2] = { gbps: 1 };
+    expect(problem(cell)).toMatch(/^r\.json: field 'tables\[0\]\.rows\[0\]\[2\]': expected a string or a number or true or false or null, found /);
+    const { tables: _t, ...noTables } = peak;
+    expect(problem(noTables)).toBe("r.json: field 'tables': expected an array, found nothing");
+    expect(problem({ ...peak, schema: 'strata.figure-data/2' })).toMatch(/a different version of the figure data schema; this Strata reads 'strata\.figure-data\/1'/);
   });
 });

@@ -164,6 +164,8 @@ describe('viz/ stays a pure view of reports (style rule 3)', () => {
         const ok = from === 'd3' || from!.startsWith('node:') || from!.startsWith('./') || (typeOnly && from!.startsWith('../src/report/'));
         expect(ok, `${f} imports '${from}'`).toBeTruthy();
       }
+      // The PNG export alone drives a browser, loaded on demand so that nothing else pays for it.
+      for (const m of src.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)) expect(f === 'png.ts' && m[1] === 'playwright-core', `${f} imports '${m[1]}'`).toBe(true);
     }
   });
 });

@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { loadDevice } from '../baselines/roofline.ts';
+import { knownStandards, loadStandard } from '../dram/standard.ts';
+import {
+  dramsim3FigureData,
+  FIGURE_DATA_SCHEMA,
+  peakFigureData,
+  pimGptFigureData,
+  type FigureData,
+  type FigureInputs,
+} from '../report/figure-data.ts';
+import { validateReport } from '../report/schema.ts';
+import { StrataError } from '../spec/errors.ts';
+import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
+import { streamingPeak } from '../validation/peak-bandwidth.ts';
+import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER } from '../validation/pim-gpt.ts';
+import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
+import { parseFlags } from './args.ts';
+import { writeOutputs, type OutputFile } from './output.ts';
+import { renderFigureData } from './report.ts';
+
+export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
+            every figure and comparison table we can make into DIR (default out/figures): SVG charts, Markdown and
+            CSV tables, and the results behind them in DIR/data/<set>.json (strata.figure-data/1); a set whose
+            inputs did not change since its data file was written is reused, --force recomputes it;
+            --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
+            --only dramsim3,peak-bandwidth,pim-gpt picks sets; --models gpt2-small,... picks PIM-GPT models`;
+
+/** The repository root (inputs are hashed by their path relative to it). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** PIM-GPT run of the figures: the prompt and generated tokens of `strata validate pim-gpt`. */
+const PIM_GPT_PROMPT = 64;
+const PIM_GPT_TOKENS = 64;
+const PIM_GPT_BASELINES = ['gpu-t4', 'gpu-a100-40gb', 'cpu-xeon'] as const;
+
+/** Every file under `path` (a file or a folder, recursively), repository-relative, sorted. */
+function filesUnder(path: string): string[] {
+  const abs = join(REPO_ROOT, path);
+  if (!existsSync(abs)) throw new Error(`internal invariant broken: figure input '${path}' does not exist`);
+  if (statSync(abs).isFile()) return [path];
+  return readdirSync(abs, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(path, f))
+    .filter((f) => statSync(join(REPO_ROOT, f)).isFile())
+    .sort();
+}
+
+/**
+ * The TypeScript sources `entries` load: the entries and every module they import, transitively (relative
+ * imports only; packages from node_modules are not hashed).
+ */
+export function sourceClosure(entries: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const queue = [...entries];
+  while (queue.length) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const src = readFileSync(join(REPO_ROOT, file), 'utf8');
+    for (const m of src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)'(\.{1,2}\/[^']+)'/gm)) {
+      queue.push(relative(REPO_ROOT, resolve(REPO_ROOT, dirname(file), m[1]!)));
+    }
+  }
+  return [...seen].sort();
+}
+
+/**
+ * The input hash of a figure set: sha256 over the parameters (JSON) and then, for each input file in path order,
+ * its repository-relative path and its bytes. Deterministic: no times, no absolute paths.
+ */
+export function hashInputs(paths: readonly string[], parameters: unknown): FigureInputs {
+  const files = [...new Set(paths.flatMap(filesUnder))].sort();
+  const h = createHash('sha256');
+  h.update(`strata figure inputs\0${FIGURE_DATA_SCHEMA}\0${JSON.stringify(parameters)}\0`);
+  for (const f of files) {
+    const bytes = readFileSync(join(REPO_ROOT, f));
+    h.update(`${f}\0${bytes.length}\0`);
+    h.update(bytes);
+  }
+  return { sha256: h.digest('hex'), files };
+}
+
+/** One set of figures: what it reads, its parameters, and how to compute its data file. */
+interface FigureSet {
+  readonly name: string;
+  /** Input paths (files or folders): specs, models, fixtures, and the Strata sources that compute it. */
+  readonly inputs: () => string[];
+  readonly parameters: Record<string, unknown>;
+  /** Labels of the units of work, for the progress bar, and what one unit is (`trace`, `model`). */
+  readonly steps: readonly string[];
+  readonly unit: string;
+  readonly compute: (inputs: FigureInputs, step: (label: string) => void) => FigureData;
+}
+
+/**
+ * This file and the figure-data builders: how parameters and results become a data file. Hashed as files, not
+ * followed: what this file imports for rendering (viz/) does not change the data.
+ */
+const BUILDERS = ['src/cli/figures.ts', 'src/report/figure-data.ts'];
+
+function figureSets(models: readonly string[]): FigureSet[] {
+  return [
+    {
+      name: 'dramsim3',
+      inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3'],
+      parameters: { cases: [...DRAMSIM3_CASES] },
+      steps: DRAMSIM3_CASES,
+      unit: 'trace',
+      compute: (inputs, step) => dramsim3FigureData(DRAMSIM3_CASES.map((c) => {
+        step(c);
+        return compareWithDramsim3(c);
+      }), inputs),
+    },
+    {
+      name: 'peak-bandwidth',
+      inputs: () => [...sourceClosure(['src/validation/peak-bandwidth.ts', 'src/dram/standard.ts']), ...BUILDERS, 'arch'],
+      parameters: { presets: knownStandards(), requests: 200_000 },
+      steps: knownStandards(),
+      unit: 'preset',
+      compute: (inputs, step) => peakFigureData(knownStandards().map((name) => {
+        step(name);
+        return streamingPeak(loadStandard(name), 200_000);
+      }), inputs),
+    },
+    {
+      name: 'pim-gpt',
+      inputs: () => [
+        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/baselines/roofline.ts']),
+        ...BUILDERS,
+        'arch',
+        ...models.map((m) => `workloads/models/${m}.json`),
+      ],
+      parameters: { models: [...models], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines: [...PIM_GPT_BASELINES] },
+      steps: models,
+      unit: 'model',
+      compute: (inputs, step) => {
+        const rows = models.map((m) => {
+          step(m);
+          return comparePimGpt(m, PIM_GPT_PROMPT, PIM_GPT_TOKENS, PIM_GPT_BASELINES);
+        });
+        const baselines = PIM_GPT_BASELINES.map((name) => {
+          const d = loadDevice(name);
+          return { name, kind: d.kind, description: d.description };
+        });
+        return pimGptFigureData(rows, { promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines, paper: PIM_GPT_PAPER, paperGpu: 'gpu-t4', paperCpu: 'cpu-xeon' }, inputs);
+      },
+    },
+  ];
+}
+
+/** The figure sets `strata figures` knows, in the order it makes them. */
+export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt'] as const;
+
+/** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
+class Progress {
+  private done = 0;
+  private readonly started = performance.now();
+  constructor(private total: number, private readonly tty: boolean) {}
+
+  /** Adds work discovered later (PNG export). */
+  grow(n: number): void {
+    this.total += n;
+  }
+
+  /** Marks the start of one unit of work. */
+  step(label: string): void {
+    this.done += 1;
+    const t = Math.max(1, this.total);
+    if (this.tty) {
+      const width = 24;
+      const filled = Math.round((width * Math.min(this.done, t)) / t);
+      const secs = ((performance.now() - this.started) / 1000).toFixed(1);
+      process.stderr.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${t} ${secs}s ${label}`);
+    } else {
+      console.error(`figures [${this.done}/${t}] ${label}`);
+    }
+  }
+
+  /** Clears the bar. */
+  end(): void {
+    if (this.tty) process.stderr.write('\r\x1b[2K');
+  }
+}
+
+/** Why a data file is (re)computed, or null when it can be reused. */
+function staleReason(file: string, inputs: FigureInputs, force: boolean): { reason: string | null; data?: FigureData } {
+  if (force) return { reason: '--force' };
+  if (!existsSync(file)) return { reason: 'no data file yet' };
+  let data: FigureData;
+  try {
+    const parsed = validateReport(JSON.parse(readFileSync(file, 'utf8')), file);
+    if (parsed.schema !== FIGURE_DATA_SCHEMA) return { reason: `${file} is not a figure-data file` };
+    data = parsed;
+  } catch (e) {
+    return { reason: `the data file is unreadable (${(e as Error).message.split('\n')[0]})` };
+  }
+  if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
+  return { reason: null, data };
+}
+
+function listFlag(flag: string, v: string | undefined, allowed?: readonly string[]): string[] | undefined {
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (items.length === 0) throw new StrataError(`figures: --${flag}: expected a comma-separated list, got '${v}'`);
+  if (allowed) {
+    for (const i of items) if (!allowed.includes(i)) throw new StrataError(`figures: --${flag}: unknown '${i}' (known: ${allowed.join(', ')})`);
+  }
+  return [...new Set(items)];
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+
+/**
+ * `strata figures`: computes (or reuses) the data file of each figure set, renders every chart and table from the
+ * data files, optionally exports PNGs through chromium, and writes everything at once.
+ */
+export async function figuresCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags('figures', argv, {
+    out: { type: 'string' },
+    force: { type: 'boolean' },
+    png: { type: 'boolean' },
+    only: { type: 'string' },
+    models: { type: 'string' },
+  });
+  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'\nusage: ${FIGURES_USAGE}`);
+  const outDir = values.out ?? join('out', 'figures');
+  if (outDir.trim() === '') throw new StrataError(`figures: --out: expected a directory, got ''`);
+  const only = listFlag('only', values.only, FIGURE_SETS) ?? [...FIGURE_SETS];
+  const models = listFlag('models', values.models) ?? [...PIM_GPT_MODELS];
+  for (const m of models) {
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(m) || !existsSync(join(REPO_ROOT, 'workloads/models', `${m}.json`))) {
+      throw new StrataError(`figures: --models: unknown model '${m}' (PIM-GPT's models: ${PIM_GPT_MODELS.join(', ')}; any model of workloads/models works)`);
+    }
+  }
+  const sets = figureSets(models).filter((s) => only.includes(s.name));
+  const planned = sets.map((s) => {
+    const inputs = hashInputs(s.inputs(), s.parameters);
+    const file = join(outDir, 'data', `${s.name}.json`);
+    return { set: s, inputs, file, ...staleReason(file, inputs, values.force ?? false) };
+  });
+  const work = planned.reduce((n, p) => n + (p.reason === null ? 0 : p.set.steps.length), 0);
+  const progress = new Progress(work + planned.length, process.stderr.isTTY === true);
+  const outputs: OutputFile[] = [];
+  const datas: FigureData[] = [];
+  const messages: string[] = [];
+  for (const p of planned) {
+    if (p.reason === null) {
+      messages.push(`${p.set.name}: inputs unchanged (sha256 ${p.inputs.sha256.slice(0, 12)}), reusing ${p.file}`);
+      datas.push(p.data!);
+      continue;
+    }
+    const t0 = performance.now();
+    const data = p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`));
+    datas.push(data);
+    outputs.push({ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` });
+    messages.push(`${p.set.name}: computed ${plural(p.set.steps.length, p.set.unit)} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
+  }
+  const svgs: Array<{ path: string; svg: string }> = [];
+  for (const d of datas) {
+    progress.step(`${d.figure}: charts and tables`);
+    for (const f of renderFigureData(d)) {
+      const path = join(outDir, f.name);
+      outputs.push({ path, content: f.content });
+      if (f.name.endsWith('.svg')) svgs.push({ path, svg: f.content });
+    }
+  }
+  if (values.png) {
+    const chromium = process.env.STRATA_CHROMIUM || DEFAULT_CHROMIUM;
+    if (!haveChromium(chromium)) {
+      messages.push(`png: skipped, no chromium at ${chromium} (install Debian's chromium: apt-get install chromium, or set STRATA_CHROMIUM to a chromium executable)`);
+    } else {
+      progress.grow(svgs.length);
+      const t0 = performance.now();
+      let pngs: Awaited<ReturnType<typeof svgsToPng>>;
+      try {
+        pngs = await svgsToPng(svgs.map((s) => ({ name: s.path.replace(/\.svg$/, '.png'), svg: s.svg })), {
+          executablePath: chromium,
+          onProgress: (_, __, name) => progress.step(`png: ${name}`),
+        });
+      } catch (e) {
+        progress.end();
+        throw new StrataError(`figures --png: chromium at ${chromium} could not render the charts (${(e as Error).message.split('\n')[0]}); nothing was written`);
+      }
+      for (const p of pngs) outputs.push({ path: p.name, content: p.png });
+      messages.push(`png: ${plural(pngs.length, 'chart')} through ${chromium} in ${seconds(performance.now() - t0)}`);
+    }
+  }
+  progress.end();
+  writeOutputs(outputs);
+  for (const m of messages) console.log(m);
+  const kind = (path: string) => (path.endsWith('.svg') ? 'chart' : path.endsWith('.png') ? 'png' : path.endsWith('.md') ? 'table' : path.endsWith('.csv') ? 'csv' : 'data');
+  for (const o of outputs) if (!o.path.endsWith('.json')) console.log(`${kind(o.path)}: ${o.path}`);
+  console.log(`figures: ${outDir}`);
+  return 0;
+}
