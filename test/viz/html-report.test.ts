@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { haveChromium, openHtml, type OpenedPage } from './browser.ts';
+import { DEFAULT_CHROMIUM } from '../../viz/png.ts';
 import { checkDramReport } from '../../src/report/dram-report-file.ts';
 import { dramHtmlReport } from '../../viz/html-report.ts';
 import { dramPlotlyFigures } from '../../viz/plotly-figures.ts';
@@ -12,12 +12,6 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/hbm2-mixed-2000.json';
 const report = checkDramReport(FIXTURE, JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')));
 
-/** Debian's chromium (`apt-get install chromium`); playwright-core never downloads a browser. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 
 describe('HTML report page (no browser)', () => {
   const html = dramHtmlReport(report);
@@ -49,42 +43,22 @@ describe('HTML report page (no browser)', () => {
   });
 });
 
-const haveChromium = existsSync(CHROMIUM);
 const browserSuite = haveChromium ? describe : describe.skip;
-if (!haveChromium) console.warn(`html-report browser tests SKIPPED: ${CHROMIUM} is absent (install Debian's chromium: apt-get install chromium)`);
+if (!haveChromium) console.warn(`html-report browser tests SKIPPED: ${DEFAULT_CHROMIUM} is absent (install Debian's chromium: apt-get install chromium)`);
 
 browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/bin/chromium is absent (apt-get install chromium)'}`, () => {
-  let dir: string;
-  let context: BrowserContext;
+  let opened: OpenedPage;
   let page: Page;
-  const consoleErrors: string[] = [];
-  const offsite: string[] = [];
+  let consoleErrors: string[];
+  let offsite: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-html-'));
-    const file = join(dir, 'report.html');
-    writeFileSync(file, dramHtmlReport(report));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1320, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
-    page.on('request', (r) => {
-      if (!/^(file|data|blob):/.test(r.url())) offsite.push(r.url());
-    });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.querySelectorAll('.chart .main-svg').length >= 6, undefined, { timeout: 30_000 });
+    opened = await openHtml(dramHtmlReport(report), 6);
+    ({ page, consoleErrors, offsite } = opened);
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
   });
 
   it('loads from file:// without console errors and without a network request', () => {

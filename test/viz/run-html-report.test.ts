@@ -1,54 +1,33 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { haveChromium, openHtml, type OpenedPage } from './browser.ts';
 import type { RunReport } from '../../src/report/run-report.ts';
 import { validateReport } from '../../src/report/schema.ts';
 import { runHtmlReport } from '../../viz/html-report.ts';
-import { CHROMIUM_ARGS, DEFAULT_CHROMIUM } from '../../viz/png.ts';
+import { DEFAULT_CHROMIUM } from '../../viz/png.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/gpt2-small-prefill-t4.json';
 const report = validateReport(JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), FIXTURE) as RunReport;
 
-const haveChromium = existsSync(DEFAULT_CHROMIUM);
 const browserSuite = haveChromium ? describe : describe.skip;
 if (!haveChromium) console.warn(`run-report browser tests SKIPPED: ${DEFAULT_CHROMIUM} is absent (install Debian's chromium: apt-get install chromium)`);
 
 browserSuite(`run-report HTML in chromium${haveChromium ? '' : ' — SKIPPED: /usr/bin/chromium is absent (apt-get install chromium)'}`, () => {
-  let dir: string;
-  let context: BrowserContext;
+  let opened: OpenedPage;
   let page: Page;
-  const consoleErrors: string[] = [];
-  const offsite: string[] = [];
+  let consoleErrors: string[];
+  let offsite: string[];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-run-html-'));
-    const file = join(dir, 'report.html');
-    writeFileSync(file, runHtmlReport(report));
-    context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: DEFAULT_CHROMIUM,
-      headless: true,
-      args: [...CHROMIUM_ARGS],
-      viewport: { width: 1320, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
-    page.on('request', (r) => {
-      if (!/^(file|data|blob):/.test(r.url())) offsite.push(r.url());
-    });
-    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    await page.waitForFunction(() => document.querySelectorAll('.chart .main-svg').length >= 2, undefined, { timeout: 30_000 });
+    opened = await openHtml(runHtmlReport(report), 2);
+    ({ page, consoleErrors, offsite } = opened);
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await opened?.close();
   });
 
   it('loads from file:// without console errors and without a network request', () => {
