@@ -13,36 +13,14 @@ import {
   readLatencyChart,
 } from '../../viz/dram-charts.ts';
 import { DEVICE_KINDS, DEVICE_STYLE, DRAM_CLASSES, DRAM_CLASS_STYLE } from '../../viz/palette.ts';
+import { deepFreeze, count, textOf, wellFormed } from './svg-checks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/hbm2-mixed-2000.json';
 /** `strata dram --spec hbm2 --pattern mixed --requests 2000 --seed fixture`: 8 channels x 16 banks, 1,608 cycles. */
 const report: DramReport = checkDramReport(FIXTURE, JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')));
 
-/** Deep-freezes a value so that any chart that mutates its input throws. */
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
 
-const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
-const textOf = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<text[^>]*class="${cls}"[^>]*>([^<]*)</text>`, 'g'))].map((m) => m[1]!);
-
-/** Checks that every element is closed in order (a small well-formedness check; no XML parser needed). */
-function wellFormed(svg: string): boolean {
-  const stack: string[] = [];
-  for (const m of svg.replace(/<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
-    const [, close, name, self] = m;
-    if (self) continue;
-    if (close) {
-      if (stack.pop() !== name) return false;
-    } else stack.push(name!);
-  }
-  return stack.length === 0;
-}
 
 describe('static charts of the fixture report', () => {
   for (const chart of DRAM_CHARTS) {

@@ -12,6 +12,7 @@ import {
   pimGptLatencyBreakdownChart,
   pimGptSpeedupChart,
 } from '../../viz/figure-charts.ts';
+import { count, textOf } from './svg-checks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const load = (name: string) => validateReport(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports', name), 'utf8')), name) as FigureData;
@@ -19,8 +20,6 @@ const load = (name: string) => validateReport(JSON.parse(readFileSync(join(ROOT,
 const pimGpt = load('figure-data-pim-gpt.json');
 const peak = load('figure-data-peak-bandwidth.json');
 
-const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
-const textOf = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<text[^>]*class="${cls}"[^>]*>([^<]*)</text>`, 'g'))].map((m) => m[1]!);
 
 describe('charts of figure-data files', () => {
   const all: Array<[string, FigureData]> = [

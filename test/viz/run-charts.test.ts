@@ -16,34 +16,14 @@ import {
   timelineLanes,
 } from '../../viz/run-charts.ts';
 import { runPlotlyFigures } from '../../viz/run-plotly.ts';
+import { deepFreeze, count, textOf, wellFormed } from './svg-checks.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/gpt2-small-prefill-t4.json';
 /** `strata run --system gpu-t4 --model gpt2-small --phase prefill --context 256`: one step of 147 ops on gpu0. */
 const report = validateReport(JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), FIXTURE) as RunReport;
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
-}
 
-const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
-const textOf = (svg: string, cls: string) => [...svg.matchAll(new RegExp(`<text[^>]*class="${cls}"[^>]*>([^<]*)</text>`, 'g'))].map((m) => m[1]!);
-
-function wellFormed(svg: string): boolean {
-  const stack: string[] = [];
-  for (const m of svg.replace(/<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([a-zA-Z][\w:-]*)[^>]*?(\/?)>/g)) {
-    const [, close, name, self] = m;
-    if (self) continue;
-    if (close) {
-      if (stack.pop() !== name) return false;
-    } else stack.push(name!);
-  }
-  return stack.length === 0;
-}
 
 let dir: string;
 let decode: RunReport;
