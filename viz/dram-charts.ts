@@ -6,6 +6,7 @@
  */
 import { format, interpolateLab, lab, scaleBand, scaleLinear } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
+import { bandwidthTimeChart, bankStateChart } from './dram-timeline-charts.ts';
 import { DEVICE_STYLE, DRAM_CLASS_STYLE, HEAT_RAMP, INK, type DramClass, type SeriesStyle } from './palette.ts';
 import {
   axisBandBottom,
@@ -477,14 +478,21 @@ export function readLatencyChart(r: DramReport, options: ChartOptions = {}): str
 export interface DramChart {
   name: string;
   render: (r: DramReport, options?: ChartOptions) => string;
+  /** Whether the report has what the chart shows (time series are optional); absent: always. */
+  applies?: (r: DramReport) => boolean;
 }
 
-/** Every static chart of a DRAM report, in the order of the report page. */
+/**
+ * Every static chart of a DRAM report, in the order of the report page. The time-series charts live in
+ * `dram-timeline-charts.ts` (which imports this module), hence the wrappers: they are looked up when called.
+ */
 export const DRAM_CHARTS: readonly DramChart[] = Object.freeze([
   { name: 'channel-bandwidth', render: channelBandwidthChart },
+  { name: 'bandwidth-time', render: (r: DramReport, o: ChartOptions = {}) => bandwidthTimeChart(r, o), applies: (r: DramReport) => (r.bandwidthSeries?.epochs ?? 0) > 0 },
   { name: 'command-counts', render: commandCountChart },
   { name: 'energy-breakdown', render: energyBreakdownChart },
   { name: 'bank-activity', render: (r: DramReport, o: ChartOptions = {}) => bankHeatmapChart(r, { ...o, metric: 'activeFraction' }) },
   { name: 'bank-column-commands', render: (r: DramReport, o: ChartOptions = {}) => bankHeatmapChart(r, { ...o, metric: 'columnCommands' }) },
+  { name: 'bank-states', render: (r: DramReport, o: ChartOptions = {}) => bankStateChart(r, o), applies: (r: DramReport) => (r.bankStates?.banks.length ?? 0) > 0 },
   { name: 'read-latency', render: readLatencyChart },
 ]);

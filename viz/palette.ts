@@ -103,6 +103,54 @@ export const ROOFLINE_PART_STYLE: Readonly<Record<RooflinePart, SeriesStyle>> = 
  */
 export const REFERENCE_BAND = Object.freeze({ fill: '#f7e6e9', stroke: '#b00020', dash: '5 3' });
 
+/** Marker shapes of line charts (drawn by `marker` in svg.ts, and as plotly symbols). */
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond';
+
+/** How one line of a line chart is drawn: stroke colour, dash pattern, marker shape and whether it is filled. */
+export interface LineStyle {
+  stroke: string;
+  /** SVG `stroke-dasharray` ('' for a solid line). */
+  dash: string;
+  marker: MarkerShape;
+  /** Filled marker, or hollow (white inside). */
+  filled: boolean;
+}
+
+/**
+ * Styles of up to eight lines of one kind (channels of one DRAM): the DRAM hue at L* 17 to 59, each with its
+ * own dash pattern and marker (four shapes, filled then hollow), so that lines stay apart in greyscale and where
+ * they cross. Line charts with more series show a band instead.
+ */
+export const LINE_STYLES: readonly LineStyle[] = Object.freeze([
+  { stroke: '#0b2a5c', dash: '', marker: 'circle', filled: true },
+  { stroke: '#1f4e96', dash: '8 3', marker: 'square', filled: true },
+  { stroke: '#3a62a8', dash: '3 2.5', marker: 'triangle', filled: true },
+  { stroke: '#14386f', dash: '10 3 2 3', marker: 'diamond', filled: true },
+  { stroke: '#5479bd', dash: '1.5 2.5', marker: 'circle', filled: false },
+  { stroke: '#2a549c', dash: '14 4', marker: 'square', filled: false },
+  { stroke: '#6d8fd0', dash: '6 2 2 2 2 2', marker: 'triangle', filled: false },
+  { stroke: '#0f305f', dash: '4 5', marker: 'diamond', filled: false },
+]);
+
+/** The band of a line chart with many series: their range (min to max) and their mean. */
+export const SERIES_BAND = Object.freeze({ fill: '#c9d4ee', edge: '#5479bd', mean: '#0b2a5c' });
+
+/** States of a DRAM bank in the bank-state heat map (`BANK_STATES` of src/dram/timeline.ts). */
+export const BANK_STATE_KEYS = ['idle', 'active', 'reading', 'writing', 'refreshing'] as const;
+
+/**
+ * Styles of bank states: lightness falls with activity (CIE L* 97, 78, 48, 27, 7; at least 18 apart) so that the
+ * heat map reads in greyscale, in the DRAM hue except idle (neutral) and refreshing (near-black); reads and writes
+ * also carry the read and write patterns of `DRAM_CLASS_STYLE`.
+ */
+export const BANK_STATE_STYLE: Readonly<Record<(typeof BANK_STATE_KEYS)[number], SeriesStyle>> = Object.freeze({
+  idle: { fill: '#f6f6f6', pattern: 'solid', ink: BLACK },
+  active: { fill: '#b0c2e8', pattern: 'solid', ink: BLACK },
+  reading: { fill: '#4a72b8', pattern: 'diagonal', ink: WHITE },
+  writing: { fill: '#1a3f7e', pattern: 'back-diagonal', ink: WHITE },
+  refreshing: { fill: '#161616', pattern: 'horizontal', ink: WHITE },
+});
+
 /** Sequential scale of heat maps: near-white to dark DRAM blue, monotone in lightness (greyscale-safe). */
 export const HEAT_RAMP: readonly [string, string] = ['#f4f6fb', '#0b2a5c'];
 

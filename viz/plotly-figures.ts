@@ -21,7 +21,20 @@ import {
   runSubtitle,
   type BankMetric,
 } from './dram-charts.ts';
-import { DEVICE_STYLE, DRAM_CLASS_STYLE, FONT_FAMILY, HEAT_RAMP, INK, plotlyPatternShape, type SeriesStyle } from './palette.ts';
+import { bandwidthTimeData, bankStateLabel } from './dram-timeline-charts.ts';
+import {
+  BANK_STATE_KEYS,
+  BANK_STATE_STYLE,
+  DEVICE_STYLE,
+  DRAM_CLASS_STYLE,
+  FONT_FAMILY,
+  HEAT_RAMP,
+  INK,
+  LINE_STYLES,
+  plotlyPatternShape,
+  SERIES_BAND,
+  type SeriesStyle,
+} from './palette.ts';
 import { esc } from './svg.ts';
 
 /** A plain JSON object (plotly traces, layouts, configs). */
@@ -291,14 +304,139 @@ function latencyFigure(r: DramReport): PlotlyFigure {
   };
 }
 
-/** The interactive figures of a DRAM report, in the same order as the static charts. */
+const PLOTLY_SYMBOL = { circle: 'circle', square: 'square', triangle: 'triangle-up', diamond: 'diamond' } as const;
+
+/** Bandwidth over time per channel: a line per channel (few channels) or the min–max band and mean (many). */
+function bandwidthTimeFigure(r: DramReport): PlotlyFigure | null {
+  const d = bandwidthTimeData(r);
+  if (!d) return null;
+  const tEnd = r.window.timeNs * (d.unit === 'ns' ? 1 : d.unit === 'µs' ? 1e-3 : 1e-6);
+  const hover = (label: string) => `${label}<br>%{x:,.4~r} ${d.unit}: %{y:.2f} GB/s<extra></extra>`;
+  const data: Json[] = [];
+  if (d.mode === 'lines') {
+    d.lines.forEach((l, i) => {
+      const st = LINE_STYLES[i]!;
+      data.push({
+        type: 'scatter', mode: 'lines+markers', name: l.label, x: l.t, y: l.gbps,
+        line: { color: st.stroke, width: 1.6, dash: st.dash ? st.dash.split(' ').map((v) => `${v}px`).join(',') : 'solid' },
+        marker: { symbol: `${PLOTLY_SYMBOL[st.marker]}${st.filled ? '' : '-open'}`, size: 7, color: st.stroke, maxdisplayed: 12 },
+        hovertemplate: hover(l.label),
+      });
+    });
+  } else {
+    const [max, mean, min] = d.lines;
+    data.push({ type: 'scatter', mode: 'lines', name: max!.label, x: max!.t, y: max!.gbps, line: { color: SERIES_BAND.edge, width: 0.8 }, showlegend: false, hovertemplate: hover(max!.label) });
+    data.push({
+      type: 'scatter', mode: 'lines', name: `range over ${r.channels.length} channels (min to max)`, x: min!.t, y: min!.gbps,
+      fill: 'tonexty', fillcolor: SERIES_BAND.fill, line: { color: SERIES_BAND.edge, width: 0.8 }, hovertemplate: hover(min!.label),
+    });
+    data.push({ type: 'scatter', mode: 'lines', name: mean!.label, x: mean!.t, y: mean!.gbps, line: { color: SERIES_BAND.mean, width: 1.8 }, hovertemplate: hover(mean!.label) });
+  }
+  data.push({
+    type: 'scatter', mode: 'lines', name: `analytical peak per channel (${format('.4~g')(d.peakPerChannelGBps)} GB/s)`,
+    x: [0, tEnd], y: [d.peakPerChannelGBps, d.peakPerChannelGBps], line: { color: INK.reference, dash: 'dash', width: 2 },
+    hovertemplate: 'analytical peak per channel: %{y:.3f} GB/s<extra></extra>',
+  });
+  const yMax = Math.max(d.peakPerChannelGBps, ...d.lines.flatMap((l) => l.gbps)) * 1.1 || 1;
+  return {
+    id: 'chart-bandwidth-time',
+    name: 'bandwidth-time',
+    wide: true,
+    caption: `Bandwidth of ${d.mode === 'lines' ? 'each channel' : `the ${r.channels.length} channels (their range and mean)`} over time, one point per epoch of ${thousands(d.epochCycles)} ${r.clock.name} cycles (${format(',.4~r')(d.epochNs)} ns); drag to zoom, double-click to reset.`,
+    data,
+    layout: baseLayout('Bandwidth over time per channel', runSubtitle(r), {
+      xaxis: valueAxis(`Time (${d.unit})`, { range: [0, tEnd] }),
+      yaxis: valueAxis('Bandwidth per channel (GB/s)', { range: [0, yMax] }),
+    }),
+    config: config('bandwidth-time'),
+  };
+}
+
+/** Most columns of the interactive bank-state heat map (cycles are binned above that). */
+const MAX_STATE_COLUMNS = 400;
+
+/** Bank states over the window as a heat map: each cell is the state a bank spent most of a bin of cycles in. */
+function bankStateFigure(r: DramReport): PlotlyFigure | null {
+  const w = r.bankStates;
+  if (!w || w.banks.length === 0) return null;
+  const span = w.endCycle - w.startCycle;
+  const bin = Math.max(1, Math.ceil(span / MAX_STATE_COLUMNS));
+  const columns = Math.ceil(span / bin);
+  const multiRank = w.banks.some((b) => b.rank > 0);
+  const x = Array.from({ length: columns }, (_, k) => w.startCycle + k * bin);
+  const z: number[][] = [];
+  const text: string[][] = [];
+  const cycles = new Float64Array(BANK_STATE_KEYS.length);
+  for (const b of w.banks) {
+    const row: number[] = [];
+    let run = 0;
+    for (let k = 0; k < columns; k++) {
+      const from = w.startCycle + k * bin;
+      const to = Math.min(from + bin, w.endCycle);
+      cycles.fill(0);
+      while (run < b.runs.length && b.runs[run]![1] <= from) run++;
+      for (let j = run; j < b.runs.length && b.runs[j]![0] < to; j++) {
+        const [f, t, s] = b.runs[j]!;
+        cycles[s]! += Math.min(t, to) - Math.max(f, from);
+      }
+      // The state that fills most of the bin; ties go to the busier state.
+      let best = 0;
+      for (let s = 1; s < cycles.length; s++) if (cycles[s]! >= cycles[best]!) best = s;
+      row.push(best);
+    }
+    z.push(row);
+    text.push(row.map((s) => BANK_STATE_KEYS[s]!));
+  }
+  const n = BANK_STATE_KEYS.length;
+  const colorscale: Array<[number, string]> = [];
+  BANK_STATE_KEYS.forEach((k, i) => {
+    colorscale.push([i / n, BANK_STATE_STYLE[k].fill], [(i + 1) / n, BANK_STATE_STYLE[k].fill]);
+  });
+  return {
+    id: 'chart-bank-states',
+    name: 'bank-states',
+    wide: true,
+    caption: `State of each of ${w.banks.length} banks over cycles ${thousands(w.startCycle)}–${thousands(w.endCycle)}${bin > 1 ? ` (each cell: the state that fills most of ${bin} cycles)` : ''}: idle (precharged), active (row open), reading, writing, refreshing; hover a cell for the bank, cycle and state.`,
+    data: [
+      {
+        type: 'heatmap',
+        name: 'bank state',
+        z,
+        x,
+        y: w.banks.map((b) => bankStateLabel(b, multiRank)),
+        text,
+        zmin: -0.5,
+        zmax: n - 0.5,
+        colorscale,
+        colorbar: {
+          title: { text: 'Bank state', side: 'right' },
+          tickvals: BANK_STATE_KEYS.map((_, i) => i),
+          ticktext: BANK_STATE_KEYS.map((k) => k),
+          outlinecolor: INK.axis,
+          outlinewidth: 0.6,
+        },
+        hovertemplate: `Bank %{y} (channel.${multiRank ? 'rank.' : ''}bank group.bank)<br>${bin > 1 ? `cycles from %{x:,} (a bin of ${bin})` : 'cycle %{x:,}'}<br>%{text}<extra></extra>`,
+      },
+    ],
+    layout: baseLayout('Bank states over time', runSubtitle(r), {
+      height: Math.max(440, Math.min(900, w.banks.length * 4 + 200)),
+      xaxis: { title: { text: `Cycle (${r.clock.name} clock; 1 cycle = ${thousands(r.clock.periodPs)} ps)` }, automargin: true, linecolor: INK.axis, showline: true, ticks: 'outside' },
+      yaxis: categoryAxis(`Bank (${w.banks.length} banks)`, { autorange: 'reversed', showticklabels: w.banks.length <= 64 }),
+    }),
+    config: config('bank-states'),
+  };
+}
+
+/** The interactive figures of a DRAM report, in the same order as the static charts (time series when the report has them). */
 export function dramPlotlyFigures(r: DramReport): PlotlyFigure[] {
   return [
     bandwidthFigure(r),
+    bandwidthTimeFigure(r),
     commandFigure(r),
     energyFigure(r),
     heatmapFigure(r, 'activeFraction'),
     heatmapFigure(r, 'columnCommands'),
+    bankStateFigure(r),
     latencyFigure(r),
-  ];
+  ].filter((f): f is PlotlyFigure => f !== null);
 }

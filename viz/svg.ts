@@ -5,7 +5,7 @@
  * (attributes in a fixed order, coordinates rounded to 0.01 px), so the same report gives byte-identical SVG.
  */
 import type { ScaleBand, ScaleLinear } from 'd3';
-import { FONT_FAMILY, INK, type PatternKind, type SeriesStyle } from './palette.ts';
+import { FONT_FAMILY, INK, type MarkerShape, type PatternKind, type SeriesStyle } from './palette.ts';
 
 /** Options every chart function accepts. */
 export interface ChartOptions {
@@ -121,10 +121,32 @@ export class Fills {
   }
 }
 
-/** A legend entry: a filled box, a line (for reference lines) or a marker. */
+/** A legend entry: a filled box, or a line (for reference lines and line series, optionally with its marker). */
 export interface LegendItem {
   label: string;
-  swatch: { kind: 'box'; fill: string; stroke?: string } | { kind: 'line'; stroke: string; dash?: string };
+  swatch:
+    | { kind: 'box'; fill: string; stroke?: string }
+    | { kind: 'line'; stroke: string; dash?: string; marker?: { shape: MarkerShape; filled: boolean } };
+}
+
+/** A marker of a line series centred on (cx, cy), `size` px across: filled with `stroke`, or hollow (white inside). */
+export function markerElement(shape: MarkerShape, cx: number, cy: number, stroke: string, filled: boolean, size = 7): string {
+  const s = size / 2;
+  const common = { class: 'marker', fill: filled ? stroke : INK.background, stroke, 'stroke-width': 1.2 };
+  switch (shape) {
+    case 'circle':
+      return el('circle', { cx, cy, r: s, ...common });
+    case 'square':
+      return el('rect', { x: cx - s * 0.9, y: cy - s * 0.9, width: s * 1.8, height: s * 1.8, ...common });
+    case 'triangle':
+      return el('path', { d: `M${px(cx)},${px(cy - s * 1.15)}L${px(cx + s * 1.1)},${px(cy + s * 0.8)}L${px(cx - s * 1.1)},${px(cy + s * 0.8)}Z`, ...common });
+    case 'diamond':
+      return el('path', { d: `M${px(cx)},${px(cy - s * 1.25)}L${px(cx + s)},${px(cy)}L${px(cx)},${px(cy + s * 1.25)}L${px(cx - s)},${px(cy)}Z`, ...common });
+    default: {
+      const never: never = shape;
+      throw new Error(`internal invariant broken: unknown marker ${String(never)}`);
+    }
+  }
 }
 
 const LEGEND_FONT = 11;
@@ -167,6 +189,7 @@ export function legend(items: readonly LegendItem[], x: number, y: number, maxWi
           ? el('rect', { x: cx, y: cy, width: 16, height: 11, fill: sw.fill, stroke: sw.stroke ?? INK.axis, 'stroke-width': 0.6 })
           : el('line', { x1: cx, y1: cy + 5.5, x2: cx + 16, y2: cy + 5.5, stroke: sw.stroke, 'stroke-width': 2, 'stroke-dasharray': sw.dash }),
       );
+      if (sw.kind === 'line' && sw.marker) out.push(markerElement(sw.marker.shape, cx + 8, cy + 5.5, sw.stroke, sw.marker.filled, 6));
       out.push(text(cx + 22, cy + 9.5, item.label, { 'font-size': LEGEND_FONT }));
       cx += itemWidth(item);
     }

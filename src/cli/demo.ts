@@ -5,6 +5,7 @@ import { generatePattern, type Pattern } from '../dram/patterns.ts';
 import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, loadStandard } from '../dram/standard.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
+import { reportJson } from '../report/json.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { renderDramReport } from './report.ts';
@@ -23,7 +24,7 @@ export function demoCommand(argv: string[]): number {
     });
     const report = dramReport(runDram({ standard, trace }));
     console.log(`${formatDramSummary(report)}\n`);
-    outputs.push({ path: join(outDir, `hbm2-${pattern}.json`), content: `${JSON.stringify(report, null, 2)}\n` });
+    outputs.push({ path: join(outDir, `hbm2-${pattern}.json`), content: reportJson(report) });
     for (const f of renderDramReport(report)) outputs.push({ path: join(outDir, `hbm2-${pattern}`, f.name), content: f.content });
   }
   writeOutputs(outputs);

@@ -8,7 +8,9 @@ import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, isIniPath, loadStandard, type ControllerSpec, type DramStandard } from '../dram/standard.ts';
 import { readTraceFile, type MemTrace } from '../dram/trace.ts';
 import { formatLog, logEntries } from '../dram/command-log.ts';
+import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
+import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
 import { csvDirFlag, parseFlags, positiveInt, oneOf } from './args.ts';
 import { writeOutputs } from './output.ts';
@@ -17,12 +19,28 @@ export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.i
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
             [--frontend in-order|dramsim3] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
-            [--command-log FILE] [--csv DIR] [--quiet]`;
+            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--quiet]`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
 export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[] } {
   if (isIniPath(spec)) return importDramsim3Ini(spec);
   return { standard: loadStandard(spec), ignoredKeys: [] };
+}
+
+/**
+ * `--bank-window START:END`: the cycles [START, END) whose bank states the report records; `none` records none;
+ * absent: the first 2,000 cycles (undefined).
+ */
+export function bankWindowFlag(v: string | undefined): CycleWindow | false | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'none') return false;
+  const m = /^([0-9]+):([0-9]+)$/.exec(v);
+  if (!m || Number(m[2]) <= Number(m[1])) {
+    throw new StrataError(`--bank-window: expected START:END in cycles of the dram clock with START < END (e.g. 0:2000), or 'none', got '${v}'`);
+  }
+  const w = { startCycle: Number(m[1]), cycles: Number(m[2]) - Number(m[1]) };
+  checkBankWindow(w);
+  return w;
 }
 
 /** `strata dram`: runs a trace or a synthetic pattern through a DRAM standard and reports. */
@@ -44,6 +62,8 @@ export function dramCommand(argv: string[]): number {
     out: { type: 'string' },
     'command-log': { type: 'string' },
     csv: { type: 'string' },
+    epoch: { type: 'string' },
+    'bank-window': { type: 'string' },
     quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
@@ -88,6 +108,8 @@ export function dramCommand(argv: string[]): number {
       strideBytes: positiveInt('stride', v.stride),
     });
   }
+  const epochCycles = positiveInt('epoch', v.epoch);
+  const bankWindow = bankWindowFlag(v['bank-window']);
   const result = runDram({
     standard,
     controller,
@@ -96,10 +118,11 @@ export function dramCommand(argv: string[]): number {
     cycles: positiveInt('cycles', v.cycles),
     addressOverflow: frontend === 'dramsim3' ? 'wrap' : 'error',
     commandLog: v['command-log'] !== undefined,
+    bankWindow,
   });
-  const report = dramReport(result);
+  const report = dramReport(result, { epochCycles });
   const outputs: Array<{ path: string; content: string }> = [];
-  if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
+  if (v.out) outputs.push({ path: v.out, content: reportJson(report) });
   if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs, standard.commandNames)) });
   if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
   writeOutputs(outputs);

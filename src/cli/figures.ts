@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadDevice } from '../baselines/roofline.ts';
@@ -18,6 +18,7 @@ import { StrataError } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER } from '../validation/pim-gpt.ts';
+import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
@@ -25,7 +26,8 @@ import { renderFigureData } from './report.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
             every figure and comparison table we can make into DIR (default out/figures): SVG charts, Markdown and
-            CSV tables, and the results behind them in DIR/data/<set>.json (strata.figure-data/1); a set whose
+            CSV tables, DIR/index.html linking them all (opens offline), and the results behind them in
+            DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
             --only dramsim3,peak-bandwidth,pim-gpt picks sets; --models gpt2-small,... picks PIM-GPT models`;
@@ -291,10 +293,34 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     }
   }
   progress.end();
+  const index = join(outDir, 'index.html');
+  outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, outputs, outDir)) });
   writeOutputs(outputs);
   for (const m of messages) console.log(m);
-  const kind = (path: string) => (path.endsWith('.svg') ? 'chart' : path.endsWith('.png') ? 'png' : path.endsWith('.md') ? 'table' : path.endsWith('.csv') ? 'csv' : 'data');
+  const kind = (path: string) => (path.endsWith('.svg') ? 'chart' : path.endsWith('.png') ? 'png' : path.endsWith('.md') ? 'table' : path.endsWith('.csv') ? 'csv' : path.endsWith('.html') ? 'index' : 'data');
   for (const o of outputs) if (!o.path.endsWith('.json')) console.log(`${kind(o.path)}: ${o.path}`);
   console.log(`figures: ${outDir}`);
   return 0;
+}
+
+/** What the index page lists: per set, the files of this run (paths relative to the folder) and the data file. */
+function indexSets(planned: ReadonlyArray<{ file: string }>, datas: readonly FigureData[], outputs: readonly OutputFile[], outDir: string): IndexSet[] {
+  const written = new Set(outputs.map((o) => relative(outDir, o.path)));
+  return datas.map((d, i) => {
+    const files = renderFigureData(d);
+    const svgTitle = (svg: string) => svg.match(/<title id="[^"]*">([^<]*)<\/title>/)?.[1]?.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+    return {
+      figure: d.figure,
+      title: d.title,
+      description: d.description,
+      command: d.command,
+      charts: files.filter((f) => f.name.endsWith('.svg')).map((f) => {
+        const png = f.name.replace(/\.svg$/, '.png');
+        return { svg: { path: f.name, title: svgTitle(f.content) }, ...(written.has(png) ? { png: { path: png } } : {}) };
+      }),
+      tables: files.filter((f) => f.name.endsWith('.md') || f.name.endsWith('.csv')).map((f) => ({ path: f.name })),
+      reports: files.filter((f) => f.name.endsWith('.html')).map((f) => ({ path: f.name })),
+      data: { path: relative(outDir, planned[i]!.file).split(sep).join('/') },
+    };
+  });
 }

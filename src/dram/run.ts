@@ -2,8 +2,10 @@ import { Simulator } from '../kernel/simulator.ts';
 import { StrataError } from '../spec/errors.ts';
 import type { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
+import { parseAddressMapping } from './address-mapping.ts';
 import { MemorySystem } from './memory-system.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
+import { bankStateWindow, checkBankWindow, clipBankWindow, DEFAULT_BANK_WINDOW, type BankStateWindow, type CycleWindow } from './timeline.ts';
 import type { MemTrace } from './trace.ts';
 import { TraceFrontend, type FrontendKind } from './trace-frontend.ts';
 
@@ -19,6 +21,12 @@ export interface DramRunOptions {
   /** Addresses above the mapped capacity: 'error' (default) or 'wrap' (ignore high bits, as DRAMsim3 does). */
   addressOverflow?: 'error' | 'wrap';
   commandLog?: boolean;
+  /**
+   * The window of cycles whose bank states the result records (clipped to the run): default the first 2,000
+   * cycles, `false` for none. Without `commandLog` the window is re-simulated with a command log, from cycle 0
+   * to its end (the simulation is deterministic, so this replays exactly the same commands).
+   */
+  bankWindow?: CycleWindow | false;
 }
 
 /** The raw outcome of a DRAM run; reports are computed from it. */
@@ -37,6 +45,24 @@ export interface DramRunResult {
   readonly logs: readonly CommandLog[];
   /** Requests whose address was beyond the device and was wrapped. */
   readonly wrappedAddresses: number;
+  /** The state of every bank over the bank window (undefined when none was asked for or the run is empty). */
+  readonly bankStates?: BankStateWindow;
+}
+
+/** One simulation of a trace: the memory system and how far the front end got. */
+function simulate(
+  o: DramRunOptions,
+  controller: ControllerSpec,
+  frontend: FrontendKind,
+  commandLog: boolean,
+  cycles: number | undefined,
+): { memory: MemorySystem; fe: TraceFrontend } {
+  const sim = new Simulator();
+  const memory = new MemorySystem(sim, o.standard, controller, { commandLog });
+  const fe = new TraceFrontend(sim, memory, o.trace, frontend, cycles === undefined);
+  if (cycles !== undefined) sim.run(cycles * memory.clock.periodPs);
+  else sim.run();
+  return { memory, fe };
 }
 
 /** Runs a trace through a DRAM system and returns its statistics. */
@@ -49,25 +75,22 @@ export function runDram(o: DramRunOptions): DramRunResult {
   if (controller.refresh === 'per-bank' && (o.standard.timing.tREFIpb === undefined || o.standard.timing.tRFCpb === undefined)) {
     throw new StrataError(`controller refresh 'per-bank': standard '${o.standard.name}' (${o.standard.file}) defines no tREFIpb/tRFCpb; use 'all-bank' or 'none'`);
   }
-  const sim = new Simulator();
-  const memory = new MemorySystem(sim, o.standard, controller, { commandLog: o.commandLog ?? false });
-  const capacity = memory.mapping.capacityBytes;
+  if (o.bankWindow) checkBankWindow(o.bankWindow);
+  const mapping = parseAddressMapping(controller.addressMapping, o.standard.organization, `${o.standard.file}: controller.addressMapping`);
+  const capacity = mapping.capacityBytes;
   let wrapped = 0;
   for (let i = 0; i < o.trace.length; i++) {
     if (o.trace.addr[i]! >= capacity) {
       if (o.addressOverflow !== 'wrap') {
         throw new StrataError(
-          `${o.trace.origin}: request ${i + 1} (address 0x${o.trace.addr[i]!.toString(16)}) is beyond the device's capacity of ${capacity} bytes (0x${capacity.toString(16)}) under mapping '${memory.mapping.text}'; ` +
+          `${o.trace.origin}: request ${i + 1} (address 0x${o.trace.addr[i]!.toString(16)}) is beyond the device's capacity of ${capacity} bytes (0x${capacity.toString(16)}) under mapping '${mapping.text}'; ` +
             'use addresses below the capacity, or --frontend dramsim3, which ignores the high bits as DRAMsim3 does',
         );
       }
       wrapped++;
     }
   }
-  const fe = new TraceFrontend(sim, memory, o.trace, frontend, o.cycles === undefined);
-  const period = memory.clock.periodPs;
-  if (o.cycles !== undefined) sim.run(o.cycles * period);
-  else sim.run();
+  const { memory, fe } = simulate(o, controller, frontend, o.commandLog ?? false, o.cycles);
   const cycles = o.cycles ?? Math.max(fe.drainedAtCycle, 0);
   if (o.cycles === undefined) {
     if (fe.drainedAtCycle < 0) throw new Error('internal invariant broken: the kernel ran dry before the trace drained');
@@ -85,5 +108,17 @@ export function runDram(o: DramRunOptions): DramRunResult {
     channels: memory.controllers.map((c) => c.stats),
     logs: memory.logs,
     wrappedAddresses: wrapped,
+    bankStates: bankStates(o, controller, frontend, cycles, memory.logs),
   };
+}
+
+/** The bank states over the run's bank window, from the run's own command log or from a re-simulation with one. */
+function bankStates(o: DramRunOptions, controller: ControllerSpec, frontend: FrontendKind, runCycles: number, logs: readonly CommandLog[]): BankStateWindow | undefined {
+  if (o.bankWindow === false) return undefined;
+  const w = clipBankWindow(o.bankWindow ?? DEFAULT_BANK_WINDOW, runCycles);
+  if (w === null) return undefined;
+  // A run that stops at endCycle issues the same commands before it (the simulation is deterministic and events
+  // at endCycle do not run), so the window costs a re-run of its prefix, not a log of the whole run.
+  const replay = o.commandLog ? logs : simulate(o, controller, frontend, true, w.endCycle).memory.logs;
+  return bankStateWindow(o.standard, replay, w.startCycle, w.endCycle);
 }

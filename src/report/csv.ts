@@ -1,8 +1,10 @@
 import type { EnergyBreakdown } from '../dram/energy.ts';
-import { DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
+import { bandwidthEpochs, DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from './run-report.ts';
 import type { StrataReport } from './schema.ts';
 import { FIGURE_DATA_SCHEMA, figureDataCsvFiles } from './figure-data.ts';
+import { SERVING_REPORT_SCHEMA } from './serving-report.ts';
+import { servingCsvFiles } from './serving-csv.ts';
 
 /**
  * CSV exports of reports: pure functions from a report to CSV text (RFC 4180 quoting, `\n` line ends, a header
@@ -66,6 +68,30 @@ export function dramBanksCsv(r: DramReport): string {
   );
 }
 
+/**
+ * `bandwidth.csv`: the bandwidth series, one row per channel and epoch (epoch-major): the epoch's cycles and ns,
+ * the bytes completed and their GB/s (rounded to 3 decimals). Empty (header only) for reports without a series.
+ */
+export function dramBandwidthCsv(r: DramReport): string {
+  const rows: CsvValue[][] = [];
+  for (const e of bandwidthEpochs(r)) {
+    r.bandwidthSeries!.channels.forEach((c, i) => {
+      rows.push([e.epoch, c.channel, e.startCycle, e.endCycle, e.startNs, e.endNs, c.bytes[e.epoch]!, Number(e.channelGBps[i]!.toFixed(3))]);
+    });
+  }
+  return toCsv(['epoch', 'channel', 'startCycle', 'endCycle', 'startNs', 'endNs', 'bytes', 'bandwidthGBps'], rows);
+}
+
+/** `bank-states.csv`: the bank-state window, one row per run of one state of one bank (cycles of the dram clock). */
+export function dramBankStatesCsv(r: DramReport): string {
+  const w = r.bankStates;
+  const rows: CsvValue[][] = [];
+  if (w) {
+    for (const b of w.banks) for (const [from, to, state] of b.runs) rows.push([b.channel, b.rank, b.bankGroup, b.bank, from, to, w.states[state]!]);
+  }
+  return toCsv(['channel', 'rank', 'bankGroup', 'bank', 'fromCycle', 'toCycle', 'state'], rows);
+}
+
 /** `steps.csv`: one row per step of a run report. */
 export function runStepsCsv(r: RunReport): string {
   return toCsv(
@@ -83,8 +109,9 @@ export function runOpsCsv(r: RunReport): string {
 }
 
 /**
- * Every CSV export of a report. DRAM reports: per command kind, per command class (energy), per channel, per bank.
- * Run reports: per step and per op. Neither kind holds per-request data yet (serving runs will add `requests.csv`).
+ * Every CSV export of a report. DRAM reports: per command kind, per command class (energy), per channel, per bank,
+ * and when the report has them the bandwidth series (per channel and epoch) and the bank-state window (per run).
+ * Run reports: per step and per op. Serving reports: per request and per step (src/report/serving-csv.ts).
  * Figure data: one file per table.
  */
 export function reportCsvFiles(r: StrataReport): CsvFile[] {
@@ -95,6 +122,8 @@ export function reportCsvFiles(r: StrataReport): CsvFile[] {
         { name: 'energy.csv', content: dramEnergyCsv(r) },
         { name: 'channels.csv', content: dramChannelsCsv(r) },
         { name: 'banks.csv', content: dramBanksCsv(r) },
+        ...(r.bandwidthSeries ? [{ name: 'bandwidth.csv', content: dramBandwidthCsv(r) }] : []),
+        ...(r.bankStates ? [{ name: 'bank-states.csv', content: dramBankStatesCsv(r) }] : []),
       ];
     case RUN_REPORT_SCHEMA:
       return [
@@ -103,6 +132,8 @@ export function reportCsvFiles(r: StrataReport): CsvFile[] {
       ];
     case FIGURE_DATA_SCHEMA:
       return figureDataCsvFiles(r);
+    case SERVING_REPORT_SCHEMA:
+      return servingCsvFiles(r);
     default: {
       const never: never = r;
       throw new Error(`internal invariant broken: no CSV export for report ${JSON.stringify((never as { schema: unknown }).schema)}`);

@@ -1,6 +1,7 @@
 import { addEnergy, iddEnergy, pathEnergy, NO_ENERGY, type EnergyBreakdown } from '../dram/energy.ts';
 import type { DramRunResult } from '../dram/run.ts';
 import { bytesPerRequest, peakBandwidthGBps } from '../dram/standard.ts';
+import { BANK_STATES, bytesPerEpoch, defaultEpochCycles, type BankState } from '../dram/timeline.ts';
 
 /** Version of the report schema; bump on any incompatible change. */
 export const DRAM_REPORT_SCHEMA = 'strata.dram-report/1';
@@ -21,6 +22,59 @@ export interface DramReport {
   energy: { unit: 'pJ'; idd: EnergyBreakdown; path: EnergyBreakdown; averagePowerMwIdd: number; pjPerBitIdd: number };
   channels: Array<{ channel: number; completed: number; bandwidthGBps: number; dataBusUtilisation: number; commands: Record<string, number> }>;
   banks: Array<{ channel: number; rank: number; bankGroup: number; bank: number; columnCommands: number; activeFraction: number }>;
+  /** Bytes completed per channel per epoch of `epochCycles` (optional: reports written before it lack it). */
+  bandwidthSeries?: DramBandwidthSeries;
+  /** The state of every bank over a window of cycles (optional: absent when the run recorded none). */
+  bankStates?: DramBankStates;
+}
+
+/** Bandwidth over time: bytes of the requests each channel completed in each epoch (the last may be shorter). */
+export interface DramBandwidthSeries {
+  unit: 'bytes';
+  clock: 'dram';
+  /** Epoch length, cycles; epoch k covers cycles [k x epochCycles, min((k + 1) x epochCycles, window.cycles)). */
+  epochCycles: number;
+  epochs: number;
+  channels: Array<{ channel: number; bytes: number[] }>;
+}
+
+/** Bank states over [startCycle, endCycle): per bank, runs [from, to, index into `states`] covering the window. */
+export interface DramBankStates {
+  clock: 'dram';
+  startCycle: number;
+  endCycle: number;
+  states: BankState[];
+  banks: Array<{ channel: number; rank: number; bankGroup: number; bank: number; runs: Array<[number, number, number]> }>;
+}
+
+/** One epoch of a report's bandwidth series: its cycles, its ns, and the GB/s of every channel in it. */
+export interface BandwidthEpoch {
+  epoch: number;
+  startCycle: number;
+  endCycle: number;
+  startNs: number;
+  endNs: number;
+  /** Per channel (in `bandwidthSeries.channels` order): bytes / epoch time, GB/s (bytes per ns). */
+  channelGBps: number[];
+}
+
+/** The epochs of a report's bandwidth series (none when the report has no series); the last ends with the window. */
+export function bandwidthEpochs(r: DramReport): BandwidthEpoch[] {
+  const s = r.bandwidthSeries;
+  if (!s) return [];
+  const ns = (c: number) => round((c * r.clock.periodPs) / 1000);
+  return Array.from({ length: s.epochs }, (_, k) => {
+    const startCycle = k * s.epochCycles;
+    const endCycle = Math.min((k + 1) * s.epochCycles, r.window.cycles);
+    const epochNs = ((endCycle - startCycle) * r.clock.periodPs) / 1000;
+    return { epoch: k, startCycle, endCycle, startNs: ns(startCycle), endNs: ns(endCycle), channelGBps: s.channels.map((c) => (epochNs > 0 ? c.bytes[k]! / epochNs : 0)) };
+  });
+}
+
+/** Options of a DRAM report. */
+export interface DramReportOptions {
+  /** Epoch of the bandwidth series, cycles (default: the window / 100, rounded up). */
+  epochCycles?: number;
 }
 
 function percentile(sorted: Float64Array, q: number): number {
@@ -31,8 +85,8 @@ function percentile(sorted: Float64Array, q: number): number {
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
 
-/** Builds the report of a run (a pure function of the run result). */
-export function dramReport(r: DramRunResult): DramReport {
+/** Builds the report of a run (a pure function of the run result and the options). */
+export function dramReport(r: DramRunResult, options: DramReportOptions = {}): DramReport {
   const std = r.standard;
   const o = std.organization;
   const period = std.tCKPs;
@@ -128,7 +182,39 @@ export function dramReport(r: DramRunResult): DramReport {
     },
     channels,
     banks,
+    ...timeSeries(r, options),
   };
+}
+
+/** The bandwidth series and the bank-state window of a run (none for an empty run). */
+function timeSeries(r: DramRunResult, options: DramReportOptions): Pick<DramReport, 'bandwidthSeries' | 'bankStates'> {
+  const out: Pick<DramReport, 'bandwidthSeries' | 'bankStates'> = {};
+  const std = r.standard;
+  if (r.cycles > 0) {
+    const epochCycles = options.epochCycles ?? defaultEpochCycles(r.cycles);
+    const series = bytesPerEpoch(r.channels, r.cycles, epochCycles, bytesPerRequest(std), r.fixedWindow);
+    out.bandwidthSeries = {
+      unit: 'bytes', clock: 'dram', epochCycles, epochs: series[0]?.length ?? 0,
+      channels: series.map((bytes, channel) => ({ channel, bytes: Array.from(bytes) })),
+    };
+  }
+  const w = r.bankStates;
+  if (w) {
+    const o = std.organization;
+    const banksPerRank = o.bankGroups * o.banksPerGroup;
+    const banks: DramBankStates['banks'] = [];
+    w.runs.forEach((perBank, channel) => {
+      perBank.forEach((flat, b) => {
+        const runs: Array<[number, number, number]> = [];
+        for (let k = 0; k < flat.length; k += 3) runs.push([flat[k]!, flat[k + 1]!, flat[k + 2]!]);
+        banks.push({
+          channel, rank: Math.floor(b / banksPerRank), bankGroup: Math.floor((b % banksPerRank) / o.banksPerGroup), bank: b % o.banksPerGroup, runs,
+        });
+      });
+    });
+    out.bankStates = { clock: 'dram', startCycle: w.startCycle, endCycle: w.endCycle, states: [...BANK_STATES], banks };
+  }
+  return out;
 }
 
 /** A readable summary of a report for the terminal. */

@@ -36,6 +36,7 @@ const OUTPUTS = [
   'peak-bandwidth.csv', 'peak-bandwidth.md', 'peak-bandwidth.svg',
   'pim-gpt-baselines.csv', 'pim-gpt-energy-breakdown.csv', 'pim-gpt-energy-breakdown.svg', 'pim-gpt-energy-efficiency.svg',
   'pim-gpt-latency-breakdown.csv', 'pim-gpt-latency-breakdown.svg', 'pim-gpt-pim.csv', 'pim-gpt-speedup.svg', 'pim-gpt.md',
+  'index.html',
 ];
 /** One PIM-GPT model keeps the suite fast (the eight take a few seconds more). */
 const FAST = ['--models', 'gpt2-small'];
@@ -56,6 +57,21 @@ describe('strata figures', () => {
     expect(progress.at(-1)).toBe('figures [14/14] pim-gpt: charts and tables');
     // no temporary files of the atomic writer
     expect(readdirSync(out).some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+
+  it('index.html links every chart, table and data file written, by relative links that resolve, and loads nothing', () => {
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    const hrefs = [...html.matchAll(/<a href="([^"#][^"]*)"/g)].map((m) => decodeURIComponent(m[1]!));
+    const files = [...OUTPUTS.filter((f) => f !== 'index.html'), ...DATA.map((d) => `data/${d}`)];
+    expect([...new Set(hrefs)].sort()).toEqual(files.sort());
+    for (const h of hrefs) expect(existsSync(join(out, h)), h).toBe(true);
+    // every chart also shown as a thumbnail, from the same folder
+    const imgs = [...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1]);
+    expect(imgs.sort()).toEqual(OUTPUTS.filter((f) => f.endsWith('.svg')).sort());
+    // self-contained: no script, no stylesheet link, no absolute or remote URL
+    expect(html).not.toMatch(/<script|<link|https?:|file:|src="\/|href="\//i);
+    expect(html).toContain('<title>Strata figures</title>');
+    expect(html).toContain('>PIM-GPT speed-up over GPU and CPU baselines: <a href="pim-gpt-speedup.svg">SVG</a>');
   });
 
   it('the data files are strata.figure-data/1 with their input hash; charts and tables are renderings of them', () => {
@@ -126,6 +142,8 @@ describe('strata figures', () => {
     const r = await runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth', '--png']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^png: 1 chart through \/usr\/bin\/chromium in [\d.]+ s$/m);
+    // the index links the PNG beside its SVG
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="peak-bandwidth.png">PNG</a>');
     const png = readFileSync(join(out, 'peak-bandwidth.png'));
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     // IHDR: width and height at bytes 16..23; the SVG is 720 x 340 px, drawn at 2 device pixels per px

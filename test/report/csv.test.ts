@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { csvField, dramBanksCsv, dramChannelsCsv, dramCommandsCsv, dramEnergyCsv, reportCsvFiles, runOpsCsv, runStepsCsv, toCsv } from '../../src/report/csv.ts';
+import { csvField, dramBandwidthCsv, dramBankStatesCsv, dramBanksCsv, dramChannelsCsv, dramCommandsCsv, dramEnergyCsv, reportCsvFiles, runOpsCsv, runStepsCsv, toCsv } from '../../src/report/csv.ts';
 import { checkDramReport } from '../../src/report/dram-report-file.ts';
 import { runReport, type RunReport } from '../../src/report/run-report.ts';
 import { loadModel, parameterCount } from '../../src/compiler/model.ts';
@@ -144,8 +144,43 @@ describe('DRAM report exports (the fixture)', () => {
     expect(rows.slice(1).map((r) => r.at(-1))).toEqual(['0', '0', '32', '0', '0', '0', '0', '0']);
   });
 
-  it('reportCsvFiles names the four files', () => {
-    expect(reportCsvFiles(dram).map((f) => f.name)).toEqual(['commands.csv', 'energy.csv', 'channels.csv', 'banks.csv']);
+  it('reportCsvFiles names the six files; a report without time series has the first four', () => {
+    expect(reportCsvFiles(dram).map((f) => f.name)).toEqual(['commands.csv', 'energy.csv', 'channels.csv', 'banks.csv', 'bandwidth.csv', 'bank-states.csv']);
+    const { bandwidthSeries: _s, bankStates: _b, ...old } = dram;
+    expect(reportCsvFiles(old).map((f) => f.name)).toEqual(['commands.csv', 'energy.csv', 'channels.csv', 'banks.csv']);
+  });
+
+  it('bandwidth.csv: one row per epoch and channel; bytes add up to the requests completed, GB/s = bytes / epoch ns', () => {
+    const rows = parseCsv(dramBandwidthCsv(dram));
+    expect(rows[0]).toEqual(['epoch', 'channel', 'startCycle', 'endCycle', 'startNs', 'endNs', 'bytes', 'bandwidthGBps']);
+    const s = dram.bandwidthSeries!;
+    // 1,608 cycles in epochs of ceil(1608 / 100) = 17: 95 epochs, the last 1608 - 94 x 17 = 10 cycles long
+    expect([s.epochCycles, s.epochs]).toEqual([17, 95]);
+    expect(rows).toHaveLength(1 + 95 * 8);
+    expect(rows.at(-1)!.slice(0, 6)).toEqual(['94', '7', '1598', '1608', '1598', '1608']);
+    const bytes = rows.slice(1).reduce((a, r) => a + Number(r[6]), 0);
+    expect(bytes).toBe(dram.requests.completed * dram.bandwidth.bytesPerRequest);
+    for (const r of rows.slice(1)) expect(Number(r[7])).toBeCloseTo(Number(r[6]) / (Number(r[5]) - Number(r[4])), 3);
+    // per channel, the series adds up to the channel's requests
+    for (const c of dram.channels) {
+      const sum = rows.slice(1).filter((r) => r[1] === String(c.channel)).reduce((a, r) => a + Number(r[6]), 0);
+      expect(sum, `channel ${c.channel}`).toBe(c.completed * 64);
+    }
+  });
+
+  it('bank-states.csv: one row per run of one state, covering the window for every bank', () => {
+    const rows = parseCsv(dramBankStatesCsv(dram));
+    expect(rows[0]).toEqual(['channel', 'rank', 'bankGroup', 'bank', 'fromCycle', 'toCycle', 'state']);
+    const w = dram.bankStates!;
+    expect(rows).toHaveLength(1 + w.banks.reduce((n, b) => n + b.runs.length, 0));
+    const cycles = new Map<string, number>();
+    for (const r of rows.slice(1)) {
+      expect(['idle', 'active', 'reading', 'writing', 'refreshing']).toContain(r[6]);
+      const key = r.slice(0, 4).join('.');
+      cycles.set(key, (cycles.get(key) ?? 0) + Number(r[5]) - Number(r[4]));
+    }
+    expect(cycles.size).toBe(128);
+    for (const [k, n] of cycles) expect(n, k).toBe(w.endCycle - w.startCycle);
   });
 });
 

@@ -12,6 +12,7 @@ import {
   energyBreakdownChart,
   readLatencyChart,
 } from '../../viz/dram-charts.ts';
+import { bandwidthTimeChart, bankStateChart } from '../../viz/dram-timeline-charts.ts';
 import { DEVICE_KINDS, DEVICE_STYLE, DRAM_CLASSES, DRAM_CLASS_STYLE } from '../../viz/palette.ts';
 import { deepFreeze, count, textOf, wellFormed } from './svg-checks.ts';
 
@@ -51,8 +52,12 @@ describe('static charts of the fixture report', () => {
       'bank-activity': textOf(bankHeatmapChart(report), 'axis-label colour')[0]!,
       'bank-column-commands': textOf(bankHeatmapChart(report, { metric: 'columnCommands' }), 'axis-label colour')[0]!,
       'read-latency': textOf(readLatencyChart(report), 'axis-label x')[0]!,
+      'bandwidth-time': textOf(bandwidthTimeChart(report), 'axis-label y')[0]!,
+      'bank-states': textOf(bankStateChart(report), 'axis-label x')[0]!,
     };
     expect(valueLabel).toEqual({
+      'bandwidth-time': 'Bandwidth per channel (GB/s)',
+      'bank-states': 'Cycle (dram clock; 1 cycle = 1,000 ps)',
       'channel-bandwidth': 'Bandwidth (GB/s)',
       'command-counts': 'Commands issued (count)',
       'energy-breakdown': 'Energy (µJ)',

@@ -32,9 +32,9 @@ describe('HTML report page (no browser)', () => {
     expect(dramHtmlReport(structuredClone(report))).toBe(html);
   });
 
-  it('has six figures with titled axes', () => {
+  it('has eight figures with titled axes, in the order of the static charts', () => {
     const figures = dramPlotlyFigures(report);
-    expect(figures.map((f) => f.name)).toEqual(['channel-bandwidth', 'command-counts', 'energy-breakdown', 'bank-activity', 'bank-column-commands', 'read-latency']);
+    expect(figures.map((f) => f.name)).toEqual(['channel-bandwidth', 'bandwidth-time', 'command-counts', 'energy-breakdown', 'bank-activity', 'bank-column-commands', 'bank-states', 'read-latency']);
     for (const f of figures) {
       const layout = f.layout as { xaxis: { title: { text: string } }; yaxis: { title: { text: string } } };
       expect(layout.xaxis.title.text, f.name).not.toBe('');
@@ -53,7 +53,7 @@ browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/b
   let offsite: string[];
 
   beforeAll(async () => {
-    opened = await openHtml(dramHtmlReport(report), 6);
+    opened = await openHtml(dramHtmlReport(report), 8);
     ({ page, consoleErrors, offsite } = opened);
   }, 90_000);
 
@@ -83,7 +83,7 @@ browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/b
           const points = data.reduce((s, t) => s + (t.z ? t.z.flat().length : (t.x ?? []).filter((v) => v !== null).length), 0);
           return {
             id: el.id, traces: data.length, points,
-            drawn: el.querySelectorAll('.bars .point, .hm image, .scatterlayer .point').length,
+            drawn: el.querySelectorAll('.bars .point, .hm image, .scatterlayer .point, .scatterlayer .js-line').length,
             legendEntries: el.querySelectorAll('.legend .traces').length,
           };
         }),
@@ -102,9 +102,14 @@ browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/b
     expect(byId['chart-bank-column-commands']).toMatchObject({ traces: 1, points: 128 });
     // stems (4 x [0, value]) + four markers.
     expect(byId['chart-read-latency']).toMatchObject({ traces: 5, points: 12 });
+    // 8 channels: max, min (filled to max) and mean over 95 epochs, and the peak line (2 points).
+    expect(byId['chart-bandwidth-time']).toMatchObject({ traces: 4, points: 3 * 95 + 2 });
+    // 128 banks x ceil(1608 / 5) = 322 bins of 5 cycles (at most 400 columns).
+    expect(byId['chart-bank-states']).toMatchObject({ traces: 1, points: 128 * 322 });
     for (const c of charts.charts) expect(c.drawn, c.id).toBeGreaterThan(0);
-    // Legends: achieved + peak; five command classes; six energy components; none on heat maps (colour bar) and latency.
-    expect(charts.charts.map((c) => c.legendEntries)).toEqual([2, 5, 6, 0, 0, 0]);
+    // Legends: achieved + peak; band, mean and peak (the band's upper edge has none); five command classes; six
+    // energy components; none on heat maps (colour bar) and latency.
+    expect(charts.charts.map((c) => c.legendEntries)).toEqual([2, 3, 5, 6, 0, 0, 0, 0]);
   });
 
   async function hoverText(chartId: string, target: string): Promise<string> {
@@ -129,6 +134,15 @@ browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/b
     const tip = await hoverText('chart-bank-activity', '.nsewdrag');
     expect(tip).toMatch(/Channel \d, bank \d\.\d/);
     expect(tip).toContain('of the window');
+  });
+
+  it('hovering the bandwidth over time shows GB/s at a time; hovering a bank-state cell shows its bank and state', async () => {
+    const line = await hoverText('chart-bandwidth-time', '.nsewdrag');
+    expect(line).toMatch(/[\d.]+ GB\/s/);
+    const cell = await hoverText('chart-bank-states', '.nsewdrag');
+    expect(cell).toMatch(/Bank \d\.\d\.\d \(channel\.bank group\.bank\)/);
+    expect(cell).toMatch(/cycles from [\d,]+ \(a bin of 5\)/);
+    expect(cell).toMatch(/idle|active|reading|writing|refreshing/);
   });
 
   it('shows the embedded report JSON', async () => {
