@@ -1,0 +1,126 @@
+import { join } from 'node:path';
+import { StrataError } from '../spec/errors.ts';
+import { loadModel } from '../compiler/model.ts';
+import { formatGiB } from '../compiler/footprint.ts';
+import { generateRequests, loadRequests, type DatasetName, type RequestSet } from '../compiler/requests.ts';
+import { formatServingSummary, servingReport } from '../report/serving-report.ts';
+import { servingCsvFiles } from '../report/serving-csv.ts';
+import { describeServingSystems, loadStepCostModel } from '../serving/cost-models.ts';
+import { ATTENTION_LAUNCHES } from '../serving/roofline-step-cost.ts';
+import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
+import { oneOf, parseFlags, positiveInt } from './args.ts';
+import { writeOutputs } from './output.ts';
+
+export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
+             [--max-batch B] [--kv-capacity-gb G] [--prefill whole|chunked] [--chunk-tokens T] [--routing uniform|skewed]
+             [--attention-launch per-request|per-layer] [--out DIR] [--quiet]`;
+
+/** Requests in a generated set when --count is not given (the request count of issue #6's serving benchmark). */
+export const DEFAULT_SERVE_COUNT = 256;
+
+/** Names `--requests` accepts for the shipped length distributions. */
+const DATASET_FLAGS: Readonly<Record<string, DatasetName>> = {
+  sharegpt: 'sharegpt-like', 'sharegpt-like': 'sharegpt-like', alpaca: 'alpaca-like', 'alpaca-like': 'alpaca-like',
+};
+
+/** A flag that must be a number > 0 (decimals allowed). */
+function positiveNumber(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v) || !(Number(v) > 0)) throw new StrataError(`--${flag}: expected a number > 0, got '${v}'`);
+  return Number(v);
+}
+
+/** The request set of `--requests`: a shipped distribution, fixed lengths, or a file (whose arrivals and count are its own). */
+function requestSet(v: { requests?: string; qps?: string; count?: string }, seed: string): RequestSet {
+  const spec = v.requests;
+  if (spec === undefined || spec === '') {
+    throw new StrataError('serve: --requests is required: sharegpt or alpaca (generated lengths), fixed:IN:OUT (every request alike), or a .csv/.json request file');
+  }
+  const qps = positiveNumber('qps', v.qps);
+  const count = positiveInt('count', v.count);
+  const fixed = /^fixed:(.*)$/.exec(spec);
+  if (DATASET_FLAGS[spec] === undefined && !fixed) {
+    for (const flag of ['qps', 'count'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`serve: --${flag} applies to generated requests; ${spec} is a request file, whose requests and arrival times are its own`);
+    }
+    return loadRequests(spec);
+  }
+  let lengths: DatasetName | { kind: 'fixed'; inputTokens: number; outputTokens: number };
+  if (fixed) {
+    const m = /^([0-9]+):([0-9]+)$/.exec(fixed[1]!);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new StrataError(`--requests: expected fixed:IN:OUT with whole numbers of tokens >= 1 (fixed:256:256), got '${spec}'`);
+    lengths = { kind: 'fixed', inputTokens: Number(m[1]), outputTokens: Number(m[2]) };
+  } else {
+    lengths = DATASET_FLAGS[spec]!;
+  }
+  return generateRequests({
+    count: count ?? DEFAULT_SERVE_COUNT, lengths, seed,
+    arrivals: qps !== undefined ? { kind: 'poisson', qps } : { kind: 'at-zero' },
+  });
+}
+
+/** `strata serve`: serves a request set with continuous batching on a system; prints a summary; writes the serving report and its CSVs. */
+export function serveCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('serve', argv, {
+    model: { type: 'string' },
+    system: { type: 'string' },
+    requests: { type: 'string' },
+    qps: { type: 'string' },
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    'max-batch': { type: 'string' },
+    'kv-capacity-gb': { type: 'string' },
+    prefill: { type: 'string' },
+    'chunk-tokens': { type: 'string' },
+    routing: { type: 'string' },
+    'attention-launch': { type: 'string' },
+    out: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'\nusage: ${SERVE_USAGE}`);
+  if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
+  if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
+  if (v.out !== undefined && v.out.trim() === '') throw new StrataError(`--out: expected a directory, got ''`);
+  const seed = v.seed ?? '0';
+  if (seed.trim() === '') throw new StrataError(`--seed: expected a non-empty seed, got ''`);
+  const maxBatch = positiveInt('max-batch', v['max-batch']) ?? DEFAULT_MAX_BATCH;
+  const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb']);
+  const prefill = oneOf('prefill', v.prefill, PREFILL_MODES) ?? 'whole';
+  const chunkTokens = positiveInt('chunk-tokens', v['chunk-tokens']);
+  if (chunkTokens !== undefined && prefill !== 'chunked') throw new StrataError('--chunk-tokens: applies to --prefill chunked (whole prefill has no token budget)');
+  if (prefill === 'chunked' && (chunkTokens ?? DEFAULT_CHUNK_TOKENS) < maxBatch) {
+    throw new StrataError(`--chunk-tokens: the token budget of a step must be at least --max-batch (${maxBatch}) so that every running request's decode token fits, got ${chunkTokens ?? DEFAULT_CHUNK_TOKENS}${chunkTokens === undefined ? ' (the default)' : ''}`);
+  }
+  const routing = oneOf('routing', v.routing, ['uniform', 'skewed'] as const);
+  const attentionLaunch = oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES);
+
+  const model = loadModel(v.model);
+  if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);
+  const set = requestSet(v, seed);
+  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch });
+  const kvCapacityBytes = kvGiB !== undefined ? Math.floor(kvGiB * 2 ** 30) : undefined;
+  const mem = costModel.memory;
+  const left = mem ? mem.capacityBytes - mem.weightBytes : Infinity;
+  if (kvCapacityBytes !== undefined && mem && left > 0 && kvCapacityBytes > left) {
+    throw new StrataError(`--kv-capacity-gb: ${kvGiB} GiB does not fit in ${costModel.system}: its ${formatGiB(mem.capacityBytes)} minus ${model.name}'s weights (${formatGiB(mem.weightBytes)}) leave ${formatGiB(left)}`);
+  }
+  const label = set.generator.kind === 'file' ? set.generator.file : `the generated ${v.requests} requests`;
+  const result = simulateServing({
+    requests: set.requests, model, costModel, maxBatch, prefill,
+    kvCapacityBytes, label,
+    chunkTokens: prefill === 'chunked' ? chunkTokens ?? DEFAULT_CHUNK_TOKENS : undefined,
+  });
+  const report = servingReport({ result, model, costModel, requestedSystem: v.system, requestSet: set, seed });
+
+  const outputs: Array<{ path: string; content: string }> = [];
+  if (v.out !== undefined) {
+    outputs.push({ path: join(v.out, 'serving-report.json'), content: `${JSON.stringify(report, null, 2)}\n` });
+    for (const f of servingCsvFiles(report)) outputs.push({ path: join(v.out, f.name), content: f.content });
+  }
+  writeOutputs(outputs);
+  if (!v.quiet) {
+    console.log(formatServingSummary(report));
+    for (const o of outputs) console.log(`  wrote        ${o.path}`);
+  }
+  return 0;
+}

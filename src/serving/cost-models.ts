@@ -1,0 +1,71 @@
+import { StrataError } from '../spec/errors.ts';
+import type { ModelSpec } from '../compiler/model.ts';
+import type { LowerOptions } from '../compiler/lower.ts';
+import { describeBaselineSystems, gpuRoofline } from '../compiler/policies/gpu-roofline.ts';
+import { rooflineStepCost, type AttentionLaunch } from './roofline-step-cost.ts';
+import { knownDuplexSystems, loadDuplexSystem } from '../pim/duplex-system.ts';
+import { duplexStepCostModel } from '../pim/duplex-serving.ts';
+import type { StepCostModel } from './step-cost.ts';
+
+/**
+ * Which step cost model serves a system: the registry `strata serve --system` looks names up in. GPU/CPU
+ * baseline presets (arch/systems/gpu-*.json, cpu-*.json, aliases such as `gpu-a100`, or a path to a preset) are
+ * costed by the roofline (`roofline-step-cost.ts`); Duplex-family systems (arch/systems/duplex, by name) by
+ * `duplexStepCostModel` (src/pim/duplex-serving.ts). Other systems with their own cost models (NeuPIMs) add an
+ * entry to SERVING_SYSTEMS.
+ */
+
+/** Options every cost model receives. */
+export interface CostModelOptions {
+  /** Seed of the model's random streams (MoE routing). */
+  readonly seed: string;
+  readonly routing?: LowerOptions['routing'];
+  /** Attention kernel launches, for cost models with launch overheads (the roofline). */
+  readonly attentionLaunch?: AttentionLaunch;
+}
+
+/** A family of systems with one way of costing a step. */
+export interface ServingSystemKind {
+  /** Cost model name (`gpu-roofline`). */
+  readonly name: string;
+  /** Names it serves, for help and error texts. */
+  readonly describe: () => string;
+  /** Whether this kind serves `nameOrPath`. */
+  readonly accepts: (nameOrPath: string) => boolean;
+  readonly load: (nameOrPath: string, model: ModelSpec, opts: CostModelOptions) => StepCostModel;
+}
+
+/** Does a path name a baseline preset file? Paths are given to the first kind that accepts paths. */
+const isPath = (s: string) => s.includes('/') || s.endsWith('.json');
+
+/** The registered kinds, tried in order. */
+export const SERVING_SYSTEMS: ServingSystemKind[] = [
+  {
+    name: 'gpu-roofline',
+    describe: describeBaselineSystems,
+    accepts: (s) => isPath(s) || gpuRoofline.knownSystems().includes(s),
+    load: (s, model, opts) => {
+      const target = gpuRoofline.loadTarget(s);
+      if (target.kind !== 'baseline') throw new Error('internal invariant broken: gpu-roofline loads baseline targets');
+      return rooflineStepCost(model, target.device, opts);
+    },
+  },
+  {
+    name: 'duplex',
+    describe: () => knownDuplexSystems().join(', '),
+    accepts: (s) => knownDuplexSystems().includes(s),
+    load: (s, model, opts) => duplexStepCostModel(loadDuplexSystem(s), model, { seed: opts.seed, routing: opts.routing }),
+  },
+];
+
+/** Every system name `strata serve` knows, listed for messages. */
+export function describeServingSystems(): string {
+  return SERVING_SYSTEMS.map((k) => k.describe()).join(', ');
+}
+
+/** The step cost model of a system by name or path, for a model. */
+export function loadStepCostModel(nameOrPath: string, model: ModelSpec, opts: CostModelOptions): StepCostModel {
+  const kind = SERVING_SYSTEMS.find((k) => k.accepts(nameOrPath));
+  if (!kind) throw new StrataError(`unknown serving system '${nameOrPath}' (known: ${describeServingSystems()}; or give a path to a .json GPU/CPU preset)`);
+  return kind.load(nameOrPath, model, opts);
+}

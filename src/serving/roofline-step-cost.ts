@@ -1,0 +1,166 @@
+import { opCost, resolvePrecision, type DevicePreset, type Precision } from '../baselines/roofline.ts';
+import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
+import { parameterCount, type ModelSpec } from '../compiler/model.ts';
+import type { Op, OpKind } from '../compiler/op.ts';
+import { makeStep, type StepRequest } from '../compiler/step.ts';
+import { repoRelative } from '../compiler/policies/types.ts';
+import type { BatchEntry, StepBatch, StepCost, StepCostModel } from './step-cost.ts';
+
+/**
+ * Step costs on an analytical GPU/CPU baseline: the step's op graph (src/compiler/lower.ts) run op after op on
+ * one device with the roofline of src/baselines/roofline.ts, exactly as `strata run` times a step; energy is
+ * board power x time.
+ *
+ * The roofline time of a step is the sum of its ops' times, and every op belongs to one of three parts whose ops
+ * depend on less than the whole batch:
+ * - attention (score, softmax, context): one op each per request and layer, a function of that request's
+ *   (contextLength, newTokens) only, and the same in every layer;
+ * - the head (final norm, LM head): a function of the number of requests (one row each);
+ * - the body (embedding, norms, projections, FFN or experts, residual adds): a function of the step's total new
+ *   tokens and, for MoE models, of the step's expert routing.
+ * Each part is costed once per distinct key and summed, so a serving run costs each (context, new tokens) pair
+ * once instead of lowering a whole graph per step. This is exact (integer ps, the same sum in another order);
+ * the tests check it against `runOpsOnDevice(buildOpGraph(step))` on mixed batches. MoE routing is drawn per step
+ * from `moe.routing.<seed>.<step>`, so an MoE body is costed afresh every step (no memo: it would not be exact).
+ */
+
+const ATTENTION_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['attn-score', 'softmax', 'attn-context']);
+const HEAD_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['final-norm', 'lm-head']);
+
+/** Options of `rooflineStepCost`. */
+export interface RooflineStepCostOptions {
+  /** Seed of the MoE routing streams (`moe.routing.<seed>.<step>`). Default '0'. */
+  readonly seed?: string;
+  readonly routing?: LowerOptions['routing'];
+  /**
+   * Kernel launches of attention. `per-request` (default): one launch per attention op, i.e. per request and layer,
+   * exactly as `strata run` times the op graph. `per-layer`: the batch's attention ops of one kind share one launch
+   * per layer, as a batched (paged) attention kernel does in a serving engine; compute and memory times are the same.
+   */
+  readonly attentionLaunch?: AttentionLaunch;
+}
+
+/** How attention kernels are launched in a step (see RooflineStepCostOptions.attentionLaunch). */
+export const ATTENTION_LAUNCHES = ['per-request', 'per-layer'] as const;
+/** An attention launch mode. */
+export type AttentionLaunch = (typeof ATTENTION_LAUNCHES)[number];
+
+/** A `StepCostModel` for a GPU/CPU baseline preset, with exact per-part memoisation (see the file comment). */
+export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: RooflineStepCostOptions = {}): StepCostModel {
+  const seed = opts.seed ?? '0';
+  const routing = opts.routing;
+  const precision: Precision = resolvePrecision(device, model.precisionBytes);
+  const moe = model.experts > 1;
+  // Attention and head ops do not depend on the layer count: a one-layer copy of the model lowers them cheaply.
+  const oneLayer: ModelSpec = { ...model, layers: 1 };
+  const deviceId = `${device.kind}0`;
+  const perLayer = (opts.attentionLaunch ?? 'per-request') === 'per-layer';
+  // per-layer launches: the attention op kinds of one layer (score, softmax, context), each launched once a layer
+  const batchedLaunchPs = model.layers * ATTENTION_KINDS.size * device.launchOverheadPs;
+
+  const attention = new Map<number, Map<number, number>>();
+  const head = new Map<number, number>();
+  const body = new Map<number, number>();
+  let steps = 0;
+  let lookups = 0;
+  let hits = 0;
+
+  const sum = (ops: readonly Op[], keep: (op: Op) => boolean): number => {
+    let t = 0;
+    for (const op of ops) if (keep(op)) t += opCost(device, op, precision).durationPs;
+    return t;
+  };
+
+  const attentionPs = (contextLength: number, newTokens: number): number => {
+    lookups++;
+    let byNew = attention.get(contextLength);
+    if (!byNew) attention.set(contextLength, (byNew = new Map()));
+    const known = byNew.get(newTokens);
+    if (known !== undefined) {
+      hits++;
+      return known;
+    }
+    const ops = buildOpGraph(oneLayer, makeStep('mixed', [{ id: 'r0', contextLength, newTokens }]));
+    let ps = model.layers * sum(ops, (op) => ATTENTION_KINDS.has(op.kind));
+    if (perLayer) ps -= model.layers * ops.filter((op) => ATTENTION_KINDS.has(op.kind)).length * device.launchOverheadPs;
+    byNew.set(newTokens, ps);
+    return ps;
+  };
+
+  const headPs = (rows: number): number => {
+    lookups++;
+    const known = head.get(rows);
+    if (known !== undefined) {
+      hits++;
+      return known;
+    }
+    const requests: StepRequest[] = [];
+    for (let i = 0; i < rows; i++) requests.push({ id: `r${i}`, contextLength: 1, newTokens: 1 });
+    const ps = sum(buildOpGraph(oneLayer, makeStep('decode', requests)), (op) => HEAD_KINDS.has(op.kind));
+    head.set(rows, ps);
+    return ps;
+  };
+
+  const bodyPs = (tokens: number, index: number): number => {
+    if (!moe) {
+      lookups++;
+      const known = body.get(tokens);
+      if (known !== undefined) {
+        hits++;
+        return known;
+      }
+    }
+    // The body depends on the total only: lower it as prompts of at most maxPositions tokens (learned position
+    // tables have no row past it), no context.
+    const cap = model.positionScheme === 'learned' ? model.maxPositions : tokens;
+    const requests: StepRequest[] = [];
+    for (let left = tokens, i = 0; left > 0; left -= cap, i++) requests.push({ id: `r${i}`, contextLength: 0, newTokens: Math.min(cap, left) });
+    const ops = buildOpGraph(model, makeStep('prefill', requests), { seed: `${seed}.${index}`, routing });
+    const ps = sum(ops, (op) => !ATTENTION_KINDS.has(op.kind) && !HEAD_KINDS.has(op.kind));
+    if (!moe) body.set(tokens, ps);
+    return ps;
+  };
+
+  return {
+    name: 'gpu-roofline',
+    system: device.name,
+    file: repoRelative(device.file),
+    description: `every op of the step's graph on ${device.name} one after another, each max(compute, memory) + launch overhead (docs/baselines.md); ` +
+      (perLayer ? 'attention launched once per op kind and layer for the whole batch (batched attention kernels)' : 'attention launched per request and layer (as strata run)'),
+    energyMethod: device.energyMethod,
+    energyNote: `board power x busy time: ${device.boardPowerW} W while a step runs; idle gaps between arrivals are not counted`,
+    memory: { capacityBytes: device.capacityBytes, weightBytes: parameterCount(model) * model.precisionBytes },
+    streams: moe ? [`moe.routing.${seed}.<step>`] : [],
+
+    cost(batch: StepBatch): StepCost {
+      steps++;
+      let tokens = 0;
+      let t = 0;
+      for (const e of batch.entries) {
+        tokens += e.newTokens;
+        t += attentionPs(e.contextLength, e.newTokens);
+      }
+      t += headPs(batch.entries.length) + bodyPs(tokens, batch.index) + (perLayer ? batchedLaunchPs : 0);
+      return { timePs: t, energyPj: energyPj(device, t), busyPs: { [deviceId]: t } };
+    },
+
+    stats: () => ({ steps, lookups, hits }),
+  };
+}
+
+/** Board power x time: W x ps = pJ. */
+function energyPj(device: DevicePreset, timePs: number): number {
+  switch (device.energyMethod) {
+    case 'board-power-x-time':
+      return device.boardPowerW * timePs;
+    default: {
+      const never: never = device.energyMethod;
+      throw new Error(`internal invariant broken: unhandled energy method ${String(never)}`);
+    }
+  }
+}
+
+/** The step `strata run` would time for a batch: one request per entry (ids as given), for checks against the op graph. */
+export function batchStepRequests(entries: readonly BatchEntry[]): StepRequest[] {
+  return entries.map((e) => ({ id: e.id, contextLength: e.contextLength, newTokens: e.newTokens }));
+}

@@ -1,0 +1,327 @@
+import { StrataError, invariant } from '../spec/errors.ts';
+import { kvBytesPerToken, type ModelSpec } from '../compiler/model.ts';
+import type { Request } from '../compiler/requests.ts';
+import { formatGiB } from '../compiler/footprint.ts';
+import type { BatchEntry, CostModelStats, StepCostModel } from './step-cost.ts';
+
+/**
+ * The serving loop: iteration-level scheduling with continuous batching (Orca, OSDI'22; vLLM's scheduler without
+ * preemption). Time is integer ps and moves only by step costs and jumps to arrivals.
+ *
+ * Each iteration, at time t:
+ * 1. Requests that arrived by t join the waiting queue (arrival order; ties keep the set's order).
+ * 2. Admission, first come first served: the head of the queue is admitted while fewer than `maxBatch` requests
+ *    are running and its KV reservation fits what is left of the KV capacity; the first that does not fit stops
+ *    admission (no overtaking, so no starvation). A request reserves its whole lifetime's KV cache on admission:
+ *    inputTokens + outputTokens - 1 tokens (the last generated token is never fed back), so a running request
+ *    can always finish and nothing is ever preempted. With chunked prefill a request is admitted only while the
+ *    step's token budget has room for at least one of its prompt tokens.
+ * 3. The step: every running request takes part, in admission order. Decoding requests process one token.
+ *    Prefilling requests process their whole remaining prompt (`whole`), or a chunk (`chunked`): the budget of
+ *    `chunkTokens` per step goes to the decode tokens first, then to prompt chunks in admission order (a request
+ *    may wait a step with no tokens when the budget is spent). Prefill and decode tokens share the step (mixed
+ *    batches).
+ * 4. The step costs what the cost model says; time advances by it. Tokens appear at the end of the step: the
+ *    step that processes a prompt's last token produces the request's first output token, each decode step one
+ *    more. A request leaves (and frees its reservation) when it has produced outputTokens tokens.
+ * 5. With nothing running and nothing waiting, time jumps to the next arrival.
+ */
+
+/** How prompts are processed: all at once in the step after admission, or in chunks under a per-step token budget. */
+export const PREFILL_MODES = ['whole', 'chunked'] as const;
+/** A prefill mode. */
+export type PrefillMode = (typeof PREFILL_MODES)[number];
+
+/** Default `maxBatch`: NeuPIMs' `max_batch_size` (system_configs/sub-batch-on.json; shared reference pim-anchors.md section 1.4). */
+export const DEFAULT_MAX_BATCH = 128;
+/** Default token budget of a chunked-prefill step (Sarathi-Serve's and vLLM's chunked-prefill default of 512 tokens). */
+export const DEFAULT_CHUNK_TOKENS = 512;
+
+/** Inputs of `simulateServing`. */
+export interface ServingInput {
+  /** Sorted by arrival time, ids unique (as request sets are). */
+  readonly requests: readonly Request[];
+  readonly model: ModelSpec;
+  readonly costModel: StepCostModel;
+  /** Requests running at once (admitted and not finished). Default DEFAULT_MAX_BATCH. */
+  readonly maxBatch?: number;
+  /** KV-cache bytes requests may reserve. Default: the cost model's device memory minus the weights. */
+  readonly kvCapacityBytes?: number;
+  /** Default 'whole'. */
+  readonly prefill?: PrefillMode;
+  /** Token budget per step with chunked prefill (>= maxBatch, so decodes always fit). Default DEFAULT_CHUNK_TOKENS. */
+  readonly chunkTokens?: number;
+  /** Names the request set in errors about a request (a file, `sharegpt-like requests`). Default 'serving'. */
+  readonly label?: string;
+}
+
+/** The scheduler settings a run used, defaults filled in. */
+export interface ServingConfig {
+  readonly maxBatch: number;
+  readonly kvCapacityBytes: number;
+  /** Where the capacity came from: the device memory left by the weights, or the caller. */
+  readonly kvCapacitySource: 'device' | 'given';
+  readonly kvBytesPerToken: number;
+  readonly prefill: PrefillMode;
+  /** Null with whole prefill. */
+  readonly chunkTokens: number | null;
+}
+
+/** What happened to one request. Times are ps from the start of the run. */
+export interface RequestResult {
+  readonly id: string;
+  readonly arrivalPs: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** Start of the step that admitted it. */
+  readonly admittedPs: number;
+  /** End of the step that processed its last prompt token. */
+  readonly firstTokenPs: number;
+  /** End of the step that produced its last token. */
+  readonly finishPs: number;
+  /** Steps that processed part of its prompt (1 with whole prefill). */
+  readonly prefillSteps: number;
+  /** Times between consecutive output tokens, ps: outputTokens - 1 gaps. */
+  readonly tokenGapsPs: readonly number[];
+}
+
+/** One iteration of the loop. */
+export interface StepResult {
+  readonly index: number;
+  readonly startPs: number;
+  readonly timePs: number;
+  readonly energyPj: number;
+  /** Requests scheduled in the step (with tokens), and how many of them prefill or decode. */
+  readonly batch: number;
+  readonly prefillRequests: number;
+  readonly decodeRequests: number;
+  readonly prefillTokens: number;
+  readonly decodeTokens: number;
+  /** Requests that have arrived but wait for admission during the step (the queue after this step's admissions). */
+  readonly waiting: number;
+  /** Requests admitted in this step. */
+  readonly admitted: number;
+  /** KV-cache tokens held at the end of the step (before finished requests free theirs), summed over requests. */
+  readonly kvTokensInUse: number;
+  /** KV-cache tokens reserved by running requests during the step. */
+  readonly kvTokensReserved: number;
+}
+
+/** Everything a serving run produced: the input to the serving report. */
+export interface ServingResult {
+  readonly config: ServingConfig;
+  /** In the order of the request set. */
+  readonly requests: readonly RequestResult[];
+  readonly steps: readonly StepResult[];
+  /** Busy time per device over all steps, ps, as the cost model reported it. */
+  readonly busyPs: Readonly<Record<string, number>>;
+  readonly costStats: CostModelStats;
+}
+
+interface Live {
+  readonly index: number;
+  readonly req: Request;
+  readonly reserved: number;
+  readonly admittedPs: number;
+  prefilled: number;
+  prefillSteps: number;
+  generated: number;
+  firstTokenPs: number;
+  lastTokenPs: number;
+  readonly gaps: number[];
+}
+
+/** Checks the input and fills in defaults; every problem is a StrataError naming the option or the request. */
+export function servingConfig(input: ServingInput): ServingConfig {
+  const { requests, model, costModel } = input;
+  if (requests.length === 0) throw new StrataError('serving: the request set is empty');
+  const maxBatch = input.maxBatch ?? DEFAULT_MAX_BATCH;
+  if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new StrataError(`serving: maxBatch must be a whole number >= 1, got ${maxBatch}`);
+  const prefill = input.prefill ?? 'whole';
+  if (!(PREFILL_MODES as readonly string[]).includes(prefill)) throw new StrataError(`serving: prefill must be one of ${PREFILL_MODES.join(', ')}, got '${prefill}'`);
+  let chunkTokens: number | null = null;
+  if (prefill === 'chunked') {
+    chunkTokens = input.chunkTokens ?? DEFAULT_CHUNK_TOKENS;
+    if (!Number.isInteger(chunkTokens) || chunkTokens < maxBatch) {
+      throw new StrataError(`serving: chunkTokens (the token budget of a chunked-prefill step) must be a whole number >= maxBatch (${maxBatch}) so that every running request's decode token fits, got ${chunkTokens}`);
+    }
+  } else if (input.chunkTokens !== undefined) {
+    throw new StrataError(`serving: chunkTokens applies to chunked prefill; the prefill mode is 'whole'`);
+  }
+
+  const bytesPerToken = kvBytesPerToken(model);
+  let kvCapacityBytes: number;
+  let kvCapacitySource: ServingConfig['kvCapacitySource'];
+  const mem = costModel.memory;
+  const left = mem ? mem.capacityBytes - mem.weightBytes : null;
+  if (mem && left !== null && left <= 0) {
+    throw new StrataError(`serving: ${model.name}'s weights (${formatGiB(mem.weightBytes)}) do not fit in ${costModel.system}'s ${formatGiB(mem.capacityBytes)} of memory; no room is left for the KV cache`);
+  }
+  if (input.kvCapacityBytes !== undefined) {
+    const c = input.kvCapacityBytes;
+    if (!Number.isInteger(c) || c <= 0) throw new StrataError(`serving: kvCapacityBytes must be a whole number of bytes > 0, got ${c}`);
+    if (left !== null && c > left) {
+      throw new StrataError(`serving: a KV capacity of ${formatGiB(c)} does not fit in ${costModel.system}: its ${formatGiB(mem!.capacityBytes)} minus ${model.name}'s weights (${formatGiB(mem!.weightBytes)}) leave ${formatGiB(left)}`);
+    }
+    kvCapacityBytes = c;
+    kvCapacitySource = 'given';
+  } else {
+    if (left === null) throw new StrataError(`serving: ${costModel.system} declares no device memory; give the KV capacity`);
+    kvCapacityBytes = left;
+    kvCapacitySource = 'device';
+  }
+
+  const capacityTokens = Math.floor(kvCapacityBytes / bytesPerToken);
+  let prev = -Infinity;
+  const seen = new Set<string>();
+  requests.forEach((q, i) => {
+    const where = `${input.label ?? 'serving'}: request '${q.id}' (index ${i})`;
+    if (seen.has(q.id)) throw new StrataError(`${where}: its id is used by an earlier request; ids must be unique`);
+    seen.add(q.id);
+    if (!Number.isSafeInteger(q.arrivalPs) || q.arrivalPs < 0) throw new StrataError(`${where}: arrivalPs must be a whole number of ps >= 0, got ${q.arrivalPs}`);
+    if (q.arrivalPs < prev) throw new StrataError(`${where}: arrives at ${q.arrivalPs} ps, before the request ahead of it (${prev} ps); requests must be sorted by arrival`);
+    prev = q.arrivalPs;
+    for (const key of ['inputTokens', 'outputTokens'] as const) {
+      if (!Number.isSafeInteger(q[key]) || q[key] < 1) throw new StrataError(`${where}: ${key} must be a whole number >= 1, got ${q[key]}`);
+    }
+    const lifetime = reservation(q);
+    if (model.positionScheme === 'learned' && lifetime > model.maxPositions) {
+      throw new StrataError(`${where}: ${q.inputTokens} input + ${q.outputTokens} output tokens need ${lifetime} positions, past ${model.name}'s ${model.maxPositions} learned positions (maxPositions); use shorter requests or a model without a position table`);
+    }
+    if (lifetime > capacityTokens) {
+      throw new StrataError(`${where}: its KV cache (${lifetime} tokens, ${formatGiB(lifetime * bytesPerToken)}) is larger than the whole KV capacity (${formatGiB(kvCapacityBytes)}, ${capacityTokens} tokens); it could never be admitted`);
+    }
+  });
+  return { maxBatch, kvCapacityBytes, kvCapacitySource, kvBytesPerToken: bytesPerToken, prefill, chunkTokens };
+}
+
+/** KV-cache tokens a request holds at its largest: the prompt and every generated token but the last. */
+export function reservation(q: Request): number {
+  return q.inputTokens + q.outputTokens - 1;
+}
+
+/** Runs the serving loop over a request set (see the file comment) and returns every request's and step's record. Deterministic. */
+export function simulateServing(input: ServingInput): ServingResult {
+  const config = servingConfig(input);
+  const { requests, costModel } = input;
+  const capacityTokens = Math.floor(config.kvCapacityBytes / config.kvBytesPerToken);
+  const n = requests.length;
+  const results: Array<RequestResult | undefined> = new Array(n);
+  const steps: StepResult[] = [];
+  const busyPs: Record<string, number> = {};
+
+  let t = 0;
+  let nextArrival = 0;
+  const waiting: number[] = [];
+  let waitHead = 0;
+  let running: Live[] = [];
+  let reservedTokens = 0;
+  let kvTokens = 0;
+  let finished = 0;
+
+  while (finished < n) {
+    while (nextArrival < n && requests[nextArrival]!.arrivalPs <= t) waiting.push(nextArrival++);
+    if (running.length === 0 && waitHead === waiting.length) {
+      invariant(nextArrival < n, 'unfinished requests are running, waiting or yet to arrive');
+      t = requests[nextArrival]!.arrivalPs;
+      continue;
+    }
+
+    // The token budget left after decodes and ongoing prompt chunks (chunked prefill only).
+    let budget = Infinity;
+    if (config.chunkTokens !== null) {
+      budget = config.chunkTokens;
+      for (const r of running) if (r.prefilled === r.req.inputTokens) budget--;
+      for (const r of running) if (r.prefilled < r.req.inputTokens) budget -= Math.min(r.req.inputTokens - r.prefilled, Math.max(budget, 0));
+    }
+
+    let admitted = 0;
+    while (waitHead < waiting.length && running.length < config.maxBatch && budget > 0) {
+      const index = waiting[waitHead]!;
+      const req = requests[index]!;
+      const need = reservation(req);
+      if (reservedTokens + need > capacityTokens) break;
+      waitHead++;
+      reservedTokens += need;
+      admitted++;
+      running.push({ index, req, reserved: need, admittedPs: t, prefilled: 0, prefillSteps: 0, generated: 0, firstTokenPs: -1, lastTokenPs: -1, gaps: [] });
+      if (config.chunkTokens !== null) budget -= Math.min(req.inputTokens, budget);
+    }
+    invariant(running.length > 0, 'a request is admitted when nothing runs (every reservation fits the capacity alone)');
+
+    // The batch, in admission order. Decodes take their token first; prompt chunks share what is left.
+    let left = config.chunkTokens ?? Infinity;
+    for (const r of running) if (r.prefilled === r.req.inputTokens) left--;
+    const entries: BatchEntry[] = [];
+    const scheduled: Array<{ live: Live; tokens: number }> = [];
+    let prefillTokens = 0;
+    let decodeTokens = 0;
+    let prefillRequests = 0;
+    for (const r of running) {
+      if (r.prefilled === r.req.inputTokens) {
+        entries.push({ id: r.req.id, contextLength: r.req.inputTokens + r.generated - 1, newTokens: 1, decode: true });
+        scheduled.push({ live: r, tokens: 1 });
+        decodeTokens++;
+      } else {
+        const chunk = Math.min(r.req.inputTokens - r.prefilled, left);
+        if (chunk <= 0) continue;
+        left -= chunk;
+        entries.push({ id: r.req.id, contextLength: r.prefilled, newTokens: chunk, decode: false });
+        scheduled.push({ live: r, tokens: chunk });
+        prefillTokens += chunk;
+        prefillRequests++;
+      }
+    }
+    invariant(entries.length > 0, 'every step schedules at least one request');
+
+    const cost = costModel.cost({ index: steps.length, entries });
+    if (!Number.isSafeInteger(cost.timePs) || cost.timePs <= 0) {
+      throw new StrataError(`serving: cost model ${costModel.name} on ${costModel.system} gave step ${steps.length} a time of ${cost.timePs} ps; expected a whole number of ps > 0`);
+    }
+    if (!Number.isFinite(cost.energyPj) || cost.energyPj < 0) {
+      throw new StrataError(`serving: cost model ${costModel.name} on ${costModel.system} gave step ${steps.length} an energy of ${cost.energyPj} pJ; expected a number >= 0`);
+    }
+    if (cost.busyPs) for (const [id, ps] of Object.entries(cost.busyPs)) busyPs[id] = (busyPs[id] ?? 0) + ps;
+    const end = t + cost.timePs;
+
+    kvTokens += prefillTokens + decodeTokens;
+    const kvAtEnd = kvTokens;
+    for (const { live, tokens } of scheduled) {
+      if (live.prefilled < live.req.inputTokens) {
+        live.prefilled += tokens;
+        live.prefillSteps++;
+        if (live.prefilled < live.req.inputTokens) continue;
+        live.firstTokenPs = end;
+      } else {
+        live.gaps.push(end - live.lastTokenPs);
+      }
+      live.generated++;
+      live.lastTokenPs = end;
+    }
+    steps.push({
+      index: steps.length, startPs: t, timePs: cost.timePs, energyPj: cost.energyPj,
+      batch: entries.length, prefillRequests, decodeRequests: decodeTokens, prefillTokens, decodeTokens,
+      waiting: waiting.length - waitHead, admitted, kvTokensInUse: kvAtEnd, kvTokensReserved: reservedTokens,
+    });
+
+    const still: Live[] = [];
+    for (const r of running) {
+      if (r.generated < r.req.outputTokens) {
+        still.push(r);
+        continue;
+      }
+      const cached = r.req.inputTokens + r.generated - 1;
+      invariant(cached === r.reserved, 'a finished request used exactly its reservation');
+      kvTokens -= cached;
+      reservedTokens -= r.reserved;
+      finished++;
+      results[r.index] = {
+        id: r.req.id, arrivalPs: r.req.arrivalPs, inputTokens: r.req.inputTokens, outputTokens: r.req.outputTokens,
+        admittedPs: r.admittedPs, firstTokenPs: r.firstTokenPs, finishPs: r.lastTokenPs, prefillSteps: r.prefillSteps, tokenGapsPs: r.gaps,
+      };
+    }
+    running = still;
+    t = end;
+  }
+  return { config, requests: results as RequestResult[], steps, busyPs, costStats: costModel.stats() };
+}

@@ -1,0 +1,114 @@
+/**
+ * The step cost model: what the serving loop asks of a system. Given one iteration's batch composition (for
+ * each scheduled request its context so far and the tokens it processes this step), a cost model returns the
+ * step's time and energy. The loop knows nothing else about the hardware, so any system (a GPU roofline, NeuPIMs,
+ * Duplex) serves requests by implementing `StepCostModel`.
+ */
+
+/** One request's share of a serving step: a prefill chunk (newTokens >= 1) or a decode token (newTokens = 1). */
+export interface BatchEntry {
+  readonly id: string;
+  /** Tokens already in this request's KV cache before the step (0 for the first prefill chunk). */
+  readonly contextLength: number;
+  /** Tokens processed this step: a prompt chunk, or 1 in decode. */
+  readonly newTokens: number;
+  /** True for decode (the request has its first token); false for a prompt chunk. */
+  readonly decode: boolean;
+}
+
+/** One iteration of the serving loop, as a cost model sees it. */
+export interface StepBatch {
+  /** Step number from 0; cost models that draw random numbers per step (MoE routing) seed from it. */
+  readonly index: number;
+  /** The scheduled requests in admission order: at least one. */
+  readonly entries: readonly BatchEntry[];
+}
+
+/** What one step costs. */
+export interface StepCost {
+  /** Time of the step, integer ps > 0. */
+  readonly timePs: number;
+  /** Energy of the step, pJ >= 0. */
+  readonly energyPj: number;
+  /** Optional: time each device was busy during the step, ps, by device id (`gpu0`, `xpu`, `logic-pim`). */
+  readonly busyPs?: Readonly<Record<string, number>>;
+}
+
+/** Device memory as a cost model's system declares it; the serving loop's default KV capacity is what the weights leave. */
+export interface SystemMemory {
+  readonly capacityBytes: number;
+  readonly weightBytes: number;
+}
+
+/** Counters of a cost model's memoisation, for the report. */
+export interface CostModelStats {
+  /** Steps costed. */
+  readonly steps: number;
+  /** Parts (or whole steps) looked up in the model's memo tables, and how many were found there. */
+  readonly lookups: number;
+  readonly hits: number;
+}
+
+/** A system as the serving loop sees it. */
+export interface StepCostModel {
+  /** Short name of the method (`gpu-roofline`). */
+  readonly name: string;
+  /** The system's name (`gpu-h100-sxm`) and the file it came from (repository-relative for shipped presets). */
+  readonly system: string;
+  readonly file: string;
+  /** One line on how time and energy are computed. */
+  readonly description: string;
+  /** How energy is computed (`board-power-x-time`, `command-energy`), and a note for the report. */
+  readonly energyMethod: string;
+  readonly energyNote: string;
+  /** Device memory, or null when the system declares none (then the KV capacity must be given). */
+  readonly memory: SystemMemory | null;
+  /** The seedrandom streams the model draws from, as names or patterns (`moe.routing.<seed>.<step>`); empty if none. */
+  readonly streams: readonly string[];
+  /** Cost of one step. Must be deterministic: the same batch (with the same index) gives the same cost. */
+  cost(batch: StepBatch): StepCost;
+  /** Memoisation counters so far. */
+  stats(): CostModelStats;
+}
+
+/**
+ * A canonical key of a batch's composition: the (contextLength, newTokens) pairs sorted, ids, order and decode
+ * flags left out. Two batches with the same key cost the same under any model whose cost depends only on the
+ * multiset of (context, new tokens) (true of dense models timed by op graphs; not of MoE models, whose routing
+ * is drawn per step).
+ */
+export function compositionKey(entries: readonly BatchEntry[]): string {
+  const pairs = entries.map((e) => [e.contextLength, e.newTokens] as const);
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return pairs.map(([c, n]) => `${c}+${n}`).join(',');
+}
+
+/**
+ * Wraps a cost model whose cost depends only on the batch composition (see `compositionKey`) so that each
+ * composition is costed once; later steps with the same composition reuse the cost exactly. Only use it where
+ * that holds: the wrapper cannot check it. Step indices are not part of the key.
+ */
+export function memoizeByComposition(inner: StepCostModel): StepCostModel {
+  const memo = new Map<string, StepCost>();
+  let steps = 0;
+  let lookups = 0;
+  let hits = 0;
+  return {
+    name: inner.name, system: inner.system, file: inner.file, description: inner.description,
+    energyMethod: inner.energyMethod, energyNote: inner.energyNote, memory: inner.memory, streams: inner.streams,
+    cost(batch: StepBatch): StepCost {
+      steps++;
+      lookups++;
+      const key = compositionKey(batch.entries);
+      const known = memo.get(key);
+      if (known) {
+        hits++;
+        return known;
+      }
+      const c = inner.cost(batch);
+      memo.set(key, c);
+      return c;
+    },
+    stats: () => ({ steps, lookups, hits }),
+  };
+}
