@@ -17,12 +17,15 @@ export const NUM_COMMANDS = COMMANDS.length;
 
 /**
  * A command that a PIM spec adds to a standard's vocabulary (its index follows the JEDEC ones). `scope`:
- * one bank, every bank of the rank at once, or none (the channel's shared logic, e.g. a global buffer);
- * `rowEffect`: what it does to the row buffers in its scope; `bus`: which command bus it takes.
+ * one bank, every bank of one bank group, every bank of the rank at once, every bank of every rank of the
+ * channel, or none (the channel's shared logic, e.g. a global buffer); `rowEffect`: what it does to the row
+ * buffers in its scope; `bus`: which command bus it takes; `rowBuffer`: which of a bank's row buffers it acts
+ * on (0: the one JEDEC commands use; 1: the second buffer of a dual-row-buffer PIM bank).
  */
 export interface ExtraCommand {
   readonly name: string;
-  readonly scope: 'bank' | 'all-banks' | 'channel';
+  readonly scope: 'bank' | 'bankgroup' | 'all-banks' | 'all-ranks' | 'channel';
+  readonly rowBuffer: number;
   readonly rowEffect: 'open' | 'close' | 'needs-open' | 'none';
   readonly bus: 'row' | 'column';
   /** Bytes it moves on the channel's data bus (0 for commands that stay inside the device). */

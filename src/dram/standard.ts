@@ -355,12 +355,13 @@ export function parseStandard(json: unknown, file: string): DramStandard {
 
 /** Reads one command a PIM spec adds (see ExtraCommand). */
 function parseExtraCommand(c: FieldReader): ExtraCommand {
-  c.onlyKeys(['name', 'scope', 'rowEffect', 'bus', 'dataBytes', 'description']);
+  c.onlyKeys(['name', 'scope', 'rowEffect', 'bus', 'dataBytes', 'rowBuffer', 'description']);
   const name = c.string('name');
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) c.fail('name', 'a command name of letters, digits and _', name);
   return {
     name,
-    scope: c.string('scope', ['bank', 'all-banks', 'channel']) as ExtraCommand['scope'],
+    scope: c.string('scope', ['bank', 'all-banks', 'channel', 'bankgroup', 'all-ranks']) as ExtraCommand['scope'],
+    rowBuffer: c.optionalNumber('rowBuffer', 0, { integer: true, min: 0, max: 1 }),
     rowEffect: c.string('rowEffect', ['open', 'close', 'needs-open', 'none']) as ExtraCommand['rowEffect'],
     bus: c.string('bus', ['row', 'column']) as ExtraCommand['bus'],
     dataBytes: c.optionalNumber('dataBytes', 0, { integer: true, min: 0 }),

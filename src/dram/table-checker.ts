@@ -7,8 +7,9 @@ import type { DramStandard, TimingRule } from './standard.ts';
  * Checks the commands a PIM spec adds to a standard, for which the spec's constraint table is the only
  * definition. Unlike the controller, which pushes earliest times forward as it issues, this replays the
  * log and, for every command, scans the channel's earlier commands and tests each rule that names a PIM
- * command; it also tracks the row buffers (JEDEC and PIM commands alike) to check all-bank activations and
- * MACs, the PIM rolling windows, and the command bus.
+ * command; it also tracks the row buffers (JEDEC and PIM commands alike; two per bank when PIM commands use
+ * a second buffer) to check PIM activations and MACs over their scope (a bank, a bank group, a rank or the
+ * whole channel), the PIM rolling windows, and the command bus.
  */
 export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[], maxViolations: number): Violation[] {
   const o = std.organization;
@@ -31,15 +32,20 @@ export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[]
     return out.length >= maxViolations;
   };
   const banksPerRank = o.bankGroups * o.banksPerGroup;
+  const banks = o.ranks * banksPerRank;
   const byChannel = new Map<number, number[]>();
   log.forEach((e, i) => {
     const list = byChannel.get(e.channel) ?? [];
     list.push(i);
     byChannel.set(e.channel, list);
   });
+  const bankName = (b: number) => `r${Math.floor(b / banksPerRank)} bg${Math.floor((b % banksPerRank) / o.banksPerGroup)} b${b % o.banksPerGroup}`;
   for (const ch of [...byChannel.keys()].sort((a, b) => a - b)) {
     const idx = byChannel.get(ch)!.sort((a, b) => log[a]!.cycle - log[b]!.cycle || a - b);
-    const openRow = new Int32Array(o.ranks * banksPerRank).fill(-1);
+    // Open row per (row buffer, bank): buffer 0 is the one JEDEC commands use, buffer 1 a PIM bank's second one.
+    const openRow = new Int32Array(2 * banks).fill(-1);
+    // Whether buffer 0's row was opened by a PIM command (a single-row-buffer device shares it).
+    const openedByPim = new Uint8Array(banks);
     for (let n = 0; n < idx.length; n++) {
       const i = idx[n]!;
       const e = log[i]!;
@@ -79,45 +85,97 @@ export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[]
       // Row buffers.
       const rankBase = e.rank * banksPerRank;
       const bank = rankBase + e.bankGroup * o.banksPerGroup + e.bank;
-      if (x && x.scope === 'all-banks') {
+      if (x && x.rowEffect !== 'none') {
+        const [lo, hi] = bankRange(x.scope, e, o);
+        const buf = x.rowBuffer * banks;
         // One violation per command: the first bank that disagrees.
         if (x.rowEffect === 'open') {
-          const b = openRow.subarray(rankBase, rankBase + banksPerRank).findIndex((r) => r !== -1);
-          if (b >= 0 && report(i, e, 'pim-state', `${where}: ${e.command} while bank ${b} holds row ${openRow[rankBase + b]} open`)) return out;
-          openRow.fill(e.row, rankBase, rankBase + banksPerRank);
+          let b = lo;
+          while (b < hi && openRow[buf + b] === -1) b++;
+          if (b < hi && report(i, e, 'pim-state', `${where}: ${e.command} of row ${e.row} while ${bankName(b)} holds row ${openRow[buf + b]} open${x.rowBuffer ? ' in its PIM row buffer' : ''}`)) return out;
+          openRow.fill(e.row, buf + lo, buf + hi);
+          if (x.rowBuffer === 0) openedByPim.fill(1, lo, hi);
         } else if (x.rowEffect === 'needs-open') {
-          const b = openRow.subarray(rankBase, rankBase + banksPerRank).findIndex((r) => r !== e.row);
-          if (b >= 0 && report(i, e, 'pim-state', `${where}: ${e.command} on row ${e.row} but bank ${b} holds ${openRow[rankBase + b] === -1 ? 'no row' : `row ${openRow[rankBase + b]}`}`)) return out;
-        } else if (x.rowEffect === 'close') {
-          openRow.fill(-1, rankBase, rankBase + banksPerRank);
+          let b = lo;
+          while (b < hi && openRow[buf + b] === e.row) b++;
+          if (b < hi && report(i, e, 'pim-state', `${where}: ${e.command} on row ${e.row} but ${bankName(b)} holds ${openRow[buf + b] === -1 ? 'no row' : `row ${openRow[buf + b]}`}${x.rowBuffer ? ' in its PIM row buffer' : ''}`)) return out;
+        } else {
+          openRow.fill(-1, buf + lo, buf + hi);
         }
-      } else if (x && x.scope === 'bank') {
-        if (x.rowEffect === 'open') openRow[bank] = e.row;
-        else if (x.rowEffect === 'close') openRow[bank] = -1;
-        else if (x.rowEffect === 'needs-open' && openRow[bank] !== e.row && report(i, e, 'pim-state', `${where}: ${e.command} on row ${e.row} but the bank holds ${openRow[bank] === -1 ? 'no row' : `row ${openRow[bank]}`}`)) return out;
       } else if (k === ACT) {
+        if (openedByPim[bank] && openRow[bank] !== -1 && report(i, e, 'pim-state', `${where}: ACT of row ${e.row} to ${bankName(bank)}, whose only row buffer holds PIM row ${openRow[bank]}`)) return out;
         openRow[bank] = e.row;
+        openedByPim[bank] = 0;
       } else if (k === PRE || k === RDA || k === WRA) {
         openRow[bank] = -1;
       } else if (k === PREA) {
         openRow.fill(-1, rankBase, rankBase + banksPerRank);
-      } else if (k === REF && openRow.subarray(rankBase, rankBase + banksPerRank).some((r) => r !== -1)) {
-        if (report(i, e, 'pim-state', `${where}: REF while rows opened by PIM commands are still open`)) return out;
+      } else if (k === REF || k === REFPB) {
+        // The JEDEC checker sees rows JEDEC commands opened; rows PIM commands opened are checked here.
+        const [lo, hi] = k === REF ? [rankBase, rankBase + banksPerRank] : [bank, bank + 1];
+        for (let b = lo; b < hi; b++) {
+          const pimRow = openRow[banks + b] !== -1 ? openRow[banks + b] : openedByPim[b] ? openRow[b] : -1;
+          if (pimRow !== -1) {
+            if (report(i, e, 'pim-state', `${where}: ${e.command} while ${bankName(b)} holds PIM row ${pimRow} open`)) return out;
+            break;
+          }
+        }
       }
     }
   }
   return out;
 }
 
-/** Whether rule `r` (prev at its level, or the other ranks when sibling) relates command p to e. */
+/** Banks [lo, hi) of the channel (rank-major) that a command of `scope` issued as `e` acts on. */
+function bankRange(scope: ExtraCommand['scope'], e: LoggedCommand, o: DramStandard['organization']): [number, number] {
+  const perRank = o.bankGroups * o.banksPerGroup;
+  const rankBase = e.rank * perRank;
+  switch (scope) {
+    case 'bank': {
+      const b = rankBase + e.bankGroup * o.banksPerGroup + e.bank;
+      return [b, b + 1];
+    }
+    case 'bankgroup': {
+      const g = rankBase + e.bankGroup * o.banksPerGroup;
+      return [g, g + o.banksPerGroup];
+    }
+    case 'all-banks':
+      return [rankBase, rankBase + perRank];
+    case 'all-ranks':
+    case 'channel':
+      return [0, o.ranks * perRank];
+    default: {
+      const never: never = scope;
+      throw new Error(`table checker: unknown scope ${String(never)}`);
+    }
+  }
+}
+
+/** What a command covers: one bank, a bank group, a rank, or every rank of the channel. */
+function coverage(k: number, std: DramStandard): 'bank' | 'bankgroup' | 'rank' | 'channel' {
+  if (k === PREA || k === REF) return 'rank';
+  if (k < COMMANDS.length) return 'bank';
+  switch (std.extraCommands[k - COMMANDS.length]!.scope) {
+    case 'bank': return 'bank';
+    case 'bankgroup': return 'bankgroup';
+    case 'all-banks': return 'rank';
+    default: return 'channel';
+  }
+}
+
+/**
+ * Whether rule `r` (prev at its level, or the other ranks when sibling) relates command p to e: some bank
+ * that p covers and some bank that e covers share the rule's node.
+ */
 function related(r: TimingRule, p: LoggedCommand, pk: number, e: LoggedCommand, ek: number, std: DramStandard): boolean {
   if (r.level === 'channel') return true;
   if (r.sibling) return p.rank !== e.rank;
+  const cp = coverage(pk, std);
+  const ce = coverage(ek, std);
+  // Commands of the channel's shared logic (single-rank devices) and commands over every rank touch every rank.
+  if (cp === 'channel' || ce === 'channel') return true;
   if (p.rank !== e.rank) return false;
-  if (r.level === 'rank') return true;
-  // Bank-group and bank rules: a command over all banks of the rank (or of the channel's shared logic) touches every bank.
-  const wide = (k: number) => k === PREA || k === REF || k >= COMMANDS.length && std.extraCommands[k - COMMANDS.length]!.scope !== 'bank';
-  if (wide(pk) || wide(ek)) return true;
+  if (r.level === 'rank' || cp === 'rank' || ce === 'rank') return true;
   if (p.bankGroup !== e.bankGroup) return false;
-  return r.level === 'bankgroup' || p.bank === e.bank;
+  return r.level === 'bankgroup' || cp === 'bankgroup' || ce === 'bankgroup' || p.bank === e.bank;
 }

@@ -1,0 +1,516 @@
+import seedrandom from 'seedrandom';
+import { invariant, StrataError } from '../spec/errors.ts';
+import type { CommandLog } from '../dram/command-log.ts';
+import { ACT, COMMANDS, PRE, PREA, RD, REF, WR } from '../dram/commands.ts';
+import { bytesPerRequest, type DramStandard } from '../dram/standard.ts';
+import { TimingState } from '../dram/timing-state.ts';
+import type { PimSpec } from './pim-spec.ts';
+
+/**
+ * One HBM channel of a Newton-style PIM device (NeuPIMs) serving two traffic classes at once: a PIM program
+ * (GWRITE, G_ACT, COMP, READRES, P_PRE, plus the ACT/PRE around a GWRITE) and a stream of ordinary 64 B reads
+ * and writes (an NPU's DMA traffic) with their own ACT/RD/WR/PRE.
+ *
+ * - One row buffer per bank (`spec.rowBuffers` 1, the naive NPU+PIM "blocked" mode): PIM rows and ordinary
+ *   rows share each bank's buffer, so the channel serves one class at a time. Ordinary requests are served
+ *   until the PIM program starts; from then on the PIM program owns the channel until its last command (the
+ *   NPU's memory accesses are blocked, as NeuPIMs describes the baseline), and a G_ACT first precharges the
+ *   ordinary rows of its bank group (counted as switch precharges).
+ * - Two row buffers (NeuPIMs): G_ACT/COMP/P_PRE use the PIM buffer, ordinary commands the other; the classes
+ *   share only the command bus (one command per cycle), the data bus (READRES against RD/WR), the activation
+ *   power window (a G_ACT takes a whole tFAW) and refresh.
+ *
+ * PIM has priority: when both classes can issue in a cycle the PIM command goes, and in dual mode an ordinary
+ * command is held back if the constraint table says it would push the PIM program's next command later
+ * (`guard`). Every command issues at the earliest cycle the standard's constraint table allows (TimingState,
+ * shared by both classes), at most one per cycle. All-bank refresh (one REF per rank every tREFI) closes both
+ * buffers first: new activations of either class wait, a PIM row in progress finishes up to its P_PRE.
+ * Ordinary requests are scheduled FR-FCFS over a transaction queue (open page; a row is precharged only when
+ * no queued request hits it). The run is event-driven: each step issues exactly one command, at the minimum
+ * over the candidates' earliest legal cycles, so simulated time jumps over idle stretches. Typed arrays and no
+ * allocation per command.
+ */
+
+/** A PIM program: steps of `count` back-to-back issues of one command at (rank, bank group, bank, row). */
+export interface PimProgram {
+  readonly length: number;
+  readonly cmd: Int32Array;
+  readonly rank: Int32Array;
+  readonly bankGroup: Int32Array;
+  readonly bank: Int32Array;
+  readonly row: Int32Array;
+  readonly count: Int32Array;
+}
+
+/** Builds a PimProgram step by step. */
+export class PimProgramBuilder {
+  private n = 0;
+  private readonly cols = { cmd: [] as number[], rank: [] as number[], bankGroup: [] as number[], bank: [] as number[], row: [] as number[], count: [] as number[] };
+
+  /** Appends `count` issues of `cmd` (a command index of the spec's standard). */
+  push(cmd: number, count = 1, rank = 0, bankGroup = 0, bank = 0, row = -1): this {
+    invariant(Number.isInteger(count) && count >= 1, 'a PIM program step issues its command at least once');
+    this.cols.cmd.push(cmd);
+    this.cols.rank.push(rank);
+    this.cols.bankGroup.push(bankGroup);
+    this.cols.bank.push(bank);
+    this.cols.row.push(row);
+    this.cols.count.push(count);
+    this.n++;
+    return this;
+  }
+
+  /** The program as typed arrays. */
+  build(): PimProgram {
+    const c = this.cols;
+    return {
+      length: this.n, cmd: Int32Array.from(c.cmd), rank: Int32Array.from(c.rank), bankGroup: Int32Array.from(c.bankGroup),
+      bank: Int32Array.from(c.bank), row: Int32Array.from(c.row), count: Int32Array.from(c.count),
+    };
+  }
+}
+
+/** Ordinary 64 B requests of one channel, in arrival order (parallel typed arrays). */
+export interface NormalRequests {
+  readonly length: number;
+  /** Cycle (of the DRAM clock) from which the request may be served. */
+  readonly arrival: Float64Array;
+  readonly write: Uint8Array;
+  readonly rank: Uint8Array;
+  readonly bankGroup: Uint8Array;
+  readonly bank: Uint8Array;
+  readonly row: Int32Array;
+  readonly column: Int32Array;
+}
+
+/** Options of npuTraffic. */
+export interface NpuTrafficOptions {
+  /** Number of 64 B requests. */
+  requests: number;
+  /** Offered load as a fraction of the channel's data-bus peak (one burst per tBURST), in (0, 1]. */
+  load: number;
+  /** Seed of the stream `neupims.npu-traffic.<seed>`. */
+  seed: string;
+  /** Fraction of writes (default 0.25). */
+  writeFraction?: number;
+  /** Consecutive requests that fill one DRAM row before the tile moves to a random bank and row (default: a whole row). */
+  requestsPerRow?: number;
+  /** Rows the stream draws from, from row `firstRow` (default rows 16384 and up, away from the KV cache). */
+  firstRow?: number;
+  rows?: number;
+  /** Cycle of the first arrival (default 0). */
+  startCycle?: number;
+}
+
+/**
+ * An NPU's DMA traffic on one channel: tiles of consecutive 64 B requests filling a row of a random bank,
+ * arriving evenly at `load` x the channel's peak, each tile a read or a write. Deterministic for a seed.
+ */
+export function npuTraffic(std: DramStandard, o: NpuTrafficOptions): NormalRequests {
+  if (!Number.isInteger(o.requests) || o.requests < 0) throw new StrataError(`NPU traffic: requests must be a whole number >= 0, got ${o.requests}`);
+  if (!(o.load > 0 && o.load <= 1)) throw new StrataError(`NPU traffic: load must be a fraction in (0, 1], got ${o.load}`);
+  const org = std.organization;
+  const bursts = org.columns / org.burstLength;
+  const perRow = o.requestsPerRow ?? bursts;
+  if (!Number.isInteger(perRow) || perRow < 1 || perRow > bursts) throw new StrataError(`NPU traffic: requestsPerRow must be 1..${bursts}, got ${perRow}`);
+  const firstRow = o.firstRow ?? org.rows / 2;
+  const rows = o.rows ?? org.rows - firstRow;
+  const rng = seedrandom(`neupims.npu-traffic.${o.seed}`);
+  const n = o.requests;
+  const r: NormalRequests = {
+    length: n, arrival: new Float64Array(n), write: new Uint8Array(n), rank: new Uint8Array(n), bankGroup: new Uint8Array(n),
+    bank: new Uint8Array(n), row: new Int32Array(n), column: new Int32Array(n),
+  };
+  const interval = std.timing.tBURST! / o.load;
+  const start = o.startCycle ?? 0;
+  const wf = o.writeFraction ?? 0.25;
+  let rank = 0, bg = 0, bank = 0, row = 0, write = 0;
+  for (let i = 0; i < n; i++) {
+    const k = i % perRow;
+    if (k === 0) {
+      rank = Math.floor(rng() * org.ranks);
+      bg = Math.floor(rng() * org.bankGroups);
+      bank = Math.floor(rng() * org.banksPerGroup);
+      row = firstRow + Math.floor(rng() * rows);
+      write = rng() < wf ? 1 : 0;
+    }
+    r.arrival[i] = start + Math.floor(i * interval);
+    r.write[i] = write;
+    r.rank[i] = rank;
+    r.bankGroup[i] = bg;
+    r.bank[i] = bank;
+    r.row[i] = row;
+    r.column[i] = k * org.burstLength;
+  }
+  return r;
+}
+
+/** Options of runDualBufferChannel. */
+export interface ChannelRunOptions {
+  /** Cycle at which the PIM program may start (default 0). */
+  pimStartCycle?: number;
+  /** Transaction-queue entries for ordinary requests (default: the standard's read queue depth). */
+  queueDepth?: number;
+  /** All-bank refresh every tREFI (default true). */
+  refresh?: boolean;
+  /** Records every command (channel number of the log is the caller's). */
+  log?: CommandLog;
+}
+
+/** What one channel run did. Cycles are of the DRAM clock. */
+export interface ChannelRun {
+  readonly rowBuffers: 1 | 2;
+  /** Cycle at which the PIM program's last command issued and its last result returned (0 without a program). */
+  readonly pimFinishCycle: number;
+  /** Cycle at which the last ordinary request's data finished (0 without requests). */
+  readonly normalFinishCycle: number;
+  /** Cycle of the first command of each class (-1 if none). */
+  readonly pimFirstCycle: number;
+  readonly normalFirstCycle: number;
+  /** max of the two finish cycles (and of the last refresh). */
+  readonly endCycle: number;
+  /** Commands issued, by command index. */
+  readonly commandCounts: Float64Array;
+  /** Commands by class: the PIM program's (with the precharges it needed), the ordinary requests', refresh (REF and its PREA). */
+  readonly pimCommands: number;
+  readonly normalCommands: number;
+  readonly refreshCommands: number;
+  /** Precharges of ordinary rows issued for the PIM program (single mode: mode switches; dual: a GWRITE's bank). */
+  readonly switchPrecharges: number;
+  /** Cycles the data bus carried bursts (RD, WR, READRES x tBURST) and the command bus carried commands, up to endCycle. */
+  readonly dataBusBusyCycles: number;
+  readonly commandBusBusyCycles: number;
+  readonly requestsDone: number;
+  /** Bytes the ordinary requests moved. */
+  readonly normalBytes: number;
+  /** MAC-lane operations COMP commands performed (banks of the channel x lanes per bank per COMP). */
+  readonly macSlots: number;
+}
+
+const NONE = 0;
+const K_PIM = 1;
+const K_NORMAL = 2;
+const K_REFRESH = 3;
+
+/**
+ * Runs a PIM program and ordinary requests on one channel of a Newton-command-set PIM spec, in single- or
+ * dual-row-buffer mode as the spec says (load the spec with `{ rowBuffers }` for the other mode).
+ */
+export function runDualBufferChannel(spec: PimSpec, program: PimProgram, requests: NormalRequests, opts: ChannelRunOptions = {}): ChannelRun {
+  invariant(spec.commandSet === 'newton', 'the dual-buffer channel drives the newton command set');
+  const std = spec.standard;
+  const names = std.commandNames;
+  const cmdOf = (n: string) => names.indexOf(n);
+  const G_ACT = cmdOf('G_ACT');
+  const COMP = cmdOf('COMP');
+  const READRES = cmdOf('READRES');
+  const P_PRE = cmdOf('P_PRE');
+  const GWRITE = cmdOf('GWRITE');
+  const o = std.organization;
+  const t = std.timing;
+  const tBURST = t.tBURST!;
+  const readDone = t.CL! + tBURST;
+  const writeDone = t.CWL! + tBURST;
+  const tREFI = t.tREFI!;
+  const bpg = o.banksPerGroup;
+  const perRank = o.bankGroups * bpg;
+  const banks = o.ranks * perRank;
+  const dual = spec.rowBuffers === 2;
+  const nc = names.length;
+
+  // guard[y * nc + x]: how far command y must stay ahead of a PIM command x (largest distance of any rule y -> x).
+  const guard = new Int32Array(nc * nc);
+  for (const r of std.rules) guard[r.prev * nc + r.next] = Math.max(guard[r.prev * nc + r.next]!, r.cycles);
+
+  const timing = new TimingState(std);
+  // Open row per (buffer, bank): ordinary rows in buffer 0; PIM rows in buffer 1 (dual) or 0 (single).
+  const rows = new Int32Array(2 * banks).fill(-1);
+  const pimBase = dual ? banks : 0;
+  const counts = new Float64Array(nc);
+  const log = opts.log;
+  const pimStart = opts.pimStartCycle ?? 0;
+  const refreshOn = opts.refresh !== false;
+
+  // PIM program cursor.
+  let step = 0;
+  let left = program.length > 0 ? program.count[0]! : 0;
+  let pimRowsOpen = 0; // banks whose PIM buffer holds a row
+  let hold = -1; // bank whose ordinary buffer the PIM program holds (ACT ... GWRITE ... PRE)
+  let pimFirst = -1;
+  let pimLast = -1;
+  let pimDone = 0;
+  let pimCommands = 0;
+  let switchPrecharges = 0;
+  let macSlots = 0;
+  const banksLanes = banks * spec.unit.macsPerBank;
+
+  // Ordinary requests: FR-FCFS over a queue of request indices.
+  const depth = opts.queueDepth ?? std.controller.readQueueDepth;
+  const queue = new Int32Array(depth);
+  let qLen = 0;
+  let nextReq = 0;
+  let requestsDone = 0;
+  let normalFirst = -1;
+  let normalDone = 0;
+  let normalCommands = 0;
+  const hitPending = new Uint8Array(banks);
+  // Earliest cycle per (bank, RD/WR/ACT/PRE) memoised within one step: queued requests of a tile share a bank.
+  const memoStep = new Float64Array(banks * 4).fill(-1);
+  const memoCycle = new Float64Array(banks * 4);
+  let stepNo = 0;
+
+  // Refresh.
+  let refreshDue = tREFI;
+  let refreshPending = false;
+  const refreshed = new Uint8Array(o.ranks);
+  let refreshCommands = 0;
+
+  let dataBusy = 0;
+  let cursor = 0;
+  let lastIssue = 0;
+
+  const issue = (cmd: number, c: number, rank: number, bg: number, bank: number, row: number, column: number): void => {
+    timing.issue(cmd, c, rank, bg, bank);
+    counts[cmd]!++;
+    log?.push(c, cmd, rank, bg, bank, row, column);
+    cursor = c + 1;
+    lastIssue = c;
+  };
+  const bankIndex = (rank: number, bg: number, bank: number) => (rank * o.bankGroups + bg) * bpg + bank;
+  const ordinaryOpenIn = (lo: number, hi: number): number => {
+    for (let b = lo; b < hi; b++) if (rows[b] !== -1) return b;
+    return -1;
+  };
+
+  // Candidate of each class: cycle, command and target, recomputed every step.
+  let pc = 0, pCmd = 0, pRank = 0, pBg = 0, pBank = 0, pRow = 0, pKind = NONE; // pKind: NONE, or 1 = program step, 2 = PRE for it
+  for (;;) {
+    stepNo++;
+    const pimLeft = step < program.length;
+    const normalLeft = requestsDone < requests.length;
+    if (!pimLeft && !normalLeft) break;
+    if (refreshOn && !refreshPending && cursor >= refreshDue) {
+      refreshPending = true;
+      refreshed.fill(0);
+    }
+
+    // PIM candidate.
+    pKind = NONE;
+    pc = Infinity;
+    if (pimLeft) {
+      pCmd = program.cmd[step]!;
+      pRank = program.rank[step]!;
+      pBg = program.bankGroup[step]!;
+      pBank = program.bank[step]!;
+      pRow = program.row[step]!;
+      const startsRow = (pCmd === G_ACT && pimRowsOpen === 0) || (pCmd === ACT && hold < 0);
+      if (!(refreshPending && startsRow)) {
+        pKind = 1;
+        if (pCmd === G_ACT && !dual) {
+          // Single buffer: the bank group's ordinary rows must be closed first.
+          const lo = bankIndex(pRank, pBg, 0);
+          const open = ordinaryOpenIn(lo, lo + bpg);
+          if (open >= 0) {
+            pKind = 2;
+            pBank = open - lo;
+            pCmd = PRE;
+          }
+        } else if (pCmd === ACT) {
+          const b = bankIndex(pRank, pBg, pBank);
+          hold = b;
+          if (rows[b] !== -1) {
+            pKind = 2;
+            pCmd = PRE;
+          }
+        }
+        pc = Math.max(cursor, pimStart, timing.earliestCycle(pCmd, pRank, pBg, pBank));
+      }
+    }
+
+    // Refresh candidate, once no PIM row is open (in single mode PIM rows share buffer 0): close the rank's
+    // ordinary rows (PREA), then REF.
+    let rc = Infinity, rCmd = 0, rRank = 0;
+    if (refreshPending && pimRowsOpen === 0) {
+      for (let rk = 0; rk < o.ranks; rk++) {
+        if (refreshed[rk]) continue;
+        const lo = rk * perRank;
+        const heldHere = hold >= lo && hold < lo + perRank;
+        let cmd = -1;
+        if (ordinaryOpenIn(lo, lo + perRank) >= 0) {
+          if (!heldHere) cmd = PREA;
+        } else if (!heldHere) {
+          cmd = REF;
+        }
+        if (cmd < 0) continue;
+        const c = Math.max(cursor, timing.earliestCycle(cmd, rk, 0, 0));
+        if (c < rc) {
+          rc = c;
+          rCmd = cmd;
+          rRank = rk;
+        }
+      }
+    }
+
+    // Ordinary candidate.
+    let nc0 = Infinity, nCmd = 0, nReq = -1, nHit = false;
+    const normalAllowed = !refreshPending && (dual || !pimLeft || cursor < pimStart);
+    if (normalLeft && normalAllowed) {
+      while (qLen < depth && nextReq < requests.length) queue[qLen++] = nextReq++;
+      for (let q = 0; q < qLen; q++) {
+        const i = queue[q]!;
+        const b = bankIndex(requests.rank[i]!, requests.bankGroup[i]!, requests.bank[i]!);
+        if (rows[b] === requests.row[i]) hitPending[b] = 1;
+      }
+      for (let q = 0; q < qLen; q++) {
+        const i = queue[q]!;
+        const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
+        const b = bankIndex(rk, bg, bk);
+        if (b === hold) continue;
+        const open = rows[b]!;
+        let cmd: number;
+        if (open === requests.row[i]) cmd = requests.write[i] ? WR : RD;
+        else if (open === -1) cmd = !dual && rows[pimBase + b] !== -1 ? -1 : ACT;
+        else cmd = hitPending[b] ? -1 : PRE;
+        if (cmd < 0) continue;
+        const m = b * 4 + (cmd === RD ? 0 : cmd === WR ? 1 : cmd === ACT ? 2 : 3);
+        if (memoStep[m] !== stepNo) {
+          memoStep[m] = stepNo;
+          memoCycle[m] = timing.earliestCycle(cmd, rk, bg, bk);
+        }
+        let c = Math.max(cursor, requests.arrival[i]!, memoCycle[m]!);
+        if (!dual && pimLeft && c >= pimStart) continue; // single buffer: blocked once the PIM program starts
+        if (pKind !== NONE && c + guard[cmd * nc + pCmd]! > pc) c = pc + 1; // would delay the PIM command: after it
+        const hit = cmd === RD || cmd === WR;
+        if (c < nc0 || (c === nc0 && hit && !nHit)) {
+          nc0 = c;
+          nCmd = cmd;
+          nReq = i;
+          nHit = hit;
+        }
+      }
+      for (let q = 0; q < qLen; q++) {
+        const i = queue[q]!;
+        hitPending[bankIndex(requests.rank[i]!, requests.bankGroup[i]!, requests.bank[i]!)] = 0;
+      }
+    }
+
+    // Pick the earliest; ties: refresh, then PIM, then ordinary.
+    let kind = NONE;
+    let c = Infinity;
+    if (rc < c) { c = rc; kind = K_REFRESH; }
+    if (pc < c) { c = pc; kind = K_PIM; }
+    if (nc0 < c) { c = nc0; kind = K_NORMAL; }
+    if (kind === NONE || !Number.isFinite(c)) invariant(false, `the dual-buffer channel always has a command to issue (step ${step}, requests done ${requestsDone})`);
+
+    if (kind === K_REFRESH) {
+      issue(rCmd, c, rRank, 0, 0, -1, -1);
+      refreshCommands++;
+      if (rCmd === PREA) rows.fill(-1, rRank * perRank, (rRank + 1) * perRank);
+      else {
+        refreshed[rRank] = 1;
+        if (refreshed.every((x) => x === 1)) {
+          refreshPending = false;
+          refreshDue += tREFI;
+        }
+      }
+    } else if (kind === K_PIM) {
+      const b = bankIndex(pRank, pBg, pBank);
+      issue(pCmd, c, pRank, pBg, pBank, pKind === 2 ? rows[b]! : pRow, -1);
+      pimCommands++;
+      if (pimFirst < 0) pimFirst = c;
+      pimLast = c;
+      if (pKind === 2) {
+        rows[b] = -1;
+        switchPrecharges++;
+      } else {
+        if (pCmd === G_ACT) {
+          const lo = pimBase + bankIndex(pRank, pBg, 0);
+          rows.fill(pRow, lo, lo + bpg);
+          pimRowsOpen += bpg;
+        } else if (pCmd === P_PRE) {
+          rows.fill(-1, pimBase, pimBase + banks);
+          pimRowsOpen = 0;
+        } else if (pCmd === ACT) {
+          rows[b] = pRow;
+        } else if (pCmd === PRE) {
+          rows[b] = -1;
+          if (b === hold) hold = -1;
+        } else if (pCmd === COMP) {
+          macSlots += banksLanes;
+        } else if (pCmd === READRES) {
+          dataBusy += tBURST;
+          pimDone = Math.max(pimDone, c + readDone);
+        }
+        invariant(pCmd !== GWRITE || rows[b] === pRow, 'a GWRITE follows the ACT of its row');
+        if (--left === 0 && ++step < program.length) left = program.count[step]!;
+      }
+    } else {
+      const i = nReq;
+      const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
+      const b = bankIndex(rk, bg, bk);
+      issue(nCmd, c, rk, bg, bk, nCmd === PRE ? rows[b]! : requests.row[i]!, nCmd === RD || nCmd === WR ? requests.column[i]! : -1);
+      normalCommands++;
+      if (normalFirst < 0) normalFirst = c;
+      if (nCmd === ACT) rows[b] = requests.row[i]!;
+      else if (nCmd === PRE) rows[b] = -1;
+      else {
+        dataBusy += tBURST;
+        normalDone = Math.max(normalDone, c + (nCmd === RD ? readDone : writeDone));
+        requestsDone++;
+        for (let q = 0; q < qLen; q++) {
+          if (queue[q] === i) {
+            queue.copyWithin(q, q + 1, qLen);
+            qLen--;
+            break;
+          }
+        }
+      }
+    }
+  }
+  const pimFinish = program.length > 0 ? Math.max(pimDone, pimLast + 1) : 0;
+  const endCycle = Math.max(pimFinish, normalDone, lastIssue + 1);
+  let commandBus = 0;
+  for (let k = 0; k < nc; k++) commandBus += counts[k]!;
+  return {
+    rowBuffers: spec.rowBuffers,
+    pimFinishCycle: pimFinish,
+    normalFinishCycle: normalDone,
+    pimFirstCycle: pimFirst,
+    normalFirstCycle: normalFirst,
+    endCycle,
+    commandCounts: counts,
+    pimCommands,
+    normalCommands,
+    refreshCommands,
+    switchPrecharges,
+    dataBusBusyCycles: dataBusy,
+    commandBusBusyCycles: commandBus,
+    requestsDone,
+    normalBytes: requestsDone * bytesPerRequest(std),
+    macSlots,
+  };
+}
+
+/** Commands of a run by name (those issued at least once). */
+export function commandsByName(std: DramStandard, run: ChannelRun): Record<string, number> {
+  const out: Record<string, number> = {};
+  std.commandNames.forEach((n, i) => {
+    if (run.commandCounts[i]! > 0) out[n] = run.commandCounts[i]!;
+  });
+  return out;
+}
+
+/** IDD energy of the run's commands, pJ: JEDEC ACT/RD/WR/REF by the base's currents, PIM commands by the spec's scaling. */
+export function commandEnergyPj(spec: PimSpec, run: ChannelRun): number {
+  const std = spec.standard;
+  const p = std.power;
+  const t = std.timing;
+  const k = p.VDD * std.organization.devicesPerRank * (std.tCKPs / 1000);
+  const c = run.commandCounts;
+  let e = k * (p.IDD0 * t.tRC! - (p.IDD3N * t.tRAS! + p.IDD2N * t.tRP!)) * c[ACT]!;
+  e += k * (p.IDD4R - p.IDD3N) * t.tBURST! * c[RD]!;
+  e += k * (p.IDD4W - p.IDD3N) * t.tBURST! * c[WR]!;
+  e += k * (p.IDD5AB - p.IDD3N) * t.tRFC! * c[REF]!;
+  for (let i = COMMANDS.length; i < std.commandNames.length; i++) e += (spec.commandEnergyPj[std.commandNames[i]!] ?? 0) * c[i]!;
+  return e;
+}
