@@ -2,10 +2,11 @@ import { StrataError } from '../../spec/errors.ts';
 import { gpuRoofline } from './gpu-roofline.ts';
 import { npuOnly } from './npu-only.ts';
 import { pimGpt } from './pim-gpt.ts';
+import { duplex } from './duplex.ts';
 import type { MappingPolicy, MappingTarget } from './types.ts';
 
 /** Registered policies, in the order help texts list them. Later issues add neupims and duplex. */
-const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt];
+const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt, duplex];
 
 /** Names of the known mapping policies. */
 export function knownPolicies(): string[] {
@@ -35,5 +36,6 @@ export function loadTargetFor(policy: MappingPolicy, system?: string): MappingTa
 export { gpuRoofline, SYSTEM_ALIASES, describeBaselineSystems } from './gpu-roofline.ts';
 export { npuOnly, NPU_DEVICES } from './npu-only.ts';
 export { pimGpt, PIM_GPT_DEVICES, knownPimSystems } from './pim-gpt.ts';
+export { duplex, DUPLEX_DEVICES, duplexPlacement, prefersPim } from './duplex.ts';
 export * from './pim-gemv-tiling.ts';
 export * from './types.ts';

@@ -1,19 +1,21 @@
 import type { DevicePreset } from '../../baselines/roofline.ts';
 import type { NpuSpec } from '../../npu/spec.ts';
 import type { PimGptSystem } from '../../pim/pim-gpt.ts';
+import { duplexCapacityBytes, type DuplexSystem } from '../../pim/duplex-system.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Op } from '../op.ts';
 import type { WsTiling } from '../tiling.ts';
 import { pimCapacityBytes, type PimGemvTiling } from './pim-gemv-tiling.ts';
 
-/** What a policy maps onto: an analytical baseline device (GPU or CPU preset), an NPU spec, or a PIM system (in-bank PIM device and ASIC). */
+/** What a policy maps onto: an analytical baseline device (GPU or CPU preset), an NPU spec, a PIM system (in-bank PIM device and ASIC), or a Duplex-family system (xPUs, optionally with near-memory PIM on their stacks). */
 export type MappingTarget =
   | { readonly kind: 'baseline'; readonly device: DevicePreset }
   | { readonly kind: 'npu'; readonly npu: NpuSpec }
-  | { readonly kind: 'pim'; readonly system: PimGptSystem };
+  | { readonly kind: 'pim'; readonly system: PimGptSystem }
+  | { readonly kind: 'duplex'; readonly system: DuplexSystem };
 
 /** Kinds of mapping targets. */
-export const TARGET_KINDS = ['baseline', 'npu', 'pim'] as const satisfies readonly MappingTarget['kind'][];
+export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex'] as const satisfies readonly MappingTarget['kind'][];
 
 /** Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device (its units are the banks), `asic` a PIM system's ASIC. */
 export const DEVICE_KINDS = ['gpu', 'cpu', 'systolic-array', 'vector-unit', 'pim', 'asic'] as const;
@@ -99,6 +101,7 @@ export function targetInfo(t: MappingTarget): TargetInfo {
     case 'npu':
       return { kind: t.kind, name: t.npu.name, file: repoRelative(t.npu.file) };
     case 'pim':
+    case 'duplex':
       return { kind: t.kind, name: t.system.name, file: repoRelative(t.system.file) };
     default: {
       const never: never = t;
@@ -116,6 +119,8 @@ export function targetCapacityBytes(t: MappingTarget): number | null {
       return null;
     case 'pim':
       return pimCapacityBytes(t.system.pim);
+    case 'duplex':
+      return duplexCapacityBytes(t.system);
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);

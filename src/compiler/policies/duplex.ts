@@ -1,0 +1,82 @@
+import { StrataError } from '../../spec/errors.ts';
+import { knownDuplexSystems, loadDuplexSystem, type DuplexSystem } from '../../pim/duplex-system.ts';
+import type { Op } from '../op.ts';
+import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+
+/**
+ * `duplex`: Duplex (Yun et al., MICRO 2024, arXiv 2409.01141). Each matrix op goes to the processor its Op/B
+ * suits: at or below the system's `opPerByteThreshold` to the near-memory PIM device on the HBM stacks
+ * (Logic-PIM; bank-PIM or bank-group PIM in the comparison systems), above it to the xPU. At decode this puts
+ * MoE experts with few tokens and grouped-query attention on PIM, and prefill GEMMs on the xPU. A softmax
+ * follows its score op and an expert's activation follows its up projection, so attention and expert FFNs stay
+ * on one device; every other vector op (norms, RoPE, residual adds, embedding) runs on the xPU. A system without
+ * PIM (gpu-h100, gpu-h100x2) runs everything on the xPU. Timing, co-processing and the shared DRAM:
+ * src/pim/duplex-step.ts.
+ */
+
+/** Device ids of a Duplex-family system. */
+export const DUPLEX_DEVICES = { xpu: 'xpu0', pim: 'pim0' } as const;
+
+/** Whether a matrix op's Op/B sends it to the PIM device of `system`. */
+export function prefersPim(system: DuplexSystem, op: Op): boolean {
+  return system.pim !== null && op.cls !== 'vector' && op.opPerByte <= system.pim.opPerByteThreshold;
+}
+
+/** Device of every op, in op order (see the policy's description). */
+export function duplexPlacement(system: DuplexSystem, ops: readonly Op[]): string[] {
+  const where = new Map<string, string>();
+  return ops.map((op) => {
+    let device: string = DUPLEX_DEVICES.xpu;
+    if (op.cls !== 'vector') {
+      if (prefersPim(system, op)) device = DUPLEX_DEVICES.pim;
+    } else if (op.kind === 'softmax' || (op.kind === 'ffn-act' && op.expert >= 0)) {
+      // Fused with the matrix op that produces its input: the score op, or the expert's up (and gate) projection.
+      const producer = op.deps.find((d) => where.has(d));
+      if (producer !== undefined && where.get(producer) === DUPLEX_DEVICES.pim) device = DUPLEX_DEVICES.pim;
+    }
+    where.set(op.id, device);
+    return device;
+  });
+}
+
+/** The devices of a mapping onto `system`: the xPUs, and the PIM devices of their stacks when there are any. */
+export function duplexDevices(system: DuplexSystem): MappedDevice[] {
+  const x = system.xpu;
+  const devices: MappedDevice[] = [{
+    id: DUPLEX_DEVICES.xpu, kind: 'gpu', spec: x.name, file: repoRelative(x.file), units: system.devices,
+    params: { bandwidthBytesPerS: x.bandwidthBytesPerS, capacityBytes: x.capacityBytes, launchOverheadPs: x.launchOverheadPs, devices: system.devices },
+  }];
+  if (system.pim) {
+    const { spec, stacksPerDevice } = system.pim;
+    const channels = system.devices * stacksPerDevice * spec.view.organization.channels;
+    // Logic-die processing elements are application-specific logic beside the DRAM: the trace's `asic` kind (lanes = MACs per clock).
+    devices.push({
+      id: DUPLEX_DEVICES.pim, kind: 'asic', spec: spec.name, file: repoRelative(spec.file), units: channels,
+      params: { lanes: spec.macsPerCyclePerChannel * channels, clockPs: spec.clockPs, opLatencyCycles: 0 },
+    });
+  }
+  return devices;
+}
+
+/** The `duplex` policy. */
+export const duplex: MappingPolicy = {
+  name: 'duplex',
+  description: 'Op/B decides per matrix op: xPU above the system threshold, near-memory PIM on the HBM stacks at or below it (arch/systems/duplex/*.json: duplex, bank-pim, bg-pim, gpu-h100, gpu-h100x2)',
+  targetKind: 'duplex',
+  defaultSystem: 'duplex',
+
+  knownSystems(): string[] {
+    return knownDuplexSystems();
+  },
+
+  loadTarget(nameOrPath: string): MappingTarget {
+    return { kind: 'duplex', system: loadDuplexSystem(nameOrPath) };
+  },
+
+  map({ ops, target }: MappingInput): Mapping {
+    if (target.kind !== 'duplex') throw new StrataError(`policy duplex maps onto a Duplex-family system (arch/systems/duplex), not onto ${target.kind} '${targetInfo(target).name}'`);
+    const placement = duplexPlacement(target.system, ops);
+    const assignments: Assignment[] = ops.map((op, i) => ({ op, device: placement[i]!, tiling: null }));
+    return { policy: 'duplex', target: targetInfo(target), devices: duplexDevices(target.system), assignments };
+  },
+};

@@ -1,0 +1,243 @@
+import { opCost, energyJoules } from '../baselines/roofline.ts';
+import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
+import type { ModelSpec } from '../compiler/model.ts';
+import { opBytes, type Op, type OpKind } from '../compiler/op.ts';
+import { makeStep, type Phase, type Step, type StepRequest } from '../compiler/step.ts';
+import { DUPLEX_DEVICES, duplexPlacement } from '../compiler/policies/duplex.ts';
+import { StrataError } from '../spec/errors.ts';
+import { coSchedule, type CoItem } from './duplex-schedule.ts';
+import type { DuplexSystem } from './duplex-system.ts';
+import { pimPeakBytesPerS } from './logic-pim.ts';
+import { pimOpCost } from './logic-pim-gemv.ts';
+
+/**
+ * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy.
+ *
+ * - xPU ops: the analytical roofline of the xPU preset (src/baselines/roofline.ts: max(compute, memory) at the
+ *   preset's efficiencies, HBM3 at its published bandwidth), split evenly over the tensor-parallel devices. Each
+ *   residual add first all-reduces its branch output over the interconnect (ring: 2(n-1)/n of the bytes per
+ *   device, plus a fixed latency) when there is more than one device.
+ * - PIM ops: src/pim/logic-pim-gemv.ts on every stack of every device, traffic through the DRAM model.
+ * - Launches: every op pays the xPU preset's launch overhead (the xPU's runtime issues PIM kernels too), except
+ *   that a layer's per-request attention ops of one kind on one processor are one batched kernel (one launch),
+ *   as paged-attention kernels run them, and that vector ops on PIM are fused into the matrix op they follow.
+ * - Co-processing and the shared DRAM: src/pim/duplex-schedule.ts. With `coProcessing: false` every op waits for
+ *   the previous one (the serial sum).
+ * - Energy: the xPU at board power while busy (the preset's method; idle devices draw nothing here), PIM ops by
+ *   the DRAM path energy of their simulated traffic plus MAC / vector-lane energy, the interconnect per bit.
+ */
+
+/** One scheduled request of a batch: KV-cache tokens before the step and tokens processed in it. */
+export interface BatchEntry {
+  readonly contextLength: number;
+  readonly newTokens: number;
+}
+
+/** Options of a Duplex step. */
+export interface DuplexStepOptions {
+  /** MoE routing (lowering): seed of `moe.routing.<seed>` (default '0') and uniform or skewed. */
+  readonly seed?: string;
+  readonly routing?: LowerOptions['routing'];
+  /** Overlap the xPU and PIM (default true); false runs every op after the previous one. */
+  readonly coProcessing?: boolean;
+}
+
+/** One op of a step's timeline. Times in integer ps. */
+export interface DuplexOpRecord {
+  readonly id: string;
+  readonly kind: OpKind;
+  readonly device: string;
+  readonly startPs: number;
+  readonly endPs: number;
+  /** Time alone on its processor: launch + max(compute, memory) + all-reduce. */
+  readonly naturalPs: number;
+  readonly computePs: number;
+  readonly memoryPs: number;
+  readonly launchPs: number;
+  readonly allReducePs: number;
+  readonly flops: number;
+  readonly bytes: number;
+  readonly energyPj: number;
+}
+
+/** Energy of a step by component, pJ. */
+export interface DuplexEnergy {
+  readonly xpu: number;
+  readonly pimDram: number;
+  readonly pimCompute: number;
+  readonly interconnect: number;
+  readonly total: number;
+}
+
+/** Result of a step. */
+export interface DuplexStepResult {
+  readonly system: string;
+  readonly phase: Phase;
+  readonly tokens: number;
+  readonly timePs: number;
+  /** Every op one after another (no co-processing): timePs <= serialPs. */
+  readonly serialPs: number;
+  /** Busy time per device id (xpu0, pim0), ps. */
+  readonly busyPs: Readonly<Record<string, number>>;
+  /** Time both processors ran at once, and the part of it the shared DRAM slowed down, ps. */
+  readonly overlapPs: number;
+  readonly contendedPs: number;
+  readonly energyPj: DuplexEnergy;
+  /** Ops and FLOPs per device id. */
+  readonly opsPerDevice: Readonly<Record<string, number>>;
+  readonly ops: readonly DuplexOpRecord[];
+}
+
+/** What a serving loop needs of a step. */
+export interface StepCost {
+  readonly timePs: number;
+  readonly energyPj: number;
+  readonly busyPs: Readonly<Record<string, number>>;
+}
+
+const ATTENTION_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['attn-score', 'softmax', 'attn-context']);
+
+/** The step of a batch composition: decode when every entry extends a context by one token, prefill when every entry is a fresh prompt, otherwise mixed. */
+export function stepOfBatch(batch: readonly BatchEntry[]): Step {
+  if (batch.length === 0) throw new StrataError('batch composition: expected at least one request');
+  const requests: StepRequest[] = batch.map((b, i) => ({ id: `r${i}`, contextLength: b.contextLength, newTokens: b.newTokens }));
+  const decode = batch.every((b) => b.newTokens === 1 && b.contextLength >= 1);
+  const prefill = batch.every((b) => b.contextLength === 0);
+  return makeStep(decode ? 'decode' : prefill ? 'prefill' : 'mixed', requests, 'batch composition');
+}
+
+/** An op's share on one of `n` tensor-parallel devices. */
+function shard(op: Op, n: number): Op {
+  if (n === 1) return op;
+  return {
+    ...op, flops: op.flops / n, weightBytes: op.weightBytes / n, activationReadBytes: op.activationReadBytes / n,
+    activationWriteBytes: op.activationWriteBytes / n, kvReadBytes: op.kvReadBytes / n, kvWriteBytes: op.kvWriteBytes / n,
+  };
+}
+
+/** Runs a step's ops (lowered from `model` and `step`) on `system`. */
+export function runDuplexStep(system: DuplexSystem, model: ModelSpec, step: Step, opts: DuplexStepOptions = {}): DuplexStepResult {
+  const ops = buildOpGraph(model, step, { seed: opts.seed, routing: opts.routing });
+  return runDuplexOps(system, model, step.phase, ops, opts.coProcessing ?? true);
+}
+
+/** Runs an op graph already lowered (in dependency order) on `system`. */
+export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phase, ops: readonly Op[], coProcessing = true): DuplexStepResult {
+  const n = system.devices;
+  const xpu = system.xpu;
+  const placement = duplexPlacement(system, ops);
+  const index = new Map<string, number>();
+  ops.forEach((op, i) => index.set(op.id, i));
+  const launched = new Set<string>();
+  const items: CoItem[] = [];
+  const parts: Array<Omit<DuplexOpRecord, 'startPs' | 'endPs'>> = [];
+  let pimDram = 0;
+  let pimCompute = 0;
+  let linkPj = 0;
+  let tokens = 0;
+  const stacks = system.pim ? n * system.pim.stacksPerDevice : 0;
+
+  ops.forEach((op, i) => {
+    const onPim = placement[i] === DUPLEX_DEVICES.pim;
+    // A vector op on PIM (softmax, an expert's activation) is fused into the kernel of the matrix op it follows.
+    let launchPs = onPim && op.cls === 'vector' ? 0 : xpu.launchOverheadPs;
+    if (launchPs > 0 && ATTENTION_KINDS.has(op.kind)) {
+      const key = `${op.layer}:${op.kind}:${placement[i]}`;
+      if (launched.has(key)) launchPs = 0;
+      launched.add(key);
+    }
+    let computePs: number;
+    let memoryPs: number;
+    let bytesPerDevice: number;
+    let energyPj = 0;
+    let allReducePs = 0;
+    if (onPim) {
+      const c = pimOpCost(system.pim!.spec, op, stacks);
+      computePs = c.computePs;
+      memoryPs = c.memoryPs;
+      bytesPerDevice = c.bytes / n;
+      pimDram += c.dramPj;
+      pimCompute += c.computePj;
+      energyPj = c.dramPj + c.computePj;
+    } else {
+      const c = opCost(xpu, shard(op, n), model.precisionBytes);
+      computePs = c.computePs;
+      memoryPs = c.memoryPs;
+      bytesPerDevice = opBytes(op) / n;
+      if (n > 1 && op.kind === 'residual-add') {
+        // The branch output (tokens x hidden, what the add writes) is summed over the devices first.
+        const bytes = op.activationWriteBytes;
+        const sent = (2 * (n - 1) * bytes) / n;
+        allReducePs = Math.ceil((sent * 1e12) / system.interconnect.bandwidthBytesPerS) + system.interconnect.latencyPs;
+        const pj = sent * n * 8 * system.interconnect.energyPjPerBit;
+        linkPj += pj;
+        energyPj += pj;
+      }
+    }
+    if (op.kind === 'lm-head') tokens = op.m;
+    const bodyPs = Math.max(computePs, memoryPs);
+    // The all-reduce moves no DRAM data: it is part of the launch-like, traffic-free lead of the op.
+    items.push({
+      device: onPim ? 1 : 0,
+      deps: op.deps.map((d) => index.get(d)!).filter((d) => d !== undefined),
+      launchPs: launchPs + allReducePs,
+      bodyPs,
+      bytes: bodyPs > 0 ? bytesPerDevice : 0,
+    });
+    parts.push({
+      id: op.id, kind: op.kind, device: placement[i]!, naturalPs: launchPs + allReducePs + bodyPs, computePs, memoryPs, launchPs, allReducePs,
+      flops: op.flops, bytes: onPim ? bytesPerDevice * n : opBytes(op), energyPj,
+    });
+  });
+
+  const arrayBytesPerPs = system.pim
+    ? (system.pim.stacksPerDevice * pimPeakBytesPerS(system.pim.spec)) / 1e12
+    : Infinity;
+  const serialPs = parts.reduce((s, p) => s + p.naturalPs, 0);
+  let startPs: readonly number[];
+  let endPs: readonly number[];
+  let timePs: number;
+  let busy: readonly [number, number];
+  let overlapPs = 0;
+  let contendedPs = 0;
+  if (coProcessing) {
+    const s = coSchedule(items, arrayBytesPerPs);
+    ({ startPs, endPs } = s);
+    timePs = s.makespanPs;
+    busy = s.busyPs;
+    overlapPs = s.overlapPs;
+    contendedPs = s.contendedPs;
+  } else {
+    const st: number[] = [];
+    const en: number[] = [];
+    const b: [number, number] = [0, 0];
+    let t = 0;
+    parts.forEach((p, i) => {
+      st.push(t);
+      t += p.naturalPs;
+      en.push(t);
+      b[items[i]!.device] += p.naturalPs;
+    });
+    startPs = st;
+    endPs = en;
+    timePs = t;
+    busy = b;
+  }
+  const busyPs: Record<string, number> = { [DUPLEX_DEVICES.xpu]: busy[0] };
+  if (system.pim) busyPs[DUPLEX_DEVICES.pim] = busy[1];
+  const opsPerDevice: Record<string, number> = {};
+  for (const d of placement) opsPerDevice[d] = (opsPerDevice[d] ?? 0) + 1;
+  const xpuPj = energyJoules(xpu, busy[0]) * 1e12 * n;
+  const energyPj: DuplexEnergy = { xpu: xpuPj, pimDram, pimCompute, interconnect: linkPj, total: xpuPj + pimDram + pimCompute + linkPj };
+  const records: DuplexOpRecord[] = parts.map((p, i) => ({ ...p, startPs: startPs[i]!, endPs: endPs[i]! }));
+  return { system: system.name, phase, tokens, timePs, serialPs, busyPs, overlapPs, contendedPs, energyPj, opsPerDevice, ops: records };
+}
+
+/**
+ * The step-cost model for a serving loop: time, energy and busy time per device of one step whose batch lists,
+ * per scheduled request, its context so far and its new tokens.
+ */
+export function duplexStepCost(system: DuplexSystem, model: ModelSpec, batch: readonly BatchEntry[], opts: DuplexStepOptions = {}): StepCost {
+  const r = runDuplexStep(system, model, stepOfBatch(batch), opts);
+  return { timePs: r.timePs, energyPj: r.energyPj.total, busyPs: r.busyPs };
+}

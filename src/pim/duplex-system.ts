@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { StrataError } from '../spec/errors.ts';
+import { FieldReader } from '../spec/fields.ts';
+import { jsonFileNames, readJsonFile } from '../spec/json-file.ts';
+import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+import { loadDevice, type DevicePreset } from '../baselines/roofline.ts';
+import { capacityBytes } from '../dram/standard.ts';
+import { loadLogicPim, type LogicPimSpec } from './logic-pim.ts';
+
+/**
+ * Systems of the Duplex comparison (arch/systems/duplex/*.json): `devices` identical devices working tensor
+ * parallel, each an xPU (a GPU baseline preset of arch/systems, timed by the analytical roofline) on HBM3
+ * stacks, optionally with a near-memory PIM device on every stack (Duplex: Logic-PIM; or bank-PIM, bank-group
+ * PIM). Devices talk over an interconnect (NVLink). The folder keeps these presets apart from the GPU/CPU
+ * baseline presets (arch/systems/gpu-*.json), which have another schema.
+ */
+
+/** PIM on the xPU's stacks and when ops go to it. */
+export interface DuplexPim {
+  readonly spec: LogicPimSpec;
+  /** HBM stacks per device, each with its own PIM device. */
+  readonly stacksPerDevice: number;
+  /** Matrix ops with Op/B at or below this run on the PIM device. */
+  readonly opPerByteThreshold: number;
+}
+
+/** The link between devices (tensor-parallel all-reduces). */
+export interface Interconnect {
+  /** Bandwidth per direction per device, bytes/s. */
+  readonly bandwidthBytesPerS: number;
+  /** Fixed cost of one all-reduce, ps. */
+  readonly latencyPs: number;
+  readonly energyPjPerBit: number;
+}
+
+/** A loaded Duplex-family system. Frozen. */
+export interface DuplexSystem {
+  readonly name: string;
+  readonly description: string;
+  readonly file: string;
+  readonly xpu: DevicePreset;
+  /** Devices (tensor-parallel degree). */
+  readonly devices: number;
+  readonly interconnect: Interconnect;
+  /** Null for a GPU-only system. */
+  readonly pim: DuplexPim | null;
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** Folder of the Duplex-family presets. */
+export const DUPLEX_SYSTEMS_DIR = join(ARCH_DIR, 'systems', 'duplex');
+
+/** Names of the shipped Duplex-family systems. */
+export function knownDuplexSystems(): string[] {
+  return jsonFileNames(DUPLEX_SYSTEMS_DIR);
+}
+
+/** Loads a Duplex-family system by shipped name or path; `devices` overrides the preset's device count. */
+export function loadDuplexSystem(nameOrPath: string, opts: { devices?: number } = {}): DuplexSystem {
+  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  if (!looksLikePath && !knownDuplexSystems().includes(nameOrPath)) {
+    throw new StrataError(`unknown system '${nameOrPath}' for policy duplex (known: ${knownDuplexSystems().join(', ')}; or give a path to a .json system)`);
+  }
+  const file = looksLikePath ? nameOrPath : join(DUPLEX_SYSTEMS_DIR, `${nameOrPath}.json`);
+  if (!existsSync(file)) throw new StrataError(`${nameOrPath}: file not found`);
+  const system = parseDuplexSystem(readJsonFile(file), file);
+  if (opts.devices === undefined) return system;
+  if (!Number.isInteger(opts.devices) || opts.devices < 1) throw new StrataError(`--devices: expected a positive integer, got ${opts.devices}`);
+  return deepFreeze({ ...system, devices: opts.devices });
+}
+
+/** Validates a parsed system; `file` names it in errors. */
+export function parseDuplexSystem(json: unknown, file: string): DuplexSystem {
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'description', 'source', 'xpu', 'devices', 'interconnect', 'pim', 'note']);
+  const sources: Record<string, string> = { system: r.string('source') };
+  const section = (key: string, keys: string[]): FieldReader => {
+    const s = r.object(key);
+    s.onlyKeys(['source', 'note', ...keys]);
+    sources[key] = s.string('source');
+    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
+    return s;
+  };
+  const x = section('xpu', ['device']);
+  const xpuName = x.string('device');
+  let xpu: DevicePreset;
+  try {
+    xpu = loadDevice(xpuName);
+  } catch (e) {
+    if (e instanceof StrataError) throw new StrataError(`${x.where('device')}: ${e.message}`);
+    throw e;
+  }
+  if (xpu.kind !== 'gpu') x.fail('device', 'a GPU preset (the xPU)', xpuName);
+  const d = section('devices', ['count']);
+  const devices = d.number('count', { integer: true, positive: true });
+  const i = section('interconnect', ['bandwidthBytesPerS', 'latencyNs', 'energyPjPerBit']);
+  const interconnect: Interconnect = {
+    bandwidthBytesPerS: i.number('bandwidthBytesPerS', { positive: true }),
+    latencyPs: Math.round(i.number('latencyNs', { min: 0 }) * 1000),
+    energyPjPerBit: i.number('energyPjPerBit', { min: 0 }),
+  };
+  let pim: DuplexPim | null = null;
+  if (r.has('pim')) {
+    const p = section('pim', ['spec', 'stacksPerDevice', 'opPerByteThreshold']);
+    let spec: LogicPimSpec;
+    try {
+      spec = loadLogicPim(p.string('spec'));
+    } catch (e) {
+      if (e instanceof StrataError) throw new StrataError(`${p.where('spec')}: ${e.message}`);
+      throw e;
+    }
+    const stacksPerDevice = p.number('stacksPerDevice', { integer: true, positive: true });
+    const stackBytes = capacityBytes(spec.view);
+    if (stacksPerDevice * stackBytes !== xpu.capacityBytes) {
+      p.fail('stacksPerDevice', `stacks whose capacity adds up to the xPU's memory (${xpu.capacityBytes} B in ${xpu.file} = ${xpu.capacityBytes / stackBytes} stacks of ${stackBytes} B)`, stacksPerDevice);
+    }
+    pim = { spec, stacksPerDevice, opPerByteThreshold: p.number('opPerByteThreshold', { positive: true }) };
+  }
+  return deepFreeze({ name: r.string('name'), description: r.optionalString('description', ''), file, xpu, devices, interconnect, pim, sources });
+}
+
+/** Memory of the whole system, bytes. */
+export function duplexCapacityBytes(s: DuplexSystem): number {
+  return s.xpu.capacityBytes * s.devices;
+}
