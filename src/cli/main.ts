@@ -6,6 +6,7 @@ import { reportCommand, REPORT_USAGE } from './report.ts';
 import { pimCommand, PIM_USAGE } from './pim.ts';
 import { compileCommand, COMPILE_USAGE } from './compile.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
+import { serveCommand, SERVE_USAGE } from './serve.ts';
 import { figuresCommand, FIGURES_USAGE } from './figures.ts';
 
 const USAGE = `usage: strata <command> [flags]
@@ -17,6 +18,8 @@ commands:
           ${COMPILE_USAGE.split('\n').join('\n          ')}
   run     time prefill or decode steps on a GPU/CPU baseline (analytical roofline); latency, throughput, energy
           ${RUN_USAGE.split('\n').join('\n          ')}
+  serve   serve a request set with continuous batching on a system; TTFT, TBT, end-to-end latency, throughput
+          ${SERVE_USAGE.split('\n').join('\n          ')}
   validate [dramsim3|peak|pim-gpt]
           accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
   pim     in-bank PIM kernels: ${PIM_USAGE}
@@ -35,8 +38,8 @@ function userError(e: unknown): number {
 }
 
 /**
- * Runs the `strata` command line and returns the exit code: a number for every command but `figures`, whose
- * PNG export drives a browser and which therefore returns a promise of it.
+ * Runs the `strata` command line and returns the exit code: a number for every command but `figures` and
+ * `report --png`, whose PNG export drives a browser and which therefore return a promise of it.
  */
 export function main(argv: string[]): number | Promise<number> {
   const [command, ...rest] = argv;
@@ -48,12 +51,16 @@ export function main(argv: string[]): number | Promise<number> {
         return compileCommand(rest);
       case 'run':
         return runCommand(rest);
+      case 'serve':
+        return serveCommand(rest);
       case 'demo':
         return demoCommand(rest);
       case 'validate':
         return validateCommand(rest);
-      case 'report':
-        return reportCommand(rest);
+      case 'report': {
+        const code = reportCommand(rest);
+        return typeof code === 'number' ? code : code.catch(userError);
+      }
       case 'pim':
         return pimCommand(rest);
       case 'figures':
@@ -65,7 +72,7 @@ export function main(argv: string[]): number | Promise<number> {
         console.log(USAGE);
         return command === undefined ? 2 : 0;
       default:
-        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, validate, report, figures, pim, demo, help)`);
+        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, serve, validate, report, figures, pim, demo, help)`);
     }
   } catch (e) {
     return userError(e);

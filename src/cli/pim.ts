@@ -1,5 +1,5 @@
 import { StrataError } from '../spec/errors.ts';
-import { formatLog, logEntries } from '../dram/command-log.ts';
+import { CommandLog, formatLog, logEntries } from '../dram/command-log.ts';
 import { generatePattern } from '../dram/patterns.ts';
 import { checkProtocol, formatViolations } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
@@ -7,19 +7,23 @@ import { bytesPerRequest } from '../dram/standard.ts';
 import { runPimGemv } from '../pim/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
-import { parseFlags, positiveInt } from './args.ts';
+import { oneOf, parseFlags, positiveInt } from './args.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
+import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
+import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
-          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse]`;
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse]
+          strata pim neupims-gemv --context N --mode single|dual [--npu-load FRACTION] [--heads H] [--head-dim D] [--seed S] [--check] [--command-log FILE]`;
 
 /** `strata pim gemv`: runs y = W x on an in-bank PIM device and reports time and MAC throughput. */
 export function pimCommand(argv: string[]): number {
   const [what, ...rest] = argv;
   if (what === 'generate') return generateCommand(rest);
-  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv' or 'generate' (usage: ${PIM_USAGE})`);
+  if (what === 'neupims-gemv') return neupimsGemvCommand(rest);
+  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv', 'generate' or 'neupims-gemv' (usage: ${PIM_USAGE})`);
   const { values: v, positionals } = parseFlags('pim gemv', rest, {
     spec: { type: 'string' },
     m: { type: 'string' },
@@ -31,6 +35,7 @@ export function pimCommand(argv: string[]): number {
   if (positionals.length) throw new StrataError(`pim gemv: unexpected argument '${positionals[0]}'`);
   if (!v.spec || !v.m || !v.k) throw new StrataError(`pim gemv: --spec, --m and --k are required (usage: ${PIM_USAGE})`);
   const spec = loadPimSpec(v.spec);
+  if (spec.commandSet !== 'aim') throw new StrataError(`pim gemv: ${spec.name} has the '${spec.commandSet}' command set; 'pim gemv' drives AiM-style specs (for NeuPIMs use 'strata pim neupims-gemv')`);
   const m = positiveInt('m', v.m)!;
   const k = positiveInt('k', v.k)!;
   const wantLog = v.check === true || v['command-log'] !== undefined;
@@ -92,5 +97,60 @@ function generateCommand(argv: string[]): number {
     `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, array reads ${e('arrayRead').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
     `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} GEMV shapes simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (identical shape)`,
   ].join('\n'));
+  return 0;
+}
+
+/**
+ * `strata pim neupims-gemv`: one request's decode attention (K q and softmax V) on one NeuPIMs channel, with
+ * NPU traffic alongside, in single- or dual-row-buffer mode; finish cycles of both classes.
+ */
+function neupimsGemvCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('pim neupims-gemv', argv, {
+    context: { type: 'string' },
+    mode: { type: 'string' },
+    'npu-load': { type: 'string' },
+    heads: { type: 'string' },
+    'head-dim': { type: 'string' },
+    seed: { type: 'string' },
+    spec: { type: 'string' },
+    check: { type: 'boolean' },
+    'command-log': { type: 'string' },
+  });
+  if (positionals.length) throw new StrataError(`pim neupims-gemv: unexpected argument '${positionals[0]}'`);
+  if (!v.context || !v.mode) throw new StrataError(`pim neupims-gemv: --context and --mode are required (usage: ${PIM_USAGE})`);
+  const mode = oneOf('mode', v.mode, ['single', 'dual'] as const)!;
+  const context = positiveInt('context', v.context)!;
+  const heads = positiveInt('heads', v.heads) ?? 32;
+  const headDim = positiveInt('head-dim', v['head-dim']) ?? 128;
+  const load = v['npu-load'] === undefined ? 0 : Number(v['npu-load']);
+  if (!Number.isFinite(load) || load < 0 || load > 1 || v['npu-load']?.trim() === '') throw new StrataError(`pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '${v['npu-load']}'`);
+  const wantLog = v.check === true || v['command-log'] !== undefined;
+  const log = wantLog ? new CommandLog(0) : undefined;
+  const r = runNeuPimsAttention({ heads, headDim, context }, { mode, npuLoad: load, seed: v.seed ?? '1', spec: v.spec, log });
+  const { run, plan, spec } = r;
+  const std = spec.standard;
+  const ns = (c: number) => ((c * std.tCKPs) / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 });
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const pimCycles = run.pimFinishCycle - run.pimFirstCycle;
+  const lines = [
+    `Strata NeuPIMs attention — ${heads} heads x ${headDim}, context ${context}, one channel of ${spec.name}, ${mode} row buffer${mode === 'dual' ? 's' : ''}, NPU load ${load}`,
+    `  PIM         finished at cycle ${run.pimFinishCycle.toLocaleString('en-US')} (${ns(run.pimFinishCycle)} ns; ${r.pimAloneCycles.toLocaleString('en-US')} alone): ${plan.macs.toLocaleString('en-US')} MACs, ${(plan.macs / pimCycles).toFixed(1)} MACs/cycle of a ${plan.peakMacsPerCycle} peak (${pct(plan.macs / pimCycles / plan.peakMacsPerCycle)})`,
+    `  NPU traffic ${r.requests.length.toLocaleString('en-US')} requests of 64 B finished at cycle ${run.normalFinishCycle.toLocaleString('en-US')} (${ns(run.normalFinishCycle)} ns)`,
+    `  buses       data ${pct(run.dataBusBusyCycles / run.endCycle)}, command ${pct(run.commandBusBusyCycles / run.endCycle)} of ${run.endCycle.toLocaleString('en-US')} cycles`,
+    `  commands    ${Object.entries(commandsByName(std, run)).map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`).join(', ')}; PIM ${run.pimCommands.toLocaleString('en-US')}, NPU ${run.normalCommands.toLocaleString('en-US')}, refresh ${run.refreshCommands}, switch precharges ${run.switchPrecharges}`,
+    `  energy      ${(commandEnergyPj(spec, run) / 1e6).toFixed(3)} uJ in commands (IDD method; PIM commands scaled as NewtonSim)`,
+  ];
+  const entries = log ? logEntries([log], std.commandNames) : [];
+  if (v.check) {
+    const one = { ...std, organization: { ...std.organization, channels: 1 } };
+    const violations = checkProtocol(one, entries, { endCycle: run.endCycle, refresh: 'all-bank' });
+    lines.push(`  checker     ${entries.length.toLocaleString('en-US')} commands: ${violations.length === 0 ? 'no protocol violations' : formatViolations(violations)}`);
+    if (violations.length) {
+      console.log(lines.join('\n'));
+      return 1;
+    }
+  }
+  if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(entries) }]);
+  console.log(lines.join('\n'));
   return 0;
 }

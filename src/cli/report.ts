@@ -4,23 +4,29 @@ import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
 import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, type FigureData } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
+import { SERVING_REPORT_SCHEMA } from '../report/serving-report.ts';
 import { StrataError } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
 import { figureCharts } from '../../viz/figure-charts.ts';
 import { dramHtmlReport, runHtmlReport } from '../../viz/html-report.ts';
+import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
 import { parseFlags } from './args.ts';
-import { writeOutputs } from './output.ts';
+import { writeOutputs, type OutputFile } from './output.ts';
 
-export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv]
+export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
             DRAM and run reports: DIR/<chart>.svg (one per chart) and DIR/report.html (interactive, opens offline);
             figure data (strata figures' data/<set>.json): its charts, <set>.md and its CSV tables;
-            --csv adds DIR/*.csv (DRAM: commands, energy, channels, banks; run reports: steps, ops)`;
+            --csv adds DIR/*.csv (DRAM: commands, energy, channels, banks, bandwidth, bank-states; run reports: steps, ops);
+            --png adds DIR/<chart>.png of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM)`;
 
-/** The files that render a DRAM report: one standalone SVG per chart, then `report.html`. */
+/**
+ * The files that render a DRAM report: one standalone SVG per chart the report has data for (reports written
+ * before the bandwidth series and bank-state window lack those two), then `report.html`.
+ */
 export function renderDramReport(report: DramReport): { name: string; content: string }[] {
   return [
-    ...DRAM_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
+    ...DRAM_CHARTS.filter((c) => c.applies?.(report) ?? true).map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
     { name: 'report.html', content: dramHtmlReport(report) },
   ];
 }
@@ -43,12 +49,13 @@ export function renderFigureData(data: FigureData): { name: string; content: str
 }
 
 /**
- * `strata report RUN.json --out DIR [--csv]`: validates a saved report against the report schema, renders it
- * (SVG charts and an HTML page for DRAM and run reports; charts and tables for figure data), and with `--csv`
- * exports the report's tables as CSV beside them.
+ * `strata report RUN.json --out DIR [--csv] [--png]`: validates a saved report against the report schema, renders
+ * it (SVG charts and an HTML page for DRAM and run reports; charts and tables for figure data), with `--csv`
+ * exports the report's tables as CSV beside them, and with `--png` a PNG of every chart through chromium. Returns
+ * the exit code, or a promise of it with `--png` (the export drives a browser).
  */
-export function reportCommand(argv: string[]): number {
-  const { values, positionals } = parseFlags('report', argv, { out: { type: 'string' }, csv: { type: 'boolean' } });
+export function reportCommand(argv: string[]): number | Promise<number> {
+  const { values, positionals } = parseFlags('report', argv, { out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' } });
   if (positionals.length !== 1) {
     const got = positionals.length === 0 ? 'no report file given' : `expected one report file, got ${positionals.length}`;
     throw new StrataError(`report: ${got}\nusage: ${REPORT_USAGE}`);
@@ -70,15 +77,35 @@ export function reportCommand(argv: string[]): number {
       // Tables are what figure data holds: its CSVs come with or without --csv.
       files.push(...renderFigureData(report));
       break;
+    case SERVING_REPORT_SCHEMA:
+      // No serving charts yet: its tables (requests.csv, steps.csv) are what it renders, with or without --csv.
+      files.push(...reportCsvFiles(report));
+      break;
     default: {
       const never: never = report;
       throw new Error(`internal invariant broken: no renderer for ${JSON.stringify((never as { schema: unknown }).schema)}`);
     }
   }
-  const outputs = files.map((f) => ({ path: join(values.out!, f.name), content: f.content }));
+  const outputs: OutputFile[] = files.map((f) => ({ path: join(values.out!, f.name), content: f.content }));
+  if (!values.png) return finish(outputs, []);
+  const chromium = process.env.STRATA_CHROMIUM || DEFAULT_CHROMIUM;
+  if (!haveChromium(chromium)) {
+    return finish(outputs, [`png: skipped, no chromium at ${chromium} (install Debian's chromium: apt-get install chromium, or set STRATA_CHROMIUM to a chromium executable)`]);
+  }
+  const svgs = files.filter((f) => f.name.endsWith('.svg')).map((f) => ({ name: join(values.out!, f.name.replace(/\.svg$/, '.png')), svg: f.content }));
+  return svgsToPng(svgs, { executablePath: chromium }).then(
+    (pngs) => finish([...outputs, ...pngs.map((p) => ({ path: p.name, content: p.png }))], []),
+    (e: unknown) => {
+      throw new StrataError(`report --png: chromium at ${chromium} could not render the charts (${(e as Error).message.split('\n')[0]}); nothing was written`);
+    },
+  );
+}
+
+/** Writes every output at once, prints the messages, then each path (the HTML report last: it is what a person opens). */
+function finish(outputs: OutputFile[], messages: string[]): number {
   writeOutputs(outputs);
-  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : 'HTML report');
-  // The HTML report is printed last: it is what a person opens.
+  for (const m of messages) console.log(m);
+  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.png') ? 'png' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : 'HTML report');
   const ordered = [...outputs.filter((o) => !o.path.endsWith('.html')), ...outputs.filter((o) => o.path.endsWith('.html'))];
   for (const o of ordered) console.log(`${label(o.path)}: ${o.path}`);
   return 0;

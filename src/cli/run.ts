@@ -12,10 +12,13 @@ import { reportCsvFiles } from '../report/csv.ts';
 import { csvDirFlag, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
+import { runDuplexCommand } from './run-duplex.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
-strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
+strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
+strata run --policy duplex [--system duplex|gpu-h100|gpu-h100x2|bank-pim|bg-pim] --model NAME --phase prefill|decode --context L
+           [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--out result.json] [--quiet]`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
 function loadSystem(name: string): DevicePreset {
@@ -46,8 +49,15 @@ export function runCommand(argv: string[]): number {
     out: { type: 'string' },
     csv: { type: 'string' },
     quiet: { type: 'boolean' },
+    policy: { type: 'string' },
+    devices: { type: 'string' },
+    routing: { type: 'string' },
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
+  if (v.policy !== undefined && v.policy !== gpuRoofline.name) return runDuplexCommand(v);
+  for (const flag of ['devices', 'routing'] as const) {
+    if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex`);
+  }
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = csvDirFlag(v.csv);
 

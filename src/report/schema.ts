@@ -7,18 +7,20 @@ import { describe } from '../spec/fields.ts';
 import { DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from './run-report.ts';
 import { FIGURE_DATA_SCHEMA, type FigureData } from './figure-data.ts';
+import { SERVING_REPORT_SCHEMA, type ServingReport } from './serving-report.ts';
 
 /** The JSON Schema (draft 2020-12) of every Strata report: `schemas/strata-report.schema.json`. */
 export const REPORT_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../schemas/strata-report.schema.json');
 
 /** Any report Strata writes, told apart by its `schema` field (figure-data files of `strata figures` included). */
-export type StrataReport = DramReport | RunReport | FigureData;
+export type StrataReport = DramReport | RunReport | FigureData | ServingReport;
 
 /** Report kinds of the schema family: the `schema` id and the `$defs` entry that defines it. */
 export const REPORT_KINDS = [
   { id: DRAM_REPORT_SCHEMA, def: 'dramReport', what: 'DRAM report' },
   { id: RUN_REPORT_SCHEMA, def: 'runReport', what: 'run report' },
   { id: FIGURE_DATA_SCHEMA, def: 'figureData', what: 'figure data' },
+  { id: SERVING_REPORT_SCHEMA, def: 'servingReport', what: 'serving report' },
 ] as const;
 
 /** How many problems a validation error lists. */

@@ -191,8 +191,8 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
   });
 
   it('unknown policy lists the known ones; a missing one too', () => {
-    expectUserError(['compile', ...XL_DECODE, '--policy', 'duplex'], "unknown policy 'duplex' (known: gpu-roofline, npu-only, pim-gpt)");
-    expectUserError(['compile', ...XL_DECODE], 'compile: --policy is required (known: gpu-roofline, npu-only, pim-gpt)');
+    expectUserError(['compile', ...XL_DECODE, '--policy', 'frob'], "unknown policy 'frob' (known: gpu-roofline, npu-only, pim-gpt, duplex)");
+    expectUserError(['compile', ...XL_DECODE], 'compile: --policy is required (known: gpu-roofline, npu-only, pim-gpt, duplex)');
   });
 
   it('unknown system lists the known ones (with the alias); an NPU for run says what to do instead', () => {
@@ -260,7 +260,7 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
 
   it('unknown command lists compile and run', () => {
     const r = run(['frob']);
-    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, validate, report, figures, pim, demo, help)");
+    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, serve, validate, report, figures, pim, demo, help)");
     const help = run(['help']);
     expect(help.out).toMatch(/\n {2}compile lower a model step/);
     expect(help.out).toMatch(/\n {2}run {5}time prefill or decode steps/);

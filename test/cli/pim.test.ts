@@ -14,7 +14,7 @@ describe('strata pim gemv', () => {
   it('rejects an unknown spec, listing the known ones', () => {
     const r = runMain(['pim', 'gemv', '--spec', 'newton', '--m', '4', '--k', '4']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("strata: unknown PIM spec 'newton' (known: aim)");
+    expect(r.err).toBe("strata: unknown PIM spec 'newton' (known: aim, bank-pim, bg-pim, logic-pim, neupims)");
   });
 
   it('rejects missing or bad sizes', () => {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { renderDramReport, renderFigureData, renderRunReport, reportCommand } from '../../src/cli/report.ts';
 import { main } from '../../src/cli/main.ts';
 import { StrataError } from '../../src/spec/errors.ts';
+import { haveChromium } from '../../viz/png.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/reports/hbm2-mixed-2000.json');
@@ -17,10 +18,18 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => vi.restoreAllMocks());
 
-/** Runs the command with console.log captured. */
+/** Runs the command (without --png: synchronous) with console.log captured. */
 function run(argv: string[]): { code: number; out: string } {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   const code = reportCommand(argv);
+  if (typeof code !== 'number') throw new Error('reportCommand returned a promise without --png');
+  return { code, out: log.mock.calls.map((c) => c.join(' ')).join('\n') };
+}
+
+/** Runs the command with --png (a promise) with console.log captured. */
+async function runAsync(argv: string[]): Promise<{ code: number; out: string }> {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const code = await reportCommand(argv);
   return { code, out: log.mock.calls.map((c) => c.join(' ')).join('\n') };
 }
 
@@ -41,7 +50,10 @@ function writeJson(name: string, value: unknown): string {
   return p;
 }
 
-const CHART_FILES = ['channel-bandwidth.svg', 'command-counts.svg', 'energy-breakdown.svg', 'bank-activity.svg', 'bank-column-commands.svg', 'read-latency.svg'];
+const CHART_FILES = [
+  'channel-bandwidth.svg', 'bandwidth-time.svg', 'command-counts.svg', 'energy-breakdown.svg', 'bank-activity.svg',
+  'bank-column-commands.svg', 'bank-states.svg', 'read-latency.svg',
+];
 
 describe('strata report RUN.json --out DIR', () => {
   it('writes one SVG per chart and report.html, and prints their paths, the HTML report last', () => {
@@ -50,12 +62,59 @@ describe('strata report RUN.json --out DIR', () => {
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual([...CHART_FILES, 'report.html'].sort());
     const lines = r.out.split('\n');
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(9);
     expect(lines.at(-1)).toBe(`HTML report: ${join(out, 'report.html')}`);
     for (const f of CHART_FILES) expect(lines).toContain(`chart: ${join(out, f)}`);
     expect(readFileSync(join(out, 'channel-bandwidth.svg'), 'utf8')).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     expect(readdirSync(out).some((f) => f.includes('.tmp-'))).toBe(false);
   });
+
+  it('a report written before the time series (no bandwidthSeries, no bankStates) renders the six charts it has data for', () => {
+    const { bandwidthSeries: _s, bankStates: _b, ...old } = fixture;
+    const out = join(dir, 'old-report');
+    expect(run([writeJson('before-series.json', old), '--out', out]).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([...CHART_FILES.filter((f) => f !== 'bandwidth-time.svg' && f !== 'bank-states.svg'), 'report.html'].sort());
+  });
+
+  it('--png: a PNG of every chart beside its SVG (twice its size); without chromium, skipped with a message', async () => {
+    const missing = join(dir, 'png-missing');
+    const old = process.env.STRATA_CHROMIUM;
+    process.env.STRATA_CHROMIUM = '/nonexistent/chromium';
+    try {
+      const r = await runAsync([FIXTURE, '--out', missing, '--png']);
+      expect(r.code).toBe(0);
+      expect(r.out.split('\n')[0]).toMatch(/^png: skipped, no chromium at \/nonexistent\/chromium/);
+      expect(readdirSync(missing).some((f) => f.endsWith('.png'))).toBe(false);
+    } finally {
+      if (old === undefined) delete process.env.STRATA_CHROMIUM;
+      else process.env.STRATA_CHROMIUM = old;
+    }
+    if (!haveChromium()) {
+      console.warn('report --png with chromium SKIPPED: /usr/bin/chromium is absent');
+      return;
+    }
+    const out = join(dir, 'png');
+    const r = await runAsync([FIXTURE, '--out', out, '--png']);
+    expect(r.code).toBe(0);
+    const pngs = CHART_FILES.map((f) => f.replace(/\.svg$/, '.png'));
+    expect(readdirSync(out).sort()).toEqual([...CHART_FILES, ...pngs, 'report.html'].sort());
+    for (const p of pngs) expect(r.out).toContain(`png: ${join(out, p)}`);
+    const png = readFileSync(join(out, 'bandwidth-time.png'));
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    // IHDR: the SVG is 640 x 400 px, drawn at 2 device pixels per px
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1280, 800]);
+    // through the command line: main returns the promise, and a user error still becomes exit code 2
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    process.env.STRATA_CHROMIUM = '/bin/true';
+    try {
+      expect(await main(['report', FIXTURE, '--out', join(dir, 'png-broken'), '--png'])).toBe(2);
+    } finally {
+      if (old === undefined) delete process.env.STRATA_CHROMIUM;
+      else process.env.STRATA_CHROMIUM = old;
+    }
+    expect(error.mock.calls[0]![0]).toMatch(/^strata: report --png: chromium at \/bin\/true could not render the charts \(.*\); nothing was written$/);
+    expect(existsSync(join(dir, 'png-broken'))).toBe(false);
+  }, 60_000);
 
   it('renders the same files as renderDramReport (what the demo command calls)', () => {
     const out = join(dir, 'same');
@@ -70,7 +129,7 @@ describe('strata report RUN.json --out DIR', () => {
     const old = writeJson('old.json', { ...fixture, schema: 'strata.dram-report/0' });
     expect(failure([old, '--out', out])).toMatch(new RegExp(`^${old}: field 'schema' is 'strata.dram-report/0': a different version`));
     const none = writeJson('none.json', { hello: 1 });
-    expect(failure([none, '--out', out])).toBe(`${none}: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1')`);
+    expect(failure([none, '--out', out])).toMatch(new RegExp(`^${none}: not a Strata report \\(no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1'`));
     const bad = writeJson('bad.json', '{"schema": ');
     expect(failure([bad, '--out', out])).toMatch(new RegExp(`^${bad}: not valid JSON \\(`));
     const array = writeJson('array.json', [1, 2]);
@@ -103,10 +162,10 @@ describe('strata report RUN.json --out DIR', () => {
     const out = join(dir, 'with-csv');
     const r = run([FIXTURE, '--out', out, '--csv']);
     expect(r.code).toBe(0);
-    const csv = ['commands.csv', 'energy.csv', 'channels.csv', 'banks.csv'];
+    const csv = ['commands.csv', 'energy.csv', 'channels.csv', 'banks.csv', 'bandwidth.csv', 'bank-states.csv'];
     expect(readdirSync(out).sort()).toEqual([...CHART_FILES, ...csv, 'report.html'].sort());
     const lines = r.out.split('\n');
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(15);
     expect(lines.at(-1)).toBe(`HTML report: ${join(out, 'report.html')}`);
     for (const f of csv) expect(lines).toContain(`csv: ${join(out, f)}`);
     expect(readFileSync(join(out, 'banks.csv'), 'utf8').split('\n')).toHaveLength(1 + 128 + 1); // header, 128 banks, final newline
@@ -155,11 +214,11 @@ describe('--csv DIR on strata run and strata dram', () => {
     for (const f of ['steps.csv', 'ops.csv']) expect(readFileSync(join(again, f), 'utf8'), f).toBe(readFileSync(join(csvDir, f), 'utf8'));
   });
 
-  it('strata dram writes the four DRAM exports; --csv without a directory is refused', () => {
+  it('strata dram writes the six DRAM exports; --csv without a directory is refused', () => {
     const csvDir = join(dir, 'dram-dir');
     vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(main(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '800', '--csv', csvDir, '--quiet'])).toBe(0);
-    expect(readdirSync(csvDir).sort()).toEqual(['banks.csv', 'channels.csv', 'commands.csv', 'energy.csv']);
+    expect(readdirSync(csvDir).sort()).toEqual(['bandwidth.csv', 'bank-states.csv', 'banks.csv', 'channels.csv', 'commands.csv', 'energy.csv']);
     // a stream of 800 reads spreads evenly: 100 per channel
     const channels = readFileSync(join(csvDir, 'channels.csv'), 'utf8').trimEnd().split('\n').slice(1);
     expect(channels.map((l) => l.split(',')[1])).toEqual(new Array(8).fill('100'));

@@ -16,6 +16,7 @@ import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../sr
 import { runReport, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';
 import { DRAM_REPORT_SCHEMA } from '../../src/report/dram-report.ts';
 import { FIGURE_DATA_SCHEMA } from '../../src/report/figure-data.ts';
+import { SERVING_REPORT_SCHEMA } from '../../src/report/serving-report.ts';
 import { matchesReportSchema, REPORT_KINDS, REPORT_SCHEMA_FILE, validateReport } from '../../src/report/schema.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
@@ -76,20 +77,24 @@ describe('the schema file', () => {
     const ajv = new Ajv2020Module.default({ strict: true, allowUnionTypes: true });
     expect(() => ajv.compile(schema)).not.toThrow();
     expect(schema.oneOf).toEqual(REPORT_KINDS.map((k) => ({ $ref: `#/$defs/${k.def}` })));
-    expect(REPORT_KINDS.map((k) => schema.$defs[k.def].properties.schema.const)).toEqual([DRAM_REPORT_SCHEMA, RUN_REPORT_SCHEMA, FIGURE_DATA_SCHEMA]);
+    expect(REPORT_KINDS.map((k) => schema.$defs[k.def].properties.schema.const)).toEqual([DRAM_REPORT_SCHEMA, RUN_REPORT_SCHEMA, FIGURE_DATA_SCHEMA, SERVING_REPORT_SCHEMA]);
     expect(DRAM_REPORT_SCHEMA).toBe('strata.dram-report/1');
     expect(RUN_REPORT_SCHEMA).toBe('strata.run-report/1');
     expect(FIGURE_DATA_SCHEMA).toBe('strata.figure-data/1');
+    expect(SERVING_REPORT_SCHEMA).toBe('strata.serving-report/1');
   });
 
-  it('every object is closed (additionalProperties: false) and requires all its fields; only command counts are open maps', () => {
+  it('every object is closed (additionalProperties: false) and requires all its fields but the optional time series; only command counts are open maps', () => {
     const open: string[] = [];
+    // Fields added after version 1 shipped: optional, so that reports written before them stay valid.
+    const optional: Record<string, string[]> = { '$defs.dramReport': ['bandwidthSeries', 'bankStates'] };
     const visit = (s: unknown, where: string): void => {
       if (typeof s !== 'object' || s === null) return;
       const o = s as Record<string, unknown>;
       if (o.type === 'object') {
         if (o.additionalProperties !== false) open.push(where);
-        if (o.properties) expect([...(o.required as string[])].sort(), where).toEqual(Object.keys(o.properties as object).sort());
+        const expected = Object.keys(o.properties ?? {}).filter((k) => !(optional[where] ?? []).includes(k)).sort();
+        if (o.properties) expect([...(o.required as string[])].sort(), where).toEqual(expected);
       }
       for (const [k, v] of Object.entries(o)) visit(v, `${where}.${k}`);
     };
@@ -232,12 +237,12 @@ describe('hand-broken reports fail with the file and the field path', () => {
   });
 
   it('the schema field: missing, not a string, another version, unknown, and a report of one kind claiming the other', () => {
-    expect(problem({ hello: 1 })).toBe("r.json: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1')");
+    expect(problem({ hello: 1 })).toBe("r.json: not a Strata report (no 'schema' field; expected one of 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1', 'strata.serving-report/1')");
     expect(problem([fixture])).toBe('r.json: expected a JSON object at the top level, found an array');
     expect(problem({ ...fixture, schema: 1 })).toMatch(/^r\.json: field 'schema': expected a string naming the report kind/);
     expect(problem({ ...fixture, schema: 'strata.dram-report/2' })).toBe("r.json: field 'schema' is 'strata.dram-report/2': a different version of the DRAM report schema; this Strata reads 'strata.dram-report/1' (re-run with this Strata, or use the Strata that wrote it)");
     expect(problem({ ...run, schema: 'strata.run-report/0' })).toMatch(/a different version of the run report schema; this Strata reads 'strata\.run-report\/1'/);
-    expect(problem({ ...fixture, schema: 'strata.pim-report/1' })).toBe("r.json: field 'schema' is 'strata.pim-report/1': not a Strata report schema (known: 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1')");
+    expect(problem({ ...fixture, schema: 'strata.pim-report/1' })).toBe("r.json: field 'schema' is 'strata.pim-report/1': not a Strata report schema (known: 'strata.dram-report/1', 'strata.run-report/1', 'strata.figure-data/1', 'strata.serving-report/1')");
     // a DRAM report relabelled as a run report is checked as a run report
     expect(problem({ ...fixture, schema: RUN_REPORT_SCHEMA })).toMatch(/^r\.json: field 'system': expected an object, found nothing\n/);
     expect(matchesReportSchema({ ...fixture, schema: RUN_REPORT_SCHEMA })).toBe(false);
@@ -271,5 +276,28 @@ describe('figure data (strata.figure-data/1, the data files of strata figures)',
     const { tables: _t, ...noTables } = peak;
     expect(problem(noTables)).toBe("r.json: field 'tables': expected an array, found nothing");
     expect(problem({ ...peak, schema: 'strata.figure-data/2' })).toMatch(/a different version of the figure data schema; this Strata reads 'strata\.figure-data\/1'/);
+  });
+});
+
+describe('the optional time series of DRAM reports', () => {
+  it('a report written before them (no bandwidthSeries, no bankStates) still validates', () => {
+    const { bandwidthSeries: _s, bankStates: _b, ...old } = fixture;
+    expect(validateReport(old, 'old.json').schema).toBe('strata.dram-report/1');
+    expect(fixture.bandwidthSeries.epochs).toBeGreaterThan(0);
+  });
+
+  it('a state index beyond the five states, a run of four values and fractional bytes are named by field', () => {
+    const a = structuredClone(fixture);
+    a.bankStates.banks[3].runs[2] = [1, 2, 7];
+    expect(() => validateReport(a, 'a.json')).toThrow("a.json: field 'bankStates.banks[3].runs[2][2]': expected one of 0, 1, 2, 3, 4, found 7");
+    const b = structuredClone(fixture);
+    b.bankStates.banks[0].runs[0] = [0, 10, 0, 1];
+    expect(() => validateReport(b, 'b.json')).toThrow("b.json: field 'bankStates.banks[0].runs[0]'");
+    const c = structuredClone(fixture);
+    c.bandwidthSeries.channels[1].bytes[4] = 12.5;
+    expect(() => validateReport(c, 'c.json')).toThrow("c.json: field 'bandwidthSeries.channels[1].bytes[4]': expected an integer >= 0, found 12.5");
+    const d = structuredClone(fixture);
+    d.bankStates.states = ['idle', 'busy'];
+    expect(() => validateReport(d, 'd.json')).toThrow("d.json: field 'bankStates.states'");
   });
 });
