@@ -325,18 +325,29 @@ export class Controller implements Component {
     if (c < this.earliestBankReady) return -1;
     const banks = this.banks;
     const n = banks.length;
+    const readyAt = this.readyAt;
+    const needs = this.needs;
     const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS;
+    let rr = this.roundRobin;
     for (let k = 0; k < n; k++) {
-      this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
-      const bank = banks[this.roundRobin]!;
-      if (this.readyAt[this.roundRobin]! > c || (this.needs[this.roundRobin]! & allowed) === 0) continue;
-      const cmd = this.readyCommand(bank, c, filter);
+      rr = rr + 1 === n ? 0 : rr + 1;
+      if (readyAt[rr]! > c || (needs[rr]! & allowed) === 0) continue;
+      const bank = banks[rr]!;
+      // A closed bank waits only for ACT: while readyAt is exact (nothing issued or changed since it was
+      // computed), readyAt <= c means the ACT is legal.
+      const cmd = needs[rr] === KIND_ACT && this.minValid && this.isChanged[rr] === 0 ? this.pickAct() : this.readyCommand(bank, c, filter);
       if (cmd >= 0) {
+        this.roundRobin = rr;
         this.issue(cmd, bank, c, cmd === PRE);
         return cmd;
       }
     }
     return -1;
+  }
+
+  private pickAct(): number {
+    this.pickIndex = 0;
+    return ACT;
   }
 
   /** Column command that serves `req` under the page policy. */
