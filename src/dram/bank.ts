@@ -19,5 +19,12 @@ export class Bank {
   /** Waiting for a per-bank refresh: the scheduler leaves it alone. */
   refreshPending = false;
 
-  constructor(readonly rank: number, readonly bankGroup: number, readonly bank: number, readonly index: number) {}
+  constructor(
+    readonly rank: number,
+    readonly bankGroup: number,
+    readonly bank: number,
+    readonly index: number,
+    /** Index of its bank group in the channel: rank x bank groups per rank + bank group. */
+    readonly groupNode: number,
+  ) {}
 }

@@ -91,25 +91,45 @@ export class Controller implements Component {
   /** Requests in all per-bank command queues. */
   private commandQueueCount = 0;
   /**
-   * Per bank: a lower bound on the cycle at which a command for its queue can be legal (0 when unknown,
-   * Infinity when it has nothing to schedule: empty queue or refresh pending). Timing constraints only move
-   * later, so a bound stays valid until the bank's queue or state changes.
+   * Per bank: the cycle at which a command for its queue can be legal, exact when scheduleNext computed it
+   * (0 when its queue or state changed since, Infinity when it has nothing to schedule: empty queue or
+   * refresh pending). Timing constraints only move later, so the value stays a lower bound as commands issue.
    */
   private readonly readyAt: Float64Array;
   /** Command kinds (KIND_* bits) each bank's queue waits for; 0 when it has nothing to schedule. */
   private readonly needs: Uint8Array;
-  /** Banks whose queue or state changed this cycle, and kinds whose timing other banks' commands moved. */
-  private readonly dirty: Uint8Array;
-  private dirtyKinds = 0;
-  /** Banks whose readyAt may have been moved later by other banks' commands: a lower bound until recomputed. */
-  private readonly stale: Uint8Array;
   /** Banks whose needs include a row command (ACT, PRE) and a column command (RD, WR). */
   private rowNeeders = 0;
   private columnNeeders = 0;
-  /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
-  private readonly affects: Uint8Array;
+  /** The command that serves each kind (index: bit position of KIND_*), under the page policy. */
+  private readonly kindCommand: Int32Array;
+  /**
+   * The part of a command's earliest cycle that is shared by the banks of one bank group (channel, rank and
+   * group rules, windows), per (group node, kind), computed at most once per scheduleNext: sharedStamp tells
+   * which call computed each entry.
+   */
+  private readonly shared: Float64Array;
+  private readonly sharedStamp: Float64Array;
+  private stamp = 0;
+  /** Per bank: 4 x its group node (the first index of its group in `shared`); per group node: rank and group. */
+  private readonly groupBase: Int32Array;
+  private readonly rankOfGroup: Int32Array;
+  private readonly bgOfGroup: Int32Array;
   /** Lower bound of every bank's readyAt (0 when unknown). */
   private earliestBankReady = 0;
+  /**
+   * The earliest readyAt as computeReady last found it, still exact while minValid: no command has issued since
+   * and no bank holding that value has changed. Banks changed since are listed in `changed`.
+   */
+  private exactMin = 0;
+  private minValid = false;
+  private readonly changed: Int32Array;
+  private readonly isChanged: Uint8Array;
+  private changedCount = 0;
+  /** Kinds whose shared constraints commands issued since the last computeReady moved (from `affects`). */
+  private movedKinds = 0;
+  /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
+  private readonly affects: Uint8Array;
   private lastArrivalCycle = 0;
   private fullBankQueues = 0;
 
@@ -132,7 +152,7 @@ export class Controller implements Component {
     this.banks = [];
     for (let r = 0; r < o.ranks; r++) {
       for (let g = 0; g < o.bankGroups; g++) {
-        for (let b = 0; b < o.banksPerGroup; b++) this.banks.push(new Bank(r, g, b, this.banks.length));
+        for (let b = 0; b < o.banksPerGroup; b++) this.banks.push(new Bank(r, g, b, this.banks.length, r * o.bankGroups + g));
       }
     }
     this.stats = new ChannelStats(o.ranks, this.banks.length, std.commandNames.length);
@@ -140,11 +160,18 @@ export class Controller implements Component {
     this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
     this.needs = new Uint8Array(this.banks.length);
-    this.dirty = new Uint8Array(this.banks.length);
-    this.stale = new Uint8Array(this.banks.length);
+    const closed = config.pagePolicy === 'closed';
+    this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
+    this.shared = new Float64Array(o.ranks * o.bankGroups * 4);
+    this.sharedStamp = new Float64Array(o.ranks * o.bankGroups * 4);
     this.affects = new Uint8Array(std.commandNames.length);
     for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= kindOf(rule.next);
     for (const w of std.windows) this.affects[w.command]! |= kindOf(w.command);
+    this.changed = new Int32Array(this.banks.length);
+    this.isChanged = new Uint8Array(this.banks.length);
+    this.groupBase = Int32Array.from(this.banks, (b) => b.groupNode * 4);
+    this.rankOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => Math.floor(g / o.bankGroups));
+    this.bgOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => g % o.bankGroups);
     this.rankOpenBanks = new Int32Array(o.ranks);
     this.rankActiveSince = new Float64Array(o.ranks);
     if (config.refresh === 'all-bank') {
@@ -298,19 +325,29 @@ export class Controller implements Component {
     if (c < this.earliestBankReady) return -1;
     const banks = this.banks;
     const n = banks.length;
+    const readyAt = this.readyAt;
+    const needs = this.needs;
     const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS;
+    let rr = this.roundRobin;
     for (let k = 0; k < n; k++) {
-      this.roundRobin = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
-      const bank = banks[this.roundRobin]!;
-      if (this.readyAt[this.roundRobin]! > c || (this.needs[this.roundRobin]! & allowed) === 0) continue;
-      const cmd = this.readyCommand(bank, c, filter);
+      rr = rr + 1 === n ? 0 : rr + 1;
+      if (readyAt[rr]! > c || (needs[rr]! & allowed) === 0) continue;
+      const bank = banks[rr]!;
+      // A closed bank waits only for ACT: while readyAt is exact (nothing issued or changed since it was
+      // computed), readyAt <= c means the ACT is legal.
+      const cmd = needs[rr] === KIND_ACT && this.minValid && this.isChanged[rr] === 0 ? this.pickAct() : this.readyCommand(bank, c, filter);
       if (cmd >= 0) {
+        this.roundRobin = rr;
         this.issue(cmd, bank, c, cmd === PRE);
         return cmd;
       }
-      if (this.stale[this.roundRobin] === 1) this.refreshReadyAt(this.roundRobin);
     }
     return -1;
+  }
+
+  private pickAct(): number {
+    this.pickIndex = 0;
+    return ACT;
   }
 
   /** Column command that serves `req` under the page policy. */
@@ -368,8 +405,9 @@ export class Controller implements Component {
 
   private issue(cmd: number, bank: Bank, c: number, conflict: boolean): void {
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
-    this.dirtyKinds |= this.affects[cmd]!;
     this.earliestBankReady = 0;
+    this.minValid = false;
+    this.movedKinds |= this.affects[cmd]!;
     this.stats.commandCounts[cmd]!++;
     let row = bank.openRow;
     let column = -1;
@@ -426,11 +464,94 @@ export class Controller implements Component {
     this.log?.push(c, cmd, bank.rank, bank.bankGroup, bank.bank, row, column);
   }
 
-  /** Makes bank `i`'s ready cycle exact. */
-  private refreshReadyAt(i: number): void {
-    const b = this.banks[i]!;
-    this.readyAt[i] = this.timing.readyCycle(this.needs[i]!, this.config.pagePolicy === 'closed', b.rank, b.bankGroup, b.bank);
-    this.stale[i] = 0;
+  /**
+   * Makes every bank's ready cycle exact and returns the earliest. The part of a constraint that other banks'
+   * commands move is shared by a bank group's banks, so it is computed once per group and kind.
+   */
+  private computeReady(): number {
+    const ts = this.timing;
+    if (ts.anyBankWindows) return this.computeReadyGeneral();
+    const stamp = ++this.stamp;
+    const changed = this.changed;
+    let ready: number;
+    if (this.minValid) {
+      // No command issued since the last computation: only banks whose queue or state changed can differ, and
+      // none of them held the earliest value (markChanged checks), so that value still stands.
+      ready = this.exactMin;
+      for (let j = 0; j < this.changedCount; j++) {
+        const i = changed[j]!;
+        const t = this.needs[i] === 0 ? Infinity : this.bankReady(i, stamp);
+        this.readyAt[i] = t;
+        if (t < ready) ready = t;
+      }
+    } else {
+      // Commands issued: a bank's value changes if its queue or state did, or if it waits for a kind of command
+      // whose shared constraints those commands moved (an ACT moves other banks' ACTs, not their reads).
+      const needs = this.needs;
+      const readyAt = this.readyAt;
+      const moved = this.movedKinds;
+      const isChanged = this.isChanged;
+      ready = Infinity;
+      for (let i = 0; i < needs.length; i++) {
+        const k = needs[i]!;
+        if (k === 0) continue;
+        let t: number;
+        if (isChanged[i] === 1 || (k & moved) !== 0) {
+          t = this.bankReady(i, stamp);
+          readyAt[i] = t;
+        } else {
+          t = readyAt[i]!;
+        }
+        if (t < ready) ready = t;
+      }
+    }
+    this.movedKinds = 0;
+    for (let j = 0; j < this.changedCount; j++) this.isChanged[changed[j]!] = 0;
+    this.changedCount = 0;
+    this.exactMin = ready;
+    this.minValid = true;
+    return ready;
+  }
+
+  /** Exact earliest cycle of any command bank `i`'s queue waits for (`stamp` dates the shared-part cache). */
+  private bankReady(i: number, stamp: number): number {
+    const k = this.needs[i]!;
+    const ts = this.timing;
+    const base = this.groupBase[i]!;
+    const off = i * ts.commandCount;
+    const shared = this.shared;
+    let t = Infinity;
+    for (let kind = 0; kind < 4; kind++) {
+      if ((k & (1 << kind)) === 0) continue;
+      const s = base + kind;
+      const cmd = this.kindCommand[kind]!;
+      if (this.sharedStamp[s] !== stamp) {
+        this.sharedStamp[s] = stamp;
+        shared[s] = ts.sharedEarliest(cmd, this.rankOfGroup[base >> 2]!, this.bgOfGroup[base >> 2]!);
+      }
+      const sh = shared[s]!;
+      const e = ts.bankLevel[off + cmd]!;
+      const m = e > sh ? e : sh;
+      if (m < t) t = m;
+      if (k >> (kind + 1) === 0) break;
+    }
+    return t;
+  }
+
+  /** computeReady through the timing state's full earliestCycle (standards with per-bank rolling windows). */
+  private computeReadyGeneral(): number {
+    let ready = Infinity;
+    for (let i = 0; i < this.banks.length; i++) {
+      const k = this.needs[i]!;
+      if (k === 0) continue;
+      const b = this.banks[i]!;
+      const t = this.timing.readyCycle(k, this.config.pagePolicy === 'closed', b.rank, b.bankGroup, b.bank);
+      this.readyAt[i] = t;
+      if (t < ready) ready = t;
+    }
+    for (let j = 0; j < this.changedCount; j++) this.isChanged[this.changed[j]!] = 0;
+    this.changedCount = 0;
+    return ready;
   }
 
   /** The bank's queue or state changed: its ready bound must be recomputed (or it has nothing to do). */
@@ -440,9 +561,13 @@ export class Controller implements Component {
     this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
     this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
     this.needs[bank.index] = needs;
-    this.dirty[bank.index] = 1;
-    this.readyAt[bank.index] = needs === 0 ? Infinity : 0;
-    this.stale[bank.index] = 0;
+    const i = bank.index;
+    if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
+    if (this.isChanged[i] === 0) {
+      this.isChanged[i] = 1;
+      this.changed[this.changedCount++] = i;
+    }
+    this.readyAt[i] = needs === 0 ? Infinity : 0;
     if (needs !== 0) this.earliestBankReady = 0;
   }
 
@@ -519,42 +644,7 @@ export class Controller implements Component {
   private scheduleNext(c: number): void {
     let next = Infinity;
     if (this.canMoveNextCycle()) next = c + 1;
-    // Recompute the ready cycle of banks that changed. Banks waiting for a kind of command whose timing a
-    // command issued this cycle moved (an ACT moves other banks' ACTs, not their reads) keep their old value
-    // as a lower bound, marked stale; only the earliest bounds are made exact, until the minimum is exact.
-    const readyAt = this.readyAt;
-    const needs = this.needs;
-    const dirty = this.dirty;
-    const stale = this.stale;
-    const kinds = this.dirtyKinds;
-    // One pass: refresh changed banks, mark stale ones, and find the earliest exact bound and the earliest
-    // stale one; then make exact every stale bound below the earliest exact one: the minimum is then exact.
-    let ready = Infinity;
-    let staleMin = Infinity;
-    for (let i = 0; i < readyAt.length; i++) {
-      const k = needs[i]!;
-      if (dirty[i] === 1) {
-        dirty[i] = 0;
-        if (k !== 0) this.refreshReadyAt(i);
-      } else if ((k & kinds) !== 0) {
-        stale[i] = 1;
-      }
-      const t = readyAt[i]!;
-      if (stale[i] === 1) {
-        if (t < staleMin) staleMin = t;
-      } else if (t < ready) {
-        ready = t;
-      }
-    }
-    this.dirtyKinds = 0;
-    if (staleMin < ready) {
-      for (let i = 0; i < readyAt.length; i++) {
-        if (stale[i] === 1 && readyAt[i]! < ready) {
-          this.refreshReadyAt(i);
-          if (readyAt[i]! < ready) ready = readyAt[i]!;
-        }
-      }
-    }
+    const ready = this.computeReady();
     this.earliestBankReady = ready;
     if (ready < next) next = ready;
     if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
@@ -590,8 +680,9 @@ export class Controller implements Component {
 
   /** Whether moveTransaction would move something at the next cycle if nothing else changed. */
   private canMoveNextCycle(): boolean {
-    const drainNext = this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1);
-    if (drainNext && this.anyMovable(this.writeQueue)) return true;
+    // During a drain only writes move (a write blocked by an older read to its address ends the drain, and
+    // that write counts as movable here, so the wake that finds it blocked moves a read instead).
+    if (this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1)) return this.anyMovable(this.writeQueue);
     return this.anyMovable(this.readQueue);
   }
 

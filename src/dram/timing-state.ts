@@ -21,6 +21,16 @@ export class TimingState {
   /** Ring buffers of past command cycles per (window, node). */
   private readonly windowHistory: Float64Array[];
   private readonly windowHead: Int32Array[];
+  /** Per command: 1 when a rolling window at the bank level constrains it. */
+  private readonly hasBankWindows: Uint8Array;
+  /** Whether any rolling window is kept per bank (then bankEarliest must be used instead of bankLevel). */
+  readonly anyBankWindows: boolean;
+  /**
+   * The bank-level earliest cycles, indexed [bankIndex * commandCount + cmd] with bankIndex = (rank x bank
+   * groups + group) x banks per group + bank: read-only for callers that scan many banks.
+   */
+  readonly bankLevel: Float64Array;
+  readonly commandCount: number;
 
   constructor(std: DramStandard) {
     const o = std.organization;
@@ -43,6 +53,11 @@ export class TimingState {
       this.windowHistory.push(new Float64Array(n * w.count).fill(-Infinity));
       this.windowHead.push(new Int32Array(n));
     }
+    this.hasBankWindows = new Uint8Array(this.nc);
+    for (const w of std.windows) if (w.level === 'bank') this.hasBankWindows[w.command] = 1;
+    this.anyBankWindows = this.hasBankWindows.some((x) => x === 1);
+    this.bankLevel = this.earliest[3]!;
+    this.commandCount = this.nc;
   }
 
   private node(levelIdx: number, rank: number, bg: number, bank: number): number {
@@ -70,6 +85,45 @@ export class TimingState {
       const n = this.node(w.levelIdx, rank, bg, bank);
       const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
       if (oldest + w.cycles > t) t = oldest + w.cycles;
+    }
+    return t;
+  }
+
+  /**
+   * The part of earliestCycle that other banks' commands can move: rules at the channel, rank and bank-group
+   * levels and rolling windows over those levels, for `cmd` at bank group `bg` of `rank`. earliestCycle is the
+   * larger of this and bankEarliest.
+   */
+  sharedEarliest(cmd: number, rank: number, bg: number): number {
+    const e = this.earliest;
+    let t = e[0]![cmd]!;
+    const r = e[1]![rank * this.nc + cmd]!;
+    if (r > t) t = r;
+    const g = e[2]![(rank * this.bgs + bg) * this.nc + cmd]!;
+    if (g > t) t = g;
+    const ws = this.windowsByCmd[cmd]!;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      if (w.levelIdx === 3) continue;
+      const n = this.node(w.levelIdx, rank, bg, 0);
+      const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
+      if (oldest + w.cycles > t) t = oldest + w.cycles;
+    }
+    return t;
+  }
+
+  /** The bank-level part of earliestCycle: rules (and windows) at the level of the bank itself. */
+  bankEarliest(cmd: number, rank: number, bg: number, bank: number): number {
+    const n = (rank * this.bgs + bg) * this.banks + bank;
+    let t = this.earliest[3]![n * this.nc + cmd]!;
+    if (this.hasBankWindows[cmd] === 1) {
+      const ws = this.windowsByCmd[cmd]!;
+      for (let i = 0; i < ws.length; i++) {
+        const w = ws[i]!;
+        if (w.levelIdx !== 3) continue;
+        const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
+        if (oldest + w.cycles > t) t = oldest + w.cycles;
+      }
     }
     return t;
   }
