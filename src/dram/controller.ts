@@ -85,6 +85,8 @@ export class Controller implements Component {
   private readonly rankOpenBanks: Int32Array;
   private readonly rankActiveSince: Float64Array;
   private pickIndex = 0;
+  /** The command tryIssue issued. */
+  private lastIssued = -1;
   /** Output of nextRefreshStep / nextPerBankRefreshStep. */
   private refreshCommand = REF;
   private refreshBank: Bank | undefined;
@@ -119,13 +121,21 @@ export class Controller implements Component {
   private earliestBankReady = 0;
   /**
    * The earliest readyAt as computeReady last found it, still exact while minValid: no command has issued since
-   * and no bank holding that value has changed. Banks changed since are listed in `changed`.
+   * and no bank holding that value has changed.
    */
   private exactMin = 0;
   private minValid = false;
-  private readonly changed: Int32Array;
-  private readonly isChanged: Uint8Array;
-  private changedCount = 0;
+  /**
+   * Bank sets as bit masks of `words` 32-bit words (bank i is bit i % 32 of word i >> 5): banks changed since
+   * the last computeReady; banks whose readyAt equals exactMin; banks with something to schedule; and, per
+   * kind (index = bit position of KIND_*), banks waiting for that kind.
+   */
+  private readonly words: number;
+  private readonly changedBits: Int32Array;
+  private readonly minBits: Int32Array;
+  private readonly needBits: Int32Array;
+  private readonly kindBits: Int32Array;
+  private anyChanged = false;
   /** Kinds whose shared constraints commands issued since the last computeReady moved (from `affects`). */
   private movedKinds = 0;
   /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
@@ -167,8 +177,11 @@ export class Controller implements Component {
     this.affects = new Uint8Array(std.commandNames.length);
     for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= kindOf(rule.next);
     for (const w of std.windows) this.affects[w.command]! |= kindOf(w.command);
-    this.changed = new Int32Array(this.banks.length);
-    this.isChanged = new Uint8Array(this.banks.length);
+    this.words = Math.ceil(this.banks.length / 32);
+    this.changedBits = new Int32Array(this.words);
+    this.minBits = new Int32Array(this.words);
+    this.needBits = new Int32Array(this.words);
+    this.kindBits = new Int32Array(4 * this.words);
     this.groupBase = Int32Array.from(this.banks, (b) => b.groupNode * 4);
     this.rankOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => Math.floor(g / o.bankGroups));
     this.bgOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => g % o.bankGroups);
@@ -323,6 +336,9 @@ export class Controller implements Component {
     // No bank can have a legal command before earliestBankReady; a scan that issues nothing leaves the
     // round-robin pointer where it started, so skipping it changes nothing.
     if (c < this.earliestBankReady) return -1;
+    // While every readyAt is exact and c is their minimum, the banks with readyAt <= c are exactly minBits:
+    // visit only those, in round-robin order.
+    if (filter === ANY && this.minValid && !this.anyChanged && c === this.exactMin) return this.issueFromMin(c);
     const banks = this.banks;
     const n = banks.length;
     const readyAt = this.readyAt;
@@ -332,17 +348,45 @@ export class Controller implements Component {
     for (let k = 0; k < n; k++) {
       rr = rr + 1 === n ? 0 : rr + 1;
       if (readyAt[rr]! > c || (needs[rr]! & allowed) === 0) continue;
-      const bank = banks[rr]!;
-      // A closed bank waits only for ACT: while readyAt is exact (nothing issued or changed since it was
-      // computed), readyAt <= c means the ACT is legal.
-      const cmd = needs[rr] === KIND_ACT && this.minValid && this.isChanged[rr] === 0 ? this.pickAct() : this.readyCommand(bank, c, filter);
-      if (cmd >= 0) {
-        this.roundRobin = rr;
-        this.issue(cmd, bank, c, cmd === PRE);
-        return cmd;
+      if (this.tryIssue(rr, c, filter)) return this.lastIssued;
+    }
+    return -1;
+  }
+
+  /** The round-robin scan restricted to minBits (the banks whose exact readyAt is c). */
+  private issueFromMin(c: number): number {
+    const n = this.banks.length;
+    const start = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
+    for (let pass = 0; pass < 2; pass++) {
+      const lo = pass === 0 ? start : 0;
+      const hi = pass === 0 ? n : start;
+      for (let w = lo >> 5; lo < hi && w <= (hi - 1) >> 5; w++) {
+        const base = w << 5;
+        let m = this.minBits[w]!;
+        if (lo > base) m &= ~((1 << (lo - base)) - 1);
+        if (hi < base + 32) m &= (1 << (hi - base)) - 1;
+        while (m !== 0) {
+          const i = base + (31 - Math.clz32(m & -m));
+          m &= m - 1;
+          if (this.tryIssue(i, c, ANY)) return this.lastIssued;
+        }
       }
     }
     return -1;
+  }
+
+  /** Issues the command bank `i`'s queue can take at `c`, if any; the command is left in lastIssued. */
+  private tryIssue(i: number, c: number, filter: number): boolean {
+    const bank = this.banks[i]!;
+    // A closed bank waits only for ACT: while its readyAt is exact (nothing issued and the bank unchanged
+    // since it was computed), readyAt <= c means the ACT is legal.
+    const exact = this.minValid && (this.changedBits[i >> 5]! & (1 << (i & 31))) === 0;
+    const cmd = this.needs[i] === KIND_ACT && exact ? this.pickAct() : this.readyCommand(bank, c, filter);
+    if (cmd < 0) return false;
+    this.roundRobin = i;
+    this.lastIssued = cmd;
+    this.issue(cmd, bank, c, cmd === PRE);
+    return true;
   }
 
   private pickAct(): number {
@@ -472,42 +516,69 @@ export class Controller implements Component {
     const ts = this.timing;
     if (ts.anyBankWindows) return this.computeReadyGeneral();
     const stamp = ++this.stamp;
-    const changed = this.changed;
+    const words = this.words;
+    const readyAt = this.readyAt;
+    const changedBits = this.changedBits;
+    const minBits = this.minBits;
+    const needBits = this.needBits;
     let ready: number;
     if (this.minValid) {
       // No command issued since the last computation: only banks whose queue or state changed can differ, and
       // none of them held the earliest value (markChanged checks), so that value still stands.
       ready = this.exactMin;
-      for (let j = 0; j < this.changedCount; j++) {
-        const i = changed[j]!;
-        const t = this.needs[i] === 0 ? Infinity : this.bankReady(i, stamp);
-        this.readyAt[i] = t;
-        if (t < ready) ready = t;
+      for (let w = 0; w < words; w++) {
+        let m = changedBits[w]! & needBits[w]!;
+        while (m !== 0) {
+          const i = (w << 5) + (31 - Math.clz32(m & -m));
+          m &= m - 1;
+          const t = this.bankReady(i, stamp);
+          readyAt[i] = t;
+          if (t < ready) {
+            ready = t;
+            for (let v = 0; v < words; v++) minBits[v] = 0;
+            minBits[w]! |= 1 << (i & 31);
+          } else if (t === ready) {
+            minBits[w]! |= 1 << (i & 31);
+          }
+        }
       }
     } else {
       // Commands issued: a bank's value changes if its queue or state did, or if it waits for a kind of command
       // whose shared constraints those commands moved (an ACT moves other banks' ACTs, not their reads).
-      const needs = this.needs;
-      const readyAt = this.readyAt;
       const moved = this.movedKinds;
-      const isChanged = this.isChanged;
+      const kindBits = this.kindBits;
       ready = Infinity;
-      for (let i = 0; i < needs.length; i++) {
-        const k = needs[i]!;
-        if (k === 0) continue;
-        let t: number;
-        if (isChanged[i] === 1 || (k & moved) !== 0) {
-          t = this.bankReady(i, stamp);
-          readyAt[i] = t;
-        } else {
-          t = readyAt[i]!;
+      for (let v = 0; v < words; v++) minBits[v] = 0;
+      for (let w = 0; w < words; w++) {
+        let redo = changedBits[w]!;
+        for (let kind = 0; kind < 4; kind++) if ((moved & (1 << kind)) !== 0) redo |= kindBits[kind * words + w]!;
+        redo &= needBits[w]!;
+        let m = redo;
+        while (m !== 0) {
+          const i = (w << 5) + (31 - Math.clz32(m & -m));
+          m &= m - 1;
+          readyAt[i] = this.bankReady(i, stamp);
         }
-        if (t < ready) ready = t;
+      }
+      for (let w = 0; w < words; w++) {
+        let m = needBits[w]!;
+        while (m !== 0) {
+          const i = (w << 5) + (31 - Math.clz32(m & -m));
+          m &= m - 1;
+          const t = readyAt[i]!;
+          if (t < ready) {
+            ready = t;
+            for (let v = 0; v < words; v++) minBits[v] = 0;
+            minBits[w]! |= 1 << (i & 31);
+          } else if (t === ready) {
+            minBits[w]! |= 1 << (i & 31);
+          }
+        }
       }
     }
     this.movedKinds = 0;
-    for (let j = 0; j < this.changedCount; j++) this.isChanged[changed[j]!] = 0;
-    this.changedCount = 0;
+    for (let v = 0; v < words; v++) changedBits[v] = 0;
+    this.anyChanged = false;
     this.exactMin = ready;
     this.minValid = true;
     return ready;
@@ -549,24 +620,33 @@ export class Controller implements Component {
       this.readyAt[i] = t;
       if (t < ready) ready = t;
     }
-    for (let j = 0; j < this.changedCount; j++) this.isChanged[this.changed[j]!] = 0;
-    this.changedCount = 0;
+    for (let v = 0; v < this.words; v++) this.changedBits[v] = 0;
+    this.anyChanged = false;
     return ready;
   }
 
   /** The bank's queue or state changed: its ready bound must be recomputed (or it has nothing to do). */
   private markChanged(bank: Bank): void {
     const needs = this.kindsNeeded(bank);
-    const old = this.needs[bank.index]!;
+    const i = bank.index;
+    const old = this.needs[i]!;
     this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
     this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
-    this.needs[bank.index] = needs;
-    const i = bank.index;
-    if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
-    if (this.isChanged[i] === 0) {
-      this.isChanged[i] = 1;
-      this.changed[this.changedCount++] = i;
+    this.needs[i] = needs;
+    const w = i >> 5;
+    const bit = 1 << (i & 31);
+    if (needs !== old) {
+      for (let kind = 0; kind < 4; kind++) {
+        const k = kind * this.words + w;
+        if ((needs & (1 << kind)) !== 0) this.kindBits[k]! |= bit;
+        else this.kindBits[k]! &= ~bit;
+      }
+      if (needs !== 0) this.needBits[w]! |= bit;
+      else this.needBits[w]! &= ~bit;
     }
+    if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
+    this.changedBits[w]! |= bit;
+    this.anyChanged = true;
     this.readyAt[i] = needs === 0 ? Infinity : 0;
     if (needs !== 0) this.earliestBankReady = 0;
   }
