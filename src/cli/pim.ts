@@ -13,9 +13,11 @@ import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
 import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
-          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse]
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap]
+          strata pim sensitivity [--models gpt2-xl,gpt3-xl] [--prompt N] [--tokens N]
           strata pim neupims-gemv --context N --mode single|dual [--npu-load FRACTION] [--heads H] [--head-dim D] [--seed S] [--check] [--command-log FILE]`;
 
 /** `strata pim gemv`: runs y = W x on an in-bank PIM device and reports time and MAC throughput. */
@@ -23,7 +25,8 @@ export function pimCommand(argv: string[]): number {
   const [what, ...rest] = argv;
   if (what === 'generate') return generateCommand(rest);
   if (what === 'neupims-gemv') return neupimsGemvCommand(rest);
-  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv', 'generate' or 'neupims-gemv' (usage: ${PIM_USAGE})`);
+  if (what === 'sensitivity') return sensitivityCommand(rest);
+  if (what !== 'gemv') throw new StrataError(`pim: expected 'gemv', 'generate', 'sensitivity' or 'neupims-gemv' (usage: ${PIM_USAGE})`);
   const { values: v, positionals } = parseFlags('pim gemv', rest, {
     spec: { type: 'string' },
     m: { type: 'string' },
@@ -76,6 +79,7 @@ function generateCommand(argv: string[]): number {
     prompt: { type: 'string' },
     tokens: { type: 'string' },
     'no-reuse': { type: 'boolean' },
+    'no-overlap': { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
   if (!v.model) throw new StrataError(`pim generate: --model is required (usage: ${PIM_USAGE})`);
@@ -83,20 +87,39 @@ function generateCommand(argv: string[]): number {
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
   const tokens = positiveInt('tokens', v.tokens) ?? 32;
-  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true });
+  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true });
   const us = (ps: number) => (ps / 1e6).toFixed(2);
   const first = g.generated[0]!;
   const last = g.generated[g.generated.length - 1]!;
   const mean = (f: (t: (typeof g.generated)[number]) => number) => g.generated.reduce((a, t) => a + f(t), 0) / g.generated.length;
   const e = (k: keyof typeof first.energy) => mean((t) => t.energy[k]) / 1e6;
-  const total = (['activate', 'arrayRead', 'mac', 'io', 'refresh', 'background', 'asic'] as const).reduce((a, k) => a + e(k), 0);
+  const total = (['activate', 'arrayRead', 'mac', 'io', 'buffers', 'refresh', 'background', 'asic'] as const).reduce((a, k) => a + e(k), 0);
   console.log([
     `Strata PIM generation — ${model.name} on ${system.name} (${system.pim.name} + ${system.asic.name}), prompt ${prompt} tokens, ${tokens} generated, batch 1`,
     `  per token   mean ${us(g.meanTokenPs)} us (first ${us(first.totalPs)}, last ${us(last.totalPs)}); prompt ${us(g.promptPs)} us in all`,
-    `  breakdown   per token: PIM ${us(mean((t) => t.pimPs))} us (MAC ${us(mean((t) => t.pim.mac))}, data movement ${us(mean((t) => t.pim.movement))}, row activate/precharge ${us(mean((t) => t.pim.row))}, refresh ${us(mean((t) => t.pim.refresh))}), ASIC ${us(mean((t) => t.asicPs))} us`,
-    `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, array reads ${e('arrayRead').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
-    `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} GEMV shapes simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (identical shape)`,
+    `  breakdown   per token on the critical path: PIM ${us(mean((t) => t.pimPs))} us (MAC ${us(mean((t) => t.path.mac))}, data movement ${us(mean((t) => t.path.movement))}, row activate/precharge ${us(mean((t) => t.path.row))}, refresh ${us(mean((t) => t.path.refresh))}), ASIC ${us(mean((t) => t.asicPs))} us`,
+    `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, array reads ${e('arrayRead').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, global buffer and latches ${e('buffers').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
+    `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} channel-program segments simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (same program from the same relative channel state)`,
   ].join('\n'));
+  return 0;
+}
+
+/** `strata pim sensitivity`: per-token latency and energy of PIM-GPT as unsourced constants vary (Markdown table). */
+function sensitivityCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('pim sensitivity', argv, {
+    models: { type: 'string' },
+    prompt: { type: 'string' },
+    tokens: { type: 'string' },
+  });
+  if (positionals.length) throw new StrataError(`pim sensitivity: unexpected argument '${positionals[0]}'`);
+  const models = (v.models ?? 'gpt2-xl,gpt3-xl').split(',').map((m) => m.trim());
+  for (const m of models) loadModel(m);
+  const prompt = positiveInt('prompt', v.prompt) ?? 64;
+  const tokens = positiveInt('tokens', v.tokens) ?? 16;
+  const system = loadPimGptSystem();
+  const points = pimGptSensitivity(system, models, prompt, tokens);
+  console.log(`### PIM-GPT sensitivity: ${prompt}-token prompt, mean of ${tokens} generated tokens, batch 1; one parameter changed at a time\n`);
+  console.log(formatSensitivityTable(sensitivityParameters(system), points, models));
   return 0;
 }
 

@@ -3,6 +3,8 @@ import { PREA } from '../dram/commands.ts';
 import { CommandLog } from '../dram/command-log.ts';
 import { runPimProgram, type PimStep } from './pim-channel.ts';
 import type { PimSpec } from './pim-spec.ts';
+import { checkGlobalBuffer } from './global-buffer.ts';
+import { checkResultLatch } from './result-latch.ts';
 
 /** How a GEMV was laid out on the in-bank PIM device, and the program each channel runs. */
 export interface PimGemvPlan {
@@ -30,7 +32,9 @@ export interface PimGemvPlan {
  * channel activates each of its rows holding that segment in all banks (ACT16), streams it through the MAC
  * lanes (one MAC16 per lane-width of elements), reads the 16 partial sums (RDMAC16) and precharges (PREA);
  * the ASIC adds the partial sums of the segments. The input segment is written to the global buffer once per
- * segment (WRGB per 32 B).
+ * segment (WRGB per 32 B), right after the segment's first row activation: the writes need no open row, so they
+ * overlap tRCD(MAC), and the activation needs no input, so a channel can open the row before the input arrives.
+ * Every program is checked against the global buffer's capacity and the result latches' occupancy.
  */
 export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): PimGemvPlan {
   if (!Number.isInteger(m) || !Number.isInteger(k) || m <= 0 || k <= 0) throw new StrataError(`GEMV shape must be positive integers, got ${m} x ${k}`);
@@ -67,11 +71,12 @@ export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): 
     const dramRowsHere = Math.ceil(rowsHere / outputsPerRow);
     for (let s = 0; s < segmentsPerOutput && rowsHere > 0; s++) {
       const segmentElements = Math.min(elementsPerRow, k - s * elementsPerRow);
-      program.push({ cmd: WRGB, row: -1, count: gbWritesPerSegment(segmentElements * Math.min(outputsPerRow, rowsHere)) });
       for (let r = 0; r < dramRowsHere; r++) {
         const row = firstRow + r * segmentsPerOutput + s;
         const packed = Math.min(outputsPerRow, rowsHere - r * outputsPerRow);
         program.push({ cmd: ACT16, row, count: 1 });
+        // The segment's input goes into the global buffer while its first row opens (tRCD(MAC) covers the writes).
+        if (r === 0) program.push({ cmd: WRGB, row: -1, count: gbWritesPerSegment(segmentElements * Math.min(outputsPerRow, rowsHere)) });
         for (let p = 0; p < packed; p++) {
           program.push({ cmd: MAC16, row, count: Math.ceil(segmentElements / spec.unit.macsPerBank) });
           program.push({ cmd: RDMAC16, row: -1, count: 1 });
@@ -79,6 +84,8 @@ export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): 
         program.push({ cmd: PREA, row: -1, count: 1 });
       }
     }
+    checkGlobalBuffer(spec, program, `GEMV ${m} x ${k}, channel ${ch}`);
+    checkResultLatch(spec, program, `GEMV ${m} x ${k}, channel ${ch}`);
     programs.push(program);
   }
   return { m, k, rowsPerBank, segmentsPerOutput, outputsPerRow, elementsPerRow, programs, macs: m * k };

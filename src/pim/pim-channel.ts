@@ -3,6 +3,10 @@ import type { CommandLog } from '../dram/command-log.ts';
 import { REF } from '../dram/commands.ts';
 import type { DramStandard } from '../dram/standard.ts';
 import { TimingState } from '../dram/timing-state.ts';
+import { AllBankTiming } from './all-bank-timing.ts';
+import type { ProgramMemo, SegmentMark } from './program-memo.ts';
+import type { Component, Simulator } from '../kernel/simulator.ts';
+import type { NodeRunner, TokenGraph, TokenNode } from './token-graph.ts';
 
 /** One step of a PIM program: `count` back-to-back issues of command `cmd` (index in the standard's vocabulary) on `row`. */
 export interface PimStep {
@@ -69,4 +73,284 @@ export function runPimProgram(std: DramStandard, program: readonly PimStep[], op
   const endCycle = Math.max(end, last + 1);
   if (lastCmd >= 0) after[lastCmd]! += endCycle - last;
   return { lastIssueCycle: last, endCycle, commandCounts: counts, cyclesAfter: after };
+}
+
+/** What one job (a program run on a channel that keeps its state from job to job) took, in channel cycles. */
+export interface PimJobRun {
+  /** First command of the job (a refresh it had to issue included), last command, and when its last result returned. */
+  readonly firstIssueCycle: number;
+  readonly lastIssueCycle: number;
+  readonly endCycle: number;
+  /** Commands the job issued by command index (refreshes inside it included), and its timeline by the command each stretch follows (sums to endCycle - firstIssueCycle). */
+  readonly commandCounts: Float64Array;
+  readonly cyclesAfter: Float64Array;
+}
+
+/** Options of a persistent PIM channel. */
+export interface PimChannelOptions {
+  /** Reuse simulated program segments (exact, src/pim/program-memo.ts); false issues every command through TimingState. */
+  readonly memo?: ProgramMemo | null;
+  /** Insert refresh (default true). */
+  readonly refresh?: boolean;
+  /** Record every command (only without memo: reused segments are not replayed command by command). */
+  readonly log?: CommandLog;
+  /** Issue a program's steps before its first global-buffer write before its input arrives (default true). */
+  readonly prefetch?: boolean;
+}
+
+/**
+ * One PIM channel's command sequencer with state that persists from job to job: its timing state, its refresh
+ * schedule (one all-bank refresh per tREFI) and its cursor. A job is a program plus the cycle its input arrives:
+ * the steps before the program's first global-buffer write (the first row activation, which needs no data) may
+ * issue as soon as the channel is free; the write and everything after it wait for the input. Refreshes that
+ * fall due before a job's input arrives are issued while the channel waits; during a job, one is inserted before
+ * the next row activation once due (as runPimProgram does). Commands issue in order, one per cycle, each at the
+ * earliest cycle the constraint table allows.
+ *
+ * Two implementations of the same behaviour: without a memo every command goes through TimingState (the
+ * controller's), with one the channel replays memoised segments on an AllBankTiming state; both give the same
+ * cycles (tested).
+ */
+export class PimChannelSequencer {
+  /** Refreshes issued while waiting between jobs (the ones inside jobs are in their counts). */
+  idleRefreshes = 0;
+  /** Next cycle a command may issue. */
+  cursor = 0;
+  private refreshDue: number;
+  private readonly tREFI: number;
+  private readonly act16: number;
+  private readonly wrgb: number;
+  private readonly rdmac16: number;
+  private readonly readDelay: number;
+  private readonly refresh: boolean;
+  private readonly prefetch: boolean;
+  private readonly memo: ProgramMemo | null;
+  private readonly log: CommandLog | undefined;
+  private readonly full: TimingState | null;
+  private readonly fast: AllBankTiming | null;
+  private readonly scratch: Float64Array;
+  private readonly nc: number;
+  // Per-job accumulators.
+  private counts: Float64Array;
+  private after: Float64Array;
+  private first = -1;
+  private last = -1;
+  private lastCmd = -1;
+  private end = -Infinity;
+
+  constructor(private readonly std: DramStandard, opts: PimChannelOptions = {}) {
+    this.nc = std.commandNames.length;
+    this.act16 = std.commandNames.indexOf('ACT16');
+    this.wrgb = std.commandNames.indexOf('WRGB');
+    this.rdmac16 = std.commandNames.indexOf('RDMAC16');
+    invariant(this.act16 >= 0 && this.wrgb >= 0 && this.rdmac16 >= 0, 'a PIM standard defines ACT16, WRGB and RDMAC16');
+    this.tREFI = std.timing.tREFI!;
+    this.refreshDue = this.tREFI;
+    this.readDelay = std.timing.CL! + std.timing.tBURST!;
+    this.refresh = opts.refresh !== false;
+    this.prefetch = opts.prefetch !== false;
+    this.memo = opts.memo ?? null;
+    invariant(!(this.memo && opts.log), 'a command log needs the command-by-command channel (no memo)');
+    this.log = opts.log;
+    this.full = this.memo ? null : new TimingState(std);
+    this.fast = this.memo ? new AllBankTiming(std) : null;
+    this.scratch = new Float64Array(this.fast ? this.fast.stateLength : 0);
+    this.counts = new Float64Array(this.nc);
+    this.after = new Float64Array(this.nc);
+  }
+
+  /**
+   * A key of everything that decides how this channel runs future jobs (cursor, refresh schedule, timing state
+   * relative to the cursor); null without a memo (TimingState cannot be compared). Channels with equal keys
+   * given equal jobs with equal inputs run them identically.
+   */
+  stateKey(): string | null {
+    if (!this.fast) return null;
+    this.fast.snapshot(this.cursor, this.scratch);
+    return `${this.cursor}|${this.refreshDue}|${this.scratch.join(',')}`;
+  }
+
+  /** Takes over another channel's state (one whose jobs this channel also ran, identically); counts `idleRefreshes` it issued meanwhile. */
+  copyStateFrom(other: PimChannelSequencer, idleRefreshes: number): void {
+    invariant(this.fast !== null && other.fast !== null, 'only memoised channels copy state');
+    this.cursor = other.cursor;
+    this.refreshDue = other.refreshDue;
+    this.fast.earliest.set(other.fast.earliest);
+    this.fast.history.set(other.fast.history);
+    this.idleRefreshes += idleRefreshes;
+  }
+
+  private earliest(cmd: number): number {
+    return this.full ? this.full.earliestCycle(cmd, 0, 0, 0) : this.fast!.earliestCycle(cmd);
+  }
+
+  /** Issues one command at the earliest legal cycle at or after the cursor. */
+  private issueOne(cmd: number, row: number): void {
+    const c = Math.max(this.cursor, this.earliest(cmd));
+    if (this.full) this.full.issue(cmd, c, 0, 0, 0);
+    else this.fast!.issue(cmd, c);
+    this.log?.push(c, cmd, 0, 0, 0, row, -1);
+    this.counts[cmd]!++;
+    if (this.lastCmd >= 0) this.after[this.lastCmd]! += c - this.last;
+    if (this.first < 0) this.first = c;
+    if (cmd === this.rdmac16 && c + this.readDelay > this.end) this.end = c + this.readDelay;
+    this.last = c;
+    this.lastCmd = cmd;
+    this.cursor = c + 1;
+  }
+
+  /**
+   * Runs `program` from the channel's cursor, its data-dependent steps not before `inputCycle`; returns the job's
+   * timeline. The channel is then free from the returned lastIssueCycle + 1.
+   */
+  runJob(program: readonly PimStep[], inputCycle: number): PimJobRun {
+    this.counts = new Float64Array(this.nc);
+    this.after = new Float64Array(this.nc);
+    this.first = -1;
+    this.last = -1;
+    this.lastCmd = -1;
+    this.end = -Infinity;
+    // Refreshes due before the input arrives are issued while the channel waits for it.
+    while (this.refresh && this.refreshDue <= Math.max(this.cursor, inputCycle)) {
+      const c = Math.max(this.cursor, this.refreshDue, this.earliest(REF));
+      if (this.full) this.full.issue(REF, c, 0, 0, 0);
+      else this.fast!.issue(REF, c);
+      this.log?.push(c, REF, 0, 0, 0, -1, -1);
+      this.idleRefreshes++;
+      this.cursor = c + 1;
+      this.refreshDue += this.tREFI;
+    }
+    let w = this.prefetch ? program.findIndex((s) => s.cmd === this.wrgb) : 0;
+    if (w < 0) w = program.length;
+    this.runRange(program, 0, w);
+    this.cursor = Math.max(this.cursor, inputCycle);
+    this.runRange(program, w, program.length);
+    invariant(this.lastCmd >= 0, 'a PIM job issues at least one command');
+    const endCycle = Math.max(this.end, this.last + 1);
+    this.after[this.lastCmd]! += endCycle - this.last;
+    return { firstIssueCycle: this.first, lastIssueCycle: this.last, endCycle, commandCounts: this.counts, cyclesAfter: this.after };
+  }
+
+  /** Refresh before this ACT16 step? (Once per step: `skip` marks the step a refresh was just inserted before.) */
+  private refreshNow(cursor: number): boolean {
+    return this.refresh && cursor >= this.refreshDue;
+  }
+
+  private insertRefresh(): void {
+    this.issueOne(REF, -1);
+    this.refreshDue += this.tREFI;
+  }
+
+  private runRange(program: readonly PimStep[], from: number, to: number): void {
+    if (from >= to) return;
+    if (!this.memo) {
+      for (let s = from; s < to; s++) {
+        const step = program[s]!;
+        if (step.cmd === this.act16 && this.refreshNow(this.cursor)) this.insertRefresh();
+        for (let i = 0; i < step.count; i++) this.issueOne(step.cmd, step.row);
+      }
+      return;
+    }
+    const fast = this.fast!;
+    let pos = from;
+    let skipStep = -1;
+    while (pos < to) {
+      const base = this.cursor;
+      fast.snapshot(base, this.scratch);
+      const seg = this.memo.segment(program, pos, to, this.scratch, this.scratch.join(','));
+      let cut: SegmentMark | undefined;
+      for (const m of seg.marks) {
+        if (m.step !== skipStep && this.refreshNow(base + m.cursor)) {
+          cut = m;
+          break;
+        }
+      }
+      const m = cut ?? seg.final;
+      this.apply(m, base);
+      fast.restore(m.state, base);
+      this.cursor = base + m.cursor;
+      if (!cut) break;
+      this.insertRefresh();
+      pos = cut.step;
+      skipStep = cut.step;
+    }
+  }
+
+  /** Adds the part of a segment before mark `m` (which started at cycle `base`) to the job. */
+  private apply(m: SegmentMark, base: number): void {
+    if (m.first < 0) return;
+    if (this.lastCmd >= 0) this.after[this.lastCmd]! += base + m.first - this.last;
+    if (this.first < 0) this.first = base + m.first;
+    for (let i = 0; i < this.nc; i++) {
+      this.counts[i]! += m.counts[i]!;
+      this.after[i]! += m.after[i]!;
+    }
+    this.last = base + m.last;
+    this.lastCmd = m.lastCmd;
+    if (base + m.end > this.end) this.end = base + m.end;
+  }
+}
+
+/**
+ * A PIM channel as a kernel component: runs the PIM nodes of token graphs assigned to it, in the order they were
+ * queued (the ASIC issues each channel's programs in order). A node starts once its inputs are known to arrive;
+ * its data-independent first activation may have issued earlier, while the channel waited (see
+ * PimChannelSequencer). Time in the channel is cycles of its DRAM clock; the kernel sees picoseconds.
+ */
+export class PimChannel implements Component, NodeRunner {
+  readonly name: string;
+  private readonly handle: number;
+  private readonly queue: TokenNode[] = [];
+  private head = 0;
+  private running: TokenNode | null = null;
+  private graph: TokenGraph | null = null;
+  /** The node that last used the channel, and the cycle after its last command. */
+  private lastNode = -1;
+
+  constructor(private readonly sim: Simulator, readonly index: number, readonly sequencer: PimChannelSequencer, private readonly tCKPs: number) {
+    this.name = `pim.ch${index}`;
+    this.handle = sim.add(this);
+  }
+
+  /** Queues a node of `graph` on this channel (in graph order). */
+  enqueue(graph: TokenGraph, node: TokenNode): void {
+    if (this.graph !== graph) {
+      invariant(this.head === this.queue.length && !this.running, 'a PIM channel finishes one token graph before the next');
+      this.graph = graph;
+      this.queue.length = 0;
+      this.head = 0;
+      this.lastNode = -1;
+    }
+    this.queue.push(node);
+  }
+
+  nodeReady(): void {
+    this.sim.wakeNoLaterThan(this.handle, this.sim.nowPs);
+  }
+
+  wake(nowPs: number): void {
+    if (this.running) {
+      if (nowPs < this.running.endPs) {
+        this.sim.wakeAt(this.handle, this.running.endPs);
+        return;
+      }
+      const done = this.running;
+      this.running = null;
+      this.graph!.finish(done, done.endPs);
+    }
+    const node = this.queue[this.head];
+    if (!node || node.remaining > 0) return;
+    this.head++;
+    const freePs = this.sequencer.cursor * this.tCKPs;
+    node.unitFreePs = freePs;
+    node.unitFrom = this.lastNode;
+    const job = this.sequencer.runJob(node.program!, Math.ceil(node.readyPs / this.tCKPs));
+    node.job = job;
+    node.startPs = job.firstIssueCycle * this.tCKPs;
+    node.endPs = job.endCycle * this.tCKPs;
+    invariant(node.endPs >= nowPs, 'a PIM job ends after its input arrived');
+    this.lastNode = node.index;
+    this.running = node;
+    this.sim.wakeAt(this.handle, node.endPs);
+  }
 }

@@ -16,6 +16,8 @@ export interface PimUnitSpec {
   readonly unitClockPs: number;
   /** Global buffer per channel that holds the broadcast input vector. */
   readonly globalBufferBytes: number;
+  /** MAC results each bank's result latch holds until a result read drains one (`resultLatchEntries`, default 1). */
+  readonly resultLatchEntries: number;
 }
 
 /**
@@ -45,15 +47,22 @@ export interface PimSpec {
   readonly standard: DramStandard;
   readonly unit: PimUnitSpec;
   readonly macPj: number;
+  /** Energy per byte written into or read from the global buffer, and read from the result latches (0 when the spec gives none). */
+  readonly globalBufferPjPerByte: number;
+  readonly resultLatchPjPerByte: number;
   /** IDD energy of one command of each PIM command kind, pJ (specs that scale JEDEC command energies; else empty). */
   readonly commandEnergyPj: Readonly<Record<string, number>>;
   readonly sources: Readonly<Record<string, string>>;
+  /** Fields (`section.key`) whose values have no public source, as the spec's `assumptions` lists them. */
+  readonly assumptions: readonly string[];
 }
 
 /** Options of loadPimSpec. */
 export interface PimSpecOptions {
   /** Row buffers per bank, overriding the spec's `rowBuffers` (the same device in blocked or concurrent mode). */
   rowBuffers?: 1 | 2;
+  /** New values of timing parameters the PIM spec itself defines (sensitivity studies: `{ tMACRD: 16 }`). */
+  timing?: Readonly<Record<string, number>>;
 }
 
 /** Directory of the shipped PIM specs. */
@@ -79,7 +88,7 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
     throw new StrataError(`unknown PIM spec '${nameOrPath}' (known: ${knownPimSpecs().join(', ')})`);
   }
   const r = FieldReader.root(file, readJsonFile(file));
-  r.onlyKeys(['name', 'description', 'base', 'commandSet', 'rowBuffers', 'organization', 'features', 'controller', 'timing', 'commands', 'rules', 'rowBufferRules', 'unit', 'energy', 'note']);
+  r.onlyKeys(['name', 'description', 'base', 'commandSet', 'rowBuffers', 'organization', 'features', 'controller', 'timing', 'commands', 'rules', 'rowBufferRules', 'unit', 'energy', 'assumptions', 'note']);
   const commandSet = r.optionalString('commandSet', 'aim', ['aim', 'newton']) as PimCommandSet;
   const specRowBuffers = r.optionalNumber('rowBuffers', 1, { integer: true, min: 1, max: 2 }) as 1 | 2;
   const rowBuffers = opts.rowBuffers ?? specRowBuffers;
@@ -106,7 +115,11 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
   features?.onlyKeys(['source', 'dualCommandIssue', 'perBankRefresh', 'note']);
   const controller = r.has('controller') ? r.object('controller') : undefined;
   controller?.string('source');
-  const mergedTiming = { ...baseTiming, ...timing.obj };
+  for (const [key, value] of Object.entries(opts.timing ?? {})) {
+    if (!(key in timing.obj) || key === 'source' || key === 'note') throw new StrataError(`${file}: timing override '${key}': expected a timing parameter of this PIM spec (${Object.keys(timing.obj).filter((k) => k !== 'source' && k !== 'note').join(', ')})`);
+    if (!Number.isInteger(value) || value < 0) throw new StrataError(`${file}: timing override '${key}': expected a whole number of cycles >= 0, found ${value}`);
+  }
+  const mergedTiming = { ...baseTiming, ...timing.obj, ...opts.timing };
   const extraNames = Array.isArray(r.obj.commands) ? (r.obj.commands as { name?: unknown }[]).map((c) => String(c?.name)) : [];
   const names = [...COMMANDS, ...extraNames];
   // Per-mode constraint tables: both are checked here (so a typo in the mode not loaded still fails), only
@@ -141,19 +154,20 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
   checkRuleLevels(standard, file);
 
   const u = r.object('unit');
-  u.onlyKeys(['source', 'macsPerBank', 'elementBytes', 'unitClockPs', 'globalBufferBytes', 'note']);
+  u.onlyKeys(['source', 'macsPerBank', 'elementBytes', 'unitClockPs', 'globalBufferBytes', 'resultLatchEntries', 'note']);
   const unit: PimUnitSpec = {
     macsPerBank: u.number('macsPerBank', { integer: true, positive: true }),
     elementBytes: u.number('elementBytes', { integer: true, positive: true }),
     unitClockPs: u.number('unitClockPs', { integer: true, positive: true }),
     globalBufferBytes: u.number('globalBufferBytes', { integer: true, positive: true }),
+    resultLatchEntries: u.optionalNumber('resultLatchEntries', 1, { integer: true, positive: true }),
   };
   const rowBytes = standard.organization.columns * (standard.organization.busWidthBits / 8);
   if (rowBytes % (unit.macsPerBank * unit.elementBytes) !== 0) {
     u.fail('macsPerBank', `lanes x elementBytes dividing the row size (${rowBytes} B)`, unit.macsPerBank);
   }
   const e = r.object('energy');
-  e.onlyKeys(['source', 'macPj', 'commandScale', 'note']);
+  e.onlyKeys(['source', 'macPj', 'globalBufferPjPerByte', 'resultLatchPjPerByte', 'commandScale', 'note']);
   for (const name of COMMAND_SET_COMMANDS[commandSet]) {
     if (!standard.commandNames.includes(name)) r.fail('commands', `a command named ${name} (the '${commandSet}' command set has ${COMMAND_SET_COMMANDS[commandSet].join(', ')})`);
   }
@@ -165,8 +179,27 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
     standard,
     unit,
     macPj: e.number('macPj', { min: 0 }),
+    globalBufferPjPerByte: e.optionalNumber('globalBufferPjPerByte', 0, { min: 0 }),
+    resultLatchPjPerByte: e.optionalNumber('resultLatchPjPerByte', 0, { min: 0 }),
     commandEnergyPj: e.has('commandScale') ? commandEnergies(e.object('commandScale'), standard) : {},
     sources: { ...standard.sources, unit: u.string('source'), energy: e.string('source') },
+    assumptions: assumptionList(r),
+  });
+}
+
+/**
+ * The spec's optional `assumptions`: a list of `section.key` names of numbers that have no public source (the
+ * sensitivity study varies them); each must name a number the spec gives.
+ */
+export function assumptionList(r: FieldReader): string[] {
+  if (!r.has('assumptions')) return [];
+  const list = r.obj.assumptions;
+  if (!Array.isArray(list)) r.fail('assumptions', 'a list of "section.key" names');
+  return (list as unknown[]).map((x, i) => {
+    const [section, key] = typeof x === 'string' ? x.split('.') : [];
+    const obj = section ? (r.obj[section] as Record<string, unknown> | undefined) : undefined;
+    if (!key || typeof obj !== 'object' || obj === null || typeof obj[key] !== 'number') r.fail(`assumptions[${i}]`, 'the "section.key" name of a number in this spec', x);
+    return x as string;
   });
 }
 

@@ -33,16 +33,16 @@ export function comparePimGpt(modelName: string, promptTokens: number, tokens: n
   const model = loadModel(modelName);
   const g = pimGptGenerate(system, model, promptTokens, tokens);
   const n = g.generated.length;
-  const energy: PimGptEnergy = { activate: 0, arrayRead: 0, mac: 0, io: 0, refresh: 0, background: 0, asic: 0 };
+  const energy: PimGptEnergy = { activate: 0, arrayRead: 0, mac: 0, io: 0, buffers: 0, refresh: 0, background: 0, asic: 0 };
   const time = { mac: 0, movement: 0, row: 0, refresh: 0, asic: 0 };
   let pim = 0;
   for (const t of g.generated) {
     pim += t.pimPs;
-    time.mac += t.pim.mac / n;
-    time.movement += t.pim.movement / n;
-    time.row += t.pim.row / n;
-    time.refresh += t.pim.refresh / n;
-    time.asic += t.asicPs / n;
+    time.mac += t.path.mac / n;
+    time.movement += t.path.movement / n;
+    time.row += t.path.row / n;
+    time.refresh += t.path.refresh / n;
+    time.asic += t.path.asic / n;
     for (const k of Object.keys(energy) as (keyof PimGptEnergy)[]) energy[k] += t.energy[k] / n;
   }
   const tokenPj = Object.values(energy).reduce((a, b) => a + b, 0);
@@ -73,15 +73,15 @@ export function formatPimGptTable(rows: readonly PimGptRow[]): string {
   }
   const p = PIM_GPT_PAPER;
   lines.push(`| paper (npj) | | | | | ${p.speedupGpu[0]}-${p.speedupGpu[1]}x (GPU) | | ${p.speedupCpu[0]}-${p.speedupCpu[1]}x | ${p.efficiencyGpu[0]}-${p.efficiencyGpu[1]}x (GPU) | | ${p.efficiencyCpu[0]}-${p.efficiencyCpu[1]}x |`);
-  lines.push('', 'Latency per token by component (share of the mean token time) and energy per token by component (share of the total):', '');
-  lines.push('| model | PIM MAC | PIM data movement | PIM row act./pre. | refresh | ASIC | activate | array reads | MAC | buffer/result I/O | refresh | standby | ASIC |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('', 'Latency per token along its critical path by component (share of the mean token time) and energy per token by component (share of the total):', '');
+  lines.push('| model | PIM MAC | PIM data movement | PIM row act./pre. | refresh | ASIC | activate | array reads | MAC | buffer/result I/O | global buffer, latches | refresh | standby | ASIC |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const tt = r.time.mac + r.time.movement + r.time.row + r.time.refresh + r.time.asic;
     const et = Object.values(r.energy).reduce((a, b) => a + b, 0);
     const pc = (x: number, total: number) => `${((100 * x) / total).toFixed(1)} %`;
     const e = r.energy;
-    lines.push(`| ${r.model} | ${pc(r.time.mac, tt)} | ${pc(r.time.movement, tt)} | ${pc(r.time.row, tt)} | ${pc(r.time.refresh, tt)} | ${pc(r.time.asic, tt)} | ${pc(e.activate, et)} | ${pc(e.arrayRead, et)} | ${pc(e.mac, et)} | ${pc(e.io, et)} | ${pc(e.refresh, et)} | ${pc(e.background, et)} | ${pc(e.asic, et)} |`);
+    lines.push(`| ${r.model} | ${pc(r.time.mac, tt)} | ${pc(r.time.movement, tt)} | ${pc(r.time.row, tt)} | ${pc(r.time.refresh, tt)} | ${pc(r.time.asic, tt)} | ${pc(e.activate, et)} | ${pc(e.arrayRead, et)} | ${pc(e.mac, et)} | ${pc(e.io, et)} | ${pc(e.buffers, et)} | ${pc(e.refresh, et)} | ${pc(e.background, et)} | ${pc(e.asic, et)} |`);
   }
   return lines.join('\n');
 }

@@ -1,0 +1,162 @@
+import type { DramStandard } from '../dram/standard.ts';
+import { AllBankTiming } from './all-bank-timing.ts';
+import type { PimStep } from './pim-channel.ts';
+
+/**
+ * Exact reuse of simulated PIM channel programs. A run of steps [from, to) of a program depends only on the
+ * channel's timing state relative to the cycle it starts at (AllBankTiming.snapshot) and on where refreshes fall.
+ * A segment is that run simulated once without refresh, from a given relative state; it records, before every
+ * row activation (ACT16) step, the cursor, the timing state and the counts so far, because that is where the
+ * channel inserts a refresh once it is due. The channel then replays a segment up to the activation where a
+ * refresh falls, issues the refresh, and continues with the segment that starts there (src/pim/pim-channel.ts).
+ * Every cycle is the one a command-by-command simulation gives (test/pim/pim-gpt-overlap.test.ts compares them).
+ */
+
+/** The state of a run just before one ACT16 step (cycles relative to the segment's start). */
+export interface SegmentMark {
+  /** Step index of the ACT16. */
+  readonly step: number;
+  /** Cursor before it (the earliest cycle the channel may issue its next command). */
+  readonly cursor: number;
+  /** Timing state before it (AllBankTiming snapshot relative to the segment's start). */
+  readonly state: Float64Array;
+  /** Commands issued, and cycles by the command each stretch follows, before it. */
+  readonly counts: Float64Array;
+  readonly after: Float64Array;
+  /** First and last issue cycle before it (-1: none yet), the last command, and the last result's return cycle (-Infinity: none). */
+  readonly first: number;
+  readonly last: number;
+  readonly lastCmd: number;
+  readonly end: number;
+}
+
+/** A simulated run of steps [from, to) from a relative timing state, without refresh. */
+export interface Segment {
+  readonly marks: readonly SegmentMark[];
+  /** The run's end: as a mark at `to`. */
+  readonly final: SegmentMark;
+}
+
+/** The segments simulated so far for one PIM standard, keyed by program, range and relative state. */
+export class ProgramMemo {
+  /** Segments by program id, then by range and state; and the round in which each program was last used. */
+  private readonly segments = new Map<number, Map<string, Segment>>();
+  private readonly lastUsed = new Map<number, number>();
+  private round = 0;
+  private readonly ids = new WeakMap<readonly PimStep[], number>();
+  private nextId = 0;
+  private readonly scratch: AllBankTiming;
+  private readonly act16: number;
+  private readonly rdmac16: number;
+  private readonly readDelay: number;
+  /** Repeat spacing of each command kind when it has no rolling window (else -1). */
+  private readonly windowFree: boolean[];
+  /** Segments simulated and reused. */
+  simulated = 0;
+  reused = 0;
+
+  constructor(readonly std: DramStandard) {
+    this.scratch = new AllBankTiming(std);
+    this.act16 = std.commandNames.indexOf('ACT16');
+    this.rdmac16 = std.commandNames.indexOf('RDMAC16');
+    this.readDelay = std.timing.CL! + std.timing.tBURST!;
+    this.windowFree = std.commandNames.map((_, i) => this.scratch.windowFree(i));
+  }
+
+  /** A small number naming a program (by identity: plans are cached, so one shape is one array). */
+  programId(program: readonly PimStep[]): number {
+    let id = this.ids.get(program);
+    if (id === undefined) {
+      id = this.nextId++;
+      this.ids.set(program, id);
+    }
+    return id;
+  }
+
+  /** The segment of `program` [from, to) starting from relative state `state` (an AllBankTiming snapshot), `key` naming that state. */
+  segment(program: readonly PimStep[], from: number, to: number, state: Float64Array, key: string): Segment {
+    const id = this.programId(program);
+    this.lastUsed.set(id, this.round);
+    let byKey = this.segments.get(id);
+    if (!byKey) {
+      byKey = new Map();
+      this.segments.set(id, byKey);
+    }
+    const k = `${from}:${to}:${key}`;
+    const hit = byKey.get(k);
+    if (hit) {
+      this.reused++;
+      return hit;
+    }
+    const seg = this.simulate(program, from, to, state);
+    byKey.set(k, seg);
+    this.simulated++;
+    return seg;
+  }
+
+  /**
+   * Ends a round (a token) and forgets the segments of programs not used in the last `keep` rounds (attention
+   * programs of past context lengths), bounding memory; forgetting never changes a result, only what is reused.
+   */
+  endRound(keep = 2): void {
+    this.round++;
+    for (const [id, used] of this.lastUsed) {
+      if (this.round - used > keep) {
+        this.segments.delete(id);
+        this.lastUsed.delete(id);
+      }
+    }
+  }
+
+  private simulate(program: readonly PimStep[], from: number, to: number, state: Float64Array): Segment {
+    const t = this.scratch;
+    t.restore(state, 0);
+    const nc = this.std.commandNames.length;
+    const counts = new Float64Array(nc);
+    const after = new Float64Array(nc);
+    let cursor = 0;
+    let first = -1;
+    let last = -1;
+    let lastCmd = -1;
+    let end = -Infinity;
+    const marks: SegmentMark[] = [];
+    const mark = (step: number): SegmentMark => {
+      const snap = new Float64Array(t.stateLength);
+      t.snapshot(0, snap);
+      return { step, cursor, state: snap, counts: counts.slice(), after: after.slice(), first, last, lastCmd, end };
+    };
+    for (let s = from; s < to; s++) {
+      const step = program[s]!;
+      const cmd = step.cmd;
+      if (cmd === this.act16) marks.push(mark(s));
+      let n = step.count;
+      let prev = -1;
+      let spacing = 0;
+      while (n > 0) {
+        let c: number;
+        if (n > 1 && prev >= 0 && spacing > 0 && this.windowFree[cmd]) {
+          // From the second repeat on, a command with no rolling window repeats at a constant spacing (its own
+          // rule distance): jump to the last repeat; the state it leaves is the one the last repeat sets.
+          c = prev + spacing * n;
+          after[cmd]! += spacing * n;
+          counts[cmd]! += n;
+          n = 0;
+        } else {
+          c = Math.max(cursor, t.earliestCycle(cmd));
+          if (lastCmd >= 0) after[lastCmd]! += c - last;
+          if (prev >= 0) spacing = c - prev;
+          counts[cmd]!++;
+          n--;
+        }
+        t.issue(cmd, c);
+        if (first < 0) first = c;
+        if (cmd === this.rdmac16 && c + this.readDelay > end) end = c + this.readDelay;
+        prev = c;
+        last = c;
+        lastCmd = cmd;
+        cursor = c + 1;
+      }
+    }
+    return { marks, final: mark(to) };
+  }
+}
