@@ -1,0 +1,130 @@
+import { loadDevice, opCost, type DevicePreset } from '../baselines/roofline.ts';
+import { buildOpGraph } from '../compiler/lower.ts';
+import { loadModel, type ModelSpec } from '../compiler/model.ts';
+import type { OpKind } from '../compiler/op.ts';
+import { generateRequests, type DatasetName } from '../compiler/requests.ts';
+import { decodeStep } from '../compiler/step.ts';
+import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
+import { loadNeuPimsSystem, parallelismFor } from '../npu/neupims-system.ts';
+
+/** The four GPT-3 shapes NeuPIMs evaluates (pim-anchors.md 1.4, 1.6). */
+export const NEUPIMS_MODELS = ['neupims-gpt3-7b', 'neupims-gpt3-13b', 'neupims-gpt3-30b', 'gpt3-175b'] as const;
+/** Batch sizes of the table (the paper sweeps 64-512). */
+export const NEUPIMS_BATCHES = [64, 128, 256, 512] as const;
+/** Headline throughput gains of NeuPIMs over GPU-only, NPU-only and naive NPU+PIM (arXiv 2403.00579 v3 abstract). */
+export const NEUPIMS_PAPER = { gpu: 3, npuOnly: 2.4, npuPim: 1.6 } as const;
+/** The GPU-only baseline preset (an A100; the paper measured an A100 40 GB with PyTorch, the 80 GB preset has its 2 TB/s). */
+export const NEUPIMS_GPU = 'gpu-a100-80gb';
+
+/**
+ * Each request of a `dataset`-like set at its mean decode position: input + half its output tokens cached (at
+ * most the model's positions minus one). Seed `neupims.<seed>` of the request generator.
+ */
+export function decodeSnapshot(model: ModelSpec, dataset: DatasetName, batch: number, seed = '0'): number[] {
+  const set = generateRequests({ count: batch, lengths: dataset, seed: `neupims.${seed}` });
+  return set.requests.map((r) => Math.min(model.maxPositions - 1, r.inputTokens + Math.floor(r.outputTokens / 2)));
+}
+
+const ATTENTION: ReadonlySet<OpKind> = new Set<OpKind>(['attn-score', 'softmax', 'attn-context']);
+
+/**
+ * GPU-only decode iteration on the same tp x pp devices: every op of one tensor-parallel shard (shardOp) on the
+ * analytical roofline of `device`, one after another; attention launched once per op kind and layer for the batch
+ * (batched attention kernels), other ops once each. All-reduces are not counted, as for NeuPIMs.
+ */
+export function gpuDecodePs(device: DevicePreset, model: ModelSpec, contexts: readonly number[], tp: number): number {
+  const ops = buildOpGraph({ ...model, layers: 1 }, decodeStep(contexts));
+  let layer = 0;
+  let head = 0;
+  for (const op of ops) {
+    const c = opCost(device, shardOp(op, tp), model.precisionBytes);
+    if (op.layer < 0) head += c.durationPs;
+    else layer += ATTENTION.has(op.kind) ? c.durationPs - c.launchPs : c.durationPs;
+  }
+  layer += ATTENTION.size * device.launchOverheadPs;
+  return model.layers * layer + head;
+}
+
+/** One row of the comparison: throughput (generated tokens/s of the tp x pp devices) of each system. */
+export interface NeuPimsRow {
+  readonly model: string;
+  readonly dataset: DatasetName;
+  readonly batch: number;
+  readonly devices: number;
+  readonly meanContext: number;
+  readonly gpu: number;
+  readonly npuOnly: number;
+  readonly blocked: number;
+  readonly neupims: number;
+  /** NeuPIMs with sub-batch interleaving forced off and on. */
+  readonly interleaveOff: number;
+  readonly interleaveOn: number;
+  /** Whether the NeuPIMs preset interleaved at this batch. */
+  readonly interleaved: boolean;
+}
+
+/** Runs one cell of the table. A memo per model may be shared across cells (its keys name everything they depend on). */
+export function compareNeuPims(modelName: string, dataset: DatasetName, batch: number, memo = new NeuPimsMemo()): NeuPimsRow {
+  const model = loadModel(modelName);
+  const contexts = decodeSnapshot(model, dataset, batch);
+  const neu = loadNeuPimsSystem('neupims');
+  const par = parallelismFor(neu, model.name);
+  const run = (system: string, subBatch: 'auto' | 'on' | 'off' = 'auto') => neupimsDecode(loadNeuPimsSystem(system), model, contexts, { memo, subBatch });
+  const n = run('neupims');
+  const off = n.subBatchInterleaving ? run('neupims', 'off') : n;
+  const on = n.subBatchInterleaving ? n : run('neupims', 'on');
+  const gpuPs = gpuDecodePs(loadDevice(NEUPIMS_GPU), model, contexts, par.tp);
+  return {
+    model: modelName, dataset, batch, devices: par.tp * par.pp, meanContext: contexts.reduce((a, b) => a + b, 0) / batch,
+    gpu: batch / (gpuPs / 1e12), npuOnly: run('npu-only').tokensPerSecond, blocked: run('npu-pim-blocked').tokensPerSecond,
+    neupims: n.tokensPerSecond, interleaveOff: off.tokensPerSecond, interleaveOn: on.tokensPerSecond, interleaved: n.subBatchInterleaving,
+  };
+}
+
+/** Busy intervals of the NPU and the PIM banks in one decode iteration, blocked vs NeuPIMs (data for utilisation charts). */
+export interface NeuPimsUtilisation {
+  readonly model: string;
+  readonly batch: number;
+  readonly runs: readonly { readonly system: string; readonly subBatchInterleaving: boolean; readonly timePs: number; readonly npuUtilisation: number; readonly pimUtilisation: number; readonly intervals: readonly BusyInterval[] }[];
+}
+
+/** NPU and PIM busy intervals for npu-pim-blocked and neupims (interleaving on) on one batch. */
+export function neupimsUtilisation(modelName: string, dataset: DatasetName, batch: number): NeuPimsUtilisation {
+  const model = loadModel(modelName);
+  const contexts = decodeSnapshot(model, dataset, batch);
+  const memo = new NeuPimsMemo();
+  const pick = (r: NeuPimsDecodeResult) => ({
+    system: r.system, subBatchInterleaving: r.subBatchInterleaving, timePs: r.timePs, npuUtilisation: r.npuUtilisation, pimUtilisation: r.pimUtilisation, intervals: r.intervals,
+  });
+  return {
+    model: modelName, batch,
+    runs: [
+      pick(neupimsDecode(loadNeuPimsSystem('npu-pim-blocked'), model, contexts, { memo })),
+      pick(neupimsDecode(loadNeuPimsSystem('neupims'), model, contexts, { memo, subBatch: 'on' })),
+    ],
+  };
+}
+
+/** The Markdown table of docs/validation.md. */
+export function formatNeuPimsTable(rows: readonly NeuPimsRow[]): string {
+  const k = (x: number) => (x >= 1e4 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+  const r2 = (x: number) => `${x.toFixed(2)}x`;
+  const lines = [
+    '| model | requests | batch | devices | mean ctx | GPU-only tok/s | NPU-only | NPU+PIM blocked | NeuPIMs | vs GPU | vs NPU-only | vs NPU+PIM | interleave off | on | on/off |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.model} | ${r.dataset} | ${r.batch} | ${r.devices} | ${r.meanContext.toFixed(0)} | ${k(r.gpu)} | ${k(r.npuOnly)} | ${k(r.blocked)} | ${k(r.neupims)}${r.interleaved ? ' (i)' : ''} | ${r2(r.neupims / r.gpu)} | ${r2(r.neupims / r.npuOnly)} | ${r2(r.neupims / r.blocked)} | ${k(r.interleaveOff)} | ${k(r.interleaveOn)} | ${r2(r.interleaveOn / r.interleaveOff)} |`);
+  }
+  const geo = (f: (r: NeuPimsRow) => number) => Math.exp(rows.reduce((a, r) => a + Math.log(f(r)), 0) / rows.length);
+  lines.push(`| geometric mean | | | | | | | | | ${r2(geo((r) => r.neupims / r.gpu))} | ${r2(geo((r) => r.neupims / r.npuOnly))} | ${r2(geo((r) => r.neupims / r.blocked))} | | | ${r2(geo((r) => r.interleaveOn / r.interleaveOff))} |`);
+  lines.push(`| paper (abstract) | | | | | | | | | ${NEUPIMS_PAPER.gpu}x | ${NEUPIMS_PAPER.npuOnly}x | ${NEUPIMS_PAPER.npuPim}x | | | |`);
+  return lines.join('\n');
+}
+
+/** Markdown summary of a utilisation comparison. */
+export function formatNeuPimsUtilisation(u: NeuPimsUtilisation): string {
+  const lines = [`| ${u.model}, batch ${u.batch} | iteration ms | NPU busy | PIM busy |`, '|---|---:|---:|---:|'];
+  for (const r of u.runs) lines.push(`| ${r.system}${r.subBatchInterleaving ? ' (interleaved)' : ''} | ${(r.timePs / 1e9).toFixed(3)} | ${(100 * r.npuUtilisation).toFixed(1)} % | ${(100 * r.pimUtilisation).toFixed(1)} % |`);
+  return lines.join('\n');
+}
