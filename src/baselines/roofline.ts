@@ -212,11 +212,31 @@ export interface BaselineRun {
 }
 
 /**
- * Runs `ops` one after another on `device` (a single stream: the next op starts when the previous ends), in list
- * order. An op's dependencies that are in the list must come before it. Precision defaults to 2 bytes.
+ * Kernel launches of attention, whose ops the compiler lowers one per request and layer (src/compiler/lower.ts).
+ * `per-layer` (the default): a layer's attention ops of one kind (score, softmax, context) share one launch for
+ * the whole batch, as serving engines run batched attention kernels (vLLM's PagedAttention, FlashAttention's
+ * variable-length kernels: one launch per layer over every sequence). `per-request`: every attention op pays its
+ * own launch (one kernel per sequence). Both are the same at batch 1.
  */
-export function runOpsOnDevice(device: DevicePreset, ops: readonly Op[], precision: Precision | number = 2): BaselineRun {
+export const ATTENTION_LAUNCHES = ['per-request', 'per-layer'] as const;
+/** An attention launch mode. */
+export type AttentionLaunch = (typeof ATTENTION_LAUNCHES)[number];
+
+/** Op kinds of the per-request attention ops (one launch per layer and kind with `per-layer` launches). */
+const ATTENTION_OP_KINDS: ReadonlySet<string> = new Set(['attn-score', 'softmax', 'attn-context']);
+
+/**
+ * Runs `ops` one after another on `device` (a single stream: the next op starts when the previous ends), in list
+ * order. An op's dependencies that are in the list must come before it. Precision defaults to 2 bytes. Every op
+ * pays the launch overhead, except later attention ops of a layer and kind under `per-layer` launches (the default;
+ * see ATTENTION_LAUNCHES).
+ */
+export function runOpsOnDevice(
+  device: DevicePreset, ops: readonly Op[], precision: Precision | number = 2, opts: { attentionLaunch?: AttentionLaunch } = {},
+): BaselineRun {
   const fmt = resolvePrecision(device, precision);
+  const perLayer = (opts.attentionLaunch ?? 'per-layer') === 'per-layer';
+  const launched = new Set<string>();
   const position = new Map<string, number>();
   ops.forEach((op, i) => {
     if (position.has(op.id)) throw new StrataError(`op list: id '${op.id}' appears twice (positions ${position.get(op.id)} and ${i})`);
@@ -233,7 +253,12 @@ export function runOpsOnDevice(device: DevicePreset, ops: readonly Op[], precisi
       const at = position.get(dep);
       if (at !== undefined && at >= i) throw new StrataError(`op list: '${op.id}' (position ${i}) depends on '${dep}', which comes later (position ${at}); list ops in dependency order`);
     }
-    const cost = opCost(device, op, fmt);
+    let cost = opCost(device, op, fmt);
+    if (perLayer && ATTENTION_OP_KINDS.has(op.kind)) {
+      const key = `${op.layer}:${op.kind}`;
+      if (launched.has(key)) cost = { ...cost, launchPs: 0, durationPs: cost.durationPs - cost.launchPs };
+      launched.add(key);
+    }
     const b = opBytes(op);
     records.push({
       id: op.id, kind: op.kind, cls: op.cls, layer: op.layer,

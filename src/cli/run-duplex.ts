@@ -1,10 +1,16 @@
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
+import { compileStreams } from '../compiler/compile.ts';
+import { duplexRunReport } from '../report/duplex-run-report.ts';
+import { reportCsvFiles } from '../report/csv.ts';
+import type { TimelineScope } from '../report/run-report.ts';
+import { stepSeed } from './run.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
 import { parameterCount } from '../compiler/model.ts';
 import { duplex, loadTargetFor, repoRelative } from '../compiler/policies/index.ts';
 import { loadDuplexSystem } from '../pim/duplex-system.ts';
 import { runDuplexStep, type DuplexStepResult } from '../pim/duplex-step.ts';
-import { oneOf, positiveInt } from './args.ts';
+import { csvDirFlag, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps } from './workload.ts';
 
@@ -25,23 +31,25 @@ export interface DuplexRunValues {
   trace?: string;
   timeline?: string;
   csv?: string;
+  'attention-launch'?: string;
 }
-
-/** Schema id of the JSON `strata run --policy duplex --out` writes. */
-export const DUPLEX_RUN_SCHEMA = 'strata.duplex-run/1';
 
 const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
 
 /**
  * `strata run --policy duplex`: decode or prefill steps on a Duplex-family system (arch/systems/duplex): ops by
  * Op/B on the xPU or the near-memory PIM, co-processed (src/pim/duplex-step.ts). Prints latency, throughput,
- * device busy times and energy; `--out` writes the per-step results (schema strata.duplex-run/1).
+ * device busy times and energy; `--out` writes a run report (`strata.run-report/1`, policy `duplex`,
+ * src/report/duplex-run-report.ts) that `strata report` draws, `--csv DIR` its steps and ops as CSV.
  */
 export function runDuplexCommand(v: DuplexRunValues): number {
   if (v.policy !== duplex.name) throw new StrataError(`run: --policy: expected gpu-roofline or duplex, got '${v.policy}'`);
-  for (const flag of ['trace', 'timeline', 'csv'] as const) {
-    if (v[flag] !== undefined) throw new StrataError(`run: --${flag} is not available with --policy duplex yet`);
+  if (v['attention-launch'] !== undefined) {
+    throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/pim/duplex-step.ts)');
   }
+  if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex (it times gpu-roofline traces); give --model, --phase and --context');
+  const timelineScope: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
+  const csvDir = csvDirFlag(v.csv);
   const devices = positiveInt('devices', v.devices);
   const routing = oneOf('routing', v.routing, ['uniform', 'skewed'] as const);
   const name = v.system ?? duplex.defaultSystem;
@@ -60,28 +68,26 @@ export function runDuplexCommand(v: DuplexRunValues): number {
     throw e;
   }
   const seed = v.seed ?? '0';
-  const results: DuplexStepResult[] = plan.steps.map((step, i) => runDuplexStep(system, model, step, { seed: i === 0 ? seed : `${seed}.${i}`, routing }));
+  const streams: string[] = [];
+  const steps = plan.steps.map((step, i) => {
+    const s = stepSeed(seed, i);
+    streams.push(...compileStreams(model, s));
+    return { step, seed: s, result: runDuplexStep(system, model, step, { seed: s, routing }) };
+  });
+  const results: DuplexStepResult[] = steps.map((s) => s.result);
   const totalPs = results.reduce((s, r) => s + r.timePs, 0);
-  const serialPs = results.reduce((s, r) => s + r.serialPs, 0);
   const generated = results.reduce((s, r) => s + r.tokens, 0);
   const energyPj = results.reduce((s, r) => s + r.energyPj.total, 0);
+  const report = duplexRunReport({
+    system, requestedSystem: name,
+    model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes },
+    phase: plan.phase, origin: `${plan.origin}${routing ? ` --routing ${routing}` : ''}`, seed, streams, footprint, coProcessing: true, steps, timeline: timelineScope,
+  });
+  const outputs: Array<{ path: string; content: string }> = [];
+  if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
+  if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
+  writeOutputs(outputs);
 
-  if (v.out) {
-    const report = {
-      schema: DUPLEX_RUN_SCHEMA,
-      system: { name: system.name, file: repoRelative(system.file), devices: system.devices, xpu: system.xpu.name, pim: system.pim?.spec.name ?? null },
-      model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes },
-      workload: { phase: plan.phase, origin: plan.origin, seed, routing: routing ?? 'uniform' },
-      memory: { neededBytes: footprint.totalBytes, availableBytes: capacityBytes },
-      totals: { timePs: totalPs, serialPs, tokens: generated, energyPj },
-      steps: results.map((r) => ({
-        timePs: r.timePs, serialPs: r.serialPs, tokens: r.tokens, busyPs: r.busyPs, overlapPs: r.overlapPs, contendedPs: r.contendedPs,
-        energyPj: r.energyPj, opsPerDevice: r.opsPerDevice,
-      })),
-      timeline: results[0]!.ops,
-    };
-    writeOutputs([{ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` }]);
-  }
   if (!v.quiet) {
     const first = results[0]!;
     const pim = system.pim ? ` + ${system.pim.spec.name} on ${system.pim.stacksPerDevice} HBM3 stacks each (Op/B <= ${system.pim.opPerByteThreshold} to PIM)` : '';
@@ -98,7 +104,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
       `  energy             ${(energyPj / 1e12).toFixed(3)} J, ${(energyPj / 1e12 / Math.max(1, generated)).toFixed(4)} J/token (first step: xPU ${(e.xpu / 1e12).toFixed(3)} J, PIM DRAM ${(e.pimDram / 1e12).toFixed(3)} J, PIM compute ${(e.pimCompute / 1e12).toFixed(3)} J, interconnect ${(e.interconnect / 1e12).toFixed(3)} J)`,
       `  memory             ${formatGiB(footprint.totalBytes)} of ${formatGiB(capacityBytes)} (weights ${formatGiB(footprint.weightBytes)} + KV cache ${formatGiB(footprint.kvCacheBytes)})`,
     ];
-    if (v.out) lines.push(`  wrote              ${v.out}`);
+    for (const o of outputs) lines.push(`  wrote              ${o.path}`);
     console.log(lines.join('\n'));
   }
   return 0;

@@ -121,10 +121,77 @@ export function runDuplexStep(system: DuplexSystem, model: ModelSpec, step: Step
   return runDuplexOps(system, model, step.phase, ops, opts.coProcessing ?? true);
 }
 
+/**
+ * An op's cost on the processor the policy chose, before scheduling: body = max(compute, memory), the all-reduce
+ * that precedes a residual add on several devices, the bytes its body moves per device (what the shared DRAM sees)
+ * and its energy. Launches are decided by the caller (`baseLaunchPs` and the per-layer batching of attention).
+ */
+export interface DuplexOpParts {
+  /** 0 = xPU, 1 = PIM. */
+  readonly device: 0 | 1;
+  readonly computePs: number;
+  readonly memoryPs: number;
+  readonly bodyPs: number;
+  readonly allReducePs: number;
+  /** Bytes the body moves on one device (0 when the body takes no time). */
+  readonly bodyBytes: number;
+  /** Bytes for the report: PIM traffic over all stacks, or the op's bytes on the xPU. */
+  readonly bytes: number;
+  readonly pimDramPj: number;
+  readonly pimComputePj: number;
+  readonly linkPj: number;
+}
+
+/** Launch overhead of an op before per-layer attention batching: the xPU preset's, except vector ops on PIM (fused). */
+export function baseLaunchPs(system: DuplexSystem, op: Op, onPim: boolean): number {
+  return onPim && op.cls === 'vector' ? 0 : system.xpu.launchOverheadPs;
+}
+
+/** Whether an op is one of a layer's per-request attention ops (one batched kernel per kind, layer and processor). */
+export function isAttentionOp(op: Op): boolean {
+  return ATTENTION_KINDS.has(op.kind);
+}
+
+/** Cost parts of `op` on the xPU (onPim false) or the PIM device of `system`. */
+export function duplexOpParts(system: DuplexSystem, model: ModelSpec, op: Op, onPim: boolean): DuplexOpParts {
+  const n = system.devices;
+  if (onPim) {
+    const stacks = n * system.pim!.stacksPerDevice;
+    const c = pimOpCost(system.pim!.spec, op, stacks);
+    const bodyPs = Math.max(c.computePs, c.memoryPs);
+    return {
+      device: 1, computePs: c.computePs, memoryPs: c.memoryPs, bodyPs, allReducePs: 0, bodyBytes: bodyPs > 0 ? c.bytes / n : 0,
+      bytes: c.bytes, pimDramPj: c.dramPj, pimComputePj: c.computePj, linkPj: 0,
+    };
+  }
+  const c = opCost(system.xpu, shard(op, n), model.precisionBytes);
+  let allReducePs = 0;
+  let linkPj = 0;
+  if (n > 1 && op.kind === 'residual-add') {
+    // The branch output (tokens x hidden, what the add writes) is summed over the devices first.
+    const sent = (2 * (n - 1) * op.activationWriteBytes) / n;
+    allReducePs = Math.ceil((sent * 1e12) / system.interconnect.bandwidthBytesPerS) + system.interconnect.latencyPs;
+    linkPj = sent * n * 8 * system.interconnect.energyPjPerBit;
+  }
+  const bodyPs = Math.max(c.computePs, c.memoryPs);
+  return {
+    device: 0, computePs: c.computePs, memoryPs: c.memoryPs, bodyPs, allReducePs, bodyBytes: bodyPs > 0 ? opBytes(op) / n : 0,
+    bytes: opBytes(op), pimDramPj: 0, pimComputePj: 0, linkPj,
+  };
+}
+
+/** Bandwidth of the bank array that PIM and xPU bodies share on one device, bytes per ps (Infinity without PIM). */
+export function sharedArrayBytesPerPs(system: DuplexSystem): number {
+  return system.pim ? (system.pim.stacksPerDevice * pimPeakBytesPerS(system.pim.spec)) / 1e12 : Infinity;
+}
+
+/** xPU energy of a step: board power while busy on every device, pJ. */
+export function xpuEnergyPj(system: DuplexSystem, xpuBusyPs: number): number {
+  return energyJoules(system.xpu, xpuBusyPs) * 1e12 * system.devices;
+}
+
 /** Runs an op graph already lowered (in dependency order) on `system`. */
 export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phase, ops: readonly Op[], coProcessing = true): DuplexStepResult {
-  const n = system.devices;
-  const xpu = system.xpu;
   const placement = duplexPlacement(system, ops);
   const index = new Map<string, number>();
   ops.forEach((op, i) => index.set(op.id, i));
@@ -135,64 +202,35 @@ export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phas
   let pimCompute = 0;
   let linkPj = 0;
   let tokens = 0;
-  const stacks = system.pim ? n * system.pim.stacksPerDevice : 0;
 
   ops.forEach((op, i) => {
     const onPim = placement[i] === DUPLEX_DEVICES.pim;
-    // A vector op on PIM (softmax, an expert's activation) is fused into the kernel of the matrix op it follows.
-    let launchPs = onPim && op.cls === 'vector' ? 0 : xpu.launchOverheadPs;
-    if (launchPs > 0 && ATTENTION_KINDS.has(op.kind)) {
+    let launchPs = baseLaunchPs(system, op, onPim);
+    if (launchPs > 0 && isAttentionOp(op)) {
       const key = `${op.layer}:${op.kind}:${placement[i]}`;
       if (launched.has(key)) launchPs = 0;
       launched.add(key);
     }
-    let computePs: number;
-    let memoryPs: number;
-    let bytesPerDevice: number;
-    let energyPj = 0;
-    let allReducePs = 0;
-    if (onPim) {
-      const c = pimOpCost(system.pim!.spec, op, stacks);
-      computePs = c.computePs;
-      memoryPs = c.memoryPs;
-      bytesPerDevice = c.bytes / n;
-      pimDram += c.dramPj;
-      pimCompute += c.computePj;
-      energyPj = c.dramPj + c.computePj;
-    } else {
-      const c = opCost(xpu, shard(op, n), model.precisionBytes);
-      computePs = c.computePs;
-      memoryPs = c.memoryPs;
-      bytesPerDevice = opBytes(op) / n;
-      if (n > 1 && op.kind === 'residual-add') {
-        // The branch output (tokens x hidden, what the add writes) is summed over the devices first.
-        const bytes = op.activationWriteBytes;
-        const sent = (2 * (n - 1) * bytes) / n;
-        allReducePs = Math.ceil((sent * 1e12) / system.interconnect.bandwidthBytesPerS) + system.interconnect.latencyPs;
-        const pj = sent * n * 8 * system.interconnect.energyPjPerBit;
-        linkPj += pj;
-        energyPj += pj;
-      }
-    }
+    const c = duplexOpParts(system, model, op, onPim);
+    pimDram += c.pimDramPj;
+    pimCompute += c.pimComputePj;
+    linkPj += c.linkPj;
     if (op.kind === 'lm-head') tokens = op.m;
-    const bodyPs = Math.max(computePs, memoryPs);
     // The all-reduce moves no DRAM data: it is part of the launch-like, traffic-free lead of the op.
     items.push({
-      device: onPim ? 1 : 0,
+      device: c.device,
       deps: op.deps.map((d) => index.get(d)!).filter((d) => d !== undefined),
-      launchPs: launchPs + allReducePs,
-      bodyPs,
-      bytes: bodyPs > 0 ? bytesPerDevice : 0,
+      launchPs: launchPs + c.allReducePs,
+      bodyPs: c.bodyPs,
+      bytes: c.bodyBytes,
     });
     parts.push({
-      id: op.id, kind: op.kind, device: placement[i]!, naturalPs: launchPs + allReducePs + bodyPs, computePs, memoryPs, launchPs, allReducePs,
-      flops: op.flops, bytes: onPim ? bytesPerDevice * n : opBytes(op), energyPj,
+      id: op.id, kind: op.kind, device: placement[i]!, naturalPs: launchPs + c.allReducePs + c.bodyPs, computePs: c.computePs, memoryPs: c.memoryPs,
+      launchPs, allReducePs: c.allReducePs, flops: op.flops, bytes: c.bytes, energyPj: c.pimDramPj + c.pimComputePj + c.linkPj,
     });
   });
 
-  const arrayBytesPerPs = system.pim
-    ? (system.pim.stacksPerDevice * pimPeakBytesPerS(system.pim.spec)) / 1e12
-    : Infinity;
+  const arrayBytesPerPs = sharedArrayBytesPerPs(system);
   const serialPs = parts.reduce((s, p) => s + p.naturalPs, 0);
   let startPs: readonly number[];
   let endPs: readonly number[];
@@ -227,7 +265,7 @@ export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phas
   if (system.pim) busyPs[DUPLEX_DEVICES.pim] = busy[1];
   const opsPerDevice: Record<string, number> = {};
   for (const d of placement) opsPerDevice[d] = (opsPerDevice[d] ?? 0) + 1;
-  const xpuPj = energyJoules(xpu, busy[0]) * 1e12 * n;
+  const xpuPj = xpuEnergyPj(system, busy[0]);
   const energyPj: DuplexEnergy = { xpu: xpuPj, pimDram, pimCompute, interconnect: linkPj, total: xpuPj + pimDram + pimCompute + linkPj };
   const records: DuplexOpRecord[] = parts.map((p, i) => ({ ...p, startPs: startPs[i]!, endPs: endPs[i]! }));
   return { system: system.name, phase, tokens, timePs, serialPs, busyPs, overlapPs, contendedPs, energyPj, opsPerDevice, ops: records };

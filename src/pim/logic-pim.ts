@@ -59,8 +59,19 @@ const PIM_DIR = join(ARCH_DIR, 'pim');
 /** Shipped near-memory PIM specs of the Duplex comparison. */
 export const LOGIC_PIM_SPECS = ['bank-pim', 'bg-pim', 'logic-pim'] as const;
 
-/** Loads a near-memory PIM spec by shipped name or path. */
+/** Shipped specs loaded so far: one frozen object per name, so that costs memoised per spec (the simulated streams of logic-pim-tsv.ts) are shared by every system using it. */
+const shipped = new Map<string, LogicPimSpec>();
+
+/** Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). */
 export function loadLogicPim(nameOrPath: string): LogicPimSpec {
+  const known = shipped.get(nameOrPath);
+  if (known) return known;
+  const spec = readLogicPim(nameOrPath);
+  if ((LOGIC_PIM_SPECS as readonly string[]).includes(nameOrPath)) shipped.set(nameOrPath, spec);
+  return spec;
+}
+
+function readLogicPim(nameOrPath: string): LogicPimSpec {
   const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
   if (!looksLikePath && !(LOGIC_PIM_SPECS as readonly string[]).includes(nameOrPath)) {
     throw new StrataError(`unknown near-memory PIM spec '${nameOrPath}' (known: ${LOGIC_PIM_SPECS.join(', ')}; or give a path to a .json spec)`);

@@ -1,4 +1,4 @@
-import { opCost, resolvePrecision, type DevicePreset, type Precision } from '../baselines/roofline.ts';
+import { opCost, resolvePrecision, type AttentionLaunch, type DevicePreset, type Precision } from '../baselines/roofline.ts';
 import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
 import { parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { Op, OpKind } from '../compiler/op.ts';
@@ -33,17 +33,15 @@ export interface RooflineStepCostOptions {
   readonly seed?: string;
   readonly routing?: LowerOptions['routing'];
   /**
-   * Kernel launches of attention. `per-request` (default): one launch per attention op, i.e. per request and layer,
-   * exactly as `strata run` times the op graph. `per-layer`: the batch's attention ops of one kind share one launch
-   * per layer, as a batched (paged) attention kernel does in a serving engine; compute and memory times are the same.
+   * Kernel launches of attention (src/baselines/roofline.ts, ATTENTION_LAUNCHES). `per-layer` (default): the batch's
+   * attention ops of one kind share one launch per layer, as batched (paged) attention kernels do in serving engines.
+   * `per-request`: one launch per attention op, i.e. per request and layer. Either way exactly what `strata run`
+   * gives with the same `--attention-launch`; compute and memory times are the same.
    */
   readonly attentionLaunch?: AttentionLaunch;
 }
 
-/** How attention kernels are launched in a step (see RooflineStepCostOptions.attentionLaunch). */
-export const ATTENTION_LAUNCHES = ['per-request', 'per-layer'] as const;
-/** An attention launch mode. */
-export type AttentionLaunch = (typeof ATTENTION_LAUNCHES)[number];
+export { ATTENTION_LAUNCHES, type AttentionLaunch } from '../baselines/roofline.ts';
 
 /** A `StepCostModel` for a GPU/CPU baseline preset, with exact per-part memoisation (see the file comment). */
 export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: RooflineStepCostOptions = {}): StepCostModel {
@@ -54,7 +52,7 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
   // Attention and head ops do not depend on the layer count: a one-layer copy of the model lowers them cheaply.
   const oneLayer: ModelSpec = { ...model, layers: 1 };
   const deviceId = `${device.kind}0`;
-  const perLayer = (opts.attentionLaunch ?? 'per-request') === 'per-layer';
+  const perLayer = (opts.attentionLaunch ?? 'per-layer') === 'per-layer';
   // per-layer launches: the attention op kinds of one layer (score, softmax, context), each launched once a layer
   const batchedLaunchPs = model.layers * ATTENTION_KINDS.size * device.launchOverheadPs;
 
@@ -126,7 +124,7 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
     system: device.name,
     file: repoRelative(device.file),
     description: `every op of the step's graph on ${device.name} one after another, each max(compute, memory) + launch overhead (docs/baselines.md); ` +
-      (perLayer ? 'attention launched once per op kind and layer for the whole batch (batched attention kernels)' : 'attention launched per request and layer (as strata run)'),
+      (perLayer ? 'attention launched once per op kind and layer for the whole batch (batched attention kernels)' : 'attention launched per request and layer'),
     energyMethod: device.energyMethod,
     energyNote: `board power x busy time: ${device.boardPowerW} W while a step runs; idle gaps between arrivals are not counted`,
     memory: { capacityBytes: device.capacityBytes, weightBytes: parameterCount(model) * model.precisionBytes },

@@ -12,6 +12,7 @@ import { loadDuplexSystem, parseDuplexSystem, DUPLEX_SYSTEMS_DIR } from '../../s
 import { duplexStepCost, runDuplexStep } from '../../src/pim/duplex-step.ts';
 import { coSchedule } from '../../src/pim/duplex-schedule.ts';
 import { duplexStepCostModel } from '../../src/pim/duplex-serving.ts';
+import { validateReport } from '../../src/report/schema.ts';
 import { errorOf, runMain } from '../helpers.ts';
 
 const mixtral = loadModel('mixtral-8x7b');
@@ -169,9 +170,15 @@ describe('strata run --policy duplex', () => {
     expect(r.out).toMatch(/policy duplex on duplex \(2 x gpu-h100-sxm \+ logic-pim on 5 HBM3 stacks each/);
     expect(r.out).toMatch(/per-token latency +\d+\.\d{3} ms/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
-    expect(json.schema).toBe('strata.duplex-run/1');
+    // A run report like the baselines' (so `strata report` draws it), with the Duplex fields.
+    expect(validateReport(json, out).schema).toBe('strata.run-report/1');
+    expect(json.policy).toBe('duplex');
     expect(json.totals.tokens).toBe(32);
-    expect(json.totals.timePs).toBeLessThanOrEqual(json.totals.serialPs);
+    expect(json.steps[0].timeNs).toBeLessThanOrEqual(json.steps[0].serialNs);
+    expect(json.system.duplex).toMatchObject({ devices: 2, pim: { spec: 'logic-pim', placement: 'logic-die', stacksPerDevice: 5 } });
+    expect(new Set(json.timeline.ops.map((o: { device: string }) => o.device))).toEqual(new Set(['xpu0', 'pim0']));
+    const e = json.energy.breakdownJ;
+    expect(e.xpu + e.pimDram + e.pimCompute + e.interconnect).toBeCloseTo(json.energy.joules, 9);
   });
 
   it('refuses what does not fit, and flags that belong to the other policy', () => {

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { StrataError } from '../spec/errors.ts';
+import { knownModels } from '../compiler/model.ts';
+import {
+  compareServing, decodeCases, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
+  formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
+} from '../validation/duplex.ts';
+import { parseFlags, positiveInt } from './args.ts';
+import { writeOutputs } from './output.ts';
+
+const list = (flag: string, v: string | undefined): string[] | undefined => {
+  if (v === undefined) return undefined;
+  const items = v.split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw new StrataError(`--${flag}: expected a comma-separated list without empty items, got '${v}'`);
+  return items;
+};
+
+const lengthPair = (flag: string, s: string): readonly [number, number] => {
+  const m = /^([0-9]+):([0-9]+)$/.exec(s);
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new StrataError(`--${flag}: expected IN:OUT pairs of whole numbers >= 1 (256:256,1024:1024), got '${s}'`);
+  return [Number(m[1]), Number(m[2])];
+};
+
+/** Serving comparison defaults: the subset of docs/validation.md (each run serves every system). */
+export const DUPLEX_SERVING_DEFAULTS = { models: ['mixtral-8x7b', 'llama3-70b'], lengths: ['256:256', '1024:1024'], count: 64, qps: 8, maxBatch: 64 } as const;
+
+export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--lengths 256:256,1024:1024,4096:4096] [--batches 32,64,128]
+                       [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]`;
+
+/**
+ * `strata validate duplex`: Duplex against GPU, 2xGPU, bank-PIM and BG-PIM (src/validation/duplex.ts). Prints the
+ * fixed-batch decode table, the serving table and the paper's headline numbers beside ours (Markdown); `--out DIR`
+ * writes duplex-decode.csv, duplex-serving.csv, duplex-requests.csv (every request's latencies, for CDFs) and
+ * duplex-validation.json.
+ */
+export function duplexValidateCommand(argv: string[]): number {
+  const { values: v, positionals } = parseFlags('validate duplex', argv, {
+    models: { type: 'string' }, lengths: { type: 'string' }, batches: { type: 'string' },
+    'serving-models': { type: 'string' }, 'serving-lengths': { type: 'string' }, count: { type: 'string' }, qps: { type: 'string' },
+    'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'\nusage: ${VALIDATE_DUPLEX_USAGE}`);
+  const checkModels = (flag: string, ms: readonly string[]) => {
+    for (const m of ms) if (!knownModels().includes(m)) throw new StrataError(`--${flag}: unknown model '${m}' (known: ${knownModels().join(', ')})`);
+    return ms;
+  };
+  const models = checkModels('models', list('models', v.models) ?? [...DUPLEX_MODELS]);
+  const lengths = (list('lengths', v.lengths)?.map((s) => lengthPair('lengths', s))) ?? DUPLEX_LENGTHS;
+  const batches = (list('batches', v.batches) ?? DUPLEX_BATCHES.map(String)).map((b) => {
+    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`--batches: expected positive integers, got '${b}'`);
+    return Number(b);
+  });
+  const servingModels = checkModels('serving-models', list('serving-models', v['serving-models']) ?? [...DUPLEX_SERVING_DEFAULTS.models]);
+  const servingLengths = (list('serving-lengths', v['serving-lengths']) ?? [...DUPLEX_SERVING_DEFAULTS.lengths]).map((s) => lengthPair('serving-lengths', s));
+  const count = positiveInt('count', v.count) ?? DUPLEX_SERVING_DEFAULTS.count;
+  const maxBatch = positiveInt('max-batch', v['max-batch']) ?? DUPLEX_SERVING_DEFAULTS.maxBatch;
+  let qps: number = DUPLEX_SERVING_DEFAULTS.qps;
+  if (v.qps !== undefined) {
+    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v.qps) || !(Number(v.qps) > 0)) throw new StrataError(`--qps: expected a number > 0, got '${v.qps}'`);
+    qps = Number(v.qps);
+  }
+  if (v.out !== undefined && v.out.trim() === '') throw new StrataError(`--out: expected a directory, got ''`);
+
+  const cmp = new DuplexComparison();
+  const decode: DecodeRow[] = decodeCases(models, batches, lengths).map((c) => cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing));
+  const serving: ServingRow[] = [];
+  if (!v['no-serving']) {
+    for (const model of servingModels) {
+      for (const [lin, lout] of servingLengths) serving.push(compareServing({ model, lin, lout, count, qps, maxBatch, seed: '0' }, cmp));
+    }
+  }
+  console.log('### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system\n');
+  console.log(formatDecodeTable(decode));
+  if (serving.length > 0) {
+    console.log(`\n### Duplex: serving ${count} fixed-length requests, Poisson ${qps} requests/s, max batch ${maxBatch}, whole prefill\n`);
+    console.log(formatServingTable(serving));
+  }
+  console.log('\n### Ours beside the paper\n');
+  console.log(formatPaperComparison(decode));
+  console.log(`\nPaper: ${DUPLEX_PAPER.source}.`);
+  if (v.out !== undefined) {
+    const data = { decode, serving: serving.map((r) => ({ ...r })), paper: DUPLEX_PAPER };
+    const outputs = [
+      { path: join(v.out, 'duplex-decode.csv'), content: decodeCsv(decode) },
+      { path: join(v.out, 'duplex-serving.csv'), content: servingCsv(serving) },
+      { path: join(v.out, 'duplex-requests.csv'), content: requestsCsv(serving) },
+      { path: join(v.out, 'duplex-validation.json'), content: `${JSON.stringify(data, null, 2)}\n` },
+    ];
+    writeOutputs(outputs);
+    for (const o of outputs) console.log(`wrote ${o.path}`);
+  }
+  return 0;
+}

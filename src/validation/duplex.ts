@@ -1,0 +1,350 @@
+import { kvBytesPerToken, loadModel, parameterCount, type ModelSpec } from '../compiler/model.ts';
+import type { LowerOptions } from '../compiler/lower.ts';
+import { generateRequests } from '../compiler/requests.ts';
+import { StrataError } from '../spec/errors.ts';
+import { duplexCapacityBytes, loadDuplexSystem, type DuplexSystem } from '../pim/duplex-system.ts';
+import { duplexStepCoster, type DuplexStepCoster } from '../pim/duplex-step-cost.ts';
+import { duplexStepCostModel } from '../pim/duplex-serving.ts';
+import { requestMetrics, servingTotals } from '../serving/metrics.ts';
+import { simulateServing } from '../serving/serving-loop.ts';
+
+/**
+ * Duplex (Yun et al., MICRO 2024, arXiv 2409.01141) against its baselines: the GPU (H100), twice as many GPUs,
+ * bank-PIM and bank-group PIM, on the paper's models, (Lin, Lout) pairs and batches (pim-anchors.md section 3.3).
+ *
+ * - Devices. Each model runs on D tensor-parallel devices, D the smallest power of two whose memory holds the
+ *   weights plus the KV cache of batch 32 at the model's longest case (Mixtral 2, Llama-3 70B 4, OPT-66B 4,
+ *   Grok-1 16). Duplex, bank-PIM, BG-PIM and the GPU system each have D devices (a Duplex device replaces a GPU);
+ *   2xGPU has 2D. Cases whose KV cache does not fit a system are reported as OOM (LLMSimulator's OOM flag).
+ * - Fixed-batch decode: B requests each decoding the token at position Lin + Lout/2 (the mean position of a
+ *   generation); throughput = B / step time, energy per token = step energy / B. MoE routing uniform or skewed
+ *   (seed 0, one step).
+ * - Serving: N requests of (Lin, Lout) arriving Poisson at a stated QPS, continuous batching up to a maximum
+ *   batch with whole prefill (src/serving/serving-loop.ts); per system the output tokens/s over the run, TTFT, TBT,
+ *   end-to-end latency and energy per output token, and every request's latencies (for CDFs).
+ */
+
+/** Models of the comparison (GLaM has no shipped config with a source; Grok-1 stands for the largest MoE). */
+export const DUPLEX_MODELS = ['mixtral-8x7b', 'llama3-70b', 'opt-66b', 'grok-1'] as const;
+/** (Lin, Lout) pairs of the paper's range. */
+export const DUPLEX_LENGTHS: ReadonlyArray<readonly [number, number]> = [[256, 256], [1024, 1024], [4096, 4096]];
+/** Batches of the paper's range. */
+export const DUPLEX_BATCHES = [32, 64, 128] as const;
+
+/** The systems compared, in table order: key, preset, device multiple of D, label. */
+export const DUPLEX_COMPARED = [
+  { key: 'duplex', preset: 'duplex', times: 1, label: 'Duplex' },
+  { key: 'gpu', preset: 'gpu-h100', times: 1, label: 'GPU' },
+  { key: 'gpu2', preset: 'gpu-h100x2', times: 2, label: '2xGPU' },
+  { key: 'bankPim', preset: 'bank-pim', times: 1, label: 'bank-PIM' },
+  { key: 'bgPim', preset: 'bg-pim', times: 1, label: 'BG-PIM' },
+] as const;
+/** A compared system's key. */
+export type ComparedKey = (typeof DUPLEX_COMPARED)[number]['key'];
+
+/** The paper's headline numbers (abstract; the energy figure is a third-party summary, unconfirmed). */
+export const DUPLEX_PAPER = {
+  throughputOverGpu: 2.67,
+  energySavingVsGpu: 0.4203,
+  source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: third-party summary, unconfirmed (pim-anchors.md 3.3)',
+} as const;
+
+/** Cases a model can run: (Lin, Lout) within its learned positions (OPT-66B: 2048). */
+export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): Array<readonly [number, number]> {
+  return lengths.filter(([lin, lout]) => model.positionScheme !== 'learned' || lin + lout <= model.maxPositions);
+}
+
+let duplexXpu: DuplexSystem['xpu'] | undefined;
+
+/** Devices of a model's comparison: the smallest power of two holding the weights and batch 32's KV cache at its longest case. */
+export function devicesFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): number {
+  duplexXpu ??= loadDuplexSystem('duplex').xpu;
+  const xpu = duplexXpu;
+  const longest = Math.max(...lengthsFor(model, lengths).map(([a, b]) => a + b));
+  const need = parameterCount(model) * model.precisionBytes + 32 * longest * kvBytesPerToken(model);
+  let d = 1;
+  while (d * xpu.capacityBytes < need) d *= 2;
+  return d;
+}
+
+/** Whether B requests of Lin + Lout tokens (their whole KV cache) fit a system next to the weights. */
+export function fits(system: DuplexSystem, model: ModelSpec, batch: number, lin: number, lout: number): boolean {
+  return parameterCount(model) * model.precisionBytes + batch * (lin + lout) * kvBytesPerToken(model) <= duplexCapacityBytes(system);
+}
+
+/** One system's decode result; null when it does not fit. */
+export interface DecodeResult {
+  readonly devices: number;
+  readonly stepPs: number;
+  readonly tokensPerS: number;
+  readonly joulesPerToken: number;
+  /** The step without co-processing (every op after the previous one). */
+  readonly serialPs: number;
+}
+
+/** One fixed-batch decode case. */
+export interface DecodeRow {
+  readonly model: string;
+  readonly lin: number;
+  readonly lout: number;
+  readonly batch: number;
+  readonly routing: 'uniform' | 'skewed' | 'dense';
+  readonly context: number;
+  /** D: devices of Duplex, GPU, bank-PIM and BG-PIM (2xGPU has 2D). */
+  readonly devices: number;
+  readonly systems: Readonly<Record<ComparedKey, DecodeResult | null>>;
+}
+
+/** Costers are memoised per (system, model, routing), so shapes are simulated once across the table. */
+export class DuplexComparison {
+  private readonly costers = new Map<string, DuplexStepCoster>();
+  private readonly systems = new Map<string, DuplexSystem>();
+
+  /** The compared system `key` for `model` (D or 2D devices). */
+  system(key: ComparedKey, model: ModelSpec): DuplexSystem {
+    const c = DUPLEX_COMPARED.find((x) => x.key === key)!;
+    const devices = devicesFor(model) * c.times;
+    const id = `${c.preset}:${devices}`;
+    let s = this.systems.get(id);
+    if (!s) this.systems.set(id, (s = loadDuplexSystem(c.preset, { devices })));
+    return s;
+  }
+
+  /** The step coster of a system for a model and routing. */
+  coster(system: DuplexSystem, model: ModelSpec, routing: LowerOptions['routing'], coProcessing = true): DuplexStepCoster {
+    const id = `${system.name}:${system.devices}:${model.name}:${routing ?? 'uniform'}:${coProcessing}`;
+    let c = this.costers.get(id);
+    if (!c) this.costers.set(id, (c = duplexStepCoster(system, model, { routing, coProcessing })));
+    return c;
+  }
+
+  /** One decode case on every compared system. */
+  decode(modelName: string, lin: number, lout: number, batch: number, routing: 'uniform' | 'skewed' | 'dense'): DecodeRow {
+    const model = loadModel(modelName);
+    if (routing !== 'dense' && model.experts <= 1) throw new StrataError(`${modelName} is a dense model: routing 'dense', not '${routing}'`);
+    const context = lin + Math.floor(lout / 2);
+    const entries = Array.from({ length: batch }, () => ({ contextLength: context, newTokens: 1 }));
+    const systems = {} as Record<ComparedKey, DecodeResult | null>;
+    for (const c of DUPLEX_COMPARED) {
+      const s = this.system(c.key, model);
+      if (!fits(s, model, batch, lin, lout)) {
+        systems[c.key] = null;
+        continue;
+      }
+      const r = this.coster(s, model, routing === 'dense' ? undefined : routing).cost(entries, '0');
+      systems[c.key] = {
+        devices: s.devices, stepPs: r.timePs, tokensPerS: batch / (r.timePs / 1e12), joulesPerToken: r.energyPj.total / 1e12 / batch, serialPs: r.serialPs,
+      };
+    }
+    return { model: model.name, lin, lout, batch, routing, context, devices: devicesFor(model), systems };
+  }
+}
+
+/** Every decode case of the table: models x their (Lin, Lout) x batches x routings (MoE: uniform and skewed). */
+export function decodeCases(models: readonly string[] = DUPLEX_MODELS, batches: readonly number[] = DUPLEX_BATCHES, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS) {
+  const cases: Array<{ model: string; lin: number; lout: number; batch: number; routing: 'uniform' | 'skewed' | 'dense' }> = [];
+  for (const name of models) {
+    const model = loadModel(name);
+    const routings = model.experts > 1 ? (['uniform', 'skewed'] as const) : (['dense'] as const);
+    for (const [lin, lout] of lengthsFor(model, lengths)) {
+      for (const batch of batches) for (const routing of routings) cases.push({ model: name, lin, lout, batch, routing });
+    }
+  }
+  return cases;
+}
+
+/** Serving settings. */
+export interface ServingCase {
+  readonly model: string;
+  readonly lin: number;
+  readonly lout: number;
+  readonly count: number;
+  readonly qps: number;
+  readonly maxBatch: number;
+  readonly seed: string;
+}
+
+/** One request's latencies, ms (for CDFs). */
+export interface RequestLatency {
+  readonly id: string;
+  readonly arrivalMs: number;
+  readonly ttftMs: number;
+  readonly e2eMs: number;
+  /** Mean and p99 of its gaps between tokens; null with one output token. */
+  readonly tbtMeanMs: number | null;
+  readonly tbtP99Ms: number | null;
+}
+
+/** One system's serving result. */
+export interface ServingResultRow {
+  readonly devices: number;
+  readonly steps: number;
+  readonly outputTokensPerS: number;
+  readonly meanBatch: number;
+  readonly ttftP50Ms: number;
+  readonly ttftP99Ms: number;
+  readonly tbtP50Ms: number;
+  readonly tbtP99Ms: number;
+  readonly e2eP50Ms: number;
+  readonly e2eP99Ms: number;
+  readonly joulesPerOutputToken: number;
+  readonly requests: readonly RequestLatency[];
+}
+
+/** One serving case on every compared system (null: the KV cache of one request does not fit). */
+export interface ServingRow extends ServingCase {
+  readonly systems: Readonly<Record<ComparedKey, ServingResultRow | null>>;
+}
+
+const msOf = (ps: number) => ps / 1e9;
+
+/** Serves `c` on every compared system. */
+export function compareServing(c: ServingCase, cmp = new DuplexComparison()): ServingRow {
+  const model = loadModel(c.model);
+  const set = generateRequests({ count: c.count, lengths: { kind: 'fixed', inputTokens: c.lin, outputTokens: c.lout }, seed: c.seed, arrivals: { kind: 'poisson', qps: c.qps } });
+  const systems = {} as Record<ComparedKey, ServingResultRow | null>;
+  for (const k of DUPLEX_COMPARED) {
+    const s = cmp.system(k.key, model);
+    if (!fits(s, model, 1, c.lin, c.lout)) {
+      systems[k.key] = null;
+      continue;
+    }
+    const result = simulateServing({ requests: set.requests, model, costModel: duplexStepCostModel(s, model, { seed: c.seed }), maxBatch: c.maxBatch, prefill: 'whole', label: `${c.model} fixed ${c.lin}/${c.lout}` });
+    const t = servingTotals(result);
+    systems[k.key] = {
+      devices: s.devices, steps: t.steps, outputTokensPerS: t.outputTokensPerS, meanBatch: t.meanBatch,
+      ttftP50Ms: msOf(t.ttft.p50), ttftP99Ms: msOf(t.ttft.p99), tbtP50Ms: msOf(t.tbt.p50), tbtP99Ms: msOf(t.tbt.p99),
+      e2eP50Ms: msOf(t.e2e.p50), e2eP99Ms: msOf(t.e2e.p99), joulesPerOutputToken: t.energyPj / 1e12 / Math.max(1, t.outputTokens),
+      requests: result.requests.map((r) => {
+        const m = requestMetrics(r);
+        return { id: r.id, arrivalMs: msOf(r.arrivalPs), ttftMs: msOf(m.ttftPs), e2eMs: msOf(m.e2ePs), tbtMeanMs: m.tbt ? msOf(m.tbt.mean) : null, tbtP99Ms: m.tbt ? msOf(m.tbt.p99) : null };
+      }),
+    };
+  }
+  return { ...c, systems };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Tables
+
+const f1 = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
+const f2 = (x: number) => x.toFixed(2);
+const ratio = (a: DecodeResult | null, b: DecodeResult | null) => (a && b ? a.tokensPerS / b.tokensPerS : null);
+
+/** Headline numbers of a decode table: best and geometric-mean Duplex/GPU and Duplex/2xGPU throughput, mean energy saving vs GPU. */
+export function decodeSummary(rows: readonly DecodeRow[]) {
+  const over = (key: ComparedKey) => rows.map((r) => ratio(r.systems.duplex, r.systems[key])).filter((x): x is number => x !== null);
+  const geo = (xs: number[]) => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : NaN);
+  const gpu = over('gpu');
+  const gpu2 = over('gpu2');
+  const savings = rows
+    .filter((r) => r.systems.duplex && r.systems.gpu)
+    .map((r) => 1 - r.systems.duplex!.joulesPerToken / r.systems.gpu!.joulesPerToken);
+  return {
+    cases: rows.length,
+    comparedWithGpu: gpu.length,
+    maxOverGpu: Math.max(...gpu), geomeanOverGpu: geo(gpu),
+    maxOverGpu2: Math.max(...gpu2), geomeanOverGpu2: geo(gpu2),
+    meanEnergySavingVsGpu: savings.length ? savings.reduce((a, b) => a + b, 0) / savings.length : NaN,
+    overBankPim: over('bankPim'), overBgPim: over('bgPim'),
+  };
+}
+
+/** The decode table (Markdown): tokens/s per system, Duplex's speed-up over each, and energy per token. */
+export function formatDecodeTable(rows: readonly DecodeRow[]): string {
+  const cell = (r: DecodeResult | null) => (r ? f1(r.tokensPerS) : 'OOM');
+  const x = (v: number | null) => (v === null ? '–' : `${f2(v)}x`);
+  const lines = [
+    '| model (devices) | Lin/Lout | batch | routing | Duplex tok/s | GPU | 2xGPU | bank-PIM | BG-PIM | Duplex / GPU | / 2xGPU | / bank-PIM | / BG-PIM | J/token Duplex | J/token GPU |',
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const s = r.systems;
+    lines.push(
+      `| ${r.model} (${r.devices}) | ${r.lin}/${r.lout} | ${r.batch} | ${r.routing} | ${cell(s.duplex)} | ${cell(s.gpu)} | ${cell(s.gpu2)} | ${cell(s.bankPim)} | ${cell(s.bgPim)} | ` +
+        `${x(ratio(s.duplex, s.gpu))} | ${x(ratio(s.duplex, s.gpu2))} | ${x(ratio(s.duplex, s.bankPim))} | ${x(ratio(s.duplex, s.bgPim))} | ` +
+        `${s.duplex ? s.duplex.joulesPerToken.toFixed(4) : 'OOM'} | ${s.gpu ? s.gpu.joulesPerToken.toFixed(4) : 'OOM'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The serving table (Markdown): per case and system, throughput and latency percentiles. */
+export function formatServingTable(rows: readonly ServingRow[]): string {
+  const lines = [
+    '| model | Lin/Lout | requests, QPS, max batch | system (devices) | output tok/s | mean batch | TTFT p50 / p99 ms | TBT p50 / p99 ms | E2E p50 / p99 s | J/output token |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    for (const c of DUPLEX_COMPARED) {
+      const s = r.systems[c.key];
+      const head = `| ${r.model} | ${r.lin}/${r.lout} | ${r.count}, ${r.qps}, ${r.maxBatch} | ${c.label}`;
+      if (!s) {
+        lines.push(`${head} | OOM | | | | | |`);
+        continue;
+      }
+      lines.push(
+        `${head} (${s.devices}) | ${f1(s.outputTokensPerS)} | ${f1(s.meanBatch)} | ${f1(s.ttftP50Ms)} / ${f1(s.ttftP99Ms)} | ${f2(s.tbtP50Ms)} / ${f2(s.tbtP99Ms)} | ` +
+          `${f2(s.e2eP50Ms / 1000)} / ${f2(s.e2eP99Ms / 1000)} | ${s.joulesPerOutputToken.toFixed(4)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Ours beside the paper's headline numbers. */
+export function formatPaperComparison(rows: readonly DecodeRow[]): string {
+  const s = decodeSummary(rows);
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  return [
+    '| quantity | Strata | paper |',
+    '|---|---:|---:|',
+    `| Duplex / GPU decode throughput, best case | ${f2(s.maxOverGpu)}x | up to ${DUPLEX_PAPER.throughputOverGpu}x |`,
+    `| Duplex / GPU decode throughput, geometric mean over ${s.comparedWithGpu} cases | ${f2(s.geomeanOverGpu)}x | – |`,
+    `| Duplex / 2xGPU decode throughput, best / geometric mean | ${f2(s.maxOverGpu2)}x / ${f2(s.geomeanOverGpu2)}x | – |`,
+    `| energy per token, Duplex vs GPU, mean saving | ${pct(s.meanEnergySavingVsGpu)} | 42.03 % (third-party, unconfirmed) |`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data files
+
+const csvField = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+/** `duplex-decode.csv`: one row per decode case and system. */
+export function decodeCsv(rows: readonly DecodeRow[]): string {
+  const out = ['model,lin,lout,batch,routing,context,system,devices,stepNs,serialNs,tokensPerS,joulesPerToken,oom'];
+  for (const r of rows) {
+    for (const c of DUPLEX_COMPARED) {
+      const s = r.systems[c.key];
+      out.push([r.model, r.lin, r.lout, r.batch, r.routing, r.context, c.preset, s?.devices, s ? s.stepPs / 1000 : null, s ? s.serialPs / 1000 : null, s?.tokensPerS, s?.joulesPerToken, s ? 0 : 1].map(csvField).join(','));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `duplex-serving.csv`: one row per serving case and system. */
+export function servingCsv(rows: readonly ServingRow[]): string {
+  const out = ['model,lin,lout,count,qps,maxBatch,system,devices,steps,outputTokensPerS,meanBatch,ttftP50Ms,ttftP99Ms,tbtP50Ms,tbtP99Ms,e2eP50Ms,e2eP99Ms,joulesPerOutputToken'];
+  for (const r of rows) {
+    for (const c of DUPLEX_COMPARED) {
+      const s = r.systems[c.key];
+      if (!s) continue;
+      out.push([r.model, r.lin, r.lout, r.count, r.qps, r.maxBatch, c.preset, s.devices, s.steps, s.outputTokensPerS, s.meanBatch, s.ttftP50Ms, s.ttftP99Ms, s.tbtP50Ms, s.tbtP99Ms, s.e2eP50Ms, s.e2eP99Ms, s.joulesPerOutputToken].map(csvField).join(','));
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `duplex-requests.csv`: every request of every serving run, for latency CDFs. */
+export function requestsCsv(rows: readonly ServingRow[]): string {
+  const out = ['model,lin,lout,qps,system,request,arrivalMs,ttftMs,e2eMs,tbtMeanMs,tbtP99Ms'];
+  for (const r of rows) {
+    for (const c of DUPLEX_COMPARED) {
+      for (const q of r.systems[c.key]?.requests ?? []) {
+        out.push([r.model, r.lin, r.lout, r.qps, c.preset, q.id, q.arrivalMs, q.ttftMs, q.e2eMs, q.tbtMeanMs, q.tbtP99Ms].map(csvField).join(','));
+      }
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

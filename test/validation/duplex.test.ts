@@ -1,0 +1,166 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import fc from 'fast-check';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '../../src/compiler/model.ts';
+import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
+import { runDuplexStep, stepOfBatch } from '../../src/pim/duplex-step.ts';
+import { duplexStepCoster } from '../../src/pim/duplex-step-cost.ts';
+import {
+  compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
+} from '../../src/validation/duplex.ts';
+import { runMain } from '../helpers.ts';
+
+const mixtral = loadModel('mixtral-8x7b');
+const llama70 = loadModel('llama3-70b');
+
+type Entry = { contextLength: number; newTokens: number };
+const batchArb = fc.array(
+  fc.oneof(
+    fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.constant(1)).map(([c, n]): Entry => ({ contextLength: c, newTokens: n })), // decode
+    fc.tuple(fc.constant(0), fc.integer({ min: 1, max: 200 })).map(([c, n]): Entry => ({ contextLength: c, newTokens: n })), // a prompt
+  ),
+  { minLength: 1, maxLength: 12 },
+);
+
+describe('Duplex step cost memoised by shape', () => {
+  it('equals lowering the whole step and running it (time, busy, overlap exact; energy to rounding)', () => {
+    const cases = [
+      { system: loadDuplexSystem('duplex'), model: mixtral, routing: 'skewed' as const },
+      { system: loadDuplexSystem('bg-pim'), model: mixtral, routing: 'uniform' as const },
+      { system: loadDuplexSystem('duplex', { devices: 4 }), model: llama70, routing: undefined },
+    ];
+    for (const { system, model, routing } of cases) {
+      const coster = duplexStepCoster(system, model, { routing });
+      fc.assert(fc.property(batchArb, fc.integer({ min: 0, max: 99 }), (batch, i) => {
+        const fast = coster.cost(batch, `t.${i}`);
+        const full = runDuplexStep(system, model, stepOfBatch(batch), { seed: `t.${i}`, routing });
+        expect([fast.timePs, fast.serialPs, fast.busyPs[0], fast.busyPs[1], fast.overlapPs, fast.contendedPs])
+          .toEqual([full.timePs, full.serialPs, full.busyPs.xpu0, full.busyPs.pim0, full.overlapPs, full.contendedPs]);
+        expect(fast.energyPj.total).toBeCloseTo(full.energyPj.total, -Math.ceil(Math.log10(full.energyPj.total)) + 9);
+        expect(fast.tokens).toBe(full.tokens);
+      }), { numRuns: 6, seed: 6 });
+    }
+  });
+
+  it('memoised and recomputed parts give identical steps, and a repeated step is all memo hits', () => {
+    const system = loadDuplexSystem('duplex');
+    const memo = duplexStepCoster(system, mixtral);
+    const fresh = duplexStepCoster(system, mixtral, { memoise: false });
+    const steps: Entry[][] = [
+      [{ contextLength: 0, newTokens: 40 }, { contextLength: 300, newTokens: 1 }],
+      [{ contextLength: 40, newTokens: 1 }, { contextLength: 301, newTokens: 1 }],
+      [{ contextLength: 41, newTokens: 1 }, { contextLength: 302, newTokens: 1 }, { contextLength: 0, newTokens: 40 }],
+      [{ contextLength: 40, newTokens: 1 }, { contextLength: 301, newTokens: 1 }],
+    ];
+    steps.forEach((b, i) => expect(JSON.stringify(memo.cost(b, `s.${i}`))).toBe(JSON.stringify(fresh.cost(b, `s.${i}`))));
+    expect(fresh.stats().hits).toBe(0);
+    const before = memo.stats();
+    memo.cost(steps[1]!, 's.1');
+    const after = memo.stats();
+    expect(after.hits - before.hits).toBe(after.lookups - before.lookups);
+  });
+
+  it('co-processing is never slower than running every op after the previous one', () => {
+    for (const name of ['duplex', 'bg-pim', 'bank-pim']) {
+      const system = loadDuplexSystem(name);
+      const co = duplexStepCoster(system, mixtral);
+      const serial = duplexStepCoster(system, mixtral, { coProcessing: false });
+      fc.assert(fc.property(batchArb, (batch) => {
+        const a = co.cost(batch, 'c');
+        const b = serial.cost(batch, 'c');
+        expect(b.timePs).toBe(b.serialPs);
+        expect(a.serialPs).toBe(b.serialPs);
+        expect(a.timePs).toBeLessThanOrEqual(b.timePs);
+        // and no faster than the busier processor
+        expect(a.timePs).toBeGreaterThanOrEqual(Math.max(a.busyPs[0], a.busyPs[1]));
+      }), { numRuns: 8, seed: 7 });
+    }
+  });
+});
+
+describe('Duplex against GPU, 2xGPU, bank-PIM and BG-PIM', () => {
+  const cmp = new DuplexComparison();
+
+  it('devices hold the weights and batch 32 at the longest case; OPT-66B keeps to its 2048 positions', () => {
+    expect(devicesFor(mixtral)).toBe(2); // 87 GiB + 32 x 8192 x 128 KiB = 119 GiB <= 160
+    expect(devicesFor(llama70)).toBe(4); // 131 GiB + 32 x 8192 x 320 KiB = 211 GiB > 160
+    expect(lengthsFor(loadModel('opt-66b'))).toEqual([[256, 256], [1024, 1024]]);
+    // MoE models with both routings, dense once
+    expect(decodeCases(['mixtral-8x7b', 'llama3-70b'], [32], [[256, 256]]).map((c) => c.routing)).toEqual(['uniform', 'skewed', 'dense']);
+  });
+
+  it('a decode comparison runs on every system; Duplex is faster than the GPU with as many devices', () => {
+    const row = cmp.decode('mixtral-8x7b', 64, 64, 32, 'uniform');
+    for (const k of ['duplex', 'gpu', 'gpu2', 'bankPim', 'bgPim'] as const) {
+      expect(row.systems[k]!.tokensPerS).toBeGreaterThan(0);
+      expect(row.systems[k]!.joulesPerToken).toBeGreaterThan(0);
+    }
+    expect(row.systems.gpu2!.devices).toBe(2 * row.systems.gpu!.devices);
+    expect(row.systems.duplex!.tokensPerS).toBeGreaterThan(row.systems.gpu!.tokensPerS);
+    // 2xGPU: twice the devices, a bit less than twice the throughput (all-reduces, launches)
+    expect(row.systems.gpu2!.tokensPerS).toBeGreaterThan(row.systems.gpu!.tokensPerS);
+    expect(formatDecodeTable([row])).toMatch(/\| mixtral-8x7b \(2\) \| 64\/64 \| 32 \| uniform \| [\d,.]+ \|/);
+    expect(formatPaperComparison([row])).toMatch(/up to 2\.67x/);
+  });
+
+  it('Duplex beats bank-PIM where Op/B is above bank-PIM\'s 1: GQA attention over long contexts, experts with many tokens', () => {
+    // Llama-3 70B: 8 query heads per KV head, attention at Op/B near 8, compute-bound on bank-PIM (Op/B 1).
+    const gqa = cmp.decode('llama3-70b', 4096, 4096, 32, 'dense');
+    expect(gqa.systems.duplex!.tokensPerS).toBeGreaterThan(gqa.systems.bankPim!.tokensPerS);
+    // Mixtral at batch 128: 32 tokens per expert, Op/B about 32: past bank-PIM's threshold (16) to its xPU, on Logic-PIM in Duplex.
+    const moe = cmp.decode('mixtral-8x7b', 256, 256, 128, 'uniform');
+    expect(moe.systems.duplex!.tokensPerS).toBeGreaterThan(moe.systems.bankPim!.tokensPerS);
+  });
+
+  it('what does not fit is OOM, not a number', () => {
+    const row = cmp.decode('mixtral-8x7b', 4096, 4096, 128, 'uniform');
+    expect(row.systems.duplex).toBeNull();
+    expect(row.systems.gpu2).not.toBeNull();
+    expect(formatDecodeTable([row])).toMatch(/\| OOM \| OOM \| [\d,.]+ \| OOM \| OOM \|/);
+  });
+
+  it('a serving comparison serves every request on every system and keeps each request\'s latencies', () => {
+    const row = compareServing({ model: 'mixtral-8x7b', lin: 32, lout: 6, count: 5, qps: 40, maxBatch: 4, seed: '1' }, cmp);
+    for (const k of ['duplex', 'gpu', 'gpu2', 'bankPim', 'bgPim'] as const) {
+      const s = row.systems[k]!;
+      expect(s.requests).toHaveLength(5);
+      for (const q of s.requests) {
+        expect(q.ttftMs).toBeGreaterThan(0);
+        expect(q.e2eMs).toBeGreaterThan(q.ttftMs);
+        expect(q.tbtMeanMs).toBeGreaterThan(0);
+      }
+      expect(s.outputTokensPerS).toBeGreaterThan(0);
+    }
+    expect(requestsCsv([row]).trim().split('\n')).toHaveLength(1 + 5 * 5);
+  });
+});
+
+describe('strata validate duplex', () => {
+  let dir: string;
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'strata-duplex-val-')); });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the tables and writes the decode, serving and per-request data', () => {
+    const r = runMain(['validate', 'duplex', '--models', 'mixtral-8x7b', '--batches', '32', '--lengths', '64:64',
+      '--serving-models', 'mixtral-8x7b', '--serving-lengths', '32:4', '--count', '3', '--qps', '20', '--max-batch', '4', '--out', dir]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/### Duplex: fixed-batch decode/);
+    expect(r.out).toMatch(/### Duplex: serving 3 fixed-length requests, Poisson 20 requests\/s, max batch 4/);
+    expect(r.out).toMatch(/Duplex \/ GPU decode throughput, best case \| \d+\.\d\dx \| up to 2\.67x/);
+    const reqs = readFileSync(join(dir, 'duplex-requests.csv'), 'utf8').trim().split('\n');
+    expect(reqs[0]).toBe('model,lin,lout,qps,system,request,arrivalMs,ttftMs,e2eMs,tbtMeanMs,tbtP99Ms');
+    expect(reqs).toHaveLength(1 + 3 * 5);
+    expect(readFileSync(join(dir, 'duplex-decode.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 2 * 5); // uniform + skewed
+    expect(JSON.parse(readFileSync(join(dir, 'duplex-validation.json'), 'utf8')).decode).toHaveLength(2);
+  });
+
+  it('bad flags stop with one line naming the flag', () => {
+    expect(runMain(['validate', 'duplex', '--models', 'glam']).err).toMatch(/^strata: --models: unknown model 'glam'/);
+    expect(runMain(['validate', 'duplex', '--lengths', '256x256']).err).toMatch(/^strata: --lengths: expected IN:OUT pairs/);
+    expect(runMain(['validate', 'duplex', '--batches', '0']).err).toMatch(/^strata: --batches: expected positive integers, got '0'/);
+    expect(runMain(['validate', 'duplex', '--qps', '0']).err).toMatch(/^strata: --qps: expected a number > 0/);
+  });
+});
