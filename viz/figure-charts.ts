@@ -10,6 +10,7 @@ import type { FigureData, FigureReference, FigureTable, FigureValue } from '../s
 import { horizontalStackedBars, type StackSeries } from './bars.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, REFERENCE_BAND, type DeviceKind, type SeriesStyle } from './palette.ts';
 import { DEVICE_LABEL } from './run-charts.ts';
+import { servingSweepChart } from './serving-sweep-chart.ts';
 import {
   axisBandLeft,
   el,
@@ -343,6 +344,7 @@ export const FIGURE_CHARTS: Readonly<Record<string, readonly FigureChart[]>> = O
   ],
   'peak-bandwidth': [{ name: 'peak-bandwidth', render: peakBandwidthChart }],
   dramsim3: [],
+  'serving-sweep': [{ name: 'serving-throughput', render: servingSweepChart }],
 });
 
 /** The charts of a data file (none for an unknown figure set). */

@@ -7,11 +7,14 @@ import { createRequire } from 'node:module';
 import { format } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
 import type { RunReport } from '../src/report/run-report.ts';
+import type { ServingReport } from '../src/report/serving-report.ts';
 import { runSubtitle } from './dram-charts.ts';
 import { FONT_FAMILY, INK } from './palette.ts';
 import { dramPlotlyFigures, type PlotlyFigure } from './plotly-figures.ts';
 import { formatUs, runSubtitle as runReportSubtitle } from './run-charts.ts';
 import { runPlotlyFigures } from './run-plotly.ts';
+import { formatMs, servingSubtitle } from './serving-charts.ts';
+import { servingPlotlyFigures } from './serving-plotly.ts';
 import { esc } from './svg.ts';
 
 let bundle: string | undefined;
@@ -175,6 +178,41 @@ export function runHtmlReport(r: RunReport): string {
     subtitle: runReportSubtitle(r),
     rows: runSummaryRows(r),
     figures: runPlotlyFigures(r),
+    report: r,
+  });
+}
+
+function servingSummaryRows(r: ServingReport): Array<[string, string]> {
+  const t = r.totals;
+  const s = r.scheduler;
+  const m = r.memory;
+  const l = r.latency;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  const pcts = (x: ServingReport['latency']['ttft']) => `p50 ${formatMs(x.p50Ns)} ms, p90 ${formatMs(x.p90Ns)} ms, p99 ${formatMs(x.p99Ns)} ms (mean ${formatMs(x.meanNs)} ms, max ${formatMs(x.maxNs)} ms)`;
+  return [
+    ['system', `${r.system.name}${r.system.requested !== r.system.name ? ` (as ${r.system.requested})` : ''}, ${r.system.file}; step cost model ${r.system.costModel}: ${r.system.description}`],
+    ['model', `${r.model.name} (${r.model.file}), ${n(r.model.parameters)} parameters, KV cache ${n(r.model.kvBytesPerToken)} bytes per token`],
+    ['workload', `${n(r.workload.requests)} ${r.workload.origin} requests, ${r.workload.arrivals}${r.workload.qps !== null ? ` at ${r.workload.qps} requests/s` : ''}, seed ${r.workload.seed}; mean ${format(',.1f')(r.workload.meanInputTokens)} prompt and ${format(',.1f')(r.workload.meanOutputTokens)} output tokens`],
+    ['scheduler', `FCFS, max batch ${s.maxBatch}, prefill ${s.prefill}${s.chunkTokens !== null ? ` (${s.chunkTokens} tokens per step)` : ''}, KV reserved for each request's lifetime, no preemption`],
+    ['KV cache', `capacity ${gib(m.kvCapacityBytes)} (${m.kvCapacitySource}, ${n(m.kvCapacityTokens)} tokens); peak ${gib(m.peakKvBytesInUse)} in use, ${gib(m.peakKvBytesReserved)} reserved`],
+    ['run', `${n(t.steps)} steps over ${formatMs(t.spanNs)} ms (busy ${formatMs(t.busyNs)} ms, idle ${formatMs(t.idleNs)} ms); mean batch ${t.meanBatch.toFixed(2)}, max ${t.maxBatch}`],
+    ['throughput', `${format(',.1f')(t.outputTokensPerS)} output tokens/s, ${format(',.1f')(t.tokensPerS)} tokens/s, ${format(',.3f')(t.requestsPerS)} requests/s`],
+    ['TTFT', pcts(l.ttft)],
+    ['TBT', `${pcts(l.tbt)} over ${n(l.tbt.count)} token gaps`],
+    ['end to end', pcts(l.e2e)],
+    ['queueing', pcts(l.queueing)],
+    ['devices', r.devices.map((d) => `${d.id} busy ${(100 * d.utilisation).toFixed(1)} % of the span`).join(', ')],
+    ['energy', `${r.energy.joules.toFixed(3)} J, ${r.energy.joulesPerOutputToken.toFixed(4)} J per output token (${r.energy.note})`],
+  ];
+}
+
+/** The HTML report page of a serving report: summary, latency CDFs, batch and tokens over time (same report → same bytes). */
+export function servingHtmlReport(r: ServingReport): string {
+  return htmlPage({
+    title: `Strata serving report — ${r.model.name} on ${r.system.name}`,
+    subtitle: servingSubtitle(r),
+    rows: servingSummaryRows(r),
+    figures: servingPlotlyFigures(r),
     report: r,
   });
 }

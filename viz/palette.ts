@@ -192,3 +192,36 @@ export function plotlyPatternShape(p: PatternKind): string {
     }
   }
 }
+
+/** Latency metrics of serving reports drawn as CDF lines. */
+export const SERVING_LATENCY_KEYS = ['ttft', 'tbt', 'e2e'] as const;
+/** A serving latency metric. */
+export type ServingLatencyKey = (typeof SERVING_LATENCY_KEYS)[number];
+
+/**
+ * Styles of the serving latency CDFs: an ochre-brown family (CIE LCh h ≈ 70, which no device kind uses) at L* 22,
+ * 43 and 60, each with its own dash pattern and marker, so that the three curves stay apart in greyscale and where
+ * they cross.
+ */
+export const SERVING_LATENCY_STYLE: Readonly<Record<ServingLatencyKey, LineStyle>> = Object.freeze({
+  ttft: { stroke: '#4b2e0a', dash: '', marker: 'circle', filled: true },
+  tbt: { stroke: '#8c5a1c', dash: '8 3', marker: 'square', filled: true },
+  e2e: { stroke: '#b9853a', dash: '2 2.5', marker: 'triangle', filled: false },
+});
+
+/** Parts of a serving step: requests (or tokens) in prefill and in decode. */
+export const SERVING_PHASES = ['prefill', 'decode'] as const;
+/** A part of a serving step. */
+export type ServingPhase = (typeof SERVING_PHASES)[number];
+
+/**
+ * Styles of prefill and decode work in serving charts: the serving ochre at L* 28 (diagonal hatching) and L* 74
+ * (solid), 46 apart, so that stacked areas read in greyscale.
+ */
+export const SERVING_PHASE_STYLE: Readonly<Record<ServingPhase, SeriesStyle>> = Object.freeze({
+  prefill: { fill: '#5a3a10', pattern: 'diagonal', ink: WHITE },
+  decode: { fill: '#dcae6e', pattern: 'solid', ink: BLACK },
+});
+
+/** The line of requests waiting in the queue (neutral near-black, dashed: not a kind of work). */
+export const SERVING_WAITING_LINE: LineStyle = Object.freeze({ stroke: BLACK, dash: '4 3', marker: 'diamond', filled: false });

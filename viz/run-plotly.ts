@@ -4,79 +4,15 @@
  */
 import { format } from 'd3';
 import type { RunReport } from '../src/report/run-report.ts';
-import { DEVICE_STYLE, INK, ROOFLINE_PART_STYLE, ROOFLINE_PARTS } from './palette.ts';
-import { barMarker, baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
-import {
-  DEVICE_LABEL,
-  opKindTimes,
-  ROOFLINE_PART_LABEL,
-  runSubtitle,
-  stepBoundaries,
-  timelineLanes,
-  timelineSpanNs,
-  type TimelineLane,
-} from './run-charts.ts';
+import { ganttPlotlyFigure } from './gantt.ts';
+import { ROOFLINE_PART_STYLE, ROOFLINE_PARTS } from './palette.ts';
+import { barMarker, baseLayout, categoryAxis, config, valueAxis, type PlotlyFigure } from './plotly-figures.ts';
+import { opKindTimes, ROOFLINE_PART_LABEL, runGanttSpec, runSubtitle, timelineSpanNs } from './run-charts.ts';
 
 const thousands = format(',');
 
-/** The category (row) name of a lane on the plotly timeline. */
-function laneName(l: TimelineLane): string {
-  return l.opKind === null ? `<b>${l.device}</b> (all ops)` : `${l.device} · ${l.opKind}`;
-}
-
 function timelineFigure(r: RunReport): PlotlyFigure {
-  const lanes = timelineLanes(r, 0);
-  const span = timelineSpanNs(r) || 1;
-  const names = lanes.map(laneName);
-  const us = (ns: number) => ns / 1000;
-  const busyLanes = lanes.filter((l) => l.opKind === null);
-  const busy: Json = {
-    type: 'bar',
-    orientation: 'h',
-    name: 'busy (ops back to back)',
-    showlegend: false,
-    y: busyLanes.flatMap((l) => l.intervals.map(() => laneName(l))),
-    base: busyLanes.flatMap((l) => l.intervals.map((iv) => us(iv.startNs))),
-    x: busyLanes.flatMap((l) => l.intervals.map((iv) => us(iv.endNs - iv.startNs))),
-    customdata: busyLanes.flatMap((l) => l.intervals.map((iv) => [iv.ops.length, us(iv.endNs), (100 * l.busyNs) / span])),
-    marker: { color: busyLanes.map((l) => l.intervals.map(() => DEVICE_STYLE[l.deviceKind].fill)).flat(), line: { width: 0 } },
-    hovertemplate: '%{y}<br>busy from %{base:,.3f} to %{customdata[1]:,.3f} µs (%{customdata[0]} ops)<br>device busy %{customdata[2]:.1f} % of the timeline<extra></extra>',
-  };
-  const kinds = [...new Set(lanes.map((l) => l.deviceKind))];
-  const opTraces: Json[] = kinds.map((k) => {
-    const mine = lanes.filter((l) => l.opKind !== null && l.deviceKind === k);
-    const ops = mine.flatMap((l) => l.intervals.flatMap((iv) => iv.ops.map((o) => ({ o, lane: laneName(l) }))));
-    return {
-      type: 'bar',
-      orientation: 'h',
-      name: `${DEVICE_LABEL[k]} op`,
-      y: ops.map((x) => x.lane),
-      base: ops.map((x) => us(x.o.startNs)),
-      x: ops.map((x) => us(x.o.endNs - x.o.startNs)),
-      customdata: ops.map(({ o }) => [o.op, o.step, o.bound, us(o.computeNs), us(o.memoryNs), us(o.launchNs), thousands(o.flops), thousands(o.bytes), us(o.endNs)]),
-      marker: { color: DEVICE_STYLE[k].fill, line: { width: 0 } },
-      hovertemplate: '<b>%{customdata[0]}</b> (step %{customdata[1]}, %{customdata[2]}-bound)<br>%{base:,.3f} → %{customdata[8]:,.3f} µs, %{x:,.3f} µs<br>compute %{customdata[3]:,.3f} µs, memory %{customdata[4]:,.3f} µs, launch %{customdata[5]:,.3f} µs<br>%{customdata[6]} FLOP, %{customdata[7]} bytes<extra></extra>',
-    };
-  });
-  const bounds = stepBoundaries(r);
-  const devices = busyLanes.map((l) => `${l.device} busy ${((100 * l.busyNs) / span).toFixed(1)} %`).join(', ');
-  return {
-    id: 'chart-device-timeline',
-    name: 'device-timeline',
-    wide: true,
-    caption: `Ops of the timeline by device and op kind over ${format(',.1f')(span / 1000)} µs of simulated time (${devices}); drag to zoom into single ops, hover an op for its times, FLOPs and bytes.`,
-    data: [busy, ...opTraces],
-    layout: baseLayout('Device utilisation timeline', runSubtitle(r), {
-      barmode: 'overlay',
-      bargap: 0.25,
-      height: Math.max(360, 150 + 22 * lanes.length),
-      xaxis: valueAxis('Simulated time from the start of the run (µs; analytical roofline, no cycle clock)', { range: [0, span / 1000] }),
-      yaxis: categoryAxis('Device · op kind', { autorange: 'reversed', categoryorder: 'array', categoryarray: names }),
-      shapes: bounds.map((b) => ({ type: 'line', xref: 'x', yref: 'paper', x0: us(b.startNs), x1: us(b.startNs), y0: 0, y1: 1, line: { color: INK.muted, width: 1, dash: 'dash' } })),
-      annotations: bounds.map((b) => ({ x: us(b.startNs), y: 1, xref: 'x', yref: 'paper', yanchor: 'bottom', text: `step ${b.step}`, showarrow: false, font: { size: 10, color: INK.muted } })),
-    }),
-    config: config('device-timeline'),
-  };
+  return ganttPlotlyFigure(runGanttSpec(r), `Ops of the timeline by device and op kind over ${format(',.1f')(timelineSpanNs(r) / 1000)} µs of simulated time; drag to zoom into single ops, hover an op for its times, FLOPs and bytes`);
 }
 
 function opKindFigure(r: RunReport): PlotlyFigure {

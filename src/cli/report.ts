@@ -1,21 +1,28 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DRAM_REPORT_SCHEMA, type DramReport } from '../report/dram-report.ts';
 import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, type FigureData } from '../report/figure-data.ts';
+import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
-import { SERVING_REPORT_SCHEMA } from '../report/serving-report.ts';
+import { SERVING_REPORT_SCHEMA, type ServingReport } from '../report/serving-report.ts';
 import { StrataError } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
 import { figureCharts } from '../../viz/figure-charts.ts';
-import { dramHtmlReport, runHtmlReport } from '../../viz/html-report.ts';
+import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html-report.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
+import { SERVING_CHARTS } from '../../viz/serving-charts.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 
 export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
-            DRAM and run reports: DIR/<chart>.svg (one per chart) and DIR/report.html (interactive, opens offline);
+       strata report SERVING1.json SERVING2.json ... --out DIR [--png]
+            DRAM, run and serving reports: DIR/<chart>.svg (one per chart) and DIR/report.html (interactive, opens offline);
+            serving reports also DIR/requests.csv and DIR/steps.csv (with or without --csv);
+            several serving reports (a sweep over --max-batch or --qps): DIR/serving-sweep.json (figure data), its chart,
+            serving-sweep.md and serving-sweep.csv;
             figure data (strata figures' data/<set>.json): its charts, <set>.md and its CSV tables;
             --csv adds DIR/*.csv (DRAM: commands, energy, channels, banks, bandwidth, bank-states; run reports: steps, ops);
             --png adds DIR/<chart>.png of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM)`;
@@ -39,6 +46,37 @@ export function renderRunReport(report: RunReport): { name: string; content: str
   ];
 }
 
+/** The files that render a serving report: the latency CDFs and the batch over time as SVG, `report.html`, then its CSVs. */
+export function renderServingReport(report: ServingReport): { name: string; content: string }[] {
+  return [
+    ...SERVING_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
+    { name: 'report.html', content: servingHtmlReport(report) },
+    ...reportCsvFiles(report),
+  ];
+}
+
+/**
+ * The figure data of several serving reports (a sweep): the reports as given, hashed (sha256 over the schema id,
+ * then each file's path as given, its length and its bytes, in the order given) so that the data file records
+ * exactly what it was made from.
+ */
+export function servingSweepData(files: readonly string[]): FigureData {
+  const runs: ServingSweepInput[] = [];
+  const h = createHash('sha256');
+  h.update(`strata serving sweep\0${FIGURE_DATA_SCHEMA}\0`);
+  for (const file of files) {
+    const report = readReport(file);
+    if (report.schema !== SERVING_REPORT_SCHEMA) {
+      throw new StrataError(`report: ${file}: several report files make a serving sweep, so each must be a serving report (strata serve --out DIR writes DIR/serving-report.json); this one is '${report.schema}'`);
+    }
+    const bytes = readFileSync(file);
+    h.update(`${file}\0${bytes.length}\0`);
+    h.update(bytes);
+    runs.push({ file, report });
+  }
+  return servingSweepFigureData(runs, { sha256: h.digest('hex'), files: [...files] });
+}
+
 /** The files that render a figure-data file: its charts (SVG), `<set>.md` and one CSV per table. */
 export function renderFigureData(data: FigureData): { name: string; content: string }[] {
   return [
@@ -56,14 +94,16 @@ export function renderFigureData(data: FigureData): { name: string; content: str
  */
 export function reportCommand(argv: string[]): number | Promise<number> {
   const { values, positionals } = parseFlags('report', argv, { out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' } });
-  if (positionals.length !== 1) {
-    const got = positionals.length === 0 ? 'no report file given' : `expected one report file, got ${positionals.length}`;
-    throw new StrataError(`report: ${got}\nusage: ${REPORT_USAGE}`);
-  }
+  if (positionals.length === 0) throw new StrataError(`report: no report file given\nusage: ${REPORT_USAGE}`);
   if (!values.out) throw new StrataError(`report: --out DIR is required\nusage: ${REPORT_USAGE}`);
+  const files: { name: string; content: string }[] = [];
+  if (positionals.length > 1) {
+    const data = servingSweepData(positionals);
+    files.push({ name: `data/${data.figure}.json`, content: `${JSON.stringify(data, null, 2)}\n` }, ...renderFigureData(data));
+    return emit(files, values.out, values.png === true);
+  }
   const file = positionals[0]!;
   const report = readReport(file);
-  const files: { name: string; content: string }[] = [];
   switch (report.schema) {
     case DRAM_REPORT_SCHEMA:
       files.push(...renderDramReport(report));
@@ -78,21 +118,26 @@ export function reportCommand(argv: string[]): number | Promise<number> {
       files.push(...renderFigureData(report));
       break;
     case SERVING_REPORT_SCHEMA:
-      // No serving charts yet: its tables (requests.csv, steps.csv) are what it renders, with or without --csv.
-      files.push(...reportCsvFiles(report));
+      // Its tables (requests.csv, steps.csv) come with or without --csv, as before it had charts.
+      files.push(...renderServingReport(report));
       break;
     default: {
       const never: never = report;
       throw new Error(`internal invariant broken: no renderer for ${JSON.stringify((never as { schema: unknown }).schema)}`);
     }
   }
-  const outputs: OutputFile[] = files.map((f) => ({ path: join(values.out!, f.name), content: f.content }));
-  if (!values.png) return finish(outputs, []);
+  return emit(files, values.out, values.png === true);
+}
+
+/** Writes the rendered files to `out` (with PNGs of the charts when `png`), printing every path. */
+function emit(files: readonly { name: string; content: string }[], out: string, png: boolean): number | Promise<number> {
+  const outputs: OutputFile[] = files.map((f) => ({ path: join(out, f.name), content: f.content }));
+  if (!png) return finish(outputs, []);
   const chromium = process.env.STRATA_CHROMIUM || DEFAULT_CHROMIUM;
   if (!haveChromium(chromium)) {
     return finish(outputs, [`png: skipped, no chromium at ${chromium} (install Debian's chromium: apt-get install chromium, or set STRATA_CHROMIUM to a chromium executable)`]);
   }
-  const svgs = files.filter((f) => f.name.endsWith('.svg')).map((f) => ({ name: join(values.out!, f.name.replace(/\.svg$/, '.png')), svg: f.content }));
+  const svgs = files.filter((f) => f.name.endsWith('.svg')).map((f) => ({ name: join(out, f.name.replace(/\.svg$/, '.png')), svg: f.content }));
   return svgsToPng(svgs, { executablePath: chromium }).then(
     (pngs) => finish([...outputs, ...pngs.map((p) => ({ path: p.name, content: p.png }))], []),
     (e: unknown) => {
@@ -105,7 +150,7 @@ export function reportCommand(argv: string[]): number | Promise<number> {
 function finish(outputs: OutputFile[], messages: string[]): number {
   writeOutputs(outputs);
   for (const m of messages) console.log(m);
-  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.png') ? 'png' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : 'HTML report');
+  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.png') ? 'png' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : p.endsWith('.json') ? 'data' : 'HTML report');
   const ordered = [...outputs.filter((o) => !o.path.endsWith('.html')), ...outputs.filter((o) => o.path.endsWith('.html'))];
   for (const o of ordered) console.log(`${label(o.path)}: ${o.path}`);
   return 0;

@@ -1,7 +1,9 @@
 import type { CaseResult } from '../validation/dramsim3.ts';
 import type { PeakResult } from '../validation/peak-bandwidth.ts';
 import type { PimGptRow } from '../validation/pim-gpt.ts';
+import { StrataError } from '../spec/errors.ts';
 import { toCsv, type CsvFile } from './csv.ts';
+import type { ServingReport } from './serving-report.ts';
 
 /** Version of the figure-data schema; bump on any incompatible change (docs/report-format.md). */
 export const FIGURE_DATA_SCHEMA = 'strata.figure-data/1';
@@ -229,6 +231,96 @@ export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigurePara
       { name: 'efficiency-gpu', description: 'paper energy efficiency over its GPU', source: PIM_GPT_SOURCE, unit: 'x', min: p.paper.efficiencyGpu[0], max: p.paper.efficiencyGpu[1], appliesTo: [p.paperGpu] },
       { name: 'efficiency-cpu', description: 'paper energy efficiency over its CPU', source: PIM_GPT_SOURCE, unit: 'x', min: p.paper.efficiencyCpu[0], max: p.paper.efficiencyCpu[1], appliesTo: [p.paperCpu] },
     ],
+  };
+}
+
+/** Device kinds a serving system is drawn as, compute devices first: a Duplex system (`xpu0`, `pim0`) is an xPU. */
+const SERVING_KIND_ORDER = ['xpu', 'gpu', 'cpu', 'npu', 'asic', 'pim', 'dram'] as const;
+
+/** The device kind of a serving report's system: the first kind (compute first) that one of its device ids starts with. */
+export function servingDeviceKind(r: ServingReport): string {
+  const ids = r.devices.map((d) => d.id.toLowerCase());
+  return SERVING_KIND_ORDER.find((k) => ids.some((id) => id.startsWith(k))) ?? 'xpu';
+}
+
+/** One serving report of a sweep and the file it was read from. */
+export interface ServingSweepInput {
+  readonly file: string;
+  readonly report: ServingReport;
+}
+
+/**
+ * Throughput and latency against max batch or QPS from several serving reports (`strata report A.json B.json …`):
+ * one row per report, sorted by series then the swept value. The swept quantity is the max batch when the reports
+ * differ in it, otherwise the Poisson rate; series are the system (and the model, and the other quantity, when
+ * those differ too).
+ */
+export function servingSweepFigureData(runs: readonly ServingSweepInput[], inputs: FigureInputs): FigureData {
+  if (runs.length < 2) throw new StrataError(`serving sweep: expected two or more serving reports, got ${runs.length}`);
+  const distinct = <T>(f: (r: ServingReport) => T) => new Set(runs.map((x) => f(x.report))).size;
+  const batchVaries = distinct((r) => r.scheduler.maxBatch) > 1;
+  const qpsVaries = distinct((r) => r.workload.qps) > 1;
+  if (!batchVaries && !qpsVaries) {
+    throw new StrataError(`serving sweep: ${runs.map((x) => x.file).join(', ')} all have max batch ${runs[0]!.report.scheduler.maxBatch} and QPS ${runs[0]!.report.workload.qps ?? 'none'}; a sweep needs reports that differ in --max-batch or --qps`);
+  }
+  const x: 'maxBatch' | 'qps' = batchVaries ? 'maxBatch' : 'qps';
+  if (x === 'qps') {
+    const noRate = runs.find((r) => r.report.workload.qps === null);
+    if (noRate) throw new StrataError(`serving sweep: ${noRate.file} has no QPS (arrivals '${noRate.report.workload.arrivals}'), but the reports differ only in QPS`);
+  }
+  const modelVaries = distinct((r) => r.model.name) > 1;
+  const seriesOf = (r: ServingReport) => [
+    r.system.name,
+    ...(modelVaries ? [r.model.name] : []),
+    ...(x === 'maxBatch' && qpsVaries ? [r.workload.qps === null ? 'no QPS' : `${r.workload.qps} req/s`] : []),
+  ].join(' · ');
+  const ms = (ns: number) => ns / 1e6;
+  const rows = runs.map(({ file, report: r }) => [
+    seriesOf(r), r.system.name, servingDeviceKind(r), r.model.name, r.system.costModel, r.scheduler.maxBatch, r.workload.qps, r.workload.requests,
+    r.scheduler.prefill, r.totals.outputTokensPerS, r.totals.tokensPerS, r.totals.requestsPerS, r.totals.meanBatch,
+    ms(r.latency.ttft.p50Ns), ms(r.latency.ttft.p99Ns), ms(r.latency.tbt.p50Ns), ms(r.latency.tbt.p99Ns), ms(r.latency.e2e.p50Ns), ms(r.latency.e2e.p99Ns),
+    r.energy.joulesPerOutputToken, file,
+  ] as FigureValue[]);
+  const xi = x === 'maxBatch' ? 5 : 6;
+  rows.sort((a, b) => (a[0] as string).localeCompare(b[0] as string, 'en') || (a[xi] as number) - (b[xi] as number) || (a[20] as string).localeCompare(b[20] as string, 'en'));
+  const swept = x === 'maxBatch' ? 'max batch' : 'QPS';
+  return {
+    schema: FIGURE_DATA_SCHEMA,
+    figure: 'serving-sweep',
+    title: `Serving throughput and latency against ${swept}`,
+    description: `${runs.length} serving reports of strata serve (continuous batching, src/serving) compared: output tokens/s over each run's span (first arrival to last token) and TTFT, TBT and end-to-end percentiles (nearest rank) against the ${swept}.`,
+    command: `strata report ${runs.map((r) => r.file).join(' ')} --out DIR`,
+    parameters: { x, reports: runs.map((r) => r.file) },
+    inputs,
+    tables: [{
+      name: 'runs',
+      title: `One row per serving report, by series and ${swept}`,
+      columns: [
+        col('series', '', 'what a line of the chart joins: the system (and the model, and the QPS, when those differ)'),
+        col('system', '', 'system the requests were served on'),
+        col('deviceKind', '', 'device kind the system is drawn as (xpu, gpu, cpu, …)'),
+        col('model', '', 'model'),
+        col('costModel', '', 'step cost model'),
+        col('maxBatch', '', 'requests running at once at most'),
+        col('qps', 'requests/s', 'Poisson arrival rate (empty for other arrivals)'),
+        col('requests', '', 'requests served'),
+        col('prefill', '', 'whole or chunked prefill'),
+        col('outputTokensPerS', 'tokens/s', 'output tokens per second over the span'),
+        col('tokensPerS', 'tokens/s', 'prompt + output tokens per second over the span'),
+        col('requestsPerS', 'requests/s', 'requests finished per second over the span'),
+        col('meanBatch', '', 'mean requests per step'),
+        col('ttftP50Ms', 'ms', 'time to first token, p50'),
+        col('ttftP99Ms', 'ms', 'time to first token, p99'),
+        col('tbtP50Ms', 'ms', 'time between tokens (every gap pooled), p50'),
+        col('tbtP99Ms', 'ms', 'time between tokens, p99'),
+        col('e2eP50Ms', 'ms', 'end to end, p50'),
+        col('e2eP99Ms', 'ms', 'end to end, p99'),
+        col('joulesPerOutputToken', 'J/token', 'energy per output token'),
+        col('report', '', 'the serving report file'),
+      ],
+      rows,
+    }],
+    references: [],
   };
 }
 

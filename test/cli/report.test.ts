@@ -153,7 +153,8 @@ describe('strata report RUN.json --out DIR', () => {
   it('asks for the report file and --out', () => {
     expect(failure(['--out', dir])).toMatch(/^report: no report file given\nusage: strata report RUN.json --out DIR/);
     expect(failure([FIXTURE])).toMatch(/^report: --out DIR is required/);
-    expect(failure([FIXTURE, FIXTURE, '--out', dir])).toMatch(/^report: expected one report file, got 2/);
+    // several files are a serving sweep: each must be a serving report
+    expect(failure([FIXTURE, FIXTURE, '--out', dir])).toMatch(/several report files make a serving sweep, so each must be a serving report .*this one is 'strata.dram-report\/1'$/);
     expect(failure([FIXTURE, '--out', dir, '--bogus'])).toMatch(/^report: Unknown option '--bogus'/);
     expect(failure([FIXTURE, '--out', dir, '--csv=yes'])).toMatch(/^report: Option '--csv' does not take an argument/);
   });

@@ -1,0 +1,425 @@
+/**
+ * Static charts of a serving report (`strata.serving-report/1`), each a pure function `(report, options) => SVG`:
+ * latency CDFs (time to first token, time between tokens, end to end) on a log time axis, and the batch and tokens
+ * of every step over time.
+ *
+ * Serving reports record times in ns from time 0 of the request set's arrivals; the charts read only the report.
+ * The pooled token gaps behind the TBT curve are not stored as such: they are the differences between the ends of
+ * consecutive steps while a request decodes (every running request gets one token per step, src/serving), which
+ * `tokenGapsNs` recovers from `steps[]` and checks against each request's token count.
+ */
+import { format, scaleLinear, scaleLog, scaleSymlog } from 'd3';
+import type { ServingReport } from '../src/report/serving-report.ts';
+import {
+  INK,
+  SERVING_LATENCY_STYLE,
+  SERVING_PHASE_STYLE,
+  SERVING_PHASES,
+  SERVING_WAITING_LINE,
+  type LineStyle,
+  type ServingLatencyKey,
+  type ServingPhase,
+} from './palette.ts';
+import {
+  axisHorizontal,
+  axisLeft,
+  el,
+  esc,
+  Fills,
+  HEADER,
+  legend,
+  legendHeight,
+  markerElement,
+  px,
+  svgDocument,
+  text,
+  widestLabel,
+  xLabel,
+  yLabel,
+  type ChartOptions,
+  type LegendItem,
+} from './svg.ts';
+
+export type { ChartOptions } from './svg.ts';
+
+const thousands = format(',');
+
+/** A time in ns as ms with 4 significant digits (`13.42`). */
+export function formatMs(ns: number): string {
+  return format(',.4~r')(ns / 1e6);
+}
+
+/** The line under every serving chart's title: what was served on what, and how it was scheduled. */
+export function servingSubtitle(r: ServingReport): string {
+  const w = r.workload;
+  const s = r.scheduler;
+  const arrivals = w.arrivals === 'poisson' ? `Poisson ${w.qps} req/s` : w.arrivals === 'at-zero' ? 'all at time 0' : 'arrivals from the file';
+  const prefill = s.prefill === 'chunked' ? `chunked prefill (${s.chunkTokens} tokens/step)` : 'whole prefill';
+  return `${r.model.name} on ${r.system.name} (${r.system.costModel}) · ${thousands(w.requests)} ${w.origin} requests, ${arrivals} · max batch ${s.maxBatch}, ${prefill}`;
+}
+
+/** Ends of the steps in integer ps (the report's ns have 3 decimals: ps are exact). */
+function stepEndsPs(r: ServingReport): number[] {
+  return r.steps.map((s) => Math.round(s.startNs * 1000) + Math.round(s.timeNs * 1000));
+}
+
+/** The first index of `sorted` holding `value`, or -1. */
+function indexOf(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === value ? lo : -1;
+}
+
+/**
+ * Every gap between consecutive output tokens of every request (ns), pooled, sorted ascending: a request's tokens
+ * come at the ends of the steps from its first token's to its last's, one per step. Null when the steps do not
+ * account for some request (its first or last token not at a step's end, or not outputTokens − 1 steps between).
+ */
+export function tokenGapsNs(r: ServingReport): number[] | null {
+  const ends = stepEndsPs(r);
+  const gaps: number[] = [];
+  for (const q of r.requests) {
+    const i = indexOf(ends, Math.round(q.firstTokenNs * 1000));
+    const j = indexOf(ends, Math.round(q.finishNs * 1000));
+    if (i < 0 || j < 0 || j - i !== q.outputTokens - 1) return null;
+    for (let k = i; k < j; k++) gaps.push((ends[k + 1]! - ends[k]!) / 1000);
+  }
+  return gaps.sort((a, b) => a - b);
+}
+
+/** One latency distribution of the CDF chart: sorted samples (ns) and the report's summary of them. */
+export interface LatencyCdf {
+  readonly key: ServingLatencyKey;
+  readonly label: string;
+  /** What one sample is (`requests`, `token gaps`). */
+  readonly unit: string;
+  readonly samplesNs: readonly number[];
+  readonly p50Ns: number;
+  readonly p90Ns: number;
+  readonly p99Ns: number;
+}
+
+/**
+ * The three distributions: TTFT and end to end across requests, TBT across every token gap (or, when the steps do
+ * not account for the tokens, each request's mean gap, labelled so). Percentiles are the report's (nearest rank).
+ */
+export function latencyCdfs(r: ServingReport): LatencyCdf[] {
+  const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
+  const gaps = tokenGapsNs(r);
+  const l = r.latency;
+  const tbt: LatencyCdf = gaps
+    ? { key: 'tbt', label: 'time between tokens (TBT)', unit: 'token gaps', samplesNs: gaps, p50Ns: l.tbt.p50Ns, p90Ns: l.tbt.p90Ns, p99Ns: l.tbt.p99Ns }
+    : {
+      key: 'tbt', label: 'mean TBT per request', unit: 'requests', samplesNs: sorted(r.requests.flatMap((q) => (q.tbtMeanNs === null ? [] : [q.tbtMeanNs]))),
+      p50Ns: l.meanTbtPerRequest.p50Ns, p90Ns: l.meanTbtPerRequest.p90Ns, p99Ns: l.meanTbtPerRequest.p99Ns,
+    };
+  return [
+    { key: 'ttft', label: 'time to first token (TTFT)', unit: 'requests', samplesNs: sorted(r.requests.map((q) => q.ttftNs)), p50Ns: l.ttft.p50Ns, p90Ns: l.ttft.p90Ns, p99Ns: l.ttft.p99Ns },
+    tbt,
+    { key: 'e2e', label: 'end to end', unit: 'requests', samplesNs: sorted(r.requests.map((q) => q.e2eNs)), p50Ns: l.e2e.p50Ns, p90Ns: l.e2e.p90Ns, p99Ns: l.e2e.p99Ns },
+  ];
+}
+
+/** Most ranks a CDF is drawn at (a staircase through more samples than pixels adds nothing but bytes). */
+export const MAX_CDF_POINTS = 2000;
+
+/**
+ * Points of an empirical CDF (right-continuous staircase) from sorted samples: (x, fraction ≤ x) at every sample,
+ * or at `maxPoints` evenly spaced ranks (always the first and the last) when there are more.
+ */
+export function cdfPoints(sorted: readonly number[], maxPoints = MAX_CDF_POINTS): Array<[number, number]> {
+  const n = sorted.length;
+  const out: Array<[number, number]> = [];
+  if (n === 0) return out;
+  const take = Math.min(n, maxPoints);
+  let last = -1;
+  for (let j = 0; j < take; j++) {
+    const k = take === 1 ? n - 1 : Math.round((j * (n - 1)) / (take - 1));
+    if (k === last) continue;
+    last = k;
+    // Ties: the staircase reaches the last of equal samples' rank at their value.
+    let e = k;
+    while (e + 1 < n && sorted[e + 1] === sorted[k]) e++;
+    if (out.length && out[out.length - 1]![0] === sorted[k]) out[out.length - 1]![1] = (e + 1) / n;
+    else out.push([sorted[k]!, (e + 1) / n]);
+  }
+  return out;
+}
+
+/** Log-axis ticks: every power of ten in the domain, with 2x and 5x labelled too when the domain spans at most about three decades. */
+export function logTicks(lo: number, hi: number): { labelled: number[]; minor: number[] } {
+  const labelled: number[] = [];
+  const minor: number[] = [];
+  const few = Math.log10(hi / lo) <= 3.2;
+  for (let e = Math.floor(Math.log10(lo)); 10 ** e <= hi; e++) {
+    for (let m = 1; m <= 9; m++) {
+      const v = Number((m * 10 ** e).toPrecision(6));
+      if (v < lo || v > hi) continue;
+      if (m === 1 || (few && (m === 2 || m === 5))) labelled.push(v);
+      else minor.push(v);
+    }
+  }
+  return { labelled, minor };
+}
+
+const msTick = format(',~r');
+
+function lineItem(label: string, st: LineStyle): LegendItem {
+  return { label, swatch: { kind: 'line', stroke: st.stroke, dash: st.dash || undefined, marker: { shape: st.marker, filled: st.filled } } };
+}
+
+/**
+ * Latency CDFs: the fraction of requests (of token gaps, for TBT) at or below a latency, for TTFT, TBT and end to
+ * end, on one log time axis in ms; markers sit at each distribution's p50, p90 and p99 as the report gives them.
+ */
+export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): string {
+  const width = options.width ?? 720;
+  const height = options.height ?? 440;
+  const id = 'strata-latency-cdf';
+  const cdfs = latencyCdfs(r).filter((c) => c.samplesNs.length > 0);
+  const all = cdfs.flatMap((c) => [c.samplesNs[0]!, c.samplesNs[c.samplesNs.length - 1]!]).filter((v) => v > 0);
+  const loMs = all.length ? Math.min(...all) / 1e6 : 1;
+  const hiMs = all.length ? Math.max(...all) / 1e6 : 10;
+  const x = scaleLog().domain([loMs / 1.3, hiMs * 1.3]);
+  const y = scaleLinear().domain([0, 1]);
+  const legendItems = cdfs.map((c) => lineItem(`${c.label}: p50 ${formatMs(c.p50Ns)}, p99 ${formatMs(c.p99Ns)} ms (${thousands(c.samplesNs.length)} ${c.unit})`, SERVING_LATENCY_STYLE[c.key]));
+  const left = 24 + widestLabel(['100 %']) + 14;
+  const right = width - 44;
+  const lh = legendHeight(legendItems, right - left);
+  const top = HEADER.legendY + lh + 14;
+  const bottom = height - 46;
+  x.range([left, right]);
+  y.range([bottom, top]);
+  const [d0, d1] = x.domain() as [number, number];
+  const ticks = logTicks(d0, d1);
+  const grid: string[] = [];
+  for (const v of ticks.minor) grid.push(el('line', { x1: x(v), y1: top, x2: x(v), y2: bottom, stroke: INK.grid, 'stroke-width': 0.6 }));
+  for (const v of ticks.labelled) {
+    grid.push(el('line', { x1: x(v), y1: top, x2: x(v), y2: bottom, stroke: INK.grid }));
+    grid.push(el('line', { x1: x(v), y1: bottom, x2: x(v), y2: bottom + 5, stroke: INK.axis }));
+    grid.push(text(x(v), bottom + 18, msTick(v), { 'text-anchor': 'middle', 'font-size': 11 }));
+  }
+  grid.push(el('line', { x1: left, y1: bottom, x2: right, y2: bottom, stroke: INK.axis }));
+  const guides: string[] = [];
+  for (const [p, label] of [[0.5, 'p50'], [0.9, 'p90'], [0.99, 'p99']] as const) {
+    guides.push(el('line', { x1: left, y1: y(p), x2: right, y2: y(p), stroke: INK.muted, 'stroke-width': 0.8, 'stroke-dasharray': '2 3' }));
+    guides.push(text(right + 4, y(p) + (p === 0.99 ? 0 : 4), label, { class: 'percentile', 'font-size': 10, fill: INK.muted }));
+  }
+  const marks: string[] = [];
+  for (const c of cdfs) {
+    const st = SERVING_LATENCY_STYLE[c.key];
+    const pts = cdfPoints(c.samplesNs);
+    let d = `M${px(left)},${px(y(0))}L${px(x(pts[0]![0] / 1e6))},${px(y(0))}`;
+    let prevY = 0;
+    for (const [v, f] of pts) {
+      const xv = x(v / 1e6);
+      d += `L${px(xv)},${px(y(prevY))}L${px(xv)},${px(y(f))}`;
+      prevY = f;
+    }
+    d += `L${px(right)},${px(y(prevY))}`;
+    const markers = ([[c.p50Ns, 'p50'], [c.p90Ns, 'p90'], [c.p99Ns, 'p99']] as const).map(([v, p]) => {
+      const frac = p === 'p50' ? 0.5 : p === 'p90' ? 0.9 : 0.99;
+      return el('g', { class: 'percentile-marker' }, [
+        markerElement(st.marker, x(v / 1e6), y(frac), st.stroke, st.filled),
+        el('title', {}, esc(`${c.label}, ${p}: ${formatMs(v)} ms`)),
+      ]);
+    });
+    marks.push(el('g', { class: 'series', 'data-series': c.key }, [
+      el('path', { class: 'line', d, fill: 'none', stroke: st.stroke, 'stroke-width': 1.8, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c.label}: ${thousands(c.samplesNs.length)} ${c.unit}, from ${formatMs(c.samplesNs[0]!)} to ${formatMs(c.samplesNs[c.samplesNs.length - 1]!)} ms`))),
+      ...markers,
+    ]));
+  }
+  const body = [
+    axisLeft(y, left, right - left, (v) => `${Math.round(v * 100)} %`, 5),
+    el('g', { class: 'axis x log' }, grid),
+    el('g', { class: 'guides' }, guides),
+    el('g', { class: 'lines' }, marks),
+    xLabel('Latency (ms, log scale)', (left + right) / 2, height - 10),
+    yLabel('Cumulative fraction (of requests; of token gaps for TBT)', 18, (top + bottom) / 2),
+    legend(legendItems, left, HEADER.legendY, right - left),
+  ];
+  return svgDocument({
+    id,
+    width,
+    height,
+    title: options.title ?? 'Serving latency CDFs',
+    subtitle: servingSubtitle(r),
+    description: `Empirical cumulative distributions on a log time axis in ms: ${cdfs.map((c) => `${c.label} over ${c.samplesNs.length} ${c.unit}, p50 ${formatMs(c.p50Ns)} ms, p90 ${formatMs(c.p90Ns)} ms, p99 ${formatMs(c.p99Ns)} ms`).join('; ')}. Markers at p50, p90 and p99.`,
+    defs: [],
+    body,
+  });
+}
+
+/** A stretch of consecutive steps with the same batch, queue and tokens (or a gap without steps, all zero). */
+export interface StepSegment {
+  readonly startNs: number;
+  readonly endNs: number;
+  /** First and last step index of the stretch; null for an idle gap. */
+  readonly steps: readonly [number, number] | null;
+  readonly prefillRequests: number;
+  readonly decodeRequests: number;
+  readonly waiting: number;
+  readonly prefillTokens: number;
+  readonly decodeTokens: number;
+}
+
+/**
+ * The steps as segments over time: back-to-back steps with equal values merge (exactly: nothing is averaged), and
+ * idle time between steps is a segment of zeros. Thousands of decode steps of a steady batch become one segment.
+ */
+export function stepSegments(r: ServingReport): StepSegment[] {
+  const out: Array<{ -readonly [K in keyof StepSegment]: StepSegment[K] }> = [];
+  const ends = stepEndsPs(r);
+  r.steps.forEach((s, i) => {
+    const startPs = Math.round(s.startNs * 1000);
+    const last = out[out.length - 1];
+    const lastEndPs = last ? Math.round(last.endNs * 1000) : 0;
+    if (last && startPs > lastEndPs) {
+      out.push({ startNs: last.endNs, endNs: s.startNs, steps: null, prefillRequests: 0, decodeRequests: 0, waiting: 0, prefillTokens: 0, decodeTokens: 0 });
+    }
+    const prev = out[out.length - 1];
+    const same = prev && prev.steps !== null && Math.round(prev.endNs * 1000) === startPs && prev.prefillRequests === s.prefillRequests
+      && prev.decodeRequests === s.decodeRequests && prev.waiting === s.waiting && prev.prefillTokens === s.prefillTokens && prev.decodeTokens === s.decodeTokens;
+    if (same) {
+      prev.endNs = ends[i]! / 1000;
+      prev.steps = [prev.steps![0], s.index];
+    } else {
+      out.push({
+        startNs: s.startNs, endNs: ends[i]! / 1000, steps: [s.index, s.index], prefillRequests: s.prefillRequests, decodeRequests: s.decodeRequests,
+        waiting: s.waiting, prefillTokens: s.prefillTokens, decodeTokens: s.decodeTokens,
+      });
+    }
+  });
+  return out;
+}
+
+/** A time unit for a serving span: ms up to 10 s, s above. */
+export function servingTimeUnit(spanNs: number): { unit: 'ms' | 's'; perNs: number } {
+  return spanNs <= 1e10 ? { unit: 'ms', perNs: 1e-6 } : { unit: 's', perNs: 1e-9 };
+}
+
+/** Legend labels of the step parts. */
+export const SERVING_PHASE_LABEL: Readonly<Record<ServingPhase, string>> = Object.freeze({ prefill: 'prefill', decode: 'decode' });
+
+/**
+ * Batch and tokens over time: two panels over one time axis. Top: requests in each step (decoding, then
+ * prefilling, stacked) and the requests waiting in the queue after its admissions (dashed). Bottom: tokens each
+ * step processes (decode tokens, then prompt tokens, stacked). Each step is drawn over its duration.
+ */
+export function batchTimelineChart(r: ServingReport, options: ChartOptions = {}): string {
+  const width = options.width ?? 900;
+  const height = options.height ?? 520;
+  const id = 'strata-batch-timeline';
+  const fills = new Fills(id);
+  const segs = stepSegments(r);
+  const endNs = Math.max(r.totals.lastFinishNs, segs.length ? segs[segs.length - 1]!.endNs : 0) || 1;
+  const { unit, perNs } = servingTimeUnit(endNs);
+  const legendItems: LegendItem[] = [
+    ...SERVING_PHASES.slice().reverse().map((p) => ({ label: `${SERVING_PHASE_LABEL[p]} (requests / tokens)`, swatch: { kind: 'box' as const, fill: fills.fill(SERVING_PHASE_STYLE[p]) } })),
+    { label: 'waiting in the queue (requests)', swatch: { kind: 'line', stroke: SERVING_WAITING_LINE.stroke, dash: SERVING_WAITING_LINE.dash } },
+  ];
+  const maxReq = Math.max(1, ...segs.map((s) => Math.max(s.prefillRequests + s.decodeRequests, s.waiting)));
+  const maxTok = Math.max(1, ...segs.map((s) => s.prefillTokens + s.decodeTokens));
+  const yReq = scaleLinear().domain([0, maxReq * 1.08]).nice();
+  // Whole prompts in one step dwarf the decode tokens of every other step: past 20x the median step, the tokens
+  // axis is symmetric-log (linear near 0, logarithmic above), so both stay readable.
+  const tokens = segs.map((s) => s.prefillTokens + s.decodeTokens).filter((v) => v > 0).sort((a, b) => a - b);
+  const symlog = tokens.length > 0 && maxTok / tokens[Math.floor(tokens.length / 2)]! >= 20;
+  const yTok = symlog ? scaleSymlog().domain([0, maxTok * 1.15]) : scaleLinear().domain([0, maxTok * 1.08]).nice();
+  const tokTicks = symlog ? [0, ...logTicks(1, maxTok * 1.15).labelled] : (yTok as ReturnType<typeof scaleLinear<number>>).ticks(4);
+  const left = 24 + Math.max(widestLabel(yReq.ticks(4).map(thousands)), widestLabel(tokTicks.map(thousands))) + 14;
+  const right = width - 20;
+  const lh = legendHeight(legendItems, right - left);
+  const top = HEADER.legendY + lh + 14;
+  const bottom = height - 46;
+  const gap = 30;
+  const panelH = (bottom - top - gap) / 2;
+  yReq.range([top + panelH, top]);
+  yTok.range([bottom, bottom - panelH]);
+  const x = scaleLinear().domain([0, endNs * perNs]).range([left, right]);
+  const X = (ns: number) => x(ns * perNs);
+  /** A stepped outline through the segments at heights `hi`, closed back along `lo` (areas) or open (lines). */
+  const stepPath = (hi: (s: StepSegment) => number, lo: ((s: StepSegment) => number) | null): string => {
+    if (segs.length === 0) return '';
+    let d = '';
+    segs.forEach((s, k) => {
+      d += `${k === 0 ? 'M' : 'L'}${px(X(s.startNs))},${px(hi(s))}L${px(X(s.endNs))},${px(hi(s))}`;
+    });
+    if (!lo) return d;
+    for (let k = segs.length - 1; k >= 0; k--) {
+      const s = segs[k]!;
+      d += `L${px(X(s.endNs))},${px(lo(s))}L${px(X(s.startNs))},${px(lo(s))}`;
+    }
+    return `${d}Z`;
+  };
+  const steps = r.steps.length || 1;
+  const mean = (f: (s: ServingReport['steps'][number]) => number) => r.steps.reduce((a, s) => a + f(s), 0) / steps;
+  const area = (cls: string, p: ServingPhase, d: string, tip: string) =>
+    el('path', { class: `area ${cls}`, 'data-series': p, d, fill: fills.fill(SERVING_PHASE_STYLE[p]), stroke: INK.axis, 'stroke-width': 0.4 }, el('title', {}, esc(tip)));
+  const marks = [
+    area('requests', 'decode', stepPath((s) => yReq(s.decodeRequests), () => yReq(0)), `decoding requests per step: mean ${mean((s) => s.decodeRequests).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.decodeRequests))}`),
+    area('requests', 'prefill', stepPath((s) => yReq(s.decodeRequests + s.prefillRequests), (s) => yReq(s.decodeRequests)), `prefilling requests per step: mean ${mean((s) => s.prefillRequests).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.prefillRequests))}`),
+    el('path', { class: 'line waiting', d: stepPath((s) => yReq(s.waiting), null), fill: 'none', stroke: SERVING_WAITING_LINE.stroke, 'stroke-width': 1.4, 'stroke-dasharray': SERVING_WAITING_LINE.dash }, el('title', {}, esc(`requests waiting after each step's admissions: max ${Math.max(0, ...r.steps.map((s) => s.waiting))}`))),
+    area('tokens', 'decode', stepPath((s) => yTok(s.decodeTokens), () => yTok(0)), `decode tokens per step: mean ${mean((s) => s.decodeTokens).toFixed(2)}`),
+    area('tokens', 'prefill', stepPath((s) => yTok(s.decodeTokens + s.prefillTokens), (s) => yTok(s.decodeTokens)), `prompt tokens per step: mean ${mean((s) => s.prefillTokens).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.prefillTokens))}`),
+  ];
+  const panelTitle = (y0: number, content: string) => text(right - 4, y0 - 4, content, { class: 'panel-title', 'text-anchor': 'end', 'font-size': 11, 'font-weight': 'bold', fill: INK.muted });
+  const tickCount = Math.max(3, Math.floor((right - left) / 90));
+  const body = [
+    axisLeft(yReq, left, right - left, thousands, 4),
+    tokenAxis(yTok, tokTicks, left, right - left, bottom - panelH),
+    axisHorizontal(x, top + panelH, format(',~r'), 'bottom', 0, tickCount).replace('class="axis x"', 'class="axis x upper"'),
+    axisHorizontal(x, bottom, format(',~r'), 'bottom', 0, tickCount),
+    el('g', { class: 'areas' }, marks),
+    panelTitle(top, 'Requests per step'),
+    panelTitle(bottom - panelH, symlog ? 'Tokens per step (symmetric log scale)' : 'Tokens per step'),
+    yLabel('Requests', 18, top + panelH / 2),
+    yLabel('Tokens', 18, bottom - panelH / 2),
+    xLabel(`Time from the request set's time 0 (${unit}); each step drawn over its duration`, (left + right) / 2, height - 10),
+    legend(legendItems, left, HEADER.legendY, right - left),
+  ];
+  return svgDocument({
+    id,
+    width,
+    height,
+    title: options.title ?? 'Batch and tokens per step over time',
+    subtitle: servingSubtitle(r),
+    description: `Two panels over ${format(',.4~r')(endNs * perNs)} ${unit}: requests per step (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue as a dashed line, and tokens per step (decode and prompt tokens, stacked), over ${thousands(r.steps.length)} steps.`,
+    defs: fills.defs(),
+    body,
+  });
+}
+
+/** The tokens axis: grid lines, ticks and labels at `ticks` (linear or symmetric-log scale). */
+function tokenAxis(y: (v: number) => number, ticks: readonly number[], x: number, gridWidth: number, topY: number): string {
+  const out: string[] = [];
+  let lastY = Infinity;
+  for (const t of ticks) {
+    // Labels at least 12 px apart (a symmetric-log axis crowds 0, 1, 2 at its foot).
+    if (lastY - y(t) < 12) continue;
+    lastY = y(t);
+    out.push(el('line', { x1: x, y1: y(t), x2: x + gridWidth, y2: y(t), stroke: INK.grid, 'stroke-width': 1 }));
+    out.push(el('line', { x1: x - 5, y1: y(t), x2: x, y2: y(t), stroke: INK.axis }));
+    out.push(text(x - 8, y(t) + 4, thousands(t), { 'text-anchor': 'end', 'font-size': 11 }));
+  }
+  out.push(el('line', { x1: x, y1: y(0), x2: x, y2: topY, stroke: INK.axis }));
+  return el('g', { class: 'axis y' }, out);
+}
+
+/** A chart of a serving report: file stem, and how to render it. */
+export interface ServingChart {
+  name: string;
+  render: (r: ServingReport, options?: ChartOptions) => string;
+}
+
+/** Every static chart of a serving report, in the order of the report page. */
+export const SERVING_CHARTS: readonly ServingChart[] = Object.freeze([
+  { name: 'latency-cdf', render: latencyCdfChart },
+  { name: 'batch-timeline', render: batchTimelineChart },
+]);
+
