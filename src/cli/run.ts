@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
-import { runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
+import { ATTENTION_LAUNCHES, runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
 import { compileStreams } from '../compiler/compile.ts';
 import { assertFits, memoryFootprint, type MemoryFootprint } from '../compiler/footprint.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
@@ -15,10 +15,10 @@ import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
-           [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
+           [--attention-launch per-layer|per-request] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --policy duplex [--system duplex|gpu-h100|gpu-h100x2|bank-pim|bg-pim] --model NAME --phase prefill|decode --context L
-           [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--out result.json] [--quiet]`;
+           [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
 function loadSystem(name: string): DevicePreset {
@@ -52,6 +52,7 @@ export function runCommand(argv: string[]): number {
     policy: { type: 'string' },
     devices: { type: 'string' },
     routing: { type: 'string' },
+    'attention-launch': { type: 'string' },
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
   if (v.policy !== undefined && v.policy !== gpuRoofline.name) return runDuplexCommand(v);
@@ -60,6 +61,7 @@ export function runCommand(argv: string[]): number {
   }
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = csvDirFlag(v.csv);
+  const launch = { attentionLaunch: oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES) };
 
   let input: RunInput;
   if (v.trace !== undefined) {
@@ -79,7 +81,7 @@ export function runCommand(argv: string[]): number {
     const weightBytes = h.model.parameters * h.model.precisionBytes;
     const footprint: MemoryFootprint = { weightBytes, kvTokens, kvCacheBytes: kvTokens * h.model.kvBytesPerToken, totalBytes: weightBytes + kvTokens * h.model.kvBytesPerToken };
     assertFits(footprint, device, `the step of ${v.trace} (${h.model.name} ${h.step.phase}, ${h.step.requests.length} requests)`);
-    const run = runOpsOnDevice(device, traceOps(trace), h.model.precisionBytes);
+    const run = runOpsOnDevice(device, traceOps(trace), h.model.precisionBytes, launch);
     const deviceId = `${device.kind}0`; // as gpu-roofline names it: --system may swap the trace's GPU for a CPU
     input = {
       device, requestedSystem: requested, model: { name: h.model.name, file: h.model.file, parameters: h.model.parameters, precisionBytes: h.model.precisionBytes },
@@ -102,7 +104,7 @@ export function runCommand(argv: string[]): number {
       const s = stepSeed(seed, i);
       streams.push(...compileStreams(model, s));
       const mapping = gpuRoofline.map({ model, ops: buildOpGraph(model, step, { seed: s }), target });
-      const run = runOpsOnDevice(device, mapping.assignments.map((a) => a.op), model.precisionBytes);
+      const run = runOpsOnDevice(device, mapping.assignments.map((a) => a.op), model.precisionBytes, launch);
       return { step, seed: s, run, deviceId: mapping.devices[0]!.id };
     });
     input = {

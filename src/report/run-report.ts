@@ -1,10 +1,21 @@
-import type { BaselineRun, DevicePreset, EnergyMethod, Precision } from '../baselines/roofline.ts';
+import { ENERGY_METHODS, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../baselines/roofline.ts';
 import type { MemoryFootprint } from '../compiler/footprint.ts';
 import type { OpKind } from '../compiler/op.ts';
 import type { Phase, Step } from '../compiler/step.ts';
 
 /** Version of the run-report schema; bump on any incompatible change. DRAM runs keep `strata.dram-report/1`. */
 export const RUN_REPORT_SCHEMA = 'strata.run-report/1';
+
+/** Energy method of Duplex-family runs (`strata run --policy duplex`): xPU board power while busy, PIM by DRAM path energy. */
+export const DUPLEX_ENERGY_METHOD = 'board-power-x-busy-time + dram-path-energy';
+
+/** Energy methods a run report can name: the baselines' (src/baselines/roofline.ts) and Duplex's. */
+export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD] as const;
+/** A run report's energy method. */
+export type RunEnergyMethod = (typeof RUN_ENERGY_METHODS)[number];
+
+/** Policies whose runs `strata run` reports. */
+export const RUN_POLICIES = ['gpu-roofline', 'duplex'] as const;
 
 /** Which steps' ops the timeline lists: the first step's (every step is summarised in `steps`), or all. */
 export type TimelineScope = 'first' | 'all';
@@ -23,6 +34,8 @@ export interface TimelineEntry {
   readonly bound: 'compute' | 'memory';
   readonly flops: number;
   readonly bytes: number;
+  /** Duplex runs: the all-reduce before a residual add on several devices, ns (part of the op's time). */
+  readonly allReduceNs?: number;
 }
 
 /** One step (one forward pass) of the run. */
@@ -44,6 +57,21 @@ export interface StepRecord {
   readonly computeBoundOps: number;
   readonly memoryBoundOps: number;
   readonly energyJ: number;
+  /** Duplex runs: busy time of the xPU and of the PIM device, the serial sum (no co-processing), time both ran, time the shared DRAM slowed them, ns. */
+  readonly xpuBusyNs?: number;
+  readonly pimBusyNs?: number;
+  readonly serialNs?: number;
+  readonly overlapNs?: number;
+  readonly contendedNs?: number;
+}
+
+/** What a Duplex-family system adds to a run report's system (src/pim/duplex-system.ts). */
+export interface DuplexSystemInfo {
+  /** Tensor-parallel devices, each an xPU (the preset the other system fields describe) with PIM on its stacks. */
+  readonly devices: number;
+  readonly pim: { readonly spec: string; readonly placement: string; readonly stacksPerDevice: number; readonly opPerByteThreshold: number; readonly bandwidthFactor: number } | null;
+  readonly interconnectBytesPerS: number;
+  readonly coProcessing: boolean;
 }
 
 /** The JSON report of `strata run` (an analytical baseline run of one or more steps). */
@@ -63,9 +91,11 @@ export interface RunReport {
     readonly memoryEfficiency: number;
     readonly launchOverheadNs: number;
     readonly boardPowerW: number;
+    /** Duplex runs only. */
+    readonly duplex?: DuplexSystemInfo;
   };
   readonly model: { readonly name: string; readonly file: string; readonly parameters: number; readonly precisionBytes: number };
-  readonly policy: 'gpu-roofline';
+  readonly policy: (typeof RUN_POLICIES)[number];
   readonly workload: {
     readonly phase: Phase;
     /** How the steps were specified (flags, or the trace file). */
@@ -95,7 +125,11 @@ export interface RunReport {
     readonly memoryBoundOps: number;
     readonly launchNs: number;
   };
-  readonly energy: { readonly method: EnergyMethod; readonly joules: number; readonly averagePowerW: number; readonly joulesPerToken: number; readonly note: string };
+  readonly energy: {
+    readonly method: RunEnergyMethod; readonly joules: number; readonly averagePowerW: number; readonly joulesPerToken: number; readonly note: string;
+    /** Duplex runs: energy by component, J. */
+    readonly breakdownJ?: { readonly xpu: number; readonly pimDram: number; readonly pimCompute: number; readonly interconnect: number };
+  };
 }
 
 /** What a baseline run produced: the steps, each with its roofline run. */

@@ -5,6 +5,8 @@ import { describeBaselineSystems, gpuRoofline } from '../compiler/policies/gpu-r
 import { rooflineStepCost, type AttentionLaunch } from './roofline-step-cost.ts';
 import { knownDuplexSystems, loadDuplexSystem } from '../pim/duplex-system.ts';
 import { duplexStepCostModel } from '../pim/duplex-serving.ts';
+import { knownNeuPimsSystems, loadNeuPimsSystem } from '../npu/neupims-system.ts';
+import { neupimsStepCostModel } from '../npu/neupims-serving.ts';
 import type { StepCostModel } from './step-cost.ts';
 
 /**
@@ -55,6 +57,12 @@ export const SERVING_SYSTEMS: ServingSystemKind[] = [
     describe: () => knownDuplexSystems().join(', '),
     accepts: (s) => knownDuplexSystems().includes(s),
     load: (s, model, opts) => duplexStepCostModel(loadDuplexSystem(s), model, { seed: opts.seed, routing: opts.routing }),
+  },
+  {
+    name: 'neupims',
+    describe: () => knownNeuPimsSystems().join(', '),
+    accepts: (s) => knownNeuPimsSystems().includes(s),
+    load: (s, model) => neupimsStepCostModel(loadNeuPimsSystem(s), model),
   },
 ];
 

@@ -191,8 +191,8 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
   });
 
   it('unknown policy lists the known ones; a missing one too', () => {
-    expectUserError(['compile', ...XL_DECODE, '--policy', 'frob'], "unknown policy 'frob' (known: gpu-roofline, npu-only, pim-gpt, duplex)");
-    expectUserError(['compile', ...XL_DECODE], 'compile: --policy is required (known: gpu-roofline, npu-only, pim-gpt, duplex)');
+    expectUserError(['compile', ...XL_DECODE, '--policy', 'frob'], "unknown policy 'frob' (known: gpu-roofline, npu-only, pim-gpt, duplex, neupims)");
+    expectUserError(['compile', ...XL_DECODE], 'compile: --policy is required (known: gpu-roofline, npu-only, pim-gpt, duplex, neupims)');
   });
 
   it('unknown system lists the known ones (with the alias); an NPU for run says what to do instead', () => {

@@ -45,7 +45,7 @@ describe('strata serve', () => {
     expect(Math.max(...rep.steps.map((s) => s.prefillTokens + s.decodeTokens))).toBeLessThanOrEqual(256);
   });
 
-  it('fixed lengths, a request file, a given KV capacity; strata report renders the saved report as CSV', () => {
+  it('fixed lengths, a request file, a given KV capacity; strata report renders the saved report as charts, report.html and CSV', () => {
     const fixed = runMain([...BASE, '--requests', 'fixed:64:8', '--count', '4', '--kv-capacity-gb', '0.01', '--quiet', '--out', join(dir, 'f')]);
     expect(fixed.err).toBe('');
     const rep = JSON.parse(readFileSync(join(dir, 'f', 'serving-report.json'), 'utf8')) as ServingReport;
@@ -61,7 +61,7 @@ describe('strata serve', () => {
     expect(r.out).toContain('KV capacity 1.00 GiB (given; 8192 tokens)');
     const rr = runMain(['report', join(dir, 'g', 'serving-report.json'), '--out', join(dir, 'g-report')]);
     expect(rr.code).toBe(0);
-    expect(readdirSync(join(dir, 'g-report')).sort()).toEqual(['requests.csv', 'steps.csv']);
+    expect(readdirSync(join(dir, 'g-report')).sort()).toEqual(['batch-timeline.svg', 'latency-cdf.svg', 'report.html', 'requests.csv', 'steps.csv']);
   });
 
   it('serves on a Duplex-family system through its own step cost model', () => {

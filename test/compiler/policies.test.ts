@@ -18,13 +18,13 @@ const npu = loadNpu('neupims-npu');
 const gpt2xl = loadModel('gpt2-xl');
 
 describe('the policy registry', () => {
-  it('knows gpu-roofline, npu-only, pim-gpt and duplex', () => {
-    expect(knownPolicies()).toEqual(['gpu-roofline', 'npu-only', 'pim-gpt', 'duplex']);
+  it('knows gpu-roofline, npu-only, pim-gpt, duplex and neupims', () => {
+    expect(knownPolicies()).toEqual(['gpu-roofline', 'npu-only', 'pim-gpt', 'duplex', 'neupims']);
     expect(getPolicy('npu-only')).toBe(npuOnly);
   });
 
   it('an unknown policy lists the known ones', () => {
-    expect(errorOf(() => getPolicy('frob'))).toBe("unknown policy 'frob' (known: gpu-roofline, npu-only, pim-gpt, duplex)");
+    expect(errorOf(() => getPolicy('frob'))).toBe("unknown policy 'frob' (known: gpu-roofline, npu-only, pim-gpt, duplex, neupims)");
   });
 
   it('a system of another policy says which policy it belongs to', () => {

@@ -13,7 +13,7 @@ import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { compileStreams } from '../../src/compiler/compile.ts';
 import { memoryFootprint } from '../../src/compiler/footprint.ts';
 import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/baselines/roofline.ts';
-import { runReport, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';
+import { runReport, RUN_ENERGY_METHODS, RUN_POLICIES, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';
 import { DRAM_REPORT_SCHEMA } from '../../src/report/dram-report.ts';
 import { FIGURE_DATA_SCHEMA } from '../../src/report/figure-data.ts';
 import { SERVING_REPORT_SCHEMA } from '../../src/report/serving-report.ts';
@@ -87,7 +87,14 @@ describe('the schema file', () => {
   it('every object is closed (additionalProperties: false) and requires all its fields but the optional time series; only command counts are open maps', () => {
     const open: string[] = [];
     // Fields added after version 1 shipped: optional, so that reports written before them stay valid.
-    const optional: Record<string, string[]> = { '$defs.dramReport': ['bandwidthSeries', 'bankStates'] };
+    const optional: Record<string, string[]> = {
+      '$defs.dramReport': ['bandwidthSeries', 'bankStates'],
+      // Duplex runs (policy duplex) add these to run reports; baseline runs leave them out.
+      '$defs.runReport.properties.system': ['duplex'],
+      '$defs.runReport.properties.energy': ['breakdownJ'],
+      '$defs.stepRecord': ['xpuBusyNs', 'pimBusyNs', 'serialNs', 'overlapNs', 'contendedNs'],
+      '$defs.timelineEntry': ['allReduceNs'],
+    };
     const visit = (s: unknown, where: string): void => {
       if (typeof s !== 'object' || s === null) return;
       const o = s as Record<string, unknown>;
@@ -126,7 +133,9 @@ describe('the schema file', () => {
     expect(d.timelineEntry.properties.kind.enum).toEqual([...OP_KINDS]);
     expect(d.runReport.properties.workload.properties.phase.enum).toEqual([...PHASES]);
     expect(d.runReport.properties.system.properties.precision.enum).toEqual([...PRECISIONS]);
-    expect(d.runReport.properties.energy.properties.method.enum).toEqual([...ENERGY_METHODS]);
+    expect(d.runReport.properties.energy.properties.method.enum).toEqual([...RUN_ENERGY_METHODS]);
+    expect(RUN_ENERGY_METHODS.slice(0, ENERGY_METHODS.length)).toEqual([...ENERGY_METHODS]);
+    expect(d.runReport.properties.policy.enum).toEqual([...RUN_POLICIES]);
     expect(Object.keys(d.controller.properties).sort()).toEqual(Object.keys(loadStandard('hbm2').controller).sort());
   });
 });

@@ -3,10 +3,11 @@ import { gpuRoofline } from './gpu-roofline.ts';
 import { npuOnly } from './npu-only.ts';
 import { pimGpt } from './pim-gpt.ts';
 import { duplex } from './duplex.ts';
+import { neupims } from './neupims.ts';
 import type { MappingPolicy, MappingTarget } from './types.ts';
 
 /** Registered policies, in the order help texts list them. Later issues add neupims and duplex. */
-const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt, duplex];
+const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt, duplex, neupims];
 
 /** Names of the known mapping policies. */
 export function knownPolicies(): string[] {
@@ -37,5 +38,6 @@ export { gpuRoofline, SYSTEM_ALIASES, describeBaselineSystems } from './gpu-roof
 export { npuOnly, NPU_DEVICES } from './npu-only.ts';
 export { pimGpt, PIM_GPT_DEVICES, knownPimSystems } from './pim-gpt.ts';
 export { duplex, DUPLEX_DEVICES, duplexPlacement, prefersPim } from './duplex.ts';
+export { neupims, NEUPIMS_DEVICES, neupimsRunsInPim } from './neupims.ts';
 export * from './pim-gemv-tiling.ts';
 export * from './types.ts';

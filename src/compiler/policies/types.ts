@@ -2,6 +2,7 @@ import type { DevicePreset } from '../../baselines/roofline.ts';
 import type { NpuSpec } from '../../npu/spec.ts';
 import type { PimGptSystem } from '../../pim/pim-gpt.ts';
 import { duplexCapacityBytes, type DuplexSystem } from '../../pim/duplex-system.ts';
+import type { NeuPimsSystem } from '../../npu/neupims-system.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Op } from '../op.ts';
 import type { WsTiling } from '../tiling.ts';
@@ -12,10 +13,11 @@ export type MappingTarget =
   | { readonly kind: 'baseline'; readonly device: DevicePreset }
   | { readonly kind: 'npu'; readonly npu: NpuSpec }
   | { readonly kind: 'pim'; readonly system: PimGptSystem }
-  | { readonly kind: 'duplex'; readonly system: DuplexSystem };
+  | { readonly kind: 'duplex'; readonly system: DuplexSystem }
+  | { readonly kind: 'neupims'; readonly system: NeuPimsSystem };
 
 /** Kinds of mapping targets. */
-export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex'] as const satisfies readonly MappingTarget['kind'][];
+export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex', 'neupims'] as const satisfies readonly MappingTarget['kind'][];
 
 /** Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device (its units are the banks), `asic` a PIM system's ASIC. */
 export const DEVICE_KINDS = ['gpu', 'cpu', 'systolic-array', 'vector-unit', 'pim', 'asic'] as const;
@@ -102,6 +104,7 @@ export function targetInfo(t: MappingTarget): TargetInfo {
       return { kind: t.kind, name: t.npu.name, file: repoRelative(t.npu.file) };
     case 'pim':
     case 'duplex':
+    case 'neupims':
       return { kind: t.kind, name: t.system.name, file: repoRelative(t.system.file) };
     default: {
       const never: never = t;
@@ -121,6 +124,9 @@ export function targetCapacityBytes(t: MappingTarget): number | null {
       return pimCapacityBytes(t.system.pim);
     case 'duplex':
       return duplexCapacityBytes(t.system);
+    case 'neupims':
+      // Devices depend on the model (its tensor x pipeline parallelism); neupimsDecode reports them.
+      return null;
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);
