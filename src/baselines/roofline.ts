@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../dram/standard.ts';
 import { opBytes, type Op, type OpClass, type OpKind } from '../compiler/op.ts';
-import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
+import { readJsonFile } from '../spec/json-file.ts';
+import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
 
 /**
  * Analytical GPU/CPU baselines: each op takes max(compute time, memory time) plus a fixed launch overhead, ops
@@ -47,30 +46,22 @@ export interface DevicePreset {
   readonly sources: Readonly<Record<string, string>>;
 }
 
-/** Directory of the shipped presets. */
-export const SYSTEMS_DIR = join(ARCH_DIR, 'systems');
-
-/** Names of shipped baseline presets: arch/systems/gpu-*.json and cpu-*.json. */
+/** Names of shipped baseline presets: the arch/systems/*.json files of family `baseline`. */
 export function knownDevices(): string[] {
-  return jsonFileNames(SYSTEMS_DIR, /^(gpu|cpu)-.+\.json$/);
+  return systemNames('baseline');
 }
 
 /** Loads a baseline preset by shipped name (`gpu-a100-40gb`) or by path to a .json file. */
 export function loadDevice(nameOrPath: string): DevicePreset {
-  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  const file = looksLikePath ? nameOrPath : join(SYSTEMS_DIR, `${nameOrPath}.json`);
-  if (!looksLikePath && !knownDevices().includes(nameOrPath)) {
-    throw new StrataError(`unknown baseline device '${nameOrPath}' (known: ${knownDevices().join(', ')}; or give a path to a .json preset)`);
-  }
-  if (!existsSync(file)) throw new StrataError(`${nameOrPath}: file not found`);
-  const json = readJsonFile(file);
-  return parseDevice(json, file);
+  const file = systemFile(nameOrPath, 'baseline', 'baseline device');
+  return parseDevice(readJsonFile(file), file);
 }
 
 /** Validates a parsed preset and returns it frozen; `file` names it in errors. */
 export function parseDevice(json: unknown, file: string): DevicePreset {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'kind', 'description', 'compute', 'memory', 'efficiency', 'overhead', 'power', 'note']);
+  r.onlyKeys(['name', 'family', 'kind', 'description', 'compute', 'memory', 'efficiency', 'overhead', 'power', 'note']);
+  checkFamily(r, 'baseline');
   const sources: Record<string, string> = {};
   const section = (key: string, keys: string[]): FieldReader => {
     const s = r.object(key);

@@ -37,7 +37,7 @@ export interface DuplexRunValues {
 const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
 
 /**
- * `strata run --policy duplex`: decode or prefill steps on a Duplex-family system (arch/systems/duplex): ops by
+ * `strata run --policy duplex`: decode or prefill steps on a Duplex-family system (arch/systems/*.json of family `duplex`): ops by
  * Op/B on the xPU or the near-memory PIM, co-processed (src/pim/duplex-step.ts). Prints latency, throughput,
  * device busy times and energy; `--out` writes a run report (`strata.run-report/1`, policy `duplex`,
  * src/report/duplex-run-report.ts) that `strata report` draws, `--csv DIR` its steps and ops as CSV.

@@ -191,7 +191,7 @@ function stringArray(r: FieldReader, key: string): string[] {
 
 /** Params a `pim` device must declare, in the order the policy writes them; a PIM layout depends on all of them. */
 const PIM_PARAMS = ['channels', 'banksPerChannel', 'macsPerBank', 'rowBytes', 'elementBytes', 'globalBufferBytes', 'capacityBytes'] as const;
-/** Params an `asic` device must declare: enough to time its ops (src/pim/asic.ts `asicOpCost`). */
+/** Params an `asic`, `bank-pim` or `logic-pim` device must declare: enough to time its ops (src/pim/asic.ts `asicOpCost`). */
 const ASIC_PARAMS = ['lanes', 'clockPs', 'opLatencyCycles'] as const;
 
 /**
@@ -211,6 +211,8 @@ function checkDeviceParams(d: FieldReader, p: FieldReader, kind: DeviceKind, par
       return;
     }
     case 'asic':
+    case 'bank-pim':
+    case 'logic-pim':
       p.onlyKeys(ASIC_PARAMS);
       for (const key of ASIC_PARAMS) p.number(key, key === 'opLatencyCycles' ? count : positive);
       return;
@@ -406,6 +408,8 @@ function parseOp(json: unknown, at: string, header: TraceHeader, seen: Map<strin
     case 'cpu':
     case 'vector-unit':
     case 'asic':
+    case 'bank-pim':
+    case 'logic-pim':
       if (r.obj.tiling !== null) r.fail('tiling', `null (device '${device.id}' runs ops whole)`, r.obj.tiling);
       break;
     default: {

@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { jsonFileNames, readJsonFile } from '../spec/json-file.ts';
-import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+import { readJsonFile } from '../spec/json-file.ts';
+import { deepFreeze } from '../dram/standard.ts';
 import { loadPimSpec, type PimSpec } from '../pim/pim-spec.ts';
 import { loadNpu, type NpuSpec } from './spec.ts';
+import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
 
 /**
- * Systems of the NeuPIMs comparison (arch/systems/neupims/*.json): the NeuPIMs NPU on 32 channels of HBM2 whose
+ * Systems of the NeuPIMs comparison (arch/systems/*.json of family `neupims`: neupims, npu-pim-blocked, npu-only): the NeuPIMs NPU on 32 channels of HBM2 whose
  * banks may compute (Newton-style in-bank PIM, one or two row buffers per bank). Three presets share the schema:
  * `neupims` (attention in PIM, dual row buffers, sub-batch interleaving), `npu-pim-blocked` (attention in PIM,
  * one row buffer, nothing overlapped) and `npu-only` (attention on the NPU). The folder keeps them apart from
@@ -48,22 +47,14 @@ export interface NeuPimsSystem {
   readonly sources: Readonly<Record<string, string>>;
 }
 
-/** Folder of the NeuPIMs-family presets. */
-export const NEUPIMS_SYSTEMS_DIR = join(ARCH_DIR, 'systems', 'neupims');
-
-/** Names of the shipped NeuPIMs-family systems. */
+/** Names of the shipped NeuPIMs-family systems (arch/systems/*.json of family `neupims`). */
 export function knownNeuPimsSystems(): string[] {
-  return jsonFileNames(NEUPIMS_SYSTEMS_DIR);
+  return systemNames('neupims');
 }
 
 /** Loads a NeuPIMs-family system by shipped name or path. */
 export function loadNeuPimsSystem(nameOrPath: string): NeuPimsSystem {
-  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  if (!looksLikePath && !knownNeuPimsSystems().includes(nameOrPath)) {
-    throw new StrataError(`unknown system '${nameOrPath}' for policy neupims (known: ${knownNeuPimsSystems().join(', ')}; or give a path to a .json system)`);
-  }
-  const file = looksLikePath ? nameOrPath : join(NEUPIMS_SYSTEMS_DIR, `${nameOrPath}.json`);
-  if (!existsSync(file)) throw new StrataError(`${nameOrPath}: file not found`);
+  const file = systemFile(nameOrPath, 'neupims', 'system', ' for policy neupims');
   return parseNeuPimsSystem(readJsonFile(file), file);
 }
 
@@ -76,7 +67,8 @@ function parallelismOf(r: FieldReader, key: string): Parallelism {
 /** Validates a parsed system; `file` names it in errors. */
 export function parseNeuPimsSystem(json: unknown, file: string): NeuPimsSystem {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'description', 'source', 'note', 'npu', 'memory', 'attention', 'subBatchInterleaving', 'channelBalancing', 'parallelism']);
+  r.onlyKeys(['name', 'family', 'description', 'source', 'note', 'npu', 'memory', 'attention', 'subBatchInterleaving', 'channelBalancing', 'parallelism']);
+  checkFamily(r, 'neupims');
   const sources: Record<string, string> = { system: r.string('source') };
   const section = (key: string, keys: string[]): FieldReader => {
     const s = r.object(key);

@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { jsonFileNames, readJsonFile } from '../spec/json-file.ts';
-import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+import { readJsonFile } from '../spec/json-file.ts';
+import { deepFreeze } from '../dram/standard.ts';
 import { loadDevice, type DevicePreset } from '../baselines/roofline.ts';
 import { capacityBytes } from '../dram/standard.ts';
 import { loadLogicPim, type LogicPimSpec } from './logic-pim.ts';
+import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
 
 /**
- * Systems of the Duplex comparison (arch/systems/duplex/*.json): `devices` identical devices working tensor
+ * Systems of the Duplex comparison (arch/systems/*.json of family `duplex`): `devices` identical devices working tensor
  * parallel, each an xPU (a GPU baseline preset of arch/systems, timed by the analytical roofline) on HBM3
  * stacks, optionally with a near-memory PIM device on every stack (Duplex: Logic-PIM; or bank-PIM, bank-group
  * PIM). Devices talk over an interconnect (NVLink). The folder keeps these presets apart from the GPU/CPU
@@ -48,22 +47,14 @@ export interface DuplexSystem {
   readonly sources: Readonly<Record<string, string>>;
 }
 
-/** Folder of the Duplex-family presets. */
-export const DUPLEX_SYSTEMS_DIR = join(ARCH_DIR, 'systems', 'duplex');
-
-/** Names of the shipped Duplex-family systems. */
+/** Names of the shipped Duplex-family systems (arch/systems/*.json of family `duplex`). */
 export function knownDuplexSystems(): string[] {
-  return jsonFileNames(DUPLEX_SYSTEMS_DIR);
+  return systemNames('duplex');
 }
 
 /** Loads a Duplex-family system by shipped name or path; `devices` overrides the preset's device count. */
 export function loadDuplexSystem(nameOrPath: string, opts: { devices?: number } = {}): DuplexSystem {
-  const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  if (!looksLikePath && !knownDuplexSystems().includes(nameOrPath)) {
-    throw new StrataError(`unknown system '${nameOrPath}' for policy duplex (known: ${knownDuplexSystems().join(', ')}; or give a path to a .json system)`);
-  }
-  const file = looksLikePath ? nameOrPath : join(DUPLEX_SYSTEMS_DIR, `${nameOrPath}.json`);
-  if (!existsSync(file)) throw new StrataError(`${nameOrPath}: file not found`);
+  const file = systemFile(nameOrPath, 'duplex', 'system', ' for policy duplex');
   const system = parseDuplexSystem(readJsonFile(file), file);
   if (opts.devices === undefined) return system;
   if (!Number.isInteger(opts.devices) || opts.devices < 1) throw new StrataError(`--devices: expected a positive integer, got ${opts.devices}`);
@@ -73,7 +64,8 @@ export function loadDuplexSystem(nameOrPath: string, opts: { devices?: number } 
 /** Validates a parsed system; `file` names it in errors. */
 export function parseDuplexSystem(json: unknown, file: string): DuplexSystem {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'description', 'source', 'xpu', 'devices', 'interconnect', 'pim', 'note']);
+  r.onlyKeys(['name', 'family', 'description', 'source', 'xpu', 'devices', 'interconnect', 'pim', 'note']);
+  checkFamily(r, 'duplex');
   const sources: Record<string, string> = { system: r.string('source') };
   const section = (key: string, keys: string[]): FieldReader => {
     const s = r.object(key);

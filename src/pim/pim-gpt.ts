@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { ARCH_DIR } from '../dram/standard.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import type { Op } from '../compiler/op.ts';
@@ -20,7 +18,8 @@ import { parseLink, type PimLink } from './pim-link.ts';
 import { assumptionList, loadPimSpec, type PimSpec } from './pim-spec.ts';
 import { ProgramMemo } from './program-memo.ts';
 import { resultLatch, resultLatchEnergyPj } from './result-latch.ts';
-import { criticalPath, TokenGraph, type CriticalPath, type TokenNode } from './token-graph.ts';
+import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
+import { checkFamily, systemFile } from '../spec/systems.ts';
 
 /** A PIM-GPT style system: in-bank PIM for every matrix-vector product, an ASIC for the rest, a link per channel between them. */
 export interface PimGptSystem {
@@ -35,10 +34,10 @@ export interface PimGptSystem {
 
 /** Loads arch/systems/NAME.json naming a PIM spec and an ASIC and describing the link. */
 export function loadPimGptSystem(name = 'pim-gpt'): PimGptSystem {
-  const file = name.includes('/') || name.endsWith('.json') ? name : join(ARCH_DIR, 'systems', `${name}.json`);
-  if (!existsSync(file)) throw new StrataError(`unknown PIM system '${name}' (known: pim-gpt)`);
+  const file = systemFile(name, 'pim-gpt', 'system', ' for policy pim-gpt');
   const r = FieldReader.root(file, readJsonFile(file));
-  r.onlyKeys(['name', 'description', 'assumptions', 'source', 'pim', 'asic', 'link']);
+  r.onlyKeys(['name', 'family', 'description', 'assumptions', 'source', 'pim', 'asic', 'link']);
+  checkFamily(r, 'pim-gpt');
   r.string('source');
   const pim = loadPimSpec(r.string('pim'));
   return { name: r.string('name'), file, pim, asic: loadAsic(r.string('asic')), link: parseLink(r.object('link'), pim), assumptions: assumptionList(r) };
@@ -81,6 +80,8 @@ export interface TokenCost {
   /** Channel-program segments simulated command by command in this token, and reused (src/pim/program-memo.ts). */
   readonly simulatedGemvs: number;
   readonly reusedGemvs: number;
+  /** Every node's unit and start/end times (ps from the token's start), with `timeline: true` only. */
+  readonly timeline?: readonly TokenSpan[];
 }
 
 const zero = (): PimGptEnergy => ({ activate: 0, arrayRead: 0, mac: 0, io: 0, buffers: 0, refresh: 0, background: 0, asic: 0 });
@@ -112,6 +113,8 @@ export interface PimGptOptions {
   perHeadSoftmax?: boolean;
   /** Record every command of every channel (needs reuse: false). */
   commandLogs?: CommandLog[];
+  /** Record each token's node spans in `TokenCost.timeline` (default false; timing is the same either way). */
+  timeline?: boolean;
 }
 
 /** Share j of `total` cut into `parts` near-equal whole pieces. */
@@ -135,6 +138,7 @@ export class PimGptMachine {
   private readonly interned = new Map<string, readonly PimStep[]>();
   private readonly overlap: boolean;
   private readonly perHead: boolean;
+  private readonly timeline: boolean;
   private endPs = 0;
 
   constructor(readonly system: PimGptSystem, opts: PimGptOptions = {}) {
@@ -143,6 +147,7 @@ export class PimGptMachine {
     invariant(!(this.memo && opts.commandLogs), 'command logs need reuse: false');
     this.overlap = opts.overlap !== false;
     this.perHead = opts.perHeadSoftmax === true;
+    this.timeline = opts.timeline === true;
     this.channels = Array.from({ length: std.organization.channels }, (_, c) => {
       let log: CommandLog | undefined;
       if (opts.commandLogs) {
@@ -303,6 +308,7 @@ export class PimGptMachine {
       commands,
       simulatedGemvs: (this.memo?.simulated ?? 0) - memoBefore.simulated,
       reusedGemvs: (this.memo?.reused ?? 0) - memoBefore.reused,
+      ...(this.timeline ? { timeline: tokenTimeline(graph) } : {}),
     };
   }
 }

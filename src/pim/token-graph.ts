@@ -106,6 +106,27 @@ export class TokenGraph {
   }
 }
 
+/** One node of a token as it ran: which unit, which op, and when (ps from the token's start). */
+export interface TokenSpan {
+  readonly unit: 'pim' | 'asic';
+  /** PIM: the channel simulated and how many channels ran identically with it (see PimGptMachine); ASIC: -1 and 1. */
+  readonly channel: number;
+  readonly channels: number;
+  readonly op: string;
+  readonly kind: Op['kind'];
+  /** From the node's first use of its unit (PIM: first command, a refresh included; ASIC: lanes) to its result, ps. */
+  readonly startPs: number;
+  readonly endPs: number;
+}
+
+/** Every node of a finished token graph as a span, in graph order, times relative to the token's start. */
+export function tokenTimeline(g: TokenGraph): TokenSpan[] {
+  return g.nodes.map((n) => {
+    invariant(n.endPs >= 0, 'a token timeline is read after its graph has finished');
+    return { unit: n.kind, channel: n.channel, channels: n.weight, op: n.op.id, kind: n.op.kind, startPs: n.startPs - g.startPs, endPs: n.endPs - g.startPs };
+  });
+}
+
 /** Where a token's time went along its critical path, ps: PIM work of the critical channel by command class, link crossings, ASIC. */
 export interface CriticalPath {
   mac: number;

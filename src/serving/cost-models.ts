@@ -12,7 +12,7 @@ import type { StepCostModel } from './step-cost.ts';
 /**
  * Which step cost model serves a system: the registry `strata serve --system` looks names up in. GPU/CPU
  * baseline presets (arch/systems/gpu-*.json, cpu-*.json, aliases such as `gpu-a100`, or a path to a preset) are
- * costed by the roofline (`roofline-step-cost.ts`); Duplex-family systems (arch/systems/duplex, by name) by
+ * costed by the roofline (`roofline-step-cost.ts`); Duplex-family systems (arch/systems, family `duplex`, by name) by
  * `duplexStepCostModel` (src/pim/duplex-serving.ts). Other systems with their own cost models (NeuPIMs) add an
  * entry to SERVING_SYSTEMS.
  */

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  SYSTEMS_DIR, energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
+  energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
 } from '../../src/baselines/roofline.ts';
 import type { Op } from '../../src/compiler/op.ts';
 import { errorOf } from '../helpers.ts';
+import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
 
 
 /** A hand-made FP16 matrix product (M x K activations times K x N weights), as the op-graph builder would describe it. */
@@ -233,7 +234,7 @@ describe('bad presets', () => {
 
   it('names the file for unreadable files and lists the known devices for an unknown name', () => {
     expect(errorOf(() => loadDevice('gpu-v100'))).toBe(
-      "unknown baseline device 'gpu-v100' (known: cpu-xeon, gpu-a100-40gb, gpu-a100-80gb, gpu-h100-sxm, gpu-t4; or give a path to a .json preset)",
+      "unknown baseline device 'gpu-v100' (known: cpu-xeon, gpu-a100-40gb, gpu-a100-80gb, gpu-h100-sxm, gpu-t4; or give a path to a .json file)",
     );
     expect(errorOf(() => loadDevice('/nonexistent/dev.json'))).toBe('/nonexistent/dev.json: file not found');
     const dir = mkdtempSync(join(tmpdir(), 'strata-dev-'));

@@ -8,12 +8,13 @@ import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { duplex, DUPLEX_DEVICES, getPolicy, knownPolicies, loadTargetFor } from '../../src/compiler/policies/index.ts';
 import { compileStep } from '../../src/compiler/compile.ts';
 import { readTrace, traceToJsonl } from '../../src/compiler/trace.ts';
-import { loadDuplexSystem, parseDuplexSystem, DUPLEX_SYSTEMS_DIR } from '../../src/pim/duplex-system.ts';
+import { loadDuplexSystem, parseDuplexSystem } from '../../src/pim/duplex-system.ts';
 import { duplexStepCost, runDuplexStep } from '../../src/pim/duplex-step.ts';
 import { coSchedule } from '../../src/pim/duplex-schedule.ts';
 import { duplexStepCostModel } from '../../src/pim/duplex-serving.ts';
 import { validateReport } from '../../src/report/schema.ts';
 import { errorOf, runMain } from '../helpers.ts';
+import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
 
 const mixtral = loadModel('mixtral-8x7b');
 const llama70 = loadModel('llama3-70b');
@@ -86,8 +87,8 @@ describe('duplex policy: Op/B dispatch', () => {
     const file = join(dir, 't.jsonl');
     writeFileSync(file, traceToJsonl(trace));
     const back = readTrace(file);
-    expect(back.header.target).toEqual({ kind: 'duplex', name: 'duplex', file: 'arch/systems/duplex/duplex.json' });
-    expect(back.header.devices.map((d) => d.kind)).toEqual(['gpu', 'asic']);
+    expect(back.header.target).toEqual({ kind: 'duplex', name: 'duplex', file: 'arch/systems/duplex.json' });
+    expect(back.header.devices.map((d) => d.kind)).toEqual(['gpu', 'logic-pim']);
     expect(back.assignments.length).toBe(trace.assignments.length);
   });
 });
@@ -144,7 +145,7 @@ describe('co-processing', () => {
 });
 
 describe('Duplex-family system files', () => {
-  const good = JSON.parse(readFileSync(join(DUPLEX_SYSTEMS_DIR, 'duplex.json'), 'utf8'));
+  const good = JSON.parse(readFileSync(join(SYSTEMS_DIR, 'duplex.json'), 'utf8'));
   const bad = (edit: (j: any) => void) => {
     const j = structuredClone(good);
     edit(j);

@@ -12,7 +12,7 @@ describe('policy neupims', () => {
   it('puts GEMMs on the arrays, decode attention in PIM and vector ops on the vector units', () => {
     const ops = buildOpGraph({ ...model, layers: 2 }, decodeStep([16, 40]));
     const m = policy.map({ model, ops, target: loadTargetFor(policy, 'neupims') });
-    expect(m.target).toEqual({ kind: 'neupims', name: 'neupims', file: 'arch/systems/neupims/neupims.json' });
+    expect(m.target).toEqual({ kind: 'neupims', name: 'neupims', file: 'arch/systems/neupims.json' });
     expect(m.devices.map((d) => d.id)).toEqual([NEUPIMS_DEVICES.systolicArray, NEUPIMS_DEVICES.vectorUnit, NEUPIMS_DEVICES.pim]);
     // 32 channels x 32 banks x 16 lanes; a COMP every 2 cycles of 1 ns
     expect(m.devices[2]!.params).toEqual({ lanes: 16384, clockPs: 2000, opLatencyCycles: 0 });
@@ -40,7 +40,7 @@ describe('policy neupims', () => {
     const r = runMain(['compile', '--model', 'neupims-gpt3-7b', '--phase', 'decode', '--batch', '2', '--context', '64', '--policy', 'neupims', '--system', 'npu-pim-blocked']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/policy neupims on npu-pim-blocked/);
-    expect(r.out).toMatch(/pim0 \(32 x asic\): 128 ops/);
+    expect(r.out).toMatch(/pim0 \(32 x bank-pim\): 128 ops/);
     const bad = runMain(['compile', '--model', 'neupims-gpt3-7b', '--phase', 'decode', '--policy', 'neupims', '--system', 'duplex']);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/system 'duplex' is for policy duplex, not neupims/);

@@ -49,7 +49,7 @@ describe('the pim-gpt policy in the registry', () => {
   it('a system of another policy says which; an unknown one lists the known', () => {
     expect(errorOf(() => loadTargetFor(pimGpt, 'gpu-a100'))).toBe("system 'gpu-a100' is for policy gpu-roofline, not pim-gpt (systems for pim-gpt: pim-gpt)");
     expect(errorOf(() => loadTargetFor(getPolicy('npu-only'), 'pim-gpt'))).toBe("system 'pim-gpt' is for policy pim-gpt, not npu-only (systems for npu-only: neupims-npu)");
-    expect(errorOf(() => pimGpt.loadTarget('pim-foo'))).toBe("unknown system 'pim-foo' for policy pim-gpt (known: pim-gpt; or give a path to a .json PIM system)");
+    expect(errorOf(() => pimGpt.loadTarget('pim-foo'))).toBe("unknown system 'pim-foo' for policy pim-gpt (known: pim-gpt; or give a path to a .json file)");
   });
 
   it('refuses a target of another kind', () => {

@@ -107,7 +107,7 @@ describe('schema errors name the file and the line', () => {
     );
     const badDevice = header();
     badDevice.devices[1].kind = 'tpu';
-    expect(errorOf(() => parseTrace(withLine(0, badDevice), 't.jsonl'))).toMatch(/^t\.jsonl: line 1: field 'devices\[1\]\.kind': expected one of gpu, cpu, systolic-array, vector-unit, pim, asic, found "tpu"$/);
+    expect(errorOf(() => parseTrace(withLine(0, badDevice), 't.jsonl'))).toMatch(/^t\.jsonl: line 1: field 'devices\[1\]\.kind': expected one of gpu, cpu, systolic-array, vector-unit, pim, asic, bank-pim, logic-pim, found "tpu"$/);
   });
 
   it('ops: unknown field, unknown kind, duplicate id, unknown device', () => {

@@ -3,13 +3,14 @@ import { loadModel } from '../../src/compiler/model.ts';
 import { generateRequests, DATASETS } from '../../src/compiler/requests.ts';
 import { assignChannels, channelLoads, splitSubBatches } from '../../src/npu/neupims-channels.ts';
 import { neupimsDecode, NeuPimsMemo, shardOp, type NeuPimsDecodeResult } from '../../src/npu/neupims-decode.ts';
-import { loadNeuPimsSystem, parseNeuPimsSystem, NEUPIMS_SYSTEMS_DIR } from '../../src/npu/neupims-system.ts';
+import { loadNeuPimsSystem, parseNeuPimsSystem } from '../../src/npu/neupims-system.ts';
 import { neupimsStepCostModel } from '../../src/npu/neupims-serving.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorOf } from '../helpers.ts';
+import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
 
 // GPT-3 7B on NeuPIMs runs tensor parallel over 4 devices: 8 heads per device, so attention programs are short.
 const model = loadModel('neupims-gpt3-7b');
@@ -162,7 +163,7 @@ describe('NeuPIMs systems and serving', () => {
     expect(blocked.pim.rowBuffers).toBe(1);
     expect(npuOnly.attention).toBe('npu');
     expect(neupims.subBatchMinBatch).toBe(256);
-    const good = JSON.parse(readFileSync(join(NEUPIMS_SYSTEMS_DIR, 'neupims.json'), 'utf8'));
+    const good = JSON.parse(readFileSync(join(SYSTEMS_DIR, 'neupims.json'), 'utf8'));
     expect(errorOf(() => parseNeuPimsSystem({ ...good, memory: { ...good.memory, rowBuffers: 3 } }, 'x.json'))).toMatch(/^x\.json: field 'memory\.rowBuffers': expected an integer <= 2/);
     expect(errorOf(() => parseNeuPimsSystem({ ...good, channelBalancing: { source: 's', policy: 'random' } }, 'x.json'))).toMatch(/field 'channelBalancing\.policy': expected one of greedy, round-robin/);
     expect(errorOf(() => parseNeuPimsSystem({ ...good, npu: { spec: 'neupims-npu' } }, 'x.json'))).toMatch(/field 'npu\.source'/);

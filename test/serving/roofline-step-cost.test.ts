@@ -5,12 +5,12 @@ import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel, parameterCount } from '../../src/compiler/model.ts';
 import { makeStep } from '../../src/compiler/step.ts';
 import { readJsonFile } from '../../src/spec/json-file.ts';
-import { SYSTEMS_DIR } from '../../src/baselines/roofline.ts';
 import { join } from 'node:path';
 import { rooflineStepCost, batchStepRequests } from '../../src/serving/roofline-step-cost.ts';
 import { loadStepCostModel } from '../../src/serving/cost-models.ts';
 import type { BatchEntry } from '../../src/serving/step-cost.ts';
 import { errorOf } from '../helpers.ts';
+import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
 
 const h100 = loadDevice('gpu-h100-sxm');
 // Mixtral's 87 GiB of weights do not fit an 80 GB H100; the cost does not depend on the capacity.

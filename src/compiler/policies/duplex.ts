@@ -49,9 +49,9 @@ export function duplexDevices(system: DuplexSystem): MappedDevice[] {
   if (system.pim) {
     const { spec, stacksPerDevice } = system.pim;
     const channels = system.devices * stacksPerDevice * spec.view.organization.channels;
-    // Logic-die processing elements are application-specific logic beside the DRAM: the trace's `asic` kind (lanes = MACs per clock).
+    // Lanes = MACs per clock of all the device's PIM units.
     devices.push({
-      id: DUPLEX_DEVICES.pim, kind: 'asic', spec: spec.name, file: repoRelative(spec.file), units: channels,
+      id: DUPLEX_DEVICES.pim, kind: spec.placement === 'logic-die' ? 'logic-pim' : 'bank-pim', spec: spec.name, file: repoRelative(spec.file), units: channels,
       params: { lanes: spec.macsPerCyclePerChannel * channels, clockPs: spec.clockPs, opLatencyCycles: 0 },
     });
   }
@@ -61,7 +61,7 @@ export function duplexDevices(system: DuplexSystem): MappedDevice[] {
 /** The `duplex` policy. */
 export const duplex: MappingPolicy = {
   name: 'duplex',
-  description: 'Op/B decides per matrix op: xPU above the system threshold, near-memory PIM on the HBM stacks at or below it (arch/systems/duplex/*.json: duplex, bank-pim, bg-pim, gpu-h100, gpu-h100x2)',
+  description: 'Op/B decides per matrix op: xPU above the system threshold, near-memory PIM on the HBM stacks at or below it (arch/systems/{duplex,bank-pim,bg-pim,gpu-h100,gpu-h100x2}.json)',
   targetKind: 'duplex',
   defaultSystem: 'duplex',
 
@@ -74,7 +74,7 @@ export const duplex: MappingPolicy = {
   },
 
   map({ ops, target }: MappingInput): Mapping {
-    if (target.kind !== 'duplex') throw new StrataError(`policy duplex maps onto a Duplex-family system (arch/systems/duplex), not onto ${target.kind} '${targetInfo(target).name}'`);
+    if (target.kind !== 'duplex') throw new StrataError(`policy duplex maps onto a Duplex-family system (arch/systems, family 'duplex'), not onto ${target.kind} '${targetInfo(target).name}'`);
     const placement = duplexPlacement(target.system, ops);
     const assignments: Assignment[] = ops.map((op, i) => ({ op, device: placement[i]!, tiling: null }));
     return { policy: 'duplex', target: targetInfo(target), devices: duplexDevices(target.system), assignments };

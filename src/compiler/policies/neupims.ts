@@ -45,7 +45,7 @@ export function neupimsDevices(system: NeuPimsSystem): MappedDevice[] {
     const o = system.pim.standard.organization;
     const banks = o.ranks * o.bankGroups * o.banksPerGroup;
     devices.push({
-      id: NEUPIMS_DEVICES.pim, kind: 'asic', spec: system.pim.name, file: repoRelative(system.pim.file), units: o.channels,
+      id: NEUPIMS_DEVICES.pim, kind: 'bank-pim', spec: system.pim.name, file: repoRelative(system.pim.file), units: o.channels,
       params: { lanes: o.channels * banks * system.pim.unit.macsPerBank, clockPs: compIntervalCycles(system.pim) * system.pim.standard.tCKPs, opLatencyCycles: 0 },
     });
   }
@@ -55,7 +55,7 @@ export function neupimsDevices(system: NeuPimsSystem): MappedDevice[] {
 /** The `neupims` policy. */
 export const neupims: MappingPolicy = {
   name: 'neupims',
-  description: 'GEMMs on the NPU systolic arrays, decode attention GEMVs in the in-bank PIM of the channel holding each KV cache, vector ops on the NPU vector units (arch/systems/neupims/*.json: neupims, npu-pim-blocked, npu-only)',
+  description: 'GEMMs on the NPU systolic arrays, decode attention GEMVs in the in-bank PIM of the channel holding each KV cache, vector ops on the NPU vector units (arch/systems/{neupims,npu-pim-blocked,npu-only}.json)',
   targetKind: 'neupims',
   defaultSystem: 'neupims',
 
@@ -68,7 +68,7 @@ export const neupims: MappingPolicy = {
   },
 
   map({ model, ops, target }: MappingInput): Mapping {
-    if (target.kind !== 'neupims') throw new StrataError(`policy neupims maps onto a NeuPIMs-family system (arch/systems/neupims), not onto ${target.kind} '${targetInfo(target).name}'`);
+    if (target.kind !== 'neupims') throw new StrataError(`policy neupims maps onto a NeuPIMs-family system (arch/systems, family 'neupims'), not onto ${target.kind} '${targetInfo(target).name}'`);
     const system = target.system;
     const tilings = new Map<string, WsTiling>();
     const assignments: Assignment[] = ops.map((op) => {

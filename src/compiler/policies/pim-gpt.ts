@@ -1,12 +1,10 @@
-import { join } from 'node:path';
 import { StrataError } from '../../spec/errors.ts';
-import { jsonFileNames } from '../../spec/json-file.ts';
-import { ARCH_DIR } from '../../dram/standard.ts';
 import { planPimGemv } from '../../pim/gemv.ts';
 import { loadPimGptSystem, runsInPim } from '../../pim/pim-gpt.ts';
 import type { Op } from '../op.ts';
 import { pimCapacityBytes, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from './pim-gemv-tiling.ts';
 import { repoRelative, targetInfo, type Assignment, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+import { systemNames } from '../../spec/systems.ts';
 
 /**
  * `pim-gpt`: PIM-GPT (Wu, Wang, Lu; arXiv 2310.09385). Every matrix product over stored operands (weights, or the
@@ -19,18 +17,15 @@ import { repoRelative, targetInfo, type Assignment, type Mapping, type MappingIn
 /** Device ids of a PIM-GPT system. */
 export const PIM_GPT_DEVICES = { pim: 'pim0', asic: 'asic0' } as const;
 
-/** Directory of system presets: PIM systems are its `pim-*.json` files (GPU and CPU presets are `gpu-*`, `cpu-*`). */
-const SYSTEMS_DIR = join(ARCH_DIR, 'systems');
-
-/** Shipped PIM system names. */
+/** Shipped PIM system names (arch/systems/*.json of family `pim-gpt`). */
 export function knownPimSystems(): string[] {
-  return jsonFileNames(SYSTEMS_DIR, /^pim-.+\.json$/);
+  return systemNames('pim-gpt');
 }
 
 /** The `pim-gpt` policy. */
 export const pimGpt: MappingPolicy = {
   name: 'pim-gpt',
-  description: 'matrix products over weights and KV cache as GEMVs in the DRAM banks of an in-bank PIM device (arch/systems/pim-*.json), the rest on its ASIC',
+  description: 'matrix products over weights and KV cache as GEMVs in the DRAM banks of an in-bank PIM device (arch/systems/pim-gpt.json), the rest on its ASIC',
   targetKind: 'pim',
   defaultSystem: 'pim-gpt',
 
@@ -39,10 +34,6 @@ export const pimGpt: MappingPolicy = {
   },
 
   loadTarget(nameOrPath: string): MappingTarget {
-    const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-    if (!looksLikePath && !knownPimSystems().includes(nameOrPath)) {
-      throw new StrataError(`unknown system '${nameOrPath}' for policy pim-gpt (known: ${knownPimSystems().join(', ')}; or give a path to a .json PIM system)`);
-    }
     return { kind: 'pim', system: loadPimGptSystem(nameOrPath) };
   },
 

@@ -19,8 +19,13 @@ export type MappingTarget =
 /** Kinds of mapping targets. */
 export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex', 'neupims'] as const satisfies readonly MappingTarget['kind'][];
 
-/** Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device (its units are the banks), `asic` a PIM system's ASIC. */
-export const DEVICE_KINDS = ['gpu', 'cpu', 'systolic-array', 'vector-unit', 'pim', 'asic'] as const;
+/**
+ * Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device whose ops carry their layout in the trace
+ * (PIM-GPT; its units are the banks), `asic` a PIM system's ASIC, `bank-pim` in-bank (or bank-group) PIM that runs
+ * ops whole in a layout of its system's own (NeuPIMs attention in the channel holding a KV cache, Duplex's bank and
+ * bank-group PIM variants), `logic-pim` processing units on an HBM logic die (Duplex).
+ */
+export const DEVICE_KINDS = ['gpu', 'cpu', 'systolic-array', 'vector-unit', 'pim', 'asic', 'bank-pim', 'logic-pim'] as const;
 /** A device kind. */
 export type DeviceKind = (typeof DEVICE_KINDS)[number];
 

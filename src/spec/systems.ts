@@ -1,0 +1,71 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARCH_DIR } from '../dram/standard.ts';
+import { StrataError } from './errors.ts';
+import type { FieldReader } from './fields.ts';
+import { jsonFileNames } from './json-file.ts';
+
+/**
+ * System presets (arch/systems/*.json) share one folder but come in families with their own schemas: GPU/CPU
+ * baselines timed by the roofline, PIM-GPT, Duplex-family and NeuPIMs-family systems. Each file says its family in
+ * a `family` field, so every loader lists and resolves only its own and names the right one on a mix-up.
+ */
+export const SYSTEMS_DIR = join(ARCH_DIR, 'systems');
+
+/** The families of system presets. */
+export const SYSTEM_FAMILIES = ['baseline', 'pim-gpt', 'duplex', 'neupims'] as const;
+/** A family of system presets. */
+export type SystemFamily = (typeof SYSTEM_FAMILIES)[number];
+
+/** What each family's files are called in messages. */
+const FAMILY_NOUN: Readonly<Record<SystemFamily, string>> = {
+  baseline: 'a GPU/CPU baseline preset',
+  'pim-gpt': 'a PIM-GPT system',
+  duplex: 'a Duplex-family system',
+  neupims: 'a NeuPIMs-family system',
+};
+
+let families: Map<string, string> | undefined;
+
+/** Family of every shipped preset, by name (read once per process; presets are data shipped with the code). */
+function shippedFamilies(): Map<string, string> {
+  if (families) return families;
+  families = new Map();
+  for (const name of jsonFileNames(SYSTEMS_DIR)) {
+    let family = '';
+    try {
+      const json: unknown = JSON.parse(readFileSync(join(SYSTEMS_DIR, `${name}.json`), 'utf8'));
+      if (json && typeof json === 'object' && typeof (json as { family?: unknown }).family === 'string') family = (json as { family: string }).family;
+    } catch {
+      // An unreadable file belongs to no family; loading it by path reports the parse error.
+    }
+    families.set(name, family);
+  }
+  return families;
+}
+
+/** Names of the shipped presets of `family`, sorted. */
+export function systemNames(family: SystemFamily): string[] {
+  return [...shippedFamilies()].filter(([, f]) => f === family).map(([n]) => n);
+}
+
+/**
+ * The file of a preset given by shipped name or by path (anything with a `/` or ending in `.json`). A shipped name
+ * of another family says which family it is; an unknown one lists the known names of `family`
+ * (`unknown <noun> '<name>'<context> (known: …)`).
+ */
+export function systemFile(nameOrPath: string, family: SystemFamily, noun: string, context = ''): string {
+  if (nameOrPath.includes('/') || nameOrPath.endsWith('.json')) {
+    if (!existsSync(nameOrPath)) throw new StrataError(`${nameOrPath}: file not found`);
+    return nameOrPath;
+  }
+  const other = shippedFamilies().get(nameOrPath);
+  if (other === family) return join(SYSTEMS_DIR, `${nameOrPath}.json`);
+  if (other) throw new StrataError(`'${nameOrPath}' (arch/systems/${nameOrPath}.json) is ${FAMILY_NOUN[other as SystemFamily] ?? `of family '${other}'`}, not ${FAMILY_NOUN[family]}`);
+  throw new StrataError(`unknown ${noun} '${nameOrPath}'${context} (known: ${systemNames(family).join(', ')}; or give a path to a .json file)`);
+}
+
+/** Checks a preset's optional `family` field: when present it must be `family`. */
+export function checkFamily(r: FieldReader, family: SystemFamily): void {
+  if (r.obj.family !== undefined) r.string('family', [family]);
+}
