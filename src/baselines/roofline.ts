@@ -63,13 +63,7 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
   r.onlyKeys(['name', 'family', 'kind', 'description', 'compute', 'memory', 'efficiency', 'overhead', 'power', 'note']);
   checkFamily(r, 'baseline');
   const sources: Record<string, string> = {};
-  const section = (key: string, keys: string[]): FieldReader => {
-    const s = r.object(key);
-    s.onlyKeys(['source', 'note', ...keys]);
-    sources[key] = s.string('source');
-    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
-    return s;
-  };
+  const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
 
   const c = section('compute', ['peakFlopsPerS']);
   const peaks = c.object('peakFlopsPerS');

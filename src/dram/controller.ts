@@ -533,13 +533,7 @@ export class Controller implements Component {
           m &= m - 1;
           const t = this.bankReady(i, stamp);
           readyAt[i] = t;
-          if (t < ready) {
-            ready = t;
-            for (let v = 0; v < words; v++) minBits[v] = 0;
-            minBits[w]! |= 1 << (i & 31);
-          } else if (t === ready) {
-            minBits[w]! |= 1 << (i & 31);
-          }
+          ready = this.noteReady(i, t, ready);
         }
       }
     } else {
@@ -566,13 +560,7 @@ export class Controller implements Component {
           const i = (w << 5) + (31 - Math.clz32(m & -m));
           m &= m - 1;
           const t = readyAt[i]!;
-          if (t < ready) {
-            ready = t;
-            for (let v = 0; v < words; v++) minBits[v] = 0;
-            minBits[w]! |= 1 << (i & 31);
-          } else if (t === ready) {
-            minBits[w]! |= 1 << (i & 31);
-          }
+          ready = this.noteReady(i, t, ready);
         }
       }
     }
@@ -582,6 +570,14 @@ export class Controller implements Component {
     this.exactMin = ready;
     this.minValid = true;
     return ready;
+  }
+
+  /** Folds bank `i`'s ready cycle `t` into the running minimum `ready` and the set of banks at it; returns the new minimum. */
+  private noteReady(i: number, t: number, ready: number): number {
+    if (t > ready) return ready;
+    if (t < ready) for (let v = 0; v < this.words; v++) this.minBits[v] = 0;
+    this.minBits[i >> 5]! |= 1 << (i & 31);
+    return t;
   }
 
   /** Exact earliest cycle of any command bank `i`'s queue waits for (`stamp` dates the shared-part cache). */

@@ -70,13 +70,7 @@ export function parseNeuPimsSystem(json: unknown, file: string): NeuPimsSystem {
   r.onlyKeys(['name', 'family', 'description', 'source', 'note', 'npu', 'memory', 'attention', 'subBatchInterleaving', 'channelBalancing', 'parallelism']);
   checkFamily(r, 'neupims');
   const sources: Record<string, string> = { system: r.string('source') };
-  const section = (key: string, keys: string[]): FieldReader => {
-    const s = r.object(key);
-    s.onlyKeys(['source', 'note', ...keys]);
-    sources[key] = s.string('source');
-    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
-    return s;
-  };
+  const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
   const wrap = <T>(s: FieldReader, key: string, load: () => T): T => {
     try {
       return load();

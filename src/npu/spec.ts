@@ -94,13 +94,7 @@ export function parseNpu(json: unknown, file: string): NpuSpec {
   const r = FieldReader.root(file, json);
   r.onlyKeys(['name', 'description', 'note', 'clock', 'systolicArrays', 'vectorUnits', 'scratchpad', 'accumulator']);
   const sources: Record<string, string> = {};
-  const section = (key: string, keys: string[]): FieldReader => {
-    const s = r.object(key);
-    s.onlyKeys(['source', 'note', ...keys]);
-    sources[key] = s.string('source');
-    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
-    return s;
-  };
+  const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
   const count = { integer: true, positive: true };
 
   const name = r.string('name');

@@ -67,13 +67,7 @@ export function parseDuplexSystem(json: unknown, file: string): DuplexSystem {
   r.onlyKeys(['name', 'family', 'description', 'source', 'xpu', 'devices', 'interconnect', 'pim', 'note']);
   checkFamily(r, 'duplex');
   const sources: Record<string, string> = { system: r.string('source') };
-  const section = (key: string, keys: string[]): FieldReader => {
-    const s = r.object(key);
-    s.onlyKeys(['source', 'note', ...keys]);
-    sources[key] = s.string('source');
-    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
-    return s;
-  };
+  const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
   const x = section('xpu', ['device']);
   const xpuName = x.string('device');
   let xpu: DevicePreset;

@@ -86,13 +86,7 @@ export function parseLogicPim(json: unknown, file: string): LogicPimSpec {
   const r = FieldReader.root(file, json);
   r.onlyKeys(['name', 'description', 'placement', 'base', 'datapath', 'pathEnergy', 'compute', 'vector', 'buffers', 'simulation', 'note']);
   const sources: Record<string, string> = {};
-  const section = (key: string, keys: string[]): FieldReader => {
-    const s = r.object(key);
-    s.onlyKeys(['source', 'note', ...keys]);
-    sources[key] = s.string('source');
-    if (sources[key]!.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', sources[key]);
-    return s;
-  };
+  const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
   const placement = r.string('placement', PIM_PLACEMENTS) as PimPlacement;
   const baseName = r.string('base');
   const baseFile = join(ARCH_DIR, 'dram', `${baseName}.json`);

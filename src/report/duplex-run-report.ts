@@ -6,7 +6,7 @@ import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
 import type { DuplexSystem } from '../pim/duplex-system.ts';
 import type { DuplexStepResult } from '../pim/duplex-step.ts';
 import {
-  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
+  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
 } from './run-report.ts';
 
 /**
@@ -112,15 +112,7 @@ export function duplexRunReport(input: DuplexRunInput): RunReport {
     memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: x.capacityBytes * sys.devices },
     steps,
     timeline: { scope: input.timeline, ops: timeline },
-    totals: {
-      timeNs: ns(t), ops, flops, bytes, tokens,
-      meanStepNs: ns(t) / input.steps.length,
-      perTokenLatencyNs: input.phase === 'decode' ? ns(t) / input.steps.length : null,
-      tokensPerS: seconds > 0 ? tokens / seconds : 0,
-      achievedFlopsPerS: seconds > 0 ? flops / seconds : 0,
-      achievedBytesPerS: seconds > 0 ? bytes / seconds : 0,
-      computeBoundOps: computeBound, memoryBoundOps: memoryBound, launchNs: ns(launchPs),
-    },
+    totals: runTotals({ timePs: t, ops, flops, bytes, tokens, steps: input.steps.length, phase: input.phase, computeBound, memoryBound, launchPs }),
     energy: {
       method: DUPLEX_ENERGY_METHOD,
       joules,

@@ -149,6 +149,34 @@ export interface RunInput {
 
 const ns = (ps: number) => ps / 1000;
 
+/** Sums over a run's steps that its totals are computed from. */
+export interface RunSums {
+  readonly timePs: number;
+  readonly ops: number;
+  readonly flops: number;
+  readonly bytes: number;
+  readonly tokens: number;
+  readonly steps: number;
+  readonly phase: Phase;
+  readonly computeBound: number;
+  readonly memoryBound: number;
+  readonly launchPs: number;
+}
+
+/** The `totals` of a run report: times in ns, rates per second of the whole run. */
+export function runTotals(x: RunSums): RunReport['totals'] {
+  const seconds = x.timePs / 1e12;
+  return {
+    timeNs: ns(x.timePs), ops: x.ops, flops: x.flops, bytes: x.bytes, tokens: x.tokens,
+    meanStepNs: ns(x.timePs) / x.steps,
+    perTokenLatencyNs: x.phase === 'decode' ? ns(x.timePs) / x.steps : null,
+    tokensPerS: seconds > 0 ? x.tokens / seconds : 0,
+    achievedFlopsPerS: seconds > 0 ? x.flops / seconds : 0,
+    achievedBytesPerS: seconds > 0 ? x.bytes / seconds : 0,
+    computeBoundOps: x.computeBound, memoryBoundOps: x.memoryBound, launchNs: ns(x.launchPs),
+  };
+}
+
 /** Builds the run report (a pure function of the runs). */
 export function runReport(input: RunInput): RunReport {
   const d = input.device;
@@ -206,15 +234,7 @@ export function runReport(input: RunInput): RunReport {
     memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: d.capacityBytes },
     steps,
     timeline: { scope: input.timeline, ops: timeline },
-    totals: {
-      timeNs: ns(t), ops, flops, bytes, tokens,
-      meanStepNs: ns(t) / input.steps.length,
-      perTokenLatencyNs: input.phase === 'decode' ? ns(t) / input.steps.length : null,
-      tokensPerS: seconds > 0 ? tokens / seconds : 0,
-      achievedFlopsPerS: seconds > 0 ? flops / seconds : 0,
-      achievedBytesPerS: seconds > 0 ? bytes / seconds : 0,
-      computeBoundOps: computeBound, memoryBoundOps: memoryBound, launchNs: ns(launchPs),
-    },
+    totals: runTotals({ timePs: t, ops, flops, bytes, tokens, steps: input.steps.length, phase: input.phase, computeBound, memoryBound, launchPs }),
     energy: {
       method: first.energy.method,
       joules,

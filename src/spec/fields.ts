@@ -39,6 +39,19 @@ export class FieldReader {
   }
 
   /** A string, optionally one of `allowed`. */
+  /**
+   * Object field `key` of a spec that cites where its numbers come from: keys `keys` plus `source` (a non-empty
+   * citation) and `note`. The citation is recorded in `sources[key]`.
+   */
+  sourcedSection(key: string, keys: readonly string[], sources: Record<string, string>): FieldReader {
+    const s = this.object(key);
+    s.onlyKeys(['source', 'note', ...keys]);
+    const source = s.string('source');
+    if (source.trim() === '') s.fail('source', 'a non-empty citation of where the numbers come from', source);
+    sources[key] = source;
+    return s;
+  }
+
   string(key: string, allowed?: readonly string[]): string {
     const v = this.obj[key];
     if (v === undefined) this.fail(key, allowed ? `one of ${allowed.join(', ')} (field is missing)` : 'a string (field is missing)');
