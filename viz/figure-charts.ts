@@ -11,6 +11,10 @@ import { horizontalStackedBars, type StackSeries } from './bars.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, REFERENCE_BAND, type DeviceKind, type SeriesStyle } from './palette.ts';
 import { DEVICE_LABEL } from './run-charts.ts';
 import { servingSweepChart } from './serving-sweep-chart.ts';
+import { duplexEnergyChart, duplexLatencyCdfChart, duplexThroughputChart } from './duplex-charts.ts';
+import { ganttChart, type GanttOp } from './gantt.ts';
+import { neupimsInterleavingChart, neupimsSpeedupChart, neupimsThroughputChart, neupimsUtilisationChart } from './neupims-charts.ts';
+import { records, str as valueStr, num as valueNum } from './figure-tables.ts';
 import {
   axisBandLeft,
   el,
@@ -209,12 +213,19 @@ export const PIM_GPT_TIME_SERIES: ReadonlyArray<{ column: string; label: string;
   { column: 'asicUs', label: 'ASIC', style: ASIC },
 ]);
 
+/**
+ * The global buffer and result latches (SRAM beside the banks): PIM green at L* 66 with a grid pattern, between
+ * the I/O (56.8) and refresh (78.9) steps of `PIM_CLASS_STYLE`, apart from the ASIC's dots by hue and pattern.
+ */
+const PIM_BUFFER_STYLE: SeriesStyle = Object.freeze({ fill: '#4db597', pattern: 'grid', ink: '#1a1a1a' });
+
 /** Series of the energy breakdown. */
 export const PIM_GPT_ENERGY_SERIES: ReadonlyArray<{ column: string; label: string; style: SeriesStyle }> = Object.freeze([
   { column: 'activateUj', label: 'activate', style: PIM_CLASS_STYLE.activate },
   { column: 'arrayReadUj', label: 'array reads', style: PIM_CLASS_STYLE.arrayRead },
   { column: 'macUj', label: 'MAC', style: PIM_CLASS_STYLE.mac },
   { column: 'ioUj', label: 'buffer/result I/O', style: PIM_CLASS_STYLE.io },
+  { column: 'buffersUj', label: 'global buffer, latches', style: PIM_BUFFER_STYLE },
   { column: 'refreshUj', label: 'refresh', style: PIM_CLASS_STYLE.refresh },
   { column: 'backgroundUj', label: 'standby', style: PIM_CLASS_STYLE.background },
   { column: 'asicUj', label: 'ASIC', style: ASIC },
@@ -261,7 +272,7 @@ export function pimGptEnergyBreakdownChart(d: FigureData, options: ChartOptions 
     height: options.height,
     title: options.title ?? 'PIM-GPT energy per token by component',
     subtitle: pimGptSubtitle(d),
-    description: `Stacked bars: energy per generated token in µJ by component (PIM activate, array reads, MAC, buffer/result I/O, refresh, standby; ASIC) for ${ms.length} models.`,
+    description: `Stacked bars: energy per generated token in µJ by component (PIM activate, array reads, MAC, buffer/result I/O, global buffer and latches, refresh, standby; ASIC) for ${ms.length} models.`,
     categories: ms,
     series,
     valueTitle: 'Energy per generated token (µJ)',
@@ -271,6 +282,49 @@ export function pimGptEnergyBreakdownChart(d: FigureData, options: ChartOptions 
     tip: (i, s, v, total) => `${ms[i]}, ${s.label}: ${format(',.2f')(v)} µJ (${pct(v, total)} of ${format(',.1f')(total)} µJ)`,
     segmentLabel: (v, total) => pct(v, total).replace(' %', '%'),
   });
+}
+
+/** One node of the PIM-GPT token timeline as a Gantt op, with the channels it stands for. */
+interface TokenGanttOp extends GanttOp {
+  readonly channel: number | null;
+  readonly channels: number;
+  readonly op: string;
+  readonly readyNs: number;
+}
+
+/**
+ * One PIM-GPT token as a Gantt chart (viz/gantt.ts): a lane for the PIM channels (all channels as one device: a
+ * node is one channel's share of a matrix op, standing for the channels that ran it identically) and one for the
+ * ASIC, each with a row per op kind; times in µs from the token's start.
+ */
+export function pimGptTokenGanttChart(d: FigureData, options: ChartOptions = {}): string {
+  const rows = records(table(d, 'token-timeline'), ['unit', 'channel', 'channels', 'op', 'kind', 'startUs', 'endUs', 'readyUs']);
+  const perOp = new Map<string, number>();
+  for (const r of rows) if (r.unit === 'pim') perOp.set(valueStr(r.op), (perOp.get(valueStr(r.op)) ?? 0) + valueNum(r.channels));
+  const channels = Math.max(0, ...perOp.values());
+  const pimDevice = `pim (${channels} channels)`;
+  const ops: TokenGanttOp[] = rows.map((r) => {
+    const pim = r.unit === 'pim';
+    return {
+      id: pim ? `${valueStr(r.op)}@ch${valueStr(r.channel)}` : valueStr(r.op), kind: valueStr(r.kind), device: pim ? pimDevice : 'asic',
+      startNs: valueNum(r.startUs) * 1000, endNs: valueNum(r.endUs) * 1000, channel: pim ? valueNum(r.channel) : null, channels: valueNum(r.channels), op: valueStr(r.op), readyNs: valueNum(r.readyUs) * 1000,
+    };
+  });
+  const p = d.parameters;
+  const us = format(',.3~f');
+  return ganttChart<TokenGanttOp>({
+    id: 'strata-pim-gpt-token-gantt',
+    name: 'pim-gpt-token-gantt',
+    title: options.title ?? `One PIM-GPT token, op by op: ${str(p.timelineModel as FigureValue)}`,
+    subtitle: `token at position ${str(p.timelineContext as FigureValue)} (the last of ${str(p.timelinePromptTokens as FigureValue)} prompt + ${str(p.timelineTokens as FigureValue)} generated tokens), ${us(num(p.timelineTokenUs as FigureValue))} µs · PIM channels running a share identically drawn once`,
+    ops,
+    deviceKind: (dev) => (dev === 'asic' ? 'asic' : 'pim'),
+    unit: { name: 'µs', perNs: 1e-3 },
+    timeTitle: "Time from the token's start (µs)",
+    boundaries: [],
+    boundaryLegend: '',
+    opTip: (o) => `${o.op} (${o.kind}) ${o.channel === null ? 'on the ASIC' : `on channel ${o.channel}${o.channels > 1 ? ` and ${o.channels - 1} more that ran it identically` : ''}`}: ${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? ` (row opened early; input arrived at ${us(o.readyNs / 1000)} µs)` : ''}`,
+  }, { width: options.width ?? 960, ...(options.height ? { height: options.height } : {}) });
 }
 
 /** Streaming bandwidth of each DRAM preset as a percentage of its analytical peak, with the 95 % target line. */
@@ -332,6 +386,8 @@ export function peakBandwidthChart(d: FigureData, options: ChartOptions = {}): s
 export interface FigureChart {
   name: string;
   render: (d: FigureData, options?: ChartOptions) => string;
+  /** Whether the data file has what the chart needs (files written before a table existed lack it); default yes. */
+  applies?: (d: FigureData) => boolean;
 }
 
 /** The charts of each figure set, by the data file's `figure`; a set without charts has tables only. */
@@ -341,6 +397,18 @@ export const FIGURE_CHARTS: Readonly<Record<string, readonly FigureChart[]>> = O
     { name: 'pim-gpt-energy-efficiency', render: pimGptEfficiencyChart },
     { name: 'pim-gpt-latency-breakdown', render: pimGptLatencyBreakdownChart },
     { name: 'pim-gpt-energy-breakdown', render: pimGptEnergyBreakdownChart },
+    { name: 'pim-gpt-token-gantt', render: pimGptTokenGanttChart, applies: (d) => d.tables.some((t) => t.name === 'token-timeline') },
+  ],
+  neupims: [
+    { name: 'neupims-throughput', render: neupimsThroughputChart },
+    { name: 'neupims-speedup', render: neupimsSpeedupChart },
+    { name: 'neupims-interleaving', render: neupimsInterleavingChart },
+    { name: 'neupims-utilisation', render: neupimsUtilisationChart },
+  ],
+  duplex: [
+    { name: 'duplex-throughput', render: duplexThroughputChart },
+    { name: 'duplex-energy', render: duplexEnergyChart },
+    { name: 'duplex-latency-cdf', render: duplexLatencyCdfChart },
   ],
   'peak-bandwidth': [{ name: 'peak-bandwidth', render: peakBandwidthChart }],
   dramsim3: [],
@@ -349,5 +417,5 @@ export const FIGURE_CHARTS: Readonly<Record<string, readonly FigureChart[]>> = O
 
 /** The charts of a data file (none for an unknown figure set). */
 export function figureCharts(d: FigureData): readonly FigureChart[] {
-  return FIGURE_CHARTS[d.figure] ?? [];
+  return (FIGURE_CHARTS[d.figure] ?? []).filter((c) => c.applies?.(d) ?? true);
 }

@@ -1,9 +1,9 @@
 /**
  * Device-utilisation timelines (Gantt charts of ops on NPU / PIM / ASIC / xPU / GPU lanes), for any report that
  * carries per-op start and end times per device: a static SVG and a zoomable plotly figure, both pure functions of
- * a `GanttSpec` that an adapter builds from one report kind. Today only run reports carry per-op times per device
- * (`strata run`, GPU/CPU roofline and Duplex's xPU + PIM: viz/run-charts.ts `runGanttSpec`); serving reports keep
- * per-step records and PIM-GPT results per-token totals, so neither has a Gantt.
+ * a `GanttSpec` that an adapter builds from one report kind: run reports (`strata run`, GPU/CPU roofline and
+ * Duplex's xPU + PIM: viz/run-charts.ts `runGanttSpec`) and the PIM-GPT figure data's one-token timeline (PIM
+ * channels and ASIC: viz/figure-charts.ts `pimGptTokenGanttChart`); serving reports keep per-step records only.
  *
  * Thousands of ops stay cheap: in the SVG, ops of one lane closer than half a pixel share one rectangle; in plotly,
  * up to `MAX_PLOTLY_OPS` ops are drawn one bar each, and beyond that ops of a lane merge over gaps of a fixed

@@ -4,10 +4,16 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { loadDevice } from '../baselines/roofline.ts';
+import { knownModels, loadModel } from '../compiler/model.ts';
+import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { knownStandards, loadStandard } from '../dram/standard.ts';
+import { NeuPimsMemo } from '../npu/neupims-decode.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import {
   dramsim3FigureData,
+  duplexFigureData,
   FIGURE_DATA_SCHEMA,
+  neupimsFigureData,
   peakFigureData,
   pimGptFigureData,
   type FigureData,
@@ -18,19 +24,29 @@ import { StrataError } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER } from '../validation/pim-gpt.ts';
+import { compareNeuPims, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
+import {
+  compareServing, decodeCases, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
+} from '../validation/duplex.ts';
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
+import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
+               [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
+               [--duplex-models LIST] [--duplex-lengths IN:OUT,...] [--duplex-batches LIST]
+               [--duplex-serving-models LIST] [--duplex-serving-lengths IN:OUT,...] [--duplex-count N]
             every figure and comparison table we can make into DIR (default out/figures): SVG charts, Markdown and
             CSV tables, DIR/index.html linking them all (opens offline), and the results behind them in
             DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
-            --only dramsim3,peak-bandwidth,pim-gpt picks sets; --models gpt2-small,... picks PIM-GPT models`;
+            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex picks sets; --models gpt2-small,... picks PIM-GPT
+            models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
+            flags of strata validate neupims / duplex do (defaults: the validations' own)`;
 
 /** The repository root (inputs are hashed by their path relative to it). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,6 +55,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..
 const PIM_GPT_PROMPT = 64;
 const PIM_GPT_TOKENS = 64;
 const PIM_GPT_BASELINES = ['gpu-t4', 'gpu-a100-40gb', 'cpu-xeon'] as const;
+/** The token timeline of the PIM-GPT set: the last of the prompt and this many generated tokens. */
+const PIM_GPT_TIMELINE_TOKENS = 4;
 
 /** Every file under `path` (a file or a folder, recursively), repository-relative, sorted. */
 function filesUnder(path: string): string[] {
@@ -92,9 +110,9 @@ interface FigureSet {
   /** Input paths (files or folders): specs, models, fixtures, and the Strata sources that compute it. */
   readonly inputs: () => string[];
   readonly parameters: Record<string, unknown>;
-  /** Labels of the units of work, for the progress bar, and what one unit is (`trace`, `model`). */
+  /** Labels of the units of work, for the progress bar, and what they are (`4 traces`, `32 cases and 1 utilisation run`). */
   readonly steps: readonly string[];
-  readonly unit: string;
+  readonly work: string;
   readonly compute: (inputs: FigureInputs, step: (label: string) => void) => FigureData;
 }
 
@@ -104,14 +122,39 @@ interface FigureSet {
  */
 const BUILDERS = ['src/cli/figures.ts', 'src/report/figure-data.ts'];
 
-function figureSets(models: readonly string[]): FigureSet[] {
+/** What `strata figures` computes: PIM-GPT models, and the NeuPIMs and Duplex subsets (the validations' flags). */
+export interface FigureChoices {
+  readonly models: readonly string[];
+  readonly neupims: { readonly models: readonly string[]; readonly batches: readonly number[]; readonly datasets: readonly DatasetName[] };
+  readonly duplex: {
+    readonly models: readonly string[];
+    readonly lengths: ReadonlyArray<readonly [number, number]>;
+    readonly batches: readonly number[];
+    readonly servingModels: readonly string[];
+    readonly servingLengths: ReadonlyArray<readonly [number, number]>;
+    readonly count: number;
+  };
+}
+
+const pair = ([a, b]: readonly [number, number]) => `${a}:${b}`;
+const modelFiles = (ms: readonly string[]) => [...new Set(ms)].map((m) => `workloads/models/${m}.json`);
+
+function figureSets(c: FigureChoices): FigureSet[] {
+  const { models } = c;
+  const n = c.neupims;
+  const neupimsCells = n.models.flatMap((m) => n.datasets.flatMap((d) => n.batches.map((b) => ({ m, d, b }))));
+  const utilisation = { model: n.models[0]!, dataset: n.datasets[0]!, batch: n.batches[n.batches.length - 1]! };
+  const x = c.duplex;
+  const dcases = decodeCases(x.models, x.batches, x.lengths);
+  const scases = x.servingModels.flatMap((model) => x.servingLengths.map(([lin, lout]) => ({ model, lin, lout })));
+  const serving = { count: x.count, qps: DUPLEX_SERVING_DEFAULTS.qps, maxBatch: DUPLEX_SERVING_DEFAULTS.maxBatch, seed: '0' };
   return [
     {
       name: 'dramsim3',
       inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3'],
       parameters: { cases: [...DRAMSIM3_CASES] },
       steps: DRAMSIM3_CASES,
-      unit: 'trace',
+      work: plural(DRAMSIM3_CASES.length, 'trace'),
       compute: (inputs, step) => dramsim3FigureData(DRAMSIM3_CASES.map((c) => {
         step(c);
         return compareWithDramsim3(c);
@@ -122,7 +165,7 @@ function figureSets(models: readonly string[]): FigureSet[] {
       inputs: () => [...sourceClosure(['src/validation/peak-bandwidth.ts', 'src/dram/standard.ts']), ...BUILDERS, 'arch'],
       parameters: { presets: knownStandards(), requests: 200_000 },
       steps: knownStandards(),
-      unit: 'preset',
+      work: plural(knownStandards().length, 'preset'),
       compute: (inputs, step) => peakFigureData(knownStandards().map((name) => {
         step(name);
         return streamingPeak(loadStandard(name), 200_000);
@@ -134,28 +177,79 @@ function figureSets(models: readonly string[]): FigureSet[] {
         ...sourceClosure(['src/validation/pim-gpt.ts', 'src/baselines/roofline.ts']),
         ...BUILDERS,
         'arch',
-        ...models.map((m) => `workloads/models/${m}.json`),
+        ...modelFiles(models),
       ],
-      parameters: { models: [...models], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines: [...PIM_GPT_BASELINES] },
-      steps: models,
-      unit: 'model',
+      parameters: { models: [...models], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines: [...PIM_GPT_BASELINES], timelineTokens: PIM_GPT_TIMELINE_TOKENS },
+      steps: [...models, `${models[0]} token timeline`],
+      work: `${plural(models.length, 'model')} and a token timeline`,
       compute: (inputs, step) => {
         const rows = models.map((m) => {
           step(m);
           return comparePimGpt(m, PIM_GPT_PROMPT, PIM_GPT_TOKENS, PIM_GPT_BASELINES);
         });
+        step(`${models[0]} token timeline`);
+        const g = pimGptGenerate(loadPimGptSystem(), loadModel(models[0]!), PIM_GPT_PROMPT, PIM_GPT_TIMELINE_TOKENS, { timeline: true });
+        const last = g.generated[g.generated.length - 1]!;
+        const timeline = { model: models[0]!, promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TIMELINE_TOKENS, contextLength: last.contextLength, totalPs: last.totalPs, spans: last.timeline! };
         const baselines = PIM_GPT_BASELINES.map((name) => {
           const d = loadDevice(name);
           return { name, kind: d.kind, description: d.description };
         });
-        return pimGptFigureData(rows, { promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines, paper: PIM_GPT_PAPER, paperGpu: 'gpu-t4', paperCpu: 'cpu-xeon' }, inputs);
+        return pimGptFigureData(rows, { promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines, paper: PIM_GPT_PAPER, paperGpu: 'gpu-t4', paperCpu: 'cpu-xeon', timeline }, inputs);
+      },
+    },
+    {
+      name: 'neupims',
+      inputs: () => [...sourceClosure(['src/validation/neupims.ts']), ...BUILDERS, 'arch', ...modelFiles(n.models)],
+      parameters: { models: [...n.models], batches: [...n.batches], datasets: [...n.datasets], gpu: NEUPIMS_GPU, utilisation: [utilisation.model, utilisation.dataset, utilisation.batch] },
+      steps: [...neupimsCells.map((k) => `${k.m} ${k.d} batch ${k.b}`), `utilisation ${utilisation.model} batch ${utilisation.batch}`],
+      work: `${plural(neupimsCells.length, 'case')} and a utilisation run`,
+      compute: (inputs, step) => {
+        const rows: NeuPimsRow[] = [];
+        for (const m of n.models) {
+          // One memo per model, as strata validate neupims does: its keys name everything a result depends on.
+          const memo = new NeuPimsMemo();
+          for (const k of neupimsCells.filter((k) => k.m === m)) {
+            step(`${k.m} ${k.d} batch ${k.b}`);
+            rows.push(compareNeuPims(k.m, k.d, k.b, memo));
+          }
+        }
+        step(`utilisation ${utilisation.model} batch ${utilisation.batch}`);
+        const u = neupimsUtilisation(utilisation.model, utilisation.dataset, utilisation.batch);
+        return neupimsFigureData(rows, u, { datasets: n.datasets, batches: n.batches, gpu: NEUPIMS_GPU, paper: NEUPIMS_PAPER, utilisationDataset: utilisation.dataset }, inputs);
+      },
+    },
+    {
+      name: 'duplex',
+      inputs: () => [...sourceClosure(['src/validation/duplex.ts']), ...BUILDERS, 'arch', ...modelFiles([...x.models, ...x.servingModels])],
+      parameters: {
+        models: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches], servingModels: [...x.servingModels], servingLengths: x.servingLengths.map(pair),
+        count: serving.count, qps: serving.qps, maxBatch: serving.maxBatch, seed: serving.seed,
+      },
+      steps: [...dcases.map((k) => `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`), ...scases.map((k) => `serving ${k.model} ${k.lin}/${k.lout}`)],
+      work: `${plural(dcases.length, 'decode case')} and ${plural(scases.length, 'serving run')}`,
+      compute: (inputs, step) => {
+        const cmp = new DuplexComparison();
+        const decode: DecodeRow[] = dcases.map((k) => {
+          step(`${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`);
+          return cmp.decode(k.model, k.lin, k.lout, k.batch, k.routing);
+        });
+        const served: ServingRow[] = scases.map((k) => {
+          step(`serving ${k.model} ${k.lin}/${k.lout}`);
+          return compareServing({ ...k, ...serving }, cmp);
+        });
+        return duplexFigureData(decode, served, {
+          systems: DUPLEX_COMPARED.map((s) => ({ key: s.key, preset: s.preset, label: s.label, times: s.times })),
+          batches: x.batches, lengths: x.lengths.map(pair), servingModels: x.servingModels, servingLengths: x.servingLengths.map(pair),
+          count: serving.count, qps: serving.qps, maxBatch: serving.maxBatch, paper: DUPLEX_PAPER,
+        }, inputs);
       },
     },
   ];
 }
 
 /** The figure sets `strata figures` knows, in the order it makes them. */
-export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt'] as const;
+export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex'] as const;
 
 /** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
 class Progress {
@@ -214,6 +308,30 @@ function listFlag(flag: string, v: string | undefined, allowed?: readonly string
   return [...new Set(items)];
 }
 
+/** Whole numbers >= 1 of a list flag. */
+function countsFlag(flag: string, v: string | undefined): number[] | undefined {
+  return listFlag(flag, v)?.map((b) => {
+    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`figures: --${flag}: expected whole numbers >= 1, got '${b}'`);
+    return Number(b);
+  });
+}
+
+/** IN:OUT pairs of a list flag. */
+function lengthsFlag(flag: string, v: string | undefined): Array<readonly [number, number]> | undefined {
+  return listFlag(flag, v)?.map((s) => {
+    const m = /^([0-9]+):([0-9]+)$/.exec(s);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new StrataError(`figures: --${flag}: expected IN:OUT pairs of whole numbers >= 1 (256:256,1024:1024), got '${s}'`);
+    return [Number(m[1]), Number(m[2])] as const;
+  });
+}
+
+/** Models of a list flag, each a shipped model. */
+function modelsFlag(flag: string, v: string | undefined): string[] | undefined {
+  const ms = listFlag(flag, v);
+  for (const m of ms ?? []) if (!knownModels().includes(m)) throw new StrataError(`figures: --${flag}: unknown model '${m}' (known: ${knownModels().join(', ')})`);
+  return ms;
+}
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
@@ -228,6 +346,15 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     png: { type: 'boolean' },
     only: { type: 'string' },
     models: { type: 'string' },
+    'neupims-models': { type: 'string' },
+    'neupims-batches': { type: 'string' },
+    'neupims-datasets': { type: 'string' },
+    'duplex-models': { type: 'string' },
+    'duplex-lengths': { type: 'string' },
+    'duplex-batches': { type: 'string' },
+    'duplex-serving-models': { type: 'string' },
+    'duplex-serving-lengths': { type: 'string' },
+    'duplex-count': { type: 'string' },
   });
   if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'\nusage: ${FIGURES_USAGE}`);
   const outDir = values.out ?? join('out', 'figures');
@@ -239,7 +366,26 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       throw new StrataError(`figures: --models: unknown model '${m}' (PIM-GPT's models: ${PIM_GPT_MODELS.join(', ')}; any model of workloads/models works)`);
     }
   }
-  const sets = figureSets(models).filter((s) => only.includes(s.name));
+  const datasets = listFlag('neupims-datasets', values['neupims-datasets'], DATASETS) as DatasetName[] | undefined;
+  const count = countsFlag('duplex-count', values['duplex-count']);
+  if (count && count.length > 1) throw new StrataError(`figures: --duplex-count: expected one whole number >= 1, got '${values['duplex-count']}'`);
+  const choices: FigureChoices = {
+    models,
+    neupims: {
+      models: modelsFlag('neupims-models', values['neupims-models']) ?? [...NEUPIMS_MODELS],
+      batches: countsFlag('neupims-batches', values['neupims-batches']) ?? [...NEUPIMS_BATCHES],
+      datasets: datasets ?? [...DATASETS],
+    },
+    duplex: {
+      models: modelsFlag('duplex-models', values['duplex-models']) ?? [...DUPLEX_MODELS],
+      lengths: lengthsFlag('duplex-lengths', values['duplex-lengths']) ?? DUPLEX_LENGTHS,
+      batches: countsFlag('duplex-batches', values['duplex-batches']) ?? [...DUPLEX_BATCHES],
+      servingModels: modelsFlag('duplex-serving-models', values['duplex-serving-models']) ?? [...DUPLEX_SERVING_DEFAULTS.models],
+      servingLengths: lengthsFlag('duplex-serving-lengths', values['duplex-serving-lengths']) ?? DUPLEX_SERVING_DEFAULTS.lengths.map((l) => lengthsFlag('duplex-serving-lengths', l)![0]!),
+      count: count?.[0] ?? DUPLEX_SERVING_DEFAULTS.count,
+    },
+  };
+  const sets = figureSets(choices).filter((s) => only.includes(s.name));
   const planned = sets.map((s) => {
     const inputs = hashInputs(s.inputs(), s.parameters);
     const file = join(outDir, 'data', `${s.name}.json`);
@@ -260,7 +406,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const data = p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`));
     datas.push(data);
     outputs.push({ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` });
-    messages.push(`${p.set.name}: computed ${plural(p.set.steps.length, p.set.unit)} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
+    messages.push(`${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
   }
   const svgs: Array<{ path: string; svg: string }> = [];
   for (const d of datas) {

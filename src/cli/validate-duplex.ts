@@ -7,6 +7,7 @@ import {
 } from '../validation/duplex.ts';
 import { parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
   if (v === undefined) return undefined;
@@ -22,7 +23,6 @@ const lengthPair = (flag: string, s: string): readonly [number, number] => {
 };
 
 /** Serving comparison defaults: the subset of docs/validation.md (each run serves every system). */
-export const DUPLEX_SERVING_DEFAULTS = { models: ['mixtral-8x7b', 'llama3-70b'], lengths: ['256:256', '1024:1024'], count: 64, qps: 8, maxBatch: 64 } as const;
 
 export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--lengths 256:256,1024:1024,4096:4096] [--batches 32,64,128]
                        [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]`;

@@ -117,13 +117,15 @@ export interface TokenSpan {
   /** From the node's first use of its unit (PIM: first command, a refresh included; ASIC: lanes) to its result, ps. */
   readonly startPs: number;
   readonly endPs: number;
+  /** When its last input arrived, ps (a PIM channel may open its first row before). */
+  readonly readyPs: number;
 }
 
 /** Every node of a finished token graph as a span, in graph order, times relative to the token's start. */
 export function tokenTimeline(g: TokenGraph): TokenSpan[] {
   return g.nodes.map((n) => {
     invariant(n.endPs >= 0, 'a token timeline is read after its graph has finished');
-    return { unit: n.kind, channel: n.channel, channels: n.weight, op: n.op.id, kind: n.op.kind, startPs: n.startPs - g.startPs, endPs: n.endPs - g.startPs };
+    return { unit: n.kind, channel: n.channel, channels: n.weight, op: n.op.id, kind: n.op.kind, startPs: n.startPs - g.startPs, endPs: n.endPs - g.startPs, readyPs: n.readyPs - g.startPs };
   });
 }
 

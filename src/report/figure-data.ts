@@ -1,6 +1,9 @@
 import type { CaseResult } from '../validation/dramsim3.ts';
 import type { PeakResult } from '../validation/peak-bandwidth.ts';
 import type { PimGptRow } from '../validation/pim-gpt.ts';
+import type { NeuPimsRow, NeuPimsUtilisation } from '../validation/neupims.ts';
+import type { ComparedKey, DecodeResult, DecodeRow, ServingRow } from '../validation/duplex.ts';
+import type { TokenSpan } from '../pim/token-graph.ts';
 import { StrataError } from '../spec/errors.ts';
 import { toCsv, type CsvFile } from './csv.ts';
 import type { ServingReport } from './serving-report.ts';
@@ -147,6 +150,19 @@ export interface PimGptFigureParams {
   /** Baseline presets standing for the paper's GPU and CPU. */
   readonly paperGpu: string;
   readonly paperCpu: string;
+  /** One token run as a dependency graph, node by node (src/pim/token-graph.ts): the last of a short generation. */
+  readonly timeline?: PimGptTokenTimeline;
+}
+
+/** The node spans of one PIM-GPT token: which model, after how many tokens, and its latency. */
+export interface PimGptTokenTimeline {
+  readonly model: string;
+  readonly promptTokens: number;
+  readonly tokens: number;
+  /** Tokens cached before the token (its decode position). */
+  readonly contextLength: number;
+  readonly totalPs: number;
+  readonly spans: readonly TokenSpan[];
 }
 
 /** Source of the PIM-GPT ranges. */
@@ -162,7 +178,10 @@ export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigurePara
     title: 'PIM-GPT against GPU and CPU baselines',
     description: `Token-by-token generation on PIM-GPT (AiM in-bank PIM + ASIC), ${p.promptTokens}-token prompt, ${p.tokens} generated tokens, batch 1; the baselines run the same model's decode step at the mean decode position on the analytical roofline. Speed-up = baseline time / PIM-GPT time per token; energy efficiency = baseline energy (board power x time) / PIM-GPT energy per token.`,
     command: 'strata validate pim-gpt',
-    parameters: { models: rows.map((r) => r.model), promptTokens: p.promptTokens, tokens: p.tokens, batch: 1, baselines: p.baselines.map((b) => b.name) },
+    parameters: {
+      models: rows.map((r) => r.model), promptTokens: p.promptTokens, tokens: p.tokens, batch: 1, baselines: p.baselines.map((b) => b.name),
+      ...(p.timeline ? { timelineModel: p.timeline.model, timelinePromptTokens: p.timeline.promptTokens, timelineTokens: p.timeline.tokens, timelineContext: p.timeline.contextLength, timelineTokenUs: us(p.timeline.totalPs) } : {}),
+    },
     inputs,
     tables: [
       {
@@ -215,21 +234,325 @@ export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigurePara
           col('arrayReadUj', 'uJ', 'array reads feeding the MAC lanes'),
           col('macUj', 'uJ', 'MAC lanes'),
           col('ioUj', 'uJ', 'global-buffer writes and result reads over the channel'),
+          col('buffersUj', 'uJ', 'global buffer and result latches (SRAM accesses)'),
           col('refreshUj', 'uJ', 'refresh'),
           col('backgroundUj', 'uJ', 'active standby of every channel while PIM works'),
           col('asicUj', 'uJ', 'ASIC'),
         ],
         rows: rows.map((r) => {
           const e = r.energy;
-          return [r.model, uj(e.activate), uj(e.arrayRead), uj(e.mac), uj(e.io), uj(e.refresh), uj(e.background), uj(e.asic)];
+          return [r.model, uj(e.activate), uj(e.arrayRead), uj(e.mac), uj(e.io), uj(e.buffers), uj(e.refresh), uj(e.background), uj(e.asic)];
         }),
       },
+      ...(p.timeline ? [pimGptTimelineTable(p.timeline)] : []),
     ],
     references: [
       { name: 'speedup-gpu', description: 'paper speed-up over its GPU', source: PIM_GPT_SOURCE, unit: 'x', min: p.paper.speedupGpu[0], max: p.paper.speedupGpu[1], appliesTo: [p.paperGpu] },
       { name: 'speedup-cpu', description: 'paper speed-up over its CPU', source: PIM_GPT_SOURCE, unit: 'x', min: p.paper.speedupCpu[0], max: p.paper.speedupCpu[1], appliesTo: [p.paperCpu] },
       { name: 'efficiency-gpu', description: 'paper energy efficiency over its GPU', source: PIM_GPT_SOURCE, unit: 'x', min: p.paper.efficiencyGpu[0], max: p.paper.efficiencyGpu[1], appliesTo: [p.paperGpu] },
       { name: 'efficiency-cpu', description: 'paper energy efficiency over its CPU', source: PIM_GPT_SOURCE, unit: 'x', min: p.paper.efficiencyCpu[0], max: p.paper.efficiencyCpu[1], appliesTo: [p.paperCpu] },
+    ],
+  };
+}
+
+/**
+ * The `token-timeline` table: one row per node of the token's graph (a PIM node is one channel's share of a matrix
+ * op and stands for `channels` channels that ran identically; an ASIC node is a vector op), times in µs from the
+ * token's start. A channel may open the first row of its next GEMV before the token starts (row prefetch); such a
+ * node is clipped to the token's start.
+ */
+function pimGptTimelineTable(t: PimGptTokenTimeline): FigureTable {
+  return {
+    name: 'token-timeline',
+    title: `One ${t.model} token on PIM-GPT, node by node (token at position ${t.contextLength}: the last of ${t.promptTokens} prompt + ${t.tokens} generated tokens)`,
+    columns: [
+      col('unit', '', 'pim (a channel of the in-bank PIM) or asic'),
+      col('channel', '', 'PIM: the channel simulated; empty for the ASIC'),
+      col('channels', '', 'PIM: channels that ran this share identically (the simulated one included); 1 for the ASIC'),
+      col('op', '', 'op id (L3.ffn-up)'),
+      col('kind', '', 'op kind (src/compiler/op.ts)'),
+      col('startUs', 'us', "from the token's start: the node's first command (PIM, a refresh included) or its first ASIC lane cycle"),
+      col('endUs', 'us', "from the token's start: the node's last result (PIM: returned by the channel, before the link crossing)"),
+      col('readyUs', 'us', "from the token's start: when its last input arrived (a PIM channel may open its first row before, so startUs < readyUs)"),
+    ],
+    rows: t.spans.map((s) => [s.unit, s.unit === 'pim' ? s.channel : null, s.channels, s.op, s.kind, Math.max(0, s.startPs) / 1e6, s.endPs / 1e6, Math.max(0, s.readyPs) / 1e6]),
+  };
+}
+
+/** Parameters of the NeuPIMs comparison. */
+export interface NeuPimsFigureParams {
+  readonly datasets: readonly string[];
+  readonly batches: readonly number[];
+  /** The GPU-only baseline preset. */
+  readonly gpu: string;
+  /** The paper's headline throughput gains of NeuPIMs over GPU-only, NPU-only and NPU+PIM blocked. */
+  readonly paper: { readonly gpu: number; readonly npuOnly: number; readonly npuPim: number };
+  /** The dataset of the utilisation runs. */
+  readonly utilisationDataset: string;
+}
+
+/** Source of the NeuPIMs headline numbers. */
+export const NEUPIMS_SOURCE = 'Heo et al.: NeuPIMs (ASPLOS 2024, arXiv 2403.00579 v3), abstract';
+
+/** Compared systems of the NeuPIMs set, as named in `appliesTo` and in the chart legends. */
+export const NEUPIMS_SYSTEMS = ['gpu-only', 'npu-only', 'npu-pim-blocked', 'neupims'] as const;
+
+const geomean = (xs: readonly number[]) => (xs.length ? Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length) : null);
+
+/**
+ * NeuPIMs against GPU-only, NPU-only and the naive (blocked) NPU+PIM: decode throughput per model, request set and
+ * batch, NeuPIMs' gain over each with the paper's headline gains beside them, the sub-batch interleaving ablation,
+ * and the NPU and PIM busy intervals of one decode iteration on the blocked and the dual-buffer (NeuPIMs) system.
+ */
+export function neupimsFigureData(rows: readonly NeuPimsRow[], u: NeuPimsUtilisation, p: NeuPimsFigureParams, inputs: FigureInputs): FigureData {
+  const models: string[] = [];
+  for (const r of rows) if (!models.includes(r.model)) models.push(r.model);
+  const ratios = (f: (r: NeuPimsRow) => number) => rows.map(f);
+  const summaryRow = (what: string, system: string, xs: number[], paper: number | null): FigureValue[] => [what, system, geomean(xs), Math.min(...xs), Math.max(...xs), paper];
+  const us = (ps: number) => ps / 1e6;
+  return {
+    schema: FIGURE_DATA_SCHEMA,
+    figure: 'neupims',
+    title: 'NeuPIMs against GPU-only, NPU-only and blocked NPU+PIM',
+    description: `One decode iteration per case: every request of a request set (${p.datasets.join(', ')}; seed neupims.0) at its mean decode position (input + half its output tokens cached), on each model's tensor x pipeline-parallel devices (arch/systems/neupims). Throughput = generated tokens per second of the whole system; gains = NeuPIMs tokens/s / baseline tokens/s. GPU-only: every op on the ${p.gpu} roofline, attention kernels batched per layer. Interleaving ablation: NeuPIMs with sub-batch interleaving forced off and on. Utilisation: NPU and PIM busy intervals of one iteration of ${u.model} at batch ${u.batch} (${p.utilisationDataset}) on npu-pim-blocked (one row buffer: PIM blocks the NPU) and neupims (dual row buffers, sub-batches interleaved).`,
+    command: `strata validate neupims --models ${models.join(',')} --batches ${p.batches.join(',')} --datasets ${p.datasets.join(',')}`,
+    parameters: {
+      models, datasets: [...p.datasets], batches: [...p.batches], gpu: p.gpu,
+      utilisationModel: u.model, utilisationDataset: p.utilisationDataset, utilisationBatch: u.batch,
+    },
+    inputs,
+    tables: [
+      {
+        name: 'throughput',
+        title: 'Decode throughput (generated tokens/s of the devices) and NeuPIMs\' gain over each baseline',
+        columns: [
+          col('model', '', 'model (workloads/models)'),
+          col('dataset', '', 'request-length distribution'),
+          col('batch', '', 'requests in the iteration'),
+          col('devices', '', 'tensor x pipeline-parallel devices'),
+          col('meanContext', 'tokens', 'mean cached tokens per request'),
+          col('gpuTokensPerS', 'tokens/s', `GPU-only (${p.gpu} roofline)`),
+          col('npuOnlyTokensPerS', 'tokens/s', 'NPU-only (attention on the NPU)'),
+          col('blockedTokensPerS', 'tokens/s', 'NPU+PIM with one row buffer (PIM blocks the NPU)'),
+          col('neupimsTokensPerS', 'tokens/s', 'NeuPIMs (dual row buffers; sub-batch interleaving as the preset decides)'),
+          col('interleaved', '', 'the NeuPIMs preset interleaved sub-batches at this batch'),
+          col('overGpu', 'x', 'NeuPIMs / GPU-only'),
+          col('overNpuOnly', 'x', 'NeuPIMs / NPU-only'),
+          col('overBlocked', 'x', 'NeuPIMs / NPU+PIM blocked'),
+        ],
+        rows: rows.map((r) => [r.model, r.dataset, r.batch, r.devices, r.meanContext, r.gpu, r.npuOnly, r.blocked, r.neupims, r.interleaved, r.neupims / r.gpu, r.neupims / r.npuOnly, r.neupims / r.blocked]),
+      },
+      {
+        name: 'paper',
+        title: "NeuPIMs' gains: ours (over every case) beside the paper's",
+        columns: [
+          col('gain', '', 'the ratio'),
+          col('baseline', '', 'the baseline system'),
+          col('geomean', 'x', 'geometric mean over the cases'),
+          col('min', 'x', 'smallest case'),
+          col('max', 'x', 'largest case'),
+          col('paper', 'x', "the paper's headline gain"),
+        ],
+        rows: [
+          summaryRow('NeuPIMs / GPU-only', 'gpu-only', ratios((r) => r.neupims / r.gpu), p.paper.gpu),
+          summaryRow('NeuPIMs / NPU-only', 'npu-only', ratios((r) => r.neupims / r.npuOnly), p.paper.npuOnly),
+          summaryRow('NeuPIMs / NPU+PIM blocked', 'npu-pim-blocked', ratios((r) => r.neupims / r.blocked), p.paper.npuPim),
+          summaryRow('interleaving on / off', 'neupims', ratios((r) => r.interleaveOn / r.interleaveOff), null),
+        ],
+      },
+      {
+        name: 'interleaving',
+        title: 'Sub-batch interleaving ablation: NeuPIMs with interleaving forced off and on',
+        columns: [
+          col('model', '', 'model'),
+          col('dataset', '', 'request-length distribution'),
+          col('batch', '', 'requests in the iteration'),
+          col('offTokensPerS', 'tokens/s', 'interleaving off: the whole batch, PIM attention between NPU phases'),
+          col('onTokensPerS', 'tokens/s', "interleaving on: two sub-batches, one's attention in PIM beside the other's NPU work"),
+          col('onOverOff', 'x', 'on / off'),
+          col('presetInterleaves', '', 'the NeuPIMs preset interleaves at this batch'),
+        ],
+        rows: rows.map((r) => [r.model, r.dataset, r.batch, r.interleaveOff, r.interleaveOn, r.interleaveOn / r.interleaveOff, r.interleaved]),
+      },
+      {
+        name: 'utilisation',
+        title: `NPU and PIM busy time over one decode iteration (${u.model}, batch ${u.batch}, ${p.utilisationDataset})`,
+        columns: [
+          col('system', '', 'system preset (arch/systems/neupims)'),
+          col('subBatchInterleaving', '', 'sub-batches interleaved'),
+          col('iterationUs', 'us', 'the decode iteration'),
+          col('npuBusy', 'fraction', 'NPU busy time / iteration'),
+          col('pimBusy', 'fraction', 'PIM busy time / iteration'),
+        ],
+        rows: u.runs.map((r) => [r.system, r.subBatchInterleaving, us(r.timePs), r.npuUtilisation, r.pimUtilisation]),
+      },
+      {
+        name: 'busy-intervals',
+        title: `NPU and PIM busy intervals of those iterations`,
+        columns: [
+          col('system', '', 'system preset'),
+          col('unit', '', 'npu (the NPUs of the devices) or pim (the PIM banks)'),
+          col('label', '', 'the phase and layer (pre L0, attention L0, post1+pre1|att2 L3, head)'),
+          col('startUs', 'us', "from the iteration's start"),
+          col('endUs', 'us', "from the iteration's start"),
+        ],
+        rows: u.runs.flatMap((r) => r.intervals.map((i) => [r.system, i.unit, i.label, us(i.startPs), us(i.endPs)])),
+      },
+    ],
+    references: [
+      { name: 'paper-over-gpu-only', description: 'paper: NeuPIMs over GPU-only', source: NEUPIMS_SOURCE, unit: 'x', min: p.paper.gpu, max: p.paper.gpu, appliesTo: ['gpu-only'] },
+      { name: 'paper-over-npu-only', description: 'paper: NeuPIMs over NPU-only', source: NEUPIMS_SOURCE, unit: 'x', min: p.paper.npuOnly, max: p.paper.npuOnly, appliesTo: ['npu-only'] },
+      { name: 'paper-over-npu-pim-blocked', description: 'paper: NeuPIMs over naive NPU+PIM', source: NEUPIMS_SOURCE, unit: 'x', min: p.paper.npuPim, max: p.paper.npuPim, appliesTo: ['npu-pim-blocked'] },
+    ],
+  };
+}
+
+/** One compared system of the Duplex set: its key, preset, label, and its devices as a multiple of the model's D. */
+export interface DuplexSystemInfo {
+  readonly key: ComparedKey;
+  readonly preset: string;
+  readonly label: string;
+  readonly times: number;
+}
+
+/** Parameters of the Duplex comparison. */
+export interface DuplexFigureParams {
+  readonly systems: readonly DuplexSystemInfo[];
+  readonly batches: readonly number[];
+  readonly lengths: readonly string[];
+  readonly servingModels: readonly string[];
+  readonly servingLengths: readonly string[];
+  readonly count: number;
+  readonly qps: number;
+  readonly maxBatch: number;
+  readonly paper: { readonly throughputOverGpu: number; readonly energySavingVsGpu: number; readonly source: string };
+}
+
+/**
+ * Duplex against the GPU, twice the GPUs, bank-PIM and bank-group PIM: fixed-batch decode throughput and energy per
+ * token per case (null where a system runs out of memory), our headline numbers beside the paper's, Poisson
+ * serving per system, and every served request's latencies (for CDFs).
+ */
+export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly ServingRow[], p: DuplexFigureParams, inputs: FigureInputs): FigureData {
+  const models: string[] = [];
+  for (const r of decode) if (!models.includes(r.model)) models.push(r.model);
+  const keys = p.systems.map((s) => s.key);
+  const tps = (x: DecodeResult | null) => x?.tokensPerS ?? null;
+  const over = (a: DecodeResult | null, b: DecodeResult | null) => (a && b ? a.tokensPerS / b.tokensPerS : null);
+  const overGpu = decode.map((r) => over(r.systems.duplex, r.systems.gpu)).filter((x): x is number => x !== null);
+  const overGpu2 = decode.map((r) => over(r.systems.duplex, r.systems.gpu2)).filter((x): x is number => x !== null);
+  const savings = decode.filter((r) => r.systems.duplex && r.systems.gpu).map((r) => 1 - r.systems.duplex!.joulesPerToken / r.systems.gpu!.joulesPerToken);
+  const meanSaving = savings.length ? savings.reduce((a, b) => a + b, 0) / savings.length : null;
+  const cap = (k: string) => k[0]!.toUpperCase() + k.slice(1);
+  const label = (k: ComparedKey) => p.systems.find((s) => s.key === k)!;
+  return {
+    schema: FIGURE_DATA_SCHEMA,
+    figure: 'duplex',
+    title: 'Duplex against GPU, 2xGPU, bank-PIM and bank-group PIM',
+    description: `Each model on D tensor-parallel devices (the smallest power of two holding its weights and batch 32's KV cache at its longest case); Duplex, GPU (${label('gpu').preset}), bank-PIM and BG-PIM have D devices, 2xGPU 2D. Fixed-batch decode: B requests decoding the token at position Lin + Lout/2; throughput = B / step time, energy per token = step energy / B; empty cells: the KV cache does not fit (OOM). Serving: ${p.count} fixed-length requests arriving Poisson at ${p.qps} requests/s, continuous batching up to ${p.maxBatch} with whole prefill, every request's TTFT, mean time between its tokens and end-to-end latency.`,
+    command: `strata validate duplex --models ${models.join(',')} --lengths ${p.lengths.join(',')} --batches ${p.batches.join(',')} --serving-models ${p.servingModels.join(',')} --serving-lengths ${p.servingLengths.join(',')} --count ${p.count} --qps ${p.qps} --max-batch ${p.maxBatch}`,
+    parameters: {
+      models, lengths: [...p.lengths], batches: [...p.batches], systems: p.systems.map((s) => s.preset),
+      servingModels: [...p.servingModels], servingLengths: [...p.servingLengths], count: p.count, qps: p.qps, maxBatch: p.maxBatch,
+    },
+    inputs,
+    tables: [
+      {
+        name: 'systems',
+        title: 'Compared systems',
+        columns: [
+          col('key', '', 'column prefix of the system in the decode table'),
+          col('preset', '', 'system preset (arch/systems/duplex)'),
+          col('label', '', 'name in charts'),
+          col('deviceMultiple', '', "devices as a multiple of the model's D"),
+        ],
+        rows: p.systems.map((s) => [s.key, s.preset, s.label, s.times]),
+      },
+      {
+        name: 'decode',
+        title: 'Fixed-batch decode: tokens/s and energy per token per system, Duplex over each',
+        columns: [
+          col('model', '', 'model (workloads/models)'),
+          col('lin', 'tokens', 'input length Lin'),
+          col('lout', 'tokens', 'output length Lout'),
+          col('batch', '', 'requests B'),
+          col('routing', '', 'MoE expert routing (uniform, skewed) or dense'),
+          col('context', 'tokens', 'decode position Lin + Lout/2'),
+          col('devices', '', 'D'),
+          ...keys.map((k) => col(`${k}TokensPerS`, 'tokens/s', `${label(k).label} (${label(k).preset}) throughput; empty: OOM`)),
+          ...keys.filter((k) => k !== 'duplex').map((k) => col(`over${cap(k)}`, 'x', `Duplex / ${label(k).label} throughput`)),
+          ...keys.map((k) => col(`${k}JoulesPerToken`, 'J/token', `${label(k).label} energy per token`)),
+        ],
+        rows: decode.map((r) => [
+          r.model, r.lin, r.lout, r.batch, r.routing, r.context, r.devices,
+          ...keys.map((k) => tps(r.systems[k])),
+          ...keys.filter((k) => k !== 'duplex').map((k) => over(r.systems.duplex, r.systems[k])),
+          ...keys.map((k) => r.systems[k]?.joulesPerToken ?? null),
+        ]),
+      },
+      {
+        name: 'paper',
+        title: "Ours beside the paper's headline numbers",
+        columns: [
+          col('quantity', '', 'what is compared'),
+          col('unit', '', 'unit of both values'),
+          col('strata', '', 'our value over the decode cases'),
+          col('paper', '', "the paper's value (empty: none published)"),
+        ],
+        rows: [
+          ['Duplex / GPU decode throughput, best case', 'x', overGpu.length ? Math.max(...overGpu) : null, p.paper.throughputOverGpu],
+          [`Duplex / GPU decode throughput, geometric mean over ${overGpu.length} cases`, 'x', geomean(overGpu), null],
+          ['Duplex / 2xGPU decode throughput, best case', 'x', overGpu2.length ? Math.max(...overGpu2) : null, null],
+          ['Duplex / 2xGPU decode throughput, geometric mean', 'x', geomean(overGpu2), null],
+          ['energy per token, Duplex vs GPU, mean saving (paper: third-party summary, unconfirmed)', 'fraction', meanSaving, p.paper.energySavingVsGpu],
+        ],
+      },
+      {
+        name: 'serving',
+        title: `Serving ${p.count} fixed-length requests, Poisson ${p.qps} requests/s, max batch ${p.maxBatch}, whole prefill`,
+        columns: [
+          col('model', '', 'model'),
+          col('lin', 'tokens', 'input length'),
+          col('lout', 'tokens', 'output length'),
+          col('system', '', 'system preset'),
+          col('devices', '', 'devices (empty: OOM)'),
+          col('steps', '', 'serving steps'),
+          col('outputTokensPerS', 'tokens/s', 'output tokens per second from the first arrival to the last token'),
+          col('meanBatch', '', 'mean requests per step'),
+          col('ttftP50Ms', 'ms', 'time to first token, p50'),
+          col('ttftP99Ms', 'ms', 'time to first token, p99'),
+          col('tbtP50Ms', 'ms', 'time between tokens (every gap pooled), p50'),
+          col('tbtP99Ms', 'ms', 'time between tokens, p99'),
+          col('e2eP50Ms', 'ms', 'end to end, p50'),
+          col('e2eP99Ms', 'ms', 'end to end, p99'),
+          col('joulesPerOutputToken', 'J/token', 'energy per output token'),
+        ],
+        rows: serving.flatMap((r) => p.systems.map((sys) => {
+          const s = r.systems[sys.key];
+          return [r.model, r.lin, r.lout, sys.preset, s?.devices ?? null, s?.steps ?? null, s?.outputTokensPerS ?? null, s?.meanBatch ?? null,
+            s?.ttftP50Ms ?? null, s?.ttftP99Ms ?? null, s?.tbtP50Ms ?? null, s?.tbtP99Ms ?? null, s?.e2eP50Ms ?? null, s?.e2eP99Ms ?? null, s?.joulesPerOutputToken ?? null];
+        })),
+      },
+      {
+        name: 'requests',
+        title: 'Every served request: latencies (for CDFs)',
+        columns: [
+          col('model', '', 'model'),
+          col('lin', 'tokens', 'input length'),
+          col('lout', 'tokens', 'output length'),
+          col('system', '', 'system preset'),
+          col('request', '', 'request id'),
+          col('arrivalMs', 'ms', 'arrival time'),
+          col('ttftMs', 'ms', 'time to first token'),
+          col('tbtMeanMs', 'ms', 'mean gap between its output tokens (empty with one output token)'),
+          col('e2eMs', 'ms', 'arrival to last token'),
+        ],
+        rows: serving.flatMap((r) => p.systems.flatMap((sys) => (r.systems[sys.key]?.requests ?? []).map((q) => [r.model, r.lin, r.lout, sys.preset, q.id, q.arrivalMs, q.ttftMs, q.tbtMeanMs, q.e2eMs]))),
+      },
+    ],
+    references: [
+      { name: 'paper-throughput-over-gpu', description: 'paper: Duplex up to 2.67x the GPU system\'s throughput', source: p.paper.source, unit: 'x', min: p.paper.throughputOverGpu, max: p.paper.throughputOverGpu, appliesTo: [label('gpu').preset] },
+      { name: 'paper-energy-saving-vs-gpu', description: `third-party summary (unconfirmed): ${(100 * p.paper.energySavingVsGpu).toFixed(2)} % less energy than the GPU`, source: p.paper.source, unit: 'fraction', min: p.paper.energySavingVsGpu, max: p.paper.energySavingVsGpu, appliesTo: [label('gpu').preset] },
     ],
   };
 }
@@ -360,10 +683,17 @@ export function figureTableMarkdown(t: FigureTable): string {
   return lines.join('\n');
 }
 
-/** The Markdown file of a data file: title, description, command, every table and the published ranges. */
+/** Tables longer than this are not printed in the Markdown file: it names their CSV instead. */
+export const MARKDOWN_MAX_ROWS = 100;
+
+/** The Markdown file of a data file: title, description, command, every table (long ones by their CSV) and the published ranges. */
 export function figureDataMarkdown(d: FigureData): string {
   const out = [`# ${d.title}`, '', d.description, '', `Same numbers: \`npx ${d.command}\`. Data: \`data/${d.figure}.json\` (inputs sha256 \`${d.inputs.sha256.slice(0, 16)}\`).`];
-  for (const t of d.tables) out.push('', `## ${t.title}`, '', figureTableMarkdown(t));
+  for (const t of d.tables) {
+    out.push('', `## ${t.title}`, '');
+    if (t.rows.length > MARKDOWN_MAX_ROWS) out.push(`${t.rows.length.toLocaleString('en-US')} rows, columns ${t.columns.map((c) => `\`${c.name}\``).join(', ')}: see [\`${figureCsvName(d, t)}\`](${figureCsvName(d, t)}).`);
+    else out.push(figureTableMarkdown(t));
+  }
   if (d.references.length) {
     out.push('', '## Published ranges', '', '| range | applies to | min | max | unit | source |', '|---|---|---:|---:|---|---|');
     for (const r of d.references) out.push(`| ${r.description} | ${r.appliesTo.join(', ') || 'all'} | ${formatFigureNumber(r.min)} | ${formatFigureNumber(r.max)} | ${r.unit} | ${r.source} |`);
@@ -373,8 +703,10 @@ export function figureDataMarkdown(d: FigureData): string {
 
 /** One CSV per table: `<figure>.csv` for a single table, `<figure>-<table>.csv` otherwise; columns named as in the data. */
 export function figureDataCsvFiles(d: FigureData): CsvFile[] {
-  return d.tables.map((t) => ({
-    name: d.tables.length === 1 ? `${d.figure}.csv` : `${d.figure}-${t.name}.csv`,
-    content: toCsv(t.columns.map((c) => c.name), t.rows),
-  }));
+  return d.tables.map((t) => ({ name: figureCsvName(d, t), content: toCsv(t.columns.map((c) => c.name), t.rows) }));
+}
+
+/** The CSV file of one table of a data file. */
+export function figureCsvName(d: FigureData, t: FigureTable): string {
+  return d.tables.length === 1 ? `${d.figure}.csv` : `${d.figure}-${t.name}.csv`;
 }

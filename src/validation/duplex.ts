@@ -8,6 +8,9 @@ import { duplexStepCostModel } from '../pim/duplex-serving.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 
+/** Default serving comparison of `strata validate duplex` and `strata figures`: models, (Lin:Lout) pairs, requests, Poisson rate, maximum batch. */
+export const DUPLEX_SERVING_DEFAULTS = { models: ['mixtral-8x7b', 'llama3-70b'], lengths: ['256:256', '1024:1024'], count: 64, qps: 8, maxBatch: 64 } as const;
+
 /**
  * Duplex (Yun et al., MICRO 2024, arXiv 2409.01141) against its baselines: the GPU (H100), twice as many GPUs,
  * bank-PIM and bank-group PIM, on the paper's models, (Lin, Lout) pairs and batches (pim-anchors.md section 3.3).

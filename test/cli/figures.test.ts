@@ -36,25 +36,32 @@ const OUTPUTS = [
   'peak-bandwidth.csv', 'peak-bandwidth.md', 'peak-bandwidth.svg',
   'pim-gpt-baselines.csv', 'pim-gpt-energy-breakdown.csv', 'pim-gpt-energy-breakdown.svg', 'pim-gpt-energy-efficiency.svg',
   'pim-gpt-latency-breakdown.csv', 'pim-gpt-latency-breakdown.svg', 'pim-gpt-pim.csv', 'pim-gpt-speedup.svg', 'pim-gpt.md',
+  'pim-gpt-token-timeline.csv', 'pim-gpt-token-gantt.svg',
   'index.html',
 ];
 /** One PIM-GPT model keeps the suite fast (the eight take a few seconds more). */
 const FAST = ['--models', 'gpt2-small'];
+/** The first three sets: the NeuPIMs and Duplex sets have their own tests below (--only). */
+const FIRST = ['--only', 'dramsim3,peak-bandwidth,pim-gpt'];
+/** Small NeuPIMs and Duplex subsets (a few seconds each; the defaults take about 40 s and 25 s). */
+const NEUPIMS_FAST = ['--neupims-models', 'neupims-gpt3-7b', '--neupims-batches', '64,256', '--neupims-datasets', 'alpaca-like'];
+const DUPLEX_FAST = ['--duplex-models', 'mixtral-8x7b', '--duplex-lengths', '256:256', '--duplex-batches', '32', '--duplex-serving-models', 'mixtral-8x7b', '--duplex-serving-lengths', '256:256', '--duplex-count', '8'];
 
 describe('strata figures', () => {
   it('first run: computes every set, writes the data files, charts and tables, with progress on stderr', async () => {
-    const r = await runMainAsync(['figures', '--out', out, ...FAST]);
+    const r = await runMainAsync(['figures', '--out', out, ...FAST, ...FIRST]);
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['data', ...OUTPUTS].sort());
     expect(readdirSync(join(out, 'data')).sort()).toEqual(DATA);
     expect(r.out).toMatch(new RegExp(`^dramsim3: computed 4 traces in [\\d.]+ s \\(no data file yet\\), wrote ${join(out, 'data', 'dramsim3.json')}$`, 'm'));
     expect(r.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(no data file yet\)/m);
-    expect(r.out).toMatch(/^pim-gpt: computed 1 model in [\d.]+ s \(no data file yet\)/m);
+    expect(r.out).toMatch(/^pim-gpt: computed 1 model and a token timeline in [\d.]+ s \(no data file yet\)/m);
     expect(r.out.split('\n').at(-1)).toBe(`figures: ${out}`);
-    // not a terminal: plain progress lines, 4 traces + 6 presets + 1 model + 3 sets rendered = 14 units
+    // not a terminal: plain progress lines, 4 traces + 6 presets + 1 model + 1 token timeline + 3 sets rendered = 15 units
     const progress = r.err.split('\n');
-    expect(progress[0]).toBe('figures [1/14] dramsim3: hbm2-8ch-stream-read');
-    expect(progress.at(-1)).toBe('figures [14/14] pim-gpt: charts and tables');
+    expect(progress[0]).toBe('figures [1/15] dramsim3: hbm2-8ch-stream-read');
+    expect(progress).toContain('figures [12/15] pim-gpt: gpt2-small token timeline');
+    expect(progress.at(-1)).toBe('figures [15/15] pim-gpt: charts and tables');
     // no temporary files of the atomic writer
     expect(readdirSync(out).some((f) => f.includes('.tmp-'))).toBe(false);
   });
@@ -88,6 +95,15 @@ describe('strata figures', () => {
     expect(pim.inputs.files).toContain('workloads/models/gpt2-small.json');
     expect(pim.inputs.files).not.toContain('workloads/models/gpt2-xl.json');
     expect(pim.inputs.files).toContain('src/pim/pim-gpt.ts');
+    expect(pim.inputs.files).toContain('src/pim/token-graph.ts');
+    // the token timeline: the last of 64 + 4 tokens of the first model, every node on the PIM channels or the ASIC
+    expect([pim.parameters.timelineModel, pim.parameters.timelinePromptTokens, pim.parameters.timelineTokens, pim.parameters.timelineContext]).toEqual(['gpt2-small', 64, 4, 67]);
+    const tl = pim.tables.find((t) => t.name === 'token-timeline')!;
+    expect(new Set(tl.rows.map((r) => r[0]))).toEqual(new Set(['pim', 'asic']));
+    // the last result comes back within the token's latency (the link crossing after the last PIM result included)
+    const lastEnd = Math.max(...tl.rows.map((r) => r[6] as number));
+    expect(lastEnd).toBeLessThanOrEqual(pim.parameters.timelineTokenUs as number);
+    expect(lastEnd).toBeGreaterThan(0.9 * (pim.parameters.timelineTokenUs as number));
     const dram = JSON.parse(readFileSync(join(out, 'data', 'dramsim3.json'), 'utf8')) as FigureData;
     expect(dram.inputs.files).toContain('test/fixtures/dramsim3/hbm2-8ch-random-rw.trace.gz');
     expect(dram.inputs.files).not.toContain('src/pim/pim-gpt.ts'); // DRAM results do not depend on PIM code
@@ -96,7 +112,7 @@ describe('strata figures', () => {
 
   it('second run: reuses every data file whose inputs did not change, says so, and writes the same bytes', async () => {
     const before = snapshot(out);
-    const r = await runMainAsync(['figures', '--out', out, ...FAST]);
+    const r = await runMainAsync(['figures', '--out', out, ...FAST, ...FIRST]);
     expect(r.code).toBe(0);
     for (const set of ['dramsim3', 'peak-bandwidth', 'pim-gpt']) {
       expect(r.out).toMatch(new RegExp(`^${set}: inputs unchanged \\(sha256 [0-9a-f]{12}\\), reusing ${join(out, 'data', `${set}.json`)}$`, 'm'));
@@ -111,14 +127,14 @@ describe('strata figures', () => {
     const before = readFileSync(join(out, 'data', 'pim-gpt.json'));
     const r = await runMainAsync(['figures', '--out', out, ...FAST, '--force', '--only', 'pim-gpt']);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^pim-gpt: computed 1 model in [\d.]+ s \(--force\)/m);
+    expect(r.out).toMatch(/^pim-gpt: computed 1 model and a token timeline in [\d.]+ s \(--force\)/m);
     expect(r.out).not.toMatch(/dramsim3|peak-bandwidth/);
     expect(readFileSync(join(out, 'data', 'pim-gpt.json'))).toEqual(before);
   });
 
   it('changed inputs (other models) or a damaged data file are recomputed, saying why', async () => {
     const two = await runMainAsync(['figures', '--out', out, '--only', 'pim-gpt', '--models', 'gpt2-small,gpt3-small']);
-    expect(two.out).toMatch(/^pim-gpt: computed 2 models in [\d.]+ s \(inputs changed\)/m);
+    expect(two.out).toMatch(/^pim-gpt: computed 2 models and a token timeline in [\d.]+ s \(inputs changed\)/m);
     expect((JSON.parse(readFileSync(join(out, 'data', 'pim-gpt.json'), 'utf8')) as FigureData).parameters.models).toEqual(['gpt2-small', 'gpt3-small']);
     writeFileSync(join(out, 'data', 'peak-bandwidth.json'), '{"schema": "strata.figure-data/1"');
     const damaged = await runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth']);
@@ -151,13 +167,21 @@ describe('strata figures', () => {
   }, 60_000);
 
   it('bad flags: one strata: line and exit 2', async () => {
-    const only = await runMainAsync(['figures', '--out', out, '--only', 'neupims']);
+    const only = await runMainAsync(['figures', '--out', out, '--only', 'newton']);
     expect(only.code).toBe(2);
-    expect(only.err).toBe("strata: figures: --only: unknown 'neupims' (known: dramsim3, peak-bandwidth, pim-gpt)");
+    expect(only.err).toBe("strata: figures: --only: unknown 'newton' (known: dramsim3, peak-bandwidth, pim-gpt, neupims, duplex)");
+    const batches = await runMainAsync(['figures', '--out', out, '--only', 'neupims', '--neupims-batches', '64,0']);
+    expect(batches.err).toBe("strata: figures: --neupims-batches: expected whole numbers >= 1, got '0'");
+    const lengths = await runMainAsync(['figures', '--out', out, '--only', 'duplex', '--duplex-lengths', '256x256']);
+    expect(lengths.err).toBe("strata: figures: --duplex-lengths: expected IN:OUT pairs of whole numbers >= 1 (256:256,1024:1024), got '256x256'");
+    const dm = await runMainAsync(['figures', '--out', out, '--only', 'duplex', '--duplex-models', 'gpt5']);
+    expect(dm.err).toMatch(/^strata: figures: --duplex-models: unknown model 'gpt5' \(known: .*mixtral-8x7b/);
+    const ds = await runMainAsync(['figures', '--out', out, '--only', 'neupims', '--neupims-datasets', 'sharegpt']);
+    expect(ds.err).toBe("strata: figures: --neupims-datasets: unknown 'sharegpt' (known: sharegpt-like, alpaca-like)");
     const models = await runMainAsync(['figures', '--out', out, '--models', 'gpt5']);
     expect(models.err).toBe("strata: figures: --models: unknown model 'gpt5' (PIM-GPT's models: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl, gpt3-small, gpt3-medium, gpt3-large, gpt3-xl; any model of workloads/models works)");
     const flag = await runMainAsync(['figures', '--bogus']);
-    expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models\)$/);
+    expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models --neupims-models .* --duplex-count\)$/);
     const extra = await runMainAsync(['figures', 'now']);
     expect(extra.err).toMatch(/^strata: figures: unexpected argument 'now'\nusage: strata figures/);
   });
@@ -168,6 +192,64 @@ describe('strata figures', () => {
     expect(r.stdout).toMatch(/^dramsim3: inputs unchanged/);
     expect(r.stderr).toBe('figures [1/1] dramsim3: charts and tables\n');
   });
+});
+
+describe('strata figures --only neupims / duplex', () => {
+  it('NeuPIMs: computes the cases and the utilisation run, writes its charts, tables and CSVs; a rerun reuses it', async () => {
+    const r = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^neupims: computed 2 cases and a utilisation run in [\d.]+ s \(no data file yet\)/m);
+    expect(r.err.split('\n')).toEqual([
+      'figures [1/4] neupims: neupims-gpt3-7b alpaca-like batch 64',
+      'figures [2/4] neupims: neupims-gpt3-7b alpaca-like batch 256',
+      'figures [3/4] neupims: utilisation neupims-gpt3-7b batch 256',
+      'figures [4/4] neupims: charts and tables',
+    ]);
+    for (const f of ['neupims-throughput.svg', 'neupims-speedup.svg', 'neupims-interleaving.svg', 'neupims-utilisation.svg', 'neupims.md',
+      'neupims-throughput.csv', 'neupims-paper.csv', 'neupims-interleaving.csv', 'neupims-utilisation.csv', 'neupims-busy-intervals.csv']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'neupims.json'), 'utf8')), 'neupims.json') as FigureData;
+    expect(data.inputs.files).toContain('src/npu/neupims-decode.ts');
+    expect(data.inputs.files).toContain('workloads/models/neupims-gpt3-7b.json');
+    expect(data.inputs.files).not.toContain('src/pim/duplex-step.ts');
+    // the index lists the set
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="neupims-utilisation.svg">SVG</a>');
+    const before = snapshot(out);
+    const again = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST]);
+    expect(again.out).toMatch(/^neupims: inputs unchanged \(sha256 [0-9a-f]{12}\), reusing /m);
+    expect(again.err).toBe('figures [1/1] neupims: charts and tables');
+    expect(snapshot(out)).toEqual(before);
+    // another subset is another input
+    const other = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST.slice(0, 2), '--neupims-batches', '64', '--neupims-datasets', 'alpaca-like']);
+    expect(other.out).toMatch(/^neupims: computed 1 case and a utilisation run in [\d.]+ s \(inputs changed\)/m);
+  }, 60_000);
+
+  it('Duplex: computes decode cases and serving runs, writes its charts, tables and per-request CSV; a rerun reuses it', async () => {
+    const r = await runMainAsync(['figures', '--out', out, '--only', 'duplex', ...DUPLEX_FAST]);
+    expect(r.code).toBe(0);
+    // Mixtral is MoE: uniform and skewed routing
+    expect(r.out).toMatch(/^duplex: computed 2 decode cases and 1 serving run in [\d.]+ s \(no data file yet\)/m);
+    expect(r.err.split('\n')).toEqual([
+      'figures [1/4] duplex: mixtral-8x7b 256/256 batch 32 uniform',
+      'figures [2/4] duplex: mixtral-8x7b 256/256 batch 32 skewed',
+      'figures [3/4] duplex: serving mixtral-8x7b 256/256',
+      'figures [4/4] duplex: charts and tables',
+    ]);
+    for (const f of ['duplex-throughput.svg', 'duplex-energy.svg', 'duplex-latency-cdf.svg', 'duplex.md',
+      'duplex-systems.csv', 'duplex-decode.csv', 'duplex-paper.csv', 'duplex-serving.csv', 'duplex-requests.csv']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    // every request of every system that fits: 8 requests x 5 systems
+    expect(readFileSync(join(out, 'duplex-requests.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 8 * 5);
+    const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'duplex.json'), 'utf8')), 'duplex.json') as FigureData;
+    expect(data.inputs.files).toContain('src/pim/duplex-step-cost.ts');
+    expect(data.inputs.files).toContain('workloads/models/mixtral-8x7b.json');
+    expect(data.parameters.lengths).toEqual(['256:256']);
+    const again = await runMainAsync(['figures', '--out', out, '--only', 'duplex', ...DUPLEX_FAST]);
+    expect(again.out).toMatch(/^duplex: inputs unchanged \(sha256 [0-9a-f]{12}\), reusing /m);
+    expect(again.out).not.toMatch(/computed/);
+  }, 60_000);
 });
 
 describe('input hashes', () => {

@@ -192,7 +192,7 @@ describe('strata report RUN.json --out DIR', () => {
     const data = join(ROOT, 'test/fixtures/reports/figure-data-pim-gpt.json');
     const out = join(dir, 'figure-data');
     const r = run([data, '--out', out]);
-    const names = ['pim-gpt-speedup.svg', 'pim-gpt-energy-efficiency.svg', 'pim-gpt-latency-breakdown.svg', 'pim-gpt-energy-breakdown.svg', 'pim-gpt.md', 'pim-gpt-pim.csv', 'pim-gpt-baselines.csv', 'pim-gpt-latency-breakdown.csv', 'pim-gpt-energy-breakdown.csv'];
+    const names = ['pim-gpt-speedup.svg', 'pim-gpt-energy-efficiency.svg', 'pim-gpt-latency-breakdown.svg', 'pim-gpt-energy-breakdown.svg', 'pim-gpt.md', 'pim-gpt-pim.csv', 'pim-gpt-baselines.csv', 'pim-gpt-latency-breakdown.csv', 'pim-gpt-energy-breakdown.csv', 'pim-gpt-token-gantt.svg', 'pim-gpt-token-timeline.csv'];
     expect(readdirSync(out).sort()).toEqual([...names].sort());
     expect(r.out.split('\n')).toContain(`table: ${join(out, 'pim-gpt.md')}`);
     for (const f of renderFigureData(JSON.parse(readFileSync(data, 'utf8')))) expect(readFileSync(join(out, f.name), 'utf8'), f.name).toBe(f.content);

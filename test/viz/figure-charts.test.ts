@@ -63,14 +63,14 @@ describe('charts of figure-data files', () => {
     expect(svg).toContain('>paper 320–602x<');
   });
 
-  it('breakdowns: five latency components and seven energy components per model, totals at the bar ends', () => {
+  it('breakdowns: five latency components and eight energy components per model, totals at the bar ends', () => {
     const lat = pimGptLatencyBreakdownChart(pimGpt);
     expect(count(lat, /class="bar"/g)).toBe(8 * 5);
     const pim = pimGpt.tables.find((t) => t.name === 'pim')!;
     // the breakdown adds up to the mean token latency of the pim table (µs, 1 decimal at the bar end)
     expect(textOf(lat, 'total')[0]).toBe(`${(pim.rows[0]![1] as number).toFixed(1)} µs · PIM ${(100 * (pim.rows[0]![2] as number)).toFixed(1)} %`);
     const en = pimGptEnergyBreakdownChart(pimGpt);
-    expect(count(en, /class="bar"/g)).toBe(8 * 7);
+    expect(count(en, /class="bar"/g)).toBe(8 * 8);
     expect(textOf(en, 'total')[0]).toBe(`${(pim.rows[0]![3] as number).toFixed(1)} µJ`);
   });
 
@@ -82,7 +82,7 @@ describe('charts of figure-data files', () => {
 
   it('a data file without the table a chart needs is refused, naming the table', () => {
     const broken = { ...pimGpt, tables: pimGpt.tables.filter((t) => t.name !== 'latency-breakdown') };
-    expect(() => pimGptLatencyBreakdownChart(broken)).toThrow("figure data 'pim-gpt' has no table 'latency-breakdown' (tables: pim, baselines, energy-breakdown)");
+    expect(() => pimGptLatencyBreakdownChart(broken)).toThrow("figure data 'pim-gpt' has no table 'latency-breakdown' (tables: pim, baselines, energy-breakdown, token-timeline)");
   });
 });
 
@@ -98,7 +98,7 @@ describe('tables of figure-data files', () => {
 
   it('CSV: one file per table, header = column names, values as in the JSON', () => {
     const files = figureDataCsvFiles(pimGpt);
-    expect(files.map((f) => f.name)).toEqual(['pim-gpt-pim.csv', 'pim-gpt-baselines.csv', 'pim-gpt-latency-breakdown.csv', 'pim-gpt-energy-breakdown.csv']);
+    expect(files.map((f) => f.name)).toEqual(['pim-gpt-pim.csv', 'pim-gpt-baselines.csv', 'pim-gpt-latency-breakdown.csv', 'pim-gpt-energy-breakdown.csv', 'pim-gpt-token-timeline.csv']);
     const baselines = files[1]!.content.trimEnd().split('\n');
     expect(baselines[0]).toBe('model,baseline,kind,tokenUs,tokenUj,speedup,efficiency');
     expect(baselines).toHaveLength(1 + 8 * 3);
