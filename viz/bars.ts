@@ -12,7 +12,7 @@ import {
   Fills,
   haloText,
   HEADER,
-  legend,
+  headerLegend,
   legendHeight,
   svgDocument,
   text,
@@ -73,8 +73,8 @@ export function horizontalStackedBars(p: StackedBarsSpec): string {
   const height = p.height ?? defaultHeight(p.categories.length, legendItems, p.width);
   const left = 24 + widestLabel(p.categories) + 14;
   const right = p.width - 16 - widestLabel(ends, END_FONT) - 8;
-  const lh = legendHeight(legendItems, p.width - 20 - left);
-  const top = HEADER.legendY + lh + (lh > 0 ? 14 : 8);
+  const lg = headerLegend(legendItems, left, p.width - 20 - left);
+  const top = lg.bottom + (legendItems.length > 0 ? 14 : 8);
   const bottom = height - 46;
   const x = scaleLinear().domain([0, Math.max(0, ...totals) || 1]).nice().range([left, right]);
   const y = scaleBand<string>().domain(p.categories).range([top, bottom]).paddingInner(0.28).paddingOuter(0.14);
@@ -105,7 +105,7 @@ export function horizontalStackedBars(p: StackedBarsSpec): string {
     axisBandLeft(y, left),
     xLabel(p.valueTitle, (left + right) / 2, height - 10),
     yLabel(p.categoryTitle, 18, (top + bottom) / 2),
-    legend(legendItems, left, HEADER.legendY, p.width - 20 - left),
+    lg.svg,
   ];
   return svgDocument({ id: p.id, width: p.width, height, title: p.title, subtitle: p.subtitle, description: p.description, defs: fills.defs(), body });
 }

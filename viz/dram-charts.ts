@@ -13,13 +13,14 @@ import {
   axisBandLeft,
   axisHorizontal,
   axisLeft,
+  DEFAULT_HEIGHT,
+  DEFAULT_WIDTH,
   el,
   esc,
   Fills,
   haloText,
   HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   px,
   svgDocument,
   text,
@@ -33,8 +34,6 @@ import {
 
 export type { ChartOptions } from './svg.ts';
 
-const DEFAULT_WIDTH = 640;
-const DEFAULT_HEIGHT = 400;
 const thousands = format(',');
 
 /** The line under every chart's title: which run this is. */
@@ -108,10 +107,10 @@ export function formatMicrojoules(uj: number): string {
 function verticalLayout(width: number, height: number, legendItems: readonly LegendItem[], yTickLabels: readonly string[], rightPad = 20) {
   const left = 24 + widestLabel(yTickLabels) + 14;
   const right = width - rightPad;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + (lh > 0 ? 14 : 8);
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + (legendItems.length > 0 ? 14 : 8);
   const bottom = height - 46;
-  return { left, right, top, bottom, legendX: left, legendY: HEADER.legendY, legendWidth: right - left };
+  return { left, right, top, bottom, legend: lg.svg };
 }
 
 /**
@@ -156,7 +155,7 @@ export function channelBandwidthChart(r: DramReport, options: ChartOptions = {})
   body.push(axisBandBottom(x, L.bottom));
   body.push(xLabel('Channel', (L.left + L.right) / 2, height - 10));
   body.push(yLabel('Bandwidth (GB/s)', 18, (L.top + L.bottom) / 2));
-  body.push(legend(legendItems, L.legendX, L.legendY, L.legendWidth));
+  body.push(L.legend);
   return svgDocument({
     id,
     width,
@@ -201,7 +200,7 @@ export function commandCountChart(r: DramReport, options: ChartOptions = {}): st
     axisBandBottom(x, L.bottom),
     xLabel('Command', (L.left + L.right) / 2, height - 10),
     yLabel('Commands issued (count)', 18, (L.top + L.bottom) / 2),
-    legend(legendItems, L.legendX, L.legendY, L.legendWidth),
+    L.legend,
   ];
   return svgDocument({
     id,
@@ -260,7 +259,7 @@ export function energyBreakdownChart(r: DramReport, options: ChartOptions = {}):
     axisBandBottom(x, L.bottom),
     xLabel('Energy model', (L.left + L.right) / 2, height - 10),
     yLabel('Energy (µJ)', 18, (L.top + L.bottom) / 2),
-    legend(legendItems, L.legendX, L.legendY, L.legendWidth),
+    L.legend,
   ];
   return svgDocument({
     id,

@@ -10,12 +10,12 @@ import { BANK_STATE_KEYS, BANK_STATE_STYLE, INK, LINE_STYLES, SERIES_BAND, type 
 import {
   axisHorizontal,
   axisLeft,
+  DEFAULT_HEIGHT,
+  DEFAULT_WIDTH,
   el,
   esc,
   Fills,
-  HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   markerElement,
   px,
   svgDocument,
@@ -27,8 +27,6 @@ import {
   type LegendItem,
 } from './svg.ts';
 
-const DEFAULT_WIDTH = 640;
-const DEFAULT_HEIGHT = 400;
 const thousands = format(',');
 
 /** Most channels drawn one line each by default (more lines cross into a tangle); with more, the min–max band and mean. */
@@ -166,8 +164,8 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
   legendItems.push({ label: peakLabel, swatch: { kind: 'line', stroke: INK.reference, dash: '6 3' } });
   const left = 24 + widestLabel(y.ticks(6).map(yFmt)) + 14;
   const right = width - 20;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 14;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 14;
   const bottom = height - 46;
   y.range([bottom, top]);
   const tEnd = Number(((r.window.timeNs * (d.unit === 'ns' ? 1 : d.unit === 'µs' ? 1e-3 : 1e-6))).toPrecision(8));
@@ -204,7 +202,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
   body.push(el('g', { class: 'lines' }, marks));
   body.push(xLabel(`Time (${d.unit}); each point is one epoch of ${thousands(d.epochCycles)} ${r.clock.name} cycles (${format(',.4~r')(d.epochNs)} ns)`, (left + right) / 2, height - 10));
   body.push(yLabel('Bandwidth per channel (GB/s)', 18, (top + bottom) / 2));
-  body.push(legend(legendItems, left, HEADER.legendY, right - left));
+  body.push(lg.svg);
   const means = d.lines.map((l) => l.gbps.reduce((a, b) => a + b, 0) / Math.max(1, l.gbps.length));
   return svgDocument({
     id,
@@ -256,8 +254,8 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
   const rowLabels = channels.map((c) => `ch ${c}`);
   const left = 24 + widestLabel(rowLabels) + 14;
   const right = width - 20;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 40;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 40;
   // 2 to 12 px per bank: a 128-bank HBM2 gets 4 px rows; a chart is at most about 760 px tall unless a height is given.
   const rowH = options.height !== undefined
     ? (options.height - 52 - top) / w.banks.length
@@ -304,7 +302,7 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
     xLabel(`Cycle (${r.clock.name} clock; 1 cycle = ${thousands(r.clock.periodPs)} ps)`, (left + right) / 2, bottom + 38),
     text((left + right) / 2, top - 28, 'Time (ns)', { class: 'axis-label x2', 'text-anchor': 'middle', 'font-size': 12 }),
     yLabel(`Bank (${w.banks.length} banks${multiRank ? ', channel.rank.bank group.bank' : ', channel.bank group.bank'})`, 18, (top + bottom) / 2),
-    legend(legendItems, left, HEADER.legendY, right - left),
+    lg.svg,
   ];
   return svgDocument({
     id,

@@ -10,7 +10,7 @@ import { groupedBars, ratioTick, type BarPanel, type BarReference, type BarSerie
 import { distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, type LineStyle, type SeriesStyle } from './palette.ts';
 import { cdfPoints, formatMs, logTicks } from './serving-charts.ts';
-import { el, esc, HEADER, legend, legendHeight, markerElement, px, svgDocument, text, xLabel, yLabel, type ChartOptions, type LegendItem } from './svg.ts';
+import { el, esc, headerLegend, markerElement, px, svgDocument, text, xLabel, yLabel, type ChartOptions, type LegendItem } from './svg.ts';
 
 /**
  * How each compared system is drawn, by its key in the data file: Duplex as an xPU, the GPU systems in GPU blue
@@ -151,8 +151,8 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
     return { label: `${s.label} (${s.preset})`, swatch: { kind: 'line', stroke: st.stroke, dash: st.dash || undefined, marker: { shape: st.marker, filled: st.filled } } };
   });
   const missing = sys.filter((s) => !present.includes(s));
-  const lh = legendHeight(legendItems, width - 40);
-  const top = HEADER.legendY + lh + 10;
+  const lg = headerLegend(legendItems, 20, width - 40);
+  const top = lg.bottom + 10;
   const rowH = 236;
   const height = options.height ?? top + cases.length * rowH + 34;
   const colW = (width - 40) / CDF_METRICS.length;
@@ -213,7 +213,7 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
   });
   body.push(xLabel('Latency (ms, log scale); markers at p50 and p99', width / 2, height - 10));
   body.push(yLabel('Cumulative fraction of requests', 16, (top + height - 34) / 2));
-  body.push(legend(legendItems, 20, HEADER.legendY, width - 40));
+  body.push(lg.svg);
   const p = d.parameters;
   return svgDocument({
     id: 'strata-duplex-latency-cdf',

@@ -14,15 +14,13 @@ import { servingSweepChart } from './serving-sweep-chart.ts';
 import { duplexEnergyChart, duplexLatencyCdfChart, duplexThroughputChart } from './duplex-charts.ts';
 import { ganttChart, type GanttOp } from './gantt.ts';
 import { neupimsInterleavingChart, neupimsSpeedupChart, neupimsThroughputChart, neupimsUtilisationChart } from './neupims-charts.ts';
-import { records, str as valueStr, num as valueNum } from './figure-tables.ts';
+import { column, num, records, str, table } from './figure-tables.ts';
 import {
   axisBandLeft,
   el,
   esc,
   haloText,
-  HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   svgDocument,
   text,
   textWidth,
@@ -35,27 +33,10 @@ import {
 
 export type { ChartOptions } from './svg.ts';
 
-/** The table named `name` (the chart cannot be drawn without it: say which file lacks what). */
-function table(d: FigureData, name: string): FigureTable {
-  const t = d.tables.find((x) => x.name === name);
-  if (!t) throw new Error(`figure data '${d.figure}' has no table '${name}' (tables: ${d.tables.map((x) => x.name).join(', ')})`);
-  return t;
-}
-
-/** A column of a table as values. */
-function column(t: FigureTable, name: string): FigureValue[] {
-  const i = t.columns.findIndex((c) => c.name === name);
-  if (i < 0) throw new Error(`figure table '${t.name}' has no column '${name}' (columns: ${t.columns.map((c) => c.name).join(', ')})`);
-  return t.rows.map((r) => r[i] ?? null);
-}
-
-const num = (v: FigureValue): number => (typeof v === 'number' ? v : 0);
-const str = (v: FigureValue): string => (v === null ? '' : String(v));
-
 /** The line under every PIM-GPT chart's title. */
 export function pimGptSubtitle(d: FigureData): string {
   const p = d.parameters;
-  return `PIM-GPT (AiM in-bank PIM + ASIC) · ${str(p.promptTokens as FigureValue)}-token prompt, ${str(p.tokens as FigureValue)} generated tokens, batch 1 · baselines: analytical roofline`;
+  return `PIM-GPT (AiM in-bank PIM + ASIC) · ${str(p.promptTokens)}-token prompt, ${str(p.tokens)} generated tokens, batch 1 · baselines: analytical roofline`;
 }
 
 /** Models in table order. */
@@ -112,8 +93,8 @@ function ratioPanels(d: FigureData, metric: 'speedup' | 'efficiency', options: C
   if (refs.some((r) => r)) legendItems.push({ label: 'range published by the PIM-GPT paper (npj 2024)', swatch: { kind: 'box', fill: REFERENCE_BAND.fill, stroke: REFERENCE_BAND.stroke } });
   const left = 24 + widestLabel(ms) + 14;
   const right = width - 16;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 40;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 40;
   const bottom = height - 50;
   const gap = 30;
   const panelW = (right - left - gap * (series.length - 1)) / Math.max(1, series.length);
@@ -178,7 +159,7 @@ function ratioPanels(d: FigureData, metric: 'speedup' | 'efficiency', options: C
   const what = metric === 'speedup' ? 'Speed-up per generated token (baseline time / PIM-GPT time; log scale)' : 'Energy efficiency per generated token (baseline energy / PIM-GPT energy; log scale)';
   body.push(xLabel(what, (left + right) / 2, height - 12));
   body.push(yLabel('Model', 18, (top + bottom) / 2));
-  body.push(legend(legendItems, left, HEADER.legendY, right - left));
+  body.push(lg.svg);
   const summary = series.map((s, p) => `vs ${s.baseline} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
   return svgDocument({
     id,
@@ -300,14 +281,14 @@ interface TokenGanttOp extends GanttOp {
 export function pimGptTokenGanttChart(d: FigureData, options: ChartOptions = {}): string {
   const rows = records(table(d, 'token-timeline'), ['unit', 'channel', 'channels', 'op', 'kind', 'startUs', 'endUs', 'readyUs']);
   const perOp = new Map<string, number>();
-  for (const r of rows) if (r.unit === 'pim') perOp.set(valueStr(r.op), (perOp.get(valueStr(r.op)) ?? 0) + valueNum(r.channels));
+  for (const r of rows) if (r.unit === 'pim') perOp.set(str(r.op), (perOp.get(str(r.op)) ?? 0) + num(r.channels));
   const channels = Math.max(0, ...perOp.values());
   const pimDevice = `pim (${channels} channels)`;
   const ops: TokenGanttOp[] = rows.map((r) => {
     const pim = r.unit === 'pim';
     return {
-      id: pim ? `${valueStr(r.op)}@ch${valueStr(r.channel)}` : valueStr(r.op), kind: valueStr(r.kind), device: pim ? pimDevice : 'asic',
-      startNs: valueNum(r.startUs) * 1000, endNs: valueNum(r.endUs) * 1000, channel: pim ? valueNum(r.channel) : null, channels: valueNum(r.channels), op: valueStr(r.op), readyNs: valueNum(r.readyUs) * 1000,
+      id: pim ? `${str(r.op)}@ch${str(r.channel)}` : str(r.op), kind: str(r.kind), device: pim ? pimDevice : 'asic',
+      startNs: num(r.startUs) * 1000, endNs: num(r.endUs) * 1000, channel: pim ? num(r.channel) : null, channels: num(r.channels), op: str(r.op), readyNs: num(r.readyUs) * 1000,
     };
   });
   const p = d.parameters;
@@ -315,8 +296,8 @@ export function pimGptTokenGanttChart(d: FigureData, options: ChartOptions = {})
   return ganttChart<TokenGanttOp>({
     id: 'strata-pim-gpt-token-gantt',
     name: 'pim-gpt-token-gantt',
-    title: options.title ?? `One PIM-GPT token, op by op: ${str(p.timelineModel as FigureValue)}`,
-    subtitle: `token at position ${str(p.timelineContext as FigureValue)} (the last of ${str(p.timelinePromptTokens as FigureValue)} prompt + ${str(p.timelineTokens as FigureValue)} generated tokens), ${us(num(p.timelineTokenUs as FigureValue))} µs · PIM channels running a share identically drawn once`,
+    title: options.title ?? `One PIM-GPT token, op by op: ${str(p.timelineModel)}`,
+    subtitle: `token at position ${str(p.timelineContext)} (the last of ${str(p.timelinePromptTokens)} prompt + ${str(p.timelineTokens)} generated tokens), ${us(num(p.timelineTokenUs as FigureValue))} µs · PIM channels running a share identically drawn once`,
     ops,
     deviceKind: (dev) => (dev === 'asic' ? 'asic' : 'pim'),
     unit: { name: 'µs', perNs: 1e-3 },
@@ -342,7 +323,8 @@ export function peakBandwidthChart(d: FigureData, options: ChartOptions = {}): s
   if (target) legendItems.push({ label: `target (${target.min} %, ${target.source})`, swatch: { kind: 'line', stroke: INK.reference, dash: '6 3' } });
   const left = 24 + widestLabel(presets) + 14;
   const right = width - 16 - widestLabel(labels, 10.5) - 14;
-  const top = HEADER.legendY + legendHeight(legendItems, right - left) + 14;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 14;
   const bottom = height - 46;
   const lo = Math.min(90, Math.floor(Math.min(...pct) / 5) * 5);
   const x = scaleLinear().domain([lo, 100]).range([left, right]);
@@ -369,7 +351,7 @@ export function peakBandwidthChart(d: FigureData, options: ChartOptions = {}): s
   body.push(axisBandLeft(y, left));
   body.push(xLabel(`Streaming read bandwidth (% of the analytical peak; axis from ${lo} %)`, (left + right) / 2, height - 10));
   body.push(yLabel('DRAM preset', 18, (top + bottom) / 2));
-  body.push(legend(legendItems, left, HEADER.legendY, right - left));
+  body.push(lg.svg);
   return svgDocument({
     id: 'strata-peak-bandwidth',
     width,

@@ -5,6 +5,7 @@
  * folder, so the page opens offline from file:// and keeps working when the folder is moved or zipped.
  */
 import { FONT_FAMILY, INK } from './palette.ts';
+import { htmlDocument } from './html-page.ts';
 import { esc } from './svg.ts';
 
 /** One file of a figure set, by its path relative to the index. */
@@ -61,10 +62,11 @@ footer { font-size: 12px; padding-bottom: 24px; }
 `;
 
 /**
- * The index page (a pure function of its input: same sets → same bytes; no dates, no absolute paths, nothing about
- * whether a set was computed or reused, so that a rerun that reuses everything writes the same page).
+ * The index page, linking the interactive page `interactive` (figures.html) when given (a pure function of its
+ * input: same sets → same bytes; no dates, no absolute paths, nothing about whether a set was computed or reused,
+ * so that a rerun that reuses everything writes the same page).
  */
-export function figuresIndexHtml(sets: readonly IndexSet[]): string {
+export function figuresIndexHtml(sets: readonly IndexSet[], interactive?: IndexFile): string {
   const sections = sets.map((s) => {
     const charts = s.charts.map((c) =>
       `<figure><a href="${esc(relativeHref(c.svg.path))}"><img src="${esc(relativeHref(c.svg.path))}" alt="${esc(c.svg.title ?? c.svg.path)}" loading="lazy"></a>` +
@@ -83,26 +85,17 @@ export function figuresIndexHtml(sets: readonly IndexSet[]): string {
     ].filter((x) => x !== '').join('\n');
   });
   const count = sets.reduce((n, s) => n + s.charts.length, 0);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="Strata">
-<title>Strata figures</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
+  return htmlDocument({
+    title: 'Strata figures',
+    style: STYLE,
+    body: `<header>
 <h1>Strata figures</h1>
 <p>${sets.length} figure set${sets.length === 1 ? '' : 's'}, ${count} chart${count === 1 ? '' : 's'}, written by <code>strata figures</code>.</p>
-<nav>${sets.map((s) => `<a href="#${esc(s.figure)}">${esc(s.title)}</a>`).join(' · ')}</nav>
+${interactive ? `<p>The same charts, interactive (zoom, hover), in one page that opens offline: ${link(interactive)}.</p>\n` : ''}<nav>${sets.map((s) => `<a href="#${esc(s.figure)}">${esc(s.title)}</a>`).join(' · ')}</nav>
 </header>
 <main>
 ${sections.join('\n')}
 </main>
-<footer>Every link is relative to this folder; the page loads nothing from elsewhere. Redraw one set with <code>strata report data/&lt;set&gt;.json --out DIR</code>.</footer>
-</body>
-</html>
-`;
+<footer>Every link is relative to this folder; the page loads nothing from elsewhere. Redraw one set with <code>strata report data/&lt;set&gt;.json --out DIR</code>.</footer>`,
+  });
 }

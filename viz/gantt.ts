@@ -16,9 +16,7 @@ import {
   axisHorizontal,
   el,
   esc,
-  HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   svgDocument,
   text,
   textWidth,
@@ -169,8 +167,8 @@ export function ganttChart<O extends GanttOp>(spec: GanttSpec<O>, options: Chart
   const shares = preLanes.map((l) => shareFmt(l.busyNs));
   const left = 24 + widestLabel(labels, LANE_FONT) + 14;
   const right = width - 20 - Math.max(widestLabel(shares, LANE_FONT), textWidth('of time', 10)) - 10;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 26;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 26;
   const height = options.height ?? top + preLanes.length * rowH + 58;
   const bottom = height - 58;
   const x = scaleLinear().domain([0, span * spec.unit.perNs]).range([left, right]);
@@ -215,7 +213,7 @@ export function ganttChart<O extends GanttOp>(spec: GanttSpec<O>, options: Chart
     header,
     xLabel(spec.timeTitle, (left + right) / 2, height - 14),
     yLabel('Device · op kind', 14, (top + bottom) / 2),
-    legend(legendItems, left, HEADER.legendY, right - left),
+    lg.svg,
   ];
   const devices = lanes.filter((l) => l.opKind === null);
   return svgDocument({

@@ -14,9 +14,7 @@ import {
   esc,
   Fills,
   haloText,
-  HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   px,
   svgDocument,
   text,
@@ -97,8 +95,8 @@ export function groupedBars(p: GroupedBarsSpec): string {
   const missing = p.missingLabel ?? 'n/a';
   const anyMissing = p.panels.some((pl) => pl.values.some((vs) => vs.some((v) => v === null)));
   const legendW = p.width - 40;
-  const lh = legendHeight(legendItems, legendW);
-  const top = HEADER.legendY + lh + 10 + (anyMissing && p.missingLegend ? 14 : 0);
+  const lg = headerLegend(legendItems, 20, legendW);
+  const top = lg.bottom + 10 + (anyMissing && p.missingLegend ? 14 : 0);
   const rows = Math.ceil(p.panels.length / p.columns);
   const height = top + rows * p.panelHeight + 30;
   const maxOf = (pl: BarPanel) => Math.max(0, ...pl.values.flatMap((vs) => vs.filter((v): v is number => v !== null)), ...refs.map((r) => r.value));
@@ -164,8 +162,8 @@ export function groupedBars(p: GroupedBarsSpec): string {
   });
   body.push(yLabel(p.valueTitle, 16, top + (rows * p.panelHeight) / 2));
   body.push(xLabel(p.groupTitle, p.width / 2, height - 10));
-  body.push(legend(legendItems, 20, HEADER.legendY, legendW));
-  if (anyMissing && p.missingLegend) body.push(text(20, HEADER.legendY + lh + 10, `${missing}: ${p.missingLegend}`, { class: 'missing-legend', 'font-size': 10.5, fill: INK.muted }));
+  body.push(lg.svg);
+  if (anyMissing && p.missingLegend) body.push(text(20, lg.bottom + 10, `${missing}: ${p.missingLegend}`, { class: 'missing-legend', 'font-size': 10.5, fill: INK.muted }));
   return svgDocument({ id: p.id, width: p.width, height, title: p.title, subtitle: p.subtitle, description: p.description, defs: fills.defs(), body });
 }
 

@@ -9,6 +9,7 @@ import type { DramReport } from '../src/report/dram-report.ts';
 import type { RunReport } from '../src/report/run-report.ts';
 import type { ServingReport } from '../src/report/serving-report.ts';
 import { runSubtitle } from './dram-charts.ts';
+import { htmlDocument } from './html-page.ts';
 import { FONT_FAMILY, INK } from './palette.ts';
 import { dramPlotlyFigures, type PlotlyFigure } from './plotly-figures.ts';
 import { formatUs, runSubtitle as runReportSubtitle } from './run-charts.ts';
@@ -109,18 +110,11 @@ function chartDiv(f: PlotlyFigure): string {
 function htmlPage(p: Page): string {
   const rows = p.rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('\n');
   const charts = p.figures.map(chartDiv).join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="Strata">
-<title>${esc(p.title)}</title>
-<style>${STYLE}</style>
-<script>${plotlyBundle()}</script>
-</head>
-<body>
-<header>
+  return htmlDocument({
+    title: p.title,
+    style: STYLE,
+    head: [`<script>${plotlyBundle()}</script>`],
+    body: `<header>
 <h1>${esc(p.title)}</h1>
 <p>${esc(p.subtitle)} · schema ${esc(p.report.schema)}</p>
 </header>
@@ -136,10 +130,8 @@ ${charts}
 <footer>Made by Strata from the report embedded in this page; charts drawn with plotly.js, which is inlined so that the page opens offline.</footer>
 <script type="application/json" id="strata-report">${scriptJson(p.report)}</script>
 <script type="application/json" id="strata-figures">${scriptJson(p.figures)}</script>
-<script>${PAGE_SCRIPT}</script>
-</body>
-</html>
-`;
+<script>${PAGE_SCRIPT}</script>`,
+  });
 }
 
 /** The HTML report page of a DRAM report (a pure function of the report; same report → same bytes). */

@@ -6,10 +6,10 @@
  */
 import { format, scaleBand, scaleLinear } from 'd3';
 import type { FigureData, FigureValue } from '../src/report/figure-data.ts';
-import { groupedBars, ratioTick, siTick, type BarGroup, type BarPanel, type BarReference, type BarSeries } from './grouped-bars.ts';
+import { groupedBars, ratioTick, siTick, type BarGroup, type BarPanel, type BarReference, type BarSeries, type GroupedBarsSpec } from './grouped-bars.ts';
 import { column, distinct, num, records, str, table } from './figure-tables.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, type SeriesStyle } from './palette.ts';
-import { axisHorizontal, el, esc, HEADER, legend, legendHeight, svgDocument, text, widestLabel, xLabel, yLabel, type ChartOptions, type LegendItem } from './svg.ts';
+import { axisHorizontal, el, esc, headerLegend, svgDocument, text, widestLabel, xLabel, yLabel, type ChartOptions, type LegendItem } from './svg.ts';
 
 /** How each compared system is drawn: GPU and NPU in their device colours, both NPU+PIM systems in PIM green (blocked light). */
 export const NEUPIMS_SYSTEM_STYLE: Readonly<Record<'gpu-only' | 'npu-only' | 'npu-pim-blocked' | 'neupims', { label: string; style: SeriesStyle }>> = Object.freeze({
@@ -39,6 +39,11 @@ const tokens = format(',.0f');
 const ratio = (v: number) => `${v.toFixed(2)}x`;
 const columns = (n: number) => (n <= 1 ? 1 : 2);
 
+/** A grouped bar chart of the NeuPIMs set: 960 px wide by default, rows of panels 250 px high, two columns for several models. */
+function neupimsBars(d: FigureData, panelCount: number, options: ChartOptions, spec: Omit<GroupedBarsSpec, 'width' | 'panelHeight' | 'columns' | 'subtitle'>): string {
+  return groupedBars({ width: options.width ?? 960, panelHeight: 250, columns: columns(panelCount), subtitle: neupimsSubtitle(d), ...spec });
+}
+
 /** Decode throughput per model, request set and batch: one bar per system. */
 export function neupimsThroughputChart(d: FigureData, options: ChartOptions = {}): string {
   const ps = panels(d, 'throughput');
@@ -46,13 +51,9 @@ export function neupimsThroughputChart(d: FigureData, options: ChartOptions = {}
   const cols = ['gpuTokensPerS', 'npuOnlyTokensPerS', 'blockedTokensPerS', 'neupimsTokensPerS'];
   const series: BarSeries[] = keys.map((k) => ({ key: k, label: NEUPIMS_SYSTEM_STYLE[k].label, style: NEUPIMS_SYSTEM_STYLE[k].style }));
   const barPanels: BarPanel[] = ps.map((p) => ({ title: p.model, groups: p.groups, values: cols.map((c) => p.rows.map((r) => num(r[c]))) }));
-  return groupedBars({
+  return neupimsBars(d, ps.length, options, {
     id: 'strata-neupims-throughput',
-    width: options.width ?? 960,
-    panelHeight: 250,
-    columns: columns(ps.length),
     title: options.title ?? 'NeuPIMs decode throughput against GPU-only, NPU-only and blocked NPU+PIM',
-    subtitle: neupimsSubtitle(d),
     description: `Grouped bars, one panel per model (${ps.map((p) => p.model).join(', ')}), one group per request set and batch: generated tokens per second of each system's devices in one decode iteration.`,
     series,
     panels: barPanels,
@@ -82,13 +83,9 @@ export function neupimsSpeedupChart(d: FigureData, options: ChartOptions = {}): 
   const cols = ['overGpu', 'overNpuOnly', 'overBlocked'];
   const series: BarSeries[] = keys.map((k) => ({ key: k, label: `over ${NEUPIMS_SYSTEM_STYLE[k].label}`, style: NEUPIMS_SYSTEM_STYLE[k].style }));
   const summary = records(table(d, 'paper'), ['gain', 'geomean', 'paper']);
-  return groupedBars({
+  return neupimsBars(d, ps.length, options, {
     id: 'strata-neupims-speedup',
-    width: options.width ?? 960,
-    panelHeight: 250,
-    columns: columns(ps.length),
     title: options.title ?? "NeuPIMs' throughput gain over each baseline, with the paper's",
-    subtitle: neupimsSubtitle(d),
     description: `Grouped bars: NeuPIMs tokens/s over each baseline's, per model, request set and batch. Geometric means: ${summary.map((r) => `${str(r.gain)} ${ratio(num(r.geomean))}${r.paper === null ? '' : ` (paper ${num(r.paper)}x)`}`).join('; ')}. Dashed lines: the paper's headline gains.`,
     series,
     panels: ps.map((p) => ({ title: p.model, groups: p.groups, values: cols.map((c) => p.rows.map((r) => num(r[c]))) })),
@@ -108,13 +105,9 @@ export function neupimsInterleavingChart(d: FigureData, options: ChartOptions = 
     { key: 'on', label: 'interleaving on (two sub-batches)', style: DEVICE_STYLE.pim },
   ];
   const geo = records(table(d, 'paper'), ['gain', 'geomean']).find((r) => r.gain === 'interleaving on / off');
-  return groupedBars({
+  return neupimsBars(d, ps.length, options, {
     id: 'strata-neupims-interleaving',
-    width: options.width ?? 960,
-    panelHeight: 250,
-    columns: columns(ps.length),
     title: options.title ?? 'NeuPIMs sub-batch interleaving ablation',
-    subtitle: neupimsSubtitle(d),
     description: `Grouped bars: NeuPIMs decode throughput with sub-batch interleaving forced off and on, per model, request set and batch${geo ? `; on / off geometric mean ${ratio(num(geo.geomean))}` : ''}.`,
     series,
     panels: ps.map((p) => ({ title: p.model, groups: p.groups.map((g, j) => ({ ...g, label: `${g.label}${p.rows[j]!.presetInterleaves === true ? '*' : ''}` })), values: [p.rows.map((r) => num(r.offTokensPerS)), p.rows.map((r) => num(r.onTokensPerS))] })),
@@ -150,7 +143,8 @@ export function neupimsUtilisationChart(d: FigureData, options: ChartOptions = {
   const labels = lanes.map(laneLabel);
   const left = 24 + widestLabel(labels, LANE_FONT) + 14;
   const right = width - 20 - widestLabel(['100.0 %', 'of its time'], LANE_FONT) - 12;
-  const top = HEADER.legendY + legendHeight(legendItems, right - left) + 26;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 26;
   const rowH = 34;
   const height = options.height ?? top + lanes.length * rowH + 58;
   const bottom = height - 58;
@@ -186,7 +180,7 @@ export function neupimsUtilisationChart(d: FigureData, options: ChartOptions = {
     text(width - 20, top - 8, 'of its time', { class: 'share-header', 'text-anchor': 'end', 'font-size': 10, fill: INK.muted }),
     xLabel('Time from the start of the decode iteration (ms)', (left + right) / 2, height - 14),
     yLabel('System · unit', 14, (top + bottom) / 2),
-    legend(legendItems, left, HEADER.legendY, right - left),
+    lg.svg,
   ];
   const p = d.parameters;
   return svgDocument({

@@ -26,9 +26,7 @@ import {
   el,
   esc,
   Fills,
-  HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   markerElement,
   px,
   svgDocument,
@@ -190,8 +188,8 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
   const legendItems = cdfs.map((c) => lineItem(`${c.label}: p50 ${formatMs(c.p50Ns)}, p99 ${formatMs(c.p99Ns)} ms (${thousands(c.samplesNs.length)} ${c.unit})`, SERVING_LATENCY_STYLE[c.key]));
   const left = 24 + widestLabel(['100 %']) + 14;
   const right = width - 44;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 14;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 14;
   const bottom = height - 46;
   x.range([left, right]);
   y.range([bottom, top]);
@@ -241,7 +239,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
     el('g', { class: 'lines' }, marks),
     xLabel('Latency (ms, log scale)', (left + right) / 2, height - 10),
     yLabel('Cumulative fraction (of requests; of token gaps for TBT)', 18, (top + bottom) / 2),
-    legend(legendItems, left, HEADER.legendY, right - left),
+    lg.svg,
   ];
   return svgDocument({
     id,
@@ -334,8 +332,8 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {})
   const tokTicks = symlog ? [0, ...logTicks(1, maxTok * 1.15).labelled] : (yTok as ReturnType<typeof scaleLinear<number>>).ticks(4);
   const left = 24 + Math.max(widestLabel(yReq.ticks(4).map(thousands)), widestLabel(tokTicks.map(thousands))) + 14;
   const right = width - 20;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 14;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 14;
   const bottom = height - 46;
   const gap = 30;
   const panelH = (bottom - top - gap) / 2;
@@ -381,7 +379,7 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {})
     yLabel('Requests', 18, top + panelH / 2),
     yLabel('Tokens', 18, bottom - panelH / 2),
     xLabel(`Time from the request set's time 0 (${unit}); each step drawn over its duration`, (left + right) / 2, height - 10),
-    legend(legendItems, left, HEADER.legendY, right - left),
+    lg.svg,
   ];
   return svgDocument({
     id,

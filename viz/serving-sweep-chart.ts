@@ -4,16 +4,15 @@
  * per series (system), in its device kind's colour. A pure function of the data file.
  */
 import { format, scaleLinear, scaleLog } from 'd3';
-import type { FigureData, FigureTable, FigureValue } from '../src/report/figure-data.ts';
+import type { FigureData } from '../src/report/figure-data.ts';
+import { column, table } from './figure-tables.ts';
 import { DEVICE_STYLE, INK, LINE_STYLES, type DeviceKind, type LineStyle } from './palette.ts';
 import { DEVICE_LABEL } from './run-charts.ts';
 import {
   axisLeft,
   el,
   esc,
-  HEADER,
-  legend,
-  legendHeight,
+  headerLegend,
   markerElement,
   px,
   svgDocument,
@@ -36,18 +35,6 @@ export interface SweepSeries {
   readonly tbtP99Ms: readonly number[];
 }
 
-function tableOf(d: FigureData, name: string): FigureTable {
-  const t = d.tables.find((x) => x.name === name);
-  if (!t) throw new Error(`figure data '${d.figure}' has no table '${name}' (tables: ${d.tables.map((x) => x.name).join(', ')})`);
-  return t;
-}
-
-function columnOf(t: FigureTable, name: string): FigureValue[] {
-  const i = t.columns.findIndex((c) => c.name === name);
-  if (i < 0) throw new Error(`figure table '${t.name}' has no column '${name}' (columns: ${t.columns.map((c) => c.name).join(', ')})`);
-  return t.rows.map((r) => r[i] ?? null);
-}
-
 /** What the sweep varies: `maxBatch` or `qps` (the data file's `parameters.x`). */
 export function sweepVariable(d: FigureData): 'maxBatch' | 'qps' {
   return d.parameters.x === 'qps' ? 'qps' : 'maxBatch';
@@ -55,12 +42,12 @@ export function sweepVariable(d: FigureData): 'maxBatch' | 'qps' {
 
 /** The series of a sweep, in table order (rows are sorted by series, then the swept value). */
 export function sweepSeries(d: FigureData): SweepSeries[] {
-  const t = tableOf(d, 'runs');
-  const xs = columnOf(t, sweepVariable(d));
-  const series = columnOf(t, 'series').map(String);
-  const kinds = columnOf(t, 'deviceKind').map(String);
-  const thr = columnOf(t, 'outputTokensPerS');
-  const tbt = columnOf(t, 'tbtP99Ms');
+  const t = table(d, 'runs');
+  const xs = column(t, sweepVariable(d));
+  const series = column(t, 'series').map(String);
+  const kinds = column(t, 'deviceKind').map(String);
+  const thr = column(t, 'outputTokensPerS');
+  const tbt = column(t, 'tbtP99Ms');
   const labels: string[] = [];
   for (const s of series) if (!labels.includes(s)) labels.push(s);
   const perKind = new Map<DeviceKind, number>();
@@ -103,8 +90,8 @@ export function servingSweepChart(d: FigureData, options: ChartOptions = {}): st
   const fmtTbt = yTbt.tickFormat(5);
   const left = 24 + widestLabel(yThr.ticks(5).map(fmtThr)) + 14;
   const right = width - 16;
-  const lh = legendHeight(legendItems, right - left);
-  const top = HEADER.legendY + lh + 30;
+  const lg = headerLegend(legendItems, left, right - left);
+  const top = lg.bottom + 30;
   const bottom = height - 50;
   const gapW = 40 + widestLabel(yTbt.ticks(5).map(fmtTbt)) + 14;
   const panelW = (right - left - gapW) / 2;
@@ -144,7 +131,7 @@ export function servingSweepChart(d: FigureData, options: ChartOptions = {}): st
   const xTitle = v === 'maxBatch' ? 'Max batch (requests running at once' : 'Offered load (Poisson arrivals, requests/s';
   body.push(xLabel(`${xTitle}${log ? '; log scale' : ''})`, (left + right) / 2, height - 12));
   body.push(yLabel('Output tokens/s', 16, (top + bottom) / 2));
-  body.push(legend(legendItems, left, HEADER.legendY, right - left));
+  body.push(lg.svg);
   const summary = series.map((s) => `${s.label}: ${s.x.map((xv, i) => `${xFmt(xv)} → ${format(',.1f')(s.throughput[i]!)} tokens/s`).join(', ')}`).join('; ');
   return svgDocument({
     id,

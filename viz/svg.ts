@@ -17,6 +17,11 @@ export interface ChartOptions {
   title?: string;
 }
 
+/** Width of a chart in px when `ChartOptions.width` is not given (charts drawn wider by nature choose their own). */
+export const DEFAULT_WIDTH = 640;
+/** Height of a chart in px when `ChartOptions.height` is not given. */
+export const DEFAULT_HEIGHT = 400;
+
 /** Escapes text for XML content and attribute values. */
 export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -289,6 +294,11 @@ export function widestLabel(labels: readonly string[], fontSize = TICK_FONT): nu
 
 /** Vertical positions of the title block: title, subtitle, and where the legend starts. */
 export const HEADER = Object.freeze({ titleY: 24, subtitleY: 42, legendY: 54 });
+
+/** The legend under a chart's title block, from x = `x` and wrapping at `maxWidth`: its element, and the y of its foot. */
+export function headerLegend(items: readonly LegendItem[], x: number, maxWidth: number): { svg: string; bottom: number } {
+  return { svg: legend(items, x, HEADER.legendY, maxWidth), bottom: HEADER.legendY + legendHeight(items, maxWidth) };
+}
 
 /** A complete standalone SVG document: white background, title, subtitle, accessible title/description. */
 export function svgDocument(p: {

@@ -1,41 +1,19 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect, beforeAll, afterEach, vi } from 'vitest';
+import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderFigureData, renderServingReport, reportCommand } from '../../src/cli/report.ts';
 import { main } from '../../src/cli/main.ts';
 import { readReport } from '../../src/report/dram-report-file.ts';
 import type { FigureData } from '../../src/report/figure-data.ts';
-import { StrataError } from '../../src/spec/errors.ts';
 import { haveChromium } from '../../viz/png.ts';
+import { reportFailure as failure, runReport as run, tempDir } from '../viz/harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SERVING = join(ROOT, 'test/fixtures/reports/serving-llama3-8b-h100.json');
 const RUN = join(ROOT, 'test/fixtures/reports/gpt2-small-prefill-t4.json');
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-report-serving-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('strata-report-serving-');
 afterEach(() => vi.restoreAllMocks());
-
-function run(argv: string[]): { code: number; out: string } {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const code = reportCommand(argv);
-  if (typeof code !== 'number') throw new Error('reportCommand returned a promise without --png');
-  return { code, out: log.mock.calls.map((c) => c.join(' ')).join('\n') };
-}
-
-function failure(argv: string[]): string {
-  try {
-    run(argv);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError');
-}
 
 /** `strata serve` of six fixed-length requests (32 prompt, 8 output tokens) on the H100 roofline; returns the report's path. */
 function serve(name: string, extra: string[]): string {

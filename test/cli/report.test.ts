@@ -1,47 +1,23 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, it, expect, afterEach, vi } from 'vitest';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderDramReport, renderFigureData, renderRunReport, reportCommand } from '../../src/cli/report.ts';
 import { main } from '../../src/cli/main.ts';
-import { StrataError } from '../../src/spec/errors.ts';
 import { haveChromium } from '../../viz/png.ts';
+import { reportFailure as failure, runReport as run, tempDir } from '../viz/harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = join(ROOT, 'test/fixtures/reports/hbm2-mixed-2000.json');
 const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
-let dir: string;
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'strata-report-'));
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('strata-report-');
 afterEach(() => vi.restoreAllMocks());
-
-/** Runs the command (without --png: synchronous) with console.log captured. */
-function run(argv: string[]): { code: number; out: string } {
-  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
-  const code = reportCommand(argv);
-  if (typeof code !== 'number') throw new Error('reportCommand returned a promise without --png');
-  return { code, out: log.mock.calls.map((c) => c.join(' ')).join('\n') };
-}
 
 /** Runs the command with --png (a promise) with console.log captured. */
 async function runAsync(argv: string[]): Promise<{ code: number; out: string }> {
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   const code = await reportCommand(argv);
   return { code, out: log.mock.calls.map((c) => c.join(' ')).join('\n') };
-}
-
-/** The message of the StrataError the command throws (main prints it as `strata: …`, exit 2). */
-function failure(argv: string[]): string {
-  try {
-    run(argv);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError');
 }
 
 function writeJson(name: string, value: unknown): string {

@@ -1,9 +1,7 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
-import { haveChromium, openHtml, type OpenedPage } from './browser.ts';
-import { DEFAULT_CHROMIUM } from '../../viz/png.ts';
+import { browserDescribe, hoverText, invalidFigures, itLoadsOffline, usePage } from './browser.ts';
 import { checkDramReport } from '../../src/report/dram-report-file.ts';
 import { dramHtmlReport } from '../../viz/html-report.ts';
 import { dramPlotlyFigures } from '../../viz/plotly-figures.ts';
@@ -43,54 +41,26 @@ describe('HTML report page (no browser)', () => {
   });
 });
 
-const browserSuite = haveChromium ? describe : describe.skip;
-if (!haveChromium) console.warn(`html-report browser tests SKIPPED: ${DEFAULT_CHROMIUM} is absent (install Debian's chromium: apt-get install chromium)`);
+browserDescribe('html-report', 'HTML report in chromium', () => {
+  const opened = usePage(() => dramHtmlReport(report), 8);
 
-browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/bin/chromium is absent (apt-get install chromium)'}`, () => {
-  let opened: OpenedPage;
-  let page: Page;
-  let consoleErrors: string[];
-  let offsite: string[];
-
-  beforeAll(async () => {
-    opened = await openHtml(dramHtmlReport(report), 8);
-    ({ page, consoleErrors, offsite } = opened);
-  }, 90_000);
-
-  afterAll(async () => {
-    await opened?.close();
-  });
-
-  it('loads from file:// without console errors and without a network request', () => {
-    expect(consoleErrors).toEqual([]);
-    expect(offsite).toEqual([]);
-  });
+  itLoadsOffline(opened);
 
   it('every plotly chart has data: traces and points as expected, and every figure passes Plotly.validate', async () => {
-    const charts = await page.evaluate(() => {
+    const charts = await opened.page.evaluate(() => {
       type Trace = { x?: unknown[]; z?: unknown[][] };
-      const P = (window as unknown as { Plotly: { validate: (d: unknown, l: unknown) => unknown[] | undefined } }).Plotly;
-      const figures = JSON.parse(document.getElementById('strata-figures')!.textContent!) as Array<{ id: string; data: unknown; layout: unknown }>;
-      // plotly.js 4.1's Plotly.validate throws on any layout.legend (even {}): the legend is checked as drawn below.
-      const invalid = figures.map((f) => {
-        const { legend: _legend, ...layout } = f.layout as Record<string, unknown>;
-        return { id: f.id, errors: P.validate(f.data, layout) ?? [] };
+      return [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
+        const data = (el as unknown as { data: Trace[] }).data;
+        const points = data.reduce((s, t) => s + (t.z ? t.z.flat().length : (t.x ?? []).filter((v) => v !== null).length), 0);
+        return {
+          id: el.id, traces: data.length, points,
+          drawn: el.querySelectorAll('.bars .point, .hm image, .scatterlayer .point, .scatterlayer .js-line').length,
+          legendEntries: el.querySelectorAll('.legend .traces').length,
+        };
       });
-      return {
-        invalid: invalid.filter((v) => v.errors.length > 0),
-        charts: [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
-          const data = (el as unknown as { data: Trace[] }).data;
-          const points = data.reduce((s, t) => s + (t.z ? t.z.flat().length : (t.x ?? []).filter((v) => v !== null).length), 0);
-          return {
-            id: el.id, traces: data.length, points,
-            drawn: el.querySelectorAll('.bars .point, .hm image, .scatterlayer .point, .scatterlayer .js-line').length,
-            legendEntries: el.querySelectorAll('.legend .traces').length,
-          };
-        }),
-      };
     });
-    expect(charts.invalid).toEqual([]);
-    const byId = Object.fromEntries(charts.charts.map((c) => [c.id, c]));
+    expect(await invalidFigures(opened.page)).toEqual([]);
+    const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
     // bars per channel (8) + the peak line (8 points).
     expect(byId['chart-channel-bandwidth']).toMatchObject({ traces: 2, points: 16 });
     // one trace per command class issued (activate, precharge, read, write, refresh), one bar per kind.
@@ -106,47 +76,35 @@ browserSuite(`HTML report in chromium${haveChromium ? '' : ' — SKIPPED: /usr/b
     expect(byId['chart-bandwidth-time']).toMatchObject({ traces: 4, points: 3 * 95 + 2 });
     // 128 banks x ceil(1608 / 5) = 322 bins of 5 cycles (at most 400 columns).
     expect(byId['chart-bank-states']).toMatchObject({ traces: 1, points: 128 * 322 });
-    for (const c of charts.charts) expect(c.drawn, c.id).toBeGreaterThan(0);
+    for (const c of charts) expect(c.drawn, c.id).toBeGreaterThan(0);
     // Legends: achieved + peak; band, mean and peak (the band's upper edge has none); five command classes; six
     // energy components; none on heat maps (colour bar) and latency.
-    expect(charts.charts.map((c) => c.legendEntries)).toEqual([2, 3, 5, 6, 0, 0, 0, 0]);
+    expect(charts.map((c) => c.legendEntries)).toEqual([2, 3, 5, 6, 0, 0, 0, 0]);
   });
 
-  async function hoverText(chartId: string, target: string): Promise<string> {
-    const el = page.locator(`#${chartId} ${target}`).first();
-    await el.scrollIntoViewIfNeeded();
-    const box = await el.boundingBox();
-    expect(box, `${chartId} ${target}`).not.toBeNull();
-    await page.mouse.move(0, 0);
-    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2, { steps: 4 });
-    const tip = page.locator(`#${chartId} .hoverlayer .hovertext`).first();
-    await tip.waitFor({ state: 'visible', timeout: 10_000 });
-    return (await tip.textContent()) ?? '';
-  }
-
   it('hovering a bar shows a tooltip with its value and unit', async () => {
-    const tip = await hoverText('chart-channel-bandwidth', '.bars .point path');
+    const tip = await hoverText(opened.page, 'chart-channel-bandwidth', '.bars .point path');
     expect(tip).toContain('Channel 0');
     expect(tip).toContain(`${report.channels[0]!.bandwidthGBps.toFixed(3)} GB/s`);
   });
 
   it('hovering a heat-map cell shows its channel, bank and value', async () => {
-    const tip = await hoverText('chart-bank-activity', '.nsewdrag');
+    const tip = await hoverText(opened.page, 'chart-bank-activity', '.nsewdrag');
     expect(tip).toMatch(/Channel \d, bank \d\.\d/);
     expect(tip).toContain('of the window');
   });
 
   it('hovering the bandwidth over time shows GB/s at a time; hovering a bank-state cell shows its bank and state', async () => {
-    const line = await hoverText('chart-bandwidth-time', '.nsewdrag');
+    const line = await hoverText(opened.page, 'chart-bandwidth-time', '.nsewdrag');
     expect(line).toMatch(/[\d.]+ GB\/s/);
-    const cell = await hoverText('chart-bank-states', '.nsewdrag');
+    const cell = await hoverText(opened.page, 'chart-bank-states', '.nsewdrag');
     expect(cell).toMatch(/Bank \d\.\d\.\d \(channel\.bank group\.bank\)/);
     expect(cell).toMatch(/cycles from [\d,]+ \(a bin of 5\)/);
     expect(cell).toMatch(/idle|active|reading|writing|refreshing/);
   });
 
   it('shows the embedded report JSON', async () => {
-    const text = await page.locator('#report-json').textContent();
+    const text = await opened.page.locator('#report-json').textContent();
     expect(JSON.parse(text!)).toEqual(report);
   });
 });

@@ -1,70 +1,40 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
-import { haveChromium, openHtml, type OpenedPage } from './browser.ts';
+import { browserDescribe, hoverText, invalidFigures, itLoadsOffline, usePage } from './browser.ts';
 import { validateReport } from '../../src/report/schema.ts';
 import type { ServingReport } from '../../src/report/serving-report.ts';
 import { servingHtmlReport } from '../../viz/html-report.ts';
-import { DEFAULT_CHROMIUM } from '../../viz/png.ts';
 import { stepSegments, tokenGapsNs } from '../../viz/serving-charts.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/serving-llama3-8b-h100.json';
 const report = validateReport(JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), FIXTURE) as ServingReport;
 
-const browserSuite = haveChromium ? describe : describe.skip;
-if (!haveChromium) console.warn(`serving-report browser tests SKIPPED: ${DEFAULT_CHROMIUM} is absent (install Debian's chromium: apt-get install chromium)`);
+browserDescribe('serving-report', 'serving-report HTML in chromium', () => {
+  const opened = usePage(() => servingHtmlReport(report), 2);
 
-browserSuite(`serving-report HTML in chromium${haveChromium ? '' : ' — SKIPPED: /usr/bin/chromium is absent (apt-get install chromium)'}`, () => {
-  let opened: OpenedPage;
-  let page: Page;
-  let consoleErrors: string[];
-  let offsite: string[];
-
-  beforeAll(async () => {
-    opened = await openHtml(servingHtmlReport(report), 2);
-    ({ page, consoleErrors, offsite } = opened);
-  }, 90_000);
-
-  afterAll(async () => {
-    await opened?.close();
-  });
-
-  it('loads from file:// without console errors and without a network request', () => {
-    expect(consoleErrors).toEqual([]);
-    expect(offsite).toEqual([]);
-  });
+  itLoadsOffline(opened);
 
   it('both charts have data drawn: three CDF curves with their percentile markers, five stepped series of the batch; figures pass Plotly.validate', async () => {
-    const charts = await page.evaluate(() => {
+    const charts = await opened.page.evaluate(() => {
       type Trace = { x?: unknown[] };
-      const P = (window as unknown as { Plotly: { validate: (d: unknown, l: unknown) => unknown[] | undefined } }).Plotly;
-      const figures = JSON.parse(document.getElementById('strata-figures')!.textContent!) as Array<{ id: string; data: unknown; layout: unknown }>;
-      // plotly.js 4.1's Plotly.validate throws on any layout.legend: the legend is checked as drawn below.
-      const invalid = figures.map((f) => {
-        const { legend: _legend, ...layout } = f.layout as Record<string, unknown>;
-        return { id: f.id, errors: P.validate(f.data, layout) ?? [] };
-      }).filter((v) => v.errors.length > 0);
-      return {
-        invalid,
-        charts: [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
-          const data = (el as unknown as { data: Trace[] }).data;
-          return {
-            id: el.id,
-            traces: data.length,
-            points: data.map((t) => (t.x ?? []).length),
-            lines: el.querySelectorAll('.scatterlayer .trace .lines path').length,
-            markers: el.querySelectorAll('.scatterlayer .trace .points path').length,
-            bars: el.querySelectorAll('.barlayer .point').length,
-            legendEntries: el.querySelectorAll('.legend .traces').length,
-            logAxis: el.querySelectorAll('.xaxislayer-above .xtick').length,
-          };
-        }),
-      };
+      return [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
+        const data = (el as unknown as { data: Trace[] }).data;
+        return {
+          id: el.id,
+          traces: data.length,
+          points: data.map((t) => (t.x ?? []).length),
+          lines: el.querySelectorAll('.scatterlayer .trace .lines path').length,
+          markers: el.querySelectorAll('.scatterlayer .trace .points path').length,
+          bars: el.querySelectorAll('.barlayer .point').length,
+          legendEntries: el.querySelectorAll('.legend .traces').length,
+          logAxis: el.querySelectorAll('.xaxislayer-above .xtick').length,
+        };
+      });
     });
-    expect(charts.invalid).toEqual([]);
-    const [cdf, batch] = charts.charts;
+    expect(await invalidFigures(opened.page)).toEqual([]);
+    const [cdf, batch] = charts;
     const distinctGaps = new Set(tokenGapsNs(report)).size;
     // a line and a marker trace per latency: 12 TTFTs + 1, the distinct gaps + 1, 12 end-to-end + 1; 3 markers each
     expect(cdf).toMatchObject({ id: 'chart-latency-cdf', traces: 6, points: [13, 3, distinctGaps + 1, 3, 13, 3], lines: 3, markers: 9, legendEntries: 3 });
@@ -76,22 +46,9 @@ browserSuite(`serving-report HTML in chromium${haveChromium ? '' : ' — SKIPPED
     expect(batch!.bars).toBeGreaterThan(busy);
   });
 
-  async function hoverText(chartId: string, target: string, which: 'first' | 'last'): Promise<string> {
-    const all = page.locator(`#${chartId} ${target}`);
-    const el = which === 'first' ? all.first() : all.last();
-    await el.scrollIntoViewIfNeeded();
-    const box = await el.boundingBox();
-    expect(box, `${chartId} ${target}`).not.toBeNull();
-    await page.mouse.move(0, 0);
-    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2, { steps: 4 });
-    const tip = page.locator(`#${chartId} .hoverlayer .hovertext`).first();
-    await tip.waitFor({ state: 'visible', timeout: 10_000 });
-    return (await tip.textContent()) ?? '';
-  }
-
   it('hovering a percentile marker shows the latency in ms', async () => {
     // the last marker trace is end to end; its last marker is p99 = 1,038 ms
-    const tip = await hoverText('chart-latency-cdf', '.scatterlayer .trace:nth-of-type(6) .points path', 'last');
+    const tip = await hoverText(opened.page, 'chart-latency-cdf', '.scatterlayer .trace:nth-of-type(6) .points path', 'last');
     expect(tip).toContain('end to end, p99');
     expect(tip).toContain('1,038');
     expect(tip).toContain('ms');
@@ -99,7 +56,7 @@ browserSuite(`serving-report HTML in chromium${haveChromium ? '' : ' — SKIPPED
 
   it('hovering a bar of the batch over time shows its steps\' requests and tokens', async () => {
     // the last decode bar: the last request decoding alone until 1,221 ms
-    const tip = await hoverText('chart-batch-timeline', '.barlayer .trace:nth-of-type(1) .point path', 'last');
+    const tip = await hoverText(opened.page, 'chart-batch-timeline', '.barlayer .trace:nth-of-type(1) .point path', 'last');
     expect(tip).toMatch(/steps \d+–131, /);
     expect(tip).toContain('requests: 1 decoding, 0 prefilling, 0 waiting');
     expect(tip).toContain('tokens: 1 decode, 0 prompt');
