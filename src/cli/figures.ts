@@ -29,6 +29,7 @@ import {
   compareServing, decodeCases, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
+import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
@@ -40,7 +41,8 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
                [--duplex-models LIST] [--duplex-lengths IN:OUT,...] [--duplex-batches LIST]
                [--duplex-serving-models LIST] [--duplex-serving-lengths IN:OUT,...] [--duplex-count N]
             every figure and comparison table we can make into DIR (default out/figures): SVG charts, Markdown and
-            CSV tables, DIR/index.html linking them all (opens offline), and the results behind them in
+            CSV tables, DIR/index.html linking them all and DIR/figures.html with every chart interactive (both
+            open offline), and the results behind them in
             DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
@@ -439,11 +441,13 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     }
   }
   progress.end();
+  // The interactive page: every set's charts in plotly, drawn from the data files embedded in it.
+  outputs.push({ path: join(outDir, 'figures.html'), content: figuresHtmlPage(datas) });
   const index = join(outDir, 'index.html');
-  outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, outputs, outDir)) });
+  outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, outputs, outDir), { path: 'figures.html', title: 'figures.html' }) });
   writeOutputs(outputs);
   for (const m of messages) console.log(m);
-  const kind = (path: string) => (path.endsWith('.svg') ? 'chart' : path.endsWith('.png') ? 'png' : path.endsWith('.md') ? 'table' : path.endsWith('.csv') ? 'csv' : path.endsWith('.html') ? 'index' : 'data');
+  const kind = (path: string) => (path.endsWith('.svg') ? 'chart' : path.endsWith('.png') ? 'png' : path.endsWith('.md') ? 'table' : path.endsWith('.csv') ? 'csv' : path.endsWith('index.html') ? 'index' : path.endsWith('.html') ? 'interactive' : 'data');
   for (const o of outputs) if (!o.path.endsWith('.json')) console.log(`${kind(o.path)}: ${o.path}`);
   console.log(`figures: ${outDir}`);
   return 0;

@@ -5,7 +5,7 @@ import type { NeuPimsRow, NeuPimsUtilisation } from '../validation/neupims.ts';
 import type { ComparedKey, DecodeResult, DecodeRow, ServingRow } from '../validation/duplex.ts';
 import type { TokenSpan } from '../pim/token-graph.ts';
 import { StrataError } from '../spec/errors.ts';
-import { toCsv, type CsvFile } from './csv.ts';
+import { toCsv, type CsvFile } from './csv-format.ts';
 import type { ServingReport } from './serving-report.ts';
 
 /** Version of the figure-data schema; bump on any incompatible change (docs/report-format.md). */

@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,6 +8,7 @@ import { hashInputs, sourceClosure } from '../../src/cli/figures.ts';
 import { renderFigureData } from '../../src/cli/report.ts';
 import type { FigureData } from '../../src/report/figure-data.ts';
 import { validateReport } from '../../src/report/schema.ts';
+import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { haveChromium } from '../../viz/png.ts';
 import { runMainAsync } from '../helpers.ts';
 
@@ -20,12 +22,12 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Every file under the folder with its bytes. */
-function snapshot(folder: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
+/** Every file under the folder with the sha256 of its bytes (comparing the 3.5 MB figures.html byte by byte is slow). */
+function snapshot(folder: string): Map<string, string> {
+  const files = new Map<string, string>();
   for (const f of readdirSync(folder, { recursive: true, encoding: 'utf8' }).sort()) {
     const p = join(folder, f);
-    if (statSync(p).isFile()) files.set(f, readFileSync(p));
+    if (statSync(p).isFile()) files.set(f, createHash('sha256').update(readFileSync(p)).digest('hex'));
   }
   return files;
 }
@@ -37,7 +39,7 @@ const OUTPUTS = [
   'pim-gpt-baselines.csv', 'pim-gpt-energy-breakdown.csv', 'pim-gpt-energy-breakdown.svg', 'pim-gpt-energy-efficiency.svg',
   'pim-gpt-latency-breakdown.csv', 'pim-gpt-latency-breakdown.svg', 'pim-gpt-pim.csv', 'pim-gpt-speedup.svg', 'pim-gpt.md',
   'pim-gpt-token-timeline.csv', 'pim-gpt-token-gantt.svg',
-  'index.html',
+  'figures.html', 'index.html',
 ];
 /** One PIM-GPT model keeps the suite fast (the eight take a few seconds more). */
 const FAST = ['--models', 'gpt2-small'];
@@ -90,6 +92,9 @@ describe('strata figures', () => {
       expect(data.inputs.files).toContain('src/cli/figures.ts');
       for (const o of renderFigureData(data)) expect(readFileSync(join(out, o.name), 'utf8'), o.name).toBe(o.content);
     }
+    // figures.html: the interactive page of the three sets, drawn from the same data files
+    const datas = DATA.map((f) => JSON.parse(readFileSync(join(out, 'data', f), 'utf8')) as FigureData);
+    expect(readFileSync(join(out, 'figures.html'), 'utf8') === figuresHtmlPage(datas)).toBe(true);
     const pim = JSON.parse(readFileSync(join(out, 'data', 'pim-gpt.json'), 'utf8')) as FigureData;
     expect(pim.parameters.models).toEqual(['gpt2-small']);
     expect(pim.inputs.files).toContain('workloads/models/gpt2-small.json');
@@ -215,6 +220,7 @@ describe('strata figures --only neupims / duplex', () => {
     expect(data.inputs.files).not.toContain('src/pim/duplex-step.ts');
     // the index lists the set
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="neupims-utilisation.svg">SVG</a>');
+    expect(readFileSync(join(out, 'figures.html'), 'utf8')).toContain('<div id="chart-neupims-utilisation" class="chart"');
     const before = snapshot(out);
     const again = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST]);
     expect(again.out).toMatch(/^neupims: inputs unchanged \(sha256 [0-9a-f]{12}\), reusing /m);
