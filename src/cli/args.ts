@@ -3,8 +3,22 @@ import { StrataError } from '../spec/errors.ts';
 
 /** Parses sub-command flags strictly: unknown flags and missing values are user errors. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+  // A negative number after a flag that takes a value is that flag's value (so `--qps -1` reaches the flag's own
+  // check and its message), not an unknown option.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : '';
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-[0-9.]/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else {
+      args.push(a);
+    }
+  }
   try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (e) {
     const known = Object.keys(options).map((k) => `--${k}`).join(' ');
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, '');

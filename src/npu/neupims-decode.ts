@@ -164,6 +164,8 @@ interface CoRunCost {
   readonly pimCycles: number;
   readonly npuRequests: number;
   readonly npuCycles: number;
+  /** When the same NPU requests, offered at the same pace, finish on the channel with no PIM program. */
+  readonly npuAloneCycles: number;
   readonly energyPj: number;
 }
 interface Stream {
@@ -268,7 +270,7 @@ class DecodeModel {
     const rowElements = (this.org.columns * (this.org.busWidthBits / 8)) / this.spec.unit.elementBytes;
     this.granule = gcd(gcd(this.spec.unit.macsPerBank, banks), rowElements);
     this.oneLayer = { ...model, layers: 1 };
-    this.mode = `${system.pim.file}|rb${this.spec.rowBuffers}|q${system.queueDepth}`;
+    this.mode = `${system.npu.file}|${system.pim.file}|rb${this.spec.rowBuffers}|q${system.queueDepth}`;
   }
 
   private none(): NormalRequests {
@@ -331,7 +333,9 @@ class DecodeModel {
     const reqs = weightStream(this.std, n, load);
     const plan = planNeuPimsAttention(this.spec, s);
     const run = runDualBufferChannel(this.spec, plan.program, reqs, { queueDepth: this.system.queueDepth });
-    const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, energyPj: commandEnergyPj(this.spec, run) };
+    // The requests' own pace (offered over the program's length) is not interference: measure it without PIM.
+    const npuAlone = runDualBufferChannel(this.spec, new PimProgramBuilder().build(), reqs, { queueDepth: this.system.queueDepth });
+    const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles: npuAlone.normalFinishCycle, energyPj: commandEnergyPj(this.spec, run) };
     this.memo?.coRun.set(key, c);
     return c;
   }
@@ -426,7 +430,6 @@ function attentionPhase(d: DecodeModel, keys: readonly number[], members: readon
   let energyPj = 0;
   let pimPs = 0;
   let worstDelay = 0;
-  const st = beside ? d.stream() : null;
   const share = beside ? Math.ceil(beside.requests / C) : 0;
   const intensity = beside && beside.ps > 0 ? Math.min(1, beside.memoryPs / beside.ps) : 0;
   for (let c = 0; c < C; c++) {
@@ -443,17 +446,19 @@ function attentionPhase(d: DecodeModel, keys: readonly number[], members: readon
       // Offered load: the block's memory intensity, at most its share of requests over the programs' length.
       const load = Math.min(intensity, (share * d.tBurst) / alone);
       const steps = Math.max(1, Math.ceil(load * LOAD_STEPS - 1e-9));
-      let pim = 0, served = 0, npu = 0;
+      let pim = 0, served = 0, npu = 0, npuAlone = 0;
       for (const i of list) {
         const r = d.coRun(keys[i]!, steps);
         pim += r.pimCycles;
         served += r.npuRequests;
         npu += r.npuCycles;
+        npuAlone += r.npuAloneCycles;
         energyPj += r.energyPj;
       }
       cycles[c] = pim;
-      // Extra time the block's requests took on this channel beyond the streaming rate (for at most its share).
-      const delay = Math.max(0, npu - served * st!.cyclesPerRequest) * Math.min(1, share / served);
+      // Extra time the block's requests took on this channel because the PIM programs ran beside them (against the
+      // same requests at the same pace without PIM), for at most the block's share.
+      const delay = Math.max(0, npu - npuAlone) * Math.min(1, share / served);
       worstDelay = Math.max(worstDelay, delay);
     }
     pimPs = Math.max(pimPs, Math.ceil(cycles[c]! * d.tCKPs) + softmax);

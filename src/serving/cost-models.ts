@@ -8,11 +8,12 @@ import { duplexStepCostModel } from '../pim/duplex-serving.ts';
 import { knownNeuPimsSystems, loadNeuPimsSystem } from '../npu/neupims-system.ts';
 import { neupimsStepCostModel } from '../npu/neupims-serving.ts';
 import type { StepCostModel } from './step-cost.ts';
+import { fileFamily } from '../spec/systems.ts';
 
 /**
  * Which step cost model serves a system: the registry `strata serve --system` looks names up in. GPU/CPU
- * baseline presets (arch/systems/gpu-*.json, cpu-*.json, aliases such as `gpu-a100`, or a path to a preset) are
- * costed by the roofline (`roofline-step-cost.ts`); Duplex-family systems (arch/systems, family `duplex`, by name) by
+ * baseline presets (family `baseline`, aliases such as `gpu-a100`, or a path to a preset) are
+ * costed by the roofline (`roofline-step-cost.ts`); Duplex-family systems (family `duplex`, by name or path) by
  * `duplexStepCostModel` (src/pim/duplex-serving.ts). Other systems with their own cost models (NeuPIMs) add an
  * entry to SERVING_SYSTEMS.
  */
@@ -37,15 +38,15 @@ export interface ServingSystemKind {
   readonly load: (nameOrPath: string, model: ModelSpec, opts: CostModelOptions) => StepCostModel;
 }
 
-/** Does a path name a baseline preset file? Paths are given to the first kind that accepts paths. */
-const isPath = (s: string) => s.includes('/') || s.endsWith('.json');
+/** Whether `s` is a path (not a shipped name) to a system file of `family`; files without a family are baseline presets. */
+const isPathOf = (s: string, family: string) => (s.includes('/') || s.endsWith('.json')) && (fileFamily(s) || 'baseline') === family;
 
 /** The registered kinds, tried in order. */
 export const SERVING_SYSTEMS: ServingSystemKind[] = [
   {
     name: 'gpu-roofline',
     describe: describeBaselineSystems,
-    accepts: (s) => isPath(s) || gpuRoofline.knownSystems().includes(s),
+    accepts: (s) => isPathOf(s, 'baseline') || gpuRoofline.knownSystems().includes(s),
     load: (s, model, opts) => {
       const target = gpuRoofline.loadTarget(s);
       if (target.kind !== 'baseline') throw new Error('internal invariant broken: gpu-roofline loads baseline targets');
@@ -55,13 +56,13 @@ export const SERVING_SYSTEMS: ServingSystemKind[] = [
   {
     name: 'duplex',
     describe: () => knownDuplexSystems().join(', '),
-    accepts: (s) => knownDuplexSystems().includes(s),
+    accepts: (s) => isPathOf(s, 'duplex') || knownDuplexSystems().includes(s),
     load: (s, model, opts) => duplexStepCostModel(loadDuplexSystem(s), model, { seed: opts.seed, routing: opts.routing }),
   },
   {
     name: 'neupims',
     describe: () => knownNeuPimsSystems().join(', '),
-    accepts: (s) => knownNeuPimsSystems().includes(s),
+    accepts: (s) => isPathOf(s, 'neupims') || knownNeuPimsSystems().includes(s),
     load: (s, model) => neupimsStepCostModel(loadNeuPimsSystem(s), model),
   },
 ];
@@ -74,6 +75,6 @@ export function describeServingSystems(): string {
 /** The step cost model of a system by name or path, for a model. */
 export function loadStepCostModel(nameOrPath: string, model: ModelSpec, opts: CostModelOptions): StepCostModel {
   const kind = SERVING_SYSTEMS.find((k) => k.accepts(nameOrPath));
-  if (!kind) throw new StrataError(`unknown serving system '${nameOrPath}' (known: ${describeServingSystems()}; or give a path to a .json GPU/CPU preset)`);
+  if (!kind) throw new StrataError(`unknown serving system '${nameOrPath}' (known: ${describeServingSystems()}; or give a path to a .json system file of family baseline, duplex or neupims)`);
   return kind.load(nameOrPath, model, opts);
 }

@@ -25,22 +25,24 @@ const FAMILY_NOUN: Readonly<Record<SystemFamily, string>> = {
   neupims: 'a NeuPIMs-family system',
 };
 
+/** The `family` field of a system file, or '' when it has none or cannot be read (its loader reports why). */
+export function fileFamily(file: string): string {
+  try {
+    const json: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (json && typeof json === 'object' && typeof (json as { family?: unknown }).family === 'string') return (json as { family: string }).family;
+  } catch {
+    // Unreadable or not JSON: no family.
+  }
+  return '';
+}
+
 let families: Map<string, string> | undefined;
 
 /** Family of every shipped preset, by name (read once per process; presets are data shipped with the code). */
 function shippedFamilies(): Map<string, string> {
   if (families) return families;
   families = new Map();
-  for (const name of jsonFileNames(SYSTEMS_DIR)) {
-    let family = '';
-    try {
-      const json: unknown = JSON.parse(readFileSync(join(SYSTEMS_DIR, `${name}.json`), 'utf8'));
-      if (json && typeof json === 'object' && typeof (json as { family?: unknown }).family === 'string') family = (json as { family: string }).family;
-    } catch {
-      // An unreadable file belongs to no family; loading it by path reports the parse error.
-    }
-    families.set(name, family);
-  }
+  for (const name of jsonFileNames(SYSTEMS_DIR)) families.set(name, fileFamily(join(SYSTEMS_DIR, `${name}.json`)));
   return families;
 }
 

@@ -84,6 +84,7 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['unknown model', ['serve', '--model', 'gpt9', '--system', 'gpu-h100-sxm', '--requests', 'alpaca'], /^strata: unknown model 'gpt9'/],
     ['bad qps', [...BASE, '--requests', 'alpaca', '--qps', 'fast'], /^strata: --qps: expected a number > 0, got 'fast'$/],
     ['zero qps', [...BASE, '--requests', 'alpaca', '--qps', '0'], /^strata: --qps: expected a number > 0, got '0'$/],
+    ['negative qps, as the next argument', [...BASE, '--requests', 'alpaca', '--qps', '-1'], /^strata: --qps: expected a number > 0, got '-1'$/],
     ['zero count', [...BASE, '--requests', 'alpaca', '--count', '0'], /^strata: --count: expected a positive integer, got '0'$/],
     ['bad max batch', [...BASE, '--requests', 'alpaca', '--max-batch', '1.5'], /^strata: --max-batch: expected a positive integer, got '1\.5'$/],
     ['bad prefill', [...BASE, '--requests', 'alpaca', '--prefill', 'lazy'], /^strata: --prefill: expected one of whole, chunked, got 'lazy'$/],

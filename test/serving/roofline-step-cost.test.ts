@@ -11,6 +11,8 @@ import { loadStepCostModel } from '../../src/serving/cost-models.ts';
 import type { BatchEntry } from '../../src/serving/step-cost.ts';
 import { errorOf } from '../helpers.ts';
 import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const h100 = loadDevice('gpu-h100-sxm');
 // Mixtral's 87 GiB of weights do not fit an 80 GB H100; the cost does not depend on the capacity.
@@ -108,6 +110,18 @@ describe('the serving-system registry', () => {
     const model = loadModel('gpt2-small');
     expect(loadStepCostModel('gpu-a100', model, { seed: '0' }).system).toBe('gpu-a100-40gb');
     expect(loadStepCostModel('arch/systems/gpu-t4.json', model, { seed: '0' }).system).toBe('gpu-t4');
-    expect(errorOf(() => loadStepCostModel('tpu-v9', model, { seed: '0' }))).toMatch(/^unknown serving system 'tpu-v9' \(known: .*gpu-h100-sxm.*; or give a path to a \.json GPU\/CPU preset\)$/);
+    expect(errorOf(() => loadStepCostModel('tpu-v9', model, { seed: '0' }))).toMatch(/^unknown serving system 'tpu-v9' \(known: .*gpu-h100-sxm.*; or give a path to a \.json system file of family baseline, duplex or neupims\)$/);
+  });
+
+  it('sends a system file given by path to the cost model of its family', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-serving-'));
+    const copy = (name: string): string => {
+      const file = join(dir, `my-${name}.json`);
+      copyFileSync(join(SYSTEMS_DIR, `${name}.json`), file);
+      return file;
+    };
+    expect(loadStepCostModel(copy('neupims'), loadModel('neupims-gpt3-7b'), { seed: '0' }).name).toBe('neupims');
+    expect(loadStepCostModel(copy('duplex'), loadModel('mixtral-8x7b'), { seed: '0' }).name).toBe('duplex');
+    expect(loadStepCostModel(copy('gpu-t4'), loadModel('gpt2-small'), { seed: '0' }).name).toBe('gpu-roofline');
   });
 });

@@ -4,7 +4,6 @@ import { loadModel } from '../../src/compiler/model.ts';
 import { generateRequests, type Request } from '../../src/compiler/requests.ts';
 import { requestMetrics, servingTotals, percentile, distribution } from '../../src/serving/metrics.ts';
 import { simulateServing, reservation, DEFAULT_CHUNK_TOKENS, type ServingInput } from '../../src/serving/serving-loop.ts';
-import { compositionKey, memoizeByComposition } from '../../src/serving/step-cost.ts';
 import { errorOf } from '../helpers.ts';
 import { fakeCostModel } from './fake-cost.ts';
 
@@ -232,18 +231,5 @@ describe('helpers', () => {
     expect([percentile(xs, 0.5), percentile(xs, 0.9), percentile(xs, 0.99), percentile(xs, 1)]).toEqual([50, 90, 99, 100]);
     expect(distribution([3, 1, 2])).toEqual({ count: 3, mean: 2, p50: 2, p90: 3, p99: 3, max: 3 });
     expect(distribution([])).toEqual({ count: 0, mean: 0, p50: 0, p90: 0, p99: 0, max: 0 });
-  });
-
-  it('memoizeByComposition costs each composition once, whatever the ids and order', () => {
-    const inner = fakeCostModel((b) => 100 + b.entries.length);
-    const m = memoizeByComposition(inner);
-    const e = (id: string, contextLength: number, newTokens: number) => ({ id, contextLength, newTokens, decode: newTokens === 1 && contextLength > 0 });
-    const c1 = m.cost({ index: 0, entries: [e('x', 5, 1), e('y', 0, 7)] });
-    const c2 = m.cost({ index: 1, entries: [e('p', 0, 7), e('q', 5, 1)] });
-    m.cost({ index: 2, entries: [e('p', 0, 7), e('q', 6, 1)] });
-    expect(c2).toBe(c1);
-    expect(inner.batches).toHaveLength(2);
-    expect(m.stats()).toEqual({ steps: 3, lookups: 3, hits: 1 });
-    expect(compositionKey([e('a', 5, 1), e('b', 0, 7)])).toBe('0+7,5+1');
   });
 });

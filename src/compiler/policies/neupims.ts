@@ -14,8 +14,8 @@ import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDev
  * interleaving and the timing: src/npu/neupims-decode.ts.
  *
  * Prefill attention (many query rows) is a GEMM: it stays on the arrays, as NeuPIMs runs prefill on the NPU.
- * In traces the PIM device has kind `asic` (lanes = MAC lanes of all banks, clock = the COMP rate), because trace
- * device kinds are a closed list whose `pim` kind carries PIM-GPT's layout.
+ * In traces the PIM device has kind `bank-pim` (lanes = MAC lanes of all banks, clock = the COMP rate): in-bank PIM
+ * whose layout is the system's own, unlike the `pim` kind, whose ops carry PIM-GPT's layout.
  */
 
 /** Device ids of a NeuPIMs-family system. */
