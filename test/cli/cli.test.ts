@@ -119,7 +119,7 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
   });
 
   it('--requests -5 exits 2 without a stack trace or output', () => {
-    // node's parseArgs sees "-5" as a flag, so this is an "ambiguous argument" error rather than a range error
+    // "-5" right after a flag that takes a value is that flag's value, so the flag's own range check reports it
     const out = join(dir, 'requests-minus-5.json');
     const r = run(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '-5', '--out', out]);
     expect(r.code).toBe(2);
