@@ -6,7 +6,7 @@ import { duplex } from './duplex.ts';
 import { neupims } from './neupims.ts';
 import type { MappingPolicy, MappingTarget } from './types.ts';
 
-/** Registered policies, in the order help texts list them. Later issues add neupims and duplex. */
+/** Registered policies, in the order help texts list them. */
 const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt, duplex, neupims];
 
 /** Names of the known mapping policies. */
