@@ -1,12 +1,11 @@
 import { resolvePrecision } from '../baselines/roofline.ts';
-import type { MemoryFootprint } from '../compiler/footprint.ts';
-import type { Phase, Step } from '../compiler/step.ts';
+import type { Step } from '../compiler/step.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
 import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
 import type { DuplexSystem } from '../pim/duplex-system.ts';
 import type { DuplexStepResult } from '../pim/duplex-step.ts';
 import {
-  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
+  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
 } from './run-report.ts';
 
 /**
@@ -18,15 +17,8 @@ import {
  */
 
 /** What `strata run --policy duplex` ran. */
-export interface DuplexRunInput {
+export interface DuplexRunInput extends RunInputBase {
   readonly system: DuplexSystem;
-  readonly requestedSystem: string;
-  readonly model: RunReport['model'];
-  readonly phase: Phase;
-  readonly origin: string;
-  readonly seed: string;
-  readonly streams: readonly string[];
-  readonly footprint: MemoryFootprint;
   readonly coProcessing: boolean;
   /** Steps in run order; each starts when the previous ends. */
   readonly steps: ReadonlyArray<{ readonly step: Step; readonly seed: string; readonly result: DuplexStepResult }>;

@@ -84,6 +84,17 @@ export function tableRecords(t: FigureTable): Array<Record<string, FigureValue>>
 
 const col = (name: string, unit: string, description: string): FigureColumn => ({ name, unit, description });
 
+/** Latency percentiles and energy per token of a serving run, as columns of the serving tables (Duplex, sweeps). */
+const servingLatencyColumns = (): FigureColumn[] => [
+  col('ttftP50Ms', 'ms', 'time to first token, p50'),
+  col('ttftP99Ms', 'ms', 'time to first token, p99'),
+  col('tbtP50Ms', 'ms', 'time between tokens (every gap pooled), p50'),
+  col('tbtP99Ms', 'ms', 'time between tokens, p99'),
+  col('e2eP50Ms', 'ms', 'end to end, p50'),
+  col('e2eP99Ms', 'ms', 'end to end, p99'),
+  col('joulesPerOutputToken', 'J/token', 'energy per output token'),
+];
+
 /** The DRAMsim3 comparison: one row per reference trace and metric. */
 export function dramsim3FigureData(results: readonly CaseResult[], inputs: FigureInputs): FigureData {
   return {
@@ -519,13 +530,7 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
           col('steps', '', 'serving steps'),
           col('outputTokensPerS', 'tokens/s', 'output tokens per second from the first arrival to the last token'),
           col('meanBatch', '', 'mean requests per step'),
-          col('ttftP50Ms', 'ms', 'time to first token, p50'),
-          col('ttftP99Ms', 'ms', 'time to first token, p99'),
-          col('tbtP50Ms', 'ms', 'time between tokens (every gap pooled), p50'),
-          col('tbtP99Ms', 'ms', 'time between tokens, p99'),
-          col('e2eP50Ms', 'ms', 'end to end, p50'),
-          col('e2eP99Ms', 'ms', 'end to end, p99'),
-          col('joulesPerOutputToken', 'J/token', 'energy per output token'),
+          ...servingLatencyColumns(),
         ],
         rows: serving.flatMap((r) => p.systems.map((sys) => {
           const s = r.systems[sys.key];
@@ -632,13 +637,7 @@ export function servingSweepFigureData(runs: readonly ServingSweepInput[], input
         col('tokensPerS', 'tokens/s', 'prompt + output tokens per second over the span'),
         col('requestsPerS', 'requests/s', 'requests finished per second over the span'),
         col('meanBatch', '', 'mean requests per step'),
-        col('ttftP50Ms', 'ms', 'time to first token, p50'),
-        col('ttftP99Ms', 'ms', 'time to first token, p99'),
-        col('tbtP50Ms', 'ms', 'time between tokens (every gap pooled), p50'),
-        col('tbtP99Ms', 'ms', 'time between tokens, p99'),
-        col('e2eP50Ms', 'ms', 'end to end, p50'),
-        col('e2eP99Ms', 'ms', 'end to end, p99'),
-        col('joulesPerOutputToken', 'J/token', 'energy per output token'),
+        ...servingLatencyColumns(),
         col('report', '', 'the serving report file'),
       ],
       rows,

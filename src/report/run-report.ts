@@ -132,9 +132,8 @@ export interface RunReport {
   };
 }
 
-/** What a baseline run produced: the steps, each with its roofline run. */
-export interface RunInput {
-  readonly device: DevicePreset;
+/** What every run input names: the system asked for, the model, the workload and its memory footprint. */
+export interface RunInputBase {
   readonly requestedSystem: string;
   readonly model: RunReport['model'];
   readonly phase: Phase;
@@ -142,6 +141,11 @@ export interface RunInput {
   readonly seed: string;
   readonly streams: readonly string[];
   readonly footprint: MemoryFootprint;
+}
+
+/** What a baseline run produced: the steps, each with its roofline run. */
+export interface RunInput extends RunInputBase {
+  readonly device: DevicePreset;
   /** Steps in run order; each starts when the previous ends. `deviceId` is the id the mapping gave the device. */
   readonly steps: ReadonlyArray<{ readonly step: Step; readonly seed: string; readonly run: BaselineRun; readonly deviceId: string }>;
   readonly timeline: TimelineScope;
