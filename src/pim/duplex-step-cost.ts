@@ -341,7 +341,7 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
         pimCompute += s.pimComputePj * times;
         link += s.linkPj * times;
       }
-      const xpu = xpuEnergyPj(system, busy0);
+      const xpu = xpuEnergyPj(system, timePs);
       return {
         timePs, serialPs, busyPs: [busy0, busy1], overlapPs, contendedPs, tokens: batch.length,
         energyPj: { xpu, pimDram, pimCompute, interconnect: link, total: xpu + pimDram + pimCompute + link },
