@@ -28,7 +28,7 @@ export function compileCommand(argv: string[]): number {
   const plan = planSteps('compile', v);
   const step = plan.steps[0]!;
   const footprint = memoryFootprint(plan.model, step);
-  const capacity = targetCapacityBytes(target);
+  const capacity = targetCapacityBytes(target, plan.model);
   if (capacity !== null) assertFits(footprint, { name: targetInfo(target).name, capacityBytes: capacity }, plan.what);
   const seed = v.seed ?? '0';
   const trace = compileStep(plan.model, step, policy, { target, seed, origin: plan.origin });

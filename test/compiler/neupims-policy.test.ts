@@ -2,13 +2,23 @@ import { describe, it, expect } from 'vitest';
 import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
-import { getPolicy, loadTargetFor, NEUPIMS_DEVICES } from '../../src/compiler/policies/index.ts';
+import { getPolicy, loadTargetFor, NEUPIMS_DEVICES, targetCapacityBytes } from '../../src/compiler/policies/index.ts';
 import { runMain } from '../helpers.ts';
 
 const model = loadModel('neupims-gpt3-7b');
 const policy = getPolicy('neupims');
 
 describe('policy neupims', () => {
+  it('declares the HBM2 of one device per tensor x pipeline shard: 4 x 32 GiB for 7B, 32 x 32 GiB for 175B; compile refuses what does not fit', () => {
+    const t = loadTargetFor(policy, 'neupims');
+    expect(targetCapacityBytes(t)).toBeNull();
+    expect(targetCapacityBytes(t, model)).toBe(4 * 32 * 2 ** 30);
+    expect(targetCapacityBytes(t, loadModel('gpt3-175b'))).toBe(32 * 32 * 2 ** 30);
+    const r = runMain(['compile', '--policy', 'neupims', '--model', 'gpt3-175b', '--phase', 'decode', '--batch', '4096', '--context', '2048']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^strata: gpt3-175b decode, batch 4096, context 2048 does not fit in neupims's memory: .* but has 1024\.00 GiB/);
+  });
+
   it('puts GEMMs on the arrays, decode attention in PIM and vector ops on the vector units', () => {
     const ops = buildOpGraph({ ...model, layers: 2 }, decodeStep([16, 40]));
     const m = policy.map({ model, ops, target: loadTargetFor(policy, 'neupims') });

@@ -118,8 +118,12 @@ export function targetInfo(t: MappingTarget): TargetInfo {
   }
 }
 
-/** Memory capacity the target declares, bytes; null when it declares none (an NPU spec describes no memory). A PIM system holds weights and KV cache in its PIM banks. */
-export function targetCapacityBytes(t: MappingTarget): number | null {
+/**
+ * Memory capacity the target declares for `model`, bytes; null when it declares none (an NPU spec describes no
+ * memory). A PIM system holds weights and KV cache in its PIM banks; a NeuPIMs-family system has one HBM2 device
+ * per tensor x pipeline shard of the model (its `parallelism`), each of its PIM standard's capacity.
+ */
+export function targetCapacityBytes(t: MappingTarget, model?: ModelSpec): number | null {
   switch (t.kind) {
     case 'baseline':
       return t.device.capacityBytes;
@@ -129,9 +133,11 @@ export function targetCapacityBytes(t: MappingTarget): number | null {
       return pimCapacityBytes(t.system.pim);
     case 'duplex':
       return duplexCapacityBytes(t.system);
-    case 'neupims':
-      // Devices depend on the model (its tensor x pipeline parallelism); neupimsDecode reports them.
-      return null;
+    case 'neupims': {
+      if (!model) return null;
+      const p = t.system.parallelism.models[model.name] ?? t.system.parallelism.default;
+      return pimCapacityBytes(t.system.pim) * p.tp * p.pp;
+    }
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);
