@@ -514,7 +514,6 @@ export class Controller implements Component {
    */
   private computeReady(): number {
     const ts = this.timing;
-    if (ts.anyBankWindows) return this.computeReadyGeneral();
     const stamp = ++this.stamp;
     const words = this.words;
     const readyAt = this.readyAt;
@@ -585,7 +584,7 @@ export class Controller implements Component {
     const k = this.needs[i]!;
     const ts = this.timing;
     const base = this.groupBase[i]!;
-    const off = i * ts.commandCount;
+    const b = this.banks[i]!;
     const shared = this.shared;
     let t = Infinity;
     for (let kind = 0; kind < 4; kind++) {
@@ -597,28 +596,12 @@ export class Controller implements Component {
         shared[s] = ts.sharedEarliest(cmd, this.rankOfGroup[base >> 2]!, this.bgOfGroup[base >> 2]!);
       }
       const sh = shared[s]!;
-      const e = ts.bankLevel[off + cmd]!;
+      const e = ts.bankEarliest(cmd, b.rank, b.bankGroup, b.bank);
       const m = e > sh ? e : sh;
       if (m < t) t = m;
       if (k >> (kind + 1) === 0) break;
     }
     return t;
-  }
-
-  /** computeReady through the timing state's full earliestCycle (standards with per-bank rolling windows). */
-  private computeReadyGeneral(): number {
-    let ready = Infinity;
-    for (let i = 0; i < this.banks.length; i++) {
-      const k = this.needs[i]!;
-      if (k === 0) continue;
-      const b = this.banks[i]!;
-      const t = this.timing.readyCycle(k, this.config.pagePolicy === 'closed', b.rank, b.bankGroup, b.bank);
-      this.readyAt[i] = t;
-      if (t < ready) ready = t;
-    }
-    for (let v = 0; v < this.words; v++) this.changedBits[v] = 0;
-    this.anyChanged = false;
-    return ready;
   }
 
   /** The bank's queue or state changed: its ready bound must be recomputed (or it has nothing to do). */

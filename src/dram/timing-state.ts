@@ -1,4 +1,4 @@
-import { ACT, PRE, RD, RDA, WR, WRA, LEVELS } from './commands.ts';
+import { LEVELS } from './commands.ts';
 import type { DramStandard } from './standard.ts';
 
 /**
@@ -23,14 +23,6 @@ export class TimingState {
   private readonly windowHead: Int32Array[];
   /** Per command: 1 when a rolling window at the bank level constrains it. */
   private readonly hasBankWindows: Uint8Array;
-  /** Whether any rolling window is kept per bank (then bankEarliest must be used instead of bankLevel). */
-  readonly anyBankWindows: boolean;
-  /**
-   * The bank-level earliest cycles, indexed [bankIndex * commandCount + cmd] with bankIndex = (rank x bank
-   * groups + group) x banks per group + bank: read-only for callers that scan many banks.
-   */
-  readonly bankLevel: Float64Array;
-  readonly commandCount: number;
 
   constructor(std: DramStandard) {
     const o = std.organization;
@@ -55,9 +47,6 @@ export class TimingState {
     }
     this.hasBankWindows = new Uint8Array(this.nc);
     for (const w of std.windows) if (w.level === 'bank') this.hasBankWindows[w.command] = 1;
-    this.anyBankWindows = this.hasBankWindows.some((x) => x === 1);
-    this.bankLevel = this.earliest[3]!;
-    this.commandCount = this.nc;
   }
 
   private node(levelIdx: number, rank: number, bg: number, bank: number): number {
@@ -125,19 +114,6 @@ export class TimingState {
         if (oldest + w.cycles > t) t = oldest + w.cycles;
       }
     }
-    return t;
-  }
-
-  /**
-   * Earliest cycle of any of the command kinds in `kinds` (bits: 1 ACT, 2 read, 4 write, 8 PRE; reads and
-   * writes with auto-precharge under a closed-page policy) at (rank, bg, bank).
-   */
-  readyCycle(kinds: number, closedPage: boolean, rank: number, bg: number, bank: number): number {
-    let t = Infinity;
-    if (kinds & 1) t = this.earliestCycle(ACT, rank, bg, bank);
-    if (kinds & 2) t = Math.min(t, this.earliestCycle(closedPage ? RDA : RD, rank, bg, bank));
-    if (kinds & 4) t = Math.min(t, this.earliestCycle(closedPage ? WRA : WR, rank, bg, bank));
-    if (kinds & 8) t = Math.min(t, this.earliestCycle(PRE, rank, bg, bank));
     return t;
   }
 
