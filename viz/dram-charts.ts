@@ -4,7 +4,7 @@
  * Nothing here runs the simulator or touches a DOM: d3 provides scales, formats and colour interpolation, and
  * `svg.ts` writes the elements as strings.
  */
-import { format, interpolateLab, lab, scaleBand, scaleLinear } from 'd3';
+import { format, interpolateLab, lab, scaleBand, scaleLinear, type ScaleBand, type ScaleLinear } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
 import { bandwidthTimeChart, bankStateChart } from './dram-timeline-charts.ts';
 import { DEVICE_STYLE, DRAM_CLASS_STYLE, HEAT_RAMP, INK, type DramClass, type SeriesStyle } from './palette.ts';
@@ -103,6 +103,22 @@ export function formatMicrojoules(uj: number): string {
   return uj.toFixed(uj < 10 ? 3 : uj < 100 ? 2 : 1);
 }
 
+/** The body of a vertical bar chart on a verticalLayout: y axis, bars, value labels, band x axis, axis titles, legend. */
+function barChartBody(
+  L: ReturnType<typeof verticalLayout>, y: ScaleLinear<number, number>, yFmt: (v: number) => string, x: ScaleBand<string>,
+  bars: readonly string[], labels: readonly string[], xTitle: string, yTitle: string, height: number,
+): string[] {
+  return [
+    axisLeft(y, L.left, L.right - L.left, yFmt),
+    el('g', { class: 'bars' }, bars),
+    el('g', { class: 'values' }, labels),
+    axisBandBottom(x, L.bottom),
+    xLabel(xTitle, (L.left + L.right) / 2, height - 10),
+    yLabel(yTitle, 18, (L.top + L.bottom) / 2),
+    L.legend,
+  ];
+}
+
 /** Plot area of a chart with a value axis on the left and categories below. */
 function verticalLayout(width: number, height: number, legendItems: readonly LegendItem[], yTickLabels: readonly string[], rightPad = 20) {
   const left = 24 + widestLabel(yTickLabels) + 14;
@@ -193,15 +209,7 @@ export function commandCountChart(r: DramReport, options: ChartOptions = {}): st
     bars.push(el('rect', { class: 'bar', x: bx, y: by, width: x.bandwidth(), height: L.bottom - by, fill: fills.fill(classStyle(commandClass(k))), stroke: INK.axis, 'stroke-width': 0.6 }, el('title', {}, esc(tip))));
     if (textWidth(thousands(n), 10.5) <= x.step()) labels.push(haloText(bx + x.bandwidth() / 2, by - 5, thousands(n), INK.text, INK.background, { 'text-anchor': 'middle', 'font-size': 10.5 }));
   }
-  const body = [
-    axisLeft(y, L.left, L.right - L.left, yFmt),
-    el('g', { class: 'bars' }, bars),
-    el('g', { class: 'values' }, labels),
-    axisBandBottom(x, L.bottom),
-    xLabel('Command', (L.left + L.right) / 2, height - 10),
-    yLabel('Commands issued (count)', 18, (L.top + L.bottom) / 2),
-    L.legend,
-  ];
+  const body = barChartBody(L, y, yFmt, x, bars, labels, 'Command', 'Commands issued (count)', height);
   return svgDocument({
     id,
     width,
@@ -252,15 +260,7 @@ export function energyBreakdownChart(r: DramReport, options: ChartOptions = {}):
     }
     labels.push(text(bx + x.bandwidth() / 2, y(acc) - 6, `${formatMicrojoules(acc)} µJ`, { 'text-anchor': 'middle', 'font-size': 11.5, 'font-weight': 'bold' }));
   });
-  const body = [
-    axisLeft(y, L.left, L.right - L.left, yFmt),
-    el('g', { class: 'bars' }, bars),
-    el('g', { class: 'values' }, labels),
-    axisBandBottom(x, L.bottom),
-    xLabel('Energy model', (L.left + L.right) / 2, height - 10),
-    yLabel('Energy (µJ)', 18, (L.top + L.bottom) / 2),
-    L.legend,
-  ];
+  const body = barChartBody(L, y, yFmt, x, bars, labels, 'Energy model', 'Energy (µJ)', height);
   return svgDocument({
     id,
     width,
