@@ -19,9 +19,7 @@ function recorder(name: string, log: Wake[], then?: (nowPs: number) => void): Co
 
 describe('Simulator: event order', () => {
   it('runs wake-ups in time order, whatever the order they were scheduled in', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     const b = sim.add(recorder('b', log));
     const c = sim.add(recorder('c', log));
     sim.wakeAt(a, 300);
@@ -33,9 +31,7 @@ describe('Simulator: event order', () => {
   });
 
   it('breaks ties at equal times by insertion sequence, not by component handle', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     const b = sim.add(recorder('b', log));
     const c = sim.add(recorder('c', log));
     // Scheduled c, a, b: all at 100 ps, so they run in that order.
@@ -61,9 +57,7 @@ describe('Simulator: event order', () => {
   });
 
   it('rejects a wake-up in the past or at a fractional picosecond', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     sim.run(1000);
     expect(() => sim.wakeAt(a, 999)).toThrow(/wake-up of 'a' at 999 ps, now is 1000 ps/);
     expect(() => sim.wakeAt(a, 1000.5)).toThrow(RangeError);
@@ -71,33 +65,28 @@ describe('Simulator: event order', () => {
   });
 });
 
-describe('Simulator: one pending wake-up per component', () => {
-  it('a newer wakeAt supersedes an older, later one: the old one never fires', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
-    sim.wakeAt(a, 500);
-    sim.wakeAt(a, 100);
-    expect(sim.pendingWakePs(a)).toBe(100);
-    sim.run();
-    expect(log).toEqual([['a', 100]]);
-  });
+/** A simulator with one recording component `a`. */
+function oneComponent(): { sim: Simulator; log: Wake[]; a: number } {
+  const sim = new Simulator();
+  const log: Wake[] = [];
+  return { sim, log, a: sim.add(recorder('a', log)) };
+}
 
-  it('a newer wakeAt supersedes an older, earlier one: the old one never fires', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
-    sim.wakeAt(a, 100);
-    sim.wakeAt(a, 500);
-    expect(sim.pendingWakePs(a)).toBe(500);
+describe('Simulator: one pending wake-up per component', () => {
+  it.each([
+    ['later', 500, 100],
+    ['earlier', 100, 500],
+  ])('a newer wakeAt supersedes an older, %s one: the old one never fires', (_, older, newer) => {
+    const { sim, log, a } = oneComponent();
+    sim.wakeAt(a, older);
+    sim.wakeAt(a, newer);
+    expect(sim.pendingWakePs(a)).toBe(newer);
     sim.run();
-    expect(log).toEqual([['a', 500]]);
+    expect(log).toEqual([['a', newer]]);
   });
 
   it('wakeNoLaterThan keeps an earlier pending wake-up and replaces a later one', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     sim.wakeAt(a, 200);
     sim.wakeNoLaterThan(a, 300); // 200 is earlier: kept
     expect(sim.pendingWakePs(a)).toBe(200);
@@ -110,9 +99,7 @@ describe('Simulator: one pending wake-up per component', () => {
   });
 
   it('wakeNoLaterThan schedules when nothing is pending', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     expect(sim.pendingWakePs(a)).toBe(Infinity);
     sim.wakeNoLaterThan(a, 700);
     sim.run();
@@ -120,9 +107,7 @@ describe('Simulator: one pending wake-up per component', () => {
   });
 
   it('cancel drops the pending wake-up; a later wakeAt works again', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     const b = sim.add(recorder('b', log));
     sim.wakeAt(a, 100);
     sim.wakeAt(b, 200);
@@ -148,9 +133,7 @@ describe('Simulator: one pending wake-up per component', () => {
 
 describe('Simulator: run(untilPs) and stop', () => {
   it('does not run events at untilPs and sets nowPs to untilPs; a second run continues', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     const b = sim.add(recorder('b', log));
     sim.wakeAt(a, 100);
     sim.wakeAt(b, 200);
@@ -185,9 +168,7 @@ describe('Simulator: run(untilPs) and stop', () => {
 
 describe('Simulator: nothing runs while idle', () => {
   it('a component that schedules nothing is never woken again', () => {
-    const sim = new Simulator();
-    const log: Wake[] = [];
-    const a = sim.add(recorder('a', log));
+    const { sim, log, a } = oneComponent();
     sim.wakeAt(a, 0);
     sim.run(1e12);
     expect(log).toEqual([['a', 0]]);
