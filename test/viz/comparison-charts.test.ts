@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   duplexFigureData,
   figureDataCsvFiles,
@@ -16,9 +15,9 @@ import { duplexEnergyChart, duplexLatencyCdfChart, duplexThroughputChart } from 
 import { FIGURE_CHARTS, figureCharts, pimGptTokenGanttChart } from '../../viz/figure-charts.ts';
 import { neupimsInterleavingChart, neupimsSpeedupChart, neupimsThroughputChart, neupimsUtilisationChart } from '../../viz/neupims-charts.ts';
 import { count, deepFreeze, textOf, wellFormed } from './svg-checks.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const load = (name: string) => validateReport(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports', name), 'utf8')), name) as FigureData;
+const load = (name: string) => fixtureReport(join('test/fixtures/reports', name)) as FigureData;
 /** `strata figures` data files (test/fixtures/reports/README.md): small NeuPIMs and Duplex subsets, eight PIM-GPT models. */
 const neupims = load('figure-data-neupims.json');
 const duplex = load('figure-data-duplex.json');

@@ -1,8 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { figureDataCsvFiles, figureDataMarkdown, figureTableMarkdown, type FigureData } from '../../src/report/figure-data.ts';
-import { validateReport } from '../../src/report/schema.ts';
 import {
   FIGURE_CHARTS,
   figureCharts,
@@ -13,9 +11,9 @@ import {
   pimGptSpeedupChart,
 } from '../../viz/figure-charts.ts';
 import { count, textOf } from './svg-checks.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const load = (name: string) => validateReport(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports', name), 'utf8')), name) as FigureData;
+const load = (name: string) => fixtureReport(join('test/fixtures/reports', name)) as FigureData;
 /** `strata figures`: data/pim-gpt.json (8 models, 64 + 64 tokens) and data/peak-bandwidth.json (6 presets). */
 const pimGpt = load('figure-data-pim-gpt.json');
 const peak = load('figure-data-peak-bandwidth.json');

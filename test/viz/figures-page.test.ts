@@ -1,19 +1,17 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { haveChromium, openHtml, type OpenedPage } from './browser.ts';
 import { FIGURE_DATA_SCHEMA, type FigureData } from '../../src/report/figure-data.ts';
-import { validateReport } from '../../src/report/schema.ts';
 import { figureCharts } from '../../viz/figure-charts.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { figureDataPlotlyFigures } from '../../viz/figures-plotly.ts';
 import { plotlyBundle } from '../../viz/html-report.ts';
 import { DEFAULT_CHROMIUM } from '../../viz/png.ts';
 import { DEVICE_STYLE } from '../../viz/palette.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const load = (name: string) => validateReport(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports', name), 'utf8')), name) as FigureData;
+const load = (name: string) => fixtureReport(join('test/fixtures/reports', name)) as FigureData;
 /** The four figure sets with charts (test/fixtures/reports/README.md), in the order `strata figures` makes them. */
 const sets = ['peak-bandwidth', 'pim-gpt', 'neupims', 'duplex'].map((s) => load(`figure-data-${s}.json`));
 /** A set without charts (a small stand-in for data/dramsim3.json): its table is shown instead. */

@@ -1,10 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import type { RunReport } from '../../src/report/run-report.ts';
-import { validateReport } from '../../src/report/schema.ts';
 import { runHtmlReport } from '../../viz/html-report.ts';
 import {
   deviceKindOf,
@@ -17,11 +16,11 @@ import {
 } from '../../viz/run-charts.ts';
 import { runPlotlyFigures } from '../../viz/run-plotly.ts';
 import { deepFreeze, count, textOf, wellFormed } from './svg-checks.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/gpt2-small-prefill-t4.json';
 /** `strata run --system gpu-t4 --model gpt2-small --phase prefill --context 256`: one step of 147 ops on gpu0. */
-const report = validateReport(JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), FIXTURE) as RunReport;
+const report = fixtureReport(FIXTURE) as RunReport;
 
 
 

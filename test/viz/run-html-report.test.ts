@@ -1,14 +1,11 @@
 import { it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { browserDescribe, hoverText, invalidFigures, itLoadsOffline, usePage } from './browser.ts';
 import type { RunReport } from '../../src/report/run-report.ts';
-import { validateReport } from '../../src/report/schema.ts';
 import { runHtmlReport } from '../../viz/html-report.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/gpt2-small-prefill-t4.json';
-const report = validateReport(JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), FIXTURE) as RunReport;
+const report = fixtureReport(FIXTURE) as RunReport;
 
 browserDescribe('run-report', 'run-report HTML in chromium', () => {
   const opened = usePage(() => runHtmlReport(report), 2);

@@ -1,8 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { FigureData } from '../../src/report/figure-data.ts';
-import { validateReport } from '../../src/report/schema.ts';
 import type { ServingReport } from '../../src/report/serving-report.ts';
 import { figureCharts } from '../../viz/figure-charts.ts';
 import { servingHtmlReport } from '../../viz/html-report.ts';
@@ -20,9 +17,9 @@ import {
 import { servingPlotlyFigures } from '../../viz/serving-plotly.ts';
 import { servingSweepChart, sweepSeries, sweepVariable } from '../../viz/serving-sweep-chart.ts';
 import { count, deepFreeze, textOf, wellFormed } from './svg-checks.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const load = (f: string) => validateReport(JSON.parse(readFileSync(join(ROOT, f), 'utf8')), f);
+const load = (f: string) => fixtureReport(f);
 /** `strata serve`: llama3-8b on the H100 roofline, 12 Alpaca-like requests at 40 req/s, max batch 8: 132 steps. */
 const report = load('test/fixtures/reports/serving-llama3-8b-h100.json') as ServingReport;
 /** Nine serving reports: three systems at max batch 1, 4, 16 (test/fixtures/reports/README.md). */

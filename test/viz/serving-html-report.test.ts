@@ -1,15 +1,12 @@
 import { it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { browserDescribe, hoverText, invalidFigures, itLoadsOffline, usePage } from './browser.ts';
-import { validateReport } from '../../src/report/schema.ts';
 import type { ServingReport } from '../../src/report/serving-report.ts';
 import { servingHtmlReport } from '../../viz/html-report.ts';
 import { stepSegments, tokenGapsNs } from '../../viz/serving-charts.ts';
+import { fixtureReport } from './fixtures.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/serving-llama3-8b-h100.json';
-const report = validateReport(JSON.parse(readFileSync(join(ROOT, FIXTURE), 'utf8')), FIXTURE) as ServingReport;
+const report = fixtureReport(FIXTURE) as ServingReport;
 
 browserDescribe('serving-report', 'serving-report HTML in chromium', () => {
   const opened = usePage(() => servingHtmlReport(report), 2);
