@@ -5,7 +5,7 @@ import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
 import type { DuplexSystem } from '../pim/duplex-system.ts';
 import type { DuplexStepResult } from '../pim/duplex-step.ts';
 import {
-  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
+  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, stepShape, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
 } from './run-report.ts';
 
 /**
@@ -38,14 +38,7 @@ export function duplexRunReport(input: DuplexRunInput): RunReport {
   let ops = 0, flops = 0, bytes = 0, tokens = 0, computeBound = 0, memoryBound = 0, launchPs = 0, pj = 0;
   const breakdown = { xpu: 0, pimDram: 0, pimCompute: 0, interconnect: 0 };
   input.steps.forEach(({ step, seed, result: r }, index) => {
-    let newTokens = 0;
-    let minCtx = Infinity;
-    let maxCtx = 0;
-    for (const q of step.requests) {
-      newTokens += q.newTokens;
-      minCtx = Math.min(minCtx, q.contextLength);
-      maxCtx = Math.max(maxCtx, q.contextLength);
-    }
+    const { newTokens, minCtx, maxCtx } = stepShape(step);
     let stepFlops = 0, stepBytes = 0, stepCompute = 0;
     for (const o of r.ops) {
       stepFlops += o.flops;

@@ -153,6 +153,19 @@ export interface RunInput extends RunInputBase {
 
 const ns = (ps: number) => ps / 1000;
 
+/** A step's tokens processed and the range of its requests' context lengths. */
+export function stepShape(step: Step): { newTokens: number; minCtx: number; maxCtx: number } {
+  let newTokens = 0;
+  let minCtx = Infinity;
+  let maxCtx = 0;
+  for (const q of step.requests) {
+    newTokens += q.newTokens;
+    minCtx = Math.min(minCtx, q.contextLength);
+    maxCtx = Math.max(maxCtx, q.contextLength);
+  }
+  return { newTokens, minCtx, maxCtx };
+}
+
 /** Sums over a run's steps that its totals are computed from. */
 export interface RunSums {
   readonly timePs: number;
@@ -189,14 +202,7 @@ export function runReport(input: RunInput): RunReport {
   let t = 0;
   let ops = 0, flops = 0, bytes = 0, tokens = 0, computeBound = 0, memoryBound = 0, launchPs = 0, joules = 0;
   input.steps.forEach(({ step, seed, run, deviceId }, index) => {
-    let newTokens = 0;
-    let minCtx = Infinity;
-    let maxCtx = 0;
-    for (const q of step.requests) {
-      newTokens += q.newTokens;
-      minCtx = Math.min(minCtx, q.contextLength);
-      maxCtx = Math.max(maxCtx, q.contextLength);
-    }
+    const { newTokens, minCtx, maxCtx } = stepShape(step);
     steps.push({
       index, requests: step.requests.length, newTokens, minContextLength: minCtx, maxContextLength: maxCtx, seed,
       startNs: ns(t), endNs: ns(t + run.totalPs), timeNs: ns(run.totalPs),
