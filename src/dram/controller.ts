@@ -14,17 +14,6 @@ export const KIND_RD = 2;
 export const KIND_WR = 4;
 export const KIND_PRE = 8;
 
-/** The kind bit of a command (0 for refresh commands, which the refresh logic schedules itself). */
-function kindOf(cmd: number): number {
-  switch (cmd) {
-    case ACT: return KIND_ACT;
-    case RD: case RDA: return KIND_RD;
-    case WR: case WRA: return KIND_WR;
-    case PRE: case PREA: return KIND_PRE;
-    default: return 0;
-  }
-}
-
 const ROW_KINDS = KIND_ACT | KIND_PRE;
 const COLUMN_KINDS = KIND_RD | KIND_WR;
 
@@ -174,9 +163,11 @@ export class Controller implements Component {
     this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
     this.shared = new Float64Array(o.ranks * o.bankGroups * 4);
     this.sharedStamp = new Float64Array(o.ranks * o.bankGroups * 4);
+    // Only the commands the scheduler issues for a kind matter (PREA rules do not move a bank's PRE).
+    const servedKinds = (cmd: number): number => this.kindCommand.reduce((bits, c, kind) => (c === cmd ? bits | (1 << kind) : bits), 0);
     this.affects = new Uint8Array(std.commandNames.length);
-    for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= kindOf(rule.next);
-    for (const w of std.windows) this.affects[w.command]! |= kindOf(w.command);
+    for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= servedKinds(rule.next);
+    for (const w of std.windows) this.affects[w.command]! |= servedKinds(w.command);
     this.words = Math.ceil(this.banks.length / 32);
     this.changedBits = new Int32Array(this.words);
     this.minBits = new Int32Array(this.words);
