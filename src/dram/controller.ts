@@ -535,22 +535,18 @@ export class Controller implements Component {
       for (let v = 0; v < words; v++) minBits[v] = 0;
       for (let w = 0; w < words; w++) {
         let redo = changedBits[w]!;
-        for (let kind = 0; kind < 4; kind++) if ((moved & (1 << kind)) !== 0) redo |= kindBits[kind * words + w]!;
-        redo &= needBits[w]!;
-        let m = redo;
-        while (m !== 0) {
-          const i = (w << 5) + (31 - Math.clz32(m & -m));
-          m &= m - 1;
-          readyAt[i] = this.bankReady(i, stamp);
-        }
-      }
-      for (let w = 0; w < words; w++) {
+        if (moved !== 0) for (let kind = 0; kind < 4; kind++) if ((moved & (1 << kind)) !== 0) redo |= kindBits[kind * words + w]!;
         let m = needBits[w]!;
         while (m !== 0) {
-          const i = (w << 5) + (31 - Math.clz32(m & -m));
-          m &= m - 1;
-          const t = readyAt[i]!;
-          ready = this.noteReady(i, t, ready);
+          const low = m & -m;
+          m ^= low;
+          const i = (w << 5) + (31 - Math.clz32(low));
+          const t = (redo & low) !== 0 ? (readyAt[i] = this.bankReady(i, stamp)) : readyAt[i]!;
+          if (t < ready) {
+            ready = t;
+            for (let v = 0; v < words; v++) minBits[v] = 0;
+          }
+          if (t === ready) minBits[w]! |= low;
         }
       }
     }
@@ -575,19 +571,20 @@ export class Controller implements Component {
     const k = this.needs[i]!;
     const ts = this.timing;
     const base = this.groupBase[i]!;
-    const b = this.banks[i]!;
+    const group = base >> 2;
     const shared = this.shared;
+    const sharedStamp = this.sharedStamp;
     let t = Infinity;
     for (let kind = 0; kind < 4; kind++) {
       if ((k & (1 << kind)) === 0) continue;
       const s = base + kind;
       const cmd = this.kindCommand[kind]!;
-      if (this.sharedStamp[s] !== stamp) {
-        this.sharedStamp[s] = stamp;
-        shared[s] = ts.sharedEarliest(cmd, this.rankOfGroup[base >> 2]!, this.bgOfGroup[base >> 2]!);
+      if (sharedStamp[s] !== stamp) {
+        sharedStamp[s] = stamp;
+        shared[s] = ts.sharedEarliest(cmd, this.rankOfGroup[group]!, this.bgOfGroup[group]!);
       }
       const sh = shared[s]!;
-      const e = ts.bankEarliest(cmd, b.rank, b.bankGroup, b.bank);
+      const e = ts.bankEarliestAt(cmd, i);
       const m = e > sh ? e : sh;
       if (m < t) t = m;
       if (k >> (kind + 1) === 0) break;

@@ -103,7 +103,11 @@ export class TimingState {
 
   /** The bank-level part of earliestCycle: rules (and windows) at the level of the bank itself. */
   bankEarliest(cmd: number, rank: number, bg: number, bank: number): number {
-    const n = (rank * this.bgs + bg) * this.banks + bank;
+    return this.bankEarliestAt(cmd, (rank * this.bgs + bg) * this.banks + bank);
+  }
+
+  /** bankEarliest of the bank with index `n` in the channel ((rank x bank groups + group) x banks per group + bank). */
+  bankEarliestAt(cmd: number, n: number): number {
     let t = this.earliest[3]![n * this.nc + cmd]!;
     if (this.hasBankWindows[cmd] === 1) {
       const ws = this.windowsByCmd[cmd]!;
