@@ -74,6 +74,8 @@ export class Controller implements Component {
   private readonly rankOpenBanks: Int32Array;
   private readonly rankActiveSince: Float64Array;
   private pickIndex = 0;
+  /** The first scan of this cycle visited minBits only (issueOne). */
+  private scannedFromMin = false;
   /** The command tryIssue issued. */
   private lastIssued = -1;
   /** Output of nextRefreshStep / nextPerBankRefreshStep. */
@@ -320,6 +322,7 @@ export class Controller implements Component {
   }
 
   private issueOne(c: number, filter: number): number {
+    if (filter === ANY) this.scannedFromMin = false;
     if (this.refreshPendingCount > 0) {
       const r = this.issueRefresh(c, filter);
       if (r >= 0) return r;
@@ -328,8 +331,14 @@ export class Controller implements Component {
     // round-robin pointer where it started, so skipping it changes nothing.
     if (c < this.earliestBankReady) return -1;
     // While every readyAt is exact and c is their minimum, the banks with readyAt <= c are exactly minBits:
-    // visit only those, in round-robin order.
-    if (filter === ANY && this.minValid && !this.anyChanged && c === this.exactMin) return this.issueFromMin(c);
+    // visit only those, in round-robin order. For the second command of a dual issue after such a scan, the
+    // banks with readyAt <= c are minBits and the banks changed since (readyAt 0).
+    if (filter === ANY) {
+      this.scannedFromMin = this.minValid && !this.anyChanged && c === this.exactMin;
+      if (this.scannedFromMin) return this.issueFromMin(c, ANY);
+    } else if (this.scannedFromMin) {
+      return this.issueFromMin(c, filter);
+    }
     const banks = this.banks;
     const n = banks.length;
     const readyAt = this.readyAt;
@@ -344,22 +353,29 @@ export class Controller implements Component {
     return -1;
   }
 
-  /** The round-robin scan restricted to minBits (the banks whose exact readyAt is c). */
-  private issueFromMin(c: number): number {
+  /**
+   * The round-robin scan restricted to minBits (the banks whose exact readyAt is c) and the banks changed since,
+   * waiting for a kind of command `filter` allows.
+   */
+  private issueFromMin(c: number, filter: number): number {
     const n = this.banks.length;
+    const words = this.words;
+    const kb = this.kindBits;
     const start = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
     for (let pass = 0; pass < 2; pass++) {
       const lo = pass === 0 ? start : 0;
       const hi = pass === 0 ? n : start;
       for (let w = lo >> 5; lo < hi && w <= (hi - 1) >> 5; w++) {
         const base = w << 5;
-        let m = this.minBits[w]!;
+        let m = (this.minBits[w]! | this.changedBits[w]!) & this.needBits[w]!;
+        if (filter === ROW_ONLY) m &= kb[w]! | kb[3 * words + w]!;
+        else if (filter === COLUMN_ONLY) m &= kb[words + w]! | kb[2 * words + w]!;
         if (lo > base) m &= ~((1 << (lo - base)) - 1);
         if (hi < base + 32) m &= (1 << (hi - base)) - 1;
         while (m !== 0) {
           const i = base + (31 - Math.clz32(m & -m));
           m &= m - 1;
-          if (this.tryIssue(i, c, ANY)) return this.lastIssued;
+          if (this.tryIssue(i, c, filter)) return this.lastIssued;
         }
       }
     }
