@@ -124,20 +124,25 @@ export class TimingState {
   /** Records that `cmd` issued at `cycle` to (rank, bg, bank) and applies every rule it triggers. */
   issue(cmd: number, cycle: number, rank: number, bg: number, bank: number): void {
     const rules = this.byPrev[cmd]!;
+    const nc = this.nc;
+    const group = rank * this.bgs + bg;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const li = rule.levelIdx;
       const t = cycle + rule.cycles;
       const arr = this.earliest[li]!;
       if (!rule.sibling) {
-        const k = this.node(li, rank, bg, bank) * this.nc + rule.next;
+        const k = (li === 0 ? 0 : li === 1 ? rank : li === 2 ? group : group * this.banks + bank) * nc + rule.next;
         if (arr[k]! < t) arr[k] = t;
-      } else {
-        const self = this.node(li, rank, bg, bank);
-        const count = arr.length / this.nc;
-        for (let n = 0; n < count; n++) {
-          if (n === self || !this.sameParent(li, n, self)) continue;
-          const k = n * this.nc + rule.next;
+      } else if (li !== 0) {
+        // The siblings of the issuing node: the other nodes of its level under the same parent (the channel
+        // has none).
+        const self = li === 1 ? rank : li === 2 ? group : group * this.banks + bank;
+        const size = li === 1 ? this.ranks : li === 2 ? this.bgs : this.banks;
+        const first = self - (self % size);
+        for (let n = first; n < first + size; n++) {
+          if (n === self) continue;
+          const k = n * nc + rule.next;
           if (arr[k]! < t) arr[k] = t;
         }
       }
@@ -149,16 +154,6 @@ export class TimingState {
       const head = this.windowHead[w.index]!;
       this.windowHistory[w.index]![n * w.count + head[n]!] = cycle;
       head[n] = (head[n]! + 1) % w.count;
-    }
-  }
-
-  /** Siblings share their parent node: ranks share the channel, bank groups their rank, banks their group. */
-  private sameParent(levelIdx: number, a: number, b: number): boolean {
-    switch (levelIdx) {
-      case 1: return true;
-      case 2: return Math.floor(a / this.bgs) === Math.floor(b / this.bgs);
-      case 3: return Math.floor(a / this.banks) === Math.floor(b / this.banks);
-      default: return false;
     }
   }
 }
