@@ -1,5 +1,6 @@
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';
+import { AddressMultiset } from './address-multiset.ts';
 import { Bank } from './bank.ts';
 import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
@@ -20,6 +21,9 @@ const COLUMN_KINDS = KIND_RD | KIND_WR;
 const MOVED = 1;
 const NOT_MOVED = 0;
 const BLOCKED_BY_READ = 2;
+const SLEEPING = 0;
+const ACTING = 1;
+const SCHEDULING = 2;
 const ANY = 0;
 const ROW_ONLY = 1;
 const COLUMN_ONLY = 2;
@@ -54,7 +58,7 @@ export class Controller implements Component {
   private readonly readQueue: MemRequest[] = [];
   private readonly writeQueue: MemRequest[] = [];
   /** Addresses of writes not yet issued, with counts (a read of one is answered from the write queue). */
-  private readonly pendingWrites = new Map<number, number>();
+  private readonly pendingWrites = new AddressMultiset();
   /** Writes still to move in the current drain (0: reads have priority). */
   private drainRemaining = 0;
 
@@ -132,6 +136,17 @@ export class Controller implements Component {
   /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
   private readonly affects: Uint8Array;
   private lastArrivalCycle = 0;
+  /** Transactions handed over by submit and not yet admitted (from incomingHead on), oldest first. */
+  private readonly incoming: MemRequest[] = [];
+  private incomingHead = 0;
+  private incomingReads = 0;
+  private incomingWrites = 0;
+  /** Addresses of the writes among them, with counts. */
+  private readonly incomingWriteAddrs = new AddressMultiset();
+  /** Where the controller is in its cycle: SLEEPING between wakes, ACTING up to its moves, SCHEDULING after them. */
+  private phase = SLEEPING;
+  /** A cycle at which a request taken in while scheduling needs the controller awake (Infinity if none). */
+  private arrivalWake = Infinity;
   private fullBankQueues = 0;
 
   constructor(
@@ -196,53 +211,154 @@ export class Controller implements Component {
     if (first !== Infinity) this.sim.wakeAt(handle, first * this.tCKPs);
   }
 
-  /** Whether a new read (or write) transaction fits in its queue. */
+  /** Whether a new read (or write) transaction fits in its queue (counting those handed over but not yet arrived). */
   canAccept(isWrite: boolean): boolean {
-    return isWrite ? this.writeQueue.length < this.config.writeQueueDepth : this.readQueue.length < this.config.readQueueDepth;
+    return isWrite
+      ? this.writeQueue.length + this.incomingWrites < this.config.writeQueueDepth
+      : this.readQueue.length + this.incomingReads < this.config.readQueueDepth;
   }
 
   /** Requests waiting anywhere in this controller. */
   get queuedRequests(): number {
-    return this.readQueue.length + this.writeQueue.length + this.commandQueueCount;
+    return this.readQueue.length + this.writeQueue.length + this.commandQueueCount + this.incomingReads + this.incomingWrites;
   }
 
-  /** Takes a transaction at `cycle` (the caller checked canAccept). It is scheduled from the next cycle on. */
+  /**
+   * Takes a transaction that arrives at `cycle` (now or later; the caller checked canAccept). The controller
+   * sees it after its own actions of that cycle, as DRAMsim3's controller sees a transaction its front end adds
+   * after the memory clock tick: it enters the transaction queue at the controller's first wake after `cycle`
+   * and can move from there on.
+   */
   submit(req: MemRequest, cycle: number): void {
-    this.lastArrivalCycle = cycle;
+    const at = cycle * this.tCKPs;
+    if (
+      this.incoming.length === this.incomingHead &&
+      (this.phase === SLEEPING ? this.sim.pendingWakePs(this.handle) > at : this.phase === SCHEDULING && cycle === this.lastCycle) &&
+      (req.isWrite || !this.pendingWrites.has(req.addr))
+    ) {
+      // The controller acts no more before the arrival (it sleeps past it, or has acted for this cycle), so
+      // taking the request into its queues now is the same as at its next wake. (A read that the write queue
+      // may answer waits for that wake: it holds its slot until the cycle after its arrival.)
+      const wake = this.arrivalWakeAt(req, 0);
+      this.enqueue(req);
+      if (this.phase === SLEEPING) this.sim.wakeNoLaterThan(this.handle, wake * this.tCKPs);
+      else if (wake < this.arrivalWake) this.arrivalWake = wake;
+      return;
+    }
+    this.incoming.push(req);
+    if (req.isWrite) {
+      this.incomingWrites++;
+      this.incomingWriteAddrs.add(req.addr);
+    } else {
+      this.incomingReads++;
+    }
+    // While the controller is awake, scheduleNext looks at the new arrival; while it sleeps its state stands
+    // until its next wake, so whether the arrival needs an earlier wake is decided now.
+    if (this.phase === SLEEPING && this.sim.pendingWakePs(this.handle) > at + this.tCKPs) {
+      this.sim.wakeNoLaterThan(this.handle, this.arrivalWakeAt(req, this.incomingWrites - (req.isWrite ? 1 : 0)) * this.tCKPs);
+    }
+  }
+
+  /**
+   * The cycle by which the controller must wake for arrival `req`, given the current state and `writesAhead`
+   * writes admitted before it. The cycle after the arrival if admitting it then can change what the controller
+   * does: a read that can move (or is answered from the write queue), a write that starts a drain or joins one.
+   * Otherwise the arrival waits for the controller's next wake (until then its state stands, so admitting it
+   * later gives the same queues), at the latest writeFlushIdleCycles after it, when idle writes may flush.
+   */
+  private arrivalWakeAt(req: MemRequest, writesAhead: number): number {
+    const cfg = this.config;
+    let now: boolean;
+    if (!req.isWrite) {
+      // Answered from the write queue at once (its slot frees then) if a write to its address is queued or on
+      // its way (the latter may come after the read, which only makes the wake an early one).
+      now = this.pendingWrites.has(req.addr) || this.incomingWriteAddrs.has(req.addr) || (this.drainRemaining === 0 && this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth);
+    } else {
+      const w = this.writeQueue.length + writesAhead + 1;
+      now = this.drainRemaining > 0 || w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueueCount === 0);
+    }
+    return req.arrivalCycle + (now ? 1 : Math.max(1, cfg.writeFlushIdleCycles));
+  }
+
+  /** The first cycle by which an arrival not yet admitted needs the controller awake (Infinity if none). */
+  private arrivalWakeCycle(): number {
+    const inc = this.incoming;
+    let writes = 0;
+    let t = Infinity;
+    for (let h = this.incomingHead; h < inc.length; h++) {
+      const req = inc[h]!;
+      const w = this.arrivalWakeAt(req, writes);
+      if (w < t) t = w;
+      // Arrivals come in order, so no later one needs a wake before this one's next cycle.
+      if (t === req.arrivalCycle + 1) break;
+      if (req.isWrite) writes++;
+    }
+    return t;
+  }
+
+  /** Puts an arrived transaction into its queue; returns true when it is a read answered from the write queue. */
+  private enqueue(req: MemRequest): boolean {
+    this.lastArrivalCycle = req.arrivalCycle;
     if (req.isWrite) {
       this.writeQueue.push(req);
-      this.pendingWrites.set(req.addr, (this.pendingWrites.get(req.addr) ?? 0) + 1);
-    } else if (this.pendingWrites.size > 0 && this.pendingWrites.has(req.addr)) {
+      this.pendingWrites.add(req.addr);
+    } else if (this.pendingWrites.has(req.addr)) {
       // The newest data is still in the write queue: answer from there without touching the DRAM.
       this.stats.forwardedReads++;
-      this.finish(req, cycle + 1);
-      return;
+      this.finish(req, req.arrivalCycle + 1);
+      return true;
     } else {
       this.readQueue.push(req);
     }
-    const cfg = this.config;
-    const w = this.writeQueue.length;
-    const roomInBank = this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth;
-    if (req.isWrite ? this.drainRemaining > 0 || w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueueCount === 0) : roomInBank && this.drainRemaining === 0) {
-      this.sim.wakeNoLaterThan(this.handle, (cycle + 1) * this.tCKPs);
-    } else {
-      // Nothing can move because of this request (a write that starts no drain, or a read whose bank queue is
-      // full: the command that frees a slot wakes the controller anyway); the idle flush may need a wake later.
-      this.sim.wakeNoLaterThan(this.handle, (cycle + cfg.writeFlushIdleCycles) * this.tCKPs);
+    return false;
+  }
+
+  /**
+   * Moves the transactions that arrived before cycle `c` into the transaction queues, in arrival order; returns
+   * whether a read answered from the write queue freed its slot.
+   */
+  private admit(c: number): boolean {
+    const inc = this.incoming;
+    let h = this.incomingHead;
+    let freed = false;
+    while (h < inc.length && inc[h]!.arrivalCycle < c) {
+      const req = inc[h++]!;
+      if (req.isWrite) {
+        this.incomingWrites--;
+        this.incomingWriteAddrs.remove(req.addr);
+      } else {
+        this.incomingReads--;
+      }
+      if (this.enqueue(req)) freed = true;
     }
+    if (h === inc.length) {
+      inc.length = 0;
+      h = 0;
+    } else if (h >= 64) {
+      inc.copyWithin(0, h);
+      inc.length -= h;
+      h = 0;
+    }
+    this.incomingHead = h;
+    return freed;
   }
 
   wake(nowPs: number): void {
     const c = nowPs / this.tCKPs;
     if (!(c > this.lastCycle && Number.isInteger(c))) invariant(false, `${this.name} wakes on a fresh clock edge (cycle ${c} after ${this.lastCycle})`);
     this.lastCycle = c;
+    this.phase = ACTING;
+    const freed = this.incoming.length > this.incomingHead && this.admit(c);
     this.updateRefresh(c);
     const first = this.issueOne(c, ANY);
     if (first >= 0 && this.std.dualCommandIssue && (isColumn(first) ? this.rowNeeders : this.columnNeeders) > 0) {
       this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
     }
-    if (this.moveTransaction(c)) this.listener.onSpace(this.channel, c);
+    const moved = this.moveTransaction(c);
+    this.phase = SCHEDULING;
+    if (moved || freed) this.listener.onSpace(this.channel, c);
     this.scheduleNext(c);
+    this.phase = SLEEPING;
   }
 
   /** Closes open-row intervals at `endCycle` so active-time statistics cover the whole run. */
@@ -489,7 +605,7 @@ export class Controller implements Component {
         bank.hitsSinceActivate++;
         this.stats.bankColumnCommands[bank.index]!++;
         this.stats.dataBusCycles += this.tBURST;
-        if (!isRead(cmd)) this.release(this.pendingWrites, req.addr);
+        if (!isRead(cmd)) this.pendingWrites.remove(req.addr);
         this.finish(req, c + (isRead(cmd) ? this.readDelay : this.writeDelay));
         if (cmd === RDA || cmd === WRA) this.closeRow(bank, c, false);
         break;
@@ -658,12 +774,6 @@ export class Controller implements Component {
     if (--this.rankOpenBanks[bank.rank]! === 0) this.stats.rankActiveCycles[bank.rank]! += c - this.rankActiveSince[bank.rank]!;
   }
 
-  private release(map: Map<number, number>, addr: number): void {
-    const n = map.get(addr)!;
-    if (n <= 1) map.delete(addr);
-    else map.set(addr, n - 1);
-  }
-
   private finish(req: MemRequest, doneCycle: number): void {
     this.stats.complete(doneCycle, doneCycle - req.arrivalCycle, req.isWrite);
     this.listener.onComplete(req, doneCycle);
@@ -710,6 +820,9 @@ export class Controller implements Component {
     const ready = this.computeReady();
     this.earliestBankReady = ready;
     if (ready < next) next = ready;
+    if (this.incoming.length > this.incomingHead) next = Math.min(next, this.arrivalWakeCycle());
+    next = Math.min(next, this.arrivalWake);
+    this.arrivalWake = Infinity;
     if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
     if (next > c + 1 && this.writeQueue.length > 0 && this.readQueue.length === 0 && this.drainRemaining === 0 && this.commandQueueCount === 0) {
       // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.

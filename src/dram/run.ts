@@ -102,7 +102,7 @@ export function runDram(o: DramRunOptions): DramRunResult {
     frontend,
     traceOrigin: o.trace.origin,
     requestsInTrace: o.trace.length,
-    requestsOffered: fe.offered,
+    requestsOffered: fe.offered(o.cycles),
     cycles,
     fixedWindow: o.cycles !== undefined,
     channels: memory.controllers.map((c) => c.stats),

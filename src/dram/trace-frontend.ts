@@ -7,18 +7,26 @@ import type { MemTrace } from './trace.ts';
 export type FrontendKind = 'in-order' | 'dramsim3';
 
 /**
- * Replays a trace into a memory system, in file order. A request is offered once its cycle has come; when
- * its controller's queue is full it waits and blocks the requests behind it. `in-order` offers as many
- * requests per cycle as the controllers accept; `dramsim3` offers at most one per memory cycle, as
- * DRAMsim3's trace-driven CPU does.
+ * Replays a trace into a memory system, in file order. A request is offered once its cycle has come, after the
+ * controllers' actions of that cycle; when its controller's queue is full it waits and blocks the requests
+ * behind it. `in-order` offers as many requests per cycle as the controllers accept; `dramsim3` offers at most
+ * one per memory cycle, as DRAMsim3's trace-driven CPU does.
+ *
+ * The front end hands requests over ahead of their cycle while their queues have room: a controller's queue
+ * only shrinks until the front end adds to it, so room now is room at the request's cycle, and the controller
+ * sees the request from that cycle on. A blocked front end goes on when the controller that frees a slot calls
+ * onSpace, so it needs no wake-ups of its own after the first.
  */
 export class TraceFrontend implements Component, MemoryClient {
   readonly name = 'trace-frontend';
   private next = 0;
   private handle = -1;
   private outstanding = 0;
-  private lastCycle = -1;
-  private sentInCycle = 0;
+  /** Cycle of the last request handed over (-1 before the first). */
+  private lastSubmitCycle = -1;
+  /** Cycle at which each request was handed over, for the first `next` requests. */
+  private readonly submitCycle: Float64Array;
+  private blocked = false;
   /** Latest completion cycle seen. */
   lastDoneCycle = 0;
   /** Cycle at which every request had completed (set once the trace drains). */
@@ -33,44 +41,50 @@ export class TraceFrontend implements Component, MemoryClient {
     private readonly stopWhenDrained: boolean,
   ) {
     memory.client = this;
+    this.submitCycle = new Float64Array(trace.length);
     this.handle = sim.add(this);
     sim.wakeAt(this.handle, (trace.length > 0 ? trace.cycle[0]! : 0) * memory.clock.periodPs);
   }
 
-  /** Requests handed to the memory system so far. */
-  get offered(): number {
-    return this.next;
+  /** Requests handed to the memory system before memory cycle `endCycle` (all of them by default). */
+  offered(endCycle = Infinity): number {
+    let n = this.next;
+    while (n > 0 && this.submitCycle[n - 1]! >= endCycle) n--;
+    return n;
   }
 
   wake(nowPs: number): void {
-    const period = this.memory.clock.periodPs;
-    const c = Math.round(nowPs / period);
-    const t = this.trace;
-    const limit = this.kind === 'dramsim3' ? 1 : Infinity;
-    if (c !== this.lastCycle) {
-      this.lastCycle = c;
-      this.sentInCycle = 0;
-    }
-    while (this.next < t.length && this.sentInCycle < limit) {
-      if (t.cycle[this.next]! > c) {
-        this.sim.wakeAt(this.handle, t.cycle[this.next]! * period);
-        return;
-      }
-      const addr = t.addr[this.next]!;
-      const w = t.isWrite[this.next] === 1;
-      this.outstanding++;
-      if (!this.memory.trySubmit(addr, w, c)) {
-        this.outstanding--;
-        return; // woken again by onSpace
-      }
-      this.next++;
-      this.sentInCycle++;
-    }
-    if (this.next < t.length) this.sim.wakeAt(this.handle, (c + 1) * period);
+    this.advance(Math.round(nowPs / this.memory.clock.periodPs));
   }
 
+  /** Hands over requests, from cycle `c` on, until the trace ends or a full queue blocks one. */
+  private advance(c: number): void {
+    const t = this.trace;
+    const gap = this.kind === 'dramsim3' ? 1 : 0;
+    this.blocked = false;
+    while (this.next < t.length) {
+      let s = t.cycle[this.next]!;
+      if (s < c) s = c;
+      if (s < this.lastSubmitCycle + gap) s = this.lastSubmitCycle + gap;
+      this.outstanding++;
+      if (!this.memory.trySubmit(t.addr[this.next]!, t.isWrite[this.next] === 1, s)) {
+        this.outstanding--;
+        this.blocked = true;
+        return; // woken again by onSpace
+      }
+      this.submitCycle[this.next] = s;
+      this.lastSubmitCycle = s;
+      this.next++;
+    }
+  }
+
+  /**
+   * A controller freed a slot during its cycle `cycle`. The blocked request goes at that cycle, after the
+   * controller's actions (handing it over now is exact: another controller whose queue is full until its own
+   * actions of this cycle calls back here in turn).
+   */
   onSpace(_channel: number, cycle: number): void {
-    if (this.next < this.trace.length) this.sim.wakeNoLaterThan(this.handle, cycle * this.memory.clock.periodPs);
+    if (this.blocked) this.advance(cycle);
   }
 
   onComplete(_req: MemRequest, doneCycle: number): void {
