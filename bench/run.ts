@@ -27,18 +27,22 @@ function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
   const standard = useIni ? importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard : loadStandard('hbm2');
   const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: useIni ? 1 : 0 });
   let seconds = Infinity;
+  let cpuSeconds = Infinity;
   let result: ReturnType<typeof runDram> | undefined;
   for (let i = 0; i < repeats; i++) {
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     result = runDram({ standard, trace, frontend: useIni ? 'dramsim3' : 'in-order' });
+    const c = process.cpuUsage(c0);
     seconds = Math.min(seconds, Number(process.hrtime.bigint() - t0) / 1e9);
+    cpuSeconds = Math.min(cpuSeconds, (c.user + c.system) / 1e6);
   }
   const rep = dramReport(result!);
   const rate = requests / seconds;
   const target = targets[pattern]!;
   const ok = rate >= target;
   console.log(
-    `${label.padEnd(34)} ${requests.toLocaleString('en-US')} requests in ${seconds.toFixed(2)} s (best of ${repeats}) = ${Math.round(rate).toLocaleString('en-US').padStart(10)} requests/s ` +
+    `${label.padEnd(34)} ${requests.toLocaleString('en-US')} requests in ${seconds.toFixed(2)} s (best of ${repeats}; CPU ${cpuSeconds.toFixed(2)} s) = ${Math.round(rate).toLocaleString('en-US').padStart(10)} requests/s ` +
       `(target ${target.toLocaleString('en-US')}: ${ok ? 'met' : 'NOT met'}); ${rep.window.cycles.toLocaleString('en-US')} cycles, ${rep.bandwidth.achievedGBps} GB/s`,
   );
   return ok;
