@@ -26,7 +26,8 @@ export class TraceFrontend implements Component, MemoryClient {
   private lastSubmitCycle = -1;
   /** Cycle at which each request was handed over, for the first `next` requests. */
   private readonly submitCycle: Float64Array;
-  private blocked = false;
+  /** Channel whose full queue blocks the next request (-1 when not blocked). */
+  private blockedOn = -1;
   /** Latest completion cycle seen. */
   lastDoneCycle = 0;
   /** Cycle at which every request had completed (set once the trace drains). */
@@ -61,7 +62,7 @@ export class TraceFrontend implements Component, MemoryClient {
   private advance(c: number): void {
     const t = this.trace;
     const gap = this.kind === 'dramsim3' ? 1 : 0;
-    this.blocked = false;
+    this.blockedOn = -1;
     while (this.next < t.length) {
       let s = t.cycle[this.next]!;
       if (s < c) s = c;
@@ -69,8 +70,8 @@ export class TraceFrontend implements Component, MemoryClient {
       this.outstanding++;
       if (!this.memory.trySubmit(t.addr[this.next]!, t.isWrite[this.next] === 1, s)) {
         this.outstanding--;
-        this.blocked = true;
-        return; // woken again by onSpace
+        this.blockedOn = this.memory.channelOf(t.addr[this.next]!);
+        return; // goes on when that channel calls onSpace
       }
       this.submitCycle[this.next] = s;
       this.lastSubmitCycle = s;
@@ -83,8 +84,8 @@ export class TraceFrontend implements Component, MemoryClient {
    * controller's actions (handing it over now is exact: another controller whose queue is full until its own
    * actions of this cycle calls back here in turn).
    */
-  onSpace(_channel: number, cycle: number): void {
-    if (this.blocked) this.advance(cycle);
+  onSpace(channel: number, cycle: number): void {
+    if (channel === this.blockedOn) this.advance(cycle);
   }
 
   onComplete(_req: MemRequest, doneCycle: number): void {
