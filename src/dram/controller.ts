@@ -674,11 +674,7 @@ export class Controller implements Component {
           m ^= low;
           const i = (w << 5) + (31 - Math.clz32(low));
           const t = (redo & low) !== 0 ? (readyAt[i] = this.bankReady(i, stamp)) : readyAt[i]!;
-          if (t < ready) {
-            ready = t;
-            for (let v = 0; v < words; v++) minBits[v] = 0;
-          }
-          if (t === ready) minBits[w]! |= low;
+          ready = this.noteReady(i, t, ready);
         }
       }
     }

@@ -125,19 +125,18 @@ export class TimingState {
   issue(cmd: number, cycle: number, rank: number, bg: number, bank: number): void {
     const rules = this.byPrev[cmd]!;
     const nc = this.nc;
-    const group = rank * this.bgs + bg;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       const li = rule.levelIdx;
       const t = cycle + rule.cycles;
       const arr = this.earliest[li]!;
       if (!rule.sibling) {
-        const k = (li === 0 ? 0 : li === 1 ? rank : li === 2 ? group : group * this.banks + bank) * nc + rule.next;
+        const k = this.node(li, rank, bg, bank) * nc + rule.next;
         if (arr[k]! < t) arr[k] = t;
       } else if (li !== 0) {
         // The siblings of the issuing node: the other nodes of its level under the same parent (the channel
         // has none).
-        const self = li === 1 ? rank : li === 2 ? group : group * this.banks + bank;
+        const self = this.node(li, rank, bg, bank);
         const size = li === 1 ? this.ranks : li === 2 ? this.bgs : this.banks;
         const first = self - (self % size);
         for (let n = first; n < first + size; n++) {
