@@ -147,7 +147,10 @@ export class Controller implements Component {
   private phase = SLEEPING;
   /** A cycle at which a request taken in while scheduling needs the controller awake (Infinity if none). */
   private arrivalWake = Infinity;
-  private fullBankQueues = 0;
+  /** Per bank: transactions for it in the read queue (index bank) and the write queue (index banks + bank). */
+  private readonly queuedFor: Int32Array;
+  /** Transactions in the read queue (index 0) and the write queue (index 1) whose bank's command queue has room. */
+  private readonly movable = new Int32Array(2);
 
   constructor(
     private readonly sim: Simulator,
@@ -176,6 +179,7 @@ export class Controller implements Component {
     this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
     this.needs = new Uint8Array(this.banks.length);
+    this.queuedFor = new Int32Array(2 * this.banks.length);
     const closed = config.pagePolicy === 'closed';
     this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
     this.shared = new Float64Array(o.ranks * o.bankGroups * 4);
@@ -301,6 +305,7 @@ export class Controller implements Component {
     this.lastArrivalCycle = req.arrivalCycle;
     if (req.isWrite) {
       this.writeQueue.push(req);
+      this.noteQueued(req, 1);
       this.pendingWrites.add(req.addr);
     } else if (this.pendingWrites.has(req.addr)) {
       // The newest data is still in the write queue: answer from there without touching the DRAM.
@@ -309,6 +314,7 @@ export class Controller implements Component {
       return true;
     } else {
       this.readQueue.push(req);
+      this.noteQueued(req, 1);
     }
     return false;
   }
@@ -597,7 +603,7 @@ export class Controller implements Component {
       case WRA: {
         const req = removeAt(bank.queue, this.pickIndex);
         this.commandQueueCount--;
-        if (bank.queue.length === this.config.commandQueueDepth - 1) this.fullBankQueues--;
+        if (bank.queue.length === this.config.commandQueueDepth - 1) this.bankFull(bank.index, false);
         column = req.column;
         if (bank.hitsSinceActivate > 0) this.stats.rowHits++;
         else if (bank.openedByConflict) this.stats.rowConflicts++;
@@ -779,12 +785,12 @@ export class Controller implements Component {
   private moveTransaction(c: number): boolean {
     if (this.drainRemaining === 0 && this.drainStartsAt(c)) this.drainRemaining = this.writeQueue.length;
     if (this.drainRemaining > 0) {
-      const moved = this.moveFrom(this.writeQueue, c);
+      const moved = this.movable[1]! > 0 ? this.moveFrom(this.writeQueue, c) : NOT_MOVED;
       if (moved !== BLOCKED_BY_READ) return moved === MOVED;
       // A queued read must see the old data first: end the drain and let reads go ahead.
       this.drainRemaining = 0;
     }
-    return this.moveFrom(this.readQueue, c) === MOVED;
+    return this.movable[0]! > 0 && this.moveFrom(this.readQueue, c) === MOVED;
   }
 
   /** Moves the oldest request of `q` whose bank queue has room. */
@@ -800,10 +806,11 @@ export class Controller implements Component {
         this.drainRemaining--;
       }
       removeAt(q, i);
+      this.noteQueued(req, -1);
       bank.queue.push(req);
       this.markChanged(bank);
       this.commandQueueCount++;
-      if (bank.queue.length === depth) this.fullBankQueues++;
+      if (bank.queue.length === depth) this.bankFull(bank.index, true);
       return MOVED;
     }
     return NOT_MOVED;
@@ -854,16 +861,21 @@ export class Controller implements Component {
   private canMoveNextCycle(): boolean {
     // During a drain only writes move (a write blocked by an older read to its address ends the drain, and
     // that write counts as movable here, so the wake that finds it blocked moves a read instead).
-    if (this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1)) return this.anyMovable(this.writeQueue);
-    return this.anyMovable(this.readQueue);
+    return this.movable[this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1) ? 1 : 0]! > 0;
   }
 
-  private anyMovable(q: MemRequest[]): boolean {
-    if (q.length === 0) return false;
-    if (this.fullBankQueues === 0) return true;
-    const depth = this.config.commandQueueDepth;
-    for (let i = 0; i < q.length; i++) if (this.banks[q[i]!.bankIndex]!.queue.length < depth) return true;
-    return false;
+  /** Counts `req` (delta 1) into, or (delta -1) out of, its transaction queue. */
+  private noteQueued(req: MemRequest, delta: number): void {
+    const q = req.isWrite ? 1 : 0;
+    this.queuedFor[q * this.banks.length + req.bankIndex]! += delta;
+    if (this.banks[req.bankIndex]!.queue.length < this.config.commandQueueDepth) this.movable[q]! += delta;
+  }
+
+  /** Bank `i`'s command queue became full (or has room again): its queued transactions stop (or start) being movable. */
+  private bankFull(i: number, full: boolean): void {
+    const sign = full ? -1 : 1;
+    this.movable[0]! += sign * this.queuedFor[i]!;
+    this.movable[1]! += sign * this.queuedFor[this.banks.length + i]!;
   }
 
   /** Next cycle at which refresh needs attention. */
