@@ -1,53 +1,81 @@
-// Speed comparison of two checkouts of Strata on the DRAM bench traces, in one process:
-//   npx tsx bench/compare.ts <checkout A> <checkout B> [stream|random] [requests] [rounds]
-// Runs of A and B alternate, so a machine whose speed drifts (shared cores: 20-40 % between runs here) slows
-// both alike; the minimum CPU time of each is reported, with B's time as a fraction of A's. Both checkouts need
-// their own node_modules (a symlink to this one's will do).
+// Speed comparison of two checkouts of Strata on the DRAM bench traces:
+//   npx tsx bench/compare.ts <checkout A> <checkout B> [stream|random|preset-stream|preset-random] [requests] [rounds]
+// stream and random are the bench's DRAMsim3 .ini cases (one request per cycle, DRAMsim3 front end); the preset-
+// cases are its saturating hbm2-preset ones (every request ready at cycle 0, in-order front end).
+//
+// Each round runs A and B in fresh child processes, one after the other (the order alternates between rounds), and
+// each child reports the best CPU time of `runsPerChild` runs. A machine whose speed drifts (shared cores: 20-40 %
+// between runs here) slows both alike; the minimum over rounds of each is reported, with B's time as a fraction of
+// A's. Separate processes matter: two checkouts loaded into one process measured the second one about 15 % faster
+// whichever it was. Both checkouts need their own node_modules (a symlink to this one's will do).
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const [dirA, dirB, pattern = 'random', requestsArg = '1000000', roundsArg = '5'] = process.argv.slice(2);
+const CASES = ['stream', 'random', 'preset-stream', 'preset-random'];
+const runsPerChild = 3;
+
 function fail(msg: string): never {
   console.error(`bench/compare: ${msg}`);
   process.exit(2);
 }
-if (!dirA || !dirB) fail('usage: npx tsx bench/compare.ts <checkout A> <checkout B> [stream|random] [requests] [rounds]');
-for (const d of [dirA, dirB]) if (!existsSync(join(d, 'src/dram/run.ts'))) fail(`'${d}' is not a Strata checkout (no src/dram/run.ts)`);
-if (pattern !== 'stream' && pattern !== 'random') fail(`pattern: expected stream or random, got '${pattern}'`);
-const requests = Number(requestsArg);
-const rounds = Number(roundsArg);
-if (!Number.isInteger(requests) || requests <= 0) fail(`requests: expected a positive integer, got '${requestsArg}'`);
-if (!Number.isInteger(rounds) || rounds <= 0) fail(`rounds: expected a positive integer, got '${roundsArg}'`);
 
-/** Loads a checkout's DRAM run and returns a function that simulates the bench trace once, in CPU seconds. */
-async function load(dir: string): Promise<() => { seconds: number; cycles: number }> {
+/** Child mode: simulate the case `runs` times in checkout `dir` and print the best CPU time and the cycle count. */
+async function child(dir: string, kase: string, requests: number, runs: number): Promise<void> {
   const root = resolve(dir);
   const { importDramsim3Ini } = await import(join(root, 'src/dram/dramsim3-ini.ts'));
   const { generatePattern } = await import(join(root, 'src/dram/patterns.ts'));
   const { runDram } = await import(join(root, 'src/dram/run.ts'));
   const { DRAMSIM3_FIXTURES } = await import(join(root, 'src/validation/dramsim3.ts'));
-  const standard = importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard;
-  const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: 1 });
-  return () => {
+  const { loadStandard } = await import(join(root, 'src/dram/standard.ts'));
+  const preset = kase.startsWith('preset-');
+  const standard = preset ? loadStandard('hbm2') : importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard;
+  const trace = generatePattern({ pattern: kase.replace('preset-', ''), requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: preset ? 0 : 1 });
+  let best = Infinity;
+  let cycles = 0;
+  for (let i = 0; i < runs; i++) {
     const c0 = process.cpuUsage();
-    const r = runDram({ standard, trace, frontend: 'dramsim3', bankWindow: false });
+    const r = runDram({ standard, trace, frontend: preset ? 'in-order' : 'dramsim3', bankWindow: false });
     const c = process.cpuUsage(c0);
-    return { seconds: (c.user + c.system) / 1e6, cycles: r.cycles };
-  };
+    best = Math.min(best, (c.user + c.system) / 1e6);
+    cycles = r.cycles;
+  }
+  console.log(JSON.stringify({ seconds: best, cycles }));
 }
 
-const runs = [await load(dirA), await load(dirB)];
-const best = [Infinity, Infinity];
-const cycles = [0, 0];
-for (let i = 0; i < rounds; i++) {
-  for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-    const r = runs[k]!();
-    best[k] = Math.min(best[k]!, r.seconds);
-    cycles[k] = r.cycles;
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  await child(args[1]!, args[2]!, Number(args[3]), Number(args[4]));
+} else {
+  const [dirA, dirB, kase = 'random', requestsArg = '1000000', roundsArg = '3'] = args;
+  if (!dirA || !dirB) fail('usage: npx tsx bench/compare.ts <checkout A> <checkout B> [stream|random|preset-stream|preset-random] [requests] [rounds]');
+  for (const d of [dirA, dirB]) if (!existsSync(join(d, 'src/dram/run.ts'))) fail(`'${d}' is not a Strata checkout (no src/dram/run.ts)`);
+  if (!CASES.includes(kase)) fail(`case: expected one of ${CASES.join(', ')}, got '${kase}'`);
+  const requests = Number(requestsArg);
+  const rounds = Number(roundsArg);
+  if (!Number.isInteger(requests) || requests <= 0) fail(`requests: expected a positive integer, got '${requestsArg}'`);
+  if (!Number.isInteger(rounds) || rounds <= 0) fail(`rounds: expected a positive integer, got '${roundsArg}'`);
+
+  const self = fileURLToPath(import.meta.url);
+  const measure = (dir: string): { seconds: number; cycles: number } => {
+    const r = spawnSync(process.execPath, [...process.execArgv, self, '--child', dir, kase, String(requests), String(runsPerChild)], { encoding: 'utf8' });
+    if (r.status !== 0) fail(`the run in '${dir}' failed (exit ${r.status}):\n${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { seconds: number; cycles: number };
+  };
+  const dirs = [dirA, dirB];
+  const best = [Infinity, Infinity];
+  const cycles = [0, 0];
+  for (let i = 0; i < rounds; i++) {
+    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const r = measure(dirs[k]!);
+      best[k] = Math.min(best[k]!, r.seconds);
+      cycles[k] = r.cycles;
+    }
   }
+  const rate = (s: number): string => Math.round(requests / s).toLocaleString('en-US');
+  console.log(`${kase}, ${requests.toLocaleString('en-US')} requests, min of ${rounds} alternating rounds of ${runsPerChild} runs per process (CPU time)`);
+  console.log(`  A ${dirA}: ${best[0]!.toFixed(3)} s = ${rate(best[0]!)} requests/s, ${cycles[0]} cycles`);
+  console.log(`  B ${dirB}: ${best[1]!.toFixed(3)} s = ${rate(best[1]!)} requests/s, ${cycles[1]} cycles`);
+  console.log(`  B / A = ${(best[1]! / best[0]!).toFixed(3)}`);
 }
-const rate = (s: number): string => Math.round(requests / s).toLocaleString('en-US');
-console.log(`${pattern}, ${requests.toLocaleString('en-US')} requests, min of ${rounds} alternating runs (CPU time)`);
-console.log(`  A ${dirA}: ${best[0]!.toFixed(3)} s = ${rate(best[0]!)} requests/s, ${cycles[0]} cycles`);
-console.log(`  B ${dirB}: ${best[1]!.toFixed(3)} s = ${rate(best[1]!)} requests/s, ${cycles[1]} cycles`);
-console.log(`  B / A = ${(best[1]! / best[0]!).toFixed(3)}`);
