@@ -25,6 +25,8 @@ const SLEEPING = 0;
 const ACTING = 1;
 const SCHEDULING = 2;
 const ANY = 0;
+const READS = 0;
+const WRITES = 1;
 const ROW_ONLY = 1;
 const COLUMN_ONLY = 2;
 
@@ -55,8 +57,16 @@ export class Controller implements Component {
   readonly stats: ChannelStats;
   readonly banks: Bank[];
   private readonly timing: TimingState;
-  private readonly readQueue: MemRequest[] = [];
-  private readonly writeQueue: MemRequest[] = [];
+  /**
+   * The read queue (READS) and the write queue (WRITES), kept per bank: waiting[queue * banks + bank] holds the
+   * queue's transactions for that bank, oldest first. Ids grow in arrival order, so the oldest transaction of a
+   * queue whose bank has room is the smallest id among the heads of the banks with room.
+   */
+  private readonly waiting: MemRequest[][];
+  /** Transactions in the read queue (index READS) and the write queue (index WRITES). */
+  private readonly queued = new Int32Array(2);
+  /** Per queue (words each): banks with transactions in it whose command queue has room. */
+  private readonly movableBits: Int32Array;
   /** Addresses of writes not yet issued, with counts (a read of one is answered from the write queue). */
   private readonly pendingWrites = new AddressMultiset();
   /** Writes still to move in the current drain (0: reads have priority). */
@@ -147,10 +157,6 @@ export class Controller implements Component {
   private phase = SLEEPING;
   /** A cycle at which a request taken in while scheduling needs the controller awake (Infinity if none). */
   private arrivalWake = Infinity;
-  /** Per bank: transactions for it in the read queue (index bank) and the write queue (index banks + bank). */
-  private readonly queuedFor: Int32Array;
-  /** Transactions in the read queue (index 0) and the write queue (index 1) whose bank's command queue has room. */
-  private readonly movable = new Int32Array(2);
 
   constructor(
     private readonly sim: Simulator,
@@ -179,7 +185,7 @@ export class Controller implements Component {
     this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
     this.needs = new Uint8Array(this.banks.length);
-    this.queuedFor = new Int32Array(2 * this.banks.length);
+    this.waiting = Array.from({ length: 2 * this.banks.length }, () => []);
     const closed = config.pagePolicy === 'closed';
     this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
     this.shared = new Float64Array(o.ranks * o.bankGroups * 4);
@@ -190,6 +196,7 @@ export class Controller implements Component {
     for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= servedKinds(rule.next);
     for (const w of std.windows) this.affects[w.command]! |= servedKinds(w.command);
     this.words = Math.ceil(this.banks.length / 32);
+    this.movableBits = new Int32Array(2 * this.words);
     this.changedBits = new Int32Array(this.words);
     this.minBits = new Int32Array(this.words);
     this.needBits = new Int32Array(this.words);
@@ -218,13 +225,13 @@ export class Controller implements Component {
   /** Whether a new read (or write) transaction fits in its queue (counting those handed over but not yet arrived). */
   canAccept(isWrite: boolean): boolean {
     return isWrite
-      ? this.writeQueue.length + this.incomingWrites < this.config.writeQueueDepth
-      : this.readQueue.length + this.incomingReads < this.config.readQueueDepth;
+      ? this.queued[WRITES]! + this.incomingWrites < this.config.writeQueueDepth
+      : this.queued[READS]! + this.incomingReads < this.config.readQueueDepth;
   }
 
   /** Requests waiting anywhere in this controller. */
   get queuedRequests(): number {
-    return this.readQueue.length + this.writeQueue.length + this.commandQueueCount + this.incomingReads + this.incomingWrites;
+    return this.queued[READS]! + this.queued[WRITES]! + this.commandQueueCount + this.incomingReads + this.incomingWrites;
   }
 
   /**
@@ -278,7 +285,7 @@ export class Controller implements Component {
       // its way (the latter may come after the read, which only makes the wake an early one).
       now = this.pendingWrites.has(req.addr) || this.incomingWriteAddrs.has(req.addr) || (this.drainRemaining === 0 && this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth);
     } else {
-      const w = this.writeQueue.length + writesAhead + 1;
+      const w = this.queued[WRITES]! + writesAhead + 1;
       now = this.drainRemaining > 0 || w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueueCount === 0);
     }
     return req.arrivalCycle + (now ? 1 : Math.max(1, cfg.writeFlushIdleCycles));
@@ -304,8 +311,7 @@ export class Controller implements Component {
   private enqueue(req: MemRequest): boolean {
     this.lastArrivalCycle = req.arrivalCycle;
     if (req.isWrite) {
-      this.writeQueue.push(req);
-      this.noteQueued(req, 1);
+      this.wait(req, WRITES);
       this.pendingWrites.add(req.addr);
     } else if (this.pendingWrites.has(req.addr)) {
       // The newest data is still in the write queue: answer from there without touching the DRAM.
@@ -313,8 +319,7 @@ export class Controller implements Component {
       this.finish(req, req.arrivalCycle + 1);
       return true;
     } else {
-      this.readQueue.push(req);
-      this.noteQueued(req, 1);
+      this.wait(req, READS);
     }
     return false;
   }
@@ -783,37 +788,47 @@ export class Controller implements Component {
 
   /** Moves at most one transaction into its bank's command queue. */
   private moveTransaction(c: number): boolean {
-    if (this.drainRemaining === 0 && this.drainStartsAt(c)) this.drainRemaining = this.writeQueue.length;
+    if (this.drainRemaining === 0 && this.drainStartsAt(c)) this.drainRemaining = this.queued[WRITES]!;
     if (this.drainRemaining > 0) {
-      const moved = this.movable[1]! > 0 ? this.moveFrom(this.writeQueue, c) : NOT_MOVED;
+      const moved = this.moveFrom(WRITES, c);
       if (moved !== BLOCKED_BY_READ) return moved === MOVED;
       // A queued read must see the old data first: end the drain and let reads go ahead.
       this.drainRemaining = 0;
     }
-    return this.movable[0]! > 0 && this.moveFrom(this.readQueue, c) === MOVED;
+    return this.moveFrom(READS, c) === MOVED;
   }
 
-  /** Moves the oldest request of `q` whose bank queue has room. */
-  private moveFrom(q: MemRequest[], c: number): number {
-    const depth = this.config.commandQueueDepth;
-    for (let i = 0; i < q.length; i++) {
-      const req = q[i]!;
-      if (req.arrivalCycle >= c) break;
-      const bank = this.banks[req.bankIndex]!;
-      if (bank.queue.length >= depth) continue;
-      if (req.isWrite) {
-        if (this.readPending(req)) return BLOCKED_BY_READ;
-        this.drainRemaining--;
+  /** Moves the oldest transaction of queue `q` (READS or WRITES) whose bank's command queue has room. */
+  private moveFrom(q: number, c: number): number {
+    const n = this.banks.length;
+    const words = this.words;
+    let oldest: MemRequest | undefined;
+    for (let w = 0; w < words; w++) {
+      let m = this.movableBits[q * words + w]!;
+      while (m !== 0) {
+        const i = (w << 5) + (31 - Math.clz32(m & -m));
+        m &= m - 1;
+        const head = this.waiting[q * n + i]![0]!;
+        if (oldest === undefined || head.id < oldest.id) oldest = head;
       }
-      removeAt(q, i);
-      this.noteQueued(req, -1);
-      bank.queue.push(req);
-      this.markChanged(bank);
-      this.commandQueueCount++;
-      if (bank.queue.length === depth) this.bankFull(bank.index, true);
-      return MOVED;
     }
-    return NOT_MOVED;
+    // Arrivals are in order: when the oldest movable one has not arrived before c, no movable one has.
+    if (oldest === undefined || oldest.arrivalCycle >= c) return NOT_MOVED;
+    const i = oldest.bankIndex;
+    if (oldest.isWrite) {
+      if (this.readPending(oldest)) return BLOCKED_BY_READ;
+      this.drainRemaining--;
+    }
+    const fifo = this.waiting[q * n + i]!;
+    fifo.shift();
+    this.queued[q]!--;
+    if (fifo.length === 0) this.movableBits[q * words + (i >> 5)]! &= ~(1 << (i & 31));
+    const bank = this.banks[i]!;
+    bank.queue.push(oldest);
+    this.markChanged(bank);
+    this.commandQueueCount++;
+    if (bank.queue.length === this.config.commandQueueDepth) this.bankFull(i, true);
+    return MOVED;
   }
 
   /** Sleeps until the next cycle at which something can happen. */
@@ -827,7 +842,7 @@ export class Controller implements Component {
     next = Math.min(next, this.arrivalWake);
     this.arrivalWake = Infinity;
     if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
-    if (next > c + 1 && this.writeQueue.length > 0 && this.readQueue.length === 0 && this.drainRemaining === 0 && this.commandQueueCount === 0) {
+    if (next > c + 1 && this.queued[WRITES]! > 0 && this.queued[READS]! === 0 && this.drainRemaining === 0 && this.commandQueueCount === 0) {
       // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.
       next = Math.min(next, this.lastArrivalCycle + this.config.writeFlushIdleCycles);
     }
@@ -838,7 +853,7 @@ export class Controller implements Component {
 
   /** Whether a read of the same address waits (in the read queue or its bank's queue): it must go first. */
   private readPending(write: MemRequest): boolean {
-    const rq = this.readQueue;
+    const rq = this.waiting[READS * this.banks.length + write.bankIndex]!;
     for (let i = 0; i < rq.length; i++) if (rq[i]!.addr === write.addr) return true;
     const bq = this.banks[write.bankIndex]!.queue;
     for (let i = 0; i < bq.length; i++) if (!bq[i]!.isWrite && bq[i]!.addr === write.addr) return true;
@@ -851,31 +866,37 @@ export class Controller implements Component {
    */
   private drainStartsAt(c: number): boolean {
     const cfg = this.config;
-    const w = this.writeQueue.length;
+    const w = this.queued[WRITES]!;
     if (w >= cfg.writeHighWatermark) return true;
     if (this.commandQueueCount !== 0) return false;
-    return w > cfg.writeLowWatermark || (w > 0 && this.readQueue.length === 0 && c - this.lastArrivalCycle >= cfg.writeFlushIdleCycles);
+    return w > cfg.writeLowWatermark || (w > 0 && this.queued[READS]! === 0 && c - this.lastArrivalCycle >= cfg.writeFlushIdleCycles);
   }
 
   /** Whether moveTransaction would move something at the next cycle if nothing else changed. */
   private canMoveNextCycle(): boolean {
     // During a drain only writes move (a write blocked by an older read to its address ends the drain, and
     // that write counts as movable here, so the wake that finds it blocked moves a read instead).
-    return this.movable[this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1) ? 1 : 0]! > 0;
+    const q = this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1) ? WRITES : READS;
+    for (let w = 0; w < this.words; w++) if (this.movableBits[q * this.words + w] !== 0) return true;
+    return false;
   }
 
-  /** Counts `req` (delta 1) into, or (delta -1) out of, its transaction queue. */
-  private noteQueued(req: MemRequest, delta: number): void {
-    const q = req.isWrite ? 1 : 0;
-    this.queuedFor[q * this.banks.length + req.bankIndex]! += delta;
-    if (this.banks[req.bankIndex]!.queue.length < this.config.commandQueueDepth) this.movable[q]! += delta;
+  /** Puts `req` at the back of queue `q` (READS or WRITES). */
+  private wait(req: MemRequest, q: number): void {
+    const i = req.bankIndex;
+    this.waiting[q * this.banks.length + i]!.push(req);
+    this.queued[q]!++;
+    if (this.banks[i]!.queue.length < this.config.commandQueueDepth) this.movableBits[q * this.words + (i >> 5)]! |= 1 << (i & 31);
   }
 
-  /** Bank `i`'s command queue became full (or has room again): its queued transactions stop (or start) being movable. */
+  /** Bank `i`'s command queue became full (or has room again): its waiting transactions stop (or start) being movable. */
   private bankFull(i: number, full: boolean): void {
-    const sign = full ? -1 : 1;
-    this.movable[0]! += sign * this.queuedFor[i]!;
-    this.movable[1]! += sign * this.queuedFor[this.banks.length + i]!;
+    const bit = 1 << (i & 31);
+    for (let q = READS; q <= WRITES; q++) {
+      const k = q * this.words + (i >> 5);
+      if (full) this.movableBits[k]! &= ~bit;
+      else if (this.waiting[q * this.banks.length + i]!.length > 0) this.movableBits[k]! |= bit;
+    }
   }
 
   /** Next cycle at which refresh needs attention. */
