@@ -675,18 +675,25 @@ export class Controller implements Component {
       const moved = this.movedKinds;
       const kindBits = this.kindBits;
       ready = Infinity;
-      for (let v = 0; v < words; v++) minBits[v] = 0;
       for (let w = 0; w < words; w++) {
         let redo = changedBits[w]!;
         if (moved !== 0) for (let kind = 0; kind < 4; kind++) if ((moved & (1 << kind)) !== 0) redo |= kindBits[kind * words + w]!;
         let m = needBits[w]!;
+        let atMin = 0;
         while (m !== 0) {
           const low = m & -m;
           m ^= low;
           const i = (w << 5) + (31 - Math.clz32(low));
           const t = (redo & low) !== 0 ? (readyAt[i] = this.bankReady(i, stamp)) : readyAt[i]!;
-          ready = this.noteReady(i, t, ready);
+          if (t < ready) {
+            ready = t;
+            atMin = low;
+            for (let v = 0; v < w; v++) minBits[v] = 0;
+          } else if (t === ready) {
+            atMin |= low;
+          }
         }
+        minBits[w] = atMin;
       }
     }
     this.movedKinds = 0;
