@@ -16,6 +16,7 @@ export class AddressMultiset {
   }
 
   has(addr: number): boolean {
+    if (this.distinct === 0) return false;
     const mask = this.counts.length - 1;
     for (let i = this.home(addr); ; i = (i + 1) & mask) {
       if (this.counts[i] === 0) return false;

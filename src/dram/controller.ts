@@ -283,7 +283,7 @@ export class Controller implements Component {
     if (!req.isWrite) {
       // Answered from the write queue at once (its slot frees then) if a write to its address is queued or on
       // its way (the latter may come after the read, which only makes the wake an early one).
-      now = this.pendingWrites.has(req.addr) || this.incomingWriteAddrs.has(req.addr) || (this.drainRemaining === 0 && this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth);
+      now = (this.drainRemaining === 0 && this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth) || this.pendingWrites.has(req.addr) || this.incomingWriteAddrs.has(req.addr);
     } else {
       const w = this.queued[WRITES]! + writesAhead + 1;
       now = this.drainRemaining > 0 || w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueueCount === 0);
