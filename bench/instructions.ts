@@ -1,13 +1,15 @@
 // Instructions per simulated request, counted by valgrind's cachegrind: a measure of a change that the machine's
 // drifting speed does not blur.
 //   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N]
-// Each checkout simulates the case (the bench traces of bench/compare.ts) once with N and once with 2N requests in a
-// single-threaded node under cachegrind; the difference of the two counts over N is the steady-state cost of one
-// request, without start-up, module loading and compilation. Repeated counts agree to about 0.5 %. Needs valgrind
-// (Debian: apt-get install -y valgrind); each count takes about 20-40 s.
+// Each checkout is compiled to JavaScript with tsc and simulates the case (the bench traces of bench/compare.ts) once
+// with N and once with 2N requests in a single-threaded node under cachegrind; the difference of the two counts
+// over N is the steady-state cost of one request, without start-up, module loading and compilation. Repeated counts
+// agree to about 0.5 %. The bench itself runs through tsx, whose transpiled code can count a few per cent apart
+// from tsc's. Needs valgrind (Debian: apt-get install -y valgrind); each checkout takes about a minute.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function fail(msg: string): never {
@@ -33,25 +35,60 @@ if (!Number.isInteger(requests) || requests <= 0) fail(`--requests: expected a p
 for (const d of dirs) if (!existsSync(join(d, 'src/dram/run.ts'))) fail(`'${d}' is not a Strata checkout (no src/dram/run.ts)`);
 if (spawnSync('valgrind', ['--version']).status !== 0) fail('valgrind is not installed (Debian: apt-get install -y valgrind)');
 
-const compare = join(fileURLToPath(new URL('.', import.meta.url)), 'compare.ts');
-const tsxLoader = import.meta.resolve('tsx');
+const here = fileURLToPath(new URL('.', import.meta.url));
+const tsc = join(here, '..', 'node_modules', '.bin', 'tsc');
 
-/** Instructions of one run of the case with `n` requests in checkout `dir`. */
-function count(dir: string, n: number): number {
-  const r = spawnSync(
-    'valgrind',
-    ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', '--import', tsxLoader, compare, '--child', resolve(dir), kase, String(n), '1'],
-    { encoding: 'utf8', maxBuffer: 1 << 26 },
+/**
+ * Compiles checkout `dir` to JavaScript in a fresh folder beside its data and returns the path of a script that
+ * simulates the case with the number of requests given as its argument. Plain node on compiled code, single-
+ * threaded, counts the same to within about 0.5 % run after run; through tsx's loader the counts wandered by a few
+ * per cent, with an occasional run at twice the count.
+ */
+function build(dir: string): string {
+  const root = resolve(dir);
+  const out = mkdtempSync(join(tmpdir(), 'strata-instructions-'));
+  const c = spawnSync(tsc, ['-p', join(root, 'tsconfig.json'), '--noEmit', 'false', '--outDir', out, '--rewriteRelativeImportExtensions', '--allowImportingTsExtensions', 'false'], { encoding: 'utf8' });
+  if (!existsSync(join(out, 'src/dram/run.js'))) fail(`compiling '${dir}' failed:\n${c.stdout}${c.stderr}`);
+  for (const d of ['arch', 'schemas', 'workloads', 'node_modules']) if (existsSync(join(root, d))) symlinkSync(join(root, d), join(out, d));
+  mkdirSync(join(out, 'test'), { recursive: true });
+  symlinkSync(join(root, 'test', 'fixtures'), join(out, 'test', 'fixtures'));
+  const preset = kase.startsWith('preset-');
+  const script = join(out, 'instructions-case.mjs');
+  writeFileSync(
+    script,
+    [
+      "import { join } from 'node:path';",
+      "import { importDramsim3Ini } from './src/dram/dramsim3-ini.js';",
+      "import { generatePattern } from './src/dram/patterns.js';",
+      "import { runDram } from './src/dram/run.js';",
+      "import { loadStandard } from './src/dram/standard.js';",
+      "import { DRAMSIM3_FIXTURES } from './src/validation/dramsim3.js';",
+      `const standard = ${preset ? "loadStandard('hbm2')" : "importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard"};`,
+      `const trace = generatePattern({ pattern: '${kase.replace('preset-', '')}', requests: Number(process.argv[2]), seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: ${preset ? 0 : 1} });`,
+      `runDram({ standard, trace, frontend: '${preset ? 'in-order' : 'dramsim3'}', bankWindow: false });`,
+      '',
+    ].join('\n'),
   );
+  return script;
+}
+
+/** Instructions of one run of `script` with `n` requests. */
+function count(script: string, n: number): number {
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', script, String(n)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   const m = /I\s+refs:\s+([\d,]+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) fail(`the run in '${dir}' failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+  if (r.status !== 0 || !m) fail(`the run of '${script}' failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   return Number(m[1]!.replace(/,/g, ''));
 }
 
 console.log(`${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests)`);
 let first = 0;
 for (const dir of dirs) {
-  const perRequest = (count(dir, 2 * requests) - count(dir, requests)) / requests;
+  const script = build(dir);
+  const perRequest = (count(script, 2 * requests) - count(script, requests)) / requests;
+  rmSync(dirname(script), { recursive: true, force: true });
   if (first === 0) first = perRequest;
   console.log(`  ${dir}: ${Math.round(perRequest).toLocaleString('en-US')}${first !== perRequest ? ` (${(perRequest / first).toFixed(3)}x the first)` : ''}`);
 }
