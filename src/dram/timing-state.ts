@@ -4,8 +4,10 @@ import type { DramStandard } from './standard.ts';
 /**
  * Earliest legal cycle of every command kind at every node of one channel, kept per level
  * (channel, rank, bank group, bank). Issuing a command pushes the earliest times forward by the
- * standard's constraint table; the earliest cycle of a command at a bank is the maximum over the levels
- * that contain it, and over the rolling windows (tFAW).
+ * standard's constraint table and by its rolling windows (tFAW: the oldest of the last `count` commands in the
+ * window's node, plus its length; that oldest cycle only grows, so raising the node's earliest time when a
+ * command issues is the same as taking the window into account at every query). The earliest cycle of a command
+ * at a bank is the maximum over the levels that contain it.
  */
 export class TimingState {
   private readonly ranks: number;
@@ -21,8 +23,6 @@ export class TimingState {
   /** Ring buffers of past command cycles per (window, node). */
   private readonly windowHistory: Float64Array[];
   private readonly windowHead: Int32Array[];
-  /** Per command: 1 when a rolling window at the bank level constrains it. */
-  private readonly hasBankWindows: Uint8Array;
   /** Per command: its rules compiled to straight-line code (see compileRules). */
   private readonly applyRules: RuleApplier[];
 
@@ -47,8 +47,6 @@ export class TimingState {
       this.windowHistory.push(new Float64Array(n * w.count).fill(-Infinity));
       this.windowHead.push(new Int32Array(n));
     }
-    this.hasBankWindows = new Uint8Array(this.nc);
-    for (const w of std.windows) if (w.level === 'bank') this.hasBankWindows[w.command] = 1;
     this.applyRules = this.byPrev.map((rules) => this.compileRules(rules));
   }
 
@@ -101,20 +99,13 @@ export class TimingState {
     if (g > t) t = g;
     const b = e[3]![((rank * this.bgs + bg) * this.banks + bank) * this.nc + cmd]!;
     if (b > t) t = b;
-    const ws = this.windowsByCmd[cmd]!;
-    for (let i = 0; i < ws.length; i++) {
-      const w = ws[i]!;
-      const n = this.node(w.levelIdx, rank, bg, bank);
-      const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
-      if (oldest + w.cycles > t) t = oldest + w.cycles;
-    }
     return t;
   }
 
   /**
-   * The part of earliestCycle that other banks' commands can move: rules at the channel, rank and bank-group
-   * levels and rolling windows over those levels, for `cmd` at bank group `bg` of `rank`. earliestCycle is the
-   * larger of this and bankEarliest.
+   * The part of earliestCycle that other banks' commands can move: rules and rolling windows at the channel, rank
+   * and bank-group levels, for `cmd` at bank group `bg` of `rank`. earliestCycle is the larger of this and
+   * bankEarliest.
    */
   sharedEarliest(cmd: number, rank: number, bg: number): number {
     const e = this.earliest;
@@ -123,14 +114,6 @@ export class TimingState {
     if (r > t) t = r;
     const g = e[2]![(rank * this.bgs + bg) * this.nc + cmd]!;
     if (g > t) t = g;
-    const ws = this.windowsByCmd[cmd]!;
-    for (let i = 0; i < ws.length; i++) {
-      const w = ws[i]!;
-      if (w.levelIdx === 3) continue;
-      const n = this.node(w.levelIdx, rank, bg, 0);
-      const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
-      if (oldest + w.cycles > t) t = oldest + w.cycles;
-    }
     return t;
   }
 
@@ -141,17 +124,7 @@ export class TimingState {
 
   /** bankEarliest of the bank with index `n` in the channel ((rank x bank groups + group) x banks per group + bank). */
   bankEarliestAt(cmd: number, n: number): number {
-    let t = this.earliest[3]![n * this.nc + cmd]!;
-    if (this.hasBankWindows[cmd] === 1) {
-      const ws = this.windowsByCmd[cmd]!;
-      for (let i = 0; i < ws.length; i++) {
-        const w = ws[i]!;
-        if (w.levelIdx !== 3) continue;
-        const oldest = this.windowHistory[w.index]![n * w.count + this.windowHead[w.index]![n]!]!;
-        if (oldest + w.cycles > t) t = oldest + w.cycles;
-      }
-    }
-    return t;
+    return this.earliest[3]![n * this.nc + cmd]!;
   }
 
   /** Records that `cmd` issued at `cycle` to (rank, bg, bank) and applies every rule it triggers. */
@@ -164,8 +137,13 @@ export class TimingState {
       const w = ws[i]!;
       const n = this.node(w.levelIdx, rank, bg, bank);
       const head = this.windowHead[w.index]!;
-      this.windowHistory[w.index]![n * w.count + head[n]!] = cycle;
+      const history = this.windowHistory[w.index]!;
+      history[n * w.count + head[n]!] = cycle;
       head[n] = (head[n]! + 1) % w.count;
+      // The next command of the window waits for the oldest of the last `count` to leave it.
+      const t = history[n * w.count + head[n]!]! + w.cycles;
+      const k = n * this.nc + cmd;
+      if (e[w.levelIdx]![k]! < t) e[w.levelIdx]![k] = t;
     }
   }
 }
