@@ -108,6 +108,9 @@ export class Controller implements Component {
   /** Banks whose needs include a row command (ACT, PRE) and a column command (RD, WR). */
   private rowNeeders = 0;
   private columnNeeders = 0;
+  /** The scheduler is FCFS (only the oldest request of a bank's queue counts), and the page policy is closed. */
+  private readonly fcfs: boolean;
+  private readonly closedPage: boolean;
   /** The command that serves each kind (index: bit position of KIND_*), under the page policy. */
   private readonly kindCommand: Int32Array;
   /**
@@ -187,6 +190,8 @@ export class Controller implements Component {
     this.needs = new Uint8Array(this.banks.length);
     this.waiting = Array.from({ length: 2 * this.banks.length }, () => []);
     const closed = config.pagePolicy === 'closed';
+    this.fcfs = config.scheduler === 'fcfs';
+    this.closedPage = closed;
     this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
     this.shared = new Float64Array(o.ranks * o.bankGroups * 4);
     this.sharedStamp = new Float64Array(o.ranks * o.bankGroups * 4);
@@ -530,7 +535,7 @@ export class Controller implements Component {
 
   /** Column command that serves `req` under the page policy. */
   private columnCommand(req: MemRequest): number {
-    if (this.config.pagePolicy === 'closed') return req.isWrite ? WRA : RDA;
+    if (this.closedPage) return req.isWrite ? WRA : RDA;
     return req.isWrite ? WR : RD;
   }
 
@@ -549,7 +554,7 @@ export class Controller implements Component {
     // Legality of a read or a write at this bank is the same for every queued hit: decide it once (-1 unknown).
     let readOk = -1;
     let writeOk = -1;
-    const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+    const last = this.fcfs ? 1 : q.length;
     for (let j = 0; j < last; j++) {
       const req = q[j]!;
       if (req.row === bank.openRow) {
@@ -769,7 +774,7 @@ export class Controller implements Component {
     const q = bank.queue;
     if (q.length === 0 || bank.refreshPending || this.refreshPending[bank.rank] === 1) return 0;
     if (bank.openRow < 0) return KIND_ACT;
-    const last = this.config.scheduler === 'fcfs' ? 1 : q.length;
+    const last = this.fcfs ? 1 : q.length;
     let needs = 0;
     for (let j = 0; j < last; j++) {
       const req = q[j]!;
@@ -777,7 +782,7 @@ export class Controller implements Component {
     }
     // The oldest request wants another row: FCFS closes the row at once; FR-FCFS only when no queued request
     // hits the open row, or after rowHitCap hits since it opened.
-    if (q[0]!.row !== bank.openRow && (needs === 0 || this.config.scheduler === 'fcfs' || bank.hitsSinceActivate >= this.config.rowHitCap)) needs |= KIND_PRE;
+    if (q[0]!.row !== bank.openRow && (needs === 0 || this.fcfs || bank.hitsSinceActivate >= this.config.rowHitCap)) needs |= KIND_PRE;
     return needs;
   }
 
