@@ -113,18 +113,9 @@ export class Controller implements Component {
   private readonly closedPage: boolean;
   /** The command that serves each kind (index: bit position of KIND_*), under the page policy. */
   private readonly kindCommand: Int32Array;
-  /**
-   * The part of a command's earliest cycle that is shared by the banks of one bank group (channel, rank and
-   * group rules, windows), per (group node, kind), computed at most once per scheduleNext: sharedStamp tells
-   * which call computed each entry.
-   */
-  private readonly shared: Float64Array;
-  private readonly sharedStamp: Float64Array;
-  private stamp = 0;
-  /** Per bank: 4 x its group node (the first index of its group in `shared`); per group node: rank and group. */
-  private readonly groupBase: Int32Array;
+  /** Per bank: its bank-group node in the channel (rank x bank groups + group); per group node: its rank. */
+  private readonly groupOf: Int32Array;
   private readonly rankOfGroup: Int32Array;
-  private readonly bgOfGroup: Int32Array;
   /** Lower bound of every bank's readyAt (0 when unknown). */
   private earliestBankReady = 0;
   /**
@@ -193,8 +184,6 @@ export class Controller implements Component {
     this.fcfs = config.scheduler === 'fcfs';
     this.closedPage = closed;
     this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
-    this.shared = new Float64Array(o.ranks * o.bankGroups * 4);
-    this.sharedStamp = new Float64Array(o.ranks * o.bankGroups * 4);
     // Only the commands the scheduler issues for a kind matter (PREA rules do not move a bank's PRE).
     const servedKinds = (cmd: number): number => this.kindCommand.reduce((bits, c, kind) => (c === cmd ? bits | (1 << kind) : bits), 0);
     this.affects = new Uint8Array(std.commandNames.length);
@@ -206,9 +195,8 @@ export class Controller implements Component {
     this.minBits = new Int32Array(this.words);
     this.needBits = new Int32Array(this.words);
     this.kindBits = new Int32Array(4 * this.words);
-    this.groupBase = Int32Array.from(this.banks, (b) => b.groupNode * 4);
+    this.groupOf = Int32Array.from(this.banks, (b) => b.groupNode);
     this.rankOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => Math.floor(g / o.bankGroups));
-    this.bgOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => g % o.bankGroups);
     this.rankOpenBanks = new Int32Array(o.ranks);
     this.rankActiveSince = new Float64Array(o.ranks);
     if (config.refresh === 'all-bank') {
@@ -648,12 +636,9 @@ export class Controller implements Component {
   }
 
   /**
-   * Makes every bank's ready cycle exact and returns the earliest. The part of a constraint that other banks'
-   * commands move is shared by a bank group's banks, so it is computed once per group and kind.
+   * Makes every bank's ready cycle exact and returns the earliest.
    */
   private computeReady(): number {
-    const ts = this.timing;
-    const stamp = ++this.stamp;
     const words = this.words;
     const readyAt = this.readyAt;
     const changedBits = this.changedBits;
@@ -669,7 +654,7 @@ export class Controller implements Component {
         while (m !== 0) {
           const i = (w << 5) + (31 - Math.clz32(m & -m));
           m &= m - 1;
-          const t = this.bankReady(i, stamp);
+          const t = this.bankReady(i);
           readyAt[i] = t;
           ready = this.noteReady(i, t, ready);
         }
@@ -689,7 +674,7 @@ export class Controller implements Component {
           const low = m & -m;
           m ^= low;
           const i = (w << 5) + (31 - Math.clz32(low));
-          const t = (redo & low) !== 0 ? (readyAt[i] = this.bankReady(i, stamp)) : readyAt[i]!;
+          const t = (redo & low) !== 0 ? (readyAt[i] = this.bankReady(i)) : readyAt[i]!;
           if (t < ready) {
             ready = t;
             atMin = low;
@@ -717,27 +702,17 @@ export class Controller implements Component {
     return t;
   }
 
-  /** Exact earliest cycle of any command bank `i`'s queue waits for (`stamp` dates the shared-part cache). */
-  private bankReady(i: number, stamp: number): number {
+  /** Exact earliest cycle of any command bank `i`'s queue waits for. */
+  private bankReady(i: number): number {
     const k = this.needs[i]!;
     const ts = this.timing;
-    const base = this.groupBase[i]!;
-    const group = base >> 2;
-    const shared = this.shared;
-    const sharedStamp = this.sharedStamp;
+    const group = this.groupOf[i]!;
+    const rank = this.rankOfGroup[group]!;
     let t = Infinity;
     for (let kind = 0; kind < 4; kind++) {
       if ((k & (1 << kind)) === 0) continue;
-      const s = base + kind;
-      const cmd = this.kindCommand[kind]!;
-      if (sharedStamp[s] !== stamp) {
-        sharedStamp[s] = stamp;
-        shared[s] = ts.sharedEarliest(cmd, this.rankOfGroup[group]!, this.bgOfGroup[group]!);
-      }
-      const sh = shared[s]!;
-      const e = ts.bankEarliestAt(cmd, i);
-      const m = e > sh ? e : sh;
-      if (m < t) t = m;
+      const e = ts.earliestAtNodes(this.kindCommand[kind]!, rank, group, i);
+      if (e < t) t = e;
       if (k >> (kind + 1) === 0) break;
     }
     return t;

@@ -102,29 +102,17 @@ export class TimingState {
     return t;
   }
 
-  /**
-   * The part of earliestCycle that other banks' commands can move: rules and rolling windows at the channel, rank
-   * and bank-group levels, for `cmd` at bank group `bg` of `rank`. earliestCycle is the larger of this and
-   * bankEarliest.
-   */
-  sharedEarliest(cmd: number, rank: number, bg: number): number {
+  /** earliestCycle with the nodes given: the rank, the bank group's node (rank x bank groups + group) and the bank's. */
+  earliestAtNodes(cmd: number, rank: number, group: number, bankNode: number): number {
     const e = this.earliest;
+    const nc = this.nc;
     let t = e[0]![cmd]!;
-    const r = e[1]![rank * this.nc + cmd]!;
+    const r = e[1]![rank * nc + cmd]!;
     if (r > t) t = r;
-    const g = e[2]![(rank * this.bgs + bg) * this.nc + cmd]!;
+    const g = e[2]![group * nc + cmd]!;
     if (g > t) t = g;
-    return t;
-  }
-
-  /** The bank-level part of earliestCycle: rules (and windows) at the level of the bank itself. */
-  bankEarliest(cmd: number, rank: number, bg: number, bank: number): number {
-    return this.bankEarliestAt(cmd, (rank * this.bgs + bg) * this.banks + bank);
-  }
-
-  /** bankEarliest of the bank with index `n` in the channel ((rank x bank groups + group) x banks per group + bank). */
-  bankEarliestAt(cmd: number, n: number): number {
-    return this.earliest[3]![n * this.nc + cmd]!;
+    const b = e[3]![bankNode * nc + cmd]!;
+    return b > t ? b : t;
   }
 
   /** Records that `cmd` issued at `cycle` to (rank, bg, bank) and applies every rule it triggers. */
