@@ -4,7 +4,7 @@
 // Each checkout is compiled to JavaScript with tsc and simulates the case (the bench traces of bench/compare.ts) once
 // with N and once with 2N requests in a single-threaded node under cachegrind; the difference of the two counts
 // over N is the steady-state cost of one request, without start-up, module loading and compilation. Repeated counts
-// agree to about 0.5 %. The bench itself runs through tsx, whose transpiled code can count a few per cent apart
+// agree to within 1-2 %. The bench itself runs through tsx, whose transpiled code can count a few per cent apart
 // from tsc's. Needs valgrind (Debian: apt-get install -y valgrind); each checkout takes about a minute.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -41,7 +41,7 @@ const tsc = join(here, '..', 'node_modules', '.bin', 'tsc');
 /**
  * Compiles checkout `dir` to JavaScript in a fresh folder beside its data and returns the path of a script that
  * simulates the case with the number of requests given as its argument. Plain node on compiled code, single-
- * threaded, counts the same to within about 0.5 % run after run; through tsx's loader the counts wandered by a few
+ * threaded, counts the same to within 1-2 % run after run; through tsx's loader the counts wandered by a few
  * per cent, with an occasional run at twice the count.
  */
 function build(dir: string): string {
