@@ -6,6 +6,7 @@
  */
 import { format, scaleLinear, scaleLog } from 'd3';
 import type { FigureData, FigureValue } from '../src/report/figure-data.ts';
+import { percentile } from '../src/serving/metrics.ts';
 import { groupedBars, ratioTick, type BarPanel, type BarReference, type BarSeries } from './grouped-bars.ts';
 import { distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, type LineStyle, type SeriesStyle } from './palette.ts';
@@ -124,17 +125,12 @@ export function duplexEnergyChart(d: FigureData, options: ChartOptions = {}): st
   }, options);
 }
 
-/** The latency metrics of the CDF chart: column, panel title. */
-const CDF_METRICS = [
+/** The latency metrics of the CDF chart: column, panel title (the Plotly figure uses them too). */
+export const CDF_METRICS = [
   { column: 'ttftMs', title: 'time to first token' },
   { column: 'tbtMeanMs', title: 'mean time between tokens' },
   { column: 'e2eMs', title: 'end to end' },
 ] as const;
-
-/** Nearest-rank percentile of sorted samples (the value at rank ceil(p/100 x n), as serving reports use). */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /**
  * Serving latency CDFs: one row of panels per serving case (model, Lin/Lout), one panel per metric (TTFT, mean TBT
@@ -195,8 +191,8 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
           prev = f;
         }
         path += `L${px(x1)},${px(y(prev))}`;
-        const p50 = percentile(xs, 50);
-        const p99 = percentile(xs, 99);
+        const p50 = percentile(xs, 0.5);
+        const p99 = percentile(xs, 0.99);
         panel.push(el('g', { class: 'series', 'data-series': s.key }, [
           el('path', { class: 'line', d: path, fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c}, ${s.label}, ${m.title}: ${xs.length} requests, p50 ${formatMs(p50 * 1e6)} ms, p99 ${formatMs(p99 * 1e6)} ms`))),
           markerElement(st.marker, x(p50), y(0.5), st.stroke, st.filled, 6),

@@ -8,7 +8,8 @@
  */
 import { format } from 'd3';
 import type { FigureData, FigureReference, FigureValue } from '../src/report/figure-data.ts';
-import { DUPLEX_SYSTEM_STYLE, duplexSubtitle } from './duplex-charts.ts';
+import { percentile } from '../src/serving/metrics.ts';
+import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle } from './duplex-charts.ts';
 import { PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_LABEL, ganttPlotlyFigure, type GanttOp } from './gantt.ts';
@@ -552,16 +553,6 @@ function duplexRelativeFigure(d: FigureData, metric: 'TokensPerS' | 'JoulesPerTo
   });
 }
 
-const CDF_METRICS = [
-  { column: 'ttftMs', title: 'time to first token' },
-  { column: 'tbtMeanMs', title: 'mean time between tokens' },
-  { column: 'e2eMs', title: 'end to end' },
-] as const;
-
-/** Nearest-rank percentile of sorted samples (as serving reports use). */
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 /** Serving latency CDFs: a row of panels per serving case, a panel per metric (log ms), a line per system. */
 function duplexCdfFigure(d: FigureData): PlotlyFigure {
@@ -600,7 +591,7 @@ function duplexCdfFigure(d: FigureData): PlotlyFigure {
         });
         data.push({
           type: 'scatter', mode: 'markers', name: `${label} p50 / p99`, legendgroup: s.key, showlegend: false, xaxis: a.x, yaxis: a.y,
-          x: [percentile(xs, 50), percentile(xs, 99)], y: [0.5, 0.99], text: ['p50', 'p99'],
+          x: [percentile(xs, 0.5), percentile(xs, 0.99)], y: [0.5, 0.99], text: ['p50', 'p99'],
           marker: { symbol: markerSymbol(st), size: 8, color: st.stroke, line: { color: st.stroke, width: 1.2 } },
           hovertemplate: `${c}, ${s.label}, ${m.title}, %{text}: %{x:,.4~r} ms<extra></extra>`,
         });
