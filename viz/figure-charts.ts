@@ -266,11 +266,34 @@ export function pimGptEnergyBreakdownChart(d: FigureData, options: ChartOptions 
 }
 
 /** One node of the PIM-GPT token timeline as a Gantt op, with the channels it stands for. */
-interface TokenGanttOp extends GanttOp {
+export interface TokenGanttOp extends GanttOp {
   readonly channel: number | null;
   readonly channels: number;
   readonly op: string;
   readonly readyNs: number;
+}
+
+/**
+ * The PIM-GPT token timeline of figure data `d` as Gantt ops: the PIM nodes in one lane named with the channel
+ * count (all channels as one device), the ASIC ops in another. The static chart and the Plotly figure share it.
+ */
+export function pimGptTokenOps(d: FigureData): TokenGanttOp[] {
+  const rows = records(table(d, 'token-timeline'), ['unit', 'channel', 'channels', 'op', 'kind', 'startUs', 'endUs', 'readyUs']);
+  const perOp = new Map<string, number>();
+  for (const r of rows) if (r.unit === 'pim') perOp.set(str(r.op), (perOp.get(str(r.op)) ?? 0) + num(r.channels));
+  const pimDevice = `pim (${Math.max(0, ...perOp.values())} channels)`;
+  return rows.map((r) => {
+    const pim = r.unit === 'pim';
+    return {
+      id: pim ? `${str(r.op)}@ch${str(r.channel)}` : str(r.op), kind: str(r.kind), device: pim ? pimDevice : 'asic',
+      startNs: num(r.startUs) * 1000, endNs: num(r.endUs) * 1000, channel: pim ? num(r.channel) : null, channels: num(r.channels), op: str(r.op), readyNs: num(r.readyUs) * 1000,
+    };
+  });
+}
+
+/** Where a token op ran, for its tooltip: the ASIC, or a channel and how many more ran it identically. */
+export function tokenOpPlace(o: TokenGanttOp): string {
+  return o.channel === null ? 'on the ASIC' : `on channel ${o.channel}${o.channels > 1 ? ` and ${o.channels - 1} more that ran it identically` : ''}`;
 }
 
 /**
@@ -279,18 +302,7 @@ interface TokenGanttOp extends GanttOp {
  * ASIC, each with a row per op kind; times in µs from the token's start.
  */
 export function pimGptTokenGanttChart(d: FigureData, options: ChartOptions = {}): string {
-  const rows = records(table(d, 'token-timeline'), ['unit', 'channel', 'channels', 'op', 'kind', 'startUs', 'endUs', 'readyUs']);
-  const perOp = new Map<string, number>();
-  for (const r of rows) if (r.unit === 'pim') perOp.set(str(r.op), (perOp.get(str(r.op)) ?? 0) + num(r.channels));
-  const channels = Math.max(0, ...perOp.values());
-  const pimDevice = `pim (${channels} channels)`;
-  const ops: TokenGanttOp[] = rows.map((r) => {
-    const pim = r.unit === 'pim';
-    return {
-      id: pim ? `${str(r.op)}@ch${str(r.channel)}` : str(r.op), kind: str(r.kind), device: pim ? pimDevice : 'asic',
-      startNs: num(r.startUs) * 1000, endNs: num(r.endUs) * 1000, channel: pim ? num(r.channel) : null, channels: num(r.channels), op: str(r.op), readyNs: num(r.readyUs) * 1000,
-    };
-  });
+  const ops = pimGptTokenOps(d);
   const p = d.parameters;
   const us = format(',.3~f');
   return ganttChart<TokenGanttOp>({
@@ -304,7 +316,7 @@ export function pimGptTokenGanttChart(d: FigureData, options: ChartOptions = {})
     timeTitle: "Time from the token's start (µs)",
     boundaries: [],
     boundaryLegend: '',
-    opTip: (o) => `${o.op} (${o.kind}) ${o.channel === null ? 'on the ASIC' : `on channel ${o.channel}${o.channels > 1 ? ` and ${o.channels - 1} more that ran it identically` : ''}`}: ${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? ` (row opened early; input arrived at ${us(o.readyNs / 1000)} µs)` : ''}`,
+    opTip: (o) => `${o.op} (${o.kind}) ${tokenOpPlace(o)}: ${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? ` (row opened early; input arrived at ${us(o.readyNs / 1000)} µs)` : ''}`,
   }, { width: options.width ?? 960, ...(options.height ? { height: options.height } : {}) });
 }
 

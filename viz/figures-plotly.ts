@@ -10,9 +10,9 @@ import { format } from 'd3';
 import type { FigureData, FigureReference, FigureValue } from '../src/report/figure-data.ts';
 import { percentile } from '../src/serving/metrics.ts';
 import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle } from './duplex-charts.ts';
-import { PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle } from './figure-charts.ts';
+import { PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
-import { DEVICE_LABEL, ganttPlotlyFigure, type GanttOp } from './gantt.ts';
+import { DEVICE_LABEL, ganttPlotlyFigure } from './gantt.ts';
 import { NEUPIMS_SYSTEM_STYLE, neupimsSubtitle } from './neupims-charts.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, REFERENCE_BAND, type DeviceKind, type LineStyle, type SeriesStyle } from './palette.ts';
 import { barMarker, baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
@@ -232,30 +232,11 @@ function pimGptBreakdownFigure(d: FigureData, which: 'latency' | 'energy'): Plot
   };
 }
 
-/** One node of the PIM-GPT token timeline as a Gantt op (as in the static chart). */
-interface TokenGanttOp extends GanttOp {
-  readonly channel: number | null;
-  readonly channels: number;
-  readonly op: string;
-  readonly readyNs: number;
-}
-
 /** The PIM-GPT token, node by node on the PIM channels (one lane) and the ASIC: zoomable down to single nodes. */
 function pimGptGanttFigure(d: FigureData): PlotlyFigure {
-  const rows = records(table(d, 'token-timeline'), ['unit', 'channel', 'channels', 'op', 'kind', 'startUs', 'endUs', 'readyUs']);
-  const perOp = new Map<string, number>();
-  for (const r of rows) if (r.unit === 'pim') perOp.set(str(r.op), (perOp.get(str(r.op)) ?? 0) + num(r.channels));
-  const pimDevice = `pim (${Math.max(0, ...perOp.values())} channels)`;
-  const ops: TokenGanttOp[] = rows.map((r) => {
-    const pim = r.unit === 'pim';
-    return {
-      id: pim ? `${str(r.op)}@ch${str(r.channel)}` : str(r.op), kind: str(r.kind), device: pim ? pimDevice : 'asic',
-      startNs: num(r.startUs) * 1000, endNs: num(r.endUs) * 1000, channel: pim ? num(r.channel) : null, channels: num(r.channels), op: str(r.op), readyNs: num(r.readyUs) * 1000,
-    };
-  });
+  const ops = pimGptTokenOps(d);
   const p = d.parameters;
   const us = format(',.3~f');
-  const where = (o: TokenGanttOp) => (o.channel === null ? 'on the ASIC' : `on channel ${o.channel}${o.channels > 1 ? ` and ${o.channels - 1} more that ran it identically` : ''}`);
   return ganttPlotlyFigure<TokenGanttOp>({
     id: 'strata-pim-gpt-token-gantt',
     name: 'pim-gpt-token-gantt',
@@ -267,8 +248,8 @@ function pimGptGanttFigure(d: FigureData): PlotlyFigure {
     timeTitle: "Time from the token's start (µs)",
     boundaries: [],
     boundaryLegend: '',
-    opTip: (o) => `${o.op} (${o.kind}) ${where(o)}: ${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? ` (row opened early; input arrived at ${us(o.readyNs / 1000)} µs)` : ''}`,
-    opHover: (o) => `${o.op} (${o.kind}) ${where(o)}<br>${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? `<br>row opened early; input arrived at ${us(o.readyNs / 1000)} µs` : ''}`,
+    opTip: (o) => `${o.op} (${o.kind}) ${tokenOpPlace(o)}: ${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? ` (row opened early; input arrived at ${us(o.readyNs / 1000)} µs)` : ''}`,
+    opHover: (o) => `${o.op} (${o.kind}) ${tokenOpPlace(o)}<br>${us(o.startNs / 1000)}–${us(o.endNs / 1000)} µs${o.readyNs > o.startNs ? `<br>row opened early; input arrived at ${us(o.readyNs / 1000)} µs` : ''}`,
   }, `Every node of one ${str(p.timelineModel as FigureValue)} token on the PIM channels and the ASIC, a row per op kind; drag to zoom into single nodes, hover a node for its op, channels and times`);
 }
 
