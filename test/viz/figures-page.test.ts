@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { haveChromium, openHtml, type OpenedPage } from './browser.ts';
+import { haveChromium, hoverText, openHtml, type OpenedPage } from './browser.ts';
 import { FIGURE_DATA_SCHEMA, type FigureData } from '../../src/report/figure-data.ts';
 import { figureCharts } from '../../viz/figure-charts.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
@@ -114,25 +114,13 @@ browserSuite(`figures.html in chromium${haveChromium ? '' : ' — SKIPPED: /usr/
     }
   });
 
-  async function hoverText(chartId: string, target: string): Promise<string> {
-    const el = page.locator(`#${chartId} ${target}`).first();
-    await el.scrollIntoViewIfNeeded();
-    const box = await el.boundingBox();
-    expect(box, `${chartId} ${target}`).not.toBeNull();
-    await page.mouse.move(0, 0);
-    await page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2, { steps: 4 });
-    const tip = page.locator(`#${chartId} .hoverlayer .hovertext`).first();
-    await tip.waitFor({ state: 'visible', timeout: 10_000 });
-    return (await tip.textContent()) ?? '';
-  }
-
   it('hovering a bar shows its value and unit', async () => {
-    const tip = await hoverText('chart-pim-gpt-latency-breakdown', '.barlayer .trace:nth-of-type(1) .point path');
+    const tip = await hoverText(page, 'chart-pim-gpt-latency-breakdown', '.barlayer .trace:nth-of-type(1) .point path');
     expect(tip).toMatch(/^gpt2-small, PIM: MAC: [\d,.]+ µs \([\d.]+ % of [\d,.]+ µs\)$/);
   });
 
   it('hovering a node of the token timeline shows its op and times; the timeline zooms', async () => {
-    const tip = await hoverText('chart-pim-gpt-token-gantt', '.barlayer .trace:nth-of-type(2) .point path');
+    const tip = await hoverText(page, 'chart-pim-gpt-token-gantt', '.barlayer .trace:nth-of-type(2) .point path');
     expect(tip).toMatch(/on channel \d+|on the ASIC/);
     expect(tip).toMatch(/[\d.]+–[\d.]+ µs/);
     // drag across the plot: the time axis zooms to the dragged stretch
