@@ -6,7 +6,6 @@
  */
 import { format, scaleLinear, scaleLog } from 'd3';
 import type { FigureData, FigureValue } from '../src/report/figure-data.ts';
-import { percentile } from '../src/serving/metrics.ts';
 import { groupedBars, ratioTick, type BarPanel, type BarReference, type BarSeries } from './grouped-bars.ts';
 import { distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, type LineStyle, type SeriesStyle } from './palette.ts';
@@ -133,6 +132,14 @@ export const CDF_METRICS = [
 ] as const;
 
 /**
+ * Nearest-rank percentile of sorted samples (the value at rank ceil(p/100 x n)), as src/serving/metrics.ts
+ * computes it for serving reports; repeated here because viz/ loads report modules only (style rule 3).
+ */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
  * Serving latency CDFs: one row of panels per serving case (model, Lin/Lout), one panel per metric (TTFT, mean TBT
  * per request, end to end) on a log time axis in ms, one line per system, markers at p50 and p99.
  */
@@ -191,8 +198,8 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
           prev = f;
         }
         path += `L${px(x1)},${px(y(prev))}`;
-        const p50 = percentile(xs, 0.5);
-        const p99 = percentile(xs, 0.99);
+        const p50 = percentile(xs, 50);
+        const p99 = percentile(xs, 99);
         panel.push(el('g', { class: 'series', 'data-series': s.key }, [
           el('path', { class: 'line', d: path, fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c}, ${s.label}, ${m.title}: ${xs.length} requests, p50 ${formatMs(p50 * 1e6)} ms, p99 ${formatMs(p99 * 1e6)} ms`))),
           markerElement(st.marker, x(p50), y(0.5), st.stroke, st.filled, 6),

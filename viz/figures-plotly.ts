@@ -8,8 +8,7 @@
  */
 import { format } from 'd3';
 import type { FigureData, FigureReference, FigureValue } from '../src/report/figure-data.ts';
-import { percentile } from '../src/serving/metrics.ts';
-import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle } from './duplex-charts.ts';
+import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle, percentile } from './duplex-charts.ts';
 import { PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_LABEL, ganttPlotlyFigure } from './gantt.ts';
@@ -572,7 +571,7 @@ function duplexCdfFigure(d: FigureData): PlotlyFigure {
         });
         data.push({
           type: 'scatter', mode: 'markers', name: `${label} p50 / p99`, legendgroup: s.key, showlegend: false, xaxis: a.x, yaxis: a.y,
-          x: [percentile(xs, 0.5), percentile(xs, 0.99)], y: [0.5, 0.99], text: ['p50', 'p99'],
+          x: [percentile(xs, 50), percentile(xs, 99)], y: [0.5, 0.99], text: ['p50', 'p99'],
           marker: { symbol: markerSymbol(st), size: 8, color: st.stroke, line: { color: st.stroke, width: 1.2 } },
           hovertemplate: `${c}, ${s.label}, ${m.title}, %{text}: %{x:,.4~r} ms<extra></extra>`,
         });
