@@ -1,8 +1,12 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StrataError } from '../spec/errors.ts';
 
-/** Parses sub-command flags strictly: unknown flags and missing values are user errors. */
+/**
+ * Parses sub-command flags strictly: unknown flags, flags without their value and flags given twice are user
+ * errors (a repeated flag would otherwise silently keep its last value).
+ */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+  const known = Object.keys(options).map((k) => `--${k}`).join(' ');
   // A negative number after a flag that takes a value is that flag's value (so `--qps -1` reaches the flag's own
   // check and its message), not an unknown option.
   const args: string[] = [];
@@ -14,16 +18,26 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(co
       args.push(`${a}=${next}`);
       i++;
     } else {
+      if (name && options[name]?.type === 'string' && next !== undefined && next.startsWith('--')) {
+        throw new StrataError(`${command}: --${name}: expected a value, found the flag '${next}' (flags: ${known})`);
+      }
       args.push(a);
     }
   }
+  let parsed;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true, tokens: true });
   } catch (e) {
-    const known = Object.keys(options).map((k) => `--${k}`).join(' ');
     const first = (e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/, '');
     throw new StrataError(`${command}: ${first} (flags: ${known})`);
   }
+  const seen = new Set<string>();
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    if (seen.has(t.name)) throw new StrataError(`${command}: --${t.name} is given more than once; give it once`);
+    seen.add(t.name);
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** A flag that must be a positive integer. */

@@ -1,10 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import seedrandom from 'seedrandom';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader, describe } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
 import { parseJsonText } from '../spec/json-file.ts';
+import { readInputText } from '../spec/input-file.ts';
 
 /**
  * Request sets for serving runs: who arrives when, with how many prompt tokens and how many tokens to generate.
@@ -284,10 +284,9 @@ export const CSV_COLUMNS = ['id', 'arrival_ps', 'arrival_ns', 'input_tokens', 'o
 
 /** Loads a request file by extension: `.csv` or `.json`. */
 export function loadRequests(file: string): RequestSet {
-  if (!existsSync(file)) throw new StrataError(`${file}: file not found`);
+  const text = readInputText(file, 'a request set (.csv or .json)');
   const ext = extname(file).toLowerCase();
   if (ext !== '.csv' && ext !== '.json') throw new StrataError(`${file}: request files must end in .csv or .json (formats: workloads/requests/README.md)`);
-  const text = readFileSync(file, 'utf8');
   return ext === '.csv' ? parseRequestsCsv(text, file) : parseRequestsJson(text, file);
 }
 

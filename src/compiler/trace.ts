@@ -1,5 +1,5 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { StrataError } from '../spec/errors.ts';
+import { readInputText } from '../spec/input-file.ts';
 import { FieldReader, describe } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
 import { kvBytesPerToken, parameterCount, type ModelSpec } from './model.ts';
@@ -171,8 +171,7 @@ export function traceOps(trace: DeviceTrace): Op[] {
 
 /** Reads and validates a trace file. */
 export function readTrace(file: string): DeviceTrace {
-  if (!existsSync(file)) throw new StrataError(`${file}: file not found`);
-  return parseTrace(readFileSync(file, 'utf8'), file);
+  return parseTrace(readInputText(file, 'a device trace (JSON Lines)'), file);
 }
 
 /** A non-negative integer field. */

@@ -1,5 +1,5 @@
-import { readFileSync, existsSync } from 'node:fs';
 import { StrataError } from '../spec/errors.ts';
+import { readInputText } from '../spec/input-file.ts';
 import { parseStandard, type DramStandard } from './standard.ts';
 
 /** Keys DRAMsim3 reads, per section; `ignored` ones are accepted because DRAMsim3 accepts them, but have no effect here. */
@@ -44,8 +44,7 @@ export interface IniImport {
  * takes BL/2 cycles (BL/4 for GDDR5, BL/8 for GDDR5X), ranks = channel_size / rank size, tRC = tRAS + tRP.
  */
 export function importDramsim3Ini(file: string): IniImport {
-  if (!existsSync(file)) throw new StrataError(`${file}: file not found`);
-  const text = readFileSync(file, 'utf8');
+  const text = readInputText(file, 'a DRAMsim3 .ini configuration');
   const values: Record<string, string> = {};
   const lineOf: Record<string, number> = {};
   const ignoredKeys: string[] = [];

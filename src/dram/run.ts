@@ -83,7 +83,7 @@ export function runDram(o: DramRunOptions): DramRunResult {
     if (o.trace.addr[i]! >= capacity) {
       if (o.addressOverflow !== 'wrap') {
         throw new StrataError(
-          `${o.trace.origin}: request ${i + 1} (address 0x${o.trace.addr[i]!.toString(16)}) is beyond the device's capacity of ${capacity} bytes (0x${capacity.toString(16)}) under mapping '${mapping.text}'; ` +
+          `${o.trace.origin}${o.trace.line ? `:${o.trace.line[i]}` : ''}: request ${i + 1} (address 0x${o.trace.addr[i]!.toString(16)}) is beyond the device's capacity of ${capacity} bytes (0x${capacity.toString(16)}) under mapping '${mapping.text}'; ` +
             'use addresses below the capacity, or --frontend dramsim3, which ignores the high bits as DRAMsim3 does',
         );
       }

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StrataError } from './errors.ts';
+import { readInputText } from './input-file.ts';
 
 /** Parses JSON text, naming `file` in the error when it is not valid JSON. */
 export function parseJsonText(text: string, file: string): unknown {
@@ -11,9 +12,9 @@ export function parseJsonText(text: string, file: string): unknown {
   }
 }
 
-/** Reads and parses a JSON file (the caller checked that it exists). */
+/** Reads and parses a JSON file. */
 export function readJsonFile(file: string): unknown {
-  return parseJsonText(readFileSync(file, 'utf8'), file);
+  return parseJsonText(readInputText(file, 'a JSON file'), file);
 }
 
 /** Names (without .json) of the JSON files in `dir` whose file name matches `pattern`, sorted; [] if there is no such folder. */

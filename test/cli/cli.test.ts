@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -112,6 +112,47 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
     expectUserError(['dram', '--spec', 'hbm2', '--pattern'], /^strata: dram: Option '--pattern <value>' argument missing \(flags: /);
   });
 
+  it('a flag whose value is missing before the next flag names both', () => {
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '--seed', '3'], /^strata: dram: --requests: expected a value, found the flag '--seed' \(flags: /);
+  });
+
+  it('a flag given twice', () => {
+    expectUserError(['dram', '--spec', 'hbm2', '--spec', 'ddr4', '--pattern', 'stream'], /^strata: dram: --spec is given more than once; give it once$/);
+  });
+
+  it('a directory, or a file that is not what it claims, as --trace or --spec', () => {
+    expectUserError(['dram', '--spec', 'hbm2', '--trace', dir], new RegExp(`^strata: ${dir}: is a directory or special file, expected a trace in DRAMsim3's format$`));
+    expectUserError(['dram', '--spec', join(dir, 'x.json'), '--pattern', 'stream'], new RegExp(`^strata: ${dir}/x\\.json: file not found$`));
+    const folderSpec = join(dir, 'folder.json');
+    mkdirSync(folderSpec, { recursive: true });
+    expectUserError(['dram', '--spec', folderSpec, '--pattern', 'stream'], new RegExp(`^strata: ${folderSpec}: is a directory or special file, expected a JSON file$`));
+    const gz = join(dir, 'not-really.trace.gz');
+    writeFileSync(gz, Buffer.from([0x1f, 0x8b, 0x67, 0x61, 0x72, 0x62, 0x61, 0x67, 0x65]));
+    expectUserError(['dram', '--spec', 'hbm2', '--trace', gz], new RegExp(`^strata: ${gz}: starts like a gzip file but does not decompress`));
+  });
+
+  it('outputs that are directories or share a path write nothing and leave no temporary files', () => {
+    const outDir = join(dir, 'outputs');
+    mkdirSync(join(outDir, 'a-folder'), { recursive: true });
+    const report = join(outDir, 'r.json');
+    const cases: [string[], RegExp][] = [
+      [['--out', report, '--command-log', join(outDir, 'a-folder')], /^strata: cannot write output: '.*a-folder' is a directory, expected a file path$/],
+      [['--out', join(outDir, 'a-folder')], /^strata: cannot write output: '.*a-folder' is a directory, expected a file path$/],
+      [['--out', report, '--command-log', report], /^strata: cannot write output: '.*r\.json' is named for two outputs/],
+      [['--out', join(report, 'below-a-file.json')], /^strata: cannot write output: /],
+    ];
+    for (const [flags, message] of cases) {
+      if (flags.includes(join(report, 'below-a-file.json'))) writeFileSync(report, 'a file, not a folder');
+      const r = run([...GOOD, ...flags]);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.err.split('\n')[0]).toMatch(message);
+      expect(r.err).not.toContain('    at ');
+      expect(readdirSync(outDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      expect(readdirSync(join(outDir, 'a-folder'))).toEqual([]);
+      if (!flags.includes(join(report, 'below-a-file.json'))) expect(existsSync(report), flags.join(' ')).toBe(false);
+    }
+  });
+
   it('--requests=-5 and --requests 0', () => {
     expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests=-5'], /^strata: --requests: expected a positive integer, got '-5'$/);
     expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '0'], /^strata: --requests: expected a positive integer, got '0'$/);
@@ -176,10 +217,10 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
   it('an address beyond the capacity names the request, the address and the capacity, and writes nothing', () => {
     const trace = join(dir, 'beyond.trace');
     // hbm2 under its default mapping covers 2^33 B = 8 GiB, so 0x200000000 is the first byte beyond it
-    writeFileSync(trace, '0x0 READ 0\n0x200000000 READ 1\n0x40 READ 2\n');
+    writeFileSync(trace, '# the line number counts comments\n0x0 READ 0\n0x200000000 READ 1\n0x40 READ 2\n');
     const log = join(dir, 'beyond.log');
     const err = expectUserError(['dram', '--spec', 'hbm2', '--trace', trace, '--command-log', log], /request 2 \(address 0x200000000\)/);
-    expect(err).toContain(`${trace}: request 2 (address 0x200000000) is beyond the device's capacity of 8589934592 bytes`);
+    expect(err).toContain(`${trace}:3: request 2 (address 0x200000000) is beyond the device's capacity of 8589934592 bytes`);
     expect(existsSync(log)).toBe(false);
   });
 
@@ -203,6 +244,16 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
     expect(bare.code).toBe(2);
     expect(bare.out).toMatch(/^usage: strata <command>/);
     expect(run(['help']).code).toBe(0);
+  });
+
+  it('the real entry point ends quietly when its reader closes the pipe early (strata dram ... | head -c 0)', () => {
+    // `head -c 0` exits at once, so every line the run prints meets a closed pipe; bash reports the run's exit code.
+    const out = join(dir, 'piped.json');
+    const args = [...GOOD.filter((a) => a !== '--quiet'), '--out', out, '--command-log', join(dir, 'piped.log')];
+    const cmd = `"${process.execPath}" --import tsx src/cli/entry.ts ${args.map((a) => `'${a}'`).join(' ')} | head -c 0; echo "exit $\{PIPESTATUS[0]}" >&2`;
+    const r = spawnSync('bash', ['-c', cmd], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('exit 0\n');
+    expect(JSON.parse(readFileSync(out, 'utf8')).schema).toBe('strata.dram-report/1');
   });
 
   it('the real entry point exits 2 with a one-line message and no stack trace', () => {

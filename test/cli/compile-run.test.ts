@@ -225,7 +225,7 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
     writeFileSync(json, '{ "requests": [ { "id": "a", "arrivalPs": 0, "inputTokens": 8 } ] }');
     expectUserError(['compile', '--model', 'gpt2-xl', '--phase', 'prefill', '--requests', json, '--policy', 'npu-only'],
       `${json}: field 'requests[0].outputTokens': expected an integer > 0 (field is missing)`);
-    expectUserError(['compile', '--model', 'gpt2-xl', '--phase', 'prefill', '--requests', join(dir, 'none.csv'), '--policy', 'npu-only'], `${join(dir, 'none.csv')}: file not found`);
+    expectUserError(['compile', '--model', 'gpt2-xl', '--phase', 'prefill', '--requests', join(dir, 'none.csv'), '--policy', 'npu-only'], `${join(dir, 'none.csv')}: file not found (expected a request set (.csv or .json))`);
     expectUserError(['compile', '--model', 'gpt2-xl', '--phase', 'prefill', '--requests', csv, '--batch', '2', '--policy', 'npu-only'], 'compile: give --requests FILE or --batch/--context, not both');
   });
 

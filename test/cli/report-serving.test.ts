@@ -40,7 +40,7 @@ describe('strata report SERVING.json --out DIR', () => {
     expect(readFileSync(join(out, 'steps.csv'), 'utf8').split('\n')).toHaveLength(1 + 132 + 1);
   });
 
-  it.skipIf(!haveChromium)('--png: a PNG of both charts beside the SVGs', async () => {
+  it.skipIf(!haveChromium())('--png: a PNG of both charts beside the SVGs', async () => {
     const out = join(dir, 'serving-png');
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     expect(await reportCommand([SERVING, '--out', out, '--png'])).toBe(0);

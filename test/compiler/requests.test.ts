@@ -278,7 +278,7 @@ describe('parsers, property-based', () => {
 
 describe('loadRequests', () => {
   it('names a missing file and a wrong extension', () => {
-    expect(errorOf(() => loadRequests('/nonexistent/r.csv'))).toBe('/nonexistent/r.csv: file not found');
+    expect(errorOf(() => loadRequests('/nonexistent/r.csv'))).toBe('/nonexistent/r.csv: file not found (expected a request set (.csv or .json))');
     const dir = mkdtempSync(join(tmpdir(), 'strata-req-'));
     try {
       const f = join(dir, 'r.txt');

@@ -168,6 +168,6 @@ describe('schema errors name the file and the line', () => {
   });
 
   it('readTrace names a missing file', () => {
-    expect(errorOf(() => readTrace(join(dir, 'nope.jsonl')))).toBe(`${join(dir, 'nope.jsonl')}: file not found`);
+    expect(errorOf(() => readTrace(join(dir, 'nope.jsonl')))).toBe(`${join(dir, 'nope.jsonl')}: file not found (expected a device trace (JSON Lines))`);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importDramsim3Ini } from '../../src/dram/dramsim3-ini.ts';
@@ -159,9 +159,12 @@ describe('importDramsim3Ini: errors', () => {
     expect(msg).toMatch(/field 'ch' appears twice/);
   });
 
-  it('a missing file is named', () => {
+  it('a missing file and a directory are named', () => {
     const f = join(dir, 'missing.ini');
-    expect(errorOf(f)).toBe(`${f}: file not found`);
+    expect(errorOf(f)).toBe(`${f}: file not found (expected a DRAMsim3 .ini configuration)`);
+    const d = join(dir, 'folder.ini');
+    mkdirSync(d, { recursive: true });
+    expect(errorOf(d)).toBe(`${d}: is a directory or special file, expected a DRAMsim3 .ini configuration`);
   });
 
   it('comments (; and #) and blank lines are skipped', () => {

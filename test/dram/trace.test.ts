@@ -34,10 +34,15 @@ describe('parseTrace: good input', () => {
     expect(Array.from(t.cycle)).toEqual([1, 2]);
   });
 
-  it('accepts hex (0x and 0X, any case) and decimal addresses, and lower-case types', () => {
-    const t = parseTrace('0xFF READ 0\n0XaB read 1\n4096 write 2\n0 READ 3', F);
-    expect(Array.from(t.addr)).toEqual([255, 0xab, 4096, 0]);
-    expect(Array.from(t.isWrite)).toEqual([0, 0, 1, 0]);
+  it('reads addresses as hexadecimal with or without 0x (any case), as DRAMsim3 does, and lower-case types', () => {
+    const t = parseTrace('0xFF READ 0\n0XaB read 1\n4096 write 2\n0 READ 3\n1f40 READ 4', F);
+    expect(Array.from(t.addr)).toEqual([255, 0xab, 0x4096, 0, 0x1f40]);
+    expect(Array.from(t.isWrite)).toEqual([0, 0, 1, 0, 0]);
+  });
+
+  it('records the line of each request', () => {
+    const t = parseTrace('# header\n0x40 READ 0\n\n0x80 WRITE 1\n', F);
+    expect(Array.from(t.line!)).toEqual([2, 4]);
   });
 
   it('accepts addresses up to 2^53 - 1', () => {
@@ -74,10 +79,11 @@ describe('parseTrace: errors name file:line', () => {
   });
 
   it('bad address', () => {
-    expect(errorOf('0xZZ READ 0')).toBe(`${F}:1: address '0xZZ' is not a hexadecimal (0x...) or decimal number`);
+    expect(errorOf('0xZZ READ 0')).toBe(`${F}:1: address '0xZZ' is not a hexadecimal number (with or without 0x, as DRAMsim3 reads it)`);
+    expect(errorOf('0x READ 0')).toMatch(/^my\.trace:1: address '0x' is not/);
     expect(errorOf('-64 READ 0')).toMatch(/^my\.trace:1: address '-64' is not/);
-    expect(errorOf('1e3 READ 0')).toMatch(/^my\.trace:1: address '1e3' is not/);
-    expect(errorOf('0x20000000000000 READ 0')).toBe(`${F}:1: address '0x20000000000000' is larger than 2^53`);
+    expect(errorOf('12g READ 0')).toBe(`${F}:1: address '12g' is not a hexadecimal number (with or without 0x, as DRAMsim3 reads it)`);
+    expect(errorOf('0x20000000000000 READ 0')).toBe(`${F}:1: address '0x20000000000000' is 2^53 or more (expected below 0x20000000000000)`);
   });
 
   it('bad type (not READ or WRITE)', () => {
@@ -142,9 +148,14 @@ describe('readTraceFile', () => {
     expect(() => readTraceFile(gz)).toThrow(`${gz}:2: request type 'WRIT' is not READ or WRITE`);
   });
 
-  it('a missing file is named', () => {
+  it('a missing file, a directory and a broken gzip file are named, each with one user error', () => {
     const f = join(dir, 'missing.trace');
-    expect(() => readTraceFile(f)).toThrow(`${f}: trace file not found`);
+    expect(() => readTraceFile(f)).toThrow(new StrataError(`${f}: file not found (expected a trace in DRAMsim3's format)`));
+    expect(() => readTraceFile(dir)).toThrow(new StrataError(`${dir}: is a directory or special file, expected a trace in DRAMsim3's format`));
+    const broken = join(dir, 'broken.trace');
+    writeFileSync(broken, Buffer.from([0x1f, 0x8b, 0x67, 0x61, 0x72, 0x62]));
+    expect(() => readTraceFile(broken)).toThrow(StrataError);
+    expect(() => readTraceFile(broken)).toThrow(new RegExp(`^${broken}: starts like a gzip file but does not decompress \\(.+\\); expected a plain or gzipped trace$`));
   });
 });
 
