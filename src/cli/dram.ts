@@ -22,9 +22,9 @@ export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.i
             [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--quiet]`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
-export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[] } {
+export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[]; notes: string[] } {
   if (isIniPath(spec)) return importDramsim3Ini(spec);
-  return { standard: loadStandard(spec), ignoredKeys: [] };
+  return { standard: loadStandard(spec), ignoredKeys: [], notes: [] };
 }
 
 /**
@@ -70,7 +70,7 @@ export function dramCommand(argv: string[]): number {
   if (!v.spec) throw new StrataError(`dram: --spec is required\nusage: ${DRAM_USAGE}`);
   const csvDir = csvDirFlag(v.csv);
   if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
-  const { standard, ignoredKeys } = resolveStandard(v.spec);
+  const { standard, ignoredKeys, notes } = resolveStandard(v.spec);
   const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';
   const scheduler = oneOf('scheduler', v.scheduler, ['frfcfs', 'fcfs'] as const);
   const pagePolicy = oneOf('page-policy', v['page-policy'], ['open', 'closed'] as const);
@@ -129,6 +129,7 @@ export function dramCommand(argv: string[]): number {
   if (!v.quiet) {
     console.log(formatDramSummary(report));
     if (ignoredKeys.length) console.log(`  note        keys DRAMsim3 accepts that have no effect here: ${ignoredKeys.join(', ')}`);
+    for (const n of notes) console.log(`  note        ${n}`);
     for (const o of outputs) console.log(`  wrote       ${o.path}`);
   }
   return 0;

@@ -36,6 +36,12 @@ export interface IniImport {
   standard: DramStandard;
   /** Keys present in the file that DRAMsim3 accepts but that change nothing in Strata. */
   ignoredKeys: string[];
+  /**
+   * What the import decided that the file does not say: the DRAMsim3 defaults it used for keys the file leaves
+   * out (`key=value`, in the order read), and how channel_size was turned into ranks when it is not a whole
+   * number of ranks. The CLI prints them, so no default is silent.
+   */
+  notes: string[];
 }
 
 /**
@@ -75,7 +81,13 @@ export function importDramsim3Ini(file: string): IniImport {
     values[key] = kv[2]!.trim();
     lineOf[key] = i + 1;
   });
-  const str = (k: string): string => values[k] ?? DEFAULTS[k]!;
+  const defaulted: string[] = [];
+  const str = (k: string): string => {
+    const v = values[k];
+    if (v !== undefined) return v;
+    if (!defaulted.includes(k)) defaulted.push(k);
+    return DEFAULTS[k]!;
+  };
   const where = (k: string) => (lineOf[k] ? `${file}:${lineOf[k]}` : `${file} (DRAMsim3 default of '${k}')`);
   const int = (k: string, min = 0): number => {
     const s = str(k);
@@ -116,6 +128,12 @@ export function importDramsim3Ini(file: string): IniImport {
   const megsPerRank = ((columns * deviceWidth) / 8) * (rows / 1024) / 1024 * banks * devicesPerRank;
   const channelSize = int('channel_size', 1);
   const ranks = megsPerRank > channelSize ? 1 : Math.floor(channelSize / megsPerRank);
+  const notes: string[] = [];
+  if (megsPerRank > channelSize) {
+    notes.push(`channel_size ${channelSize} MB is less than one rank (${megsPerRank} MB from rows, columns, banks and widths): 1 rank, as DRAMsim3 takes it`);
+  } else if (channelSize % megsPerRank !== 0) {
+    notes.push(`channel_size ${channelSize} MB is not a whole number of ranks of ${megsPerRank} MB: ${ranks} rank(s) (${ranks * megsPerRank} MB), as DRAMsim3 takes it`);
+  }
   if (int('AL') !== 0) throw new StrataError(`${where('AL')}: additive latency AL = ${int('AL')} is not supported (expected 0)`);
 
   const tRCDRD = values.tRCDRD !== undefined ? int('tRCDRD') : int('tRCD');
@@ -176,5 +194,7 @@ export function importDramsim3Ini(file: string): IniImport {
       refresh: refreshPolicy === 'BANK_LEVEL_STAGGERED' ? 'per-bank' : 'all-bank',
     },
   };
-  return { standard: parseStandard(json, file), ignoredKeys };
+  const standard = parseStandard(json, file);
+  if (defaulted.length > 0) notes.unshift(`DRAMsim3 defaults used for keys the file leaves out: ${defaulted.map((k) => `${k}=${DEFAULTS[k]}`).join(', ')}`);
+  return { standard, ignoredKeys, notes };
 }

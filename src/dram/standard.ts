@@ -307,8 +307,11 @@ export function parseStandard(json: unknown, file: string): DramStandard {
   const power: PowerSpec = {
     VDD: p.number('VDD', { positive: true }),
     IDD0: mA('IDD0'), IDD2N: mA('IDD2N'), IDD2P: mA('IDD2P'), IDD3N: mA('IDD3N'), IDD3P: mA('IDD3P'),
-    IDD4R: mA('IDD4R'), IDD4W: mA('IDD4W'), IDD5AB: mA('IDD5AB'), IDD5PB: p.optionalNumber('IDD5PB', 0, { min: 0 }),
+    IDD4R: mA('IDD4R'), IDD4W: mA('IDD4W'), IDD5AB: mA('IDD5AB'),
+    // Needed only where per-bank refresh exists; leaving it out there would silently make per-bank refresh free.
+    IDD5PB: timing.tRFCpb !== undefined ? p.number('IDD5PB', { min: 0 }) : p.optionalNumber('IDD5PB', 0, { min: 0 }),
   };
+  if (power.IDD3N < power.IDD2N) p.fail('IDD3N', `IDD3N >= IDD2N (${power.IDD2N}): active standby draws at least precharge standby`, power.IDD3N);
   if (power.IDD0 < power.IDD3N) p.fail('IDD0', `IDD0 >= IDD3N (${power.IDD3N}): activation current includes active standby`, power.IDD0);
   if (power.IDD4R < power.IDD3N) p.fail('IDD4R', `IDD4R >= IDD3N (${power.IDD3N})`, power.IDD4R);
   if (power.IDD4W < power.IDD3N) p.fail('IDD4W', `IDD4W >= IDD3N (${power.IDD3N})`, power.IDD4W);

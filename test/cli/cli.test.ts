@@ -59,6 +59,13 @@ describe('strata dram: a good run', () => {
     expect(r.out).toMatch(/200 completed \(200 reads, 0 writes\) of 200 in the trace/);
   });
 
+  it('with a DRAMsim3 .ini, prints the keys without effect and the DRAMsim3 defaults used', () => {
+    const r = run(['dram', '--spec', 'test/fixtures/dramsim3/HBM2_8Gb_x128.ini', '--pattern', 'random', '--requests', '200']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\n {2}note {8}keys DRAMsim3 accepts that have no effect here: \[dram_structure\] num_dies, /);
+    expect(r.out).toMatch(/\n {2}note {8}DRAMsim3 defaults used for keys the file leaves out: bankgroup_enable=true, .*IDD5PB=5(\n|$)/);
+  });
+
   it('is deterministic: the same command twice gives byte-identical reports and logs', () => {
     const a = join(dir, 'det-a.json');
     const b = join(dir, 'det-b.json');

@@ -67,6 +67,12 @@ describe('importDramsim3Ini: HBM2_8Gb_x128.ini', () => {
     expect(ignoredKeys).toHaveLength(12);
   });
 
+  it('notes the DRAMsim3 defaults it used for keys the file leaves out, in the order read', () => {
+    expect(importDramsim3Ini(INI).notes).toEqual([
+      'DRAMsim3 defaults used for keys the file leaves out: bankgroup_enable=true, AL=0, refresh_policy=RANK_LEVEL_STAGGERED, hbm_dual_cmd=true, tRTP=5, tRFCb=20, tRTRS=2, IDD5PB=5',
+    ]);
+  });
+
   it('names the standard after the file and is frozen', () => {
     expect(s.name).toBe('HBM2_8Gb_x128');
     expect(s.standard).toBe('HBM');
@@ -103,6 +109,26 @@ describe('importDramsim3Ini: errors', () => {
     }
     throw new Error(`${file} imported, expected an error`);
   }
+
+  it('a missing key takes its DRAMsim3 default and says so', () => {
+    const f = variant('no-rows', (t) => t.replace('rows = 32768\n', ''));
+    const r = importDramsim3Ini(f);
+    expect(r.standard.organization.rows).toBe(65536);
+    expect(r.notes[0]).toMatch(/^DRAMsim3 defaults used for keys the file leaves out: .*\brows=65536\b/);
+  });
+
+  it('a channel_size that is not a whole number of ranks is noted with the ranks DRAMsim3 derives', () => {
+    // one rank of this organisation is 1024 MB
+    const less = importDramsim3Ini(variant('size-1000', (t) => t.replace('channel_size = 1024', 'channel_size = 1000')));
+    expect(less.standard.organization.ranks).toBe(1);
+    expect(less.notes).toContain('channel_size 1000 MB is less than one rank (1024 MB from rows, columns, banks and widths): 1 rank, as DRAMsim3 takes it');
+    const between = importDramsim3Ini(variant('size-3000', (t) => t.replace('channel_size = 1024', 'channel_size = 3000')));
+    expect(between.standard.organization.ranks).toBe(2);
+    expect(between.notes).toContain('channel_size 3000 MB is not a whole number of ranks of 1024 MB: 2 rank(s) (2048 MB), as DRAMsim3 takes it');
+    const whole = importDramsim3Ini(variant('size-2048', (t) => t.replace('channel_size = 1024', 'channel_size = 2048')));
+    expect(whole.standard.organization.ranks).toBe(2);
+    expect(whole.notes.filter((n) => n.startsWith('channel_size'))).toEqual([]);
+  });
 
   it('unknown key: names file:line and the key', () => {
     const f = variant('key', (t) => t.replace('tRP = 14', 'tRPP = 14'));

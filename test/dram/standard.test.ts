@@ -155,6 +155,14 @@ describe('bad specs', () => {
     expect(errorOf(f)).toBe(`${f}: field 'timing.tREFI': expected tREFI > tRFC (260), found 260`);
   });
 
+  it('IDD3N < IDD2N, and IDD5PB left out where per-bank refresh exists', () => {
+    const f = variant('idd3n', (j) => (j.power.IDD3N = 39)); // IDD2N = 40
+    expect(errorOf(f)).toBe(`${f}: field 'power.IDD3N': expected IDD3N >= IDD2N (40): active standby draws at least precharge standby, found 39`);
+    const g = variant('idd5pb', (j) => delete j.power.IDD5PB); // hbm2 has tRFCpb
+    expect(errorOf(g)).toMatch(new RegExp(`^${g}: field 'power.IDD5PB': `));
+    expect(loadStandard('ddr4').power.IDD5PB).toBe(0); // optional, and unused, without per-bank refresh
+  });
+
   it('unknown field (typo) in a section is rejected and the known fields are listed', () => {
     const f = variant('typo', (j) => {
       j.organization.bankgroups = j.organization.bankGroups;

@@ -23,8 +23,10 @@ const READ_PJ = 804;
 const WRITE_PJ = 1068;
 /** ACT: VDD x (IDD0 x tRC - (IDD3N x tRAS + IDD2N x tRP)) = 1.2 x (65 x 48 - (55 x 34 + 40 x 14)) = 1.2 x 690 = 828 pJ. */
 const ACT_PJ = 828;
-/** REF: VDD x (IDD5AB - IDD3N) x tRFC = 1.2 x 195 x 260 = 60 840 pJ; REFpb costs nothing above background (IDD5PB = 0). */
+/** REF: VDD x (IDD5AB - IDD3N) x tRFC = 1.2 x 195 x 260 = 60 840 pJ. */
 const REF_PJ = 60_840;
+/** REFpb: VDD x (IDD5PB - IDD3N) x tRFCpb = 1.2 x (74.8 - 55) x 160 = 3 801.6 pJ, about 1/16 of a REF (IDD5PB is derived so). */
+const REFPB_PJ = 3801.6;
 
 describe('dram report: stream, 2000 requests on hbm2', () => {
   const r = report('stream', 2000);
@@ -84,7 +86,8 @@ describe('dram report: stream, 2000 requests on hbm2', () => {
     expect(e.read).toBeCloseTo(2000 * READ_PJ, 2); // 1 608 000 pJ
     expect(e.write).toBe(0);
     expect(e.activate).toBeCloseTo(r.commands.ACT! * ACT_PJ, 2);
-    expect(e.refresh).toBeCloseTo(r.commands.REF! * REF_PJ, 2);
+    expect(e.refresh).toBeCloseTo(r.commands.REF! * REF_PJ + r.commands.REFpb! * REFPB_PJ, 2);
+    expect(r.commands.REFpb).toBeGreaterThan(0); // hbm2 refreshes per bank
     // background: every channel pays IDD2N (40 mA) to IDD3N (55 mA) x 1.2 V for every cycle
     const cycles = r.window.cycles;
     expect(e.background).toBeGreaterThanOrEqual(8 * 1.2 * 40 * cycles - 1e-6);
