@@ -386,14 +386,14 @@ export function bankHeatmapChart(r: DramReport, options: BankHeatmapOptions = {}
   });
 }
 
-/** The read-latency statistics of a report as plotted: name, value in cycles, marker shape. */
+/** The read-latency statistics of a report as plotted: name, value in cycles (0 when no read completed, which the chart says instead), marker shape. */
 export function latencyStats(r: DramReport): Array<{ key: 'p50' | 'mean' | 'p99' | 'max'; label: string; cycles: number; marker: 'circle' | 'diamond' | 'triangle' | 'square' }> {
   const l = r.readLatency;
   return [
-    { key: 'p50', label: 'median (p50)', cycles: l.p50, marker: 'circle' },
-    { key: 'mean', label: 'mean', cycles: l.mean, marker: 'diamond' },
-    { key: 'p99', label: 'p99', cycles: l.p99, marker: 'triangle' },
-    { key: 'max', label: 'max', cycles: l.max, marker: 'square' },
+    { key: 'p50', label: 'median (p50)', cycles: l.p50 ?? 0, marker: 'circle' },
+    { key: 'mean', label: 'mean', cycles: l.mean ?? 0, marker: 'diamond' },
+    { key: 'p99', label: 'p99', cycles: l.p99 ?? 0, marker: 'triangle' },
+    { key: 'max', label: 'max', cycles: l.max ?? 0, marker: 'square' },
   ];
 }
 

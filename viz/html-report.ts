@@ -48,7 +48,7 @@ function summaryRows(r: DramReport): Array<[string, string]> {
     ['requests', `${n(r.requests.completed)} completed: ${n(r.requests.reads)} reads, ${n(r.requests.writes)} writes`],
     ['bandwidth', `${r.bandwidth.achievedGBps} GB/s of ${r.bandwidth.peakGBps} GB/s analytical peak (${r.bandwidth.percentOfPeak} %)`],
     ['row buffer', `${n(r.rowBuffer.hits)} hits, ${n(r.rowBuffer.misses)} misses, ${n(r.rowBuffer.conflicts)} conflicts (hit rate ${(r.rowBuffer.hitRate * 100).toFixed(1)} %)`],
-    ['read latency', `mean ${r.readLatency.mean}, p50 ${r.readLatency.p50}, p99 ${r.readLatency.p99}, max ${r.readLatency.max} ${r.clock.name} cycles (mean ${r.readLatency.meanNs} ns)`],
+    ['read latency', r.readLatency.mean === null ? 'none: no read completed' : `mean ${r.readLatency.mean}, p50 ${r.readLatency.p50}, p99 ${r.readLatency.p99}, max ${r.readLatency.max} ${r.clock.name} cycles (mean ${r.readLatency.meanNs} ns)`],
     ['energy', `IDD model ${(e.idd.total / 1e6).toFixed(3)} µJ (${e.pjPerBitIdd} pJ/bit, ${e.averagePowerMwIdd} mW average); path model ${(e.path.total / 1e6).toFixed(3)} µJ`],
   ];
 }

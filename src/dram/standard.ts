@@ -159,7 +159,9 @@ export function loadStandard(nameOrPath: string): DramStandard {
   const file = looksLikePath ? nameOrPath : join(ARCH_DIR, 'dram', `${nameOrPath}.json`);
   if (!existsSync(file)) {
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
-    throw new StrataError(`unknown DRAM standard '${nameOrPath}' (known: ${knownStandards().join(', ')}; or give a path to a .json spec or a DRAMsim3 .ini)`);
+    const near = knownStandards().find((k) => k.toLowerCase() === nameOrPath.toLowerCase());
+    const hint = near ? `did you mean '${near}'? Names are lower case; ` : '';
+    throw new StrataError(`unknown DRAM standard '${nameOrPath}' (${hint}known: ${knownStandards().join(', ')}; or give a path to a .json spec or a DRAMsim3 .ini)`);
   }
   const json = readJsonFile(file);
   return parseStandard(json, file);

@@ -17,7 +17,8 @@ export interface DramReport {
   requests: { completed: number; reads: number; writes: number; forwardedReads: number };
   bandwidth: { achievedGBps: number; peakGBps: number; percentOfPeak: number; bytesPerRequest: number };
   rowBuffer: { hits: number; misses: number; conflicts: number; hitRate: number };
-  readLatency: { unit: 'cycles'; clock: string; mean: number; p50: number; p99: number; max: number; meanNs: number };
+  /** Every statistic is null when no read completed in the window (a latency of 0 would be a false reading). */
+  readLatency: { unit: 'cycles'; clock: string; mean: number | null; p50: number | null; p99: number | null; max: number | null; meanNs: number | null };
   commands: Record<string, number>;
   energy: { unit: 'pJ'; idd: EnergyBreakdown; path: EnergyBreakdown; averagePowerMwIdd: number; pjPerBitIdd: number };
   channels: Array<{ channel: number; completed: number; bandwidthGBps: number; dataBusUtilisation: number; commands: Record<string, number> }>;
@@ -170,10 +171,12 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
     requests: { completed, reads, writes, forwardedReads: forwarded },
     bandwidth: { achievedGBps: round(achieved), peakGBps: round(peak), percentOfPeak: round((100 * achieved) / peak, 2), bytesPerRequest: bytesPerRequest(std) },
     rowBuffer: { hits, misses, conflicts, hitRate: round(hits / Math.max(1, hits + misses + conflicts), 4) },
-    readLatency: {
-      unit: 'cycles', clock: 'dram', mean: round(mean), p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
-      max: sorted.length ? sorted[sorted.length - 1]! : 0, meanNs: round((mean * period) / 1000),
-    },
+    readLatency: sorted.length === 0
+      ? { unit: 'cycles', clock: 'dram', mean: null, p50: null, p99: null, max: null, meanNs: null }
+      : {
+          unit: 'cycles', clock: 'dram', mean: round(mean), p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
+          max: sorted[sorted.length - 1]!, meanNs: round((mean * period) / 1000),
+        },
     commands: cmdRecord,
     energy: {
       unit: 'pJ', idd: roundEnergy(idd), path: roundEnergy(path),
@@ -223,10 +226,12 @@ export function formatDramSummary(rep: DramReport): string {
   const n = (x: number) => x.toLocaleString('en-US');
   lines.push(`Strata DRAM run — ${rep.standard.name} (${rep.standard.standard}), ${rep.workload.origin}, front end ${rep.workload.frontend}`);
   lines.push(`  window      ${n(rep.window.cycles)} cycles of the dram clock (${rep.clock.periodPs} ps) = ${n(rep.window.timeNs)} ns${rep.window.fixed ? ' (fixed)' : ''}`);
-  lines.push(`  requests    ${n(rep.requests.completed)} completed (${n(rep.requests.reads)} reads, ${n(rep.requests.writes)} writes) of ${n(rep.workload.requestsInTrace)} in the trace`);
+  const plural = (count: number, noun: string): string => `${n(count)} ${noun}${count === 1 ? '' : 's'}`;
+  lines.push(`  requests    ${n(rep.requests.completed)} completed (${plural(rep.requests.reads, 'read')}, ${plural(rep.requests.writes, 'write')}) of ${n(rep.workload.requestsInTrace)} in the trace`);
   lines.push(`  bandwidth   ${rep.bandwidth.achievedGBps} GB/s achieved, ${rep.bandwidth.peakGBps} GB/s analytical peak (${rep.bandwidth.percentOfPeak} %)`);
   lines.push(`  row buffer  ${n(rep.rowBuffer.hits)} hits, ${n(rep.rowBuffer.misses)} misses, ${n(rep.rowBuffer.conflicts)} conflicts (hit rate ${(rep.rowBuffer.hitRate * 100).toFixed(1)} %)`);
-  lines.push(`  read lat.   mean ${rep.readLatency.mean} / p50 ${rep.readLatency.p50} / p99 ${rep.readLatency.p99} cycles (mean ${rep.readLatency.meanNs} ns)`);
+  const l = rep.readLatency;
+  lines.push(l.mean === null ? '  read lat.   none: no read completed' : `  read lat.   mean ${l.mean} / p50 ${l.p50} / p99 ${l.p99} cycles (mean ${l.meanNs} ns)`);
   lines.push(`  commands    ${Object.entries(rep.commands).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${n(v)}`).join(', ')}`);
   const e = rep.energy.idd;
   lines.push(`  energy IDD  ${(e.total / 1e6).toFixed(3)} uJ (act ${(e.activate / 1e6).toFixed(3)}, rd ${(e.read / 1e6).toFixed(3)}, wr ${(e.write / 1e6).toFixed(3)}, ref ${(e.refresh / 1e6).toFixed(3)}, bg ${(e.background / 1e6).toFixed(3)}), ${rep.energy.pjPerBitIdd} pJ/bit`);

@@ -199,6 +199,7 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
 
   it('unknown standard lists the known ones', () => {
     expectUserError(['dram', '--spec', 'hbm9', '--pattern', 'stream'], /^strata: unknown DRAM standard 'hbm9' \(known: .*hbm2/);
+    expectUserError(['dram', '--spec', 'DDR4', '--pattern', 'stream'], /^strata: unknown DRAM standard 'DDR4' \(did you mean 'ddr4'\? Names are lower case; known: /);
   });
 
   it('pattern-only flags with --trace', () => {

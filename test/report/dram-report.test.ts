@@ -4,6 +4,8 @@ import { runDram } from '../../src/dram/run.ts';
 import { generatePattern, type Pattern } from '../../src/dram/patterns.ts';
 import { parseAddressMapping } from '../../src/dram/address-mapping.ts';
 import { bytesPerRequest, loadStandard, type ControllerSpec } from '../../src/dram/standard.ts';
+import { reportJson } from '../../src/report/json.ts';
+import { validateReport } from '../../src/report/schema.ts';
 
 const hbm2 = loadStandard('hbm2');
 const capacity = parseAddressMapping(hbm2.controller.addressMapping, hbm2.organization).capacityBytes;
@@ -108,7 +110,8 @@ describe('dram report: stream, 2000 requests on hbm2', () => {
   });
 
   it('read latency statistics are ordered', () => {
-    const l = r.readLatency;
+    const l = r.readLatency as { [K in keyof typeof r.readLatency]: NonNullable<(typeof r.readLatency)[K]> };
+    expect(Object.values(l)).not.toContain(null);
     // the shortest possible read is an ACT then RD: tRCDRD + CL + tBURST = 14 + 14 + 2 cycles
     expect(l.p50).toBeGreaterThanOrEqual(30);
     expect(l.p50).toBeLessThanOrEqual(l.p99);
@@ -159,6 +162,23 @@ describe('dram report: closed page (RDA/WRA)', () => {
     expect(r.rowBuffer.hits + r.rowBuffer.misses + r.rowBuffer.conflicts).toBe(columnCommands(r));
     expect(r.energy.idd.read).toBeCloseTo((r.commands.RD! + r.commands.RDA!) * READ_PJ, 2);
     expect(r.energy.idd.write).toBeCloseTo((r.commands.WR! + r.commands.WRA!) * WRITE_PJ, 2);
+  });
+});
+
+describe('dram report: a window in which no read completes', () => {
+  // The first read needs at least tRCDRD + CL + tBURST = 30 cycles.
+  const r = report('stream', 2000, { cycles: 10 });
+
+  it('counts in the summary agree in number', () => {
+    const one = { ...r, requests: { ...r.requests, completed: 2, reads: 1, writes: 1 } };
+    expect(formatDramSummary(one)).toContain('2 completed (1 read, 1 write) of');
+  });
+
+  it('gives null read latencies (not 0), which validate against the schema, and says so in the summary', () => {
+    expect(r.requests.reads).toBe(0);
+    expect(r.readLatency).toEqual({ unit: 'cycles', clock: 'dram', mean: null, p50: null, p99: null, max: null, meanNs: null });
+    expect(() => validateReport(JSON.parse(reportJson(r)), 'no-reads.json')).not.toThrow();
+    expect(formatDramSummary(r)).toContain('  read lat.   none: no read completed');
   });
 });
 

@@ -113,7 +113,7 @@ describe('static charts of the fixture report', () => {
   it('handles a run without reads and a channel with no traffic', () => {
     const noReads = structuredClone(report);
     noReads.requests.reads = 0;
-    noReads.readLatency = { ...noReads.readLatency, mean: 0, p50: 0, p99: 0, max: 0, meanNs: 0 };
+    noReads.readLatency = { ...noReads.readLatency, mean: null, p50: null, p99: null, max: null, meanNs: null };
     noReads.channels[3]!.bandwidthGBps = 0;
     const lat = readLatencyChart(noReads);
     expect(lat).toContain('no reads completed in this window');
