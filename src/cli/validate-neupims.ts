@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { NeuPimsMemo } from '../npu/neupims-decode.ts';
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsUtilisation } from '../validation/neupims.ts';
 import { parseFlags } from './args.ts';
+import { writeOutputs } from './output.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
   if (v === undefined) return undefined;
@@ -46,7 +46,7 @@ export function neupimsValidateCommand(argv: string[]): number {
   console.log('\nNPU and PIM busy time over one decode iteration:\n');
   console.log(formatNeuPimsUtilisation(u));
   if (values.intervals) {
-    writeFileSync(values.intervals, `${JSON.stringify({ schema: 'strata.neupims-utilisation/1', ...u }, null, 1)}\n`);
+    writeOutputs([{ path: values.intervals, content: `${JSON.stringify({ schema: 'strata.neupims-utilisation/1', ...u }, null, 1)}\n` }]);
     console.log(`\nwrote ${values.intervals}`);
   }
   return 0;
