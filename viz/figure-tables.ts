@@ -2,19 +2,19 @@
  * Reading the tables of a figure-data file (`strata.figure-data/1`) in charts: a table by name, a column by name,
  * values as numbers or strings. A chart that needs a table or column the file lacks says which.
  */
-import type { FigureData, FigureTable, FigureValue } from '../src/report/figure-data.ts';
+import { FigureDataError, type FigureData, type FigureTable, type FigureValue } from '../src/report/figure-data.ts';
 
 /** The table named `name` (the chart cannot be drawn without it: say which file lacks what). */
 export function table(d: FigureData, name: string): FigureTable {
   const t = d.tables.find((x) => x.name === name);
-  if (!t) throw new Error(`figure data '${d.figure}' has no table '${name}' (tables: ${d.tables.map((x) => x.name).join(', ')})`);
+  if (!t) throw new FigureDataError(`figure data '${d.figure}' has no table '${name}' (tables: ${d.tables.map((x) => x.name).join(', ')})`);
   return t;
 }
 
 /** A column of a table as values. */
 export function column(t: FigureTable, name: string): FigureValue[] {
   const i = t.columns.findIndex((c) => c.name === name);
-  if (i < 0) throw new Error(`figure table '${t.name}' has no column '${name}' (columns: ${t.columns.map((c) => c.name).join(', ')})`);
+  if (i < 0) throw new FigureDataError(`figure table '${t.name}' has no column '${name}' (columns: ${t.columns.map((c) => c.name).join(', ')})`);
   return t.rows.map((r) => r[i] ?? null);
 }
 

@@ -2,8 +2,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StrataError } from '../spec/errors.ts';
 
 /**
- * Parses sub-command flags strictly: unknown flags, flags without their value and flags given twice are user
- * errors (a repeated flag would otherwise silently keep its last value).
+ * Parses sub-command flags strictly: unknown flags, flags without their value or with an empty one, and flags
+ * given twice are user errors (a repeated flag would otherwise silently keep its last value).
  */
 export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
   const known = Object.keys(options).map((k) => `--${k}`).join(' ');
@@ -36,15 +36,35 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(co
     if (t.kind !== 'option') continue;
     if (seen.has(t.name)) throw new StrataError(`${command}: --${t.name} is given more than once; give it once`);
     seen.add(t.name);
+    // No flag takes an empty value: '' is a slip (an unset shell variable), not a choice.
+    if (t.value !== undefined && t.value.trim() === '') throw new StrataError(`${command}: --${t.name}: expected a value, got '${t.value}'`);
   }
   return { values: parsed.values, positionals: parsed.positionals };
 }
 
-/** A flag that must be a positive integer. */
-export function positiveInt(flag: string, v: string | undefined): number | undefined {
+/** The largest value an integer flag takes unless it names its own bound: beyond it sizes and counts stop meaning anything. */
+export const MAX_FLAG_INT = 2 ** 31 - 1;
+/** Bounds of the flags that size what a run holds in memory (requests, steps, batches), so a typo fails at once, not out of memory. */
+export const MAX_TRACE_REQUESTS = 50_000_000;
+export const MAX_SERVED_REQUESTS = 1_000_000;
+export const MAX_STEP_TOKENS = 100_000;
+export const MAX_BATCH = 65_536;
+
+/** A flag that must be a positive integer, at most `max`. */
+export function positiveInt(flag: string, v: string | undefined, max = MAX_FLAG_INT): number | undefined {
   if (v === undefined) return undefined;
   if (!/^[0-9]+$/.test(v) || Number(v) <= 0) throw new StrataError(`--${flag}: expected a positive integer, got '${v}'`);
+  if (Number(v) > max) throw new StrataError(`--${flag}: expected a positive integer up to ${max.toLocaleString('en-US')}, got '${v}'`);
   return Number(v);
+}
+
+/** Each item of a comma-separated list of positive integers (at most `max`), as `positiveInt` checks a flag. */
+export function positiveInts(flag: string, items: readonly string[], max = MAX_FLAG_INT): number[] {
+  return items.map((b) => {
+    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`--${flag}: expected positive integers, got '${b}'`);
+    if (Number(b) > max) throw new StrataError(`--${flag}: expected positive integers up to ${max.toLocaleString('en-US')}, got '${b}'`);
+    return Number(b);
+  });
 }
 
 /** A flag that must be one of `allowed`. */

@@ -12,7 +12,7 @@ import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { csvDirFlag, parseFlags, positiveInt, oneOf } from './args.ts';
+import { csvDirFlag, MAX_TRACE_REQUESTS, parseFlags, positiveInt, oneOf } from './args.ts';
 import { writeOutputs } from './output.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
@@ -100,7 +100,7 @@ export function dramCommand(argv: string[]): number {
     }
     trace = generatePattern({
       pattern,
-      requests: positiveInt('requests', v.requests) ?? 100_000,
+      requests: positiveInt('requests', v.requests, MAX_TRACE_REQUESTS) ?? 100_000,
       seed: v.seed ?? '1',
       requestBytes: bytesPerRequest(standard),
       capacityBytes: mapping.capacityBytes,

@@ -31,7 +31,7 @@ import {
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
-import { parseFlags } from './args.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
@@ -297,6 +297,13 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
     return { reason: `the data file is unreadable (${(e as Error).message.split('\n')[0]})` };
   }
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
+  // An edited file whose inputs still match but whose tables no longer draw is computed anew.
+  try {
+    renderFigureData(data, file);
+  } catch (e) {
+    if (e instanceof StrataError) return { reason: `the data file does not render (${e.message.split('\n')[0]})` };
+    throw e;
+  }
   return { reason: null, data };
 }
 
@@ -312,10 +319,14 @@ function listFlag(flag: string, v: string | undefined, allowed?: readonly string
 
 /** Whole numbers >= 1 of a list flag. */
 function countsFlag(flag: string, v: string | undefined): number[] | undefined {
-  return listFlag(flag, v)?.map((b) => {
+  const items = listFlag(flag, v);
+  if (items === undefined) return undefined;
+  const max = flag === 'duplex-count' ? MAX_SERVED_REQUESTS : MAX_BATCH;
+  for (const b of items) {
     if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`figures: --${flag}: expected whole numbers >= 1, got '${b}'`);
-    return Number(b);
-  });
+    if (Number(b) > max) throw new StrataError(`figures: --${flag}: expected whole numbers up to ${max.toLocaleString('en-US')}, got '${b}'`);
+  }
+  return items.map(Number);
 }
 
 /** IN:OUT pairs of a list flag. */

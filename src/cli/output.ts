@@ -1,4 +1,4 @@
-import { writeFileSync, renameSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 
@@ -8,50 +8,94 @@ export interface OutputFile {
   readonly content: string | Uint8Array;
 }
 
+/** Where an output goes: a file replaced by a renamed temporary, or a device or pipe written in place. */
+interface Target {
+  readonly file: OutputFile;
+  /** The path written or renamed onto: a symbolic link's target, so the link stays a link. */
+  readonly real: string;
+  readonly inPlace: boolean;
+}
+
 /**
  * Writes several output files so that either all of them appear whole or none does. Every target is checked
- * first (two outputs may not share a path, and none may be a directory); then each file is written to a
- * temporary name beside its target and renamed into place only after every write succeeded. A failure before the
- * renames removes the temporary files and leaves every target as it was.
+ * first (two outputs may not share a path, none may be a directory or lie below a file); then each file is
+ * written to a temporary name beside its target and renamed into place only after every write succeeded. A
+ * failure before the renames removes the temporary files and leaves every target as it was. An output that is a
+ * device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place rather than replaced.
  */
 export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
+  const targets = files.map(checkTarget);
   const seen = new Map<string, string>();
-  for (const f of files) {
-    const abs = resolve(f.path);
-    const other = seen.get(abs);
-    if (other !== undefined) throw new StrataError(`cannot write output: '${f.path}' is named for two outputs (also as '${other}'); give each output its own file`);
-    seen.set(abs, f.path);
-    if (isDirectory(f.path)) throw new StrataError(`cannot write output: '${f.path}' is a directory, expected a file path`);
+  for (const t of targets) {
+    const other = seen.get(t.real);
+    if (other !== undefined) throw new StrataError(`cannot write output: '${t.file.path}' is named for two outputs (also as '${other}'); give each output its own file`);
+    seen.set(t.real, t.file.path);
   }
+  const replaced = targets.filter((t) => !t.inPlace);
   const temps: string[] = [];
+  const removeTemps = (): void => temps.forEach((tmp) => rmSync(tmp, { force: true }));
+  let current = '';
   try {
-    for (const f of files) {
-      mkdirSync(dirname(f.path), { recursive: true });
-      const tmp = `${f.path}.tmp-${process.pid}`;
+    for (const t of replaced) {
+      current = t.file.path;
+      mkdirSync(dirname(t.real), { recursive: true });
+      const tmp = `${t.real}.tmp-${process.pid}`;
       temps.push(tmp);
-      writeFileSync(tmp, f.content);
+      writeFileSync(tmp, t.file.content);
+    }
+    for (const t of targets) {
+      current = t.file.path;
+      if (t.inPlace) writeFileSync(t.real, t.file.content);
     }
   } catch (e) {
-    for (const t of temps) rmSync(t, { force: true });
-    throw new StrataError(`cannot write output: ${(e as Error).message}`);
+    removeTemps();
+    throw new StrataError(`cannot write output '${current}': ${reason(e)}`);
   }
   // Renaming a file over a file in the same folder does not fail once the checks above passed, short of the
   // file system changing under us; if it does, the rest are not renamed and their temporary files go.
-  for (let i = 0; i < files.length; i++) {
+  for (let i = 0; i < replaced.length; i++) {
     try {
-      renameSync(temps[i]!, files[i]!.path);
+      renameSync(temps[i]!, replaced[i]!.real);
     } catch (e) {
-      for (const t of temps.slice(i)) rmSync(t, { force: true });
-      const done = files.slice(0, i).map((f) => f.path);
-      throw new StrataError(`cannot write output '${files[i]!.path}': ${(e as Error).message}${done.length ? ` (already written: ${done.join(', ')})` : ''}`);
+      for (const tmp of temps.slice(i)) rmSync(tmp, { force: true });
+      const done = replaced.slice(0, i).map((t) => t.file.path);
+      throw new StrataError(`cannot write output '${replaced[i]!.file.path}': ${reason(e)}${done.length ? ` (already written: ${done.join(', ')})` : ''}`);
     }
   }
 }
 
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
+/** The checked target of one output; throws a user error naming the path when it cannot be a file. */
+function checkTarget(file: OutputFile): Target {
+  const real = existsSync(file.path) ? realpathSync(file.path) : resolve(file.path);
+  const stat = statOf(real);
+  if (stat?.isDirectory()) throw new StrataError(`cannot write output: '${file.path}' is a directory, expected a file path`);
+  if (stat !== undefined) return { file, real, inPlace: !stat.isFile() };
+  // A new file: the nearest existing folder above it must be a folder, not a file.
+  for (let dir = dirname(real); ; dir = dirname(dir)) {
+    const s = statOf(dir);
+    if (s !== undefined) {
+      if (!s.isDirectory()) throw new StrataError(`cannot write output '${file.path}': '${dir}' is a file, not a directory`);
+      break;
+    }
+    if (dirname(dir) === dir) break;
   }
+  return { file, real, inPlace: false };
+}
+
+function statOf(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file-system error without Node's call details (the code and the message's first clause). */
+function reason(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const code = err.code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'EROFS') return 'read-only file system';
+  return (err.message ?? String(e)).replace(/, (open|mkdir|rename) '.*'$/, '');
 }

@@ -7,7 +7,7 @@ import { bytesPerRequest } from '../dram/standard.ts';
 import { runPimGemv } from '../pim/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
-import { oneOf, parseFlags, positiveInt } from './args.ts';
+import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
@@ -86,7 +86,7 @@ function generateCommand(argv: string[]): number {
   const system = loadPimGptSystem(v.system ?? 'pim-gpt');
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
-  const tokens = positiveInt('tokens', v.tokens) ?? 32;
+  const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 32;
   const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true });
   const us = (ps: number) => (ps / 1e6).toFixed(2);
   const first = g.generated[0]!;
@@ -115,7 +115,7 @@ function sensitivityCommand(argv: string[]): number {
   const models = (v.models ?? 'gpt2-xl,gpt3-xl').split(',').map((m) => m.trim());
   for (const m of models) loadModel(m);
   const prompt = positiveInt('prompt', v.prompt) ?? 64;
-  const tokens = positiveInt('tokens', v.tokens) ?? 16;
+  const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 16;
   const system = loadPimGptSystem();
   const points = pimGptSensitivity(system, models, prompt, tokens);
   console.log(`### PIM-GPT sensitivity: ${prompt}-token prompt, mean of ${tokens} generated tokens, batch 1; one parameter changed at a time\n`);

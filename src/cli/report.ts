@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { DRAM_REPORT_SCHEMA, type DramReport } from '../report/dram-report.ts';
 import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
+import { FIGURE_DATA_SCHEMA, FigureDataError, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
 import { SERVING_REPORT_SCHEMA, type ServingReport } from '../report/serving-report.ts';
 import { StrataError } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
-import { figureCharts } from '../../viz/figure-charts.ts';
+import { FIGURE_CHARTS, figureCharts } from '../../viz/figure-charts.ts';
 import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html-report.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
@@ -77,8 +77,23 @@ export function servingSweepData(files: readonly string[]): FigureData {
   return servingSweepFigureData(runs, { sha256: h.digest('hex'), files: [...files] });
 }
 
-/** The files that render a figure-data file: its charts (SVG), `<set>.md` and one CSV per table. */
-export function renderFigureData(data: FigureData): { name: string; content: string }[] {
+/**
+ * The files that render a figure-data file: its charts (SVG), `<set>.md` and one CSV per table. A file of an
+ * unknown figure set, or one that lacks a table or column its charts need, is a user error naming `file`.
+ */
+export function renderFigureData(data: FigureData, file = 'figure data'): { name: string; content: string }[] {
+  if (FIGURE_CHARTS[data.figure] === undefined) {
+    throw new StrataError(`${file}: field 'figure': unknown figure set '${data.figure}' (known: ${Object.keys(FIGURE_CHARTS).join(', ')})`);
+  }
+  try {
+    return renderFigureFiles(data);
+  } catch (e) {
+    if (e instanceof FigureDataError) throw new StrataError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+function renderFigureFiles(data: FigureData): { name: string; content: string }[] {
   return [
     ...figureCharts(data).map((c) => ({ name: `${c.name}.svg`, content: c.render(data) })),
     { name: `${data.figure}.md`, content: figureDataMarkdown(data) },
@@ -115,7 +130,7 @@ export function reportCommand(argv: string[]): number | Promise<number> {
       break;
     case FIGURE_DATA_SCHEMA:
       // Tables are what figure data holds: its CSVs come with or without --csv.
-      files.push(...renderFigureData(report));
+      files.push(...renderFigureData(report, file));
       break;
     case SERVING_REPORT_SCHEMA:
       // Its tables (requests.csv, steps.csv) come with or without --csv, as before it had charts.

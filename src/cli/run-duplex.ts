@@ -10,7 +10,7 @@ import { parameterCount } from '../compiler/model.ts';
 import { duplex, loadTargetFor, repoRelative } from '../compiler/policies/index.ts';
 import { loadDuplexSystem } from '../pim/duplex-system.ts';
 import { runDuplexStep, type DuplexStepResult } from '../pim/duplex-step.ts';
-import { csvDirFlag, oneOf, positiveInt } from './args.ts';
+import { csvDirFlag, MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps } from './workload.ts';
 
@@ -55,7 +55,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   const name = v.system ?? duplex.defaultSystem;
   loadTargetFor(duplex, name); // names a system of another policy in the error
   const system = loadDuplexSystem(name, { devices });
-  const tokens = positiveInt('tokens', v.tokens) ?? 1;
+  const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 1;
   const plan = planSteps('run', v, tokens);
   const model = plan.model;
   if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);

@@ -9,7 +9,7 @@ import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../
 import { readTrace, traceOps } from '../compiler/trace.ts';
 import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { csvDirFlag, oneOf, parseFlags, positiveInt } from './args.ts';
+import { csvDirFlag, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
@@ -91,7 +91,7 @@ export function runCommand(argv: string[]): number {
   } else {
     if (!v.system) throw new StrataError(`run: --system is required (known: ${describeBaselineSystems()})`);
     const device = loadSystem(v.system);
-    const tokens = positiveInt('tokens', v.tokens) ?? 1;
+    const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 1;
     const plan = planSteps('run', v, tokens);
     const model = plan.model;
     const last = plan.steps[plan.steps.length - 1]!;

@@ -8,7 +8,7 @@ import { servingCsvFiles } from '../report/serving-csv.ts';
 import { describeServingSystems, loadStepCostModel } from '../serving/cost-models.ts';
 import { ATTENTION_LAUNCHES } from '../serving/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
-import { oneOf, parseFlags, positiveInt } from './args.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 
 export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
@@ -37,7 +37,7 @@ function requestSet(v: { requests?: string; qps?: string; count?: string }, seed
     throw new StrataError('serve: --requests is required: sharegpt or alpaca (generated lengths), fixed:IN:OUT (every request alike), or a .csv/.json request file');
   }
   const qps = positiveNumber('qps', v.qps);
-  const count = positiveInt('count', v.count);
+  const count = positiveInt('count', v.count, MAX_SERVED_REQUESTS);
   const fixed = /^fixed:(.*)$/.exec(spec);
   if (DATASET_FLAGS[spec] === undefined && !fixed) {
     for (const flag of ['qps', 'count'] as const) {
@@ -83,7 +83,7 @@ export function serveCommand(argv: string[]): number {
   if (v.out !== undefined && v.out.trim() === '') throw new StrataError(`--out: expected a directory, got ''`);
   const seed = v.seed ?? '0';
   if (seed.trim() === '') throw new StrataError(`--seed: expected a non-empty seed, got ''`);
-  const maxBatch = positiveInt('max-batch', v['max-batch']) ?? DEFAULT_MAX_BATCH;
+  const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb']);
   const prefill = oneOf('prefill', v.prefill, PREFILL_MODES) ?? 'whole';
   const chunkTokens = positiveInt('chunk-tokens', v['chunk-tokens']);

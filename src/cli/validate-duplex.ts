@@ -5,7 +5,7 @@ import {
   compareServing, decodeCases, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
-import { parseFlags, positiveInt } from './args.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 
@@ -46,14 +46,11 @@ export function duplexValidateCommand(argv: string[]): number {
   };
   const models = checkModels('models', list('models', v.models) ?? [...DUPLEX_MODELS]);
   const lengths = (list('lengths', v.lengths)?.map((s) => lengthPair('lengths', s))) ?? DUPLEX_LENGTHS;
-  const batches = (list('batches', v.batches) ?? DUPLEX_BATCHES.map(String)).map((b) => {
-    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`--batches: expected positive integers, got '${b}'`);
-    return Number(b);
-  });
+  const batches = positiveInts('batches', list('batches', v.batches) ?? DUPLEX_BATCHES.map(String), MAX_BATCH);
   const servingModels = checkModels('serving-models', list('serving-models', v['serving-models']) ?? [...DUPLEX_SERVING_DEFAULTS.models]);
   const servingLengths = (list('serving-lengths', v['serving-lengths']) ?? [...DUPLEX_SERVING_DEFAULTS.lengths]).map((s) => lengthPair('serving-lengths', s));
-  const count = positiveInt('count', v.count) ?? DUPLEX_SERVING_DEFAULTS.count;
-  const maxBatch = positiveInt('max-batch', v['max-batch']) ?? DUPLEX_SERVING_DEFAULTS.maxBatch;
+  const count = positiveInt('count', v.count, MAX_SERVED_REQUESTS) ?? DUPLEX_SERVING_DEFAULTS.count;
+  const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DUPLEX_SERVING_DEFAULTS.maxBatch;
   let qps: number = DUPLEX_SERVING_DEFAULTS.qps;
   if (v.qps !== undefined) {
     if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v.qps) || !(Number(v.qps) > 0)) throw new StrataError(`--qps: expected a number > 0, got '${v.qps}'`);

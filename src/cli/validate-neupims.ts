@@ -3,7 +3,7 @@ import { knownModels } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { NeuPimsMemo } from '../npu/neupims-decode.ts';
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsUtilisation } from '../validation/neupims.ts';
-import { parseFlags } from './args.ts';
+import { MAX_BATCH, parseFlags, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
@@ -26,10 +26,7 @@ export function neupimsValidateCommand(argv: string[]): number {
   if (positionals.length > 0) throw new StrataError(`validate neupims: unexpected argument '${positionals[0]}'`);
   const models = list('models', values.models) ?? [...NEUPIMS_MODELS];
   for (const m of models) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
-  const batches = (list('batches', values.batches) ?? NEUPIMS_BATCHES.map(String)).map((b) => {
-    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`--batches: expected positive integers, got '${b}'`);
-    return Number(b);
-  });
+  const batches = positiveInts('batches', list('batches', values.batches) ?? NEUPIMS_BATCHES.map(String), MAX_BATCH);
   const datasets = (list('datasets', values.datasets) ?? [...DATASETS]).map((d) => {
     if (!(DATASETS as readonly string[]).includes(d)) throw new StrataError(`--datasets: expected ${DATASETS.join(' or ')}, got '${d}'`);
     return d as DatasetName;

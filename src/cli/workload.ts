@@ -2,7 +2,7 @@ import { StrataError } from '../spec/errors.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
 import { makeStep, type Step, type StepRequest } from '../compiler/step.ts';
 import { loadRequests } from '../compiler/requests.ts';
-import { oneOf, positiveInt } from './args.ts';
+import { MAX_BATCH, oneOf, positiveInt } from './args.ts';
 
 /** Flags shared by `strata compile` and `strata run` to describe the workload. */
 export const WORKLOAD_OPTIONS = {
@@ -70,7 +70,7 @@ export function planSteps(command: string, v: WorkloadValues, tokens = 1): StepP
   } else {
     if (v.context === undefined) throw new StrataError(`${command}: --context is required (prefill: the prompt length; decode: the position of the generated token)`);
     const context = positiveInt('context', v.context)!;
-    const batch = positiveInt('batch', v.batch) ?? 1;
+    const batch = positiveInt('batch', v.batch, MAX_BATCH) ?? 1;
     if (phase === 'decode' && context < 2) {
       throw new StrataError(`--context: a decode step extends a context, so it needs at least 2 (the token at position L sees L − 1 cached tokens and itself), got ${context}`);
     }

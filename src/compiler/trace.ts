@@ -1,5 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { readInputText } from '../spec/input-file.ts';
+import { jsonSyntaxReason } from '../spec/json-file.ts';
 import { FieldReader, describe } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
 import { kvBytesPerToken, parameterCount, type ModelSpec } from './model.ts';
@@ -442,7 +443,7 @@ export function parseTrace(text: string, file: string): DeviceTrace {
     try {
       return JSON.parse(line);
     } catch (e) {
-      throw new StrataError(`${file}: line ${i + 1}: not valid JSON (${(e as Error).message})`);
+      throw new StrataError(`${file}: line ${i + 1}: not valid JSON (${jsonSyntaxReason(e)})`);
     }
   };
   const header = parseHeader(parseLine(0), `${file}: line 1`);

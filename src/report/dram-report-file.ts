@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { StrataError } from '../spec/errors.ts';
+import { jsonSyntaxReason } from '../spec/json-file.ts';
 import { DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
 import { validateReport, type StrataReport } from './schema.ts';
 
@@ -29,7 +30,7 @@ export function readReport(file: string): StrataReport {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new StrataError(`${file}: not valid JSON (${jsonSyntaxReason(e)})`);
   }
   return validateReport(value, file);
 }

@@ -70,6 +70,12 @@ export interface FigureData {
   readonly references: readonly FigureReference[];
 }
 
+/**
+ * A figure-data file that follows the schema but lacks a table or column its charts need (an edited or foreign
+ * file): a user error, which the command that read the file prefixes with the file's name.
+ */
+export class FigureDataError extends StrataError {}
+
 /** The table named `name` of a data file (an invariant: the builders below always write it). */
 export function figureTable(d: FigureData, name: string): FigureTable {
   const t = d.tables.find((x) => x.name === name);

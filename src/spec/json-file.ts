@@ -8,8 +8,13 @@ export function parseJsonText(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new StrataError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new StrataError(`${file}: not valid JSON (${jsonSyntaxReason(e)})`);
   }
+}
+
+/** The parser's complaint on one line (its quoted snippet of the text may hold the file's line breaks). */
+export function jsonSyntaxReason(e: unknown): string {
+  return (e as Error).message.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
 /** Reads and parses a JSON file. */

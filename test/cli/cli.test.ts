@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -123,6 +123,16 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
     expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '--seed', '3'], /^strata: dram: --requests: expected a value, found the flag '--seed' \(flags: /);
   });
 
+  it('a flag with an empty value', () => {
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--seed', ''], /^strata: dram: --seed: expected a value, got ''$/);
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--command-log=  '], /^strata: dram: --command-log: expected a value, got ' {2}'$/);
+  });
+
+  it('counts past their bound fail at once, not out of memory', () => {
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '50000001'], /^strata: --requests: expected a positive integer up to 50,000,000, got '50000001'$/);
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--cycles', '99999999999999999999'], /^strata: --cycles: expected a positive integer up to 2,147,483,647, got '99999999999999999999'$/);
+  });
+
   it('a flag given twice', () => {
     expectUserError(['dram', '--spec', 'hbm2', '--spec', 'ddr4', '--pattern', 'stream'], /^strata: dram: --spec is given more than once; give it once$/);
   });
@@ -146,7 +156,7 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
       [['--out', report, '--command-log', join(outDir, 'a-folder')], /^strata: cannot write output: '.*a-folder' is a directory, expected a file path$/],
       [['--out', join(outDir, 'a-folder')], /^strata: cannot write output: '.*a-folder' is a directory, expected a file path$/],
       [['--out', report, '--command-log', report], /^strata: cannot write output: '.*r\.json' is named for two outputs/],
-      [['--out', join(report, 'below-a-file.json')], /^strata: cannot write output: /],
+      [['--out', join(report, 'below-a-file.json')], /^strata: cannot write output '.*below-a-file\.json': '.*r\.json' is a file, not a directory$/],
     ];
     for (const [flags, message] of cases) {
       if (flags.includes(join(report, 'below-a-file.json'))) writeFileSync(report, 'a file, not a folder');
@@ -157,6 +167,28 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
       expect(readdirSync(outDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
       expect(readdirSync(join(outDir, 'a-folder'))).toEqual([]);
       if (!flags.includes(join(report, 'below-a-file.json'))) expect(existsSync(report), flags.join(' ')).toBe(false);
+    }
+  });
+
+  it('a device or a pipe as an output is written in place, a symbolic link is written through', () => {
+    const linkDir = join(dir, 'links');
+    mkdirSync(linkDir, { recursive: true });
+    const real = join(linkDir, 'real.json');
+    writeFileSync(real, 'old');
+    const link = join(linkDir, 'link.json');
+    symlinkSync(real, link);
+    expect(run([...GOOD, '--out', link, '--command-log', '/dev/null']).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, 'utf8')).schema).toBe('strata.dram-report/1');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    // A full device: the write fails, the run is a user error and no regular output appears.
+    if (existsSync('/dev/full')) {
+      const report = join(linkDir, 'not-written.json');
+      const r = run([...GOOD, '--out', report, '--command-log', '/dev/full']);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe("strata: cannot write output '/dev/full': no space left on the device");
+      expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+      expect(existsSync(report)).toBe(false);
     }
   });
 

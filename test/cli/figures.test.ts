@@ -144,6 +144,14 @@ describe('strata figures', () => {
     writeFileSync(join(out, 'data', 'peak-bandwidth.json'), '{"schema": "strata.figure-data/1"');
     const damaged = await runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth']);
     expect(damaged.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(the data file is unreadable \(/m);
+    // An edited file whose inputs still match but whose table no longer draws is recomputed too.
+    const file = join(out, 'data', 'peak-bandwidth.json');
+    const edited = JSON.parse(readFileSync(file, 'utf8')) as { tables: Array<{ name: string }> };
+    edited.tables[0]!.name = 'other';
+    writeFileSync(file, JSON.stringify(edited));
+    const redrawn = await runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth']);
+    expect(redrawn.code).toBe(0);
+    expect(redrawn.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(the data file does not render \(.*has no table 'peak'/m);
   });
 
   it('--png: a PNG of every chart through chromium, twice the SVG size; skipped with a message without chromium', async () => {

@@ -175,6 +175,25 @@ describe('strata report RUN.json --out DIR', () => {
   });
 });
 
+describe('strata report: a figure-data file that follows the schema but does not draw', () => {
+  const data = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/figure-data-peak-bandwidth.json'), 'utf8'));
+
+  it('an unknown figure set, a missing table or a missing column is one user error naming the file, and nothing is written', () => {
+    const out = join(dir, 'figure-bad');
+    const unknown = writeJson('nosuch-figure.json', { ...data, figure: 'nosuch' });
+    expect(failure([unknown, '--out', out])).toMatch(new RegExp(`^${unknown}: field 'figure': unknown figure set 'nosuch' \\(known: pim-gpt, .*peak-bandwidth`));
+    const renamedTable = structuredClone(data);
+    renamedTable.tables[0].name = 'other';
+    const t = writeJson('renamed-table.json', renamedTable);
+    expect(failure([t, '--out', out])).toBe(`${t}: figure data 'peak-bandwidth' has no table 'peak' (tables: other)`);
+    const renamedColumn = structuredClone(data);
+    renamedColumn.tables[0].columns[2].name = 'achieved';
+    const c = writeJson('renamed-column.json', renamedColumn);
+    expect(failure([c, '--out', out])).toMatch(new RegExp(`^${c}: figure table 'peak' has no column 'achievedGBps'`));
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('--csv DIR on strata run and strata dram', () => {
   it('strata run writes steps.csv and ops.csv with the report, and prints every file written', () => {
     const csvDir = join(dir, 'run-dir');
@@ -201,7 +220,7 @@ describe('--csv DIR on strata run and strata dram', () => {
     expect(channels.map((l) => l.split(',')[1])).toEqual(new Array(8).fill('100'));
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(main(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--csv', ''])).toBe(2);
-    expect(error.mock.calls[0]![0]).toBe("strata: --csv: expected a directory, got ''");
+    expect(error.mock.calls[0]![0]).toBe("strata: run: --csv: expected a value, got ''");
     expect(main(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--csv'])).toBe(2);
     expect(error.mock.calls[1]![0]).toMatch(/^strata: dram: Option '--csv <value>' argument missing/);
   });

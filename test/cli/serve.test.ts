@@ -86,6 +86,7 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['zero qps', [...BASE, '--requests', 'alpaca', '--qps', '0'], /^strata: --qps: expected a number > 0, got '0'$/],
     ['negative qps, as the next argument', [...BASE, '--requests', 'alpaca', '--qps', '-1'], /^strata: --qps: expected a number > 0, got '-1'$/],
     ['zero count', [...BASE, '--requests', 'alpaca', '--count', '0'], /^strata: --count: expected a positive integer, got '0'$/],
+    ['huge count', [...BASE, '--requests', 'alpaca', '--count', '100000000000'], /^strata: --count: expected a positive integer up to 1,000,000, got '100000000000'$/],
     ['bad max batch', [...BASE, '--requests', 'alpaca', '--max-batch', '1.5'], /^strata: --max-batch: expected a positive integer, got '1\.5'$/],
     ['bad prefill', [...BASE, '--requests', 'alpaca', '--prefill', 'lazy'], /^strata: --prefill: expected one of whole, chunked, got 'lazy'$/],
     ['chunk without chunked', [...BASE, '--requests', 'alpaca', '--chunk-tokens', '256'], /^strata: --chunk-tokens: applies to --prefill chunked/],

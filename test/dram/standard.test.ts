@@ -210,6 +210,10 @@ describe('bad specs', () => {
     const f = join(dir, 'broken.json');
     writeFileSync(f, '{ "name": "hbm2", ');
     expect(errorOf(f)).toMatch(new RegExp(`^${f}: not valid JSON \\(`));
+    // The parser quotes the text around the error; the file's line breaks must not split the one-line message.
+    const g = join(dir, 'broken-lines.json');
+    writeFileSync(g, 'not json\nat all\n');
+    expect(errorOf(g)).toMatch(new RegExp(`^${g}: not valid JSON \\([^\\n]*\\)$`));
   });
 
   it('a JSON value that is not an object names the file', () => {
