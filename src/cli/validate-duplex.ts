@@ -51,6 +51,11 @@ export function duplexValidateCommand(argv: string[]): number {
   const servingLengths = (list('serving-lengths', v['serving-lengths']) ?? [...DUPLEX_SERVING_DEFAULTS.lengths]).map((s) => lengthPair('serving-lengths', s));
   const count = positiveInt('count', v.count, MAX_SERVED_REQUESTS) ?? DUPLEX_SERVING_DEFAULTS.count;
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DUPLEX_SERVING_DEFAULTS.maxBatch;
+  if (v['no-serving']) {
+    for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`--${flag}: applies to the serving table, which --no-serving leaves out`);
+    }
+  }
   let qps: number = DUPLEX_SERVING_DEFAULTS.qps;
   if (v.qps !== undefined) {
     if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v.qps) || !(Number(v.qps) > 0)) throw new StrataError(`--qps: expected a number > 0, got '${v.qps}'`);

@@ -15,6 +15,11 @@ export interface MemoryFootprint {
 export function memoryFootprint(model: ModelSpec, step: Step): MemoryFootprint {
   let kvTokens = 0;
   for (const q of step.requests) kvTokens += q.contextLength + q.newTokens;
+  return tokensFootprint(model, kvTokens);
+}
+
+/** Weights plus the KV cache of `kvTokens` tokens. */
+export function tokensFootprint(model: ModelSpec, kvTokens: number): MemoryFootprint {
   const weightBytes = parameterCount(model) * model.precisionBytes;
   const kvCacheBytes = kvTokens * kvBytesPerToken(model);
   return { weightBytes, kvTokens, kvCacheBytes, totalBytes: weightBytes + kvCacheBytes };

@@ -3,6 +3,8 @@ import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
+import { assertFits, tokensFootprint } from '../compiler/footprint.ts';
+import { pimCapacityBytes } from '../compiler/policies/pim-gemv-tiling.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import type { Op } from '../compiler/op.ts';
 import { CommandLog } from '../dram/command-log.ts';
@@ -367,6 +369,9 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
   if (promptTokens + tokens > model.maxPositions && model.positionScheme === 'learned') {
     throw new StrataError(`prompt ${promptTokens} + ${tokens} tokens exceeds ${model.name}'s ${model.maxPositions} learned positions`);
   }
+  // Every weight and the whole KV cache live in the PIM banks (as compile --policy pim-gpt checks).
+  assertFits(tokensFootprint(model, promptTokens + tokens), { name: `${system.name} (${system.pim.name})`, capacityBytes: pimCapacityBytes(system.pim) },
+    `${model.name} with a ${promptTokens}-token prompt and ${tokens} generated tokens`);
   const machine = new PimGptMachine(system, opts);
   let promptPs = 0;
   let simulated = 0;

@@ -57,15 +57,27 @@ export const SERVING_SYSTEMS: ServingSystemKind[] = [
     name: 'duplex',
     describe: () => knownDuplexSystems().join(', '),
     accepts: (s) => isPathOf(s, 'duplex') || knownDuplexSystems().includes(s),
-    load: (s, model, opts) => duplexStepCostModel(loadDuplexSystem(s), model, { seed: opts.seed, routing: opts.routing }),
+    load: (s, model, opts) => {
+      notApplicable(s, 'attention-launch', opts.attentionLaunch, "Duplex-family systems launch a layer's attention ops of one kind once for the batch (src/pim/duplex-step.ts)");
+      return duplexStepCostModel(loadDuplexSystem(s), model, { seed: opts.seed, routing: opts.routing });
+    },
   },
   {
     name: 'neupims',
     describe: () => knownNeuPimsSystems().join(', '),
     accepts: (s) => isPathOf(s, 'neupims') || knownNeuPimsSystems().includes(s),
-    load: (s, model) => neupimsStepCostModel(loadNeuPimsSystem(s), model),
+    load: (s, model, opts) => {
+      notApplicable(s, 'attention-launch', opts.attentionLaunch, 'the NeuPIMs step cost model has no launch choice: decode attention runs in PIM (src/npu/neupims-decode.ts)');
+      notApplicable(s, 'routing', opts.routing, 'the NeuPIMs step cost model takes no expert routing');
+      return neupimsStepCostModel(loadNeuPimsSystem(s), model);
+    },
   },
 ];
+
+/** A flag given for a system that has no use for it is an error, not silently ignored. */
+function notApplicable(system: string, flag: string, value: unknown, why: string): void {
+  if (value !== undefined) throw new StrataError(`--${flag}: does not apply to system '${system}': ${why}`);
+}
 
 /** Every system name `strata serve` knows, listed for messages. */
 export function describeServingSystems(): string {

@@ -21,5 +21,11 @@ describe('strata pim gemv', () => {
     expect(runMain(['pim', 'gemv', '--spec', 'aim', '--m', '4']).err).toMatch(/^strata: pim gemv: --spec, --m and --k are required/);
     expect(runMain(['pim', 'gemv', '--spec', 'aim', '--m', '0', '--k', '4']).err).toBe("strata: --m: expected a positive integer, got '0'");
     expect(runMain(['pim', 'gemm', '--spec', 'aim']).err).toMatch(/^strata: pim: expected 'gemv'/);
+    // Every weight and the KV cache must fit in the PIM banks, as compile --policy pim-gpt checks.
+    expect(runMain(['pim', 'generate', '--model', 'llama3-70b', '--tokens', '2']).err).toBe(
+      "strata: llama3-70b with a 32-token prompt and 2 generated tokens does not fit in pim-gpt (aim)'s memory: needs 131.43 GiB (weights 131.42 GiB + KV cache 0.01 GiB for 34 tokens) but has 16.00 GiB; short by 115.43 GiB",
+    );
+    // A load fraction is a decimal number: '0x1' would read as 1 through Number().
+    expect(runMain(['pim', 'neupims-gemv', '--context', '64', '--mode', 'dual', '--npu-load', '0x1']).err).toBe("strata: pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '0x1'");
   });
 });

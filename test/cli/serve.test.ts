@@ -100,6 +100,7 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['request larger than the KV cache', [...BASE, '--requests', 'fixed:64:8', '--kv-capacity-gb', '0.0001'], /^strata: the generated fixed:64:8 requests: request '0' \(index 0\): its KV cache \(71 tokens, .*\) is larger than the whole KV capacity/],
     ['bad attention launch', [...BASE, '--requests', 'alpaca', '--attention-launch', 'fused'], /^strata: --attention-launch: expected one of per-request, per-layer, got 'fused'$/],
     ['routing on a dense model', [...BASE, '--requests', 'alpaca', '--routing', 'skewed'], /^strata: --routing: llama3-8b is a dense model/],
+    ['attention launch on Duplex', ['serve', '--model', 'llama3-8b', '--system', 'duplex', '--requests', 'alpaca', '--attention-launch', 'per-layer'], /^strata: --attention-launch: does not apply to system 'duplex': /],
     ['unknown flag', [...BASE, '--requests', 'alpaca', '--batch', '4'], /^strata: serve: Unknown option '--batch' \(flags: --model /],
     ['positional', [...BASE, '--requests', 'alpaca', 'extra'], /^strata: serve: unexpected argument 'extra'/],
   ];

@@ -162,5 +162,7 @@ describe('strata validate duplex', () => {
     expect(runMain(['validate', 'duplex', '--lengths', '256x256']).err).toMatch(/^strata: --lengths: expected IN:OUT pairs/);
     expect(runMain(['validate', 'duplex', '--batches', '0']).err).toMatch(/^strata: --batches: expected positive integers, got '0'/);
     expect(runMain(['validate', 'duplex', '--qps', '0']).err).toMatch(/^strata: --qps: expected a number > 0/);
+    expect(runMain(['validate', 'duplex', '--batches', '100000']).err).toMatch(/^strata: --batches: expected positive integers up to 65,536, got '100000'/);
+    expect(runMain(['validate', 'duplex', '--no-serving', '--qps', '5']).err).toBe('strata: --qps: applies to the serving table, which --no-serving leaves out');
   });
 });
