@@ -98,7 +98,20 @@ export function validateReport(json: unknown, file: string): StrataReport {
   }
   const report = json as StrataReport;
   if (report.schema === FIGURE_DATA_SCHEMA) checkFigureRows(report, file);
+  if (report.schema === RUN_REPORT_SCHEMA) checkRunTimeline(report, file);
   return report;
+}
+
+/** What JSON Schema cannot say about a run report's timeline: ops of existing steps, each ending after it starts. */
+function checkRunTimeline(r: RunReport, file: string): void {
+  const ops = r.timeline.ops;
+  if (ops.length === 0) throw new StrataError(`${file}: field 'timeline.ops': expected the ops of at least the first step, found none`);
+  ops.forEach((o, i) => {
+    if (!Number.isInteger(o.step) || o.step < 0 || o.step >= r.steps.length) {
+      throw new StrataError(`${file}: field 'timeline.ops[${i}].step': expected the index of one of the report's ${r.steps.length} step(s) (0 to ${r.steps.length - 1}), found ${o.step}`);
+    }
+    if (o.endNs < o.startNs) throw new StrataError(`${file}: field 'timeline.ops[${i}].endNs': expected at least startNs (${o.startNs}), found ${o.endNs}`);
+  });
 }
 
 /** What JSON Schema cannot say about figure data: every row of a table has one value per column. */
@@ -108,6 +121,13 @@ function checkFigureRows(d: FigureData, file: string): void {
       if (row.length !== t.columns.length) {
         throw new StrataError(`${file}: field 'tables[${i}].rows[${j}]': expected ${t.columns.length} values (one per column of table '${t.name}'), found ${row.length}`);
       }
+      // A column with a unit holds quantities: numbers, or null for a cell with none (not run, out of memory).
+      t.columns.forEach((c, k) => {
+        const v = row[k];
+        if (c.unit !== '' && v !== null && typeof v !== 'number') {
+          throw new StrataError(`${file}: field 'tables[${i}].rows[${j}][${k}]': column '${c.name}' of table '${t.name}' is in ${c.unit}, so expected a number or null, found ${JSON.stringify(v)}`);
+        }
+      });
     });
   });
 }

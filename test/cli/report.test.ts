@@ -175,6 +175,27 @@ describe('strata report RUN.json --out DIR', () => {
   });
 });
 
+describe('strata report: a run report whose timeline contradicts itself', () => {
+  const saved = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/gpt2-small-prefill-t4.json'), 'utf8'));
+
+  it('an op ending before it starts, an op of a step the report does not have, or no ops is one user error naming the field', () => {
+    const out = join(dir, 'run-bad');
+    const backwards = structuredClone(saved);
+    backwards.timeline.ops[3].endNs = backwards.timeline.ops[3].startNs - 1;
+    const b = writeJson('backwards.json', backwards);
+    expect(failure([b, '--out', out])).toBe(`${b}: field 'timeline.ops[3].endNs': expected at least startNs (${backwards.timeline.ops[3].startNs}), found ${backwards.timeline.ops[3].endNs}`);
+    const stray = structuredClone(saved);
+    stray.timeline.ops[0].step = 7;
+    const st = writeJson('stray-step.json', stray);
+    expect(failure([st, '--out', out])).toMatch(new RegExp(`^${st}: field 'timeline.ops\\[0\\].step': expected the index of one of the report's ${saved.steps.length} step`));
+    const empty = structuredClone(saved);
+    empty.timeline.ops = [];
+    const e = writeJson('no-ops.json', empty);
+    expect(failure([e, '--out', out])).toBe(`${e}: field 'timeline.ops': expected the ops of at least the first step, found none`);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe('strata report: a figure-data file that follows the schema but does not draw', () => {
   const data = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/reports/figure-data-peak-bandwidth.json'), 'utf8'));
 
@@ -190,6 +211,10 @@ describe('strata report: a figure-data file that follows the schema but does not
     renamedColumn.tables[0].columns[2].name = 'achieved';
     const c = writeJson('renamed-column.json', renamedColumn);
     expect(failure([c, '--out', out])).toMatch(new RegExp(`^${c}: figure table 'peak' has no column 'achievedGBps'`));
+    const text = structuredClone(data);
+    text.tables[0].rows[0][2] = 'x';
+    const x = writeJson('text-in-number.json', text);
+    expect(failure([x, '--out', out])).toBe(`${x}: field 'tables[0].rows[0][2]': column 'achievedGBps' of table 'peak' is in GB/s, so expected a number or null, found "x"`);
     expect(existsSync(out)).toBe(false);
   });
 });
