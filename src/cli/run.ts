@@ -76,7 +76,14 @@ export function runCommand(argv: string[]): number {
     if (h.step.phase === 'mixed') throw new StrataError(`run: ${v.trace} holds a mixed step; strata run times prefill or decode steps`);
     // A shipped preset by name; a user's preset by the path the trace recorded.
     const requested = v.system ?? (gpuRoofline.knownSystems().includes(h.target.name) ? h.target.name : h.target.file);
-    const device = loadSystem(requested);
+    let device: DevicePreset;
+    try {
+      device = loadSystem(requested);
+    } catch (e) {
+      // The system came from the trace's header: say so, since the user did not name it.
+      if (v.system !== undefined || !(e instanceof StrataError)) throw e;
+      throw new StrataError(`${v.trace}: line 1: field 'target': the system this trace was mapped onto cannot be loaded (${e.message}); give --system to time it on another`);
+    }
     const kvTokens = h.step.requests.reduce((s, q) => s + q.contextLength + q.newTokens, 0);
     const weightBytes = h.model.parameters * h.model.precisionBytes;
     const footprint: MemoryFootprint = { weightBytes, kvTokens, kvCacheBytes: kvTokens * h.model.kvBytesPerToken, totalBytes: weightBytes + kvTokens * h.model.kvBytesPerToken };

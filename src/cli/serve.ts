@@ -40,6 +40,9 @@ function requestSet(v: { requests?: string; qps?: string; count?: string }, seed
   const count = positiveInt('count', v.count, MAX_SERVED_REQUESTS);
   const fixed = /^fixed:(.*)$/.exec(spec);
   if (DATASET_FLAGS[spec] === undefined && !fixed) {
+    if (!spec.includes('/') && !/\.(csv|json)$/i.test(spec)) {
+      throw new StrataError(`--requests: unknown request set '${spec}' (known: ${Object.keys(DATASET_FLAGS).join(', ')}, fixed:IN:OUT; or a path to a .csv or .json request file)`);
+    }
     for (const flag of ['qps', 'count'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`serve: --${flag} applies to generated requests; ${spec} is a request file, whose requests and arrival times are its own`);
     }

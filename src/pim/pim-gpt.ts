@@ -35,14 +35,24 @@ export interface PimGptSystem {
 }
 
 /** Loads arch/systems/NAME.json naming a PIM spec and an ASIC and describing the link. */
+/** Runs `load` of the file named by field `key`, prefixing a user error with where that name came from. */
+function withField<T>(r: FieldReader, key: string, load: () => T): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof StrataError) throw new StrataError(`${r.where(key)}: ${e.message}`);
+    throw e;
+  }
+}
+
 export function loadPimGptSystem(name = 'pim-gpt'): PimGptSystem {
   const file = systemFile(name, 'pim-gpt', 'system', ' for policy pim-gpt');
   const r = FieldReader.root(file, readJsonFile(file));
   r.onlyKeys(['name', 'family', 'description', 'assumptions', 'source', 'pim', 'asic', 'link']);
   checkFamily(r, 'pim-gpt');
   r.string('source');
-  const pim = loadPimSpec(r.string('pim'));
-  return { name: r.string('name'), file, pim, asic: loadAsic(r.string('asic')), link: parseLink(r.object('link'), pim), assumptions: assumptionList(r) };
+  const pim = withField(r, 'pim', () => loadPimSpec(r.string('pim')));
+  return { name: r.string('name'), file, pim, asic: withField(r, 'asic', () => loadAsic(r.string('asic'))), link: parseLink(r.object('link'), pim), assumptions: assumptionList(r) };
 }
 
 /** Energy of PIM-GPT work by component, pJ. */

@@ -256,6 +256,15 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
     const broken = join(dir, 'broken.jsonl');
     writeFileSync(broken, `${readFileSync(npuTrace, 'utf8').split('\n')[0]}\n{"type":"op"\n`);
     expectUserError(['run', '--trace', broken], new RegExp(`^strata: ${broken}: line 2: not valid JSON`));
+    // A trace mapped onto a user's system file that is gone: the message points at the trace's header.
+    const gpuTrace = join(dir, 'gpu-for-run.jsonl');
+    expect(run(['compile', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--policy', 'gpu-roofline', '--out', gpuTrace, '--quiet']).code).toBe(0);
+    const [header, ...rest] = readFileSync(gpuTrace, 'utf8').split('\n');
+    const moved = JSON.parse(header!);
+    moved.target = { ...moved.target, name: 'my-gpu', file: join(dir, 'my-gpu.json') };
+    const orphan = join(dir, 'orphan.jsonl');
+    writeFileSync(orphan, [JSON.stringify(moved), ...rest].join('\n'));
+    expectUserError(['run', '--trace', orphan], new RegExp(`^strata: ${orphan}: line 1: field 'target': the system this trace was mapped onto cannot be loaded \\(${dir}/my-gpu\\.json: file not found\\); give --system`));
   });
 
   it('unknown command lists compile and run', () => {

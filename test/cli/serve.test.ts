@@ -92,6 +92,7 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['chunk without chunked', [...BASE, '--requests', 'alpaca', '--chunk-tokens', '256'], /^strata: --chunk-tokens: applies to --prefill chunked/],
     ['budget below batch', [...BASE, '--requests', 'alpaca', '--prefill', 'chunked', '--max-batch', '1024'], /^strata: --chunk-tokens: the token budget of a step must be at least --max-batch \(1024\) .* got 512 \(the default\)$/],
     ['bad fixed', [...BASE, '--requests', 'fixed:10'], /^strata: --requests: expected fixed:IN:OUT with whole numbers of tokens >= 1 \(fixed:256:256\), got 'fixed:10'$/],
+    ['misspelt set', [...BASE, '--requests', 'sharegtp'], /^strata: --requests: unknown request set 'sharegtp' \(known: sharegpt, sharegpt-like, alpaca, alpaca-like, fixed:IN:OUT; or a path to a \.csv or \.json request file\)$/],
     ['missing file', [...BASE, '--requests', 'nope.csv'], /^strata: nope\.csv: file not found \(expected a request set \(\.csv or \.json\)\)$/],
     ['qps with a file', [...BASE, '--requests', 'workloads/requests/example.csv', '--qps', '4'], /^strata: serve: --qps applies to generated requests; .* is a request file/],
     ['KV capacity too large', [...BASE, '--requests', 'alpaca', '--kv-capacity-gb', '70'], /^strata: --kv-capacity-gb: 70 GiB does not fit in gpu-h100-sxm: its 80\.00 GiB minus llama3-8b's weights \(14\.96 GiB\) leave 65\.04 GiB$/],

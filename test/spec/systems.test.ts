@@ -41,5 +41,9 @@ describe('system presets in arch/systems', () => {
     writeFileSync(file, JSON.stringify({ ...(readJsonFile(join(SYSTEMS_DIR, 'gpu-t4.json')) as object), family: 'duplex' }));
     expect(errorOf(() => loadDevice(file))).toBe(`${file}: field 'family': expected one of baseline, found "duplex"`);
     expect(errorOf(() => loadDevice(join(dir, 'missing.json')))).toBe(`${join(dir, 'missing.json')}: file not found`);
+    // A name inside a system file that names nothing is reported with the file and the field.
+    const pimGpt = join(dir, 'my-pim-gpt.json');
+    writeFileSync(pimGpt, JSON.stringify({ ...(readJsonFile(join(SYSTEMS_DIR, 'pim-gpt.json')) as object), pim: 'nosuch' }));
+    expect(errorOf(() => loadPimGptSystem(pimGpt))).toMatch(new RegExp(`^${pimGpt}: field 'pim': unknown PIM spec 'nosuch'`));
   });
 });
