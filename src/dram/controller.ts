@@ -886,13 +886,21 @@ export class Controller implements Component {
     }
   }
 
-  /** Next cycle at which refresh needs attention. */
+  /**
+   * Next cycle at which refresh needs attention: a due time not yet reached, or the earliest next step of a
+   * refresh already pending (whose due time has passed: counting it would wake the controller every cycle until
+   * the refresh issues, with nothing to do).
+   */
   private refreshWakeCycle(c: number): number {
-    let t = this.perBankRefreshDue;
-    for (let r = 0; r < this.refreshDue.length; r++) if (this.refreshDue[r]! < t) t = this.refreshDue[r]!;
-    if (this.refreshPendingCount === 0) return t;
-    for (let r = 0; r < this.refreshPending.length; r++) if (this.refreshPending[r]) t = Math.min(t, this.nextRefreshStep(r));
-    if (this.perBankRefreshDue !== Infinity && this.banks[this.perBankRefreshNext]!.refreshPending) t = Math.min(t, this.nextPerBankRefreshStep());
+    let t = Infinity;
+    for (let r = 0; r < this.refreshDue.length; r++) {
+      const e = this.refreshPending[r] ? this.nextRefreshStep(r) : this.refreshDue[r]!;
+      if (e < t) t = e;
+    }
+    if (this.perBankRefreshDue !== Infinity) {
+      const e = this.banks[this.perBankRefreshNext]!.refreshPending ? this.nextPerBankRefreshStep() : this.perBankRefreshDue;
+      if (e < t) t = e;
+    }
     return Math.max(t, c + 1);
   }
 }

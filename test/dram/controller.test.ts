@@ -127,3 +127,38 @@ describe('Controller: moving transactions into the bank queues', () => {
     expect(act2.cycle).toBeLessThan(secondRead.cycle);
   });
 });
+
+describe('controller wake-ups', () => {
+  /** Controller wake-ups of a run, counted on a spy. */
+  function wakesOf(std: DramStandard, controller: ControllerSpec, trace: MemTrace): { wakes: number; commands: number } {
+    const sim = new Simulator();
+    const memory = new MemorySystem(sim, std, controller);
+    const fe = new TraceFrontend(sim, memory, trace, 'in-order', true);
+    let wakes = 0;
+    for (const c of memory.controllers) {
+      const wake = c.wake.bind(c);
+      c.wake = (nowPs: number) => {
+        wakes++;
+        wake(nowPs);
+      };
+    }
+    sim.run();
+    expect(fe.drainedAtCycle).toBeGreaterThan(0);
+    const commands = memory.controllers.reduce((n, c) => n + c.stats.commandCounts.reduce((a, b) => a + b, 0), 0);
+    return { wakes, commands };
+  }
+
+  it('a pending refresh does not wake the controller every cycle while it waits for its banks to close', () => {
+    // Sparse traffic leaves rows open (open page), so every refresh waits for a PRE and tRP before it issues.
+    for (const [name, refresh] of [['hbm2', 'per-bank'], ['ddr4', 'all-bank']] as const) {
+      const std = loadStandard(name);
+      const controller = { ...std.controller, refresh };
+      const capacity = parseAddressMapping(controller.addressMapping, std.organization).capacityBytes;
+      const trace = generatePattern({ pattern: 'random', requests: 400, seed: 'sparse', requestBytes: bytesPerRequest(std), capacityBytes: capacity, interval: 200 });
+      const { wakes, commands } = wakesOf(std, controller, trace);
+      // Every wake-up has work: a command, a transaction move or an arrival (at most one of each per request),
+      // or a refresh due. Waking every cycle of each pending refresh would add several per refresh.
+      expect(wakes, name).toBeLessThanOrEqual(commands + 2 * trace.length);
+    }
+  });
+});
