@@ -73,10 +73,3 @@ export function oneOf<T extends string>(flag: string, v: string | undefined, all
   if (!(allowed as readonly string[]).includes(v)) throw new StrataError(`--${flag}: expected one of ${allowed.join(', ')}, got '${v}'`);
   return v as T;
 }
-
-/** `--csv DIR`: the folder CSV exports are written to (created if missing). */
-export function csvDirFlag(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (v.trim() === '') throw new StrataError(`--csv: expected a directory, got ''`);
-  return v;
-}

@@ -12,7 +12,7 @@ import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { csvDirFlag, MAX_TRACE_REQUESTS, parseFlags, positiveInt, oneOf } from './args.ts';
+import { MAX_TRACE_REQUESTS, parseFlags, positiveInt, oneOf } from './args.ts';
 import { writeOutputs } from './output.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
@@ -68,7 +68,7 @@ export function dramCommand(argv: string[]): number {
   });
   if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
   if (!v.spec) throw new StrataError(`dram: --spec is required\nusage: ${DRAM_USAGE}`);
-  const csvDir = csvDirFlag(v.csv);
+  const csvDir = v.csv;
   if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
   const { standard, ignoredKeys, notes } = resolveStandard(v.spec);
   const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';

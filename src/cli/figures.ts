@@ -371,7 +371,6 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   });
   if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'\nusage: ${FIGURES_USAGE}`);
   const outDir = values.out ?? join('out', 'figures');
-  if (outDir.trim() === '') throw new StrataError(`figures: --out: expected a directory, got ''`);
   const only = listFlag('only', values.only, FIGURE_SETS) ?? [...FIGURE_SETS];
   const models = listFlag('models', values.models) ?? [...PIM_GPT_MODELS];
   for (const m of models) {

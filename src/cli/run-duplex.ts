@@ -10,7 +10,7 @@ import { parameterCount } from '../compiler/model.ts';
 import { duplex, loadTargetFor, repoRelative } from '../compiler/policies/index.ts';
 import { loadDuplexSystem } from '../pim/duplex-system.ts';
 import { runDuplexStep, type DuplexStepResult } from '../pim/duplex-step.ts';
-import { csvDirFlag, MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
+import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps } from './workload.ts';
 
@@ -49,7 +49,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   }
   if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex (it times gpu-roofline traces); give --model, --phase and --context');
   const timelineScope: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
-  const csvDir = csvDirFlag(v.csv);
+  const csvDir = v.csv;
   const devices = positiveInt('devices', v.devices);
   const routing = oneOf('routing', v.routing, ['uniform', 'skewed'] as const);
   const name = v.system ?? duplex.defaultSystem;

@@ -9,7 +9,7 @@ import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../
 import { readTrace, traceOps } from '../compiler/trace.ts';
 import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { csvDirFlag, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
+import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
@@ -60,7 +60,7 @@ export function runCommand(argv: string[]): number {
     if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex`);
   }
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
-  const csvDir = csvDirFlag(v.csv);
+  const csvDir = v.csv;
   const launch = { attentionLaunch: oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES) };
 
   let input: RunInput;

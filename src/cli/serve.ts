@@ -83,9 +83,7 @@ export function serveCommand(argv: string[]): number {
   if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'\nusage: ${SERVE_USAGE}`);
   if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
   if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
-  if (v.out !== undefined && v.out.trim() === '') throw new StrataError(`--out: expected a directory, got ''`);
   const seed = v.seed ?? '0';
-  if (seed.trim() === '') throw new StrataError(`--seed: expected a non-empty seed, got ''`);
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb']);
   const prefill = oneOf('prefill', v.prefill, PREFILL_MODES) ?? 'whole';

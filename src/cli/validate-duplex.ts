@@ -61,7 +61,6 @@ export function duplexValidateCommand(argv: string[]): number {
     if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v.qps) || !(Number(v.qps) > 0)) throw new StrataError(`--qps: expected a number > 0, got '${v.qps}'`);
     qps = Number(v.qps);
   }
-  if (v.out !== undefined && v.out.trim() === '') throw new StrataError(`--out: expected a directory, got ''`);
 
   const cmp = new DuplexComparison();
   const decode: DecodeRow[] = decodeCases(models, batches, lengths).map((c) => cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing));

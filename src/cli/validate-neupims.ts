@@ -31,7 +31,6 @@ export function neupimsValidateCommand(argv: string[]): number {
     if (!(DATASETS as readonly string[]).includes(d)) throw new StrataError(`--datasets: expected ${DATASETS.join(' or ')}, got '${d}'`);
     return d as DatasetName;
   });
-  if (values.intervals !== undefined && values.intervals.trim() === '') throw new StrataError(`--intervals: expected a file name, got ''`);
   const rows = [];
   for (const m of models) {
     const memo = new NeuPimsMemo();
