@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 
@@ -66,10 +66,12 @@ export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
 
 /** The checked target of one output; throws a user error naming the path when it cannot be a file. */
 function checkTarget(file: OutputFile): Target {
-  const real = existsSync(file.path) ? realpathSync(file.path) : resolve(file.path);
-  const stat = statOf(real);
+  const stat = statOf(file.path);
   if (stat?.isDirectory()) throw new StrataError(`cannot write output: '${file.path}' is a directory, expected a file path`);
-  if (stat !== undefined) return { file, real, inPlace: !stat.isFile() };
+  // A device, pipe or socket is written through the path as given (/dev/stdout's real path may be a pipe's name).
+  if (stat !== undefined && !stat.isFile()) return { file, real: file.path, inPlace: true };
+  if (stat !== undefined) return { file, real: realpathSync(file.path), inPlace: false };
+  const real = resolve(file.path);
   // A new file: the nearest existing folder above it must be a folder, not a file.
   for (let dir = dirname(real); ; dir = dirname(dir)) {
     const s = statOf(dir);

@@ -181,6 +181,13 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(JSON.parse(readFileSync(real, 'utf8')).schema).toBe('strata.dram-report/1');
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    // /dev/stdout when stdout is a pipe: its real path names the pipe, so it is written through the path as given.
+    // (A shell pipe: node's own child-process pipes are sockets, which /dev/stdout cannot open.)
+    const cmd = `"${process.execPath}" --import tsx src/cli/entry.ts ${GOOD.map((a) => `'${a}'`).join(' ')} --out /dev/stdout | cat`;
+    const piped = spawnSync('bash', ['-o', 'pipefail', '-c', cmd], { cwd: ROOT, encoding: 'utf8' });
+    expect(piped.stderr).toBe('');
+    expect(piped.status).toBe(0);
+    expect(JSON.parse(piped.stdout).schema).toBe('strata.dram-report/1');
     // A full device: the write fails, the run is a user error and no regular output appears.
     if (existsSync('/dev/full')) {
       const report = join(linkDir, 'not-written.json');
