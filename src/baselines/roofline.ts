@@ -60,7 +60,7 @@ export function loadDevice(nameOrPath: string): DevicePreset {
 /** Validates a parsed preset and returns it frozen; `file` names it in errors. */
 export function parseDevice(json: unknown, file: string): DevicePreset {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'family', 'kind', 'description', 'compute', 'memory', 'efficiency', 'overhead', 'power', 'note']);
+  r.onlyKeys(['name', 'family', 'kind', 'description', 'compute', 'memory', 'efficiency', 'overhead', 'power', 'note'], 'a GPU/CPU baseline preset (arch/systems/gpu-*.json, cpu-*.json)');
   checkFamily(r, 'baseline');
   const sources: Record<string, string> = {};
   const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);

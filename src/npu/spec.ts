@@ -92,7 +92,7 @@ export function loadNpu(nameOrPath: string): NpuSpec {
  */
 export function parseNpu(json: unknown, file: string): NpuSpec {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'description', 'note', 'clock', 'systolicArrays', 'vectorUnits', 'scratchpad', 'accumulator']);
+  r.onlyKeys(['name', 'description', 'note', 'clock', 'systolicArrays', 'vectorUnits', 'scratchpad', 'accumulator'], 'an NPU spec (arch/npu/*.json)');
   const sources: Record<string, string> = {};
   const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
   const count = { integer: true, positive: true };

@@ -109,13 +109,18 @@ export class FieldReader {
     });
   }
 
-  /** Fails on keys not in `known`, so typos do not pass as silent defaults. */
-  onlyKeys(known: readonly string[]): void {
-    for (const k of Object.keys(this.obj)) {
-      if (!known.includes(k)) {
-        throw new StrataError(`${this.where(k)}: unknown field (known fields here: ${known.join(', ')})`);
-      }
+  /**
+   * Fails on keys not in `known`, so typos do not pass as silent defaults. With `what` (the kind of file this
+   * reader expects), a file most of whose fields are unknown is named as another kind of file rather than as a typo.
+   */
+  onlyKeys(known: readonly string[], what?: string): void {
+    const keys = Object.keys(this.obj);
+    const unknown = keys.filter((k) => !known.includes(k));
+    if (unknown.length === 0) return;
+    if (what !== undefined && 2 * unknown.length >= keys.length) {
+      throw new StrataError(`${this.file}: does not look like ${what}: ${unknown.length} of its ${keys.length} fields are unknown there (${unknown.slice(0, 4).join(', ')}${unknown.length > 4 ? ', …' : ''}; known fields: ${known.join(', ')})`);
     }
+    throw new StrataError(`${this.where(unknown[0]!)}: unknown field (known fields here: ${known.join(', ')})`);
   }
 }
 

@@ -267,6 +267,11 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
     expectUserError(['run', '--trace', orphan], new RegExp(`^strata: ${orphan}: line 1: field 'target': the system this trace was mapped onto cannot be loaded \\(${dir}/my-gpu\\.json: file not found\\); give --system`));
   });
 
+  it('a GPU preset given where an NPU spec is expected is named as another kind of file', () => {
+    expectUserError(['compile', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--policy', 'npu-only', '--system', 'arch/systems/gpu-h100-sxm.json'],
+      /^strata: arch\/systems\/gpu-h100-sxm\.json: does not look like an NPU spec \(arch\/npu\/\*\.json\): 7 of its 9 fields are unknown there \(family, kind, /);
+  });
+
   it('unknown command lists compile and run', () => {
     const r = run(['frob']);
     expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, serve, validate, report, figures, pim, demo, help)");
