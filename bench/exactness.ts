@@ -5,7 +5,7 @@
 // pattern x FR-FCFS and FCFS x open and closed page x each refresh scheme the standard has x both front ends x the
 // standard's queues and small ones (which keep queues full and writes draining); requests spaced 0, 1 or 2 cycles.
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAddressMapping } from '../src/dram/address-mapping.ts';
 import { formatLog, logEntries } from '../src/dram/command-log.ts';
 import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
@@ -15,6 +15,7 @@ import { bytesPerRequest, knownStandards, loadStandard, type ControllerSpec, typ
 import { dramReport } from '../src/report/dram-report.ts';
 import { DRAMSIM3_FIXTURES } from '../src/validation/dramsim3.ts';
 
+const ROOT = resolve(import.meta.dirname, '..');
 const requests = Number(process.argv[2] ?? 1500);
 if (!Number.isInteger(requests) || requests <= 0) {
   console.error(`bench/exactness: expected a positive number of requests, got '${process.argv[2]}'`);
@@ -33,7 +34,9 @@ for (const std of standards) {
       const capacityBytes = Math.min(parseAddressMapping(controller.addressMapping, std.organization, 'bench/exactness').capacityBytes, 2 ** 33);
       const trace = generatePattern({ pattern, requests, seed: `h${n}`, requestBytes: bytesPerRequest(std), capacityBytes, writeFraction: 0.4, interval: small ? 0 : n % 3 });
       const r = runDram({ standard: std, controller, trace, frontend, commandLog: true, bankWindow: false });
-      all.update(JSON.stringify(dramReport(r)));
+      // The .ini standard's report names its file by absolute path: hash it relative to the checkout, so that two
+      // checkouts of the same code (git worktrees) print the same line.
+      all.update(JSON.stringify(dramReport(r)).replaceAll(ROOT, '<checkout>'));
       all.update(formatLog(logEntries(r.logs, std.commandNames)));
       n++;
     }
