@@ -284,8 +284,11 @@ class Progress {
   }
 }
 
-/** Why a data file is (re)computed, or null when it can be reused. */
-function staleReason(file: string, inputs: FigureInputs, force: boolean): { reason: string | null; data?: FigureData } {
+/** The files a figure-data file renders to (renderFigureData). */
+type RenderedFiles = ReturnType<typeof renderFigureData>;
+
+/** Why a data file is (re)computed, or null when it can be reused (with its data and the files it renders to). */
+function staleReason(file: string, inputs: FigureInputs, force: boolean): { reason: string | null; data?: FigureData; files?: RenderedFiles } {
   if (force) return { reason: '--force' };
   if (!existsSync(file)) return { reason: 'no data file yet' };
   let data: FigureData;
@@ -299,12 +302,11 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
   // An edited file whose inputs still match but whose tables no longer draw is computed anew.
   try {
-    renderFigureData(data, file);
+    return { reason: null, data, files: renderFigureData(data, file) };
   } catch (e) {
     if (e instanceof StrataError) return { reason: `the data file does not render (${e.message.split('\n')[0]})` };
     throw e;
   }
-  return { reason: null, data };
 }
 
 function listFlag(flag: string, v: string | undefined, allowed?: readonly string[]): string[] | undefined {
@@ -407,28 +409,32 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   const progress = new Progress(work + planned.length, process.stderr.isTTY === true);
   const outputs: OutputFile[] = [];
   const datas: FigureData[] = [];
+  /** Per set, in the order of datas: the files its data renders to (rendered once, here or when checking reuse). */
+  const rendered: RenderedFiles[] = [];
   const messages: string[] = [];
   for (const p of planned) {
     if (p.reason === null) {
       messages.push(`${p.set.name}: inputs unchanged (sha256 ${p.inputs.sha256.slice(0, 12)}), reusing ${p.file}`);
       datas.push(p.data!);
+      rendered.push(p.files!);
       continue;
     }
     const t0 = performance.now();
     const data = p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`));
     datas.push(data);
+    rendered.push(renderFigureData(data, p.file));
     outputs.push({ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` });
     messages.push(`${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
   }
   const svgs: Array<{ path: string; svg: string }> = [];
-  for (const d of datas) {
+  datas.forEach((d, i) => {
     progress.step(`${d.figure}: charts and tables`);
-    for (const f of renderFigureData(d)) {
+    for (const f of rendered[i]!) {
       const path = join(outDir, f.name);
       outputs.push({ path, content: f.content });
       if (f.name.endsWith('.svg')) svgs.push({ path, svg: f.content });
     }
-  }
+  });
   if (values.png) {
     const chromium = process.env.STRATA_CHROMIUM || DEFAULT_CHROMIUM;
     if (!haveChromium(chromium)) {
@@ -454,7 +460,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   // The interactive page: every set's charts in plotly, drawn from the data files embedded in it.
   outputs.push({ path: join(outDir, 'figures.html'), content: figuresHtmlPage(datas) });
   const index = join(outDir, 'index.html');
-  outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, outputs, outDir), { path: 'figures.html', title: 'figures.html' }) });
+  outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, rendered, outputs, outDir), { path: 'figures.html', title: 'figures.html' }) });
   writeOutputs(outputs);
   for (const m of messages) console.log(m);
   const kind = (path: string) => (path.endsWith('.svg') ? 'chart' : path.endsWith('.png') ? 'png' : path.endsWith('.md') ? 'table' : path.endsWith('.csv') ? 'csv' : path.endsWith('index.html') ? 'index' : path.endsWith('.html') ? 'interactive' : 'data');
@@ -464,10 +470,10 @@ export async function figuresCommand(argv: string[]): Promise<number> {
 }
 
 /** What the index page lists: per set, the files of this run (paths relative to the folder) and the data file. */
-function indexSets(planned: ReadonlyArray<{ file: string }>, datas: readonly FigureData[], outputs: readonly OutputFile[], outDir: string): IndexSet[] {
+function indexSets(planned: ReadonlyArray<{ file: string }>, datas: readonly FigureData[], rendered: readonly RenderedFiles[], outputs: readonly OutputFile[], outDir: string): IndexSet[] {
   const written = new Set(outputs.map((o) => relative(outDir, o.path)));
   return datas.map((d, i) => {
-    const files = renderFigureData(d);
+    const files = rendered[i]!;
     const svgTitle = (svg: string) => svg.match(/<title id="[^"]*">([^<]*)<\/title>/)?.[1]?.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
     return {
       figure: d.figure,
