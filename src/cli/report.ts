@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { DRAM_REPORT_SCHEMA, type DramReport } from '../report/dram-report.ts';
 import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { FIGURE_DATA_SCHEMA, FigureDataError, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
+import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
 import { SERVING_REPORT_SCHEMA, type ServingReport } from '../report/serving-report.ts';
-import { StrataError } from '../spec/errors.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
 import { FIGURE_CHARTS, figureCharts } from '../../viz/figure-charts.ts';
 import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html-report.ts';
@@ -85,12 +85,7 @@ export function renderFigureData(data: FigureData, file = 'figure data'): { name
   if (FIGURE_CHARTS[data.figure] === undefined) {
     throw new StrataError(`${file}: field 'figure': unknown figure set '${data.figure}' (known: ${Object.keys(FIGURE_CHARTS).join(', ')})`);
   }
-  try {
-    return renderFigureFiles(data);
-  } catch (e) {
-    if (e instanceof FigureDataError) throw new StrataError(`${file}: ${e.message}`);
-    throw e;
-  }
+  return withContext(() => renderFigureFiles(data), (m) => `${file}: ${m}`);
 }
 
 function renderFigureFiles(data: FigureData): { name: string; content: string }[] {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { StrataError } from '../spec/errors.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { ATTENTION_LAUNCHES, runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
 import { compileStreams } from '../compiler/compile.ts';
 import { assertFits, memoryFootprint, type MemoryFootprint } from '../compiler/footprint.ts';
@@ -76,14 +76,10 @@ export function runCommand(argv: string[]): number {
     if (h.step.phase === 'mixed') throw new StrataError(`run: ${v.trace} holds a mixed step; strata run times prefill or decode steps`);
     // A shipped preset by name; a user's preset by the path the trace recorded.
     const requested = v.system ?? (gpuRoofline.knownSystems().includes(h.target.name) ? h.target.name : h.target.file);
-    let device: DevicePreset;
-    try {
-      device = loadSystem(requested);
-    } catch (e) {
-      // The system came from the trace's header: say so, since the user did not name it.
-      if (v.system !== undefined || !(e instanceof StrataError)) throw e;
-      throw new StrataError(`${v.trace}: line 1: field 'target': the system this trace was mapped onto cannot be loaded (${e.message}); give --system to time it on another`);
-    }
+    // A system taken from the trace's header is named as such, since the user did not name it.
+    const device = v.system !== undefined
+      ? loadSystem(requested)
+      : withContext(() => loadSystem(requested), (m) => `${v.trace}: line 1: field 'target': the system this trace was mapped onto cannot be loaded (${m}); give --system to time it on another`);
     const kvTokens = h.step.requests.reduce((s, q) => s + q.contextLength + q.newTokens, 0);
     const weightBytes = h.model.parameters * h.model.precisionBytes;
     const footprint: MemoryFootprint = { weightBytes, kvTokens, kvCacheBytes: kvTokens * h.model.kvBytesPerToken, totalBytes: weightBytes + kvTokens * h.model.kvBytesPerToken };

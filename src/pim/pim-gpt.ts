@@ -11,7 +11,7 @@ import { CommandLog } from '../dram/command-log.ts';
 import { decodeStep, prefillStep } from '../compiler/step.ts';
 import { opBytes } from '../compiler/op.ts';
 import { Simulator } from '../kernel/simulator.ts';
-import { invariant } from '../spec/errors.ts';
+import { invariant, withContext } from '../spec/errors.ts';
 import { Asic, asicOccupancyCycles, loadAsic, type AsicSpec } from './asic.ts';
 import { planPimGemv, type PimGemvPlan } from './gemv.ts';
 import { globalBuffer, globalBufferEnergyPj } from './global-buffer.ts';
@@ -35,24 +35,14 @@ export interface PimGptSystem {
 }
 
 /** Loads arch/systems/NAME.json naming a PIM spec and an ASIC and describing the link. */
-/** Runs `load` of the file named by field `key`, prefixing a user error with where that name came from. */
-function withField<T>(r: FieldReader, key: string, load: () => T): T {
-  try {
-    return load();
-  } catch (e) {
-    if (e instanceof StrataError) throw new StrataError(`${r.where(key)}: ${e.message}`);
-    throw e;
-  }
-}
-
 export function loadPimGptSystem(name = 'pim-gpt'): PimGptSystem {
   const file = systemFile(name, 'pim-gpt', 'system', ' for policy pim-gpt');
   const r = FieldReader.root(file, readJsonFile(file));
   r.onlyKeys(['name', 'family', 'description', 'assumptions', 'source', 'pim', 'asic', 'link']);
   checkFamily(r, 'pim-gpt');
   r.string('source');
-  const pim = withField(r, 'pim', () => loadPimSpec(r.string('pim')));
-  return { name: r.string('name'), file, pim, asic: withField(r, 'asic', () => loadAsic(r.string('asic'))), link: parseLink(r.object('link'), pim), assumptions: assumptionList(r) };
+  const pim = withContext(() => loadPimSpec(r.string('pim')), (m) => `${r.where('pim')}: ${m}`);
+  return { name: r.string('name'), file, pim, asic: withContext(() => loadAsic(r.string('asic')), (m) => `${r.where('asic')}: ${m}`), link: parseLink(r.object('link'), pim), assumptions: assumptionList(r) };
 }
 
 /** Energy of PIM-GPT work by component, pJ. */

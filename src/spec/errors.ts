@@ -13,3 +13,16 @@ export class StrataError extends Error {
 export function invariant(condition: unknown, what: string): asserts condition {
   if (!condition) throw new Error(`internal invariant broken: ${what}`);
 }
+
+/**
+ * Runs `load`; a user error it throws is thrown again with its message rewritten by `say`, to add where the name
+ * that failed came from (a field of another file, a trace's header). Other errors pass unchanged.
+ */
+export function withContext<T>(load: () => T, say: (message: string) => string): T {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof StrataError) throw new StrataError(say(e.message));
+    throw e;
+  }
+}
