@@ -145,8 +145,10 @@ function neupimsGemvCommand(argv: string[]): number {
   const context = positiveInt('context', v.context)!;
   const heads = positiveInt('heads', v.heads) ?? 32;
   const headDim = positiveInt('head-dim', v['head-dim']) ?? 128;
-  const load = v['npu-load'] === undefined ? 0 : Number(v['npu-load']);
-  if (!Number.isFinite(load) || load < 0 || load > 1 || (v['npu-load'] !== undefined && !/^(\d+(\.\d*)?|\.\d+)$/.test(v['npu-load']))) throw new StrataError(`pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '${v['npu-load']}'`);
+  const loadText = v['npu-load'] ?? '0';
+  const load = Number(loadText);
+  // A decimal from 0 to 1 (Number() alone would also take '0x1' and '1e0').
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(loadText) || load > 1) throw new StrataError(`pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '${v['npu-load']}'`);
   const wantLog = v.check === true || v['command-log'] !== undefined;
   const log = wantLog ? new CommandLog(0) : undefined;
   const r = runNeuPimsAttention({ heads, headDim, context }, { mode, npuLoad: load, seed: v.seed ?? '1', spec: v.spec, log });
