@@ -5,6 +5,7 @@ import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
 import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts } from '../validation/pim-gpt.ts';
 import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
+import { progressLine } from './progress.ts';
 import { knownModels } from '../compiler/model.ts';
 import { dirname } from 'node:path';
 import { neupimsValidateCommand } from './validate-neupims.ts';
@@ -62,16 +63,4 @@ function modelList(v: string): string[] {
   const items = v.split(',').map((x) => x.trim());
   for (const m of items) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
   return items;
-}
-
-/** Sparse progress on stderr for a long study: a line at every tenth of the work. */
-export function progressLine(what: string): (done: number, total: number) => void {
-  let shown = -1;
-  return (done, total) => {
-    const tenth = Math.floor((10 * done) / total);
-    if (tenth !== shown) {
-      shown = tenth;
-      process.stderr.write(`${what}: ${done}/${total} runs\n`);
-    }
-  };
 }
