@@ -10,11 +10,13 @@ import { knownModels } from '../compiler/model.ts';
 import { dirname } from 'node:path';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
+import { validatePageCommand } from './validate-page.ts';
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   if (argv[0] === 'neupims') return neupimsValidateCommand(argv.slice(1));
   if (argv[0] === 'duplex') return duplexValidateCommand(argv.slice(1));
+  if (argv[0] === 'page') return validatePageCommand(argv.slice(1));
   const { values: v, positionals } = parseFlags('validate', argv, { sensitivity: { type: 'boolean' }, models: { type: 'string' } });
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
