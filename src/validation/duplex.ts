@@ -14,7 +14,8 @@ export const DUPLEX_SERVING_DEFAULTS = { models: ['mixtral-8x7b', 'llama3-70b'],
 
 /**
  * Duplex (Yun et al., MICRO 2024, arXiv 2409.01141) against its baselines: the GPU (H100), twice as many GPUs,
- * bank-PIM and bank-group PIM, on the paper's models, (Lin, Lout) pairs and batches (pim-anchors.md section 3.3).
+ * bank-PIM and bank-group PIM, on the paper's models, (Lin, Lout) pairs and batches
+ * as far as its abstract and its simulator (scale-snu/LLMSimulator; fork HeliosZhou/LLMSimulator) show them.
  *
  * - Devices. Each model runs on D tensor-parallel devices, D the smallest power of two whose memory holds the
  *   weights plus the KV cache of batch 32 at the model's longest case (Mixtral 2, Llama-3 70B 4, OPT-66B 4,
@@ -50,7 +51,7 @@ export type ComparedKey = (typeof DUPLEX_COMPARED)[number]['key'];
 export const DUPLEX_PAPER = {
   throughputOverGpu: 2.67,
   energySavingVsGpu: 0.4203,
-  source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: third-party summary, unconfirmed (pim-anchors.md 3.3)',
+  source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: a third-party summary of the paper, not in the part of the abstract this repository could check',
 } as const;
 
 /** Cases a model can run: (Lin, Lout) within its learned positions (OPT-66B: 2048). */
