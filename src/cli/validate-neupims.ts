@@ -19,10 +19,11 @@ const GEMM_TIMINGS: readonly GemmTiming[] = ['closed-form', 'cycle-level'];
 
 /**
  * `strata validate neupims [--models A,B] [--batches 64,256] [--datasets sharegpt-like] [--intervals FILE]
- * [--gemm closed-form|cycle-level]`: the NeuPIMs throughput table of docs/validation.md (GPU-only, NPU-only and
+ * [--gemm closed-form|cycle-level] [--what-if newtonsim-act]`: the NeuPIMs throughput table of docs/validation.md (GPU-only, NPU-only and
  * NPU+PIM blocked, each NeuPIMs baseline also as the authors' simulator runs it, NeuPIMs, the sub-batch
  * interleaving ablation) and the NPU/PIM utilisation of blocked vs NeuPIMs; `--intervals` writes the busy
- * intervals of those runs as JSON.
+ * intervals of those runs as JSON; `--what-if newtonsim-act` runs the neupims preset with NewtonSim's ACT -> G_ACT
+ * distance (withNewtonSimActToGAct).
  * `strata validate neupims --reference [DIR] [--gemm ...]`: Strata against the NeuPIMs authors' simulator, stage by
  * stage, on its reference runs (default ../shared/reference/neupims), with a what-if of NewtonSim's ACT -> G_ACT rule.
  */
@@ -33,9 +34,13 @@ export function neupimsValidateCommand(argv: string[]): number {
   }
   const { values, positionals } = parseFlags('validate neupims', argv, {
     models: { type: 'string' }, batches: { type: 'string' }, datasets: { type: 'string' }, intervals: { type: 'string' }, gemm: { type: 'string' },
+    'what-if': { type: 'string' },
   });
   if (positionals.length > 0) throw new StrataError(`validate neupims: unexpected argument '${positionals[0]}'`);
   const gemm = gemmTiming(values.gemm);
+  const whatIf = values['what-if'];
+  if (whatIf !== undefined && whatIf !== 'newtonsim-act') throw new StrataError(`--what-if: expected newtonsim-act (NewtonSim's ACT -> G_ACT distance on the neupims preset), got '${whatIf}'`);
+  const load = whatIf ? (n: string) => (n === 'neupims' ? withNewtonSimActToGAct(loadNeuPimsSystem(n)) : loadNeuPimsSystem(n)) : loadNeuPimsSystem;
   const models = list('models', values.models) ?? [...NEUPIMS_MODELS];
   for (const m of models) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
   const batches = positiveInts('batches', list('batches', values.batches) ?? NEUPIMS_BATCHES.map(String), MAX_BATCH);
@@ -46,9 +51,9 @@ export function neupimsValidateCommand(argv: string[]): number {
   const rows = [];
   for (const m of models) {
     const memo = new NeuPimsMemo();
-    for (const d of datasets) for (const b of batches) rows.push(compareNeuPims(m, d, b, memo, gemm));
+    for (const d of datasets) for (const b of batches) rows.push(compareNeuPims(m, d, b, memo, gemm, load));
   }
-  console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}\n`);
+  console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}${whatIf ? "; what-if: NeuPIMs with NewtonSim's ACT -> G_ACT distance" : ''}\n`);
   console.log(formatNeuPimsTable(rows));
   const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!);
   console.log('\nNPU and PIM busy time over one decode iteration:\n');

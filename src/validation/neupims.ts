@@ -5,7 +5,7 @@ import type { OpKind } from '../compiler/op.ts';
 import { generateRequests, type DatasetName } from '../compiler/requests.ts';
 import { decodeStep } from '../compiler/step.ts';
 import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
-import { loadNeuPimsSystem, parallelismFor } from '../npu/neupims-system.ts';
+import { loadNeuPimsSystem, parallelismFor, type NeuPimsSystem } from '../npu/neupims-system.ts';
 
 /** The four GPT-3 shapes NeuPIMs evaluates (pim-anchors.md 1.4, 1.6). */
 export const NEUPIMS_MODELS = ['neupims-gpt3-7b', 'neupims-gpt3-13b', 'neupims-gpt3-30b', 'gpt3-175b'] as const;
@@ -68,14 +68,15 @@ export interface NeuPimsRow {
 
 /**
  * Runs one cell of the table. A memo per model may be shared across cells (its keys name everything they depend
- * on). `gemmTiming` times the NPU's GEMMs in closed form (default) or on the cycle-level NPU.
+ * on). `gemmTiming` times the NPU's GEMMs in closed form (default) or on the cycle-level NPU; `loadSystem` may
+ * give a variant of a preset (a what-if).
  */
-export function compareNeuPims(modelName: string, dataset: DatasetName, batch: number, memo = new NeuPimsMemo(), gemmTiming: GemmTiming = 'closed-form'): NeuPimsRow {
+export function compareNeuPims(modelName: string, dataset: DatasetName, batch: number, memo = new NeuPimsMemo(), gemmTiming: GemmTiming = 'closed-form', loadSystem: (name: string) => NeuPimsSystem = loadNeuPimsSystem): NeuPimsRow {
   const model = loadModel(modelName);
   const contexts = decodeSnapshot(model, dataset, batch);
-  const neu = loadNeuPimsSystem('neupims');
+  const neu = loadSystem('neupims');
   const par = parallelismFor(neu, model.name);
-  const run = (system: string, subBatch: 'auto' | 'on' | 'off' = 'auto') => neupimsDecode(loadNeuPimsSystem(system), model, contexts, { memo, subBatch, gemmTiming });
+  const run = (system: string, subBatch: 'auto' | 'on' | 'off' = 'auto') => neupimsDecode(loadSystem(system), model, contexts, { memo, subBatch, gemmTiming });
   const n = run('neupims');
   const off = n.subBatchInterleaving ? run('neupims', 'off') : n;
   const on = n.subBatchInterleaving ? n : run('neupims', 'on');
