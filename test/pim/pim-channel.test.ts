@@ -159,9 +159,9 @@ describe('PIM spec overrides and assumptions', () => {
 
   it('rejects an assumption naming a field the spec does not have', () => {
     const j = JSON.parse(readFileSync(join(PIM_DIR, 'aim.json'), 'utf8'));
-    j.assumptions = ['timing.tNOPE'];
+    j.timing.assumptions = { tNOPE: { low: 1, high: 2, why: 'a typo' } };
     const f = join(mkdtempSync(join(tmpdir(), 'strata-pim-')), 'pim.json');
     writeFileSync(f, JSON.stringify(j));
-    expect(errorOf(() => loadPimSpec(f))).toBe(`${f}: field 'assumptions[0]': expected the "section.key" name of a number in this spec, found "timing.tNOPE"`);
+    expect(errorOf(() => loadPimSpec(f))).toBe(`${f}: field 'timing.assumptions.tNOPE': expected the name of a number in 'timing', found nothing there`);
   });
 });
