@@ -44,9 +44,6 @@ const PENDING = new Set([
   'systems/gpu-h100.json',
   'systems/gpu-h100x2.json',
   'systems/gpu-t4.json',
-  'systems/neupims.json',
-  'systems/npu-only.json',
-  'systems/npu-pim-blocked.json',
   'systems/pim-gpt.json',
 ]);
 
