@@ -10,11 +10,10 @@ import { loadNeuPimsSystem } from '../../src/npu/neupims-system.ts';
  * tensor parallel 4, one layer, a sub-batch of 128 and a batch of 256 requests. The NPU blocks before attention
  * (LayerNorm + QKV) and after it (projection, residual, LayerNorm, FFN, GELU, residual) are compared.
  *
- * They do not agree closely: the closed form is 13-18 % faster here (32 % at batch 512). At these batches every
+ * They do not agree closely: the closed form is 13-18 % faster here (30-32 % at batch 512: `strata validate neupims --reference --gemm cycle-level`). At these batches every
  * GEMM is bound by its weight traffic, which the closed form streams at 2.16 cycles per request per channel (92.6 %
- * of the bus), while the cycle-level NPU's DMA sustains 73-80 % of the 1,024 GB/s (one scratchpad half of
- * weights ahead, tiles of 128 x 1024 weights that move on once the previous tile has streamed, 32 requests
- * queued per channel). The bound below holds that gap; `--gemm cycle-level` runs the reference comparison on the
+ * of the bus), while the cycle-level NPU's DMA does not reach that rate (one scratchpad half of weights ahead,
+ * tiles of 128 x 1024 weights that move on once the previous tile has streamed, 32 requests queued per channel). The bound below holds that gap; `--gemm cycle-level` runs the reference comparison on the
  * cycle-level NPU instead (docs/validation.md gives both).
  */
 describe('NPU GEMM timing: closed form against the cycle-level NPU (GPT-3 7B, tp 4)', () => {
