@@ -28,7 +28,6 @@ const PENDING = new Set([
   'dram/gddr6.json',
   'dram/hbm2.json',
   'dram/hbm3.json',
-  'npu/neupims-npu.json',
   'pim/aim.json',
   'pim/bank-pim.json',
   'pim/bg-pim.json',
