@@ -55,7 +55,7 @@ export function neupimsValidateCommand(argv: string[]): number {
   }
   console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}${whatIf ? "; what-if: NeuPIMs with NewtonSim's ACT -> G_ACT distance" : ''}\n`);
   console.log(formatNeuPimsTable(rows));
-  const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!);
+  const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!, load);
   console.log('\nNPU and PIM busy time over one decode iteration:\n');
   console.log(formatNeuPimsUtilisation(u));
   if (values.intervals) {

@@ -7,7 +7,7 @@ import { decodeStep } from '../compiler/step.ts';
 import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
 import { loadNeuPimsSystem, parallelismFor, type NeuPimsSystem } from '../npu/neupims-system.ts';
 
-/** The four GPT-3 shapes NeuPIMs evaluates (pim-anchors.md 1.4, 1.6). */
+/** The four GPT-3 shapes NeuPIMs evaluates (casys-kaist/NeuPIMs configs/model_configs/gpt3-{7B,13B,30B,175B}.json at f299af3). */
 export const NEUPIMS_MODELS = ['neupims-gpt3-7b', 'neupims-gpt3-13b', 'neupims-gpt3-30b', 'gpt3-175b'] as const;
 /** Batch sizes of the table (the paper sweeps 64-512). */
 export const NEUPIMS_BATCHES = [64, 128, 256, 512] as const;
@@ -96,8 +96,8 @@ export interface NeuPimsUtilisation {
   readonly runs: readonly { readonly system: string; readonly subBatchInterleaving: boolean; readonly timePs: number; readonly npuUtilisation: number; readonly pimUtilisation: number; readonly intervals: readonly BusyInterval[] }[];
 }
 
-/** NPU and PIM busy intervals for npu-pim-blocked and neupims (interleaving on) on one batch. */
-export function neupimsUtilisation(modelName: string, dataset: DatasetName, batch: number): NeuPimsUtilisation {
+/** NPU and PIM busy intervals for npu-pim-blocked and neupims (interleaving on) on one batch; `loadSystem` as in compareNeuPims. */
+export function neupimsUtilisation(modelName: string, dataset: DatasetName, batch: number, loadSystem: (name: string) => NeuPimsSystem = loadNeuPimsSystem): NeuPimsUtilisation {
   const model = loadModel(modelName);
   const contexts = decodeSnapshot(model, dataset, batch);
   const memo = new NeuPimsMemo();
@@ -107,8 +107,8 @@ export function neupimsUtilisation(modelName: string, dataset: DatasetName, batc
   return {
     model: modelName, batch,
     runs: [
-      pick(neupimsDecode(loadNeuPimsSystem('npu-pim-blocked'), model, contexts, { memo })),
-      pick(neupimsDecode(loadNeuPimsSystem('neupims'), model, contexts, { memo, subBatch: 'on' })),
+      pick(neupimsDecode(loadSystem('npu-pim-blocked'), model, contexts, { memo })),
+      pick(neupimsDecode(loadSystem('neupims'), model, contexts, { memo, subBatch: 'on' })),
     ],
   };
 }

@@ -6,7 +6,7 @@ import { loadNeuPimsSystem } from '../../src/npu/neupims-system.ts';
 import {
   compareWithNeuPimsReference, loadNeuPimsReference, NEUPIMS_REFERENCE_DIR, surrogateBatch, withNewtonSimActToGAct, type RunComparison,
 } from '../../src/validation/neupims-reference.ts';
-import { errorOf } from '../helpers.ts';
+import { errorOf, runMain } from '../helpers.ts';
 
 /*
  * Strata against the NeuPIMs authors' simulator on its GPT-3 7B reference runs (../shared/reference/neupims,
@@ -103,5 +103,20 @@ describe('reference folder input', () => {
     writeFileSync(join(dir, 'results.json'), JSON.stringify({ runs: [{ run: 'x', mode: 'neupims', model: 'gpt3-7B', completed: true, trace_stats: { n_requests: -1 } }] }));
     expect(errorOf(() => loadNeuPimsReference(dir))).toMatch(/results\.json: runs\[0\]\.trace_stats\.n_requests: expected a whole number >= 0, found -1$/);
     expect(errorOf(() => surrogateBatch({ requests: 64, sumSeqLen: 100, maxSeqLen: 50, maxTokensPerChannel: 40, minTokensPerChannel: 1 }))).toMatch(/^surrogate batch: statistics do not fit together/);
+  });
+});
+
+describe('strata validate neupims: reference and what-if flags', () => {
+  it('names a bad --gemm, --what-if or reference folder in one line', () => {
+    const gemm = runMain(['validate', 'neupims', '--reference', '--gemm', 'fast']);
+    expect(gemm.code).not.toBe(0);
+    expect(gemm.err.trim()).toBe("strata: --gemm: expected closed-form or cycle-level, got 'fast'");
+    const whatIf = runMain(['validate', 'neupims', '--models', 'neupims-gpt3-7b', '--what-if', 'ddr']);
+    expect(whatIf.err.trim()).toMatch(/--what-if: expected newtonsim-act/);
+    const dir = mkdtempSync(join(tmpdir(), 'neupims-ref-'));
+    const missing = runMain(['validate', 'neupims', '--reference', dir]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err.trim().split('\n')).toHaveLength(1);
+    expect(missing.err).toMatch(/results\.json: not found/);
   });
 });
