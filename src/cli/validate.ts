@@ -5,15 +5,18 @@ import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
 import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts } from '../validation/pim-gpt.ts';
 import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
+import { progressLine } from './progress.ts';
 import { knownModels } from '../compiler/model.ts';
 import { dirname } from 'node:path';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
+import { validatePageCommand } from './validate-page.ts';
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   if (argv[0] === 'neupims') return neupimsValidateCommand(argv.slice(1));
   if (argv[0] === 'duplex') return duplexValidateCommand(argv.slice(1));
+  if (argv[0] === 'page') return validatePageCommand(argv.slice(1));
   const { values: v, positionals } = parseFlags('validate', argv, { sensitivity: { type: 'boolean' }, models: { type: 'string' } });
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
@@ -62,16 +65,4 @@ function modelList(v: string): string[] {
   const items = v.split(',').map((x) => x.trim());
   for (const m of items) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
   return items;
-}
-
-/** Sparse progress on stderr for a long study: a line at every tenth of the work. */
-export function progressLine(what: string): (done: number, total: number) => void {
-  let shown = -1;
-  return (done, total) => {
-    const tenth = Math.floor((10 * done) / total);
-    if (tenth !== shown) {
-      shown = tenth;
-      process.stderr.write(`${what}: ${done}/${total} runs\n`);
-    }
-  };
 }

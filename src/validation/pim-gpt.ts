@@ -8,7 +8,7 @@ import type { Headline, Parts } from './sensitivity.ts';
 /** The eight models PIM-GPT evaluates (paper abstract: "8 GPT models with up to 1.4 billion parameters"). */
 export const PIM_GPT_MODELS = ['gpt2-small', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', 'gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl'] as const;
 
-/** Headline ranges of the npj / v2 paper (pim-anchors.md section 2). */
+/** Headline ranges of the npj / v2 paper (Wu, Wang, Lu, npj Unconventional Computing 2024; arXiv 2310.09385v2, abstract). */
 export const PIM_GPT_PAPER = { speedupGpu: [41, 137], speedupCpu: [631, 1074], efficiencyGpu: [123, 383], efficiencyCpu: [320, 602] } as const;
 
 /** One model's comparison row. */

@@ -154,6 +154,9 @@ describe('PIM spec overrides and assumptions', () => {
     const slow = loadPimSpec('aim', { timing: { tMACRD: 16 } });
     expect(slow.standard.rules.map((r) => r.text)).toContain('MAC16 -> RDMAC16 (same channel): tMACRD = 16');
     expect(aim.assumptions).toEqual(expect.arrayContaining(['timing.tMACRD', 'timing.tPL', 'energy.macPj']));
+    // The 32 channels are CENT's organisation, not a count checked against the PIM-GPT paper, and AiM's global-buffer
+    // size is unchecked too: both stay declared assumptions until a primary source is cited (issue #14).
+    expect(aim.assumptions).toEqual(expect.arrayContaining(['organization.channels', 'unit.globalBufferBytes']));
     expect(errorOf(() => loadPimSpec('aim', { timing: { tRP: 3 } }))).toMatch(/timing override 'tRP': expected a timing parameter of this PIM spec \(tRCDMAC, /);
   });
 
