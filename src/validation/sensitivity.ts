@@ -10,6 +10,8 @@ import { recordAssumptions, withOverrides, type Assumption } from '../spec/prove
  * read it are computed again; the headlines are recomputed from the parts. A headline's band is the lowest and
  * highest value over all of these runs, and the assumption whose range moves it most is named.
  *
+ * Assumptions declared with the same value, range and reason in several files are one assumption and vary together.
+ *
  * One at a time is the usual tornado study: it shows which assumption decides a result, not the joint worst case
  * (which would multiply the runs and combine ends that no single design has).
  */
@@ -28,6 +30,8 @@ export interface Headline {
 /** How much one assumption moves one headline. */
 export interface Swing {
   readonly assumption: Assumption;
+  /** The same assumption declared in other files (same value, range and reason), varied with it. */
+  readonly also: readonly Assumption[];
   /** The headline with the assumption at its low and at its high end. */
   readonly atLow: number;
   readonly atHigh: number;
@@ -51,6 +55,12 @@ export interface SensitivityResult {
 }
 
 const keyOf = (a: Assumption) => `${resolve(a.file)}\u0000${a.path}`;
+/**
+ * Assumptions with the same value, range and reason are one assumption declared in several files (the all-reduce
+ * latency of every compared system, say): they vary together, or a band would compare systems under different
+ * values of the same unknown.
+ */
+const groupOf = (a: Assumption) => `${a.value}\u0000${a.low}\u0000${a.high}\u0000${a.why}`;
 
 /**
  * Computes the parts as shipped and with each assumption they read at each end of its range; returns each headline's
@@ -58,39 +68,41 @@ const keyOf = (a: Assumption) => `${resolve(a.file)}\u0000${a.path}`;
  */
 export function sensitivity(parts: Parts, headlines: readonly Headline[], onProgress?: (done: number, total: number) => void): SensitivityResult {
   const shipped: Record<string, unknown> = {};
-  const readers = new Map<string, { assumption: Assumption; parts: string[] }>();
+  const groups = new Map<string, { members: Map<string, Assumption>; parts: Set<string> }>();
   for (const [name, compute] of Object.entries(parts)) {
     const { result, assumptions } = recordAssumptions(compute);
     shipped[name] = result;
     for (const a of assumptions) {
-      const entry = readers.get(keyOf(a)) ?? { assumption: a, parts: [] };
-      entry.parts.push(name);
-      readers.set(keyOf(a), entry);
+      const g = groups.get(groupOf(a)) ?? { members: new Map<string, Assumption>(), parts: new Set<string>() };
+      if (!g.members.has(keyOf(a))) g.members.set(keyOf(a), a);
+      g.parts.add(name);
+      groups.set(groupOf(a), g);
     }
   }
   const shippedValues = headlines.map((h) => h.value(shipped));
   const swings: Swing[][] = headlines.map(() => []);
-  const total = readers.size * 2;
+  const total = groups.size * 2;
   let done = 0;
-  for (const { assumption: a, parts: names } of readers.values()) {
-    const at = (value: number): number[] => {
+  for (const { members, parts: names } of groups.values()) {
+    const all = [...members.values()];
+    const at = (end: 'low' | 'high'): number[] => {
       const results = { ...shipped };
-      withOverrides([{ file: a.file, path: a.path, value }], () => {
+      withOverrides(all.map((a) => ({ file: a.file, path: a.path, value: a[end] })), () => {
         for (const n of names) results[n] = parts[n]!();
       });
       onProgress?.(++done, total);
       return headlines.map((h) => h.value(results));
     };
-    const low = at(a.low);
-    const high = at(a.high);
-    headlines.forEach((_, i) => swings[i]!.push({ assumption: a, atLow: low[i]!, atHigh: high[i]! }));
+    const low = at('low');
+    const high = at('high');
+    headlines.forEach((_, i) => swings[i]!.push({ assumption: all[0]!, also: all.slice(1), atLow: low[i]!, atHigh: high[i]! }));
   }
   const bands = headlines.map((h, i): Band => {
-    const all = [shippedValues[i]!, ...swings[i]!.flatMap((s) => [s.atLow, s.atHigh])];
+    const values = [shippedValues[i]!, ...swings[i]!.flatMap((s) => [s.atLow, s.atHigh])];
     const sorted = [...swings[i]!].sort((x, y) => spread(y) - spread(x) || keyOf(x.assumption).localeCompare(keyOf(y.assumption)));
-    return { name: h.name, paper: h.paper, shipped: shippedValues[i]!, low: Math.min(...all), high: Math.max(...all), swings: sorted };
+    return { name: h.name, paper: h.paper, shipped: shippedValues[i]!, low: Math.min(...values), high: Math.max(...values), swings: sorted };
   });
-  return { bands, assumptions: [...readers.values()].map((r) => r.assumption) };
+  return { bands, assumptions: [...groups.values()].flatMap((g) => [...g.members.values()]) };
 }
 
 function spread(s: Swing): number {
@@ -102,6 +114,11 @@ export function assumptionName(a: Assumption, root: string): string {
   return `${relative(root, resolve(a.file))}: ${a.path}`;
 }
 
+/** A swing's assumption, with `(+N files)` when the same assumption is declared in others. */
+function swingName(s: Swing, root: string): string {
+  return `${assumptionName(s.assumption, root)}${s.also.length ? ` (+${s.also.length} more file${s.also.length > 1 ? 's' : ''})` : ''}`;
+}
+
 /**
  * The Markdown table of bands: headline, paper, low, shipped, high, and the assumption that moves it most with its
  * range and the headline at each end.
@@ -111,7 +128,7 @@ export function formatBands(result: SensitivityResult, root: string, digits = 2)
   const lines = ['| headline | paper | low | shipped | high | moved most by (range: headline at low / high end) |', '|---|---|---:|---:|---:|---|'];
   for (const b of result.bands) {
     const top = b.swings[0];
-    const most = top && Math.abs(top.atHigh - top.atLow) > 0 ? `${assumptionName(top.assumption, root)} (${top.assumption.low}-${top.assumption.high}: ${f(top.atLow)} / ${f(top.atHigh)})` : 'none (no assumption on its path moves it)';
+    const most = top && Math.abs(top.atHigh - top.atLow) > 0 ? `${swingName(top, root)} (${top.assumption.low}-${top.assumption.high}: ${f(top.atLow)} / ${f(top.atHigh)})` : 'none (no assumption on its path moves it)';
     lines.push(`| ${b.name} | ${b.paper} | ${f(b.low)} | ${f(b.shipped)} | ${f(b.high)} | ${most} |`);
   }
   return lines.join('\n');

@@ -31,6 +31,21 @@ describe('one-at-a-time sensitivity', () => {
     expect(formatBands(result, dir)).toContain('| speed-up | 10x | 5.00 | 10.00 | 20.00 | design.json: unit.ns (5-20: 20.00 / 5.00) |');
   });
 
+  it('varies one assumption declared in several files (same value, range and reason) together', () => {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    const shared = { source: 'paper table 4', ns: 5, assumptions: { ns: { low: 1, high: 9, why: 'all-reduce latency' } } };
+    writeFileSync(a, JSON.stringify({ link: shared }));
+    writeFileSync(b, JSON.stringify({ link: shared }));
+    const ratio = { name: 'b / a', paper: '', value: (r: Readonly<Record<string, unknown>>) => (r.b as number) / (r.a as number) };
+    const result = sensitivity({ a: () => ns(a, 'link'), b: () => ns(b, 'link') }, [ratio]);
+    // Varied apart, a at 1 and b at 5 would give 5x; varied together the ratio stays 1.
+    expect(result.bands[0]).toMatchObject({ low: 1, shipped: 1, high: 1 });
+    expect(result.bands[0]!.swings).toHaveLength(1);
+    expect(result.bands[0]!.swings[0]!.also.map((x) => x.file)).toEqual([b]);
+    expect(result.assumptions).toHaveLength(2);
+  });
+
   it('says so when nothing on a headline\'s path is an assumption', () => {
     const result = sensitivity({ k: () => 3 }, [{ name: 'constant', paper: '', value: (r) => r.k as number }]);
     expect(result.bands[0]).toMatchObject({ low: 3, shipped: 3, high: 3, swings: [] });
