@@ -4,7 +4,11 @@ import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { NeuPimsMemo, type GemmTiming } from '../npu/neupims-decode.ts';
 import { loadNeuPimsSystem } from '../npu/neupims-system.ts';
 import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct } from '../validation/neupims-reference.ts';
-import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsUtilisation } from '../validation/neupims.ts';
+import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
+import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
+import { ARCH_DIR } from '../dram/standard.ts';
+import { dirname } from 'node:path';
+import { progressLine } from './progress.ts';
 import { MAX_BATCH, parseFlags, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 
@@ -34,7 +38,7 @@ export function neupimsValidateCommand(argv: string[]): number {
   }
   const { values, positionals } = parseFlags('validate neupims', argv, {
     models: { type: 'string' }, batches: { type: 'string' }, datasets: { type: 'string' }, intervals: { type: 'string' }, gemm: { type: 'string' },
-    'what-if': { type: 'string' },
+    'what-if': { type: 'string' }, sensitivity: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate neupims: unexpected argument '${positionals[0]}'`);
   const gemm = gemmTiming(values.gemm);
@@ -48,6 +52,20 @@ export function neupimsValidateCommand(argv: string[]): number {
     if (!(DATASETS as readonly string[]).includes(d)) throw new StrataError(`--datasets: expected ${DATASETS.join(' or ')}, got '${d}'`);
     return d as DatasetName;
   });
+  if (values.sensitivity) {
+    for (const flag of ['intervals', 'gemm', 'what-if'] as const) if (values[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the throughput table's geometric means)`);
+    // Every assumption end reruns every system over every case: unless told otherwise, the 7B model at the two
+    // batches where NeuPIMs interleaves sub-batches stands for the table.
+    const sm = values.models === undefined ? ['neupims-gpt3-7b'] : models;
+    const sb = values.batches === undefined ? [256, 512] : batches;
+    console.log(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})\n`);
+    const { parts, headlines } = neupimsSensitivityParts(sm, datasets, sb);
+    const result = sensitivity(parts, headlines, progressLine('sensitivity'));
+    console.log(formatBands(result, dirname(ARCH_DIR)));
+    console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
+    console.log(formatAssumptions(result, dirname(ARCH_DIR)));
+    return 0;
+  }
   const rows = [];
   for (const m of models) {
     const memo = new NeuPimsMemo();

@@ -1,3 +1,4 @@
+import type { Headline, Parts } from './sensitivity.ts';
 import { loadDevice, opCost, type DevicePreset } from '../baselines/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
@@ -87,6 +88,49 @@ export function compareNeuPims(modelName: string, dataset: DatasetName, batch: n
     authorsNpuOnly: run('authors-npu-only').tokensPerSecond, authorsNaive: run('authors-naive').tokensPerSecond,
     neupims: n.tokensPerSecond, interleaveOff: off.tokensPerSecond, interleaveOn: on.tokensPerSecond, interleaved: n.subBatchInterleaving,
   };
+}
+
+/** The systems of a NeuPIMs sensitivity study: the NeuPIMs preset and each baseline, with the headline's label. */
+const SENSITIVITY_BASELINES = [
+  { system: 'npu-only', label: 'NPU-only', paper: NEUPIMS_PAPER.npuOnly },
+  { system: 'authors-npu-only', label: "authors' NPU-only", paper: NEUPIMS_PAPER.npuOnly },
+  { system: 'npu-pim-blocked', label: 'NPU+PIM blocked', paper: NEUPIMS_PAPER.npuPim },
+  { system: 'authors-naive', label: "authors' naive NPU+PIM", paper: NEUPIMS_PAPER.npuPim },
+] as const;
+
+/**
+ * The throughput table as parts for a sensitivity study (src/validation/sensitivity.ts): one part per system (every
+ * case on it, with fresh memos so varied specs are read again) and the GPU-only baseline; headlines are the geometric
+ * means of NeuPIMs over each baseline, as in the table's last rows.
+ */
+export function neupimsSensitivityParts(models: readonly string[], datasets: readonly DatasetName[], batches: readonly number[]): { parts: Parts; headlines: Headline[] } {
+  const cases = models.flatMap((m) => datasets.flatMap((d) => batches.map((b) => ({ m, d, b }))));
+  const onSystem = (system: string) => () => {
+    const memos = new Map<string, NeuPimsMemo>();
+    return cases.map((c) => {
+      const model = loadModel(c.m);
+      const memo = memos.get(c.m) ?? new NeuPimsMemo();
+      memos.set(c.m, memo);
+      return neupimsDecode(loadNeuPimsSystem(system), model, decodeSnapshot(model, c.d, c.b), { memo }).tokensPerSecond;
+    });
+  };
+  const parts: Record<string, () => unknown> = { neupims: onSystem('neupims') };
+  parts.gpu = () => cases.map((c) => {
+    const model = loadModel(c.m);
+    const tp = parallelismFor(loadNeuPimsSystem('neupims'), model.name).tp;
+    return c.b / (gpuDecodePs(loadDevice(NEUPIMS_GPU), model, decodeSnapshot(model, c.d, c.b), tp) / 1e12);
+  });
+  for (const b of SENSITIVITY_BASELINES) parts[b.system] = onSystem(b.system);
+  const geo = (r: Readonly<Record<string, unknown>>, base: string) => {
+    const n = r.neupims as number[];
+    const d = r[base] as number[];
+    return Math.exp(n.reduce((a, x, i) => a + Math.log(x / d[i]!), 0) / n.length);
+  };
+  const headlines: Headline[] = [
+    { name: 'NeuPIMs / GPU-only, geometric mean', paper: `${NEUPIMS_PAPER.gpu}x`, value: (r) => geo(r, 'gpu') },
+    ...SENSITIVITY_BASELINES.map((b): Headline => ({ name: `NeuPIMs / ${b.label}, geometric mean`, paper: `${b.paper}x`, value: (r) => geo(r, b.system) })),
+  ];
+  return { parts, headlines };
 }
 
 /** Busy intervals of the NPU and the PIM banks in one decode iteration, blocked vs NeuPIMs (data for utilisation charts). */
