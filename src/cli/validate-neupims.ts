@@ -7,7 +7,8 @@ import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTa
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
 import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
 import { ARCH_DIR } from '../dram/standard.ts';
-import { dirname } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { progressLine } from './progress.ts';
 import { MAX_BATCH, parseFlags, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
@@ -95,7 +96,7 @@ function referenceCommand(dir: string, argv: string[]): number {
   if (positionals.length > 0) throw new StrataError(`validate neupims --reference: unexpected argument '${positionals[0]}'`);
   const gemm = gemmTiming(values.gemm);
   const rows = compareWithNeuPimsReference({ dir, gemmTiming: gemm });
-  console.log(`### NeuPIMs: Strata against the authors' simulator (${dir}), GPT-3 7B, one decode layer, core cycles of 1 ns; NPU GEMMs ${gemm}\n`);
+  console.log(`### NeuPIMs: Strata against the authors' simulator (${relative(PACKAGE_ROOT, resolve(dir)) || '.'}), GPT-3 7B, one decode layer, core cycles of 1 ns; NPU GEMMs ${gemm}\n`);
   console.log(formatReferenceTable(rows));
   console.log("\nPer layer, and NeuPIMs' speedup over each baseline (its cycles / NeuPIMs' cycles):\n");
   console.log(formatReferenceOrdering(rows));

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadModel } from '../compiler/model.ts';
 import { StrataError } from '../spec/errors.ts';
 import { readJsonFile } from '../spec/json-file.ts';
 import { neupimsDecode, NeuPimsMemo, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
 import { loadNeuPimsSystem, type NeuPimsSystem } from '../npu/neupims-system.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 /*
  * Strata against the NeuPIMs authors' simulator (casys-kaist/NeuPIMs, its main, npu+pim and npu-only branches),
@@ -29,7 +29,7 @@ import { loadNeuPimsSystem, type NeuPimsSystem } from '../npu/neupims-system.ts'
  */
 
 /** Where the reference is kept: ../shared/reference/neupims beside the repository. */
-export const NEUPIMS_REFERENCE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/reference/neupims');
+export const NEUPIMS_REFERENCE_DIR = join(PACKAGE_ROOT, '..', 'shared', 'reference', 'neupims');
 
 /** Statistics of a reference run's request trace. */
 export interface TraceStats {
