@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/compiler/model.ts';
+import { DUPLEX_SPLITS } from '../../src/compiler/policies/duplex.ts';
 import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
 import { runDuplexStep, stepOfBatch } from '../../src/pim/duplex-step.ts';
 import { duplexStepCoster } from '../../src/pim/duplex-step-cost.ts';
@@ -25,17 +26,17 @@ const batchArb = fc.array(
 );
 
 describe('Duplex step cost memoised by shape', () => {
-  it('equals lowering the whole step and running it (time, busy, overlap exact; energy to rounding)', () => {
+  it('equals lowering the whole step and running it, under either split (time, busy, overlap exact; energy to rounding)', () => {
     const cases = [
       { system: loadDuplexSystem('duplex'), model: mixtral, routing: 'skewed' as const },
       { system: loadDuplexSystem('bg-pim'), model: mixtral, routing: 'uniform' as const },
       { system: loadDuplexSystem('duplex', { devices: 4 }), model: llama70, routing: undefined },
     ];
-    for (const { system, model, routing } of cases) {
-      const coster = duplexStepCoster(system, model, { routing });
+    for (const { system, model, routing } of cases) for (const split of DUPLEX_SPLITS) {
+      const coster = duplexStepCoster(system, model, { routing, split });
       fc.assert(fc.property(batchArb, fc.integer({ min: 0, max: 99 }), (batch, i) => {
         const fast = coster.cost(batch, `t.${i}`);
-        const full = runDuplexStep(system, model, stepOfBatch(batch), { seed: `t.${i}`, routing });
+        const full = runDuplexStep(system, model, stepOfBatch(batch), { seed: `t.${i}`, routing, split });
         expect([fast.timePs, fast.serialPs, fast.busyPs[0], fast.busyPs[1], fast.overlapPs, fast.contendedPs])
           .toEqual([full.timePs, full.serialPs, full.busyPs.xpu0, full.busyPs.pim0, full.overlapPs, full.contendedPs]);
         expect(fast.energyPj.total).toBeCloseTo(full.energyPj.total, -Math.ceil(Math.log10(full.energyPj.total)) + 9);
