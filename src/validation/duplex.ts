@@ -10,7 +10,8 @@ import { buildOpGraph } from '../compiler/lower.ts';
 import { makeStep } from '../compiler/step.ts';
 import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { coSchedule, type CoItem } from '../pim/duplex-schedule.ts';
-import { runDuplexOps } from '../pim/duplex-step.ts';
+import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../pim/duplex-step.ts';
+import type { Op } from '../compiler/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 
@@ -420,8 +421,26 @@ export interface CoProcessingRow {
   /** Time both processors ran a body at once under Strata's charge, and the part the shared DRAM slowed. */
   readonly overlapPs: number;
   readonly contendedPs: number;
+  /** Strata's charge without launches (the shared DRAM kept), and without the shared-DRAM slowdown (launches kept). */
+  readonly noLaunchStepPs: number;
+  readonly noContentionStepPs: number;
   /** The authors' charge on the same placement: no launches, no shared-DRAM slowdown (the faster of each pair of parallel branches waits for the slower). */
   readonly freeStepPs: number;
+  /** The GPU system of the decode table (D H100s) on the same step: Strata's charge and without launches. */
+  readonly gpuStepPs: number;
+  readonly gpuFreeStepPs: number;
+}
+
+/** A step's ops as co-scheduled items, with or without their launches (an all-reduce is kept: it is data movement). */
+function coItems(ops: readonly Op[], r: DuplexStepResult, devices: number, launches: boolean): CoItem[] {
+  const index = new Map(ops.map((op, i) => [op.id, i]));
+  return r.ops.map((rec, i) => {
+    const bodyPs = rec.naturalPs - rec.launchPs - rec.allReducePs;
+    return {
+      device: rec.device === DUPLEX_DEVICES.pim ? 1 : 0, deps: ops[i]!.deps.map((d) => index.get(d)).filter((d): d is number => d !== undefined),
+      launchPs: rec.allReducePs + (launches ? rec.launchPs : 0), bodyPs, bytes: bodyPs > 0 ? rec.bytes / devices : 0,
+    };
+  });
 }
 
 const classOf = (kind: string, expert: number, vector: boolean): CoClass =>
@@ -441,21 +460,21 @@ export function coProcessingBreakdown(modelName: string, lin: number, lout: numb
   const ops = buildOpGraph(model, step, { seed: '0', routing: routing === 'dense' ? undefined : routing });
   const r = runDuplexOps(system, model, 'decode', ops, true, split);
   const classes = Object.fromEntries(CO_CLASSES.map((c) => [c, { xpuPs: 0, pimPs: 0 }])) as Record<CoClass, { xpuPs: number; pimPs: number }>;
-  const index = new Map(ops.map((op, i) => [op.id, i]));
-  const free: CoItem[] = r.ops.map((rec, i) => {
+  r.ops.forEach((rec, i) => {
     const op = ops[i]!;
     const c = classes[classOf(op.kind, op.expert, op.cls === 'vector')];
-    const onPim = rec.device === DUPLEX_DEVICES.pim;
-    if (onPim) c.pimPs += rec.naturalPs;
+    if (rec.device === DUPLEX_DEVICES.pim) c.pimPs += rec.naturalPs;
     else c.xpuPs += rec.naturalPs;
-    return {
-      device: onPim ? 1 : 0, deps: op.deps.map((d) => index.get(d)).filter((d): d is number => d !== undefined),
-      launchPs: rec.allReducePs, bodyPs: rec.naturalPs - rec.launchPs - rec.allReducePs, bytes: 0,
-    };
   });
+  const array = sharedArrayBytesPerPs(system);
+  const gpu = new DuplexComparison(split).system('gpu', model);
+  const g = runDuplexOps(gpu, model, 'decode', ops, true, split);
   return {
     model: model.name, lin, lout, batch, routing, split, classes, serialPs: r.serialPs, stepPs: r.timePs, overlapPs: r.overlapPs, contendedPs: r.contendedPs,
-    freeStepPs: coSchedule(free, Infinity).makespanPs,
+    noLaunchStepPs: coSchedule(coItems(ops, r, system.devices, false), array).makespanPs,
+    noContentionStepPs: coSchedule(coItems(ops, r, system.devices, true), Infinity).makespanPs,
+    freeStepPs: coSchedule(coItems(ops, r, system.devices, false), Infinity).makespanPs,
+    gpuStepPs: g.timePs, gpuFreeStepPs: coSchedule(coItems(ops, g, gpu.devices, false), Infinity).makespanPs,
   };
 }
 
@@ -464,12 +483,12 @@ export function formatCoProcessingTable(rows: readonly CoProcessingRow[]): strin
   const us = (ps: number) => (ps / 1e6).toFixed(1);
   const head = CO_CLASSES.map((c) => `${c} xPU / PIM`);
   const lines = [
-    `| model | Lin/Lout | batch | routing | split | ${head.join(' | ')} | serial | step (Strata charge) | overlap / contended | step (authors' charge) |`,
-    `|---|---|---:|---|---|${head.map(() => '---:').join('|')}|---:|---:|---:|---:|`,
+    `| model | Lin/Lout | batch | routing | split | ${head.join(' | ')} | serial | step (Strata charge) | overlap / contended | no launches | no shared DRAM | neither (authors' charge) | Duplex / GPU, Strata's / authors' charge |`,
+    `|---|---|---:|---|---|${head.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|---:|`,
   ];
   for (const r of rows) {
     const cls = CO_CLASSES.map((c) => `${us(r.classes[c].xpuPs)} / ${us(r.classes[c].pimPs)}`);
-    lines.push(`| ${r.model} | ${r.lin}/${r.lout} | ${r.batch} | ${r.routing} | ${r.split} | ${cls.join(' | ')} | ${us(r.serialPs)} | ${us(r.stepPs)} | ${us(r.overlapPs)} / ${us(r.contendedPs)} | ${us(r.freeStepPs)} |`);
+    lines.push(`| ${r.model} | ${r.lin}/${r.lout} | ${r.batch} | ${r.routing} | ${r.split} | ${cls.join(' | ')} | ${us(r.serialPs)} | ${us(r.stepPs)} | ${us(r.overlapPs)} / ${us(r.contendedPs)} | ${us(r.noLaunchStepPs)} | ${us(r.noContentionStepPs)} | ${us(r.freeStepPs)} | ${f2(r.gpuStepPs / r.stepPs)}x / ${f2(r.gpuFreeStepPs / r.freeStepPs)}x |`);
   }
   return lines.join('\n');
 }
