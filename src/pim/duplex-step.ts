@@ -11,7 +11,10 @@ import { pimPeakBytesPerS } from './logic-pim.ts';
 import { pimOpCost } from './logic-pim-gemv.ts';
 
 /**
- * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy.
+ * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy: by
+ * default each matrix op by its Op/B (`op-b`); with `split: 'balanced'` by the Duplex authors' co-processing rule
+ * (non-expert matrix ops on the xPU, decode attention on PIM, each layer's experts split by `balanceExperts` on
+ * the costs below, src/compiler/policies/duplex.ts).
  *
  * - xPU ops: the analytical roofline of the xPU preset (src/baselines/roofline.ts: max(compute, memory) at the
  *   preset's efficiencies, HBM3 at its published bandwidth), split evenly over the tensor-parallel devices. Each
