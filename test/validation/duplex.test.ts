@@ -9,7 +9,7 @@ import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
 import { runDuplexStep, stepOfBatch } from '../../src/pim/duplex-step.ts';
 import { duplexStepCoster } from '../../src/pim/duplex-step-cost.ts';
 import {
-  compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
+  coProcessingBreakdown, compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
 } from '../../src/validation/duplex.ts';
 import { runMain } from '../helpers.ts';
 
@@ -175,5 +175,36 @@ describe('strata validate duplex', () => {
     const rows = r.out.split('\n').filter((l) => l.startsWith('| mixtral-8x7b'));
     // uniform and skewed routing, each under op-b and balanced
     expect(rows.map((l) => l.split('|')[5]!.trim())).toEqual(['op-b', 'balanced', 'op-b', 'balanced']);
+  });
+});
+
+describe('co-processing breakdown: Strata\'s Op/B rule against the authors\' balanced split', () => {
+  it('Mixtral decode, batch 32: Op/B leaves the xPU idle through the experts (no overlap); the authors\' split runs experts on both and is faster', () => {
+    const opb = coProcessingBreakdown('mixtral-8x7b', 1024, 1024, 32, 'uniform', 'op-b');
+    const bal = coProcessingBreakdown('mixtral-8x7b', 1024, 1024, 32, 'uniform', 'balanced');
+    // About 8 tokens per expert: Op/B about 8 <= 32, every expert on PIM.
+    expect(opb.classes.experts.xpuPs).toBe(0);
+    expect(opb.overlapPs).toBe(0);
+    expect(opb.stepPs).toBe(opb.serialPs);
+    expect(bal.classes.experts.xpuPs).toBeGreaterThan(0);
+    expect(bal.classes.experts.pimPs).toBeGreaterThan(0);
+    expect(bal.overlapPs).toBeGreaterThan(0);
+    expect(bal.stepPs).toBeLessThan(0.9 * opb.stepPs);
+    // Each relaxation of Strata's charge can only shorten the step; the authors' charge relaxes both.
+    for (const r of [opb, bal]) {
+      expect(r.noLaunchStepPs).toBeLessThanOrEqual(r.stepPs);
+      expect(r.noContentionStepPs).toBeLessThanOrEqual(r.stepPs);
+      expect(r.freeStepPs).toBeLessThanOrEqual(Math.min(r.noLaunchStepPs, r.noContentionStepPs));
+    }
+  });
+
+  it('Llama-3 70B decode, batch 32: the FC layers (Op/B just under 32) go to PIM under Op/B and stay on the xPU under the authors\' rule', () => {
+    const opb = coProcessingBreakdown('llama3-70b', 1024, 1024, 32, 'dense', 'op-b');
+    const bal = coProcessingBreakdown('llama3-70b', 1024, 1024, 32, 'dense', 'balanced');
+    expect(opb.classes['dense matrix'].xpuPs).toBe(0);
+    expect(bal.classes['dense matrix'].pimPs).toBe(0);
+    // Decode attention is on PIM under both; nothing overlaps in a dense decode step (the out-projection needs attention).
+    expect(bal.classes.attention).toEqual(opb.classes.attention);
+    expect([opb.overlapPs, bal.overlapPs]).toEqual([0, 0]);
   });
 });
