@@ -30,8 +30,8 @@ const lengthPair = (flag: string, s: string): readonly [number, number] => {
 
 export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--lengths 256:256,1024:1024,4096:4096] [--batches 32,64,128]
                        [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]
-                       [--split op-b|balanced]
-       strata validate duplex --sensitivity [--models A,B] [--lengths ...] [--batches ...] [--split op-b|balanced]
+                       [--split op-b|balanced|fastest]
+       strata validate duplex --sensitivity [--models A,B] [--lengths ...] [--batches ...] [--split op-b|balanced|fastest]
        strata validate duplex --co-processing [--models A,B] [--lengths ...] [--batches ...]`;
 
 /**
@@ -39,9 +39,9 @@ export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--l
  * fixed-batch decode table, the serving table and the paper's headline numbers beside ours (Markdown); `--out DIR`
  * writes duplex-decode.csv, duplex-serving.csv, duplex-requests.csv (every request's latencies, for CDFs) and
  * duplex-validation.json. `--split` picks how PIM systems split matrix ops between xPU and PIM (Strata's per-op
- * Op/B threshold, the default, or the Duplex authors' balanced expert split: src/compiler/policies/duplex.ts);
- * `--co-processing` prints, per decode case (default Mixtral-8x7B and Llama-3-70B, 1024:1024, batches 32 and 128)
- * and under both splits, each op class's time on the xPU and on PIM and the step under Strata's and the authors'
+ * Op/B threshold, the default, or the Duplex authors' rules with and without co-processing, `balanced` and
+ * `fastest`: src/compiler/policies/duplex.ts); `--co-processing` prints, per decode case (default Mixtral-8x7B and
+ * Llama-3-70B, 1024:1024, batches 32 and 128) and under every split, each op class's time on the xPU and on PIM and the step under Strata's and the authors'
  * charge.
  */
 export function duplexValidateCommand(argv: string[]): number {
@@ -79,7 +79,7 @@ export function duplexValidateCommand(argv: string[]): number {
 
   if (co) {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out', 'sensitivity', 'split'] as const) {
-      if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --co-processing (it prints both splits of the decode cases)`);
+      if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --co-processing (it prints every split of the decode cases)`);
     }
     console.log('### Duplex co-processing: time per op class on the xPU / on PIM (µs, one decode step, all layers)\n');
     const rows = decodeCases(models, batches, lengths).flatMap((c) => DUPLEX_SPLITS.map((s) => coProcessingBreakdown(c.model, c.lin, c.lout, c.batch, c.routing, s)));

@@ -177,3 +177,14 @@ export function balanceExperts(loads: readonly ExpertLoad[]): number[] {
   }
   return taken.sort((a, b) => a - b);
 }
+
+/**
+ * The experts of a layer the xPU takes when each expert runs on whichever processor finishes it sooner (the Duplex
+ * authors' simulator with `parallel_execution` off: src/hardware/executor.cpp of the HeliosZhou/LLMSimulator fork
+ * @ f71dde4 times an op on each processor and keeps the faster). Ties stay on PIM. Expert indices, ascending.
+ */
+export function fastestExperts(loads: readonly ExpertLoad[]): number[] {
+  const taken: number[] = [];
+  loads.forEach((l, e) => { if (l.tokens > 0 && l.xpuPs < l.pimPs) taken.push(e); });
+  return taken;
+}

@@ -20,7 +20,8 @@ export function duplexStepCostModel(
   const moe = model.experts > 1;
   const coster = duplexStepCoster(system, model, { routing: opts.routing, coProcessing: opts.coProcessing, split: opts.split });
   const pim = system.pim ? ` + ${system.pim.spec.name} on ${system.pim.stacksPerDevice} stacks each` : '';
-  const rule = opts.split === 'balanced' ? 'experts split to balance xPU and PIM, decode attention on PIM' : 'ops by Op/B on xPU or PIM';
+  const rule = opts.split === 'balanced' ? 'experts split to balance xPU and PIM, decode attention on PIM'
+    : opts.split === 'fastest' ? 'each expert on the faster processor, decode attention on PIM' : 'ops by Op/B on xPU or PIM';
   return {
     name: 'duplex',
     system: system.name,

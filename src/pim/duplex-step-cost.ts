@@ -4,7 +4,7 @@ import type { Op } from '../compiler/op.ts';
 import { makeStep, type StepRequest } from '../compiler/step.ts';
 import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexPlacementOptions, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { invariant, StrataError } from '../spec/errors.ts';
-import { balanceExperts, coSchedule, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
+import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import {
   baseLaunchPs, duplexOpParts, isAttentionOp, sharedArrayBytesPerPs, xpuEnergyPj, type BatchEntry, type DuplexEnergy,
@@ -261,7 +261,7 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
 
   /**
    * One expert FFN (up, gate, activation, down) on `count` tokens, placed as an expert: by Op/B (`op-b`), or on
-   * the xPU when `onXpu` and on PIM otherwise (`balanced`).
+   * the xPU when `onXpu` and on PIM otherwise (`balanced`, `fastest`).
    */
   const expertChains = new Map<string, Segment>();
   const expertChain = (count: number, onXpu = false): Segment => memo(expertChains, `${count}:${onXpu}`, () => {
@@ -280,9 +280,9 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
     const items: PartItem[] = [];
     const deps: number[][] = [];
     let onXpu = new Set<number>();
-    if (split === 'balanced' && system.pim) {
+    if (split !== 'op-b' && system.pim) {
       const loads: ExpertLoad[] = counts.map((c) => (c === 0 ? { tokens: 0, xpuPs: 0, pimPs: 0 } : { tokens: c, xpuPs: chainPs(expertChain(c, true)), pimPs: chainPs(expertChain(c, false)) }));
-      onXpu = new Set(balanceExperts(loads));
+      onXpu = new Set((split === 'balanced' ? balanceExperts : fastestExperts)(loads));
     }
     for (const [e, c] of counts.entries()) {
       if (c === 0) continue;

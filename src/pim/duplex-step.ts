@@ -5,14 +5,14 @@ import { opBytes, type Op, type OpKind } from '../compiler/op.ts';
 import { makeStep, type Phase, type Step, type StepRequest } from '../compiler/step.ts';
 import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { StrataError } from '../spec/errors.ts';
-import { balanceExperts, coSchedule, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
+import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import { pimPeakBytesPerS } from './logic-pim.ts';
 import { pimOpCost } from './logic-pim-gemv.ts';
 
 /**
  * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy: by
- * default each matrix op by its Op/B (`op-b`); with `split: 'balanced'` by the Duplex authors' co-processing rule
+ * default each matrix op by its Op/B (`op-b`); with `split: 'balanced'` (or `'fastest'`) by the Duplex authors' rule
  * (non-expert matrix ops on the xPU, decode attention on PIM, each layer's experts split by `balanceExperts` on
  * the costs below, src/compiler/policies/duplex.ts).
  *
@@ -143,9 +143,9 @@ export function expertChainPs(system: DuplexSystem, model: ModelSpec, ops: reado
 
 /**
  * The experts the xPU takes in every layer of `ops` under the `balanced` split (`balanceExperts` on each layer's
- * experts, costed by `expertChainPs`), as `layer:expert` keys.
+ * experts, costed by `expertChainPs`) or the `fastest` split (`fastestExperts`), as `layer:expert` keys.
  */
-export function balancedExpertsOnXpu(system: DuplexSystem, model: ModelSpec, ops: readonly Op[]): Set<string> {
+export function balancedExpertsOnXpu(system: DuplexSystem, model: ModelSpec, ops: readonly Op[], split: 'balanced' | 'fastest' = 'balanced'): Set<string> {
   const onXpu = new Set<string>();
   if (!system.pim || model.experts <= 1) return onXpu;
   const byLayer = new Map<number, Op[][]>();
@@ -160,7 +160,7 @@ export function balancedExpertsOnXpu(system: DuplexSystem, model: ModelSpec, ops
       const up = chain.find((op) => op.kind === 'ffn-up');
       return { tokens: up ? up.m : 0, ...expertChainPs(system, model, chain) };
     });
-    for (const e of balanceExperts(loads)) onXpu.add(expertKey(layer, e));
+    for (const e of (split === 'balanced' ? balanceExperts : fastestExperts)(loads)) onXpu.add(expertKey(layer, e));
   }
   return onXpu;
 }
@@ -241,7 +241,7 @@ export function xpuEnergyPj(system: DuplexSystem, stepPs: number): number {
 /** Runs an op graph already lowered (in dependency order) on `system`. */
 export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phase, ops: readonly Op[], coProcessing = true, split: DuplexSplit = 'op-b'): DuplexStepResult {
   const placement = duplexPlacement(system, ops, split === 'op-b' ? {} : {
-    split, group: model.heads / model.kvHeads, expertsOnXpu: balancedExpertsOnXpu(system, model, ops),
+    split, group: model.heads / model.kvHeads, expertsOnXpu: balancedExpertsOnXpu(system, model, ops, split),
   });
   const index = new Map<string, number>();
   ops.forEach((op, i) => index.set(op.id, i));

@@ -424,7 +424,11 @@ export interface CoProcessingRow {
   /** Strata's charge without launches (the shared DRAM kept), and without the shared-DRAM slowdown (launches kept). */
   readonly noLaunchStepPs: number;
   readonly noContentionStepPs: number;
-  /** The authors' charge on the same placement: no launches, no shared-DRAM slowdown (the faster of each pair of parallel branches waits for the slower). */
+  /**
+   * The authors' charge on the same placement: no launches, no shared-DRAM slowdown, the faster of each pair of
+   * parallel branches waiting for the slower; under `fastest` (their mode without co-processing) every op after
+   * the previous one, without launches.
+   */
   readonly freeStepPs: number;
   /** The GPU system of the decode table (D H100s) on the same step: Strata's charge and without launches. */
   readonly gpuStepPs: number;
@@ -473,7 +477,7 @@ export function coProcessingBreakdown(modelName: string, lin: number, lout: numb
     model: model.name, lin, lout, batch, routing, split, classes, serialPs: r.serialPs, stepPs: r.timePs, overlapPs: r.overlapPs, contendedPs: r.contendedPs,
     noLaunchStepPs: coSchedule(coItems(ops, r, system.devices, false), array).makespanPs,
     noContentionStepPs: coSchedule(coItems(ops, r, system.devices, true), Infinity).makespanPs,
-    freeStepPs: coSchedule(coItems(ops, r, system.devices, false), Infinity).makespanPs,
+    freeStepPs: split === 'fastest' ? r.ops.reduce((s, o) => s + o.naturalPs - o.launchPs, 0) : coSchedule(coItems(ops, r, system.devices, false), Infinity).makespanPs,
     gpuStepPs: g.timePs, gpuFreeStepPs: coSchedule(coItems(ops, g, gpu.devices, false), Infinity).makespanPs,
   };
 }

@@ -3,7 +3,7 @@ import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { makeStep } from '../../src/compiler/step.ts';
 import { DUPLEX_DEVICES, duplexPlacement, expertKey } from '../../src/compiler/policies/duplex.ts';
-import { balanceExperts, coSchedule, type ExpertLoad } from '../../src/pim/duplex-schedule.ts';
+import { balanceExperts, coSchedule, fastestExperts, type ExpertLoad } from '../../src/pim/duplex-schedule.ts';
 import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
 import { balancedExpertsOnXpu, expertChainPs, runDuplexOps } from '../../src/pim/duplex-step.ts';
 
@@ -26,6 +26,13 @@ describe('balanceExperts: the Duplex authors\' expert co-processing split', () =
   it('nothing moves when the xPU would finish after PIM alone', () => {
     // All on PIM: 2. Expert 0 to the xPU: max(10, 1) = 10 >= 2.
     expect(balanceExperts([load(1, 10, 1), load(1, 10, 1)])).toEqual([]);
+  });
+});
+
+describe('fastestExperts: the authors\' rule without co-processing', () => {
+  it('each expert with tokens goes where it finishes sooner; a tie and an idle expert stay on PIM', () => {
+    // Expert 1: xPU 10 < PIM 15, taken. Expert 0: 10 > 3. Expert 2: no tokens. Expert 3: 10 = 10, stays.
+    expect(fastestExperts([load(1, 10, 3), load(5, 10, 15), load(0, 0, 0), load(3, 10, 10)])).toEqual([1]);
   });
 });
 

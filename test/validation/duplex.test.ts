@@ -165,16 +165,16 @@ describe('strata validate duplex', () => {
     expect(runMain(['validate', 'duplex', '--qps', '0']).err).toMatch(/^strata: --qps: expected a number > 0/);
     expect(runMain(['validate', 'duplex', '--batches', '100000']).err).toMatch(/^strata: --batches: expected positive integers up to 65,536, got '100000'/);
     expect(runMain(['validate', 'duplex', '--no-serving', '--qps', '5']).err).toBe('strata: --qps: applies to the serving table, which --no-serving leaves out');
-    expect(runMain(['validate', 'duplex', '--split', 'even']).err).toBe("strata: --split: expected one of op-b, balanced, got 'even'");
+    expect(runMain(['validate', 'duplex', '--split', 'even']).err).toBe("strata: --split: expected one of op-b, balanced, fastest, got 'even'");
     expect(runMain(['validate', 'duplex', '--co-processing', '--split', 'balanced']).err).toMatch(/^strata: --split: does not apply with --co-processing/);
   });
 
-  it('--co-processing prints both splits of a case, op class by op class', () => {
+  it('--co-processing prints every split of a case, op class by op class', () => {
     const r = runMain(['validate', 'duplex', '--co-processing', '--models', 'mixtral-8x7b', '--lengths', '64:64', '--batches', '32']);
     expect(r.err).toBe('');
     const rows = r.out.split('\n').filter((l) => l.startsWith('| mixtral-8x7b'));
-    // uniform and skewed routing, each under op-b and balanced
-    expect(rows.map((l) => l.split('|')[5]!.trim())).toEqual(['op-b', 'balanced', 'op-b', 'balanced']);
+    // uniform and skewed routing, each under every split
+    expect(rows.map((l) => l.split('|')[5]!.trim())).toEqual(['op-b', 'balanced', 'fastest', 'op-b', 'balanced', 'fastest']);
   });
 });
 

@@ -31,18 +31,23 @@ export function prefersPim(system: DuplexSystem, op: Op): boolean {
  *   request) goes to PIM and prefill attention to the xPU; a layer's experts are split so that the two
  *   processors' estimated times balance (`balanceExperts`, src/pim/duplex-schedule.ts), the busiest experts on
  *   the xPU. The expert split needs costs, so the caller decides it and passes the experts the xPU takes.
+ * - `fastest` (the same simulator with `parallel_execution` off, its config.yaml default; src/hardware/executor.cpp
+ *   picks the faster processor per op): as `balanced`, but each expert goes to whichever processor runs it sooner
+ *   (`fastestExperts`). Decode attention stays on PIM and prefill attention on the xPU, the faster of the two for
+ *   decode (Op/B about the query heads per KV head, at most Logic-PIM's 8) and for prompts of more than a few
+ *   tokens. The authors run this mode one op after another (`coProcessing: false`).
  */
-export type DuplexSplit = 'op-b' | 'balanced';
+export type DuplexSplit = 'op-b' | 'balanced' | 'fastest';
 /** The splits, for flags and messages. */
-export const DUPLEX_SPLITS: readonly DuplexSplit[] = ['op-b', 'balanced'];
+export const DUPLEX_SPLITS: readonly DuplexSplit[] = ['op-b', 'balanced', 'fastest'];
 
 /** Placement options: the split rule and, for `balanced`, what it needs. */
 export interface DuplexPlacementOptions {
   /** Default `op-b`. */
   readonly split?: DuplexSplit;
-  /** Query heads per KV head: a decode request's score and context ops have this many rows (`balanced`). */
+  /** Query heads per KV head: a decode request's score and context ops have this many rows (`balanced`, `fastest`). */
   readonly group?: number;
-  /** Experts the xPU takes, as `layer:expert` (`balanced`; the others run on PIM). */
+  /** Experts the xPU takes, as `layer:expert` (`balanced`, `fastest`; the others run on PIM). */
   readonly expertsOnXpu?: ReadonlySet<string>;
 }
 
@@ -51,11 +56,11 @@ export function expertKey(layer: number, expert: number): string {
   return `${layer}:${expert}`;
 }
 
-/** Whether a matrix op runs on PIM under the `balanced` split (see `DuplexSplit`). */
+/** Whether a matrix op runs on PIM under the `balanced` and `fastest` splits (see `DuplexSplit`). */
 function balancedOnPim(op: Op, opts: DuplexPlacementOptions): boolean {
   if (op.expert >= 0) return !(opts.expertsOnXpu?.has(expertKey(op.layer, op.expert)) ?? false);
   if (op.kind === 'attn-score' || op.kind === 'attn-context') {
-    if (opts.group === undefined) throw new StrataError('duplex placement: the balanced split needs the model\'s query heads per KV head (group)');
+    if (opts.group === undefined) throw new StrataError(`duplex placement: the ${opts.split} split needs the model's query heads per KV head (group)`);
     return op.m === opts.group;
   }
   return false;
