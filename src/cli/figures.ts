@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { loadDevice } from '../baselines/roofline.ts';
 import { knownModels, loadModel } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
@@ -37,6 +36,7 @@ import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
@@ -53,7 +53,7 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             flags of strata validate neupims / duplex do (defaults: the validations' own)`;
 
 /** The repository root (inputs are hashed by their path relative to it). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** PIM-GPT run of the figures: the prompt and generated tokens of `strata validate pim-gpt`. */
 const PIM_GPT_PROMPT = 64;
