@@ -6,15 +6,35 @@ import { parseFlags } from './args.ts';
 import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS } from '../validation/pim-gpt.ts';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
+import { loadDevice } from '../baselines/roofline.ts';
+import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadGpuMeasurements } from '../validation/gpu.ts';
+
+/**
+ * `strata validate gpu`: every step of bench/gpu/h100-measured.json under the graphs and eager profiles, Strata's
+ * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file. Exit 1
+ * if the graphs profile misses the calibration limits (median <= 10 %, worst <= 25 %).
+ */
+function gpuValidateCommand(argv: string[]): number {
+  const { positionals } = parseFlags('validate gpu', argv, {});
+  if (positionals.length > 0) throw new StrataError(`validate gpu: unexpected argument '${positionals[0]}'`);
+  const device = loadDevice('gpu-h100-sxm');
+  const data = loadGpuMeasurements();
+  const rows = compareGpu(device, data);
+  console.log('### GPU baseline against measured H100 steps\n');
+  console.log(formatGpuTable(device, rows, fitGpu(device, data)));
+  const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));
+  return g.medianPct <= GPU_CALIBRATION_LIMITS.medianPct && g.worstPct <= GPU_CALIBRATION_LIMITS.worstPct ? 0 : 1;
+}
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   if (argv[0] === 'neupims') return neupimsValidateCommand(argv.slice(1));
   if (argv[0] === 'duplex') return duplexValidateCommand(argv.slice(1));
+  if (argv[0] === 'gpu') return gpuValidateCommand(argv.slice(1));
   const { positionals } = parseFlags('validate', argv, {});
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex' or nothing, got '${positionals.join(' ')}'`);
+    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex', 'gpu' or nothing, got '${positionals.join(' ')}'`);
   }
   if (what === 'pim-gpt') {
     console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');

@@ -51,7 +51,7 @@ export function comparePimGpt(modelName: string, promptTokens: number, tokens: n
   const gpu: PimGptRow['gpu'] = {};
   for (const name of baselines) {
     const device = loadDevice(name);
-    const run = runOpsOnDevice(device, ops, model.precisionBytes);
+    const run = runOpsOnDevice(device, ops, model.precisionBytes, { profile: 'eager' });
     const uj = energyJoules(device, run.totalPs) * 1e6;
     gpu[name] = { tokenUs: run.totalNs / 1000, tokenUj: uj, speedup: run.totalPs / g.meanTokenPs, efficiency: (uj * 1e6) / tokenPj };
   }
