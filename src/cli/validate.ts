@@ -7,7 +7,7 @@ import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS } from '../validation/
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
 import { loadDevice } from '../baselines/roofline.ts';
-import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadGpuMeasurements } from '../validation/gpu.ts';
+import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
 
 /**
  * `strata validate gpu`: every step of bench/gpu/h100-measured.json under the graphs and eager profiles, Strata's
@@ -19,7 +19,7 @@ function gpuValidateCommand(argv: string[]): number {
   if (positionals.length > 0) throw new StrataError(`validate gpu: unexpected argument '${positionals[0]}'`);
   const device = loadDevice('gpu-h100-sxm');
   const data = loadGpuMeasurements();
-  const rows = compareGpu(device, data);
+  const rows = compareGpu(device, data, loadDecoderSteps());
   console.log('### GPU baseline against measured H100 steps\n');
   console.log(formatGpuTable(device, rows, fitGpu(device, data)));
   const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));

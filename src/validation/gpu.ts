@@ -24,6 +24,10 @@ import { ARCH_DIR } from '../dram/standard.ts';
 
 /** The measurement file, in the repository. */
 export const H100_MEASURED = join(ARCH_DIR, '..', 'bench', 'gpu', 'h100-measured.json');
+/** Single kernels replayed from CUDA graphs (bench/gpu/micro_graphs.py): the fused attention kernel's efficiency. */
+export const H100_MICRO_GRAPHS = join(ARCH_DIR, '..', 'bench', 'gpu', 'h100-micro-graphs.json');
+/** Our second set of steps (bench/gpu/decoder_steps.py, a decoder of the same description): checks only. */
+export const H100_DECODER_STEPS = join(ARCH_DIR, '..', 'bench', 'gpu', 'h100-decoder-steps.json');
 
 /** One measured step. */
 export interface MeasuredStep {
@@ -34,6 +38,10 @@ export interface MeasuredStep {
   readonly tokens: number;
   readonly graphsMs: number;
   readonly eagerMs: number;
+  /** Which file it came from: `measured` (h100-measured.json) or `decoder` (h100-decoder-steps.json). */
+  readonly set: 'measured' | 'decoder';
+  /** Kernels of one step as torch.profiler counted them, where measured. */
+  readonly kernels?: number;
 }
 
 /** One measured matrix product (eager torch.matmul, m x k times k x n, fp16). */
@@ -62,6 +70,7 @@ export function loadGpuMeasurements(file = H100_MEASURED): GpuMeasurements {
     tokens: s.number('context_or_prompt', { integer: true, positive: true }),
     graphsMs: s.number('measured_ms_median', { positive: true }),
     eagerMs: s.number('eager_ms_same_decoder', { positive: true }),
+    set: 'measured' as const,
   }));
   const micro = r.object('micro');
   const matmuls = micro.objects('matmul').map((x) => ({
@@ -69,6 +78,21 @@ export function loadGpuMeasurements(file = H100_MEASURED): GpuMeasurements {
     n: x.number('n', { integer: true, positive: true }), us: x.number('us', { positive: true }),
   }));
   return { file, steps, matmuls, copyGBps: micro.number('copy_GBps_read_plus_write', { positive: true }) };
+}
+
+/** Reads bench/gpu/h100-decoder-steps.json (written by bench/gpu/decoder_steps.py). */
+export function loadDecoderSteps(file = H100_DECODER_STEPS): MeasuredStep[] {
+  const r = FieldReader.root(file, readJsonFile(file));
+  return r.objects('steps').map((s) => ({
+    model: s.string('model'),
+    phase: s.string('phase', ['decode', 'prefill']) as 'decode' | 'prefill',
+    batch: s.number('batch', { integer: true, positive: true }),
+    tokens: s.number('context_or_prompt', { integer: true, positive: true }),
+    graphsMs: s.number('graph_ms', { positive: true }),
+    eagerMs: s.number('eager_ms', { positive: true }),
+    set: 'decoder' as const,
+    kernels: s.number('kernels_per_step', { integer: true, positive: true }),
+  }));
 }
 
 /** Bytes an fp16 product moves: weights, input and output. */
@@ -87,12 +111,29 @@ export interface GpuFit {
   readonly kernelFloorNs: number;
   readonly computeEfficiency: number;
   readonly eagerLaunchNs: number;
-  readonly points: Readonly<Record<'memoryEfficiency' | 'kernelFloorNs' | 'computeEfficiency' | 'eagerLaunchNs', string>>;
+  readonly attentionEfficiency: number;
+  readonly points: Readonly<Record<'memoryEfficiency' | 'kernelFloorNs' | 'computeEfficiency' | 'eagerLaunchNs' | 'attentionEfficiency', string>>;
+}
+
+/**
+ * Efficiency of the fused causal attention kernel: FLOPs / ((time - kernel floor) x peak) of the longest causal
+ * prompt of the micro file's scaled_dot_product_attention cases (q = kv, causal: 4 x headDim x heads x q(q+1)/2
+ * FLOPs, the two products over the unmasked pairs).
+ */
+export function fitAttentionEfficiency(device: DevicePreset, kernelFloorNs: number, file = H100_MICRO_GRAPHS): { efficiency: number; point: string } {
+  const r = FieldReader.root(file, readJsonFile(file));
+  const cases = r.objects('sdpa_graph').filter((c) => c.boolean('causal') && c.number('q') === c.number('kv') && c.number('batch') === 1);
+  if (cases.length === 0) throw new StrataError(`${file}: field 'sdpa_graph': expected a causal case with q = kv and batch 1`);
+  const c = cases.reduce((a, b) => (b.number('q') > a.number('q') ? b : a));
+  const q = c.number('q', { integer: true, positive: true });
+  const flops = 4 * c.number('headDim') * c.number('heads') * (q * (q + 1)) / 2;
+  const efficiency = flops / ((c.number('us', { positive: true }) * 1e-6 - kernelFloorNs * 1e-9) * device.peakFlopsPerS.fp16!);
+  return { efficiency, point: `causal SDPA, ${q} tokens, ${c.number('heads')} heads of ${c.number('headDim')}: ${c.number('us').toFixed(1)} us` };
 }
 
 /** The GPT-2 small decode steps replayed from graphs: the points the kernel floor is fitted on. */
 export function isFloorCalibration(s: MeasuredStep): boolean {
-  return s.model === 'gpt2-small' && s.phase === 'decode';
+  return s.set === 'measured' && s.model === 'gpt2-small' && s.phase === 'decode';
 }
 
 function stepOps(s: MeasuredStep) {
@@ -132,9 +173,12 @@ export function fitGpu(device: DevicePreset, data: GpuMeasurements): GpuFit {
   // 4. Eager launch: small products finish on the GPU long before Python has launched the next.
   const small = data.matmuls.filter((x) => x.m === 1 && matmulBytes(x) < 16e6);
   const eagerLaunchNs = median(small.map((x) => x.us * 1000));
+  // 5. Fused attention: the micro file of graph-replayed kernels.
+  const attention = fitAttentionEfficiency(device, kernelFloorNs);
   return {
-    memoryEfficiency, kernelFloorNs, computeEfficiency, eagerLaunchNs,
+    memoryEfficiency, kernelFloorNs, computeEfficiency, eagerLaunchNs, attentionEfficiency: attention.efficiency,
     points: {
+      attentionEfficiency: attention.point,
       memoryEfficiency: `slope of ${big.length} micro products with m = 1 and >= 64 MB`,
       kernelFloorNs: `${floors.length} GPT-2 small decode steps (CUDA graphs)`,
       computeEfficiency: `median of ${dense.length} micro products with m >= 256`,
@@ -159,14 +203,18 @@ export interface GpuRow {
   readonly errorPct: number;
   /** Whether the point set a parameter (the rest are only checked). */
   readonly calibration: boolean;
+  readonly set: 'measured' | 'decoder';
+  /** Kernels of the step: Strata's count, and the profiler's where measured. */
+  readonly strataKernels: number;
+  readonly measuredKernels?: number;
 }
 
 /** Every measured step under both profiles, with Strata's time on `device`. */
-export function compareGpu(device: DevicePreset, data: GpuMeasurements = loadGpuMeasurements()): GpuRow[] {
+export function compareGpu(device: DevicePreset, data: GpuMeasurements = loadGpuMeasurements(), more: readonly MeasuredStep[] = []): GpuRow[] {
   const rows: GpuRow[] = [];
   for (const profile of ['graphs', 'eager']) {
     deviceProfile(device, profile);
-    for (const s of data.steps) {
+    for (const s of [...data.steps, ...more]) {
       const { model, ops } = stepOps(s);
       const run = runOpsOnDevice(device, ops, model.precisionBytes, { profile });
       const measuredMs = profile === 'graphs' ? s.graphsMs : s.eagerMs;
@@ -174,6 +222,7 @@ export function compareGpu(device: DevicePreset, data: GpuMeasurements = loadGpu
       rows.push({
         model: s.model, phase: s.phase, batch: s.batch, tokens: s.tokens, profile, measuredMs, strataMs,
         errorPct: (100 * (strataMs - measuredMs)) / measuredMs, calibration: profile === 'graphs' && isFloorCalibration(s),
+        set: s.set, strataKernels: run.kernels, ...(s.kernels !== undefined ? { measuredKernels: s.kernels } : {}),
       });
     }
   }
@@ -203,11 +252,13 @@ export function formatGpuTable(device: DevicePreset, rows: readonly GpuRow[], fi
   const lines = [
     `GPU baseline ${device.name} (${device.file.replace(/^.*\/(arch)\//, '$1/')}) against bench/gpu/h100-measured.json`,
     '',
-    '| model | phase | batch | context/prompt | profile | measured ms | Strata ms | error % | role |',
-    '|---|---|---:|---:|---|---:|---:|---:|---|',
+    'Sets: `measured` = bench/gpu/h100-measured.json; `decoder` = bench/gpu/h100-decoder-steps.json (our decoder of the same description, 2026-12-07; kernels counted by torch.profiler).',
+    '',
+    '| model | phase | batch | context/prompt | profile | measured ms | Strata ms | error % | role | set | kernels Strata / profiler |',
+    '|---|---|---:|---:|---|---:|---:|---:|---|---|---|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.model} | ${r.phase} | ${r.batch} | ${r.tokens} | ${r.profile} | ${r.measuredMs.toFixed(3)} | ${r.strataMs.toFixed(3)} | ${r.errorPct >= 0 ? '+' : ''}${r.errorPct.toFixed(1)} | ${r.calibration ? 'calibration' : 'check'} |`);
+    lines.push(`| ${r.model} | ${r.phase} | ${r.batch} | ${r.tokens} | ${r.profile} | ${r.measuredMs.toFixed(3)} | ${r.strataMs.toFixed(3)} | ${r.errorPct >= 0 ? '+' : ''}${r.errorPct.toFixed(1)} | ${r.calibration ? 'calibration' : 'check'} | ${r.set} | ${r.strataKernels} / ${r.measuredKernels ?? '-'} |`);
   }
   const all = gpuErrorSummary(rows);
   const checks = gpuErrorSummary(rows.filter((r) => !r.calibration));
@@ -220,6 +271,6 @@ export function formatGpuTable(device: DevicePreset, rows: readonly GpuRow[], fi
   lines.push('');
   lines.push(`Fit from the measurements (the preset's values are these, rounded): memory efficiency ${fit.memoryEfficiency.toFixed(3)} (${fit.points.memoryEfficiency}); ` +
     `kernel floor ${fit.kernelFloorNs.toFixed(0)} ns (${fit.points.kernelFloorNs}); compute efficiency ${fit.computeEfficiency.toFixed(3)} (${fit.points.computeEfficiency}); ` +
-    `eager host launch ${fit.eagerLaunchNs.toFixed(0)} ns (${fit.points.eagerLaunchNs}).`);
+    `eager host launch ${fit.eagerLaunchNs.toFixed(0)} ns (${fit.points.eagerLaunchNs}); attention efficiency ${fit.attentionEfficiency.toFixed(3)} (${fit.points.attentionEfficiency}, bench/gpu/h100-micro-graphs.json).`);
   return lines.join('\n');
 }
