@@ -6,8 +6,8 @@ import type { Phase, Step } from '../compiler/step.ts';
 /** Version of the run-report schema; bump on any incompatible change. DRAM runs keep `strata.dram-report/1`. */
 export const RUN_REPORT_SCHEMA = 'strata.run-report/1';
 
-/** Energy method of Duplex-family runs (`strata run --policy duplex`): xPU board power while busy, PIM by DRAM path energy. */
-export const DUPLEX_ENERGY_METHOD = 'board-power-x-busy-time + dram-path-energy';
+/** Energy method of Duplex-family runs (`strata run --policy duplex`): every xPU at board power for the whole step (computing or waiting), PIM by DRAM path energy. */
+export const DUPLEX_ENERGY_METHOD = 'board-power-x-step-time + dram-path-energy';
 
 /** Energy methods a run report can name: the baselines' (src/baselines/roofline.ts) and Duplex's. */
 export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD] as const;
