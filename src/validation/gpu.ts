@@ -250,7 +250,7 @@ export function matmulCostNs(device: DevicePreset, x: MeasuredMatmul, profile = 
 /** The Markdown table printed by `strata validate gpu`. */
 export function formatGpuTable(device: DevicePreset, rows: readonly GpuRow[], fit: GpuFit): string {
   const lines = [
-    `GPU baseline ${device.name} (${device.file.replace(/^.*\/(arch)\//, '$1/')}) against bench/gpu/h100-measured.json`,
+    `GPU baseline ${device.name} (${device.file.replace(/^.*\/(arch)\//, '$1/')}) against measured H100 steps`,
     '',
     'Sets: `measured` = bench/gpu/h100-measured.json; `decoder` = bench/gpu/h100-decoder-steps.json (our decoder of the same description, 2026-12-07; kernels counted by torch.profiler).',
     '',
