@@ -4,6 +4,7 @@ import { deepFreeze } from '../dram/standard.ts';
 import { OP_KINDS, opBytes, type Op, type OpClass, type OpKind } from '../compiler/op.ts';
 import { readJsonFile } from '../spec/json-file.ts';
 import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
+import { extractAssumptions } from '../spec/provenance.ts';
 
 /**
  * Analytical GPU/CPU baselines, modelled as the measurements of bench/gpu/h100-measured.json say a GPU runs a
@@ -135,33 +136,14 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
 }
 
 /**
- * Checks and removes each section's `assumptions` block (field -> { low, high, why }, low <= value <= high), the
- * provenance format of arch/ files. The central JSON reader does this for every file once it lands; until then
- * this keeps baseline presets loadable, and it leaves an object without such blocks as it is.
+ * A preset parsed by the caller may still hold its `assumptions` blocks (readJsonFile removes them from files it
+ * reads): check and drop them on a copy, as the central reader does (src/spec/provenance.ts).
  */
 function stripAssumptions(json: unknown, file: string): unknown {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return json;
-  const out: Record<string, unknown> = {};
-  for (const [key, section] of Object.entries(json)) {
-    if (typeof section !== 'object' || section === null || Array.isArray(section) || !('assumptions' in section)) {
-      out[key] = section;
-      continue;
-    }
-    const { assumptions, ...rest } = section as Record<string, unknown>;
-    const a = FieldReader.root(file, { [key]: { assumptions } }).object(key).object('assumptions');
-    for (const path of Object.keys(a.obj)) {
-      const entry = a.object(path);
-      entry.onlyKeys(['low', 'high', 'why']);
-      const low = entry.number('low');
-      const high = entry.number('high', { min: low });
-      entry.string('why');
-      const value: unknown = path.split('.').reduce<unknown>((o, part) => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[part] : undefined), rest);
-      if (typeof value !== 'number') a.fail(path, `a number field of '${key}' to bound (no such field)`);
-      if ((value as number) < low || (value as number) > high) a.fail(path, `low <= ${key}.${path} <= high (${low} <= ${value} <= ${high})`);
-    }
-    out[key] = rest;
-  }
-  return out;
+  if (typeof json !== 'object' || json === null) return json;
+  const copy: unknown = structuredClone(json);
+  extractAssumptions(copy, file);
+  return copy;
 }
 
 const KERNEL_KEYS: readonly string[] = [...OP_KINDS, 'ffn-act.gated'];

@@ -16,6 +16,7 @@ import {
   neupimsFigureData,
   peakFigureData,
   pimGptFigureData,
+  sensitivityFigureData,
   type FigureData,
   type FigureInputs,
 } from '../report/figure-data.ts';
@@ -23,10 +24,11 @@ import { validateReport } from '../report/schema.ts';
 import { StrataError } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
-import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER } from '../validation/pim-gpt.ts';
+import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts } from '../validation/pim-gpt.ts';
+import { sensitivity } from '../validation/sensitivity.ts';
 import { compareNeuPims, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
 import {
-  compareServing, decodeCases, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
+  compareServing, decodeCases, duplexSensitivityParts, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
@@ -46,7 +48,7 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
-            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex picks sets; --models gpt2-small,... picks PIM-GPT
+            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity picks sets; --models gpt2-small,... picks PIM-GPT
             models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
             flags of strata validate neupims / duplex do (defaults: the validations' own)`;
 
@@ -143,6 +145,8 @@ const modelFiles = (ms: readonly string[]) => [...new Set(ms)].map((m) => `workl
 
 function figureSets(c: FigureChoices): FigureSet[] {
   const { models } = c;
+  // The sensitivity study reruns each PIM-GPT model once per assumption end: the smallest and largest chosen model.
+  const sensitivityModels = [...new Set([models[0]!, models[models.length - 1]!])];
   const n = c.neupims;
   const neupimsCells = n.models.flatMap((m) => n.datasets.flatMap((d) => n.batches.map((b) => ({ m, d, b }))));
   const utilisation = { model: n.models[0]!, dataset: n.datasets[0]!, batch: n.batches[n.batches.length - 1]! };
@@ -247,11 +251,36 @@ function figureSets(c: FigureChoices): FigureSet[] {
         }, inputs);
       },
     },
+    {
+      name: 'sensitivity',
+      inputs: () => [
+        ...sourceClosure(['src/validation/sensitivity.ts', 'src/validation/pim-gpt.ts', 'src/validation/duplex.ts']),
+        ...BUILDERS,
+        'arch',
+        ...modelFiles([...sensitivityModels, ...x.models]),
+      ],
+      parameters: { pimGptModels: [...sensitivityModels], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
+      steps: ['pim-gpt', 'duplex'],
+      work: `the PIM-GPT headlines of ${sensitivityModels.join(' and ')} and the Duplex decode headlines, each over every assumption on its path`,
+      compute: (inputs, step) => {
+        step('pim-gpt');
+        const p = pimGptSensitivityParts(sensitivityModels, PIM_GPT_PROMPT, PIM_GPT_TOKENS);
+        const pimGpt = sensitivity(p.parts, p.headlines);
+        step('duplex');
+        const dx = duplexSensitivityParts(dcases);
+        const duplex = sensitivity(dx.parts, dx.headlines);
+        const list = (xs: readonly (string | number)[]) => xs.join(',');
+        return sensitivityFigureData([
+          { study: 'pim-gpt', command: `strata validate pim-gpt --sensitivity --models ${list(sensitivityModels)}`, result: pimGpt },
+          { study: 'duplex', command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, result: duplex },
+        ], REPO_ROOT, inputs);
+      },
+    },
   ];
 }
 
 /** The figure sets `strata figures` knows, in the order it makes them. */
-export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex'] as const;
+export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity'] as const;
 
 /** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
 class Progress {
