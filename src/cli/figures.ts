@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { loadDevice } from '../baselines/roofline.ts';
 import { knownModels, loadModel } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
@@ -24,7 +23,7 @@ import { validateReport } from '../report/schema.ts';
 import { StrataError } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
-import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts } from '../validation/pim-gpt.ts';
+import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
 import { sensitivity } from '../validation/sensitivity.ts';
 import { compareNeuPims, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
 import {
@@ -37,6 +36,7 @@ import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
@@ -53,7 +53,7 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             flags of strata validate neupims / duplex do (defaults: the validations' own)`;
 
 /** The repository root (inputs are hashed by their path relative to it). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** PIM-GPT run of the figures: the prompt and generated tokens of `strata validate pim-gpt`. */
 const PIM_GPT_PROMPT = 64;
@@ -146,7 +146,7 @@ const modelFiles = (ms: readonly string[]) => [...new Set(ms)].map((m) => `workl
 function figureSets(c: FigureChoices): FigureSet[] {
   const { models } = c;
   // The sensitivity study reruns each PIM-GPT model once per assumption end: the smallest and largest chosen model.
-  const sensitivityModels = [...new Set([models[0]!, models[models.length - 1]!])];
+  const studied = sensitivityModels(models);
   const n = c.neupims;
   const neupimsCells = n.models.flatMap((m) => n.datasets.flatMap((d) => n.batches.map((b) => ({ m, d, b }))));
   const utilisation = { model: n.models[0]!, dataset: n.datasets[0]!, batch: n.batches[n.batches.length - 1]! };
@@ -257,21 +257,21 @@ function figureSets(c: FigureChoices): FigureSet[] {
         ...sourceClosure(['src/validation/sensitivity.ts', 'src/validation/pim-gpt.ts', 'src/validation/duplex.ts']),
         ...BUILDERS,
         'arch',
-        ...modelFiles([...sensitivityModels, ...x.models]),
+        ...modelFiles([...studied, ...x.models]),
       ],
-      parameters: { pimGptModels: [...sensitivityModels], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
+      parameters: { pimGptModels: [...studied], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
       steps: ['pim-gpt', 'duplex'],
-      work: `the PIM-GPT headlines of ${sensitivityModels.join(' and ')} and the Duplex decode headlines, each over every assumption on its path`,
+      work: `the PIM-GPT headlines of ${studied.join(' and ')} and the Duplex decode headlines, each over every assumption on its path`,
       compute: (inputs, step) => {
         step('pim-gpt');
-        const p = pimGptSensitivityParts(sensitivityModels, PIM_GPT_PROMPT, PIM_GPT_TOKENS);
+        const p = pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS);
         const pimGpt = sensitivity(p.parts, p.headlines);
         step('duplex');
         const dx = duplexSensitivityParts(dcases);
         const duplex = sensitivity(dx.parts, dx.headlines);
         const list = (xs: readonly (string | number)[]) => xs.join(',');
         return sensitivityFigureData([
-          { study: 'pim-gpt', command: `strata validate pim-gpt --sensitivity --models ${list(sensitivityModels)}`, result: pimGpt },
+          { study: 'pim-gpt', command: `strata validate pim-gpt --sensitivity --models ${list(studied)}`, result: pimGpt },
           { study: 'duplex', command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, result: duplex },
         ], REPO_ROOT, inputs);
       },
