@@ -27,8 +27,8 @@ export function duplexStepCostModel(
     system: system.name,
     file: repoRelative(system.file),
     description: `${system.devices} x ${system.xpu.name}${pim}: ${rule}, ${opts.coProcessing === false ? 'one after another' : 'co-processed'}, PIM traffic through the DRAM model (src/pim/duplex-step.ts)`,
-    energyMethod: 'board-power-x-busy-time + dram-path-energy',
-    energyNote: `xPU at ${system.xpu.boardPowerW} W while busy; PIM by per-bit DRAM path energy and MAC energy; interconnect per bit`,
+    energyMethod: 'board-power-x-step-time + dram-path-energy',
+    energyNote: `every xPU at ${system.xpu.boardPowerW} W for the whole step (computing or waiting for PIM, as the GPU baselines are charged); PIM by per-bit DRAM path energy and MAC energy; interconnect per bit`,
     memory: { capacityBytes: duplexCapacityBytes(system), weightBytes: parameterCount(model) * model.precisionBytes },
     streams: moe ? [`moe.routing.${seed}.<step>`] : [],
 

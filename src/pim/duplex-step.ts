@@ -26,7 +26,7 @@ import { pimOpCost } from './logic-pim-gemv.ts';
  *   as paged-attention kernels run them, and that vector ops on PIM are fused into the matrix op they follow.
  * - Co-processing and the shared DRAM: src/pim/duplex-schedule.ts. With `coProcessing: false` every op waits for
  *   the previous one (the serial sum).
- * - Energy: the xPU at board power while busy (the preset's method; idle devices draw nothing here), PIM ops by
+ * - Energy: every xPU at board power for the whole step, computing or waiting for PIM (xpuEnergyPj), PIM ops by
  *   the DRAM path energy of their simulated traffic plus MAC / vector-lane energy, the interconnect per bit.
  */
 

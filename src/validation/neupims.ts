@@ -1,5 +1,5 @@
 import type { Headline, Parts } from './sensitivity.ts';
-import { loadDevice, opCost, type DevicePreset } from '../baselines/roofline.ts';
+import { loadDevice, opCost, stepTimePs, type DevicePreset } from '../baselines/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
 import type { OpKind } from '../compiler/op.ts';
@@ -14,8 +14,10 @@ export const NEUPIMS_MODELS = ['neupims-gpt3-7b', 'neupims-gpt3-13b', 'neupims-g
 export const NEUPIMS_BATCHES = [64, 128, 256, 512] as const;
 /** Headline throughput gains of NeuPIMs over GPU-only, NPU-only and naive NPU+PIM (arXiv 2403.00579 v3 abstract). */
 export const NEUPIMS_PAPER = { gpu: 3, npuOnly: 2.4, npuPim: 1.6 } as const;
-/** The GPU-only baseline preset (an A100; the paper measured an A100 40 GB with PyTorch, the 80 GB preset has its 2 TB/s). */
-export const NEUPIMS_GPU = 'gpu-a100-80gb';
+/** The GPU-only baseline preset: the paper's A100 40 GB (NeuPIMs, arXiv 2403.00579, evaluation setup), run eagerly from PyTorch. */
+export const NEUPIMS_GPU = 'gpu-a100-40gb';
+/** The software profile of the GPU-only baseline: the paper measured PyTorch launching kernel by kernel. */
+export const NEUPIMS_GPU_PROFILE = 'eager';
 
 /**
  * Each request of a `dataset`-like set at its mean decode position: input + half its output tokens cached (at
@@ -26,24 +28,28 @@ export function decodeSnapshot(model: ModelSpec, dataset: DatasetName, batch: nu
   return set.requests.map((r) => Math.min(model.maxPositions - 1, r.inputTokens + Math.floor(r.outputTokens / 2)));
 }
 
-const ATTENTION: ReadonlySet<OpKind> = new Set<OpKind>(['attn-score', 'softmax', 'attn-context']);
-
 /**
- * GPU-only decode iteration on the same tp x pp devices: every op of one tensor-parallel shard (shardOp) on the
- * analytical roofline of `device`, one after another; attention launched once per op kind and layer for the batch
- * (batched attention kernels), other ops once each. All-reduces are not counted, as for NeuPIMs.
+ * GPU-only decode iteration on the same tp x pp devices: the kernels of one tensor-parallel shard (shardOp) on
+ * `device` under the eager profile (src/baselines/roofline.ts), one after another; one fused attention kernel per
+ * layer for the batch. The step takes max(GPU time, host launch time). All-reduces are not counted, as for NeuPIMs.
  */
-export function gpuDecodePs(device: DevicePreset, model: ModelSpec, contexts: readonly number[], tp: number): number {
+export function gpuDecodePs(device: DevicePreset, model: ModelSpec, contexts: readonly number[], tp: number, profile = NEUPIMS_GPU_PROFILE): number {
   const ops = buildOpGraph({ ...model, layers: 1 }, decodeStep(contexts));
-  let layer = 0;
-  let head = 0;
+  let layerGpu = 0, layerHost = 0, headGpu = 0, headHost = 0;
+  let attentionLaunched = false;
   for (const op of ops) {
-    const c = opCost(device, shardOp(op, tp), model.precisionBytes);
-    if (op.layer < 0) head += c.durationPs;
-    else layer += ATTENTION.has(op.kind) ? c.durationPs - c.launchPs : c.durationPs;
+    const shared = op.kind === 'attn-score' && attentionLaunched;
+    if (op.kind === 'attn-score') attentionLaunched = true;
+    const c = opCost(device, shardOp(op, tp), model.precisionBytes, { profile, sharedKernel: shared });
+    if (op.layer < 0) {
+      headGpu += c.durationPs;
+      headHost += c.hostPs;
+    } else {
+      layerGpu += c.durationPs;
+      layerHost += c.hostPs;
+    }
   }
-  layer += ATTENTION.size * device.launchOverheadPs;
-  return model.layers * layer + head;
+  return stepTimePs(model.layers * layerGpu + headGpu, model.layers * layerHost + headHost);
 }
 
 /** One row of the comparison: throughput (generated tokens/s of the tp x pp devices) of each system. */
