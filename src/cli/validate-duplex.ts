@@ -10,7 +10,7 @@ import {
 } from '../validation/duplex.ts';
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
-import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { DUPLEX_SPLITS, type DuplexSplit } from '../compiler/policies/duplex.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
@@ -115,6 +115,7 @@ export function duplexValidateCommand(argv: string[]): number {
   console.log('\n### Ours beside the paper\n');
   console.log(formatPaperComparison(decode));
   console.log(`\nPaper: ${DUPLEX_PAPER.source}.`);
+  console.log(`\n${DUPLEX_METHOD}`);
   if (v.out !== undefined) {
     const data = { decode, serving: serving.map((r) => ({ ...r })), paper: DUPLEX_PAPER };
     const outputs = [

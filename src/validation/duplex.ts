@@ -60,6 +60,9 @@ export const DUPLEX_PAPER = {
   source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: a third-party summary of the paper, not in the part of the abstract this repository could check',
 } as const;
 
+/** How each system's numbers are computed (printed under the tables, so the page that quotes them says it too). */
+export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs; docs/baselines.md); the authors' simulator charges no launch and no shared-bank slowdown (`--co-processing`, 'authors' charge'). Logic-PIM, bank-PIM and BG-PIM: the first requests of each pseudo-channel's stream run command by command through the HBM3 DRAM model, the rest at the simulated steady-state rate (`simulation.tileRequestsPerChannel`). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
+
 /** Cases a model can run: (Lin, Lout) within its learned positions (OPT-66B: 2048). */
 export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): Array<readonly [number, number]> {
   return lengths.filter(([lin, lout]) => model.positionScheme !== 'learned' || lin + lout <= model.maxPositions);
