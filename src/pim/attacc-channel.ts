@@ -1,19 +1,19 @@
 import { invariant } from '../spec/errors.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import type { AttAccDevice } from './attacc-device.ts';
-import { AttAccOp, type AttAccStream } from './attacc-trace.ts';
+import { AttAccOp, type AttAccStream, type AttAccTrace } from './attacc-trace.ts';
 
-/** What running one legacy channel's stream took. */
-export interface AttAccChannelRun {
+/** What running a stream (one legacy channel or a whole stack) took. */
+export interface AttAccRun {
   /**
-   * Memory cycles until every request has issued (and no refresh is pending): AttAcc's Ramulator (its patched
-   * main.cpp) stops once the trace front end is finished and no controller has a request left, so its
+   * Memory cycles until every request has issued and no refresh is pending: AttAcc's Ramulator (its patched
+   * main.cpp) stops once the trace front end is finished and no controller holds a request, so its
    * `memory_system_cycles` count up to the cycle of the last command.
    */
   readonly cycles: number;
-  /** Memory cycles until the trace front end had sent the last request into the buffer. */
+  /** Memory cycles until the trace front end had sent its last request. */
   readonly frontEndCycles: number;
-  /** Commands issued by name (activations and precharges the MACs needed, refreshes of both pseudo-channels included). */
+  /** Commands issued by name, of the legacy channels simulated (activations and precharges the MACs needed and both pseudo-channels' refreshes included). */
   readonly issued: Readonly<Record<string, number>>;
 }
 
@@ -22,156 +22,268 @@ const BARRIER = -2;
 
 /**
  * One legacy channel of an AttAcc HBM3-PIM stack under AttAcc's PIM controller (the mechanism of
- * pim_ramulator_src/hbm3_pim_controller.cpp and pim_scheduler.cpp, re-derived): requests enter an in-order buffer of
- * `requestBufferEntries` as space frees; every cycle the controller issues one command, and a second one of the other
- * bus (row beside column) when ready. It picks, in buffer order, the first request whose next command (an activation
- * or precharge the MAC needs first, or the request's own command) is ready, except that a ready precharge or other
- * command to a bank for which an earlier request is a row hit waits; past the next barrier only activations and
- * precharges may be picked, and a barrier leaves the buffer once it reaches the front. Every tREFI an all-bank refresh
- * of each pseudo-channel takes priority: the rows are precharged and the refresh blocks activations for tRFC, while
- * column commands of the PIM buffer may still issue beside it.
+ * pim_ramulator_src/hbm3_pim_controller.cpp and pim_scheduler.cpp, re-derived): requests wait in an in-order buffer
+ * of `requestBufferEntries`; every cycle the controller issues one command, and a second one on the other bus (row
+ * beside column) when ready. It picks, in buffer order, the first request whose next command (the activation or
+ * precharge a MAC needs first, or the request's own command) is ready, except that a ready command that is not a row
+ * hit yields to an earlier row hit on its bank (no precharge under an open row's pending MACs); past the next barrier
+ * only activations and precharges may be picked, and a barrier leaves the buffer once it reaches the front. Every
+ * tREFI an all-bank refresh of each pseudo-channel takes priority: the open rows are precharged and the refresh
+ * blocks activations for tRFC, while column commands of the PIM buffer still issue beside it.
  *
  * Every command goes through Strata's TimingState with the device's constraint table. Pseudo-channel 0 is simulated;
- * pseudo-channel 1 receives the same MACs (all of AttAcc's MAC commands cover both pseudo-channels and its data-path
+ * pseudo-channel 1 receives the same MACs (every AttAcc MAC command covers both pseudo-channels and its data-path
  * commands all address pseudo-channel 0), so its only own command is its refresh, which takes one command slot.
  */
-export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream): AttAccChannelRun {
-  const std = device.standard;
-  const c = device.commands;
-  const ts = new TimingState(std);
-  const tREFI = std.timing.tREFI!;
-  const cap = device.requestBufferEntries;
-  const placement = device.placement;
-  // Open row per unit of row state: one for all-bank, one per bank index (same-bank), one per bank (per-bank).
-  const units = placement === 'bank' ? 1 : placement === 'bank-group' ? 4 : 32;
-  const openRow = new Int32Array(units).fill(-1);
-  let open = 0;
-  const { op, rank, bankGroup, bank, row } = stream;
-  const unitOf = (e: number): number => (placement === 'bank' ? 0 : placement === 'bank-group' ? bank[e]! : rank[e]! * 16 + bankGroup[e]! * 4 + bank[e]!);
-  const opCommand = [c.mac, c.wrgb, c.mvsb, c.mvgb, c.sfm];
-  const isRow = new Uint8Array(std.commandNames.length);
-  for (const k of [c.act, c.pre, c.prea, c.ref]) isRow[k] = 1;
-  const issued = new Float64Array(std.commandNames.length);
+export class AttAccChannel {
+  /** Cycle of the last command issued (0 before any). */
+  lastIssue = 0;
+  /** Requests handed to the buffer so far (indices into the stream). */
+  next = 0;
+  private readonly buffer: number[] = [];
+  private readonly ts: TimingState;
+  private readonly openRow: Int32Array;
+  private open = 0;
+  private pendingRefresh = 0;
+  private clk = 0;
+  private readonly issued: Float64Array;
+  private readonly hitBanks = new Uint8Array(32);
+  private readonly isRow: Uint8Array;
+  private readonly opCommand: number[];
+  private readonly unitShift: number;
+
+  /** Called for every command issued (cycle, command index, stream index or -1 for a refresh) when set. */
+  onIssue: ((cycle: number, cmd: number, request: number) => void) | null = null;
+
+  constructor(private readonly device: AttAccDevice, private readonly stream: AttAccStream) {
+    const std = device.standard;
+    const c = device.commands;
+    this.ts = new TimingState(std);
+    // Row state per unit: one for all-bank MACs, one per bank index (same-bank), one per bank (per-bank).
+    this.unitShift = device.placement === 'bank' ? 0 : device.placement === 'bank-group' ? 1 : 2;
+    this.openRow = new Int32Array(this.unitShift === 0 ? 1 : this.unitShift === 1 ? 4 : 32).fill(-1);
+    this.opCommand = [c.mac, c.wrgb, c.mvsb, c.mvgb, c.sfm];
+    this.isRow = new Uint8Array(std.commandNames.length);
+    for (const k of [c.act, c.pre, c.prea, c.ref]) this.isRow[k] = 1;
+    this.issued = new Float64Array(std.commandNames.length);
+  }
+
+  /** True when the buffer has no room for another request. */
+  get full(): boolean {
+    return this.buffer.length >= this.device.requestBufferEntries;
+  }
+
+  /** True when every request handed over has issued and no refresh is pending. */
+  get idle(): boolean {
+    return this.buffer.length === 0 && this.pendingRefresh === 0;
+  }
+
+  /** Hands the stream's next request to the buffer. */
+  push(): void {
+    invariant(!this.full && this.next < this.stream.length, 'a request is pushed only into room, from the stream');
+    this.buffer.push(this.next++);
+  }
+
+  /** Commands issued so far by name. */
+  issuedByName(into: Record<string, number> = {}): Record<string, number> {
+    this.device.standard.commandNames.forEach((n, k) => {
+      if (this.issued[k]! > 0) into[n] = (into[n] ?? 0) + this.issued[k]!;
+    });
+    return into;
+  }
+
+  private unitOf(e: number): number {
+    const s = this.stream;
+    return this.unitShift === 0 ? 0 : this.unitShift === 1 ? s.bank[e]! : s.rank[e]! * 16 + s.bankGroup[e]! * 4 + s.bank[e]!;
+  }
 
   /** The command request e needs next (its activation or precharge first, for a MAC). */
-  const preq = (e: number): number => {
-    const o = op[e]!;
+  private preq(e: number): number {
+    const o = this.stream.op[e]!;
     if (o === AttAccOp.Barrier) return BARRIER;
-    if (o !== AttAccOp.Mac) return opCommand[o]!;
-    const r = openRow[unitOf(e)]!;
-    return r === -1 ? c.act : r === row[e] ? c.mac : c.pre;
-  };
-  const bankKey = (e: number): number => rank[e]! * 16 + bankGroup[e]! * 4 + bank[e]!;
+    if (o !== AttAccOp.Mac) return this.opCommand[o]!;
+    const r = this.openRow[this.unitOf(e)]!;
+    const c = this.device.commands;
+    return r === -1 ? c.act : r === this.stream.row[e] ? c.mac : c.pre;
+  }
 
-  const buffer: number[] = [];
-  const hitBanks = new Uint8Array(32);
-  let clk = 0;
-  const ready = (cmd: number, e: number): boolean => cmd === BARRIER || ts.earliestCycle(cmd, rank[e]!, bankGroup[e]!, bank[e]!) <= clk;
+  private bankKey(e: number): number {
+    const s = this.stream;
+    return s.rank[e]! * 16 + s.bankGroup[e]! * 4 + s.bank[e]!;
+  }
+
+  private ready(cmd: number, e: number): boolean {
+    const s = this.stream;
+    return cmd === BARRIER || this.ts.earliestCycle(cmd, s.rank[e]!, s.bankGroup[e]!, s.bank[e]!) <= this.clk;
+  }
 
   /** The buffer position the scheduler picks (NONE when empty); a barrier at the front leaves first. */
-  const best = (): number => {
-    if (buffer.length > 0 && op[buffer[0]!] === AttAccOp.Barrier) buffer.shift();
+  private best(): number {
+    const buffer = this.buffer;
+    const s = this.stream;
+    if (buffer.length > 0 && s.op[buffer[0]!] === AttAccOp.Barrier) buffer.shift();
     if (buffer.length === 0) return NONE;
-    hitBanks.fill(0);
-    for (const e of buffer) if (op[e] === AttAccOp.Mac && preq(e) === c.mac) hitBanks[bankKey(e)] = 1;
-    let cand = 0;
-    let candCmd = preq(buffer[0]!);
-    let candReady = ready(candCmd, buffer[0]!);
+    if (this.ready(this.preq(buffer[0]!), buffer[0]!)) return 0;
+    const mac = this.device.commands.mac;
+    let hitsKnown = false;
     let pastBarrier = false;
     for (let k = 1; k < buffer.length; k++) {
       const e = buffer[k]!;
-      if (op[e] === AttAccOp.Barrier) pastBarrier = true;
-      const cmd = preq(e);
-      if (pastBarrier && (cmd < 0 || !isRow[cmd])) continue;
-      if (candReady) continue;
-      if (!ready(cmd, e)) continue;
-      // A ready command that is not a row hit yields to an earlier row hit on its bank (no precharge under it).
-      if (cmd !== c.mac && hitBanks[bankKey(e)]) continue;
-      cand = k;
-      candCmd = cmd;
-      candReady = true;
+      if (s.op[e] === AttAccOp.Barrier) {
+        pastBarrier = true;
+        continue;
+      }
+      const cmd = this.preq(e);
+      if (pastBarrier && !this.isRow[cmd]) continue;
+      if (!this.ready(cmd, e)) continue;
+      if (cmd !== mac) {
+        // A ready command that is not a row hit yields to an earlier row hit on its bank (row hits anywhere in the buffer count).
+        if (!hitsKnown) {
+          this.hitBanks.fill(0);
+          for (const x of buffer) if (s.op[x] === AttAccOp.Mac && this.preq(x) === mac) this.hitBanks[this.bankKey(x)] = 1;
+          hitsKnown = true;
+        }
+        if (this.hitBanks[this.bankKey(e)]) continue;
+      }
+      return k;
     }
-    return cand;
-  };
+    return 0;
+  }
 
-  const issue = (cmd: number, e: number): void => {
-    ts.issue(cmd, clk, rank[e]!, bankGroup[e]!, bank[e]!);
-    issued[cmd]!++;
+  private issue(cmd: number, e: number): void {
+    const s = this.stream;
+    const c = this.device.commands;
+    this.ts.issue(cmd, this.clk, s.rank[e]!, s.bankGroup[e]!, s.bank[e]!);
+    this.issued[cmd]!++;
+    this.lastIssue = this.clk;
+    this.onIssue?.(this.clk, cmd, e);
     if (cmd === c.act) {
-      const u = unitOf(e);
-      if (openRow[u] === -1) open++;
-      openRow[u] = row[e]!;
-    } else if (cmd === c.pre && cmd !== c.prea) {
-      const u = unitOf(e);
-      if (openRow[u] !== -1) open--;
-      openRow[u] = -1;
+      const u = this.unitOf(e);
+      if (this.openRow[u] === -1) this.open++;
+      this.openRow[u] = s.row[e]!;
     } else if (cmd === c.prea) {
-      openRow.fill(-1);
-      open = 0;
+      this.openRow.fill(-1);
+      this.open = 0;
+    } else if (cmd === c.pre) {
+      const u = this.unitOf(e);
+      if (this.openRow[u] !== -1) this.open--;
+      this.openRow[u] = -1;
     }
-  };
+  }
 
-  /** Issues the picked request's next command if ready; returns the command (NONE if nothing issued). */
-  const tryPim = (excludeType: number): number => {
-    const k = best();
+  /** Issues the picked request's next command if ready and not on bus `excludeRow` (1 row, 0 column); returns it or NONE. */
+  private tryPim(excludeRow: number): number {
+    const k = this.best();
     if (k === NONE) return NONE;
-    const e = buffer[k]!;
-    const cmd = preq(e);
+    const e = this.buffer[k]!;
+    const cmd = this.preq(e);
     if (cmd === BARRIER) {
-      if (excludeType !== NONE) return NONE;
-      buffer.splice(k, 1);
+      // A barrier that reaches the pick (two in a row) takes a command slot of its own.
+      if (excludeRow !== NONE) return NONE;
+      this.buffer.splice(k, 1);
+      this.lastIssue = this.clk;
       return BARRIER;
     }
-    if (excludeType !== NONE && isRow[cmd] === excludeType) return NONE;
-    if (!ready(cmd, e)) return NONE;
-    issue(cmd, e);
-    if (cmd !== c.act && cmd !== c.pre) buffer.splice(k, 1);
+    if (excludeRow !== NONE && this.isRow[cmd] === excludeRow) return NONE;
+    if (!this.ready(cmd, e)) return NONE;
+    this.issue(cmd, e);
+    const c = this.device.commands;
+    if (cmd !== c.act && cmd !== c.pre) this.buffer.splice(k, 1);
     return cmd;
-  };
+  }
 
-  let next = 0;
-  let pendingRefresh = 0;
-  let lastIssue = 0;
-  let endCycles = -1;
-  for (let i = 0; ; i++) {
-    // The trace front end tops the buffer up before each memory cycle; AttAcc's run ends once it has sent the last request.
-    while (buffer.length < cap && next < stream.length) buffer.push(next++);
-    if (endCycles < 0 && next >= stream.length) endCycles = i;
-    if (next >= stream.length && buffer.length === 0 && pendingRefresh === 0) break;
-    clk = i + 1;
-    if (clk % tREFI === 0) pendingRefresh += 2;
-    // Primary command: a due refresh first (the precharge it needs, then one refresh per pseudo-channel), else the PIM buffer.
-    let primaryType = 1;
-    if (pendingRefresh === 1) {
-      // Pseudo-channel 1's refresh: the same state as pseudo-channel 0's a cycle earlier, so ready; it takes the slot.
-      issued[c.ref]!++;
-      pendingRefresh = 0;
-      lastIssue = clk;
-    } else if (pendingRefresh === 2) {
-      const cmd = open > 0 ? c.prea : c.ref;
-      if (ts.earliestCycle(cmd, 0, 0, 0) <= clk) {
-        ts.issue(cmd, clk, 0, 0, 0);
-        issued[cmd]!++;
-        lastIssue = clk;
+  /** One memory cycle: a due refresh first (the precharge it needs, then one refresh per pseudo-channel), else the PIM buffer; then a command on the other bus. */
+  tick(clk: number): void {
+    this.clk = clk;
+    const c = this.device.commands;
+    if (clk % this.device.standard.timing.tREFI! === 0) this.pendingRefresh += 2;
+    if (this.pendingRefresh === 0 && this.buffer.length === 0) return;
+    let primaryRow = 1;
+    if (this.pendingRefresh === 1) {
+      // Pseudo-channel 1's refresh: its state is pseudo-channel 0's of a cycle earlier, so it is ready; it takes the slot.
+      this.issued[c.ref]!++;
+      this.onIssue?.(clk, c.ref, -1);
+      this.pendingRefresh = 0;
+      this.lastIssue = clk;
+    } else if (this.pendingRefresh === 2) {
+      const cmd = this.open > 0 ? c.prea : c.ref;
+      if (this.ts.earliestCycle(cmd, 0, 0, 0) <= clk) {
+        this.ts.issue(cmd, clk, 0, 0, 0);
+        this.issued[cmd]!++;
+        this.onIssue?.(clk, cmd, -1);
+        this.lastIssue = clk;
         if (cmd === c.prea) {
-          openRow.fill(-1);
-          open = 0;
-        } else pendingRefresh = 1;
+          this.openRow.fill(-1);
+          this.open = 0;
+        } else this.pendingRefresh = 1;
       }
     } else {
-      const got = tryPim(NONE);
-      if (got === NONE) continue;
-      lastIssue = clk;
-      if (got === BARRIER) continue;
-      primaryType = isRow[got]!;
+      const got = this.tryPim(NONE);
+      if (got === NONE || got === BARRIER) return;
+      primaryRow = this.isRow[got]!;
     }
-    // A second command on the other bus (column beside row or row beside column) from the PIM buffer.
-    if (tryPim(primaryType) !== NONE) lastIssue = clk;
+    this.tryPim(primaryRow);
   }
-  invariant(buffer.length === 0, 'the AttAcc channel issues every request');
-  const out: Record<string, number> = {};
-  std.commandNames.forEach((n, k) => {
-    if (issued[k]! > 0) out[n] = issued[k]!;
+}
+
+/** Runs one legacy channel's stream alone, its buffer topped up before every cycle (all legacy channels in lockstep). */
+export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream): AttAccRun {
+  const ch = new AttAccChannel(device, stream);
+  let frontEnd = -1;
+  for (let i = 0; ; i++) {
+    while (!ch.full && ch.next < stream.length) ch.push();
+    if (frontEnd < 0 && ch.next >= stream.length) frontEnd = i;
+    if (ch.next >= stream.length && ch.idle) break;
+    ch.tick(i + 1);
+  }
+  return { cycles: ch.lastIssue, frontEndCycles: frontEnd, issued: ch.issuedByName() };
+}
+
+/**
+ * Runs a whole stack: every legacy channel with its own controller, fed by one trace front end that hands the
+ * requests out in trace order and stalls at the first one whose channel's buffer is full (AttAcc's PIMLoadStoreTrace),
+ * so a channel with more work holds the others back. Channels whose streams are identical run in lockstep and are
+ * simulated once.
+ */
+export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace): AttAccRun {
+  const n = trace.streams.length;
+  const rep = new Int32Array(n).fill(-1);
+  for (let a = 0; a < n; a++) {
+    if (rep[a]! >= 0) continue;
+    rep[a] = a;
+    for (let b = a + 1; b < n; b++) if (rep[b]! < 0 && sameStream(trace.streams[a]!, trace.streams[b]!)) rep[b] = a;
+  }
+  const channels = trace.streams.map((s, i) => (rep[i] === i ? new AttAccChannel(device, s) : null));
+  const live = channels.filter((x): x is AttAccChannel => x !== null);
+  const order = trace.order;
+  let g = 0;
+  let frontEnd = -1;
+  for (let i = 0; ; i++) {
+    while (g < order.length) {
+      const ch = channels[order[g]!];
+      if (ch) {
+        if (ch.full) break;
+        ch.push();
+      }
+      g++;
+    }
+    if (frontEnd < 0 && g >= order.length) frontEnd = i;
+    if (g >= order.length && live.every((ch) => ch.idle)) break;
+    for (const ch of live) ch.tick(i + 1);
+  }
+  const issued: Record<string, number> = {};
+  channels.forEach((ch, i) => {
+    const r = channels[rep[i]!]!;
+    r.issuedByName(issued);
+    void ch;
   });
-  return { cycles: lastIssue, frontEndCycles: endCycles, issued: out };
+  return { cycles: Math.max(...live.map((ch) => ch.lastIssue)), frontEndCycles: frontEnd, issued };
+}
+
+function sameStream(a: AttAccStream, b: AttAccStream): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a.op[i] !== b.op[i] || a.row[i] !== b.row[i] || a.bank[i] !== b.bank[i] || a.bankGroup[i] !== b.bankGroup[i] || a.rank[i] !== b.rank[i]) return false;
+  }
+  return true;
 }

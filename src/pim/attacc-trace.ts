@@ -54,7 +54,10 @@ const MAX_L = 4096;
 /** Offset of the value matrix from the key matrix: 2^23 B. */
 const V_OFFSET = 1 << 23;
 
-/** A list of requests of one kind (addresses; MAC and MVSB lists come in groups). */
+/**
+ * A list of requests of one kind as the addresses of legacy channel 0: the generator's list holds each of them once per
+ * channel with work (`valid`), channel fastest, at the same offset in every channel (MAC and MVSB lists come in groups).
+ */
 type Flat = number[];
 type Groups = number[][];
 
@@ -81,7 +84,6 @@ interface Layout {
 const ceil = Math.ceil;
 const macLanes = (c: AttAccCase) => ACCESS / c.dbyte;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-const perChannel = (valid: number, f: (lch: number) => number) => range(valid).map((lch) => f(lch) + lch * CH_BYTES);
 
 /** Bank-level: all-bank MACs walk the columns of one row in every bank (row-major over 32 columns). */
 const BANK: Layout = {
@@ -92,25 +94,25 @@ const BANK: Layout = {
     const scoreN = ceil(c.L / 16);
     const ctxK = ceil(c.L / 16);
     const r: Round = { valid, wrgb: [], scoreMac: [], scoreMvsb: [], sfm: [], mvgb: [], contextMac: [], contextMvsb: [] };
-    for (let ba = 0; ba < 4; ba++) for (let col = 0; col < kw; col++) r.wrgb.push(...perChannel(valid, () => key + ba * BANK_BYTES + col));
+    for (let ba = 0; ba < 4; ba++) for (let col = 0; col < kw; col++) r.wrgb.push(key + ba * BANK_BYTES + col);
     for (let n = 0; n < scoreN; n++) {
       const g: number[] = [];
-      for (let k = 0; k < kw; k++) g.push(...perChannel(valid, () => key + (k + n * kw) * ACCESS));
+      for (let k = 0; k < kw; k++) g.push(key + (k + n * kw) * ACCESS);
       r.scoreMac.push(g);
       if (n % 16 === 15 || n === scoreN - 1) {
         const m: number[] = [];
-        for (let bg = 0; bg < 4; bg++) for (let rank = 0; rank < 2; rank++) m.push(...perChannel(valid, () => key + rank * RANK_BYTES + bg * BG_BYTES));
+        for (let bg = 0; bg < 4; bg++) for (let rank = 0; rank < 2; rank++) m.push(key + rank * RANK_BYTES + bg * BG_BYTES);
         r.scoreMvsb.push(m);
       }
     }
-    r.sfm.push(...perChannel(valid, () => 0));
-    for (let rank = 0; rank < 2; rank++) for (let bg = 0; bg < 4; bg++) for (let col = 0; col < ceil(c.L / (16 * macLanes(c))); col++) r.mvgb.push(...perChannel(valid, () => val + rank * RANK_BYTES + bg * BG_BYTES + col));
+    r.sfm.push(0);
+    for (let rank = 0; rank < 2; rank++) for (let bg = 0; bg < 4; bg++) for (let col = 0; col < ceil(c.L / (16 * macLanes(c))); col++) r.mvgb.push(val + rank * RANK_BYTES + bg * BG_BYTES + col);
     for (let n = 0; n < kw; n++) {
       const g: number[] = [];
-      for (let k = 0; k < ctxK; k++) g.push(...perChannel(valid, () => val + (k + n * ctxK) * ACCESS));
+      for (let k = 0; k < ctxK; k++) g.push(val + (k + n * ctxK) * ACCESS);
       r.contextMac.push(g);
       const m: number[] = [];
-      for (let ba = 0; ba < 4; ba++) for (let rank = 0; rank < 2; rank++) m.push(...perChannel(valid, () => val + rank * RANK_BYTES + ba * BANK_BYTES));
+      for (let ba = 0; ba < 4; ba++) for (let rank = 0; rank < 2; rank++) m.push(val + rank * RANK_BYTES + ba * BANK_BYTES);
       r.contextMvsb.push(m);
     }
     return r;
@@ -136,25 +138,25 @@ const BANK_GROUP: Layout = {
     const scoreN = ceil(c.L / 16);
     const ctxK = ceil(c.L / 16);
     const r: Round = { valid, wrgb: [], scoreMac: [], scoreMvsb: [], sfm: [], mvgb: [], contextMac: [], contextMvsb: [] };
-    for (let col = 0; col < kw; col++) r.wrgb.push(...perChannel(valid, () => key + col));
+    for (let col = 0; col < kw; col++) r.wrgb.push(key + col);
     for (let n = 0; n < scoreN; n++) {
       const g: number[] = [];
-      for (let k = 0; k < kw; k++) g.push(...perChannel(valid, () => sameBankAddress(key, k + n * kw)));
+      for (let k = 0; k < kw; k++) g.push(sameBankAddress(key, k + n * kw));
       r.scoreMac.push(g);
       if (n % 16 === 15 || n === scoreN - 1) {
         const m: number[] = [];
-        for (let bg = 0; bg < 4; bg++) for (let rank = 0; rank < 2; rank++) m.push(...perChannel(valid, () => key + rank * RANK_BYTES + bg * BG_BYTES));
+        for (let bg = 0; bg < 4; bg++) for (let rank = 0; rank < 2; rank++) m.push(key + rank * RANK_BYTES + bg * BG_BYTES);
         r.scoreMvsb.push(m);
       }
     }
-    r.sfm.push(...perChannel(valid, () => 0));
-    for (let rank = 0; rank < 2; rank++) for (let bg = 0; bg < 4; bg++) for (let col = 0; col < ceil(c.L / (16 * macLanes(c))); col++) r.mvgb.push(...perChannel(valid, () => val + rank * RANK_BYTES + bg * BG_BYTES + col));
+    r.sfm.push(0);
+    for (let rank = 0; rank < 2; rank++) for (let bg = 0; bg < 4; bg++) for (let col = 0; col < ceil(c.L / (16 * macLanes(c))); col++) r.mvgb.push(val + rank * RANK_BYTES + bg * BG_BYTES + col);
     for (let n = 0; n < kw; n++) {
       const g: number[] = [];
-      for (let k = 0; k < ctxK; k++) g.push(...perChannel(valid, () => sameBankAddress(val, k + n * ctxK)));
+      for (let k = 0; k < ctxK; k++) g.push(sameBankAddress(val, k + n * ctxK));
       r.contextMac.push(g);
       const m: number[] = [];
-      for (let rank = 0; rank < 2; rank++) m.push(...perChannel(valid, () => val + rank * RANK_BYTES));
+      for (let rank = 0; rank < 2; rank++) m.push(val + rank * RANK_BYTES);
       r.contextMvsb.push(m);
     }
     return r;
@@ -181,20 +183,20 @@ const BUFFER: Layout = {
     const scoreN = ceil(c.L / 2);
     const ctxK = ceil(c.L / 2);
     const r: Round = { valid, wrgb: [], scoreMac: [], scoreMvsb: [], sfm: [], mvgb: [], contextMac: [], contextMvsb: [] };
-    for (let col = 0; col < kw; col++) r.wrgb.push(...perChannel(valid, () => key + col));
+    for (let col = 0; col < kw; col++) r.wrgb.push(key + col);
     for (let n = 0; n < scoreN; n++) {
       const g: number[] = [];
-      for (let k = 0; k < kw; k++) g.push(...perChannel(valid, () => perBankAddress(key, k + n * kw)));
+      for (let k = 0; k < kw; k++) g.push(perBankAddress(key, k + n * kw));
       r.scoreMac.push(g);
-      if (n % 16 === 15 || n === scoreN - 1) r.scoreMvsb.push(perChannel(valid, () => key));
+      if (n % 16 === 15 || n === scoreN - 1) r.scoreMvsb.push([key]);
     }
-    r.sfm.push(...perChannel(valid, () => 0));
-    for (let col = 0; col < ceil(c.L / (2 * macLanes(c))); col++) r.mvgb.push(...perChannel(valid, () => val + col));
+    r.sfm.push(0);
+    for (let col = 0; col < ceil(c.L / (2 * macLanes(c))); col++) r.mvgb.push(val + col);
     for (let n = 0; n < kw; n++) {
       const g: number[] = [];
-      for (let k = 0; k < ctxK; k++) g.push(...perChannel(valid, () => perBankAddress(val, k + n * ctxK)));
+      for (let k = 0; k < ctxK; k++) g.push(perBankAddress(val, k + n * ctxK));
       r.contextMac.push(g);
-      r.contextMvsb.push(perChannel(valid, () => val));
+      r.contextMvsb.push([val]);
     }
     return r;
   },
@@ -213,40 +215,70 @@ export function checkAttAccCase(c: AttAccCase, where: string): void {
   if (c.L > MAX_L) throw new StrataError(`${where}: L must be at most ${MAX_L} (AttAcc's trace layout reserves rows for L <= ${MAX_L}), got ${c.L}`);
 }
 
+/** The requests of every legacy channel of the stack, and the order in which the trace hands them out. */
+export interface AttAccTrace {
+  /** Per legacy channel (16), its requests in order (empty for channels without work). */
+  readonly streams: readonly AttAccStream[];
+  /** The trace's requests in order, each as the legacy channel it goes to (the front end sends them in this order). */
+  readonly order: Uint8Array;
+  readonly counts: AttAccStream['counts'];
+}
+
+/** The stream of one legacy channel (default 0, which has work in every round); see attaccTrace. */
+export function attaccStream(placement: AttAccPlacement, c: AttAccCase, opts: { generator?: AttAccGenerator; channel?: number } = {}): AttAccStream {
+  const channel = opts.channel ?? 0;
+  if (!Number.isInteger(channel) || channel < 0 || channel >= CHANNELS) throw new StrataError(`AttAcc stream: channel must be a legacy channel 0..${CHANNELS - 1}, got ${channel}`);
+  return buildTrace(placement, c, opts.generator ?? 'v1', channel).streams[channel]!;
+}
+
 /**
- * Builds the stream of legacy channel `channel` (default 0, which has work in every round) for one case, and the
+ * Builds the stream of every legacy channel (default 0, which has work in every round) for one case, and the
  * command counts of the whole stack. Each legacy channel receives one barrier wherever the generator puts one.
  */
-export function attaccStream(placement: AttAccPlacement, c: AttAccCase, opts: { generator?: AttAccGenerator; channel?: number } = {}): AttAccStream {
+export function attaccTrace(placement: AttAccPlacement, c: AttAccCase, opts: { generator?: AttAccGenerator } = {}): AttAccTrace {
+  return buildTrace(placement, c, opts.generator ?? 'v1', -1);
+}
+
+/** The trace of every channel (`only` -1, with the order) or of one channel only (the counts are the stack's either way). */
+function buildTrace(placement: AttAccPlacement, c: AttAccCase, generator: AttAccGenerator, only: number): AttAccTrace {
   checkAttAccCase(c, 'AttAcc case');
   const layout = LAYOUTS[placement];
-  const generator = opts.generator ?? 'v1';
-  const channel = opts.channel ?? 0;
   const rounds: Round[] = [];
   const numItr = ceil(c.nhead / CHANNELS);
   for (let itr = 0; itr < numItr; itr++) {
     const remainder = c.nhead / ((itr + 1) * CHANNELS) < 1 ? c.nhead % CHANNELS : 0;
     rounds.push(layout.round(c, itr, remainder === 0 ? CHANNELS : remainder));
   }
-  const ops: number[] = [];
-  const addrs: number[] = [];
+  const ops: number[][] = range(CHANNELS).map(() => []);
+  const addrs: number[][] = range(CHANNELS).map(() => []);
+  const order: number[] = [];
   const counts = { mac: 0, softmax: 0, mvgb: 0, mvsb: 0, wrgb: 0 };
   const countKey = ['mac', 'wrgb', 'mvsb', 'mvgb', 'softmax'] as const;
-  const emit = (op: AttAccOp, list: readonly number[], from = 0, to = list.length) => {
-    for (let i = from; i < Math.min(to, list.length); i++) {
-      const a = list[i]!;
-      if (op !== AttAccOp.Barrier) counts[countKey[op]!]++;
-      if (Math.floor(a / CH_BYTES) % CHANNELS !== channel) continue;
-      ops.push(op);
-      addrs.push(a);
+  /** Emits entries [from, to) of a list in the generator's order (entry p is channel p % valid's copy of address p / valid). */
+  const emit = (op: AttAccOp, bases: readonly number[], valid: number, from = 0, to = Infinity) => {
+    const end = Math.min(to, bases.length * valid);
+    if (end <= from) return;
+    if (op !== AttAccOp.Barrier) counts[countKey[op]!] += end - from;
+    if (only >= 0) {
+      if (only >= valid) return;
+      for (let p = from + ((((only - from) % valid) + valid) % valid); p < end; p += valid) {
+        ops[only]!.push(op);
+        addrs[only]!.push(bases[Math.floor(p / valid)]!);
+      }
+      return;
+    }
+    for (let p = from; p < end; p++) {
+      const ch = p % valid;
+      ops[ch]!.push(op);
+      addrs[ch]!.push(bases[Math.floor(p / valid)]!);
+      order.push(ch);
     }
   };
-  const barrier = range(CHANNELS).map((lch) => lch * CH_BYTES);
-  const emitBarrier = () => emit(AttAccOp.Barrier, barrier);
-  const groups = (op: AttAccOp, g: Groups, from: number, n: number) => {
-    for (let k = from; k < Math.min(from + n, g.length); k++) emit(op, g[k]!);
+  const emitBarrier = () => emit(AttAccOp.Barrier, [0], CHANNELS);
+  const groups = (op: AttAccOp, g: Groups, valid: number, from: number, n: number) => {
+    for (let k = from; k < Math.min(from + n, g.length); k++) emit(op, g[k]!, valid);
   };
-  const strided = (op: AttAccOp, list: Flat, part: number, stride: number) => emit(op, list, part * stride, part * stride + stride);
+  const strided = (op: AttAccOp, list: Flat, valid: number, part: number, stride: number) => emit(op, list, valid, part * stride, part * stride + stride);
   const scoreLen = layout.scoreLength(c);
   const ctxLen = layout.contextLength(c);
 
@@ -254,67 +286,73 @@ export function attaccStream(placement: AttAccPlacement, c: AttAccCase, opts: { 
     const h0 = rounds[i]!;
     const h1 = rounds[i + 1]!;
     // Head 0: score, with head 1's query written meanwhile.
-    emit(AttAccOp.Wrgb, h0.wrgb);
-    if (i === 0) emit(AttAccOp.Mac, h0.scoreMac[0]!, 0, h0.valid);
+    emit(AttAccOp.Wrgb, h0.wrgb, h0.valid);
+    if (i === 0) emit(AttAccOp.Mac, h0.scoreMac[0]!, h0.valid, 0, h0.valid);
     emitBarrier();
     const wrgbStride = layout.wrgbStride(c, h1.valid, scoreLen);
     for (let j = 0; j <= scoreLen; j++) {
-      if (j !== scoreLen) groups(AttAccOp.Mac, h0.scoreMac, j * 16, 16);
-      if (j !== 0) emit(AttAccOp.Mvsb, h0.scoreMvsb[j - 1] ?? []);
-      if (j !== scoreLen) strided(AttAccOp.Wrgb, h1.wrgb, j, wrgbStride);
+      if (j !== scoreLen) groups(AttAccOp.Mac, h0.scoreMac, h0.valid, j * 16, 16);
+      if (j !== 0) emit(AttAccOp.Mvsb, h0.scoreMvsb[j - 1] ?? [], h0.valid);
+      if (j !== scoreLen) strided(AttAccOp.Wrgb, h1.wrgb, h1.valid, j, wrgbStride);
       if (j !== scoreLen) emitBarrier();
     }
     // Head 0: softmax, head 1: score.
     const half = Math.floor(scoreLen / 2);
     const mvgb0 = layout.mvgbStride(c, h0.valid, scoreLen);
     for (let j = 0; j <= scoreLen; j++) {
-      if (j !== scoreLen) groups(AttAccOp.Mac, h1.scoreMac, j * 16, 16);
-      if (j !== 0) emit(AttAccOp.Mvsb, h1.scoreMvsb[j - 1] ?? []);
-      if (j === 0) emit(AttAccOp.Sfm, h0.sfm);
-      if (j !== scoreLen && j >= half) strided(AttAccOp.Mvgb, h0.mvgb, j - half, mvgb0);
+      if (j !== scoreLen) groups(AttAccOp.Mac, h1.scoreMac, h1.valid, j * 16, 16);
+      if (j !== 0) emit(AttAccOp.Mvsb, h1.scoreMvsb[j - 1] ?? [], h1.valid);
+      if (j === 0) emit(AttAccOp.Sfm, h0.sfm, h0.valid);
+      if (j !== scoreLen && j >= half) strided(AttAccOp.Mvgb, h0.mvgb, h0.valid, j - half, mvgb0);
       if (j !== scoreLen) emitBarrier();
     }
     // Head 0: context, head 1: softmax.
     const halfCtx = Math.floor(ctxLen / 2);
     const mvgb1 = layout.mvgbStride(c, h1.valid, ctxLen);
     for (let j = 0; j <= ctxLen; j++) {
-      if (j !== ctxLen) emit(AttAccOp.Mac, h0.contextMac[j] ?? []);
-      if (j !== 0) emit(AttAccOp.Mvsb, h0.contextMvsb[j - 1] ?? []);
-      if (j === 0) emit(AttAccOp.Sfm, h1.sfm);
-      if (j !== ctxLen && j >= halfCtx) strided(AttAccOp.Mvgb, h1.mvgb, j - halfCtx, mvgb1);
+      if (j !== ctxLen) emit(AttAccOp.Mac, h0.contextMac[j] ?? [], h0.valid);
+      if (j !== 0) emit(AttAccOp.Mvsb, h0.contextMvsb[j - 1] ?? [], h0.valid);
+      if (j === 0) emit(AttAccOp.Sfm, h1.sfm, h1.valid);
+      if (j !== ctxLen && j >= halfCtx) strided(AttAccOp.Mvgb, h1.mvgb, h1.valid, j - halfCtx, mvgb1);
       if (j !== ctxLen) emitBarrier();
     }
     // Head 1: context. AttAcc's generator issues head 0's context lists here again (same counts, head 0's rows).
     for (let j = 0; j <= ctxLen; j++) {
-      if (j !== ctxLen) emit(AttAccOp.Mac, h0.contextMac[j] ?? []);
-      if (j !== 0) emit(AttAccOp.Mvsb, h0.contextMvsb[j - 1] ?? []);
+      if (j !== ctxLen) emit(AttAccOp.Mac, h0.contextMac[j] ?? [], h0.valid);
+      if (j !== 0) emit(AttAccOp.Mvsb, h0.contextMvsb[j - 1] ?? [], h0.valid);
       if (j !== ctxLen) emitBarrier();
     }
   }
   if (numItr % 2 !== 0) {
     const h = rounds[numItr - 1]!;
     const softmax = () => {
-      emit(AttAccOp.Sfm, h.sfm);
-      emit(AttAccOp.Mvgb, h.mvgb);
+      emit(AttAccOp.Sfm, h.sfm, h.valid);
+      emit(AttAccOp.Mvgb, h.mvgb, h.valid);
       emitBarrier();
     };
-    emit(AttAccOp.Wrgb, h.wrgb);
+    emit(AttAccOp.Wrgb, h.wrgb, h.valid);
     emitBarrier();
     for (let j = 0; j <= scoreLen; j++) {
-      if (j !== scoreLen) groups(AttAccOp.Mac, h.scoreMac, j * 16, 16);
-      if (j !== 0) emit(AttAccOp.Mvsb, h.scoreMvsb[j - 1] ?? []);
+      if (j !== scoreLen) groups(AttAccOp.Mac, h.scoreMac, h.valid, j * 16, 16);
+      if (j !== 0) emit(AttAccOp.Mvsb, h.scoreMvsb[j - 1] ?? [], h.valid);
       if (j !== scoreLen) emitBarrier();
       // The first generator's softmax block sat inside this loop (the reference's quirk).
       if (generator === 'v1') softmax();
     }
     if (generator === 'v2') softmax();
     for (let j = 0; j <= ctxLen; j++) {
-      if (j !== ctxLen) emit(AttAccOp.Mac, h.contextMac[j] ?? []);
-      if (j !== 0) emit(AttAccOp.Mvsb, h.contextMvsb[j - 1] ?? []);
+      if (j !== ctxLen) emit(AttAccOp.Mac, h.contextMac[j] ?? [], h.valid);
+      if (j !== 0) emit(AttAccOp.Mvsb, h.contextMvsb[j - 1] ?? [], h.valid);
       if (j !== ctxLen) emitBarrier();
     }
   }
 
+  const streams = range(CHANNELS).map((ch) => decode(ops[ch]!, addrs[ch]!, counts));
+  return { streams, order: Uint8Array.from(order), counts };
+}
+
+/** Splits the addresses of one channel's requests into stack ID, bank group, bank and row. */
+function decode(ops: readonly number[], addrs: readonly number[], counts: AttAccStream['counts']): AttAccStream {
   const n = ops.length;
   const stream = {
     length: n,
