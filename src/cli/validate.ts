@@ -6,15 +6,17 @@ import { parseFlags } from './args.ts';
 import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS } from '../validation/pim-gpt.ts';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
+import { attaccValidateCommand } from './validate-attacc.ts';
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   if (argv[0] === 'neupims') return neupimsValidateCommand(argv.slice(1));
   if (argv[0] === 'duplex') return duplexValidateCommand(argv.slice(1));
+  if (argv[0] === 'attacc') return attaccValidateCommand(argv.slice(1));
   const { positionals } = parseFlags('validate', argv, {});
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex' or nothing, got '${positionals.join(' ')}'`);
+    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex', 'attacc' or nothing, got '${positionals.join(' ')}'`);
   }
   if (what === 'pim-gpt') {
     console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');
