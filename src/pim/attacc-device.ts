@@ -85,7 +85,7 @@ export function loadAttAccDevice(nameOrPath: string, opts: { powerConstraint?: b
   const own = numbers(timing);
   for (const key of Object.keys(own)) if (key in baseTiming) timing.fail(key, `a new timing parameter (the base '${baseName}' defines ${key} already)`);
   const pcValues = numbers(pc);
-  for (const key of Object.keys(pcValues)) if (!(key in own)) pc.fail(key, `a timing parameter of this device's 'timing' section (${Object.keys(own).join(', ')})`);
+  for (const key of Object.keys(pcValues)) if (!(key in own)) pc.fail(key, `a timing parameter of this device's 'timing' section (${Object.keys(own).join(', ')})`, pcValues[key]);
   const rules = r.object('rules');
   rules.string('source');
   // The per-bank refresh spacing only the base's own tables use: AttAcc refreshes all banks of a pseudo-channel at once.
