@@ -55,6 +55,9 @@ export class AttAccChannel {
   /** Called for every command issued (cycle, command index, stream index or -1 for a refresh) when set. */
   onIssue: ((cycle: number, cmd: number, request: number) => void) | null = null;
 
+  /** Set false to leave refresh out (to measure what it costs). */
+  refresh = true;
+
   constructor(private readonly device: AttAccDevice, private readonly stream: AttAccStream) {
     const std = device.standard;
     const c = device.commands;
@@ -196,7 +199,7 @@ export class AttAccChannel {
   tick(clk: number): void {
     this.clk = clk;
     const c = this.device.commands;
-    if (clk % this.device.standard.timing.tREFI! === 0) this.pendingRefresh += 2;
+    if (this.refresh && clk % this.device.standard.timing.tREFI! === 0) this.pendingRefresh += 2;
     if (this.pendingRefresh === 0 && this.buffer.length === 0) return;
     let primaryRow = 1;
     if (this.pendingRefresh === 1) {
@@ -227,8 +230,9 @@ export class AttAccChannel {
 }
 
 /** Runs one legacy channel's stream alone, its buffer topped up before every cycle (all legacy channels in lockstep). */
-export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream): AttAccRun {
+export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream, opts: { refresh?: boolean } = {}): AttAccRun {
   const ch = new AttAccChannel(device, stream);
+  ch.refresh = opts.refresh !== false;
   let frontEnd = -1;
   for (let i = 0; ; i++) {
     while (!ch.full && ch.next < stream.length) ch.push();
@@ -245,7 +249,7 @@ export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream): At
  * so a channel with more work holds the others back. Channels whose streams are identical run in lockstep and are
  * simulated once.
  */
-export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace): AttAccRun {
+export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace, opts: { refresh?: boolean } = {}): AttAccRun {
   const n = trace.streams.length;
   const rep = new Int32Array(n).fill(-1);
   for (let a = 0; a < n; a++) {
@@ -255,6 +259,7 @@ export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace): AttAcc
   }
   const channels = trace.streams.map((s, i) => (rep[i] === i ? new AttAccChannel(device, s) : null));
   const live = channels.filter((x): x is AttAccChannel => x !== null);
+  for (const ch of live) ch.refresh = opts.refresh !== false;
   const order = trace.order;
   let g = 0;
   let frontEnd = -1;

@@ -85,6 +85,8 @@ export interface AttAccOptions {
   readonly generator?: AttAccGenerator;
   /** Simulate all 16 legacy channels behind AttAcc's stalling front end instead of legacy channel 0 alone. */
   readonly stack?: boolean;
+  /** Leave refresh out (default: AttAcc's all-bank refresh every tREFI). */
+  readonly refresh?: boolean;
 }
 
 const devices = new Map<string, AttAccDevice>();
@@ -108,11 +110,11 @@ export function compareAttAccRow(row: AttAccRow, opts: AttAccOptions = {}): AttA
   let counts;
   if (opts.stack) {
     const trace = attaccTrace(placement, c, { generator: opts.generator });
-    run = runAttAccStack(dev, trace);
+    run = runAttAccStack(dev, trace, { refresh: opts.refresh });
     counts = trace.counts;
   } else {
     const stream = attaccStream(placement, c, { generator: opts.generator });
-    run = runAttAccChannel(dev, stream);
+    run = runAttAccChannel(dev, stream, { refresh: opts.refresh });
     counts = stream.counts;
   }
   const r = row.counts;
