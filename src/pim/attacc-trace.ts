@@ -210,7 +210,10 @@ const LAYOUTS: Readonly<Record<AttAccPlacement, Layout>> = { bank: BANK, 'bank-g
 
 /** Checks a case: whole numbers, dbyte dividing the 32 B access, and a size AttAcc's layout holds (L up to its 4096). */
 export function checkAttAccCase(c: AttAccCase, where: string): void {
-  for (const [k, v] of Object.entries(c)) if (!Number.isInteger(v) || v < 1) throw new StrataError(`${where}: ${k} must be a whole number >= 1, got ${v}`);
+  for (const k of ['L', 'nhead', 'dhead', 'dbyte'] as const) {
+    const v = c[k];
+    if (!Number.isInteger(v) || v < 1) throw new StrataError(`${where}: ${k} must be a whole number >= 1, got ${v}`);
+  }
   if (ACCESS % c.dbyte !== 0) throw new StrataError(`${where}: dbyte must divide the 32 B access (1, 2, 4, 8, 16 or 32), got ${c.dbyte}`);
   if (c.L > MAX_L) throw new StrataError(`${where}: L must be at most ${MAX_L} (AttAcc's trace layout reserves rows for L <= ${MAX_L}), got ${c.L}`);
 }
