@@ -1,8 +1,11 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { ARCH_DIR } from '../dram/standard.ts';
+import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
+import { progressLine } from './progress.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import {
-  compareServing, decodeCases, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
+  compareServing, decodeCases, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
@@ -25,7 +28,8 @@ const lengthPair = (flag: string, s: string): readonly [number, number] => {
 /** Serving comparison defaults: the subset of docs/validation.md (each run serves every system). */
 
 export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--lengths 256:256,1024:1024,4096:4096] [--batches 32,64,128]
-                       [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]`;
+                       [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]
+       strata validate duplex --sensitivity [--models A,B] [--lengths ...] [--batches ...]`;
 
 /**
  * `strata validate duplex`: Duplex against GPU, 2xGPU, bank-PIM and BG-PIM (src/validation/duplex.ts). Prints the
@@ -37,7 +41,7 @@ export function duplexValidateCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('validate duplex', argv, {
     models: { type: 'string' }, lengths: { type: 'string' }, batches: { type: 'string' },
     'serving-models': { type: 'string' }, 'serving-lengths': { type: 'string' }, count: { type: 'string' }, qps: { type: 'string' },
-    'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' },
+    'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' }, sensitivity: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'\nusage: ${VALIDATE_DUPLEX_USAGE}`);
   const checkModels = (flag: string, ms: readonly string[]) => {
@@ -62,6 +66,18 @@ export function duplexValidateCommand(argv: string[]): number {
     qps = Number(v.qps);
   }
 
+  if (v.sensitivity) {
+    for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the decode table's headlines)`);
+    }
+    console.log('### Duplex: sensitivity of each decode headline to every assumption on its path\n');
+    const { parts, headlines } = duplexSensitivityParts(decodeCases(models, batches, lengths));
+    const result = sensitivity(parts, headlines, progressLine('sensitivity'));
+    console.log(formatBands(result, dirname(ARCH_DIR)));
+    console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
+    console.log(formatAssumptions(result, dirname(ARCH_DIR)));
+    return 0;
+  }
   const cmp = new DuplexComparison();
   const decode: DecodeRow[] = decodeCases(models, batches, lengths).map((c) => cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing));
   const serving: ServingRow[] = [];

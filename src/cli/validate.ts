@@ -1,26 +1,43 @@
 import { StrataError } from '../spec/errors.ts';
-import { knownStandards, loadStandard } from '../dram/standard.ts';
+import { ARCH_DIR, knownStandards, loadStandard } from '../dram/standard.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
-import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS } from '../validation/pim-gpt.ts';
+import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts } from '../validation/pim-gpt.ts';
+import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
+import { progressLine } from './progress.ts';
+import { knownModels } from '../compiler/model.ts';
+import { dirname } from 'node:path';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
+import { validatePageCommand } from './validate-page.ts';
 import { attaccValidateCommand } from './validate-attacc.ts';
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   if (argv[0] === 'neupims') return neupimsValidateCommand(argv.slice(1));
   if (argv[0] === 'duplex') return duplexValidateCommand(argv.slice(1));
+  if (argv[0] === 'page') return validatePageCommand(argv.slice(1));
   if (argv[0] === 'attacc') return attaccValidateCommand(argv.slice(1));
-  const { positionals } = parseFlags('validate', argv, {});
+  const { values: v, positionals } = parseFlags('validate', argv, { sensitivity: { type: 'boolean' }, models: { type: 'string' } });
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
     throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex', 'attacc' or nothing, got '${positionals.join(' ')}'`);
   }
+  if ((v.sensitivity || v.models !== undefined) && what !== 'pim-gpt') throw new StrataError(`validate ${what}: --sensitivity and --models apply to 'validate pim-gpt', 'validate neupims' and 'validate duplex'`);
   if (what === 'pim-gpt') {
+    const models = v.models === undefined ? [...PIM_GPT_MODELS] : modelList(v.models);
+    if (v.sensitivity) {
+      console.log('### PIM-GPT: sensitivity of each headline to every assumption on its path (64-token prompt, 64 generated tokens)\n');
+      const { parts, headlines } = pimGptSensitivityParts(models, 64, 64);
+      const result = sensitivity(parts, headlines, progressLine('sensitivity'));
+      console.log(formatBands(result, dirname(ARCH_DIR)));
+      console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
+      console.log(formatAssumptions(result, dirname(ARCH_DIR)));
+      return 0;
+    }
     console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');
-    console.log(formatPimGptTable(PIM_GPT_MODELS.map((m) => comparePimGpt(m, 64, 64))));
+    console.log(formatPimGptTable(models.map((m) => comparePimGpt(m, 64, 64))));
     return 0;
   }
   let ok = true;
@@ -43,4 +60,11 @@ export function validateCommand(argv: string[]): number {
     }
   }
   return ok ? 0 : 1;
+}
+
+/** A comma-separated list of shipped model names (`--models`). */
+function modelList(v: string): string[] {
+  const items = v.split(',').map((x) => x.trim());
+  for (const m of items) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
+  return items;
 }

@@ -360,7 +360,8 @@ export function parseStandard(json: unknown, file: string): DramStandard {
 
 /** Reads one command a PIM spec adds (see ExtraCommand). */
 function parseExtraCommand(c: FieldReader): ExtraCommand {
-  c.onlyKeys(['name', 'scope', 'rowEffect', 'bus', 'dataBytes', 'rowBuffer', 'description']);
+  // `source` cites where the command's numbers (dataBytes) come from (src/spec/provenance.ts); the model does not read it.
+  c.onlyKeys(['name', 'scope', 'rowEffect', 'bus', 'dataBytes', 'rowBuffer', 'description', 'source']);
   const name = c.string('name');
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) c.fail('name', 'a command name of letters, digits and _', name);
   return {

@@ -2,13 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
+import { readSpecFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
 import { opBytes, type Op } from '../compiler/op.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';
-import { assumptionList } from './pim-spec.ts';
 import type { NodeRunner, TokenGraph, TokenNode } from './token-graph.ts';
 
 /** The vector datapath of a PIM system's ASIC. */
@@ -43,8 +42,9 @@ export function loadAsic(nameOrPath: string): AsicSpec {
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
     throw new StrataError(`unknown ASIC '${nameOrPath}' (known: ${knownAsics().join(', ')})`);
   }
-  const r = FieldReader.root(file, readJsonFile(file));
-  r.onlyKeys(['name', 'description', 'assumptions', 'clock', 'datapath', 'energy', 'note']);
+  const { json, assumptions } = readSpecFile(file);
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'description', 'clock', 'datapath', 'energy', 'note']);
   const c = r.object('clock');
   c.onlyKeys(['source', 'clockPs']);
   const d = r.object('datapath');
@@ -60,7 +60,7 @@ export function loadAsic(nameOrPath: string): AsicSpec {
     pjPerOp: e.number('pjPerOp', { min: 0 }),
     sramPjPerByte: e.number('sramPjPerByte', { min: 0 }),
     sources: { clock: c.string('source'), datapath: d.string('source'), energy: e.string('source') },
-    assumptions: assumptionList(r),
+    assumptions: assumptions.map((a) => a.path),
   });
 }
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile } from '../spec/json-file.ts';
+import { readSpecFile } from '../spec/json-file.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { assertFits, tokensFootprint } from '../compiler/footprint.ts';
 import { pimCapacityBytes } from '../compiler/policies/pim-gemv-tiling.ts';
@@ -17,7 +17,7 @@ import { planPimGemv, type PimGemvPlan } from './gemv.ts';
 import { globalBuffer, globalBufferEnergyPj } from './global-buffer.ts';
 import { PimChannel, PimChannelSequencer, type PimStep } from './pim-channel.ts';
 import { parseLink, type PimLink } from './pim-link.ts';
-import { assumptionList, loadPimSpec, type PimSpec } from './pim-spec.ts';
+import { loadPimSpec, type PimSpec } from './pim-spec.ts';
 import { ProgramMemo } from './program-memo.ts';
 import { resultLatch, resultLatchEnergyPj } from './result-latch.ts';
 import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
@@ -37,12 +37,13 @@ export interface PimGptSystem {
 /** Loads arch/systems/NAME.json naming a PIM spec and an ASIC and describing the link. */
 export function loadPimGptSystem(name = 'pim-gpt'): PimGptSystem {
   const file = systemFile(name, 'pim-gpt', 'system', ' for policy pim-gpt');
-  const r = FieldReader.root(file, readJsonFile(file));
-  r.onlyKeys(['name', 'family', 'description', 'assumptions', 'source', 'pim', 'asic', 'link']);
+  const { json, assumptions } = readSpecFile(file);
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'family', 'description', 'source', 'pim', 'asic', 'link']);
   checkFamily(r, 'pim-gpt');
   r.string('source');
   const pim = withContext(() => loadPimSpec(r.string('pim')), (m) => `${r.where('pim')}: ${m}`);
-  return { name: r.string('name'), file, pim, asic: withContext(() => loadAsic(r.string('asic')), (m) => `${r.where('asic')}: ${m}`), link: parseLink(r.object('link'), pim), assumptions: assumptionList(r) };
+  return { name: r.string('name'), file, pim, asic: withContext(() => loadAsic(r.string('asic')), (m) => `${r.where('asic')}: ${m}`), link: parseLink(r.object('link'), pim), assumptions: assumptions.map((a) => a.path) };
 }
 
 /** Energy of PIM-GPT work by component, pJ. */

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
+import { readJsonFile, readSpecFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR, compileRules, deepFreeze, parseStandard, type DramStandard } from '../dram/standard.ts';
 import { COMMANDS, LEVELS, type Level } from '../dram/commands.ts';
 
@@ -53,7 +53,7 @@ export interface PimSpec {
   /** IDD energy of one command of each PIM command kind, pJ (specs that scale JEDEC command energies; else empty). */
   readonly commandEnergyPj: Readonly<Record<string, number>>;
   readonly sources: Readonly<Record<string, string>>;
-  /** Fields (`section.key`) whose values have no public source, as the spec's `assumptions` lists them. */
+  /** Paths (`section.key`) of the numbers this file declares as assumptions (src/spec/provenance.ts). */
   readonly assumptions: readonly string[];
 }
 
@@ -87,8 +87,9 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
     throw new StrataError(`unknown PIM spec '${nameOrPath}' (known: ${knownPimSpecs().join(', ')})`);
   }
-  const r = FieldReader.root(file, readJsonFile(file));
-  r.onlyKeys(['name', 'description', 'base', 'commandSet', 'rowBuffers', 'organization', 'features', 'controller', 'timing', 'commands', 'rules', 'rowBufferRules', 'unit', 'energy', 'assumptions', 'note']);
+  const { json, assumptions } = readSpecFile(file);
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'description', 'base', 'commandSet', 'rowBuffers', 'organization', 'features', 'controller', 'timing', 'commands', 'rules', 'rowBufferRules', 'unit', 'energy', 'note']);
   const commandSet = r.optionalString('commandSet', 'aim', ['aim', 'newton']) as PimCommandSet;
   const specRowBuffers = r.optionalNumber('rowBuffers', 1, { integer: true, min: 1, max: 2 }) as 1 | 2;
   const rowBuffers = opts.rowBuffers ?? specRowBuffers;
@@ -183,23 +184,7 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
     resultLatchPjPerByte: e.optionalNumber('resultLatchPjPerByte', 0, { min: 0 }),
     commandEnergyPj: e.has('commandScale') ? commandEnergies(e.object('commandScale'), standard) : {},
     sources: { ...standard.sources, unit: u.string('source'), energy: e.string('source') },
-    assumptions: assumptionList(r),
-  });
-}
-
-/**
- * The spec's optional `assumptions`: a list of `section.key` names of numbers that have no public source (the
- * sensitivity study varies them); each must name a number the spec gives.
- */
-export function assumptionList(r: FieldReader): string[] {
-  if (!r.has('assumptions')) return [];
-  const list = r.obj.assumptions;
-  if (!Array.isArray(list)) r.fail('assumptions', 'a list of "section.key" names');
-  return (list as unknown[]).map((x, i) => {
-    const [section, key] = typeof x === 'string' ? x.split('.') : [];
-    const obj = section ? (r.obj[section] as Record<string, unknown> | undefined) : undefined;
-    if (!key || typeof obj !== 'object' || obj === null || typeof obj[key] !== 'number') r.fail(`assumptions[${i}]`, 'the "section.key" name of a number in this spec', x);
-    return x as string;
+    assumptions: assumptions.map((a) => a.path),
   });
 }
 

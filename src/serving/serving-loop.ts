@@ -32,7 +32,7 @@ export const PREFILL_MODES = ['whole', 'chunked'] as const;
 /** A prefill mode. */
 export type PrefillMode = (typeof PREFILL_MODES)[number];
 
-/** Default `maxBatch`: NeuPIMs' `max_batch_size` (system_configs/sub-batch-on.json; shared reference pim-anchors.md section 1.4). */
+/** Default `maxBatch`: NeuPIMs' `max_batch_size` (configs/system_configs/sub-batch-on.json, casys-kaist/NeuPIMs @ f299af3). */
 export const DEFAULT_MAX_BATCH = 128;
 /** Default token budget of a chunked-prefill step (Sarathi-Serve's and vLLM's chunked-prefill default of 512 tokens). */
 export const DEFAULT_CHUNK_TOKENS = 512;

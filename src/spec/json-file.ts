@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { StrataError } from './errors.ts';
 import { readInputText } from './input-file.ts';
+import { applyOverrides, extractAssumptions, noteAssumptions, recordAssumptions, type Assumption } from './provenance.ts';
 
 /** Parses JSON text, naming `file` in the error when it is not valid JSON. */
 export function parseJsonText(text: string, file: string): unknown {
@@ -17,13 +18,24 @@ export function jsonSyntaxReason(e: unknown): string {
   return (e as Error).message.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-/** Reads and parses a JSON file. */
+/**
+ * Reads and parses a JSON spec file. Its `assumptions` blocks are checked, recorded and removed
+ * (src/spec/provenance.ts), and the overrides in effect for the file are applied, before a loader sees it.
+ */
 export function readJsonFile(file: string): unknown {
-  return parseJsonText(readInputText(file, 'a JSON file'), file);
+  const json = parseJsonText(readInputText(file, 'a JSON file'), file);
+  noteAssumptions(extractAssumptions(json, file));
+  return applyOverrides(json, file);
 }
 
 /** Names (without .json) of the JSON files in `dir` whose file name matches `pattern`, sorted; [] if there is no such folder. */
 export function jsonFileNames(dir: string, pattern = /\.json$/): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith('.json') && pattern.test(f)).map((f) => basename(f, '.json')).sort();
+}
+
+/** Reads a JSON spec file as `readJsonFile` does, with the assumptions the file itself declares. */
+export function readSpecFile(file: string): { json: unknown; assumptions: Assumption[] } {
+  const { result, assumptions } = recordAssumptions(() => readJsonFile(file));
+  return { json: result, assumptions: assumptions.filter((a) => a.file === file) };
 }

@@ -1,3 +1,4 @@
+import type { Headline, Parts } from './sensitivity.ts';
 import { kvBytesPerToken, loadModel, parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { LowerOptions } from '../compiler/lower.ts';
 import { generateRequests } from '../compiler/requests.ts';
@@ -13,7 +14,8 @@ export const DUPLEX_SERVING_DEFAULTS = { models: ['mixtral-8x7b', 'llama3-70b'],
 
 /**
  * Duplex (Yun et al., MICRO 2024, arXiv 2409.01141) against its baselines: the GPU (H100), twice as many GPUs,
- * bank-PIM and bank-group PIM, on the paper's models, (Lin, Lout) pairs and batches (pim-anchors.md section 3.3).
+ * bank-PIM and bank-group PIM, on the paper's models, (Lin, Lout) pairs and batches
+ * as far as its abstract and its simulator (scale-snu/LLMSimulator; fork HeliosZhou/LLMSimulator) show them.
  *
  * - Devices. Each model runs on D tensor-parallel devices, D the smallest power of two whose memory holds the
  *   weights plus the KV cache of batch 32 at the model's longest case (Mixtral 2, Llama-3 70B 4, OPT-66B 4,
@@ -49,7 +51,7 @@ export type ComparedKey = (typeof DUPLEX_COMPARED)[number]['key'];
 export const DUPLEX_PAPER = {
   throughputOverGpu: 2.67,
   energySavingVsGpu: 0.4203,
-  source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: third-party summary, unconfirmed (pim-anchors.md 3.3)',
+  source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: a third-party summary of the paper, not in the part of the abstract this repository could check',
 } as const;
 
 /** Cases a model can run: (Lin, Lout) within its learned positions (OPT-66B: 2048). */
@@ -128,19 +130,52 @@ export class DuplexComparison {
     const context = lin + Math.floor(lout / 2);
     const entries = Array.from({ length: batch }, () => ({ contextLength: context, newTokens: 1 }));
     const systems = {} as Record<ComparedKey, DecodeResult | null>;
-    for (const c of DUPLEX_COMPARED) {
-      const s = this.system(c.key, model);
-      if (!fits(s, model, batch, lin, lout)) {
-        systems[c.key] = null;
-        continue;
-      }
-      const r = this.coster(s, model, routing === 'dense' ? undefined : routing).cost(entries, '0');
-      systems[c.key] = {
-        devices: s.devices, stepPs: r.timePs, tokensPerS: batch / (r.timePs / 1e12), joulesPerToken: r.energyPj.total / 1e12 / batch, serialPs: r.serialPs,
-      };
-    }
+    for (const c of DUPLEX_COMPARED) systems[c.key] = this.decodeOn(c.key, model, lin, lout, batch, routing, entries);
     return { model: model.name, lin, lout, batch, routing, context, devices: devicesFor(model), systems };
   }
+
+  /** One decode case on one compared system; null when the model and its KV cache do not fit. */
+  private decodeOn(key: ComparedKey, model: ModelSpec, lin: number, lout: number, batch: number, routing: DecodeRow['routing'], entries: { contextLength: number; newTokens: number }[]): DecodeResult | null {
+    const s = this.system(key, model);
+    if (!fits(s, model, batch, lin, lout)) return null;
+    const r = this.coster(s, model, routing === 'dense' ? undefined : routing).cost(entries, '0');
+    return { devices: s.devices, stepPs: r.timePs, tokensPerS: batch / (r.timePs / 1e12), joulesPerToken: r.energyPj.total / 1e12 / batch, serialPs: r.serialPs };
+  }
+
+  /** Every case on one compared system (a part of the sensitivity study: each system reads its own specs). */
+  decodeAllOn(key: ComparedKey, cases: readonly DecodeCase[]): (DecodeResult | null)[] {
+    return cases.map((c) => {
+      const model = loadModel(c.model);
+      const context = c.lin + Math.floor(c.lout / 2);
+      const entries = Array.from({ length: c.batch }, () => ({ contextLength: context, newTokens: 1 }));
+      return this.decodeOn(key, model, c.lin, c.lout, c.batch, c.routing, entries);
+    });
+  }
+}
+
+/** One case of the decode table. */
+export type DecodeCase = ReturnType<typeof decodeCases>[number];
+
+/**
+ * The decode table as parts for a sensitivity study (src/validation/sensitivity.ts): one part per compared system
+ * (all cases on it, with fresh memos so varied specs are read again), and the headlines of `formatPaperComparison`.
+ */
+export function duplexSensitivityParts(cases: readonly DecodeCase[]): { parts: Parts; headlines: Headline[] } {
+  const parts: Record<string, () => unknown> = {};
+  for (const c of DUPLEX_COMPARED) parts[c.key] = () => new DuplexComparison().decodeAllOn(c.key, cases);
+  const rows = (r: Readonly<Record<string, unknown>>): DecodeRow[] =>
+    cases.map((c, i) => {
+      const systems = {} as Record<ComparedKey, DecodeResult | null>;
+      for (const s of DUPLEX_COMPARED) systems[s.key] = (r[s.key] as (DecodeResult | null)[])[i]!;
+      return { model: c.model, lin: c.lin, lout: c.lout, batch: c.batch, routing: c.routing, context: c.lin + Math.floor(c.lout / 2), devices: devicesFor(loadModel(c.model)), systems };
+    });
+  const headlines: Headline[] = [
+    { name: 'Duplex / GPU decode throughput, best case', paper: `up to ${DUPLEX_PAPER.throughputOverGpu}x`, value: (r) => decodeSummary(rows(r)).maxOverGpu },
+    { name: 'Duplex / GPU decode throughput, geometric mean', paper: '–', value: (r) => decodeSummary(rows(r)).geomeanOverGpu },
+    { name: 'Duplex / 2xGPU decode throughput, geometric mean', paper: '–', value: (r) => decodeSummary(rows(r)).geomeanOverGpu2 },
+    { name: 'energy per token, Duplex vs GPU, mean saving (fraction)', paper: '0.42 (third-party, unconfirmed)', value: (r) => decodeSummary(rows(r)).meanEnergySavingVsGpu },
+  ];
+  return { parts, headlines };
 }
 
 /** Every decode case of the table: models x their (Lin, Lout) x batches x routings (MoE: uniform and skewed). */

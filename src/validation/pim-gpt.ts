@@ -3,11 +3,12 @@ import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel } from '../compiler/model.ts';
 import { decodeStep } from '../compiler/step.ts';
 import { loadPimGptSystem, pimGptGenerate, type PimGptEnergy } from '../pim/pim-gpt.ts';
+import type { Headline, Parts } from './sensitivity.ts';
 
 /** The eight models PIM-GPT evaluates (paper abstract: "8 GPT models with up to 1.4 billion parameters"). */
 export const PIM_GPT_MODELS = ['gpt2-small', 'gpt2-medium', 'gpt2-large', 'gpt2-xl', 'gpt3-small', 'gpt3-medium', 'gpt3-large', 'gpt3-xl'] as const;
 
-/** Headline ranges of the npj / v2 paper (pim-anchors.md section 2). */
+/** Headline ranges of the npj / v2 paper (Wu, Wang, Lu, npj Unconventional Computing 2024; arXiv 2310.09385v2, abstract). */
 export const PIM_GPT_PAPER = { speedupGpu: [41, 137], speedupCpu: [631, 1074], efficiencyGpu: [123, 383], efficiencyCpu: [320, 602] } as const;
 
 /** One model's comparison row. */
@@ -23,12 +24,11 @@ export interface PimGptRow {
   gpu: Record<string, { tokenUs: number; tokenUj: number; speedup: number; efficiency: number }>;
 }
 
-/**
- * Runs `promptTokens` + `tokens` on PIM-GPT and, for the mean decode position, the same decode step on the
- * analytical baselines; speed-up = baseline time / PIM-GPT time per token, energy efficiency = baseline
- * energy / PIM-GPT energy per token (baselines: board power x time).
- */
-export function comparePimGpt(modelName: string, promptTokens: number, tokens: number, baselines: readonly string[] = ['gpu-t4', 'gpu-a100-40gb', 'cpu-xeon']): PimGptRow {
+/** PIM-GPT's side of a row: mean generated-token latency, its split, and energy per token by component. */
+export type PimGptSide = Pick<PimGptRow, 'pimTokenUs' | 'pimShare' | 'time' | 'pimTokenUj' | 'energy'> & { readonly meanTokenPs: number };
+
+/** Runs `promptTokens` + `tokens` of `modelName` on the shipped PIM-GPT system and averages over the generated tokens. */
+export function pimGptSide(modelName: string, promptTokens: number, tokens: number): PimGptSide {
   const system = loadPimGptSystem();
   const model = loadModel(modelName);
   const g = pimGptGenerate(system, model, promptTokens, tokens);
@@ -46,16 +46,59 @@ export function comparePimGpt(modelName: string, promptTokens: number, tokens: n
     for (const k of Object.keys(energy) as (keyof PimGptEnergy)[]) energy[k] += t.energy[k] / n;
   }
   const tokenPj = Object.values(energy).reduce((a, b) => a + b, 0);
-  const midContext = promptTokens + Math.floor(tokens / 2);
-  const ops = buildOpGraph(model, decodeStep([midContext]));
+  return { meanTokenPs: g.meanTokenPs, pimTokenUs: g.meanTokenPs / 1e6, pimShare: pim / n / g.meanTokenPs, time, pimTokenUj: tokenPj / 1e6, energy };
+}
+
+/** A baseline's side of a row: the decode step at the mean decode position of the run, in ps and uJ. */
+export function pimGptBaselineSide(device: string, modelName: string, promptTokens: number, tokens: number): { ps: number; uj: number } {
+  const model = loadModel(modelName);
+  const ops = buildOpGraph(model, decodeStep([promptTokens + Math.floor(tokens / 2)]));
+  const d = loadDevice(device);
+  const run = runOpsOnDevice(d, ops, model.precisionBytes);
+  return { ps: run.totalPs, uj: energyJoules(d, run.totalPs) * 1e6 };
+}
+
+/**
+ * Runs `promptTokens` + `tokens` on PIM-GPT and, for the mean decode position, the same decode step on the
+ * analytical baselines; speed-up = baseline time / PIM-GPT time per token, energy efficiency = baseline
+ * energy / PIM-GPT energy per token (baselines: board power x time).
+ */
+export function comparePimGpt(modelName: string, promptTokens: number, tokens: number, baselines: readonly string[] = PIM_GPT_BASELINES): PimGptRow {
+  const pim = pimGptSide(modelName, promptTokens, tokens);
   const gpu: PimGptRow['gpu'] = {};
   for (const name of baselines) {
-    const device = loadDevice(name);
-    const run = runOpsOnDevice(device, ops, model.precisionBytes);
-    const uj = energyJoules(device, run.totalPs) * 1e6;
-    gpu[name] = { tokenUs: run.totalNs / 1000, tokenUj: uj, speedup: run.totalPs / g.meanTokenPs, efficiency: (uj * 1e6) / tokenPj };
+    const b = pimGptBaselineSide(name, modelName, promptTokens, tokens);
+    gpu[name] = { tokenUs: b.ps / 1e6, tokenUj: b.uj, speedup: b.ps / pim.meanTokenPs, efficiency: b.uj / pim.pimTokenUj };
   }
-  return { model: modelName, pimTokenUs: g.meanTokenPs / 1e6, pimShare: pim / n / g.meanTokenPs, time, pimTokenUj: tokenPj / 1e6, energy, gpu };
+  const { meanTokenPs: _, ...side } = pim;
+  return { model: modelName, ...side, gpu };
+}
+
+/** The baselines of the table: the T4 (the paper's GPU), an A100 and a CPU. */
+export const PIM_GPT_BASELINES = ['gpu-t4', 'gpu-a100-40gb', 'cpu-xeon'] as const;
+
+/**
+ * The comparison as parts for a sensitivity study (src/validation/sensitivity.ts): PIM-GPT per model and each
+ * baseline per model, with headlines speed-up and energy efficiency of PIM-GPT over the T4 and the CPU per model.
+ */
+export function pimGptSensitivityParts(models: readonly string[], promptTokens: number, tokens: number): { parts: Parts; headlines: Headline[] } {
+  const parts: Record<string, () => unknown> = {};
+  const headlines: Headline[] = [];
+  const p = PIM_GPT_PAPER;
+  for (const m of models) {
+    parts[`pim ${m}`] = () => pimGptSide(m, promptTokens, tokens);
+    for (const [device, label, speed, eff] of [
+      ['gpu-t4', 'T4', `${p.speedupGpu[0]}-${p.speedupGpu[1]}x (GPU)`, `${p.efficiencyGpu[0]}-${p.efficiencyGpu[1]}x (GPU)`],
+      ['cpu-xeon', 'CPU', `${p.speedupCpu[0]}-${p.speedupCpu[1]}x`, `${p.efficiencyCpu[0]}-${p.efficiencyCpu[1]}x`],
+    ] as const) {
+      parts[`${device} ${m}`] = () => pimGptBaselineSide(device, m, promptTokens, tokens);
+      const pim = (r: Readonly<Record<string, unknown>>) => r[`pim ${m}`] as PimGptSide;
+      const base = (r: Readonly<Record<string, unknown>>) => r[`${device} ${m}`] as { ps: number; uj: number };
+      headlines.push({ name: `${m} speed-up vs ${label}`, paper: speed, value: (r) => base(r).ps / pim(r).meanTokenPs });
+      headlines.push({ name: `${m} energy efficiency vs ${label}`, paper: eff, value: (r) => base(r).uj / pim(r).pimTokenUj });
+    }
+  }
+  return { parts, headlines };
 }
 
 /** The Markdown table of docs/validation.md. */

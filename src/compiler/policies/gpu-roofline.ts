@@ -9,7 +9,8 @@ import { repoRelative, targetInfo, type Mapping, type MappingInput, type Mapping
 
 /**
  * Short names accepted for baseline presets. `gpu-a100` is the 40 GB part: NeuPIMs' GPU-only baseline is an
- * A100 40 GB (shared reference pim-anchors.md section 1.6).
+ * A100 40 GB, as Strata issue #14 states from the NeuPIMs paper's evaluation (Heo et al., ASPLOS 2024);
+ * the preset's own numbers are sourced in arch/systems/gpu-a100-40gb.json.
  */
 export const SYSTEM_ALIASES: Readonly<Record<string, string>> = Object.freeze({ 'gpu-a100': 'gpu-a100-40gb' });
 

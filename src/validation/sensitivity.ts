@@ -1,0 +1,142 @@
+import { relative, resolve } from 'node:path';
+import { recordAssumptions, withOverrides, type Assumption } from '../spec/provenance.ts';
+
+/**
+ * One-at-a-time sensitivity of headline numbers to every assumption on their path.
+ *
+ * A comparison is split into parts (a PIM-GPT generation, one baseline's decode step, ...), each a function that
+ * reads its specs through `readJsonFile`. The shipped run records which assumptions (src/spec/provenance.ts) each
+ * part read. Then every assumption is set to its low and to its high end, one at a time, and only the parts that
+ * read it are computed again; the headlines are recomputed from the parts. A headline's band is the lowest and
+ * highest value over all of these runs, and the assumption whose range moves it most is named.
+ *
+ * Assumptions declared with the same value, range and reason in several files are one assumption and vary together.
+ *
+ * One at a time is the usual tornado study: it shows which assumption decides a result, not the joint worst case
+ * (which would multiply the runs and combine ends that no single design has).
+ */
+
+/** The parts of a comparison, by name; each computes from the specs it reads. */
+export type Parts = Readonly<Record<string, () => unknown>>;
+
+/** A headline number computed from the parts' results. */
+export interface Headline {
+  readonly name: string;
+  /** The paper's value or range, for the table (text; '' when there is none). */
+  readonly paper: string;
+  readonly value: (results: Readonly<Record<string, unknown>>) => number;
+}
+
+/** How much one assumption moves one headline. */
+export interface Swing {
+  readonly assumption: Assumption;
+  /** The same assumption declared in other files (same value, range and reason), varied with it. */
+  readonly also: readonly Assumption[];
+  /** The headline with the assumption at its low and at its high end. */
+  readonly atLow: number;
+  readonly atHigh: number;
+}
+
+/** One headline's band. */
+export interface Band {
+  readonly name: string;
+  readonly paper: string;
+  readonly shipped: number;
+  readonly low: number;
+  readonly high: number;
+  /** Every assumption on the headline's path, largest swing first. */
+  readonly swings: readonly Swing[];
+}
+
+/** The bands of every headline, and every assumption the comparison read. */
+export interface SensitivityResult {
+  readonly bands: readonly Band[];
+  readonly assumptions: readonly Assumption[];
+}
+
+const keyOf = (a: Assumption) => `${resolve(a.file)}\u0000${a.path}`;
+/**
+ * Assumptions with the same value, range and reason are one assumption declared in several files (the all-reduce
+ * latency of every compared system, say): they vary together, or a band would compare systems under different
+ * values of the same unknown.
+ */
+const groupOf = (a: Assumption) => `${a.value}\u0000${a.low}\u0000${a.high}\u0000${a.why}`;
+
+/**
+ * Computes the parts as shipped and with each assumption they read at each end of its range; returns each headline's
+ * band. `onProgress` is told after every variant (done, total).
+ */
+export function sensitivity(parts: Parts, headlines: readonly Headline[], onProgress?: (done: number, total: number) => void): SensitivityResult {
+  const shipped: Record<string, unknown> = {};
+  const groups = new Map<string, { members: Map<string, Assumption>; parts: Set<string> }>();
+  for (const [name, compute] of Object.entries(parts)) {
+    const { result, assumptions } = recordAssumptions(compute);
+    shipped[name] = result;
+    for (const a of assumptions) {
+      const g = groups.get(groupOf(a)) ?? { members: new Map<string, Assumption>(), parts: new Set<string>() };
+      if (!g.members.has(keyOf(a))) g.members.set(keyOf(a), a);
+      g.parts.add(name);
+      groups.set(groupOf(a), g);
+    }
+  }
+  const shippedValues = headlines.map((h) => h.value(shipped));
+  const swings: Swing[][] = headlines.map(() => []);
+  const total = groups.size * 2;
+  let done = 0;
+  for (const { members, parts: names } of groups.values()) {
+    const all = [...members.values()];
+    const at = (end: 'low' | 'high'): number[] => {
+      const results = { ...shipped };
+      withOverrides(all.map((a) => ({ file: a.file, path: a.path, value: a[end] })), () => {
+        for (const n of names) results[n] = parts[n]!();
+      });
+      onProgress?.(++done, total);
+      return headlines.map((h) => h.value(results));
+    };
+    const low = at('low');
+    const high = at('high');
+    headlines.forEach((_, i) => swings[i]!.push({ assumption: all[0]!, also: all.slice(1), atLow: low[i]!, atHigh: high[i]! }));
+  }
+  const bands = headlines.map((h, i): Band => {
+    const values = [shippedValues[i]!, ...swings[i]!.flatMap((s) => [s.atLow, s.atHigh])];
+    const sorted = [...swings[i]!].sort((x, y) => spread(y) - spread(x) || keyOf(x.assumption).localeCompare(keyOf(y.assumption)));
+    return { name: h.name, paper: h.paper, shipped: shippedValues[i]!, low: Math.min(...values), high: Math.max(...values), swings: sorted };
+  });
+  return { bands, assumptions: [...groups.values()].flatMap((g) => [...g.members.values()]) };
+}
+
+function spread(s: Swing): number {
+  return Math.abs(s.atHigh - s.atLow);
+}
+
+/** `arch/pim/aim.json: timing.tPL` for an assumption, relative to `root` (the repository, for messages and tables). */
+export function assumptionName(a: Assumption, root: string): string {
+  return `${relative(root, resolve(a.file))}: ${a.path}`;
+}
+
+/** A swing's assumption, with `(+N files)` when the same assumption is declared in others. */
+function swingName(s: Swing, root: string): string {
+  return `${assumptionName(s.assumption, root)}${s.also.length ? ` (+${s.also.length} more file${s.also.length > 1 ? 's' : ''})` : ''}`;
+}
+
+/**
+ * The Markdown table of bands: headline, paper, low, shipped, high, and the assumption that moves it most with its
+ * range and the headline at each end.
+ */
+export function formatBands(result: SensitivityResult, root: string, digits = 2): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
+  const lines = ['| headline | paper | low | shipped | high | moved most by (range: headline at low / high end) |', '|---|---|---:|---:|---:|---|'];
+  for (const b of result.bands) {
+    const top = b.swings[0];
+    const most = top && Math.abs(top.atHigh - top.atLow) > 0 ? `${swingName(top, root)} (${top.assumption.low}-${top.assumption.high}: ${f(top.atLow)} / ${f(top.atHigh)})` : 'none (no assumption on its path moves it)';
+    lines.push(`| ${b.name} | ${b.paper} | ${f(b.low)} | ${f(b.shipped)} | ${f(b.high)} | ${most} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The Markdown list of every assumption read, with its range and reason. */
+export function formatAssumptions(result: SensitivityResult, root: string): string {
+  const lines = ['| assumption | shipped | low | high | why |', '|---|---:|---:|---:|---|'];
+  for (const a of result.assumptions) lines.push(`| ${assumptionName(a, root)} | ${a.value} | ${a.low} | ${a.high} | ${a.why.replace(/\|/g, '/')} |`);
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readJsonFile } from '../../src/spec/json-file.ts';
+import { formatBands, sensitivity } from '../../src/validation/sensitivity.ts';
+import { pimGptSensitivityParts } from '../../src/validation/pim-gpt.ts';
+
+describe('one-at-a-time sensitivity', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-sens-'));
+  const design = join(dir, 'design.json');
+  const base = join(dir, 'baseline.json');
+  writeFileSync(design, JSON.stringify({ unit: { source: 'datasheet table 1', ns: 10, assumptions: { ns: { low: 5, high: 20, why: 'x' } } } }));
+  writeFileSync(base, JSON.stringify({ gpu: { source: 'datasheet table 2', ns: 100, fixed: 7, assumptions: { ns: { low: 80, high: 110, why: 'y' } } } }));
+  const ns = (file: string, section: string) => ((readJsonFile(file) as Record<string, Record<string, number>>)[section]!).ns!;
+
+  it('varies every assumption a part reads, reruns only those parts, and names the one that moves a headline most', () => {
+    const calls = { design: 0, base: 0 };
+    const parts = {
+      design: () => (calls.design++, ns(design, 'unit')),
+      base: () => (calls.base++, ns(base, 'gpu')),
+    };
+    const speedup = { name: 'speed-up', paper: '10x', value: (r: Readonly<Record<string, unknown>>) => (r.base as number) / (r.design as number) };
+    const result = sensitivity(parts, [speedup]);
+    const band = result.bands[0]!;
+    // Shipped 100 / 10; the design's 5-20 ns gives 20x and 5x; the baseline's 80-110 ns gives 8x and 11x.
+    expect([band.low, band.shipped, band.high]).toEqual([5, 10, 20]);
+    expect(band.swings.map((s) => [s.assumption.path, s.atLow, s.atHigh])).toEqual([['unit.ns', 20, 5], ['gpu.ns', 8, 11]]);
+    // Once as shipped, then twice for its own assumption; never for the other part's.
+    expect(calls).toEqual({ design: 3, base: 3 });
+    expect(formatBands(result, dir)).toContain('| speed-up | 10x | 5.00 | 10.00 | 20.00 | design.json: unit.ns (5-20: 20.00 / 5.00) |');
+  });
+
+  it('varies one assumption declared in several files (same value, range and reason) together', () => {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    const shared = { source: 'paper table 4', ns: 5, assumptions: { ns: { low: 1, high: 9, why: 'all-reduce latency' } } };
+    writeFileSync(a, JSON.stringify({ link: shared }));
+    writeFileSync(b, JSON.stringify({ link: shared }));
+    const ratio = { name: 'b / a', paper: '', value: (r: Readonly<Record<string, unknown>>) => (r.b as number) / (r.a as number) };
+    const result = sensitivity({ a: () => ns(a, 'link'), b: () => ns(b, 'link') }, [ratio]);
+    // Varied apart, a at 1 and b at 5 would give 5x; varied together the ratio stays 1.
+    expect(result.bands[0]).toMatchObject({ low: 1, shipped: 1, high: 1 });
+    expect(result.bands[0]!.swings).toHaveLength(1);
+    expect(result.bands[0]!.swings[0]!.also.map((x) => x.file)).toEqual([b]);
+    expect(result.assumptions).toHaveLength(2);
+  });
+
+  it('says so when nothing on a headline\'s path is an assumption', () => {
+    const result = sensitivity({ k: () => 3 }, [{ name: 'constant', paper: '', value: (r) => r.k as number }]);
+    expect(result.bands[0]).toMatchObject({ low: 3, shipped: 3, high: 3, swings: [] });
+    expect(formatBands(result, dir)).toContain('none (no assumption on its path moves it)');
+  });
+});
+
+describe('PIM-GPT headline bands', () => {
+  it('cover the PIM-side assumptions of the shipped system (a short run of gpt2-small)', () => {
+    const { parts, headlines } = pimGptSensitivityParts(['gpt2-small'], 4, 2);
+    const result = sensitivity(parts, headlines);
+    const paths = result.assumptions.map((a) => a.path);
+    expect(paths).toEqual(expect.arrayContaining(['timing.tMACRD', 'timing.tPL', 'energy.macPj', 'clock.clockPs', 'datapath.lanes', 'link.latencyPs']));
+    for (const b of result.bands) expect(b.low <= b.shipped && b.shipped <= b.high).toBe(true);
+    // A slower ASIC clock (2000 ps) makes every PIM-GPT token slower, so the speed-up vs the T4 falls at the high end.
+    const speed = result.bands.find((b) => b.name === 'gpt2-small speed-up vs T4')!;
+    const clock = speed.swings.find((s) => s.assumption.path === 'clock.clockPs')!;
+    expect(clock.atHigh).toBeLessThan(speed.shipped);
+    expect(clock.atLow).toBeGreaterThan(speed.shipped);
+    // The MAC energy changes energy, not time.
+    const mac = speed.swings.find((s) => s.assumption.path === 'energy.macPj')!;
+    expect([mac.atLow, mac.atHigh]).toEqual([speed.shipped, speed.shipped]);
+  });
+});
