@@ -11,6 +11,7 @@ import { horizontalStackedBars, type StackSeries } from './bars.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, REFERENCE_BAND, type DeviceKind, type SeriesStyle } from './palette.ts';
 import { DEVICE_LABEL } from './run-charts.ts';
 import { servingSweepChart } from './serving-sweep-chart.ts';
+import { sensitivityBandsChart } from './sensitivity-charts.ts';
 import { duplexEnergyChart, duplexLatencyCdfChart, duplexThroughputChart } from './duplex-charts.ts';
 import { ganttChart, type GanttOp } from './gantt.ts';
 import { neupimsInterleavingChart, neupimsSpeedupChart, neupimsThroughputChart, neupimsUtilisationChart } from './neupims-charts.ts';
@@ -405,6 +406,7 @@ export const FIGURE_CHARTS: Readonly<Record<string, readonly FigureChart[]>> = O
     { name: 'duplex-latency-cdf', render: duplexLatencyCdfChart },
   ],
   'peak-bandwidth': [{ name: 'peak-bandwidth', render: peakBandwidthChart }],
+  sensitivity: [{ name: 'sensitivity-bands', render: sensitivityBandsChart }],
   dramsim3: [],
   'serving-sweep': [{ name: 'serving-throughput', render: servingSweepChart }],
 });

@@ -1,11 +1,14 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StrataError } from '../spec/errors.ts';
 
+/** What node's parseArgs returns for `options` (named, so the compiled declarations can say it). */
+type ParsedFlags<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true; tokens: true }>>;
+
 /**
  * Parses sub-command flags strictly: unknown flags, flags without their value or with an empty one, and flags
  * given twice are user errors (a repeated flag would otherwise silently keep its last value).
  */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T) {
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(command: string, argv: string[], options: T): { values: ParsedFlags<T>['values']; positionals: string[] } {
   const known = Object.keys(options).map((k) => `--${k}`).join(' ');
   // A negative number after a flag that takes a value is that flag's value (so `--qps -1` reaches the flag's own
   // check and its message), not an unknown option.

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { loadDevice } from '../baselines/roofline.ts';
 import { knownModels, loadModel } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
@@ -16,6 +15,7 @@ import {
   neupimsFigureData,
   peakFigureData,
   pimGptFigureData,
+  sensitivityFigureData,
   type FigureData,
   type FigureInputs,
 } from '../report/figure-data.ts';
@@ -23,10 +23,11 @@ import { validateReport } from '../report/schema.ts';
 import { StrataError } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
-import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER } from '../validation/pim-gpt.ts';
+import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
+import { sensitivity } from '../validation/sensitivity.ts';
 import { compareNeuPims, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
 import {
-  compareServing, decodeCases, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
+  compareServing, decodeCases, duplexSensitivityParts, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
@@ -35,6 +36,7 @@ import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
@@ -46,12 +48,12 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
-            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex picks sets; --models gpt2-small,... picks PIM-GPT
+            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity picks sets; --models gpt2-small,... picks PIM-GPT
             models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
             flags of strata validate neupims / duplex do (defaults: the validations' own)`;
 
 /** The repository root (inputs are hashed by their path relative to it). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = PACKAGE_ROOT;
 
 /** PIM-GPT run of the figures: the prompt and generated tokens of `strata validate pim-gpt`. */
 const PIM_GPT_PROMPT = 64;
@@ -143,6 +145,8 @@ const modelFiles = (ms: readonly string[]) => [...new Set(ms)].map((m) => `workl
 
 function figureSets(c: FigureChoices): FigureSet[] {
   const { models } = c;
+  // The sensitivity study reruns each PIM-GPT model once per assumption end: the smallest and largest chosen model.
+  const studied = sensitivityModels(models);
   const n = c.neupims;
   const neupimsCells = n.models.flatMap((m) => n.datasets.flatMap((d) => n.batches.map((b) => ({ m, d, b }))));
   const utilisation = { model: n.models[0]!, dataset: n.datasets[0]!, batch: n.batches[n.batches.length - 1]! };
@@ -247,11 +251,36 @@ function figureSets(c: FigureChoices): FigureSet[] {
         }, inputs);
       },
     },
+    {
+      name: 'sensitivity',
+      inputs: () => [
+        ...sourceClosure(['src/validation/sensitivity.ts', 'src/validation/pim-gpt.ts', 'src/validation/duplex.ts']),
+        ...BUILDERS,
+        'arch',
+        ...modelFiles([...studied, ...x.models]),
+      ],
+      parameters: { pimGptModels: [...studied], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
+      steps: ['pim-gpt', 'duplex'],
+      work: `the PIM-GPT headlines of ${studied.join(' and ')} and the Duplex decode headlines, each over every assumption on its path`,
+      compute: (inputs, step) => {
+        step('pim-gpt');
+        const p = pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS);
+        const pimGpt = sensitivity(p.parts, p.headlines);
+        step('duplex');
+        const dx = duplexSensitivityParts(dcases);
+        const duplex = sensitivity(dx.parts, dx.headlines);
+        const list = (xs: readonly (string | number)[]) => xs.join(',');
+        return sensitivityFigureData([
+          { study: 'pim-gpt', command: `strata validate pim-gpt --sensitivity --models ${list(studied)}`, result: pimGpt },
+          { study: 'duplex', command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, result: duplex },
+        ], REPO_ROOT, inputs);
+      },
+    },
   ];
 }
 
 /** The figure sets `strata figures` knows, in the order it makes them. */
-export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex'] as const;
+export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity'] as const;
 
 /** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
 class Progress {

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { readInputText } from '../spec/input-file.ts';
 import { generatedBlocks, regeneratePage } from '../validation/page.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 export const VALIDATE_PAGE_USAGE = 'strata validate page [--check] [--only TEXT] [FILE (default docs/validation.md)]';
 
-const STRATA_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/strata.mjs');
+const STRATA_BIN = join(PACKAGE_ROOT, 'bin', 'strata.mjs');
 
 /** Runs `strata ARGV` in a child process (the output exactly as a user sees it); a failing command is a user error. */
 export function strataOutput(argv: readonly string[]): string {

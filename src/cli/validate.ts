@@ -3,7 +3,7 @@ import { ARCH_DIR, knownStandards, loadStandard } from '../dram/standard.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
-import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts } from '../validation/pim-gpt.ts';
+import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
 import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
 import { progressLine } from './progress.ts';
 import { knownModels } from '../compiler/model.ts';
@@ -28,8 +28,9 @@ export function validateCommand(argv: string[]): number {
   if (what === 'pim-gpt') {
     const models = v.models === undefined ? [...PIM_GPT_MODELS] : modelList(v.models);
     if (v.sensitivity) {
-      console.log('### PIM-GPT: sensitivity of each headline to every assumption on its path (64-token prompt, 64 generated tokens)\n');
-      const { parts, headlines } = pimGptSensitivityParts(models, 64, 64);
+      const studied = v.models === undefined ? sensitivityModels(models) : models;
+      console.log(`### PIM-GPT: sensitivity of each headline to every assumption on its path (${studied.join(', ')}; 64-token prompt, 64 generated tokens)\n`);
+      const { parts, headlines } = pimGptSensitivityParts(studied, 64, 64);
       const result = sensitivity(parts, headlines, progressLine('sensitivity'));
       console.log(formatBands(result, dirname(ARCH_DIR)));
       console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 /** Where the shipped model descriptions live (`workloads/models/NAME.json`). */
-export const MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../workloads/models');
+export const MODELS_DIR = join(PACKAGE_ROOT, 'workloads', 'models');
 
 /**
  * Feed-forward block kinds. Plain MLPs have two matrices (up, down) and an activation; gated ones (SwiGLU,

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
-import { join, dirname, extname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, extname } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { evaluateExpression } from '../spec/expression.ts';
 import { COMMANDS, LEVELS, type ExtraCommand, type Level } from './commands.ts';
 import { parseAddressMapping } from './address-mapping.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 /** Where the shipped specs live. */
-export const ARCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../arch');
+export const ARCH_DIR = join(PACKAGE_ROOT, 'arch');
 
 /** Organisation of a DRAM device as seen by one memory system. */
 export interface Organization {

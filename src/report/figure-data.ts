@@ -4,6 +4,9 @@ import type { PimGptRow } from '../validation/pim-gpt.ts';
 import type { NeuPimsRow, NeuPimsUtilisation } from '../validation/neupims.ts';
 import type { ComparedKey, DecodeResult, DecodeRow, ServingRow } from '../validation/duplex.ts';
 import type { TokenSpan } from '../pim/token-graph.ts';
+import type { Assumption } from '../spec/provenance.ts';
+import type { SensitivityResult } from '../validation/sensitivity.ts';
+import { relative, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { toCsv, type CsvFile } from './csv-format.ts';
 import type { ServingReport } from './serving-report.ts';
@@ -100,6 +103,70 @@ const servingLatencyColumns = (): FigureColumn[] => [
   col('e2eP99Ms', 'ms', 'end to end, p99'),
   col('joulesPerOutputToken', 'J/token', 'energy per output token'),
 ];
+
+/** One study of the sensitivity set: which comparison, the command that prints it, and its bands. */
+export interface SensitivityStudy {
+  /** `pim-gpt`, `duplex`, `neupims`. */
+  readonly study: string;
+  /** The command that prints the same bands (`strata validate duplex --sensitivity ...`). */
+  readonly command: string;
+  readonly result: SensitivityResult;
+}
+
+/**
+ * Headline bands (src/validation/sensitivity.ts): per study and headline, the shipped value and its low-high band
+ * over every assumption on its path, one at a time; and every assumption's swing of every headline.
+ */
+export function sensitivityFigureData(studies: readonly SensitivityStudy[], root: string, inputs: FigureInputs): FigureData {
+  const assumptionName = (a: Assumption) => `${relative(root, resolve(a.file))}: ${a.path}`;
+  return {
+    schema: FIGURE_DATA_SCHEMA,
+    figure: 'sensitivity',
+    title: 'Headline ratios as bands over every assumption on their path',
+    description: 'Each declared assumption of the specs a comparison reads (arch/, an `assumptions` entry with a low-high range) is set to its low and then its high end, one at a time, and the headline is computed again; the band is the lowest and highest result. Assumptions declared with the same value, range and reason in several files vary together.',
+    command: studies.map((s) => s.command).join('; '),
+    parameters: { studies: studies.map((s) => s.study), commands: studies.map((s) => s.command) },
+    inputs,
+    tables: [
+      {
+        name: 'bands',
+        title: 'Headline bands',
+        columns: [
+          col('study', '', 'comparison'),
+          col('headline', '', 'headline number'),
+          col('paper', '', "the paper's value or range, as text"),
+          col('low', '', 'lowest value over the assumptions at either end (unit of the headline)'),
+          col('shipped', '', 'value with every assumption as shipped'),
+          col('high', '', 'highest value over the assumptions at either end'),
+          col('movedMostBy', '', 'the assumption whose range moves it most (file: field)'),
+        ],
+        rows: studies.flatMap((s) => s.result.bands.map((b) => {
+          const top = b.swings[0];
+          const moving = top !== undefined && top.atLow !== top.atHigh;
+          return [s.study, b.name, b.paper, b.low, b.shipped, b.high, moving ? assumptionName(top.assumption) : null];
+        })),
+      },
+      {
+        name: 'swings',
+        title: 'What each assumption does to each headline',
+        columns: [
+          col('study', '', 'comparison'),
+          col('headline', '', 'headline number'),
+          col('assumption', '', 'file: field (and how many other files declare the same assumption)'),
+          col('shippedValue', '', 'the assumption as shipped, in its field\'s unit'),
+          col('lowValue', '', 'low end of its range'),
+          col('highValue', '', 'high end of its range'),
+          col('atLow', '', 'the headline with the assumption at its low end'),
+          col('atHigh', '', 'the headline with the assumption at its high end'),
+        ],
+        rows: studies.flatMap((s) => s.result.bands.flatMap((b) => b.swings.map((w) => [
+          s.study, b.name, `${assumptionName(w.assumption)}${w.also.length ? ` (+${w.also.length})` : ''}`, w.assumption.value, w.assumption.low, w.assumption.high, w.atLow, w.atHigh,
+        ]))),
+      },
+    ],
+    references: [],
+  };
+}
 
 /** The DRAMsim3 comparison: one row per reference trace and metric. */
 export function dramsim3FigureData(results: readonly CaseResult[], inputs: FigureInputs): FigureData {

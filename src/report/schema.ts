@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { StrataError } from '../spec/errors.ts';
 import { describe } from '../spec/fields.ts';
@@ -8,9 +7,10 @@ import { DRAM_REPORT_SCHEMA, type DramReport } from './dram-report.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from './run-report.ts';
 import { FIGURE_DATA_SCHEMA, type FigureData } from './figure-data.ts';
 import { SERVING_REPORT_SCHEMA, type ServingReport } from './serving-report.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 /** The JSON Schema (draft 2020-12) of every Strata report: `schemas/strata-report.schema.json`. */
-export const REPORT_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../schemas/strata-report.schema.json');
+export const REPORT_SCHEMA_FILE = join(PACKAGE_ROOT, 'schemas', 'strata-report.schema.json');
 
 /** Any report Strata writes, told apart by its `schema` field (figure-data files of `strata figures` included). */
 export type StrataReport = DramReport | RunReport | FigureData | ServingReport;

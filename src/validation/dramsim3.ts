@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { importDramsim3Ini } from '../dram/dramsim3-ini.ts';
 import { runDram } from '../dram/run.ts';
 import { readTraceFile } from '../dram/trace.ts';
 import { dramReport, type DramReport } from '../report/dram-report.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 /** Where the DRAMsim3 reference traces, configurations and outputs are kept (copied from shared/reference). */
-export const DRAMSIM3_FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/dramsim3');
+export const DRAMSIM3_FIXTURES = join(PACKAGE_ROOT, 'test', 'fixtures', 'dramsim3');
 
 /** The four reference cases. */
 export const DRAMSIM3_CASES = ['hbm2-8ch-stream-read', 'hbm2-8ch-random-rw', 'hbm2-1ch-stream-read', 'hbm2-1ch-random-rw'] as const;

@@ -1,13 +1,14 @@
+import type { Headline, Parts } from './sensitivity.ts';
 import { loadDevice, opCost, type DevicePreset } from '../baselines/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
 import type { OpKind } from '../compiler/op.ts';
 import { generateRequests, type DatasetName } from '../compiler/requests.ts';
 import { decodeStep } from '../compiler/step.ts';
-import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
-import { loadNeuPimsSystem, parallelismFor } from '../npu/neupims-system.ts';
+import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
+import { loadNeuPimsSystem, parallelismFor, type NeuPimsSystem } from '../npu/neupims-system.ts';
 
-/** The four GPT-3 shapes NeuPIMs evaluates (pim-anchors.md 1.4, 1.6). */
+/** The four GPT-3 shapes NeuPIMs evaluates (casys-kaist/NeuPIMs configs/model_configs/gpt3-{7B,13B,30B,175B}.json at f299af3). */
 export const NEUPIMS_MODELS = ['neupims-gpt3-7b', 'neupims-gpt3-13b', 'neupims-gpt3-30b', 'gpt3-175b'] as const;
 /** Batch sizes of the table (the paper sweeps 64-512). */
 export const NEUPIMS_BATCHES = [64, 128, 256, 512] as const;
@@ -55,6 +56,9 @@ export interface NeuPimsRow {
   readonly gpu: number;
   readonly npuOnly: number;
   readonly blocked: number;
+  /** The two baselines as the NeuPIMs authors' simulator runs them (arch/systems/authors-*.json); absent in rows made elsewhere. */
+  readonly authorsNpuOnly?: number;
+  readonly authorsNaive?: number;
   readonly neupims: number;
   /** NeuPIMs with sub-batch interleaving forced off and on. */
   readonly interleaveOff: number;
@@ -63,13 +67,17 @@ export interface NeuPimsRow {
   readonly interleaved: boolean;
 }
 
-/** Runs one cell of the table. A memo per model may be shared across cells (its keys name everything they depend on). */
-export function compareNeuPims(modelName: string, dataset: DatasetName, batch: number, memo = new NeuPimsMemo()): NeuPimsRow {
+/**
+ * Runs one cell of the table. A memo per model may be shared across cells (its keys name everything they depend
+ * on). `gemmTiming` times the NPU's GEMMs in closed form (default) or on the cycle-level NPU; `loadSystem` may
+ * give a variant of a preset (a what-if).
+ */
+export function compareNeuPims(modelName: string, dataset: DatasetName, batch: number, memo = new NeuPimsMemo(), gemmTiming: GemmTiming = 'closed-form', loadSystem: (name: string) => NeuPimsSystem = loadNeuPimsSystem): NeuPimsRow {
   const model = loadModel(modelName);
   const contexts = decodeSnapshot(model, dataset, batch);
-  const neu = loadNeuPimsSystem('neupims');
+  const neu = loadSystem('neupims');
   const par = parallelismFor(neu, model.name);
-  const run = (system: string, subBatch: 'auto' | 'on' | 'off' = 'auto') => neupimsDecode(loadNeuPimsSystem(system), model, contexts, { memo, subBatch });
+  const run = (system: string, subBatch: 'auto' | 'on' | 'off' = 'auto') => neupimsDecode(loadSystem(system), model, contexts, { memo, subBatch, gemmTiming });
   const n = run('neupims');
   const off = n.subBatchInterleaving ? run('neupims', 'off') : n;
   const on = n.subBatchInterleaving ? n : run('neupims', 'on');
@@ -77,8 +85,52 @@ export function compareNeuPims(modelName: string, dataset: DatasetName, batch: n
   return {
     model: modelName, dataset, batch, devices: par.tp * par.pp, meanContext: contexts.reduce((a, b) => a + b, 0) / batch,
     gpu: batch / (gpuPs / 1e12), npuOnly: run('npu-only').tokensPerSecond, blocked: run('npu-pim-blocked').tokensPerSecond,
+    authorsNpuOnly: run('authors-npu-only').tokensPerSecond, authorsNaive: run('authors-naive').tokensPerSecond,
     neupims: n.tokensPerSecond, interleaveOff: off.tokensPerSecond, interleaveOn: on.tokensPerSecond, interleaved: n.subBatchInterleaving,
   };
+}
+
+/** The systems of a NeuPIMs sensitivity study: the NeuPIMs preset and each baseline, with the headline's label. */
+const SENSITIVITY_BASELINES = [
+  { system: 'npu-only', label: 'NPU-only', paper: NEUPIMS_PAPER.npuOnly },
+  { system: 'authors-npu-only', label: "authors' NPU-only", paper: NEUPIMS_PAPER.npuOnly },
+  { system: 'npu-pim-blocked', label: 'NPU+PIM blocked', paper: NEUPIMS_PAPER.npuPim },
+  { system: 'authors-naive', label: "authors' naive NPU+PIM", paper: NEUPIMS_PAPER.npuPim },
+] as const;
+
+/**
+ * The throughput table as parts for a sensitivity study (src/validation/sensitivity.ts): one part per system (every
+ * case on it, with fresh memos so varied specs are read again) and the GPU-only baseline; headlines are the geometric
+ * means of NeuPIMs over each baseline, as in the table's last rows.
+ */
+export function neupimsSensitivityParts(models: readonly string[], datasets: readonly DatasetName[], batches: readonly number[]): { parts: Parts; headlines: Headline[] } {
+  const cases = models.flatMap((m) => datasets.flatMap((d) => batches.map((b) => ({ m, d, b }))));
+  const onSystem = (system: string) => () => {
+    const memos = new Map<string, NeuPimsMemo>();
+    return cases.map((c) => {
+      const model = loadModel(c.m);
+      const memo = memos.get(c.m) ?? new NeuPimsMemo();
+      memos.set(c.m, memo);
+      return neupimsDecode(loadNeuPimsSystem(system), model, decodeSnapshot(model, c.d, c.b), { memo }).tokensPerSecond;
+    });
+  };
+  const parts: Record<string, () => unknown> = { neupims: onSystem('neupims') };
+  parts.gpu = () => cases.map((c) => {
+    const model = loadModel(c.m);
+    const tp = parallelismFor(loadNeuPimsSystem('neupims'), model.name).tp;
+    return c.b / (gpuDecodePs(loadDevice(NEUPIMS_GPU), model, decodeSnapshot(model, c.d, c.b), tp) / 1e12);
+  });
+  for (const b of SENSITIVITY_BASELINES) parts[b.system] = onSystem(b.system);
+  const geo = (r: Readonly<Record<string, unknown>>, base: string) => {
+    const n = r.neupims as number[];
+    const d = r[base] as number[];
+    return Math.exp(n.reduce((a, x, i) => a + Math.log(x / d[i]!), 0) / n.length);
+  };
+  const headlines: Headline[] = [
+    { name: 'NeuPIMs / GPU-only, geometric mean', paper: `${NEUPIMS_PAPER.gpu}x`, value: (r) => geo(r, 'gpu') },
+    ...SENSITIVITY_BASELINES.map((b): Headline => ({ name: `NeuPIMs / ${b.label}, geometric mean`, paper: `${b.paper}x`, value: (r) => geo(r, b.system) })),
+  ];
+  return { parts, headlines };
 }
 
 /** Busy intervals of the NPU and the PIM banks in one decode iteration, blocked vs NeuPIMs (data for utilisation charts). */
@@ -88,8 +140,8 @@ export interface NeuPimsUtilisation {
   readonly runs: readonly { readonly system: string; readonly subBatchInterleaving: boolean; readonly timePs: number; readonly npuUtilisation: number; readonly pimUtilisation: number; readonly intervals: readonly BusyInterval[] }[];
 }
 
-/** NPU and PIM busy intervals for npu-pim-blocked and neupims (interleaving on) on one batch. */
-export function neupimsUtilisation(modelName: string, dataset: DatasetName, batch: number): NeuPimsUtilisation {
+/** NPU and PIM busy intervals for npu-pim-blocked and neupims (interleaving on) on one batch; `loadSystem` as in compareNeuPims. */
+export function neupimsUtilisation(modelName: string, dataset: DatasetName, batch: number, loadSystem: (name: string) => NeuPimsSystem = loadNeuPimsSystem): NeuPimsUtilisation {
   const model = loadModel(modelName);
   const contexts = decodeSnapshot(model, dataset, batch);
   const memo = new NeuPimsMemo();
@@ -99,26 +151,27 @@ export function neupimsUtilisation(modelName: string, dataset: DatasetName, batc
   return {
     model: modelName, batch,
     runs: [
-      pick(neupimsDecode(loadNeuPimsSystem('npu-pim-blocked'), model, contexts, { memo })),
-      pick(neupimsDecode(loadNeuPimsSystem('neupims'), model, contexts, { memo, subBatch: 'on' })),
+      pick(neupimsDecode(loadSystem('npu-pim-blocked'), model, contexts, { memo })),
+      pick(neupimsDecode(loadSystem('neupims'), model, contexts, { memo, subBatch: 'on' })),
     ],
   };
 }
 
 /** The Markdown table of docs/validation.md. */
 export function formatNeuPimsTable(rows: readonly NeuPimsRow[]): string {
-  const k = (x: number) => (x >= 1e4 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
-  const r2 = (x: number) => `${x.toFixed(2)}x`;
+  const k = (x: number | undefined) => (x === undefined ? '–' : x >= 1e4 ? `${(x / 1000).toFixed(1)}k` : x.toFixed(0));
+  const r2 = (x: number) => (Number.isNaN(x) ? '–' : `${x.toFixed(2)}x`);
+  const NaNs = (x: number | undefined) => x ?? NaN;
   const lines = [
-    '| model | requests | batch | devices | mean ctx | GPU-only tok/s | NPU-only | NPU+PIM blocked | NeuPIMs | vs GPU | vs NPU-only | vs NPU+PIM | interleave off | on | on/off |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    "| model | requests | batch | devices | mean ctx | GPU-only tok/s | NPU-only | authors' NPU-only | NPU+PIM blocked | authors' naive | NeuPIMs | vs GPU | vs NPU-only | vs authors' NPU-only | vs NPU+PIM | vs authors' naive | interleave off | on | on/off |",
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.model} | ${r.dataset} | ${r.batch} | ${r.devices} | ${r.meanContext.toFixed(0)} | ${k(r.gpu)} | ${k(r.npuOnly)} | ${k(r.blocked)} | ${k(r.neupims)}${r.interleaved ? ' (i)' : ''} | ${r2(r.neupims / r.gpu)} | ${r2(r.neupims / r.npuOnly)} | ${r2(r.neupims / r.blocked)} | ${k(r.interleaveOff)} | ${k(r.interleaveOn)} | ${r2(r.interleaveOn / r.interleaveOff)} |`);
+    lines.push(`| ${r.model} | ${r.dataset} | ${r.batch} | ${r.devices} | ${r.meanContext.toFixed(0)} | ${k(r.gpu)} | ${k(r.npuOnly)} | ${k(r.authorsNpuOnly)} | ${k(r.blocked)} | ${k(r.authorsNaive)} | ${k(r.neupims)}${r.interleaved ? ' (i)' : ''} | ${r2(r.neupims / r.gpu)} | ${r2(r.neupims / r.npuOnly)} | ${r2(r.neupims / NaNs(r.authorsNpuOnly))} | ${r2(r.neupims / r.blocked)} | ${r2(r.neupims / NaNs(r.authorsNaive))} | ${k(r.interleaveOff)} | ${k(r.interleaveOn)} | ${r2(r.interleaveOn / r.interleaveOff)} |`);
   }
   const geo = (f: (r: NeuPimsRow) => number) => Math.exp(rows.reduce((a, r) => a + Math.log(f(r)), 0) / rows.length);
-  lines.push(`| geometric mean | | | | | | | | | ${r2(geo((r) => r.neupims / r.gpu))} | ${r2(geo((r) => r.neupims / r.npuOnly))} | ${r2(geo((r) => r.neupims / r.blocked))} | | | ${r2(geo((r) => r.interleaveOn / r.interleaveOff))} |`);
-  lines.push(`| paper (abstract) | | | | | | | | | ${NEUPIMS_PAPER.gpu}x | ${NEUPIMS_PAPER.npuOnly}x | ${NEUPIMS_PAPER.npuPim}x | | | |`);
+  lines.push(`| geometric mean | | | | | | | | | | | ${r2(geo((r) => r.neupims / r.gpu))} | ${r2(geo((r) => r.neupims / r.npuOnly))} | ${r2(geo((r) => r.neupims / NaNs(r.authorsNpuOnly)))} | ${r2(geo((r) => r.neupims / r.blocked))} | ${r2(geo((r) => r.neupims / NaNs(r.authorsNaive)))} | | | ${r2(geo((r) => r.interleaveOn / r.interleaveOff))} |`);
+  lines.push(`| paper (abstract) | | | | | | | | | | | ${NEUPIMS_PAPER.gpu}x | ${NEUPIMS_PAPER.npuOnly}x | ${NEUPIMS_PAPER.npuOnly}x | ${NEUPIMS_PAPER.npuPim}x | ${NEUPIMS_PAPER.npuPim}x | | | |`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,6 @@
 import { loadDevice, runOpsOnDevice, energyJoules } from '../baselines/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
-import { loadModel } from '../compiler/model.ts';
+import { loadModel, parameterCount } from '../compiler/model.ts';
 import { decodeStep } from '../compiler/step.ts';
 import { loadPimGptSystem, pimGptGenerate, type PimGptEnergy } from '../pim/pim-gpt.ts';
 import type { Headline, Parts } from './sensitivity.ts';
@@ -22,6 +22,15 @@ export interface PimGptRow {
   pimTokenUj: number;
   energy: PimGptEnergy;
   gpu: Record<string, { tokenUs: number; tokenUj: number; speedup: number; efficiency: number }>;
+}
+
+/**
+ * The models a PIM-GPT sensitivity study reruns by default: the smallest and the largest of `models` by parameter
+ * count (each assumption end reruns every model's generation, so the ends of the range stand for the rest).
+ */
+export function sensitivityModels(models: readonly string[]): string[] {
+  const sized = models.map((m) => ({ m, n: parameterCount(loadModel(m)) })).sort((a, b) => a.n - b.n || a.m.localeCompare(b.m));
+  return [...new Set([sized[0]!.m, sized[sized.length - 1]!.m])];
 }
 
 /** PIM-GPT's side of a row: mean generated-token latency, its split, and energy per token by component. */

@@ -182,7 +182,7 @@ describe('strata figures', () => {
   it('bad flags: one strata: line and exit 2', async () => {
     const only = await runMainAsync(['figures', '--out', out, '--only', 'newton']);
     expect(only.code).toBe(2);
-    expect(only.err).toBe("strata: figures: --only: unknown 'newton' (known: dramsim3, peak-bandwidth, pim-gpt, neupims, duplex)");
+    expect(only.err).toBe("strata: figures: --only: unknown 'newton' (known: dramsim3, peak-bandwidth, pim-gpt, neupims, duplex, sensitivity)");
     const batches = await runMainAsync(['figures', '--out', out, '--only', 'neupims', '--neupims-batches', '64,0']);
     expect(batches.err).toBe("strata: figures: --neupims-batches: expected whole numbers >= 1, got '0'");
     const lengths = await runMainAsync(['figures', '--out', out, '--only', 'duplex', '--duplex-lengths', '256x256']);
@@ -205,6 +205,23 @@ describe('strata figures', () => {
     expect(r.stdout).toMatch(/^dramsim3: inputs unchanged/);
     expect(r.stderr).toBe('figures [1/1] dramsim3: charts and tables\n');
   });
+});
+
+describe('strata figures --only sensitivity', () => {
+  it('draws every headline band of the PIM-GPT and Duplex comparisons over the assumptions on their paths', async () => {
+    const r = await runMainAsync(['figures', '--out', out, '--only', 'sensitivity', '--models', 'gpt2-small', '--duplex-models', 'llama3-70b', '--duplex-lengths', '256:256', '--duplex-batches', '32']);
+    expect(r.code).toBe(0);
+    expect(r.err.split('\n')).toEqual(['figures [1/3] sensitivity: pim-gpt', 'figures [2/3] sensitivity: duplex', 'figures [3/3] sensitivity: charts and tables']);
+    const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'sensitivity.json'), 'utf8')), 'sensitivity.json') as FigureData;
+    const bands = data.tables.find((t) => t.name === 'bands')!.rows;
+    // 4 PIM-GPT headlines of one model, 4 Duplex decode headlines.
+    expect(bands.map((b) => b[0])).toEqual(['pim-gpt', 'pim-gpt', 'pim-gpt', 'pim-gpt', 'duplex', 'duplex', 'duplex', 'duplex']);
+    for (const [, , , low, shipped, high] of bands) expect((low as number) <= (shipped as number) && (shipped as number) <= (high as number)).toBe(true);
+    // The channel count (8-32, an assumption: CENT's organisation) moves the PIM-GPT speed-up most.
+    expect(bands[0]!.slice(1, 2)).toEqual(['gpt2-small speed-up vs T4']);
+    expect(bands[0]![6]).toBe('arch/pim/aim.json: organization.channels');
+    expect(existsSync(join(out, 'sensitivity-bands.svg'))).toBe(true);
+  }, 240_000);
 });
 
 describe('strata figures --only neupims / duplex', () => {

@@ -1,0 +1,56 @@
+/**
+ * Strata's public API: the names a script or notebook imports from `strata-sim`. Everything else under src/ is
+ * internal and may move between versions; these names keep their meaning.
+ *
+ * ```ts
+ * import { loadStandard, generatePattern, runDram, dramReport } from 'strata-sim';
+ * ```
+ */
+
+// Errors and spec provenance
+export { StrataError } from './spec/errors.ts';
+export { withOverrides, recordAssumptions, type Assumption, type Override } from './spec/provenance.ts';
+export { PACKAGE_ROOT } from './spec/package-root.ts';
+
+// DRAM: standards, traffic, the simulation, the independent protocol checker
+export { loadStandard, knownStandards, bytesPerRequest, ARCH_DIR, type DramStandard } from './dram/standard.ts';
+export { generatePattern } from './dram/patterns.ts';
+export { runDram, type DramRunOptions, type DramRunResult } from './dram/run.ts';
+export { checkProtocol } from './dram/protocol-checker.ts';
+export { logEntries } from './dram/command-log.ts';
+
+// Workloads: models, steps, op graphs, request sets, device traces
+export { loadModel, knownModels, type ModelSpec } from './compiler/model.ts';
+export { decodeStep, prefillStep, type Step, type StepRequest, type Phase } from './compiler/step.ts';
+export { buildOpGraph } from './compiler/lower.ts';
+export type { Op, OpKind, OpClass } from './compiler/op.ts';
+export { summarizeOps } from './compiler/summary.ts';
+export { getPolicy } from './compiler/policies/index.ts';
+export { makeTrace, traceToJsonl, readTrace } from './compiler/trace.ts';
+export { compileStep } from './compiler/compile.ts';
+export { generateRequests } from './compiler/requests.ts';
+
+// Devices and systems
+export { loadPimSpec } from './pim/pim-spec.ts';
+export { runPimGemv } from './pim/gemv.ts';
+export { loadPimGptSystem, pimGptGenerate, PimGptMachine, type PimGptSystem, type PimGptGeneration } from './pim/pim-gpt.ts';
+export { loadDuplexSystem } from './pim/duplex-system.ts';
+export { duplexStepCoster } from './pim/duplex-step-cost.ts';
+export { loadNpu } from './npu/spec.ts';
+export { runNpuStep } from './npu/run.ts';
+export { loadNeuPimsSystem } from './npu/neupims-system.ts';
+export { loadDevice, runOpsOnDevice } from './baselines/roofline.ts';
+
+// Serving
+export { rooflineStepCost } from './serving/roofline-step-cost.ts';
+export { simulateServing, type ServingResult } from './serving/serving-loop.ts';
+
+// Reports
+export { dramReport, type DramReport } from './report/dram-report.ts';
+export { readReport } from './report/dram-report-file.ts';
+export { reportCsvFiles } from './report/csv.ts';
+export { servingReport, type ServingReport } from './report/serving-report.ts';
+export { validateReport } from './report/schema.ts';
+
+// Validation and sensitivity
+export { sensitivity, formatBands, type Band, type Headline, type Parts, type SensitivityResult } from './validation/sensitivity.ts';

@@ -1,0 +1,41 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The published package: `npm pack` (which builds dist/ first), installed into an empty project, imported by name in
+ * plain node (no tsx), runs a DRAM trace and a PIM-GPT token; its `strata` command runs the compiled JavaScript.
+ */
+const ROOT = resolve(import.meta.dirname, '..');
+const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed package', () => {
+  it('installs into an empty project and runs in plain node by its name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-pack-'));
+    npm(['pack', '--pack-destination', dir, '--silent'], ROOT);
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
+    npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', `./${tarball}`], dir);
+    writeFileSync(join(dir, 'use.mjs'), `
+      import { loadStandard, bytesPerRequest, generatePattern, runDram, dramReport, checkProtocol, logEntries, loadPimGptSystem, pimGptGenerate, loadModel } from 'strata-sim';
+      const hbm2 = loadStandard('hbm2');
+      const trace = generatePattern({ pattern: 'stream', requests: 2000, seed: 'x', requestBytes: bytesPerRequest(hbm2), capacityBytes: 2 ** 33 });
+      const result = runDram({ standard: hbm2, trace, commandLog: true });
+      const gen = pimGptGenerate(loadPimGptSystem(), loadModel('gpt2-small'), 2, 1);
+      console.log(JSON.stringify({ completed: dramReport(result).requests.completed, violations: checkProtocol(hbm2, logEntries(result.logs)).length, tokenUs: gen.meanTokenPs / 1e6 }));
+    `);
+    // Plain node: no loader, so only compiled JavaScript can run.
+    const r = spawnSync(process.execPath, ['use.mjs'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { completed: number; violations: number; tokenUs: number };
+    expect(out.completed).toBe(2000);
+    expect(out.violations).toBe(0);
+    expect(out.tokenUs).toBeGreaterThan(1);
+    // The installed command has no sources beside it, so it runs dist/.
+    const cli = spawnSync(process.execPath, [join(dir, 'node_modules', 'strata-sim', 'bin', 'strata.mjs'), 'validate', 'peak'], { cwd: dir, encoding: 'utf8' });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(/\| hbm2 \| [\d.]+ \| 256 \| /);
+  }, 300_000);
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { sensitivityFigureData, figureDataMarkdown } from '../../src/report/figure-data.ts';
+import type { Assumption } from '../../src/spec/provenance.ts';
+import type { SensitivityResult } from '../../src/validation/sensitivity.ts';
+import { renderFigureData } from '../../src/cli/report.ts';
+import { bandRows, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
+import { count } from './svg-checks.ts';
+import { validateReport } from '../../src/report/schema.ts';
+
+const a = (path: string, low: number, high: number, value: number): Assumption => ({ file: '/repo/arch/pim/aim.json', path, value, low, high, why: 'test' });
+const result: SensitivityResult = {
+  assumptions: [a('organization.channels', 8, 32, 32), a('energy.macPj', 0.23, 1.84, 0.46)],
+  bands: [
+    {
+      name: 'speed-up vs T4', paper: '41-137x', shipped: 40, low: 10, high: 44,
+      swings: [
+        { assumption: a('organization.channels', 8, 32, 32), also: [], atLow: 10, atHigh: 40 },
+        { assumption: a('energy.macPj', 0.23, 1.84, 0.46), also: [], atLow: 40, atHigh: 40 },
+      ],
+    },
+    { name: 'energy saving', paper: '', shipped: 0.5, low: 0.5, high: 0.5, swings: [] },
+  ],
+};
+const data = sensitivityFigureData([{ study: 'pim-gpt', command: 'strata validate pim-gpt --sensitivity', result }], '/repo', { sha256: '0'.repeat(64), files: [] });
+
+describe('the sensitivity figure set', () => {
+  it('holds each band and each swing, with assumptions named relative to the repository', () => {
+    expect(data.tables[0]!.rows).toEqual([
+      ['pim-gpt', 'speed-up vs T4', '41-137x', 10, 40, 44, 'arch/pim/aim.json: organization.channels'],
+      ['pim-gpt', 'energy saving', '', 0.5, 0.5, 0.5, null],
+    ]);
+    expect(data.tables[1]!.rows).toHaveLength(2);
+    expect(figureDataMarkdown(data)).toContain('| pim-gpt | speed-up vs T4 | 41-137x | 10 | 40 | 44 | arch/pim/aim.json: organization.channels |');
+  });
+
+  it('draws one band per headline in % of its shipped value, and the reading a user needs beside it', () => {
+    // 10 and 44 of a shipped 40: 25 % to 110 %.
+    expect(bandRows(data).map((r) => [r.lowPct, r.highPct])).toEqual([[25, 110], [100, 100]]);
+    const svg = sensitivityBandsChart(data);
+    expect(count(svg, /class="band"/g)).toBe(2);
+    expect(svg).toContain('10.0 – 44.0 (shipped 40.0)');
+    expect(svg).toContain('most: pim/aim.json: organization.channels');
+    expect(svg).toContain('most: no assumption moves it');
+  });
+
+  it('is a set `strata report` renders, and its data file passes the schema', () => {
+    expect(() => validateReport(JSON.parse(JSON.stringify(data)), 'sensitivity.json')).not.toThrow();
+    expect(renderFigureData(data).map((f) => f.name)).toEqual(['sensitivity-bands.svg', 'sensitivity.md', 'sensitivity-bands.csv', 'sensitivity-swings.csv']);
+  });
+});
