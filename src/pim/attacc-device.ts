@@ -8,7 +8,13 @@ import { ARCH_DIR, deepFreeze, parseStandard, type DramStandard } from '../dram/
 /** Where AttAcc puts the GEMV units, which decides the MAC command: all-bank, same-bank (per bank group) or per-bank (buffer die). */
 export type AttAccPlacement = 'bank' | 'bank-group' | 'buffer-die';
 
-/** The shipped AttAcc devices by placement (arch/pim/NAME.json). */
+/**
+ * Where the AttAcc devices are kept: a folder of their own, so that the PIM-spec loaders' listings of arch/pim (which
+ * these files are not: they carry no unit or energy section) do not offer them.
+ */
+export const ATTACC_DIR = join(ARCH_DIR, 'pim', 'attacc');
+
+/** The shipped AttAcc devices by placement (arch/pim/attacc/NAME.json). */
 export const ATTACC_DEVICES: Readonly<Record<AttAccPlacement, string>> = {
   bank: 'attacc-bank',
   'bank-group': 'attacc-bank-group',
@@ -61,7 +67,7 @@ const PLACEMENT_COMMANDS: Readonly<Record<AttAccPlacement, readonly [string, str
  */
 export function loadAttAccDevice(nameOrPath: string, opts: { powerConstraint?: boolean } = {}): AttAccDevice {
   const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  const file = looksLikePath ? nameOrPath : join(ARCH_DIR, 'pim', `${nameOrPath}.json`);
+  const file = looksLikePath ? nameOrPath : join(ATTACC_DIR, `${nameOrPath}.json`);
   if (!existsSync(file)) {
     if (looksLikePath) throw new StrataError(`${nameOrPath}: file not found`);
     throw new StrataError(`unknown AttAcc device '${nameOrPath}' (known: ${Object.values(ATTACC_DEVICES).join(', ')})`);

@@ -9,7 +9,7 @@ import { runAttAccChannel, runAttAccStack } from '../pim/attacc-channel.ts';
 /**
  * AttAcc's golden cycles (Strata issue #14, item 5): AttAcc's Ramulator-based cycle counts of attention on HBM3 PIM
  * (scale-snu/attacc_simulator `ramulator.out`; a sample of its rows in ../shared/reference/attacc, never copied into
- * this repository), each rerun command by command on Strata's AttAcc devices (arch/pim/attacc-*.json).
+ * this repository), each rerun command by command on Strata's AttAcc devices (arch/pim/attacc/attacc-*.json).
  */
 
 /** The sample of AttAcc's rows kept beside the repository (absent in a bare checkout). */

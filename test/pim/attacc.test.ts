@@ -2,9 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARCH_DIR } from '../../src/dram/standard.ts';
 import { TimingState } from '../../src/dram/timing-state.ts';
-import { loadAttAccDevice } from '../../src/pim/attacc-device.ts';
+import { ATTACC_DIR, loadAttAccDevice } from '../../src/pim/attacc-device.ts';
 import { AttAccOp, attaccStream, attaccTrace } from '../../src/pim/attacc-trace.ts';
 import { AttAccChannel, runAttAccChannel, runAttAccStack } from '../../src/pim/attacc-channel.ts';
 import { errorOf } from '../helpers.ts';
@@ -28,7 +27,7 @@ describe('AttAcc devices', () => {
     expect(errorOf(() => loadAttAccDevice('attacc-bnak'))).toBe("unknown AttAcc device 'attacc-bnak' (known: attacc-bank, attacc-bank-group, attacc-buffer)");
     const dir = mkdtempSync(join(tmpdir(), 'attacc-'));
     try {
-      const j = JSON.parse(readFileSync(join(ARCH_DIR, 'pim', 'attacc-buffer.json'), 'utf8'));
+      const j = JSON.parse(readFileSync(join(ATTACC_DIR, 'attacc-buffer.json'), 'utf8'));
       j.powerConstraint.tCCDAB = 6;
       const file = join(dir, 'bad.json');
       writeFileSync(file, JSON.stringify(j));
