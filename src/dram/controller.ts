@@ -4,19 +4,15 @@ import { AddressMultiset } from './address-multiset.ts';
 import { Bank } from './bank.ts';
 import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
-import { ACT, PRE, PREA, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
+import { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
+import { ANY, COLUMN_KINDS, COLUMN_ONLY, KIND_ACT, KIND_PRE, KIND_RD, KIND_WR, ROW_KINDS, ROW_ONLY } from './controller/kinds.ts';
+import { pagePolicy } from './controller/page-policy.ts';
+import { Refresh, type BankChangeListener } from './controller/refresh.ts';
+import { READS, TransactionQueues, WRITES } from './controller/transaction-queues.ts';
+import { WriteDrain } from './controller/write-drain.ts';
 import type { MemRequest } from './request.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
 import { TimingState } from './timing-state.ts';
-
-/** Kinds of command a bank's queue can wait for, as bits. */
-export const KIND_ACT = 1;
-export const KIND_RD = 2;
-export const KIND_WR = 4;
-export const KIND_PRE = 8;
-
-const ROW_KINDS = KIND_ACT | KIND_PRE;
-const COLUMN_KINDS = KIND_RD | KIND_WR;
 
 const MOVED = 1;
 const NOT_MOVED = 0;
@@ -24,11 +20,6 @@ const BLOCKED_BY_READ = 2;
 const SLEEPING = 0;
 const ACTING = 1;
 const SCHEDULING = 2;
-const ANY = 0;
-const READS = 0;
-const WRITES = 1;
-const ROW_ONLY = 1;
-const COLUMN_ONLY = 2;
 
 /** What the controller tells the rest of the system. */
 export interface ControllerListener {
@@ -52,25 +43,14 @@ export interface ControllerListener {
  * The controller is event-driven: after each cycle it works out the next cycle at which any command can
  * become legal or any transaction can move, and sleeps until then.
  */
-export class Controller implements Component {
+export class Controller implements Component, BankChangeListener {
   readonly name: string;
   readonly stats: ChannelStats;
   readonly banks: Bank[];
   private readonly timing: TimingState;
-  /**
-   * The read queue (READS) and the write queue (WRITES), kept per bank: waiting[queue * banks + bank] holds the
-   * queue's transactions for that bank, oldest first. Ids grow in arrival order, so the oldest transaction of a
-   * queue whose bank has room is the smallest id among the heads of the banks with room.
-   */
-  private readonly waiting: MemRequest[][];
-  /** Transactions in the read queue (index READS) and the write queue (index WRITES). */
-  private readonly queued = new Int32Array(2);
-  /** Per queue (words each): banks with transactions in it whose command queue has room. */
-  private readonly movableBits: Int32Array;
-  /** Addresses of writes not yet issued, with counts (a read of one is answered from the write queue). */
-  private readonly pendingWrites = new AddressMultiset();
-  /** Writes still to move in the current drain (0: reads have priority). */
-  private drainRemaining = 0;
+  private readonly queues: TransactionQueues;
+  private readonly drain: WriteDrain;
+  private readonly refresh: Refresh;
 
   private roundRobin = -1;
   private handle = -1;
@@ -79,12 +59,6 @@ export class Controller implements Component {
   private readonly readDelay: number;
   private readonly writeDelay: number;
   private readonly tBURST: number;
-  /** Refresh bookkeeping per rank (all-bank) or per channel (per-bank). */
-  private readonly refreshDue: Float64Array;
-  private readonly refreshPending: Uint8Array;
-  private refreshPendingCount = 0;
-  private perBankRefreshDue = Infinity;
-  private perBankRefreshNext = 0;
   private readonly rankOpenBanks: Int32Array;
   private readonly rankActiveSince: Float64Array;
   private pickIndex = 0;
@@ -92,9 +66,6 @@ export class Controller implements Component {
   private scannedFromMin = false;
   /** The command tryIssue issued. */
   private lastIssued = -1;
-  /** Output of nextRefreshStep / nextPerBankRefreshStep. */
-  private refreshCommand = REF;
-  private refreshBank: Bank | undefined;
   /** Requests in all per-bank command queues. */
   private commandQueueCount = 0;
   /**
@@ -108,9 +79,11 @@ export class Controller implements Component {
   /** Banks whose needs include a row command (ACT, PRE) and a column command (RD, WR). */
   private rowNeeders = 0;
   private columnNeeders = 0;
-  /** The scheduler is FCFS (only the oldest request of a bank's queue counts), and the page policy is closed. */
+  /** The scheduler is FCFS (only the oldest request of a bank's queue counts). */
   private readonly fcfs: boolean;
-  private readonly closedPage: boolean;
+  /** The column commands of the page policy. */
+  private readonly readCommand: number;
+  private readonly writeCommand: number;
   /** The command that serves each kind (index: bit position of KIND_*), under the page policy. */
   private readonly kindCommand: Int32Array;
   /** Per bank: its bank-group node in the channel (rank x bank groups + group); per group node: its rank. */
@@ -139,7 +112,6 @@ export class Controller implements Component {
   private movedKinds = 0;
   /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
   private readonly affects: Uint8Array;
-  private lastArrivalCycle = 0;
   /** Transactions handed over by submit and not yet admitted (from incomingHead on), oldest first. */
   private readonly incoming: MemRequest[] = [];
   private incomingHead = 0;
@@ -175,22 +147,22 @@ export class Controller implements Component {
       }
     }
     this.stats = new ChannelStats(o.ranks, this.banks.length, std.commandNames.length);
-    this.refreshDue = new Float64Array(o.ranks);
-    this.refreshPending = new Uint8Array(o.ranks);
     this.readyAt = new Float64Array(this.banks.length).fill(Infinity);
     this.needs = new Uint8Array(this.banks.length);
-    this.waiting = Array.from({ length: 2 * this.banks.length }, () => []);
-    const closed = config.pagePolicy === 'closed';
+    this.queues = new TransactionQueues(this.banks, config.commandQueueDepth);
+    this.drain = new WriteDrain(config, this.queues);
+    this.refresh = new Refresh(std, config.refresh, this.banks, this.timing, this);
+    const page = pagePolicy(config.pagePolicy);
     this.fcfs = config.scheduler === 'fcfs';
-    this.closedPage = closed;
-    this.kindCommand = Int32Array.from([ACT, closed ? RDA : RD, closed ? WRA : WR, PRE]);
+    this.readCommand = page.readCommand;
+    this.writeCommand = page.writeCommand;
+    this.kindCommand = Int32Array.from([ACT, page.readCommand, page.writeCommand, PRE]);
     // Only the commands the scheduler issues for a kind matter (PREA rules do not move a bank's PRE).
     const servedKinds = (cmd: number): number => this.kindCommand.reduce((bits, c, kind) => (c === cmd ? bits | (1 << kind) : bits), 0);
     this.affects = new Uint8Array(std.commandNames.length);
     for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= servedKinds(rule.next);
     for (const w of std.windows) this.affects[w.command]! |= servedKinds(w.command);
     this.words = Math.ceil(this.banks.length / 32);
-    this.movableBits = new Int32Array(2 * this.words);
     this.changedBits = new Int32Array(this.words);
     this.minBits = new Int32Array(this.words);
     this.needBits = new Int32Array(this.words);
@@ -199,32 +171,25 @@ export class Controller implements Component {
     this.rankOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => Math.floor(g / o.bankGroups));
     this.rankOpenBanks = new Int32Array(o.ranks);
     this.rankActiveSince = new Float64Array(o.ranks);
-    if (config.refresh === 'all-bank') {
-      // Ranks are staggered evenly over tREFI so their refreshes do not coincide.
-      for (let r = 0; r < o.ranks; r++) this.refreshDue[r] = Math.floor((t.tREFI! * (r + 1)) / o.ranks);
-    } else {
-      this.refreshDue.fill(Infinity);
-      if (config.refresh === 'per-bank') this.perBankRefreshDue = t.tREFIpb!;
-    }
   }
 
   /** Binds the controller to its kernel handle and schedules the first refresh wake-up. */
   attach(handle: number): void {
     this.handle = handle;
-    const first = Math.min(this.perBankRefreshDue, ...this.refreshDue);
+    const first = this.refresh.firstDueCycle();
     if (first !== Infinity) this.sim.wakeAt(handle, first * this.tCKPs);
   }
 
   /** Whether a new read (or write) transaction fits in its queue (counting those handed over but not yet arrived). */
   canAccept(isWrite: boolean): boolean {
     return isWrite
-      ? this.queued[WRITES]! + this.incomingWrites < this.config.writeQueueDepth
-      : this.queued[READS]! + this.incomingReads < this.config.readQueueDepth;
+      ? this.queues.queued[WRITES]! + this.incomingWrites < this.config.writeQueueDepth
+      : this.queues.queued[READS]! + this.incomingReads < this.config.readQueueDepth;
   }
 
   /** Requests waiting anywhere in this controller. */
   get queuedRequests(): number {
-    return this.queued[READS]! + this.queued[WRITES]! + this.commandQueueCount + this.incomingReads + this.incomingWrites;
+    return this.queues.queued[READS]! + this.queues.queued[WRITES]! + this.commandQueueCount + this.incomingReads + this.incomingWrites;
   }
 
   /**
@@ -238,7 +203,7 @@ export class Controller implements Component {
     if (
       this.incoming.length === this.incomingHead &&
       (this.phase === SLEEPING ? this.sim.pendingWakePs(this.handle) > at : this.phase === SCHEDULING && cycle === this.lastCycle) &&
-      (req.isWrite || !this.pendingWrites.has(req.addr))
+      (req.isWrite || !this.queues.pendingWrites.has(req.addr))
     ) {
       // The controller acts no more before the arrival (it sleeps past it, or has acted for this cycle), so
       // taking the request into its queues now is the same as at its next wake. (A read that the write queue
@@ -276,10 +241,9 @@ export class Controller implements Component {
     if (!req.isWrite) {
       // Answered from the write queue at once (its slot frees then) if a write to its address is queued or on
       // its way (the latter may come after the read, which only makes the wake an early one).
-      now = (this.drainRemaining === 0 && this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth) || this.pendingWrites.has(req.addr) || this.incomingWriteAddrs.has(req.addr);
+      now = (this.drain.remaining === 0 && this.banks[req.bankIndex]!.queue.length < cfg.commandQueueDepth) || this.queues.pendingWrites.has(req.addr) || this.incomingWriteAddrs.has(req.addr);
     } else {
-      const w = this.queued[WRITES]! + writesAhead + 1;
-      now = this.drainRemaining > 0 || w >= cfg.writeHighWatermark || (w > cfg.writeLowWatermark && this.commandQueueCount === 0);
+      now = this.drain.joinsDrain(this.queues.queued[WRITES]! + writesAhead + 1, this.commandQueueCount);
     }
     return req.arrivalCycle + (now ? 1 : Math.max(1, cfg.writeFlushIdleCycles));
   }
@@ -302,17 +266,17 @@ export class Controller implements Component {
 
   /** Puts an arrived transaction into its queue; returns true when it is a read answered from the write queue. */
   private enqueue(req: MemRequest): boolean {
-    this.lastArrivalCycle = req.arrivalCycle;
+    this.drain.lastArrivalCycle = req.arrivalCycle;
     if (req.isWrite) {
-      this.wait(req, WRITES);
-      this.pendingWrites.add(req.addr);
-    } else if (this.pendingWrites.has(req.addr)) {
+      this.queues.add(req, WRITES);
+      this.queues.pendingWrites.add(req.addr);
+    } else if (this.queues.pendingWrites.has(req.addr)) {
       // The newest data is still in the write queue: answer from there without touching the DRAM.
       this.stats.forwardedReads++;
       this.finish(req, req.arrivalCycle + 1);
       return true;
     } else {
-      this.wait(req, READS);
+      this.queues.add(req, READS);
     }
     return false;
   }
@@ -353,7 +317,7 @@ export class Controller implements Component {
     this.lastCycle = c;
     this.phase = ACTING;
     const freed = this.incoming.length > this.incomingHead && this.admit(c);
-    this.updateRefresh(c);
+    this.refresh.update(c);
     const first = this.issueOne(c, ANY);
     if (first >= 0 && this.std.dualCommandIssue && (isColumn(first) ? this.rowNeeders : this.columnNeeders) > 0) {
       this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
@@ -376,76 +340,19 @@ export class Controller implements Component {
     }
   }
 
-  private updateRefresh(c: number): void {
-    for (let r = 0; r < this.refreshDue.length; r++) {
-      if (!this.refreshPending[r] && c >= this.refreshDue[r]!) {
-        this.refreshPending[r] = 1;
-        for (const b of this.banks) if (b.rank === r) this.markChanged(b);
-        this.refreshPendingCount++;
-      }
-    }
-    if (c >= this.perBankRefreshDue) {
-      const bank = this.banks[this.perBankRefreshNext]!;
-      if (!bank.refreshPending) {
-        bank.refreshPending = true;
-        this.markChanged(bank);
-        this.refreshPendingCount++;
-      }
-    }
-  }
-
-  /** Issues refresh work if any is due; returns the command or -1. */
-  private issueRefresh(c: number, filter: number): number {
-    if (filter === COLUMN_ONLY) return -1;
-    for (let r = 0; r < this.refreshPending.length; r++) {
-      if (this.refreshPending[r] && this.nextRefreshStep(r) <= c) {
-        this.issue(this.refreshCommand, this.refreshBank!, c, false);
-        return this.refreshCommand;
-      }
-    }
-    if (this.perBankRefreshDue !== Infinity && this.banks[this.perBankRefreshNext]!.refreshPending && this.nextPerBankRefreshStep() <= c) {
-      this.issue(this.refreshCommand, this.refreshBank!, c, false);
-      return this.refreshCommand;
-    }
-    return -1;
-  }
-
-  /**
-   * The next command of rank `r`'s pending all-bank refresh: a PRE for its open bank that can close first, or
-   * REF once every bank is closed. Sets refreshCommand and refreshBank; returns the command's earliest cycle.
-   */
-  private nextRefreshStep(r: number): number {
-    let t = Infinity;
-    for (const b of this.banks) {
-      if (b.rank !== r || b.openRow < 0) continue;
-      const e = this.timing.earliestCycle(PRE, r, b.bankGroup, b.bank);
-      if (e < t) {
-        t = e;
-        this.refreshCommand = PRE;
-        this.refreshBank = b;
-      }
-    }
-    if (t === Infinity) {
-      this.refreshCommand = REF;
-      this.refreshBank = this.banks[r * (this.banks.length / this.refreshPending.length)]!;
-      t = this.timing.earliestCycle(REF, r, 0, 0);
-    }
-    return t;
-  }
-
-  /** The next command of the pending per-bank refresh: PRE if its bank is open, else REFpb (as nextRefreshStep). */
-  private nextPerBankRefreshStep(): number {
-    const b = this.banks[this.perBankRefreshNext]!;
-    this.refreshCommand = b.openRow >= 0 ? PRE : REFPB;
-    this.refreshBank = b;
-    return this.timing.earliestCycle(this.refreshCommand, b.rank, b.bankGroup, b.bank);
+  /** Refresh took `bank` away from the scheduler or gave it back. */
+  bankChanged(bank: Bank): void {
+    this.markChanged(bank);
   }
 
   private issueOne(c: number, filter: number): number {
     if (filter === ANY) this.scannedFromMin = false;
-    if (this.refreshPendingCount > 0) {
-      const r = this.issueRefresh(c, filter);
-      if (r >= 0) return r;
+    if (this.refresh.pendingCount > 0 && filter !== COLUMN_ONLY) {
+      const r = this.refresh.ready(c);
+      if (r >= 0) {
+        this.issue(r, this.refresh.bank!, c, false);
+        return r;
+      }
     }
     // No bank can have a legal command before earliestBankReady; a scan that issues nothing leaves the
     // round-robin pointer where it started, so skipping it changes nothing.
@@ -523,8 +430,7 @@ export class Controller implements Component {
 
   /** Column command that serves `req` under the page policy. */
   private columnCommand(req: MemRequest): number {
-    if (this.closedPage) return req.isWrite ? WRA : RDA;
-    return req.isWrite ? WR : RD;
+    return req.isWrite ? this.writeCommand : this.readCommand;
   }
 
   /** The first command of `bank`'s queue that is legal at `c` (sets pickIndex), or -1. */
@@ -601,7 +507,7 @@ export class Controller implements Component {
       case WRA: {
         const req = removeAt(bank.queue, this.pickIndex);
         this.commandQueueCount--;
-        if (bank.queue.length === this.config.commandQueueDepth - 1) this.bankFull(bank.index, false);
+        if (bank.queue.length === this.config.commandQueueDepth - 1) this.queues.bankFull(bank.index, false);
         column = req.column;
         if (bank.hitsSinceActivate > 0) this.stats.rowHits++;
         else if (bank.openedByConflict) this.stats.rowConflicts++;
@@ -609,25 +515,15 @@ export class Controller implements Component {
         bank.hitsSinceActivate++;
         this.stats.bankColumnCommands[bank.index]!++;
         this.stats.dataBusCycles += this.tBURST;
-        if (!isRead(cmd)) this.pendingWrites.remove(req.addr);
+        if (!isRead(cmd)) this.queues.pendingWrites.remove(req.addr);
         this.finish(req, c + (isRead(cmd) ? this.readDelay : this.writeDelay));
         if (cmd === RDA || cmd === WRA) this.closeRow(bank, c, false);
         break;
       }
-      case REF: {
-        this.refreshPending[bank.rank] = 0;
-        for (const b of this.banks) if (b.rank === bank.rank) this.markChanged(b);
-        this.refreshPendingCount--;
-        this.refreshDue[bank.rank]! += this.std.timing.tREFI!;
+      case REF:
+      case REFPB:
+        this.refresh.issued(cmd, bank);
         break;
-      }
-      case REFPB: {
-        bank.refreshPending = false;
-        this.refreshPendingCount--;
-        this.perBankRefreshNext = (this.perBankRefreshNext + 1) % this.banks.length;
-        this.perBankRefreshDue += this.std.timing.tREFIpb!;
-        break;
-      }
       default:
         invariant(false, `${this.name}: the scheduler never issues command ${cmd}`);
     }
@@ -747,7 +643,7 @@ export class Controller implements Component {
   /** The command kinds that could serve `bank`'s queue next (the candidates readyCommand looks at). */
   private kindsNeeded(bank: Bank): number {
     const q = bank.queue;
-    if (q.length === 0 || bank.refreshPending || this.refreshPending[bank.rank] === 1) return 0;
+    if (q.length === 0 || this.refresh.holds(bank)) return 0;
     if (bank.openRow < 0) return KIND_ACT;
     const last = this.fcfs ? 1 : q.length;
     let needs = 0;
@@ -775,46 +671,30 @@ export class Controller implements Component {
 
   /** Moves at most one transaction into its bank's command queue. */
   private moveTransaction(c: number): boolean {
-    if (this.drainRemaining === 0 && this.drainStartsAt(c)) this.drainRemaining = this.queued[WRITES]!;
-    if (this.drainRemaining > 0) {
+    if (this.drain.begin(c, this.commandQueueCount) === WRITES) {
       const moved = this.moveFrom(WRITES, c);
       if (moved !== BLOCKED_BY_READ) return moved === MOVED;
-      // A queued read must see the old data first: end the drain and let reads go ahead.
-      this.drainRemaining = 0;
+      this.drain.end();
     }
     return this.moveFrom(READS, c) === MOVED;
   }
 
   /** Moves the oldest transaction of queue `q` (READS or WRITES) whose bank's command queue has room. */
   private moveFrom(q: number, c: number): number {
-    const n = this.banks.length;
-    const words = this.words;
-    let oldest: MemRequest | undefined;
-    for (let w = 0; w < words; w++) {
-      let m = this.movableBits[q * words + w]!;
-      while (m !== 0) {
-        const i = (w << 5) + (31 - Math.clz32(m & -m));
-        m &= m - 1;
-        const head = this.waiting[q * n + i]![0]!;
-        if (oldest === undefined || head.id < oldest.id) oldest = head;
-      }
-    }
+    const oldest = this.queues.oldestMovable(q);
     // Arrivals are in order: when the oldest movable one has not arrived before c, no movable one has.
     if (oldest === undefined || oldest.arrivalCycle >= c) return NOT_MOVED;
     const i = oldest.bankIndex;
     if (oldest.isWrite) {
-      if (this.readPending(oldest)) return BLOCKED_BY_READ;
-      this.drainRemaining--;
+      if (this.queues.readPending(oldest)) return BLOCKED_BY_READ;
+      this.drain.movedWrite();
     }
-    const fifo = this.waiting[q * n + i]!;
-    fifo.shift();
-    this.queued[q]!--;
-    if (fifo.length === 0) this.movableBits[q * words + (i >> 5)]! &= ~(1 << (i & 31));
+    this.queues.take(q, i);
     const bank = this.banks[i]!;
     bank.queue.push(oldest);
     this.markChanged(bank);
     this.commandQueueCount++;
-    if (bank.queue.length === this.config.commandQueueDepth) this.bankFull(i, true);
+    if (bank.queue.length === this.config.commandQueueDepth) this.queues.bankFull(i, true);
     return MOVED;
   }
 
@@ -828,80 +708,19 @@ export class Controller implements Component {
     if (this.incoming.length > this.incomingHead) next = Math.min(next, this.arrivalWakeCycle());
     next = Math.min(next, this.arrivalWake);
     this.arrivalWake = Infinity;
-    if (next > c + 1) next = Math.min(next, this.refreshWakeCycle(c));
-    if (next > c + 1 && this.queued[WRITES]! > 0 && this.queued[READS]! === 0 && this.drainRemaining === 0 && this.commandQueueCount === 0) {
-      // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.
-      next = Math.min(next, this.lastArrivalCycle + this.config.writeFlushIdleCycles);
-    }
+    if (next > c + 1) next = Math.min(next, this.refresh.wakeCycle(c));
+    // Only a few writes wait and nothing else happens: flush them once the channel has been idle long enough.
+    if (next > c + 1) next = Math.min(next, this.drain.flushCycle(this.commandQueueCount));
     if (next <= c) next = c + 1;
     if (next !== Infinity) this.sim.wakeAt(this.handle, next * this.tCKPs);
     else this.sim.cancel(this.handle);
-  }
-
-  /** Whether a read of the same address waits (in the read queue or its bank's queue): it must go first. */
-  private readPending(write: MemRequest): boolean {
-    const rq = this.waiting[READS * this.banks.length + write.bankIndex]!;
-    for (let i = 0; i < rq.length; i++) if (rq[i]!.addr === write.addr) return true;
-    const bq = this.banks[write.bankIndex]!.queue;
-    for (let i = 0; i < bq.length; i++) if (!bq[i]!.isWrite && bq[i]!.addr === write.addr) return true;
-    return false;
-  }
-
-  /**
-   * Whether a write drain starts at cycle `c`: the write queue reached the high watermark, or more than the low
-   * watermark wait while no command does, or writes have waited idle for writeFlushIdleCycles.
-   */
-  private drainStartsAt(c: number): boolean {
-    const cfg = this.config;
-    const w = this.queued[WRITES]!;
-    if (w >= cfg.writeHighWatermark) return true;
-    if (this.commandQueueCount !== 0) return false;
-    return w > cfg.writeLowWatermark || (w > 0 && this.queued[READS]! === 0 && c - this.lastArrivalCycle >= cfg.writeFlushIdleCycles);
   }
 
   /** Whether moveTransaction would move something at the next cycle if nothing else changed. */
   private canMoveNextCycle(): boolean {
     // During a drain only writes move (a write blocked by an older read to its address ends the drain, and
     // that write counts as movable here, so the wake that finds it blocked moves a read instead).
-    const q = this.drainRemaining > 0 || this.drainStartsAt(this.lastCycle + 1) ? WRITES : READS;
-    for (let w = 0; w < this.words; w++) if (this.movableBits[q * this.words + w] !== 0) return true;
-    return false;
-  }
-
-  /** Puts `req` at the back of queue `q` (READS or WRITES). */
-  private wait(req: MemRequest, q: number): void {
-    const i = req.bankIndex;
-    this.waiting[q * this.banks.length + i]!.push(req);
-    this.queued[q]!++;
-    if (this.banks[i]!.queue.length < this.config.commandQueueDepth) this.movableBits[q * this.words + (i >> 5)]! |= 1 << (i & 31);
-  }
-
-  /** Bank `i`'s command queue became full (or has room again): its waiting transactions stop (or start) being movable. */
-  private bankFull(i: number, full: boolean): void {
-    const bit = 1 << (i & 31);
-    for (let q = READS; q <= WRITES; q++) {
-      const k = q * this.words + (i >> 5);
-      if (full) this.movableBits[k]! &= ~bit;
-      else if (this.waiting[q * this.banks.length + i]!.length > 0) this.movableBits[k]! |= bit;
-    }
-  }
-
-  /**
-   * Next cycle at which refresh needs attention: a due time not yet reached, or the earliest next step of a
-   * refresh already pending (whose due time has passed: counting it would wake the controller every cycle until
-   * the refresh issues, with nothing to do).
-   */
-  private refreshWakeCycle(c: number): number {
-    let t = Infinity;
-    for (let r = 0; r < this.refreshDue.length; r++) {
-      const e = this.refreshPending[r] ? this.nextRefreshStep(r) : this.refreshDue[r]!;
-      if (e < t) t = e;
-    }
-    if (this.perBankRefreshDue !== Infinity) {
-      const e = this.banks[this.perBankRefreshNext]!.refreshPending ? this.nextPerBankRefreshStep() : this.perBankRefreshDue;
-      if (e < t) t = e;
-    }
-    return Math.max(t, c + 1);
+    return this.queues.hasMovable(this.drain.queueAt(this.lastCycle + 1, this.commandQueueCount));
   }
 }
 
