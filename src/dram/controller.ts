@@ -5,6 +5,7 @@ import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
 import { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
 import { Arrivals } from './controller/arrivals.ts';
+import { IssueLog, IssueStats, type IssueListener } from './controller/issue-listeners.ts';
 import { ANY, COLUMN_ONLY, ROW_ONLY } from './controller/kinds.ts';
 import { pagePolicy } from './controller/page-policy.ts';
 import { Readiness } from './controller/readiness.ts';
@@ -59,10 +60,9 @@ export class Controller implements Component, BankChangeListener {
   private readonly tCKPs: number;
   private readonly readDelay: number;
   private readonly writeDelay: number;
-  private readonly tBURST: number;
-  /** Per rank: banks with a row open, and the cycle the first of them opened (active-time statistics). */
-  private readonly rankOpenBanks: Int32Array;
-  private readonly rankActiveSince: Float64Array;
+  /** Statistics of issued commands, and the listeners told of each command (those statistics, the command log). */
+  private readonly issueStats: IssueStats;
+  private readonly issueListeners: IssueListener[];
   /** Requests in all per-bank command queues. */
   private commandQueueCount = 0;
   /** Where the controller is in its cycle: SLEEPING between wakes, ACTING up to its moves, SCHEDULING after them. */
@@ -76,15 +76,14 @@ export class Controller implements Component, BankChangeListener {
     readonly config: ControllerSpec,
     readonly channel: number,
     private readonly listener: ControllerListener,
-    private readonly log: CommandLog | undefined,
+    log: CommandLog | undefined,
   ) {
     const o = std.organization;
     this.name = `dram.ch${channel}`;
     this.tCKPs = std.tCKPs;
     const t = std.timing;
-    this.tBURST = t.tBURST!;
-    this.readDelay = t.CL! + this.tBURST;
-    this.writeDelay = t.CWL! + this.tBURST;
+    this.readDelay = t.CL! + t.tBURST!;
+    this.writeDelay = t.CWL! + t.tBURST!;
     this.timing = new TimingState(std);
     this.banks = [];
     for (let r = 0; r < o.ranks; r++) {
@@ -99,8 +98,8 @@ export class Controller implements Component, BankChangeListener {
     const page = pagePolicy(config.pagePolicy);
     this.readiness = new Readiness(std, this.banks, this.timing, Int32Array.from([ACT, page.readCommand, page.writeCommand, PRE]));
     this.scheduler = new Scheduler(schedulerKind(config.scheduler), config, page, this.banks, this.timing, this.readiness);
-    this.rankOpenBanks = new Int32Array(o.ranks);
-    this.rankActiveSince = new Float64Array(o.ranks);
+    this.issueStats = new IssueStats(this.stats, o.ranks, t.tBURST!);
+    this.issueListeners = log === undefined ? [this.issueStats] : [this.issueStats, new IssueLog(log)];
   }
 
   /** Binds the controller to its kernel handle and schedules the first refresh wake-up. */
@@ -179,13 +178,7 @@ export class Controller implements Component, BankChangeListener {
 
   /** Closes open-row intervals at `endCycle` so active-time statistics cover the whole run. */
   finishStats(endCycle: number): void {
-    for (const b of this.banks) {
-      if (b.openRow >= 0) b.activeCycles += Math.max(0, endCycle - b.openedAtCycle);
-      this.stats.bankActiveCycles[b.index] = b.activeCycles;
-    }
-    for (let r = 0; r < this.rankOpenBanks.length; r++) {
-      if (this.rankOpenBanks[r]! > 0) this.stats.rankActiveCycles[r]! += Math.max(0, endCycle - this.rankActiveSince[r]!);
-    }
+    this.issueStats.finish(this.banks, endCycle);
   }
 
   /** `bank`'s queue or state changed (also told by refresh): what it waits for is worked out again. */
@@ -281,23 +274,20 @@ export class Controller implements Component, BankChangeListener {
    * `conflict`: a PRE that closes a row a waiting request did not want.
    */
   private issue(cmd: number, bank: Bank, index: number, c: number, conflict: boolean): void {
+    const listeners = this.issueListeners;
+    const served = cmd === ACT || isColumn(cmd) ? bank.queue[index] : undefined;
+    for (let k = 0; k < listeners.length; k++) listeners[k]!.onIssue(c, cmd, bank, served);
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
     this.readiness.commandIssued(cmd);
-    this.stats.commandCounts[cmd]!++;
-    let row = bank.openRow;
-    let column = -1;
     switch (cmd) {
-      case ACT: {
-        row = bank.queue[index]!.row;
-        bank.openRow = row;
+      case ACT:
+        bank.openRow = served!.row;
         bank.hitsSinceActivate = 0;
         bank.openedByConflict = bank.closedForConflict;
-        bank.openedAtCycle = c;
-        if (this.rankOpenBanks[bank.rank]!++ === 0) this.rankActiveSince[bank.rank] = c;
         break;
-      }
       case PRE:
-        this.closeRow(bank, c, conflict);
+        bank.openRow = -1;
+        bank.closedForConflict = conflict;
         break;
       case RD:
       case WR:
@@ -306,16 +296,14 @@ export class Controller implements Component, BankChangeListener {
         const req = removeAt(bank.queue, index);
         this.commandQueueCount--;
         if (bank.queue.length === this.config.commandQueueDepth - 1) this.queues.bankFull(bank.index, false);
-        column = req.column;
-        if (bank.hitsSinceActivate > 0) this.stats.rowHits++;
-        else if (bank.openedByConflict) this.stats.rowConflicts++;
-        else this.stats.rowMisses++;
         bank.hitsSinceActivate++;
-        this.stats.bankColumnCommands[bank.index]!++;
-        this.stats.dataBusCycles += this.tBURST;
         if (!isRead(cmd)) this.queues.pendingWrites.remove(req.addr);
         this.finish(req, c + (isRead(cmd) ? this.readDelay : this.writeDelay));
-        if (cmd === RDA || cmd === WRA) this.closeRow(bank, c, false);
+        if (cmd === RDA || cmd === WRA) {
+          // The page policy closes the row with the access.
+          bank.openRow = -1;
+          bank.closedForConflict = false;
+        }
         break;
       }
       case REF:
@@ -326,14 +314,6 @@ export class Controller implements Component, BankChangeListener {
         invariant(false, `${this.name}: the scheduler never issues command ${cmd}`);
     }
     this.bankChanged(bank);
-    this.log?.push(c, cmd, bank.rank, bank.bankGroup, bank.bank, row, column);
-  }
-
-  private closeRow(bank: Bank, c: number, conflict: boolean): void {
-    bank.activeCycles += c - bank.openedAtCycle;
-    bank.openRow = -1;
-    bank.closedForConflict = conflict;
-    if (--this.rankOpenBanks[bank.rank]! === 0) this.stats.rankActiveCycles[bank.rank]! += c - this.rankActiveSince[bank.rank]!;
   }
 
   private finish(req: MemRequest, doneCycle: number): void {
