@@ -5,7 +5,7 @@ import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
 import { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
 import { Arrivals } from './controller/arrivals.ts';
-import { IssueLog, IssueStats, type IssueListener } from './controller/issue-listeners.ts';
+import { IssueLog, IssueStats } from './controller/issue-listeners.ts';
 import { ANY, COLUMN_ONLY, ROW_ONLY } from './controller/kinds.ts';
 import { pagePolicy } from './controller/page-policy.ts';
 import { Readiness } from './controller/readiness.ts';
@@ -60,9 +60,14 @@ export class Controller implements Component, BankChangeListener {
   private readonly tCKPs: number;
   private readonly readDelay: number;
   private readonly writeDelay: number;
-  /** Statistics of issued commands, and the listeners told of each command (those statistics, the command log). */
+  /**
+   * The listeners told of each issued command: its statistics, and the command log if one is kept. Speed hack:
+   * two fields called directly rather than an array of IssueListener, so each call site stays monomorphic and
+   * V8 can inline it (the array loop cost about 3 % instructions per request on the bench/instructions.ts
+   * stream case).
+   */
   private readonly issueStats: IssueStats;
-  private readonly issueListeners: IssueListener[];
+  private readonly issueLog: IssueLog | undefined;
   /** Requests in all per-bank command queues. */
   private commandQueueCount = 0;
   /** Where the controller is in its cycle: SLEEPING between wakes, ACTING up to its moves, SCHEDULING after them. */
@@ -99,7 +104,7 @@ export class Controller implements Component, BankChangeListener {
     this.readiness = new Readiness(std, this.banks, this.timing, Int32Array.from([ACT, page.readCommand, page.writeCommand, PRE]));
     this.scheduler = new Scheduler(schedulerKind(config.scheduler), config, page, this.banks, this.timing, this.readiness);
     this.issueStats = new IssueStats(this.stats, o.ranks, t.tBURST!);
-    this.issueListeners = log === undefined ? [this.issueStats] : [this.issueStats, new IssueLog(log)];
+    this.issueLog = log === undefined ? undefined : new IssueLog(log);
   }
 
   /** Binds the controller to its kernel handle and schedules the first refresh wake-up. */
@@ -274,9 +279,9 @@ export class Controller implements Component, BankChangeListener {
    * `conflict`: a PRE that closes a row a waiting request did not want.
    */
   private issue(cmd: number, bank: Bank, index: number, c: number, conflict: boolean): void {
-    const listeners = this.issueListeners;
     const served = cmd === ACT || isColumn(cmd) ? bank.queue[index] : undefined;
-    for (let k = 0; k < listeners.length; k++) listeners[k]!.onIssue(c, cmd, bank, served);
+    this.issueStats.onIssue(c, cmd, bank, served);
+    this.issueLog?.onIssue(c, cmd, bank, served);
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
     this.readiness.commandIssued(cmd);
     switch (cmd) {

@@ -79,11 +79,6 @@ export class Readiness {
     this.rankOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => Math.floor(g / o.bankGroups));
   }
 
-  /** Whether bank `i`'s readyAt is exact: nothing issued and the bank unchanged since computeReady. */
-  isExact(i: number): boolean {
-    return this.minValid && (this.changedBits[i >> 5]! & (1 << (i & 31))) === 0;
-  }
-
   /** Command `cmd` issued: every bound may have moved; the kinds it affects must be recomputed. */
   commandIssued(cmd: number): void {
     this.earliestBankReady = 0;
