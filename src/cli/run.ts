@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { StrataError, withContext } from '../spec/errors.ts';
-import { ATTENTION_LAUNCHES, runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
+import { ATTENTION_LAUNCHES, runOpsOnDevice, usableBytes, type DevicePreset } from '../baselines/roofline.ts';
 import { compileStreams } from '../compiler/compile.ts';
 import { assertFits, memoryFootprint, type MemoryFootprint } from '../compiler/footprint.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
@@ -15,7 +15,7 @@ import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
-           [--attention-launch per-layer|per-request] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
+           [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --policy duplex [--system duplex|gpu-h100|gpu-h100x2|bank-pim|bg-pim] --model NAME --phase prefill|decode --context L
            [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
@@ -53,6 +53,7 @@ export function runCommand(argv: string[]): number {
     devices: { type: 'string' },
     routing: { type: 'string' },
     'attention-launch': { type: 'string' },
+    profile: { type: 'string' },
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
   if (v.policy !== undefined && v.policy !== gpuRoofline.name) return runDuplexCommand(v);
@@ -61,7 +62,7 @@ export function runCommand(argv: string[]): number {
   }
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = v.csv;
-  const launch = { attentionLaunch: oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES) };
+  const launch = { attentionLaunch: oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES), profile: v.profile };
 
   let input: RunInput;
   if (v.trace !== undefined) {
@@ -83,7 +84,7 @@ export function runCommand(argv: string[]): number {
     const kvTokens = h.step.requests.reduce((s, q) => s + q.contextLength + q.newTokens, 0);
     const weightBytes = h.model.parameters * h.model.precisionBytes;
     const footprint: MemoryFootprint = { weightBytes, kvTokens, kvCacheBytes: kvTokens * h.model.kvBytesPerToken, totalBytes: weightBytes + kvTokens * h.model.kvBytesPerToken };
-    assertFits(footprint, device, `the step of ${v.trace} (${h.model.name} ${h.step.phase}, ${h.step.requests.length} requests)`);
+    assertFits(footprint, { name: device.name, capacityBytes: usableBytes(device) }, `the step of ${v.trace} (${h.model.name} ${h.step.phase}, ${h.step.requests.length} requests)`);
     const run = runOpsOnDevice(device, traceOps(trace), h.model.precisionBytes, launch);
     const deviceId = `${device.kind}0`; // as gpu-roofline names it: --system may swap the trace's GPU for a CPU
     input = {
@@ -99,7 +100,7 @@ export function runCommand(argv: string[]): number {
     const model = plan.model;
     const last = plan.steps[plan.steps.length - 1]!;
     const footprint = memoryFootprint(model, last);
-    assertFits(footprint, device, plan.what);
+    assertFits(footprint, { name: device.name, capacityBytes: usableBytes(device) }, plan.what);
     const seed = v.seed ?? '0';
     const target = { kind: 'baseline' as const, device };
     const streams: string[] = [];

@@ -5,12 +5,13 @@ import { progressLine } from './progress.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import {
-  compareServing, decodeCases, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
+  coProcessingBreakdown, compareServing, decodeCases, formatCoProcessingTable, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
-import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { DUPLEX_SPLITS, type DuplexSplit } from '../compiler/policies/duplex.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
   if (v === undefined) return undefined;
@@ -29,28 +30,38 @@ const lengthPair = (flag: string, s: string): readonly [number, number] => {
 
 export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--lengths 256:256,1024:1024,4096:4096] [--batches 32,64,128]
                        [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]
-       strata validate duplex --sensitivity [--models A,B] [--lengths ...] [--batches ...]`;
+                       [--split op-b|balanced|fastest]
+       strata validate duplex --sensitivity [--models A,B] [--lengths ...] [--batches ...] [--split op-b|balanced|fastest]
+       strata validate duplex --co-processing [--models A,B] [--lengths ...] [--batches ...]`;
 
 /**
  * `strata validate duplex`: Duplex against GPU, 2xGPU, bank-PIM and BG-PIM (src/validation/duplex.ts). Prints the
  * fixed-batch decode table, the serving table and the paper's headline numbers beside ours (Markdown); `--out DIR`
  * writes duplex-decode.csv, duplex-serving.csv, duplex-requests.csv (every request's latencies, for CDFs) and
- * duplex-validation.json.
+ * duplex-validation.json. `--split` picks how PIM systems split matrix ops between xPU and PIM (Strata's per-op
+ * Op/B threshold, the default, or the Duplex authors' rules with and without co-processing, `balanced` and
+ * `fastest`: src/compiler/policies/duplex.ts); `--co-processing` prints, per decode case (default Mixtral-8x7B and
+ * Llama-3-70B, 1024:1024, batches 32 and 128) and under every split, each op class's time on the xPU and on PIM and the step under Strata's and the authors'
+ * charge.
  */
 export function duplexValidateCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('validate duplex', argv, {
     models: { type: 'string' }, lengths: { type: 'string' }, batches: { type: 'string' },
     'serving-models': { type: 'string' }, 'serving-lengths': { type: 'string' }, count: { type: 'string' }, qps: { type: 'string' },
     'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' }, sensitivity: { type: 'boolean' },
+    split: { type: 'string' }, 'co-processing': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'\nusage: ${VALIDATE_DUPLEX_USAGE}`);
   const checkModels = (flag: string, ms: readonly string[]) => {
     for (const m of ms) if (!knownModels().includes(m)) throw new StrataError(`--${flag}: unknown model '${m}' (known: ${knownModels().join(', ')})`);
     return ms;
   };
-  const models = checkModels('models', list('models', v.models) ?? [...DUPLEX_MODELS]);
-  const lengths = (list('lengths', v.lengths)?.map((s) => lengthPair('lengths', s))) ?? DUPLEX_LENGTHS;
-  const batches = positiveInts('batches', list('batches', v.batches) ?? DUPLEX_BATCHES.map(String), MAX_BATCH);
+  if (v.split !== undefined && !(DUPLEX_SPLITS as readonly string[]).includes(v.split)) throw new StrataError(`--split: expected one of ${DUPLEX_SPLITS.join(', ')}, got '${v.split}'`);
+  const split = (v.split ?? 'op-b') as DuplexSplit;
+  const co = v['co-processing'] === true;
+  const models = checkModels('models', list('models', v.models) ?? (co ? ['mixtral-8x7b', 'llama3-70b'] : [...DUPLEX_MODELS]));
+  const lengths = (list('lengths', v.lengths)?.map((s) => lengthPair('lengths', s))) ?? (co ? [[1024, 1024] as const] : DUPLEX_LENGTHS);
+  const batches = positiveInts('batches', list('batches', v.batches) ?? (co ? ['32', '128'] : DUPLEX_BATCHES.map(String)), MAX_BATCH);
   const servingModels = checkModels('serving-models', list('serving-models', v['serving-models']) ?? [...DUPLEX_SERVING_DEFAULTS.models]);
   const servingLengths = (list('serving-lengths', v['serving-lengths']) ?? [...DUPLEX_SERVING_DEFAULTS.lengths]).map((s) => lengthPair('serving-lengths', s));
   const count = positiveInt('count', v.count, MAX_SERVED_REQUESTS) ?? DUPLEX_SERVING_DEFAULTS.count;
@@ -66,19 +77,28 @@ export function duplexValidateCommand(argv: string[]): number {
     qps = Number(v.qps);
   }
 
+  if (co) {
+    for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out', 'sensitivity', 'split'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --co-processing (it prints every split of the decode cases)`);
+    }
+    console.log('### Duplex co-processing: time per op class on the xPU / on PIM (µs, one decode step, all layers)\n');
+    const rows = decodeCases(models, batches, lengths).flatMap((c) => DUPLEX_SPLITS.map((s) => coProcessingBreakdown(c.model, c.lin, c.lout, c.batch, c.routing, s)));
+    console.log(formatCoProcessingTable(rows));
+    return 0;
+  }
   if (v.sensitivity) {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the decode table's headlines)`);
     }
     console.log('### Duplex: sensitivity of each decode headline to every assumption on its path\n');
-    const { parts, headlines } = duplexSensitivityParts(decodeCases(models, batches, lengths));
+    const { parts, headlines } = duplexSensitivityParts(decodeCases(models, batches, lengths), split);
     const result = sensitivity(parts, headlines, progressLine('sensitivity'));
     console.log(formatBands(result, dirname(ARCH_DIR)));
     console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
     console.log(formatAssumptions(result, dirname(ARCH_DIR)));
     return 0;
   }
-  const cmp = new DuplexComparison();
+  const cmp = new DuplexComparison(split);
   const decode: DecodeRow[] = decodeCases(models, batches, lengths).map((c) => cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing));
   const serving: ServingRow[] = [];
   if (!v['no-serving']) {
@@ -95,6 +115,7 @@ export function duplexValidateCommand(argv: string[]): number {
   console.log('\n### Ours beside the paper\n');
   console.log(formatPaperComparison(decode));
   console.log(`\nPaper: ${DUPLEX_PAPER.source}.`);
+  console.log(`\n${DUPLEX_METHOD}`);
   if (v.out !== undefined) {
     const data = { decode, serving: serving.map((r) => ({ ...r })), paper: DUPLEX_PAPER };
     const outputs = [

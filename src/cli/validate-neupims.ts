@@ -1,8 +1,15 @@
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
-import { NeuPimsMemo } from '../npu/neupims-decode.ts';
-import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsUtilisation } from '../validation/neupims.ts';
+import { NeuPimsMemo, type GemmTiming } from '../npu/neupims-decode.ts';
+import { loadNeuPimsSystem } from '../npu/neupims-system.ts';
+import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct } from '../validation/neupims-reference.ts';
+import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
+import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
+import { ARCH_DIR } from '../dram/standard.ts';
+import { dirname, relative, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
+import { progressLine } from './progress.ts';
 import { MAX_BATCH, parseFlags, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 
@@ -13,17 +20,32 @@ const list = (flag: string, v: string | undefined): string[] | undefined => {
   return items;
 };
 
+const GEMM_TIMINGS: readonly GemmTiming[] = ['closed-form', 'cycle-level'];
+
 /**
- * `strata validate neupims [--models A,B] [--batches 64,256] [--datasets sharegpt-like] [--intervals FILE]`: the
- * NeuPIMs throughput table of docs/validation.md (GPU-only, NPU-only, NPU+PIM blocked, NeuPIMs, the sub-batch
+ * `strata validate neupims [--models A,B] [--batches 64,256] [--datasets sharegpt-like] [--intervals FILE]
+ * [--gemm closed-form|cycle-level] [--what-if newtonsim-act]`: the NeuPIMs throughput table of docs/validation.md (GPU-only, NPU-only and
+ * NPU+PIM blocked, each NeuPIMs baseline also as the authors' simulator runs it, NeuPIMs, the sub-batch
  * interleaving ablation) and the NPU/PIM utilisation of blocked vs NeuPIMs; `--intervals` writes the busy
- * intervals of those runs as JSON.
+ * intervals of those runs as JSON; `--what-if newtonsim-act` runs the neupims preset with NewtonSim's ACT -> G_ACT
+ * distance (withNewtonSimActToGAct).
+ * `strata validate neupims --reference [DIR] [--gemm ...]`: Strata against the NeuPIMs authors' simulator, stage by
+ * stage, on its reference runs (default ../shared/reference/neupims), with a what-if of NewtonSim's ACT -> G_ACT rule.
  */
 export function neupimsValidateCommand(argv: string[]): number {
+  if (argv[0] === '--reference') {
+    const dir = argv[1] !== undefined && !argv[1].startsWith('--') ? argv[1] : undefined;
+    return referenceCommand(dir ?? NEUPIMS_REFERENCE_DIR, argv.slice(dir === undefined ? 1 : 2));
+  }
   const { values, positionals } = parseFlags('validate neupims', argv, {
-    models: { type: 'string' }, batches: { type: 'string' }, datasets: { type: 'string' }, intervals: { type: 'string' },
+    models: { type: 'string' }, batches: { type: 'string' }, datasets: { type: 'string' }, intervals: { type: 'string' }, gemm: { type: 'string' },
+    'what-if': { type: 'string' }, sensitivity: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate neupims: unexpected argument '${positionals[0]}'`);
+  const gemm = gemmTiming(values.gemm);
+  const whatIf = values['what-if'];
+  if (whatIf !== undefined && whatIf !== 'newtonsim-act') throw new StrataError(`--what-if: expected newtonsim-act (NewtonSim's ACT -> G_ACT distance on the neupims preset), got '${whatIf}'`);
+  const load = whatIf ? (n: string) => (n === 'neupims' ? withNewtonSimActToGAct(loadNeuPimsSystem(n)) : loadNeuPimsSystem(n)) : loadNeuPimsSystem;
   const models = list('models', values.models) ?? [...NEUPIMS_MODELS];
   for (const m of models) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
   const batches = positiveInts('batches', list('batches', values.batches) ?? NEUPIMS_BATCHES.map(String), MAX_BATCH);
@@ -31,19 +53,58 @@ export function neupimsValidateCommand(argv: string[]): number {
     if (!(DATASETS as readonly string[]).includes(d)) throw new StrataError(`--datasets: expected ${DATASETS.join(' or ')}, got '${d}'`);
     return d as DatasetName;
   });
+  if (values.sensitivity) {
+    for (const flag of ['intervals', 'gemm', 'what-if'] as const) if (values[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the throughput table's geometric means)`);
+    // Every assumption end reruns every system over every case: unless told otherwise, the 7B model at the two
+    // batches where NeuPIMs interleaves sub-batches stands for the table.
+    const sm = values.models === undefined ? ['neupims-gpt3-7b'] : models;
+    const sb = values.batches === undefined ? [256, 512] : batches;
+    console.log(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})\n`);
+    const { parts, headlines } = neupimsSensitivityParts(sm, datasets, sb);
+    const result = sensitivity(parts, headlines, progressLine('sensitivity'));
+    console.log(formatBands(result, dirname(ARCH_DIR)));
+    console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
+    console.log(formatAssumptions(result, dirname(ARCH_DIR)));
+    return 0;
+  }
   const rows = [];
   for (const m of models) {
     const memo = new NeuPimsMemo();
-    for (const d of datasets) for (const b of batches) rows.push(compareNeuPims(m, d, b, memo));
+    for (const d of datasets) for (const b of batches) rows.push(compareNeuPims(m, d, b, memo, gemm, load));
   }
-  console.log('### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position\n');
+  console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}${whatIf ? "; what-if: NeuPIMs with NewtonSim's ACT -> G_ACT distance" : ''}\n`);
   console.log(formatNeuPimsTable(rows));
-  const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!);
+  const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!, load);
   console.log('\nNPU and PIM busy time over one decode iteration:\n');
   console.log(formatNeuPimsUtilisation(u));
   if (values.intervals) {
     writeOutputs([{ path: values.intervals, content: `${JSON.stringify({ schema: 'strata.neupims-utilisation/1', ...u }, null, 1)}\n` }]);
     console.log(`\nwrote ${values.intervals}`);
   }
+  return 0;
+}
+
+function gemmTiming(v: string | undefined): GemmTiming {
+  if (v === undefined) return 'closed-form';
+  if (!(GEMM_TIMINGS as readonly string[]).includes(v)) throw new StrataError(`--gemm: expected ${GEMM_TIMINGS.join(' or ')}, got '${v}'`);
+  return v as GemmTiming;
+}
+
+/** `validate neupims --reference [DIR]`: the stage table against the authors' simulator, the ordering, the what-if. */
+function referenceCommand(dir: string, argv: string[]): number {
+  const { values, positionals } = parseFlags('validate neupims --reference', argv, { gemm: { type: 'string' } });
+  if (positionals.length > 0) throw new StrataError(`validate neupims --reference: unexpected argument '${positionals[0]}'`);
+  const gemm = gemmTiming(values.gemm);
+  const rows = compareWithNeuPimsReference({ dir, gemmTiming: gemm });
+  console.log(`### NeuPIMs: Strata against the authors' simulator (${relative(PACKAGE_ROOT, resolve(dir)) || '.'}), GPT-3 7B, one decode layer, core cycles of 1 ns; NPU GEMMs ${gemm}\n`);
+  console.log(formatReferenceTable(rows));
+  console.log("\nPer layer, and NeuPIMs' speedup over each baseline (its cycles / NeuPIMs' cycles):\n");
+  console.log(formatReferenceOrdering(rows));
+  const whatIf = compareWithNeuPimsReference({
+    dir, gemmTiming: gemm,
+    loadSystem: (name) => (name === 'neupims' ? withNewtonSimActToGAct(loadNeuPimsSystem(name)) : loadNeuPimsSystem(name)),
+  }).filter((r) => r.mode === 'neupims');
+  console.log("\nWhat-if: NeuPIMs interleaved with NewtonSim's ACT -> G_ACT distance (tRRD_S instead of Strata's tFAW):\n");
+  console.log(formatReferenceTable(whatIf));
   return 0;
 }

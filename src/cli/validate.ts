@@ -11,16 +11,36 @@ import { dirname } from 'node:path';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
 import { validatePageCommand } from './validate-page.ts';
+import { loadDevice } from '../baselines/roofline.ts';
+import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
+
+/**
+ * `strata validate gpu`: every step of bench/gpu/h100-measured.json under the graphs and eager profiles, Strata's
+ * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file. Exit 1
+ * if the graphs profile misses the calibration limits (median <= 10 %, worst <= 25 %).
+ */
+function gpuValidateCommand(argv: string[]): number {
+  const { positionals } = parseFlags('validate gpu', argv, {});
+  if (positionals.length > 0) throw new StrataError(`validate gpu: unexpected argument '${positionals[0]}'`);
+  const device = loadDevice('gpu-h100-sxm');
+  const data = loadGpuMeasurements();
+  const rows = compareGpu(device, data, loadDecoderSteps());
+  console.log('### GPU baseline against measured H100 steps\n');
+  console.log(formatGpuTable(device, rows, fitGpu(device, data)));
+  const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));
+  return g.medianPct <= GPU_CALIBRATION_LIMITS.medianPct && g.worstPct <= GPU_CALIBRATION_LIMITS.worstPct ? 0 : 1;
+}
 
 /** `strata validate`: prints the accuracy tables of docs/validation.md (Markdown). Exit 1 if a check fails. */
 export function validateCommand(argv: string[]): number {
   if (argv[0] === 'neupims') return neupimsValidateCommand(argv.slice(1));
   if (argv[0] === 'duplex') return duplexValidateCommand(argv.slice(1));
+  if (argv[0] === 'gpu') return gpuValidateCommand(argv.slice(1));
   if (argv[0] === 'page') return validatePageCommand(argv.slice(1));
   const { values: v, positionals } = parseFlags('validate', argv, { sensitivity: { type: 'boolean' }, models: { type: 'string' } });
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex' or nothing, got '${positionals.join(' ')}'`);
+    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex', 'gpu' or nothing, got '${positionals.join(' ')}'`);
   }
   if ((v.sensitivity || v.models !== undefined) && what !== 'pim-gpt') throw new StrataError(`validate ${what}: --sensitivity and --models apply to 'validate pim-gpt', 'validate neupims' and 'validate duplex'`);
   if (what === 'pim-gpt') {

@@ -6,12 +6,13 @@ import { decodeStep, makeStep, type StepRequest } from '../compiler/step.ts';
 import { tileGemm } from '../compiler/tiling.ts';
 import { VECTOR_FLOPS } from '../compiler/lower.ts';
 import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../pim/dual-buffer-channel.ts';
-import { planNeuPimsAttention, compIntervalCycles, type AttentionShape } from '../pim/neupims-gemv.ts';
+import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../pim/neupims-gemv.ts';
 import { bytesPerRequest, type DramStandard } from '../dram/standard.ts';
 import type { PimSpec } from '../pim/pim-spec.ts';
 import { assignChannels, channelLoads, splitSubBatches } from './neupims-channels.ts';
 import { parallelismFor, type ChannelBalancing, type NeuPimsSystem } from './neupims-system.ts';
 import { gemmCycles, type SystolicArrayConfig } from './systolic-array.ts';
+import { runNpuAssignments } from './run.ts';
 import { vectorCycles } from './vector-unit.ts';
 
 /*
@@ -99,7 +100,21 @@ export interface NeuPimsDecodeOptions {
   readonly tp?: number;
   /** Memo tables to use and fill (share one per system across calls); null simulates every request afresh. */
   readonly memo?: NeuPimsMemo | null;
+  /**
+   * Channel of every request (as a NeuPIMs request trace's ch_idx column gives it), overriding the balancing
+   * policy: whole numbers from 0 to channels - 1, one per request.
+   */
+  readonly channels?: readonly number[];
+  /**
+   * How the NPU's GEMMs are timed: `closed-form` (default: max of the arrays' closed-form cycles and the traffic at
+   * the channels' streaming rate) or `cycle-level` (each distinct GEMM shape run once on the event-driven NPU of
+   * src/npu/npu.ts, with DMA, double-buffered scratchpad and every request through the system's DRAM controllers).
+   */
+  readonly gemmTiming?: GemmTiming;
 }
+
+/** How the NPU's GEMMs are timed (see NeuPimsDecodeOptions.gemmTiming). */
+export type GemmTiming = 'closed-form' | 'cycle-level';
 
 /** A span of time during which the NPU or the PIM banks work, ps from the start of the iteration. */
 export interface BusyInterval {
@@ -159,6 +174,8 @@ export interface NeuPimsDecodeResult {
 interface PimCost {
   readonly cycles: number;
   readonly energyPj: number;
+  /** PIM instructions the NPU issues for the program, one by one (issuedInstructions). */
+  readonly instructions: number;
 }
 interface CoRunCost {
   readonly pimCycles: number;
@@ -250,7 +267,7 @@ class DecodeModel {
   readonly oneLayer: ModelSpec;
   readonly mode: string;
 
-  constructor(readonly system: NeuPimsSystem, readonly model: ModelSpec, readonly tp: number, readonly memo: NeuPimsMemo | null, readonly counters: NeuPimsMemo) {
+  constructor(readonly system: NeuPimsSystem, readonly model: ModelSpec, readonly tp: number, readonly memo: NeuPimsMemo | null, readonly counters: NeuPimsMemo, readonly gemmTiming: GemmTiming = 'closed-form') {
     this.spec = system.pim;
     this.std = this.spec.standard;
     this.org = this.std.organization;
@@ -270,7 +287,7 @@ class DecodeModel {
     const rowElements = (this.org.columns * (this.org.busWidthBits / 8)) / this.spec.unit.elementBytes;
     this.granule = gcd(gcd(this.spec.unit.macsPerBank, banks), rowElements);
     this.oneLayer = { ...model, layers: 1 };
-    this.mode = `${system.npu.file}|${system.pim.file}|rb${this.spec.rowBuffers}|q${system.queueDepth}`;
+    this.mode = `${system.npu.file}|${system.pim.file}|rb${this.spec.rowBuffers}|q${system.queueDepth}|${gemmTiming}`;
   }
 
   private none(): NormalRequests {
@@ -312,7 +329,7 @@ class DecodeModel {
     this.counters.simulated++;
     const plan = planNeuPimsAttention(this.spec, s);
     const run = runDualBufferChannel(this.spec, plan.program, this.none(), { queueDepth: this.system.queueDepth });
-    const c = { cycles: run.pimFinishCycle, energyPj: commandEnergyPj(this.spec, run) };
+    const c = { cycles: run.pimFinishCycle, energyPj: commandEnergyPj(this.spec, run), instructions: issuedInstructions(this.spec, plan.program) };
     this.memo?.pim.set(key, c);
     return c;
   }
@@ -356,6 +373,15 @@ class DecodeModel {
       computeCycles = gemmCycles(this.array, t).cycles;
       const bias = op.weightBytes > 0 ? Math.max(0, op.weightBytes - op.batch * op.k * op.n * p) : 0;
       bytes = t.traffic.stationaryBytes + t.traffic.inputBytes + t.traffic.outputBytes + bias + op.kvWriteBytes;
+      if (this.gemmTiming === 'cycle-level') {
+        // The op alone on the event-driven NPU over this system's DRAM: its time is the run's, its traffic the DMA's.
+        const run = runNpuAssignments([{ op: { ...op, deps: [] }, device: 'npu', tiling: t }], p, { npu: this.system.npu, memory: this.std });
+        const requests = Math.ceil(run.dram.bytes / this.requestBytes);
+        const st = this.stream();
+        const b = { ps: run.timePs, memoryPs: Math.min(run.timePs, Math.ceil(Math.ceil(requests / this.channels) * st.cyclesPerRequest * this.tCKPs)), requests, energyPj: requests * st.energyPjPerRequest, bytes: run.dram.bytes };
+        this.counters.ops.set(key, b);
+        return b;
+      }
     }
     const requests = Math.ceil(bytes / this.requestBytes);
     const st = this.stream();
@@ -402,10 +428,23 @@ class DecodeModel {
     return b;
   }
 
-  /** NPU-only attention of one request (score, softmax, context on the NPU). */
+  /** NPU-only attention of one request (score, softmax, context on the NPU), timed by the system's schedule. */
   npuAttention(context: number): Block {
     const ops = buildOpGraph(this.oneLayer, decodeStep([context])).filter((o) => ATTENTION_KINDS.has(o.kind));
-    return this.sum(ops);
+    const batched = this.sum(ops);
+    if (this.system.npuAttentionSchedule === 'batched') return batched;
+    // Head by head (NeuPIMs' npu-only branch, src/operations/FusedMHA.cc): per head one matrix instruction for
+    // q K^T, a softmax, then one per R keys (ceil((keys + R - 1) / R) of them) for softmax x V. Each instruction
+    // starts when the previous one finishes (SystolicWS.cc: start = previous finish) and takes R + C - 1 cycles
+    // of fill and drain plus its streamed rows, which the 8 arrays, modelled as one array 8x as fast, divide by
+    // their count (size = keys / 8 for q K^T, head size / 8 for softmax x V). The K/V loads overlap the chain.
+    const a = this.array;
+    const keys = context + 1;
+    const fill = a.rows + a.cols - 1;
+    const score = fill + Math.floor(keys / a.count);
+    const contextCycles = Math.ceil((keys + a.rows - 1) / a.rows) * (fill + Math.floor(this.model.headDim / a.count));
+    const chainPs = this.heads * ((score + contextCycles) * this.period + this.softmaxPs(keys) / this.heads);
+    return { ...batched, ps: Math.max(batched.memoryPs, Math.ceil(chainPs)) };
   }
 
   /** Cycles of a request's softmax on the vector units (heads x keys elements). */
@@ -463,6 +502,14 @@ function attentionPhase(d: DecodeModel, keys: readonly number[], members: readon
     }
     pimPs = Math.max(pimPs, Math.ceil(cycles[c]! * d.tCKPs) + softmax);
   }
+  const rate = d.system.pimIssuePerCycle;
+  if (rate !== null) {
+    // One NPU-side queue feeds every channel at `rate` instructions per NPU cycle (NeuPIMs' npu+pim branch), so
+    // the attention lasts at least as long as issuing all the channels' instructions one after another.
+    let instructions = 0;
+    for (const i of members) instructions += d.pimAlone(keys[i]!).instructions;
+    pimPs = Math.max(pimPs, Math.ceil(instructions / rate) * d.period);
+  }
   const npuPs = beside ? beside.ps + Math.ceil(worstDelay * d.tCKPs) : 0;
   return { pimPs, npuPs, energyPj, cycles };
 }
@@ -480,12 +527,20 @@ export function neupimsDecode(system: NeuPimsSystem, model: ModelSpec, contexts:
   const memo = opts.memo === undefined ? new NeuPimsMemo() : opts.memo;
   const counters = memo ?? new NeuPimsMemo();
   const sim0 = counters.simulated, reuse0 = counters.reused;
-  const d = new DecodeModel(system, model, tp, memo, counters);
+  const d = new DecodeModel(system, model, tp, memo, counters, opts.gemmTiming ?? 'closed-form');
   const B = contexts.length;
   const keys = contexts.map((c) => c + 1);
   const L = model.layers;
   const balancing = opts.balancing ?? system.channelBalancing;
-  const channelOf = assignChannels(keys, d.channels, balancing);
+  let channelOf: Int32Array;
+  if (opts.channels) {
+    const given = opts.channels;
+    if (given.length !== B) throw new StrataError(`channels: expected one channel per request (${B}), got ${given.length}`);
+    given.forEach((c, i) => {
+      if (!Number.isInteger(c) || c < 0 || c >= d.channels) throw new StrataError(`channels: request ${i}: expected a whole number from 0 to ${d.channels - 1}, got ${c}`);
+    });
+    channelOf = Int32Array.from(given);
+  } else channelOf = assignChannels(keys, d.channels, balancing);
   const sub = opts.subBatch ?? 'auto';
   const interleave = system.attention === 'pim' && B >= 2 &&
     (sub === 'on' || (sub === 'auto' && system.subBatchMinBatch !== null && B >= system.subBatchMinBatch));

@@ -21,6 +21,16 @@ export type ChannelBalancing = 'greedy' | 'round-robin';
 /** The channel-balancing policies. */
 export const CHANNEL_BALANCINGS: readonly ChannelBalancing[] = ['greedy', 'round-robin'];
 
+/**
+ * How attention's products are timed when they run on the NPU: `batched` (each op of the batch as one tiled GEMM,
+ * bounded by the arrays or by the K/V traffic) or `head-by-head` (NeuPIMs' npu-only branch, FusedMHA: every
+ * request's heads one after another, each product a matrix instruction that waits for the previous one and pays
+ * the array's fill and drain).
+ */
+export type NpuAttentionSchedule = 'batched' | 'head-by-head';
+/** The attention schedules. */
+export const NPU_ATTENTION_SCHEDULES: readonly NpuAttentionSchedule[] = ['batched', 'head-by-head'];
+
 /** Tensor- and pipeline-parallel degree of a model on the system. */
 export interface Parallelism {
   readonly tp: number;
@@ -40,6 +50,13 @@ export interface NeuPimsSystem {
   /** Transaction-queue entries for the NPU's requests per channel. */
   readonly queueDepth: number;
   readonly attention: AttentionPlacement;
+  /** How attention on the NPU is timed (placement npu; `batched` otherwise). */
+  readonly npuAttentionSchedule: NpuAttentionSchedule;
+  /**
+   * PIM instructions the NPU issues per NPU cycle for the whole device (every channel together), or null when
+   * each channel's program issues as fast as its channel accepts. NeuPIMs' npu+pim branch issues one.
+   */
+  readonly pimIssuePerCycle: number | null;
   /** Sub-batch interleaving from `minBatch` requests on; null when the system never interleaves. */
   readonly subBatchMinBatch: number | null;
   readonly channelBalancing: ChannelBalancing;
@@ -67,7 +84,7 @@ function parallelismOf(r: FieldReader, key: string): Parallelism {
 /** Validates a parsed system; `file` names it in errors. */
 export function parseNeuPimsSystem(json: unknown, file: string): NeuPimsSystem {
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'family', 'description', 'source', 'note', 'npu', 'memory', 'attention', 'subBatchInterleaving', 'channelBalancing', 'parallelism']);
+  r.onlyKeys(['name', 'family', 'description', 'source', 'note', 'npu', 'memory', 'attention', 'pimIssue', 'subBatchInterleaving', 'channelBalancing', 'parallelism']);
   checkFamily(r, 'neupims');
   const sources: Record<string, string> = { system: r.string('source') };
   const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
@@ -88,8 +105,16 @@ export function parseNeuPimsSystem(json: unknown, file: string): NeuPimsSystem {
   if (pim.standard.tCKPs !== npu.periodPs) m.fail('pim', `a DRAM clock equal to the NPU clock (${npu.periodPs} ps; this model counts both in one cycle)`, `${pim.standard.tCKPs} ps`);
   const deviceBytes = m.number('deviceBytes', { positive: true });
   const queueDepth = m.number('queueDepth', { integer: true, positive: true });
-  const a = section('attention', ['placement']);
+  const a = section('attention', ['placement', 'npuSchedule']);
   const attention = a.string('placement', ['pim', 'npu']) as AttentionPlacement;
+  const npuAttentionSchedule = a.optionalString('npuSchedule', 'batched', NPU_ATTENTION_SCHEDULES) as NpuAttentionSchedule;
+  if (attention !== 'npu' && a.has('npuSchedule')) a.fail('npuSchedule', "no value when attention runs in PIM (placement 'pim')", a.obj.npuSchedule);
+  let pimIssuePerCycle: number | null = null;
+  if (r.has('pimIssue')) {
+    const pi = section('pimIssue', ['instructionsPerCycle']);
+    if (attention !== 'pim') pi.fail('instructionsPerCycle', "no PIM issue limit when attention runs on the NPU (placement 'npu')", pi.obj.instructionsPerCycle);
+    pimIssuePerCycle = pi.number('instructionsPerCycle', { integer: true, positive: true });
+  }
   const s = section('subBatchInterleaving', ['enabled', 'minBatch']);
   const enabled = s.boolean('enabled');
   const subBatchMinBatch = enabled ? s.number('minBatch', { integer: true, min: 2 }) : null;
@@ -102,7 +127,7 @@ export function parseNeuPimsSystem(json: unknown, file: string): NeuPimsSystem {
   for (const key of Object.keys(mr.obj).sort()) models[key] = parallelismOf(mr, key);
   return deepFreeze({
     name: r.string('name'), description: r.optionalString('description', ''), file, npu, pim, deviceBytes, queueDepth, attention,
-    subBatchMinBatch, channelBalancing, parallelism: { default: parallelismOf(p, 'default'), models }, sources,
+    npuAttentionSchedule, pimIssuePerCycle, subBatchMinBatch, channelBalancing, parallelism: { default: parallelismOf(p, 'default'), models }, sources,
   });
 }
 

@@ -4,6 +4,7 @@ import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
+import { extractAssumptions } from '../spec/provenance.ts';
 
 /**
  * NPU specs (arch/npu/*.json): systolic arrays, vector units, scratchpad and accumulator of one NPU core, every
@@ -88,10 +89,14 @@ export function loadNpu(nameOrPath: string): NpuSpec {
  * Validates a parsed NPU spec and returns it frozen; `file` names it in errors. Beyond types and ranges it
  * checks that the smallest tile fits at 4-byte elements: the scratchpad holds, in each of its two halves, one
  * rows x cols fold of the stationary operand and one input row; the accumulator holds two output rows of cols
- * elements. The tiler can then fit every GEMM, whatever its size.
+ * elements. The tiler can then fit every GEMM, whatever its size. An object parsed straight from a spec file may
+ * still carry its `assumptions` blocks (readJsonFile removes them on load): they are checked and dropped here the
+ * same way (src/spec/provenance.ts), on a copy.
  */
 export function parseNpu(json: unknown, file: string): NpuSpec {
-  const r = FieldReader.root(file, json);
+  const spec = structuredClone(json);
+  extractAssumptions(spec, file);
+  const r = FieldReader.root(file, spec);
   r.onlyKeys(['name', 'description', 'note', 'clock', 'systolicArrays', 'vectorUnits', 'scratchpad', 'accumulator'], 'an NPU spec (arch/npu/*.json)');
   const sources: Record<string, string> = {};
   const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);

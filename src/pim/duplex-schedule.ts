@@ -125,3 +125,66 @@ export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): C
   }
   return { startPs, endPs, makespanPs: t, busyPs: busy, overlapPs, contendedPs };
 }
+
+/** One expert of a layer for `balanceExperts`: its tokens and its time alone on each processor. */
+export interface ExpertLoad {
+  readonly tokens: number;
+  /** Time of the expert's FFN alone on the xPU, ps (0 with no tokens). */
+  readonly xpuPs: number;
+  /** Time of the expert's FFN alone on PIM, ps (0 with no tokens). */
+  readonly pimPs: number;
+}
+
+/**
+ * The experts of a layer the xPU takes under expert co-processing as the Duplex authors' simulator decides it
+ * (LLMSimulator with `parallel_execution` on; src/module/route.cpp of the HeliosZhou/LLMSimulator fork @ f71dde4,
+ * read, not copied): every expert starts on PIM; experts are taken in groups (one expert per group for up to 4
+ * experts, otherwise 4 groups of consecutive experts), groups with the most tokens first, and a group moves to the
+ * xPU while that lowers the larger of the two processors' summed times; the first group that does not lower it
+ * stops the search. The authors estimate the two times in units of a weight read; here each expert's times are
+ * Strata's own costs of its FFN on each processor (`loads`), so the rule is theirs and the costs are Strata's.
+ * Returns expert indices, ascending.
+ */
+export function balanceExperts(loads: readonly ExpertLoad[]): number[] {
+  const n = loads.length;
+  const size = n <= 4 ? 1 : Math.ceil(n / 4);
+  const groups: Array<{ experts: number[]; tokens: number; xpuPs: number; pimPs: number }> = [];
+  for (let first = 0; first < n; first += size) {
+    const experts: number[] = [];
+    for (let e = first; e < Math.min(n, first + size); e++) experts.push(e);
+    groups.push({
+      experts,
+      tokens: experts.reduce((s, e) => s + loads[e]!.tokens, 0),
+      xpuPs: experts.reduce((s, e) => s + loads[e]!.xpuPs, 0),
+      pimPs: experts.reduce((s, e) => s + loads[e]!.pimPs, 0),
+    });
+  }
+  // Most tokens first; ties keep expert order (deterministic).
+  const order = groups.map((_, i) => i).sort((a, b) => groups[b]!.tokens - groups[a]!.tokens || a - b);
+  let xpuPs = 0;
+  let pimPs = groups.reduce((s, g) => s + g.pimPs, 0);
+  let best = pimPs;
+  const taken: number[] = [];
+  for (const gi of order) {
+    const g = groups[gi]!;
+    const x = xpuPs + g.xpuPs;
+    const p = pimPs - g.pimPs;
+    if (Math.max(x, p) >= best) break;
+    xpuPs = x;
+    pimPs = p;
+    best = Math.max(x, p);
+    taken.push(...g.experts);
+  }
+  return taken.sort((a, b) => a - b);
+}
+
+/**
+ * The experts of a layer the xPU takes when each expert runs on whichever processor finishes it sooner (the Duplex
+ * authors' simulator with `parallel_execution` off: src/hardware/executor.cpp of the HeliosZhou/LLMSimulator fork
+ * @ f71dde4 times an op on each processor and keeps the faster). Ties stay on PIM. Expert indices, ascending.
+ */
+export function fastestExperts(loads: readonly ExpertLoad[]): number[] {
+  const taken: number[] = [];
+  loads.forEach((l, e) => { if (l.tokens > 0 && l.xpuPs < l.pimPs) taken.push(e); });
+  return taken;
+}

@@ -4,7 +4,7 @@ import { repoRelative } from '../compiler/policies/types.ts';
 import type { StepBatch, StepCost, StepCostModel } from '../serving/step-cost.ts';
 import { duplexCapacityBytes, type DuplexSystem } from './duplex-system.ts';
 import { duplexStepCoster } from './duplex-step-cost.ts';
-import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
+import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
 
 /**
  * A serving-loop step cost model (src/serving/step-cost.ts) for a Duplex-family system: each step's batch is
@@ -14,19 +14,21 @@ import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
  * drawn per step from `moe.routing.<seed>.<step>`.
  */
 export function duplexStepCostModel(
-  system: DuplexSystem, model: ModelSpec, opts: { seed?: string; routing?: LowerOptions['routing']; coProcessing?: boolean } = {},
+  system: DuplexSystem, model: ModelSpec, opts: { seed?: string; routing?: LowerOptions['routing']; coProcessing?: boolean; split?: DuplexSplit } = {},
 ): StepCostModel {
   const seed = opts.seed ?? '0';
   const moe = model.experts > 1;
-  const coster = duplexStepCoster(system, model, { routing: opts.routing, coProcessing: opts.coProcessing });
+  const coster = duplexStepCoster(system, model, { routing: opts.routing, coProcessing: opts.coProcessing, split: opts.split });
   const pim = system.pim ? ` + ${system.pim.spec.name} on ${system.pim.stacksPerDevice} stacks each` : '';
+  const rule = opts.split === 'balanced' ? 'experts split to balance xPU and PIM, decode attention on PIM'
+    : opts.split === 'fastest' ? 'each expert on the faster processor, decode attention on PIM' : 'ops by Op/B on xPU or PIM';
   return {
     name: 'duplex',
     system: system.name,
     file: repoRelative(system.file),
-    description: `${system.devices} x ${system.xpu.name}${pim}: ops by Op/B on xPU or PIM, ${opts.coProcessing === false ? 'one after another' : 'co-processed'}, PIM traffic through the DRAM model (src/pim/duplex-step.ts)`,
-    energyMethod: 'board-power-x-busy-time + dram-path-energy',
-    energyNote: `xPU at ${system.xpu.boardPowerW} W while busy; PIM by per-bit DRAM path energy and MAC energy; interconnect per bit`,
+    description: `${system.devices} x ${system.xpu.name}${pim}: ${rule}, ${opts.coProcessing === false ? 'one after another' : 'co-processed'}, PIM traffic through the DRAM model (src/pim/duplex-step.ts)`,
+    energyMethod: 'board-power-x-step-time + dram-path-energy',
+    energyNote: `every xPU at ${system.xpu.boardPowerW} W for the whole step (computing or waiting for PIM, as the GPU baselines are charged); PIM by per-bit DRAM path energy and MAC energy; interconnect per bit`,
     memory: { capacityBytes: duplexCapacityBytes(system), weightBytes: parameterCount(model) * model.precisionBytes },
     streams: moe ? [`moe.routing.${seed}.<step>`] : [],
 

@@ -2,9 +2,9 @@ import { buildOpGraph, routeTokens, type LowerOptions } from '../compiler/lower.
 import type { ModelSpec } from '../compiler/model.ts';
 import type { Op } from '../compiler/op.ts';
 import { makeStep, type StepRequest } from '../compiler/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement } from '../compiler/policies/duplex.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexPlacementOptions, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { invariant, StrataError } from '../spec/errors.ts';
-import { coSchedule, type CoItem } from './duplex-schedule.ts';
+import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import {
   baseLaunchPs, duplexOpParts, isAttentionOp, sharedArrayBytesPerPs, xpuEnergyPj, type BatchEntry, type DuplexEnergy,
@@ -55,6 +55,8 @@ export interface DuplexStepCosterOptions {
   readonly coProcessing?: boolean;
   /** Memoise parts (default true); false recomputes every part (for checks: same results, slower). */
   readonly memoise?: boolean;
+  /** How matrix ops are split between xPU and PIM (src/compiler/policies/duplex.ts; default `op-b`). */
+  readonly split?: DuplexSplit;
 }
 
 /** Memo counters. */
@@ -112,6 +114,9 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   const coProcessing = opts.coProcessing ?? true;
   const memoise = opts.memoise ?? true;
   const routing = opts.routing;
+  const split = opts.split ?? 'op-b';
+  // Placement of everything but the experts (whose balanced split depends on the layer's token counts: expertSegment).
+  const placeOpts: DuplexPlacementOptions = split === 'op-b' ? {} : { split, group: model.heads / model.kvHeads };
   const moe = model.experts > 1;
   const arrayBytesPerPs = sharedArrayBytesPerPs(system);
   const oneLayer: ModelSpec = { ...model, layers: 1 };
@@ -201,7 +206,7 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   const layerTemplates = new Map<number, LayerTemplate>();
   const layerTemplate = (tokens: number) => memo(layerTemplates, tokens, (): LayerTemplate => {
     const ops = buildOpGraph(oneLayer, makeStep('prefill', prompts(tokens)), { seed: 'template' });
-    const place = duplexPlacement(system, ops);
+    const place = duplexPlacement(system, ops, placeOpts);
     const pimOf = new Map<string, boolean>();
     ops.forEach((op, i) => pimOf.set(op.id, place[i] === DUPLEX_DEVICES.pim));
     const onPim = (op: Op) => pimOf.get(op.id)!;
@@ -233,7 +238,7 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
     const requests: StepRequest[] = [];
     for (let i = 0; i < rows; i++) requests.push({ id: `r${i}`, contextLength: 1, newTokens: 1 });
     const ops = buildOpGraph(denseOne, makeStep('decode', requests));
-    const place = duplexPlacement(system, ops);
+    const place = duplexPlacement(system, ops, placeOpts);
     const keep = ops.map((op, i) => ({ op, pim: place[i] === DUPLEX_DEVICES.pim })).filter((x) => x.op.layer < 0 && x.op.kind !== 'embedding');
     const pimOf = new Map(keep.map((x) => [x.op.id, x.pim]));
     return scheduleSegment(segmentOf(keep.map((x) => x.op), (op) => pimOf.get(op.id)!));
@@ -246,7 +251,7 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
     if (!byNew) chains.set(contextLength, (byNew = new Map()));
     return memo(byNew, newTokens, () => {
       const ops = buildOpGraph(denseOne, makeStep('mixed', [{ id: 'r0', contextLength, newTokens }]));
-      const place = duplexPlacement(system, ops);
+      const place = duplexPlacement(system, ops, placeOpts);
       const items: PartItem[] = [];
       ops.forEach((op, i) => { if (isAttentionOp(op)) items.push(partItem(op, place[i] === DUPLEX_DEVICES.pim)); });
       invariant(items.length === 3 && items.every((it, i) => it.attention === i), 'a request\'s attention is score, softmax, context');
@@ -254,25 +259,34 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
     });
   };
 
-  /** One expert FFN (up, gate, activation, down) on `count` tokens, placed as an expert. */
-  const expertChains = new Map<number, Segment>();
-  const expertChain = (count: number): Segment => memo(expertChains, count, () => {
+  /**
+   * One expert FFN (up, gate, activation, down) on `count` tokens, placed as an expert: by Op/B (`op-b`), or on
+   * the xPU when `onXpu` and on PIM otherwise (`balanced`, `fastest`).
+   */
+  const expertChains = new Map<string, Segment>();
+  const expertChain = (count: number, onXpu = false): Segment => memo(expertChains, `${count}:${onXpu}`, () => {
     const ops = buildOpGraph(denseOne, makeStep('prefill', prompts(count)))
       .filter((op) => op.layer === 0 && (op.kind === 'ffn-up' || op.kind === 'ffn-gate' || op.kind === 'ffn-act' || op.kind === 'ffn-down'))
       .map((op) => ({ ...op, expert: 0 }));
-    const place = duplexPlacement(system, ops);
+    const place = duplexPlacement(system, ops, split === 'op-b' ? {} : { ...placeOpts, expertsOnXpu: new Set(onXpu ? [expertKey(0, 0)] : []) });
     const pimOf = new Map(ops.map((op, i) => [op.id, place[i] === DUPLEX_DEVICES.pim]));
     return segmentOf(ops, (op) => pimOf.get(op.id)!);
   });
 
   /** A layer's expert segment for its per-expert token counts (experts with no tokens run nothing). */
   const expertSegments = new Map<string, SegmentCost>();
+  const chainPs = (seg: Segment): number => seg.items.reduce((s, it) => s + it.launchPs + it.bodyPs, 0);
   const expertSegment = (counts: readonly number[]): SegmentCost => memo(expertSegments, counts.join(','), () => {
     const items: PartItem[] = [];
     const deps: number[][] = [];
-    for (const c of counts) {
+    let onXpu = new Set<number>();
+    if (split !== 'op-b' && system.pim) {
+      const loads: ExpertLoad[] = counts.map((c) => (c === 0 ? { tokens: 0, xpuPs: 0, pimPs: 0 } : { tokens: c, xpuPs: chainPs(expertChain(c, true)), pimPs: chainPs(expertChain(c, false)) }));
+      onXpu = new Set((split === 'balanced' ? balanceExperts : fastestExperts)(loads));
+    }
+    for (const [e, c] of counts.entries()) {
       if (c === 0) continue;
-      const chain = expertChain(c);
+      const chain = split === 'op-b' ? expertChain(c) : expertChain(c, onXpu.has(e) || !system.pim);
       const base = items.length;
       chain.items.forEach((it, i) => {
         items.push(it);

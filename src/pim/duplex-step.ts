@@ -3,15 +3,18 @@ import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import { opBytes, type Op, type OpKind } from '../compiler/op.ts';
 import { makeStep, type Phase, type Step, type StepRequest } from '../compiler/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement } from '../compiler/policies/duplex.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { StrataError } from '../spec/errors.ts';
-import { coSchedule, type CoItem } from './duplex-schedule.ts';
+import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import { pimPeakBytesPerS } from './logic-pim.ts';
 import { pimOpCost } from './logic-pim-gemv.ts';
 
 /**
- * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy.
+ * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy: by
+ * default each matrix op by its Op/B (`op-b`); with `split: 'balanced'` (or `'fastest'`) by the Duplex authors' rule
+ * (non-expert matrix ops on the xPU, decode attention on PIM, each layer's experts split by `balanceExperts` on
+ * the costs below, src/compiler/policies/duplex.ts).
  *
  * - xPU ops: the analytical roofline of the xPU preset (src/baselines/roofline.ts: max(compute, memory) at the
  *   preset's efficiencies, HBM3 at its published bandwidth), split evenly over the tensor-parallel devices. Each
@@ -23,7 +26,7 @@ import { pimOpCost } from './logic-pim-gemv.ts';
  *   as paged-attention kernels run them, and that vector ops on PIM are fused into the matrix op they follow.
  * - Co-processing and the shared DRAM: src/pim/duplex-schedule.ts. With `coProcessing: false` every op waits for
  *   the previous one (the serial sum).
- * - Energy: the xPU at board power while busy (the preset's method; idle devices draw nothing here), PIM ops by
+ * - Energy: every xPU at board power for the whole step, computing or waiting for PIM (xpuEnergyPj), PIM ops by
  *   the DRAM path energy of their simulated traffic plus MAC / vector-lane energy, the interconnect per bit.
  */
 
@@ -40,6 +43,8 @@ export interface DuplexStepOptions {
   readonly routing?: LowerOptions['routing'];
   /** Overlap the xPU and PIM (default true); false runs every op after the previous one. */
   readonly coProcessing?: boolean;
+  /** How matrix ops are split between xPU and PIM (src/compiler/policies/duplex.ts; default `op-b`). */
+  readonly split?: DuplexSplit;
 }
 
 /** One op of a step's timeline. Times in integer ps. */
@@ -118,7 +123,46 @@ function shard(op: Op, n: number): Op {
 /** Runs a step's ops (lowered from `model` and `step`) on `system`. */
 export function runDuplexStep(system: DuplexSystem, model: ModelSpec, step: Step, opts: DuplexStepOptions = {}): DuplexStepResult {
   const ops = buildOpGraph(model, step, { seed: opts.seed, routing: opts.routing });
-  return runDuplexOps(system, model, step.phase, ops, opts.coProcessing ?? true);
+  return runDuplexOps(system, model, step.phase, ops, opts.coProcessing ?? true, opts.split ?? 'op-b');
+}
+
+/** Time of an expert's FFN ops (in op order) alone on the xPU and alone on PIM: launches plus bodies, ps. */
+export function expertChainPs(system: DuplexSystem, model: ModelSpec, ops: readonly Op[]): { xpuPs: number; pimPs: number } {
+  let xpuPs = 0;
+  let pimPs = 0;
+  for (const op of ops) {
+    const x = duplexOpParts(system, model, op, false);
+    xpuPs += baseLaunchPs(system, op, false) + x.allReducePs + x.bodyPs;
+    if (system.pim) {
+      const p = duplexOpParts(system, model, op, true);
+      pimPs += baseLaunchPs(system, op, true) + p.bodyPs;
+    }
+  }
+  return { xpuPs, pimPs };
+}
+
+/**
+ * The experts the xPU takes in every layer of `ops` under the `balanced` split (`balanceExperts` on each layer's
+ * experts, costed by `expertChainPs`) or the `fastest` split (`fastestExperts`), as `layer:expert` keys.
+ */
+export function balancedExpertsOnXpu(system: DuplexSystem, model: ModelSpec, ops: readonly Op[], split: 'balanced' | 'fastest' = 'balanced'): Set<string> {
+  const onXpu = new Set<string>();
+  if (!system.pim || model.experts <= 1) return onXpu;
+  const byLayer = new Map<number, Op[][]>();
+  for (const op of ops) {
+    if (op.expert < 0) continue;
+    let experts = byLayer.get(op.layer);
+    if (!experts) byLayer.set(op.layer, (experts = Array.from({ length: model.experts }, () => [])));
+    experts[op.expert]!.push(op);
+  }
+  for (const [layer, experts] of byLayer) {
+    const loads: ExpertLoad[] = experts.map((chain) => {
+      const up = chain.find((op) => op.kind === 'ffn-up');
+      return { tokens: up ? up.m : 0, ...expertChainPs(system, model, chain) };
+    });
+    for (const e of (split === 'balanced' ? balanceExperts : fastestExperts)(loads)) onXpu.add(expertKey(layer, e));
+  }
+  return onXpu;
 }
 
 /**
@@ -195,8 +239,10 @@ export function xpuEnergyPj(system: DuplexSystem, stepPs: number): number {
 }
 
 /** Runs an op graph already lowered (in dependency order) on `system`. */
-export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phase, ops: readonly Op[], coProcessing = true): DuplexStepResult {
-  const placement = duplexPlacement(system, ops);
+export function runDuplexOps(system: DuplexSystem, model: ModelSpec, phase: Phase, ops: readonly Op[], coProcessing = true, split: DuplexSplit = 'op-b'): DuplexStepResult {
+  const placement = duplexPlacement(system, ops, split === 'op-b' ? {} : {
+    split, group: model.heads / model.kvHeads, expertsOnXpu: balancedExpertsOnXpu(system, model, ops, split),
+  });
   const index = new Map<string, number>();
   ops.forEach((op, i) => index.set(op.id, i));
   const launched = new Set<string>();

@@ -115,6 +115,25 @@ export function planNeuPimsAttention(spec: PimSpec, shape: AttentionShape, first
   };
 }
 
+/**
+ * PIM instructions the NPU issues one by one for `program` on a Newton-style device without fused commands
+ * (NeuPIMs' npu+pim branch, NeuPIMSLogitSoftmax.cc / NeuPIMSAttend.cc on the Newton path): one P_HEADER per PIM
+ * row opening (the controller expands it into the G_ACTs of every bank group; each opening of this planner ends
+ * with one P_PRE, so those are counted), and every GWRITE, COMP and READRES.
+ */
+export function issuedInstructions(spec: PimSpec, program: PimProgram): number {
+  const names = spec.standard.commandNames;
+  const each = new Set(['GWRITE', 'COMP', 'READRES'].map((n) => names.indexOf(n)));
+  const header = names.indexOf('P_PRE');
+  let n = 0;
+  for (let i = 0; i < program.length; i++) {
+    const c = program.cmd[i]!;
+    if (each.has(c)) n += program.count[i]!;
+    else if (c === header) n++;
+  }
+  return n;
+}
+
 /** Cycles between two COMPs by the spec's constraint table (the MAC lanes' rate). */
 export function compIntervalCycles(spec: PimSpec): number {
   const comp = spec.standard.commandNames.indexOf('COMP');

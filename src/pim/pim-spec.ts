@@ -89,7 +89,7 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
   }
   const { json, assumptions } = readSpecFile(file);
   const r = FieldReader.root(file, json);
-  r.onlyKeys(['name', 'description', 'base', 'commandSet', 'rowBuffers', 'organization', 'features', 'controller', 'timing', 'commands', 'rules', 'rowBufferRules', 'unit', 'energy', 'note']);
+  r.onlyKeys(['name', 'description', 'source', 'base', 'commandSet', 'rowBuffers', 'organization', 'features', 'controller', 'timing', 'commands', 'rules', 'rowBufferRules', 'unit', 'energy', 'note']);
   const commandSet = r.optionalString('commandSet', 'aim', ['aim', 'newton']) as PimCommandSet;
   const specRowBuffers = r.optionalNumber('rowBuffers', 1, { integer: true, min: 1, max: 2 }) as 1 | 2;
   const rowBuffers = opts.rowBuffers ?? specRowBuffers;

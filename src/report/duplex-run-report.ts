@@ -103,7 +103,7 @@ export function duplexRunReport(input: DuplexRunInput): RunReport {
       joules,
       averagePowerW: seconds > 0 ? joules / seconds : 0,
       joulesPerToken: tokens > 0 ? joules / tokens : 0,
-      note: `${sys.devices} x ${x.name} at ${x.boardPowerW} W while busy; PIM traffic by per-bit DRAM path energy (FGDRAM split) plus MAC and vector-lane energy; all-reduces over the link per bit`,
+      note: `${sys.devices} x ${x.name} at ${x.boardPowerW} W for the whole step (computing or waiting for PIM); PIM traffic by per-bit DRAM path energy (FGDRAM split) plus MAC and vector-lane energy; all-reduces over the link per bit`,
       breakdownJ: breakdown,
     },
   };

@@ -6,7 +6,6 @@ import type { ComparedKey, DecodeResult, DecodeRow, ServingRow } from '../valida
 import type { TokenSpan } from '../pim/token-graph.ts';
 import type { Assumption } from '../spec/provenance.ts';
 import type { SensitivityResult } from '../validation/sensitivity.ts';
-import { relative, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { toCsv, type CsvFile } from './csv-format.ts';
 import type { ServingReport } from './serving-report.ts';
@@ -118,7 +117,8 @@ export interface SensitivityStudy {
  * over every assumption on its path, one at a time; and every assumption's swing of every headline.
  */
 export function sensitivityFigureData(studies: readonly SensitivityStudy[], root: string, inputs: FigureInputs): FigureData {
-  const assumptionName = (a: Assumption) => `${relative(root, resolve(a.file))}: ${a.path}`;
+  // Plain string work, no node:path: viz/ imports this module into the browser page.
+  const assumptionName = (a: Assumption) => `${a.file.startsWith(`${root}/`) ? a.file.slice(root.length + 1) : a.file}: ${a.path}`;
   return {
     schema: FIGURE_DATA_SCHEMA,
     figure: 'sensitivity',

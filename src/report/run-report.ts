@@ -1,4 +1,4 @@
-import { ENERGY_METHODS, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../baselines/roofline.ts';
+import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../baselines/roofline.ts';
 import type { MemoryFootprint } from '../compiler/footprint.ts';
 import type { OpKind } from '../compiler/op.ts';
 import type { Phase, Step } from '../compiler/step.ts';
@@ -6,8 +6,8 @@ import type { Phase, Step } from '../compiler/step.ts';
 /** Version of the run-report schema; bump on any incompatible change. DRAM runs keep `strata.dram-report/1`. */
 export const RUN_REPORT_SCHEMA = 'strata.run-report/1';
 
-/** Energy method of Duplex-family runs (`strata run --policy duplex`): xPU board power while busy, PIM by DRAM path energy. */
-export const DUPLEX_ENERGY_METHOD = 'board-power-x-busy-time + dram-path-energy';
+/** Energy method of Duplex-family runs (`strata run --policy duplex`): every xPU at board power for the whole step (computing or waiting), PIM by DRAM path energy. */
+export const DUPLEX_ENERGY_METHOD = 'board-power-x-step-time + dram-path-energy';
 
 /** Energy methods a run report can name: the baselines' (src/baselines/roofline.ts) and Duplex's. */
 export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD] as const;
@@ -241,7 +241,7 @@ export function runReport(input: RunInput): RunReport {
     model: input.model,
     policy: 'gpu-roofline',
     workload: { phase: input.phase, origin: input.origin, steps: input.steps.length, seed: input.seed, streams: [...input.streams] },
-    memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: d.capacityBytes },
+    memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: usableBytes(d) },
     steps,
     timeline: { scope: input.timeline, ops: timeline },
     totals: runTotals({ timePs: t, ops, flops, bytes, tokens, steps: input.steps.length, phase: input.phase, computeBound, memoryBound, launchPs }),

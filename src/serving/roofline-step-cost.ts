@@ -1,4 +1,4 @@
-import { opCost, resolvePrecision, type AttentionLaunch, type DevicePreset, type Precision } from '../baselines/roofline.ts';
+import { deviceProfile, opCost, resolvePrecision, stepTimePs, usableBytes, type AttentionLaunch, type DevicePreset, type Precision } from '../baselines/roofline.ts';
 import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
 import { parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { Op, OpKind } from '../compiler/op.ts';
@@ -11,8 +11,8 @@ import type { BatchEntry, StepBatch, StepCost, StepCostModel } from './step-cost
  * one device with the roofline of src/baselines/roofline.ts, exactly as `strata run` times a step; energy is
  * board power x time.
  *
- * The roofline time of a step is the sum of its ops' times, and every op belongs to one of three parts whose ops
- * depend on less than the whole batch:
+ * The time of a step is max(GPU time, host launch time), each a sum over its ops, and every op belongs to one of
+ * three parts whose ops depend on less than the whole batch:
  * - attention (score, softmax, context): one op each per request and layer, a function of that request's
  *   (contextLength, newTokens) only, and the same in every layer;
  * - the head (final norm, LM head): a function of the number of requests (one row each);
@@ -39,6 +39,8 @@ export interface RooflineStepCostOptions {
    * gives with the same `--attention-launch`; compute and memory times are the same.
    */
   readonly attentionLaunch?: AttentionLaunch;
+  /** Software profile of the device (default: the device's). */
+  readonly profile?: string;
 }
 
 export { ATTENTION_LAUNCHES, type AttentionLaunch } from '../baselines/roofline.ts';
@@ -52,24 +54,36 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
   // Attention and head ops do not depend on the layer count: a one-layer copy of the model lowers them cheaply.
   const oneLayer: ModelSpec = { ...model, layers: 1 };
   const deviceId = `${device.kind}0`;
+  const profile = deviceProfile(device, opts.profile).name;
   const perLayer = (opts.attentionLaunch ?? 'per-layer') === 'per-layer';
-  // per-layer launches: the attention op kinds of one layer (score, softmax, context), each launched once a layer
-  const batchedLaunchPs = model.layers * ATTENTION_KINDS.size * device.launchOverheadPs;
 
-  const attention = new Map<number, Map<number, number>>();
-  const head = new Map<number, number>();
-  const body = new Map<number, number>();
+  /** GPU and host time of a part. */
+  interface Part { gpu: number; host: number }
+  const attention = new Map<number, Map<number, Part>>();
+  const head = new Map<number, Part>();
+  const body = new Map<number, Part>();
   let steps = 0;
   let lookups = 0;
   let hits = 0;
 
-  const sum = (ops: readonly Op[], keep: (op: Op) => boolean): number => {
-    let t = 0;
-    for (const op of ops) if (keep(op)) t += opCost(device, op, precision).durationPs;
-    return t;
+  const sum = (ops: readonly Op[], keep: (op: Op) => boolean, shared = false): Part => {
+    const p: Part = { gpu: 0, host: 0 };
+    for (const op of ops) {
+      if (!keep(op)) continue;
+      const c = opCost(device, op, precision, { profile, sharedKernel: shared });
+      p.gpu += c.durationPs;
+      p.host += c.hostPs;
+    }
+    return p;
   };
 
-  const attentionPs = (contextLength: number, newTokens: number): number => {
+  // per-layer launches: one attention kernel (the score op's kernels) per layer for the whole batch
+  const oneRequest = buildOpGraph(oneLayer, makeStep('mixed', [{ id: 'r0', contextLength: 1, newTokens: 1 }]));
+  const batched = sum(oneRequest, (op) => op.kind === 'attn-score');
+  const batchedWork = sum(oneRequest, (op) => op.kind === 'attn-score', true);
+  const batchedLaunch: Part = { gpu: model.layers * (batched.gpu - batchedWork.gpu), host: model.layers * batched.host };
+
+  const attentionPart = (contextLength: number, newTokens: number): Part => {
     lookups++;
     let byNew = attention.get(contextLength);
     if (!byNew) attention.set(contextLength, (byNew = new Map()));
@@ -79,13 +93,13 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
       return known;
     }
     const ops = buildOpGraph(oneLayer, makeStep('mixed', [{ id: 'r0', contextLength, newTokens }]));
-    let ps = model.layers * sum(ops, (op) => ATTENTION_KINDS.has(op.kind));
-    if (perLayer) ps -= model.layers * ops.filter((op) => ATTENTION_KINDS.has(op.kind)).length * device.launchOverheadPs;
-    byNew.set(newTokens, ps);
-    return ps;
+    const one = sum(ops, (op) => ATTENTION_KINDS.has(op.kind), perLayer);
+    const p = { gpu: model.layers * one.gpu, host: model.layers * one.host };
+    byNew.set(newTokens, p);
+    return p;
   };
 
-  const headPs = (rows: number): number => {
+  const headPart = (rows: number): Part => {
     lookups++;
     const known = head.get(rows);
     if (known !== undefined) {
@@ -94,12 +108,12 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
     }
     const requests: StepRequest[] = [];
     for (let i = 0; i < rows; i++) requests.push({ id: `r${i}`, contextLength: 1, newTokens: 1 });
-    const ps = sum(buildOpGraph(oneLayer, makeStep('decode', requests)), (op) => HEAD_KINDS.has(op.kind));
-    head.set(rows, ps);
-    return ps;
+    const p = sum(buildOpGraph(oneLayer, makeStep('decode', requests)), (op) => HEAD_KINDS.has(op.kind));
+    head.set(rows, p);
+    return p;
   };
 
-  const bodyPs = (tokens: number, index: number): number => {
+  const bodyPart = (tokens: number, index: number): Part => {
     if (!moe) {
       lookups++;
       const known = body.get(tokens);
@@ -114,31 +128,38 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
     const requests: StepRequest[] = [];
     for (let left = tokens, i = 0; left > 0; left -= cap, i++) requests.push({ id: `r${i}`, contextLength: 0, newTokens: Math.min(cap, left) });
     const ops = buildOpGraph(model, makeStep('prefill', requests), { seed: `${seed}.${index}`, routing });
-    const ps = sum(ops, (op) => !ATTENTION_KINDS.has(op.kind) && !HEAD_KINDS.has(op.kind));
-    if (!moe) body.set(tokens, ps);
-    return ps;
+    const p = sum(ops, (op) => !ATTENTION_KINDS.has(op.kind) && !HEAD_KINDS.has(op.kind));
+    if (!moe) body.set(tokens, p);
+    return p;
   };
 
   return {
     name: 'gpu-roofline',
     system: device.name,
     file: repoRelative(device.file),
-    description: `every op of the step's graph on ${device.name} one after another, each max(compute, memory) + launch overhead (docs/baselines.md); ` +
-      (perLayer ? 'attention launched once per op kind and layer for the whole batch (batched attention kernels)' : 'attention launched per request and layer'),
+    description: `the step's kernels on ${device.name} one after another (profile ${profile}), each its floor + max(compute, memory), the step max(GPU time, host launch time) (docs/baselines.md); ` +
+      (perLayer ? 'one fused attention kernel per layer for the whole batch' : 'one fused attention kernel per request and layer'),
     energyMethod: device.energyMethod,
     energyNote: `board power x busy time: ${device.boardPowerW} W while a step runs; idle gaps between arrivals are not counted`,
-    memory: { capacityBytes: device.capacityBytes, weightBytes: parameterCount(model) * model.precisionBytes },
+    memory: { capacityBytes: usableBytes(device), weightBytes: parameterCount(model) * model.precisionBytes },
     streams: moe ? [`moe.routing.${seed}.<step>`] : [],
 
     cost(batch: StepBatch): StepCost {
       steps++;
       let tokens = 0;
-      let t = 0;
+      let gpu = 0;
+      let host = 0;
       for (const e of batch.entries) {
         tokens += e.newTokens;
-        t += attentionPs(e.contextLength, e.newTokens);
+        const a = attentionPart(e.contextLength, e.newTokens);
+        gpu += a.gpu;
+        host += a.host;
       }
-      t += headPs(batch.entries.length) + bodyPs(tokens, batch.index) + (perLayer ? batchedLaunchPs : 0);
+      const h = headPart(batch.entries.length);
+      const b = bodyPart(tokens, batch.index);
+      gpu += h.gpu + b.gpu + (perLayer ? batchedLaunch.gpu : 0);
+      host += h.host + b.host + (perLayer ? batchedLaunch.host : 0);
+      const t = stepTimePs(gpu, host);
       return { timePs: t, energyPj: energyPj(device, t), busyPs: { [deviceId]: t } };
     },
 

@@ -6,6 +6,12 @@ import { StrataError } from '../spec/errors.ts';
 import { duplexCapacityBytes, loadDuplexSystem, type DuplexSystem } from '../pim/duplex-system.ts';
 import { duplexStepCoster, type DuplexStepCoster } from '../pim/duplex-step-cost.ts';
 import { duplexStepCostModel } from '../pim/duplex-serving.ts';
+import { buildOpGraph } from '../compiler/lower.ts';
+import { makeStep } from '../compiler/step.ts';
+import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
+import { coSchedule, type CoItem } from '../pim/duplex-schedule.ts';
+import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../pim/duplex-step.ts';
+import type { Op } from '../compiler/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 
@@ -53,6 +59,9 @@ export const DUPLEX_PAPER = {
   energySavingVsGpu: 0.4203,
   source: 'Duplex abstract (arXiv 2409.01141): "up to 2.67x higher throughput ... compared to GPU systems"; 42.03 % less energy: a third-party summary of the paper, not in the part of the abstract this repository could check',
 } as const;
+
+/** How each system's numbers are computed (printed under the tables, so the page that quotes them says it too). */
+export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs; docs/baselines.md); the authors' simulator charges no launch and no shared-bank slowdown (`--co-processing`, 'authors' charge'). Logic-PIM, bank-PIM and BG-PIM: the first requests of each pseudo-channel's stream run command by command through the HBM3 DRAM model, the rest at the simulated steady-state rate (`simulation.tileRequestsPerChannel`). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
 
 /** Cases a model can run: (Lin, Lout) within its learned positions (OPT-66B: 2048). */
 export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): Array<readonly [number, number]> {
@@ -105,6 +114,9 @@ export class DuplexComparison {
   private readonly costers = new Map<string, DuplexStepCoster>();
   private readonly systems = new Map<string, DuplexSystem>();
 
+  /** `split`: how every PIM system splits matrix ops between its xPU and PIM (src/compiler/policies/duplex.ts). */
+  constructor(readonly split: DuplexSplit = 'op-b') {}
+
   /** The compared system `key` for `model` (D or 2D devices). */
   system(key: ComparedKey, model: ModelSpec): DuplexSystem {
     const c = DUPLEX_COMPARED.find((x) => x.key === key)!;
@@ -119,7 +131,7 @@ export class DuplexComparison {
   coster(system: DuplexSystem, model: ModelSpec, routing: LowerOptions['routing'], coProcessing = true): DuplexStepCoster {
     const id = `${system.name}:${system.devices}:${model.name}:${routing ?? 'uniform'}:${coProcessing}`;
     let c = this.costers.get(id);
-    if (!c) this.costers.set(id, (c = duplexStepCoster(system, model, { routing, coProcessing })));
+    if (!c) this.costers.set(id, (c = duplexStepCoster(system, model, { routing, coProcessing, split: this.split })));
     return c;
   }
 
@@ -160,9 +172,9 @@ export type DecodeCase = ReturnType<typeof decodeCases>[number];
  * The decode table as parts for a sensitivity study (src/validation/sensitivity.ts): one part per compared system
  * (all cases on it, with fresh memos so varied specs are read again), and the headlines of `formatPaperComparison`.
  */
-export function duplexSensitivityParts(cases: readonly DecodeCase[]): { parts: Parts; headlines: Headline[] } {
+export function duplexSensitivityParts(cases: readonly DecodeCase[], split: DuplexSplit = 'op-b'): { parts: Parts; headlines: Headline[] } {
   const parts: Record<string, () => unknown> = {};
-  for (const c of DUPLEX_COMPARED) parts[c.key] = () => new DuplexComparison().decodeAllOn(c.key, cases);
+  for (const c of DUPLEX_COMPARED) parts[c.key] = () => new DuplexComparison(split).decodeAllOn(c.key, cases);
   const rows = (r: Readonly<Record<string, unknown>>): DecodeRow[] =>
     cases.map((c, i) => {
       const systems = {} as Record<ComparedKey, DecodeResult | null>;
@@ -247,7 +259,7 @@ export function compareServing(c: ServingCase, cmp = new DuplexComparison()): Se
       systems[k.key] = null;
       continue;
     }
-    const result = simulateServing({ requests: set.requests, model, costModel: duplexStepCostModel(s, model, { seed: c.seed }), maxBatch: c.maxBatch, prefill: 'whole', label: `${c.model} fixed ${c.lin}/${c.lout}` });
+    const result = simulateServing({ requests: set.requests, model, costModel: duplexStepCostModel(s, model, { seed: c.seed, split: cmp.split }), maxBatch: c.maxBatch, prefill: 'whole', label: `${c.model} fixed ${c.lin}/${c.lout}` });
     const t = servingTotals(result);
     systems[k.key] = {
       devices: s.devices, steps: t.steps, outputTokensPerS: t.outputTokensPerS, meanBatch: t.meanBatch,
@@ -385,4 +397,105 @@ export function requestsCsv(rows: readonly ServingRow[]): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Co-processing, op class by op class
+
+/** Op classes of the co-processing breakdown. */
+export const CO_CLASSES = ['attention', 'experts', 'dense matrix', 'vector + all-reduce'] as const;
+/** An op-class name. */
+export type CoClass = (typeof CO_CLASSES)[number];
+
+/** One decode step of Duplex under one split rule, op class by op class. Times in integer ps. */
+export interface CoProcessingRow {
+  readonly model: string;
+  readonly lin: number;
+  readonly lout: number;
+  readonly batch: number;
+  readonly routing: DecodeRow['routing'];
+  readonly split: DuplexSplit;
+  /** Time of each class's ops alone on the xPU and alone on PIM (launch + all-reduce + body, summed). */
+  readonly classes: Readonly<Record<CoClass, { readonly xpuPs: number; readonly pimPs: number }>>;
+  /** Every op after the previous one. */
+  readonly serialPs: number;
+  /** Strata's charge: critical path with launches, the two bodies sharing the DRAM array's bandwidth. */
+  readonly stepPs: number;
+  /** Time both processors ran a body at once under Strata's charge, and the part the shared DRAM slowed. */
+  readonly overlapPs: number;
+  readonly contendedPs: number;
+  /** Strata's charge without launches (the shared DRAM kept), and without the shared-DRAM slowdown (launches kept). */
+  readonly noLaunchStepPs: number;
+  readonly noContentionStepPs: number;
+  /**
+   * The authors' charge on the same placement: no launches, no shared-DRAM slowdown, the faster of each pair of
+   * parallel branches waiting for the slower; under `fastest` (their mode without co-processing) every op after
+   * the previous one, without launches.
+   */
+  readonly freeStepPs: number;
+  /** The GPU system of the decode table (D H100s) on the same step: Strata's charge and without launches. */
+  readonly gpuStepPs: number;
+  readonly gpuFreeStepPs: number;
+}
+
+/** A step's ops as co-scheduled items, with or without their launches (an all-reduce is kept: it is data movement). */
+function coItems(ops: readonly Op[], r: DuplexStepResult, devices: number, launches: boolean): CoItem[] {
+  const index = new Map(ops.map((op, i) => [op.id, i]));
+  return r.ops.map((rec, i) => {
+    const bodyPs = rec.naturalPs - rec.launchPs - rec.allReducePs;
+    return {
+      device: rec.device === DUPLEX_DEVICES.pim ? 1 : 0, deps: ops[i]!.deps.map((d) => index.get(d)).filter((d): d is number => d !== undefined),
+      launchPs: rec.allReducePs + (launches ? rec.launchPs : 0), bodyPs, bytes: bodyPs > 0 ? rec.bytes / devices : 0,
+    };
+  });
+}
+
+const classOf = (kind: string, expert: number, vector: boolean): CoClass =>
+  kind === 'attn-score' || kind === 'softmax' || kind === 'attn-context' ? 'attention' : expert >= 0 ? 'experts' : vector ? 'vector + all-reduce' : 'dense matrix';
+
+/**
+ * One fixed-batch decode case on the Duplex system (D devices as in the decode table), lowered in full and run
+ * under `split`: per op class the time on each processor, and the step under Strata's charge and under the
+ * authors' (LLMSimulator charges no kernel launch and times the xPU and Logic-PIM branches independently, each
+ * at its own full bandwidth, joining them with the later of the two).
+ */
+export function coProcessingBreakdown(modelName: string, lin: number, lout: number, batch: number, routing: DecodeRow['routing'], split: DuplexSplit): CoProcessingRow {
+  const model = loadModel(modelName);
+  const system = new DuplexComparison(split).system('duplex', model);
+  const context = lin + Math.floor(lout / 2);
+  const step = makeStep('decode', Array.from({ length: batch }, (_, i) => ({ id: `r${i}`, contextLength: context, newTokens: 1 })), 'co-processing breakdown');
+  const ops = buildOpGraph(model, step, { seed: '0', routing: routing === 'dense' ? undefined : routing });
+  const r = runDuplexOps(system, model, 'decode', ops, true, split);
+  const classes = Object.fromEntries(CO_CLASSES.map((c) => [c, { xpuPs: 0, pimPs: 0 }])) as Record<CoClass, { xpuPs: number; pimPs: number }>;
+  r.ops.forEach((rec, i) => {
+    const op = ops[i]!;
+    const c = classes[classOf(op.kind, op.expert, op.cls === 'vector')];
+    if (rec.device === DUPLEX_DEVICES.pim) c.pimPs += rec.naturalPs;
+    else c.xpuPs += rec.naturalPs;
+  });
+  const array = sharedArrayBytesPerPs(system);
+  const gpu = new DuplexComparison(split).system('gpu', model);
+  const g = runDuplexOps(gpu, model, 'decode', ops, true, split);
+  return {
+    model: model.name, lin, lout, batch, routing, split, classes, serialPs: r.serialPs, stepPs: r.timePs, overlapPs: r.overlapPs, contendedPs: r.contendedPs,
+    noLaunchStepPs: coSchedule(coItems(ops, r, system.devices, false), array).makespanPs,
+    noContentionStepPs: coSchedule(coItems(ops, r, system.devices, true), Infinity).makespanPs,
+    freeStepPs: split === 'fastest' ? r.ops.reduce((s, o) => s + o.naturalPs - o.launchPs, 0) : coSchedule(coItems(ops, r, system.devices, false), Infinity).makespanPs,
+    gpuStepPs: g.timePs, gpuFreeStepPs: coSchedule(coItems(ops, g, gpu.devices, false), Infinity).makespanPs,
+  };
+}
+
+/** The co-processing breakdown as a Markdown table (µs). */
+export function formatCoProcessingTable(rows: readonly CoProcessingRow[]): string {
+  const us = (ps: number) => (ps / 1e6).toFixed(1);
+  const head = CO_CLASSES.map((c) => `${c} xPU / PIM`);
+  const lines = [
+    `| model | Lin/Lout | batch | routing | split | ${head.join(' | ')} | serial | step (Strata charge) | overlap / contended | no launches | no shared DRAM | neither (authors' charge) | Duplex / GPU, Strata's / authors' charge |`,
+    `|---|---|---:|---|---|${head.map(() => '---:').join('|')}|---:|---:|---:|---:|---:|---:|---:|`,
+  ];
+  for (const r of rows) {
+    const cls = CO_CLASSES.map((c) => `${us(r.classes[c].xpuPs)} / ${us(r.classes[c].pimPs)}`);
+    lines.push(`| ${r.model} | ${r.lin}/${r.lout} | ${r.batch} | ${r.routing} | ${r.split} | ${cls.join(' | ')} | ${us(r.serialPs)} | ${us(r.stepPs)} | ${us(r.overlapPs)} / ${us(r.contendedPs)} | ${us(r.noLaunchStepPs)} | ${us(r.noContentionStepPs)} | ${us(r.freeStepPs)} | ${f2(r.gpuStepPs / r.stepPs)}x / ${f2(r.gpuFreeStepPs / r.freeStepPs)}x |`);
+  }
+  return lines.join('\n');
 }

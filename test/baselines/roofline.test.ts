@@ -8,6 +8,9 @@ import {
 import type { Op } from '../../src/compiler/op.ts';
 import { errorOf } from '../helpers.ts';
 import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
+import { loadModel } from '../../src/compiler/model.ts';
+import { memoryFootprint } from '../../src/compiler/footprint.ts';
+import { decodeStep } from '../../src/compiler/step.ts';
 
 
 /** A hand-made FP16 matrix product (M x K activations times K x N weights), as the op-graph builder would describe it. */
@@ -37,28 +40,28 @@ const GEMV = matmul('gemv', 1, 4096, 4096);
 
 /**
  * Expected times per preset, in ps: compute = FLOPs * 1e12 / (peak * computeEff), memory = bytes * 1e12 /
- * (bandwidth * memEff), each rounded up; total = max + launch.
+ * (bandwidth * memEff), each rounded up; total = max + the kernel floor (the op starts one kernel).
  */
 const EXPECTED: Record<string, { precision: string; gemm: [number, number, number]; gemv: [number, number, number]; launchPs: number }> = {
-  // T4: fp16 65e12 x 0.5 = 32.5e12 FLOP/s; 320e9 x 0.7 = 224e9 B/s; launch 5 us.
-  //   GEMM compute 137438953472 / 32.5 = 4,228,890,876.06 → 4,228,890,877; memory 100663296 / 0.224 = 449,389,714.3 → 449,389,715
-  //   GEMV compute 33554432 / 32.5 = 1,032,444.06 → 1,032,445; memory 33570816 / 0.224 = 149,869,714.3 → 149,869,715
-  'gpu-t4': { precision: 'fp16', gemm: [4228890877, 449389715, 4228890877 + 5e6], gemv: [1032445, 149869715, 149869715 + 5e6], launchPs: 5e6 },
-  // A100 40GB: fp16 312e12 x 0.75 = 234e12; 1555e9 x 0.85 = 1321.75e9 B/s.
-  //   GEMM compute 137438953472 / 234 = 587,345,955.01 → 587,345,956; memory 100663296 / 1.32175 = 76,159,104.2 → 76,159,105
-  //   GEMV compute 33554432 / 234 = 143,395.01 → 143,396; memory 33570816 / 1.32175 = 25,398,763.8 → 25,398,764
-  'gpu-a100-40gb': { precision: 'fp16', gemm: [587345956, 76159105, 587345956 + 5e6], gemv: [143396, 25398764, 25398764 + 5e6], launchPs: 5e6 },
-  // A100 80GB: same compute; 2039e9 x 0.85 = 1733.15e9 B/s.
-  //   GEMM memory 100663296 / 1.73315 = 58,081,121.7 → 58,081,122; GEMV memory 33570816 / 1.73315 = 19,369,827.2 → 19,369,828
-  'gpu-a100-80gb': { precision: 'fp16', gemm: [587345956, 58081122, 587345956 + 5e6], gemv: [143396, 19369828, 19369828 + 5e6], launchPs: 5e6 },
-  // H100 SXM: fp16 989.4e12 x 0.7 = 692.58e12; 3350e9 x 0.9 = 3015e9 B/s.
-  //   GEMM compute 137438953472 / 692.58 = 198,444,877.8 → 198,444,878; memory 100663296 / 3.015 = 33,387,494.5 → 33,387,495
-  //   GEMV compute 33554432 / 692.58 = 48,448.46 → 48,449; memory 33570816 / 3.015 = 11,134,599.0 → 11,134,600
-  'gpu-h100-sxm': { precision: 'fp16', gemm: [198444878, 33387495, 198444878 + 5e6], gemv: [48449, 11134600, 11134600 + 5e6], launchPs: 5e6 },
-  // Xeon 8480+: a 2-byte op runs in bf16 on AMX, 114.688e12 x 0.5 = 57.344e12; 307.2e9 x 0.8 = 245.76e9 B/s; launch 2 us.
+  // T4: fp16 65e12 x 0.5 = 32.5e12 FLOP/s; 320e9 x 0.75 = 240e9 B/s; floor 4 us.
+  //   GEMM compute 137438953472 / 32.5 = 4,228,890,876.06 → 4,228,890,877; memory 100663296 / 0.24 = 419,430,400 exactly
+  //   GEMV compute 33554432 / 32.5 = 1,032,444.06 → 1,032,445; memory 33570816 / 0.24 = 139,878,400 exactly
+  'gpu-t4': { precision: 'fp16', gemm: [4228890877, 419430400, 4228890877 + 4e6], gemv: [1032445, 139878400, 139878400 + 4e6], launchPs: 4e6 },
+  // A100 40GB: fp16 312e12 x 0.7 = 218.4e12; 1555e9 x 0.9 = 1399.5e9 B/s; floor 3.5 us.
+  //   GEMM compute 137438953472 / 218.4 = 629,299,237.5 → 629,299,238; memory 100663296 / 1.3995 = 71,928,042.9 → 71,928,043
+  //   GEMV compute 33554432 / 218.4 = 153,637.5 → 153,638; memory 33570816 / 1.3995 = 23,987,721.3 → 23,987,722
+  'gpu-a100-40gb': { precision: 'fp16', gemm: [629299238, 71928043, 629299238 + 3.5e6], gemv: [153638, 23987722, 23987722 + 3.5e6], launchPs: 3.5e6 },
+  // A100 80GB: same compute; 2039e9 x 0.9 = 1835.1e9 B/s.
+  //   GEMM memory 100663296 / 1.8351 = 54,854,392.7 → 54,854,393; GEMV memory 33570816 / 1.8351 = 18,293,725.7 → 18,293,726
+  'gpu-a100-80gb': { precision: 'fp16', gemm: [629299238, 54854393, 629299238 + 3.5e6], gemv: [153638, 18293726, 18293726 + 3.5e6], launchPs: 3.5e6 },
+  // H100 SXM (fitted on bench/gpu/h100-measured.json): fp16 989.4e12 x 0.673 = 665.8662e12; 3350e9 x 0.93 = 3115.5e9 B/s; floor 3.325 us.
+  //   GEMM compute 137438953472 / 665.8662 = 206,406,262.6 → 206,406,263; memory 100663296 / 3.1155 = 32,310,478.7 → 32,310,479
+  //   GEMV compute 33554432 / 665.8662 = 50,392.3 → 50,393; memory 33570816 / 3.1155 = 10,775,418.4 → 10,775,419
+  'gpu-h100-sxm': { precision: 'fp16', gemm: [206406263, 32310479, 206406263 + 3.325e6], gemv: [50393, 10775419, 10775419 + 3.325e6], launchPs: 3.325e6 },
+  // Xeon 8480+: a 2-byte op runs in bf16 on AMX, 114.688e12 x 0.5 = 57.344e12; 307.2e9 x 0.8 = 245.76e9 B/s; per-op cost 8 us.
   //   GEMM compute 137438953472 / 57.344 = 2,396,745,142.86 → 2,396,745,143; memory 100663296 / 0.24576 = 409,600,000 exactly
   //   GEMV compute 33554432 / 57.344 = 585,142.86 → 585,143; memory 33570816 / 0.24576 = 136,600,000 exactly
-  'cpu-xeon': { precision: 'bf16', gemm: [2396745143, 409600000, 2396745143 + 2e6], gemv: [585143, 136600000, 136600000 + 2e6], launchPs: 2e6 },
+  'cpu-xeon': { precision: 'bf16', gemm: [2396745143, 409600000, 2396745143 + 8e6], gemv: [585143, 136600000, 136600000 + 8e6], launchPs: 8e6 },
 };
 
 describe('shipped presets', () => {
@@ -74,7 +77,7 @@ describe('shipped presets', () => {
         expect(d.name).toBe(name);
         expect(Object.isFrozen(d)).toBe(true);
         expect(Object.isFrozen(d.peakFlopsPerS)).toBe(true);
-        for (const s of ['compute', 'memory', 'efficiency', 'overhead', 'power']) expect(d.sources[s], `${name}: ${s}.source`).toMatch(/\S/);
+        for (const s of ['compute', 'memory', 'efficiency', 'kernel', 'software', 'power']) expect(d.sources[s], `${name}: ${s}.source`).toMatch(/\S/);
         expect(d.computeEfficiency).toBeLessThan(1);
         expect(d.memoryEfficiency).toBeLessThan(1);
         expect(d.energyMethod).toBe('board-power-x-time');
@@ -84,14 +87,14 @@ describe('shipped presets', () => {
         const c = opCost(d, GEMM, 2);
         const [computePs, memoryPs, totalPs] = EXPECTED[name]!.gemm;
         expect(resolvePrecision(d, 2)).toBe(EXPECTED[name]!.precision);
-        expect(c).toEqual({ computePs, memoryPs, launchPs: EXPECTED[name]!.launchPs, durationPs: totalPs, bound: 'compute' });
+        expect(c).toEqual({ computePs, memoryPs, kernels: 1, launchPs: EXPECTED[name]!.launchPs, hostPs: 0, durationPs: totalPs, bound: 'compute' });
         expect(opTimeNs(d, GEMM, 2)).toBe(totalPs / 1000);
       });
 
       it('memory-bound GEMV 1 x 4096 x 4096, hand-computed', () => {
         const c = opCost(d, GEMV, 2);
         const [computePs, memoryPs, totalPs] = EXPECTED[name]!.gemv;
-        expect(c).toEqual({ computePs, memoryPs, launchPs: EXPECTED[name]!.launchPs, durationPs: totalPs, bound: 'memory' });
+        expect(c).toEqual({ computePs, memoryPs, kernels: 1, launchPs: EXPECTED[name]!.launchPs, hostPs: 0, durationPs: totalPs, bound: 'memory' });
       });
     });
   }
@@ -100,36 +103,51 @@ describe('shipped presets', () => {
 describe('runOpsOnDevice', () => {
   const a100 = loadDevice('gpu-a100-40gb');
 
-  it('runs ops back to back and adds the launch overhead once per op', () => {
+  it('runs ops back to back and adds the kernel floor once per op', () => {
     const ops = [matmul('a', 1, 4096, 4096), matmul('b', 1, 4096, 4096, ['a']), emptyOp('c')];
     const run = runOpsOnDevice(a100, ops);
-    // Each GEMV: 25,398,764 ps memory + 5,000,000 launch = 30,398,764; the empty op: 0 + 5,000,000.
+    // Each GEMV: 23,987,722 ps memory + 3,500,000 floor = 27,487,722; the empty op: 0 + 3,500,000.
     expect(run.ops.map((o) => [o.id, o.startPs, o.endPs, o.bound])).toEqual([
-      ['a', 0, 30398764, 'memory'],
-      ['b', 30398764, 60797528, 'memory'],
-      ['c', 60797528, 65797528, 'memory'],
+      ['a', 0, 27487722, 'memory'],
+      ['b', 27487722, 54975444, 'memory'],
+      ['c', 54975444, 58475444, 'memory'],
     ]);
-    expect(run.totalPs).toBe(65797528);
-    expect(run.totalNs).toBe(65797.528);
-    expect(run.ops[1]!.startNs).toBe(30398.764);
-    expect(run.launchPs).toBe(3 * 5_000_000);
+    expect(run.totalPs).toBe(58475444);
+    expect(run.totalNs).toBe(58475.444);
+    expect(run.ops[1]!.startNs).toBe(27487.722);
+    expect(run.launchPs).toBe(3 * 3_500_000);
+    expect(run.kernels).toBe(3);
+    expect(run.profile).toBe('graphs');
     expect(run.memoryBoundOps).toBe(3);
     expect(run.computeBoundOps).toBe(0);
     expect(run.precision).toBe('fp16');
   });
 
-  it('without launch overhead the total is the pure roofline sum', () => {
+  it('eager: the host launches each kernel, and the step takes the slower of GPU and host', () => {
+    const ops = [matmul('a', 1, 4096, 4096), emptyOp('b'), emptyOp('c')];
+    const run = runOpsOnDevice(a100, ops, 2, { profile: 'eager' });
+    // GPU: 27,487,722 + 2 x 3,500,000 = 34,487,722 ps; host: 3 kernels x 18,239,000 = 54,717,000 ps: host-bound.
+    expect(run.gpuPs).toBe(34487722);
+    expect(run.hostPs).toBe(54717000);
+    expect(run.totalPs).toBe(54717000);
+    // A long GEMM hides the launches: 632,799,238 ps of GPU time against 2 x 18,239,000 of host time.
+    expect(runOpsOnDevice(a100, [GEMM, emptyOp('d')], 2, { profile: 'eager' }).totalPs).toBe(632799238 + 3500000);
+    expect(errorOf(() => runOpsOnDevice(a100, ops, 2, { profile: 'jit' }))).toMatch(/^gpu-a100-40gb has no software profile 'jit' in .*gpu-a100-40gb\.json \(it has graphs, eager, fused\)$/);
+  });
+
+  it('without a kernel floor the total is the pure roofline sum', () => {
     const json = JSON.parse(readFileSync(join(SYSTEMS_DIR, 'gpu-a100-40gb.json'), 'utf8'));
-    json.overhead.launchNs = 0;
+    json.kernel.floorNs = 0;
+    delete json.kernel.assumptions;
     const bare = parseDevice(json, 'bare.json');
     const run = runOpsOnDevice(bare, [GEMM, GEMV]);
-    expect(run.totalPs).toBe(587345956 + 25398764); // compute of the GEMM + memory of the GEMV
+    expect(run.totalPs).toBe(629299238 + 23987722); // compute of the GEMM + memory of the GEMV
     expect(run.launchPs).toBe(0);
   });
 
   it('reports achieved rates, energy as board power x time, and bounds', () => {
     const run = runOpsOnDevice(a100, [GEMM, GEMV]);
-    const totalPs = 592345956 + 30398764; // 622,744,720 ps
+    const totalPs = 632799238 + 27487722; // 660,286,960 ps
     expect(run.totalPs).toBe(totalPs);
     expect(run.flops).toBe(137438953472 + 33554432);
     expect(run.bytes).toBe(100663296 + 33570816);
@@ -137,9 +155,9 @@ describe('runOpsOnDevice', () => {
     expect(run.achievedBytesPerS).toBeCloseTo(run.bytes / (totalPs * 1e-12), 0);
     expect(run.computeBoundOps).toBe(1);
     expect(run.memoryBoundOps).toBe(1);
-    // 400 W x 622,744,720 ps = 400 x 6.2274472e-4 s = 0.249097888 J
+    // 400 W x 660,286,960 ps = 0.264114784 J
     expect(run.energy.method).toBe('board-power-x-time');
-    expect(run.energy.joules).toBeCloseTo(0.249097888, 12);
+    expect(run.energy.joules).toBeCloseTo(0.264114784, 12);
     expect(run.energy.averagePowerW).toBeCloseTo(400, 9);
     expect(energyJoules(a100, 1e12)).toBe(400);
   });
@@ -181,25 +199,36 @@ describe('precision', () => {
 
   it('INT8 GEMM on A100 runs at the 624 TOPS peak', () => {
     const a100 = loadDevice('gpu-a100-40gb');
-    // 137438953472 * 1e12 / (624e12 * 0.75 = 468e12) = 293,672,977.5 → 293,672,978 ps
-    expect(opCost(a100, GEMM, 'int8').computePs).toBe(293672978);
+    // 137438953472 * 1e12 / (624e12 * 0.7 = 436.8e12) = 314,649,618.8 → 314,649,619 ps
+    expect(opCost(a100, GEMM, 'int8').computePs).toBe(314649619);
   });
 });
 
 describe('fitsInMemory', () => {
-  it('says how much is needed and available', () => {
+  it('says how much is needed and available after the runtime reserve', () => {
     const a100 = loadDevice('gpu-a100-40gb');
-    // A 7B-parameter model in FP16: 14e9 bytes = 13.04 GiB, against 40 GiB = 42,949,672,960 bytes.
+    // A 7B-parameter model in FP16: 14e9 bytes = 13.04 GiB, against 40 GiB - 2 GiB reserved = 40,802,189,312 bytes.
     const ok = fitsInMemory(a100, 14e9);
     expect(ok.fits).toBe(true);
-    expect(ok.message).toBe('gpu-a100-40gb: needs 13.04 GiB (14000000000 bytes), has 40.00 GiB (42949672960 bytes) (26.96 GiB (28949672960 bytes) to spare)');
+    expect(ok.message).toBe('gpu-a100-40gb: needs 13.04 GiB (14000000000 bytes), has 38.00 GiB (40802189312 bytes) (24.96 GiB (26802189312 bytes) to spare)');
     const t4 = loadDevice('gpu-t4');
-    // 14e9 weights + 4e9 KV = 18e9 bytes = 16.76 GiB > 16 GiB; short by 18e9 - 17,179,869,184 = 820,130,816 bytes = 0.76 GiB.
-    const no = fitsInMemory(t4, 18e9);
-    expect(no).toMatchObject({ fits: false, neededBytes: 18e9, availableBytes: 17179869184 });
-    expect(no.message).toBe('gpu-t4: needs 16.76 GiB (18000000000 bytes) but has 16.00 GiB (17179869184 bytes); short by 0.76 GiB (820130816 bytes)');
-    expect(fitsInMemory(t4, 17179869184).fits).toBe(true); // exactly full fits
-    expect(errorOf(() => fitsInMemory(t4, -1))).toMatch(/bytes must be a number >= 0/);
+    // 16 GiB - 1 GiB reserved = 16,106,127,360 bytes; 16.5e9 needed is short by 393,872,640 bytes = 0.37 GiB.
+    const no = fitsInMemory(t4, 16.5e9);
+    expect(no).toMatchObject({ fits: false, neededBytes: 16.5e9, availableBytes: 16106127360 });
+    expect(no.message).toBe('gpu-t4: needs 15.37 GiB (16500000000 bytes) but has 15.00 GiB (16106127360 bytes); short by 0.37 GiB (393872640 bytes)');
+    expect(fitsInMemory(t4, 16106127360).fits).toBe(true); // exactly full fits
+  });
+
+  it('Llama-3-8B at batch 256 and context 2048 does not fit an H100 80 GB, as it cannot in practice', () => {
+    const h100 = loadDevice('gpu-h100-sxm');
+    const model = loadModel('llama3-8b');
+    // weights 8,030,261,248 params x 2 B = 16,060,522,496 B; KV 256 x 2048 tokens x 32 layers x 2 x 1024 x 2 B = 68,719,476,736 B;
+    // 84,779,999,232 B needed against 80 GiB - 3 GiB = 82,678,120,448 B usable (the 80 GiB alone would hold it).
+    const f = memoryFootprint(model, decodeStep(new Array<number>(256).fill(2047)));
+    expect(f.totalBytes).toBe(84779999232);
+    expect(f.totalBytes).toBeLessThan(h100.capacityBytes);
+    expect(fitsInMemory(h100, f.totalBytes)).toMatchObject({ fits: false, availableBytes: 82678120448 });
+    expect(errorOf(() => fitsInMemory(h100, -1))).toMatch(/bytes must be a number >= 0/);
   });
 });
 
@@ -209,14 +238,18 @@ describe('bad presets', () => {
     ['missing compute source', (j) => delete j.compute.source, /^bad\.json: field 'compute\.source': expected a string \(field is missing\)$/],
     ['blank source', (j) => (j.power.source = ' '), /field 'power\.source': expected a non-empty citation/],
     ['missing memory section', (j) => delete j.memory, /field 'memory': expected an object \(field is missing\)/],
-    ['efficiency above 1', (j) => (j.efficiency.compute = 1.2), /field 'efficiency\.compute': expected a number <= 1, found 1\.2/],
-    ['zero efficiency', (j) => (j.efficiency.memory = 0), /field 'efficiency\.memory': expected a number > 0, found 0/],
+    ['efficiency above 1', (j) => { j.efficiency.compute = 1.2; delete j.efficiency.assumptions; }, /field 'efficiency\.compute': expected a number <= 1, found 1\.2/],
+    ['zero efficiency', (j) => { j.efficiency.memory = 0; delete j.efficiency.assumptions; }, /field 'efficiency\.memory': expected a number > 0, found 0/],
     ['no 16-bit peak', (j) => { delete j.compute.peakFlopsPerS.fp16; delete j.compute.peakFlopsPerS.bf16; }, /field 'compute\.peakFlopsPerS\.fp16': expected a peak for fp16 or bf16/],
     ['unknown format', (j) => (j.compute.peakFlopsPerS.tf32 = 156e12), /field 'compute\.peakFlopsPerS\.tf32': unknown field \(known fields here: fp32, fp16, bf16, fp8, int8\)/],
     ['negative peak', (j) => (j.compute.peakFlopsPerS.int8 = -1), /field 'compute\.peakFlopsPerS\.int8': expected a number > 0, found -1/],
     ['string bandwidth', (j) => (j.memory.bandwidthBytesPerS = '1.5 TB/s'), /field 'memory\.bandwidthBytesPerS': expected a number, found "1\.5 TB\/s"/],
     ['fractional capacity', (j) => (j.memory.capacityBytes = 40.5e9 + 0.5), /field 'memory\.capacityBytes': expected an integer/],
-    ['negative launch', (j) => (j.overhead.launchNs = -5), /field 'overhead\.launchNs': expected a number >= 0, found -5/],
+    ['negative floor', (j) => { j.kernel.floorNs = -5; delete j.kernel.assumptions; }, /field 'kernel\.floorNs': expected a number >= 0, found -5/],
+    ['unknown default profile', (j) => (j.software.default = 'jit'), /field 'software\.default': expected one of graphs, eager, fused, found "jit"/],
+    ['kernel count of an unknown op kind', (j) => (j.software.profiles.eager.kernelsPerOp.conv = 2), /field 'software\.profiles\.eager\.kernelsPerOp\.conv': unknown field/],
+    ['fractional kernel count', (j) => (j.software.profiles.eager.kernelsPerOp.rope = 1.5), /field 'software\.profiles\.eager\.kernelsPerOp\.rope': expected an integer/],
+    ['reserve above capacity', (j) => { j.memory.reservedBytes = 2 ** 40; delete j.memory.assumptions; }, /field 'memory\.reservedBytes': expected an integer <= 42949672960/],
     ['unknown kind', (j) => (j.kind = 'tpu'), /field 'kind': expected one of gpu, cpu, found "tpu"/],
     ['unknown top-level field', (j) => (j.tdp = 400), /field 'tdp': unknown field/],
     ['typo in a section', (j) => (j.power.boardPower = 400), /field 'power\.boardPower': unknown field/],
@@ -246,6 +279,7 @@ describe('bad presets', () => {
       const j = base();
       j.name = 'mine';
       j.efficiency.compute = 1;
+      delete j.efficiency.assumptions;
       writeFileSync(g, JSON.stringify(j));
       expect(loadDevice(g).computeEfficiency).toBe(1); // an ideal roofline is allowed
     } finally {

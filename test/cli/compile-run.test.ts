@@ -80,43 +80,43 @@ describe('strata run', () => {
   const model = loadModel('gpt2-xl');
   const ops = buildOpGraph(model, decodeStep([1023]));
 
-  it('GPT-2 XL decode on gpu-a100: per-token latency = sum over ops of max(compute, memory) + launch', () => {
+  it('GPT-2 XL decode on gpu-a100: per-token latency = sum over kernels of max(compute, memory) + the kernel floor', () => {
     const out = join(dir, 'run', 'xl.json');
     const r = run(['run', '--system', 'gpu-a100', ...XL_DECODE, '--out', out]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const rep = JSON.parse(readFileSync(out, 'utf8'));
     expect(rep.schema).toBe('strata.run-report/1');
-    expect(rep.system).toMatchObject({ name: 'gpu-a100-40gb', requested: 'gpu-a100', precision: 'fp16', launchOverheadNs: 5000 });
+    expect(rep.system).toMatchObject({ name: 'gpu-a100-40gb', requested: 'gpu-a100', precision: 'fp16', launchOverheadNs: 3500 });
 
     // One op by hand, L0.ffn-up, a 1 x 1600 x 6400 GEMV with bias:
     //   bytes   = (1600·6400 + 6400) · 2 (weights) + 1600 · 2 (input) + 6400 · 2 (output) = 20,508,800 B
-    //   memory  = 20,508,800 B / (1555e9 B/s · 0.85) = 15,516,398.7 ps → 15,516,399 ps (rounded up)
-    //   compute = 2 · 1600 · 6400 FLOP / (312e12 FLOP/s · 0.75) = 87,521.4 ps → 87,522 ps: memory-bound
-    //   time    = 15,516,399 + 5,000,000 (launch) = 20,516,399 ps
+    //   memory  = 20,508,800 B / (1555e9 B/s · 0.9) = 14,654,376.6 ps → 14,654,377 ps (rounded up)
+    //   compute = 2 · 1600 · 6400 FLOP / (312e12 FLOP/s · 0.7) = 93,772.9 ps → 93,773 ps: memory-bound
+    //   time    = 14,654,377 + 3,500,000 (one kernel's floor) = 18,154,377 ps
     const up = rep.timeline.ops.find((o: { op: string }) => o.op === 'L0.ffn-up');
-    expect(up).toMatchObject({ bytes: 20_508_800, flops: 20_480_000, memoryNs: 15_516.399, computeNs: 87.522, launchNs: 5000, bound: 'memory', device: 'gpu0' });
-    expect(up.endNs - up.startNs).toBeCloseTo(20_516.399, 6);
+    expect(up).toMatchObject({ bytes: 20_508_800, flops: 20_480_000, memoryNs: 14_654.377, computeNs: 93.773, launchNs: 3500, bound: 'memory', device: 'gpu0' });
+    expect(up.endNs - up.startNs).toBeCloseTo(18_154.377, 6);
 
-    // At batch 1 every op is memory-bound, so the step takes (all bytes) / (1555e9 · 0.85) + 579 launches of 5 us,
-    // plus under 1 ps of rounding per op.
-    const bytes = summarizeOps(ops).total.bytes;
-    const floorNs = (bytes / (1555e9 * 0.85)) * 1e9 + ops.length * 5000;
+    // At batch 1 every op is memory-bound. 580 kernels of 3.5 us: 48 layers x 12 (LayerNorm, QKV, attention = SDPA
+    // + 2 KV-cache writes, out, add, LayerNorm, up, GELU, down, add) + embedding (gather, add) + final norm + LM head.
     expect(rep.totals.memoryBoundOps).toBe(579);
-    expect(rep.totals.perTokenLatencyNs).toBeGreaterThanOrEqual(floorNs);
-    expect(rep.totals.perTokenLatencyNs).toBeLessThan(floorNs + ops.length / 1000);
-    expect(rep.totals.perTokenLatencyNs).toBeCloseTo(5_499_354.746, 3); // ≈ 2.604 ms of memory + 2.895 ms of launches
-    expect(rep.totals.tokensPerS).toBeCloseTo(1e9 / 5_499_354.746, 6);
-    // energy: board power x time = 400 W · 5.499 ms
+    expect(rep.totals.launchNs).toBe(580 * 3500);
+    const memoryNs = rep.timeline.ops.reduce((a: number, o: { memoryNs: number }) => a + o.memoryNs, 0);
+    expect(rep.totals.perTokenLatencyNs).toBeCloseTo(memoryNs + 580 * 3500, 3);
+    expect(rep.totals.perTokenLatencyNs).toBeCloseTo(4_482_650.903, 3); // ≈ 2.453 ms of memory + 2.030 ms of kernel floors
+    expect(rep.totals.tokensPerS).toBeCloseTo(1e9 / 4_482_650.903, 6);
+    // energy: board power x time = 400 W · 4.483 ms
     expect(rep.energy).toMatchObject({ method: 'board-power-x-time' });
-    expect(rep.energy.joules).toBeCloseTo(400 * 5_499_354.746e-9, 9);
-    expect(rep.memory).toMatchObject({ weightBytes: 1_557_611_200 * 2, kvTokens: 1024, kvCacheBytes: 1024 * 307_200, availableBytes: 40 * 2 ** 30 });
+    expect(rep.energy.joules).toBeCloseTo(400 * 4_482_650.903e-9, 9);
+    // available: 40 GiB less the 2 GiB the runtime reserves (arch/systems/gpu-a100-40gb.json memory.reservedBytes)
+    expect(rep.memory).toMatchObject({ weightBytes: 1_557_611_200 * 2, kvTokens: 1024, kvCacheBytes: 1024 * 307_200, availableBytes: 38 * 2 ** 30 });
     expect(rep.timeline.ops).toHaveLength(579);
 
     expect(r.out.split('\n')[0]).toBe('Strata run — gpt2-xl decode on gpu-a100-40gb (as gpu-a100), batch 1, context 1024, 1 step, fp16');
-    expect(r.out).toContain('  per-token latency  5.499 ms (mean over 1 step of 579 ops; launch overhead 2.895 ms of it)');
-    expect(r.out).toContain('  throughput         181.8 tokens/s (1 token in 5.499 ms)');
-    expect(r.out).toContain('  energy             2.200 J, 2.1997 J/token (board-power-x-time, 400 W)');
+    expect(r.out).toContain('  per-token latency  4.483 ms (mean over 1 step of 579 ops; launch overhead 2.030 ms of it)');
+    expect(r.out).toContain('  throughput         223.1 tokens/s (1 token in 4.483 ms)');
+    expect(r.out).toContain('  energy             1.793 J, 1.7931 J/token (board-power-x-time, 400 W)');
   });
 
   it('--tokens N decodes N tokens, the context growing by one each step', () => {
@@ -207,7 +207,7 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
   it('a batch that does not fit says how much is needed and how much there is', () => {
     // Llama-2 70B: 68.98 G parameters · 2 B = 128.48 GiB of weights, more than any shipped GPU holds
     expectUserError(['run', '--system', 'gpu-a100', '--model', 'llama2-70b', '--phase', 'decode', '--context', '1024'],
-      /^strata: llama2-70b decode, batch 1, context 1024 does not fit in gpu-a100-40gb's memory: needs 128\.\d\d GiB \(weights 128\.\d\d GiB \+ KV cache 0\.31 GiB for 1024 tokens\) but has 40\.00 GiB; short by 88\.\d\d GiB$/);
+      /^strata: llama2-70b decode, batch 1, context 1024 does not fit in gpu-a100-40gb's memory: needs 128\.\d\d GiB \(weights 128\.\d\d GiB \+ KV cache 0\.31 GiB for 1024 tokens\) but has 38\.00 GiB; short by 90\.\d\d GiB$/);
     // GPT-2 XL fits alone, but its KV cache at batch 128 x 1024 tokens (128 · 1024 · 300 KiB = 37.5 GiB) does not
     expectUserError(['compile', ...XL_DECODE, '--batch', '128', '--policy', 'gpu-roofline'],
       "gpt2-xl decode, batch 128, context 1024 does not fit in gpu-a100-40gb's memory: needs 40.40 GiB (weights 2.90 GiB + KV cache 37.50 GiB for 131072 tokens) but has 40.00 GiB; short by 0.40 GiB");
@@ -269,7 +269,7 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
 
   it('a GPU preset given where an NPU spec is expected is named as another kind of file', () => {
     expectUserError(['compile', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--policy', 'npu-only', '--system', 'arch/systems/gpu-h100-sxm.json'],
-      /^strata: arch\/systems\/gpu-h100-sxm\.json: does not look like an NPU spec \(arch\/npu\/\*\.json\): 7 of its 9 fields are unknown there \(family, kind, /);
+      /^strata: arch\/systems\/gpu-h100-sxm\.json: does not look like an NPU spec \(arch\/npu\/\*\.json\): 8 of its 10 fields are unknown there \(family, kind, /);
   });
 
   it('unknown command lists compile and run', () => {

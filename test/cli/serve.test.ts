@@ -23,7 +23,7 @@ describe('strata serve', () => {
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines[0]).toBe('Strata serve — llama3-8b on gpu-h100-sxm (gpu-roofline), 16 alpaca-like requests, Poisson 10 requests/s, seed 4');
-    expect(lines[1]).toMatch(/^ {2}scheduler {4}max batch 8, KV capacity 65\.04 GiB \(device 80\.00 GiB − weights 14\.96 GiB; \d+ tokens\), lifetime reservation, prefill whole$/);
+    expect(lines[1]).toMatch(/^ {2}scheduler {4}max batch 8, KV capacity 62\.04 GiB \(device 77\.00 GiB − weights 14\.96 GiB; \d+ tokens\), lifetime reservation, prefill whole$/);
     expect(r.out).toMatch(/\n {2}throughput {3}[\d.]+ output tokens\/s/);
     expect(r.out).toMatch(/\n {2}wrote {8}.*serving-report\.json\n {2}wrote {8}.*requests\.csv\n {2}wrote {8}.*steps\.csv$/);
     expect(readdirSync(out).sort()).toEqual(['requests.csv', 'serving-report.json', 'steps.csv']);
@@ -96,8 +96,8 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['misspelt set', [...BASE, '--requests', 'sharegtp'], /^strata: --requests: unknown request set 'sharegtp' \(known: sharegpt, sharegpt-like, alpaca, alpaca-like, fixed:IN:OUT; or a path to a \.csv or \.json request file\)$/],
     ['missing file', [...BASE, '--requests', 'nope.csv'], /^strata: nope\.csv: file not found \(expected a request set \(\.csv or \.json\)\)$/],
     ['qps with a file', [...BASE, '--requests', 'workloads/requests/example.csv', '--qps', '4'], /^strata: serve: --qps applies to generated requests; .* is a request file/],
-    ['KV capacity too large', [...BASE, '--requests', 'alpaca', '--kv-capacity-gb', '70'], /^strata: --kv-capacity-gb: 70 GiB does not fit in gpu-h100-sxm: its 80\.00 GiB minus llama3-8b's weights \(14\.96 GiB\) leave 65\.04 GiB$/],
-    ['weights do not fit', ['serve', '--model', 'mixtral-8x7b', '--system', 'gpu-h100-sxm', '--requests', 'alpaca'], /^strata: serving: mixtral-8x7b's weights \(86\.99 GiB\) do not fit in gpu-h100-sxm's 80\.00 GiB of memory/],
+    ['KV capacity too large', [...BASE, '--requests', 'alpaca', '--kv-capacity-gb', '70'], /^strata: --kv-capacity-gb: 70 GiB does not fit in gpu-h100-sxm: its 77\.00 GiB minus llama3-8b's weights \(14\.96 GiB\) leave 62\.04 GiB$/],
+    ['weights do not fit', ['serve', '--model', 'mixtral-8x7b', '--system', 'gpu-h100-sxm', '--requests', 'alpaca'], /^strata: serving: mixtral-8x7b's weights \(86\.99 GiB\) do not fit in gpu-h100-sxm's 77\.00 GiB of memory/],
     ['past learned positions', ['serve', '--model', 'gpt2-small', '--system', 'gpu-h100-sxm', '--requests', 'fixed:1000:100'], /^strata: the generated fixed:1000:100 requests: request '0' \(index 0\): 1000 input \+ 100 output tokens need 1099 positions, past gpt2-small's 1024 learned positions/],
     ['request larger than the KV cache', [...BASE, '--requests', 'fixed:64:8', '--kv-capacity-gb', '0.0001'], /^strata: the generated fixed:64:8 requests: request '0' \(index 0\): its KV cache \(71 tokens, .*\) is larger than the whole KV capacity/],
     ['bad attention launch', [...BASE, '--requests', 'alpaca', '--attention-launch', 'fused'], /^strata: --attention-launch: expected one of per-request, per-layer, got 'fused'$/],

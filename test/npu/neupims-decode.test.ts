@@ -158,7 +158,7 @@ describe('NeuPIMs decode iteration', () => {
 });
 
 describe('NeuPIMs systems and serving', () => {
-  it('loads the three presets and names the field of a bad one', () => {
+  it('loads the presets and names the field of a bad one', () => {
     expect(neupims.pim.rowBuffers).toBe(2);
     expect(blocked.pim.rowBuffers).toBe(1);
     expect(npuOnly.attention).toBe('npu');
@@ -167,7 +167,12 @@ describe('NeuPIMs systems and serving', () => {
     expect(errorOf(() => parseNeuPimsSystem({ ...good, memory: { ...good.memory, rowBuffers: 3 } }, 'x.json'))).toMatch(/^x\.json: field 'memory\.rowBuffers': expected an integer <= 2/);
     expect(errorOf(() => parseNeuPimsSystem({ ...good, channelBalancing: { source: 's', policy: 'random' } }, 'x.json'))).toMatch(/field 'channelBalancing\.policy': expected one of greedy, round-robin/);
     expect(errorOf(() => parseNeuPimsSystem({ ...good, npu: { spec: 'neupims-npu' } }, 'x.json'))).toMatch(/field 'npu\.source'/);
-    expect(errorOf(() => loadNeuPimsSystem('nope'))).toMatch(/unknown system 'nope' for policy neupims \(known: neupims, npu-only, npu-pim-blocked/);
+    expect(errorOf(() => parseNeuPimsSystem({ ...good, pimIssue: { source: 's', instructionsPerCycle: 0.5 } }, 'x.json'))).toMatch(/field 'pimIssue\.instructionsPerCycle': expected an integer/);
+    expect(errorOf(() => parseNeuPimsSystem({ ...good, attention: { source: 's', placement: 'pim', npuSchedule: 'head-by-head' } }, 'x.json'))).toMatch(/field 'attention\.npuSchedule': expected no value when attention runs in PIM/);
+    expect(loadNeuPimsSystem('authors-naive').pimIssuePerCycle).toBe(1);
+    expect(loadNeuPimsSystem('authors-npu-only').npuAttentionSchedule).toBe('head-by-head');
+    expect(neupims.pimIssuePerCycle).toBeNull();
+    expect(errorOf(() => loadNeuPimsSystem('nope'))).toMatch(/unknown system 'nope' for policy neupims \(known: authors-naive, authors-npu-only, neupims, npu-only, npu-pim-blocked/);
   });
 
   it('costs serving steps: decode steps as decode iterations, prompts on the NPU, whole steps memoised', () => {
@@ -180,5 +185,55 @@ describe('NeuPIMs systems and serving', () => {
     const mixed = m.cost({ index: 2, entries: [...decode.entries, { id: 'p', contextLength: 0, newTokens: 50, decode: false }] });
     expect(mixed.timePs).toBeGreaterThan(c.timePs);
     expect(m.memory!.capacityBytes).toBe(4 * 32 * 2 ** 30);
+  });
+});
+
+describe("the authors' baselines (NeuPIMs' npu+pim and npu-only branches)", () => {
+  const memo = new NeuPimsMemo();
+  const naive = loadNeuPimsSystem('authors-naive');
+  const authorsNpu = loadNeuPimsSystem('authors-npu-only');
+  const ctx = [300, 300, 300, 300, 1000, 50, 700, 64];
+  const phase = (r: NeuPimsDecodeResult, name: string) => r.phases.find((p) => p.name === name)!;
+
+  it('naive: attention lasts at least one NPU cycle per PIM instruction of the whole device; the NPU blocks are the blocked preset\'s', () => {
+    const chans = ctx.map((_, i) => i % 32);
+    const a = neupimsDecode(naive, model, ctx, { memo, channels: chans });
+    const b = neupimsDecode(blocked, model, ctx, { memo, channels: chans });
+    // Same hardware (one row buffer), so pre and post are equal; the issue limit only lengthens attention.
+    expect(phase(a, 'pre').npuPs).toBe(phase(b, 'pre').npuPs);
+    expect(phase(a, 'post').npuPs).toBe(phase(b, 'post').npuPs);
+    expect(phase(a, 'attention').pimPs).toBeGreaterThanOrEqual(phase(b, 'attention').pimPs);
+    // Instructions of one request (8 heads x 128, 301 keys; 32 banks, 512 elements a row): the logit GEMVs
+    // open ceil(301 / 32) = 10 token rows for each of 2 head chunks, 4 heads x (8 COMP + 1 READRES) per row, one
+    // GWRITE per chunk; the attend GEMVs per head one 512-token chunk: 1 GWRITE, 4 dimension rows x (19 COMP + 1 READRES).
+    const logit = 2 * (1 + 10 * (1 + 4 * 9));
+    const attend = 8 * (1 + 4 * (1 + 19 + 1));
+    expect(logit + attend).toBe(2 + 740 + 8 * 85);
+    const one = neupimsDecode(naive, model, [300], { memo });
+    expect(phase(one, 'attention').pimPs).toBeGreaterThanOrEqual((logit + attend) * naive.npu.periodPs);
+    // 64 such requests, two per channel: each channel needs two programs' time, but the one queue issues all
+    // 64 x 1,422 instructions one after another, which takes longer: the issue limit decides.
+    const many = neupimsDecode(naive, model, new Array(64).fill(300), { memo, channels: Array.from({ length: 64 }, (_, i) => i % 32) });
+    const channelBound = phase(neupimsDecode(blocked, model, new Array(64).fill(300), { memo, channels: Array.from({ length: 64 }, (_, i) => i % 32) }), 'attention').pimPs;
+    expect(64 * (logit + attend) * naive.npu.periodPs).toBeGreaterThan(channelBound);
+    expect(phase(many, 'attention').pimPs).toBe(64 * (logit + attend) * naive.npu.periodPs);
+  });
+
+  it('npu-only, head by head: each head pays the arrays\' fill and drain per instruction (R + C - 1 = 255 cycles)', () => {
+    const r = neupimsDecode(authorsNpu, model, [299], { memo });
+    // 300 keys: q K^T 255 + floor(300 / 8) = 292; softmax x V ceil((300 + 127) / 128) = 4 instructions of 255 + 128 / 8 = 271.
+    const chain = 8 * (292 + 4 * 271);
+    const layer = phase(r, 'layer').npuPs / authorsNpu.npu.periodPs;
+    const batched = phase(neupimsDecode(npuOnly, model, [299], { memo }), 'layer').npuPs / npuOnly.npu.periodPs;
+    // The head-by-head layer exceeds the batched one by the chain less the batched attention (a few thousand cycles).
+    expect(layer - batched).toBeGreaterThan(chain - 5000);
+    expect(layer - batched).toBeLessThan(chain + 100);
+  });
+
+  it('takes the channel of every request from the caller, and names a bad one', () => {
+    const a = neupimsDecode(neupims, model, [100, 100], { memo, channels: [3, 3] });
+    expect(a.channels.loads[3]).toBe(202);
+    expect(errorOf(() => neupimsDecode(neupims, model, [100, 100], { channels: [0] }))).toBe('channels: expected one channel per request (2), got 1');
+    expect(errorOf(() => neupimsDecode(neupims, model, [100, 100], { channels: [0, 32] }))).toBe('channels: request 1: expected a whole number from 0 to 31, got 32');
   });
 });

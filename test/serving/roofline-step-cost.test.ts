@@ -89,18 +89,20 @@ describe('roofline step cost', () => {
     const perRequest = rooflineStepCost(model, h100, { attentionLaunch: 'per-request' }).cost({ index: 0, entries: e }).timePs;
     // per-layer is the default (serving engines launch batched attention kernels)
     const perLayer = rooflineStepCost(model, h100);
-    // 4 requests x 32 layers x 3 ops launched separately, against 32 x 3 shared launches of 5 us
-    expect(perLayer.cost({ index: 0, entries: e }).timePs).toBe(perRequest - (4 - 1) * 32 * 3 * 5_000_000);
-    expect(perLayer.description).toContain('attention launched once per op kind and layer');
+    // 4 requests x 32 layers of fused attention kernels launched separately, against 32 shared ones; each is the
+    // SDPA kernel and 2 KV-cache writes (3 kernels) of the 3.325 us floor
+    expect(perLayer.cost({ index: 0, entries: e }).timePs).toBe(perRequest - (4 - 1) * 32 * 3 * 3_325_000);
+    expect(perLayer.description).toContain('one fused attention kernel per layer for the whole batch');
   });
 
-  it('energy is board power x time (W x ps = pJ); memory is the device and the weights', () => {
+  it('energy is board power x time (W x ps = pJ); memory is the device less its runtime reserve, and the weights', () => {
     const model = loadModel('llama3-8b');
     const cost = rooflineStepCost(model, h100);
     const c = cost.cost({ index: 0, entries: entries([[0, 128]]) });
     expect(c.energyPj).toBe(700 * c.timePs);
     expect(c.busyPs).toEqual({ gpu0: c.timePs });
-    expect(cost.memory).toEqual({ capacityBytes: 85_899_345_920, weightBytes: parameterCount(model) * 2 });
+    // 80 GiB - 3 GiB reserved (arch/systems/gpu-h100-sxm.json memory.reservedBytes)
+    expect(cost.memory).toEqual({ capacityBytes: 85_899_345_920 - 3_221_225_472, weightBytes: parameterCount(model) * 2 });
     expect(cost).toMatchObject({ name: 'gpu-roofline', system: 'gpu-h100-sxm', file: 'arch/systems/gpu-h100-sxm.json', energyMethod: 'board-power-x-time', streams: [] });
   });
 });

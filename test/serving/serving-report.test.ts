@@ -46,7 +46,7 @@ describe('the serving report', () => {
     expect(rep.model).toMatchObject({ name: 'llama3-8b', file: 'workloads/models/llama3-8b.json', kvBytesPerToken: 131_072 });
     expect(rep.workload).toMatchObject({ origin: 'alpaca-like', requests: 20, arrivals: 'poisson', qps: 20, seed: '3', streams: ['requests.lengths.3', 'requests.arrivals.3'] });
     expect(rep.scheduler).toEqual({ admission: 'fcfs', maxBatch: 8, prefill: 'whole', chunkTokens: null, kvReservation: 'lifetime', preemption: false });
-    expect(rep.memory.kvCapacityBytes).toBe(device.capacityBytes - rep.memory.weightBytes!);
+    expect(rep.memory.kvCapacityBytes).toBe(device.capacityBytes - device.reservedBytes - rep.memory.weightBytes!); // the runtime's reserve is not for KV
     expect(rep.memory.kvCapacitySource).toBe('device');
   });
 

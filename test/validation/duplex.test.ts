@@ -4,11 +4,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/compiler/model.ts';
+import { DUPLEX_SPLITS } from '../../src/compiler/policies/duplex.ts';
 import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
 import { runDuplexStep, stepOfBatch } from '../../src/pim/duplex-step.ts';
 import { duplexStepCoster } from '../../src/pim/duplex-step-cost.ts';
 import {
-  compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
+  coProcessingBreakdown, compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
 } from '../../src/validation/duplex.ts';
 import { runMain } from '../helpers.ts';
 
@@ -25,17 +26,17 @@ const batchArb = fc.array(
 );
 
 describe('Duplex step cost memoised by shape', () => {
-  it('equals lowering the whole step and running it (time, busy, overlap exact; energy to rounding)', () => {
+  it('equals lowering the whole step and running it, under either split (time, busy, overlap exact; energy to rounding)', () => {
     const cases = [
       { system: loadDuplexSystem('duplex'), model: mixtral, routing: 'skewed' as const },
       { system: loadDuplexSystem('bg-pim'), model: mixtral, routing: 'uniform' as const },
       { system: loadDuplexSystem('duplex', { devices: 4 }), model: llama70, routing: undefined },
     ];
-    for (const { system, model, routing } of cases) {
-      const coster = duplexStepCoster(system, model, { routing });
+    for (const { system, model, routing } of cases) for (const split of DUPLEX_SPLITS) {
+      const coster = duplexStepCoster(system, model, { routing, split });
       fc.assert(fc.property(batchArb, fc.integer({ min: 0, max: 99 }), (batch, i) => {
         const fast = coster.cost(batch, `t.${i}`);
-        const full = runDuplexStep(system, model, stepOfBatch(batch), { seed: `t.${i}`, routing });
+        const full = runDuplexStep(system, model, stepOfBatch(batch), { seed: `t.${i}`, routing, split });
         expect([fast.timePs, fast.serialPs, fast.busyPs[0], fast.busyPs[1], fast.overlapPs, fast.contendedPs])
           .toEqual([full.timePs, full.serialPs, full.busyPs.xpu0, full.busyPs.pim0, full.overlapPs, full.contendedPs]);
         expect(fast.energyPj.total).toBeCloseTo(full.energyPj.total, -Math.ceil(Math.log10(full.energyPj.total)) + 9);
@@ -164,5 +165,46 @@ describe('strata validate duplex', () => {
     expect(runMain(['validate', 'duplex', '--qps', '0']).err).toMatch(/^strata: --qps: expected a number > 0/);
     expect(runMain(['validate', 'duplex', '--batches', '100000']).err).toMatch(/^strata: --batches: expected positive integers up to 65,536, got '100000'/);
     expect(runMain(['validate', 'duplex', '--no-serving', '--qps', '5']).err).toBe('strata: --qps: applies to the serving table, which --no-serving leaves out');
+    expect(runMain(['validate', 'duplex', '--split', 'even']).err).toBe("strata: --split: expected one of op-b, balanced, fastest, got 'even'");
+    expect(runMain(['validate', 'duplex', '--co-processing', '--split', 'balanced']).err).toMatch(/^strata: --split: does not apply with --co-processing/);
+  });
+
+  it('--co-processing prints every split of a case, op class by op class', () => {
+    const r = runMain(['validate', 'duplex', '--co-processing', '--models', 'mixtral-8x7b', '--lengths', '64:64', '--batches', '32']);
+    expect(r.err).toBe('');
+    const rows = r.out.split('\n').filter((l) => l.startsWith('| mixtral-8x7b'));
+    // uniform and skewed routing, each under every split
+    expect(rows.map((l) => l.split('|')[5]!.trim())).toEqual(['op-b', 'balanced', 'fastest', 'op-b', 'balanced', 'fastest']);
+  });
+});
+
+describe('co-processing breakdown: Strata\'s Op/B rule against the authors\' balanced split', () => {
+  it('Mixtral decode, batch 32: Op/B leaves the xPU idle through the experts (no overlap); the authors\' split runs experts on both and is faster', () => {
+    const opb = coProcessingBreakdown('mixtral-8x7b', 1024, 1024, 32, 'uniform', 'op-b');
+    const bal = coProcessingBreakdown('mixtral-8x7b', 1024, 1024, 32, 'uniform', 'balanced');
+    // About 8 tokens per expert: Op/B about 8 <= 32, every expert on PIM.
+    expect(opb.classes.experts.xpuPs).toBe(0);
+    expect(opb.overlapPs).toBe(0);
+    expect(opb.stepPs).toBe(opb.serialPs);
+    expect(bal.classes.experts.xpuPs).toBeGreaterThan(0);
+    expect(bal.classes.experts.pimPs).toBeGreaterThan(0);
+    expect(bal.overlapPs).toBeGreaterThan(0);
+    expect(bal.stepPs).toBeLessThan(0.9 * opb.stepPs);
+    // Each relaxation of Strata's charge can only shorten the step; the authors' charge relaxes both.
+    for (const r of [opb, bal]) {
+      expect(r.noLaunchStepPs).toBeLessThanOrEqual(r.stepPs);
+      expect(r.noContentionStepPs).toBeLessThanOrEqual(r.stepPs);
+      expect(r.freeStepPs).toBeLessThanOrEqual(Math.min(r.noLaunchStepPs, r.noContentionStepPs));
+    }
+  });
+
+  it('Llama-3 70B decode, batch 32: the FC layers (Op/B just under 32) go to PIM under Op/B and stay on the xPU under the authors\' rule', () => {
+    const opb = coProcessingBreakdown('llama3-70b', 1024, 1024, 32, 'dense', 'op-b');
+    const bal = coProcessingBreakdown('llama3-70b', 1024, 1024, 32, 'dense', 'balanced');
+    expect(opb.classes['dense matrix'].xpuPs).toBe(0);
+    expect(bal.classes['dense matrix'].pimPs).toBe(0);
+    // Decode attention is on PIM under both; nothing overlaps in a dense decode step (the out-projection needs attention).
+    expect(bal.classes.attention).toEqual(opb.classes.attention);
+    expect([opb.overlapPs, bal.overlapPs]).toEqual([0, 0]);
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readJsonFile } from '../../src/spec/json-file.ts';
 import { formatBands, sensitivity } from '../../src/validation/sensitivity.ts';
 import { pimGptSensitivityParts } from '../../src/validation/pim-gpt.ts';
+import { neupimsSensitivityParts } from '../../src/validation/neupims.ts';
 
 describe('one-at-a-time sensitivity', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-sens-'));
@@ -61,12 +62,26 @@ describe('PIM-GPT headline bands', () => {
     expect(paths).toEqual(expect.arrayContaining(['timing.tMACRD', 'timing.tPL', 'energy.macPj', 'clock.clockPs', 'datapath.lanes', 'link.latencyPs']));
     for (const b of result.bands) expect(b.low <= b.shipped && b.shipped <= b.high).toBe(true);
     // A slower ASIC clock (2000 ps) makes every PIM-GPT token slower, so the speed-up vs the T4 falls at the high end.
-    const speed = result.bands.find((b) => b.name === 'gpt2-small speed-up vs T4')!;
+    const speed = result.bands.find((b) => b.name === 'gpt2-small speed-up vs T4 eager')!;
     const clock = speed.swings.find((s) => s.assumption.path === 'clock.clockPs')!;
     expect(clock.atHigh).toBeLessThan(speed.shipped);
     expect(clock.atLow).toBeGreaterThan(speed.shipped);
     // The MAC energy changes energy, not time.
     const mac = speed.swings.find((s) => s.assumption.path === 'energy.macPj')!;
     expect([mac.atLow, mac.atHigh]).toEqual([speed.shipped, speed.shipped]);
+  });
+});
+
+describe('NeuPIMs headline bands', () => {
+  it('vary the NPU assumptions over every system that runs on the NPU, and the GPU ones over the GPU-only baseline', () => {
+    const { parts, headlines } = neupimsSensitivityParts(['neupims-gpt3-7b'], ['alpaca-like'], [8]);
+    expect(Object.keys(parts)).toEqual(['neupims', 'gpu', 'npu-only', 'authors-npu-only', 'npu-pim-blocked', 'authors-naive']);
+    const result = sensitivity(parts, headlines);
+    expect(result.bands.map((b) => b.name)).toEqual([
+      'NeuPIMs / GPU-only, geometric mean', 'NeuPIMs / NPU-only, geometric mean', "NeuPIMs / authors' NPU-only, geometric mean",
+      'NeuPIMs / NPU+PIM blocked, geometric mean', "NeuPIMs / authors' naive NPU+PIM, geometric mean",
+    ]);
+    expect(result.assumptions.map((a) => a.path)).toEqual(expect.arrayContaining(['scratchpad.banks', 'accumulator.accessEnergyPj']));
+    for (const b of result.bands) expect(b.low <= b.shipped && b.shipped <= b.high).toBe(true);
   });
 });

@@ -22,13 +22,59 @@ export function prefersPim(system: DuplexSystem, op: Op): boolean {
   return system.pim !== null && op.cls !== 'vector' && op.opPerByte <= system.pim.opPerByteThreshold;
 }
 
-/** Device of every op, in op order (see the policy's description). */
-export function duplexPlacement(system: DuplexSystem, ops: readonly Op[]): string[] {
+/**
+ * How matrix ops are split between the xPU and PIM.
+ * - `op-b` (Strata's rule): each matrix op by its own Op/B against the system's threshold (`prefersPim`).
+ * - `balanced` (the rule of the Duplex authors' simulator, LLMSimulator with `parallel_execution` on: read in
+ *   src/module/route.cpp, linear.cpp, attention.cpp and module_graph.cpp of the HeliosZhou/LLMSimulator fork @
+ *   f71dde4): matrix ops outside the experts and attention stay on the xPU; decode attention (one new token per
+ *   request) goes to PIM and prefill attention to the xPU; a layer's experts are split so that the two
+ *   processors' estimated times balance (`balanceExperts`, src/pim/duplex-schedule.ts), the busiest experts on
+ *   the xPU. The expert split needs costs, so the caller decides it and passes the experts the xPU takes.
+ * - `fastest` (the same simulator with `parallel_execution` off, its config.yaml default; src/hardware/executor.cpp
+ *   picks the faster processor per op): as `balanced`, but each expert goes to whichever processor runs it sooner
+ *   (`fastestExperts`). Decode attention stays on PIM and prefill attention on the xPU, the faster of the two for
+ *   decode (Op/B about the query heads per KV head, at most Logic-PIM's 8) and for prompts of more than a few
+ *   tokens. The authors run this mode one op after another (`coProcessing: false`).
+ */
+export type DuplexSplit = 'op-b' | 'balanced' | 'fastest';
+/** The splits, for flags and messages. */
+export const DUPLEX_SPLITS: readonly DuplexSplit[] = ['op-b', 'balanced', 'fastest'];
+
+/** Placement options: the split rule and, for `balanced`, what it needs. */
+export interface DuplexPlacementOptions {
+  /** Default `op-b`. */
+  readonly split?: DuplexSplit;
+  /** Query heads per KV head: a decode request's score and context ops have this many rows (`balanced`, `fastest`). */
+  readonly group?: number;
+  /** Experts the xPU takes, as `layer:expert` (`balanced`, `fastest`; the others run on PIM). */
+  readonly expertsOnXpu?: ReadonlySet<string>;
+}
+
+/** Key of a layer's expert in `DuplexPlacementOptions.expertsOnXpu`. */
+export function expertKey(layer: number, expert: number): string {
+  return `${layer}:${expert}`;
+}
+
+/** Whether a matrix op runs on PIM under the `balanced` and `fastest` splits (see `DuplexSplit`). */
+function balancedOnPim(op: Op, opts: DuplexPlacementOptions): boolean {
+  if (op.expert >= 0) return !(opts.expertsOnXpu?.has(expertKey(op.layer, op.expert)) ?? false);
+  if (op.kind === 'attn-score' || op.kind === 'attn-context') {
+    if (opts.group === undefined) throw new StrataError(`duplex placement: the ${opts.split} split needs the model's query heads per KV head (group)`);
+    return op.m === opts.group;
+  }
+  return false;
+}
+
+/** Device of every op, in op order (see the policy's description and `DuplexSplit`). */
+export function duplexPlacement(system: DuplexSystem, ops: readonly Op[], opts: DuplexPlacementOptions = {}): string[] {
+  const split = opts.split ?? 'op-b';
   const where = new Map<string, string>();
   return ops.map((op) => {
     let device: string = DUPLEX_DEVICES.xpu;
     if (op.cls !== 'vector') {
-      if (prefersPim(system, op)) device = DUPLEX_DEVICES.pim;
+      const pim = split === 'op-b' ? prefersPim(system, op) : system.pim !== null && balancedOnPim(op, opts);
+      if (pim) device = DUPLEX_DEVICES.pim;
     } else if (op.kind === 'softmax' || (op.kind === 'ffn-act' && op.expert >= 0)) {
       // Fused with the matrix op that produces its input: the score op, or the expert's up (and gate) projection.
       const producer = op.deps.find((d) => where.has(d));
