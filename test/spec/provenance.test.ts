@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StrataError } from '../../src/spec/errors.ts';
+import { errorOf } from '../helpers.ts';
 import { readJsonFile } from '../../src/spec/json-file.ts';
 import { extractAssumptions, provenanceGaps, recordAssumptions, withOverrides } from '../../src/spec/provenance.ts';
 
@@ -18,16 +18,6 @@ const spec = () => ({
     },
   },
 });
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(StrataError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a StrataError');
-}
 
 describe('assumption blocks', () => {
   it('are recorded with their full path and removed from the spec', () => {
