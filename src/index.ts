@@ -21,9 +21,10 @@ export { logEntries } from './dram/command-log.ts';
 
 // Workloads: models, steps, op graphs, request sets, device traces
 export { loadModel, knownModels, type ModelSpec } from './compiler/model.ts';
-export { decodeStep, prefillStep, type Step, type StepRequest, type Phase } from './compiler/step.ts';
+export { decodeStep, prefillStep } from './compiler/step.ts';
+export { type Step, type StepRequest, type Phase } from './ir/step.ts';
 export { buildOpGraph } from './compiler/lower.ts';
-export type { Op, OpKind, OpClass } from './compiler/op.ts';
+export type { Op, OpKind, OpClass } from './ir/op.ts';
 export { summarizeOps } from './compiler/summary.ts';
 export { getPolicy } from './compiler/policies/index.ts';
 export { makeTrace, traceToJsonl, readTrace } from './compiler/trace.ts';

@@ -1,6 +1,6 @@
 import { buildOpGraph, type LowerOptions } from './lower.ts';
 import type { ModelSpec } from './model.ts';
-import type { Step } from './step.ts';
+import type { Step } from '../ir/step.ts';
 import { getPolicy, loadTargetFor, type MappingPolicy, type MappingTarget } from './policies/index.ts';
 import { makeTrace, type DeviceTrace } from './trace.ts';
 

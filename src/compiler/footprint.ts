@@ -1,6 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { kvBytesPerToken, parameterCount, type ModelSpec } from './model.ts';
-import type { Step } from './step.ts';
+import type { Step } from '../ir/step.ts';
 
 /** Device memory a step needs: every weight, and the KV cache of every request after the step. Activations are not counted (they are transient and small next to these). */
 export interface MemoryFootprint {

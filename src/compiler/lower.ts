@@ -1,8 +1,8 @@
 import seedrandom from 'seedrandom';
 import { StrataError } from '../spec/errors.ts';
 import { type ModelSpec, isGated, kvWidth, queryWidth } from './model.ts';
-import { type Step, type StepRequest, stepTokens } from './step.ts';
-import type { Op, OpClass, OpKind } from './op.ts';
+import { type Step, type StepRequest, stepTokens } from '../ir/step.ts';
+import type { Op, OpClass, OpKind } from '../ir/op.ts';
 
 /*
  * Lowering: model + step → op graph, one small function per op kind.

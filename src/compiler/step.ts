@@ -1,25 +1,6 @@
 import { FieldReader } from '../spec/fields.ts';
 import { deepFreeze } from '../dram/standard.ts';
-
-/** What a step does: process prompts, generate one token per request, or both (continuous batching). */
-export const PHASES = ['prefill', 'decode', 'mixed'] as const;
-/** A step phase. */
-export type Phase = (typeof PHASES)[number];
-
-/** One request's share of a step. */
-export interface StepRequest {
-  readonly id: string;
-  /** Tokens already in the KV cache before this step (0 for a fresh prompt). */
-  readonly contextLength: number;
-  /** Tokens processed in this step (the prompt or a chunk of it in prefill, 1 in decode). */
-  readonly newTokens: number;
-}
-
-/** One forward pass of the model over a batch of requests. Frozen once validated. */
-export interface Step {
-  readonly phase: Phase;
-  readonly requests: readonly StepRequest[];
-}
+import { PHASES, type Phase, type Step, type StepRequest } from '../ir/step.ts';
 
 /**
  * Builds and validates a step; `where` names its origin in errors (a file, or 'step' for steps built in code).
@@ -63,11 +44,4 @@ export function prefillStep(promptLengths: readonly number[]): Step {
 /** A decode step: one token for each request, given its context length (ids r0, r1, …). */
 export function decodeStep(contextLengths: readonly number[]): Step {
   return makeStep('decode', contextLengths.map((c, i) => ({ id: `r${i}`, contextLength: c, newTokens: 1 })));
-}
-
-/** Tokens processed by the step (sum of newTokens). */
-export function stepTokens(step: Step): number {
-  let n = 0;
-  for (const q of step.requests) n += q.newTokens;
-  return n;
 }

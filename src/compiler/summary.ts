@@ -1,4 +1,4 @@
-import { OP_KINDS, type Op, type OpKind } from './op.ts';
+import { OP_KINDS, type Op, type OpKind } from '../ir/op.ts';
 
 /** Totals over a set of ops. */
 export interface OpTotals {

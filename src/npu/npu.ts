@@ -1,9 +1,9 @@
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { MemorySystem } from '../dram/memory-system.ts';
-import type { Op } from '../compiler/op.ts';
+import type { Op } from '../ir/op.ts';
 import type { Assignment } from '../compiler/policies/types.ts';
-import type { WsTiling } from '../compiler/tiling.ts';
+import type { WsTiling } from '../ir/tiling.ts';
 import { invariant, StrataError } from '../spec/errors.ts';
 import { DmaEngine, type DmaClient } from './dma.ts';
 import { bufferCount, sramAccesses } from './scratchpad.ts';

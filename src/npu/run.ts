@@ -5,7 +5,7 @@ import { bytesPerRequest, loadStandard, peakBandwidthGBps, type DramStandard } f
 import { compileStep } from '../compiler/compile.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import type { Assignment } from '../compiler/policies/types.ts';
-import type { Step } from '../compiler/step.ts';
+import type { Step } from '../ir/step.ts';
 import type { DeviceTrace } from '../compiler/trace.ts';
 import { invariant } from '../spec/errors.ts';
 import { Npu, type NpuOpRecord } from './npu.ts';

@@ -1,4 +1,4 @@
-import type { WsTiling } from '../compiler/tiling.ts';
+import type { WsTiling } from '../ir/tiling.ts';
 import { invariant } from '../spec/errors.ts';
 
 /*

@@ -1,4 +1,4 @@
-import type { Op } from '../compiler/op.ts';
+import type { Op } from '../ir/op.ts';
 
 /*
  * Vector units: `count` units of `lanes` lanes, each lane one element operation (add, multiply, compare, exp,

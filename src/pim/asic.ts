@@ -4,7 +4,7 @@ import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readSpecFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
-import { opBytes, type Op } from '../compiler/op.ts';
+import { opBytes, type Op } from '../ir/op.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';

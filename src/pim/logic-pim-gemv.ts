@@ -1,4 +1,4 @@
-import type { Op } from '../compiler/op.ts';
+import type { Op } from '../ir/op.ts';
 import { invariant } from '../spec/errors.ts';
 import { ACCUMULATOR_BYTES, pimPeakBytesPerS, pimPeakFlopsPerS, type LogicPimSpec } from './logic-pim.ts';
 import { requestsPerChannelFor, tsvStreamCost } from './logic-pim-tsv.ts';

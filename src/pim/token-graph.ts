@@ -1,5 +1,5 @@
 import { invariant } from '../spec/errors.ts';
-import type { Op } from '../compiler/op.ts';
+import type { Op } from '../ir/op.ts';
 import type { PimJobRun, PimStep } from './pim-channel.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { resolvePrecision } from '../baselines/roofline.ts';
-import type { Step } from '../compiler/step.ts';
+import type { Step } from '../ir/step.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
 import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
 import type { DuplexSystem } from '../pim/duplex-system.ts';

@@ -354,7 +354,7 @@ function pimGptTimelineTable(t: PimGptTokenTimeline): FigureTable {
       col('channel', '', 'PIM: the channel simulated; empty for the ASIC'),
       col('channels', '', 'PIM: channels that ran this share identically (the simulated one included); 1 for the ASIC'),
       col('op', '', 'op id (L3.ffn-up)'),
-      col('kind', '', 'op kind (src/compiler/op.ts)'),
+      col('kind', '', 'op kind (src/ir/op.ts)'),
       col('startUs', 'us', "from the token's start: the node's first command (PIM, a refresh included) or its first ASIC lane cycle"),
       col('endUs', 'us', "from the token's start: the node's last result (PIM: returned by the channel, before the link crossing)"),
       col('readyUs', 'us', "from the token's start: when its last input arrived (a PIM channel may open its first row before, so startUs < readyUs)"),

@@ -1,7 +1,7 @@
 import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../baselines/roofline.ts';
 import type { MemoryFootprint } from '../compiler/footprint.ts';
-import type { OpKind } from '../compiler/op.ts';
-import type { Phase, Step } from '../compiler/step.ts';
+import type { OpKind } from '../ir/op.ts';
+import type { Phase, Step } from '../ir/step.ts';
 
 /** Version of the run-report schema; bump on any incompatible change. DRAM runs keep `strata.dram-report/1`. */
 export const RUN_REPORT_SCHEMA = 'strata.run-report/1';

@@ -11,7 +11,7 @@ import { makeStep } from '../compiler/step.ts';
 import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { coSchedule, type CoItem } from '../pim/duplex-schedule.ts';
 import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../pim/duplex-step.ts';
-import type { Op } from '../compiler/op.ts';
+import type { Op } from '../ir/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 

@@ -2,7 +2,7 @@ import type { Headline, Parts } from './sensitivity.ts';
 import { loadDevice, opCost, stepTimePs, type DevicePreset } from '../baselines/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
-import type { OpKind } from '../compiler/op.ts';
+import type { OpKind } from '../ir/op.ts';
 import { generateRequests, type DatasetName } from '../compiler/requests.ts';
 import { decodeStep } from '../compiler/step.ts';
 import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';

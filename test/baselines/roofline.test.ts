@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
 } from '../../src/baselines/roofline.ts';
-import type { Op } from '../../src/compiler/op.ts';
+import type { Op } from '../../src/ir/op.ts';
 import { errorOf } from '../helpers.ts';
 import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
 import { loadModel } from '../../src/compiler/model.ts';

@@ -1,9 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { MODELS_DIR, loadModel, parameterBreakdown, parseModel, type ModelSpec } from '../../src/compiler/model.ts';
 import { buildOpGraph, routeTokens, VECTOR_FLOPS } from '../../src/compiler/lower.ts';
-import { decodeStep, makeStep, prefillStep, stepTokens, type Step } from '../../src/compiler/step.ts';
+import { decodeStep, makeStep, prefillStep } from '../../src/compiler/step.ts';
+import { stepTokens, type Step } from '../../src/ir/step.ts';
 import { summarizeOps } from '../../src/compiler/summary.ts';
-import { opBytes, type Op, type OpKind } from '../../src/compiler/op.ts';
+import { opBytes, type Op, type OpKind } from '../../src/ir/op.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { decodeStep, makeStep, parseStep, prefillStep, stepTokens } from '../../src/compiler/step.ts';
+import { decodeStep, makeStep, parseStep, prefillStep } from '../../src/compiler/step.ts';
+import { stepTokens } from '../../src/ir/step.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
 describe('steps', () => {

@@ -3,7 +3,7 @@ import { compileStep } from '../../src/compiler/compile.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { parseTrace, traceToJsonl } from '../../src/compiler/trace.ts';
-import type { WsTiling } from '../../src/compiler/tiling.ts';
+import type { WsTiling } from '../../src/ir/tiling.ts';
 import { runNpuAssignments, runNpuTrace, type NpuRunResult } from '../../src/npu/run.ts';
 import { gemmCycles } from '../../src/npu/systolic-array.ts';
 

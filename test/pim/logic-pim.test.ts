@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
-import type { Op } from '../../src/compiler/op.ts';
+import type { Op } from '../../src/ir/op.ts';
 import { bytesPerRequest } from '../../src/dram/standard.ts';
 import {
   externalPeakBytesPerS, loadLogicPim, parseLogicPim, pimOpPerByte, pimPeakBytesPerS, pimPeakFlopsPerS,

@@ -1,6 +1,6 @@
 import { StrataError } from '../../spec/errors.ts';
 import { knownDuplexSystems, loadDuplexSystem, type DuplexSystem } from '../../pim/duplex-system.ts';
-import type { Op } from '../op.ts';
+import type { Op } from '../../ir/op.ts';
 import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
 
 /**

@@ -1,8 +1,9 @@
 import { StrataError } from '../../spec/errors.ts';
 import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from '../../npu/neupims-system.ts';
 import { compIntervalCycles } from '../../pim/neupims-gemv.ts';
-import type { Op } from '../op.ts';
-import { tileGemm, type WsTiling } from '../tiling.ts';
+import type { Op } from '../../ir/op.ts';
+import { tileGemm } from '../tiling.ts';
+import { type WsTiling } from '../../ir/tiling.ts';
 import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
 
 /**

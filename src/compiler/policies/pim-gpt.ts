@@ -1,7 +1,7 @@
 import { StrataError } from '../../spec/errors.ts';
 import { planPimGemv } from '../../pim/gemv.ts';
 import { loadPimGptSystem, runsInPim } from '../../pim/pim-gpt.ts';
-import type { Op } from '../op.ts';
+import type { Op } from '../../ir/op.ts';
 import { pimCapacityBytes, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from './pim-gemv-tiling.ts';
 import { repoRelative, targetInfo, type Assignment, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
 import { systemNames } from '../../spec/systems.ts';

@@ -4,8 +4,8 @@ import type { PimGptSystem } from '../../pim/pim-gpt.ts';
 import { duplexCapacityBytes, type DuplexSystem } from '../../pim/duplex-system.ts';
 import type { NeuPimsSystem } from '../../npu/neupims-system.ts';
 import type { ModelSpec } from '../model.ts';
-import type { Op } from '../op.ts';
-import type { WsTiling } from '../tiling.ts';
+import type { Op } from '../../ir/op.ts';
+import type { WsTiling } from '../../ir/tiling.ts';
 import { pimCapacityBytes, type PimGemvTiling } from './pim-gemv-tiling.ts';
 
 /** What a policy maps onto: an analytical baseline device (GPU or CPU preset), an NPU spec, a PIM system (in-bank PIM device and ASIC), or a Duplex-family system (xPUs, optionally with near-memory PIM on their stacks). */

@@ -1,3 +1,9 @@
+/*
+ * The op graph's operator types: what the compiler produces (src/compiler/lower.ts builds the graph) and what
+ * devices, systems and reports consume. Pure data: this file imports nothing from Strata (the IR layer sits below
+ * the compiler and above the device units; see docs/architecture.md).
+ */
+
 /** Kinds of operators in a transformer step's op graph. */
 export const OP_KINDS = [
   'embedding', 'norm', 'qkv-proj', 'rope', 'attn-score', 'softmax', 'attn-context', 'out-proj', 'residual-add',
