@@ -10,10 +10,10 @@
 // Errors and spec provenance
 export { StrataError } from './spec/errors.ts';
 export { withOverrides, recordAssumptions, type Assumption, type Override } from './spec/provenance.ts';
-export { PACKAGE_ROOT } from './spec/package-root.ts';
+export { PACKAGE_ROOT, ARCH_DIR } from './spec/package-root.ts';
 
 // DRAM: standards, traffic, the simulation, the independent protocol checker
-export { loadStandard, knownStandards, bytesPerRequest, ARCH_DIR, type DramStandard } from './dram/standard.ts';
+export { loadStandard, knownStandards, bytesPerRequest, type DramStandard } from './dram/standard.ts';
 export { generatePattern } from './dram/patterns.ts';
 export { runDram, type DramRunOptions, type DramRunResult } from './dram/run.ts';
 export { checkProtocol } from './dram/protocol-checker.ts';

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ARCH_DIR } from '../src/dram/standard.ts';
+import { ARCH_DIR } from '../src/spec/package-root.ts';
 import { extractAssumptions, provenanceGaps } from '../src/spec/provenance.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { OP_KINDS, opBytes, type Op, type OpClass, type OpKind } from '../ir/op.ts';
 import { readJsonFile } from '../spec/json-file.ts';
 import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';

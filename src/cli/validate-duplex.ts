@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { ARCH_DIR } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
 import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
 import { progressLine } from './progress.ts';
 import { StrataError } from '../spec/errors.ts';

@@ -6,7 +6,7 @@ import { loadNeuPimsSystem } from '../npu/neupims-system.ts';
 import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct } from '../validation/neupims-reference.ts';
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
 import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
-import { ARCH_DIR } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
 import { dirname, relative, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { progressLine } from './progress.ts';

@@ -1,5 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
-import { ARCH_DIR, knownStandards, loadStandard } from '../dram/standard.ts';
+import { knownStandards, loadStandard } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 

@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import seedrandom from 'seedrandom';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader, describe } from '../spec/fields.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { parseJsonText } from '../spec/json-file.ts';
 import { readInputText } from '../spec/input-file.ts';
 

@@ -1,5 +1,5 @@
 import { FieldReader } from '../spec/fields.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { PHASES, type Phase, type Step, type StepRequest } from '../ir/step.ts';
 
 /**

@@ -2,7 +2,7 @@ import { StrataError } from '../spec/errors.ts';
 import { readInputText } from '../spec/input-file.ts';
 import { jsonSyntaxReason } from '../spec/json-file.ts';
 import { FieldReader, describe } from '../spec/fields.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { kvBytesPerToken, parameterCount, type ModelSpec } from './model.ts';
 import { OP_KINDS, type Op, type OpClass, type OpKind } from '../ir/op.ts';
 import { parseStep } from './step.ts';

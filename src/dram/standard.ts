@@ -6,10 +6,8 @@ import { evaluateExpression } from '../spec/expression.ts';
 import { COMMANDS, LEVELS, type ExtraCommand, type Level } from './commands.ts';
 import { parseAddressMapping } from './address-mapping.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
-import { PACKAGE_ROOT } from '../spec/package-root.ts';
-
-/** Where the shipped specs live. */
-export const ARCH_DIR = join(PACKAGE_ROOT, 'arch');
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 
 /** Organisation of a DRAM device as seen by one memory system. */
 export interface Organization {
@@ -397,15 +395,6 @@ export function parseController(k: FieldReader, perBankRefresh: boolean): Contro
     rowHitCap: k.optionalNumber('rowHitCap', 4, { integer: true, positive: true }),
     refresh,
   };
-}
-
-/** Recursively freezes a spec value. */
-export function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /** File extension helper for the CLI: .ini files are DRAMsim3 configs. */

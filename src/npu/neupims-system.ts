@@ -1,7 +1,7 @@
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { loadPimSpec, type PimSpec } from '../pim/pim-spec.ts';
 import { loadNpu, type NpuSpec } from './spec.ts';
 import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';

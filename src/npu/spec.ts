@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
-import { ARCH_DIR, deepFreeze } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { extractAssumptions } from '../spec/provenance.ts';
 

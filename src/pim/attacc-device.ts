@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { ARCH_DIR, deepFreeze, parseStandard, type DramStandard } from '../dram/standard.ts';
+import { parseStandard, type DramStandard } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 
 /** Where AttAcc puts the GEMV units, which decides the MAC command: all-bank, same-bank (per bank group) or per-bank (buffer die). */
 export type AttAccPlacement = 'bank' | 'bank-group' | 'buffer-die';

@@ -1,7 +1,7 @@
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { deepFreeze } from '../dram/standard.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { loadDevice, type DevicePreset } from '../baselines/roofline.ts';
 import { capacityBytes } from '../dram/standard.ts';
 import { loadLogicPim, type LogicPimSpec } from './logic-pim.ts';

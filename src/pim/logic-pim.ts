@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { ARCH_DIR, bytesPerRequest, deepFreeze, parseStandard, type DramStandard } from '../dram/standard.ts';
+import { bytesPerRequest, parseStandard, type DramStandard } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 
 /**
  * Near-memory PIM devices of the Duplex comparison (arch/pim/{logic-pim,bg-pim,bank-pim}.json), all described

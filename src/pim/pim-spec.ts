@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile, readSpecFile, jsonFileNames } from '../spec/json-file.ts';
-import { ARCH_DIR, compileRules, deepFreeze, parseStandard, type DramStandard } from '../dram/standard.ts';
+import { compileRules, parseStandard, type DramStandard } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { deepFreeze } from '../spec/freeze.ts';
 import { COMMANDS, LEVELS, type Level } from '../dram/commands.ts';
 
 /** The in-bank compute of a PIM device. */

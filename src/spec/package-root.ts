@@ -16,3 +16,6 @@ function packageRoot(from: string): string {
     if (dirname(dir) === dir) throw new Error(`internal invariant broken: no strata-sim package.json above ${from}`);
   }
 }
+
+/** Where the shipped specs live. */
+export const ARCH_DIR = join(PACKAGE_ROOT, 'arch');

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCH_DIR } from '../dram/standard.ts';
+import { ARCH_DIR } from './package-root.ts';
 import { StrataError } from './errors.ts';
 import type { FieldReader } from './fields.ts';
 import { jsonFileNames } from './json-file.ts';

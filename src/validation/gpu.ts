@@ -6,7 +6,7 @@ import { decodeStep, prefillStep } from '../compiler/step.ts';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { ARCH_DIR } from '../dram/standard.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
 
 /*
  * The GPU baseline against our H100 measurements (bench/gpu/h100-measured.json).

@@ -2,9 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ARCH_DIR, REQUIRED_TIMING, bytesPerRequest, capacityBytes, knownStandards, loadStandard, parseStandard, peakBandwidthGBps,
-} from '../../src/dram/standard.ts';
+import { REQUIRED_TIMING, bytesPerRequest, capacityBytes, knownStandards, loadStandard, parseStandard, peakBandwidthGBps } from '../../src/dram/standard.ts';
+import { ARCH_DIR } from '../../src/spec/package-root.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
 /** True when `v` and every object inside it are frozen. */

@@ -14,7 +14,7 @@ import { planPimGemv } from '../../src/pim/gemv.ts';
 import { linkTransferPs } from '../../src/pim/pim-link.ts';
 import { loadPimSpec, PIM_DIR } from '../../src/pim/pim-spec.ts';
 import { loadPimGptSystem } from '../../src/pim/pim-gpt.ts';
-import { ARCH_DIR } from '../../src/dram/standard.ts';
+import { ARCH_DIR } from '../../src/spec/package-root.ts';
 import { errorOf } from '../helpers.ts';
 
 const aim = loadPimSpec('aim');
