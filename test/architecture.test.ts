@@ -1,0 +1,232 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_ROOT } from '../src/spec/package-root.ts';
+
+/*
+ * The layer order (Strata issue #15; docs/architecture.md opens with the picture). A file may import at run time
+ * only from its own layer or a lower one, and files never import each other in a cycle:
+ *
+ *   kernel → spec → dram → units (src/pim, src/npu) → ir → compiler → systems → serving → report → validation
+ *   → viz → cli → api (src/index.ts)
+ *
+ * - systems: src/baselines (the analytical GPU/CPU roofline devices are whole systems of the comparisons) and the
+ *   system-level files of src/pim and src/npu (SYSTEM_FILES). src/systems does not exist yet (#15 item 1).
+ * - validation sits above report (it builds reports and tables) and below viz and cli (which draw and print it).
+ * - api is src/index.ts, the public API, which re-exports from every layer below it.
+ * `import type` (and an import whose names are all `type`) is erased by the compiler, so it does not count: a
+ * device may name the IR's Op type without depending on the IR at run time.
+ */
+const LAYERS = ['kernel', 'spec', 'dram', 'units', 'ir', 'compiler', 'systems', 'serving', 'report', 'validation', 'viz', 'cli', 'api'] as const;
+type Layer = (typeof LAYERS)[number];
+
+/**
+ * Files of src/pim and src/npu that assemble units into a system (or run a whole system over an op graph, a step or
+ * the serving loop): they belong to src/systems (#15 item 1) and sit in the systems layer until they move there.
+ * Every other file of those folders is a device unit.
+ */
+const SYSTEM_FILES = new Set([
+  'src/pim/pim-gpt.ts', // PIM-GPT: in-bank PIM + ASIC + links, runs a token's op graph
+  'src/pim/token-graph.ts', // the dependency graph of one PIM-GPT token over both kinds of unit
+  'src/pim/duplex-system.ts', // Duplex systems: an xPU (a baselines roofline preset) beside near-memory PIM
+  'src/pim/duplex-schedule.ts', // the co-processing schedule of a Duplex system's two processors
+  'src/pim/duplex-step.ts', // one step's op graph run on a Duplex system
+  'src/pim/duplex-step-cost.ts', // the step cost of a Duplex system from a batch composition
+  'src/pim/duplex-serving.ts', // the serving-loop step cost model of a Duplex system
+  'src/npu/neupims-system.ts', // NeuPIMs systems: NPU + in-bank PIM channels
+  'src/npu/neupims-channels.ts', // NeuPIMs' KV-cache placement over channels and its sub-batch split
+  'src/npu/neupims-decode.ts', // one decode iteration of a NeuPIMs system
+  'src/npu/neupims-serving.ts', // the serving-loop step cost model of a NeuPIMs system
+  'src/npu/run.ts', // a compiled step run on an NPU with its HBM: compiler + NPU core + DRAM
+]);
+
+const FOLDER_LAYER: Record<string, Layer> = {
+  kernel: 'kernel', spec: 'spec', dram: 'dram', ir: 'ir', compiler: 'compiler', baselines: 'systems',
+  serving: 'serving', report: 'report', validation: 'validation', cli: 'cli',
+};
+
+/** The layer of a repository-relative path under src/ or viz/ (throws for a folder the order does not place). */
+function layerOf(file: string): Layer {
+  if (file === 'src/index.ts') return 'api';
+  if (file.startsWith('viz/')) return 'viz';
+  const folder = file.split('/')[1]!;
+  if (folder === 'pim' || folder === 'npu') return SYSTEM_FILES.has(file) ? 'systems' : 'units';
+  const layer = FOLDER_LAYER[folder];
+  if (!layer) throw new Error(`${file}: folder src/${folder} has no place in the layer order (add it to FOLDER_LAYER and docs/architecture.md)`);
+  return layer;
+}
+
+/**
+ * Today's imports against the order, each with why it exists. Moving the system-level files of src/pim and src/npu
+ * (and the device knowledge of compiler/policies) into src/systems (#15 item 1) removes them. The test fails on an
+ * entry that no longer exists, so the list only shrinks, and on any violation not listed.
+ */
+const KNOWN_VIOLATIONS: readonly { from: string; to: string; why: string }[] = [
+  { from: 'src/compiler/policies/duplex.ts', to: 'src/pim/duplex-system.ts', why: 'the duplex policy loads and lists its target systems (loadTarget)' },
+  { from: 'src/compiler/policies/gpu-roofline.ts', to: 'src/baselines/roofline.ts', why: 'the gpu-roofline policy loads and lists its GPU/CPU device presets' },
+  { from: 'src/compiler/policies/neupims.ts', to: 'src/npu/neupims-system.ts', why: 'the neupims policy loads and lists its target systems' },
+  { from: 'src/compiler/policies/pim-gpt.ts', to: 'src/pim/pim-gpt.ts', why: 'the pim-gpt policy loads its system and asks it which ops run in PIM (runsInPim)' },
+  { from: 'src/compiler/policies/types.ts', to: 'src/pim/duplex-system.ts', why: 'targetCapacityBytes asks a Duplex system for its memory capacity (duplexCapacityBytes)' },
+  { from: 'src/pim/asic.ts', to: 'src/ir/op.ts', why: 'the PIM-GPT ASIC unit costs a whole Op (asicOpCost calls opBytes)' },
+];
+
+/** Known import cycles (each as its files sorted, joined by ' <-> '), with why; the same rules as KNOWN_VIOLATIONS. */
+const KNOWN_CYCLES: readonly { files: string; why: string }[] = [
+  { files: 'src/report/csv.ts <-> src/report/serving-csv.ts', why: 'serving-csv takes toCsv from csv.ts, which re-exports it from csv-format.ts and dispatches to serving-csv' },
+  { files: 'viz/dram-charts.ts <-> viz/dram-timeline-charts.ts', why: 'the timeline charts take runSubtitle from dram-charts, which builds its page from the timeline charts' },
+  { files: 'src/cli/run-duplex.ts <-> src/cli/run.ts', why: 'run-duplex takes stepSeed from run.ts, which hands --system duplex runs to run-duplex' },
+];
+
+/**
+ * The run-time module specifiers of a TypeScript source: `import ... from`, side-effect `import '...'`,
+ * `export ... from` and `import('...')`; not `import type`, `export type ... from`, nor an import or export whose
+ * braces name only types (the compiler erases both). Statements start at the beginning of a line (the code style),
+ * so an import written in a comment or a string is not one.
+ */
+export function runtimeImports(source: string): string[] {
+  const specs: string[] = [];
+  const statement = /^(import|export)\s+(type\s+)?([^;'"]*?)\s*from\s*['"]([^'"]+)['"]|^import\s*['"]([^'"]+)['"]/gm;
+  for (const m of source.matchAll(statement)) {
+    if (m[5] !== undefined) {
+      specs.push(m[5]);
+      continue;
+    }
+    if (m[2]) continue;
+    const clause = m[3]!;
+    const braces = /^\{([^}]*)\}$/.exec(clause.trim());
+    if (braces) {
+      const names = braces[1]!.split(',').map((n) => n.trim()).filter((n) => n !== '');
+      if (names.length > 0 && names.every((n) => n.startsWith('type '))) continue;
+    }
+    specs.push(m[4]!);
+  }
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  for (const m of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  return specs;
+}
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+    });
+}
+
+/** Every .ts file under src/ and viz/ with the repository files it imports at run time (packages left out). */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const abs of [...tsFiles(join(PACKAGE_ROOT, 'src')), ...tsFiles(join(PACKAGE_ROOT, 'viz'))]) {
+    const file = relative(PACKAGE_ROOT, abs);
+    const targets = runtimeImports(readFileSync(abs, 'utf8'))
+      .filter((s) => s.startsWith('.'))
+      .map((s) => {
+        const target = normalize(join(dirname(file), s));
+        if (!existsSync(join(PACKAGE_ROOT, target))) throw new Error(`${file} imports '${s}', which is not a file`);
+        return target;
+      });
+    graph.set(file, [...new Set(targets)]);
+  }
+  return graph;
+}
+
+/** Strongly connected components with more than one file, or a file importing itself (Tarjan). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
+      if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) found.push(scc.sort());
+    }
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+describe('runtimeImports', () => {
+  it('counts value imports, side-effect imports, re-exports and dynamic imports', () => {
+    const src = [
+      "import { a, type B } from './a.ts';",
+      "import {\n  c,\n  d,\n} from '../c.ts';",
+      "import * as e from './e.ts';",
+      "import f from 'node:fs';",
+      "import './side.ts';",
+      "export { g } from './g.ts';",
+      "export * from './h.ts';",
+      "const i = await import('./i.ts');",
+    ].join('\n');
+    expect(runtimeImports(src)).toEqual(['./a.ts', '../c.ts', './e.ts', 'node:fs', './side.ts', './g.ts', './h.ts', './i.ts']);
+  });
+
+  it('leaves out type-only imports and exports, and imports written in comments', () => {
+    const src = [
+      "import type { A } from './a.ts';",
+      "import { type B, type C } from './b.ts';",
+      "export type { D } from './d.ts';",
+      "/** e.g. import { x } from './x.ts'; or import('./y.ts') */",
+      " * import { z } from './z.ts';",
+      "// const w = import('./w.ts');",
+    ].join('\n');
+    expect(runtimeImports(src)).toEqual([]);
+  });
+});
+
+describe('architecture: the layer order and no import cycles (#15)', () => {
+  const graph = importGraph();
+
+  it('reads the whole source tree', () => {
+    expect(graph.size).toBeGreaterThan(150);
+    for (const f of SYSTEM_FILES) expect(graph.has(f), `SYSTEM_FILES names ${f}, which does not exist`).toBe(true);
+  });
+
+  it('src/ir imports nothing from Strata, not even types', () => {
+    const irFiles = [...graph.keys()].filter((f) => f.startsWith('src/ir/'));
+    expect(irFiles.length).toBeGreaterThanOrEqual(3);
+    for (const f of irFiles) {
+      const relativeSpecs = [...readFileSync(join(PACKAGE_ROOT, f), 'utf8').matchAll(/from\s*['"](\.[^'"]*)['"]/g)].map((m) => m[1]);
+      expect(relativeSpecs, f).toEqual([]);
+    }
+  });
+
+  it('no import runs against the layer order, except the known ones (a list that only shrinks)', () => {
+    const actual: string[] = [];
+    for (const [from, targets] of graph) {
+      for (const to of targets) {
+        if (LAYERS.indexOf(layerOf(to)) > LAYERS.indexOf(layerOf(from))) actual.push(`${from} (${layerOf(from)}) -> ${to} (${layerOf(to)})`);
+      }
+    }
+    const known = KNOWN_VIOLATIONS.map((v) => `${v.from} (${layerOf(v.from)}) -> ${v.to} (${layerOf(v.to)})`);
+    expect(actual.filter((v) => !known.includes(v)), 'new imports against the layer order').toEqual([]);
+    expect(known.filter((v) => !actual.includes(v)), 'listed violations that no longer exist: remove them from KNOWN_VIOLATIONS').toEqual([]);
+    expect(new Set(known).size, 'KNOWN_VIOLATIONS lists an import twice').toBe(known.length);
+  });
+
+  it('no import cycles between files, except the known ones (a list that only shrinks)', () => {
+    const actual = cycles(graph).map((c) => c.join(' <-> '));
+    const known = KNOWN_CYCLES.map((c) => c.files);
+    expect(actual.filter((c) => !known.includes(c)), 'new import cycles').toEqual([]);
+    expect(known.filter((c) => !actual.includes(c)), 'listed cycles that no longer exist: remove them from KNOWN_CYCLES').toEqual([]);
+  });
+});
