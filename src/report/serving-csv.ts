@@ -1,4 +1,4 @@
-import { toCsv, type CsvFile } from './csv.ts';
+import { toCsv, type CsvFile } from './csv-format.ts';
 import type { ServingReport } from './serving-report.ts';
 
 /**
