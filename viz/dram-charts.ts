@@ -7,6 +7,7 @@
 import { format, interpolateLab, lab, scaleBand, scaleLinear, type ScaleBand, type ScaleLinear } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
 import { bandwidthTimeChart, bankStateChart } from './dram-timeline-charts.ts';
+import { runSubtitle } from './dram-subtitle.ts';
 import { DEVICE_STYLE, DRAM_CLASS_STYLE, HEAT_RAMP, INK, type DramClass, type SeriesStyle } from './palette.ts';
 import {
   axisBandBottom,
@@ -35,11 +36,6 @@ import {
 export type { ChartOptions } from './svg.ts';
 
 const thousands = format(',');
-
-/** The line under every chart's title: which run this is. */
-export function runSubtitle(r: DramReport): string {
-  return `${r.standard.name} (${r.standard.standard}) · ${r.workload.origin} · ${thousands(r.window.cycles)} ${r.clock.name} cycles (${thousands(r.window.timeNs)} ns)`;
-}
 
 /** The class of a DRAM command, by its name (ACT, PRE, PREA, RD, RDA, WR, WRA, REF, REFpb). */
 export function commandClass(command: string): DramClass | 'other' {

@@ -5,7 +5,7 @@
  */
 import { format, scaleLinear } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
-import { runSubtitle } from './dram-charts.ts';
+import { runSubtitle } from './dram-subtitle.ts';
 import { BANK_STATE_KEYS, BANK_STATE_STYLE, INK, LINE_STYLES, SERIES_BAND, type LineStyle } from './palette.ts';
 import {
   axisHorizontal,

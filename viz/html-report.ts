@@ -8,7 +8,7 @@ import { format } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
 import type { RunReport } from '../src/report/run-report.ts';
 import type { ServingReport } from '../src/report/serving-report.ts';
-import { runSubtitle } from './dram-charts.ts';
+import { runSubtitle } from './dram-subtitle.ts';
 import { htmlDocument } from './html-page.ts';
 import { FONT_FAMILY, INK } from './palette.ts';
 import { dramPlotlyFigures, type PlotlyFigure } from './plotly-figures.ts';

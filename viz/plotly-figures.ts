@@ -18,9 +18,9 @@ import {
   heatDomain,
   latencyStats,
   microjoules,
-  runSubtitle,
   type BankMetric,
 } from './dram-charts.ts';
+import { runSubtitle } from './dram-subtitle.ts';
 import { bandwidthTimeData, bankStateLabel } from './dram-timeline-charts.ts';
 import {
   BANK_STATE_KEYS,
