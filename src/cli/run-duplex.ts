@@ -4,7 +4,6 @@ import { compileStreams } from '../compiler/compile.ts';
 import { duplexRunReport } from '../report/duplex-run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
 import type { TimelineScope } from '../report/run-report.ts';
-import { stepSeed } from './run.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
 import { parameterCount } from '../compiler/model.ts';
 import { duplex, loadTargetFor, repoRelative } from '../compiler/policies/index.ts';
@@ -12,7 +11,7 @@ import { loadDuplexSystem } from '../pim/duplex-system.ts';
 import { runDuplexStep, type DuplexStepResult } from '../pim/duplex-step.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
-import { planSteps } from './workload.ts';
+import { planSteps, stepSeed } from './workload.ts';
 
 /** Flags of `strata run --policy duplex` (a subset of `strata run`'s, plus the Duplex ones). */
 export interface DuplexRunValues {

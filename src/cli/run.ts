@@ -11,7 +11,7 @@ import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '
 import { reportCsvFiles } from '../report/csv.ts';
 import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
-import { planSteps, WORKLOAD_OPTIONS } from './workload.ts';
+import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
@@ -28,14 +28,6 @@ function loadSystem(name: string): DevicePreset {
   const target = gpuRoofline.loadTarget(name);
   if (target.kind !== 'baseline') throw new Error('internal invariant broken: gpu-roofline loads baseline targets');
   return target.device;
-}
-
-/**
- * The `--seed` of step i of a multi-token run: the seed itself for the first step, `<seed>.<i>` after it, so
- * every decoded token routes its MoE experts afresh (and a one-step run matches `strata compile`).
- */
-export function stepSeed(seed: string, i: number): string {
-  return i === 0 ? seed : `${seed}.${i}`;
 }
 
 /** `strata run`: times decode or prefill steps of a model on a GPU/CPU baseline; prints latency, throughput and energy; writes a run report. */

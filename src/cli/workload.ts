@@ -5,6 +5,14 @@ import { type Step, type StepRequest } from '../ir/step.ts';
 import { loadRequests } from '../compiler/requests.ts';
 import { MAX_BATCH, oneOf, positiveInt } from './args.ts';
 
+/**
+ * The `--seed` of step i of a multi-token run: the seed itself for the first step, `<seed>.<i>` after it, so
+ * every decoded token routes its MoE experts afresh (and a one-step run matches `strata compile`).
+ */
+export function stepSeed(seed: string, i: number): string {
+  return i === 0 ? seed : `${seed}.${i}`;
+}
+
 /** Flags shared by `strata compile` and `strata run` to describe the workload. */
 export const WORKLOAD_OPTIONS = {
   model: { type: 'string' },
