@@ -5,7 +5,6 @@ import { FieldReader } from '../spec/fields.ts';
 import { readSpecFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
-import { opBytes, type Op } from '../ir/op.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';
@@ -65,10 +64,14 @@ export function loadAsic(nameOrPath: string): AsicSpec {
   });
 }
 
-/** Time (ps, a whole number of ASIC cycles) and energy (pJ) of a vector op: its element operations over the lanes. */
-export function asicOpCost(asic: AsicSpec, op: Op): { timePs: number; energyPj: number } {
-  const cycles = asic.opLatencyCycles + Math.ceil(op.flops / asic.lanes);
-  return { timePs: cycles * asic.clockPs, energyPj: op.flops * asic.pjPerOp + opBytes(op) * asic.sramPjPerByte };
+/**
+ * Time (ps, a whole number of ASIC cycles) and energy (pJ) of a vector op of `flops` element operations over the
+ * lanes, moving `bytes` through the ASIC's SRAM (an op's `opBytes`). It takes the numbers rather than the Op so the
+ * unit does not depend on the IR at run time (test/architecture.test.ts).
+ */
+export function asicOpCost(asic: AsicSpec, work: { readonly flops: number; readonly bytes: number }): { timePs: number; energyPj: number } {
+  const cycles = asic.opLatencyCycles + Math.ceil(work.flops / asic.lanes);
+  return { timePs: cycles * asic.clockPs, energyPj: work.flops * asic.pjPerOp + work.bytes * asic.sramPjPerByte };
 }
 
 /** Cycles the lanes are busy with `flops` element operations (the pipeline latency comes after). */

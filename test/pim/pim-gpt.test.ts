@@ -6,6 +6,7 @@ import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import { ASIC_DIR, asicOpCost, loadAsic } from '../../src/pim/asic.ts';
+import { opBytes } from '../../src/ir/op.ts';
 import { loadPimGptSystem, pimGptGenerate, pimGptToken, PimGptMachine, runsInPim } from '../../src/pim/pim-gpt.ts';
 import { CommandLog, logEntries } from '../../src/dram/command-log.ts';
 import { checkProtocol } from '../../src/dram/protocol-checker.ts';
@@ -92,7 +93,7 @@ describe('PIM-GPT generation', () => {
     const norm = ops.find((o) => o.kind === 'norm')!;
     // LayerNorm of 768 elements at 7 ops each = 5376 ops; 5376 / 128 lanes = 42 cycles + 20 = 62 cycles of 1 ns.
     expect(norm.flops).toBe(5376);
-    expect(asicOpCost(asic, norm).timePs).toBe(62_000);
+    expect(asicOpCost(asic, { flops: norm.flops, bytes: opBytes(norm) }).timePs).toBe(62_000);
   });
 
   it('rejects a generation past the learned positions, and bad counts', () => {
