@@ -22,7 +22,7 @@ export { logEntries } from './dram/command-log.ts';
 // Workloads: models, steps, op graphs, request sets, device traces
 export { loadModel, knownModels, type ModelSpec } from './compiler/model.ts';
 export { decodeStep, prefillStep } from './compiler/step.ts';
-export { type Step, type StepRequest, type Phase } from './ir/step.ts';
+export type { Step, StepRequest, Phase } from './ir/step.ts';
 export { buildOpGraph } from './compiler/lower.ts';
 export type { Op, OpKind, OpClass } from './ir/op.ts';
 export { summarizeOps } from './compiler/summary.ts';

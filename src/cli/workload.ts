@@ -1,7 +1,7 @@
 import { StrataError } from '../spec/errors.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
 import { makeStep } from '../compiler/step.ts';
-import { type Step, type StepRequest } from '../ir/step.ts';
+import type { Step, StepRequest } from '../ir/step.ts';
 import { loadRequests } from '../compiler/requests.ts';
 import { MAX_BATCH, oneOf, positiveInt } from './args.ts';
 

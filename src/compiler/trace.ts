@@ -6,7 +6,7 @@ import { deepFreeze } from '../spec/freeze.ts';
 import { kvBytesPerToken, parameterCount, type ModelSpec } from './model.ts';
 import { OP_KINDS, type Op, type OpClass, type OpKind } from '../ir/op.ts';
 import { parseStep } from './step.ts';
-import { type Step } from '../ir/step.ts';
+import type { Step } from '../ir/step.ts';
 import { describeTiling } from './tiling.ts';
 import {
   DEVICE_KINDS, repoRelative, TARGET_KINDS, type Assignment, type DeviceKind, type MappedDevice, type Mapping, type TargetInfo, type Tiling,

@@ -3,7 +3,7 @@ import { buildOpGraph } from '../compiler/lower.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import type { Op, OpKind } from '../ir/op.ts';
 import { decodeStep, makeStep } from '../compiler/step.ts';
-import { type StepRequest } from '../ir/step.ts';
+import type { StepRequest } from '../ir/step.ts';
 import { tileGemm } from '../compiler/tiling.ts';
 import { VECTOR_FLOPS } from '../compiler/lower.ts';
 import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../pim/dual-buffer-channel.ts';

@@ -3,7 +3,7 @@ import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import { opBytes, type Op, type OpKind } from '../ir/op.ts';
 import { makeStep } from '../compiler/step.ts';
-import { type Phase, type Step, type StepRequest } from '../ir/step.ts';
+import type { Phase, Step, StepRequest } from '../ir/step.ts';
 import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from '../compiler/policies/duplex.ts';
 import { StrataError } from '../spec/errors.ts';
 import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';

@@ -3,7 +3,7 @@ import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
 import { parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { Op, OpKind } from '../ir/op.ts';
 import { makeStep } from '../compiler/step.ts';
-import { type StepRequest } from '../ir/step.ts';
+import type { StepRequest } from '../ir/step.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
 import type { BatchEntry, StepBatch, StepCost, StepCostModel } from './step-cost.ts';
 

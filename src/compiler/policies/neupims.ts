@@ -3,7 +3,7 @@ import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from '../.
 import { compIntervalCycles } from '../../pim/neupims-gemv.ts';
 import type { Op } from '../../ir/op.ts';
 import { tileGemm } from '../tiling.ts';
-import { type WsTiling } from '../../ir/tiling.ts';
+import type { WsTiling } from '../../ir/tiling.ts';
 import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { StrataError } from '../../spec/errors.ts';
 import { knownNpus, loadNpu } from '../../npu/spec.ts';
 import { tileGemm } from '../tiling.ts';
-import { type WsTiling } from '../../ir/tiling.ts';
+import type { WsTiling } from '../../ir/tiling.ts';
 import { repoRelative, targetInfo, type Assignment, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
 
 /**
