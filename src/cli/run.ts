@@ -68,7 +68,7 @@ export function runCommand(argv: string[]): number {
   const policy = policyForSystem('run', v.system, v.policy);
   if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy });
   for (const flag of ['devices', 'routing'] as const) {
-    if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex`);
+    if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex (a Duplex-family --system such as duplex)`);
   }
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = v.csv;

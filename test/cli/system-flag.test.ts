@@ -71,6 +71,13 @@ describe('--system NAME alone picks the family and its policy (Strata issue #15)
     expect(userError(['run', '--policy', 'neupims', '--system', 'neupims', ...SMALL])).toBe("strata: run: --policy: expected gpu-roofline or duplex, got 'neupims'");
   });
 
+  it("flags of the other family's run are refused naming both ways of picking it", () => {
+    expect(userError(['run', '--system', 'gpu-a100', '--devices', '2', ...SMALL])).toBe('strata: run: --devices applies to --policy duplex (a Duplex-family --system such as duplex)');
+    const trace = join(dir, 'small.jsonl');
+    expect(runMain(['compile', '--system', 'gpu-a100', ...SMALL, '--out', trace, '--quiet']).code).toBe(0);
+    expect(userError(['run', '--trace', trace, '--system', 'gpu-h100'])).toBe('strata: run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
+  });
+
   it('a path to a Duplex-family preset runs the Duplex policy too', () => {
     const r = runMain(['run', '--system', 'arch/systems/bank-pim.json', ...SMALL]);
     expect(r.err).toBe('');
