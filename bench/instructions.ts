@@ -49,7 +49,7 @@ function build(dir: string): string {
   const out = mkdtempSync(join(tmpdir(), 'strata-instructions-'));
   const c = spawnSync(tsc, ['-p', join(root, 'tsconfig.json'), '--noEmit', 'false', '--outDir', out, '--rewriteRelativeImportExtensions', '--allowImportingTsExtensions', 'false'], { encoding: 'utf8' });
   if (!existsSync(join(out, 'src/dram/run.js'))) fail(`compiling '${dir}' failed:\n${c.stdout}${c.stderr}`);
-  for (const d of ['arch', 'schemas', 'workloads', 'node_modules']) if (existsSync(join(root, d))) symlinkSync(join(root, d), join(out, d));
+  for (const d of ['arch', 'schemas', 'workloads', 'node_modules', 'package.json']) if (existsSync(join(root, d))) symlinkSync(join(root, d), join(out, d));
   mkdirSync(join(out, 'test'), { recursive: true });
   symlinkSync(join(root, 'test', 'fixtures'), join(out, 'test', 'fixtures'));
   const preset = kase.startsWith('preset-');

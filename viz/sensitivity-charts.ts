@@ -44,6 +44,12 @@ export function bandRows(d: FigureData): BandRow[] {
   });
 }
 
+/** The studies of a data file, as `pim-gpt|neupims|duplex`. */
+function bandStudies(d: FigureData): string {
+  const studies = [...new Set(records(table(d, 'bands'), ['study']).map((r) => str(r.study)))];
+  return studies.length === 1 ? studies[0]! : `<${studies.join('|')}>`;
+}
+
 /** Every headline's band as a whisker from its low to its high end, in % of its shipped value (a dot at 100 %). */
 export function sensitivityBandsChart(d: FigureData, options: ChartOptions = {}): string {
   const rows = bandRows(d);
@@ -93,7 +99,7 @@ export function sensitivityBandsChart(d: FigureData, options: ChartOptions = {})
     width,
     height,
     title: options.title ?? 'Headline ratios as bands over every assumption on their path',
-    subtitle: `one assumption at a time · ${str(d.command)}`,
+    subtitle: `one assumption at a time, each at both ends of its range · strata validate ${bandStudies(d)} --sensitivity (the data file names each command)`,
     description: `Whiskers: the lowest and highest value of each headline with each declared assumption at either end of its range. ${rows.map((r) => `${r.label}: ${r.text}`).join('; ')}.`,
     defs: [],
     body,

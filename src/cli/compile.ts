@@ -7,9 +7,10 @@ import { tilingCounts, traceOps, traceToJsonl, type DeviceTrace } from '../compi
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, si, WORKLOAD_OPTIONS } from './workload.ts';
+import { policyForSystem } from './system-flag.ts';
 
 export const COMPILE_USAGE = `strata compile --model NAME --phase prefill|decode (--context L [--batch N] | --requests FILE)
-               --policy ${knownPolicies().join('|')} [--system NAME] [--seed S] [--out trace.jsonl] [--quiet]`;
+               (--system NAME [--policy P] | --policy ${knownPolicies().join('|')} [--system NAME]) [--seed S] [--out trace.jsonl] [--quiet]`;
 
 /** `strata compile`: lowers a step, maps it with a policy, writes the device trace and prints a summary. */
 export function compileCommand(argv: string[]): number {
@@ -22,8 +23,13 @@ export function compileCommand(argv: string[]): number {
     quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'\nusage: ${COMPILE_USAGE}`);
-  if (!v.policy) throw new StrataError(`compile: --policy is required (known: ${knownPolicies().join(', ')})`);
-  const policy = getPolicy(v.policy);
+  // --system alone picks the policy: its family's (src/spec/system-families.ts), or the one policy whose systems
+  // name it (an NPU of arch/npu for npu-only).
+  const system = v.system;
+  const policyName = policyForSystem('compile', system, v.policy)
+    ?? (system !== undefined ? knownPolicies().find((p) => getPolicy(p).knownSystems().includes(system)) : undefined);
+  if (!policyName) throw new StrataError(`compile: --policy is required${system !== undefined ? ` unless --system names a shipped system` : ''} (known: ${knownPolicies().join(', ')})`);
+  const policy = getPolicy(policyName);
   const target = loadTargetFor(policy, v.system);
   const plan = planSteps('compile', v);
   const step = plan.steps[0]!;

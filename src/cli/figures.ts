@@ -25,7 +25,7 @@ import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
 import { sensitivity } from '../validation/sensitivity.ts';
-import { compareNeuPims, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
+import { compareNeuPims, neupimsSensitivityParts, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
 import {
   compareServing, decodeCases, duplexSensitivityParts, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
@@ -147,7 +147,9 @@ function figureSets(c: FigureChoices): FigureSet[] {
   const { models } = c;
   // The sensitivity study reruns each PIM-GPT model once per assumption end: the smallest and largest chosen model.
   const studied = sensitivityModels(models);
+  // The NeuPIMs study reruns every system over every case per assumption end: the first model at the largest batch.
   const n = c.neupims;
+  const neupimsBatch = n.batches[n.batches.length - 1]!;
   const neupimsCells = n.models.flatMap((m) => n.datasets.flatMap((d) => n.batches.map((b) => ({ m, d, b }))));
   const utilisation = { model: n.models[0]!, dataset: n.datasets[0]!, batch: n.batches[n.batches.length - 1]! };
   const x = c.duplex;
@@ -254,24 +256,28 @@ function figureSets(c: FigureChoices): FigureSet[] {
     {
       name: 'sensitivity',
       inputs: () => [
-        ...sourceClosure(['src/validation/sensitivity.ts', 'src/validation/pim-gpt.ts', 'src/validation/duplex.ts']),
+        ...sourceClosure(['src/validation/sensitivity.ts', 'src/validation/pim-gpt.ts', 'src/validation/neupims.ts', 'src/validation/duplex.ts']),
         ...BUILDERS,
         'arch',
-        ...modelFiles([...studied, ...x.models]),
+        ...modelFiles([...studied, n.models[0]!, ...x.models]),
       ],
-      parameters: { pimGptModels: [...studied], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
-      steps: ['pim-gpt', 'duplex'],
-      work: `the PIM-GPT headlines of ${studied.join(' and ')} and the Duplex decode headlines, each over every assumption on its path`,
+      parameters: { pimGptModels: [...studied], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, neupimsModel: n.models[0]!, neupimsDatasets: [...n.datasets], neupimsBatch, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
+      steps: ['pim-gpt', 'neupims', 'duplex'],
+      work: `the PIM-GPT headlines of ${studied.join(' and ')}, the NeuPIMs gains of ${n.models[0]} at batch ${neupimsBatch} and the Duplex decode headlines, each over every assumption on its path`,
       compute: (inputs, step) => {
         step('pim-gpt');
         const p = pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS);
         const pimGpt = sensitivity(p.parts, p.headlines);
+        step('neupims');
+        const np = neupimsSensitivityParts([n.models[0]!], n.datasets, [neupimsBatch]);
+        const neupims = sensitivity(np.parts, np.headlines);
         step('duplex');
         const dx = duplexSensitivityParts(dcases);
         const duplex = sensitivity(dx.parts, dx.headlines);
         const list = (xs: readonly (string | number)[]) => xs.join(',');
         return sensitivityFigureData([
           { study: 'pim-gpt', command: `strata validate pim-gpt --sensitivity --models ${list(studied)}`, result: pimGpt },
+          { study: 'neupims', command: `strata validate neupims --sensitivity --models ${n.models[0]} --datasets ${list(n.datasets)} --batches ${neupimsBatch}`, result: neupims },
           { study: 'duplex', command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, result: duplex },
         ], REPO_ROOT, inputs);
       },

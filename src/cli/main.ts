@@ -16,7 +16,7 @@ commands:
           ${DRAM_USAGE.split('\n').join('\n          ')}
   compile lower a model step to an op graph, map it with a policy, write the device trace (JSON Lines)
           ${COMPILE_USAGE.split('\n').join('\n          ')}
-  run     time prefill or decode steps on a GPU/CPU baseline (analytical roofline); latency, throughput, energy
+  run     time prefill or decode steps on a GPU/CPU baseline (analytical roofline) or a Duplex-family system; latency, throughput, energy
           ${RUN_USAGE.split('\n').join('\n          ')}
   serve   serve a request set with continuous batching on a system; TTFT, TBT, end-to-end latency, throughput
           ${SERVE_USAGE.split('\n').join('\n          ')}

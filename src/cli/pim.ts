@@ -11,6 +11,7 @@ import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
+import { checkSystemFor } from './system-flag.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
 import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
@@ -83,6 +84,7 @@ function generateCommand(argv: string[]): number {
   });
   if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
   if (!v.model) throw new StrataError(`pim generate: --model is required (usage: ${PIM_USAGE})`);
+  if (v.system !== undefined) checkSystemFor('pim generate', v.system);
   const system = loadPimGptSystem(v.system ?? 'pim-gpt');
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;

@@ -46,7 +46,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   if (v['attention-launch'] !== undefined) {
     throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/pim/duplex-step.ts)');
   }
-  if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex (it times gpu-roofline traces); give --model, --phase and --context');
+  if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
   const timelineScope: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = v.csv;
   const devices = positiveInt('devices', v.devices);

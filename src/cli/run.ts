@@ -13,11 +13,13 @@ import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
+import { policyForSystem } from './system-flag.ts';
+import { FAMILIES, familiesOf, orList } from '../spec/system-families.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
-strata run --policy duplex [--system duplex|gpu-h100|gpu-h100x2|bank-pim|bg-pim] --model NAME --phase prefill|decode --context L
+strata run --system duplex|gpu-h100|gpu-h100x2|bank-pim|bg-pim (or --policy duplex: default system duplex) --model NAME --phase prefill|decode --context L
            [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
@@ -30,7 +32,11 @@ function loadSystem(name: string): DevicePreset {
   return target.device;
 }
 
-/** `strata run`: times decode or prefill steps of a model on a GPU/CPU baseline; prints latency, throughput and energy; writes a run report. */
+/**
+ * `strata run`: times decode or prefill steps of a model on a GPU/CPU baseline, or on a Duplex-family system
+ * (`--system` of family duplex, or `--policy duplex`: src/cli/run-duplex.ts); prints latency, throughput and
+ * energy; writes a run report.
+ */
 export function runCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('run', argv, {
     ...WORKLOAD_OPTIONS,
@@ -48,9 +54,13 @@ export function runCommand(argv: string[]): number {
     profile: { type: 'string' },
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
-  if (v.policy !== undefined && v.policy !== gpuRoofline.name) return runDuplexCommand(v);
+  // The policies of the families run times (gpu-roofline, duplex); --system alone picks its family's.
+  const runPolicies = familiesOf('run').map((f) => FAMILIES[f].policy);
+  if (v.policy !== undefined && !runPolicies.includes(v.policy)) throw new StrataError(`run: --policy: expected ${orList(runPolicies)}, got '${v.policy}'`);
+  const policy = policyForSystem('run', v.system, v.policy);
+  if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy });
   for (const flag of ['devices', 'routing'] as const) {
-    if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex`);
+    if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex (a Duplex-family --system such as duplex)`);
   }
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = v.csv;

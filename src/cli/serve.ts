@@ -10,6 +10,7 @@ import { ATTENTION_LAUNCHES } from '../serving/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
 import { MAX_BATCH, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { checkSystemFor } from './system-flag.ts';
 
 export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
              [--max-batch B] [--kv-capacity-gb G] [--prefill whole|chunked] [--chunk-tokens T] [--routing uniform|skewed]
@@ -83,6 +84,7 @@ export function serveCommand(argv: string[]): number {
   if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'\nusage: ${SERVE_USAGE}`);
   if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
   if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
+  checkSystemFor('serve', v.system);
   const seed = v.seed ?? '0';
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb']);

@@ -1,21 +1,23 @@
 import { StrataError } from '../spec/errors.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import type { LowerOptions } from '../compiler/lower.ts';
-import { describeBaselineSystems, gpuRoofline } from '../compiler/policies/gpu-roofline.ts';
+import { describeBaselineSystems, gpuRoofline, SYSTEM_ALIASES } from '../compiler/policies/gpu-roofline.ts';
 import { rooflineStepCost, type AttentionLaunch } from './roofline-step-cost.ts';
 import { knownDuplexSystems, loadDuplexSystem } from '../pim/duplex-system.ts';
 import { duplexStepCostModel } from '../pim/duplex-serving.ts';
 import { knownNeuPimsSystems, loadNeuPimsSystem } from '../npu/neupims-system.ts';
 import { neupimsStepCostModel } from '../npu/neupims-serving.ts';
 import type { StepCostModel } from './step-cost.ts';
-import { fileFamily } from '../spec/systems.ts';
+import { systemFamily } from '../spec/systems.ts';
+import { orList, type SystemFamily } from '../spec/system-families.ts';
 
 /**
  * Which step cost model serves a system: the registry `strata serve --system` looks names up in. GPU/CPU
  * baseline presets (family `baseline`, aliases such as `gpu-a100`, or a path to a preset) are
  * costed by the roofline (`roofline-step-cost.ts`); Duplex-family systems (family `duplex`, by name or path) by
- * `duplexStepCostModel` (src/pim/duplex-serving.ts). Other systems with their own cost models (NeuPIMs) add an
- * entry to SERVING_SYSTEMS.
+ * `duplexStepCostModel` (src/pim/duplex-serving.ts); NeuPIMs-family systems by `neupimsStepCostModel`. Which
+ * kind serves a system is its family (src/spec/system-families.ts), whose registry lists `serve` among the
+ * commands of exactly the families below (test/spec/system-families.test.ts checks they agree).
  */
 
 /** Options every cost model receives. */
@@ -31,6 +33,8 @@ export interface CostModelOptions {
 export interface ServingSystemKind {
   /** Cost model name (`gpu-roofline`). */
   readonly name: string;
+  /** The family of system presets it serves. */
+  readonly family: SystemFamily;
   /** Names it serves, for help and error texts. */
   readonly describe: () => string;
   /** Whether this kind serves `nameOrPath`. */
@@ -38,15 +42,16 @@ export interface ServingSystemKind {
   readonly load: (nameOrPath: string, model: ModelSpec, opts: CostModelOptions) => StepCostModel;
 }
 
-/** Whether `s` is a path (not a shipped name) to a system file of `family`; files without a family are baseline presets. */
-const isPathOf = (s: string, family: string) => (s.includes('/') || s.endsWith('.json')) && (fileFamily(s) || 'baseline') === family;
+/** Whether `s` (a shipped name, a baseline alias, or a path: files without a family are baseline presets) is of `family`. */
+const isOf = (s: string, family: SystemFamily) => systemFamily(SYSTEM_ALIASES[s] ?? s) === family;
 
 /** The registered kinds, tried in order. */
 export const SERVING_SYSTEMS: ServingSystemKind[] = [
   {
     name: 'gpu-roofline',
+    family: 'baseline',
     describe: describeBaselineSystems,
-    accepts: (s) => isPathOf(s, 'baseline') || gpuRoofline.knownSystems().includes(s),
+    accepts: (s) => isOf(s, 'baseline'),
     load: (s, model, opts) => {
       const target = gpuRoofline.loadTarget(s);
       if (target.kind !== 'baseline') throw new Error('internal invariant broken: gpu-roofline loads baseline targets');
@@ -55,8 +60,9 @@ export const SERVING_SYSTEMS: ServingSystemKind[] = [
   },
   {
     name: 'duplex',
+    family: 'duplex',
     describe: () => knownDuplexSystems().join(', '),
-    accepts: (s) => isPathOf(s, 'duplex') || knownDuplexSystems().includes(s),
+    accepts: (s) => isOf(s, 'duplex'),
     load: (s, model, opts) => {
       notApplicable(s, 'attention-launch', opts.attentionLaunch, "Duplex-family systems launch a layer's attention ops of one kind once for the batch (src/pim/duplex-step.ts)");
       return duplexStepCostModel(loadDuplexSystem(s), model, { seed: opts.seed, routing: opts.routing });
@@ -64,8 +70,9 @@ export const SERVING_SYSTEMS: ServingSystemKind[] = [
   },
   {
     name: 'neupims',
+    family: 'neupims',
     describe: () => knownNeuPimsSystems().join(', '),
-    accepts: (s) => isPathOf(s, 'neupims') || knownNeuPimsSystems().includes(s),
+    accepts: (s) => isOf(s, 'neupims'),
     load: (s, model, opts) => {
       notApplicable(s, 'attention-launch', opts.attentionLaunch, 'the NeuPIMs step cost model has no launch choice: decode attention runs in PIM (src/npu/neupims-decode.ts)');
       notApplicable(s, 'routing', opts.routing, 'the NeuPIMs step cost model takes no expert routing');
@@ -87,6 +94,6 @@ export function describeServingSystems(): string {
 /** The step cost model of a system by name or path, for a model. */
 export function loadStepCostModel(nameOrPath: string, model: ModelSpec, opts: CostModelOptions): StepCostModel {
   const kind = SERVING_SYSTEMS.find((k) => k.accepts(nameOrPath));
-  if (!kind) throw new StrataError(`unknown serving system '${nameOrPath}' (known: ${describeServingSystems()}; or give a path to a .json system file of family baseline, duplex or neupims)`);
+  if (!kind) throw new StrataError(`unknown serving system '${nameOrPath}' (known: ${describeServingSystems()}; or give a path to a .json system file of family ${orList(SERVING_SYSTEMS.map((k) => k.family))})`);
   return kind.load(nameOrPath, model, opts);
 }

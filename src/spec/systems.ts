@@ -4,6 +4,9 @@ import { ARCH_DIR } from './package-root.ts';
 import { StrataError } from './errors.ts';
 import type { FieldReader } from './fields.ts';
 import { jsonFileNames } from './json-file.ts';
+import { FAMILIES, isSystemFamily, type SystemFamily } from './system-families.ts';
+
+export { SYSTEM_FAMILIES, type SystemFamily } from './system-families.ts';
 
 /**
  * System presets (arch/systems/*.json) share one folder but come in families with their own schemas: GPU/CPU
@@ -11,19 +14,6 @@ import { jsonFileNames } from './json-file.ts';
  * a `family` field, so every loader lists and resolves only its own and names the right one on a mix-up.
  */
 export const SYSTEMS_DIR = join(ARCH_DIR, 'systems');
-
-/** The families of system presets. */
-export const SYSTEM_FAMILIES = ['baseline', 'pim-gpt', 'duplex', 'neupims'] as const;
-/** A family of system presets. */
-export type SystemFamily = (typeof SYSTEM_FAMILIES)[number];
-
-/** What each family's files are called in messages. */
-const FAMILY_NOUN: Readonly<Record<SystemFamily, string>> = {
-  baseline: 'a GPU/CPU baseline preset',
-  'pim-gpt': 'a PIM-GPT system',
-  duplex: 'a Duplex-family system',
-  neupims: 'a NeuPIMs-family system',
-};
 
 /** The `family` field of a system file, or '' when it has none or cannot be read (its loader reports why). */
 export function fileFamily(file: string): string {
@@ -46,6 +36,17 @@ function shippedFamilies(): Map<string, string> {
   return families;
 }
 
+/**
+ * The family of a system given by shipped name or by path (src/spec/system-families.ts); a file without a
+ * `family` field is a baseline preset (its loader checks the rest). Undefined for a name that is no shipped
+ * preset, and for a family the registry does not know.
+ */
+export function systemFamily(nameOrPath: string): SystemFamily | undefined {
+  const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  const family = isPath ? fileFamily(nameOrPath) || 'baseline' : shippedFamilies().get(nameOrPath);
+  return family !== undefined && isSystemFamily(family) ? family : undefined;
+}
+
 /** Names of the shipped presets of `family`, sorted. */
 export function systemNames(family: SystemFamily): string[] {
   return [...shippedFamilies()].filter(([, f]) => f === family).map(([n]) => n);
@@ -63,7 +64,7 @@ export function systemFile(nameOrPath: string, family: SystemFamily, noun: strin
   }
   const other = shippedFamilies().get(nameOrPath);
   if (other === family) return join(SYSTEMS_DIR, `${nameOrPath}.json`);
-  if (other) throw new StrataError(`'${nameOrPath}' (arch/systems/${nameOrPath}.json) is ${FAMILY_NOUN[other as SystemFamily] ?? `of family '${other}'`}, not ${FAMILY_NOUN[family]}`);
+  if (other) throw new StrataError(`'${nameOrPath}' (arch/systems/${nameOrPath}.json) is ${isSystemFamily(other) ? FAMILIES[other].noun : `of family '${other}'`}, not ${FAMILIES[family].noun}`);
   throw new StrataError(`unknown ${noun} '${nameOrPath}'${context} (known: ${systemNames(family).join(', ')}; or give a path to a .json file)`);
 }
 

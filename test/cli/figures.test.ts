@@ -209,13 +209,13 @@ describe('strata figures', () => {
 
 describe('strata figures --only sensitivity', () => {
   it('draws every headline band of the PIM-GPT and Duplex comparisons over the assumptions on their paths', async () => {
-    const r = await runMainAsync(['figures', '--out', out, '--only', 'sensitivity', '--models', 'gpt2-small', '--duplex-models', 'llama3-70b', '--duplex-lengths', '256:256', '--duplex-batches', '32']);
+    const r = await runMainAsync(['figures', '--out', out, '--only', 'sensitivity', '--models', 'gpt2-small', ...NEUPIMS_FAST.slice(0, 2), '--neupims-batches', '16', '--neupims-datasets', 'alpaca-like', '--duplex-models', 'llama3-70b', '--duplex-lengths', '256:256', '--duplex-batches', '32']);
     expect(r.code).toBe(0);
-    expect(r.err.split('\n')).toEqual(['figures [1/3] sensitivity: pim-gpt', 'figures [2/3] sensitivity: duplex', 'figures [3/3] sensitivity: charts and tables']);
+    expect(r.err.split('\n')).toEqual(['figures [1/4] sensitivity: pim-gpt', 'figures [2/4] sensitivity: neupims', 'figures [3/4] sensitivity: duplex', 'figures [4/4] sensitivity: charts and tables']);
     const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'sensitivity.json'), 'utf8')), 'sensitivity.json') as FigureData;
     const bands = data.tables.find((t) => t.name === 'bands')!.rows;
-    // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 4 Duplex decode headlines.
-    expect(bands.map((b) => b[0])).toEqual(['pim-gpt', 'pim-gpt', 'pim-gpt', 'pim-gpt', 'pim-gpt', 'pim-gpt', 'duplex', 'duplex', 'duplex', 'duplex']);
+    // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 5 NeuPIMs gains, 4 Duplex decode headlines.
+    expect(bands.map((b) => b[0])).toEqual([...Array(6).fill('pim-gpt'), ...Array(5).fill('neupims'), ...Array(4).fill('duplex')]);
     for (const [, , , low, shipped, high] of bands) expect((low as number) <= (shipped as number) && (shipped as number) <= (high as number)).toBe(true);
     // GPT-2 small on the T4 is launch-bound under the eager profile (docs/baselines.md), so the host's launch time
     // per kernel (10-25 us, an assumption off our H100's host) moves the PIM-GPT speed-up most.
