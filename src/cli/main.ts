@@ -20,8 +20,10 @@ commands:
           ${RUN_USAGE.split('\n').join('\n          ')}
   serve   serve a request set with continuous batching on a system; TTFT, TBT, end-to-end latency, throughput
           ${SERVE_USAGE.split('\n').join('\n          ')}
-  validate [dramsim3|peak|pim-gpt]
-          accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak
+  validate [dramsim3|peak|gpu|pim-gpt|neupims|duplex|attacc|page] [--sensitivity]
+          accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak, the GPU baseline vs
+          H100 measurements, the three papers (pim-gpt, neupims [--reference], duplex [--co-processing]) with
+          --sensitivity bands over every assumption, AttAcc's cycles; page reruns docs/validation.md's tables
   pim     in-bank PIM kernels: ${PIM_USAGE}
   report  ${REPORT_USAGE.split('\n').join('\n          ')}
   figures ${FIGURES_USAGE.split('\n').join('\n          ')}

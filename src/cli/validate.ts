@@ -43,7 +43,7 @@ export function validateCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('validate', argv, { sensitivity: { type: 'boolean' }, models: { type: 'string' } });
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex', 'gpu', 'attacc' or nothing, got '${positionals.join(' ')}'`);
+    throw new StrataError(`validate: expected 'dramsim3', 'peak', 'pim-gpt', 'neupims', 'duplex', 'gpu', 'attacc', 'page' or nothing, got '${positionals.join(' ')}'`);
   }
   if ((v.sensitivity || v.models !== undefined) && what !== 'pim-gpt') throw new StrataError(`validate ${what}: --sensitivity and --models apply to 'validate pim-gpt', 'validate neupims' and 'validate duplex'`);
   if (what === 'pim-gpt') {

@@ -6,6 +6,7 @@ import { readJsonFile } from '../../src/spec/json-file.ts';
 import { formatBands, sensitivity } from '../../src/validation/sensitivity.ts';
 import { pimGptSensitivityParts } from '../../src/validation/pim-gpt.ts';
 import { neupimsSensitivityParts } from '../../src/validation/neupims.ts';
+import { runMain } from '../helpers.ts';
 
 describe('one-at-a-time sensitivity', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-sens-'));
@@ -83,5 +84,14 @@ describe('NeuPIMs headline bands', () => {
     ]);
     expect(result.assumptions.map((a) => a.path)).toEqual(expect.arrayContaining(['scratchpad.banks', 'accumulator.accessEnergyPj']));
     for (const b of result.bands) expect(b.low <= b.shipped && b.shipped <= b.high).toBe(true);
+  });
+});
+
+describe('strata validate --sensitivity: bad input', () => {
+  it('is refused in one line where it does not apply, and with an unknown model', () => {
+    expect(runMain(['validate', 'peak', '--sensitivity']).err).toBe("strata: validate peak: --sensitivity and --models apply to 'validate pim-gpt', 'validate neupims' and 'validate duplex'");
+    expect(runMain(['validate', 'pim-gpt', '--sensitivity', '--models', 'gpt9']).err).toMatch(/^strata: --models: unknown model 'gpt9' \(known: /);
+    expect(runMain(['validate', 'duplex', '--sensitivity', '--count', '8']).err).toBe("strata: --count: does not apply with --sensitivity (it varies the decode table's headlines)");
+    expect(runMain(['validate', 'neupims', '--sensitivity', '--gemm', 'cycle-level']).err).toBe("strata: --gemm: does not apply with --sensitivity (it varies the throughput table's geometric means)");
   });
 });
