@@ -10,12 +10,12 @@ import { loadStandard } from '../src/dram/standard.ts';
 import { dramReport } from '../src/report/dram-report.ts';
 import { DRAMSIM3_FIXTURES } from '../src/validation/dramsim3.ts';
 import { loadModel } from '../src/compiler/model.ts';
-import { loadPimGptSystem, pimGptGenerate } from '../src/pim/pim-gpt.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../src/systems/pim-gpt/pim-gpt.ts';
 import { generateRequests } from '../src/compiler/requests.ts';
-import { loadStepCostModel } from '../src/serving/cost-models.ts';
+import { loadStepCostModel } from '../src/systems/cost-models.ts';
 import { simulateServing } from '../src/serving/serving-loop.ts';
-import { neupimsDecode } from '../src/npu/neupims-decode.ts';
-import { loadNeuPimsSystem } from '../src/npu/neupims-system.ts';
+import { neupimsDecode } from '../src/systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem } from '../src/systems/neupims/neupims-system.ts';
 import { decodeSnapshot } from '../src/validation/neupims.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);

@@ -1,7 +1,7 @@
 import { StrataError } from '../spec/errors.ts';
-import { compileStep } from '../compiler/compile.ts';
+import { compileStep } from '../systems/compile.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
-import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes, targetInfo } from '../compiler/policies/index.ts';
+import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes, targetInfo } from '../systems/policies.ts';
 import { summarizeOps, type OpTotals } from '../compiler/summary.ts';
 import { tilingCounts, traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
 import { parseFlags } from './args.ts';

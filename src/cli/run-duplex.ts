@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
-import { compileStreams } from '../compiler/compile.ts';
+import { compileStreams } from '../systems/compile.ts';
 import { duplexRunReport } from '../report/duplex-run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
 import type { TimelineScope } from '../report/run-report.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
 import { parameterCount } from '../compiler/model.ts';
-import { duplex, loadTargetFor, repoRelative } from '../compiler/policies/index.ts';
-import { loadDuplexSystem } from '../pim/duplex-system.ts';
-import { runDuplexStep, type DuplexStepResult } from '../pim/duplex-step.ts';
+import { duplex, loadTargetFor, repoRelative } from '../systems/policies.ts';
+import { loadDuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { runDuplexStep, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed } from './workload.ts';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { StrataError, withContext } from '../spec/errors.ts';
-import { ATTENTION_LAUNCHES, runOpsOnDevice, usableBytes, type DevicePreset } from '../baselines/roofline.ts';
-import { compileStreams } from '../compiler/compile.ts';
+import { ATTENTION_LAUNCHES, runOpsOnDevice, usableBytes, type DevicePreset } from '../systems/baseline/roofline.ts';
+import { compileStreams } from '../systems/compile.ts';
 import { assertFits, memoryFootprint, type MemoryFootprint } from '../compiler/footprint.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { parameterCount } from '../compiler/model.ts';
-import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../compiler/policies/index.ts';
+import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../systems/policies.ts';
 import { readTrace, traceOps } from '../compiler/trace.ts';
 import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
@@ -14,7 +14,7 @@ import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
 import { policyForSystem } from './system-flag.ts';
-import { FAMILIES, familiesOf, orList } from '../spec/system-families.ts';
+import { FAMILIES, familiesOf, orList } from '../systems/families.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]

@@ -1,7 +1,7 @@
 import { StrataError } from '../spec/errors.ts';
-import { FAMILIES, notRunBy, SYSTEM_FAMILIES, type SystemCommand, type SystemFamily } from '../spec/system-families.ts';
-import { systemFamily } from '../spec/systems.ts';
-import { getPolicy, SYSTEM_ALIASES } from '../compiler/policies/index.ts';
+import { FAMILIES, notRunBy, SYSTEM_FAMILIES, type SystemCommand, type SystemFamily } from '../systems/families.ts';
+import { systemFamily } from '../systems/presets.ts';
+import { getPolicy, SYSTEM_ALIASES } from '../systems/policies.ts';
 
 /**
  * `--system NAME` on every command that takes it (Strata issue #15): the preset's family (src/spec/system-families.ts)

@@ -9,7 +9,7 @@ import {
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
-import { DUPLEX_SPLITS, type DuplexSplit } from '../compiler/policies/duplex.ts';
+import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
   if (v === undefined) return undefined;

@@ -1,9 +1,9 @@
-import { resolvePrecision } from '../baselines/roofline.ts';
+import { resolvePrecision } from '../systems/baseline/roofline.ts';
 import type { Step } from '../ir/step.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
-import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
-import type { DuplexSystem } from '../pim/duplex-system.ts';
-import type { DuplexStepResult } from '../pim/duplex-step.ts';
+import { DUPLEX_DEVICES } from '../systems/duplex/policy.ts';
+import type { DuplexSystem } from '../systems/duplex/duplex-system.ts';
+import type { DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import {
   DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, stepShape, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
 } from './run-report.ts';

@@ -3,7 +3,7 @@ import type { PeakResult } from '../validation/peak-bandwidth.ts';
 import type { PimGptRow } from '../validation/pim-gpt.ts';
 import type { NeuPimsRow, NeuPimsUtilisation } from '../validation/neupims.ts';
 import type { ComparedKey, DecodeResult, DecodeRow, ServingRow } from '../validation/duplex.ts';
-import type { TokenSpan } from '../pim/token-graph.ts';
+import type { TokenSpan } from '../systems/pim-gpt/token-graph.ts';
 import type { Assumption } from '../spec/provenance.ts';
 import type { SensitivityResult } from '../validation/sensitivity.ts';
 import { StrataError } from '../spec/errors.ts';

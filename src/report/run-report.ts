@@ -1,4 +1,4 @@
-import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../baselines/roofline.ts';
+import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../systems/baseline/roofline.ts';
 import type { MemoryFootprint } from '../compiler/footprint.ts';
 import type { OpKind } from '../ir/op.ts';
 import type { Phase, Step } from '../ir/step.ts';

@@ -3,17 +3,17 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileStep } from '../../src/compiler/compile.ts';
+import { compileStep } from '../../src/systems/compile.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import {
   describePimGemv, getPolicy, knownPolicies, loadTargetFor, pimGemvTilingFromPlan, pimGpt, pimLayoutParams, PIM_GPT_DEVICES,
   targetCapacityBytes, targetInfo, type Assignment, type PimGemvTiling,
-} from '../../src/compiler/policies/index.ts';
+} from '../../src/systems/policies.ts';
 import { parseTrace, readTrace, traceOps, traceToJsonl } from '../../src/compiler/trace.ts';
 import { planPimGemv, runPimGemv } from '../../src/pim/gemv.ts';
-import { loadPimGptSystem, runsInPim } from '../../src/pim/pim-gpt.ts';
+import { loadPimGptSystem, runsInPim } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { errorOf, runMain } from '../helpers.ts';
 
 let dir: string;

@@ -8,7 +8,7 @@ import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import {
   getPolicy, gpuRoofline, knownPolicies, loadTargetFor, npuOnly, NPU_DEVICES, SYSTEM_ALIASES, type Mapping,
-} from '../../src/compiler/policies/index.ts';
+} from '../../src/systems/policies.ts';
 import { tileGemm } from '../../src/compiler/tiling.ts';
 import { expandTiles, type GemmShape, type WsTiling } from '../../src/ir/tiling.ts';
 import { knownNpus, loadNpu, NPU_DIR, parseNpu, type NpuSpec } from '../../src/npu/spec.ts';

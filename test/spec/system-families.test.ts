@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPolicy } from '../../src/compiler/policies/index.ts';
-import { SERVING_SYSTEMS } from '../../src/serving/cost-models.ts';
-import { FAMILIES, familiesOf, notRunBy, orList, SYSTEM_FAMILIES } from '../../src/spec/system-families.ts';
-import { systemFamily, systemNames } from '../../src/spec/systems.ts';
+import { getPolicy } from '../../src/systems/policies.ts';
+import { SERVING_SYSTEMS } from '../../src/systems/cost-models.ts';
+import { FAMILIES, familiesOf, notRunBy, orList, SYSTEM_FAMILIES } from '../../src/systems/families.ts';
+import { systemFamily, systemNames } from '../../src/systems/presets.ts';
 
 describe('the system-family registry (Strata issue #15)', () => {
   it("names each family's policy, and that policy maps onto exactly the family's shipped presets", () => {

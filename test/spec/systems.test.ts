@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDevice } from '../../src/baselines/roofline.ts';
-import { loadNeuPimsSystem } from '../../src/npu/neupims-system.ts';
-import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
-import { loadPimGptSystem } from '../../src/pim/pim-gpt.ts';
+import { loadDevice } from '../../src/systems/baseline/roofline.ts';
+import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
+import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
+import { loadPimGptSystem } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { jsonFileNames, readJsonFile } from '../../src/spec/json-file.ts';
-import { SYSTEM_FAMILIES, SYSTEMS_DIR, systemNames } from '../../src/spec/systems.ts';
+import { SYSTEM_FAMILIES, SYSTEMS_DIR, systemNames } from '../../src/systems/presets.ts';
 import { errorOf } from '../helpers.ts';
 
 describe('system presets in arch/systems', () => {

@@ -1,8 +1,8 @@
-import type { DevicePreset } from '../../baselines/roofline.ts';
+import type { DevicePreset } from '../../systems/baseline/roofline.ts';
 import type { NpuSpec } from '../../npu/spec.ts';
-import type { PimGptSystem } from '../../pim/pim-gpt.ts';
-import { duplexCapacityBytes, type DuplexSystem } from '../../pim/duplex-system.ts';
-import type { NeuPimsSystem } from '../../npu/neupims-system.ts';
+import type { PimGptSystem } from '../../systems/pim-gpt/pim-gpt.ts';
+import { duplexCapacityBytes, type DuplexSystem } from '../../systems/duplex/duplex-system.ts';
+import type { NeuPimsSystem } from '../../systems/neupims/neupims-system.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Op } from '../../ir/op.ts';
 import type { WsTiling } from '../../ir/tiling.ts';

@@ -1,10 +1,10 @@
-import { parameterCount, type ModelSpec } from '../compiler/model.ts';
-import type { LowerOptions } from '../compiler/lower.ts';
-import { repoRelative } from '../compiler/policies/types.ts';
-import type { StepBatch, StepCost, StepCostModel } from '../serving/step-cost.ts';
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import type { LowerOptions } from '../../compiler/lower.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
 import { duplexCapacityBytes, type DuplexSystem } from './duplex-system.ts';
 import { duplexStepCoster } from './duplex-step-cost.ts';
-import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
+import { DUPLEX_DEVICES, type DuplexSplit } from './policy.ts';
 
 /**
  * A serving-loop step cost model (src/serving/step-cost.ts) for a Duplex-family system: each step's batch is

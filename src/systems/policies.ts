@@ -1,10 +1,10 @@
-import { StrataError } from '../../spec/errors.ts';
-import { gpuRoofline } from './gpu-roofline.ts';
-import { npuOnly } from './npu-only.ts';
-import { pimGpt } from './pim-gpt.ts';
-import { duplex } from './duplex.ts';
-import { neupims } from './neupims.ts';
-import type { MappingPolicy, MappingTarget } from './types.ts';
+import { StrataError } from '../spec/errors.ts';
+import { gpuRoofline } from './baseline/policy.ts';
+import { npuOnly } from '../compiler/policies/npu-only.ts';
+import { pimGpt } from './pim-gpt/policy.ts';
+import { duplex } from './duplex/policy.ts';
+import { neupims } from './neupims/policy.ts';
+import type { MappingPolicy, MappingTarget } from '../compiler/policies/types.ts';
 
 /** Registered policies, in the order help texts list them. */
 const POLICIES: readonly MappingPolicy[] = [gpuRoofline, npuOnly, pimGpt, duplex, neupims];
@@ -34,10 +34,10 @@ export function loadTargetFor(policy: MappingPolicy, system?: string): MappingTa
   return policy.loadTarget(name);
 }
 
-export { gpuRoofline, SYSTEM_ALIASES, describeBaselineSystems } from './gpu-roofline.ts';
-export { npuOnly, NPU_DEVICES } from './npu-only.ts';
-export { pimGpt, PIM_GPT_DEVICES, knownPimSystems } from './pim-gpt.ts';
-export { duplex, DUPLEX_DEVICES, duplexPlacement, prefersPim } from './duplex.ts';
-export { neupims, NEUPIMS_DEVICES, neupimsRunsInPim } from './neupims.ts';
-export * from './pim-gemv-tiling.ts';
-export * from './types.ts';
+export { gpuRoofline, SYSTEM_ALIASES, describeBaselineSystems } from './baseline/policy.ts';
+export { npuOnly, NPU_DEVICES } from '../compiler/policies/npu-only.ts';
+export { pimGpt, PIM_GPT_DEVICES, knownPimSystems } from './pim-gpt/policy.ts';
+export { duplex, DUPLEX_DEVICES, duplexPlacement, prefersPim } from './duplex/policy.ts';
+export { neupims, NEUPIMS_DEVICES, neupimsRunsInPim } from './neupims/policy.ts';
+export * from '../compiler/policies/pim-gemv-tiling.ts';
+export * from '../compiler/policies/types.ts';

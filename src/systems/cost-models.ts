@@ -1,15 +1,15 @@
 import { StrataError } from '../spec/errors.ts';
 import type { ModelSpec } from '../compiler/model.ts';
 import type { LowerOptions } from '../compiler/lower.ts';
-import { describeBaselineSystems, gpuRoofline, SYSTEM_ALIASES } from '../compiler/policies/gpu-roofline.ts';
-import { rooflineStepCost, type AttentionLaunch } from './roofline-step-cost.ts';
-import { knownDuplexSystems, loadDuplexSystem } from '../pim/duplex-system.ts';
-import { duplexStepCostModel } from '../pim/duplex-serving.ts';
-import { knownNeuPimsSystems, loadNeuPimsSystem } from '../npu/neupims-system.ts';
-import { neupimsStepCostModel } from '../npu/neupims-serving.ts';
-import type { StepCostModel } from './step-cost.ts';
-import { systemFamily } from '../spec/systems.ts';
-import { orList, type SystemFamily } from '../spec/system-families.ts';
+import { describeBaselineSystems, gpuRoofline, SYSTEM_ALIASES } from './baseline/policy.ts';
+import { rooflineStepCost, type AttentionLaunch } from './baseline/roofline-step-cost.ts';
+import { knownDuplexSystems, loadDuplexSystem } from './duplex/duplex-system.ts';
+import { duplexStepCostModel } from './duplex/duplex-serving.ts';
+import { knownNeuPimsSystems, loadNeuPimsSystem } from './neupims/neupims-system.ts';
+import { neupimsStepCostModel } from './neupims/neupims-serving.ts';
+import type { StepCostModel } from '../serving/step-cost.ts';
+import { systemFamily } from './presets.ts';
+import { orList, type SystemFamily } from './families.ts';
 
 /**
  * Which step cost model serves a system: the registry `strata serve --system` looks names up in. GPU/CPU

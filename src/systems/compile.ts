@@ -1,8 +1,8 @@
-import { buildOpGraph, type LowerOptions } from './lower.ts';
-import type { ModelSpec } from './model.ts';
+import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
+import type { ModelSpec } from '../compiler/model.ts';
 import type { Step } from '../ir/step.ts';
-import { getPolicy, loadTargetFor, type MappingPolicy, type MappingTarget } from './policies/index.ts';
-import { makeTrace, type DeviceTrace } from './trace.ts';
+import { getPolicy, loadTargetFor, type MappingPolicy, type MappingTarget } from './policies.ts';
+import { makeTrace, type DeviceTrace } from '../compiler/trace.ts';
 
 /** Options of `compileStep`. */
 export interface CompileOptions {

@@ -1,10 +1,10 @@
-import { buildOpGraph, routeTokens, type LowerOptions } from '../compiler/lower.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import type { Op } from '../ir/op.ts';
-import { makeStep } from '../compiler/step.ts';
-import type { StepRequest } from '../ir/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexPlacementOptions, type DuplexSplit } from '../compiler/policies/duplex.ts';
-import { invariant, StrataError } from '../spec/errors.ts';
+import { buildOpGraph, routeTokens, type LowerOptions } from '../../compiler/lower.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Op } from '../../ir/op.ts';
+import { makeStep } from '../../compiler/step.ts';
+import type { StepRequest } from '../../ir/step.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexPlacementOptions, type DuplexSplit } from './policy.ts';
+import { invariant, StrataError } from '../../spec/errors.ts';
 import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import {

@@ -1,10 +1,10 @@
 import { StrataError } from '../../spec/errors.ts';
 import { planPimGemv } from '../../pim/gemv.ts';
-import { loadPimGptSystem, runsInPim } from '../../pim/pim-gpt.ts';
+import { loadPimGptSystem, runsInPim } from './pim-gpt.ts';
 import type { Op } from '../../ir/op.ts';
-import { pimCapacityBytes, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from './pim-gemv-tiling.ts';
-import { repoRelative, targetInfo, type Assignment, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
-import { systemNames } from '../../spec/systems.ts';
+import { pimCapacityBytes, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from '../../compiler/policies/pim-gemv-tiling.ts';
+import { repoRelative, targetInfo, type Assignment, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from '../../compiler/policies/types.ts';
+import { systemNames } from '../presets.ts';
 
 /**
  * `pim-gpt`: PIM-GPT (Wu, Wang, Lu; arXiv 2310.09385). Every matrix product over stored operands (weights, or the

@@ -1,15 +1,15 @@
-import { opCost, energyJoules } from '../baselines/roofline.ts';
-import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import { opBytes, type Op, type OpKind } from '../ir/op.ts';
-import { makeStep } from '../compiler/step.ts';
-import type { Phase, Step, StepRequest } from '../ir/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from '../compiler/policies/duplex.ts';
-import { StrataError } from '../spec/errors.ts';
+import { opCost, energyJoules } from '../baseline/roofline.ts';
+import { buildOpGraph, type LowerOptions } from '../../compiler/lower.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import { opBytes, type Op, type OpKind } from '../../ir/op.ts';
+import { makeStep } from '../../compiler/step.ts';
+import type { Phase, Step, StepRequest } from '../../ir/step.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from './policy.ts';
+import { StrataError } from '../../spec/errors.ts';
 import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
-import { pimPeakBytesPerS } from './logic-pim.ts';
-import { pimOpCost } from './logic-pim-gemv.ts';
+import { pimPeakBytesPerS } from '../../pim/logic-pim.ts';
+import { pimOpCost } from '../../pim/logic-pim-gemv.ts';
 
 /**
  * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy: by

@@ -1,10 +1,10 @@
 import { StrataError } from '../../spec/errors.ts';
-import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from '../../npu/neupims-system.ts';
+import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from './neupims-system.ts';
 import { compIntervalCycles } from '../../pim/neupims-gemv.ts';
 import type { Op } from '../../ir/op.ts';
-import { tileGemm } from '../tiling.ts';
+import { tileGemm } from '../../compiler/tiling.ts';
 import type { WsTiling } from '../../ir/tiling.ts';
-import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from '../../compiler/policies/types.ts';
 
 /**
  * `neupims`: NeuPIMs (Heo et al., ASPLOS 2024). Weight GEMMs (QKV, output projection, FFN, LM head) go to the

@@ -1,16 +1,16 @@
 import { produce } from 'immer';
-import { Simulator } from '../kernel/simulator.ts';
-import { MemorySystem } from '../dram/memory-system.ts';
-import { bytesPerRequest, loadStandard, peakBandwidthGBps, type DramStandard } from '../dram/standard.ts';
-import { compileStep } from '../compiler/compile.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import type { Assignment } from '../compiler/policies/types.ts';
-import type { Step } from '../ir/step.ts';
-import type { DeviceTrace } from '../compiler/trace.ts';
-import { invariant } from '../spec/errors.ts';
-import { Npu, type NpuOpRecord } from './npu.ts';
-import { knownNpus, loadNpu, type NpuSpec } from './spec.ts';
-import { macBoundCycles, type ArrayDataflow } from './systolic-array.ts';
+import { Simulator } from '../../kernel/simulator.ts';
+import { MemorySystem } from '../../dram/memory-system.ts';
+import { bytesPerRequest, loadStandard, peakBandwidthGBps, type DramStandard } from '../../dram/standard.ts';
+import { compileStep } from '../compile.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Assignment } from '../../compiler/policies/types.ts';
+import type { Step } from '../../ir/step.ts';
+import type { DeviceTrace } from '../../compiler/trace.ts';
+import { invariant } from '../../spec/errors.ts';
+import { Npu, type NpuOpRecord } from '../../npu/npu.ts';
+import { knownNpus, loadNpu, type NpuSpec } from '../../npu/spec.ts';
+import { macBoundCycles, type ArrayDataflow } from '../../npu/systolic-array.ts';
 
 /**
  * HBM2 as NeuPIMs configures it: the `hbm2` preset (DRAMsim3's HBM2_8Gb_x128 timing) with 32 channels instead of

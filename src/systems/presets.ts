@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCH_DIR } from './package-root.ts';
-import { StrataError } from './errors.ts';
-import type { FieldReader } from './fields.ts';
-import { jsonFileNames } from './json-file.ts';
-import { FAMILIES, isSystemFamily, type SystemFamily } from './system-families.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { StrataError } from '../spec/errors.ts';
+import type { FieldReader } from '../spec/fields.ts';
+import { jsonFileNames } from '../spec/json-file.ts';
+import { FAMILIES, isSystemFamily, type SystemFamily } from './families.ts';
 
-export { SYSTEM_FAMILIES, type SystemFamily } from './system-families.ts';
+export { SYSTEM_FAMILIES, type SystemFamily } from './families.ts';
 
 /**
  * System presets (arch/systems/*.json) share one folder but come in families with their own schemas: GPU/CPU

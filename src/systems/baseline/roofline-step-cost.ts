@@ -1,11 +1,11 @@
-import { deviceProfile, opCost, resolvePrecision, stepTimePs, usableBytes, type AttentionLaunch, type DevicePreset, type Precision } from '../baselines/roofline.ts';
-import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
-import { parameterCount, type ModelSpec } from '../compiler/model.ts';
-import type { Op, OpKind } from '../ir/op.ts';
-import { makeStep } from '../compiler/step.ts';
-import type { StepRequest } from '../ir/step.ts';
-import { repoRelative } from '../compiler/policies/types.ts';
-import type { BatchEntry, StepBatch, StepCost, StepCostModel } from './step-cost.ts';
+import { deviceProfile, opCost, resolvePrecision, stepTimePs, usableBytes, type AttentionLaunch, type DevicePreset, type Precision } from './roofline.ts';
+import { buildOpGraph, type LowerOptions } from '../../compiler/lower.ts';
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import type { Op, OpKind } from '../../ir/op.ts';
+import { makeStep } from '../../compiler/step.ts';
+import type { StepRequest } from '../../ir/step.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { BatchEntry, StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
 
 /**
  * Step costs on an analytical GPU/CPU baseline: the step's op graph (src/compiler/lower.ts) run op after op on
@@ -44,7 +44,7 @@ export interface RooflineStepCostOptions {
   readonly profile?: string;
 }
 
-export { ATTENTION_LAUNCHES, type AttentionLaunch } from '../baselines/roofline.ts';
+export { ATTENTION_LAUNCHES, type AttentionLaunch } from './roofline.ts';
 
 /** A `StepCostModel` for a GPU/CPU baseline preset, with exact per-part memoisation (see the file comment). */
 export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: RooflineStepCostOptions = {}): StepCostModel {

@@ -1,7 +1,7 @@
 import { StrataError } from '../../spec/errors.ts';
-import { knownDuplexSystems, loadDuplexSystem, type DuplexSystem } from '../../pim/duplex-system.ts';
+import { knownDuplexSystems, loadDuplexSystem, type DuplexSystem } from './duplex-system.ts';
 import type { Op } from '../../ir/op.ts';
-import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from '../../compiler/policies/types.ts';
 
 /**
  * `duplex`: Duplex (Yun et al., MICRO 2024, arXiv 2409.01141). Each matrix op goes to the processor its Op/B

@@ -1,6 +1,6 @@
-import { parameterCount, type ModelSpec } from '../compiler/model.ts';
-import { repoRelative } from '../compiler/policies/types.ts';
-import type { StepBatch, StepCost, StepCostModel } from '../serving/step-cost.ts';
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
 import { neupimsDecode, neupimsPrefill, NeuPimsMemo, type NeuPimsDecodeOptions } from './neupims-decode.ts';
 import { parallelismFor, type NeuPimsSystem } from './neupims-system.ts';
 
