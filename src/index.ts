@@ -26,7 +26,7 @@ export type { Step, StepRequest, Phase } from './ir/step.ts';
 export { buildOpGraph } from './compiler/lower.ts';
 export type { Op, OpKind, OpClass } from './ir/op.ts';
 export { summarizeOps } from './compiler/summary.ts';
-export { getPolicy } from './systems/policies.ts';
+export { getPolicy } from './systems/registry.ts';
 export { makeTrace, traceToJsonl, readTrace } from './compiler/trace.ts';
 export { compileStep } from './systems/compile.ts';
 export { generateRequests } from './compiler/requests.ts';

@@ -182,7 +182,7 @@ function figureSets(c: FigureChoices): FigureSet[] {
     {
       name: 'pim-gpt',
       inputs: () => [
-        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/baselines/roofline.ts']),
+        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/systems/baseline/roofline.ts']),
         ...BUILDERS,
         'arch',
         ...modelFiles(models),

@@ -10,7 +10,7 @@ import {
 
 /**
  * The run report (`strata.run-report/1`, policy `duplex`) of steps run on a Duplex-family system
- * (src/pim/duplex-step.ts). The same report kind as baseline runs, so `strata report` draws its device timeline
+ * (src/systems/duplex/duplex-step.ts). The same report kind as baseline runs, so `strata report` draws its device timeline
  * (one lane per device: `xpu0`, `pim0`) and its time by op kind; the Duplex parts (devices, PIM, busy time per
  * device, co-processing overlap, energy by component) are the report's optional Duplex fields. A pure function of
  * the step results.

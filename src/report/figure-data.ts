@@ -234,7 +234,7 @@ export interface PimGptFigureParams {
   /** Baseline presets standing for the paper's GPU and CPU. */
   readonly paperGpu: string;
   readonly paperCpu: string;
-  /** One token run as a dependency graph, node by node (src/pim/token-graph.ts): the last of a short generation. */
+  /** One token run as a dependency graph, node by node (src/systems/pim-gpt/token-graph.ts): the last of a short generation. */
   readonly timeline?: PimGptTokenTimeline;
 }
 

@@ -114,7 +114,7 @@ export class DuplexComparison {
   private readonly costers = new Map<string, DuplexStepCoster>();
   private readonly systems = new Map<string, DuplexSystem>();
 
-  /** `split`: how every PIM system splits matrix ops between its xPU and PIM (src/compiler/policies/duplex.ts). */
+  /** `split`: how every PIM system splits matrix ops between its xPU and PIM (src/systems/duplex/policy.ts). */
   constructor(readonly split: DuplexSplit = 'op-b') {}
 
   /** The compared system `key` for `model` (D or 2D devices). */

@@ -30,7 +30,7 @@ export function decodeSnapshot(model: ModelSpec, dataset: DatasetName, batch: nu
 
 /**
  * GPU-only decode iteration on the same tp x pp devices: the kernels of one tensor-parallel shard (shardOp) on
- * `device` under the eager profile (src/baselines/roofline.ts), one after another; one fused attention kernel per
+ * `device` under the eager profile (src/systems/baseline/roofline.ts), one after another; one fused attention kernel per
  * layer for the batch. The step takes max(GPU time, host launch time). All-reduces are not counted, as for NeuPIMs.
  */
 export function gpuDecodePs(device: DevicePreset, model: ModelSpec, contexts: readonly number[], tp: number, profile = NEUPIMS_GPU_PROFILE): number {

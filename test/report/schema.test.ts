@@ -11,7 +11,7 @@ import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { PHASES } from '../../src/ir/step.ts';
 import { loadModel, parameterCount } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
-import { compileStreams } from '../../src/systems/compile.ts';
+import { compileStreams } from '../../src/compiler/lower.ts';
 import { memoryFootprint } from '../../src/compiler/footprint.ts';
 import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 import { runReport, RUN_ENERGY_METHODS, RUN_POLICIES, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';

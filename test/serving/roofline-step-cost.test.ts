@@ -7,7 +7,7 @@ import { makeStep } from '../../src/compiler/step.ts';
 import { readJsonFile } from '../../src/spec/json-file.ts';
 import { join } from 'node:path';
 import { rooflineStepCost, batchStepRequests } from '../../src/systems/baseline/roofline-step-cost.ts';
-import { loadStepCostModel } from '../../src/systems/cost-models.ts';
+import { loadStepCostModel } from '../../src/systems/registry.ts';
 import type { BatchEntry } from '../../src/serving/step-cost.ts';
 import { errorOf } from '../helpers.ts';
 import { SYSTEMS_DIR } from '../../src/systems/presets.ts';

@@ -1,12 +1,12 @@
 import type { DevicePreset } from '../../systems/baseline/roofline.ts';
 import type { NpuSpec } from '../../npu/spec.ts';
 import type { PimGptSystem } from '../../systems/pim-gpt/pim-gpt.ts';
-import { duplexCapacityBytes, type DuplexSystem } from '../../systems/duplex/duplex-system.ts';
+import type { DuplexSystem } from '../../systems/duplex/duplex-system.ts';
 import type { NeuPimsSystem } from '../../systems/neupims/neupims-system.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Op } from '../../ir/op.ts';
 import type { WsTiling } from '../../ir/tiling.ts';
-import { pimCapacityBytes, type PimGemvTiling } from './pim-gemv-tiling.ts';
+import type { PimGemvTiling } from './pim-gemv-tiling.ts';
 
 /** What a policy maps onto: an analytical baseline device (GPU or CPU preset), an NPU spec, a PIM system (in-bank PIM device and ASIC), or a Duplex-family system (xPUs, optionally with near-memory PIM on their stacks). */
 export type MappingTarget =
@@ -111,33 +111,6 @@ export function targetInfo(t: MappingTarget): TargetInfo {
     case 'duplex':
     case 'neupims':
       return { kind: t.kind, name: t.system.name, file: repoRelative(t.system.file) };
-    default: {
-      const never: never = t;
-      throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);
-    }
-  }
-}
-
-/**
- * Memory capacity the target declares for `model`, bytes; null when it declares none (an NPU spec describes no
- * memory). A PIM system holds weights and KV cache in its PIM banks; a NeuPIMs-family system has one HBM2 device
- * per tensor x pipeline shard of the model (its `parallelism`), each of its PIM standard's capacity.
- */
-export function targetCapacityBytes(t: MappingTarget, model?: ModelSpec): number | null {
-  switch (t.kind) {
-    case 'baseline':
-      return t.device.capacityBytes;
-    case 'npu':
-      return null;
-    case 'pim':
-      return pimCapacityBytes(t.system.pim);
-    case 'duplex':
-      return duplexCapacityBytes(t.system);
-    case 'neupims': {
-      if (!model) return null;
-      const p = t.system.parallelism.models[model.name] ?? t.system.parallelism.default;
-      return pimCapacityBytes(t.system.pim) * p.tp * p.pp;
-    }
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);

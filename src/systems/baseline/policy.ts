@@ -4,7 +4,7 @@ import { repoRelative, targetInfo, type Mapping, type MappingInput, type Mapping
 
 /**
  * `gpu-roofline`: every op on one baseline device (a GPU, or a CPU preset), whole: no tiling, no splitting.
- * `strata run` times the result with the analytical roofline of src/baselines/roofline.ts.
+ * `strata run` times the result with the analytical roofline of src/systems/baseline/roofline.ts.
  */
 
 /**

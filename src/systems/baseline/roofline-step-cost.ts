@@ -9,7 +9,7 @@ import type { BatchEntry, StepBatch, StepCost, StepCostModel } from '../../servi
 
 /**
  * Step costs on an analytical GPU/CPU baseline: the step's op graph (src/compiler/lower.ts) run op after op on
- * one device with the roofline of src/baselines/roofline.ts, exactly as `strata run` times a step; energy is
+ * one device with the roofline of src/systems/baseline/roofline.ts, exactly as `strata run` times a step; energy is
  * board power x time.
  *
  * The time of a step is max(GPU time, host launch time), each a sum over its ops, and every op belongs to one of
@@ -34,7 +34,7 @@ export interface RooflineStepCostOptions {
   readonly seed?: string;
   readonly routing?: LowerOptions['routing'];
   /**
-   * Kernel launches of attention (src/baselines/roofline.ts, ATTENTION_LAUNCHES). `per-layer` (default): the batch's
+   * Kernel launches of attention (src/systems/baseline/roofline.ts, ATTENTION_LAUNCHES). `per-layer` (default): the batch's
    * attention ops of one kind share one launch per layer, as batched (paged) attention kernels do in serving engines.
    * `per-request`: one launch per attention op, i.e. per request and layer. Either way exactly what `strata run`
    * gives with the same `--attention-launch`; compute and memory times are the same.

@@ -17,7 +17,7 @@ import { runNpuAssignments } from './npu-run.ts';
 import { vectorCycles } from '../../npu/vector-unit.ts';
 
 /*
- * One decode iteration of a NeuPIMs-family system (src/npu/neupims-system.ts) for a batch of requests.
+ * One decode iteration of a NeuPIMs-family system (src/systems/neupims/neupims-system.ts) for a batch of requests.
  *
  * Devices. A model runs tensor parallel over `tp` devices (each holds 1/tp of every layer: heads, weight columns
  * or rows) and pipeline parallel over `pp` stages. The stages of one batch run one after another (no

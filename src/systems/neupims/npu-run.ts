@@ -2,7 +2,8 @@ import { produce } from 'immer';
 import { Simulator } from '../../kernel/simulator.ts';
 import { MemorySystem } from '../../dram/memory-system.ts';
 import { bytesPerRequest, loadStandard, peakBandwidthGBps, type DramStandard } from '../../dram/standard.ts';
-import { compileStep } from '../compile.ts';
+import { compileForTarget } from '../../compiler/compile.ts';
+import { npuOnly } from '../../compiler/policies/npu-only.ts';
 import type { ModelSpec } from '../../compiler/model.ts';
 import type { Assignment } from '../../compiler/policies/types.ts';
 import type { Step } from '../../ir/step.ts';
@@ -173,6 +174,6 @@ export function runNpuTrace(trace: DeviceTrace, opts: NpuRunOptions = {}): NpuRu
 /** Compiles one step of `model` with policy npu-only and runs it on the NPU with DRAM: per-op times, utilisation, traffic. */
 export function runNpuStep(model: ModelSpec, step: Step, opts: NpuRunOptions = {}): NpuRunResult {
   const spec = typeof opts.npu === 'object' ? opts.npu : loadNpu(opts.npu ?? 'neupims-npu');
-  const trace = compileStep(model, step, 'npu-only', { target: { kind: 'npu', npu: spec } });
+  const trace = compileForTarget(model, step, npuOnly, { kind: 'npu', npu: spec });
   return runNpuAssignments(trace.assignments, model.precisionBytes, { ...opts, npu: spec });
 }

@@ -12,7 +12,7 @@ import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDev
  * (q K^T and softmax V, GEMVs in decode) go to the in-bank PIM of the channel holding the request's KV cache;
  * softmax, norms, activations and residual adds go to the NPU's vector units. On a system whose attention runs on
  * the NPU (`npu-only`) attention's products are tiled for the arrays like the GEMMs. Which channel, sub-batch
- * interleaving and the timing: src/npu/neupims-decode.ts.
+ * interleaving and the timing: src/systems/neupims/neupims-decode.ts.
  *
  * Prefill attention (many query rows) is a GEMM: it stays on the arrays, as NeuPIMs runs prefill on the NPU.
  * In traces the PIM device has kind `bank-pim` (lanes = MAC lanes of all banks, clock = the COMP rate): in-bank PIM

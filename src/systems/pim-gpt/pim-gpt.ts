@@ -64,7 +64,7 @@ export interface PimGptEnergy {
   asic: number;
 }
 
-/** Where a token's time went along its critical path, ps (src/pim/token-graph.ts criticalPath). */
+/** Where a token's time went along its critical path, ps (src/systems/pim-gpt/token-graph.ts criticalPath). */
 export type PimTime = CriticalPath;
 
 /** One token's work. Times in ps. */
@@ -126,7 +126,7 @@ const part = (total: number, j: number, parts: number) => Math.floor((total * (j
 /**
  * A PIM-GPT machine: the event kernel with one component per PIM channel and one ASIC, whose state (timing,
  * refresh, the memo of simulated program segments) carries over from token to token. `token` runs one decode
- * token of batch 1 as a dependency graph (src/pim/token-graph.ts): every matrix product over weights or the KV
+ * token of batch 1 as a dependency graph (src/systems/pim-gpt/token-graph.ts): every matrix product over weights or the KV
  * cache as one node per channel with work (its program of the op's GEMV; an op with m rows runs m GEMVs), every
  * other op on the ASIC. Attention over several heads is one GEMV whose outputs are all heads' scores (or context
  * values), each head's rows in its own banks; with overlap on, the heads' softmax nodes each wait only for the

@@ -8,7 +8,7 @@ import { systemNames } from '../presets.ts';
 
 /**
  * `pim-gpt`: PIM-GPT (Wu, Wang, Lu; arXiv 2310.09385). Every matrix product over stored operands (weights, or the
- * KV cache for attention's scores and context) runs in the DRAM banks' MAC units (`runsInPim`, src/pim/pim-gpt.ts),
+ * KV cache for attention's scores and context) runs in the DRAM banks' MAC units (`runsInPim`, src/systems/pim-gpt/pim-gpt.ts),
  * laid out over all channels and banks as `planPimGemv` (src/pim/gemv.ts) does; every other op (norms, softmax,
  * GELU, residual adds, embedding lookups) runs whole on the ASIC. PIM-GPT is a batch-1 GEMV engine: a matrix op
  * with m rows (m requests, or m prompt tokens) runs as m GEMVs, one after another.
