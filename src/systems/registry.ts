@@ -110,7 +110,7 @@ export function loadTargetFor(policy: MappingPolicy, system?: string): MappingTa
  */
 export function targetCapacityBytes(t: MappingTarget, model?: ModelSpec): number | null {
   if (t.kind === 'npu') return null;
-  const family = SYSTEM_FAMILIES.find((f) => SYSTEM_MODELS[f].policy.targetKind === t.kind);
+  const family = t.kind === 'system' ? (isSystemFamily(t.family) ? t.family : undefined) : SYSTEM_FAMILIES.find((f) => SYSTEM_MODELS[f].policy.targetKind === t.kind);
   if (family === undefined) throw new Error(`internal invariant broken: no family maps onto targets of kind ${t.kind}`);
   return SYSTEM_MODELS[family].capacityBytes(t, model);
 }

@@ -14,10 +14,23 @@ export type MappingTarget =
   | { readonly kind: 'npu'; readonly npu: NpuSpec }
   | { readonly kind: 'pim'; readonly system: PimGptSystem }
   | { readonly kind: 'duplex'; readonly system: DuplexSystem }
-  | { readonly kind: 'neupims'; readonly system: NeuPimsSystem };
+  | { readonly kind: 'neupims'; readonly system: NeuPimsSystem }
+  | SystemTarget;
+
+/**
+ * The target of a system family with no kind of its own above (src/systems/registry.ts: a new family is one folder
+ * and one registry line, without editing this union): the family's name, and the loaded system's name and file.
+ * Its policy reloads what else it needs from the file.
+ */
+export interface SystemTarget {
+  readonly kind: 'system';
+  /** The family (the registry key) whose policy loaded it. */
+  readonly family: string;
+  readonly system: { readonly name: string; readonly file: string };
+}
 
 /** Kinds of mapping targets. */
-export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex', 'neupims'] as const satisfies readonly MappingTarget['kind'][];
+export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex', 'neupims', 'system'] as const satisfies readonly MappingTarget['kind'][];
 
 /**
  * Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device whose ops carry their layout in the trace
@@ -110,6 +123,7 @@ export function targetInfo(t: MappingTarget): TargetInfo {
     case 'pim':
     case 'duplex':
     case 'neupims':
+    case 'system':
       return { kind: t.kind, name: t.system.name, file: repoRelative(t.system.file) };
     default: {
       const never: never = t;
