@@ -1,23 +1,23 @@
-import { StrataError, invariant } from '../spec/errors.ts';
-import { buildOpGraph } from '../compiler/lower.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import type { Op, OpKind } from '../ir/op.ts';
-import { decodeStep, makeStep } from '../compiler/step.ts';
-import type { StepRequest } from '../ir/step.ts';
-import { tileGemm } from '../compiler/tiling.ts';
-import { VECTOR_FLOPS } from '../compiler/lower.ts';
-import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../pim/dual-buffer-channel.ts';
-import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../pim/neupims-gemv.ts';
-import { bytesPerRequest, type DramStandard } from '../dram/standard.ts';
-import type { PimSpec } from '../pim/pim-spec.ts';
+import { StrataError, invariant } from '../../spec/errors.ts';
+import { buildOpGraph } from '../../compiler/lower.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Op, OpKind } from '../../ir/op.ts';
+import { decodeStep, makeStep } from '../../compiler/step.ts';
+import type { StepRequest } from '../../ir/step.ts';
+import { tileGemm } from '../../compiler/tiling.ts';
+import { VECTOR_FLOPS } from '../../compiler/lower.ts';
+import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../../pim/dual-buffer-channel.ts';
+import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../../pim/neupims-gemv.ts';
+import { bytesPerRequest, type DramStandard } from '../../dram/standard.ts';
+import type { PimSpec } from '../../pim/pim-spec.ts';
 import { assignChannels, channelLoads, splitSubBatches } from './neupims-channels.ts';
 import { parallelismFor, type ChannelBalancing, type NeuPimsSystem } from './neupims-system.ts';
-import { gemmCycles, type SystolicArrayConfig } from './systolic-array.ts';
-import { runNpuAssignments } from './run.ts';
-import { vectorCycles } from './vector-unit.ts';
+import { gemmCycles, type SystolicArrayConfig } from '../../npu/systolic-array.ts';
+import { runNpuAssignments } from './npu-run.ts';
+import { vectorCycles } from '../../npu/vector-unit.ts';
 
 /*
- * One decode iteration of a NeuPIMs-family system (src/npu/neupims-system.ts) for a batch of requests.
+ * One decode iteration of a NeuPIMs-family system (src/systems/neupims/neupims-system.ts) for a batch of requests.
  *
  * Devices. A model runs tensor parallel over `tp` devices (each holds 1/tp of every layer: heads, weight columns
  * or rows) and pipeline parallel over `pp` stages. The stages of one batch run one after another (no

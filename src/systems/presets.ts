@@ -1,17 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARCH_DIR } from './package-root.ts';
-import { StrataError } from './errors.ts';
-import type { FieldReader } from './fields.ts';
-import { jsonFileNames } from './json-file.ts';
-import { FAMILIES, isSystemFamily, type SystemFamily } from './system-families.ts';
-
-export { SYSTEM_FAMILIES, type SystemFamily } from './system-families.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { StrataError } from '../spec/errors.ts';
+import type { FieldReader } from '../spec/fields.ts';
+import { jsonFileNames } from '../spec/json-file.ts';
 
 /**
  * System presets (arch/systems/*.json) share one folder but come in families with their own schemas: GPU/CPU
  * baselines timed by the roofline, PIM-GPT, Duplex-family and NeuPIMs-family systems. Each file says its family in
- * a `family` field, so every loader lists and resolves only its own and names the right one on a mix-up.
+ * a `family` field, so every loader lists and resolves only its own and names the right one on a mix-up. This
+ * module reads files and knows family names only as strings: which families exist, and what they are called in
+ * messages, is the registry's (src/systems/registry.ts), which sits above the family loaders that use this module.
  */
 export const SYSTEMS_DIR = join(ARCH_DIR, 'systems');
 
@@ -36,19 +35,21 @@ function shippedFamilies(): Map<string, string> {
   return families;
 }
 
+/** The family of a preset file without a `family` field: GPU/CPU baseline presets predate the field. */
+export const DEFAULT_FAMILY = 'baseline';
+
 /**
- * The family of a system given by shipped name or by path (src/spec/system-families.ts); a file without a
- * `family` field is a baseline preset (its loader checks the rest). Undefined for a name that is no shipped
- * preset, and for a family the registry does not know.
+ * The `family` field of a system given by shipped name or by path, as written; a file without one is of
+ * `DEFAULT_FAMILY` (its loader checks the rest). Undefined for a name that is no shipped preset. Whether the
+ * family is a registered one is the registry's question (`systemFamily`, src/systems/registry.ts).
  */
-export function systemFamily(nameOrPath: string): SystemFamily | undefined {
+export function presetFamily(nameOrPath: string): string | undefined {
   const isPath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
-  const family = isPath ? fileFamily(nameOrPath) || 'baseline' : shippedFamilies().get(nameOrPath);
-  return family !== undefined && isSystemFamily(family) ? family : undefined;
+  return isPath ? fileFamily(nameOrPath) || DEFAULT_FAMILY : shippedFamilies().get(nameOrPath);
 }
 
 /** Names of the shipped presets of `family`, sorted. */
-export function systemNames(family: SystemFamily): string[] {
+export function systemNames(family: string): string[] {
   return [...shippedFamilies()].filter(([, f]) => f === family).map(([n]) => n);
 }
 
@@ -57,18 +58,18 @@ export function systemNames(family: SystemFamily): string[] {
  * of another family says which family it is; an unknown one lists the known names of `family`
  * (`unknown <noun> '<name>'<context> (known: …)`).
  */
-export function systemFile(nameOrPath: string, family: SystemFamily, noun: string, context = ''): string {
+export function systemFile(nameOrPath: string, family: string, noun: string, context = ''): string {
   if (nameOrPath.includes('/') || nameOrPath.endsWith('.json')) {
     if (!existsSync(nameOrPath)) throw new StrataError(`${nameOrPath}: file not found`);
     return nameOrPath;
   }
   const other = shippedFamilies().get(nameOrPath);
   if (other === family) return join(SYSTEMS_DIR, `${nameOrPath}.json`);
-  if (other) throw new StrataError(`'${nameOrPath}' (arch/systems/${nameOrPath}.json) is ${isSystemFamily(other) ? FAMILIES[other].noun : `of family '${other}'`}, not ${FAMILIES[family].noun}`);
+  if (other) throw new StrataError(`'${nameOrPath}' (arch/systems/${nameOrPath}.json) is of family '${other}', not '${family}'`);
   throw new StrataError(`unknown ${noun} '${nameOrPath}'${context} (known: ${systemNames(family).join(', ')}; or give a path to a .json file)`);
 }
 
 /** Checks a preset's optional `family` field: when present it must be `family`. */
-export function checkFamily(r: FieldReader, family: SystemFamily): void {
+export function checkFamily(r: FieldReader, family: string): void {
   if (r.obj.family !== undefined) r.string('family', [family]);
 }

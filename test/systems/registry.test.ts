@@ -2,32 +2,36 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getPolicy } from '../../src/compiler/policies/index.ts';
-import { SERVING_SYSTEMS } from '../../src/serving/cost-models.ts';
-import { FAMILIES, familiesOf, notRunBy, orList, SYSTEM_FAMILIES } from '../../src/spec/system-families.ts';
-import { systemFamily, systemNames } from '../../src/spec/systems.ts';
+import { familiesOf, getPolicy, knownPolicies, notRunBy, orList, servingFamilies, SYSTEM_FAMILIES, SYSTEM_MODELS, systemFamily } from '../../src/systems/registry.ts';
+import { systemNames } from '../../src/systems/presets.ts';
 
 describe('the system-family registry (Strata issue #15)', () => {
   it("names each family's policy, and that policy maps onto exactly the family's shipped presets", () => {
-    expect(Object.keys(FAMILIES)).toEqual([...SYSTEM_FAMILIES]);
-    expect(SYSTEM_FAMILIES.map((f) => FAMILIES[f].policy)).toEqual(['gpu-roofline', 'pim-gpt', 'duplex', 'neupims']);
+    expect(SYSTEM_FAMILIES).toEqual(['baseline', 'pim-gpt', 'duplex', 'neupims']);
+    expect(SYSTEM_FAMILIES.map((f) => SYSTEM_MODELS[f].family)).toEqual([...SYSTEM_FAMILIES]);
+    expect(SYSTEM_FAMILIES.map((f) => SYSTEM_MODELS[f].policy.name)).toEqual(['gpu-roofline', 'pim-gpt', 'duplex', 'neupims']);
     for (const f of SYSTEM_FAMILIES) {
-      // gpu-roofline also lists its alias gpu-a100 (src/compiler/policies/gpu-roofline.ts)
-      expect(getPolicy(FAMILIES[f].policy).knownSystems().filter((n) => n !== 'gpu-a100'), f).toEqual(systemNames(f));
+      const m = SYSTEM_MODELS[f];
+      // gpu-roofline also lists the aliases of its family (gpu-a100, src/systems/baseline/policy.ts)
+      expect(getPolicy(m.policy.name).knownSystems().filter((n) => !(n in m.aliases)), f).toEqual(systemNames(f));
     }
+    // Every policy string reaches its family's policy object; npu-only is the one policy of no family.
+    expect(knownPolicies()).toEqual(['gpu-roofline', 'npu-only', 'pim-gpt', 'duplex', 'neupims']);
   });
 
-  it('says which commands run each family; serve lists the families SERVING_SYSTEMS costs', () => {
+  it('says which commands run each family; serve lists exactly the families with a serving model', () => {
     expect(familiesOf('run')).toEqual(['baseline', 'duplex']);
     expect(familiesOf('serve')).toEqual(['baseline', 'duplex', 'neupims']);
     expect(familiesOf('compile')).toEqual(['baseline', 'pim-gpt', 'duplex', 'neupims']);
     expect(familiesOf('pim generate')).toEqual(['pim-gpt']);
-    expect(SERVING_SYSTEMS.map((k) => k.family)).toEqual(familiesOf('serve'));
+    expect(servingFamilies()).toEqual(familiesOf('serve'));
+    expect(servingFamilies().map((f) => SYSTEM_MODELS[f].serving!.name)).toEqual(['gpu-roofline', 'duplex', 'neupims']);
   });
 
   it('resolves a shipped name or a path to its family; a file without one is a baseline preset', () => {
     expect(systemFamily('gpu-h100')).toBe('duplex'); // the Duplex paper's GPU-only system, not the roofline preset gpu-h100-sxm
     expect(systemFamily('gpu-h100-sxm')).toBe('baseline');
+    expect(systemFamily('gpu-a100')).toBe('baseline'); // an alias of the baseline family
     expect(systemFamily('npu-only')).toBe('neupims');
     expect(systemFamily('pim-gpt')).toBe('pim-gpt');
     expect(systemFamily('arch/systems/duplex.json')).toBe('duplex');

@@ -1,10 +1,10 @@
 import { StrataError } from '../../spec/errors.ts';
-import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from '../../npu/neupims-system.ts';
+import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from './neupims-system.ts';
 import { compIntervalCycles } from '../../pim/neupims-gemv.ts';
 import type { Op } from '../../ir/op.ts';
-import { tileGemm } from '../tiling.ts';
+import { tileGemm } from '../../compiler/tiling.ts';
 import type { WsTiling } from '../../ir/tiling.ts';
-import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from '../../compiler/policies/types.ts';
 
 /**
  * `neupims`: NeuPIMs (Heo et al., ASPLOS 2024). Weight GEMMs (QKV, output projection, FFN, LM head) go to the
@@ -12,7 +12,7 @@ import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDev
  * (q K^T and softmax V, GEMVs in decode) go to the in-bank PIM of the channel holding the request's KV cache;
  * softmax, norms, activations and residual adds go to the NPU's vector units. On a system whose attention runs on
  * the NPU (`npu-only`) attention's products are tiled for the arrays like the GEMMs. Which channel, sub-batch
- * interleaving and the timing: src/npu/neupims-decode.ts.
+ * interleaving and the timing: src/systems/neupims/neupims-decode.ts.
  *
  * Prefill attention (many query rows) is a GEMM: it stays on the arrays, as NeuPIMs runs prefill on the NPU.
  * In traces the PIM device has kind `bank-pim` (lanes = MAC lanes of all banks, clock = the COMP rate): in-bank PIM

@@ -1,7 +1,7 @@
 import { StrataError } from '../../spec/errors.ts';
-import { knownDuplexSystems, loadDuplexSystem, type DuplexSystem } from '../../pim/duplex-system.ts';
+import { knownDuplexSystems, loadDuplexSystem, type DuplexSystem } from './duplex-system.ts';
 import type { Op } from '../../ir/op.ts';
-import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDevice, type MappingInput, type MappingPolicy, type MappingTarget } from '../../compiler/policies/types.ts';
 
 /**
  * `duplex`: Duplex (Yun et al., MICRO 2024, arXiv 2409.01141). Each matrix op goes to the processor its Op/B
@@ -11,7 +11,7 @@ import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDev
  * follows its score op and an expert's activation follows its up projection, so attention and expert FFNs stay
  * on one device; every other vector op (norms, RoPE, residual adds, embedding) runs on the xPU. A system without
  * PIM (gpu-h100, gpu-h100x2) runs everything on the xPU. Timing, co-processing and the shared DRAM:
- * src/pim/duplex-step.ts.
+ * src/systems/duplex/duplex-step.ts.
  */
 
 /** Device ids of a Duplex-family system. */
@@ -29,7 +29,7 @@ export function prefersPim(system: DuplexSystem, op: Op): boolean {
  *   src/module/route.cpp, linear.cpp, attention.cpp and module_graph.cpp of the HeliosZhou/LLMSimulator fork @
  *   f71dde4): matrix ops outside the experts and attention stay on the xPU; decode attention (one new token per
  *   request) goes to PIM and prefill attention to the xPU; a layer's experts are split so that the two
- *   processors' estimated times balance (`balanceExperts`, src/pim/duplex-schedule.ts), the busiest experts on
+ *   processors' estimated times balance (`balanceExperts`, src/systems/duplex/duplex-schedule.ts), the busiest experts on
  *   the xPU. The expert split needs costs, so the caller decides it and passes the experts the xPU takes.
  * - `fastest` (the same simulator with `parallel_execution` off, its config.yaml default; src/hardware/executor.cpp
  *   picks the faster processor per op): as `balanced`, but each expert goes to whichever processor runs it sooner

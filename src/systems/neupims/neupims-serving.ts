@@ -1,12 +1,12 @@
-import { parameterCount, type ModelSpec } from '../compiler/model.ts';
-import { repoRelative } from '../compiler/policies/types.ts';
-import type { StepBatch, StepCost, StepCostModel } from '../serving/step-cost.ts';
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
 import { neupimsDecode, neupimsPrefill, NeuPimsMemo, type NeuPimsDecodeOptions } from './neupims-decode.ts';
 import { parallelismFor, type NeuPimsSystem } from './neupims-system.ts';
 
 /**
  * A serving-loop step cost model (src/serving/step-cost.ts) for a NeuPIMs-family system. A step's decode requests
- * cost one decode iteration (src/npu/neupims-decode.ts: channel placement, PIM attention, sub-batch interleaving);
+ * cost one decode iteration (src/systems/neupims/neupims-decode.ts: channel placement, PIM attention, sub-batch interleaving);
  * its prompt chunks run on the NPU before them (NeuPIMs runs prefill on the NPU). One memo serves every step, so
  * attention programs and NPU ops of a shape are simulated once; whole steps are memoised by their ordered
  * (context, new tokens) list, which fixes the channel placement (round-robin depends on the order).
@@ -24,7 +24,7 @@ export function neupimsStepCostModel(system: NeuPimsSystem, model: ModelSpec, op
     name: 'neupims',
     system: system.name,
     file: repoRelative(system.file),
-    description: `${devices} NeuPIMs-family device(s) (tp ${tp} x pp ${par.pp}): GEMMs on the NPU, ${system.attention === 'pim' ? `attention in ${system.pim.rowBuffers === 2 ? 'dual' : 'single'}-row-buffer PIM` : 'attention on the NPU'}, channel programs simulated (src/npu/neupims-decode.ts)`,
+    description: `${devices} NeuPIMs-family device(s) (tp ${tp} x pp ${par.pp}): GEMMs on the NPU, ${system.attention === 'pim' ? `attention in ${system.pim.rowBuffers === 2 ? 'dual' : 'single'}-row-buffer PIM` : 'attention on the NPU'}, channel programs simulated (src/systems/neupims/neupims-decode.ts)`,
     energyMethod: 'dram-command-energy',
     energyNote: 'DRAM IDD command energy of the NPU traffic and PIM programs; NPU logic and SRAM not counted',
     memory: { capacityBytes: system.deviceBytes * devices, weightBytes: parameterCount(model) * model.precisionBytes },

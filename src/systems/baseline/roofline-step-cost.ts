@@ -1,15 +1,15 @@
-import { deviceProfile, opCost, resolvePrecision, stepTimePs, usableBytes, type AttentionLaunch, type DevicePreset, type Precision } from '../baselines/roofline.ts';
-import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
-import { parameterCount, type ModelSpec } from '../compiler/model.ts';
-import type { Op, OpKind } from '../ir/op.ts';
-import { makeStep } from '../compiler/step.ts';
-import type { StepRequest } from '../ir/step.ts';
-import { repoRelative } from '../compiler/policies/types.ts';
-import type { BatchEntry, StepBatch, StepCost, StepCostModel } from './step-cost.ts';
+import { deviceProfile, opCost, resolvePrecision, stepTimePs, usableBytes, type AttentionLaunch, type DevicePreset, type Precision } from './roofline.ts';
+import { buildOpGraph, type LowerOptions } from '../../compiler/lower.ts';
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import type { Op, OpKind } from '../../ir/op.ts';
+import { makeStep } from '../../compiler/step.ts';
+import type { StepRequest } from '../../ir/step.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { BatchEntry, StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
 
 /**
  * Step costs on an analytical GPU/CPU baseline: the step's op graph (src/compiler/lower.ts) run op after op on
- * one device with the roofline of src/baselines/roofline.ts, exactly as `strata run` times a step; energy is
+ * one device with the roofline of src/systems/baseline/roofline.ts, exactly as `strata run` times a step; energy is
  * board power x time.
  *
  * The time of a step is max(GPU time, host launch time), each a sum over its ops, and every op belongs to one of
@@ -34,7 +34,7 @@ export interface RooflineStepCostOptions {
   readonly seed?: string;
   readonly routing?: LowerOptions['routing'];
   /**
-   * Kernel launches of attention (src/baselines/roofline.ts, ATTENTION_LAUNCHES). `per-layer` (default): the batch's
+   * Kernel launches of attention (src/systems/baseline/roofline.ts, ATTENTION_LAUNCHES). `per-layer` (default): the batch's
    * attention ops of one kind share one launch per layer, as batched (paged) attention kernels do in serving engines.
    * `per-request`: one launch per attention op, i.e. per request and layer. Either way exactly what `strata run`
    * gives with the same `--attention-launch`; compute and memory times are the same.
@@ -44,7 +44,7 @@ export interface RooflineStepCostOptions {
   readonly profile?: string;
 }
 
-export { ATTENTION_LAUNCHES, type AttentionLaunch } from '../baselines/roofline.ts';
+export { ATTENTION_LAUNCHES, type AttentionLaunch } from './roofline.ts';
 
 /** A `StepCostModel` for a GPU/CPU baseline preset, with exact per-part memoisation (see the file comment). */
 export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: RooflineStepCostOptions = {}): StepCostModel {

@@ -1,11 +1,11 @@
-import { StrataError } from '../spec/errors.ts';
-import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile } from '../spec/json-file.ts';
-import { deepFreeze } from '../spec/freeze.ts';
-import { loadDevice, type DevicePreset } from '../baselines/roofline.ts';
-import { capacityBytes } from '../dram/standard.ts';
-import { loadLogicPim, type LogicPimSpec } from './logic-pim.ts';
-import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
+import { StrataError } from '../../spec/errors.ts';
+import { FieldReader } from '../../spec/fields.ts';
+import { readJsonFile } from '../../spec/json-file.ts';
+import { deepFreeze } from '../../spec/freeze.ts';
+import { loadDevice, type DevicePreset } from '../baseline/roofline.ts';
+import { capacityBytes } from '../../dram/standard.ts';
+import { loadLogicPim, type LogicPimSpec } from '../../pim/logic-pim.ts';
+import { checkFamily, systemFile, systemNames } from '../presets.ts';
 
 /**
  * Systems of the Duplex comparison (arch/systems/*.json of family `duplex`): `devices` identical devices working tensor

@@ -1,15 +1,15 @@
-import { parameterCount, type ModelSpec } from '../compiler/model.ts';
-import type { LowerOptions } from '../compiler/lower.ts';
-import { repoRelative } from '../compiler/policies/types.ts';
-import type { StepBatch, StepCost, StepCostModel } from '../serving/step-cost.ts';
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import type { LowerOptions } from '../../compiler/lower.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
 import { duplexCapacityBytes, type DuplexSystem } from './duplex-system.ts';
 import { duplexStepCoster } from './duplex-step-cost.ts';
-import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
+import { DUPLEX_DEVICES, type DuplexSplit } from './policy.ts';
 
 /**
  * A serving-loop step cost model (src/serving/step-cost.ts) for a Duplex-family system: each step's batch is
- * costed by `duplexStepCoster` (src/pim/duplex-step-cost.ts), which gives exactly what lowering the whole step and
- * running it with `runDuplexStep` (src/pim/duplex-step.ts) gives, from parts memoised by shape (layer ops by token
+ * costed by `duplexStepCoster` (src/systems/duplex/duplex-step-cost.ts), which gives exactly what lowering the whole step and
+ * running it with `runDuplexStep` (src/systems/duplex/duplex-step.ts) gives, from parts memoised by shape (layer ops by token
  * count, attention by (context, new tokens), experts by tokens per expert, PIM streams by length). MoE routing is
  * drawn per step from `moe.routing.<seed>.<step>`.
  */
@@ -26,7 +26,7 @@ export function duplexStepCostModel(
     name: 'duplex',
     system: system.name,
     file: repoRelative(system.file),
-    description: `${system.devices} x ${system.xpu.name}${pim}: ${rule}, ${opts.coProcessing === false ? 'one after another' : 'co-processed'}, PIM traffic through the DRAM model (src/pim/duplex-step.ts)`,
+    description: `${system.devices} x ${system.xpu.name}${pim}: ${rule}, ${opts.coProcessing === false ? 'one after another' : 'co-processed'}, PIM traffic through the DRAM model (src/systems/duplex/duplex-step.ts)`,
     energyMethod: 'board-power-x-step-time + dram-path-energy',
     energyNote: `every xPU at ${system.xpu.boardPowerW} W for the whole step (computing or waiting for PIM, as the GPU baselines are charged); PIM by per-bit DRAM path energy and MAC energy; interconnect per bit`,
     memory: { capacityBytes: duplexCapacityBytes(system), weightBytes: parameterCount(model) * model.precisionBytes },

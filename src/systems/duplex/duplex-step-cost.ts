@@ -1,10 +1,10 @@
-import { buildOpGraph, routeTokens, type LowerOptions } from '../compiler/lower.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import type { Op } from '../ir/op.ts';
-import { makeStep } from '../compiler/step.ts';
-import type { StepRequest } from '../ir/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexPlacementOptions, type DuplexSplit } from '../compiler/policies/duplex.ts';
-import { invariant, StrataError } from '../spec/errors.ts';
+import { buildOpGraph, routeTokens, type LowerOptions } from '../../compiler/lower.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Op } from '../../ir/op.ts';
+import { makeStep } from '../../compiler/step.ts';
+import type { StepRequest } from '../../ir/step.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexPlacementOptions, type DuplexSplit } from './policy.ts';
+import { invariant, StrataError } from '../../spec/errors.ts';
 import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import {
@@ -14,12 +14,12 @@ import {
 /**
  * The cost of a step on a Duplex-family system from its batch composition alone, memoised by shape: the same
  * time, busy times and energy as lowering the whole step and running it (`runDuplexOps(buildOpGraph(step))`,
- * src/pim/duplex-step.ts), without building the op graph of every layer.
+ * src/systems/duplex/duplex-step.ts), without building the op graph of every layer.
  *
  * Why it is exact. A step's op graph is the embedding, then per layer a chain of segments, then the head. Between
  * segments sits a cut: an op that every earlier op of the step feeds and every later op needs (the last op before
  * attention, the output projection, the MoE router, each residual add). Both processors are idle when a cut starts
- * and nothing else runs until it ends, and the co-schedule (src/pim/duplex-schedule.ts) depends only on times
+ * and nothing else runs until it ends, and the co-schedule (src/systems/duplex/duplex-schedule.ts) depends only on times
  * relative to its start, so the step's schedule is the concatenation of its segments' schedules. A segment's cost
  * depends only on:
  * - the layer ops before attention, between attention and the experts (or the dense FFN) and after them: the
@@ -56,7 +56,7 @@ export interface DuplexStepCosterOptions {
   readonly coProcessing?: boolean;
   /** Memoise parts (default true); false recomputes every part (for checks: same results, slower). */
   readonly memoise?: boolean;
-  /** How matrix ops are split between xPU and PIM (src/compiler/policies/duplex.ts; default `op-b`). */
+  /** How matrix ops are split between xPU and PIM (src/systems/duplex/policy.ts; default `op-b`). */
   readonly split?: DuplexSplit;
 }
 

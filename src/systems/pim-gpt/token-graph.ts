@@ -1,6 +1,6 @@
-import { invariant } from '../spec/errors.ts';
-import type { Op } from '../ir/op.ts';
-import type { PimJobRun, PimStep } from './pim-channel.ts';
+import { invariant } from '../../spec/errors.ts';
+import type { Op } from '../../ir/op.ts';
+import type { PimJobRun, PimStep } from '../../pim/pim-channel.ts';
 
 /**
  * The work of one PIM-GPT token as a dependency graph of nodes, each run by one unit: a PIM node is one channel's

@@ -1,27 +1,27 @@
 import { join } from 'node:path';
-import { StrataError } from '../spec/errors.ts';
-import { FieldReader } from '../spec/fields.ts';
-import { readSpecFile } from '../spec/json-file.ts';
-import { buildOpGraph } from '../compiler/lower.ts';
-import { assertFits, tokensFootprint } from '../compiler/footprint.ts';
-import { pimCapacityBytes } from '../compiler/policies/pim-gemv-tiling.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import type { Op } from '../ir/op.ts';
-import { CommandLog } from '../dram/command-log.ts';
-import { decodeStep, prefillStep } from '../compiler/step.ts';
-import { opBytes } from '../ir/op.ts';
-import { Simulator } from '../kernel/simulator.ts';
-import { invariant, withContext } from '../spec/errors.ts';
-import { Asic, asicOccupancyCycles, loadAsic, type AsicSpec } from './asic.ts';
-import { planPimGemv, type PimGemvPlan } from './gemv.ts';
-import { globalBuffer, globalBufferEnergyPj } from './global-buffer.ts';
-import { PimChannel, PimChannelSequencer, type PimStep } from './pim-channel.ts';
-import { parseLink, type PimLink } from './pim-link.ts';
-import { loadPimSpec, type PimSpec } from './pim-spec.ts';
-import { ProgramMemo } from './program-memo.ts';
-import { resultLatch, resultLatchEnergyPj } from './result-latch.ts';
+import { StrataError } from '../../spec/errors.ts';
+import { FieldReader } from '../../spec/fields.ts';
+import { readSpecFile } from '../../spec/json-file.ts';
+import { buildOpGraph } from '../../compiler/lower.ts';
+import { assertFits, tokensFootprint } from '../../compiler/footprint.ts';
+import { pimCapacityBytes } from '../../compiler/policies/pim-gemv-tiling.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Op } from '../../ir/op.ts';
+import { CommandLog } from '../../dram/command-log.ts';
+import { decodeStep, prefillStep } from '../../compiler/step.ts';
+import { opBytes } from '../../ir/op.ts';
+import { Simulator } from '../../kernel/simulator.ts';
+import { invariant, withContext } from '../../spec/errors.ts';
+import { Asic, asicOccupancyCycles, loadAsic, type AsicSpec } from '../../pim/asic.ts';
+import { planPimGemv, type PimGemvPlan } from '../../pim/gemv.ts';
+import { globalBuffer, globalBufferEnergyPj } from '../../pim/global-buffer.ts';
+import { PimChannel, PimChannelSequencer, type PimStep } from '../../pim/pim-channel.ts';
+import { parseLink, type PimLink } from '../../pim/pim-link.ts';
+import { loadPimSpec, type PimSpec } from '../../pim/pim-spec.ts';
+import { ProgramMemo } from '../../pim/program-memo.ts';
+import { resultLatch, resultLatchEnergyPj } from '../../pim/result-latch.ts';
 import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
-import { checkFamily, systemFile } from '../spec/systems.ts';
+import { checkFamily, systemFile } from '../presets.ts';
 
 /** A PIM-GPT style system: in-bank PIM for every matrix-vector product, an ASIC for the rest, a link per channel between them. */
 export interface PimGptSystem {
@@ -64,7 +64,7 @@ export interface PimGptEnergy {
   asic: number;
 }
 
-/** Where a token's time went along its critical path, ps (src/pim/token-graph.ts criticalPath). */
+/** Where a token's time went along its critical path, ps (src/systems/pim-gpt/token-graph.ts criticalPath). */
 export type PimTime = CriticalPath;
 
 /** One token's work. Times in ps. */
@@ -126,7 +126,7 @@ const part = (total: number, j: number, parts: number) => Math.floor((total * (j
 /**
  * A PIM-GPT machine: the event kernel with one component per PIM channel and one ASIC, whose state (timing,
  * refresh, the memo of simulated program segments) carries over from token to token. `token` runs one decode
- * token of batch 1 as a dependency graph (src/pim/token-graph.ts): every matrix product over weights or the KV
+ * token of batch 1 as a dependency graph (src/systems/pim-gpt/token-graph.ts): every matrix product over weights or the KV
  * cache as one node per channel with work (its program of the op's GEMV; an op with m rows runs m GEMVs), every
  * other op on the ASIC. Attention over several heads is one GEMV whose outputs are all heads' scores (or context
  * values), each head's rows in its own banks; with overlap on, the heads' softmax nodes each wait only for the

@@ -1,10 +1,10 @@
-import { StrataError } from '../spec/errors.ts';
-import { FieldReader } from '../spec/fields.ts';
-import { readJsonFile } from '../spec/json-file.ts';
-import { deepFreeze } from '../spec/freeze.ts';
-import { loadPimSpec, type PimSpec } from '../pim/pim-spec.ts';
-import { loadNpu, type NpuSpec } from './spec.ts';
-import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
+import { StrataError } from '../../spec/errors.ts';
+import { FieldReader } from '../../spec/fields.ts';
+import { readJsonFile } from '../../spec/json-file.ts';
+import { deepFreeze } from '../../spec/freeze.ts';
+import { loadPimSpec, type PimSpec } from '../../pim/pim-spec.ts';
+import { loadNpu, type NpuSpec } from '../../npu/spec.ts';
+import { checkFamily, systemFile, systemNames } from '../presets.ts';
 
 /**
  * Systems of the NeuPIMs comparison (arch/systems/*.json of family `neupims`: neupims, npu-pim-blocked, npu-only): the NeuPIMs NPU on 32 channels of HBM2 whose

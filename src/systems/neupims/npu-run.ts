@@ -1,16 +1,17 @@
 import { produce } from 'immer';
-import { Simulator } from '../kernel/simulator.ts';
-import { MemorySystem } from '../dram/memory-system.ts';
-import { bytesPerRequest, loadStandard, peakBandwidthGBps, type DramStandard } from '../dram/standard.ts';
-import { compileStep } from '../compiler/compile.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import type { Assignment } from '../compiler/policies/types.ts';
-import type { Step } from '../ir/step.ts';
-import type { DeviceTrace } from '../compiler/trace.ts';
-import { invariant } from '../spec/errors.ts';
-import { Npu, type NpuOpRecord } from './npu.ts';
-import { knownNpus, loadNpu, type NpuSpec } from './spec.ts';
-import { macBoundCycles, type ArrayDataflow } from './systolic-array.ts';
+import { Simulator } from '../../kernel/simulator.ts';
+import { MemorySystem } from '../../dram/memory-system.ts';
+import { bytesPerRequest, loadStandard, peakBandwidthGBps, type DramStandard } from '../../dram/standard.ts';
+import { compileForTarget } from '../../compiler/compile.ts';
+import { npuOnly } from '../../compiler/policies/npu-only.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Assignment } from '../../compiler/policies/types.ts';
+import type { Step } from '../../ir/step.ts';
+import type { DeviceTrace } from '../../compiler/trace.ts';
+import { invariant } from '../../spec/errors.ts';
+import { Npu, type NpuOpRecord } from '../../npu/npu.ts';
+import { knownNpus, loadNpu, type NpuSpec } from '../../npu/spec.ts';
+import { macBoundCycles, type ArrayDataflow } from '../../npu/systolic-array.ts';
 
 /**
  * HBM2 as NeuPIMs configures it: the `hbm2` preset (DRAMsim3's HBM2_8Gb_x128 timing) with 32 channels instead of
@@ -173,6 +174,6 @@ export function runNpuTrace(trace: DeviceTrace, opts: NpuRunOptions = {}): NpuRu
 /** Compiles one step of `model` with policy npu-only and runs it on the NPU with DRAM: per-op times, utilisation, traffic. */
 export function runNpuStep(model: ModelSpec, step: Step, opts: NpuRunOptions = {}): NpuRunResult {
   const spec = typeof opts.npu === 'object' ? opts.npu : loadNpu(opts.npu ?? 'neupims-npu');
-  const trace = compileStep(model, step, 'npu-only', { target: { kind: 'npu', npu: spec } });
+  const trace = compileForTarget(model, step, npuOnly, { kind: 'npu', npu: spec });
   return runNpuAssignments(trace.assignments, model.precisionBytes, { ...opts, npu: spec });
 }

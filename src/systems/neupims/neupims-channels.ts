@@ -1,4 +1,4 @@
-import { StrataError } from '../spec/errors.ts';
+import { StrataError } from '../../spec/errors.ts';
 import type { ChannelBalancing } from './neupims-system.ts';
 
 /*

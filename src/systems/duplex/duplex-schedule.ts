@@ -1,4 +1,4 @@
-import { invariant } from '../spec/errors.ts';
+import { invariant } from '../../spec/errors.ts';
 
 /**
  * Expert/attention co-processing on a Duplex device: two processors (0 = xPU, 1 = PIM) each run their ops in

@@ -1,10 +1,10 @@
 import { StrataError } from '../../spec/errors.ts';
-import { knownDevices, loadDevice } from '../../baselines/roofline.ts';
-import { repoRelative, targetInfo, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from './types.ts';
+import { knownDevices, loadDevice } from './roofline.ts';
+import { repoRelative, targetInfo, type Mapping, type MappingInput, type MappingPolicy, type MappingTarget } from '../../compiler/policies/types.ts';
 
 /**
  * `gpu-roofline`: every op on one baseline device (a GPU, or a CPU preset), whole: no tiling, no splitting.
- * `strata run` times the result with the analytical roofline of src/baselines/roofline.ts.
+ * `strata run` times the result with the analytical roofline of src/systems/baseline/roofline.ts.
  */
 
 /**

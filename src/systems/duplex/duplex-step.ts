@@ -1,23 +1,23 @@
-import { opCost, energyJoules } from '../baselines/roofline.ts';
-import { buildOpGraph, type LowerOptions } from '../compiler/lower.ts';
-import type { ModelSpec } from '../compiler/model.ts';
-import { opBytes, type Op, type OpKind } from '../ir/op.ts';
-import { makeStep } from '../compiler/step.ts';
-import type { Phase, Step, StepRequest } from '../ir/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from '../compiler/policies/duplex.ts';
-import { StrataError } from '../spec/errors.ts';
+import { opCost, energyJoules } from '../baseline/roofline.ts';
+import { buildOpGraph, type LowerOptions } from '../../compiler/lower.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import { opBytes, type Op, type OpKind } from '../../ir/op.ts';
+import { makeStep } from '../../compiler/step.ts';
+import type { Phase, Step, StepRequest } from '../../ir/step.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey, type DuplexSplit } from './policy.ts';
+import { StrataError } from '../../spec/errors.ts';
 import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
-import { pimPeakBytesPerS } from './logic-pim.ts';
-import { pimOpCost } from './logic-pim-gemv.ts';
+import { pimPeakBytesPerS } from '../../pim/logic-pim.ts';
+import { pimOpCost } from '../../pim/logic-pim-gemv.ts';
 
 /**
- * Cost of one step on a Duplex-family system (src/pim/duplex-system.ts), mapped by the `duplex` policy: by
+ * Cost of one step on a Duplex-family system (src/systems/duplex/duplex-system.ts), mapped by the `duplex` policy: by
  * default each matrix op by its Op/B (`op-b`); with `split: 'balanced'` (or `'fastest'`) by the Duplex authors' rule
  * (non-expert matrix ops on the xPU, decode attention on PIM, each layer's experts split by `balanceExperts` on
- * the costs below, src/compiler/policies/duplex.ts).
+ * the costs below, src/systems/duplex/policy.ts).
  *
- * - xPU ops: the analytical roofline of the xPU preset (src/baselines/roofline.ts: max(compute, memory) at the
+ * - xPU ops: the analytical roofline of the xPU preset (src/systems/baseline/roofline.ts: max(compute, memory) at the
  *   preset's efficiencies, HBM3 at its published bandwidth), split evenly over the tensor-parallel devices. Each
  *   residual add first all-reduces its branch output over the interconnect (ring: 2(n-1)/n of the bytes per
  *   device, plus a fixed latency) when there is more than one device.
@@ -25,7 +25,7 @@ import { pimOpCost } from './logic-pim-gemv.ts';
  * - Launches: every op pays the xPU preset's launch overhead (the xPU's runtime issues PIM kernels too), except
  *   that a layer's per-request attention ops of one kind on one processor are one batched kernel (one launch),
  *   as paged-attention kernels run them, and that vector ops on PIM are fused into the matrix op they follow.
- * - Co-processing and the shared DRAM: src/pim/duplex-schedule.ts. With `coProcessing: false` every op waits for
+ * - Co-processing and the shared DRAM: src/systems/duplex/duplex-schedule.ts. With `coProcessing: false` every op waits for
  *   the previous one (the serial sum).
  * - Energy: every xPU at board power for the whole step, computing or waiting for PIM (xpuEnergyPj), PIM ops by
  *   the DRAM path energy of their simulated traffic plus MAC / vector-lane energy, the interconnect per bit.
@@ -44,7 +44,7 @@ export interface DuplexStepOptions {
   readonly routing?: LowerOptions['routing'];
   /** Overlap the xPU and PIM (default true); false runs every op after the previous one. */
   readonly coProcessing?: boolean;
-  /** How matrix ops are split between xPU and PIM (src/compiler/policies/duplex.ts; default `op-b`). */
+  /** How matrix ops are split between xPU and PIM (src/systems/duplex/policy.ts; default `op-b`). */
   readonly split?: DuplexSplit;
 }
 

@@ -1,10 +1,10 @@
-import { StrataError } from '../spec/errors.ts';
-import { FieldReader } from '../spec/fields.ts';
-import { deepFreeze } from '../spec/freeze.ts';
-import { OP_KINDS, opBytes, type Op, type OpClass, type OpKind } from '../ir/op.ts';
-import { readJsonFile } from '../spec/json-file.ts';
-import { checkFamily, systemFile, systemNames } from '../spec/systems.ts';
-import { extractAssumptions } from '../spec/provenance.ts';
+import { StrataError } from '../../spec/errors.ts';
+import { FieldReader } from '../../spec/fields.ts';
+import { deepFreeze } from '../../spec/freeze.ts';
+import { OP_KINDS, opBytes, type Op, type OpClass, type OpKind } from '../../ir/op.ts';
+import { readJsonFile } from '../../spec/json-file.ts';
+import { checkFamily, systemFile, systemNames } from '../presets.ts';
+import { extractAssumptions } from '../../spec/provenance.ts';
 
 /**
  * Analytical GPU/CPU baselines, modelled as the measurements of bench/gpu/h100-measured.json say a GPU runs a
