@@ -95,6 +95,16 @@ describe('--set', () => {
     }
   });
 
+  it("a PIM spec's timings say their clock: another base standard is refused, never read as cycles of another clock", () => {
+    const swapped = run(['pim', 'generate', '--model', 'gpt2-small', '--tokens', '1', '--set', 'pim.base=hbm3']);
+    expect(swapped.code).toBe(2);
+    expect(swapped.err).toMatch(/arch\/pim\/aim\.json: field 'timing\.tCKPs': expected the clock of the base standard 'hbm3' \(769 ps\), since these timings count cycles of 500 ps .*found 500$/);
+    const bare = copyWith('arch/pim/aim.json', 'aim-no-clock.json', (j) => { delete j.timing.tCKPs; });
+    const r = run(['pim', 'gemv', '--spec', bare, '--m', '64', '--k', '64']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/aim-no-clock\.json: field 'timing\.tCKPs': expected an integer > 0 \(field is missing\)/);
+  });
+
   it('reads values as JSON where they parse (numbers in any notation, booleans, arrays), else as strings', () => {
     expect(parseSetFlags(['a.b=1e3', 'c=true', 'd=[1,2]', 'e=hbm3', 'f="x y"']).map((s) => s.value)).toEqual([1000, true, [1, 2], 'hbm3', 'x y']);
   });
