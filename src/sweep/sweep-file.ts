@@ -134,18 +134,20 @@ function expected(e: ErrorObject): string {
     case 'additionalProperties': return 'is not a field of a sweep here (see schemas/strata-sweep.schema.json)';
     case 'enum': return `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'oneOf': return 'expected exactly one of set, workload or system';
-    default: return `expected a value that ${e.message ?? 'matches the schema'}`;
+    case 'type': return `expected ${String((e.params as { type: string | string[] }).type).replace(',', ' or ')}`;
+    default: return `expected ${(e.message ?? 'a value the schema allows').replace(/^must (be )?/, '')}`;
   }
 }
 
 /** Parses a sweep file's text (YAML, of which JSON is a subset) into a value, or throws one line naming the file. */
 function parseText(text: string, file: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: false });
+    return parseYaml(text);
   } catch (e) {
     if (e instanceof YAMLParseError) {
       const line = e.linePos?.[0]?.line;
-      throw new StrataError(`${file}${line !== undefined ? `: line ${line}` : ''}: not valid YAML or JSON (${e.code}: ${e.message.split('\n')[0]})`);
+      const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      throw new StrataError(`${file}${line !== undefined ? `: line ${line}` : ''}: not valid YAML or JSON (${what})`);
     }
     throw e;
   }
@@ -212,13 +214,13 @@ export function checkSweep(data: unknown, file: string): Sweep {
     }
   }
   const axes: Axis[] = spec.axes.map((a, i) => {
-    const where = `${file}: field 'axes.${i}'`;
-    if ((a.values === undefined) === (a.range === undefined)) throw new StrataError(`${where}: expected exactly one of values or range`);
-    if (a.workload !== undefined && !fields.includes(a.workload)) throw new StrataError(`${where}.workload: command '${spec.command}' takes ${fields.join(', ')}`);
-    const values = a.values ?? rangeValues(a.range!, `${where}.range`);
-    if (a.values && new Set(a.values.map((x) => JSON.stringify(x))).size !== a.values.length) throw new StrataError(`${where}.values: a value is listed twice`);
+    const where = (sub = '') => `${file}: field 'axes.${i}${sub}'`;
+    if ((a.values === undefined) === (a.range === undefined)) throw new StrataError(`${where()}: expected exactly one of values or range`);
+    if (a.workload !== undefined && !fields.includes(a.workload)) throw new StrataError(`${where('.workload')}: command '${spec.command}' takes ${fields.join(', ')}`);
+    const values = a.values ?? rangeValues(a.range!, where('.range'));
+    if (a.values && new Set(a.values.map((x) => JSON.stringify(x))).size !== a.values.length) throw new StrataError(`${where('.values')}: a value is listed twice`);
     const kinds = new Set(values.map((x) => typeof x));
-    if (kinds.size > 1) throw new StrataError(`${where}.values: expected values of one type, got ${[...kinds].join(' and ')}`);
+    if (kinds.size > 1) throw new StrataError(`${where('.values')}: expected values of one type, got ${[...kinds].join(' and ')}`);
     const kind = a.set !== undefined ? 'set' : a.workload !== undefined ? 'workload' : 'system';
     return { name: axisName(a), kind, target: a.set ?? a.workload ?? 'system', values };
   });
