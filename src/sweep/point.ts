@@ -76,7 +76,9 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
     if (!fileHashes.has(abs)) fileHashes.set(abs, sha256(readFileSync(abs)));
     return fileHashes.get(abs)!;
   };
-  return values.map((v, index) => {
+  let unresolved: string | undefined;
+  let failures = 0;
+  const points = values.map((v, index) => {
     let system = spec.system;
     const workload: Record<string, AxisValue> = { ...spec.workload };
     const sets: Record<string, AxisValue> = { ...(spec.set ?? {}) };
@@ -94,8 +96,9 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
     const setTexts = Object.keys(sets).sort().map((p) => setText(p, sets[p]!));
     for (const s of setTexts) argv.push('--set', s);
 
-    // The files the point names, with their content hashes; an override that does not resolve is the point's error,
-    // which the run records, so the key is then made from what could be read.
+    // The files the point names, with their content hashes. An override that does not resolve for this point (a
+    // system axis whose presets differ) is the point's error, which the run records, so its key is made from what
+    // could be read; one that resolves for no point stops the sweep before it runs.
     const systemFile = namedFile(system, join(ARCH_DIR, 'systems'));
     const modelFile = workload.model !== undefined ? namedFile(String(workload.model), MODELS_DIR) : undefined;
     const files = new Set<string>();
@@ -105,9 +108,14 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
       for (const o of resolveSetFlags(parseSetFlags(setTexts), { spec: systemFile, model: modelFile })) files.add(o.file);
     } catch (e) {
       if (!(e instanceof StrataError)) throw e;
+      failures++;
+      unresolved ??= e.message;
     }
     const named = [...files].map((f) => [relative(PACKAGE_ROOT, resolve(f)), hashOf(f)] as const).sort((a, b) => a[0].localeCompare(b[0]));
     const key = sha256(JSON.stringify({ schema: 'strata.sweep-point/1', argv, files: named, shipped: digest }));
     return { index, values: v, system, model: String(workload.model ?? ''), argv, key };
   });
+  // Overrides that resolve for no point at all are a mistake in the sweep file (a misspelt path), not results.
+  if (failures > 0 && failures === points.length) throw new StrataError(`${sweep.file}: the overrides of no point resolve; the first: ${unresolved}`);
+  return points;
 }

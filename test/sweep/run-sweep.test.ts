@@ -110,6 +110,9 @@ describe('strata sweep', () => {
     expect((await runMainAsync(['sweep', 'query', a, 'SELECT nope FROM points'])).err).toMatch(/^strata: sweep query: .*nope/);
     expect((await runMainAsync(['sweep', 'export', a])).err).toBe('strata: sweep export: expected exactly one of --parquet or --csv');
     expect(runMain(['sweep', '--help']).out).toMatch(/^strata sweep: /);
+    // A misspelt override path resolves for no point: the sweep file is wrong, nothing runs.
+    const typo = checkSweep({ ...sweep.spec, axes: [{ set: 'pim.unit.macsPerBnak', values: [8] }] }, 'typo.yaml');
+    expect(() => sweepPoints(typo)).toThrow(/^typo\.yaml: the overrides of no point resolve; the first: --set pim\.unit\.macsPerBnak=8: 'macsPerBnak' is not a field of 'unit' of .*aim\.json \(expected one of macsPerBank, /);
     // Another sweep's columns in the same database: refused, not mixed.
     const other = checkSweep({ ...sweep.spec, axes: [{ set: 'pim.organization.channels', values: [16] }] }, 'other.yaml');
     await expect(runSweep(other, { db: a, workers: 1 })).rejects.toThrow(/its points table has columns .* give another --db/);
