@@ -38,7 +38,7 @@ export function sweepProgress(mode: ProgressMode, total: number, write: (s: stri
         const now = performance.now();
         if (now - last < 100 && done < total) return; // at most ten redraws a second
         last = now;
-        write(`\rsweep ${progressText(done, total, elapsed())}`);
+        write(`\rsweep ${progressText(done, total, elapsed())}\x1b[K`); // erase what a longer line left
       } else if (mode === 'lines') {
         const tenth = total === 0 ? 10 : Math.floor((10 * done) / total);
         if (tenth !== shownTenth) {
