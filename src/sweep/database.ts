@@ -8,7 +8,8 @@ import { StrataError } from '../spec/errors.ts';
  * `point` (its number in the sweep), `key` (the sha256 of its resolved input, the primary key, so a point is never
  * stored twice), `status` ('ok' or 'error'), `error`, `command`, `system`, `model`, one typed column per axis and
  * one DOUBLE per metric column. Only the sweep's main thread writes, one row per finished point, so a killed run
- * keeps every point it finished.
+ * keeps every point it finished. DuckDB locks the file for one writing process: a second sweep on the same file is
+ * refused (naming the process that holds it) until the first ends, so concurrent sweeps never lose or double a row.
  */
 
 /** The table every sweep database holds. */
@@ -44,7 +45,11 @@ export class SweepDatabase {
       const instance = await DuckDBInstance.create(file, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
       return new SweepDatabase(instance, await instance.connect(), file);
     } catch (e) {
-      throw new StrataError(`${file}: cannot open as a DuckDB database (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+      const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+      // DuckDB lets one process write a file: a second sweep on it is refused whole, so no row is lost or doubled.
+      const holder = /Conflicting lock is held in .*\(PID (\d+)\)/.exec(message);
+      if (holder) throw new StrataError(`${file}: open in another process (PID ${holder[1]}, another strata sweep?); wait for it to finish, or give another --db`);
+      throw new StrataError(`${file}: cannot open as a DuckDB database (${message})`);
     }
   }
 

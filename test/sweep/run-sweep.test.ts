@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,4 +118,34 @@ describe('strata sweep', () => {
     const other = checkSweep({ ...sweep.spec, axes: [{ set: 'pim.organization.channels', values: [16] }] }, 'other.yaml');
     await expect(runSweep(other, { db: a, workers: 1 })).rejects.toThrow(/its points table has columns .* give another --db/);
   }, 60_000);
+
+  it('refuses a second writer while another process holds the database, then completes without a lost or doubled row', async () => {
+    const c = join(dir, 'c.duckdb');
+    // Another process opens the database for writing and holds it until it is killed.
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { DuckDBInstance } from '@duckdb/node-api';
+      const db = await DuckDBInstance.create(${JSON.stringify(c)});
+      await db.connect();
+      console.log('ready');
+      setInterval(() => {}, 1000);
+    `], { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((ok, fail) => {
+        holder.stdout!.on('data', (d) => String(d).includes('ready') && ok());
+        holder.on('exit', (code) => fail(new Error(`the holding process exited with ${code}`)));
+      });
+      await expect(runSweep(sweep, { db: c, workers: 1 })).rejects.toThrow(new RegExp(`^${c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: open in another process \\(PID ${holder.pid}, another strata sweep\\?\\); wait for it to finish, or give another --db$`));
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((ok) => holder.once('close', ok));
+    }
+    const s = await runSweep(sweep, { db: c, workers: 2 });
+    expect(s.ran).toBe(4);
+    const db = await SweepDatabase.open(c, { readOnly: true });
+    try {
+      expect((await db.query('SELECT count(*), count(DISTINCT key) FROM points')).rows).toEqual([['4', '4']]);
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 });
