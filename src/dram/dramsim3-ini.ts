@@ -239,7 +239,7 @@ export function importDramsim3Ini(file: string): IniImport {
   const tCK = num('tCK');
   if (!(tCK > 0)) throw new StrataError(`${where('tCK')}: tCK must be > 0 ns`);
   const queueStructure = str('queue_structure');
-  if (queueStructure !== 'PER_BANK') throw new StrataError(`${where('queue_structure')}: queue_structure '${queueStructure}' is not supported (expected PER_BANK)`);
+  if (queueStructure !== 'PER_BANK') throw new StrataError(`${where('queue_structure')}: queue_structure '${queueStructure}' is not supported (expected PER_BANK: Strata's controller keeps one command queue per bank)`);
   if (bool('unified_queue')) throw new StrataError(`${where('unified_queue')}: unified_queue = true is not supported (expected false)`);
   const pagePolicy = str('row_buf_policy');
   if (pagePolicy !== 'OPEN_PAGE' && pagePolicy !== 'CLOSE_PAGE') throw new StrataError(`${where('row_buf_policy')}: expected OPEN_PAGE or CLOSE_PAGE, found '${pagePolicy}'`);

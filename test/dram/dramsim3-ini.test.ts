@@ -227,7 +227,7 @@ describe.skipIf(!have)('importDramsim3Ini: errors', () => {
 
   it('unsupported queue_structure', () => {
     const f = variant('queue', (t) => t.replace('queue_structure = PER_BANK', 'queue_structure = PER_RANK'));
-    expect(errorOf(f)).toBe(`${f}:${lineOf('queue_structure')}: queue_structure 'PER_RANK' is not supported (expected PER_BANK)`);
+    expect(errorOf(f)).toBe(`${f}:${lineOf('queue_structure')}: queue_structure 'PER_RANK' is not supported (expected PER_BANK: Strata's controller keeps one command queue per bank)`);
   });
 
   it('unsupported unified_queue', () => {
