@@ -67,8 +67,10 @@ export interface Comparison {
   metric: string;
   strata: number;
   dramsim3: number;
-  /** |strata - dramsim3| / base, where base is the reference value (or, for row hits, all requests). */
+  /** |strata - dramsim3| / base, where base is the reference value (or, for row hits, all requests): what the tolerance bounds. */
   gap: number;
+  /** |strata - dramsim3| / dramsim3: the relative gap, which differs from `gap` where the tolerance has another base (row hits). */
+  relative: number;
   tolerance: number;
   ok: boolean;
 }
@@ -98,7 +100,8 @@ export function compareWithDramsim3(name: string): CaseResult {
   const refCompleted = s.num_reads_done + s.num_writes_done;
   const cmp = (metric: string, strata: number, dramsim3: number, tolerance: number, base = dramsim3): Comparison => {
     const gap = Math.abs(strata - dramsim3) / Math.max(1e-12, base);
-    return { metric, strata, dramsim3, gap, tolerance, ok: gap <= tolerance };
+    const relative = strata === dramsim3 ? 0 : Math.abs(strata - dramsim3) / Math.max(1e-12, Math.abs(dramsim3));
+    return { metric, strata, dramsim3, gap, relative, tolerance, ok: gap <= tolerance };
   };
   return {
     name,
@@ -122,11 +125,13 @@ export function compareWithDramsim3(name: string): CaseResult {
 
 /** A Markdown table of case results. */
 export function formatDramsim3Table(results: readonly CaseResult[]): string {
-  const lines = ['| trace | metric | Strata | DRAMsim3 | gap | tolerance | |', '|---|---|---:|---:|---:|---:|---|'];
+  // 'relative' is always |Strata - DRAMsim3| / DRAMsim3; 'gap' is what the tolerance bounds (for row hits, the
+  // difference over all requests, as the reference README defines it), so 14 vs 19 row hits reads 26 % relative.
+  const lines = ['| trace | metric | Strata | DRAMsim3 | relative | gap (tolerance base) | tolerance | |', '|---|---|---:|---:|---:|---:|---:|---|'];
   for (const r of results) {
     for (const c of r.comparisons) {
       const f = (x: number) => (Number.isInteger(x) ? x.toString() : x.toFixed(2));
-      lines.push(`| ${r.name} | ${c.metric} | ${f(c.strata)} | ${f(c.dramsim3)} | ${(c.gap * 100).toFixed(2)} % | ${(c.tolerance * 100).toFixed(0)} % | ${c.ok ? 'ok' : 'OUT'} |`);
+      lines.push(`| ${r.name} | ${c.metric} | ${f(c.strata)} | ${f(c.dramsim3)} | ${(c.relative * 100).toFixed(2)} % | ${(c.gap * 100).toFixed(2)} % | ${(c.tolerance * 100).toFixed(0)} % | ${c.ok ? 'ok' : 'OUT'} |`);
     }
   }
   return lines.join('\n');
@@ -149,7 +154,8 @@ export function formatDramsim3Summary(results: readonly CaseResult[]): string {
   ];
   const f = (metric: string, x: number) => (metric.startsWith('IDD energy') ? (x / 1e6).toFixed(1) : metric.includes('GB/s') || !Number.isInteger(x) ? x.toFixed(2) : x.toString());
   for (const r of results) {
-    const cells = r.comparisons.map((c) => `${f(c.metric, c.strata)} / ${f(c.metric, c.dramsim3)} (${(c.gap * 100).toFixed(1)} %)`);
+    // The gap the tolerance bounds; for row hits (bounded over all requests) the relative gap follows it.
+    const cells = r.comparisons.map((c) => `${f(c.metric, c.strata)} / ${f(c.metric, c.dramsim3)} (${(c.gap * 100).toFixed(1)} %${c.gap !== c.relative ? `; ${(c.relative * 100).toFixed(1)} % relative` : ''})`);
     lines.push(`| ${r.name} | ${cells.join(' | ')} | ${r.comparisons.every((c) => c.ok) ? 'ok' : 'OUT'} |`);
   }
   return lines.join('\n');
