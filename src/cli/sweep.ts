@@ -7,9 +7,10 @@ import { runSweep, sweepPoints } from '../sweep/run-sweep.ts';
 import { loadSweep } from '../sweep/sweep-file.ts';
 import { parseFlags, positiveInt } from './args.ts';
 
-export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--dry-run] [--quiet]
+export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--retry-failed] [--dry-run] [--quiet]
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
-(default: the machine's cores); --limit N stops after N new points; --dry-run lists the points and their keys
+(default: the machine's cores); --limit N stops after N new points; --retry-failed computes failed points again;
+--dry-run lists the points and their keys
 strata sweep query DB "SQL"
 runs SQL on a sweep database (its table is points) and prints a table
 strata sweep export DB --parquet|--csv [--out FILE]
@@ -67,6 +68,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     workers: { type: 'string' },
     limit: { type: 'string' },
     'dry-run': { type: 'boolean' },
+    'retry-failed': { type: 'boolean' },
     quiet: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new StrataError(`sweep: expected one sweep file, 'query' or 'export' (usage: ${SWEEP_USAGE.split('\n')[0]})`);
@@ -80,7 +82,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     console.log(`${points.length} points`);
     return 0;
   }
-  const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true) });
+  const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true), retryFailed: v['retry-failed'] === true });
   if (!v.quiet) {
     const left = s.total - s.stored - s.ran;
     console.log(`sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}, ${s.ran} run now${s.ran > 0 ? ` on ${s.workers} worker${s.workers === 1 ? '' : 's'} (${s.failed} failed)` : ''} in ${s.seconds.toFixed(1)} s${left > 0 ? `; ${left} left (rerun to compute them)` : ''}`);

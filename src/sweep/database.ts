@@ -81,6 +81,12 @@ export class SweepDatabase {
     return new Set(r.getRows().map((row) => String(row[0])));
   }
 
+  /** Removes the rows of failed points (so a rerun computes them again); returns how many. */
+  async deleteErrors(): Promise<number> {
+    const r = await this.conn.runAndReadAll(`DELETE FROM ${POINTS_TABLE} WHERE status = 'error' RETURNING key`);
+    return r.getRows().length;
+  }
+
   /** Stores one row; a key already there is kept as it is (a point is stored once). */
   async insert(columns: readonly Column[], row: Row): Promise<void> {
     const names = columns.map((c) => quote(c.name)).join(', ');

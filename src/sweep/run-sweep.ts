@@ -29,6 +29,8 @@ export interface SweepRunOptions {
   /** Run at most this many of the missing points (then stop, as a killed run would). */
   readonly limit?: number;
   readonly progress?: ProgressMode;
+  /** Compute the points stored as errors again (after fixing what failed). */
+  readonly retryFailed?: boolean;
 }
 
 /** What a run did. */
@@ -75,6 +77,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
   const db = await SweepDatabase.open(options.db);
   try {
     await db.ensureTable(columns);
+    if (options.retryFailed) await db.deleteErrors();
     const have = await db.keys();
     // A key twice in one sweep (random sampling may draw a point again) runs once.
     const seen = new Set<string>();

@@ -56,6 +56,9 @@ describe('strata sweep', () => {
     expect([second.stored, second.ran]).toEqual([2, 2]);
     const third = await runSweep(sweep, { db: a, workers: 2 });
     expect([third.stored, third.ran]).toEqual([4, 0]);
+    // --retry-failed computes the 2 failed points again (they fail again: the model still does not exist).
+    const retry = await runSweep(sweep, { db: a, workers: 2, retryFailed: true });
+    expect([retry.stored, retry.ran, retry.failed]).toEqual([2, 2, 2]);
 
     const r = await rows(a);
     expect(r).toHaveLength(4);
