@@ -6,6 +6,7 @@ import { readJsonFile } from '../spec/json-file.ts';
 import { bytesPerRequest, parseStandard, type DramStandard } from '../dram/standard.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
+import { overridesActive } from '../spec/provenance.ts';
 
 /**
  * Near-memory PIM devices of the Duplex comparison (arch/pim/{logic-pim,bg-pim,bank-pim}.json), all described
@@ -64,8 +65,13 @@ export const LOGIC_PIM_SPECS = ['bank-pim', 'bg-pim', 'logic-pim'] as const;
 /** Shipped specs loaded so far: one frozen object per name, so that costs memoised per spec (the simulated streams of logic-pim-tsv.ts) are shared by every system using it. */
 const shipped = new Map<string, LogicPimSpec>();
 
-/** Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). */
+/**
+ * Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). Under overrides (`--set`, a
+ * sweep point, a sensitivity variant) the file is read afresh and not kept: a kept spec would carry one run's
+ * changed values into the next run of the same process.
+ */
 export function loadLogicPim(nameOrPath: string): LogicPimSpec {
+  if (overridesActive()) return readLogicPim(nameOrPath);
   const known = shipped.get(nameOrPath);
   if (known) return known;
   const spec = readLogicPim(nameOrPath);

@@ -32,4 +32,20 @@ describe('sweep metrics', () => {
     });
     expect(m.ttft_p50_ns).toBeLessThanOrEqual(m.ttft_p99_ns!);
   });
+
+  it('points run one after another in one worker each see only their own overrides (no spec kept between runs)', () => {
+    const latency = (bits?: number) => {
+      const file = join(dir, `duplex-${bits ?? 'shipped'}.json`);
+      const set = bits === undefined ? [] : ['--set', `pim.spec.datapath.busWidthBits=${bits}`];
+      expect(runMain(['run', '--system', 'duplex', '--model', 'mixtral-8x7b', '--phase', 'decode', '--batch', '32', '--context', '1024', '--set', 'pim.opPerByteThreshold=8', ...set, '--quiet', '--out', file]).code).toBe(0);
+      return JSON.parse(readFileSync(file, 'utf8')).totals.meanStepNs as number;
+    };
+    // Logic-PIM's datapath width: 64 bits is half the shipped 128, 256 twice it; the step gets faster with width.
+    const narrow = latency(64);
+    const wide = latency(256);
+    const shipped = latency();
+    expect(wide).toBeLessThan(shipped);
+    expect(shipped).toBeLessThan(narrow);
+    expect(latency(64)).toBe(narrow);
+  });
 });
