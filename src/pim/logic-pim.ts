@@ -6,7 +6,6 @@ import { readJsonFile } from '../spec/json-file.ts';
 import { bytesPerRequest, parseStandard, type DramStandard } from '../dram/standard.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
-import { overridesActive } from '../spec/provenance.ts';
 
 /**
  * Near-memory PIM devices of the Duplex comparison (arch/pim/{logic-pim,bg-pim,bank-pim}.json), all described
@@ -66,12 +65,16 @@ export const LOGIC_PIM_SPECS = ['bank-pim', 'bg-pim', 'logic-pim'] as const;
 const shipped = new Map<string, LogicPimSpec>();
 
 /**
- * Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). Under overrides (`--set`, a
- * sweep point, a sensitivity variant) the file is read afresh and not kept: a kept spec would carry one run's
- * changed values into the next run of the same process.
+ * Forgets the shipped specs loaded so far. A process that runs several commands, each under its own `--set`
+ * overrides (a worker of `strata sweep`, src/sweep/run-point.ts), calls it before each, so that no run reuses a spec
+ * loaded under another run's overrides.
  */
+export function forgetLoadedLogicPims(): void {
+  shipped.clear();
+}
+
+/** Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). */
 export function loadLogicPim(nameOrPath: string): LogicPimSpec {
-  if (overridesActive()) return readLogicPim(nameOrPath);
   const known = shipped.get(nameOrPath);
   if (known) return known;
   const spec = readLogicPim(nameOrPath);

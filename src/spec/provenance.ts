@@ -136,11 +136,6 @@ export function noteAssumptions(found: readonly Assumption[]): void {
   for (const r of recorders) r.push(...found);
 }
 
-/** Whether overrides are in effect (a loader that keeps specs it loaded must not keep, nor reuse, one read under them). */
-export function overridesActive(): boolean {
-  return overrides.length > 0;
-}
-
 /**
  * Runs `fn` with the given numbers replaced in the spec files it reads. Loaders do not cache files, so every spec
  * read inside `fn` sees the overrides; none outside it does.

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../cli/main.ts';
+import { forgetLoadedLogicPims } from '../pim/logic-pim.ts';
 import { readMetrics } from './metrics.ts';
 import type { MetricName, SweepCommand } from './sweep-file.ts';
 
@@ -51,6 +52,8 @@ function lastError(stderr: string, code: number): string {
 
 /** Runs one point and reads its metrics; never throws for a point's own failure (that is the outcome). */
 export async function runPoint(task: PointTask): Promise<PointOutcome> {
+  // Specs a loader keeps for the life of the process were loaded under the previous point's overrides.
+  forgetLoadedLogicPims();
   const dir = task.command === 'generate' ? undefined : mkdtempSync(join(tmpdir(), 'strata-sweep-'));
   try {
     const argv = [...task.argv];

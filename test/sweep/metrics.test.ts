@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { metricColumns, readMetrics } from '../../src/sweep/metrics.ts';
+import { runPoint } from '../../src/sweep/run-point.ts';
 import { runMain } from '../helpers.ts';
 
 /* The metric columns of run and serve points are read from the reports those commands write. */
@@ -33,19 +34,19 @@ describe('sweep metrics', () => {
     expect(m.ttft_p50_ns).toBeLessThanOrEqual(m.ttft_p99_ns!);
   });
 
-  it('points run one after another in one worker each see only their own overrides (no spec kept between runs)', () => {
-    const latency = (bits?: number) => {
-      const file = join(dir, `duplex-${bits ?? 'shipped'}.json`);
+  it('points run one after another in one worker each see only their own overrides (no spec kept between points)', async () => {
+    const latency = async (bits?: number) => {
       const set = bits === undefined ? [] : ['--set', `pim.spec.datapath.busWidthBits=${bits}`];
-      expect(runMain(['run', '--system', 'duplex', '--model', 'mixtral-8x7b', '--phase', 'decode', '--batch', '32', '--context', '1024', '--set', 'pim.opPerByteThreshold=8', ...set, '--quiet', '--out', file]).code).toBe(0);
-      return JSON.parse(readFileSync(file, 'utf8')).totals.meanStepNs as number;
+      const r = await runPoint({ command: 'run', argv: ['run', '--system', 'duplex', '--model', 'mixtral-8x7b', '--phase', 'decode', '--batch', '32', '--context', '1024', '--set', 'pim.opPerByteThreshold=8', ...set], metrics: ['latency'] });
+      if (r.status !== 'ok') throw new Error(r.error);
+      return r.metrics.latency_ns!;
     };
     // Logic-PIM's datapath width: 64 bits is half the shipped 128, 256 twice it; the step gets faster with width.
-    const narrow = latency(64);
-    const wide = latency(256);
-    const shipped = latency();
+    const narrow = await latency(64);
+    const wide = await latency(256);
+    const shipped = await latency();
     expect(wide).toBeLessThan(shipped);
     expect(shipped).toBeLessThan(narrow);
-    expect(latency(64)).toBe(narrow);
+    expect(await latency(64)).toBe(narrow);
   });
 });
