@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gridPoints, latinHypercube, lhsPoints, randomPoints, samplePoints } from '../../src/sweep/sample.ts';
 import { checkSweep, loadSweep, rangeValues, type Axis } from '../../src/sweep/sweep-file.ts';
 import { progressText } from '../../src/sweep/progress.ts';
+import { sweepPoints } from '../../src/sweep/run-sweep.ts';
+import { PACKAGE_ROOT } from '../../src/spec/package-root.ts';
+import { readdirSync } from 'node:fs';
 import { errorOf } from '../helpers.ts';
 
 /*
@@ -108,5 +111,15 @@ describe('progress', () => {
   it('shows done/total, the rate and the time left', () => {
     expect(progressText(16, 64, 8, 8)).toBe('[##------] 16/64 points, 2.0/s, ETA 24s');
     expect(progressText(0, 10, 0, 4)).toBe('[----] 0/10 points, 0.0/s, ETA ?');
+  });
+});
+
+describe('shipped sweeps', () => {
+  it("each file of workloads/sweeps checks, and every point's overrides resolve", () => {
+    const folder = join(PACKAGE_ROOT, 'workloads', 'sweeps');
+    const files = readdirSync(folder).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+    expect(files).toEqual(['duplex-opb.yaml', 'neupims-interleaving.yaml', 'pim-gpt-lanes.yaml']);
+    const sizes = files.map((f) => sweepPoints(loadSweep(join(folder, f))).length);
+    expect(sizes).toEqual([18, 8, 18]);
   });
 });
