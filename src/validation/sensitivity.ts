@@ -21,9 +21,11 @@ export type Parts = Readonly<Record<string, () => unknown>>;
 
 /** A headline number computed from the parts' results. */
 export interface Headline {
+  /** The headline's row in the table. */
   readonly name: string;
   /** The paper's value or range, for the table (text; '' when there is none). */
   readonly paper: string;
+  /** The number from the parts' results, keyed by part name (shipped or with one assumption at an end). */
   readonly value: (results: Readonly<Record<string, unknown>>) => number;
 }
 
