@@ -130,7 +130,7 @@ export const REQUIRED_TIMING = [
 /** Timing parameters the controller reads besides those the constraint tables name. */
 const KNOWN_TIMING = new Set<string>([...REQUIRED_TIMING, 'tRFCpb', 'tREFIpb']);
 
-/** Derived quantities of a standard. */
+/** Bytes one request moves: one burst on the whole data bus (bus width x burst length). */
 export function bytesPerRequest(s: DramStandard): number {
   return (s.organization.busWidthBits / 8) * s.organization.burstLength;
 }
