@@ -12,6 +12,8 @@
  * @packageDocumentation
  */
 
+/* Each `// Title: ...` comment below heads a section of the reference's index (tools/api-docs/index-sections.mjs). */
+
 // Errors and spec provenance
 export { StrataError } from './spec/errors.ts';
 export { withOverrides, recordAssumptions, type Assumption, type Override } from './spec/provenance.ts';

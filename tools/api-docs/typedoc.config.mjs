@@ -6,8 +6,10 @@ export default {
   // Only the files src/index.ts reaches, so the program is small; `npx tsc` (TypeScript 7) does the type checking.
   tsconfig: 'tsconfig.json',
   skipErrorChecking: true,
-  // Markdown, which GitHub renders: one page per exported name, properties and parameters as tables.
-  plugin: ['typedoc-plugin-markdown'],
+  // Markdown, which GitHub renders: one page per exported name, properties and parameters as tables; the index
+  // (README.md) has the sections of src/index.ts (index-sections.mjs), each name with its comment's first paragraph.
+  plugin: ['typedoc-plugin-markdown', './index-sections.mjs'],
+  indexFormat: 'table',
   out: '../../docs/api',
   name: 'strata-sim',
   readme: 'none',
