@@ -19,6 +19,8 @@ export default {
   classPropertiesFormat: 'table',
   typeDeclarationFormat: 'table',
   propertyMembersFormat: 'table',
+  // Members in the order their interface or class declares them, which groups related fields.
+  sort: ['kind', 'instance-first', 'source-order'],
   // No "Defined in file:line" links: they would change with every edit of a source file, not only of the API.
   disableSources: true,
   excludePrivate: true,
