@@ -48,40 +48,44 @@ export type { Op, OpKind, OpClass } from './ir/op.ts';
 export { OP_KINDS } from './ir/op.ts';
 export { summarizeOps } from './compiler/summary.ts';
 export type { OpSummary } from './compiler/summary.ts';
-export { getPolicy } from './compiler/policies/index.ts';
+export { getPolicy } from './systems/registry.ts';
 export type { MappingPolicy } from './compiler/policies/types.ts';
 export { makeTrace, traceToJsonl, readTrace } from './compiler/trace.ts';
 export type { DeviceTrace, TraceSource } from './compiler/trace.ts';
-export { compileStep } from './compiler/compile.ts';
-export type { CompileOptions } from './compiler/compile.ts';
+export { compileStep } from './systems/compile.ts';
+export type { CompileOptions } from './systems/compile.ts';
 export { generateRequests } from './compiler/requests.ts';
 export type { GeneratorOptions, RequestSet } from './compiler/requests.ts';
 
-// Devices and systems
+// Device units
 export { loadPimSpec } from './pim/pim-spec.ts';
 export type { PimSpec, PimSpecOptions } from './pim/pim-spec.ts';
 export { runPimGemv } from './pim/gemv.ts';
 export type { PimGemvRun } from './pim/gemv.ts';
-export { loadPimGptSystem, pimGptGenerate, PimGptMachine, type PimGptSystem, type PimGptGeneration } from './pim/pim-gpt.ts';
-export type { PimGptOptions, TokenCost } from './pim/pim-gpt.ts';
 export type { AsicSpec } from './pim/asic.ts';
 export type { PimLink } from './pim/pim-link.ts';
-export { loadDuplexSystem } from './pim/duplex-system.ts';
-export type { DuplexSystem } from './pim/duplex-system.ts';
-export { duplexStepCoster } from './pim/duplex-step-cost.ts';
-export type { DuplexStepCoster, DuplexStepCosterOptions } from './pim/duplex-step-cost.ts';
 export { loadNpu } from './npu/spec.ts';
 export type { NpuSpec } from './npu/spec.ts';
-export { runNpuStep } from './npu/run.ts';
-export type { NpuRunOptions, NpuRunResult } from './npu/run.ts';
-export { loadNeuPimsSystem } from './npu/neupims-system.ts';
-export type { NeuPimsSystem } from './npu/neupims-system.ts';
-export { loadDevice, runOpsOnDevice } from './baselines/roofline.ts';
-export type { DevicePreset, RunOptions, BaselineRun } from './baselines/roofline.ts';
+
+// Systems: the family registry (one SystemModel per folder of src/systems), and each family's own entry points
+export { SYSTEM_MODELS, SYSTEM_FAMILIES, systemFamily, loadStepCostModel, type SystemFamily, type SystemModel, type CostModelOptions } from './systems/registry.ts';
+export type { SystemCommand, ServingModel } from './systems/system-model.ts';
+export { loadPimGptSystem, pimGptGenerate, PimGptMachine, type PimGptSystem, type PimGptGeneration } from './systems/pim-gpt/pim-gpt.ts';
+export type { PimGptOptions, TokenCost } from './systems/pim-gpt/pim-gpt.ts';
+export { loadDuplexSystem } from './systems/duplex/duplex-system.ts';
+export type { DuplexSystem } from './systems/duplex/duplex-system.ts';
+export { duplexStepCoster } from './systems/duplex/duplex-step-cost.ts';
+export type { DuplexStepCoster, DuplexStepCosterOptions } from './systems/duplex/duplex-step-cost.ts';
+export { runNpuStep } from './systems/neupims/npu-run.ts';
+export type { NpuRunOptions, NpuRunResult } from './systems/neupims/npu-run.ts';
+export { loadNeuPimsSystem } from './systems/neupims/neupims-system.ts';
+export type { NeuPimsSystem } from './systems/neupims/neupims-system.ts';
+export { loadDevice, runOpsOnDevice } from './systems/baseline/roofline.ts';
+export type { DevicePreset, RunOptions, BaselineRun } from './systems/baseline/roofline.ts';
 
 // Serving
-export { rooflineStepCost } from './serving/roofline-step-cost.ts';
-export type { RooflineStepCostOptions } from './serving/roofline-step-cost.ts';
+export { rooflineStepCost } from './systems/baseline/roofline-step-cost.ts';
+export type { RooflineStepCostOptions } from './systems/baseline/roofline-step-cost.ts';
 export type { StepCostModel, CostModelStats } from './serving/step-cost.ts';
 export { simulateServing, type ServingResult } from './serving/serving-loop.ts';
 export type { ServingInput, ServingConfig, RequestResult, StepResult } from './serving/serving-loop.ts';
