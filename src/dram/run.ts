@@ -11,15 +11,19 @@ import { TraceFrontend, type FrontendKind } from './trace-frontend.ts';
 
 /** Everything a DRAM run needs. */
 export interface DramRunOptions {
+  /** The DRAM standard (organisation, timing, constraint tables, power) of the memory system. */
   standard: DramStandard;
   /** Controller settings; defaults to the standard's own. */
   controller?: ControllerSpec;
+  /** The requests, with the memory cycle each becomes ready. */
   trace: MemTrace;
+  /** How the trace is offered to the controllers: 'in-order' (default) or 'dramsim3'. */
   frontend?: FrontendKind;
   /** Simulate exactly this many memory cycles; otherwise run until the trace drains. */
   cycles?: number;
   /** Addresses above the mapped capacity: 'error' (default) or 'wrap' (ignore high bits, as DRAMsim3 does). */
   addressOverflow?: 'error' | 'wrap';
+  /** Record every command each channel issues (`DramRunResult.logs`), for the protocol checker and the timeline. */
   commandLog?: boolean;
   /**
    * The window of cycles whose bank states the result records (clipped to the run): default the first 2,000
@@ -31,17 +35,25 @@ export interface DramRunOptions {
 
 /** The raw outcome of a DRAM run; reports are computed from it. */
 export interface DramRunResult {
+  /** The standard the run used. */
   readonly standard: DramStandard;
+  /** The controller settings the run used (the standard's own unless the options gave others). */
   readonly controller: ControllerSpec;
+  /** The front end the run used. */
   readonly frontend: FrontendKind;
+  /** Where the trace came from: its file, or `pattern:NAME` for a generated one. */
   readonly traceOrigin: string;
+  /** Requests in the trace. */
   readonly requestsInTrace: number;
+  /** Requests handed to the controllers before the end of the measured window (all of them when the trace drained). */
   readonly requestsOffered: number;
   /** Length of the measured window in memory cycles. */
   readonly cycles: number;
   /** True when the run stopped at a fixed cycle count rather than when the trace drained. */
   readonly fixedWindow: boolean;
+  /** Statistics of each channel, in channel order. */
   readonly channels: readonly ChannelStats[];
+  /** Each channel's command log when `commandLog` was set; empty otherwise. */
   readonly logs: readonly CommandLog[];
   /** Requests whose address was beyond the device and was wrapped. */
   readonly wrappedAddresses: number;

@@ -11,11 +11,15 @@ import { deepFreeze } from '../spec/freeze.ts';
 
 /** Organisation of a DRAM device as seen by one memory system. */
 export interface Organization {
+  /** Independent channels, each with its own controller and buses. */
   readonly channels: number;
   /** Ranks per channel (HBM: pseudo-channels or stack IDs sharing a channel's bus). */
   readonly ranks: number;
+  /** Bank groups per rank (1 where the standard has none). */
   readonly bankGroups: number;
+  /** Banks in each bank group. */
   readonly banksPerGroup: number;
+  /** Rows per bank (a power of two). */
   readonly rows: number;
   /** Column addresses per row; each column is `busWidthBits` wide. */
   readonly columns: number;
@@ -29,10 +33,15 @@ export interface Organization {
 
 /** One compiled timing rule: after `prev` at `level`, `next` waits `cycles` (siblings only: other nodes). */
 export interface TimingRule {
+  /** The earlier command, as an index into `DramStandard.commandNames`. */
   readonly prev: number;
+  /** The later command that waits, as an index into `DramStandard.commandNames`. */
   readonly next: number;
+  /** The level (channel, rank, bank group, bank) whose node the two commands share, or whose siblings they target. */
   readonly level: Level;
+  /** True: the rule holds between different nodes of `level` (e.g. another rank); false: within the same node. */
   readonly sibling: boolean;
+  /** The distance in tCK cycles, evaluated from the standard's timing parameters. */
   readonly cycles: number;
   /** The rule as written, for messages. */
   readonly text: string;
@@ -40,24 +49,39 @@ export interface TimingRule {
 
 /** A rolling-window rule: at most `count` commands of `command` per `cycles` at `level` (tFAW). */
 export interface WindowRule {
+  /** The limited command, as an index into `DramStandard.commandNames`. */
   readonly command: number;
+  /** The level whose node the window counts commands in (rank for tFAW). */
   readonly level: Level;
+  /** At most this many commands in any window. */
   readonly count: number;
+  /** The window's length in tCK cycles. */
   readonly cycles: number;
+  /** The rule as written, for messages. */
   readonly text: string;
 }
 
 /** IDD/VDD currents (mA, V) per die, for the Micron/DRAMsim3 energy method. */
 export interface PowerSpec {
+  /** Supply voltage, V. */
   readonly VDD: number;
+  /** One-bank activate-precharge current, mA. */
   readonly IDD0: number;
+  /** Precharge standby current (all banks closed), mA. */
   readonly IDD2N: number;
+  /** Precharge power-down current, mA. */
   readonly IDD2P: number;
+  /** Active standby current (a bank open), mA. */
   readonly IDD3N: number;
+  /** Active power-down current, mA. */
   readonly IDD3P: number;
+  /** Burst read current, mA. */
   readonly IDD4R: number;
+  /** Burst write current, mA. */
   readonly IDD4W: number;
+  /** All-bank refresh current, mA. */
   readonly IDD5AB: number;
+  /** Per-bank refresh current, mA (0 where the standard has no per-bank refresh). */
   readonly IDD5PB: number;
 }
 
@@ -77,41 +101,57 @@ export interface PathEnergySpec {
 
 /** Controller defaults that come with a preset; the CLI and the library can override each. */
 export interface ControllerSpec {
+  /** Per bank: FR-FCFS serves queued row hits before opening another row (up to `rowHitCap`); FCFS only the oldest request. */
   readonly scheduler: 'frfcfs' | 'fcfs';
+  /** Open: a row stays open after an access; closed: every access auto-precharges (RDA, WRA). */
   readonly pagePolicy: 'open' | 'closed';
+  /** Address bits to fields, most significant first, e.g. `ro-ba-bg-ch-co` or DRAMsim3's `rorabgbachco`. */
   readonly addressMapping: string;
   /** Transaction-queue entries, separately for reads and for writes. */
   readonly readQueueDepth: number;
+  /** Write transaction-queue entries (see `readQueueDepth`). */
   readonly writeQueueDepth: number;
   /** Command-queue entries per bank. */
   readonly commandQueueDepth: number;
   /** Writes drain ahead of reads once this many wait, or once more than `writeLowWatermark` wait while no command does; a drain moves the writes queued at its start. */
   readonly writeHighWatermark: number;
+  /** A drain also starts when more than this many writes wait while every command queue is empty. */
   readonly writeLowWatermark: number;
   /** Writes below the watermarks are flushed after this many cycles without a new request (DRAMsim3 never writes them). */
   readonly writeFlushIdleCycles: number;
   /** Column hits a bank may serve on an open row while an older request waits for another row. */
   readonly rowHitCap: number;
+  /** Refresh: all banks of a rank at once (REF every tREFI), one bank at a time (every tREFIpb), or none. */
   readonly refresh: 'all-bank' | 'per-bank' | 'none';
 }
 
 /** A loaded, validated DRAM standard preset. Frozen; models trust it. */
 export interface DramStandard {
+  /** Preset name (`hbm2`), as `loadStandard` takes it. */
   readonly name: string;
+  /** The JEDEC standard it follows (`HBM2`). */
   readonly standard: string;
+  /** One line on the part and its source ('' when the file has none). */
   readonly description: string;
   /** File it came from. */
   readonly file: string;
+  /** Channels, ranks, banks, rows and columns, bus width and burst length. */
   readonly organization: Organization;
+  /** Clock period tCK, ps; timing parameters count cycles of it. */
   readonly tCKPs: number;
   /** Timing parameters in cycles of tCK, by name. */
   readonly timing: Readonly<Record<string, number>>;
+  /** The constraint tables compiled against `timing`: every (earlier command, later command, level) distance. */
   readonly rules: readonly TimingRule[];
+  /** The rolling-window limits of the constraint tables (tFAW). */
   readonly windows: readonly WindowRule[];
   /** A row command and a column command may issue in the same cycle (HBM). */
   readonly dualCommandIssue: boolean;
+  /** IDD currents for the IDD energy method. */
   readonly power: PowerSpec;
+  /** Per-bit energies for the path energy method. */
   readonly pathEnergy: PathEnergySpec;
+  /** The controller settings that come with the preset. */
   readonly controller: ControllerSpec;
   /** Sources cited by the file, by section. */
   readonly sources: Readonly<Record<string, string>>;
@@ -130,7 +170,7 @@ export const REQUIRED_TIMING = [
 /** Timing parameters the controller reads besides those the constraint tables name. */
 const KNOWN_TIMING = new Set<string>([...REQUIRED_TIMING, 'tRFCpb', 'tREFIpb']);
 
-/** Derived quantities of a standard. */
+/** Bytes one request moves: one burst on the whole data bus (bus width x burst length). */
 export function bytesPerRequest(s: DramStandard): number {
   return (s.organization.busWidthBits / 8) * s.organization.burstLength;
 }
