@@ -12,6 +12,7 @@ import {
   axisLeft,
   DEFAULT_HEIGHT,
   DEFAULT_WIDTH,
+  clipBox,
   el,
   esc,
   Fills,
@@ -172,6 +173,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
   const x = scaleLinear().domain([0, tEnd || 1]).range([left, right]);
   const body: string[] = [axisLeft(y, left, right - left, yFmt), axisHorizontal(x, bottom, format(',~r'), 'bottom')];
   const marks: string[] = [];
+  const clip = clipBox(`${id}-plot`, left, top, right, bottom);
   const tFmt = format(',.4~r');
   if (d.mode === 'lines') {
     d.lines.forEach((l, i) => {
@@ -182,7 +184,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
         el('g', {}, [markerElement(st.marker, xs[k]!, ys[k]!, st.stroke, st.filled), el('title', {}, esc(`${l.label}, ${tFmt(l.t[k]!)} ${d.unit}: ${l.gbps[k]!.toFixed(2)} GB/s`))]),
       );
       marks.push(el('g', { class: 'series', 'data-series': l.key }, [
-        el('path', { class: 'line', d: polyline(xs, ys), fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }),
+        el('path', { class: 'line', d: polyline(xs, ys), 'clip-path': clip.ref, fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }),
         ...points,
       ]));
     });
@@ -191,10 +193,10 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
     const xs = max.t.map((t) => x(t));
     const band = `${polyline(xs, max.gbps.map((g) => y(g)))}${[...xs].reverse().map((xv, k) => `L${px(xv)},${px(y(min.gbps[min.gbps.length - 1 - k]!))}`).join('')}Z`;
     marks.push(el('g', { class: 'series', 'data-series': 'band' }, [
-      el('path', { class: 'band', d: band, fill: SERIES_BAND.fill, stroke: SERIES_BAND.edge, 'stroke-width': 0.8 }),
+      el('path', { class: 'band', d: band, 'clip-path': clip.ref, fill: SERIES_BAND.fill, stroke: SERIES_BAND.edge, 'stroke-width': 0.8 }),
     ]));
     marks.push(el('g', { class: 'series', 'data-series': 'mean' }, [
-      el('path', { class: 'line', d: polyline(xs, mean.gbps.map((g) => y(g))), fill: 'none', stroke: SERIES_BAND.mean, 'stroke-width': 1.8 }),
+      el('path', { class: 'line', d: polyline(xs, mean.gbps.map((g) => y(g))), 'clip-path': clip.ref, fill: 'none', stroke: SERIES_BAND.mean, 'stroke-width': 1.8 }),
     ]));
   }
   const py = y(d.peakPerChannelGBps);
@@ -213,7 +215,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
     description: d.mode === 'lines'
       ? `Lines: bandwidth of each of ${d.lines.length} channels in GB/s over ${r.bandwidthSeries!.epochs} epochs of ${d.epochCycles} cycles; mean over epochs ${means.map((m, i) => `channel ${i} ${m.toFixed(2)}`).join(', ')} GB/s. Dashed line: analytical peak per channel, ${format('.4~g')(d.peakPerChannelGBps)} GB/s.`
       : `Band: range of the bandwidth of ${r.channels.length} channels (min to max) in GB/s over ${r.bandwidthSeries!.epochs} epochs of ${d.epochCycles} cycles; line: their mean, ${means[1]!.toFixed(2)} GB/s over the run. Dashed line: analytical peak per channel, ${format('.4~g')(d.peakPerChannelGBps)} GB/s.`,
-    defs: [],
+    defs: [clip.def],
     body,
   });
 }

@@ -46,6 +46,19 @@ export function el(tag: string, attrs: Record<string, AttrValue>, children?: str
   return body === '' && children === undefined ? `<${tag}${a}/>` : `<${tag}${a}>${body}</${tag}>`;
 }
 
+/**
+ * A clip box for a plot area: `def` goes into the document's defs, and `ref` is the `clip-path` attribute value of a
+ * chart's data marks (lines, bands, areas), so that nothing drawn from data can leave the plot area, whatever the
+ * data. Markers and labels are not clipped (a marker at 100 % would lose its top half). Charts still choose their
+ * domains to hold the data; the clip is the guarantee (test/viz/clip.test.ts checks both).
+ */
+export function clipBox(id: string, x0: number, y0: number, x1: number, y1: number): { def: string; ref: string } {
+  return {
+    def: el('clipPath', { id }, el('rect', { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) })),
+    ref: `url(#${id})`,
+  };
+}
+
 /** A text element (content escaped). */
 export function text(x: number, y: number, content: string, attrs: Record<string, AttrValue> = {}): string {
   return el('text', { x, y, ...attrs }, esc(content));

@@ -57,7 +57,7 @@ describe('bandwidth over time', () => {
   it('up to 4 channels: a line per channel, each with its own dash pattern and marker, all in the legend', () => {
     const svg = bandwidthTimeChart(firstChannels(4));
     expect(count(svg, /class="line"/g)).toBe(4);
-    const dashes = [...svg.matchAll(/class="line" d="[^"]*" fill="none" stroke="([^"]+)" stroke-width="1.6"(?: stroke-dasharray="([^"]+)")?/g)].map((m) => `${m[1]} ${m[2] ?? 'solid'}`);
+    const dashes = [...svg.matchAll(/class="line" d="[^"]*" clip-path="[^"]*" fill="none" stroke="([^"]+)" stroke-width="1.6"(?: stroke-dasharray="([^"]+)")?/g)].map((m) => `${m[1]} ${m[2] ?? 'solid'}`);
     expect(new Set(dashes).size).toBe(4);
     for (const c of [0, 1, 2, 3]) expect(svg).toContain(`>channel ${c}<`);
     expect(svg).toContain('analytical peak per channel (32 GB/s)');
