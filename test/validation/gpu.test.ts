@@ -144,6 +144,9 @@ describe('published measurements: T4, A100 40 GB, A100 80 GB', () => {
     // Read streams of 1 GiB: 1,490 of 1,555 GB/s and 1,769 of 2,039 GB/s (gpu-benches gpu-stream).
     expect(a40.memoryEfficiency).toBeCloseTo(1490 / 1555, 6);
     expect(a80.memoryEfficiency).toBeCloseTo(1769 / 2039, 6);
+    // The presets hold them, rounded: the memory efficiency is measured now, no longer an assumption.
+    expect(cards['a100-40gb']!.device.memoryEfficiency).toBeCloseTo(a40.memoryEfficiency!, 3); // 0.958
+    expect(cards['a100-80gb']!.device.memoryEfficiency).toBeCloseTo(a80.memoryEfficiency!, 3); // 0.868
     // Best bf16 product 271.2 of 312 TFLOP/s; scaled by the H100's 0.673 (fitted) over its 794.5 / 989.4 = 0.803.
     expect(a40.computeEfficiencyBound).toBeCloseTo(0.869, 3);
     expect(a40.computeEfficiencyTransfer).toBeCloseTo(h100.computeEfficiency * (271.2 / 312) / (794.5 / 989.4), 6);
