@@ -29,8 +29,8 @@ import { ARCH_DIR } from '../spec/package-root.ts';
 /** Where the published measurement files live. */
 export const PUBLISHED_DIR = join(ARCH_DIR, '..', 'bench', 'gpu', 'published');
 
-/** The cards with a published-measurement file, in the order `strata validate gpu` prints them. */
-export const PUBLISHED_CARDS = ['a100-40gb', 'a100-80gb', 't4'] as const;
+/** The cards (and the CPU) with a published-measurement file, in the order `strata validate gpu` prints them. */
+export const PUBLISHED_CARDS = ['a100-40gb', 'a100-80gb', 't4', 'xeon-8480'] as const;
 
 /** One published bandwidth point: a streaming kernel over arrays far larger than the caches, or a device copy. */
 export interface PublishedBandwidth {
@@ -186,7 +186,8 @@ export function comparePublishedMicro(device: DevicePreset, data: PublishedCard)
     const bytes = streamBytes(b);
     const ps = opCost(device, streamOp(bytes), 'fp16', { profile: 'graphs' }).durationPs;
     const strata = bytes / (ps / 1e12) / 1e9;
-    const size = b.kernel === 'copy' ? `${(b.bytesPerArray / 1e6).toFixed(0)} MB copy` : `${b.kernel} stream, ${b.bytesPerArray / GIB} GiB arrays`;
+    const gib = b.bytesPerArray / GIB;
+    const size = b.kernel === 'copy' ? `${(b.bytesPerArray / 1e6).toFixed(0)} MB copy` : `${b.kernel} stream, ${Number.isInteger(gib) ? gib : gib.toFixed(2)} GiB arrays`;
     rows.push({ point: size, unit: 'GB/s', published: b.GBps, strata, errorPct: err(strata, b.GBps), role: b.role, source: b.source });
   }
   for (const x of data.matmul.filter((y) => y.role === 'bound')) {

@@ -120,7 +120,7 @@ describe('kernels as a serving engine fuses them', () => {
  * micro points (streams, the best product of a shape search, small kernels) set or bound parameters; whole
  * FasterTransformer generations and BERT encoders are only checked (src/validation/gpu-published.ts).
  */
-describe('published measurements: T4, A100 40 GB, A100 80 GB', () => {
+describe('published measurements: T4, A100 40 GB, A100 80 GB, Xeon 8480+', () => {
   const cards = Object.fromEntries(PUBLISHED_CARDS.map((name) => {
     const card = loadPublishedCard(name);
     const device = loadDevice(card.preset);
@@ -190,5 +190,15 @@ describe('published measurements: T4, A100 40 GB, A100 80 GB', () => {
     const d = publishedErrorSummary(a80.differences);
     expect(d.medianPct).toBeLessThan(byModel('GPT-1.3B').medianPct);
     expect(d.worstPct).toBeLessThanOrEqual(30);
+  });
+
+  it('Xeon 8480+: the one published stream (two sockets, memory population not stated) sits at the low end of the assumed range', () => {
+    const cpu = cards['xeon-8480']!;
+    const triad = cpu.micro.find((r) => r.point.startsWith('triad'))!;
+    // 372.228 GB/s over two sockets = 186.1 per socket = 0.606 of 307.2 GB/s; the preset's 0.8 gives 245.7 GB/s.
+    expect(triad.published / 307.2).toBeGreaterThanOrEqual(0.6); // the assumption's low end (arch/systems/cpu-xeon.json)
+    expect(triad.published / 307.2).toBeLessThan(cpu.device.memoryEfficiency);
+    expect(triad.errorPct).toBeGreaterThan(25);
+    expect(triad.errorPct).toBeLessThan(40);
   });
 });
