@@ -345,6 +345,13 @@ export function formatPublishedSection(device: DevicePreset, data: PublishedCard
     const engine = [data.generationEngine, data.encoderEngine].filter((e) => e !== undefined).join('; ');
     stepTable(`Steps, checked only, \`${PUBLISHED_STEP_PROFILE}\` profile: ${engine}`, steps);
     summary('Steps', steps);
+    const models = [...new Set(steps.map((r) => r.point.split(' ')[0]!))];
+    if (models.length > 1) {
+      lines.push(`By model: ${models.map((m) => {
+        const s = publishedErrorSummary(steps.filter((r) => r.point.startsWith(`${m} `)));
+        return `${m} median ${s.medianPct.toFixed(1)} %, worst ${s.worstPct.toFixed(1)} %`;
+      }).join('; ')}.`, '');
+    }
   }
   if (differences.length > 0) {
     stepTable('Differences between models of equal depth (same kernels per step, so per-kernel and per-step engine costs cancel)', differences);
