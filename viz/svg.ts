@@ -144,7 +144,8 @@ export interface LegendItem {
   label: string;
   swatch:
     | { kind: 'box'; fill: string; stroke?: string }
-    | { kind: 'line'; stroke: string; dash?: string; marker?: { shape: MarkerShape; filled: boolean } };
+    | { kind: 'line'; stroke: string; dash?: string; marker?: { shape: MarkerShape; filled: boolean } }
+    | { kind: 'glyph'; draw: (cx: number, cy: number) => string };
 }
 
 /** A marker of a line series centred on (cx, cy), `size` px across: filled with `stroke`, or hollow (white inside). */
@@ -205,7 +206,9 @@ export function legend(items: readonly LegendItem[], x: number, y: number, maxWi
       out.push(
         sw.kind === 'box'
           ? el('rect', { x: cx, y: cy, width: 16, height: 11, fill: sw.fill, stroke: sw.stroke ?? INK.axis, 'stroke-width': 0.6 })
-          : el('line', { x1: cx, y1: cy + 5.5, x2: cx + 16, y2: cy + 5.5, stroke: sw.stroke, 'stroke-width': 2, 'stroke-dasharray': sw.dash }),
+          : sw.kind === 'glyph'
+            ? sw.draw(cx + 8, cy + 5.5)
+            : el('line', { x1: cx, y1: cy + 5.5, x2: cx + 16, y2: cy + 5.5, stroke: sw.stroke, 'stroke-width': 2, 'stroke-dasharray': sw.dash }),
       );
       if (sw.kind === 'line' && sw.marker) out.push(markerElement(sw.marker.shape, cx + 8, cy + 5.5, sw.stroke, sw.marker.filled, 6));
       out.push(text(cx + 22, cy + 9.5, item.label, { 'font-size': LEGEND_FONT }));

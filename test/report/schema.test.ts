@@ -90,6 +90,9 @@ describe('the schema file', () => {
     // Fields added after version 1 shipped: optional, so that reports written before them stay valid.
     const optional: Record<string, string[]> = {
       '$defs.dramReport': ['bandwidthSeries', 'bankStates'],
+      // Command marks in the bank-state window (issue #17): reports written before them have none.
+      '$defs.dramReport.properties.bankStates': ['commandKinds'],
+      '$defs.dramReport.properties.bankStates.properties.banks.items': ['commands'],
       // Duplex runs (policy duplex) add these to run reports; baseline runs leave them out.
       '$defs.runReport.properties.system': ['duplex'],
       '$defs.runReport.properties.energy': ['breakdownJ'],
