@@ -1,9 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { loadDevice, opCost, runOpsOnDevice } from '../../src/baselines/roofline.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { compareGpu, fitGpu, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements, matmulCostNs } from '../../src/validation/gpu.ts';
+import { errorOf } from '../helpers.ts';
 import { comparePublishedDifferences, comparePublishedMicro, comparePublishedSteps, fitPublished, loadPublishedCard, PUBLISHED_CARDS, publishedErrorSummary } from '../../src/validation/gpu-published.ts';
 
 /*
@@ -200,5 +204,14 @@ describe('published measurements: T4, A100 40 GB, A100 80 GB, Xeon 8480+', () =>
     expect(triad.published / 307.2).toBeLessThan(cpu.device.memoryEfficiency);
     expect(triad.errorPct).toBeGreaterThan(25);
     expect(triad.errorPct).toBeLessThan(40);
+  });
+
+  it('a malformed file is one line naming the file and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-published-'));
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ card: 'x', preset: 'gpu-t4', bandwidth: [{ kernel: 'read', GBps: -1, role: 'fit', source: 's' }], matmul: [], smallKernels: [] }));
+    expect(errorOf(() => loadPublishedCard(bad))).toBe(`${bad}: field 'bandwidth[0].GBps': expected a number > 0, found -1`);
+    writeFileSync(bad, JSON.stringify({ card: 'x', preset: 'gpu-t4', bandwidth: [{ kernel: 'write', GBps: 1, role: 'fit', source: 's' }], matmul: [], smallKernels: [] }));
+    expect(errorOf(() => loadPublishedCard(bad))).toMatch(/^.*bad\.json: field 'bandwidth\[0\]\.kernel': expected one of/);
   });
 });
