@@ -65,8 +65,10 @@ export interface PublishedSmallKernel {
   readonly source: string;
 }
 
-/** One whole generation (context phase, then output - 1 decoder steps) of a FasterTransformer GPT. */
+/** One whole generation (context phase, then output - 1 decoder steps) of a serving engine; output 1 is the first token's latency. */
 export interface PublishedGeneration {
+  /** The engine and its setup (FasterTransformer, TensorRT-LLM). */
+  readonly engine: string;
   /** Strata's model of the published one. */
   readonly model: string;
   readonly publishedModel: string;
@@ -95,7 +97,6 @@ export interface PublishedCard {
   readonly bandwidth: readonly PublishedBandwidth[];
   readonly matmul: readonly PublishedMatmul[];
   readonly smallKernels: readonly PublishedSmallKernel[];
-  readonly generationEngine?: string;
   readonly generation: readonly PublishedGeneration[];
   readonly encoderEngine?: string;
   readonly encoder: readonly PublishedEncoder[];
@@ -123,18 +124,17 @@ export function loadPublishedCard(nameOrPath: string): PublishedCard {
   const smallKernels = r.objects('smallKernels').map((x) => ({
     card: x.string('card'), bytesPerKernel: x.number('bytesPerKernel', count), GBps: x.number('GBps', { positive: true }), source: x.string('source'),
   }));
-  const gen = r.has('generation') ? r.object('generation') : undefined;
-  const generation = gen ? gen.objects('steps').map((s) => ({
-    model: s.string('model'), publishedModel: s.string('publishedModel'), batch: s.number('batch', count), input: s.number('input', count),
+  const generation = (r.has('generation') ? r.objects('generation') : []).flatMap((set) => set.objects('steps').map((s) => ({
+    engine: set.string('engine'), model: s.string('model'), publishedModel: s.string('publishedModel'), batch: s.number('batch', count), input: s.number('input', count),
     output: s.number('output', count), ms: s.number('ms', { positive: true }), source: s.string('source'),
-  })) : [];
+  })));
   const enc = r.has('encoder') ? r.object('encoder') : undefined;
   const encoder = enc ? enc.objects('steps').map((s) => ({
     framework: s.string('framework'), batch: s.number('batch', count), seq: s.number('seq', count), ms: s.number('ms', { positive: true }), source: s.string('source'),
   })) : [];
   return {
     file, card: r.string('card'), preset: r.string('preset'), bandwidth, matmul, smallKernels, generation, encoder,
-    ...(gen ? { generationEngine: gen.string('engine') } : {}), ...(enc ? { encoderEngine: enc.string('engine') } : {}),
+    ...(enc ? { encoderEngine: enc.string('engine') } : {}),
   };
 }
 
@@ -198,7 +198,7 @@ export function comparePublishedMicro(device: DevicePreset, data: PublishedCard)
   return rows;
 }
 
-/** Time of one FasterTransformer generation on `device`: the context phase, then output - 1 decode steps, ms. */
+/** Time of one generation on `device`: the context phase, then output - 1 decode steps (none for a first-token latency), ms. */
 export function generationMs(device: DevicePreset, g: Pick<PublishedGeneration, 'model' | 'batch' | 'input' | 'output'>, profile: string): number {
   const model = loadModel(g.model);
   const run = (ops: readonly Op[]) => runOpsOnDevice(device, ops, model.precisionBytes, { profile }).totalPs;
@@ -245,7 +245,7 @@ export function comparePublishedDifferences(data: PublishedCard, rows: readonly 
   const gens = data.generation.map((g, i) => ({ g, row: rows[i]!, layers: loadModel(g.model).layers }));
   for (const wide of gens) {
     for (const narrow of gens) {
-      const same = wide.layers === narrow.layers && wide.g.model !== narrow.g.model && wide.g.batch === narrow.g.batch && wide.g.input === narrow.g.input && wide.g.output === narrow.g.output;
+      const same = wide.layers === narrow.layers && wide.g.model !== narrow.g.model && wide.g.engine === narrow.g.engine && wide.g.batch === narrow.g.batch && wide.g.input === narrow.g.input && wide.g.output === narrow.g.output;
       if (!same || wide.g.ms <= narrow.g.ms) continue;
       const published = wide.g.ms - narrow.g.ms;
       const strata = wide.row.strata - narrow.row.strata;
@@ -306,16 +306,16 @@ const fmt = (x: number, unit: PublishedRow['unit']) => (unit === 'ms' ? x.toFixe
 const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
 /** The short citation of a micro point's source: its repository and file, without the commit and the quoted cell. */
 const shortSource = (s: string) => s.replace(/ @ [0-9a-f]{40}/, '').replace(/ \(github\.com[^)]*\)/, '').replace(/: .*$/, '').replace(/, "Maximum.*$/, '');
-/** The lines of a file that a set of step rows cite (`docs/gpt_guide.md lines 1322-1392`). */
+/** The files (and lines, where given) that a set of step rows cite (`NVIDIA/FasterTransformer, docs/gpt_guide.md lines 1322-1392`). */
 function citedLines(rows: readonly PublishedRow[]): string {
   const byFile = new Map<string, number[]>();
   for (const r of rows) {
-    for (const m of r.source.matchAll(/([\w./-]+) @ [0-9a-f]{40}, ([\w./-]+), line (\d+)/g)) {
+    for (const m of r.source.matchAll(/([\w./-]+) @ [0-9a-f]{40}, ([\w./-]+)(?:, line (\d+))?/g)) {
       const key = `${m[1]}, ${m[2]}`;
-      byFile.set(key, [...(byFile.get(key) ?? []), Number(m[3])]);
+      byFile.set(key, [...(byFile.get(key) ?? []), ...(m[3] !== undefined ? [Number(m[3])] : [])]);
     }
   }
-  return [...byFile].map(([f, ls]) => `${f} lines ${Math.min(...ls)}-${Math.max(...ls)}`).join('; ');
+  return [...byFile].map(([f, ls]) => (ls.length > 0 ? `${f} lines ${Math.min(...ls)}-${Math.max(...ls)}` : f)).join('; ');
 }
 
 /** The Markdown section `strata validate gpu` prints for one card. */
@@ -342,7 +342,7 @@ export function formatPublishedSection(device: DevicePreset, data: PublishedCard
     for (const r of rows) lines.push(`| ${r.point} | ${fmt(r.published, 'ms')} | ${fmt(r.strata, 'ms')} | ${signed(r.errorPct)} |`);
   };
   if (steps.length > 0) {
-    const engine = [data.generationEngine, data.encoderEngine].filter((e) => e !== undefined).join('; ');
+    const engine = [...new Set(data.generation.map((g) => g.engine)), ...(data.encoderEngine !== undefined ? [data.encoderEngine] : [])].join('; ');
     stepTable(`Steps, checked only, \`${PUBLISHED_STEP_PROFILE}\` profile: ${engine}`, steps);
     summary('Steps', steps);
     const models = [...new Set(steps.map((r) => r.point.split(' ')[0]!))];

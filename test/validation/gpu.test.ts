@@ -180,6 +180,17 @@ describe('published measurements: T4, A100 40 GB, A100 80 GB, Xeon 8480+', () =>
     for (const r of big) expect(r.errorPct).toBeGreaterThan(-20);
   });
 
+  it('A100 40 GB: a compute-bound 2,048-token LLaMA-7B prompt (TensorRT-LLM) agrees within 10 %; a 128-token one is slower', () => {
+    const rows = cards['a100-40gb']!.steps;
+    expect(rows.length).toBe(2);
+    // 2,048 tokens: about 27.6 TFLOP at 0.7 x 312 TFLOP/s; measured +3.8 % (138.0 ms against 133). This checks the
+    // assumed compute efficiency without fitting it: TensorRT-LLM's first-token latency is rounded to whole ms.
+    const long = rows.find((r) => r.point.includes('2048 in'))!;
+    expect(Math.abs(long.errorPct)).toBeLessThan(10);
+    // 128 tokens: 11.2 ms against 16; the engine's fixed cost per request is not modelled.
+    expect(rows.find((r) => r.point.includes('128 in'))!.errorPct).toBeLessThan(-15);
+  });
+
   it('A100 80 GB: FasterTransformer generations are slower than Strata, most for small models; equal-depth differences agree better', () => {
     const a80 = cards['a100-80gb']!;
     const byModel = (m: string) => publishedErrorSummary(a80.steps.filter((r) => r.point.startsWith(`${m} `)));
