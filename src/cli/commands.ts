@@ -46,8 +46,12 @@ every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the ge
 docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); exit 1 when a
 check fails`;
 
-const DEMO_USAGE = `strata demo [--out DIR]
-HBM2 streaming and random traffic (200,000 requests each): JSON reports, SVG charts and HTML reports in out/demo/`;
+const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
+strata demo dram [--out DIR]
+the showcase (what npm start runs): GPT-2 XL on PIM-GPT against the T4, one NeuPIMs decode iteration against
+NPU-only and naive NPU+PIM, 16 Mixtral requests served on Duplex against two H100s; a table on stdout and an offline
+dashboard in out/showcase/ (about 15 s of CPU); 'dram': the DRAM layer alone, HBM2 streaming and random traffic
+(200,000 requests each) with JSON reports, SVG charts and HTML reports in out/demo/`;
 
 /** Every command, in the order the global help lists them. */
 export const COMMANDS: readonly CliCommand[] = Object.freeze([
@@ -131,9 +135,12 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'demo',
-    summary: 'the DRAM demo: HBM2 streaming and random traffic with reports and charts',
+    summary: 'the showcase of the three papers (what npm start runs); demo dram: the DRAM layer alone',
     usage: DEMO_USAGE,
-    examples: [{ command: 'strata demo', what: 'writes out/demo/ and prints where the HTML reports are' }],
+    examples: [
+      { command: 'strata demo', what: 'PIM-GPT, NeuPIMs and Duplex against their baselines: a table and out/showcase/index.html' },
+      { command: 'strata demo dram', what: 'HBM2 traffic command by command: reports, charts and HTML reports in out/demo/' },
+    ],
     run: demoCommand,
   },
 ]);
