@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import { loadDevice, opCost, runOpsOnDevice } from '../../src/baselines/roofline.ts';
+import { loadDevice, opCost, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
