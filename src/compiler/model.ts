@@ -72,8 +72,10 @@ export interface ModelSpec {
   readonly publishedParams: PublishedCount;
 }
 
+// `$schema` names the file's JSON Schema for editors (schemas/strata-model.schema.json); readJsonFile drops it, and a
+// caller that parses the JSON itself may pass it here.
 const MODEL_KEYS = [
-  'name', 'family', 'source', 'note', 'layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'ffnSize', 'ffnKind',
+  '$schema', 'name', 'family', 'source', 'note', 'layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'ffnSize', 'ffnKind',
   'experts', 'topK', 'vocabSize', 'maxPositions', 'positionScheme', 'normKind', 'tiedEmbeddings', 'bias',
   'precisionBytes', 'publishedParams',
 ];
