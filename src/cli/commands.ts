@@ -100,7 +100,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     summary: 'accuracy tables (dramsim3, peak, gpu, pim-gpt, neupims, duplex, attacc; page) against references, with sensitivity bands',
     usage: VALIDATE_USAGE,
     examples: [
-      { command: 'strata validate gpu', what: 'the GPU kernel model against every measured H100 step, with the errors' },
+      { command: 'strata validate gpu', what: 'the GPU kernel model against every measured H100 step, then the A100, T4 and Xeon presets against published measurements, with the errors' },
       { command: 'strata validate duplex --sensitivity', what: 'Duplex headline ratios as bands over every assumption on their path' },
       { command: 'strata validate attacc', what: "AttAcc's golden attention cycles, row by row" },
     ],
