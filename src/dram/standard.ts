@@ -8,6 +8,7 @@ import { parseAddressMapping } from './address-mapping.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
+import { dataBusGap } from './data-bus-rules.ts';
 import { formatCount, MAX_BANKS_PER_CHANNEL, MAX_CHANNELS, MAX_NODE_COUNT, MAX_ROWS, MAX_TCK_PS, MAX_TIMING_PS } from './limits.ts';
 
 /** Organisation of a DRAM device as seen by one memory system. */
@@ -138,7 +139,12 @@ export function bytesPerRequest(s: DramStandard): number {
 
 /** Analytical peak bandwidth of the whole system: one burst per tBURST on every channel, GB/s. */
 export function peakBandwidthGBps(s: DramStandard): number {
-  return (s.organization.channels * bytesPerRequest(s)) / ((s.timing.tBURST! * s.tCKPs) / 1000);
+  return peakOf(s.organization, s.timing.tBURST!, s.tCKPs);
+}
+
+/** The analytical peak in GB/s from the parts of a standard (peakBandwidthGBps before the standard exists). */
+function peakOf(o: Organization, tBURST: number, tCKPs: number): number {
+  return (o.channels * (o.busWidthBits / 8) * o.burstLength) / ((tBURST * tCKPs) / 1000);
 }
 
 /** Capacity in bytes. */
@@ -196,6 +202,8 @@ export function compileRules(reader: FieldReader, timing: Record<string, number>
     const sibling = r.boolean('sibling', false);
     const text = r.string('distance');
     const cycles = evaluateExpression(text, timing, r.where('distance'));
+    // A negative distance would let the next command go before the previous one: no standard has one.
+    if (cycles < 0) r.fail('distance', 'a distance of 0 cycles or more', `${text} = ${cycles}`);
     for (const prev of prevs) {
       for (const next of nexts) {
         rules.push({ prev, next, level, sibling, cycles, text: `${names[prev]} -> ${names[next]} (${sibling ? 'other ' : 'same '}${level}): ${text} = ${cycles}` });
@@ -210,6 +218,7 @@ export function compileRules(reader: FieldReader, timing: Record<string, number>
     const count = w.number('count', { integer: true, positive: true });
     const text = w.string('window');
     const cycles = evaluateExpression(text, timing, w.where('window'));
+    if (cycles < 1) w.fail('window', 'a window of 1 cycle or more', `${text} = ${cycles}`);
     windows.push({ command: command!, level, count, cycles, text: `${count} x ${names[command!]} per ${text} = ${cycles} (${level})` });
   }
   return { rules, windows };
@@ -220,8 +229,17 @@ const POWER_KEYS = ['source', 'VDD', 'IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P',
 const PATH_KEYS = ['source', 'activatePj', 'cellPjPerBit', 'datapathPjPerBit', 'ioPjPerBit', 'refreshPj', 'note'];
 const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'writeHighWatermark', 'writeLowWatermark', 'writeFlushIdleCycles', 'rowHitCap', 'refresh', 'note'];
 
+/** Options of parseStandard. */
+export interface ParseStandardOptions {
+  /**
+   * Whether the standard's users issue JEDEC reads and writes (default true), whose data-bus spacing the
+   * constraint tables must then keep (src/dram/data-bus-rules.ts). An AttAcc device issues only its PIM commands.
+   */
+  readonly jedecColumnCommands?: boolean;
+}
+
 /** Validates a parsed standard (JSON object) and returns it frozen. `file` names it in errors. */
-export function parseStandard(json: unknown, file: string): DramStandard {
+export function parseStandard(json: unknown, file: string, opts: ParseStandardOptions = {}): DramStandard {
   const r = FieldReader.root(file, json);
   r.onlyKeys(['name', 'standard', 'description', 'rules', 'commands', 'organization', 'clock', 'timing', 'features', 'power', 'pathEnergy', 'controller', 'source', 'note']);
   const sources: Record<string, string> = {};
@@ -318,6 +336,10 @@ export function parseStandard(json: unknown, file: string): DramStandard {
   }
   for (const rule of [...rules, ...windows]) {
     if (rule.cycles > maxTimingCycles) throw new StrataError(`${r.where('rules')}: rule ${rule.text} cycles is more than ${timingLimit}`);
+  }
+  const gap = opts.jedecColumnCommands === false ? undefined : dataBusGap(rules, timing, organization);
+  if (gap !== undefined) {
+    throw new StrataError(`${r.where('rules')}: the constraint tables ${JSON.stringify(rulesNames)} let a run exceed the analytical peak of ${peakOf(organization, timing.tBURST!, tCKPs)} GB/s: ${gap}; add such a rule (arch/dram/rules/jedec.json has them)`);
   }
 
   const p = section('power');

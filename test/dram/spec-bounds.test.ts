@@ -60,3 +60,34 @@ describe('organization sizes are bounded by what the memory system can hold', ()
     expect(errorOf(load((j) => (j.organization.rows = 2 ** 31)))).toMatch(/field 'organization\.rows': expected a power of two <= 1073741824/);
   });
 });
+
+describe('a constraint table that lets a run exceed the analytical peak is refused when the spec loads', () => {
+  const jedec = (): Record<string, any> => readJsonFile(join(ARCH_DIR, 'dram', 'rules', 'jedec.json')) as Record<string, any>;
+
+  it('an inline table with no rules', () => {
+    const msg = errorOf(load((j) => (j.rules = [{ source: 'none', rules: [] }])));
+    // ddr4: 1 channel x 64 B per tBURST of 4 x 625 ps = 25.6 GB/s
+    expect(msg).toBe(
+      "spec.json: field 'rules': the constraint tables [\"inline 0\"] let a run exceed the analytical peak of 25.6 GB/s: nothing keeps RD -> RD on the same bank at least tBURST = 4 cycles apart (the longest rule that applies gives 0), so two bursts could share the data bus and a run exceed the analytical peak; add such a rule (arch/dram/rules/jedec.json has them)",
+    );
+  });
+
+  it('a negative rule distance', () => {
+    const table = jedec();
+    const rule = table.rules.find((r: any) => r.distance === 'tBURST + tRTRS');
+    rule.distance = 'tRTRS - tBURST'; // 1 - 4
+    const msg = errorOf(load((j) => (j.rules = [{ ...table, source: 'edited jedec' }])));
+    expect(msg).toBe("spec.json: field 'rules[0].rules[14].distance': expected a distance of 0 cycles or more, found \"tRTRS - tBURST = -3\"");
+  });
+
+  it('a table without the rank-to-rank rules (two ranks would share the bus)', () => {
+    const table = jedec();
+    table.rules = table.rules.filter((r: any) => !r.sibling);
+    const msg = errorOf(load((j) => (j.rules = [{ ...table, source: 'edited jedec' }])));
+    expect(msg).toContain('nothing keeps RD -> RD on another rank of the channel at least tBURST = 4 cycles apart (the longest rule that applies gives 0)');
+  });
+
+  it('the shipped table passes: its sibling rule gives tBURST + tRTRS = 5 across ranks', () => {
+    expect(parseStandard(ddr4(), 'spec.json').rules.length).toBeGreaterThan(0);
+  });
+});
