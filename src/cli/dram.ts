@@ -14,6 +14,7 @@ import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
 import { MAX_TRACE_REQUESTS, parseFlags, positiveInt, oneOf } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { timedProgress } from './progress.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
@@ -119,6 +120,7 @@ export function dramCommand(argv: string[]): number {
     addressOverflow: frontend === 'dramsim3' ? 'wrap' : 'error',
     commandLog: v['command-log'] !== undefined,
     bankWindow,
+    onProgress: v.quiet ? undefined : timedProgress('dram'),
   });
   const report = dramReport(result, { epochCycles });
   const outputs: Array<{ path: string; content: string }> = [];
