@@ -4,7 +4,7 @@ import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts
 import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes, targetInfo } from '../compiler/policies/index.ts';
 import { summarizeOps, type OpTotals } from '../compiler/summary.ts';
 import { tilingCounts, traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
-import { parseFlags } from './args.ts';
+import { parseFlags, SEE_USAGE } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, si, WORKLOAD_OPTIONS } from './workload.ts';
 import { policyForSystem } from './system-flag.ts';
@@ -22,7 +22,7 @@ export function compileCommand(argv: string[]): number {
     out: { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'\nusage: ${COMPILE_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
   // --system alone picks the policy: its family's (src/spec/system-families.ts), or the one policy whose systems
   // name it (an NPU of arch/npu for npu-only).
   const system = v.system;

@@ -20,7 +20,7 @@ import {
   type FigureInputs,
 } from '../report/figure-data.ts';
 import { validateReport } from '../report/schema.ts';
-import { StrataError } from '../spec/errors.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
@@ -32,7 +32,7 @@ import {
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags } from './args.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInts, SEE_USAGE } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
@@ -359,11 +359,7 @@ function countsFlag(flag: string, v: string | undefined): number[] | undefined {
   const items = listFlag(flag, v);
   if (items === undefined) return undefined;
   const max = flag === 'duplex-count' ? MAX_SERVED_REQUESTS : MAX_BATCH;
-  for (const b of items) {
-    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`figures: --${flag}: expected whole numbers >= 1, got '${b}'`);
-    if (Number(b) > max) throw new StrataError(`figures: --${flag}: expected whole numbers up to ${max.toLocaleString('en-US')}, got '${b}'`);
-  }
-  return items.map(Number);
+  return withContext(() => positiveInts(flag, items, max, 'whole numbers >= 1'), (m) => `figures: ${m}`);
 }
 
 /** IN:OUT pairs of a list flag. */
@@ -406,7 +402,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     'duplex-serving-lengths': { type: 'string' },
     'duplex-count': { type: 'string' },
   });
-  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'\nusage: ${FIGURES_USAGE}`);
+  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
   const outDir = values.out ?? join('out', 'figures');
   const only = listFlag('only', values.only, FIGURE_SETS) ?? [...FIGURE_SETS];
   const models = listFlag('models', values.models) ?? [...PIM_GPT_MODELS];

@@ -1,4 +1,4 @@
-import { StrataError } from '../spec/errors.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { CommandLog, formatLog, logEntries } from '../dram/command-log.ts';
 import { generatePattern } from '../dram/patterns.ts';
 import { checkProtocol, formatViolations } from '../dram/protocol-checker.ts';
@@ -7,7 +7,7 @@ import { bytesPerRequest } from '../dram/standard.ts';
 import { runPimGemv } from '../pim/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
-import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
+import { fraction, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
@@ -147,10 +147,7 @@ function neupimsGemvCommand(argv: string[]): number {
   const context = positiveInt('context', v.context)!;
   const heads = positiveInt('heads', v.heads) ?? 32;
   const headDim = positiveInt('head-dim', v['head-dim']) ?? 128;
-  const loadText = v['npu-load'] ?? '0';
-  const load = Number(loadText);
-  // A decimal from 0 to 1 (Number() alone would also take '0x1' and '1e0').
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(loadText) || load > 1) throw new StrataError(`pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '${v['npu-load']}'`);
+  const load = withContext(() => fraction('npu-load', v['npu-load']), (m) => `pim neupims-gemv: ${m}`) ?? 0;
   const wantLog = v.check === true || v['command-log'] !== undefined;
   const log = wantLog ? new CommandLog(0) : undefined;
   const r = runNeuPimsAttention({ heads, headDim, context }, { mode, npuLoad: load, seed: v.seed ?? '1', spec: v.spec, log });
