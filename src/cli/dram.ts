@@ -12,8 +12,8 @@ import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { MAX_TRACE_REQUESTS, parseFlags, positiveInt, oneOf } from './args.ts';
-import { writeOutputs } from './output.ts';
+import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneOf, SEE_USAGE } from './args.ts';
+import { checkOutputPaths, writeOutputs } from './output.ts';
 import { timedProgress } from './progress.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
@@ -35,11 +35,11 @@ export function resolveStandard(spec: string): { standard: DramStandard; ignored
 export function bankWindowFlag(v: string | undefined): CycleWindow | false | undefined {
   if (v === undefined) return undefined;
   if (v === 'none') return false;
-  const m = /^([0-9]+):([0-9]+)$/.exec(v);
-  if (!m || Number(m[2]) <= Number(m[1])) {
+  const [start, end, ...rest] = v.split(':').map(readNumber);
+  if (rest.length > 0 || start === undefined || end === undefined || !Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) {
     throw new StrataError(`--bank-window: expected START:END in cycles of the dram clock with START < END (e.g. 0:2000), or 'none', got '${v}'`);
   }
-  const w = { startCycle: Number(m[1]), cycles: Number(m[2]) - Number(m[1]) };
+  const w = { startCycle: start, cycles: end - start };
   checkBankWindow(w);
   return w;
 }
@@ -67,10 +67,12 @@ export function dramCommand(argv: string[]): number {
     'bank-window': { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
-  if (!v.spec) throw new StrataError(`dram: --spec is required\nusage: ${DRAM_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
+  if (!v.spec) throw new StrataError(`dram: --spec is required${SEE_USAGE}`);
   const csvDir = v.csv;
-  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
+  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME${SEE_USAGE}`);
+  // Output paths are checked before the run, which may take minutes (the CSV file names are fixed: report/csv.ts).
+  checkOutputPaths([v.out, v['command-log'], csvDir === undefined ? undefined : join(csvDir, 'commands.csv')].filter((p): p is string => p !== undefined));
   const { standard, ignoredKeys, notes } = resolveStandard(v.spec);
   const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';
   const scheduler = oneOf('scheduler', v.scheduler, ['frfcfs', 'fcfs'] as const);
@@ -94,11 +96,7 @@ export function dramCommand(argv: string[]): number {
     trace = readTraceFile(v.trace);
   } else {
     const pattern = oneOf('pattern', v.pattern, PATTERNS)!;
-    let writeFraction: number | undefined;
-    if (v['write-fraction'] !== undefined) {
-      writeFraction = Number(v['write-fraction']);
-      if (!(writeFraction >= 0 && writeFraction <= 1)) throw new StrataError(`--write-fraction: expected a number from 0 to 1, got '${v['write-fraction']}'`);
-    }
+    const writeFraction = fraction('write-fraction', v['write-fraction']);
     trace = generatePattern({
       pattern,
       requests: positiveInt('requests', v.requests, MAX_TRACE_REQUESTS) ?? 100_000,
