@@ -10,12 +10,12 @@ import { loadStandard } from '../src/dram/standard.ts';
 import { dramReport } from '../src/report/dram-report.ts';
 import { DRAMSIM3_FIXTURES } from '../src/validation/dramsim3.ts';
 import { loadModel } from '../src/compiler/model.ts';
-import { loadPimGptSystem, pimGptGenerate } from '../src/pim/pim-gpt.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../src/systems/pim-gpt/pim-gpt.ts';
 import { generateRequests } from '../src/compiler/requests.ts';
-import { loadStepCostModel } from '../src/serving/cost-models.ts';
+import { loadStepCostModel } from '../src/systems/registry.ts';
 import { simulateServing } from '../src/serving/serving-loop.ts';
-import { neupimsDecode } from '../src/npu/neupims-decode.ts';
-import { loadNeuPimsSystem } from '../src/npu/neupims-system.ts';
+import { neupimsDecode } from '../src/systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem } from '../src/systems/neupims/neupims-system.ts';
 import { decodeSnapshot } from '../src/validation/neupims.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
@@ -104,7 +104,7 @@ if (runs('neupims')) {
 }
 
 // Issue #6: Mixtral 8x7B served on Duplex (2 devices), 256 requests of 1024 prompt + 1024 output tokens, Poisson
-// 8 requests/s, continuous batching up to 128; every step costed (src/pim/duplex-step-cost.ts); target under 2 minutes.
+// 8 requests/s, continuous batching up to 128; every step costed (src/systems/duplex/duplex-step-cost.ts); target under 2 minutes.
 if (runs('duplex')) {
   const t0 = process.hrtime.bigint();
   const model = loadModel('mixtral-8x7b');

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadDevice } from '../baselines/roofline.ts';
+import { loadDevice } from '../systems/baseline/roofline.ts';
 import { knownModels, loadModel } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { knownStandards, loadStandard } from '../dram/standard.ts';
-import { NeuPimsMemo } from '../npu/neupims-decode.ts';
-import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
+import { NeuPimsMemo } from '../systems/neupims/neupims-decode.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import {
   dramsim3FigureData,
   duplexFigureData,
@@ -182,7 +182,7 @@ function figureSets(c: FigureChoices): FigureSet[] {
     {
       name: 'pim-gpt',
       inputs: () => [
-        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/baselines/roofline.ts']),
+        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/systems/baseline/roofline.ts']),
         ...BUILDERS,
         'arch',
         ...modelFiles(models),

@@ -5,8 +5,8 @@ import { formatGiB } from '../compiler/footprint.ts';
 import { generateRequests, loadRequests, type DatasetName, type RequestSet } from '../compiler/requests.ts';
 import { formatServingSummary, servingReport } from '../report/serving-report.ts';
 import { servingCsvFiles } from '../report/serving-csv.ts';
-import { describeServingSystems, loadStepCostModel } from '../serving/cost-models.ts';
-import { ATTENTION_LAUNCHES } from '../serving/roofline-step-cost.ts';
+import { describeServingSystems, loadStepCostModel } from '../systems/registry.ts';
+import { ATTENTION_LAUNCHES } from '../systems/baseline/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
 import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt, positiveNumber, SEE_USAGE } from './args.ts';
 

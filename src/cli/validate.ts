@@ -10,7 +10,7 @@ import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
 import { validatePageCommand } from './validate-page.ts';
 import { attaccValidateCommand } from './validate-attacc.ts';
-import { loadDevice } from '../baselines/roofline.ts';
+import { loadDevice } from '../systems/baseline/roofline.ts';
 import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
 
 /**

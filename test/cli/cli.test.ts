@@ -287,10 +287,10 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
   it('unknown command and bare invocation', () => {
     const r = run(['frob']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^strata: unknown command 'frob' \(known: dram, .*help\)$/);
+    expect(r.err).toMatch(/^strata: unknown command 'frob' \(known: dram, .*help; strata help lists them\)$/);
     const bare = run([]);
     expect(bare.code).toBe(2);
-    expect(bare.out).toMatch(/^usage: strata <command>/);
+    expect(bare.out).toMatch(/^strata [\d.]+: .*\n\nusage: strata <command>/);
     expect(run(['help']).code).toBe(0);
   });
 

@@ -11,9 +11,9 @@ import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { PHASES } from '../../src/ir/step.ts';
 import { loadModel, parameterCount } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
-import { compileStreams } from '../../src/compiler/compile.ts';
+import { compileStreams } from '../../src/compiler/lower.ts';
 import { memoryFootprint } from '../../src/compiler/footprint.ts';
-import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/baselines/roofline.ts';
+import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 import { runReport, RUN_ENERGY_METHODS, RUN_POLICIES, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';
 import { DRAM_REPORT_SCHEMA } from '../../src/report/dram-report.ts';
 import { FIGURE_DATA_SCHEMA } from '../../src/report/figure-data.ts';
@@ -90,6 +90,9 @@ describe('the schema file', () => {
     // Fields added after version 1 shipped: optional, so that reports written before them stay valid.
     const optional: Record<string, string[]> = {
       '$defs.dramReport': ['bandwidthSeries', 'bankStates'],
+      // Command marks in the bank-state window (issue #17): reports written before them have none.
+      '$defs.dramReport.properties.bankStates': ['commandKinds'],
+      '$defs.dramReport.properties.bankStates.properties.banks.items': ['commands'],
       // Duplex runs (policy duplex) add these to run reports; baseline runs leave them out.
       '$defs.runReport.properties.system': ['duplex'],
       '$defs.runReport.properties.energy': ['breakdownJ'],
