@@ -8,6 +8,7 @@ import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, isIniPath, loadStandard, type ControllerSpec, type DramStandard } from '../dram/standard.ts';
 import { readTraceFile, type MemTrace } from '../dram/trace.ts';
 import { formatLog, logEntries } from '../dram/command-log.ts';
+import { checkProtocol } from '../dram/protocol-checker.ts';
 import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
@@ -15,12 +16,13 @@ import { reportCsvFiles } from '../report/csv.ts';
 import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneOf, SEE_USAGE } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
 import { timedProgress } from './progress.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
             [--frontend in-order|dramsim3] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
-            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--quiet]`;
+            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--check] [--quiet]`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
 export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[]; notes: string[] } {
@@ -66,6 +68,7 @@ export function dramCommand(argv: string[]): number {
     epoch: { type: 'string' },
     'bank-window': { type: 'string' },
     quiet: { type: 'boolean' },
+    check: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
   if (!v.spec) throw new StrataError(`dram: --spec is required${SEE_USAGE}`);
@@ -116,20 +119,28 @@ export function dramCommand(argv: string[]): number {
     frontend,
     cycles: positiveInt('cycles', v.cycles),
     addressOverflow: frontend === 'dramsim3' ? 'wrap' : 'error',
-    commandLog: v['command-log'] !== undefined,
+    commandLog: v['command-log'] !== undefined || v.check === true,
     bankWindow,
     onProgress: v.quiet ? undefined : timedProgress('dram'),
   });
   const report = dramReport(result, { epochCycles });
+  const entries = v['command-log'] !== undefined || v.check ? logEntries(result.logs, standard.commandNames) : [];
+  // The independent checker (src/dram/protocol-checker.ts) replays the whole log; the first broken rule fails the run.
+  const violations = v.check ? checkProtocol(standard, entries, { endCycle: result.cycles, refresh: controller.refresh, maxViolations: CHECK_MAX_VIOLATIONS }) : [];
   const outputs: Array<{ path: string; content: string }> = [];
   if (v.out) outputs.push({ path: v.out, content: reportJson(report) });
-  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs, standard.commandNames)) });
+  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(entries) });
   if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
   writeOutputs(outputs);
+  if (violations.length > 0) {
+    console.error(checkFailureLine('dram', violations, entries.length));
+    return 1;
+  }
   if (!v.quiet) {
     console.log(formatDramSummary(report));
     if (ignoredKeys.length) console.log(`  note        keys DRAMsim3 accepts that have no effect here: ${ignoredKeys.join(', ')}`);
     for (const n of notes) console.log(`  note        ${n}`);
+    if (v.check) console.log(`  check       ${entries.length.toLocaleString('en-US')} commands replayed by the protocol checker: no violation`);
     for (const o of outputs) console.log(`  wrote       ${o.path}`);
   }
   return 0;

@@ -1,7 +1,7 @@
 import { StrataError, withContext } from '../spec/errors.ts';
 import { CommandLog, formatLog, logEntries } from '../dram/command-log.ts';
 import { generatePattern } from '../dram/patterns.ts';
-import { checkProtocol, formatViolations } from '../dram/protocol-checker.ts';
+import { checkProtocol } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
 import { runPimGemv } from '../pim/gemv.ts';
@@ -12,6 +12,7 @@ import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
 import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
@@ -59,15 +60,15 @@ export function pimCommand(argv: string[]): number {
     lines.push(`  streamed    reading the ${bytes.toLocaleString('en-US')}-byte matrix through the controllers takes ${streamed.window.timeNs.toFixed(1)} ns (${streamed.bandwidth.percentOfPeak} % of peak): PIM is ${(streamed.window.timeNs / run.timeNs).toFixed(2)}x faster`);
   }
   const log = wantLog ? logEntries(run.logs, std.commandNames) : [];
+  if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
   if (v.check) {
-    const violations = checkProtocol(std, log, { endCycle: run.cycles });
-    lines.push(`  checker     ${log.length.toLocaleString('en-US')} commands: ${violations.length === 0 ? 'no protocol violations' : formatViolations(violations)}`);
+    const violations = checkProtocol(std, log, { endCycle: run.cycles, maxViolations: CHECK_MAX_VIOLATIONS });
     if (violations.length) {
-      console.log(lines.join('\n'));
+      console.error(checkFailureLine('pim gemv', violations, log.length));
       return 1;
     }
+    lines.push(`  checker     ${log.length.toLocaleString('en-US')} commands: no protocol violations`);
   }
-  if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
   console.log(lines.join('\n'));
   return 0;
 }
@@ -167,12 +168,13 @@ function neupimsGemvCommand(argv: string[]): number {
   const entries = log ? logEntries([log], std.commandNames) : [];
   if (v.check) {
     const one = { ...std, organization: { ...std.organization, channels: 1 } };
-    const violations = checkProtocol(one, entries, { endCycle: run.endCycle, refresh: 'all-bank' });
-    lines.push(`  checker     ${entries.length.toLocaleString('en-US')} commands: ${violations.length === 0 ? 'no protocol violations' : formatViolations(violations)}`);
+    const violations = checkProtocol(one, entries, { endCycle: run.endCycle, refresh: 'all-bank', maxViolations: CHECK_MAX_VIOLATIONS });
     if (violations.length) {
-      console.log(lines.join('\n'));
+      if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(entries) }]);
+      console.error(checkFailureLine('pim neupims-gemv', violations, entries.length));
       return 1;
     }
+    lines.push(`  checker     ${entries.length.toLocaleString('en-US')} commands: no protocol violations`);
   }
   if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(entries) }]);
   console.log(lines.join('\n'));

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { timedProgress } from '../../src/cli/progress.ts';
@@ -126,5 +126,30 @@ describe('outputs', () => {
   it.skipIf(!existsSync('/dev/full'))('stdout on a full disk (> /dev/full): one line, exit 2, no stack trace', () => {
     const r = spawnSync('sh', ['-c', `'${process.execPath}' --import tsx src/cli/entry.ts dram --spec ddr4 --pattern stream --requests 10 > /dev/full`], { cwd: ROOT, encoding: 'utf8' });
     expect(expectOneLineError({ code: r.status, out: r.stdout, err: r.stderr })).toBe('strata: cannot write to standard output: no space left on the device');
+  });
+});
+
+describe('strata dram --check: the independent protocol checker over the whole run', () => {
+  it('a shipped preset passes and the summary says how many commands were checked', () => {
+    const r = runMain(['dram', '--spec', 'ddr4', '--pattern', 'random', '--requests', '2000', '--check']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\n {2}check {7}[0-9,]+ commands replayed by the protocol checker: no violation$/m);
+  });
+
+  it('a table whose ACT -> RD distance the checker disagrees with fails with the first broken rule, its command and cycles', () => {
+    // The loader accepts it (the data bus is still kept), but the controller then reads 1 cycle after ACT, not tRCDRD = 22.
+    const spec = join(dir, 'short-trcd.json');
+    const ddr4 = JSON.parse(readFileSync(join(ROOT, 'arch/dram/ddr4.json'), 'utf8'));
+    const jedec = JSON.parse(readFileSync(join(ROOT, 'arch/dram/rules/jedec.json'), 'utf8'));
+    jedec.rules.find((x: { distance: string }) => x.distance === 'tRCDRD').distance = '1';
+    writeFileSync(spec, JSON.stringify({ ...ddr4, rules: [jedec] }));
+    const log = join(dir, 'short-trcd.log');
+    const r = runMain(['dram', '--spec', spec, '--pattern', 'random', '--requests', '200', '--check', '--command-log', log, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^strata: dram --check: the protocol checker found \d+ violations? in [0-9,]+ commands; the first: RD at cycle \d+ on channel 0 breaks tRCDRD: .*22/);
+    expect(existsSync(log)).toBe(true); // the log of the failing run is kept, to look at
   });
 });
