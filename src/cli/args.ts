@@ -108,5 +108,7 @@ export function oneOf<T extends string>(flag: string, v: string | undefined, all
   return v as T;
 }
 
-/** Where a usage error points for the flags: an error is one line, so the usage block is not printed with it. */
-export const SEE_USAGE = " ('strata help' shows the usage)";
+/** Where a usage error of `command` points for the flags: an error is one line, so the usage block is not printed with it. */
+export function seeUsage(command: string): string {
+  return ` ('strata help ${command}' shows the usage)`;
+}

@@ -13,7 +13,7 @@ import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneOf, SEE_USAGE } from './args.ts';
+import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneOf, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
 import { timedProgress } from './progress.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
@@ -70,10 +70,10 @@ export function dramCommand(argv: string[]): number {
     quiet: { type: 'boolean' },
     check: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
-  if (!v.spec) throw new StrataError(`dram: --spec is required${SEE_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'${seeUsage('dram')}`);
+  if (!v.spec) throw new StrataError(`dram: --spec is required${seeUsage('dram')}`);
   const csvDir = v.csv;
-  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME${SEE_USAGE}`);
+  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME${seeUsage('dram')}`);
   // Output paths are checked before the run, which may take minutes (the CSV file names are fixed: report/csv.ts).
   checkOutputPaths([v.out, v['command-log'], csvDir === undefined ? undefined : join(csvDir, 'commands.csv')].filter((p): p is string => p !== undefined));
   const { standard, ignoredKeys, notes } = resolveStandard(v.spec);

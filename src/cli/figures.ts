@@ -32,8 +32,8 @@ import {
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInts, SEE_USAGE } from './args.ts';
-import { writeOutputs, type OutputFile } from './output.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInts, seeUsage } from './args.ts';
+import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
@@ -106,6 +106,26 @@ export function hashInputs(paths: readonly string[], parameters: unknown): Figur
     h.update(bytes);
   }
   return { sha256: h.digest('hex'), files };
+}
+
+/**
+ * The text of a figure-data file: its JSON with `contentSha256`, the sha256 of the same JSON (2-space indented)
+ * without that field, added last. A file edited by hand no longer matches its hash and is computed anew, even where
+ * its input hash still matches (a number changed in a table would otherwise be published as a result).
+ */
+export function figureDataText(data: FigureData): string {
+  const { contentSha256: _, ...rest } = data;
+  return `${JSON.stringify({ ...rest, contentSha256: contentHash(rest) }, null, 2)}\n`;
+}
+
+/** The data of a figure-data file's parsed JSON without its content hash, or null when the hash is missing or does not match. */
+export function verifiedFigureData(parsed: FigureData): FigureData | null {
+  const { contentSha256, ...rest } = parsed;
+  return contentSha256 !== undefined && contentSha256 === contentHash(rest) ? rest : null;
+}
+
+function contentHash(data: Omit<FigureData, 'contentSha256'>): string {
+  return createHash('sha256').update(JSON.stringify(data, null, 2)).digest('hex');
 }
 
 /** One set of figures: what it reads, its parameters, and how to compute its data file. */
@@ -334,6 +354,9 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
   } catch (e) {
     return { reason: `the data file is unreadable (${(e as Error).message.split('\n')[0]})` };
   }
+  const verified = verifiedFigureData(data);
+  if (verified === null) return { reason: 'the data file was edited after it was written: its content hash does not match' };
+  data = verified;
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
   // An edited file whose inputs still match but whose tables no longer draw is computed anew.
   try {
@@ -402,7 +425,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     'duplex-serving-lengths': { type: 'string' },
     'duplex-count': { type: 'string' },
   });
-  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
+  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${seeUsage('figures')}`);
   const outDir = values.out ?? join('out', 'figures');
   const only = listFlag('only', values.only, FIGURE_SETS) ?? [...FIGURE_SETS];
   const models = listFlag('models', values.models) ?? [...PIM_GPT_MODELS];
@@ -431,6 +454,8 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     },
   };
   const sets = figureSets(choices).filter((s) => only.includes(s.name));
+  // Every output path is checked before any computing starts (a set may take minutes).
+  checkOutputPaths([...sets.map((s) => join(outDir, 'data', `${s.name}.json`)), join(outDir, 'figures.html'), join(outDir, 'index.html')]);
   const planned = sets.map((s) => {
     const inputs = hashInputs(s.inputs(), s.parameters);
     const file = join(outDir, 'data', `${s.name}.json`);
@@ -454,7 +479,8 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const data = p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`));
     datas.push(data);
     rendered.push(renderFigureData(data, p.file));
-    outputs.push({ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` });
+    // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
+    writeOutputs([{ path: p.file, content: figureDataText(data) }]);
     messages.push(`${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
   }
   const svgs: Array<{ path: string; svg: string }> = [];
@@ -481,7 +507,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
         });
       } catch (e) {
         progress.end();
-        throw new StrataError(`figures --png: chromium at ${chromium} could not render the charts (${(e as Error).message.split('\n')[0]}); nothing was written`);
+        throw new StrataError(`figures --png: chromium at ${chromium} could not render the charts (${(e as Error).message.split('\n')[0]}); no chart or table was written (the data files of the sets computed are kept)`);
       }
       for (const p of pngs) outputs.push({ path: p.name, content: p.png });
       messages.push(`png: ${plural(pngs.length, 'chart')} through ${chromium} in ${seconds(performance.now() - t0)}`);

@@ -8,7 +8,7 @@ import { servingCsvFiles } from '../report/serving-csv.ts';
 import { describeServingSystems, loadStepCostModel } from '../systems/registry.ts';
 import { ATTENTION_LAUNCHES } from '../systems/baseline/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
-import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt, positiveNumber, SEE_USAGE } from './args.ts';
+import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt, positiveNumber, seeUsage } from './args.ts';
 
 /** The largest --kv-capacity-gb: 1,000,000 GiB, a petabyte of KV cache, beyond any system. */
 const MAX_KV_GIB = 1_000_000;
@@ -78,7 +78,7 @@ export function serveCommand(argv: string[]): number {
     out: { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'${seeUsage('serve')}`);
   if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
   if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
   checkSystemFor('serve', v.system);

@@ -6,7 +6,7 @@ import {
   coProcessingBreakdown, compareServing, decodeCases, formatCoProcessingTable, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
-import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, positiveNumber, SEE_USAGE } from './args.ts';
+import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
@@ -49,7 +49,7 @@ export function duplexValidateCommand(argv: string[]): number {
     'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' }, sensitivity: { type: 'boolean' },
     split: { type: 'string' }, 'co-processing': { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'${SEE_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   const checkModels = (flag: string, ms: readonly string[]) => {
     for (const m of ms) if (!knownModels().includes(m)) throw new StrataError(`--${flag}: unknown model '${m}' (known: ${knownModels().join(', ')})`);
     return ms;

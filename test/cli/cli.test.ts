@@ -229,12 +229,12 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
   it('both --trace and --pattern, or neither', () => {
     const trace = join(dir, 'ok.trace');
     writeFileSync(trace, '0x0 READ 0\n');
-    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--trace', trace], /^strata: dram: give exactly one of --trace FILE or --pattern NAME \('strata help' shows the usage\)$/);
-    expectUserError(['dram', '--spec', 'hbm2'], /^strata: dram: give exactly one of --trace FILE or --pattern NAME \('strata help' shows the usage\)$/);
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--trace', trace], /^strata: dram: give exactly one of --trace FILE or --pattern NAME \('strata help dram' shows the usage\)$/);
+    expectUserError(['dram', '--spec', 'hbm2'], /^strata: dram: give exactly one of --trace FILE or --pattern NAME \('strata help dram' shows the usage\)$/);
   });
 
   it('missing --spec', () => {
-    expectUserError(['dram', '--pattern', 'stream'], /^strata: dram: --spec is required \('strata help' shows the usage\)$/);
+    expectUserError(['dram', '--pattern', 'stream'], /^strata: dram: --spec is required \('strata help dram' shows the usage\)$/);
   });
 
   it('unknown standard lists the known ones', () => {

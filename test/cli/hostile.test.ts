@@ -99,7 +99,7 @@ describe('every user error is one line', () => {
     ]) {
       expect(expectOneLineError(runMain(argv)), argv.join(' ')).toMatch(/^strata: /);
     }
-    expect(runMain(['dram', '--spec', 'ddr4']).err).toBe("strata: dram: give exactly one of --trace FILE or --pattern NAME ('strata help' shows the usage)");
+    expect(runMain(['dram', '--spec', 'ddr4']).err).toBe("strata: dram: give exactly one of --trace FILE or --pattern NAME ('strata help dram' shows the usage)");
   });
 
   it('--refresh per-bank on ddr4 is refused when the command starts (50 M requests would run for minutes)', () => {
