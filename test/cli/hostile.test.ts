@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { timedProgress } from '../../src/cli/progress.ts';
 import { oneLine } from '../../src/cli/main.ts';
 import { runMain } from '../helpers.ts';
+import { knownStandards } from '../../src/dram/standard.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -135,6 +136,14 @@ describe('strata dram --check: the independent protocol checker over the whole r
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\n {2}check {7}[0-9,]+ commands replayed by the protocol checker: no violation$/m);
+  });
+
+  it('every shipped preset passes --check on mixed reads and writes', () => {
+    for (const name of knownStandards()) {
+      const r = runMain(['dram', '--spec', name, '--pattern', 'mixed', '--requests', '3000', '--check']);
+      expect(r.err, name).toBe('');
+      expect(r.out, name).toMatch(/ commands replayed by the protocol checker: no violation$/m);
+    }
   });
 
   it('a table whose ACT -> RD distance the checker disagrees with fails with the first broken rule, its command and cycles', () => {
