@@ -109,19 +109,19 @@ export function hashInputs(paths: readonly string[], parameters: unknown): Figur
 }
 
 /**
- * The text of a figure-data file: its JSON with `contentSha256`, the sha256 of the same JSON (2-space indented)
- * without that field, added last. A file edited by hand no longer matches its hash and is computed anew, even where
- * its input hash still matches (a number changed in a table would otherwise be published as a result).
+ * A figure-data file's content with `contentSha256`, the sha256 of its JSON (2-space indented, as written) without
+ * that field, added last. A file edited by hand no longer matches its hash and is computed anew, even where its
+ * input hash still matches (a number changed in a table would otherwise be published as a result).
  */
-export function figureDataText(data: FigureData): string {
+export function sealFigureData(data: FigureData): FigureData {
   const { contentSha256: _, ...rest } = data;
-  return `${JSON.stringify({ ...rest, contentSha256: contentHash(rest) }, null, 2)}\n`;
+  return { ...rest, contentSha256: contentHash(rest) };
 }
 
-/** The data of a figure-data file's parsed JSON without its content hash, or null when the hash is missing or does not match. */
-export function verifiedFigureData(parsed: FigureData): FigureData | null {
+/** Whether a figure-data file's parsed JSON carries the content hash of the rest of it. */
+export function contentMatches(parsed: FigureData): boolean {
   const { contentSha256, ...rest } = parsed;
-  return contentSha256 !== undefined && contentSha256 === contentHash(rest) ? rest : null;
+  return contentSha256 !== undefined && contentSha256 === contentHash(rest);
 }
 
 function contentHash(data: Omit<FigureData, 'contentSha256'>): string {
@@ -354,9 +354,7 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
   } catch (e) {
     return { reason: `the data file is unreadable (${(e as Error).message.split('\n')[0]})` };
   }
-  const verified = verifiedFigureData(data);
-  if (verified === null) return { reason: 'the data file was edited after it was written: its content hash does not match' };
-  data = verified;
+  if (!contentMatches(data)) return { reason: 'the data file was edited after it was written: its content hash does not match' };
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
   // An edited file whose inputs still match but whose tables no longer draw is computed anew.
   try {
@@ -476,11 +474,11 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       continue;
     }
     const t0 = performance.now();
-    const data = p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`));
+    const data = sealFigureData(p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`)));
     datas.push(data);
     rendered.push(renderFigureData(data, p.file));
     // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
-    writeOutputs([{ path: p.file, content: figureDataText(data) }]);
+    writeOutputs([{ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` }]);
     messages.push(`${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
   }
   const svgs: Array<{ path: string; svg: string }> = [];
