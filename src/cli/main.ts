@@ -1,5 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { cliMarkdown, COMMANDS, commandHelp, findCommand, globalHelp, strataVersion } from './commands.ts';
+import { runWithSetFlags } from './set-flag.ts';
 
 /** The longest error message printed whole: messages quote the user's input, which may be a whole line of junk. */
 const MAX_MESSAGE_CHARS = 1000;
@@ -73,7 +74,7 @@ export function main(argv: string[]): number | Promise<number> {
       console.log(commandHelp(c));
       return 0;
     }
-    const code = c.run(rest);
+    const code = runWithSetFlags(c.name, rest, c.run);
     return typeof code === 'number' ? code : code.catch(userError);
   } catch (e) {
     return userError(e);
