@@ -21,7 +21,7 @@ import {
 } from '../report/figure-data.ts';
 import { validateReport } from '../report/schema.ts';
 import { StrataError, withContext } from '../spec/errors.ts';
-import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
+import { compareWithDramsim3, DRAMSIM3_CASE_CONFIGS, DRAMSIM3_CASES, dramsim3Config } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
 import { sensitivity } from '../validation/sensitivity.ts';
@@ -179,7 +179,8 @@ function figureSets(c: FigureChoices): FigureSet[] {
   return [
     {
       name: 'dramsim3',
-      inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3'],
+      // DRAMsim3's .ini files are read from ../shared/reference (never copied here): hashed as inputs like the rest.
+      inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3', ...DRAMSIM3_CASE_CONFIGS.map((f) => relative(REPO_ROOT, dramsim3Config(f)))],
       parameters: { cases: [...DRAMSIM3_CASES] },
       steps: DRAMSIM3_CASES,
       work: plural(DRAMSIM3_CASES.length, 'trace'),

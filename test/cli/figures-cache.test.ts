@@ -7,7 +7,7 @@ import { runMainAsync } from '../helpers.ts';
 
 // The cache of `strata figures` (issue #18 item 4): a data file carries the hash of its own content beside the
 // input hash, so an edited file is recomputed; each finished set is saved as it goes; outputs are checked first.
-// One set, dramsim3 (4 traces, the quickest), keeps this to a few runs.
+// One set, peak-bandwidth (6 presets, no reference files needed), keeps this to a few runs.
 
 let dir: string;
 let out: string;
@@ -17,8 +17,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ONLY = ['--only', 'dramsim3'];
-const dataFile = (): string => join(out, 'data', 'dramsim3.json');
+const ONLY = ['--only', 'peak-bandwidth'];
+const dataFile = (): string => join(out, 'data', 'peak-bandwidth.json');
 
 describe('strata figures: cache integrity', () => {
   it('an output path below a file is refused before any set is computed', async () => {
@@ -26,7 +26,7 @@ describe('strata figures: cache integrity', () => {
     writeFileSync(file, '');
     const r = await runMainAsync(['figures', '--out', join(file, 'figures'), ...ONLY]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`strata: cannot write output '${join(file, 'figures', 'data', 'dramsim3.json')}': '${file}' is a file, not a directory`); // no progress line: nothing ran
+    expect(r.err).toBe(`strata: cannot write output '${join(file, 'figures', 'data', 'peak-bandwidth.json')}': '${file}' is a file, not a directory`); // no progress line: nothing ran
   });
 
   it('a set is saved as soon as it is computed: a run that fails afterwards (--png through a broken chromium) keeps it, and the next run reuses it', async () => {
@@ -42,10 +42,10 @@ describe('strata figures: cache integrity', () => {
     expect(r.code).toBe(2);
     expect(r.err.split('\n').at(-1)).toMatch(/could not render the charts .*; no chart or table was written \(the data files of the sets computed are kept\)$/);
     expect(existsSync(dataFile())).toBe(true);
-    expect(existsSync(join(out, 'dramsim3.md'))).toBe(false);
+    expect(existsSync(join(out, 'peak-bandwidth.md'))).toBe(false);
     const again = await runMainAsync(['figures', '--out', out, ...ONLY]);
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/^dramsim3: inputs unchanged \(sha256 [0-9a-f]{12}\), reusing /m);
+    expect(again.out).toMatch(/^peak-bandwidth: inputs unchanged \(sha256 [0-9a-f]{12}\), reusing /m);
   });
 
   it('the data file carries the sha256 of its own content (the JSON without that field), beside the input hash', () => {
@@ -66,7 +66,7 @@ describe('strata figures: cache integrity', () => {
     writeFileSync(dataFile(), JSON.stringify(data, null, 2));
     const r = await runMainAsync(['figures', '--out', out, ...ONLY]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^dramsim3: computed 4 traces in [\d.]+ s \(the data file was edited after it was written: its content hash does not match\)/m);
+    expect(r.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(the data file was edited after it was written: its content hash does not match\)/m);
     expect((JSON.parse(readFileSync(dataFile(), 'utf8')) as typeof data).tables[0]!.rows[0]![col]).toBe(original);
   });
 });
