@@ -93,7 +93,10 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
       let writes: Promise<void> = Promise.resolve();
       try {
         progress.tick(0);
-        await Promise.all(todo.map((p) => pool.run({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics }).then((outcome) => {
+        // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
+        const run = (p: SweepPoint) => pool.run({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })
+          .catch((e: unknown): PointOutcome => ({ status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` }));
+        await Promise.all(todo.map((p) => run(p).then((outcome) => {
           if (outcome.status === 'error') failed++;
           writes = writes.then(() => db.insert(columns, pointRow(sweep, p, outcome)));
           return writes.then(() => progress.tick(++done));
