@@ -16,6 +16,8 @@ export interface HeldBack {
   readonly sibling: boolean;
   /** The rule or window in full, as the standard prints it. */
   readonly text: string;
+  /** For a window: how many commands it allows (the earlier command is the oldest of that many). */
+  readonly count?: number;
   /** The earlier command: its index in the explained log, name and cycle (for a window, the oldest one still in it). */
   readonly prevIndex: number;
   readonly prevCommand: string;
@@ -81,7 +83,7 @@ export function explainLog(std: DramStandard, log: readonly LoggedCommand[]): Co
         heldBy = { kind: 'rule', distance: distanceOf(r.text), cycles: r.cycles, level: r.level, sibling: r.sibling, text: r.text, prevIndex: why.tag, prevCommand: prev.command, prevCycle: why.cycle };
       } else {
         const w = std.windows[why.window!]!;
-        heldBy = { kind: 'window', distance: windowOf(w.text), cycles: w.cycles, level: w.level, sibling: false, text: w.text, prevIndex: why.tag, prevCommand: prev.command, prevCycle: why.cycle };
+        heldBy = { kind: 'window', distance: windowOf(w.text), cycles: w.cycles, count: w.count, level: w.level, sibling: false, text: w.text, prevIndex: why.tag, prevCommand: prev.command, prevCycle: why.cycle };
       }
     }
     out.push({ index, command: e.command, cycle: e.cycle, earliestCycle: why.earliestCycle, ...(heldBy ? { heldBy } : {}), message: describe(e, why.earliestCycle, heldBy) });
@@ -96,7 +98,7 @@ function describe(e: LoggedCommand, earliest: number, h: HeldBack | undefined): 
   if (!h) return `${at}: no earlier command constrained it`;
   const reason = h.kind === 'rule'
     ? `${h.distance} (${h.cycles}) after ${h.prevCommand} at cycle ${h.prevCycle} (${levelWords(h.level, h.sibling)})`
-    : `${h.distance} window (${h.text}): the oldest of those ${h.prevCommand}s, at cycle ${h.prevCycle}, leaves it at cycle ${earliest}`;
+    : `${h.distance} window (${h.cycles}) after ${h.prevCommand} at cycle ${h.prevCycle}, the oldest of the last ${h.count} ${e.command}s (${levelWords(h.level, false)})`;
   const waited = earliest - h.prevCycle;
   if (e.cycle < earliest) return `${at} breaks ${reason}: legal from cycle ${earliest}`;
   const head = `${at} waited ${waited} cycles: ${reason}`;

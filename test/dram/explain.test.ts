@@ -80,7 +80,7 @@ describe('explainLog: why each command waited', () => {
     expect(x[1]!.heldBy).toMatchObject({ distance: 'tRRD_S', cycles: 4, prevIndex: 0 });
     expect(x[4]!.heldBy).toMatchObject({ kind: 'window', distance: 'tFAW', cycles: 30, prevIndex: 0, prevCycle: 10 });
     expect(x[4]!.earliestCycle).toBe(40);
-    expect(x[4]!.message).toContain('ACT at cycle 40 waited 30 cycles: tFAW window');
+    expect(x[4]!.message).toBe('ACT at cycle 40 waited 30 cycles: tFAW window (30) after ACT at cycle 10, the oldest of the last 4 ACTs (same rank)');
     expect(rulesBrokenOneCycleEarlier(hbm2, log, 4)).toEqual(['tFAW']);
   });
 
