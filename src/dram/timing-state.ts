@@ -196,9 +196,10 @@ export class TimingState {
     const nodes = [0, rank, rank * this.bgs + bg, (rank * this.bgs + bg) * this.banks + bank];
     let best = 0;
     let bestT = -Infinity;
+    // Ties go to the finer level (a same-bank rule says more than a same-rank one that ends at the same cycle).
     for (let li = 0; li < 4; li++) {
       const t = this.earliest[li]![nodes[li]! * this.nc + cmd]!;
-      if (t > bestT) { bestT = t; best = li; }
+      if (t >= bestT) { bestT = t; best = li; }
     }
     const k = nodes[best]! * this.nc + cmd;
     const code = this.causes?.code[best]![k] ?? 0;
