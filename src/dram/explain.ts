@@ -86,14 +86,17 @@ export function explainLog(std: DramStandard, log: readonly LoggedCommand[]): Co
         heldBy = { kind: 'window', distance: windowOf(w.text), cycles: w.cycles, count: w.count, level: w.level, sibling: false, text: w.text, prevIndex: why.tag, prevCommand: prev.command, prevCycle: why.cycle };
       }
     }
-    out.push({ index, command: e.command, cycle: e.cycle, earliestCycle: why.earliestCycle, ...(heldBy ? { heldBy } : {}), message: describe(e, why.earliestCycle, heldBy) });
+    // Commands of the channel that issued while this one was already legal (the log is in issue order).
+    let between = 0;
+    for (let j = index - 1; j >= 0 && log[j]!.cycle >= why.earliestCycle; j--) if (log[j]!.channel === e.channel && log[j]!.cycle < e.cycle) between++;
+    out.push({ index, command: e.command, cycle: e.cycle, earliestCycle: why.earliestCycle, ...(heldBy ? { heldBy } : {}), message: describe(e, why.earliestCycle, heldBy, between) });
     ts.issueTraced(cmd, e.cycle, e.rank, e.bankGroup, e.bank, index);
   });
   return out;
 }
 
 /** The explanation in one line. */
-function describe(e: LoggedCommand, earliest: number, h: HeldBack | undefined): string {
+function describe(e: LoggedCommand, earliest: number, h: HeldBack | undefined, between: number): string {
   const at = `${e.command} at cycle ${e.cycle}`;
   if (!h) return `${at}: no earlier command constrained it`;
   const reason = h.kind === 'rule'
@@ -103,5 +106,7 @@ function describe(e: LoggedCommand, earliest: number, h: HeldBack | undefined): 
   if (e.cycle < earliest) return `${at} breaks ${reason}: legal from cycle ${earliest}`;
   const head = `${at} waited ${waited} cycles: ${reason}`;
   if (e.cycle === earliest) return head;
-  return `${at}: legal from cycle ${earliest} (${reason}); issued ${e.cycle - earliest} cycles later, when the scheduler picked it`;
+  const late = e.cycle - earliest;
+  const busy = between > 0 ? `; meanwhile the command bus carried ${between} other command${between === 1 ? '' : 's'}` : '';
+  return `${at}: legal from cycle ${earliest} (${reason}); issued ${late} cycle${late === 1 ? '' : 's'} later, when the scheduler picked it${busy}`;
 }

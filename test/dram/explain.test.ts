@@ -97,6 +97,8 @@ describe('explainLog: why each command waited', () => {
   it('says when a command issued later than its rules allowed, and when a log breaks a rule', () => {
     const late = explainLog(hbm2, [cmd(100, 'ACT'), cmd(130, 'RD')]);
     expect(late[1]!.message).toBe('RD at cycle 130: legal from cycle 114 (tRCDRD (14) after ACT at cycle 100 (same bank)); issued 16 cycles later, when the scheduler picked it');
+    const bus = explainLog(hbm2, [cmd(100, 'ACT'), cmd(114, 'ACT', 1, 0), cmd(115, 'RD')]);
+    expect(bus[2]!.message).toBe('RD at cycle 115: legal from cycle 114 (tRCDRD (14) after ACT at cycle 100 (same bank)); issued 1 cycle later, when the scheduler picked it; meanwhile the command bus carried 1 other command');
     const broken = explainLog(hbm2, [cmd(100, 'ACT'), cmd(110, 'RD')]);
     expect(broken[1]!.message).toBe('RD at cycle 110 breaks tRCDRD (14) after ACT at cycle 100 (same bank): legal from cycle 114');
   });
