@@ -15,6 +15,7 @@ import { pimCommand, PIM_USAGE } from './pim.ts';
 import { reportCommand, REPORT_USAGE } from './report.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 import { serveCommand, SERVE_USAGE } from './serve.ts';
+import { SET_COMMANDS } from './set-flag.ts';
 import { studioCommand, STUDIO_USAGE } from './studio.ts';
 import { validateCommand } from './validate.ts';
 
@@ -170,10 +171,14 @@ export function usageLines(usage: string): string[] {
   return usage.split('\n').map((l) => l.trim()).filter((l) => l !== '').map((l) => (l.startsWith('strata ') ? l : `    ${l}`));
 }
 
+/** What `--set` does, for the help of every command that takes it. */
+export const SET_HELP = "--set path=value (repeatable): change one value of the command's spec before it loads, e.g. --set pim.unit.macsPerBank=32; paths start at the --system preset (--spec for dram and pim gemv), follow the names of other specs (pim, pim.spec, xpu.device, base, ...), and 'model.' starts at --model (docs/guide.md, 'Changing a spec with --set')";
+
 /** `strata <command> --help`: what the command is for, its usage and its examples. */
 export function commandHelp(c: CliCommand): string {
   const examples = c.examples.flatMap((e) => [`  ${e.command}`, `      ${e.what}`]);
-  return [`strata ${c.name}: ${c.summary}`, '', 'usage:', ...usageLines(c.usage).map((l) => `  ${l}`), '', 'examples:', ...examples].join('\n');
+  const set = (SET_COMMANDS as readonly string[]).includes(c.name) ? ['', 'also:', `  ${SET_HELP}`] : [];
+  return [`strata ${c.name}: ${c.summary}`, '', 'usage:', ...usageLines(c.usage).map((l) => `  ${l}`), ...set, '', 'examples:', ...examples].join('\n');
 }
 
 /** `strata help`: every command in one line, and where to read more. */
@@ -189,6 +194,7 @@ export function globalHelp(): string {
     `  ${'help'.padEnd(width)}  this text; 'strata help <command>' or 'strata <command> --help' for one command`,
     '',
     'flags of every command: --help (this command\'s usage and examples); strata --version prints the version.',
+    `flag of ${SET_COMMANDS.join(', ')}: --set path=value (repeatable), a value of the spec changed before it loads.`,
     'Reference of every command: docs/cli.md (the same text as --help).',
   ].join('\n');
 }
@@ -206,6 +212,8 @@ export function cliMarkdown(): string {
     '',
     'Every command prints its own usage and examples with `--help` (or `strata help <command>`); exit code 0 on',
     'success, 1 when a check fails (`validate`), 2 on a usage or input error (one line on stderr).',
+    '',
+    `${SET_COMMANDS.map((n) => `\`${n}\``).join(', ')} also take ${SET_HELP.replace(/^--set path=value/, '`--set path=value`')}.`,
     '',
     '| command | what it is for |',
     '|---|---|',

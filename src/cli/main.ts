@@ -1,5 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { cliMarkdown, COMMANDS, commandHelp, findCommand, globalHelp, strataVersion } from './commands.ts';
+import { runWithSetFlags } from './set-flag.ts';
 
 /** What a user error becomes: its message on stderr and exit code 2; anything else is a bug and propagates. */
 function userError(e: unknown): number {
@@ -52,7 +53,7 @@ export function main(argv: string[]): number | Promise<number> {
       console.log(commandHelp(c));
       return 0;
     }
-    const code = c.run(rest);
+    const code = runWithSetFlags(c.name, rest, c.run);
     return typeof code === 'number' ? code : code.catch(userError);
   } catch (e) {
     return userError(e);
