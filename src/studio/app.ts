@@ -1,6 +1,6 @@
 import { DRAM_CLASS_STYLE, PIM_CLASS_STYLE } from '../../viz/palette.ts';
 import { bankCount, bankIndex, bankSpans, banksAt, type BankSpan } from './bank-state.ts';
-import { studioExamples, type StudioCommand, type StudioData, type StudioExample, type StudioInput, type StudioRun } from './simulate.ts';
+import { bindingRuleCounts, studioExamples, type StudioCommand, type StudioData, type StudioExample, type StudioInput, type StudioRun } from './simulate.ts';
 import type { StudioReply, StudioRequest } from './worker.ts';
 
 // The studio page's script (vanilla TypeScript, bundled by src/studio/build.ts). It starts the simulator's worker
@@ -98,6 +98,8 @@ worker.onmessage = (e: MessageEvent<StudioReply>) => {
   state.spans = bankSpans(run.standard, run.commands, run.cycles);
   setStatus(`simulated in ${m.ms} ms`);
   $('summary').textContent = `${run.title}. ${run.commands.length} commands over ${run.cycles} cycles (tCK ${run.tCKPs} ps). ${run.notes.join(' ')}`;
+  const top = bindingRuleCounts(run.commands).slice(0, 6);
+  $('rules').textContent = top.length ? `What held commands back most often: ${top.map((r) => `${r.rule} (${r.commands})`).join(' · ')}` : '';
   const slider = $<HTMLInputElement>('slider');
   slider.max = String(Math.max(0, run.commands.length - 1));
   select(state.focus ? state.focus(run) : 0);
@@ -237,7 +239,9 @@ function renderTimeline(run: StudioRun, c: StudioCommand): void {
       rows.push(bankIndex(run.standard, k) + 1);
     }
     for (const r of rows) {
-      const m = el('rect', { class: 'mark', x: x(k.cycle) - w / 2, y: rowY(r) + 2, width: w, height: rowH - 4, fill, stroke: i === state.step ? '#c4401a' : 'none', 'stroke-width': 2 });
+      // The selected command in a solid outline, the command that held it back in a dashed one.
+      const held = i === c.heldBy?.prevIndex;
+      const m = el('rect', { class: 'mark', x: x(k.cycle) - w / 2, y: rowY(r) + 2, width: w, height: rowH - 4, fill, stroke: i === state.step || held ? '#c4401a' : 'none', 'stroke-width': 2, ...(held ? { 'stroke-dasharray': '2 1' } : {}) });
       m.append(el('title', {}, `#${i + 1} ${k.message}`));
       m.addEventListener('click', () => select(i));
       plot.append(m);
@@ -351,6 +355,8 @@ $('slider').addEventListener('input', (e) => { stop(); select(Number((e.target a
 $('zoom').addEventListener('change', () => state.run && render());
 document.addEventListener('keydown', (e) => {
   if ((e.target as HTMLElement).closest('input, textarea, select')) return;
+  // Space on a focused button presses that button.
+  if (e.key === ' ' && (e.target as HTMLElement).closest('button')) return;
   if (e.key === 'ArrowRight') { stop(); select(state.step + 1); }
   else if (e.key === 'ArrowLeft') { stop(); select(state.step - 1); }
   else if (e.key === 'Home') { stop(); select(0); }

@@ -49,7 +49,8 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 #list td.why { white-space: normal; }
 #list tr.sel { background: #fff2c6; }
 #list tr { cursor: pointer; }
-#summary { color: var(--muted); margin: 4px 0 8px; }
+#summary { color: var(--muted); margin: 4px 0 2px; }
+#rules { color: var(--muted); font-size: 12px; margin: 0 0 8px; }
 `;
 
 /** The page's body before its scripts. */
@@ -77,6 +78,7 @@ export function studioBody(): string {
 </fieldset>
 <div id="lesson"></div>
 <div id="summary"></div>
+<div id="rules"></div>
 <div id="transport">
 <button id="first" title="first command (Home)">|◀</button>
 <button id="back" title="previous command (←)">◀</button>

@@ -103,6 +103,17 @@ function finish(title: string, std: DramStandard, log: LoggedCommand[], requests
   return { title, standard: std, commands, requests, cycles, tCKPs: std.tCKPs, notes };
 }
 
+/** How many commands of a run each rule held back last (the rule that set their earliest cycle), most first. */
+export function bindingRuleCounts(commands: readonly StudioCommand[]): { rule: string; commands: number }[] {
+  const counts = new Map<string, number>();
+  for (const c of commands) {
+    if (!c.heldBy) continue;
+    const key = `${c.heldBy.prevCommand} → ${c.command}: ${c.heldBy.distance}${c.heldBy.kind === 'window' ? ' window' : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([rule, n]) => ({ rule, commands: n })).sort((a, b) => b.commands - a.commands || a.rule.localeCompare(b.rule));
+}
+
 /** A guided example: what to run, and what to look at. */
 export interface StudioExample {
   readonly id: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkProtocol } from '../../src/dram/protocol-checker.ts';
 import { banksAt, bankSpans } from '../../src/studio/bank-state.ts';
 import { studioData } from '../../src/studio/build.ts';
-import { simulateForStudio, studioExamples, type StudioData, type StudioRun } from '../../src/studio/simulate.ts';
+import { bindingRuleCounts, simulateForStudio, studioExamples, type StudioData, type StudioRun } from '../../src/studio/simulate.ts';
 import { errorOf } from '../helpers.ts';
 
 // The page carries the standards as JSON and runs simulateForStudio in a worker; here the same code runs in node.
@@ -48,6 +48,12 @@ describe('studio runs (the code the page runs in its worker)', () => {
     expect(c.heldBy).toMatchObject({ kind: 'window', distance: 'tFAW', cycles: 30, count: 4, prevCommand: 'ACT', prevCycle: 2 });
     expect(c.cycle).toBe(32);
     expect(brokenOneEarlier(run, focus)).toEqual(['tFAW']);
+    // Eight ACTs: the first unconstrained, three tRRD_S apart, four behind the window; eight RDs tRCDRD after theirs.
+    expect(bindingRuleCounts(run.commands)).toEqual([
+      { rule: 'ACT → RD: tRCDRD', commands: 8 },
+      { rule: 'ACT → ACT: tFAW window', commands: 4 },
+      { rule: 'ACT → ACT: tRRD_S', commands: 3 },
+    ]);
   });
 
   it('all-bank MAC on AiM: the PIM commands explain themselves from the same table, and the bank view shows PIM rows', () => {
