@@ -58,6 +58,14 @@ function nodeStub(): import('esbuild').Plugin {
   };
 }
 
+/**
+ * Bundles `entry` (a path relative to the package root) into one browser script (an IIFE); throws when a node:
+ * module the script would really use reaches it.
+ */
+export async function bundleForBrowser(entry: string): Promise<string> {
+  return bundle(await loadEsbuild(), entry);
+}
+
 async function bundle(esbuild: Esbuild, entry: string): Promise<string> {
   const file = join(PACKAGE_ROOT, entry);
   if (!existsSync(file)) throw new StrataError(`strata studio bundles ${entry} from the TypeScript sources, which this installation lacks: run it from a Strata checkout`);
@@ -85,7 +93,8 @@ function scriptText(code: string): string {
  */
 export async function buildStudio(outDir: string): Promise<StudioBuild> {
   const esbuild = await loadEsbuild();
-  const [worker, app] = [await bundle(esbuild, 'src/studio/worker.ts'), await bundle(esbuild, 'src/studio/app.ts')];
+  const worker = await bundle(esbuild, 'src/studio/worker.ts');
+  const app = await bundle(esbuild, 'src/studio/app.ts');
   const data = JSON.stringify(studioData()).replace(/</g, '\\u003c');
   const html = htmlDocument({
     title: 'Strata studio: DRAM and PIM timing, command by command',
