@@ -3,8 +3,8 @@
  * bar chart per study (throughput of the studied system beside its baselines), a pure function of the showcase
  * result (src/validation/showcase.ts).
  */
-import type { Showcase, ShowcaseLine } from '../src/validation/showcase.ts';
-import { advantageText, showcaseLines, SHOWCASE_CASES } from '../src/validation/showcase.ts';
+import type { Showcase, ShowcaseLine } from '../src/report/showcase.ts';
+import { advantageText, showcaseLines, SHOWCASE_CASES } from '../src/report/showcase.ts';
 import { groupedBars, type BarSeries } from './grouped-bars.ts';
 import { htmlDocument } from './html-page.ts';
 import { DEVICE_STYLE, type DeviceKind, type PatternKind, type SeriesStyle } from './palette.ts';
