@@ -2,13 +2,12 @@
 // Targets (issue #2): >= 1,000,000 requests/s on a 1 M-request HBM2 stream trace, >= 500,000 on a random one,
 // peak memory under 1 GB. Each trace follows the DRAMsim3 reference traces: request i arrives at memory
 // cycle i, 64 B requests, run with DRAMsim3's HBM2_8Gb_x128.ini through the DRAMsim3 front end.
-import { join } from 'node:path';
 import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
 import { generatePattern, type Pattern } from '../src/dram/patterns.ts';
 import { runDram } from '../src/dram/run.ts';
 import { loadStandard } from '../src/dram/standard.ts';
 import { dramReport } from '../src/report/dram-report.ts';
-import { DRAMSIM3_FIXTURES } from '../src/validation/dramsim3.ts';
+import { dramsim3Config } from '../src/validation/dramsim3.ts';
 import { loadModel } from '../src/compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../src/systems/pim-gpt/pim-gpt.ts';
 import { generateRequests } from '../src/compiler/requests.ts';
@@ -24,7 +23,7 @@ const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const targets: Record<string, number> = { stream: 1_000_000, random: 500_000 };
 
 function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
-  const standard = useIni ? importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard : loadStandard('hbm2');
+  const standard = useIni ? importDramsim3Ini(dramsim3Config('HBM2_8Gb_x128.ini')).standard : loadStandard('hbm2');
   const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: useIni ? 1 : 0 });
   let seconds = Infinity;
   let cpuSeconds = Infinity;

@@ -1,6 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { knownStandards, loadStandard } from '../dram/standard.ts';
-import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
+import { compareWithDramsim3, DRAMSIM3_CASES, DRAMSIM3_MORE_CASES, formatDramsim3Summary, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
 import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
@@ -12,11 +12,14 @@ import { validatePageCommand } from './validate-page.ts';
 import { attaccValidateCommand } from './validate-attacc.ts';
 import { loadDevice } from '../systems/baseline/roofline.ts';
 import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
+import { comparePublishedDifferences, comparePublishedMicro, comparePublishedSteps, fitPublished, formatPublishedSection, loadPublishedCard, PUBLISHED_CARDS } from '../validation/gpu-published.ts';
 
 /**
  * `strata validate gpu`: every step of bench/gpu/h100-measured.json under the graphs and eager profiles, Strata's
- * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file. Exit 1
- * if the graphs profile misses the calibration limits (median <= 10 %, worst <= 25 %).
+ * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file; then one
+ * section per card of bench/gpu/published (A100 40/80 GB, T4): each published point, Strata's number and the
+ * error, and what the micro points say the preset's parameters should be. Exit 1 if the H100's graphs profile
+ * misses the calibration limits (median <= 10 %, worst <= 25 %); the published sections are checks and never fail.
  */
 function gpuValidateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate gpu', argv, {});
@@ -26,6 +29,13 @@ function gpuValidateCommand(argv: string[]): number {
   const rows = compareGpu(device, data, loadDecoderSteps());
   console.log('### GPU baseline against measured H100 steps\n');
   console.log(formatGpuTable(device, rows, fitGpu(device, data)));
+  for (const name of PUBLISHED_CARDS) {
+    const card = loadPublishedCard(name);
+    const preset = loadDevice(card.preset);
+    const steps = comparePublishedSteps(preset, card);
+    console.log('');
+    console.log(formatPublishedSection(preset, card, comparePublishedMicro(preset, card), steps, comparePublishedDifferences(card, steps), fitPublished(preset, card, device)));
+  }
   const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));
   return g.medianPct <= GPU_CALIBRATION_LIMITS.medianPct && g.worstPct <= GPU_CALIBRATION_LIMITS.worstPct ? 0 : 1;
 }
@@ -59,7 +69,12 @@ export function validateCommand(argv: string[]): number {
     console.log('### Strata vs DRAMsim3 on the HBM2 reference traces (150,000 memory cycles, DRAMsim3 front end)\n');
     console.log(formatDramsim3Table(results));
     console.log('');
-    ok &&= results.every((r) => r.comparisons.every((c) => c.ok));
+    const more = DRAMSIM3_MORE_CASES.map((c) => compareWithDramsim3(c));
+    console.log('### Strata vs DRAMsim3 on ten more of its configurations (50,000 requests, 100,000 memory cycles, DRAMsim3 front end)\n');
+    console.log('Tolerances: completed and GB/s 3 %, ACT 5 %, row hits 5 % of all requests, read latency 15 %, REF and IDD energy 5 %.\n');
+    console.log(formatDramsim3Summary(more));
+    console.log('');
+    ok &&= [...results, ...more].every((r) => r.comparisons.every((c) => c.ok));
   }
   if (what === 'all' || what === 'peak') {
     console.log('### Streaming reads against the analytical peak (200,000 reads, default controller of each preset)\n');

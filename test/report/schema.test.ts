@@ -20,6 +20,7 @@ import { FIGURE_DATA_SCHEMA } from '../../src/report/figure-data.ts';
 import { SERVING_REPORT_SCHEMA } from '../../src/report/serving-report.ts';
 import { matchesReportSchema, REPORT_KINDS, REPORT_SCHEMA_FILE, validateReport } from '../../src/report/schema.ts';
 import { StrataError } from '../../src/spec/errors.ts';
+import { DRAMSIM3_REFERENCE_DIR, dramsim3Config, haveDramsim3Configs } from '../../src/validation/dramsim3.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const schema = JSON.parse(readFileSync(REPORT_SCHEMA_FILE, 'utf8'));
@@ -98,6 +99,8 @@ describe('the schema file', () => {
       '$defs.runReport.properties.energy': ['breakdownJ'],
       '$defs.stepRecord': ['xpuBusyNs', 'pimBusyNs', 'serialNs', 'overlapNs', 'contendedNs'],
       '$defs.timelineEntry': ['allReduceNs'],
+      // The content hash of strata figures' data files (issue #18); strata report's serving sweep writes none.
+      '$defs.figureData': ['contentSha256'],
     };
     const visit = (s: unknown, where: string): void => {
       if (typeof s !== 'object' || s === null) return;
@@ -149,7 +152,10 @@ describe('every report Strata produces validates', () => {
     ['the saved fixture (strata dram, mixed pattern)', () => fixture],
     ['strata dram: random pattern, closed page, fixed window', () => cliReport('dram-closed', ['dram', '--spec', 'hbm2', '--pattern', 'random', '--requests', '3000', '--page-policy', 'closed', '--cycles', '2000'])],
     ['strata dram: ddr4 (ranks and bank groups), all-bank refresh, FCFS', () => cliReport('dram-ddr4', ['dram', '--spec', 'ddr4', '--pattern', 'mixed', '--requests', '2000', '--refresh', 'all-bank', '--scheduler', 'fcfs'])],
-    ['strata dram: a DRAMsim3 .ini and trace, DRAMsim3 front end', () => cliReport('dram-ini', ['dram', '--spec', 'test/fixtures/dramsim3/HBM2_8Gb_x128_1ch.ini', '--trace', 'test/fixtures/dramsim3/hbm2-1ch-random-rw.trace.gz', '--frontend', 'dramsim3', '--cycles', '3000'])],
+    // DRAMsim3's .ini lives in ../shared/reference: this case is left out, saying so, when it is absent.
+    ...(haveDramsim3Configs()
+      ? [['strata dram: a DRAMsim3 .ini and trace, DRAMsim3 front end', () => cliReport('dram-ini', ['dram', '--spec', dramsim3Config('HBM2_8Gb_x128_1ch.ini'), '--trace', 'test/fixtures/dramsim3/hbm2-1ch-random-rw.trace.gz', '--frontend', 'dramsim3', '--cycles', '3000'])] as [string, () => unknown]]
+      : (console.warn(`schema: skipping the DRAMsim3 .ini report: ${DRAMSIM3_REFERENCE_DIR} is absent`), [])),
     ['strata dram: a user standard that adds a command (counted, zero, after the nine)', () => {
       const spec = join(dir, 'hbm2-mac.json');
       const std = JSON.parse(readFileSync(join(ROOT, 'arch/dram/hbm2.json'), 'utf8'));
