@@ -16,6 +16,7 @@ import { reportCommand, REPORT_USAGE } from './report.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 import { serveCommand, SERVE_USAGE } from './serve.ts';
 import { SET_COMMANDS } from './set-flag.ts';
+import { studioCommand, STUDIO_USAGE } from './studio.ts';
 import { sweepCommand, SWEEP_USAGE } from './sweep.ts';
 import { validateCommand } from './validate.ts';
 
@@ -156,6 +157,15 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata demo dram', what: 'HBM2 traffic command by command: reports, charts and HTML reports in out/demo/' },
     ],
     run: demoCommand,
+  },
+  {
+    name: 'studio',
+    summary: 'a teaching page: step through DRAM and PIM commands in the browser and see which timing rule held each back',
+    usage: STUDIO_USAGE,
+    examples: [
+      { command: 'strata studio', what: 'writes out/studio/index.html; open it and pick a guided example (row hit vs conflict, tFAW, all-bank MAC)' },
+    ],
+    run: studioCommand,
   },
 ]);
 

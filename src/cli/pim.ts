@@ -1,3 +1,4 @@
+import { workProgress } from './progress.ts';
 import { StrataError, withContext } from '../spec/errors.ts';
 import { CommandLog, formatLog, logEntries } from '../dram/command-log.ts';
 import { generatePattern } from '../dram/patterns.ts';
@@ -91,7 +92,9 @@ function generateCommand(argv: string[]): number {
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 32;
-  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true });
+  const progress = workProgress('pim generate', 'tokens', prompt + tokens);
+  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true, onToken: (done) => progress.update(done) });
+  progress.end();
   const us = (ps: number) => (ps / 1e6).toFixed(2);
   const first = g.generated[0]!;
   const last = g.generated[g.generated.length - 1]!;

@@ -1,3 +1,4 @@
+import { workProgress } from './progress.ts';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { loadModel } from '../compiler/model.ts';
@@ -105,11 +106,14 @@ export function serveCommand(argv: string[]): number {
     throw new StrataError(`--kv-capacity-gb: ${kvGiB} GiB does not fit in ${costModel.system}: its ${formatGiB(mem.capacityBytes)} minus ${model.name}'s weights (${formatGiB(mem.weightBytes)}) leave ${formatGiB(left)}`);
   }
   const label = set.generator.kind === 'file' ? set.generator.file : `the generated ${v.requests} requests`;
+  const progress = workProgress('serve', 'requests finished', set.requests.length, { quiet: v.quiet });
   const result = simulateServing({
     requests: set.requests, model, costModel, maxBatch, prefill,
     kvCapacityBytes, label,
     chunkTokens: prefill === 'chunked' ? chunkTokens ?? DEFAULT_CHUNK_TOKENS : undefined,
+    onStep: (finished, _total, ps) => progress.update(finished, `${(ps / 1e12).toFixed(2)} s simulated`),
   });
+  progress.end();
   const report = servingReport({ result, model, costModel, requestedSystem: v.system, requestSet: set, seed });
 
   const outputs: Array<{ path: string; content: string }> = [];
