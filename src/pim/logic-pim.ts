@@ -64,6 +64,15 @@ export const LOGIC_PIM_SPECS = ['bank-pim', 'bg-pim', 'logic-pim'] as const;
 /** Shipped specs loaded so far: one frozen object per name, so that costs memoised per spec (the simulated streams of logic-pim-tsv.ts) are shared by every system using it. */
 const shipped = new Map<string, LogicPimSpec>();
 
+/**
+ * Forgets the shipped specs loaded so far. A process that runs several commands, each under its own `--set`
+ * overrides (a worker of `strata sweep`, src/sweep/run-point.ts), calls it before each, so that no run reuses a spec
+ * loaded under another run's overrides.
+ */
+export function forgetLoadedLogicPims(): void {
+  shipped.clear();
+}
+
 /** Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). */
 export function loadLogicPim(nameOrPath: string): LogicPimSpec {
   const known = shipped.get(nameOrPath);
