@@ -14,7 +14,7 @@
 // bundle, and those the bundle imports at its top level are loaded on first use instead (LAZY_PACKAGES), so a
 // command that never opens a sweep database does not pay DuckDB's 0.3 s of start-up.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +26,11 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * sources compute from their own location (src/validation/attacc.ts: '../../../shared/reference') resolve the same.
  */
 export const bundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'strata.mjs');
+/** The sweep's worker module (src/sweep/worker.ts) bundled the same way, beside it: bin/sweep-worker.mjs loads it. */
+export const workerBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'sweep-worker.mjs');
 const manifestFile = (root) => join(root, 'dist', 'cli', 'strata.manifest.json');
 const entryFile = (root) => join(root, 'src', 'cli', 'entry.ts');
+const workerEntryFile = (root) => join(root, 'src', 'sweep', 'worker.ts');
 /** Packages kept outside the bundle: native code (DuckDB), their own worker files (piscina), or imported on demand. */
 const EXTERNAL = ['@duckdb/node-api', 'piscina', 'playwright-core', 'esbuild', 'tsx', 'vitest', 'fast-check'];
 /** Externals imported at the bundle's top level that are loaded on first use of one of their exports. */
@@ -54,6 +57,7 @@ export function bundleIsFresh(root = ROOT) {
   try {
     manifest = JSON.parse(readFileSync(manifestFile(root), 'utf8'));
     statSync(bundleFile(root));
+    if (existsSync(workerEntryFile(root))) statSync(workerBundleFile(root));
   } catch {
     return false;
   }
@@ -111,19 +115,25 @@ function lazyPackages(root) {
  */
 export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   const BUNDLE_FILE = bundleFile(root);
+  const WORKER_FILE = workerBundleFile(root);
   const MANIFEST_FILE = manifestFile(root);
+  const withWorker = existsSync(workerEntryFile(root));
   const esbuild = await import('esbuild');
   // Inputs modified from here on (less a second for coarse file-system clocks) may be bundled half-old: see below.
   const startedNs = BigInt(Date.now() - 1000) * 1_000_000n;
   mkdirSync(dirname(BUNDLE_FILE), { recursive: true });
-  const tmp = `${BUNDLE_FILE}.${process.pid}.tmp`;
+  // Temporary names: <pid>.tmp/strata.mjs and <pid>.tmp/sweep-worker.mjs, renamed into dist/cli/ once both exist.
+  const tmpDir = join(dirname(BUNDLE_FILE), `${process.pid}.tmp`);
+  const tmp = join(tmpDir, 'strata.mjs');
+  const tmpWorker = join(tmpDir, 'sweep-worker.mjs');
   const before = recipe();
   let result;
   try {
     result = await esbuild.build({
-    entryPoints: [entryFile(root)],
+    entryPoints: [{ in: entryFile(root), out: 'strata' }, ...(withWorker ? [{ in: workerEntryFile(root), out: 'sweep-worker' }] : [])],
     absWorkingDir: root,
-    outfile: tmp,
+    outdir: tmpDir,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -137,7 +147,7 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
     legalComments: 'none',
     });
   } catch (e) {
-    rmSync(tmp, { force: true });
+    rmSync(tmpDir, { recursive: true, force: true });
     throw e;
   }
   const inputs = Object.keys(result.metafile.inputs)
@@ -150,6 +160,8 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   // The old manifest goes first: until the new one is written, no process trusts whatever bundle is there.
   rmSync(MANIFEST_FILE, { force: true });
   renameSync(tmp, BUNDLE_FILE);
+  if (withWorker) renameSync(tmpWorker, WORKER_FILE);
+  rmSync(tmpDir, { recursive: true, force: true });
   // An input modified during the build may be in the bundle as it was before: no manifest, so the next start
   // rebuilds rather than trusting it.
   if (inputs.some(([, , mtimeNs]) => BigInt(mtimeNs) >= startedNs)) return { file: BUNDLE_FILE, inputs: inputs.length, fresh: false };
