@@ -20,6 +20,8 @@ export interface MemTrace {
  */
 const CHUNK_BYTES = 1 << 20;
 const WHAT = "a trace in DRAMsim3's format";
+/** Most requests the arrays are first sized for from the first chunk (64 Mi: 1.3 GB of arrays at 21 bytes each). */
+const ESTIMATE_CAP = 1 << 26;
 const LF = 0x0a;
 
 /**
@@ -239,8 +241,10 @@ class TraceParser {
     if (!this.estimated && this.n > 0) {
       // Size the arrays for the whole text from the bytes per request so far (plus 2 %): one allocation, not a
       // doubling (whose copy would briefly need three times the arrays of a 10 M-line trace).
+      // A first chunk denser than the rest (long comments further on) over-estimates: the cap keeps that to 1.3 GB of
+      // address space, of which only the pages written become resident; past it the arrays grow by half.
       this.estimated = true;
-      const want = Math.ceil((this.n * this.totalBytes * 1.02) / this.bytesDone) + 1024;
+      const want = Math.min(ESTIMATE_CAP, Math.ceil((this.n * this.totalBytes * 1.02) / this.bytesDone) + 1024);
       if (want > this.addr.length) this.resize(want);
     }
   }
