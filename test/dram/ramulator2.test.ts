@@ -1,4 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { dramCommand } from '../../src/cli/dram.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,5 +108,20 @@ describe('Ramulator 2 model', () => {
     // Row hits stream one burst (nBL = 4 ticks) apart: about 4 ticks per request.
     expect(r.ticks / n).toBeGreaterThan(3.9);
     expect(r.ticks / n).toBeLessThan(4.5);
+  });
+});
+
+describe('strata dram --spec config.yaml', () => {
+  it('runs the Ramulator 2 model with its front end (implied) and writes the run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r2-'));
+    const spec = join(dir, 'ddr4.yaml');
+    writeFileSync(spec, stringify(ddr4()));
+    const out = join(dir, 'run.json');
+    expect(dramCommand(['--spec', spec, '--pattern', 'stream-read', '--requests', '512', '--out', out, '--quiet'])).toBe(0);
+    const run = JSON.parse(readFileSync(out, 'utf8'));
+    expect(run.frontend).toBe('ramulator2');
+    expect(run.commands.ACT).toBe(4);
+    expect(run.stats.readsServed + run.leftInQueues).toBe(512);
+    expect(() => dramCommand(['--spec', spec, '--pattern', 'stream-read', '--frontend', 'dramsim3'])).toThrow(/--frontend: a Ramulator 2 configuration .* runs with --frontend ramulator2 \(implied\), got 'dramsim3'/);
   });
 });
