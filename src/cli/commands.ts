@@ -67,6 +67,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata dram --spec hbm2 --pattern random --requests 10000', what: 'random reads and writes on HBM2: bandwidth, latency, row hits, energy' },
       { command: 'strata dram --spec ddr4 --pattern stream --requests 20000 --out out/ddr4.json', what: 'streaming reads on DDR4, the JSON report saved for `strata report`' },
       { command: 'strata dram --spec my.ini --trace my.trace --frontend dramsim3', what: 'a DRAMsim3 configuration and trace, offered as DRAMsim3 offers them' },
+      { command: 'strata dram export --spec hbm2 --to dramsim3 --out hbm2.ini', what: 'a preset written as a DRAMsim3 configuration (--to ramulator2: a Ramulator 2 .yaml, DDR4 and DDR5)' },
       { command: 'strata dram --spec DDR5_4800AN.yaml --pattern random-rw --requests 100000', what: "a Ramulator 2 configuration: Ramulator 2's controller and front end (one request per tick, the run ends when the last is accepted)" },
       { command: 'strata dram --spec hbm3 --pattern random --requests 5000 --check', what: 'the same run replayed through the independent protocol checker; exit 1 with the first broken rule' },
     ],

@@ -18,6 +18,7 @@ import { checkOutputPaths, writeOutputs } from './output.ts';
 import { timedProgress } from './progress.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { dramRamulator2Command, isRamulator2Path } from './dram-ramulator2.ts';
+import { dramExportCommand, DRAM_EXPORT_USAGE } from './dram-export.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini | ramulator2.yaml> (--trace FILE | --pattern stream|random|strided|mixed)
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
@@ -25,7 +26,8 @@ export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.i
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
             [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--check] [--quiet]
 strata dram --spec ramulator2.yaml (--trace LOADSTORE_FILE | --pattern stream-read|random-rw|hot-rows|hot16)
-            [--requests N] [--seed S] [--frontend ramulator2 (implied)] [--out run.json] [--quiet]`;
+            [--requests N] [--seed S] [--frontend ramulator2 (implied)] [--out run.json] [--quiet]
+${DRAM_EXPORT_USAGE}`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
 export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[]; notes: string[] } {
@@ -51,6 +53,7 @@ export function bankWindowFlag(v: string | undefined): CycleWindow | false | und
 
 /** `strata dram`: runs a trace or a synthetic pattern through a DRAM standard and reports. */
 export function dramCommand(argv: string[]): number {
+  if (argv[0] === 'export') return dramExportCommand(argv.slice(1));
   // A Ramulator 2 configuration runs Ramulator 2's controller and front end (src/cli/dram-ramulator2.ts).
   const specAt = argv.findIndex((a) => a === '--spec' || a.startsWith('--spec='));
   const spec = specAt < 0 ? undefined : argv[specAt]!.startsWith('--spec=') ? argv[specAt]!.slice(7) : argv[specAt + 1];

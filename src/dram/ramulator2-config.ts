@@ -121,7 +121,7 @@ export interface Ramulator2Config {
   readonly standard: Ramulator2StandardInfo;
   /** Channels of the memory system (one controller each, all alike). */
   readonly channels: number;
-  /** Nodes per level (count[0] = 1: one channel's tree). */
+  /** Nodes per level as the file gives them (count[0]: 1, or the number of channels). */
   readonly count: readonly number[];
   readonly dq: number;
   /** Data-bus width of the channel in bits. */
@@ -138,6 +138,8 @@ export interface Ramulator2Config {
   readonly txBytes: number;
   /** Keys the file sets that Strata does not read (noted on stderr). */
   readonly unknownKeys: readonly string[];
+  /** The top-level `strata` key of a file Strata's exporter wrote (what Ramulator's format has no place for), if any. */
+  readonly strata?: unknown;
 }
 
 type Obj = Record<string, unknown>;
@@ -178,7 +180,7 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
   };
 
   const root = obj(doc, '(top level)');
-  note(root, '', ['frontend', 'memory_system']);
+  note(root, '', ['frontend', 'memory_system', 'strata']);
   if (root.frontend !== undefined) {
     const fe = obj(root.frontend, 'frontend');
     note(fe, 'frontend', ['impl', 'clock_ratio', 'path']);
@@ -224,7 +226,7 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
   for (let i = 1; i < count.length; i++) {
     if ((count[i]! & (count[i]! - 1)) !== 0) bad(`${k}.dram.org.count[${i}] (${standard.levels[i]})`, 'a power of two (address bits)', count[i]);
   }
-  if (controllers.length !== count[0]) bad(`${k}.dram.org.count[0] (Channel)`, `the number of controllers (${controllers.length})`, count[0]);
+  if (count[0] !== 1 && controllers.length !== count[0]) bad(`${k}.dram.org.count[0] (Channel)`, `1 or the number of controllers (${controllers.length})`, count[0]);
 
   if (!Array.isArray(d.timing)) bad(`${k}.dram.timing`, `the resolved list of ${standard.timingParams.length} timing values (${standard.timingParams.join(', ')}) in controller ticks`, d.timing);
   const tv = d.timing as unknown[];
@@ -273,7 +275,7 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
   const txBits = channelWidthBits * standard.prefetch;
   if (txBits % 8 !== 0 || ((txBits / 8) & (txBits / 8 - 1)) !== 0) bad(`${k}.dram.channel_width`, `a width whose burst (x ${standard.prefetch}) is a power-of-two number of bytes`, channelWidthBits);
   if (count[standard.levels.length - 1]! < standard.prefetch) bad(`${k}.dram.org.count (Column)`, `at least the prefetch (${standard.prefetch})`, count[standard.levels.length - 1]);
-  return { file, standard, channels: controllers.length, count, dq, channelWidthBits, timing, commandCycles, readLatencyTicks, constraints, controller, txBytes: txBits / 8, unknownKeys };
+  return { file, standard, channels: controllers.length, count, dq, channelWidthBits, timing, commandCycles, readLatencyTicks, constraints, controller, txBytes: txBits / 8, unknownKeys, ...(root.strata === undefined ? {} : { strata: root.strata }) };
 }
 
 /** Capacity of one channel in bytes (the address bits the mapper uses). */
