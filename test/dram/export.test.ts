@@ -95,7 +95,7 @@ describe('strata dram export --to ramulator2, read back with the Ramulator 2 imp
     expect(dramCommand(['--spec', yaml, '--pattern', 'stream-read', '--requests', '1024', '--out', out, '--quiet'])).toBe(0);
     const run = JSON.parse(readFileSync(out, 'utf8'));
     // 1,024 sequential 64 B reads: rows of 128 requests (RoBaRaCoCh: rank, bank group, bank above the column), 8 rows
-    // opened once each, before the first refresh (tREFI 12,480 ticks; the run takes about 6,600).
+    // opened once each, before the first refresh (tREFI 12,480 ticks; the run takes 6,726).
     expect(run.commands.REFab).toBe(0);
     expect(run.commands.ACT).toBe(8);
     expect(existsSync(yaml)).toBe(true);
