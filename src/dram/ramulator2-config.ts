@@ -119,8 +119,10 @@ export interface Ramulator2ControllerConfig {
 export interface Ramulator2Config {
   readonly file: string;
   readonly standard: Ramulator2StandardInfo;
-  /** Channels of the memory system (one controller each, all alike). */
+  /** Channels of the memory system (one controller each, all alike; a power of two). */
   readonly channels: number;
+  /** CacheLineInterleave: the channel bits sit this many bits above the request offset. */
+  readonly interleaveBits: number;
   /** Nodes per level as the file gives them (count[0]: 1, or the number of channels). */
   readonly count: readonly number[];
   readonly dq: number;
@@ -191,13 +193,16 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
   note(ms, 'memory_system', ['impl', 'clock_ratio', 'channel_mapper', 'controllers']);
   str(ms.impl, 'memory_system.impl', ['GenericDRAM']);
   if (ms.clock_ratio !== undefined && ms.clock_ratio !== 1) bad('memory_system.clock_ratio', '1', ms.clock_ratio);
+  let interleaveBits = 0;
   if (ms.channel_mapper !== undefined) {
     const cm = obj(ms.channel_mapper, 'memory_system.channel_mapper');
     note(cm, 'memory_system.channel_mapper', ['impl', 'interleave_bits']);
     str(cm.impl, 'memory_system.channel_mapper.impl', ['CacheLineInterleave']);
+    if (cm.interleave_bits !== undefined) interleaveBits = int(cm.interleave_bits, 'memory_system.channel_mapper.interleave_bits');
   }
   if (!Array.isArray(ms.controllers) || ms.controllers.length === 0) bad('memory_system.controllers', 'a list of one controller per channel', ms.controllers);
   const controllers = ms.controllers as unknown[];
+  if ((controllers.length & (controllers.length - 1)) !== 0) bad('memory_system.controllers', 'a power-of-two number of controllers (CacheLineInterleave)', controllers.length);
   const first = JSON.stringify(controllers[0]);
   controllers.forEach((c, i) => {
     if (JSON.stringify(c) !== first) bad(`memory_system.controllers[${i}]`, 'the same settings as controllers[0] (Strata models channels alike)', '(different settings)');
@@ -275,7 +280,7 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
   const txBits = channelWidthBits * standard.prefetch;
   if (txBits % 8 !== 0 || ((txBits / 8) & (txBits / 8 - 1)) !== 0) bad(`${k}.dram.channel_width`, `a width whose burst (x ${standard.prefetch}) is a power-of-two number of bytes`, channelWidthBits);
   if (count[standard.levels.length - 1]! < standard.prefetch) bad(`${k}.dram.org.count (Column)`, `at least the prefetch (${standard.prefetch})`, count[standard.levels.length - 1]);
-  return { file, standard, channels: controllers.length, count, dq, channelWidthBits, timing, commandCycles, readLatencyTicks, constraints, controller, txBytes: txBits / 8, unknownKeys, ...(root.strata === undefined ? {} : { strata: root.strata }) };
+  return { file, standard, channels: controllers.length, interleaveBits, count, dq, channelWidthBits, timing, commandCycles, readLatencyTicks, constraints, controller, txBytes: txBits / 8, unknownKeys, ...(root.strata === undefined ? {} : { strata: root.strata }) };
 }
 
 /** Capacity of one channel in bytes (the address bits the mapper uses). */

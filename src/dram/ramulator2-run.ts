@@ -59,32 +59,41 @@ export function ramulator2AddressVector(cfg: Ramulator2Config, addr: number): In
 /**
  * Runs a trace with Ramulator 2's LoadStoreTrace front end: on every controller tick the next request is offered
  * once (before the controller's tick; a full buffer makes it wait for the next tick), and the run stops on the
- * tick the last request is accepted, with no drain (shared/reference/ramulator2/README.md). One channel.
+ * tick the last request is accepted, with no drain (shared/reference/ramulator2/README.md). Several channels share
+ * the one front end (a request waits while its channel's buffer is full), each with its own controller.
  */
 export function runRamulator2(cfg: Ramulator2Config, trace: LoadStoreTrace): Ramulator2RunResult {
-  if (cfg.channels !== 1) throw new StrataError(`${cfg.file}: memory_system.controllers: the Ramulator 2 front end models one channel, found ${cfg.channels}`);
   if (trace.length === 0) throw new StrataError(`${trace.origin}: the trace holds no requests`);
-  const ctrl = new Ramulator2Controller(cfg);
+  const ctrls = Array.from({ length: cfg.channels }, () => new Ramulator2Controller(cfg));
   const cap = ramulator2ChannelBytes(cfg);
+  // CacheLineInterleave: the channel is taken from the bits just above the request offset (plus interleave_bits).
+  const low = cfg.txBytes * 2 ** cfg.interleaveBits;
+  const route = (addr: number): [number, Int32Array] => {
+    if (cfg.channels === 1) return [0, ramulator2AddressVector(cfg, addr % cap)];
+    const ch = Math.floor(addr / low) % cfg.channels;
+    const intra = Math.floor(addr / (low * cfg.channels)) * low + (addr % low);
+    return [ch, ramulator2AddressVector(cfg, intra % cap)];
+  };
   // A tick cap that no run of this length can reach unless the controller stalls for good (a bug, not slowness).
   const maxTicks = trace.length * 10_000 + 10 * cfg.timing.nREFI!;
   let i = 0;
-  let vec = ramulator2AddressVector(cfg, trace.addr[0]! % cap);
-  while (i < trace.length) {
-    const a = trace.addr[i]!;
-    if (ctrl.send(a, trace.isWrite[i] === 1, vec)) {
+  let [ch, vec] = route(trace.addr[0]!);
+  for (;;) {
+    if (ctrls[ch]!.send(trace.addr[i]!, trace.isWrite[i] === 1, vec)) {
       i++;
-      if (i < trace.length) vec = ramulator2AddressVector(cfg, trace.addr[i]! % cap);
+      if (i < trace.length) [ch, vec] = route(trace.addr[i]!);
     }
-    // The run ends on the tick the last request is accepted: the controller does not tick again.
+    // The run ends on the tick the last request is accepted: the controllers do not tick again.
     if (i === trace.length) break;
-    ctrl.tick();
-    if (ctrl.clk > maxTicks) throw new Error(`internal invariant broken: Ramulator 2 model made no progress for ${maxTicks} ticks at request ${i + 1}`);
+    for (const c of ctrls) c.tick();
+    if (ctrls[0]!.clk > maxTicks) throw new Error(`internal invariant broken: Ramulator 2 model made no progress for ${maxTicks} ticks at request ${i + 1}`);
   }
-  const s = ctrl.stats;
+  const ctrl = ctrls[0]!;
+  const s: Ramulator2Stats = { ...ctrl.stats };
+  for (const c of ctrls.slice(1)) for (const k of Object.keys(s) as (keyof Ramulator2Stats)[]) s[k] += c.stats[k];
   const tickPs = cfg.timing.tCK_ps!;
   const commands: Record<string, number> = {};
-  cfg.standard.commands.forEach((name, k) => (commands[name] = ctrl.device.issued[k]!));
+  cfg.standard.commands.forEach((name, k) => (commands[name] = ctrls.reduce((sum, c) => sum + c.device.issued[k]!, 0)));
   const served = s.readsServed + s.writesServed;
   return {
     config: cfg,
@@ -92,9 +101,9 @@ export function runRamulator2(cfg: Ramulator2Config, trace: LoadStoreTrace): Ram
     requests: trace.length,
     ticks: ctrl.clk,
     tickPs,
-    stats: { ...s },
+    stats: s,
     commands,
-    leftInQueues: ctrl.queued,
+    leftInQueues: ctrls.reduce((sum, c) => sum + c.queued, 0),
     bandwidthGBps: (served * cfg.txBytes) / ((ctrl.clk * tickPs) / 1000),
     meanReadLatencyTicks: s.readsServed > 0 ? s.readLatencyTicks / s.readsServed : null,
   };

@@ -125,3 +125,17 @@ describe('strata dram --spec config.yaml', () => {
     expect(() => dramCommand(['--spec', spec, '--pattern', 'stream-read', '--frontend', 'dramsim3'])).toThrow(/--frontend: a Ramulator 2 configuration .* runs with --frontend ramulator2 \(implied\), got 'dramsim3'/);
   });
 });
+
+describe('--frontend ramulator2 with a Strata standard (exported to Ramulator 2 first)', () => {
+  it('runs a two-channel preset with CacheLineInterleave: consecutive requests alternate channels', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r2-'));
+    const out = join(dir, 'run.json');
+    expect(dramCommand(['--spec', 'ddr5', '--frontend', 'ramulator2', '--pattern', 'stream-read', '--requests', '2048', '--out', out, '--quiet'])).toBe(0);
+    const run = JSON.parse(readFileSync(out, 'utf8'));
+    // Two 32-bit sub-channels of 64 B requests; each sees 1,024 consecutive requests, rows of 1,024 columns / 16 = 64
+    // requests: 16 rows opened per channel, the rest row hits; 32 requests still in each channel's read buffer.
+    expect(run.commands.ACT).toBe(32);
+    expect(run.stats.rowHits).toBe(run.stats.readsServed - 32);
+    expect(run.leftInQueues).toBe(64);
+  });
+});
