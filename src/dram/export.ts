@@ -24,6 +24,11 @@ const DRAMSIM3_PROTOCOLS: Record<string, { burstDivisor: number; columnFactor: (
   GDDR6: { burstDivisor: 16, columnFactor: (bl) => bl },
 };
 
+/** A standard's file as a header names it: shipped presets relative to the package (arch/dram/...), so output is the same on every machine. */
+function fileName(std: DramStandard): string {
+  return std.file.replace(/^.*\/arch\//, 'arch/');
+}
+
 /** A decimal without float noise (tCK in ns from whole picoseconds). */
 function ns(ps: number): string {
   return (ps / 1000).toFixed(3).replace(/\.?0+$/, '');
@@ -72,7 +77,7 @@ export function exportDramsim3Ini(std: DramStandard): ExportedConfig {
   notes.push(`constraint tables ${rulesNames.join(', ')}: DRAMsim3 uses its own command table (src/timing.cc), which Strata's import rebuilds`);
   notes.push('pathEnergy: DRAMsim3 has no per-bit energies (the import derives them from the IDD currents)');
   const lines = [
-    `; DRAMsim3 configuration written by 'strata dram export' from ${std.name} (${std.file})`,
+    `; DRAMsim3 configuration written by 'strata dram export' from ${std.name} (${fileName(std)})`,
     `; ${std.description.replace(/\n/g, ' ')}`,
     '[dram_structure]',
     `protocol = ${std.standard}`,
@@ -234,7 +239,7 @@ export function exportRamulator2Yaml(std: DramStandard): ExportedConfig {
       timing: extraTiming, power: std.power, pathEnergy: std.pathEnergy, controller: std.controller,
     },
   };
-  const header = `# Ramulator 2 configuration written by 'strata dram export' from ${std.name} (${std.file})\n# timing: ${ramulatorNames.join(', ')}\n`;
+  const header = `# Ramulator 2 configuration written by 'strata dram export' from ${std.name} (${fileName(std)})\n# timing: ${ramulatorNames.join(', ')}\n`;
   return { text: header + yamlFlow(doc), notes };
 }
 

@@ -101,3 +101,18 @@ describe('strata dram export --to ramulator2, read back with the Ramulator 2 imp
     expect(existsSync(yaml)).toBe(true);
   });
 });
+
+describe('exported files kept as fixtures (test/fixtures/export, written by strata dram export)', () => {
+  const fixtures = join(import.meta.dirname, '..', 'fixtures', 'export');
+  it('hbm2.ini and ddr5.yaml are what the exporter writes today (rewrite them with strata dram export when a preset changes)', () => {
+    expect(exportDramsim3Ini(loadStandard('hbm2')).text).toBe(readFileSync(join(fixtures, 'hbm2.ini'), 'utf8'));
+    expect(exportRamulator2Yaml(loadStandard('ddr5')).text).toBe(readFileSync(join(fixtures, 'ddr5.yaml'), 'utf8'));
+  });
+
+  it('they load without the reference folder: the HBM2 preset as a DRAMsim3 file, DDR5 as a Ramulator 2 file', () => {
+    expectSameThroughIni(loadStandard('hbm2'), importDramsim3Ini(join(fixtures, 'hbm2.ini')).standard);
+    const cfg = loadRamulator2Config(join(fixtures, 'ddr5.yaml'));
+    expect(cfg.unknownKeys).toEqual([]);
+    expect(ramulator2Standard(cfg).timing).toEqual(loadStandard('ddr5').timing);
+  });
+});
