@@ -452,7 +452,8 @@ export class Ramulator2Controller {
       }
       return;
     }
-    const f = (r: R2Request) => (r.command !== this.device.act2 || false) && this.allowedDuringAct2(r);
+    // Only the activating request that owns a bank may send its ACT2 (from the activating buffer).
+    const f = (r: R2Request) => r.command !== this.device.act2 && this.allowedDuringAct2(r);
     let c = urgent;
     if (!c) {
       c = this.pickReady(this.active, (r) => this.allowedDuringAct2(r)) ?? this.pickPriority(f);
