@@ -107,7 +107,8 @@ async function shardCommand(argv: string[]): Promise<number> {
   const task = /^\d+$/.test(v.task) ? Number(v.task) : NaN;
   if (!Number.isSafeInteger(task)) throw new StrataError(`sweep shard: --task: expected a task number (0, 1, ...), got '${v.task}'`);
   const s = await runShard(positionals[0]!, task, positiveInt('workers', v.workers, 1024) ?? 1);
-  console.log(`task ${task}: ${s.points} points (${s.failed} failed) in ${s.seconds.toFixed(1)} s -> ${s.file}`);
+  // What sizing a cluster job needs: seconds per point, peak memory, bytes per row (docs/sweeps.md).
+  console.log(`task ${task}: ${s.points} points (${s.failed} failed) in ${s.seconds.toFixed(1)} s (${s.points > 0 ? (s.points / s.seconds).toFixed(2) : '0'} points/s; ${s.cpuSeconds.toFixed(1)} CPU s), peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${s.bytes} bytes (${s.points > 0 ? Math.round(s.bytes / s.points) : 0} per row) -> ${s.file}`);
   return 0;
 }
 

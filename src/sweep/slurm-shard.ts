@@ -22,7 +22,12 @@ export interface ShardSummary {
   readonly points: number;
   readonly failed: number;
   readonly file: string;
+  readonly bytes: number;
   readonly seconds: number;
+  /** The task process's peak resident memory (all its threads), to size a cluster's memory per task. */
+  readonly peakRssBytes: number;
+  /** CPU seconds of the task process (user + system, all threads, start-up included): unlike wall time, not stretched by other jobs on the node. */
+  readonly cpuSeconds: number;
 }
 
 /** The row of a point once it ran (the same fields as a local sweep's `pointRow`). */
@@ -41,7 +46,12 @@ export async function runShard(dir: string, task: number, workers = 1): Promise<
   const file = paths.shard(task);
   // Rows in the order of the task file, whatever order the points finish in: the shard of a task is reproducible.
   const rows: Array<Row | undefined> = points.map(() => undefined);
-  const save = () => writeAtomic(file, rows.filter((r) => r !== undefined).map((r) => `${JSON.stringify(r)}\n`).join(''));
+  let bytes = 0;
+  const save = () => {
+    const text = rows.filter((r) => r !== undefined).map((r) => `${JSON.stringify(r)}\n`).join('');
+    writeAtomic(file, text);
+    bytes = Buffer.byteLength(text);
+  };
   let failed = 0;
   let saved = performance.now();
   const pool = new Piscina<PointTask, PointOutcome>({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
@@ -61,5 +71,6 @@ export async function runShard(dir: string, task: number, workers = 1): Promise<
     await pool.destroy();
   }
   save();
-  return { points: points.length, failed, file, seconds: (performance.now() - start) / 1000 };
+  const usage = process.resourceUsage();
+  return { points: points.length, failed, file, bytes, seconds: (performance.now() - start) / 1000, peakRssBytes: usage.maxRSS * 1024, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 };
 }
