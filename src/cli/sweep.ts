@@ -22,6 +22,8 @@ collects the shards already computed, then submits the points not yet in the dat
 strata sweep collect SWEEP.yaml|RUNDIR [--db FILE]
 merges the shard files of the run directory into the database: each point once (collecting again adds nothing);
 a rerun of --executor slurm after failed or killed tasks submits only the points still missing
+strata sweep shard SUBMITDIR --task I [--workers N]
+what array task I of a submission runs (the job script calls it): its points into SUBMITDIR/shards/I.jsonl
 strata sweep query DB "SQL"
 runs SQL on a sweep database (its table is points) and prints a table
 strata sweep export DB --parquet|--csv [--out FILE]

@@ -23,6 +23,8 @@ export interface CollectBench {
   readonly shardBytes: number;
   readonly firstS: number;
   readonly againS: number;
+  /** The DuckDB file's size after the collect. */
+  readonly dbBytes: number;
 }
 
 /** Measures collect for `points` points in `tasks` shard files. */
@@ -63,7 +65,7 @@ export async function collectBench(points: number, tasks: number): Promise<Colle
     const again = await collectRun(run, undefined);
     const againS = (performance.now() - start) / 1000;
     if (again.added !== 0) throw new Error(`a second collect added ${again.added} rows`);
-    return { points, tasks, shardBytes, firstS, againS };
+    return { points, tasks, shardBytes, firstS, againS, dbBytes: statSync(db).size };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -73,5 +75,5 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const points = Number(process.argv[2] ?? 100_000);
   const tasks = Number(process.argv[3] ?? 1000);
   const r = await collectBench(points, tasks);
-  console.log(`collect of ${r.points} points in ${r.tasks} shards (${(r.shardBytes / 2 ** 20).toFixed(1)} MiB, ${Math.round(r.shardBytes / r.points)} bytes per row): ${r.firstS.toFixed(1)} s (${Math.round(r.points / r.firstS)} rows/s); again: ${r.againS.toFixed(1)} s, 0 new`);
+  console.log(`collect of ${r.points} points in ${r.tasks} shards (${(r.shardBytes / 2 ** 20).toFixed(1)} MiB, ${Math.round(r.shardBytes / r.points)} bytes per row): ${r.firstS.toFixed(1)} s (${Math.round(r.points / r.firstS)} rows/s); again: ${r.againS.toFixed(1)} s, 0 new; database ${(r.dbBytes / 2 ** 20).toFixed(1)} MiB`);
 }
