@@ -118,6 +118,23 @@ describe('strata sweep --executor slurm (plan, shards, collect; no cluster)', ()
     expect(second.dir).toBe(join(runDirOf(db), 'submit-002'));
     const p = submissionPaths(second.dir!);
     expect([0, 1].flatMap((t) => readJson<TaskPoint[]>(p.task(t)).map((x) => x.row.point))).toEqual([1, 3]);
+
+    // Precedence: point 1 runs again (task 0 of submit-002) and fails again: its error is stored. Then its row is
+    // edited to a success (as if the cause of the error were fixed and the task rerun): the success replaces the
+    // stored error, once.
+    await runShard(second.dir!, 0);
+    const c2 = await collectRun(runDirOf(db), undefined);
+    expect([c2.added, c2.stored]).toEqual([1, 3]);
+    const byPoint = async () => (await rows(db)).map((r) => [r[0], r[2], r[8]]);
+    expect((await byPoint())[1]).toEqual(['1', 'error', null]);
+    const [row1] = readFileSync(p.shard(0), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    writeFileSync(p.shard(0), `${JSON.stringify({ ...row1, status: 'ok', error: null, latency_ns: 1234.5, joules_per_token: 0.25, pim_share: 0.5 })}\n`);
+    const c3 = await collectRun(runDirOf(db), undefined);
+    expect([c3.added, c3.stored]).toEqual([1, 3]);
+    expect(await byPoint()).toEqual([['0', 'ok', expect.any(String)], ['1', 'ok', '1234.5'], ['2', 'ok', expect.any(String)]]);
+    expect((await collectRun(runDirOf(db), undefined)).added).toBe(0);
+    // Point 3 is still missing: task 1 of both submissions had it and left no shard.
+    expect(c3.pending).toEqual([first.dir, second.dir].map((d) => ({ dir: d, job: 'job-1', tasks: 2, missing: 1 })));
   }, 240_000);
 
   it('refuses a run directory of another design and a corrupt shard, in one line', async () => {
