@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
@@ -298,7 +298,14 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   };
   writeAtomic(paths.plan, `${JSON.stringify(plan, null, 1)}\n`);
   writeFileSync(paths.script, sbatchScript({ name: sweep.spec.name, dir, tasks, workers, partition: options.partition, sbatchOptions: options.sbatchOptions, cwd: process.cwd() }), { mode: 0o755 });
-  const job = (options.sbatch ?? sbatch)(paths.script);
+  let job: string;
+  try {
+    job = (options.sbatch ?? sbatch)(paths.script);
+  } catch (e) {
+    // Nothing was submitted: no submission directory either, or collect would wait for its tasks forever.
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   writeAtomic(paths.plan, `${JSON.stringify({ ...plan, job }, null, 1)}\n`);
   return { ...base, submitted: missing.length, tasks, dir, job };
 }

@@ -63,6 +63,11 @@ describe.skipIf(!up)(`strata sweep --executor slurm on a SLURM cluster${up ? '' 
     const db = join(dir, 'tiny.duckdb');
     const run = runDirOf(db);
 
+    // sbatch's own refusal is one line, and nothing is left to wait for.
+    const refused = await runMainAsync(['sweep', SWEEP, '--executor', 'slurm', '--partition', 'no-such-partition', '--db', db]);
+    expect(refused.err).toMatch(/^strata: sbatch \S+\/submit-001\/job\.sbatch: sbatch: error: .*[Ii]nvalid partition/);
+    expect(existsSync(join(run, 'submit-001'))).toBe(false);
+
     const first = await runMainAsync(['sweep', SWEEP, '--executor', 'slurm', '--array-size', '2', '--db', db]);
     expect(first.err).toBe('');
     const job1 = /submitted as job (\d+): 2 array tasks$/m.exec(first.out)?.[1];

@@ -137,6 +137,13 @@ describe('strata sweep --executor slurm (plan, shards, collect; no cluster)', ()
     expect(c3.pending).toEqual([first.dir, second.dir].map((d) => ({ dir: d, job: 'job-1', tasks: 2, missing: 1 })));
   }, 240_000);
 
+  it('leaves no submission behind when sbatch refuses the script', async () => {
+    const db = join(dir, 'c.duckdb');
+    await expect(submitSweep(sweep, { db, sbatch: () => { throw new Error('sbatch: error: Batch job submission failed: Invalid job array specification'); }, jobActive: () => false }))
+      .rejects.toThrow(/Invalid job array specification/);
+    expect(existsSync(join(runDirOf(db), 'submit-001'))).toBe(false);
+  });
+
   it('refuses a run directory of another design and a corrupt shard, in one line', async () => {
     const db = join(dir, 'a.duckdb');
     const other = checkSweep({ ...sweep.spec, metrics: ['latency'] }, 'other.yaml');
