@@ -123,7 +123,11 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
   if (argv[0] === 'collect') return collectCommand(argv.slice(1));
   if (argv[0] === 'shard') return shardCommand(argv.slice(1));
-  const { values: v, positionals } = parseFlags('sweep', argv, {
+  // The value of --sbatch-options is itself flags (`--sbatch-options "--time=01:00:00 --mem=2G"`), which parseFlags
+  // would take for a missing value: it is joined to its flag first.
+  const at = argv.indexOf('--sbatch-options');
+  const args = at >= 0 && at + 1 < argv.length ? [...argv.slice(0, at), `--sbatch-options=${argv[at + 1]}`, ...argv.slice(at + 2)] : argv;
+  const { values: v, positionals } = parseFlags('sweep', args, {
     db: { type: 'string' },
     workers: { type: 'string' },
     limit: { type: 'string' },

@@ -54,6 +54,8 @@ describe('strata sweep --executor slurm (plan, shards, collect; no cluster)', ()
     expect(existsSync(join(dir, 'x.duckdb'))).toBe(false);
     expect((await runMainAsync(['sweep', 'workloads/sweeps/pim-gpt-lanes.yaml', '--partition', 'p'])).err).toBe('strata: sweep: --partition applies to --executor slurm only');
     expect((await runMainAsync(['sweep', 'workloads/sweeps/pim-gpt-lanes.yaml', '--executor', 'pbs'])).err).toBe("strata: sweep: --executor: expected local or slurm, got 'pbs'");
+    // --sbatch-options takes flags as its value (not mistaken for a flag without one).
+    expect((await runMainAsync(['sweep', 'workloads/sweeps/pim-gpt-lanes.yaml', '--sbatch-options', '--time=01:00:00 --mem=1G'])).err).toBe('strata: sweep: --sbatch-options applies to --executor slurm only');
   });
 
   it('deals points to tasks in turn, so a grid\'s slowest corner is spread out', () => {
