@@ -4,7 +4,7 @@ import { StrataError } from '../spec/errors.ts';
 import { SweepDatabase } from '../sweep/database.ts';
 import { progressMode } from '../sweep/progress.ts';
 import { runSweep, sweepPoints } from '../sweep/run-sweep.ts';
-import { collectRun, findOnPath, submitSweep } from '../sweep/slurm.ts';
+import { collectRun, findOnPath, submitSweep, waitForJob } from '../sweep/slurm.ts';
 import { runDirOf } from '../sweep/slurm-layout.ts';
 import { runShard } from '../sweep/slurm-shard.ts';
 import { loadSweep } from '../sweep/sweep-file.ts';
@@ -14,11 +14,12 @@ export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--wo
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
 (default: the machine's cores); --limit N stops after N new points; --retry-failed computes failed points again;
 --dry-run lists the points and their keys
-strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--db FILE] [--limit N] [--retry-failed] [--quiet]
+strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--wait] [--db FILE] [--limit N] [--retry-failed] [--quiet]
 collects the shards already computed, then submits the points not yet in the database as one SLURM job array
 (sbatch; N tasks, default one per point up to 1000, each on --workers threads, default 1) and prints the job id
 (only the id with --quiet); the plan, script, shards and logs go to the run directory next to the database
-(<db>.slurm/submit-NNN/); --sbatch-options adds #SBATCH lines (e.g. "--time=01:00:00 --mem=2G --account=A")
+(<db>.slurm/submit-NNN/); --sbatch-options adds #SBATCH lines (e.g. "--time=01:00:00 --mem=2G --account=A");
+--wait waits for the job (squeue every 5 s) and collects (exit code 1 when a task left no shard)
 strata sweep collect SWEEP.yaml|RUNDIR [--db FILE]
 merges the shard files of the run directory into the database: each point once (collecting again adds nothing);
 a rerun of --executor slurm after failed or killed tasks submits only the points still missing
@@ -115,7 +116,7 @@ async function shardCommand(argv: string[]): Promise<number> {
 }
 
 /** The flags only the SLURM executor takes. */
-const SLURM_FLAGS = ['partition', 'array-size', 'sbatch-options'] as const;
+const SLURM_FLAGS = ['partition', 'array-size', 'sbatch-options', 'wait'] as const;
 
 /** `strata sweep`: runs a sweep file into its database (here or on SLURM); `query`, `export`, `collect` and `shard` as named. */
 export async function sweepCommand(argv: string[]): Promise<number> {
@@ -138,6 +139,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     partition: { type: 'string' },
     'array-size': { type: 'string' },
     'sbatch-options': { type: 'string' },
+    wait: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new StrataError(`sweep: expected one sweep file, 'query', 'export' or 'collect' (usage: ${SWEEP_USAGE.split('\n')[0]})`);
   const executor = v.executor ?? 'local';
@@ -158,19 +160,25 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       arraySize: positiveInt('array-size', v['array-size'], 1_000_000),
       sbatchOptions: v['sbatch-options']?.trim().split(/\s+/),
     });
+    const head = `sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}${s.collected > 0 ? ` (${s.collected} collected now from shards)` : ''}`;
     if (v.quiet) {
       if (s.job) console.log(s.job);
-      return 0;
-    }
-    const head = `sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}${s.collected > 0 ? ` (${s.collected} collected now from shards)` : ''}`;
-    if (!s.job) {
+    } else if (!s.job) {
       console.log(`${head}; nothing to submit`);
-      return 0;
+    } else {
+      console.log(`${head}; ${s.submitted} submitted as job ${s.job}: ${s.tasks} array task${s.tasks === 1 ? '' : 's'}${v.partition ? ` on partition ${v.partition}` : ''}`);
+      console.log(`  ${s.dir} (job.sbatch, tasks/, shards/, logs/)`);
+      if (!v.wait) console.log(`  when it has run: strata sweep collect ${positionals[0]}${v.db ? ` --db ${v.db}` : ''}`);
     }
-    console.log(`${head}; ${s.submitted} submitted as job ${s.job}: ${s.tasks} array task${s.tasks === 1 ? '' : 's'}${v.partition ? ` on partition ${v.partition}` : ''}`);
-    console.log(`  ${s.dir} (job.sbatch, tasks/, shards/, logs/)`);
-    console.log(`  when it has run: strata sweep collect ${positionals[0]}${v.db ? ` --db ${v.db}` : ''}`);
-    return 0;
+    if (!v.wait || !s.job) return 0;
+    // --wait: until the job leaves the queue, then collect; a task that left no shard is exit code 1 (points missing).
+    await waitForJob(s.job);
+    const c = await collectRun(runDirOf(db), db);
+    if (!v.quiet) {
+      console.log(`job ${s.job} ended; collected ${c.shards} shard${c.shards === 1 ? '' : 's'} of ${runDirOf(db)}: ${c.rows} rows, ${c.added} new in ${db} (${c.stored} points stored)`);
+      for (const l of pendingLines(c.pending)) console.log(l);
+    }
+    return c.pending.length > 0 ? 1 : 0;
   }
   if (v['dry-run']) {
     const points = sweepPoints(sweep);

@@ -116,6 +116,14 @@ export function squeueActive(job: string): boolean {
   return r.stdout.trim() !== '';
 }
 
+/** How often `--wait` asks squeue about a job: often enough for a test cluster, rarely enough for a shared one. */
+export const WAIT_POLL_MS = 5000;
+
+/** Resolves once SLURM no longer lists the job (every task ended, failed or was cancelled). */
+export async function waitForJob(job: string, active: (job: string) => boolean = squeueActive, pollMs = WAIT_POLL_MS): Promise<void> {
+  while (active(job)) await new Promise((resolve) => setTimeout(resolve, pollMs));
+}
+
 /** The job-array script of a submission. */
 export function sbatchScript(opts: { name: string; dir: string; tasks: number; workers: number; partition?: string; sbatchOptions?: readonly string[]; cwd: string }): string {
   const paths = submissionPaths(opts.dir);

@@ -20,8 +20,8 @@ import { runMainAsync } from '../helpers.ts';
  * Four tiny PIM-GPT points (MAC lanes 8 and 16 x a model that exists and one that does not) as two array tasks;
  * task 1 is cancelled with scancel right after the submission (before it can finish: a task takes seconds to start
  * node), so it leaves no shard, as a task killed by the scheduler would. Collect then has task 0's 2 rows; the rerun
- * submits only task 1's 2 points; after it, the database holds exactly the rows of a local sweep, and a second
- * collect adds nothing.
+ * submits only task 1's 2 points (with --wait, which collects when the job ends); after it, the database holds
+ * exactly the rows of a local sweep, and a second collect adds nothing.
  */
 const up = process.env.STRATA_TEST_SLURM === '1' && findOnPath('sbatch') !== undefined && findOnPath('squeue') !== undefined;
 const why = 'no SLURM test cluster: start one with `eval "$(.ci/slurm up)"` (root, Debian slurm-wlm and munge) and set STRATA_TEST_SLURM=1; .ci/run does';
@@ -68,17 +68,18 @@ describe.skipIf(!up)(`strata sweep --executor slurm on a SLURM cluster${up ? '' 
     expect(refused.err).toMatch(/^strata: sbatch \S+\/submit-001\/job\.sbatch: sbatch: error: .*[Ii]nvalid partition/);
     expect(existsSync(join(run, 'submit-001'))).toBe(false);
 
-    const first = await runMainAsync(['sweep', SWEEP, '--executor', 'slurm', '--array-size', '2', '--db', db]);
+    // --quiet: the job id alone.
+    const first = await runMainAsync(['sweep', SWEEP, '--executor', 'slurm', '--array-size', '2', '--db', db, '--quiet']);
     expect(first.err).toBe('');
-    const job1 = /submitted as job (\d+): 2 array tasks$/m.exec(first.out)?.[1];
-    expect(job1, first.out).toBeDefined();
+    const job1 = first.out.trim();
+    expect(job1).toMatch(/^\d+$/);
     // Kill task 1 before it can finish (a task spends seconds starting node and loading specs).
     expect(spawnSync('scancel', [`${job1}_1`]).status).toBe(0);
 
     // The local sweep the cluster's rows must equal, computed while the job runs.
     const local = join(dir, 'local.duckdb');
     expect((await runSweep(loadSweep(SWEEP), { db: local, workers: 1 })).ran).toBe(4);
-    await waitForJob(job1!);
+    await waitForJob(job1);
 
     const sub1 = submissionPaths(join(run, 'submit-001'));
     expect(readdirSync(sub1.shards)).toEqual(['00000.jsonl']);
@@ -86,16 +87,17 @@ describe.skipIf(!up)(`strata sweep --executor slurm on a SLURM cluster${up ? '' 
     expect(c1.out.split('\n')[0]).toBe(`collected 1 shard of ${run}: 2 rows, 2 new in ${db} (2 points stored)`);
     expect(c1.out).toMatch(/submit-001: 1 of 2 tasks have no shard yet/);
 
-    // The rerun submits task 1's points only (points 1 and 3: the missing model), with --quiet: the job id alone.
-    const second = await runMainAsync(['sweep', SWEEP, '--executor', 'slurm', '--db', db, '--quiet']);
-    const job2 = second.out.trim();
-    expect(job2).toMatch(/^\d+$/);
+    // The rerun submits task 1's points only (points 1 and 3: the missing model); --wait waits for the job and collects.
+    const second = await runMainAsync(['sweep', SWEEP, '--executor', 'slurm', '--db', db, '--wait']);
+    expect(second.code).toBe(0);
+    const lines = second.out.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^sweep tiny: 4 points; 2 already in ${db}; 2 submitted as job (\\d+): 2 array tasks$`));
+    const job2 = /job (\d+):/.exec(lines[0]!)![1]!;
     expect(job2).not.toBe(job1);
-    await waitForJob(job2);
+    expect(lines[2]).toBe(`job ${job2} ended; collected 3 shards of ${run}: 4 rows, 2 new in ${db} (4 points stored)`);
+    expect(lines).toHaveLength(3);
     const sub2 = submissionPaths(join(run, 'submit-002'));
     expect(readdirSync(sub2.shards).sort()).toEqual(['00000.jsonl', '00001.jsonl']);
-    const c2 = await runMainAsync(['sweep', 'collect', run, '--db', db]);
-    expect(c2.out).toBe(`collected 3 shards of ${run}: 4 rows, 2 new in ${db} (4 points stored)`);
     expect(await rows(db)).toEqual(await rows(local));
     expect((await rows(db)).map((r) => r[2])).toEqual(['ok', 'error', 'ok', 'error']);
 
