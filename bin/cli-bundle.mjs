@@ -7,8 +7,9 @@
 // bundled with them). The manifest beside the bundle records each one's size and modification time (ns); the bundle
 // is fresh only while every one of them still has both. An edit, a checkout, a `git pull` or an `npm install` that
 // touches any input changes its time, so stale code never runs; a new source file matters only once an input
-// imports it, and that import is an edit of an input. The Node version and this file's own content are recorded
-// too (a different build recipe or runtime rebuilds).
+// imports it, and that import is an edit of an input. tsconfig.json and package.json, whose settings esbuild reads,
+// count as inputs; the Node version and this file's own content are recorded too (a different build recipe or
+// runtime rebuilds).
 //
 // Packages with native code or their own worker files (DuckDB, piscina, playwright, esbuild) stay outside the
 // bundle, and those the bundle imports at its top level are loaded on first use instead (LAZY_PACKAGES), so a
@@ -150,8 +151,9 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
     rmSync(tmpDir, { recursive: true, force: true });
     throw e;
   }
-  const inputs = Object.keys(result.metafile.inputs)
-    .filter((f) => !f.startsWith('strata-lazy:'))
+  // Besides the files esbuild read as modules: the settings it took from tsconfig.json and package.json.
+  const settings = ['tsconfig.json', 'package.json'].filter((f) => existsSync(join(root, f)));
+  const inputs = [...Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('strata-lazy:')), ...settings]
     .map((f) => {
       const s = stamp(resolve(root, f));
       if (s === null) throw new Error(`internal invariant broken: esbuild input ${f} is not a file`);
