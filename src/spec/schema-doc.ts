@@ -127,7 +127,7 @@ export function schemaFieldTable(schema: SchemaNode, files: SchemaFiles = {}, do
 }
 
 /** The marker that opens a generated block of docs/formats.md: the schema file and, optionally, a pointer into it. */
-const BLOCK = /<!-- generated from schemas\/([a-z0-9.-]+\.json)(#[^ ]*)? \(test\/docs\/formats\.test\.ts\) -->\n[\s\S]*?\n<!-- end generated -->/g;
+const BLOCK = /<!-- generated from schemas\/([a-z0-9.-]+\.json)(#[^ ]*)? \(test\/docs\/formats\.test\.ts\) -->\n(?:[\s\S]*?\n)??<!-- end generated -->/g;
 
 /**
  * The page with every generated block (`<!-- generated from schemas/FILE[#POINTER] (test/docs/formats.test.ts) -->`
@@ -140,4 +140,21 @@ export function renderSchemaBlocks(page: string, files: SchemaFiles): string {
     const node = pointer ? atPointer(doc, pointer.slice(1), `${file}${pointer}`) : doc;
     return `<!-- generated from schemas/${file}${pointer ?? ''} (test/docs/formats.test.ts) -->\n${schemaFieldTable(node, files, doc)}\n<!-- end generated -->`;
   });
+}
+
+/** One shipped spec file for the preset list: its folder under arch/, name, family (systems) and description. */
+export interface PresetEntry {
+  readonly folder: string;
+  readonly name: string;
+  readonly family?: string;
+  readonly description: string;
+}
+
+/** The preset list of docs/formats.md: one row per shipped file, its purpose taken from its `description`. */
+export function presetTable(entries: readonly PresetEntry[]): string {
+  const rows = ['| preset | file | family | what it is |', '|---|---|---|---|'];
+  for (const e of entries) {
+    rows.push(`| \`${e.name}\` | \`arch/${e.folder}/${e.name}.json\` | ${e.family ?? ''} | ${cell(e.description)} |`);
+  }
+  return rows.join('\n');
 }
