@@ -3,7 +3,7 @@ import { sensitivityFigureData, figureDataMarkdown } from '../../src/report/figu
 import type { Assumption } from '../../src/spec/provenance.ts';
 import type { SensitivityResult } from '../../src/validation/sensitivity.ts';
 import { renderFigureData } from '../../src/cli/report.ts';
-import { bandRows, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
+import { bandRows, paperRange, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
 import { count } from './svg-checks.ts';
 import { validateReport } from '../../src/report/schema.ts';
 
@@ -41,6 +41,18 @@ describe('the sensitivity figure set', () => {
     expect(svg).toContain('10.0 – 44.0 (shipped 40.0)');
     expect(svg).toContain('most: pim/aim.json: organization.channels');
     expect(svg).toContain('most: no assumption moves it');
+  });
+
+  it("puts the paper's value beside each band on the same % scale, so a reader sees whether the band reaches it", () => {
+    expect(['41-137x (GPU)', 'up to 2.67x', '3x', '0.42 (third-party, unconfirmed)', '1,074–631x', '–', ''].map(paperRange)).toEqual([
+      { min: 41, max: 137 }, { min: 2.67, max: 2.67 }, { min: 3, max: 3 }, { min: 0.42, max: 0.42 }, { min: 631, max: 1074 }, null, null,
+    ]);
+    // 41-137x of a shipped 40 is 102.5-342.5 %: the box starts inside the axis and runs past it (an arrow at the edge).
+    expect(bandRows(data).map((r) => r.paperPct)).toEqual([{ min: 102.5, max: 342.5 }, null]);
+    const svg = sensitivityBandsChart(data);
+    expect(count(svg, /class="paper"/g)).toBe(1);
+    expect(count(svg, /class="beyond"/g)).toBe(1);
+    expect(svg).toContain('10.0 – 44.0 (shipped 40.0) · paper 41-137x');
   });
 
   it('is a set `strata report` renders, and its data file passes the schema', () => {
