@@ -4,6 +4,8 @@ import type { Assumption } from '../../src/spec/provenance.ts';
 import type { SensitivityResult } from '../../src/validation/sensitivity.ts';
 import { renderFigureData } from '../../src/cli/report.ts';
 import { bandRows, paperRange, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
+import { figureCharts } from '../../viz/figure-charts.ts';
+import { figureDataPlotlyFigures } from '../../viz/figures-plotly.ts';
 import { count } from './svg-checks.ts';
 import { validateReport } from '../../src/report/schema.ts';
 
@@ -53,6 +55,18 @@ describe('the sensitivity figure set', () => {
     expect(count(svg, /class="paper"/g)).toBe(1);
     expect(count(svg, /class="beyond"/g)).toBe(1);
     expect(svg).toContain('10.0 – 44.0 (shipped 40.0) · paper 41-137x');
+  });
+
+  it('has its interactive twin on figures.html: each band an error bar around 100 %, the paper as diamonds on the same scale', () => {
+    const figs = figureDataPlotlyFigures(data);
+    expect(figs.map((f) => f.name)).toEqual(figureCharts(data).map((c) => c.name));
+    const [band, paper] = figs[0]!.data as Array<{ x: number[]; y: string[]; error_x?: { array: number[]; arrayminus: number[] } }>;
+    // 10 and 44 of a shipped 40: 75 points below 100 % and 10 above; the flat band has none.
+    expect(band!.error_x!.arrayminus).toEqual([75, 0]);
+    expect(band!.error_x!.array).toEqual([10, 0]);
+    // 41-137x of a shipped 40: both ends of the paper's range, on the row of that headline only.
+    expect(paper!.x).toEqual([102.5, 342.5]);
+    expect(paper!.y).toEqual(['pim-gpt: speed-up vs T4', 'pim-gpt: speed-up vs T4']);
   });
 
   it('is a set `strata report` renders, and its data file passes the schema', () => {
