@@ -225,8 +225,9 @@ describe('strata figures --only sensitivity', () => {
     expect(lines.at(-1)).toBe(`figures [${total}/${total}] sensitivity: charts and tables`);
     const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'sensitivity.json'), 'utf8')), 'sensitivity.json') as FigureData;
     const bands = data.tables.find((t) => t.name === 'bands')!.rows;
-    // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 5 NeuPIMs gains, 4 Duplex decode headlines.
-    expect(bands.map((b) => b[0])).toEqual([...Array(6).fill('pim-gpt'), ...Array(5).fill('neupims'), ...Array(4).fill('duplex')]);
+    // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 6 NeuPIMs gains (GPU-only eager and graphs,
+    // four NPU baselines), 4 Duplex decode headlines.
+    expect(bands.map((b) => b[0])).toEqual([...Array(6).fill('pim-gpt'), ...Array(6).fill('neupims'), ...Array(4).fill('duplex')]);
     for (const [, , , low, shipped, high] of bands) expect((low as number) <= (shipped as number) && (shipped as number) <= (high as number)).toBe(true);
     // GPT-2 small on the T4 is launch-bound under the eager profile (docs/baselines.md), so the host's launch time
     // per kernel (10-25 us, an assumption off our H100's host) moves the PIM-GPT speed-up most.

@@ -6,6 +6,8 @@ import { readJsonFile } from '../../src/spec/json-file.ts';
 import { formatBands, runPart, runVariation, sensitivity, sensitivityBands, variations } from '../../src/validation/sensitivity.ts';
 import { pimGptSensitivityParts } from '../../src/validation/pim-gpt.ts';
 import { neupimsSensitivityParts } from '../../src/validation/neupims.ts';
+import { decodeCases, DuplexComparison, duplexSensitivityParts } from '../../src/validation/duplex.ts';
+import { recordAssumptions } from '../../src/spec/provenance.ts';
 import { runMain } from '../helpers.ts';
 
 describe('one-at-a-time sensitivity', () => {
@@ -89,14 +91,33 @@ describe('PIM-GPT headline bands', () => {
 describe('NeuPIMs headline bands', () => {
   it('vary the NPU assumptions over every system that runs on the NPU, and the GPU ones over the GPU-only baseline', () => {
     const { parts, headlines } = neupimsSensitivityParts(['neupims-gpt3-7b'], ['alpaca-like'], [8]);
-    expect(Object.keys(parts)).toEqual(['neupims', 'gpu', 'npu-only', 'authors-npu-only', 'npu-pim-blocked', 'authors-naive']);
+    expect(Object.keys(parts)).toEqual(['neupims', 'gpu eager', 'gpu graphs', 'npu-only', 'authors-npu-only', 'npu-pim-blocked', 'authors-naive']);
     const result = sensitivity(parts, headlines);
     expect(result.bands.map((b) => b.name)).toEqual([
-      'NeuPIMs / GPU-only, geometric mean', 'NeuPIMs / NPU-only, geometric mean', "NeuPIMs / authors' NPU-only, geometric mean",
+      "NeuPIMs / GPU-only eager (the paper's setup), geometric mean", 'NeuPIMs / GPU-only graphs (a serving engine), geometric mean',
+      'NeuPIMs / NPU-only, geometric mean', "NeuPIMs / authors' NPU-only, geometric mean",
       'NeuPIMs / NPU+PIM blocked, geometric mean', "NeuPIMs / authors' naive NPU+PIM, geometric mean",
     ]);
+    // A step takes max(GPU time, host launch time), and graphs launch nothing from the host: the serving-engine GPU
+    // is never slower than the eager one, so NeuPIMs' gain over it is at most its gain over eager.
+    const [eager, graphs] = result.bands;
+    expect(graphs!.shipped).toBeLessThanOrEqual(eager!.shipped);
     expect(result.assumptions.map((a) => a.path)).toEqual(expect.arrayContaining(['scratchpad.banks', 'accumulator.accessEnergyPj']));
     for (const b of result.bands) expect(b.low <= b.shipped && b.shipped <= b.high).toBe(true);
+  });
+});
+
+describe('Duplex headline bands', () => {
+  it("keep the Logic-PIM assumptions on the path when the spec was loaded earlier in the process (strata figures' duplex set)", () => {
+    const cases = decodeCases(['mixtral-8x7b'], [32], [[64, 64]]).slice(0, 1);
+    // The decode table of the same process loads and caches the shipped Logic-PIM spec first.
+    new DuplexComparison().decodeAllOn('duplex', cases);
+    const { parts } = duplexSensitivityParts(cases);
+    // A cached spec is not read again, so its assumptions would not be recorded on the study's shipped run and
+    // would never be varied: the figures' Duplex bands were 2.47-2.56x against the command's 1.86-2.81x.
+    const { assumptions } = recordAssumptions(parts.duplex!);
+    const names = assumptions.map((a) => `${a.file.replace(/^.*\/arch\//, 'arch/')}: ${a.path}`);
+    expect(names).toEqual(expect.arrayContaining(['arch/pim/logic-pim.json: compute.clockPs', 'arch/dram/hbm3.json: power.IDD4R']));
   });
 });
 
