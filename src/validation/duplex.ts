@@ -4,7 +4,6 @@ import type { LowerOptions } from '../compiler/lower.ts';
 import { generateRequests } from '../compiler/requests.ts';
 import { StrataError } from '../spec/errors.ts';
 import { duplexCapacityBytes, loadDuplexSystem, type DuplexSystem } from '../systems/duplex/duplex-system.ts';
-import { forgetLoadedLogicPims } from '../pim/logic-pim.ts';
 import { duplexStepCoster, type DuplexStepCoster } from '../systems/duplex/duplex-step-cost.ts';
 import { duplexStepCostModel } from '../systems/duplex/duplex-serving.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
@@ -175,13 +174,9 @@ export type DecodeCase = ReturnType<typeof decodeCases>[number];
  */
 export function duplexSensitivityParts(cases: readonly DecodeCase[], split: DuplexSplit = 'op-b'): { parts: Parts; headlines: Headline[] } {
   const parts: Record<string, () => unknown> = {};
-  // Each part reads its PIM specs afresh: a spec already loaded in this process (the decode table of `strata
-  // figures`, which runs before the study) would be served from the cache, its assumptions never recorded on the
-  // shipped run and so never varied (the figures' bands were 2.47-2.56x where the command gives 1.86-2.81x).
-  for (const c of DUPLEX_COMPARED) parts[c.key] = () => {
-    forgetLoadedLogicPims();
-    return new DuplexComparison(split).decodeAllOn(c.key, cases);
-  };
+  // A Logic-PIM spec already loaded in this process (by the decode table of `strata figures`, which runs first) is
+  // reused, and the reuse notes its assumptions again (src/pim/logic-pim.ts), so every part that reads it is varied.
+  for (const c of DUPLEX_COMPARED) parts[c.key] = () => new DuplexComparison(split).decodeAllOn(c.key, cases);
   const rows = (r: Readonly<Record<string, unknown>>): DecodeRow[] =>
     cases.map((c, i) => {
       const systems = {} as Record<ComparedKey, DecodeResult | null>;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonFile } from '../../src/spec/json-file.ts';
-import { formatBands, sensitivity } from '../../src/validation/sensitivity.ts';
+import { formatBands, runPart, runVariation, sensitivity, sensitivityBands, variations } from '../../src/validation/sensitivity.ts';
 import { pimGptSensitivityParts } from '../../src/validation/pim-gpt.ts';
 import { neupimsSensitivityParts } from '../../src/validation/neupims.ts';
 import { decodeCases, DuplexComparison, duplexSensitivityParts } from '../../src/validation/duplex.ts';
@@ -48,6 +48,19 @@ describe('one-at-a-time sensitivity', () => {
     expect(result.bands[0]!.swings).toHaveLength(1);
     expect(result.bands[0]!.swings[0]!.also.map((x) => x.file)).toEqual([b]);
     expect(result.assumptions).toHaveLength(2);
+  });
+
+  it('gives the same bands when its steps run apart, their results cloned, in any order (strata figures on threads)', () => {
+    const parts = { design: () => ns(design, 'unit'), base: () => ns(base, 'gpu') };
+    const headlines = [{ name: 'speed-up', paper: '', value: (r: Readonly<Record<string, unknown>>) => (r.base as number) / (r.design as number) }];
+    // The steps as a pool runs them: every part alone, then every variation at each end, newest first.
+    const runs = Object.keys(parts).reverse().map((n) => [n, structuredClone(runPart(parts, n))] as const).reverse();
+    const vs = variations(runs);
+    expect(vs.map((v) => [v.members[0]!.path, v.parts])).toEqual([['unit.ns', ['design']], ['gpu.ns', ['base']]]);
+    const at = vs.map((v) => ({ high: structuredClone(runVariation(parts, v, 'high')), low: structuredClone(runVariation(parts, v, 'low')) }));
+    const apart = sensitivityBands(headlines, runs, vs, (i, end) => at[i]![end]);
+    expect(JSON.stringify(apart)).toBe(JSON.stringify(sensitivity(parts, headlines)));
+    expect(apart.bands[0]).toMatchObject({ low: 5, shipped: 10, high: 20 });
   });
 
   it('says so when nothing on a headline\'s path is an assumption', () => {
