@@ -591,7 +591,7 @@ function duplexCdfFigure(d: FigureData): PlotlyFigure {
   const reqs = records(table(d, 'requests'), ['model', 'lin', 'lout', 'system', 'ttftMs', 'tbtMeanMs', 'e2eMs']);
   const caseOf = (r: Record<string, FigureValue>) => `${str(r.model)} ${str(r.lin)}/${str(r.lout)}`;
   const cases = distinct(reqs.map(caseOf));
-  const present = sys.filter((s) => reqs.some((r) => r.system === s.preset));
+  const present = sys.filter((s) => reqs.some((r) => r.system === s.key));
   const missing = sys.filter((s) => !present.includes(s));
   const rowPx = 300;
   const domains = panelDomains(cases.length * CDF_METRICS.length, CDF_METRICS.length, rowPx, 44, 60);
@@ -608,7 +608,7 @@ function duplexCdfFigure(d: FigureData): PlotlyFigure {
       layoutAxes[a.yaxis] = valueAxis(mi === 0 ? 'Cumulative fraction of requests' : '', { domain: domains[i]!.y, anchor: a.x, range: [0, 1.03], tickformat: '.0%' });
       annotations.push(mi === 1 ? panelTitle(i, c.replace(' ', ', Lin/Lout '), m.title) : panelTitle(i, m.title));
       for (const s of present) {
-        const xs = mine.filter((r) => r.system === s.preset).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((p, q) => p - q);
+        const xs = mine.filter((r) => r.system === s.key).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((p, q) => p - q);
         if (xs.length === 0) continue;
         const st = DUPLEX_SYSTEM_STYLE[s.key]?.line ?? DUPLEX_SYSTEM_STYLE.duplex!.line;
         const pts = cdfPoints(xs);

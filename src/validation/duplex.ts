@@ -45,8 +45,8 @@ export const DUPLEX_BATCHES = [32, 64, 128] as const;
 /** The systems compared, in table order: key, preset, device multiple of D, label. */
 export const DUPLEX_COMPARED = [
   { key: 'duplex', preset: 'duplex', times: 1, label: 'Duplex' },
-  { key: 'gpu', preset: 'gpu-h100', times: 1, label: 'GPU' },
-  { key: 'gpu2', preset: 'gpu-h100x2', times: 2, label: '2xGPU' },
+  { key: 'gpu', preset: 'duplex-gpu', times: 1, label: 'GPU' },
+  { key: 'gpu2', preset: 'duplex-gpu', times: 2, label: '2xGPU' },
   { key: 'bankPim', preset: 'bank-pim', times: 1, label: 'bank-PIM' },
   { key: 'bgPim', preset: 'bg-pim', times: 1, label: 'BG-PIM' },
 ] as const;
@@ -388,13 +388,13 @@ export function servingCsv(rows: readonly ServingRow[]): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `duplex-requests.csv`: every request of every serving run, for latency CDFs. */
+/** `duplex-requests.csv`: every request of every serving run, for latency CDFs; `system` is the compared system's key (GPU and 2xGPU share a preset). */
 export function requestsCsv(rows: readonly ServingRow[]): string {
   const out = ['model,lin,lout,qps,system,request,arrivalMs,ttftMs,e2eMs,tbtMeanMs,tbtP99Ms'];
   for (const r of rows) {
     for (const c of DUPLEX_COMPARED) {
       for (const q of r.systems[c.key]?.requests ?? []) {
-        out.push([r.model, r.lin, r.lout, r.qps, c.preset, q.id, q.arrivalMs, q.ttftMs, q.e2eMs, q.tbtMeanMs, q.tbtP99Ms].map(csvField).join(','));
+        out.push([r.model, r.lin, r.lout, r.qps, c.key, q.id, q.arrivalMs, q.ttftMs, q.e2eMs, q.tbtMeanMs, q.tbtP99Ms].map(csvField).join(','));
       }
     }
   }
