@@ -2,9 +2,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { StrataError } from '../../src/spec/errors.ts';
+import { loadSweep } from '../../src/sweep/sweep-file.ts';
+import { buildPoints } from '../../src/sweep/point.ts';
+import { samplePoints } from '../../src/sweep/sample.ts';
+import { sweepColumns } from '../../src/sweep/run-sweep.ts';
+import { loadNpu } from '../../src/npu/spec.ts';
+import { asicOccupancyCycles, loadAsic } from '../../src/pim/asic.ts';
 
 /*
  * Fuzzing (issue #18 item 5): fast-check mutates valid inputs of each format and runs the command that reads them.
@@ -23,7 +30,7 @@ const RUNS = (_parseOnly: boolean) => Number(process.env.STRATA_FUZZ_RUNS ?? 200
 const CASE_MS = 10_000;
 
 /** Runs the CLI in-process, output captured; a non-StrataError escapes (a crash: the property fails). */
-function cli(argv: string[]): { code: number; err: string; ms: number } {
+async function cli(argv: string[]): Promise<{ code: number; err: string; ms: number }> {
   const errs: string[] = [];
   const spies = [
     vi.spyOn(console, 'log').mockImplementation(() => {}),
@@ -33,8 +40,8 @@ function cli(argv: string[]): { code: number; err: string; ms: number } {
   ];
   const t = Date.now();
   try {
-    const code = main(argv);
-    if (typeof code !== 'number') throw new Error('a fuzzed command returned a promise');
+    // `strata sweep` is asynchronous (its workers); every other command returns its exit code at once.
+    const code = await main(argv);
     return { code, err: errs.join('\n'), ms: Date.now() - t };
   } finally {
     for (const s of spies) s.mockRestore();
@@ -99,15 +106,31 @@ function mutateText(text: string) {
   });
 }
 
-/** Writes a case's input to a file of the format's extension and runs the command on it. */
-function property(name: string, ext: string, gen: fc.Arbitrary<string>, argv: (file: string) => string[], parseOnly: boolean): void {
-  it(`${name}: ${RUNS(parseOnly)} mutations, each exit 0 or one line and exit 2, none over ${CASE_MS / 1000} s`, () => {
+/**
+ * Runs a loader (and what uses its result) directly, as a command would: a StrataError is the one line the CLI
+ * prints (main writes any control characters it quotes as escapes) and exit 2; anything else escapes (a crash).
+ */
+async function direct(f: () => unknown): Promise<{ code: number; err: string; ms: number }> {
+  const t = Date.now();
+  try {
+    await f();
+    return { code: 0, err: '', ms: Date.now() - t };
+  } catch (e) {
+    if (!(e instanceof StrataError)) throw e;
+    return { code: 2, err: `strata: ${e.message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ')}`, ms: Date.now() - t };
+  }
+}
+
+/** Writes a case's input to a file of the format's extension and runs the command on it (or a loader, `direct`). */
+function property(name: string, ext: string, gen: fc.Arbitrary<string>, argv: (file: string) => string[] | (() => unknown), parseOnly: boolean): void {
+  it(`${name}: ${RUNS(parseOnly)} mutations, each exit 0 or one line and exit 2, none over ${CASE_MS / 1000} s`, async () => {
     const file = join(dir, `${name.replace(/\W+/g, '-')}.${ext}`);
     const exits = { ok: 0, refused: 0 };
-    fc.assert(fc.property(gen, (text) => {
+    await fc.assert(fc.asyncProperty(gen, async (text) => {
       writeFileSync(file, text);
       try {
-        const r = cli(argv(file));
+        const how = argv(file);
+        const r = Array.isArray(how) ? await cli(how) : await direct(how);
         expectClean(r, name);
         if (r.code === 0) exits.ok++;
         else exits.refused++;
@@ -124,6 +147,12 @@ function property(name: string, ext: string, gen: fc.Arbitrary<string>, argv: (f
 }
 
 const json = (f: string) => JSON.parse(readFileSync(join(ROOT, f), 'utf8'));
+/** A shipped YAML sweep file as a JSON document (its `$schema` path dropped: the mutated copy lives elsewhere). */
+const yamlToJson = (f: string): unknown => {
+  const doc = parseYaml(readFileSync(join(ROOT, f), 'utf8')) as Record<string, unknown>;
+  delete doc.$schema;
+  return doc;
+};
 
 describe('fuzzing every input format', () => {
   property('DRAM spec JSON', 'json', mutateJson(json('arch/dram/ddr4.json')), (f) => ['dram', '--spec', f, '--pattern', 'random', '--requests', '20', '--bank-window', 'none'], false);
@@ -133,6 +162,34 @@ describe('fuzzing every input format', () => {
   const trace = Array.from({ length: 30 }, (_, i) => `0x${(i * 4096).toString(16)} ${i % 3 ? 'READ' : 'WRITE'} ${i * 4}`).join('\n');
   property('DRAM trace', 'trace', mutateText(trace), (f) => ['dram', '--spec', 'hbm2', '--trace', f, '--frontend', 'dramsim3', '--bank-window', 'none'], false);
   property('system preset JSON', 'json', mutateJson(json('arch/systems/pim-gpt.json')), (f) => ['compile', '--system', f, '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--out', join(dir, 't.jsonl'), '--quiet'], false);
+  // Sweep files: the loader, then what `strata sweep --dry-run` does short of hashing the shipped specs (~100 ms
+  // a call): sample every point, and build the first six's command lines and keys (each resolves its --set
+  // overrides against the specs it names, a few ms); no point runs.
+  const sweepPlan = (f: string) => () => {
+    const sweep = loadSweep(f);
+    const points = buildPoints(sweep, samplePoints(sweep).slice(0, 6), 'fuzz');
+    sweepColumns(sweep);
+    for (const p of points) {
+      expect(p.argv.every((a) => typeof a === 'string' && !a.includes('NaN') && !a.includes('Infinity')), p.argv.join(' ')).toBe(true);
+    }
+  };
+  property('sweep YAML', 'yaml', mutateText(readFileSync(join(ROOT, 'workloads/sweeps/pim-gpt-lanes.yaml'), 'utf8').replace(/^\$schema: .*$/m, '')), sweepPlan, true);
+  property('sweep JSON', 'json', mutateJson(yamlToJson('workloads/sweeps/duplex-opb.yaml')), sweepPlan, true);
+  // PIM specs: an AiM spec through a small GEMV (its command stream replayed by the checker), and the NeuPIMs spec
+  // through one head's attention on one channel.
+  property('PIM spec JSON (AiM)', 'json', mutateJson(json('arch/pim/aim.json')), (f) => ['pim', 'gemv', '--spec', f, '--m', '16', '--k', '256', '--check'], false);
+  property('PIM spec JSON (NeuPIMs)', 'json', mutateJson(json('arch/pim/neupims.json')), (f) => ['pim', 'neupims-gemv', '--spec', f, '--context', '16', '--heads', '1', '--head-dim', '64', '--mode', 'dual'], false);
+  // NPU and ASIC specs through their loaders (a served step on the NPU takes half a second), with what the
+  // systems compute from them first: every number the NPU spec yields must be finite, the ASIC's occupancy exact.
+  property('NPU spec JSON', 'json', mutateJson(json('arch/npu/neupims-npu.json')), (f) => () => {
+    const npu = loadNpu(f);
+    const numbers: string[] = JSON.stringify(npu).match(/-?\d[\d.e+-]*|null/g) ?? [];
+    expect(numbers.includes('null'), `${f}: a number is not finite`).toBe(false);
+  }, true);
+  property('ASIC spec JSON', 'json', mutateJson(json('arch/asic/pim-gpt-asic.json')), (f) => () => {
+    const cycles = asicOccupancyCycles(loadAsic(f), 1_000_000);
+    expect(Number.isSafeInteger(cycles) && cycles > 0, `${cycles} cycles`).toBe(true);
+  }, true);
   const ini = join(ROOT, '..', 'shared', 'reference', 'dramsim3', 'configs', 'DDR4_8Gb_x8_3200.ini');
   if (existsSync(ini)) {
     property('DRAMsim3 .ini', 'ini', mutateText(readFileSync(ini, 'utf8')), (f) => ['dram', '--spec', f, '--pattern', 'random', '--requests', '20', '--bank-window', 'none'], false);
