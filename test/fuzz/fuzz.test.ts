@@ -162,6 +162,8 @@ describe('fuzzing every input format', () => {
   const trace = Array.from({ length: 30 }, (_, i) => `0x${(i * 4096).toString(16)} ${i % 3 ? 'READ' : 'WRITE'} ${i * 4}`).join('\n');
   property('DRAM trace', 'trace', mutateText(trace), (f) => ['dram', '--spec', 'hbm2', '--trace', f, '--frontend', 'dramsim3', '--bank-window', 'none'], false);
   property('system preset JSON', 'json', mutateJson(json('arch/systems/pim-gpt.json')), (f) => ['compile', '--system', f, '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--out', join(dir, 't.jsonl'), '--quiet'], false);
+  // Ramulator 2 configurations (the fixture is Strata's own export of ddr5, `strata dram export --to ramulator2`).
+  property('Ramulator 2 YAML', 'yaml', mutateText(readFileSync(join(ROOT, 'test/fixtures/export/ddr5.yaml'), 'utf8')), (f) => ['dram', '--spec', f, '--pattern', 'random-rw', '--requests', '20', '--quiet'], false);
   // Sweep files: the loader, then what `strata sweep --dry-run` does short of hashing the shipped specs (~100 ms
   // a call): sample every point, and build the first six's command lines and keys (each resolves its --set
   // overrides against the specs it names, a few ms); no point runs.
