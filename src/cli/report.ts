@@ -48,6 +48,10 @@ export function renderRunReport(report: RunReport): { name: string; content: str
 
 /** The files that render a serving report: the latency CDFs and the batch over time as SVG, `report.html`, then its CSVs. */
 export function renderServingReport(report: ServingReport): { name: string; content: string }[] {
+  // The charts draw every request and step; a long run's report holds none (issue #18: they went to its CSVs).
+  if (report.streamed) {
+    throw new StrataError(`report: this serving report's ${report.streamed.requests.toLocaleString('en-US')} request and ${report.streamed.steps.toLocaleString('en-US')} step records were streamed to ${report.streamed.requestsCsv} and ${report.streamed.stepsCsv} beside it; the charts need them in the report (runs of at most 10,000 requests and 100,000 steps)`);
+  }
   return [
     ...SERVING_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
     { name: 'report.html', content: servingHtmlReport(report) },
