@@ -16,6 +16,7 @@ import { simulateServing } from '../src/serving/serving-loop.ts';
 import { neupimsDecode } from '../src/systems/neupims/neupims-decode.ts';
 import { loadNeuPimsSystem } from '../src/systems/neupims/neupims-system.ts';
 import { decodeSnapshot } from '../src/validation/neupims.ts';
+import { benchSweep } from './sweep.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
 /** Each case runs this many times and the fastest run counts (the first run also warms up the JIT). */
@@ -48,7 +49,7 @@ function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
 }
 
 /** Cases to run: `npm run bench -- dram pim-gpt` runs those groups only (default: all). */
-const GROUPS = ['dram', 'pim-gpt', 'neupims', 'duplex'] as const;
+const GROUPS = ['dram', 'pim-gpt', 'neupims', 'duplex', 'sweep'] as const;
 const picked = process.argv.slice(2);
 for (const g of picked) {
   if (!(GROUPS as readonly string[]).includes(g)) {
@@ -118,6 +119,9 @@ if (runs('duplex')) {
       `${r.steps.length.toLocaleString('en-US')} steps over ${((r.steps[r.steps.length - 1]!.startPs + r.steps[r.steps.length - 1]!.timePs) / 1e12).toFixed(1)} s simulated`,
   );
 }
+
+// Issue #16 (Speed): a 64-point PIM-GPT sweep on 1 and 2 workers, and a rerun of the finished sweep (bench/sweep.ts).
+if (runs('sweep')) results.push(await benchSweep());
 
 console.log(`peak resident memory of the whole bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 process.exitCode = results.every(Boolean) && memOk ? 0 : 1;

@@ -104,7 +104,7 @@ function heatmapFigure(r: SweepReport, c: HeatmapChart): PlotlyFigure {
     data.push({
       type: 'heatmap', x: xv, y: yv, z, xaxis: s.x, yaxis: s.y, zmin: Math.min(...all), zmax: Math.max(...all),
       colorscale: [[0, HEAT_RAMP[0]], [1, HEAT_RAMP[1]]], showscale: k === 0, xgap: 2, ygap: 2,
-      colorbar: { title: { text: `${m.label}<br>(${m.unit})` }, thickness: 14 },
+      ...(k === 0 ? { colorbar: { title: { text: `${m.label}<br>(${m.unit})` }, thickness: 14 } } : {}),
       texttemplate: '%{z:,.4~r}', hoverongaps: false,
       hovertemplate: `${esc(axisWords(c.x))} %{x}, ${esc(axisWords(c.y))} %{y}${f !== null ? `, ${esc(axisValue(c.facet!, f))}` : ''}: %{z:,.4~r} ${m.unit}<extra></extra>`,
     });
@@ -156,7 +156,7 @@ function linesFigure(r: SweepReport, c: LinesChart): PlotlyFigure {
     axes[s.xa] = numeric
       ? valueAxis(axisWords(c.x) + (log ? ' (log scale)' : ''), { ...(log ? { type: 'log', zeroline: false } : {}), tickvals: nums, ticktext: nums.map((v) => valueLabel(v)) })
       : categoryAxis(axisWords(c.x));
-    axes[s.ya] = valueAxis(k % cols === 0 ? metricTitle(m) : '', { range: [0, yMax * 1.08], rangemode: 'tozero' });
+    axes[s.ya] = valueAxis(k % cols === 0 ? metricTitle(m) : '', { range: [0, yMax * 1.08] });
     if (f !== null) annotations.push(panelTitle(k, axisValue(c.facet!, f)));
   });
   // A log axis takes no zero line settings (plotly rejects them there).
