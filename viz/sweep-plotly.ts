@@ -13,6 +13,7 @@ import { baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigu
 import { axisValue, axisWords, groupStyle, metricOf, metricTitle, metricValue, sweepSubtitle, valueLabel } from './sweep-charts.ts';
 import { esc } from './svg.ts';
 
+const FRONT_DASH = ['solid', 'dash', 'dot', 'dashdot'];
 const SYMBOL = { circle: 'circle', square: 'square', triangle: 'triangle-up', diamond: 'diamond' } as const;
 
 function dash(st: LineStyle): string {
@@ -48,7 +49,8 @@ function paretoFigure(r: SweepReport, c: ParetoChart): PlotlyFigure {
     data.push({
       type: 'scatter', mode: 'lines', name: c.fronts.length > 1 ? `front of ${f.model}` : 'Pareto front',
       x: pts.map((p) => p.metrics[c.x]! * mx.scale), y: pts.map((p) => p.metrics[c.y]! * my.scale),
-      line: { color: gi >= 0 ? groupStyle(gi).stroke : INK.text, width: 2.5 }, hoverinfo: 'skip',
+      // Fronts of one colour (points coloured by system) tell apart by their dash.
+      line: { color: gi >= 0 ? groupStyle(gi).stroke : INK.text, width: 2.5, dash: gi >= 0 ? 'solid' : FRONT_DASH[c.fronts.indexOf(f) % FRONT_DASH.length] }, hoverinfo: 'skip',
     });
   }
   groups.forEach((g, i) => {
@@ -68,17 +70,20 @@ function paretoFigure(r: SweepReport, c: ParetoChart): PlotlyFigure {
     }
   });
   return {
-    id: 'chart-sweep-pareto', name: c.name,
+    id: 'chart-sweep-pareto', name: c.name, wide: true,
     caption: `Every successful point of the sweep, ${metricTitle(mx)} against ${metricTitle(my)}; points no other point${c.fronts.length > 1 ? ' of the same model' : ''} beats on both are on the front, the others faded. Hover a point for its axis values; click a legend entry to hide a group.`,
     data,
     layout: baseLayout(`Pareto front: ${mx.label.toLowerCase()} against ${my.label.toLowerCase()}`, sweepSubtitle(r), {
-      height: 520, margin: { l: 80, r: 24, t: 130, b: 64 },
+      height: 520, margin: { l: 80, r: 24, t: 96, b: 64 }, ...LEGEND_RIGHT,
       xaxis: valueAxis(`${metricTitle(mx)}, ${mx.better} is better`),
       yaxis: valueAxis(`${metricTitle(my)}, ${my.better} is better`),
     }),
     config: config(c.name),
   };
 }
+
+/** Legends at the right, one entry a line: above the plot they would run into the panel titles. */
+const LEGEND_RIGHT: Json = { legend: { orientation: 'v', x: 1.01, xanchor: 'left', y: 1, yanchor: 'top', traceorder: 'normal' } };
 
 function panelsLayout(n: number): { cols: number; rows: number } {
   const cols = Math.min(n, 3);
@@ -109,16 +114,17 @@ function heatmapFigure(r: SweepReport, c: HeatmapChart): PlotlyFigure {
       hovertemplate: `${esc(axisWords(c.x))} %{x}, ${esc(axisWords(c.y))} %{y}${f !== null ? `, ${esc(axisValue(c.facet!, f))}` : ''}: %{z:,.4~r} ${m.unit}<extra></extra>`,
     });
     axes[s.xa] = categoryAxis(axisWords(c.x));
-    axes[s.ya] = categoryAxis(k % cols === 0 ? axisWords(c.y) : '');
+    // One set of y labels per row: the panels share the categories, and a second set would run into the panel beside.
+    axes[s.ya] = categoryAxis(k % cols === 0 ? axisWords(c.y) : '', { showticklabels: k % cols === 0 });
     if (f !== null) annotations.push(panelTitle(k, axisValue(c.facet!, f)));
   });
   return {
-    id: 'chart-sweep-heatmap', name: c.name, wide: facets.length > 1,
+    id: 'chart-sweep-heatmap', name: c.name, wide: true,
     caption: `${metricTitle(m)} over ${axisWords(c.x)} and ${axisWords(c.y)}${c.facet !== null ? `, a panel per ${axisWords(c.facet)}` : ''}; darker is higher, empty cells had no successful point.`,
     data,
     layout: baseLayout(`${m.label} over ${axisWords(c.x)} and ${axisWords(c.y)}`, sweepSubtitle(r, c.fixed), {
       height: 170 + rows * 260, margin: { l: 80, r: 24, t: 120, b: 64 },
-      grid: { rows, columns: cols, pattern: 'independent', xgap: 0.12, ygap: 0.25 },
+      grid: { rows, columns: cols, pattern: 'independent', xgap: 0.06, ygap: 0.25 },
       annotations, ...axes,
     }),
     config: config(c.name),
@@ -162,11 +168,11 @@ function linesFigure(r: SweepReport, c: LinesChart): PlotlyFigure {
   // A log axis takes no zero line settings (plotly rejects them there).
   for (const a of Object.values(axes) as Json[]) if (a.type === 'log') delete a.zerolinecolor;
   return {
-    id: `chart-${c.name}`, name: c.name, wide: facets.length > 1,
+    id: `chart-${c.name}`, name: c.name, wide: true,
     caption: `${metricTitle(m)} against ${axisWords(c.x)}${c.group !== null ? `, a line per ${axisWords(c.group)}` : ''}${c.facet !== null ? `, a panel per ${axisWords(c.facet)}` : ''}.`,
     data,
     layout: baseLayout(`${m.label} against ${axisWords(c.x)}${c.group !== null ? `, by ${axisWords(c.group)}` : ''}`, sweepSubtitle(r, c.fixed), {
-      height: 170 + rows * 300, margin: { l: 80, r: 24, t: 130, b: 64 },
+      height: 170 + rows * 300, margin: { l: 80, r: 24, t: 110, b: 64 }, ...LEGEND_RIGHT,
       grid: { rows, columns: cols, pattern: 'independent', xgap: 0.1, ygap: 0.25 },
       annotations, ...axes,
     }),
@@ -204,6 +210,8 @@ table.points th, table.points td { padding: 3px 10px; text-align: right; white-s
 table.points th { border-bottom: 1px solid #ccc; }
 table.points tr.error td { color: #b00020; }
 table.points td.text { text-align: left; }
+table.points td.error { white-space: normal; min-width: 320px; text-align: left; }
+.table-scroll { overflow-x: auto; }
 details pre { max-height: 480px; overflow: auto; font-size: 12px; }
 footer { color: ${INK.muted}; font-size: 12px; padding-bottom: 24px; }
 `;
@@ -224,11 +232,11 @@ function pointsTable(r: SweepReport): string {
       `<td>${p.point}</td>`,
       ...r.axes.map((a) => `<td class="${a.type === 'number' ? '' : 'text'}">${esc(valueLabel(p.values[a.name] ?? null))}</td>`),
       ...r.metrics.map((m) => `<td>${p.metrics[m.column] === null || p.metrics[m.column] === undefined ? '' : esc(metricValue(m, p.metrics[m.column]!))}</td>`),
-      `<td class="text">${esc(p.error ?? '')}</td>`,
+      `<td class="error">${esc(p.error ?? '')}</td>`,
     ];
     return `<tr${p.status === 'error' ? ' class="error"' : ''}>${cells.join('')}</tr>`;
   });
-  return `<table class="points"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  return `<div class="table-scroll"><table class="points"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table></div>`;
 }
 
 /** The interactive HTML page of a sweep report (a pure function of the report; same report → same bytes). */
