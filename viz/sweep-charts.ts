@@ -59,6 +59,11 @@ export function axisValue(axis: string, v: SweepValue | null): string {
   return `${axisWords(axis)} ${valueLabel(v)}`;
 }
 
+/** A label inside a sentence: its first letter lower-cased, unless it starts an acronym (TBT p99). */
+export function lowerFirst(label: string): string {
+  return /^[A-Z][a-z]/.test(label) ? label[0]!.toLowerCase() + label.slice(1) : label;
+}
+
 /** The metric of a report by column. */
 export function metricOf(r: SweepReport, column: string): SweepReportMetric {
   const m = r.metrics.find((x) => x.column === column);
@@ -175,7 +180,7 @@ export function sweepParetoChart(r: SweepReport, c: ParetoChart, options: ChartO
   }).join('; ')}`).join('. ');
   return svgDocument({
     id, width, height,
-    title: options.title ?? `Pareto front: ${mx.label.toLowerCase()} against ${my.label.toLowerCase()}`,
+    title: options.title ?? `Pareto front: ${lowerFirst(mx.label)} against ${lowerFirst(my.label)}`,
     subtitle: sweepSubtitle(r),
     description: `${ok.length} points of sweep ${r.name}, ${metricTitle(mx)} on x and ${metricTitle(my)} on y; points no other ${models.length > 1 ? 'point of the same model ' : ''}beats on both are on the front, the others faded. ${frontText}.`,
     defs: [clip.def],
@@ -296,7 +301,9 @@ export function sweepLinesChart(r: SweepReport, c: LinesChart, options: ChartOpt
   const numeric = xv.every((v) => typeof v === 'number');
   const nums = xv as readonly number[];
   const log = numeric && nums.length > 2 && nums[0]! > 0 && nums[nums.length - 1]! / nums[0]! >= 8;
-  const y = valueScale(c.lines.flatMap((l) => l.y.map((v) => v * m.scale)));
+  // From zero (a metric that cannot go negative): a line's rise reads as its share of the value, as in sweep.html.
+  const ys = c.lines.flatMap((l) => l.y.map((v) => v * m.scale));
+  const y = Math.min(...ys) >= 0 ? scaleLinear<number, number>().domain([0, Math.max(...ys) * 1.06 || 1]).nice() : valueScale(ys);
   const fmtY = y.tickFormat(5);
   const legendItems: LegendItem[] = c.group === null ? [] : groups.map((g, i) => ({ label: axisValue(c.group!, g), swatch: { kind: 'line', stroke: groupStyle(i).stroke, dash: groupStyle(i).dash || undefined, marker: { shape: groupStyle(i).marker, filled: groupStyle(i).filled } } }));
   const width = options.width ?? (cols === 1 ? 720 : Math.max(720, cols * 320));

@@ -10,7 +10,7 @@ import { htmlDocument } from './html-page.ts';
 import { plotlyBundle, scriptJson } from './html-report.ts';
 import { FONT_FAMILY, HEAT_RAMP, INK, type LineStyle } from './palette.ts';
 import { baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
-import { axisValue, axisWords, groupStyle, metricOf, metricTitle, metricValue, sweepSubtitle, valueLabel } from './sweep-charts.ts';
+import { axisValue, axisWords, groupStyle, lowerFirst, metricOf, metricTitle, metricValue, sweepSubtitle, valueLabel } from './sweep-charts.ts';
 import { esc } from './svg.ts';
 
 const FRONT_DASH = ['solid', 'dash', 'dot', 'dashdot'];
@@ -73,7 +73,7 @@ function paretoFigure(r: SweepReport, c: ParetoChart): PlotlyFigure {
     id: 'chart-sweep-pareto', name: c.name, wide: true,
     caption: `Every successful point of the sweep, ${metricTitle(mx)} against ${metricTitle(my)}; points no other point${c.fronts.length > 1 ? ' of the same model' : ''} beats on both are on the front, the others faded. Hover a point for its axis values; click a legend entry to hide a group.`,
     data,
-    layout: baseLayout(`Pareto front: ${mx.label.toLowerCase()} against ${my.label.toLowerCase()}`, sweepSubtitle(r), {
+    layout: baseLayout(`Pareto front: ${lowerFirst(mx.label)} against ${lowerFirst(my.label)}`, sweepSubtitle(r), {
       height: 520, margin: { l: 80, r: 24, t: 96, b: 64 }, ...LEGEND_RIGHT,
       xaxis: valueAxis(`${metricTitle(mx)}, ${mx.better} is better`),
       yaxis: valueAxis(`${metricTitle(my)}, ${my.better} is better`),
