@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { StrataError } from '../spec/errors.ts';
-import { SweepDatabase, type Column } from '../sweep/database.ts';
-import { METRIC_COLUMNS } from '../sweep/metrics.ts';
 
 /**
  * The sweep report (issue #16 item 5): what `strata report DB.duckdb` draws, as one JSON object made from a sweep's
  * results database alone (its `points` table is self-describing: the fixed columns, then one column per axis,
- * then the metric columns of src/sweep/metrics.ts). Reading the file is the only I/O; `sweepReport` is a pure
- * function of the rows, and every chart (viz/sweep-charts.ts, viz/sweep-plotly.ts) a pure function of the report.
- * Besides the points, the report holds what the charts show, computed once so that the SVG and the interactive
+ * then the metric columns of src/sweep/metrics.ts, named in METRIC_WORDS below). The file is read here with DuckDB
+ * directly, read-only (src/sweep sits in the command-line layer, above reports). Reading is the only I/O;
+ * `sweepReport` is a pure function of the rows, and every chart (viz/sweep-charts.ts, viz/sweep-plotly.ts) a pure
+ * function of the report. Besides the points, the report holds what the charts show, computed once so that the SVG and the interactive
  * page agree: the Pareto front of two metrics, the cells of a heatmap over two axes, and lines over one axis
  * grouped by another (one panel per value of a further axis; any axis left over is held at its first value,
  * which the chart says).
@@ -159,25 +159,36 @@ export interface SweepChartChoice {
   readonly facet?: string;
 }
 
+/** A column of the points table and its DuckDB type. */
+export interface SweepColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
 /** The database as read: columns with their types and rows by column name. */
 export interface SweepRows {
   readonly file: string;
   readonly sha256: string;
-  readonly columns: readonly Column[];
+  readonly columns: readonly SweepColumn[];
   readonly rows: ReadonlyArray<Readonly<Record<string, SweepValue | null>>>;
 }
 
 /** Columns every sweep table has besides axes and metrics. */
 const FIXED = ['point', 'key', 'status', 'error', 'command', 'system', 'model'];
 
-/** Words and direction of each metric column. */
-const METRIC_WORDS: Readonly<Record<string, { label: string; better: 'lower' | 'higher' }>> = {
-  latency_ns: { label: 'Latency', better: 'lower' },
-  tokens_per_s: { label: 'Throughput', better: 'higher' },
-  joules_per_token: { label: 'Energy per token', better: 'lower' },
-  pim_share: { label: 'PIM share of token time', better: 'higher' },
-  bytes_per_s: { label: 'Achieved bandwidth', better: 'higher' },
-  ...Object.fromEntries(['ttft', 'tbt'].flatMap((w) => ['p50', 'p90', 'p99'].map((p) => [`${w}_${p}_ns`, { label: `${w.toUpperCase()} ${p}`, better: 'lower' as const }]))),
+/**
+ * Words and direction of each metric column a sweep writes (src/sweep/metrics.ts, METRIC_COLUMNS, says how each is
+ * measured; test/report/sweep-report.test.ts checks that this table names every one of them).
+ */
+export const METRIC_WORDS: Readonly<Record<string, { label: string; better: 'lower' | 'higher'; what: string }>> = {
+  latency_ns: { label: 'Latency', better: 'lower', what: 'generate: mean per generated token; run: mean step; serve: mean end to end per request' },
+  tokens_per_s: { label: 'Throughput', better: 'higher', what: 'generate: 1 / mean token time; run: tokens per s; serve: output tokens per s' },
+  joules_per_token: { label: 'Energy per token', better: 'lower', what: 'J per generated (serve: output) token' },
+  pim_share: { label: 'PIM share of token time', better: 'higher', what: "generate: fraction of a token's time on the PIM banks" },
+  bytes_per_s: { label: 'Achieved bandwidth', better: 'higher', what: 'run: bytes moved per s of run time' },
+  ...Object.fromEntries(['ttft', 'tbt'].flatMap((w) => ['p50', 'p90', 'p99'].map((p) => [`${w}_${p}_ns`, {
+    label: `${w.toUpperCase()} ${p}`, better: 'lower' as const, what: `serve: ${w === 'ttft' ? 'time to first token' : 'time between tokens'}, ${p}`,
+  }]))),
 };
 
 /** The unit and scale to show a metric in, from its largest magnitude (so ticks read 12.5 µs, not 12,500 ns). */
@@ -191,7 +202,7 @@ function displayUnit(column: string, values: readonly number[]): { unit: string;
   return { unit: '', scale: 1 };
 }
 
-const KNOWN_METRICS = new Set(Object.values(METRIC_COLUMNS).flat().map((m) => m.column));
+const KNOWN_METRICS = new Set(Object.keys(METRIC_WORDS));
 
 const same = (a: SweepValue | null | undefined, b: SweepValue | null | undefined) => a === b;
 
@@ -214,26 +225,37 @@ export function paretoFront(points: ReadonlyArray<{ id: number; x: number; y: nu
   return front.sort((a, b) => a.rx - b.rx || a.id - b.id).map((a) => a.id);
 }
 
-/** Reads a sweep database into rows (read-only; the file may be open in no writing sweep). */
+/** Reads a sweep database into rows, read-only; a file that is not one is one line naming it. */
 export async function readSweepRows(file: string): Promise<SweepRows> {
   if (!existsSync(file)) throw new StrataError(`report: ${file}: no such file`);
   const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
-  const db = await SweepDatabase.open(file, { readOnly: true });
+  let instance: DuckDBInstance;
   try {
-    const columns = await db.columns();
+    instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  } catch (e) {
+    const message = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    throw new StrataError(`report: ${file}: cannot open as a DuckDB database (${message})`);
+  }
+  const conn = await instance.connect();
+  try {
+    const cols = await conn.runAndReadAll(`SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'points' ORDER BY ordinal_position`);
+    const columns = cols.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
     if (columns.length === 0) throw new StrataError(`report: ${file}: a DuckDB file without a points table (not a strata sweep database)`);
     for (const f of FIXED) if (!columns.some((c) => c.name === f)) throw new StrataError(`report: ${file}: its points table lacks the column '${f}' (not a strata sweep database)`);
-    const r = await db.query('SELECT * FROM points ORDER BY point');
+    const r = await conn.runAndReadAll('SELECT * FROM points ORDER BY point');
     const types = new Map(columns.map((c) => [c.name, c.type]));
-    const rows = r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => {
+    const names = r.columnNames();
+    const rows = r.getRowsJson().map((row) => Object.fromEntries(names.map((c, i) => {
       const v = row[i];
       if (v === null || v === undefined) return [c, null];
       const t = types.get(c);
-      return [c, t === 'BOOLEAN' ? v === 'true' : t === 'BIGINT' || t === 'INTEGER' || t === 'DOUBLE' ? Number(v) : v];
+      // BIGINT arrives as a string in JSON form (it may exceed 2^53); sweep axes and point numbers do not.
+      return [c, t === 'BOOLEAN' ? v === true : t === 'BIGINT' || t === 'INTEGER' || t === 'DOUBLE' ? Number(v) : String(v)];
     })));
     return { file, sha256, columns, rows };
   } finally {
-    db.close();
+    conn.closeSync();
+    instance.closeSync();
   }
 }
 
@@ -258,9 +280,8 @@ export function sweepReport(data: SweepRows, choice: SweepChartChoice = {}): Swe
     return { name, type, values };
   });
   const metrics: SweepReportMetric[] = metricCols.map((column) => {
-    const words = METRIC_WORDS[column] ?? { label: column, better: 'lower' as const };
-    const what = Object.values(METRIC_COLUMNS).flat().find((m) => m.column === column)?.what ?? '';
-    return { column, label: words.label, better: words.better, what, ...displayUnit(column, ok.map((r) => Number(r[column])).filter(Number.isFinite)) };
+    const words = METRIC_WORDS[column]!;
+    return { column, label: words.label, better: words.better, what: words.what, ...displayUnit(column, ok.map((r) => Number(r[column])).filter(Number.isFinite)) };
   });
   const points: SweepReportPoint[] = rows.map((r) => ({
     point: Number(r.point),

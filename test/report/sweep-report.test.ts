@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { paretoFront, readSweepRows, sweepReport, isDuckDbFile, type SweepReport } from '../../src/report/sweep-report.ts';
+import { isDuckDbFile, METRIC_WORDS, paretoFront, readSweepRows, sweepReport, type SweepReport } from '../../src/report/sweep-report.ts';
 import { SweepDatabase, type Column, type Row } from '../../src/sweep/database.ts';
+import { METRIC_COLUMNS } from '../../src/sweep/metrics.ts';
 import { runMainAsync } from '../helpers.ts';
 import { tempDir } from '../viz/harness.ts';
 
@@ -98,6 +99,12 @@ describe('sweep report', () => {
     ]);
     expect(() => sweepReport(data, { x: 'power' })).toThrow("report: --x 'power': expected a metric column of this sweep: latency_ns, joules_per_token");
     expect(() => sweepReport(data, { axes: ['lanes', 'banks'] })).toThrow("report: --axes 'banks': expected axes of this sweep: system, lanes, channels, interleave");
+  });
+});
+
+describe('metric columns', () => {
+  it('the report knows every metric column a sweep writes, and no other', () => {
+    expect(Object.keys(METRIC_WORDS).sort()).toEqual(Object.values(METRIC_COLUMNS).flat().map((m) => m.column).sort());
   });
 });
 
