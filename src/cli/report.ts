@@ -117,6 +117,10 @@ export function renderSweepReport(report: SweepReport): { name: string; content:
 async function sweepReportCommand(file: string, out: string, png: boolean, choice: SweepChartChoice): Promise<number> {
   const report = sweepReport(await readSweepRows(file), choice);
   if (report.counts.ok === 0) throw new StrataError(`report: ${file}: no point of the sweep succeeded (${report.counts.points} stored), nothing to chart; see strata sweep query ${file} "SELECT point, error FROM points"`);
+  const varied = report.axes.filter((a) => a.values.length > 1).length;
+  if (varied > 0 && !report.charts.some((c) => c.kind === 'lines')) {
+    console.log(`report: ${file}: ${report.counts.points} points spread over more combinations of their axes than a grid of them holds (a sampled sweep): only the Pareto chart; --axes A[,B] draws the heatmap and lines anyway`);
+  }
   return emit(renderSweepReport(report), out, png);
 }
 

@@ -300,7 +300,7 @@ export function sweepReport(data: SweepRows, choice: SweepChartChoice = {}): Swe
   check(choice.group, names, 'group', 'an axis of this sweep');
   check(choice.facet, names, 'facet', 'an axis of this sweep');
   if (choice.axes && new Set(choice.axes).size !== choice.axes.length) throw new StrataError(`report: --axes ${choice.axes.join(',')}: expected different axes`);
-  const charts = metricCols.length === 0 || ok.length === 0 ? [] : sweepCharts(axes, metrics, points.filter((p) => p.status === 'ok'), choice);
+  const charts = metricCols.length === 0 || ok.length === 0 ? [] : sweepCharts(axes, metrics, points.filter((p) => p.status === 'ok'), rows.length, choice);
   return {
     schema: SWEEP_REPORT_SCHEMA,
     name: basename(data.file).replace(/\.duckdb$/, ''),
@@ -326,7 +326,7 @@ function rankedAxes(axes: readonly SweepReportAxis[]): string[] {
   return [...varied].sort((a, b) => order(a) - order(b) || b.values.length - a.values.length).map((a) => a.name);
 }
 
-function sweepCharts(axes: readonly SweepReportAxis[], metrics: readonly SweepReportMetric[], ok: readonly SweepReportPoint[], choice: SweepChartChoice): SweepChart[] {
+function sweepCharts(axes: readonly SweepReportAxis[], metrics: readonly SweepReportMetric[], ok: readonly SweepReportPoint[], total: number, choice: SweepChartChoice): SweepChart[] {
   const m = (c: string) => metrics.find((x) => x.column === c)!;
   const cols = metrics.map((x) => x.column);
   // Pareto: latency against energy where both are collected (the classic trade-off), else the first two metrics.
@@ -342,6 +342,10 @@ function sweepCharts(axes: readonly SweepReportAxis[], metrics: readonly SweepRe
     charts.push({ kind: 'pareto', name: 'sweep-pareto', x: px, y: py, group: colourAxis(axes), fronts });
   }
   const metric = choice.metric ?? cols[0]!;
+  // A sampled sweep (random, Latin hypercube) puts each point at its own values: a heatmap or a line would hold one
+  // point each. Charted over axes only when the points cover most of their grid, or when --axes asks.
+  const combinations = axes.filter((a) => a.values.length > 1).reduce((n, a) => n * a.values.length, 1);
+  if (choice.axes === undefined && combinations > 2 * total) return charts;
   const ranked = rankedAxes(axes);
   const hx = choice.axes?.[0] ?? ranked[0];
   const hy = choice.axes?.[1] ?? ranked.find((a) => a !== hx);

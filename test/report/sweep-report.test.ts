@@ -102,6 +102,17 @@ describe('sweep report', () => {
   });
 });
 
+describe('a sampled sweep', () => {
+  it('has only its Pareto chart unless --axes asks: its points cover too little of their grid for cells or lines', async () => {
+    const data = await readSweepRows(db);
+    // 8 rows: as if only 3 of them had been drawn over 4 x 4 x 4 combinations
+    const lanes = [3, 5, 7];
+    const sampled = { ...data, rows: data.rows.slice(0, 3).map((r, i) => ({ ...r, lanes: lanes[i]!, channels: i + 1 })) };
+    expect(sweepReport(sampled).charts.map((c) => c.kind)).toEqual(['pareto']);
+    expect(sweepReport(sampled, { axes: ['lanes', 'channels'] }).charts.map((c) => c.kind)).toEqual(['pareto', 'heatmap', 'lines']);
+  });
+});
+
 describe('metric columns', () => {
   it('the report knows every metric column a sweep writes, and no other', () => {
     expect(Object.keys(METRIC_WORDS).sort()).toEqual(Object.values(METRIC_COLUMNS).flat().map((m) => m.column).sort());
