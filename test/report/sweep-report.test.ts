@@ -153,6 +153,7 @@ describe('strata report DB.duckdb', () => {
     expect((await runMainAsync(['report', join(dir, 'none.duckdb'), '--out', join(dir, 'o')])).err).toMatch(/report: .*none\.duckdb: no such file/);
     expect((await runMainAsync(['report', db, '--out', join(dir, 'o'), '--metric', 'watts'])).err).toMatch(/--metric 'watts': expected a metric column/);
     expect((await runMainAsync(['report', db, '--out', join(dir, 'o'), '--csv'])).err).toMatch(/strata sweep export DB --csv/);
+    expect((await runMainAsync(['report', 'test/fixtures/reports/serving-llama3-8b-h100.json', '--out', join(dir, 'o'), '--x', 'latency_ns'])).err).toMatch(/report: --x: only a sweep database/);
     expect(existsSync(join(dir, 'o'))).toBe(false);
   });
 });
