@@ -34,7 +34,7 @@ function systems(d: FigureData): Array<{ key: string; preset: string; label: str
 export function duplexSubtitle(d: FigureData): string {
   const s = systems(d);
   const gpu = s.find((x) => x.key === 'gpu');
-  return `decode at position Lin + Lout/2 · each model on D devices (2xGPU: 2D) · GPU = ${gpu?.preset ?? 'gpu'} · MoE models: uniform expert routing · strata validate duplex`;
+  return `decode at position Lin + Lout/2 · each model on D devices (2xGPU: 2D) · GPU = ${gpu?.preset ?? 'gpu'} (graphs profile) · MoE models: uniform expert routing · strata validate duplex`;
 }
 
 /** Decode cases drawn: per model, its uniform-routing (MoE) or dense cases; groups are batches under their (Lin, Lout). */

@@ -103,12 +103,14 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'sweep',
-    summary: 'a design-space sweep from a YAML/JSON file: points on worker threads, resumable, into a DuckDB file to query or export',
+    summary: 'a design-space sweep from a YAML/JSON file: points on worker threads or a SLURM job array, resumable, into a DuckDB file to query or export',
     usage: SWEEP_USAGE,
     examples: [
       { command: 'strata sweep workloads/sweeps/pim-gpt-lanes.yaml --workers 2', what: 'PIM-GPT MAC lanes x channels x model, 18 points, into out/sweeps/pim-gpt-lanes.duckdb (also shipped: duplex-opb.yaml, neupims-interleaving.yaml)' },
       { command: 'strata sweep query out/sweeps/pim-gpt-lanes.duckdb "SELECT model, mac_lanes, channels, latency_ns FROM points ORDER BY point"', what: 'the rows as a table' },
       { command: 'strata sweep export out/sweeps/pim-gpt-lanes.duckdb --parquet', what: 'out/sweeps/pim-gpt-lanes.parquet, for pandas or R' },
+      { command: 'strata sweep workloads/sweeps/pim-gpt-lanes.yaml --executor slurm --partition short --array-size 2 --sbatch-options "--time=00:30:00 --mem=1G"', what: 'the same 18 points as a SLURM job array of 2 tasks (prints the job id; docs/sweeps.md)' },
+      { command: 'strata sweep collect workloads/sweeps/pim-gpt-lanes.yaml', what: 'merges the finished tasks\' shards into out/sweeps/pim-gpt-lanes.duckdb (again: adds nothing)' },
     ],
     run: sweepCommand,
   },

@@ -1,12 +1,11 @@
 import { exportDramsim3Ini, exportRamulator2Yaml } from '../dram/export.ts';
-import { loadRamulator2Config } from '../dram/ramulator2-config.ts';
+import { isRamulator2Path, loadRamulator2Config } from '../dram/ramulator2-config.ts';
 import { ramulator2Standard } from '../dram/ramulator2-standard.ts';
 import { isIniPath, loadStandard, type DramStandard } from '../dram/standard.ts';
 import { importDramsim3Ini } from '../dram/dramsim3-ini.ts';
 import { StrataError } from '../spec/errors.ts';
 import { oneOf, parseFlags, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
-import { isRamulator2Path } from './dram-ramulator2.ts';
 
 /** Usage of `strata dram export`. */
 export const DRAM_EXPORT_USAGE = 'strata dram export --spec <standard | spec.json | dramsim3.ini | ramulator2.yaml> --to dramsim3|ramulator2 --out FILE';

@@ -1,17 +1,12 @@
 import { parse as parseYaml } from 'yaml';
 import { exportRamulator2Yaml } from '../dram/export.ts';
-import { loadRamulator2Config, parseRamulator2Config, ramulator2ChannelBytes, type Ramulator2Config } from '../dram/ramulator2-config.ts';
+import { isRamulator2Path, loadRamulator2Config, parseRamulator2Config, ramulator2ChannelBytes, type Ramulator2Config } from '../dram/ramulator2-config.ts';
 import { runRamulator2, type Ramulator2RunResult } from '../dram/ramulator2-run.ts';
 import { generateRamulator2Trace, RAMULATOR2_PATTERNS, readLoadStoreTrace } from '../dram/ramulator2-trace.ts';
 import { StrataError } from '../spec/errors.ts';
 import { MAX_TRACE_REQUESTS, oneOf, parseFlags, positiveInt, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
 import { loadAnyStandard } from './dram-export.ts';
-
-/** Whether a --spec names a Ramulator 2 configuration (.yaml or .yml). */
-export function isRamulator2Path(p: string): boolean {
-  return /\.ya?ml$/i.test(p);
-}
 
 /**
  * `strata dram --spec config.yaml` or `--frontend ramulator2`: a Ramulator 2 configuration implies Ramulator 2's front end

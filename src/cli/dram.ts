@@ -17,7 +17,8 @@ import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneO
 import { checkOutputPaths, writeOutputs } from './output.ts';
 import { timedProgress } from './progress.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
-import { dramRamulator2Command, isRamulator2Path } from './dram-ramulator2.ts';
+import { dramRamulator2Command } from './dram-ramulator2.ts';
+import { isRamulator2Path } from '../dram/ramulator2-config.ts';
 import { dramExportCommand, DRAM_EXPORT_USAGE } from './dram-export.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini | ramulator2.yaml> (--trace FILE | --pattern stream|random|strided|mixed)

@@ -288,3 +288,8 @@ export function ramulator2ChannelBytes(cfg: Ramulator2Config): number {
   const cols = cfg.count[cfg.count.length - 1]! / cfg.standard.prefetch;
   return cfg.count.slice(1, -1).reduce((a, b) => a * b, 1) * cols * cfg.txBytes;
 }
+
+/** Whether a --spec names a Ramulator 2 configuration (.yaml or .yml). */
+export function isRamulator2Path(p: string): boolean {
+  return /\.ya?ml$/i.test(p);
+}
