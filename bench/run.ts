@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchSweep } from './sweep.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
 /** Each case runs this many times and the fastest run counts (the first run also warms up the JIT). */
@@ -53,7 +54,7 @@ function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
 }
 
 /** Cases to run: `npm run bench -- dram pim-gpt` runs those groups only (default: all). */
-const GROUPS = ['dram', 'pim-gpt', 'neupims', 'duplex', 'serving'] as const;
+const GROUPS = ['dram', 'pim-gpt', 'neupims', 'duplex', 'serving', 'sweep'] as const;
 const picked = process.argv.slice(2);
 for (const g of picked) {
   if (!(GROUPS as readonly string[]).includes(g)) {
@@ -147,6 +148,9 @@ if (runs('serving')) {
     );
   }
 }
+
+// Issue #16 (Speed): a 64-point PIM-GPT sweep on 1 and 2 workers, and a rerun of the finished sweep (bench/sweep.ts).
+if (runs('sweep')) results.push(await benchSweep());
 
 console.log(`peak resident memory of the whole bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 process.exitCode = results.every(Boolean) && memOk ? 0 : 1;

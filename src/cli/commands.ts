@@ -141,10 +141,12 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'report',
-    summary: 'charts, an offline HTML report and CSV tables from saved reports',
+    summary: 'charts, an offline HTML report and CSV tables from saved reports or a sweep database',
     usage: REPORT_USAGE,
     examples: [
       { command: 'strata report out/ddr4.json --out out/ddr4-report --csv', what: 'every chart of a DRAM report, report.html and its CSV exports' },
+      { command: 'strata report out/sweeps/pim-gpt-lanes.duckdb --out out/sweep-charts --png', what: "a sweep's Pareto front, heatmap and lines (SVG and PNG), sweep-report.json and sweep.html" },
+      { command: 'strata report out/sweeps/duplex-opb.duckdb --out out/duplex-opb --x latency_ns --y joules_per_token --axes pim_bus_bits,opb_threshold --group opb_threshold', what: 'the same with chosen metrics and axes' },
     ],
     run: reportCommand,
   },
