@@ -37,10 +37,23 @@ export interface Segment {
   readonly final: SegmentMark;
 }
 
+/** A kept segment with the range and relative state it was simulated from. */
+interface Kept {
+  readonly from: number;
+  readonly to: number;
+  readonly state: Float64Array;
+  readonly segment: Segment;
+}
+
 /** The segments simulated so far for one PIM standard, keyed by program, range and relative state. */
 export class ProgramMemo {
-  /** Segments by program id, then by range and state; and the round in which each program was last used. */
-  private readonly segments = new Map<number, Map<string, Segment>>();
+  /**
+   * Segments by program id, then by a hash of range and state (several per hash where they collide; each is
+   * compared in full); and the round in which each program was last used. A numeric hash, not a text key: a
+   * generation looks segments up hundreds of thousands of times, and writing every state as text took more of it
+   * than the lookups (--cpu-prof of a gpt2-xl generation).
+   */
+  private readonly segments = new Map<number, Map<number, Kept[]>>();
   private readonly lastUsed = new Map<number, number>();
   private round = 0;
   private readonly ids = new WeakMap<readonly PimStep[], number>();
@@ -73,23 +86,29 @@ export class ProgramMemo {
     return id;
   }
 
-  /** The segment of `program` [from, to) starting from relative state `state` (an AllBankTiming snapshot), `key` naming that state. */
-  segment(program: readonly PimStep[], from: number, to: number, state: Float64Array, key: string): Segment {
+  /** The segment of `program` [from, to) starting from relative state `state` (an AllBankTiming snapshot; not kept). */
+  segment(program: readonly PimStep[], from: number, to: number, state: Float64Array): Segment {
     const id = this.programId(program);
     this.lastUsed.set(id, this.round);
-    let byKey = this.segments.get(id);
-    if (!byKey) {
-      byKey = new Map();
-      this.segments.set(id, byKey);
+    let byHash = this.segments.get(id);
+    if (!byHash) {
+      byHash = new Map();
+      this.segments.set(id, byHash);
     }
-    const k = `${from}:${to}:${key}`;
-    const hit = byKey.get(k);
-    if (hit) {
-      this.reused++;
-      return hit;
+    const h = stateHash(from, to, state);
+    const kept = byHash.get(h);
+    if (kept) {
+      for (const k of kept) {
+        if (k.from === from && k.to === to && sameState(k.state, state)) {
+          this.reused++;
+          return k.segment;
+        }
+      }
     }
     const seg = this.simulate(program, from, to, state);
-    byKey.set(k, seg);
+    const entry = { from, to, state: state.slice(), segment: seg };
+    if (kept) kept.push(entry);
+    else byHash.set(h, [entry]);
     this.simulated++;
     return seg;
   }
@@ -159,4 +178,21 @@ export class ProgramMemo {
     }
     return { marks, final: mark(to) };
   }
+}
+
+/** A 32-bit hash of a range and a relative state (whole cycles, as AllBankTiming snapshots are). */
+function stateHash(from: number, to: number, state: Float64Array): number {
+  let h = Math.imul(from ^ 0x2545f491, 0x9e3779b1) ^ to;
+  for (let i = 0; i < state.length; i++) {
+    const v = state[i]!;
+    h = Math.imul(h ^ (v | 0) ^ ((v / 4294967296) | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  return h;
+}
+
+function sameState(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
