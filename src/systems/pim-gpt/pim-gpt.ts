@@ -161,7 +161,11 @@ export class PimGptMachine {
   readonly channels: PimChannel[];
   readonly asic: Asic;
   readonly memo: ProgramMemo | null;
-  private readonly plans = new Map<string, { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[] }>();
+  /**
+   * Plans by shape, with their channel programs (equal ones shared) and, per channel, 1 + the memo's id of its
+   * program (0: none), or null where every channel has the same program or there is no memo (groupChannels).
+   */
+  private readonly plans = new Map<string, { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[]; programIds: readonly number[] | null }>();
   private readonly interned = new Map<string, readonly PimStep[]>();
   private readonly overlap: boolean;
   private readonly perHead: boolean;
@@ -187,7 +191,7 @@ export class PimGptMachine {
   }
 
   /** The plan of a GEMV shape, with channel programs that are equal shared (one array), so the memo sees them as one. */
-  private planFor(out: number, k: number): { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[] } {
+  private planFor(out: number, k: number): { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[]; programIds: readonly number[] | null } {
     const key = `${out}x${k}`;
     let p = this.plans.get(key);
     if (!p) {
@@ -201,7 +205,9 @@ export class PimGptMachine {
         }
         return shared;
       });
-      p = { plan, programs };
+      const memo = this.memo;
+      const ids = memo ? programs.map((prog) => (prog.length ? 1 + memo.programId(prog) : 0)) : null;
+      p = { plan, programs, programIds: ids && ids.some((id) => id !== ids[0]) ? ids : null };
       this.plans.set(key, p);
     }
     return p;
@@ -222,16 +228,19 @@ export class PimGptMachine {
     // channel. Refined op by op rather than keyed by one text per channel of every op's program: a gpt2-xl token
     // wrote 9,000 such pieces of text.
     let leader = firstOfEqual(this.channels.map((c) => c.sequencer.stateKey()!));
-    const ids = new Array<number>(n);
+    const first = new Map<number, number>();
     for (const op of ops) {
       if (!runsInPim(op)) continue;
-      const { programs } = this.planFor(op.batch * op.n, op.k);
-      let same = true;
-      for (let c = 0; c < n; c++) {
-        ids[c] = programs[c]!.length ? this.memo.programId(programs[c]!) : -1;
-        if (ids[c] !== ids[0]) same = false;
-      }
-      if (!same) leader = firstOfEqual(leader.map((l, c) => `${l},${ids[c]}`));
+      const { programIds } = this.planFor(op.batch * op.n, op.k);
+      if (programIds === null) continue;
+      // (class, program) as one number: classes are channel indices below n.
+      first.clear();
+      leader = leader.map((l, c) => {
+        const k = l + n * programIds[c]!;
+        const f = first.get(k);
+        if (f === undefined) first.set(k, c);
+        return f ?? c;
+      });
     }
     return leader;
   }
