@@ -257,9 +257,11 @@ export class PimChannelSequencer {
     while (pos < to) {
       const base = this.cursor;
       fast.snapshot(base, this.scratch);
-      const seg = this.memo.segment(program, pos, to, this.scratch);
-      const cut = this.refresh ? firstDue(seg.marks, this.refreshDue - base, skipStep) : undefined;
-      const m = cut ?? seg.final;
+      // Simulated (or kept) as far as the first activation where a refresh is due, or to its end.
+      const due = this.refresh ? this.refreshDue - base : Infinity;
+      const seg = this.memo.segment(program, pos, to, this.scratch, due);
+      const cut = this.refresh ? firstDue(seg.marks, due, skipStep) : undefined;
+      const m = cut ?? seg.final!;
       this.apply(m, base);
       fast.restore(m.state, base);
       this.cursor = base + m.cursor;
