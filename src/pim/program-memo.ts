@@ -35,8 +35,8 @@ export interface SegmentMark {
  * (ProgramMemo.extend): its marks so far, and its end once reached. A channel cuts a run at the first activation
  * where a refresh is due, so the steps after it are often never needed; a run is extended, not simulated again,
  * when a later use needs more of it. With 8 PIM channels instead of 32 (a sensitivity study's low end) programs
- * are four times longer and a refresh falls in most of them: simulating every run to its end took 6.6 s of a
- * gpt2-xl generation's 7.7 s.
+ * are four times longer and a refresh falls in most of them: simulating every run to its end was most of such a
+ * generation's CPU (docs/guide.md, `strata figures`, gives the unit's time before and after).
  */
 export interface Segment {
   /** The marks simulated so far, in step order. */

@@ -58,8 +58,8 @@ export class TokenGraph {
   /** Adds a node after its predecessors (indices of nodes added before). */
   add(n: Omit<TokenNode, 'index' | 'succs' | 'remaining' | 'readyPs' | 'readyFrom' | 'startPs' | 'endPs' | 'unitFreePs' | 'unitFrom' | 'job'>): TokenNode {
     // Every field named, in one order, rather than spread from `n`: PIM and ASIC nodes are built from literals of
-    // different key orders, and spreading them made nodes of many shapes, slow to build and to read: a gpt2-small
-    // generation of 64 + 64 tokens (38,000 nodes) took 2.9 s of CPU with the spread and 1.45 s without (--cpu-prof).
+    // different key orders, and spreading them made nodes of many shapes, slow to build and to read (with the spread,
+    // building nodes took about half of a PIM-GPT generation's CPU in --cpu-prof profiles).
     const node: TokenNode = {
       index: this.nodes.length, kind: n.kind, op: n.op, channel: n.channel, weight: n.weight, program: n.program,
       asicCycles: n.asicCycles, asicLatencyCycles: n.asicLatencyCycles, preds: n.preds,
