@@ -39,7 +39,7 @@ export interface CliCommand {
 }
 
 const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity]
-strata validate ramulator2 [--only TEXT]
+strata validate ramulator2 [--controller ramulator2|strata] [--set path=value ...] [--only TEXT]
 strata validate pim-gpt [--models LIST] [--sensitivity]
 strata validate neupims [--reference] [--what-if newtonsim-act] [--gemm cycle-level] [--sensitivity]
 strata validate duplex [--co-processing] [--split op-b|balanced|fastest] [--sensitivity]
