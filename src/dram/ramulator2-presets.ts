@@ -30,16 +30,16 @@ interface TimingPreset {
   readonly source: string;
 }
 
-/** Organisation presets: the 8 Gb x8 DDR4 and 16 Gb x8 DDR5 devices, whose organisation Strata's ddr4 and ddr5 cite. */
+/**
+ * Organisation presets: the 8 Gb x8 DDR4 device, whose organisation Strata's ddr4 cites. Strata's ddr5 is a 16 Gb x8
+ * device too, but its timings are DDR5-4800B (40-39-39), a bin no Ramulator 2.1 timing preset names (its
+ * DDR5_4800AN/BN/C have CL 34, 36 and 38), and Ramulator takes the two presets together, so no DDR5 name is taken.
+ */
 const ORG_PRESETS: Readonly<Record<string, OrgPreset>> = {
   DDR4_8Gb_x8: { standard: 'DDR4', preset: 'ddr4', dq: 8, source: 'JESD79-4 and Micron MT40A1G8 (8 Gb x8: 4 bank groups x 4 banks, 65,536 rows, 1,024 columns), as arch/dram/ddr4.json cites them' },
-  DDR5_16Gb_x8: { standard: 'DDR5', preset: 'ddr5', dq: 8, source: 'JESD79-5 16 Gb x8 (8 bank groups x 4 banks, 65,536 rows, 1,024 columns), as arch/dram/ddr5.json cites it' },
 };
 
-/**
- * Timing presets: DDR4-3200AA (22-22-22), the speed bin arch/dram/ddr4.json holds. Strata's ddr5 is DDR5-4800B
- * (40-39-39), a bin no Ramulator 2.1 preset names (its DDR5_4800AN/BN/C are 34, 36 and 38 CL), so no DDR5 name is taken.
- */
+/** Timing presets: DDR4-3200AA (22-22-22), the speed bin arch/dram/ddr4.json holds. */
 const TIMING_PRESETS: Readonly<Record<string, TimingPreset>> = {
   DDR4_3200AA: { standard: 'DDR4', preset: 'ddr4', source: 'JESD79-4 DDR4-3200AA speed bin (CL-tRCD-tRP 22-22-22) and x8 timings, as arch/dram/ddr4.json cites them' },
 };
@@ -76,7 +76,7 @@ export function resolveRamulator2Presets(doc: unknown, file: string, notes: stri
     const timingPreset = isObj(d.timing) ? d.timing.preset : undefined;
     if (orgPreset === undefined && timingPreset === undefined) return c;
     const k = `memory_system.controllers[${i}].dram`;
-    const supported = `Strata resolves org presets ${RAMULATOR2_PRESET_NAMES.org.join(', ')} and timing presets ${RAMULATOR2_PRESET_NAMES.timing.join(', ')} (from its JEDEC-sourced ddr4/ddr5 standards); give the others in the resolved form (python -m ramulator writes it)`;
+    const supported = `Strata resolves org presets ${RAMULATOR2_PRESET_NAMES.org.join(', ')} and timing presets ${RAMULATOR2_PRESET_NAMES.timing.join(', ')} (from its JEDEC-sourced ddr4 standard); give the others in the resolved form (python -m ramulator writes it)`;
     if (typeof orgPreset !== 'string' || !(orgPreset in ORG_PRESETS)) throw new StrataError(`${file}: '${k}.org.preset': ${JSON.stringify(orgPreset) ?? 'missing'} is not a preset name Strata resolves: ${supported}`);
     if (typeof timingPreset !== 'string' || !(timingPreset in TIMING_PRESETS)) throw new StrataError(`${file}: '${k}.timing.preset': ${JSON.stringify(timingPreset) ?? 'missing'} is not a preset name Strata resolves: ${supported}`);
     const org = ORG_PRESETS[orgPreset]!;

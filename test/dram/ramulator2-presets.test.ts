@@ -59,9 +59,9 @@ describe('Ramulator 2 preset names', () => {
   });
 
   it('refuses a name no Strata standard describes, listing the ones it resolves', () => {
-    const f = write('ddr5.yaml', 'impl: DDR5\norg:\n  preset: DDR5_16Gb_x8\ntiming:\n  preset: DDR5_4800AN');
+    const f = write('ddr5.yaml', 'impl: DDR5\norg:\n  preset: DDR4_8Gb_x8\ntiming:\n  preset: DDR5_4800AN');
     expect(() => loadRamulator2Config(f)).toThrow(StrataError);
-    expect(() => loadRamulator2Config(f)).toThrow(/'memory_system\.controllers\[0\]\.dram\.timing\.preset': "DDR5_4800AN" is not a preset name Strata resolves: Strata resolves org presets DDR4_8Gb_x8, DDR5_16Gb_x8 and timing presets DDR4_3200AA/);
+    expect(() => loadRamulator2Config(f)).toThrow(/'memory_system\.controllers\[0\]\.dram\.timing\.preset': "DDR5_4800AN" is not a preset name Strata resolves: Strata resolves org presets DDR4_8Gb_x8 and timing presets DDR4_3200AA/);
     expect(() => loadRamulator2Config(write('hbm.yaml', 'impl: HBM3\norg:\n  preset: HBM3_8Gb_8hi\ntiming:\n  preset: HBM3_6400Mbps'))).toThrow(/org\.preset': "HBM3_8Gb_8hi" is not a preset name/);
     expect(() => loadRamulator2Config(write('den.yaml', 'impl: DDR4\norg:\n  preset: DDR4_8Gb_x8\n  density: 4096\ntiming:\n  preset: DDR4_3200AA'))).toThrow(/org\.density': not an organisation key .* 'density' names the part/);
     expect(() => loadRamulator2Config(write('ns.yaml', 'impl: DDR4\norg:\n  preset: DDR4_8Gb_x8\ntiming:\n  preset: DDR4_3200AA\n  tRCD: 13.75'))).toThrow(/timing\.tRCD': expected an integer number of clock cycles/);
