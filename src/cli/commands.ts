@@ -125,6 +125,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata validate duplex --sensitivity', what: 'Duplex headline ratios as bands over every assumption on their path' },
       { command: 'strata validate attacc', what: "AttAcc's golden attention cycles, row by row" },
       { command: 'strata validate ramulator2', what: "the eight Ramulator 2.1 reference runs (DDR4, DDR5, HBM3, LPDDR5) with Ramulator's own configuration files" },
+      { command: 'strata validate ramulator2 --controller strata --set controller.commandQueueDepth=1', what: "Strata's own controller on the same runs, its presets made Ramulator's parts, one more change by --set" },
       { command: 'strata validate check', what: 'every DRAM and PIM preset run with --check: the protocol checker over each whole command log; exit 1 with the first broken rule' },
     ],
     run: validateCommand,
