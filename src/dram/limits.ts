@@ -54,7 +54,8 @@ export const MAX_RUN_REFRESHES = 50_000_000;
 /**
  * `n` with thousands separators, for messages: the text `n.toLocaleString('en-US')` gives (at most three fraction
  * digits, rounded half away from zero on the shortest decimal form of `n`, trailing zeros dropped), written by hand
- * because the first `toLocaleString` of a process sets up ICU's locale data, 30 to 70 ms measured, and every
+ * because the first `toLocaleString` of a process sets up ICU's locale data (30 to 100 ms measured on the shared machine:
+ * `node -e "const t = performance.now(); (1).toLocaleString('en-US'); console.log(performance.now() - t)"`), and every
  * `parseStandard` formats a count (a DRAMsim3 .ini import paid it on each load).
  */
 export function formatCount(n: number): string {
