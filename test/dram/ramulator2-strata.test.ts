@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ramulator2ValidateCommand } from '../../src/cli/validate-ramulator2.ts';
+import { StrataError } from '../../src/spec/errors.ts';
 import { runStrataOnRamulator2Trace } from '../../src/dram/ramulator2-strata.ts';
 import { loadStandard } from '../../src/dram/standard.ts';
 import { generateRamulator2Trace } from '../../src/dram/ramulator2-trace.ts';
@@ -21,6 +23,11 @@ describe("Strata's own controller with Ramulator 2's front end", () => {
     // but ACTs are tRRD_S = 4 cycles apart and the first request reaches the queues after cycle 0: two fit by cycle 9.
     expect(r.commands.ACT).toBe(2);
     expect(r.requestBytes).toBe(64);
+  });
+
+  it("strata validate ramulator2 takes --set only with --controller strata (Ramulator's files are Ramulator's)", () => {
+    expect(() => ramulator2ValidateCommand(['--set', 'timing.tFAW=48'])).toThrow(/--set: validate ramulator2 takes it with --controller strata/);
+    expect(() => ramulator2ValidateCommand(['--controller', 'dramsim3'])).toThrow(StrataError);
   });
 
   it('refuses an address beyond the device, naming the trace', () => {
