@@ -36,7 +36,7 @@ export interface StrataOnRamulator2Result {
 
 /**
  * Ramulator 2's LoadStoreTrace front end in front of Strata's memory system: the next request is offered once per
- * memory cycle, a full queue makes it wait (it goes at the cycle the controller frees a slot, after that
+ * controller tick (`perCycle` ticks per memory cycle), a full queue makes it wait (it goes at the cycle the controller frees a slot, after that
  * controller's actions, so the controller sees it from the next cycle: the tick after, as in Ramulator, where the
  * front end offers before the controller ticks), and the run stops on the cycle the last request is accepted.
  */
@@ -44,6 +44,8 @@ class OnePerCycleFrontend implements Component, MemoryClient {
   readonly name = 'ramulator2-frontend';
   private next = 0;
   private lastCycle = -1;
+  /** Requests handed over in `lastCycle`. */
+  private inLastCycle = 0;
   private blockedOn = -1;
   private readonly handle: number;
   /** Cycle the last request was accepted (-1 until then). */
@@ -53,6 +55,7 @@ class OnePerCycleFrontend implements Component, MemoryClient {
     private readonly sim: Simulator,
     private readonly memory: MemorySystem,
     private readonly trace: LoadStoreTrace,
+    private readonly perCycle: number,
   ) {
     memory.client = this;
     this.handle = sim.add(this);
@@ -67,11 +70,13 @@ class OnePerCycleFrontend implements Component, MemoryClient {
     this.blockedOn = -1;
     const t = this.trace;
     while (this.next < t.length) {
-      const at = Math.max(c, this.lastCycle + 1);
+      // At most `perCycle` requests in one cycle: the one-per-tick front end of a controller ticking that often.
+      const at = Math.max(c, this.inLastCycle >= this.perCycle ? this.lastCycle + 1 : this.lastCycle);
       if (!this.memory.trySubmit(t.addr[this.next]!, t.isWrite[this.next] === 1, at)) {
         this.blockedOn = this.memory.channelOf(t.addr[this.next]!);
         return;
       }
+      this.inLastCycle = at === this.lastCycle ? this.inLastCycle + 1 : 1;
       this.lastCycle = at;
       if (++this.next === t.length) {
         this.endCycle = at;
@@ -90,11 +95,13 @@ class OnePerCycleFrontend implements Component, MemoryClient {
 
 /**
  * Runs a LoadStoreTrace (byte addresses, no times) through Strata's memory system with Ramulator 2's front end
- * semantics (shared/reference/ramulator2/README.md): one request offered per cycle, the run ending on the cycle the
+ * semantics (shared/reference/ramulator2/README.md): one request offered per controller tick, so `ticksPerCycle`
+ * per memory cycle (2 for HBM3, whose Ramulator controller ticks at half a CK), the run ending on the cycle the
  * last one is accepted, with no drain. A request counts as served once its column command has issued, as
  * Ramulator's reads_served and writes_served count them.
  */
-export function runStrataOnRamulator2Trace(standard: DramStandard, controller: ControllerSpec, trace: LoadStoreTrace): StrataOnRamulator2Result {
+export function runStrataOnRamulator2Trace(standard: DramStandard, controller: ControllerSpec, trace: LoadStoreTrace, ticksPerCycle = 1): StrataOnRamulator2Result {
+  if (!Number.isInteger(ticksPerCycle) || ticksPerCycle < 1) throw new StrataError(`ticks per memory cycle: expected a positive integer, got ${ticksPerCycle}`);
   if (trace.length === 0) throw new StrataError(`${trace.origin}: the trace holds no requests`);
   const sim = new Simulator();
   const memory = new MemorySystem(sim, standard, controller);
@@ -103,7 +110,7 @@ export function runStrataOnRamulator2Trace(standard: DramStandard, controller: C
       throw new StrataError(`${trace.origin}: request ${i + 1} (address ${trace.addr[i]}) is beyond ${standard.name}'s capacity of ${memory.mapping.capacityBytes} bytes under mapping '${memory.mapping.text}'`);
     }
   }
-  const fe = new OnePerCycleFrontend(sim, memory, trace);
+  const fe = new OnePerCycleFrontend(sim, memory, trace, ticksPerCycle);
   const periodPs = memory.clock.periodPs;
   sim.run();
   if (fe.endCycle < 0) throw new Error('internal invariant broken: the kernel ran dry before the last request was accepted');

@@ -107,7 +107,7 @@ export function compareStrataControllerWithRamulator2(name: string, extraSets: r
   const { ref, trace } = ramulator2Case(name);
   const part = ramulator2PartSets(ref);
   const std = presetWithSets(part.preset, [...part.sets, ...extraSets]);
-  const run = runStrataOnRamulator2Trace(std, std.controller, trace);
+  const run = runStrataOnRamulator2Trace(std, std.controller, trace, part.ticksPerCycle);
   const k = ref.key_stats;
   const m = part.ticksPerCycle;
   const cmp = (metric: string, strata: number, ramulator: number, tolerance: number, base = ramulator): R2Comparison => {

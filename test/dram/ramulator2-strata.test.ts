@@ -25,6 +25,14 @@ describe("Strata's own controller with Ramulator 2's front end", () => {
     expect(r.requestBytes).toBe(64);
   });
 
+  it("offers one request per controller tick: two per cycle for HBM3's half-CK ticks", () => {
+    const std = loadStandard('hbm3');
+    const trace = generateRamulator2Trace('stream-read', 10, 1, 2 ** 30);
+    // Requests 2k and 2k+1 go in cycle k: the tenth is accepted in cycle 4.
+    expect(runStrataOnRamulator2Trace(std, std.controller, trace, 2).cycles).toBe(5);
+    expect(runStrataOnRamulator2Trace(std, std.controller, trace, 1).cycles).toBe(10);
+  });
+
   it("strata validate ramulator2 takes --set only with --controller strata (Ramulator's files are Ramulator's)", () => {
     expect(() => ramulator2ValidateCommand(['--set', 'timing.tFAW=48'])).toThrow(/--set: validate ramulator2 takes it with --controller strata/);
     expect(() => ramulator2ValidateCommand(['--controller', 'dramsim3'])).toThrow(StrataError);
