@@ -14,6 +14,8 @@ import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
 import { simulateServing } from '../../src/serving/serving-loop.ts';
 import { servingReport, formatServingSummary } from '../../src/report/serving-report.ts';
 import { validateReport } from '../../src/report/schema.ts';
+import { neupimsFigureData, pimGptFigureData, tableRecords } from '../../src/report/figure-data.ts';
+import { comparePimGpt, PIM_GPT_BASELINES, PIM_GPT_PAPER } from '../../src/validation/pim-gpt.ts';
 
 /*
  * Every report whose numbers rest on a GPU/CPU baseline names the software profile it used (issue #14): `eager`
@@ -120,5 +122,38 @@ describe('serving reports record the profile where a GPU/CPU preset times the st
     expect(rep.system.description).toContain('NPU GEMMs closed-form');
     expect(rep.system.description).toContain('test/npu/neupims-gemm-timing.test.ts');
     expect(validateReport(JSON.parse(JSON.stringify(rep)), 'n.json').schema).toBe('strata.serving-report/1');
+  });
+});
+
+describe('figure data of the paper comparisons name the GPU profile and show a serving engine beside the paper', () => {
+  const inputs = { sha256: '0'.repeat(64), files: [] };
+
+  it("PIM-GPT: every baseline row says 'eager' (the paper's setup); the T4 under 'graphs' is a row of its own", () => {
+    const row = comparePimGpt('gpt2-small', 8, 2);
+    const baselines = PIM_GPT_BASELINES.map((name) => ({ name, kind: loadDevice(name).kind, description: '' }));
+    const d = pimGptFigureData([row], { promptTokens: 8, tokens: 2, baselines, paper: PIM_GPT_PAPER, paperGpu: 'gpu-t4', paperCpu: 'cpu-xeon' }, inputs);
+    expect(validateReport(JSON.parse(JSON.stringify(d)), 'pim-gpt.json').schema).toBe('strata.figure-data/1');
+    const t = tableRecords(d.tables.find((x) => x.name === 'baselines')!);
+    expect(t.map((r) => [r.baseline, r.profile])).toEqual([['gpu-t4', 'eager'], ['gpu-a100-40gb', 'eager'], ['cpu-xeon', 'eager'], ['gpu-t4 graphs', 'graphs']]);
+    // The same step without the host's 18 us launch per kernel: the serving-engine T4 is faster, so PIM-GPT's lead shrinks.
+    const t4 = t.find((r) => r.baseline === 'gpu-t4')!;
+    const graphs = t.find((r) => r.baseline === 'gpu-t4 graphs')!;
+    expect(graphs.tokenUs as number).toBeLessThan(t4.tokenUs as number);
+    expect(graphs.speedup as number).toBeCloseTo((row.t4Graphs!.tokenUs) / row.pimTokenUs, 9);
+    // energy is board power x time on both: 70 W
+    expect((graphs.tokenUj as number) / (graphs.tokenUs as number)).toBeCloseTo(70, 9);
+    expect(d.parameters.baselineProfile).toBe('eager');
+    expect(d.description).toContain("under the 'eager' profile");
+  }, 120_000);
+
+  it("NeuPIMs: GPU-only 'eager' (the paper's) and 'graphs' columns, and a summary row for each", () => {
+    const row = { model: 'm', dataset: 'alpaca-like', batch: 4, devices: 1, meanContext: 10, gpu: 100, gpuGraphs: 125, npuOnly: 50, blocked: 80, neupims: 100, interleaveOff: 100, interleaveOn: 100, interleaved: false } as const;
+    const u = { model: 'm', batch: 4, runs: [] };
+    const d = neupimsFigureData([row], u, { datasets: ['alpaca-like'], batches: [4], gpu: 'gpu-a100-40gb', paper: { gpu: 3, npuOnly: 1.5, npuPim: 1.6 }, utilisationDataset: 'alpaca-like' }, inputs);
+    const t = tableRecords(d.tables.find((x) => x.name === 'throughput')!)[0]!;
+    expect([t.gpuTokensPerS, t.gpuGraphsTokensPerS, t.overGpu, t.overGpuGraphs]).toEqual([100, 125, 1, 0.8]);
+    const paper = tableRecords(d.tables.find((x) => x.name === 'paper')!);
+    expect(paper.map((r) => r.gain).slice(0, 2)).toEqual(["NeuPIMs / GPU-only ('eager', the paper's setup)", "NeuPIMs / GPU-only ('graphs', a serving engine)"]);
+    expect(d.parameters.gpuProfile).toBe('eager');
   });
 });
