@@ -128,7 +128,7 @@ export function duplexValidateCommand(argv: string[]): number {
     }
   }
   progress.end();
-  console.log('### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system; GPU and xPU: the H100 under the 'graphs' profile\n');
+  console.log("### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system; GPU and xPU: the H100 under the 'graphs' profile\n");
   console.log(formatDecodeTable(decode));
   if (serving.length > 0) {
     console.log(`\n### Duplex: serving ${count} fixed-length requests, Poisson ${qps} requests/s, max batch ${maxBatch}, whole prefill\n`);
