@@ -14,6 +14,8 @@ import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
 import { simulateServing } from '../../src/serving/serving-loop.ts';
 import { servingReport, formatServingSummary } from '../../src/report/serving-report.ts';
 import { validateReport } from '../../src/report/schema.ts';
+import { loadLogicPim } from '../../src/pim/logic-pim.ts';
+import { tsvStreamCost } from '../../src/pim/logic-pim-tsv.ts';
 import { neupimsFigureData, pimGptFigureData, tableRecords } from '../../src/report/figure-data.ts';
 import { comparePimGpt, PIM_GPT_BASELINES, PIM_GPT_PAPER } from '../../src/validation/pim-gpt.ts';
 
@@ -155,5 +157,18 @@ describe('figure data of the paper comparisons name the GPU profile and show a s
     const paper = tableRecords(d.tables.find((x) => x.name === 'paper')!);
     expect(paper.map((r) => r.gain).slice(0, 2)).toEqual(["NeuPIMs / GPU-only ('eager', the paper's setup)", "NeuPIMs / GPU-only ('graphs', a serving engine)"]);
     expect(d.parameters.gpuProfile).toBe('eager');
+  });
+});
+
+describe("the Duplex labels' claim about PIM streams holds", () => {
+  it('streams up to two tiles are simulated; longer ones continue at the rate between one and two tiles (extrapolated)', () => {
+    const spec = loadLogicPim('logic-pim');
+    const tile = spec.tileRequestsPerChannel; // 256 in arch/pim/logic-pim.json
+    const c = (n: number) => tsvStreamCost(spec, n).cycles;
+    const perRequest = (c(2 * tile) - c(tile)) / tile;
+    for (const n of [2 * tile + 1, 3 * tile, 10 * tile, 100 * tile]) {
+      const expected = c(2 * tile) + (n - 2 * tile) * perRequest;
+      expect(Math.abs(c(n) - expected), `${n} requests per channel`).toBeLessThanOrEqual(1);
+    }
   });
 });
