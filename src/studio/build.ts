@@ -8,15 +8,23 @@ import { htmlDocument } from '../../viz/html-page.ts';
 import type { StudioData } from './simulate.ts';
 import { STUDIO_STYLE, studioBody } from './page.ts';
 
-/** The PIM specs the studio carries: AiM (GDDR6 all-bank MAC), whose GEMV runs through runPimGemv. */
-export const STUDIO_PIM_SPECS = ['aim'] as const;
+/**
+ * The PIM specs the studio carries, by the name the page shows: AiM (GDDR6 all-bank MAC, a GEMV through runPimGemv)
+ * and NeuPIMs (HBM2, attention on the dual-buffer channel) with its two row buffers per bank as shipped and with one
+ * (the blocked NPU+PIM device it is compared against).
+ */
+export const STUDIO_PIM_SPECS: readonly { readonly key: string; readonly spec: string; readonly rowBuffers?: 1 | 2 }[] = [
+  { key: 'aim', spec: 'aim' },
+  { key: 'neupims', spec: 'neupims' },
+  { key: 'neupims-1rb', spec: 'neupims', rowBuffers: 1 },
+];
 
 /** Loads what the page carries: every shipped DRAM standard and the studio's PIM specs, as plain JSON-able objects. */
 export function studioData(): StudioData {
   const standards: Record<string, DramStandard> = {};
   for (const name of knownStandards()) standards[name] = loadStandard(name);
   const pimSpecs: Record<string, PimSpec> = {};
-  for (const name of STUDIO_PIM_SPECS) pimSpecs[name] = loadPimSpec(name);
+  for (const p of STUDIO_PIM_SPECS) pimSpecs[p.key] = loadPimSpec(p.spec, p.rowBuffers ? { rowBuffers: p.rowBuffers } : {});
   return { standards, pimSpecs };
 }
 

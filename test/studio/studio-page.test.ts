@@ -50,10 +50,10 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     const run = simulateForStudio(ex.input, data);
     const focus = ex.focus(run);
     expect(await text('#explain .message')).toBe('ACT at cycle 50 waited 14 cycles: tRP (14) after PRE at cycle 36 (same bank)');
-    expect(await text('#explain .message')).toBe(run.commands[focus]!.message);
+    expect(await text('#explain .message')).toBe(run.channels[0]![focus]!.message);
     expect(await text('#position')).toBe(`command ${focus + 1} of 6 · cycle 50`);
     // The checker agrees: one cycle earlier breaks tRP (and tRC, which ends at the same cycle).
-    const moved = run.commands.map((c, j) => ({ ...c, cycle: j === focus ? c.cycle - 1 : c.cycle }));
+    const moved = run.channels[0]!.map((c, j) => ({ ...c, cycle: j === focus ? c.cycle - 1 : c.cycle }));
     expect([...new Set(checkProtocol(run.standard, moved).map((v) => v.rule))].sort()).toEqual(['tRC', 'tRP']);
     // The bank that the ACT opens shows row 2; one step back (the PRE) it is idle.
     expect(await text('#banks .bank.target')).toBe('bg0 b0row 2');
@@ -79,9 +79,9 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     await page.fill('#trace', input.text);
     await page.click('#run');
     await waitRun();
-    const inPage = await page.evaluate(() => (window as unknown as { studio: { run: { commands: unknown[] } } }).studio.run.commands);
-    expect(inPage).toEqual(simulateForStudio(input, data).commands);
-    expect(inPage.length).toBeGreaterThan(5);
+    const inPage = await page.evaluate(() => (window as unknown as { studio: { run: { channels: unknown[][] } } }).studio.run.channels);
+    expect(inPage).toEqual(simulateForStudio(input, data).channels);
+    expect(inPage[0]!.length).toBeGreaterThan(5);
   });
 
   it('tFAW and the all-bank MAC examples run; play advances; bad input shows one line', async () => {
