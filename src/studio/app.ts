@@ -140,8 +140,9 @@ worker.onmessage = (e: MessageEvent<StudioReply>) => {
   $('summary').textContent = `${run.title}. ${all} commands over ${run.cycles} cycles (tCK ${run.tCKPs} ps). ${run.notes.join(' ')}`;
   const channel = $<HTMLSelectElement>('channel');
   channel.replaceChildren(...run.channels.map((c, i) => new Option(`${i} (${c.length} commands)`, String(i))));
-  $('channel-box').hidden = run.channels.length < 2;
-  showChannel(0, state.focus ? state.focus(run) : 0);
+  // The picker shows when more than one channel has work (a GEMV over channels, a trace the mapping spreads).
+  $('channel-box').hidden = run.channels.filter((c) => c.length > 0).length < 2;
+  showChannel(Math.max(0, run.channels.findIndex((c) => c.length > 0)), state.focus ? state.focus(run) : 0);
 };
 
 /** Shows channel `ch` of the run (its bank grid, timeline and commands) with command `step` selected. */
@@ -153,13 +154,14 @@ function showChannel(ch: number, step: number): void {
   $<HTMLSelectElement>('channel').value = String(ch);
   state.spans = bankSpans(run.standard, state.commands, run.cycles);
   const top = bindingRuleCounts(state.commands).slice(0, 6);
-  const which = run.channels.length > 1 ? ` on channel ${ch}` : '';
+  const which = $('channel-box').hidden ? '' : ` on channel ${ch}`;
   $('rules').textContent = top.length ? `What held commands back most often${which}: ${top.map((r) => `${r.rule} (${r.commands})`).join(' · ')}` : '';
   $<HTMLInputElement>('slider').max = String(Math.max(0, state.commands.length - 1));
   if (state.commands.length === 0) {
     $('position').textContent = `channel ${ch}: no commands`;
     $('explain').querySelector('.message')!.textContent = `Channel ${ch} issued no command in this run.`;
     $('explain').querySelector('.detail')!.textContent = 'Pick another channel.';
+    $('explain').querySelector('.late')!.textContent = '';
     $('banks').replaceChildren();
     $('timeline').replaceChildren();
     $('list').querySelector('tbody')!.replaceChildren();
@@ -195,7 +197,7 @@ function render(): void {
   const run = state.run!;
   const c = state.commands[state.step]!;
   $<HTMLInputElement>('slider').value = String(state.step);
-  $('position').textContent = `${run.channels.length > 1 ? `channel ${state.channel} · ` : ''}command ${state.step + 1} of ${state.commands.length} · cycle ${c.cycle}`;
+  $('position').textContent = `${$('channel-box').hidden ? '' : `channel ${state.channel} · `}command ${state.step + 1} of ${state.commands.length} · cycle ${c.cycle}`;
   renderExplanation(run, c);
   renderBanks(run, c);
   renderTimeline(run, c);
@@ -211,6 +213,25 @@ function renderExplanation(run: StudioRun, c: StudioCommand): void {
     ? `${where}. Rule: ${h.text}${h.kind === 'rule' ? '' : ' (rolling window)'}. Earlier command: #${h.prevIndex + 1} ${h.prevCommand} at cycle ${h.prevCycle}. Earliest legal cycle ${c.earliestCycle}, issued at ${c.cycle}.`
     : `${where}. Issued at cycle ${c.cycle}.`;
   box.querySelector('.detail')!.textContent = detail;
+  box.querySelector('.late')!.textContent = lateWords(c);
+}
+
+/** Why a command issued after its earliest legal cycle: the commands that took the bus in between (not a timing rule). */
+function lateWords(c: StudioCommand): string {
+  // A command no rule constrained waited for its request (or the controller's pipeline), which the message says.
+  if (c.cycle <= c.earliestCycle || !c.heldBy) return '';
+  const between: string[] = [];
+  let pimFirst = false;
+  for (let i = state.step - 1; i >= 0 && state.commands[i]!.cycle >= c.earliestCycle; i--) {
+    const k = state.commands[i]!;
+    if (k.cycle >= c.cycle) continue;
+    between.unshift(`#${i + 1} ${k.command}${k.source ? ` (${SOURCE_WORDS[k.source]})` : ''} at ${k.cycle}`);
+    if (k.source === 'pim' && c.source === 'npu') pimFirst = true;
+  }
+  const gap = `${c.cycle - c.earliestCycle} cycle${c.cycle - c.earliestCycle === 1 ? '' : 's'}`;
+  if (between.length === 0) return `Issued ${gap} after it became legal, with no other command on the bus in between: no timing rule held it then; the scheduler issued it when its request was ready (it may have arrived only then).`;
+  const shown = between.length > 4 ? [...between.slice(0, 4), `and ${between.length - 4} more`] : between;
+  return `Issued ${gap} after it became legal, because the command bus (one command per cycle) carried ${shown.join(', ')}${pimFirst ? ': the PIM program goes first when both could issue' : ''}.`;
 }
 
 /** What a bank's (first) buffer holds, in words. */
@@ -352,6 +373,9 @@ function renderTimeline(run: StudioRun, c: StudioCommand): void {
 }
 
 function renderList(run: StudioRun): void {
+  // The "for" column (PIM program, NPU request, refresh) only where the run tells the traffic apart (NeuPIMs).
+  const sources = state.commands.some((k) => k.source);
+  $('for-column').hidden = !sources;
   const lo = Math.max(0, state.step - 6);
   const hi = Math.min(state.commands.length, lo + 14);
   const rows: HTMLTableRowElement[] = [];
@@ -359,11 +383,11 @@ function renderList(run: StudioRun): void {
     const k = state.commands[i]!;
     const tr = document.createElement('tr');
     if (i === state.step) tr.className = 'sel';
-    const cells = [String(i + 1), String(k.cycle), k.command, k.source ? SOURCE_WORDS[k.source]! : '', commandBanks(run, k), k.row >= 0 ? String(k.row) : '', k.heldBy ? `${k.heldBy.distance} after ${k.heldBy.prevCommand} @${k.heldBy.prevCycle}${k.cycle > k.earliestCycle ? ` (+${k.cycle - k.earliestCycle} scheduler)` : ''}` : '—'];
+    const cells = [String(i + 1), String(k.cycle), k.command, ...(sources ? [k.source ? SOURCE_WORDS[k.source]! : ''] : []), commandBanks(run, k), k.row >= 0 ? String(k.row) : '', k.heldBy ? `${k.heldBy.distance} after ${k.heldBy.prevCommand} @${k.heldBy.prevCycle}${k.cycle > k.earliestCycle ? ` (+${k.cycle - k.earliestCycle} scheduler)` : ''}` : '—'];
     cells.forEach((t, j) => {
       const td = document.createElement('td');
       td.textContent = t;
-      if (j === 6) td.className = 'why';
+      if (j === cells.length - 1) td.className = 'why';
       tr.append(td);
     });
     tr.addEventListener('click', () => select(i));

@@ -57,6 +57,14 @@ function nodeStub(): import('esbuild').Plugin {
     name: 'strata-node-stub',
     setup(b) {
       b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'node-stub', sideEffects: false }));
+      // Strata's own modules only define functions and constants when loaded, so one whose exports the page never
+      // uses may be left out whole (as `"sideEffects": false` in a package.json says). That drops the modules that
+      // find files when loaded (src/spec/package-root.ts, a loader's folder constant) when only their neighbours'
+      // pure functions are used, e.g. bytesPerRequest of src/dram/standard.ts in the NeuPIMs channel.
+      b.onResolve({ filter: /^\.\.?\/.*\.ts$/ }, (a) => {
+        const path = join(a.resolveDir, a.path);
+        return existsSync(path) ? { path, sideEffects: false } : undefined;
+      });
       b.onLoad({ filter: /.*/, namespace: 'node-stub' }, async (a) => {
         const names = Object.keys(await import(a.path)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
         const body = names.map((k) => `export const ${k} = () => { throw new Error(${JSON.stringify(`${a.path} ${k} is not available in the browser`)}); };`);

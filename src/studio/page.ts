@@ -101,13 +101,13 @@ export function studioBody(): string {
 <label id="channel-box" hidden title="each channel has its own controller and banks">Channel <select id="channel"></select></label>
 <label>Window <select id="zoom"><option value="64">64 cycles</option><option value="128" selected>128 cycles</option><option value="256">256 cycles</option><option value="1024">1024 cycles</option></select></label>
 </div>
-<div id="explain"><div class="message">Pick a guided example or run your own.</div><div class="detail"></div></div>
+<div id="explain"><div class="message">Pick a guided example or run your own.</div><div class="detail"></div><div class="detail late"></div></div>
 <div class="views">
 <section class="panel"><h2>Banks now</h2><div id="banks"></div>
 <div class="legend"><span><i style="background:#fff"></i>idle</span><span><i style="background:#dfe5fc"></i>row open</span><span><i style="background:#9ca8d2"></i>refreshing</span><span><i style="background:#b9ecd9"></i>PIM row open</span></div>
 <p class="legend" id="banks-note"></p></section>
 <section class="panel"><h2>Command timeline (bus and each bank)</h2><div id="timeline"></div><div class="legend" id="timeline-legend"></div></section>
 </div>
-<section class="panel" id="list"><h2>Commands around the selected one</h2><table><thead><tr><th>#</th><th>cycle</th><th>command</th><th>for</th><th>bank</th><th>row</th><th>why then</th></tr></thead><tbody></tbody></table></section>
+<section class="panel" id="list"><h2>Commands around the selected one</h2><table><thead><tr><th>#</th><th>cycle</th><th>command</th><th id="for-column">for</th><th>bank</th><th>row</th><th>why then</th></tr></thead><tbody></tbody></table></section>
 </main>`;
 }

@@ -122,10 +122,11 @@ export function simulateForStudio(input: StudioInput, data: StudioData): StudioR
   const r = runDram({ standard: std, trace, commandLog: true, bankWindow: false });
   const channels = byChannel(std, logEntries(r.logs, std.commandNames));
   const n = std.organization.channels;
+  const busy = channels.filter((c) => c.length > 0).length;
   const what = input.kind === 'pattern' ? `${input.requests} ${input.pattern} requests (seed ${input.seed})` : `a typed trace of ${trace.length} requests`;
-  return finish(`${std.name}: ${what}${n > 1 ? ` over ${n} channels` : ''}`, std, channels, 1, trace.length, r.cycles, [
+  return finish(`${std.name}: ${what}${busy > 1 ? ` over ${busy} of its ${n} channels` : n > 1 ? `, all on channel ${channels.findIndex((c) => c.length > 0)} of ${n}` : ''}`, std, channels, 1, trace.length, r.cycles, [
     `Controller: ${std.controller.scheduler}, ${std.controller.pagePolicy} page, mapping ${std.controller.addressMapping}, ${std.controller.refresh} refresh (the preset's own).`,
-    ...(n > 1 ? [`The address mapping spreads the requests over ${n} channels, each with its own controller and timing: ${channels.map((c) => c.length).join(' / ')} commands (pick one under Channel).`] : []),
+    ...(busy > 1 ? [`The address mapping spreads the requests over the channels, each with its own controller, banks and timing (commands per channel: ${channels.map((c) => c.length).join(' / ')}); pick one under Channel.`] : []),
   ]);
 }
 
