@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { knownStandards, loadStandard, type DramStandard } from '../dram/standard.ts';
 import { loadPimSpec, type PimSpec } from '../pim/pim-spec.ts';
 import { StrataError } from '../spec/errors.ts';
@@ -21,10 +21,16 @@ export const STUDIO_PIM_SPECS: readonly { readonly key: string; readonly spec: s
 
 /** Loads what the page carries: every shipped DRAM standard and the studio's PIM specs, as plain JSON-able objects. */
 export function studioData(): StudioData {
+  // Files by their path in the package (arch/dram/hbm2.json), so that the page names no folder of the machine that
+  // built it and a checkout and an installed package write the same page.
+  const rel = <T extends { readonly file: string }>(x: T): T => ({ ...x, file: relative(PACKAGE_ROOT, x.file).split(sep).join('/') });
   const standards: Record<string, DramStandard> = {};
-  for (const name of knownStandards()) standards[name] = loadStandard(name);
+  for (const name of knownStandards()) standards[name] = rel(loadStandard(name));
   const pimSpecs: Record<string, PimSpec> = {};
-  for (const p of STUDIO_PIM_SPECS) pimSpecs[p.key] = loadPimSpec(p.spec, p.rowBuffers ? { rowBuffers: p.rowBuffers } : {});
+  for (const p of STUDIO_PIM_SPECS) {
+    const spec = loadPimSpec(p.spec, p.rowBuffers ? { rowBuffers: p.rowBuffers } : {});
+    pimSpecs[p.key] = rel({ ...spec, standard: rel(spec.standard) });
+  }
   return { standards, pimSpecs };
 }
 
@@ -35,7 +41,18 @@ export interface StudioBuild {
   /** Bytes of the worker's and the page's scripts. */
   readonly workerBytes: number;
   readonly appBytes: number;
+  /** Where the scripts came from: bundled now from the TypeScript sources (a checkout), or prebuilt (an installed package). */
+  readonly scripts: 'sources' | 'prebuilt';
 }
+
+/** The page's two scripts: the simulator's Web Worker and the page's own code, by their TypeScript entry points. */
+const STUDIO_ENTRIES = { worker: 'src/studio/worker.ts', app: 'src/studio/app.ts' } as const;
+
+/**
+ * Where `npm run build` puts the two scripts prebuilt (worker.js, app.js) for the published package, which carries
+ * no TypeScript sources and no esbuild (a devDependency); package.json's `files` ships the folder.
+ */
+export const PREBUILT_STUDIO_DIR = join(PACKAGE_ROOT, 'dist', 'studio');
 
 type Esbuild = typeof import('esbuild');
 
@@ -43,7 +60,7 @@ async function loadEsbuild(): Promise<Esbuild> {
   try {
     return await import('esbuild');
   } catch {
-    throw new StrataError('strata studio bundles the simulator with esbuild, a devDependency: run it from a Strata checkout after `npm install`');
+    throw new StrataError('strata studio bundles the TypeScript sources of this checkout with esbuild, one of its devDependencies: run `npm install` in the checkout');
   }
 }
 
@@ -108,9 +125,7 @@ function scriptText(code: string): string {
  * the page's script (src/studio/app.ts), and the standards and PIM specs loaded here as JSON.
  */
 export async function buildStudio(outDir: string): Promise<StudioBuild> {
-  const esbuild = await loadEsbuild();
-  const worker = await bundle(esbuild, 'src/studio/worker.ts');
-  const app = await bundle(esbuild, 'src/studio/app.ts');
+  const { worker, app, scripts } = await studioScripts();
   const data = JSON.stringify(studioData()).replace(/</g, '\\u003c');
   const html = htmlDocument({
     title: 'Strata studio: DRAM and PIM timing, command by command',
@@ -125,5 +140,37 @@ export async function buildStudio(outDir: string): Promise<StudioBuild> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'index.html');
   writeFileSync(file, html);
-  return { file, bytes: Buffer.byteLength(html), workerBytes: worker.length, appBytes: app.length };
+  return { file, bytes: Buffer.byteLength(html), workerBytes: worker.length, appBytes: app.length, scripts };
+}
+
+/**
+ * The page's scripts: bundled now where the TypeScript sources are (a checkout, so an edit shows at once and nothing
+ * stale runs), else the prebuilt ones of an installed package.
+ */
+async function studioScripts(): Promise<{ worker: string; app: string; scripts: StudioBuild['scripts'] }> {
+  if (existsSync(join(PACKAGE_ROOT, STUDIO_ENTRIES.worker))) {
+    const esbuild = await loadEsbuild();
+    return { worker: await bundle(esbuild, STUDIO_ENTRIES.worker), app: await bundle(esbuild, STUDIO_ENTRIES.app), scripts: 'sources' };
+  }
+  const files = { worker: join(PREBUILT_STUDIO_DIR, 'worker.js'), app: join(PREBUILT_STUDIO_DIR, 'app.js') };
+  for (const f of Object.values(files)) {
+    if (!existsSync(f)) throw new StrataError(`strata studio: this installation has neither the TypeScript sources (${STUDIO_ENTRIES.worker}) nor the prebuilt page script ${f}: reinstall strata-sim, or run it from a checkout`);
+  }
+  return { worker: readFileSync(files.worker, 'utf8'), app: readFileSync(files.app, 'utf8'), scripts: 'prebuilt' };
+}
+
+/**
+ * Bundles the page's two scripts from the TypeScript sources into `dir` (worker.js, app.js) for the published package;
+ * `npm run build` runs it (bin/studio-prebuild.mjs). Returns the files written.
+ */
+export async function prebuildStudio(dir: string = PREBUILT_STUDIO_DIR): Promise<string[]> {
+  const esbuild = await loadEsbuild();
+  mkdirSync(dir, { recursive: true });
+  const out: string[] = [];
+  for (const [name, entry] of Object.entries(STUDIO_ENTRIES)) {
+    const file = join(dir, `${name}.js`);
+    writeFileSync(file, await bundle(esbuild, entry));
+    out.push(file);
+  }
+  return out;
 }
