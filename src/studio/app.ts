@@ -334,6 +334,7 @@ function renderTimeline(run: StudioRun, c: StudioCommand): void {
   }
   // Command marks: on the bus row and on every bank they act on (in the lane of the buffer they use).
   const w = Math.max(3, (width - left - 8) / span);
+  let labelRight = -Infinity;
   state.commands.forEach((k, i) => {
     if (k.cycle < from - 1 || k.cycle > to + 1) return;
     const fill = commandColour(run.standard, k.command);
@@ -348,7 +349,13 @@ function renderTimeline(run: StudioRun, c: StudioCommand): void {
       m.addEventListener('click', () => select(i));
       plot.append(m);
     }
-    if (w >= 9 || i === state.step) plot.append(el('text', { x: x(k.cycle), y: rowY(0) - 3, 'text-anchor': 'middle', 'font-size': 8, fill: '#333' }, k.command.length > 4 ? k.command.slice(0, 4) : k.command));
+    // Names above the bus wherever they fit beside the last one drawn (about 5 px a letter), and always the selected
+    // one's; never cut short ("MAC1" would read as another command).
+    const half = k.command.length * 2.6 + 2;
+    if (i === state.step || x(k.cycle) - half > labelRight) {
+      plot.append(el('text', { x: x(k.cycle), y: rowY(0) - 3, 'text-anchor': 'middle', 'font-size': 8, fill: '#333', ...(i === state.step ? { 'font-weight': 700 } : {}) }, k.command));
+      labelRight = x(k.cycle) + half;
+    }
   });
   // The selected command's cycle.
   plot.append(el('line', { x1: x(c.cycle), x2: x(c.cycle), y1: top - 2, y2: top + (banks + 1) * rowH, stroke: '#c4401a', 'stroke-dasharray': '3 2' }));
