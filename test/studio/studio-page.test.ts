@@ -88,6 +88,16 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     expect(inPage[0]!.length).toBeGreaterThan(5);
   });
 
+  it('every shipped standard runs in the worker as in node (the bundle left out no module the simulator needs)', async () => {
+    for (const standard of Object.keys(data.standards)) {
+      const input: StudioInput = { kind: 'pattern', standard, pattern: 'mixed', requests: 120, seed: 'each', writeFraction: 0.3 };
+      await page.evaluate((i) => (window as unknown as { studio: { runInput: (x: unknown) => void } }).studio.runInput(i), input);
+      await waitRun();
+      const inPage = await page.evaluate(() => (window as unknown as { studio: { run: { channels: unknown[][] } } }).studio.run.channels);
+      expect(inPage, standard).toEqual(simulateForStudio(input, data).channels);
+    }
+  }, 60_000);
+
   it('tFAW and the all-bank MAC examples run; play advances; bad input shows one line', async () => {
     await page.click('button[data-example=tfaw]');
     await waitRun();
