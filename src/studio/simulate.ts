@@ -1,7 +1,7 @@
 import { encodeAddress, parseAddressMapping } from '../dram/address-mapping.ts';
 import { CommandLog, logEntries, type LoggedCommand } from '../dram/command-log.ts';
 import { explainLog, type HeldBack } from '../dram/explain.ts';
-import { BankReplay, bankIndex } from './bank-state.ts';
+import { BankReplay, bankIndex, hasPimBuffer } from './bank-state.ts';
 import { PATTERNS, generatePattern, type Pattern } from '../dram/patterns.ts';
 import { runDram } from '../dram/run.ts';
 import type { DramStandard } from '../dram/standard.ts';
@@ -167,6 +167,7 @@ function simulateNeuPims(input: NeuPimsStudioInput, data: StudioData): StudioRun
     std, [entries], spec.rowBuffers, input.npuRequests, r.endCycle,
     [
       `The PIM program finished at cycle ${r.pimFinishCycle}, the NPU's last request at cycle ${r.normalFinishCycle}.`,
+      ...(r.switchPrecharges > 0 ? [`The channel closed ${r.switchPrecharges} of the NPU's rows for the PIM program (a GWRITE reads the query through the memory row buffer of its bank).`] : []),
       spec.rowBuffers === 2
         ? 'Each bank has a memory row buffer (ACT/RD/WR/PRE, the NPU) and a PIM row buffer (G_ACT/COMP/P_PRE): they share only the command bus, the data bus (READRES against RD/WR), the activation window and refresh. PIM goes first when both could issue.'
         : 'One row buffer per bank: once the PIM program starts it owns the channel, and the NPU\'s requests wait until it ends (the blocked mode NeuPIMs improves on).',
@@ -177,20 +178,28 @@ function simulateNeuPims(input: NeuPimsStudioInput, data: StudioData): StudioRun
 }
 
 /**
- * The traffic each command of a dual-buffer channel's log served. The log does not record it: the PIM program's
- * commands are found as the program's steps in order (command and bank match the next step), REF and PREA are
- * refresh, and every other command is the NPU's. A precharge the channel inserts for the PIM program (closing an
- * ordinary row before a GWRITE's ACT, or before a G_ACT with one row buffer) is not a program step and counts as the
- * NPU's.
+ * The traffic each command of a dual-buffer channel's log served; the log does not record it. The PIM program's
+ * commands are found as the program's steps in order (command, bank and row match the next step). A PRE that is not
+ * a step but comes while the next step is an ACT of the same bank (two buffers: the NPU's row must close before a
+ * GWRITE's row opens in the memory buffer) or, with one buffer, a G_ACT of the same bank group (the PIM row needs it) is a
+ * precharge the channel issued for the program (its `switchPrecharges`): the channel keeps the NPU off a bank the
+ * program is about to open (two buffers) and off the whole channel while the program runs (one buffer). REF and
+ * PREA are refresh; every other command is the NPU's.
  */
 export function sourcesOf(std: DramStandard, program: PimProgram, log: readonly LoggedCommand[]): CommandSource[] {
   const names = std.commandNames;
+  const dual = hasPimBuffer(std);
   let step = 0;
   let left = program.length > 0 ? program.count[0]! : 0;
   return log.map((e) => {
-    if (step < program.length && names[program.cmd[step]!] === e.command && program.rank[step] === e.rank && program.bankGroup[step] === e.bankGroup && program.bank[step] === e.bank && program.row[step] === e.row) {
-      if (--left === 0 && ++step < program.length) left = program.count[step]!;
-      return 'pim';
+    if (step < program.length) {
+      const cmd = names[program.cmd[step]!];
+      const sameGroup = program.rank[step] === e.rank && program.bankGroup[step] === e.bankGroup;
+      if (cmd === e.command && sameGroup && program.bank[step] === e.bank && program.row[step] === e.row) {
+        if (--left === 0 && ++step < program.length) left = program.count[step]!;
+        return 'pim';
+      }
+      if (e.command === 'PRE' && sameGroup && (dual ? cmd === 'ACT' && program.bank[step] === e.bank : cmd === 'G_ACT')) return 'pim';
     }
     return e.command === 'REF' || e.command === 'PREA' ? 'refresh' : 'npu';
   });

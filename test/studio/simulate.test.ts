@@ -5,6 +5,8 @@ import type { DramStandard } from '../../src/dram/standard.ts';
 import { studioData } from '../../src/studio/build.ts';
 import { bindingRuleCounts, readWhilePim, simulateForStudio, studioExamples, type StudioData, type StudioRun } from '../../src/studio/simulate.ts';
 import { errorOf } from '../helpers.ts';
+import { npuTraffic, runDualBufferChannel } from '../../src/pim/dual-buffer-channel.ts';
+import { planNeuPimsAttention } from '../../src/pim/neupims-gemv.ts';
 
 // The page carries the standards as JSON and runs simulateForStudio in a worker; here the same code runs in node.
 const data = studioData();
@@ -134,7 +136,16 @@ describe('studio runs (the code the page runs in its worker)', () => {
     expect(v.map((x) => x.message)).toEqual([expect.stringMatching(/^.*RD 3 cycles after READRES at 331, needs READRES -> RD .*tBURST \+ tRTRS = 4$/)]);
     // Every PIM program command is found in the log, in order; every NPU request is one RD or WR.
     expect(cmds.filter((k) => k.source === 'npu' && (k.command === 'RD' || k.command === 'WR')).length).toBe(200);
-    expect(cmds.filter((k) => k.source === 'pim').length).toBe(cmds.filter((k) => ['G_ACT', 'COMP', 'READRES', 'P_PRE', 'GWRITE'].includes(k.command)).length + 2 * 5);
+    // The PIM program: its G_ACT/COMP/READRES/P_PRE/GWRITE, the ACT and PRE around each of the 5 GWRITEs, and the 2
+    // precharges the channel issued for it (its switchPrecharges, run separately here).
+    expect(cmds.filter((k) => k.source === 'pim').length).toBe(cmds.filter((k) => ['G_ACT', 'COMP', 'READRES', 'P_PRE', 'GWRITE'].includes(k.command)).length + 2 * 5 + 2);
+    const spec = asJson.pimSpecs.neupims!;
+    const alone = runDualBufferChannel(spec, planNeuPimsAttention(spec, { heads: 4, headDim: 128, context: 64 }).program, npuTraffic(spec.standard, { requests: 200, load: 0.5, seed: 'studio', requestsPerRow: 8 }));
+    expect(alone.switchPrecharges).toBe(2);
+    expect(alone.pimCommands).toBe(cmds.filter((k) => k.source === 'pim').length);
+    expect(alone.normalCommands).toBe(cmds.filter((k) => k.source === 'npu').length);
+    expect(alone.refreshCommands).toBe(cmds.filter((k) => k.source === 'refresh').length);
+    expect(run.notes[1]).toBe('The channel closed 2 of the NPU\'s rows for the PIM program (a GWRITE reads the query through the memory row buffer of its bank).');
   });
 
   it('NeuPIMs with one row buffer: the NPU waits for the PIM program; its first command is an ACT tRP after the P_PRE', () => {
@@ -153,6 +164,20 @@ describe('studio runs (the code the page runs in its worker)', () => {
     // The summaries say when each finished: the NPU 1304 cycles with two buffers, 5613 with one.
     expect(dual.notes[0]).toBe('The PIM program finished at cycle 5032, the NPU\'s last request at cycle 1304.');
     expect(run.notes[0]).toBe('The PIM program finished at cycle 5104, the NPU\'s last request at cycle 5613.');
+  });
+
+  it('the PIM / NPU / refresh tags agree with the channel\'s own counts, with one and two row buffers and heavier traffic', () => {
+    for (const key of ['neupims', 'neupims-1rb']) {
+      for (const [npuRequests, npuLoad, requestsPerRow] of [[200, 0.5, 8], [600, 0.8, 4], [1000, 1, 2]] as const) {
+        const input = { kind: 'neupims', spec: key, heads: 4, headDim: 128, context: 64, npuRequests, npuLoad, seed: 'tags', requestsPerRow } as const;
+        const cmds = simulateForStudio(input, asJson).channels[0]!;
+        const spec = asJson.pimSpecs[key]!;
+        const r = runDualBufferChannel(spec, planNeuPimsAttention(spec, { heads: 4, headDim: 128, context: 64 }).program, npuTraffic(spec.standard, { requests: npuRequests, load: npuLoad, seed: 'tags', requestsPerRow }));
+        const tags = { pim: 0, npu: 0, refresh: 0 };
+        for (const k of cmds) tags[k.source!]++;
+        expect(tags, `${key} ${npuRequests} at ${npuLoad}`).toEqual({ pim: r.pimCommands, npu: r.normalCommands, refresh: r.refreshCommands });
+      }
+    }
   });
 
   it('dual-buffer bank states: G_ACT opens the PIM row of its bank group, P_PRE closes every PIM row, memory rows stay', () => {
