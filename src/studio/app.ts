@@ -139,7 +139,7 @@ worker.onmessage = (e: MessageEvent<StudioReply>) => {
   const all = run.channels.reduce((n, c) => n + c.length, 0);
   $('summary').textContent = `${run.title}. ${all} commands over ${run.cycles} cycles (tCK ${run.tCKPs} ps). ${run.notes.join(' ')}`;
   const channel = $<HTMLSelectElement>('channel');
-  channel.replaceChildren(...run.channels.map((c, i) => new Option(`${i} (${c.length} commands)`, String(i))));
+  channel.replaceChildren(...run.channels.map((c, i) => new Option(`${i} (${c.length > 0 ? `${c.length} commands` : 'idle'})`, String(i))));
   // The picker shows when more than one channel has work (a GEMV over channels, a trace the mapping spreads).
   $('channel-box').hidden = run.channels.filter((c) => c.length > 0).length < 2;
   showChannel(Math.max(0, run.channels.findIndex((c) => c.length > 0)), state.focus ? state.focus(run) : 0);
@@ -160,10 +160,12 @@ function showChannel(ch: number, step: number): void {
   if (state.commands.length === 0) {
     $('position').textContent = `channel ${ch}: no commands`;
     $('explain').querySelector('.message')!.textContent = `Channel ${ch} issued no command in this run.`;
-    $('explain').querySelector('.detail')!.textContent = 'Pick another channel.';
+    const busy = run.channels.map((k, i) => (k.length > 0 ? i : -1)).filter((i) => i >= 0);
+    $('explain').querySelector('.detail')!.textContent = `Channels with commands: ${busy.join(', ')}.`;
     $('explain').querySelector('.late')!.textContent = '';
     $('banks').replaceChildren();
     $('timeline').replaceChildren();
+    $('timeline-legend').replaceChildren();
     $('list').querySelector('tbody')!.replaceChildren();
     return;
   }

@@ -161,6 +161,8 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     expect(await text('#position')).toBe(`channel 2 · command 131 of 131 · cycle ${run.channels[2]![130]!.cycle}`);
     await page.selectOption('#channel', '5');
     expect(await text('#explain .message')).toBe('Channel 5 issued no command in this run.');
+    expect(await text('#explain .detail')).toBe('Channels with commands: 0, 1, 2, 3.');
+    expect(await page.locator('#timeline svg').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'idle-channel.png'), fullPage: true });
     // A random DRAM trace: HBM2's mapping spreads it over all 8 channels.
     await page.selectOption('#device', 'dram:hbm2');
