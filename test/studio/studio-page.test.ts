@@ -139,6 +139,12 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     await page.click('#back');
     expect(await text('#explain .message')).toBe(run.channels[0]![focus - 1]!.message);
     expect(await text('#explain .detail')).toMatch(/^PIM program: COMP to all banks, row 0 \(PIM row buffer\)\./);
+    // Its marks: the bus and the PIM (lower) half of all 32 banks' rows; the RD's only the bus and its bank's upper half.
+    const selected = page.locator('#timeline svg rect.mark[stroke="#c4401a"]:not([stroke-dasharray])');
+    expect(await selected.count()).toBe(33);
+    const lanes = await selected.evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('height'))));
+    expect(new Set(lanes.slice(1)).size).toBe(1);
+    expect(lanes[1]).toBeLessThan(lanes[0]! / 2 + 1);
     await page.click('button[data-example=single-buffer]');
     await waitRun();
     expect(await text('#explain .message')).toBe('ACT at cycle 5114 waited 14 cycles: tRP (14) after P_PRE at cycle 5100 (same channel)');
