@@ -451,36 +451,60 @@ function ownInput(): StudioInput {
   };
 }
 
-$('run').addEventListener('click', () => start(ownInput(), null, ''));
+$('run').addEventListener('click', () => {
+  // Your own run is no guided example: the address stops naming one.
+  if (location.hash) location.hash = shownHash = '';
+  start(ownInput(), null, '');
+});
 const examples: StudioExample[] = studioExamples(data);
+/** The hash this page set itself (its hashchange is not a request to open the example again). */
+let shownHash = '';
 for (const ex of examples) {
   const b = document.createElement('button');
   b.textContent = ex.title;
   b.dataset.example = ex.id;
-  b.addEventListener('click', () => {
-    if (ex.input.kind === 'trace') {
-      device.value = `dram:${ex.input.standard}`;
-      $<HTMLSelectElement>('workload').value = 'trace';
-      $<HTMLTextAreaElement>('trace').value = ex.input.text;
-    } else if (ex.input.kind === 'pim-gemv') {
-      device.value = `pim:${ex.input.spec}`;
-      $<HTMLInputElement>('gemv-m').value = String(ex.input.m);
-      $<HTMLInputElement>('gemv-k').value = String(ex.input.k);
-    } else if (ex.input.kind === 'neupims') {
-      device.value = `neupims:${ex.input.spec}`;
-      const set = (id: string, v: string | number): void => { $<HTMLInputElement>(id).value = String(v); };
-      set('np-heads', ex.input.heads);
-      set('np-dim', ex.input.headDim);
-      set('np-context', ex.input.context);
-      set('np-requests', ex.input.npuRequests);
-      set('np-load', ex.input.npuLoad);
-      set('np-seed', ex.input.seed);
-    }
-    syncInputs();
-    start(ex.input, ex.focus, ex.lesson);
-  });
+  b.addEventListener('click', () => openExample(ex));
   $('examples').append(b);
 }
+
+/** Runs a guided example: its inputs go into the controls (so the student can vary them), and the page's address
+ * names it (#example=ID), so an instructor can hand out a link that opens the page on that example. */
+function openExample(ex: StudioExample): void {
+  if (location.hash !== `#example=${ex.id}`) {
+    shownHash = `#example=${ex.id}`;
+    location.hash = shownHash;
+  }
+  if (ex.input.kind === 'trace') {
+    device.value = `dram:${ex.input.standard}`;
+    $<HTMLSelectElement>('workload').value = 'trace';
+    $<HTMLTextAreaElement>('trace').value = ex.input.text;
+  } else if (ex.input.kind === 'pim-gemv') {
+    device.value = `pim:${ex.input.spec}`;
+    $<HTMLInputElement>('gemv-m').value = String(ex.input.m);
+    $<HTMLInputElement>('gemv-k').value = String(ex.input.k);
+  } else if (ex.input.kind === 'neupims') {
+    device.value = `neupims:${ex.input.spec}`;
+    const set = (id: string, v: string | number): void => { $<HTMLInputElement>(id).value = String(v); };
+    set('np-heads', ex.input.heads);
+    set('np-dim', ex.input.headDim);
+    set('np-context', ex.input.context);
+    set('np-requests', ex.input.npuRequests);
+    set('np-load', ex.input.npuLoad);
+    set('np-seed', ex.input.seed);
+  }
+  syncInputs();
+  start(ex.input, ex.focus, ex.lesson);
+}
+
+/** Opens the example the address names (#example=ID), on load and when the address changes. */
+function openFromHash(): void {
+  if (location.hash === shownHash) return;
+  const id = /^#example=([\w-]+)$/.exec(location.hash)?.[1];
+  const ex = examples.find((e) => e.id === id);
+  if (ex) openExample(ex);
+  else if (id !== undefined) setStatus(`no guided example '${id}' (known: ${examples.map((e) => e.id).join(', ')})`, true);
+}
+window.addEventListener('hashchange', openFromHash);
 $('first').addEventListener('click', () => { stop(); select(0); });
 $('back').addEventListener('click', () => { stop(); select(state.step - 1); });
 $('forward').addEventListener('click', () => { stop(); select(state.step + 1); });
@@ -501,3 +525,4 @@ document.addEventListener('keydown', (e) => {
   else return;
 });
 setStatus('ready: pick a guided example or press Run');
+openFromHash();

@@ -21,6 +21,7 @@ mkdirSync(shots, { recursive: true });
 const data = studioData();
 let context: BrowserContext;
 let page: Page;
+let pageUrl = '';
 const consoleErrors: string[] = [];
 const offsite: string[] = [];
 
@@ -39,7 +40,8 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
     page.on('request', (r) => { if (!/^(file|data|blob):/.test(r.url())) offsite.push(r.url()); });
-    await page.goto(pathToFileURL(b.file).href, { waitUntil: 'load' });
+    pageUrl = pathToFileURL(b.file).href;
+    await page.goto(pageUrl, { waitUntil: 'load' });
     await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('ready'), null, { timeout: 30_000 });
   }, 120_000);
   afterAll(async () => {
@@ -183,6 +185,26 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     expect(seven.every((k) => k.channel === 7)).toBe(true);
     expect(await text('#rules')).toMatch(/^What held commands back most often on channel 7: /);
     await page.screenshot({ path: join(shots, 'channel-7.png'), fullPage: true });
+  });
+
+  it('a link to a guided example (#example=ID) opens the page on it; an unknown one says which exist', async () => {
+    const other = await context.newPage();
+    const errors: string[] = [];
+    other.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await other.goto(`${pageUrl}#example=single-buffer`, { waitUntil: 'load' });
+      await other.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('simulated'), null, { timeout: 30_000 });
+      expect(await other.textContent('#explain .message')).toBe('ACT at cycle 5114 waited 14 cycles: tRP (14) after P_PRE at cycle 5100 (same channel)');
+      expect(await other.inputValue('#device')).toBe('neupims:neupims-1rb');
+      await other.click('button[data-example=tfaw]');
+      expect(new URL(other.url()).hash).toBe('#example=tfaw');
+      await other.goto(`${pageUrl}#example=nope`, { waitUntil: 'load' });
+      await other.waitForFunction(() => document.getElementById('status')!.className === 'error', null, { timeout: 30_000 });
+      expect(await other.textContent('#status')).toBe(`no guided example 'nope' (known: ${studioExamples(data).map((e) => e.id).join(', ')})`);
+      expect(errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('made no request off the page and logged no error', () => {
