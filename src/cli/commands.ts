@@ -175,7 +175,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     summary: 'a teaching page: step through DRAM and PIM commands in the browser and see which timing rule held each back',
     usage: STUDIO_USAGE,
     examples: [
-      { command: 'strata studio', what: 'writes out/studio/index.html; open it and pick a guided example (row hit vs conflict, tFAW, all-bank MAC)' },
+      { command: 'strata studio', what: 'writes out/studio/index.html; open it and pick a guided example (row hit vs conflict, tFAW, all-bank MAC, a NeuPIMs read while the bank computes)' },
     ],
     run: studioCommand,
   },
