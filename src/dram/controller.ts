@@ -188,7 +188,8 @@ export class Controller implements Component, BankChangeListener {
 
   /** `bank`'s queue or state changed (also told by refresh): what it waits for is worked out again. */
   bankChanged(bank: Bank): void {
-    this.readiness.setNeeds(bank.index, this.refresh.holds(bank) ? 0 : this.scheduler.kindsNeeded(bank));
+    // Speed hack: Refresh.holds inlined (one call fewer on the hot path).
+    this.readiness.setNeeds(bank.index, bank.refreshPending || this.refresh.pending[bank.rank] === 1 ? 0 : this.scheduler.kindsNeeded(bank));
   }
 
   /**
@@ -252,11 +253,31 @@ export class Controller implements Component, BankChangeListener {
    * whether a read answered from the write queue freed its slot.
    */
   private admit(c: number): boolean {
+    // Speed hack: Arrivals.takeBefore and compact inlined here, one loop over the list (two calls per arrival and
+    // one per wake cost about 3 % instructions per request on the bench/instructions.ts stream case).
+    const a = this.arrivals;
+    const list = a.list;
     let freed = false;
-    for (let req = this.arrivals.takeBefore(c); req !== undefined; req = this.arrivals.takeBefore(c)) {
+    let h = a.head;
+    while (h < list.length && list[h]!.arrivalCycle < c) {
+      const req = list[h++]!;
+      a.head = h;
+      if (req.isWrite) {
+        a.writes--;
+        a.writeAddrs.remove(req.addr);
+      } else {
+        a.reads--;
+      }
       if (this.enqueue(req)) freed = true;
     }
-    this.arrivals.compact();
+    if (h === list.length) {
+      list.length = 0;
+      a.head = 0;
+    } else if (h >= 64) {
+      list.copyWithin(0, h);
+      list.length -= h;
+      a.head = 0;
+    }
     return freed;
   }
 
@@ -298,7 +319,11 @@ export class Controller implements Component, BankChangeListener {
       case WR:
       case RDA:
       case WRA: {
-        const req = removeAt(bank.queue, index);
+        // Speed hack: removeAt inlined (V8 stopped inlining it once the controller was split).
+        const q = bank.queue;
+        const req = q[index]!;
+        for (let k = index; k < q.length - 1; k++) q[k] = q[k + 1]!;
+        q.pop();
         this.commandQueueCount--;
         if (bank.queue.length === this.config.commandQueueDepth - 1) this.queues.bankFull(bank.index, false);
         bank.hitsSinceActivate++;
@@ -371,12 +396,4 @@ export class Controller implements Component, BankChangeListener {
     if (next !== Infinity) this.sim.wakeAt(this.handle, next * this.tCKPs);
     else this.sim.cancel(this.handle);
   }
-}
-
-/** Removes and returns a[i], keeping the order of the rest. */
-function removeAt<T>(a: T[], i: number): T {
-  const v = a[i]!;
-  for (let k = i; k < a.length - 1; k++) a[k] = a[k + 1]!;
-  a.pop();
-  return v;
 }

@@ -19,8 +19,8 @@ export interface BankChangeListener {
 export class Refresh {
   /** Per rank: the cycle its next all-bank refresh falls due (Infinity without all-bank refresh). */
   private readonly due: Float64Array;
-  /** Per rank: 1 while its all-bank refresh is pending. */
-  private readonly pending: Uint8Array;
+  /** Per rank: 1 while its all-bank refresh is pending (read by Controller.bankChanged, holds inlined for speed). */
+  readonly pending: Uint8Array;
   /** Refreshes pending (all-bank ones and the per-bank one). */
   pendingCount = 0;
   /** The cycle the next per-bank refresh falls due (Infinity without per-bank refresh), and its bank. */
