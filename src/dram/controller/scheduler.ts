@@ -155,33 +155,28 @@ export class Scheduler {
   }
 
   /**
-   * Whether an ACT to closed bank `i` is legal at `c`. Speed hack: its own function so that bankCommand stays
-   * under V8's 460-byte bytecode limit for inlining (inlined into it again by V8).
-   */
-  private actLegal(i: number, bank: Bank, c: number): boolean {
-    const r = this.readiness;
-    // A closed bank waits only for ACT: while its readyAt is exact (nothing issued and the bank unchanged since
-    // computeReady), readyAt <= c (the caller's scan checked it) means the ACT is legal.
-    if (r.needs[i] === KIND_ACT && r.minValid && (r.changedBits[i >> 5]! & (1 << (i & 31))) === 0) return true;
-    return this.timing.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank) <= c;
-  }
-
-  /**
    * The first command of bank `i`'s queue that is legal at `c` (sets index), or -1. (One function rather than a
-   * shortcut calling a search: V8 inlines at most 5 levels deep, and the timing query below is the fifth. Its
-   * bytecode must stay under V8's 460-byte limit for inlining (--max-inlined-bytecode-size; check with node
-   * --print-bytecode --print-bytecode-filter=bankCommand): at 485 bytes it was a call per bank visited, about
-   * 1 % instructions per request on the bench/instructions.ts stream case; the ACT check moved to actLegal.)
+   * shortcut calling a search: V8 inlines at most 5 levels deep, and the timing query below is the fifth.)
    */
   private bankCommand(i: number, c: number, filter: number): number {
     const bank = this.banks[i]!;
-    if (bank.openRow < 0) {
-      if (filter === COLUMN_ONLY || !this.actLegal(i, bank, c)) return -1;
+    const r = this.readiness;
+    // A closed bank waits only for ACT: while its readyAt is exact (nothing issued and the bank unchanged since
+    // computeReady), readyAt <= c means the ACT is legal.
+    if (r.needs[i] === KIND_ACT && r.minValid && (r.changedBits[i >> 5]! & (1 << (i & 31))) === 0) {
       this.index = 0;
       return ACT;
     }
     const q = bank.queue;
     const ts = this.timing;
+    if (bank.openRow < 0) {
+      if (filter === COLUMN_ONLY) return -1;
+      if (ts.earliestCycle(ACT, bank.rank, bank.bankGroup, bank.bank) <= c) {
+        this.index = 0;
+        return ACT;
+      }
+      return -1;
+    }
     // Legality of a read or a write at this bank is the same for every queued hit: decide it once (-1 unknown).
     let readOk = -1;
     let writeOk = -1;
