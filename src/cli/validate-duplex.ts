@@ -1,7 +1,5 @@
-import { dirname, join } from 'node:path';
-import { ARCH_DIR } from '../spec/package-root.ts';
-import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
-import { progressLine } from './progress.ts';
+import { join } from 'node:path';
+import { printSensitivity } from './sensitivity-output.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import {
@@ -90,13 +88,7 @@ export function duplexValidateCommand(argv: string[]): number {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the decode table's headlines)`);
     }
-    console.log('### Duplex: sensitivity of each decode headline to every assumption on its path\n');
-    const { parts, headlines } = duplexSensitivityParts(decodeCases(models, batches, lengths), split);
-    const result = sensitivity(parts, headlines, progressLine('sensitivity'));
-    console.log(formatBands(result, dirname(ARCH_DIR)));
-    console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
-    console.log(formatAssumptions(result, dirname(ARCH_DIR)));
-    return 0;
+    return printSensitivity('### Duplex: sensitivity of each decode headline to every assumption on its path', duplexSensitivityParts(decodeCases(models, batches, lengths)));
   }
   const cmp = new DuplexComparison(split);
   const decode: DecodeRow[] = decodeCases(models, batches, lengths).map((c) => cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing));

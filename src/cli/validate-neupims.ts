@@ -5,11 +5,9 @@ import { NeuPimsMemo, type GemmTiming } from '../npu/neupims-decode.ts';
 import { loadNeuPimsSystem } from '../npu/neupims-system.ts';
 import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct } from '../validation/neupims-reference.ts';
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
-import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
-import { ARCH_DIR } from '../spec/package-root.ts';
-import { dirname, relative, resolve } from 'node:path';
+import { printSensitivity } from './sensitivity-output.ts';
+import { relative, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
-import { progressLine } from './progress.ts';
 import { MAX_BATCH, parseFlags, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 
@@ -59,13 +57,7 @@ export function neupimsValidateCommand(argv: string[]): number {
     // batches where NeuPIMs interleaves sub-batches stands for the table.
     const sm = values.models === undefined ? ['neupims-gpt3-7b'] : models;
     const sb = values.batches === undefined ? [256, 512] : batches;
-    console.log(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})\n`);
-    const { parts, headlines } = neupimsSensitivityParts(sm, datasets, sb);
-    const result = sensitivity(parts, headlines, progressLine('sensitivity'));
-    console.log(formatBands(result, dirname(ARCH_DIR)));
-    console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
-    console.log(formatAssumptions(result, dirname(ARCH_DIR)));
-    return 0;
+    return printSensitivity(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})`, neupimsSensitivityParts(sm, datasets, sb));
   }
   const rows = [];
   for (const m of models) {

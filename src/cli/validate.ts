@@ -1,14 +1,11 @@
 import { StrataError } from '../spec/errors.ts';
 import { knownStandards, loadStandard } from '../dram/standard.ts';
-import { ARCH_DIR } from '../spec/package-root.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
 import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
-import { formatAssumptions, formatBands, sensitivity } from '../validation/sensitivity.ts';
-import { progressLine } from './progress.ts';
+import { printSensitivity } from './sensitivity-output.ts';
 import { knownModels } from '../compiler/model.ts';
-import { dirname } from 'node:path';
 import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
 import { validatePageCommand } from './validate-page.ts';
@@ -50,13 +47,7 @@ export function validateCommand(argv: string[]): number {
     const models = v.models === undefined ? [...PIM_GPT_MODELS] : modelList(v.models);
     if (v.sensitivity) {
       const studied = v.models === undefined ? sensitivityModels(models) : models;
-      console.log(`### PIM-GPT: sensitivity of each headline to every assumption on its path (${studied.join(', ')}; 64-token prompt, 64 generated tokens)\n`);
-      const { parts, headlines } = pimGptSensitivityParts(studied, 64, 64);
-      const result = sensitivity(parts, headlines, progressLine('sensitivity'));
-      console.log(formatBands(result, dirname(ARCH_DIR)));
-      console.log('\nThe assumptions on the path, each set to its low and high end in turn:\n');
-      console.log(formatAssumptions(result, dirname(ARCH_DIR)));
-      return 0;
+      return printSensitivity(`### PIM-GPT: sensitivity of each headline to every assumption on its path (${studied.join(', ')}; 64-token prompt, 64 generated tokens)`, pimGptSensitivityParts(studied, 64, 64));
     }
     console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');
     console.log(formatPimGptTable(models.map((m) => comparePimGpt(m, 64, 64))));
