@@ -1,8 +1,9 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARCH_DIR } from '../src/spec/package-root.ts';
 import { extractAssumptions, provenanceGaps } from '../src/spec/provenance.ts';
+import { filesUnder } from './helpers.ts';
 
 /**
  * Every number in arch/ has a primary public source (the `source` of its section: a paper with section, table or
@@ -10,22 +11,13 @@ import { extractAssumptions, provenanceGaps } from '../src/spec/provenance.ts';
  * block with a range and a reason (src/spec/provenance.ts).
  */
 
-function jsonFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? jsonFiles(p) : p.endsWith('.json') ? [p] : [];
-    });
-}
-
 /**
  * Files still being re-sourced (issue #14, item 2). Each must still have a gap, so the list can only shrink: a file
  * that passes must leave it.
  */
 const PENDING = new Set<string>([]);
 
-const files = jsonFiles(ARCH_DIR).map((f) => ({ file: f, name: relative(ARCH_DIR, f) }));
+const files = filesUnder(ARCH_DIR, '.json').map((f) => ({ file: f, name: relative(ARCH_DIR, f) }));
 
 describe('arch/ provenance', () => {
   it('finds the spec files', () => {

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../src/spec/package-root.ts';
+import { filesUnder } from './helpers.ts';
 
 /*
  * The layer order (Strata issue #15; docs/architecture.md opens with the picture). A file may import at run time
@@ -101,19 +102,10 @@ export function runtimeImports(source: string): string[] {
   return specs;
 }
 
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
-    });
-}
-
 /** Every .ts file under src/ and viz/ with the repository files it imports at run time (packages left out). */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const abs of [...tsFiles(join(PACKAGE_ROOT, 'src')), ...tsFiles(join(PACKAGE_ROOT, 'viz'))]) {
+  for (const abs of [...filesUnder(join(PACKAGE_ROOT, 'src'), '.ts'), ...filesUnder(join(PACKAGE_ROOT, 'viz'), '.ts')]) {
     const file = relative(PACKAGE_ROOT, abs);
     const targets = runtimeImports(readFileSync(abs, 'utf8'))
       .filter((s) => s.startsWith('.'))

@@ -1,6 +1,8 @@
 import { expect, vi } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { StrataError } from '../src/spec/errors.ts';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The message of the StrataError that `f` throws (fails the test if it throws anything else or nothing). */
 export function errorOf(f: () => unknown): string {
@@ -41,3 +43,14 @@ export async function runMainAsync(argv: string[]): Promise<{ code: number; out:
     error.mockRestore();
   }
 }
+
+/** Every file under `dir` (recursively) whose name ends in `ext`, in sorted order. */
+export function filesUnder(dir: string, ext: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? filesUnder(p, ext) : p.endsWith(ext) ? [p] : [];
+    });
+}
+

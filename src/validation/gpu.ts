@@ -60,14 +60,21 @@ export interface GpuMeasurements {
   readonly copyGBps: number;
 }
 
-/** Reads a measurement file in the format of bench/gpu/h100-measured.json. */
-export function loadGpuMeasurements(file = H100_MEASURED): GpuMeasurements {
-  const r = FieldReader.root(file, readJsonFile(file));
-  const steps = r.objects('steps').map((s) => ({
+/** The step a measurement names: model, phase, batch and context (decode) or prompt (prefill) tokens. */
+function stepShape(s: FieldReader): Pick<MeasuredStep, 'model' | 'phase' | 'batch' | 'tokens'> {
+  return {
     model: s.string('model'),
     phase: s.string('phase', ['decode', 'prefill']) as 'decode' | 'prefill',
     batch: s.number('batch', { integer: true, positive: true }),
     tokens: s.number('context_or_prompt', { integer: true, positive: true }),
+  };
+}
+
+/** Reads a measurement file in the format of bench/gpu/h100-measured.json. */
+export function loadGpuMeasurements(file = H100_MEASURED): GpuMeasurements {
+  const r = FieldReader.root(file, readJsonFile(file));
+  const steps = r.objects('steps').map((s) => ({
+    ...stepShape(s),
     graphsMs: s.number('measured_ms_median', { positive: true }),
     eagerMs: s.number('eager_ms_same_decoder', { positive: true }),
     set: 'measured' as const,
@@ -84,10 +91,7 @@ export function loadGpuMeasurements(file = H100_MEASURED): GpuMeasurements {
 export function loadDecoderSteps(file = H100_DECODER_STEPS): MeasuredStep[] {
   const r = FieldReader.root(file, readJsonFile(file));
   return r.objects('steps').map((s) => ({
-    model: s.string('model'),
-    phase: s.string('phase', ['decode', 'prefill']) as 'decode' | 'prefill',
-    batch: s.number('batch', { integer: true, positive: true }),
-    tokens: s.number('context_or_prompt', { integer: true, positive: true }),
+    ...stepShape(s),
     graphsMs: s.number('graph_ms', { positive: true }),
     eagerMs: s.number('eager_ms', { positive: true }),
     set: 'decoder' as const,
