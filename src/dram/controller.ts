@@ -3,19 +3,27 @@ import { invariant } from '../spec/errors.ts';
 import { Bank } from './bank.ts';
 import { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
-import { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } from './commands.ts';
+import * as commands from './commands.ts';
 import { Arrivals } from './controller/arrivals.ts';
 import { IssueLog, IssueStats } from './controller/issue-listeners.ts';
-import { ANY, COLUMN_ONLY, ROW_ONLY } from './controller/kinds.ts';
+import * as kinds from './controller/kinds.ts';
 import { pagePolicy } from './controller/page-policy.ts';
 import { Readiness } from './controller/readiness.ts';
 import { Refresh, type BankChangeListener } from './controller/refresh.ts';
 import { Scheduler, schedulerKind } from './controller/scheduler.ts';
-import { READS, TransactionQueues, WRITES } from './controller/transaction-queues.ts';
+import * as transactionQueues from './controller/transaction-queues.ts';
+import { TransactionQueues } from './controller/transaction-queues.ts';
 import { WriteDrain } from './controller/write-drain.ts';
 import type { MemRequest } from './request.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
 import { TimingState } from './timing-state.ts';
+
+// Speed hack: module-local copies of imported constants and helpers. V8 reads an imported binding from its
+// module cell, and checks it for the hole, at every use even in optimized code; a module-local const is folded
+// into the code (bench/instructions.ts stream: 2.4 % fewer instructions per request over the controller's parts).
+const { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } = commands;
+const { ANY, COLUMN_ONLY, ROW_ONLY } = kinds;
+const { READS, WRITES } = transactionQueues;
 
 const MOVED = 1;
 const NOT_MOVED = 0;
