@@ -22,9 +22,12 @@ import { TimingState } from './timing-state.ts';
 // module cell, and checks it for the hole, at every use even in optimized code; a module-local const is folded
 // into the code (bench/instructions.ts stream: 2.4 % fewer instructions per request over the controller's parts).
 const { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } = commands;
-const { ANY, COLUMN_KINDS, COLUMN_ONLY, ROW_KINDS, ROW_ONLY } = kinds;
-const { BLOCKED_BY_READ, MOVED, READS, WRITES } = transactionQueues;
+const { ANY, COLUMN_ONLY, ROW_ONLY } = kinds;
+const { READS, WRITES } = transactionQueues;
 
+const MOVED = 1;
+const NOT_MOVED = 0;
+const BLOCKED_BY_READ = 2;
 const SLEEPING = 0;
 const ACTING = 1;
 const SCHEDULING = 2;
@@ -174,7 +177,7 @@ export class Controller implements Component, BankChangeListener {
     // 3. Pick and issue one command, refresh first; HBM can add a command of the other kind (row or column).
     this.scheduler.beginCycle();
     const first = this.issueOne(c, ANY);
-    if (first >= 0 && this.std.dualCommandIssue && this.readiness.anyNeeds(isColumn(first) ? ROW_KINDS : COLUMN_KINDS)) {
+    if (first >= 0 && this.std.dualCommandIssue && (isColumn(first) ? this.readiness.rowNeeders : this.readiness.columnNeeders) > 0) {
       this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
     }
     // 4. One transaction moves into its bank's command queue (writes first while they drain).
@@ -368,12 +371,20 @@ export class Controller implements Component, BankChangeListener {
 
   /** Moves the oldest transaction of queue `q` (READS or WRITES) whose bank's command queue has room. */
   private moveFrom(q: number, c: number): number {
-    const result = this.queues.moveOldest(q, c);
-    if (result !== MOVED) return result;
-    const req = this.queues.moved!;
-    if (req.isWrite) this.drain.movedWrite();
-    this.bankChanged(this.banks[req.bankIndex]!);
+    const oldest = this.queues.oldestMovable(q);
+    // Arrivals are in order: when the oldest movable one has not arrived before c, no movable one has.
+    if (oldest === undefined || oldest.arrivalCycle >= c) return NOT_MOVED;
+    const i = oldest.bankIndex;
+    if (oldest.isWrite) {
+      if (this.queues.readPending(oldest)) return BLOCKED_BY_READ;
+      this.drain.movedWrite();
+    }
+    this.queues.take(q, i);
+    const bank = this.banks[i]!;
+    bank.queue.push(oldest);
+    this.bankChanged(bank);
     this.commandQueueCount++;
+    if (bank.queue.length === this.config.commandQueueDepth) this.queues.bankFull(i, true);
     return MOVED;
   }
 

@@ -1,6 +1,10 @@
 import type { Bank } from '../bank.ts';
 import type { DramStandard } from '../standard.ts';
 import type { TimingState } from '../timing-state.ts';
+import * as kinds from './kinds.ts';
+
+// Speed hack: module-local copies of imported constants (why: controller.ts).
+const { COLUMN_KINDS, ROW_KINDS } = kinds;
 
 /**
  * When each bank can next take a command: the bound that lets the controller sleep until something can happen
@@ -22,6 +26,9 @@ export class Readiness {
   readonly readyAt: Float64Array;
   /** Command kinds (KIND_* bits) each bank's queue waits for; 0 when it has nothing to schedule. */
   readonly needs: Uint8Array;
+  /** Banks whose needs include a row command (ACT, PRE) and a column command (RD, WR). */
+  rowNeeders = 0;
+  columnNeeders = 0;
   /** Lower bound of every bank's readyAt (0 when unknown). */
   earliestBankReady = 0;
   /**
@@ -85,6 +92,8 @@ export class Readiness {
   /** Bank `i`'s queue or state changed and it now waits for `needs` (KIND_* bits): its bound must be recomputed. */
   setNeeds(i: number, needs: number): void {
     const old = this.needs[i]!;
+    this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
+    this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
     this.needs[i] = needs;
     const w = i >> 5;
     const bit = 1 << (i & 31);
@@ -102,22 +111,6 @@ export class Readiness {
     this.anyChanged = true;
     this.readyAt[i] = needs === 0 ? Infinity : 0;
     if (needs !== 0) this.earliestBankReady = 0;
-  }
-
-  /**
-   * Whether some bank waits for a command of `kinds` (ROW_KINDS or COLUMN_KINDS). Read from the kind masks once per
-   * dual-issue cycle rather than counted at every setNeeds: setNeeds runs a few times per request and sits inside
-   * V8's inlining budget of its callers.
-   */
-  anyNeeds(kinds: number): boolean {
-    const words = this.words;
-    const kb = this.kindBits;
-    for (let w = 0; w < words; w++) {
-      let m = 0;
-      for (let kind = 0; kind < 4; kind++) if ((kinds & (1 << kind)) !== 0) m |= kb[kind * words + w]!;
-      if (m !== 0) return true;
-    }
-    return false;
   }
 
   /** Makes every bank's ready cycle exact and returns the earliest (also left in earliestBankReady). */

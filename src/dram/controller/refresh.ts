@@ -29,12 +29,6 @@ export class Refresh {
   /** The cycle the next per-bank refresh falls due (Infinity without per-bank refresh), and its bank. */
   private perBankDue = Infinity;
   private perBankNext = 0;
-  /**
-   * The first cycle at which update has something to mark: the earliest due time of a refresh not yet pending
-   * (Infinity if none). Speed hack: update runs every controller cycle and mostly finds nothing due; with this
-   * bound it is small enough for V8 to inline for free, leaving the controller's inlining budget to the scheduler.
-   */
-  private nextDue = Infinity;
   /** Output of ready and nextStep: the refresh command to issue and its bank. */
   command = REF;
   bank: Bank | undefined;
@@ -59,7 +53,6 @@ export class Refresh {
       this.due.fill(Infinity);
       if (mode === 'per-bank') this.perBankDue = this.tREFIpb;
     }
-    this.nextDue = this.firstDueCycle();
   }
 
   /** The cycle the first refresh falls due (Infinity without refresh). */
@@ -74,11 +67,6 @@ export class Refresh {
 
   /** Marks the refreshes due by cycle `c` pending. */
   update(c: number): void {
-    if (c >= this.nextDue) this.markDue(c);
-  }
-
-  /** update's work, when a refresh not yet pending is due by `c`. */
-  private markDue(c: number): void {
     for (let r = 0; r < this.due.length; r++) {
       if (!this.pending[r] && c >= this.due[r]!) {
         this.pending[r] = 1;
@@ -94,7 +82,6 @@ export class Refresh {
         this.pendingCount++;
       }
     }
-    this.nextDue = this.notPendingDue();
   }
 
   /** The pending refresh command legal at `c` (sets command and bank), or -1. */
@@ -119,15 +106,6 @@ export class Refresh {
       this.perBankNext = (this.perBankNext + 1) % this.banks.length;
       this.perBankDue += this.tREFIpb;
     }
-    this.nextDue = this.notPendingDue();
-  }
-
-  /** The earliest due time of a refresh not pending now (Infinity if none). */
-  private notPendingDue(): number {
-    let t = Infinity;
-    for (let r = 0; r < this.due.length; r++) if (!this.pending[r] && this.due[r]! < t) t = this.due[r]!;
-    if (this.perBankDue < t && !this.banks[this.perBankNext]!.refreshPending) t = this.perBankDue;
-    return t;
   }
 
   /**

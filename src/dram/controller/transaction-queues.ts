@@ -6,16 +6,11 @@ import type { MemRequest } from '../request.ts';
 export const READS = 0;
 export const WRITES = 1;
 
-/** What moveOldest did: moved a transaction, found none to move, or found a write an older read must precede. */
-export const MOVED = 1;
-export const NOT_MOVED = 0;
-export const BLOCKED_BY_READ = 2;
-
 /**
  * The read queue and the write queue of one channel: transactions admitted and not yet moved into their bank's
- * command queue, oldest first. Contract: add puts an admitted transaction at the back of its queue; moveOldest
- * moves the oldest transaction of a queue whose bank's command queue has room into that command queue (the
- * controller tells bankFull when issuing frees room). Writes not yet issued stay in pendingWrites until the controller
+ * command queue, oldest first. Contract: add puts an admitted transaction at the back of its queue; oldestMovable
+ * names the oldest transaction of a queue whose bank's command queue has room (the controller tells bankFull when
+ * that room comes and goes); take removes it. Writes not yet issued stay in pendingWrites until the controller
  * issues them, so a read of their address is answered from here.
  */
 export class TransactionQueues {
@@ -32,8 +27,6 @@ export class TransactionQueues {
   /** Addresses of writes not yet issued, with counts (a read of one is answered from the write queue). */
   readonly pendingWrites = new AddressMultiset();
   private readonly words: number;
-  /** Output of moveOldest: the transaction it moved. */
-  moved: MemRequest | undefined;
 
   constructor(
     private readonly banks: readonly Bank[],
@@ -52,14 +45,8 @@ export class TransactionQueues {
     if (this.banks[i]!.queue.length < this.commandQueueDepth) this.movableBits[q * this.words + (i >> 5)]! |= 1 << (i & 31);
   }
 
-  /**
-   * Moves the oldest transaction of queue `q` whose bank's command queue has room to the back of that command
-   * queue, if it arrived before cycle `c` (MOVED; it is left in `moved`). NOT_MOVED if there is none; BLOCKED_BY_READ
-   * if it is a write that a waiting read of its address must precede (the write stays). One method rather than a
-   * search and a removal: the controller calls it every cycle, and one call fits V8's inlining budget where the
-   * two and the bank-full check did not (three calls per move).
-   */
-  moveOldest(q: number, c: number): number {
+  /** The oldest transaction of queue `q` whose bank's command queue has room, or undefined. */
+  oldestMovable(q: number): MemRequest | undefined {
     const n = this.banks.length;
     const words = this.words;
     let oldest: MemRequest | undefined;
@@ -72,19 +59,15 @@ export class TransactionQueues {
         if (oldest === undefined || head.id < oldest.id) oldest = head;
       }
     }
-    // Arrivals are in order: when the oldest movable one has not arrived before c, no movable one has.
-    if (oldest === undefined || oldest.arrivalCycle >= c) return NOT_MOVED;
-    if (oldest.isWrite && this.readPending(oldest)) return BLOCKED_BY_READ;
-    const i = oldest.bankIndex;
-    const fifo = this.waiting[q * n + i]!;
+    return oldest;
+  }
+
+  /** Removes the oldest transaction of queue `q` for bank `i` (the one oldestMovable returned). */
+  take(q: number, i: number): void {
+    const fifo = this.waiting[q * this.banks.length + i]!;
     fifo.shift();
     this.queued[q]!--;
-    if (fifo.length === 0) this.movableBits[q * words + (i >> 5)]! &= ~(1 << (i & 31));
-    const bankQueue = this.banks[i]!.queue;
-    bankQueue.push(oldest);
-    if (bankQueue.length === this.commandQueueDepth) this.bankFull(i, true);
-    this.moved = oldest;
-    return MOVED;
+    if (fifo.length === 0) this.movableBits[q * this.words + (i >> 5)]! &= ~(1 << (i & 31));
   }
 
   /** Whether queue `q` holds a transaction whose bank's command queue has room. */

@@ -6,7 +6,7 @@ import { PAGE_POLICIES } from '../../../src/dram/controller/page-policy.ts';
 import { Readiness } from '../../../src/dram/controller/readiness.ts';
 import { Refresh } from '../../../src/dram/controller/refresh.ts';
 import { SCHEDULERS, Scheduler } from '../../../src/dram/controller/scheduler.ts';
-import { BLOCKED_BY_READ, MOVED, NOT_MOVED, READS, TransactionQueues, WRITES } from '../../../src/dram/controller/transaction-queues.ts';
+import { READS, TransactionQueues, WRITES } from '../../../src/dram/controller/transaction-queues.ts';
 import { WriteDrain } from '../../../src/dram/controller/write-drain.ts';
 import type { MemRequest } from '../../../src/dram/request.ts';
 import { loadStandard, type ControllerSpec, type DramStandard } from '../../../src/dram/standard.ts';
@@ -78,28 +78,18 @@ describe('TransactionQueues', () => {
     const newer = request(banks[0]!, 1);
     q.add(older, READS);
     q.add(newer, READS);
-    // Not at their arrival cycle (0): from the next one on.
-    expect(q.moveOldest(READS, 0)).toBe(NOT_MOVED);
+    expect(q.oldestMovable(READS)).toBe(older);
     q.bankFull(9, true);
-    expect(q.moveOldest(READS, 2)).toBe(MOVED);
-    expect(q.moved).toBe(newer);
-    expect(banks[0]!.queue).toEqual([newer]);
-    expect(q.hasMovable(READS)).toBe(false);
+    expect(q.oldestMovable(READS)).toBe(newer);
     q.bankFull(9, false);
-    expect(q.moveOldest(READS, 2)).toBe(MOVED);
-    expect(q.moved).toBe(older);
-    expect(q.queued[READS]).toBe(0);
-    // A second move fills bank 9's command queue (depth 2): its next transaction waits.
-    q.add(request(banks[9]!, 1), READS);
-    expect(q.moveOldest(READS, 2)).toBe(MOVED);
-    q.add(request(banks[9]!, 1), READS);
-    expect(q.moveOldest(READS, 2)).toBe(NOT_MOVED);
+    q.take(READS, 9);
+    expect(q.queued[READS]).toBe(1);
+    expect(q.oldestMovable(READS)).toBe(newer);
     expect(q.hasMovable(WRITES)).toBe(false);
     const write = request(banks[5]!, 1, true);
     q.add(write, WRITES);
     expect(q.hasMovable(WRITES)).toBe(true);
-    expect(q.moveOldest(WRITES, 2)).toBe(MOVED);
-    expect(q.moved).toBe(write);
+    expect(q.oldestMovable(WRITES)).toBe(write);
   });
 
   it('holds a write back while a read of its address waits', () => {
@@ -108,9 +98,6 @@ describe('TransactionQueues', () => {
     q.add(request(banks[2]!, 1, false, 4096), READS);
     expect(q.readPending(request(banks[2]!, 1, true, 4096))).toBe(true);
     expect(q.readPending(request(banks[2]!, 1, true, 8192))).toBe(false);
-    q.add(request(banks[2]!, 1, true, 4096), WRITES);
-    expect(q.moveOldest(WRITES, 1)).toBe(BLOCKED_BY_READ);
-    expect(q.queued[WRITES]).toBe(1);
   });
 });
 
