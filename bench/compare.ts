@@ -27,10 +27,12 @@ async function child(dir: string, kase: string, requests: number, runs: number):
   const { importDramsim3Ini } = await import(join(root, 'src/dram/dramsim3-ini.ts'));
   const { generatePattern } = await import(join(root, 'src/dram/patterns.ts'));
   const { runDram } = await import(join(root, 'src/dram/run.ts'));
-  const { DRAMSIM3_FIXTURES } = await import(join(root, 'src/validation/dramsim3.ts'));
+  // Checkouts from before the .ini left test/fixtures (it lives in ../shared/reference) have no dramsim3Config.
+  const validation = await import(join(root, 'src/validation/dramsim3.ts'));
+  const ini: string = validation.dramsim3Config ? validation.dramsim3Config('HBM2_8Gb_x128.ini') : join(validation.DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini');
   const { loadStandard } = await import(join(root, 'src/dram/standard.ts'));
   const preset = kase.startsWith('preset-');
-  const standard = preset ? loadStandard('hbm2') : importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard;
+  const standard = preset ? loadStandard('hbm2') : importDramsim3Ini(ini).standard;
   const trace = generatePattern({ pattern: kase.replace('preset-', ''), requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: preset ? 0 : 1 });
   let best = Infinity;
   let cycles = 0;

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dramsim3Config } from '../src/validation/dramsim3.ts';
 
 function fail(msg: string): never {
   console.error(`bench/instructions: ${msg}`);
@@ -57,13 +58,11 @@ function build(dir: string): string {
   writeFileSync(
     script,
     [
-      "import { join } from 'node:path';",
       "import { importDramsim3Ini } from './src/dram/dramsim3-ini.js';",
       "import { generatePattern } from './src/dram/patterns.js';",
       "import { runDram } from './src/dram/run.js';",
       "import { loadStandard } from './src/dram/standard.js';",
-      "import { DRAMSIM3_FIXTURES } from './src/validation/dramsim3.js';",
-      `const standard = ${preset ? "loadStandard('hbm2')" : "importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard"};`,
+      `const standard = ${preset ? "loadStandard('hbm2')" : `importDramsim3Ini(${JSON.stringify(dramsim3Config('HBM2_8Gb_x128.ini'))}).standard`};`,
       `const trace = generatePattern({ pattern: '${kase.replace('preset-', '')}', requests: Number(process.argv[2]), seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: ${preset ? 0 : 1} });`,
       `runDram({ standard, trace, frontend: '${preset ? 'in-order' : 'dramsim3'}', bankWindow: false });`,
       '',

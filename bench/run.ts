@@ -2,20 +2,19 @@
 // Targets (issue #2): >= 1,000,000 requests/s on a 1 M-request HBM2 stream trace, >= 500,000 on a random one,
 // peak memory under 1 GB. Each trace follows the DRAMsim3 reference traces: request i arrives at memory
 // cycle i, 64 B requests, run with DRAMsim3's HBM2_8Gb_x128.ini through the DRAMsim3 front end.
-import { join } from 'node:path';
 import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
 import { generatePattern, type Pattern } from '../src/dram/patterns.ts';
 import { runDram } from '../src/dram/run.ts';
 import { loadStandard } from '../src/dram/standard.ts';
 import { dramReport } from '../src/report/dram-report.ts';
-import { DRAMSIM3_FIXTURES } from '../src/validation/dramsim3.ts';
+import { dramsim3Config } from '../src/validation/dramsim3.ts';
 import { loadModel } from '../src/compiler/model.ts';
-import { loadPimGptSystem, pimGptGenerate } from '../src/pim/pim-gpt.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../src/systems/pim-gpt/pim-gpt.ts';
 import { generateRequests } from '../src/compiler/requests.ts';
-import { loadStepCostModel } from '../src/serving/cost-models.ts';
+import { loadStepCostModel } from '../src/systems/registry.ts';
 import { simulateServing } from '../src/serving/serving-loop.ts';
-import { neupimsDecode } from '../src/npu/neupims-decode.ts';
-import { loadNeuPimsSystem } from '../src/npu/neupims-system.ts';
+import { neupimsDecode } from '../src/systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem } from '../src/systems/neupims/neupims-system.ts';
 import { decodeSnapshot } from '../src/validation/neupims.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
@@ -24,7 +23,7 @@ const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const targets: Record<string, number> = { stream: 1_000_000, random: 500_000 };
 
 function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
-  const standard = useIni ? importDramsim3Ini(join(DRAMSIM3_FIXTURES, 'HBM2_8Gb_x128.ini')).standard : loadStandard('hbm2');
+  const standard = useIni ? importDramsim3Ini(dramsim3Config('HBM2_8Gb_x128.ini')).standard : loadStandard('hbm2');
   const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: useIni ? 1 : 0 });
   let seconds = Infinity;
   let cpuSeconds = Infinity;
@@ -104,7 +103,7 @@ if (runs('neupims')) {
 }
 
 // Issue #6: Mixtral 8x7B served on Duplex (2 devices), 256 requests of 1024 prompt + 1024 output tokens, Poisson
-// 8 requests/s, continuous batching up to 128; every step costed (src/pim/duplex-step-cost.ts); target under 2 minutes.
+// 8 requests/s, continuous batching up to 128; every step costed (src/systems/duplex/duplex-step-cost.ts); target under 2 minutes.
 if (runs('duplex')) {
   const t0 = process.hrtime.bigint();
   const model = loadModel('mixtral-8x7b');

@@ -26,24 +26,27 @@ export type { Step, StepRequest, Phase } from './ir/step.ts';
 export { buildOpGraph } from './compiler/lower.ts';
 export type { Op, OpKind, OpClass } from './ir/op.ts';
 export { summarizeOps } from './compiler/summary.ts';
-export { getPolicy } from './compiler/policies/index.ts';
+export { getPolicy } from './systems/registry.ts';
 export { makeTrace, traceToJsonl, readTrace } from './compiler/trace.ts';
-export { compileStep } from './compiler/compile.ts';
+export { compileStep } from './systems/compile.ts';
 export { generateRequests } from './compiler/requests.ts';
 
-// Devices and systems
+// Device units
 export { loadPimSpec } from './pim/pim-spec.ts';
 export { runPimGemv } from './pim/gemv.ts';
-export { loadPimGptSystem, pimGptGenerate, PimGptMachine, type PimGptSystem, type PimGptGeneration } from './pim/pim-gpt.ts';
-export { loadDuplexSystem } from './pim/duplex-system.ts';
-export { duplexStepCoster } from './pim/duplex-step-cost.ts';
 export { loadNpu } from './npu/spec.ts';
-export { runNpuStep } from './npu/run.ts';
-export { loadNeuPimsSystem } from './npu/neupims-system.ts';
-export { loadDevice, runOpsOnDevice } from './baselines/roofline.ts';
+
+// Systems: the family registry (one SystemModel per folder of src/systems), and each family's own entry points
+export { SYSTEM_MODELS, SYSTEM_FAMILIES, systemFamily, loadStepCostModel, type SystemFamily, type SystemModel, type CostModelOptions } from './systems/registry.ts';
+export { loadPimGptSystem, pimGptGenerate, PimGptMachine, type PimGptSystem, type PimGptGeneration } from './systems/pim-gpt/pim-gpt.ts';
+export { loadDuplexSystem } from './systems/duplex/duplex-system.ts';
+export { duplexStepCoster } from './systems/duplex/duplex-step-cost.ts';
+export { runNpuStep } from './systems/neupims/npu-run.ts';
+export { loadNeuPimsSystem } from './systems/neupims/neupims-system.ts';
+export { loadDevice, runOpsOnDevice } from './systems/baseline/roofline.ts';
 
 // Serving
-export { rooflineStepCost } from './serving/roofline-step-cost.ts';
+export { rooflineStepCost } from './systems/baseline/roofline-step-cost.ts';
 export { simulateServing, type ServingResult } from './serving/serving-loop.ts';
 
 // Reports

@@ -11,8 +11,8 @@ import { filesUnder } from './helpers.ts';
  *   kernel → spec → dram → units (src/pim, src/npu) → ir → compiler → systems → serving → report → validation
  *   → viz → cli → api (src/index.ts)
  *
- * - systems: src/baselines (the analytical GPU/CPU roofline devices are whole systems of the comparisons) and the
- *   system-level files of src/pim and src/npu (SYSTEM_FILES). src/systems does not exist yet (#15 item 1).
+ * - units: src/pim and src/npu hold device units only; a system (units assembled, run over an op graph, a step or
+ *   the serving loop) lives in src/systems/<family>/ (#15 item 1), the GPU/CPU roofline baselines included.
  * - validation sits above report (it builds reports and tables) and below viz and cli (which draw and print it).
  * - api is src/index.ts, the public API, which re-exports from every layer below it.
  * `import type` (and an import whose names are all `type`) is erased by the compiler, so it does not count: a
@@ -21,28 +21,9 @@ import { filesUnder } from './helpers.ts';
 const LAYERS = ['kernel', 'spec', 'dram', 'units', 'ir', 'compiler', 'systems', 'serving', 'report', 'validation', 'viz', 'cli', 'api'] as const;
 type Layer = (typeof LAYERS)[number];
 
-/**
- * Files of src/pim and src/npu that assemble units into a system (or run a whole system over an op graph, a step or
- * the serving loop): they belong to src/systems (#15 item 1) and sit in the systems layer until they move there.
- * Every other file of those folders is a device unit.
- */
-const SYSTEM_FILES = new Set([
-  'src/pim/pim-gpt.ts', // PIM-GPT: in-bank PIM + ASIC + links, runs a token's op graph
-  'src/pim/token-graph.ts', // the dependency graph of one PIM-GPT token over both kinds of unit
-  'src/pim/duplex-system.ts', // Duplex systems: an xPU (a baselines roofline preset) beside near-memory PIM
-  'src/pim/duplex-schedule.ts', // the co-processing schedule of a Duplex system's two processors
-  'src/pim/duplex-step.ts', // one step's op graph run on a Duplex system
-  'src/pim/duplex-step-cost.ts', // the step cost of a Duplex system from a batch composition
-  'src/pim/duplex-serving.ts', // the serving-loop step cost model of a Duplex system
-  'src/npu/neupims-system.ts', // NeuPIMs systems: NPU + in-bank PIM channels
-  'src/npu/neupims-channels.ts', // NeuPIMs' KV-cache placement over channels and its sub-batch split
-  'src/npu/neupims-decode.ts', // one decode iteration of a NeuPIMs system
-  'src/npu/neupims-serving.ts', // the serving-loop step cost model of a NeuPIMs system
-  'src/npu/run.ts', // a compiled step run on an NPU with its HBM: compiler + NPU core + DRAM
-]);
 
 const FOLDER_LAYER: Record<string, Layer> = {
-  kernel: 'kernel', spec: 'spec', dram: 'dram', ir: 'ir', compiler: 'compiler', baselines: 'systems',
+  kernel: 'kernel', spec: 'spec', dram: 'dram', pim: 'units', npu: 'units', ir: 'ir', compiler: 'compiler', systems: 'systems',
   serving: 'serving', report: 'report', validation: 'validation', cli: 'cli',
 };
 
@@ -51,7 +32,6 @@ function layerOf(file: string): Layer {
   if (file === 'src/index.ts') return 'api';
   if (file.startsWith('viz/')) return 'viz';
   const folder = file.split('/')[1]!;
-  if (folder === 'pim' || folder === 'npu') return SYSTEM_FILES.has(file) ? 'systems' : 'units';
   const layer = FOLDER_LAYER[folder];
   if (!layer) throw new Error(`${file}: folder src/${folder} has no place in the layer order (add it to FOLDER_LAYER and docs/architecture.md)`);
   return layer;
@@ -63,11 +43,6 @@ function layerOf(file: string): Layer {
  * entry that no longer exists, so the list only shrinks, and on any violation not listed.
  */
 const KNOWN_VIOLATIONS: readonly { from: string; to: string; why: string }[] = [
-  { from: 'src/compiler/policies/duplex.ts', to: 'src/pim/duplex-system.ts', why: 'the duplex policy loads and lists its target systems (loadTarget)' },
-  { from: 'src/compiler/policies/gpu-roofline.ts', to: 'src/baselines/roofline.ts', why: 'the gpu-roofline policy loads and lists its GPU/CPU device presets' },
-  { from: 'src/compiler/policies/neupims.ts', to: 'src/npu/neupims-system.ts', why: 'the neupims policy loads and lists its target systems' },
-  { from: 'src/compiler/policies/pim-gpt.ts', to: 'src/pim/pim-gpt.ts', why: 'the pim-gpt policy loads its system and asks it which ops run in PIM (runsInPim)' },
-  { from: 'src/compiler/policies/types.ts', to: 'src/pim/duplex-system.ts', why: 'targetCapacityBytes asks a Duplex system for its memory capacity (duplexCapacityBytes)' },
 ];
 
 /** Known import cycles (each as its files sorted, joined by ' <-> '), with why; the same rules as KNOWN_VIOLATIONS. */
@@ -186,7 +161,6 @@ describe('architecture: the layer order and no import cycles (#15)', () => {
 
   it('reads the whole source tree', () => {
     expect(graph.size).toBeGreaterThan(150);
-    for (const f of SYSTEM_FILES) expect(graph.has(f), `SYSTEM_FILES names ${f}, which does not exist`).toBe(true);
   });
 
   it('src/ir imports nothing from Strata, not even types', () => {

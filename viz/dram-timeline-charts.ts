@@ -6,12 +6,13 @@
 import { format, scaleLinear } from 'd3';
 import type { DramReport } from '../src/report/dram-report.ts';
 import { runSubtitle } from './dram-subtitle.ts';
-import { BANK_STATE_KEYS, BANK_STATE_STYLE, INK, LINE_STYLES, SERIES_BAND, type LineStyle } from './palette.ts';
+import { BANK_COMMAND_KEYS, BANK_COMMAND_STYLE, BANK_STATE_KEYS, BANK_STATE_STYLE, INK, LINE_STYLES, SERIES_BAND, type CommandGlyph, type LineStyle } from './palette.ts';
 import {
   axisHorizontal,
   axisLeft,
   DEFAULT_HEIGHT,
   DEFAULT_WIDTH,
+  clipBox,
   el,
   esc,
   Fills,
@@ -172,6 +173,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
   const x = scaleLinear().domain([0, tEnd || 1]).range([left, right]);
   const body: string[] = [axisLeft(y, left, right - left, yFmt), axisHorizontal(x, bottom, format(',~r'), 'bottom')];
   const marks: string[] = [];
+  const clip = clipBox(`${id}-plot`, left, top, right, bottom);
   const tFmt = format(',.4~r');
   if (d.mode === 'lines') {
     d.lines.forEach((l, i) => {
@@ -182,7 +184,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
         el('g', {}, [markerElement(st.marker, xs[k]!, ys[k]!, st.stroke, st.filled), el('title', {}, esc(`${l.label}, ${tFmt(l.t[k]!)} ${d.unit}: ${l.gbps[k]!.toFixed(2)} GB/s`))]),
       );
       marks.push(el('g', { class: 'series', 'data-series': l.key }, [
-        el('path', { class: 'line', d: polyline(xs, ys), fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }),
+        el('path', { class: 'line', d: polyline(xs, ys), 'clip-path': clip.ref, fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }),
         ...points,
       ]));
     });
@@ -191,10 +193,10 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
     const xs = max.t.map((t) => x(t));
     const band = `${polyline(xs, max.gbps.map((g) => y(g)))}${[...xs].reverse().map((xv, k) => `L${px(xv)},${px(y(min.gbps[min.gbps.length - 1 - k]!))}`).join('')}Z`;
     marks.push(el('g', { class: 'series', 'data-series': 'band' }, [
-      el('path', { class: 'band', d: band, fill: SERIES_BAND.fill, stroke: SERIES_BAND.edge, 'stroke-width': 0.8 }),
+      el('path', { class: 'band', d: band, 'clip-path': clip.ref, fill: SERIES_BAND.fill, stroke: SERIES_BAND.edge, 'stroke-width': 0.8 }),
     ]));
     marks.push(el('g', { class: 'series', 'data-series': 'mean' }, [
-      el('path', { class: 'line', d: polyline(xs, mean.gbps.map((g) => y(g))), fill: 'none', stroke: SERIES_BAND.mean, 'stroke-width': 1.8 }),
+      el('path', { class: 'line', d: polyline(xs, mean.gbps.map((g) => y(g))), 'clip-path': clip.ref, fill: 'none', stroke: SERIES_BAND.mean, 'stroke-width': 1.8 }),
     ]));
   }
   const py = y(d.peakPerChannelGBps);
@@ -213,7 +215,7 @@ export function bandwidthTimeChart(r: DramReport, options: BandwidthTimeOptions 
     description: d.mode === 'lines'
       ? `Lines: bandwidth of each of ${d.lines.length} channels in GB/s over ${r.bandwidthSeries!.epochs} epochs of ${d.epochCycles} cycles; mean over epochs ${means.map((m, i) => `channel ${i} ${m.toFixed(2)}`).join(', ')} GB/s. Dashed line: analytical peak per channel, ${format('.4~g')(d.peakPerChannelGBps)} GB/s.`
       : `Band: range of the bandwidth of ${r.channels.length} channels (min to max) in GB/s over ${r.bandwidthSeries!.epochs} epochs of ${d.epochCycles} cycles; line: their mean, ${means[1]!.toFixed(2)} GB/s over the run. Dashed line: analytical peak per channel, ${format('.4~g')(d.peakPerChannelGBps)} GB/s.`,
-    defs: [],
+    defs: [clip.def],
     body,
   });
 }
@@ -236,10 +238,37 @@ export function bankStateShares(w: NonNullable<DramReport['bankStates']>): numbe
   });
 }
 
+/** A command mark centred on (cx, cy), `size` px tall, with a dark outline so that it reads on any state's fill. */
+export function commandGlyph(glyph: CommandGlyph, cx: number, cy: number, size: number, fill: string): string {
+  const h = size / 2;
+  const common = { class: 'command', fill, stroke: INK.text, 'stroke-width': 0.5 };
+  switch (glyph) {
+    case 'up':
+      return el('path', { d: `M${px(cx)},${px(cy - h)}L${px(cx + h)},${px(cy + h)}L${px(cx - h)},${px(cy + h)}Z`, ...common });
+    case 'down':
+      return el('path', { d: `M${px(cx - h)},${px(cy - h)}L${px(cx + h)},${px(cy - h)}L${px(cx)},${px(cy + h)}Z`, ...common });
+    case 'bar':
+      return el('rect', { x: cx - 0.9, y: cy - h, width: 1.8, height: size, ...common, 'stroke-width': 0.4 });
+    case 'dot':
+      return el('circle', { cx, cy, r: h * 0.8, ...common });
+    default: {
+      const never: never = glyph;
+      throw new Error(`internal invariant broken: unknown command glyph ${String(never)}`);
+    }
+  }
+}
+
+/** Rows at least this tall (px) carry their own bank label; a window of more banks than fit labels one row in k. */
+const LABELLED_ROW_PX = 9;
+/** Banks a chart gives a labelled row each before it thins the labels (a 256-bank window is about 2,400 px tall). */
+const MAX_LABELLED_BANKS = 256;
+
 /**
- * Bank states over a window of cycles: one row per bank (grouped by channel), time left to right, each cycle
- * coloured by the bank's state: idle (precharged), active (row open), reading, writing, refreshing. Colours fall in
- * lightness with activity and reads and writes carry patterns, so the legend reads in greyscale.
+ * Bank states over a window of cycles: one row per bank (grouped by channel, each row labelled with its bank), time
+ * left to right, each cycle coloured by the bank's state: idle (precharged), active (row open), reading, writing,
+ * refreshing. Colours fall in lightness with activity and reads and writes carry patterns, so the legend reads in
+ * greyscale. Marks on each row show the commands issued to that bank (ACT, RD, WR, PRE, REF), where the report has
+ * them.
  */
 export function bankStateChart(r: DramReport, options: ChartOptions = {}): string {
   const id = 'strata-bank-states';
@@ -250,16 +279,28 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
   const fills = new Fills(id);
   const multiRank = w.banks.some((b) => b.rank > 0);
   const channels = [...new Set(w.banks.map((b) => b.channel))];
+  const marked = w.commandKinds !== undefined && w.banks.some((b) => (b.commands?.length ?? 0) > 0);
   const legendItems: LegendItem[] = BANK_STATE_KEYS.map((k) => ({ label: k === 'idle' ? 'idle (precharged)' : k === 'active' ? 'active (row open)' : k, swatch: { kind: 'box', fill: fills.fill(BANK_STATE_STYLE[k]) } }));
-  const rowLabels = channels.map((c) => `ch ${c}`);
-  const left = 24 + widestLabel(rowLabels) + 14;
+  if (marked) {
+    for (const k of BANK_COMMAND_KEYS) {
+      const st = BANK_COMMAND_STYLE[k];
+      legendItems.push({ label: k, swatch: { kind: 'glyph', draw: (cx, cy) => commandGlyph(st.glyph, cx, cy, 9, st.fill) } });
+    }
+  }
+  const bankLabels = w.banks.map((b) => bankStateLabel(b, multiRank).split('.').slice(1).join('.'));
+  const labelFont = 8;
+  const channelColumn = widestLabel(channels.map((c) => `ch ${c}`)) + 10;
+  const left = 24 + channelColumn + widestLabel(bankLabels, labelFont) + 10;
   const right = width - 20;
   const lg = headerLegend(legendItems, left, right - left);
   const top = lg.bottom + 40;
-  // 2 to 12 px per bank: a 128-bank HBM2 gets 4 px rows; a chart is at most about 760 px tall unless a height is given.
+  // Rows tall enough for a label each (9 to 12 px: a 128-bank HBM2 window is about 1,300 px tall), up to 256 banks;
+  // past that, 2 px rows at least, labelled one in k. A given height decides the rows alone.
   const rowH = options.height !== undefined
     ? (options.height - 52 - top) / w.banks.length
-    : Math.max(2, Math.min(12, 600 / w.banks.length));
+    : w.banks.length <= MAX_LABELLED_BANKS
+      ? Math.max(LABELLED_ROW_PX, Math.min(12, 600 / w.banks.length))
+      : Math.max(2, 600 / w.banks.length);
   const bottom = top + rowH * w.banks.length;
   const height = options.height ?? Math.ceil(bottom + 52);
   const x = scaleLinear().domain([w.startCycle, w.endCycle]).range([left, right]);
@@ -267,6 +308,10 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
   const xNs = scaleLinear().domain([w.startCycle * nsPerCycle, w.endCycle * nsPerCycle]).range([left, right]);
   const rects: string[] = [el('rect', { class: 'idle', x: left, y: top, width: right - left, height: bottom - top, fill: fills.fill(BANK_STATE_STYLE.idle) })];
   const rows: string[] = [];
+  const marks: string[] = [];
+  const counts = BANK_COMMAND_KEYS.map(() => 0);
+  const labelEveryRow = Math.max(1, Math.ceil(LABELLED_ROW_PX / Math.max(1e-9, rowH)));
+  const bankAxis: string[] = [];
   const shares = bankStateShares(w);
   const span = w.endCycle - w.startCycle;
   w.banks.forEach((b, i) => {
@@ -275,6 +320,13 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
       if (s === 0) continue;
       rects.push(el('rect', { x: x(from), y: ry, width: x(to) - x(from), height: rowH, fill: fills.fill(BANK_STATE_STYLE[BANK_STATE_KEYS[s]!]) }));
     }
+    for (const [cycle, kind] of marked ? b.commands ?? [] : []) {
+      const key = BANK_COMMAND_KEYS[kind]!;
+      const st = BANK_COMMAND_STYLE[key];
+      counts[kind]!++;
+      marks.push(commandGlyph(st.glyph, x(cycle + 0.5), ry + rowH / 2, Math.min(8, rowH * 0.8), st.fill));
+    }
+    if (i % labelEveryRow === 0) bankAxis.push(text(left - 5, ry + rowH / 2 + 3, bankLabels[i]!, { class: 'bank-label', 'text-anchor': 'end', 'font-size': labelFont, fill: INK.muted }));
     const pct = shares[i]!.map((c, k) => `${BANK_STATE_KEYS[k]} ${((100 * c) / Math.max(1, span)).toFixed(1)} %`).join(', ');
     rows.push(el('rect', { class: 'row', x: left, y: ry, width: right - left, height: rowH, fill: 'none', 'pointer-events': 'all' }, el('title', {}, esc(`Channel ${b.channel}, bank ${bankStateLabel(b, multiRank)}: ${pct} of cycles ${thousands(w.startCycle)}–${thousands(w.endCycle)}`))));
   });
@@ -286,22 +338,23 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
     const first = w.banks.findIndex((b) => b.channel === c);
     const count = w.banks.filter((b) => b.channel === c).length;
     const y0 = top + first * rowH;
-    if (i > 0) axis.push(el('line', { x1: left - 5, y1: y0, x2: right, y2: y0, stroke: INK.background, 'stroke-width': 1 }));
-    axis.push(el('line', { x1: left - 5, y1: y0, x2: left, y2: y0, stroke: INK.axis }));
-    if (i % labelEvery === 0) axis.push(text(left - 8, y0 + (count * rowH) / 2 + 4, `ch ${c}`, { 'text-anchor': 'end', 'font-size': 11 }));
+    // A rule between channels runs under both label columns; each channel's label sits in the outer column.
+    if (i > 0) axis.push(el('line', { x1: 24, y1: y0, x2: right, y2: y0, stroke: INK.axis, 'stroke-width': 0.8 }));
+    if (i % labelEvery === 0) axis.push(text(24 + channelColumn - 10, y0 + (count * rowH) / 2 + 4, `ch ${c}`, { class: 'channel-label', 'text-anchor': 'end', 'font-size': 11 }));
   });
   axis.push(el('line', { x1: left, y1: top, x2: left, y2: bottom, stroke: INK.axis }));
   const totals = BANK_STATE_KEYS.map((_, k) => shares.reduce((s, row) => s + row[k]!, 0));
   const all = totals.reduce((a, b) => a + b, 0) || 1;
   const body = [
     el('g', { class: 'cells' }, rects),
+    el('g', { class: 'commands' }, marks),
     el('g', { class: 'rows' }, rows),
-    el('g', { class: 'axis y' }, axis),
+    el('g', { class: 'axis y' }, [...axis, ...bankAxis]),
     axisHorizontal(x, bottom, format(',~r'), 'bottom', 0, 8),
     axisHorizontal(xNs, top, format(',~r'), 'top', 0, 8),
     xLabel(`Cycle (${r.clock.name} clock; 1 cycle = ${thousands(r.clock.periodPs)} ps)`, (left + right) / 2, bottom + 38),
     text((left + right) / 2, top - 28, 'Time (ns)', { class: 'axis-label x2', 'text-anchor': 'middle', 'font-size': 12 }),
-    yLabel(`Bank (${w.banks.length} banks${multiRank ? ', channel.rank.bank group.bank' : ', channel.bank group.bank'})`, 18, (top + bottom) / 2),
+    yLabel(`Bank (${w.banks.length} banks; channel, then ${multiRank ? 'rank.bank group.bank' : 'bank group.bank'})`, 18, (top + bottom) / 2),
     lg.svg,
   ];
   return svgDocument({
@@ -310,7 +363,7 @@ export function bankStateChart(r: DramReport, options: ChartOptions = {}): strin
     height,
     title: options.title ?? title,
     subtitle: runSubtitle(r),
-    description: `Heat map of ${w.banks.length} banks over cycles ${w.startCycle} to ${w.endCycle} of the ${r.clock.name} clock: ${BANK_STATE_KEYS.map((k, i) => `${k} ${((100 * totals[i]!) / all).toFixed(1)} %`).join(', ')} of bank-cycles.`,
+    description: `Heat map of ${w.banks.length} banks over cycles ${w.startCycle} to ${w.endCycle} of the ${r.clock.name} clock: ${BANK_STATE_KEYS.map((k, i) => `${k} ${((100 * totals[i]!) / all).toFixed(1)} %`).join(', ')} of bank-cycles.${marked ? ` Command marks: ${BANK_COMMAND_KEYS.map((k, i) => `${thousands(counts[i]!)} ${k}`).join(', ')}.` : ''}`,
     defs: fills.defs(),
     body,
   });

@@ -10,7 +10,7 @@ import { groupedBars, ratioTick, type BarPanel, type BarReference, type BarSerie
 import { distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, type LineStyle, type SeriesStyle } from './palette.ts';
 import { cdfPoints, formatMs, logTicks } from './serving-charts.ts';
-import { el, esc, headerLegend, markerElement, px, svgDocument, text, xLabel, yLabel, type ChartOptions, type LegendItem } from './svg.ts';
+import { clipBox, el, esc, headerLegend, markerElement, px, svgDocument, text, xLabel, yLabel, type ChartOptions, type LegendItem } from './svg.ts';
 
 /**
  * How each compared system is drawn, by its key in the data file: Duplex as an xPU, the GPU systems in GPU blue
@@ -160,6 +160,7 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
   const height = options.height ?? top + cases.length * rowH + 34;
   const colW = (width - 40) / CDF_METRICS.length;
   const body: string[] = [];
+  const defs: string[] = [];
   const summary: string[] = [];
   cases.forEach((c, ci) => {
     const mine = reqs.filter((r) => `${str(r.model)} ${str(r.lin)}/${str(r.lout)}` === c);
@@ -169,8 +170,9 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
       const y0 = top + ci * rowH + 50;
       const y1 = top + (ci + 1) * rowH - 36;
       const per = present.map((s) => ({ s, xs: mine.filter((r) => r.system === s.preset).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((a, b) => a - b) }));
+      // Every system's samples set the domain (each list is sorted; the panel's least is the least of their firsts).
       const all = per.flatMap((p) => p.xs);
-      const lo = all.length ? all[0]! : 1;
+      const lo = all.length ? Math.min(...all) : 1;
       const hi = all.length ? Math.max(...all) : 10;
       const x = scaleLog().domain([Math.min(lo, hi / 1.01) / 1.3, hi * 1.3]).range([x0, x1]);
       const y = scaleLinear().domain([0, 1]).range([y1, y0]);
@@ -187,6 +189,8 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
         if (mi === 0) panel.push(text(x0 - 6, y(f) + 4, `${Math.round(f * 100)} %`, { 'text-anchor': 'end', 'font-size': 10 }));
       }
       panel.push(el('line', { x1: x0, y1: y1, x2: x1, y2: y1, stroke: INK.axis }), el('line', { x1: x0, y1: y0, x2: x0, y2: y1, stroke: INK.axis }));
+      const clip = clipBox(`strata-duplex-cdf-clip-${ci}-${mi}`, x0, y0, x1, y1);
+      defs.push(clip.def);
       for (const { s, xs } of per) {
         if (xs.length === 0) continue;
         const st = DUPLEX_SYSTEM_STYLE[s.key]!.line;
@@ -201,7 +205,7 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
         const p50 = percentile(xs, 50);
         const p99 = percentile(xs, 99);
         panel.push(el('g', { class: 'series', 'data-series': s.key }, [
-          el('path', { class: 'line', d: path, fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c}, ${s.label}, ${m.title}: ${xs.length} requests, p50 ${formatMs(p50 * 1e6)} ms, p99 ${formatMs(p99 * 1e6)} ms`))),
+          el('path', { class: 'line', d: path, 'clip-path': clip.ref, fill: 'none', stroke: st.stroke, 'stroke-width': 1.6, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c}, ${s.label}, ${m.title}: ${xs.length} requests, p50 ${formatMs(p50 * 1e6)} ms, p99 ${formatMs(p99 * 1e6)} ms`))),
           markerElement(st.marker, x(p50), y(0.5), st.stroke, st.filled, 6),
           markerElement(st.marker, x(p99), y(0.99), st.stroke, st.filled, 6),
         ]));
@@ -225,7 +229,7 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
     title: options.title ?? 'Duplex serving latency CDFs against GPU, 2xGPU, bank-PIM and BG-PIM',
     subtitle: `${str(p.count)} fixed-length requests, Poisson ${str(p.qps)} requests/s, max batch ${str(p.maxBatch)}, whole prefill${missing.length ? ` · out of memory: ${missing.map((s) => s.label).join(', ')}` : ''}`,
     description: `Empirical CDFs of every served request's latencies on log time axes, one row per serving case (${cases.join('; ')}), one line per system: ${summary.join('; ')}.`,
-    defs: [],
+    defs,
     body,
   });
 }

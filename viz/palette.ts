@@ -151,6 +151,25 @@ export const BANK_STATE_STYLE: Readonly<Record<(typeof BANK_STATE_KEYS)[number],
   refreshing: { fill: '#161616', pattern: 'horizontal', ink: WHITE },
 });
 
+/** Command kinds marked on the bank-state heat map (`BANK_COMMAND_KINDS` of src/dram/timeline.ts). */
+export const BANK_COMMAND_KEYS = ['ACT', 'RD', 'WR', 'PRE', 'REF'] as const;
+
+/** The glyph of a command mark: a triangle up (opens a row), down (closes it), a bar (a column command), a dot. */
+export type CommandGlyph = 'up' | 'down' | 'bar' | 'dot';
+
+/**
+ * Styles of command marks on the bank-state heat map: Okabe-Ito hues that stand apart from the blue-to-black state
+ * fills, and glyphs that differ in shape as well (ACT and PRE are triangles pointing opposite ways), with a dark
+ * outline so that each reads on idle, open and refreshing cells alike.
+ */
+export const BANK_COMMAND_STYLE: Readonly<Record<(typeof BANK_COMMAND_KEYS)[number], { fill: string; glyph: CommandGlyph }>> = Object.freeze({
+  ACT: { fill: '#e69f00', glyph: 'up' },
+  RD: { fill: '#f0e442', glyph: 'bar' },
+  WR: { fill: '#cc79a7', glyph: 'bar' },
+  PRE: { fill: WHITE, glyph: 'down' },
+  REF: { fill: '#56b4e9', glyph: 'dot' },
+});
+
 /** Sequential scale of heat maps: near-white to dark DRAM blue, monotone in lightness (greyscale-safe). */
 export const HEAT_RAMP: readonly [string, string] = ['#f4f6fb', '#0b2a5c'];
 

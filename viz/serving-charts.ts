@@ -23,6 +23,7 @@ import {
 import {
   axisHorizontal,
   axisLeft,
+  clipBox,
   el,
   esc,
   Fills,
@@ -149,20 +150,33 @@ export function cdfPoints(sorted: readonly number[], maxPoints = MAX_CDF_POINTS)
   return out;
 }
 
-/** Log-axis ticks: every power of ten in the domain, with 2x and 5x labelled too when the domain spans at most about three decades. */
+/** Mantissas labelled on a log axis, from sparse to dense: the first set that labels at least `MIN_LOG_LABELS` ticks wins. */
+const LOG_LABEL_SETS: readonly (readonly number[])[] = [[1], [1, 2, 5], [1, 2, 3, 5, 7], [1, 2, 3, 4, 5, 6, 7, 8, 9]];
+/** A log axis with fewer labels than this cannot be read (one label gives no scale at all). */
+const MIN_LOG_LABELS = 3;
+
+/**
+ * Log-axis ticks: every power of ten in the domain, with 2x and 5x labelled too when the domain spans at most about
+ * three decades, and denser mantissas when that still labels fewer than three ticks (a domain inside one decade).
+ * A domain too narrow even for every mantissa gets d3's ticks (linear steps inside the decade) when they are more.
+ */
 export function logTicks(lo: number, hi: number): { labelled: number[]; minor: number[] } {
-  const labelled: number[] = [];
-  const minor: number[] = [];
-  const few = Math.log10(hi / lo) <= 3.2;
+  const candidates: number[] = [];
   for (let e = Math.floor(Math.log10(lo)); 10 ** e <= hi; e++) {
     for (let m = 1; m <= 9; m++) {
       const v = Number((m * 10 ** e).toPrecision(6));
-      if (v < lo || v > hi) continue;
-      if (m === 1 || (few && (m === 2 || m === 5))) labelled.push(v);
-      else minor.push(v);
+      if (v >= lo && v <= hi) candidates.push(v);
     }
   }
-  return { labelled, minor };
+  const mantissa = (v: number) => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  const first = Math.log10(hi / lo) <= 3.2 ? 1 : 0;
+  for (let k = first; k < LOG_LABEL_SETS.length; k++) {
+    const set = LOG_LABEL_SETS[k]!;
+    const labelled = candidates.filter((v) => set.includes(mantissa(v)));
+    if (labelled.length >= MIN_LOG_LABELS) return { labelled, minor: candidates.filter((v) => !set.includes(mantissa(v))) };
+  }
+  const d3Ticks = scaleLog().domain([lo, hi]).ticks(5).map((v) => Number(v.toPrecision(6)));
+  return d3Ticks.length > candidates.length ? { labelled: d3Ticks, minor: [] } : { labelled: candidates, minor: [] };
 }
 
 const msTick = format(',~r');
@@ -209,6 +223,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
     guides.push(text(right + 4, y(p) + (p === 0.99 ? 0 : 4), label, { class: 'percentile', 'font-size': 10, fill: INK.muted }));
   }
   const marks: string[] = [];
+  const clip = clipBox(`${id}-plot`, left, top, right, bottom);
   for (const c of cdfs) {
     const st = SERVING_LATENCY_STYLE[c.key];
     const pts = cdfPoints(c.samplesNs);
@@ -228,7 +243,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
       ]);
     });
     marks.push(el('g', { class: 'series', 'data-series': c.key }, [
-      el('path', { class: 'line', d, fill: 'none', stroke: st.stroke, 'stroke-width': 1.8, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c.label}: ${thousands(c.samplesNs.length)} ${c.unit}, from ${formatMs(c.samplesNs[0]!)} to ${formatMs(c.samplesNs[c.samplesNs.length - 1]!)} ms`))),
+      el('path', { class: 'line', d, 'clip-path': clip.ref, fill: 'none', stroke: st.stroke, 'stroke-width': 1.8, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c.label}: ${thousands(c.samplesNs.length)} ${c.unit}, from ${formatMs(c.samplesNs[0]!)} to ${formatMs(c.samplesNs[c.samplesNs.length - 1]!)} ms`))),
       ...markers,
     ]));
   }
@@ -248,7 +263,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
     title: options.title ?? 'Serving latency CDFs',
     subtitle: servingSubtitle(r),
     description: `Empirical cumulative distributions on a log time axis in ms: ${cdfs.map((c) => `${c.label} over ${c.samplesNs.length} ${c.unit}, p50 ${formatMs(c.p50Ns)} ms, p90 ${formatMs(c.p90Ns)} ms, p99 ${formatMs(c.p99Ns)} ms`).join('; ')}. Markers at p50, p90 and p99.`,
-    defs: [],
+    defs: [clip.def],
     body,
   });
 }
@@ -357,12 +372,15 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {})
   };
   const steps = r.steps.length || 1;
   const mean = (f: (s: ServingReport['steps'][number]) => number) => r.steps.reduce((a, s) => a + f(s), 0) / steps;
-  const area = (cls: string, p: ServingPhase, d: string, tip: string) =>
-    el('path', { class: `area ${cls}`, 'data-series': p, d, fill: fills.fill(SERVING_PHASE_STYLE[p]), stroke: INK.axis, 'stroke-width': 0.4 }, el('title', {}, esc(tip)));
+  // Each panel clips its own marks: the requests panel above, the tokens panel below.
+  const clipReq = clipBox(`${id}-requests`, left, top, right, top + panelH);
+  const clipTok = clipBox(`${id}-tokens`, left, bottom - panelH, right, bottom);
+  const area = (cls: 'requests' | 'tokens', p: ServingPhase, d: string, tip: string) =>
+    el('path', { class: `area ${cls}`, 'data-series': p, d, 'clip-path': (cls === 'requests' ? clipReq : clipTok).ref, fill: fills.fill(SERVING_PHASE_STYLE[p]), stroke: INK.axis, 'stroke-width': 0.4 }, el('title', {}, esc(tip)));
   const marks = [
     area('requests', 'decode', stepPath((s) => yReq(s.decodeRequests), () => yReq(0)), `decoding requests per step: mean ${mean((s) => s.decodeRequests).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.decodeRequests))}`),
     area('requests', 'prefill', stepPath((s) => yReq(s.decodeRequests + s.prefillRequests), (s) => yReq(s.decodeRequests)), `prefilling requests per step: mean ${mean((s) => s.prefillRequests).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.prefillRequests))}`),
-    el('path', { class: 'line waiting', d: stepPath((s) => yReq(s.waiting), null), fill: 'none', stroke: SERVING_WAITING_LINE.stroke, 'stroke-width': 1.4, 'stroke-dasharray': SERVING_WAITING_LINE.dash }, el('title', {}, esc(`requests waiting after each step's admissions: max ${Math.max(0, ...r.steps.map((s) => s.waiting))}`))),
+    el('path', { class: 'line waiting', d: stepPath((s) => yReq(s.waiting), null), 'clip-path': clipReq.ref, fill: 'none', stroke: SERVING_WAITING_LINE.stroke, 'stroke-width': 1.4, 'stroke-dasharray': SERVING_WAITING_LINE.dash }, el('title', {}, esc(`requests waiting after each step's admissions: max ${Math.max(0, ...r.steps.map((s) => s.waiting))}`))),
     area('tokens', 'decode', stepPath((s) => yTok(s.decodeTokens), () => yTok(0)), `decode tokens per step: mean ${mean((s) => s.decodeTokens).toFixed(2)}`),
     area('tokens', 'prefill', stepPath((s) => yTok(s.decodeTokens + s.prefillTokens), (s) => yTok(s.decodeTokens)), `prompt tokens per step: mean ${mean((s) => s.prefillTokens).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.prefillTokens))}`),
   ];
@@ -388,7 +406,7 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {})
     title: options.title ?? 'Batch and tokens per step over time',
     subtitle: servingSubtitle(r),
     description: `Two panels over ${format(',.4~r')(endNs * perNs)} ${unit}: requests per step (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue as a dashed line, and tokens per step (decode and prompt tokens, stacked), over ${thousands(r.steps.length)} steps.`,
-    defs: fills.defs(),
+    defs: [...fills.defs(), clipReq.def, clipTok.def],
     body,
   });
 }

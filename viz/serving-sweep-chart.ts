@@ -10,6 +10,7 @@ import { DEVICE_STYLE, INK, LINE_STYLES, type DeviceKind, type LineStyle } from 
 import { DEVICE_LABEL } from './run-charts.ts';
 import {
   axisLeft,
+  clipBox,
   el,
   esc,
   headerLegend,
@@ -101,8 +102,11 @@ export function servingSweepChart(d: FigureData, options: ChartOptions = {}): st
     { x0: left, y: yThr, fmt: fmtThr, get: (s) => s.throughput, title: 'Output throughput (tokens/s)', unit: 'tokens/s' },
     { x0: left + panelW + gapW, y: yTbt, fmt: fmtTbt, get: (s) => s.tbtP99Ms, title: 'Time between tokens, p99 (ms)', unit: 'ms' },
   ];
-  for (const p of panels) {
+  const defs: string[] = [];
+  for (const [k, p] of panels.entries()) {
     const pad = 12;
+    const clip = clipBox(`${id}-plot-${k}`, p.x0, top, p.x0 + panelW, bottom);
+    defs.push(clip.def);
     const x = (log ? scaleLog().base(2).domain([lo / 1.25, hi * 1.25]) : scaleLinear().domain([Math.min(0, lo), hi * 1.05 || 1])).range([p.x0 + pad, p.x0 + panelW - pad]);
     p.y.range([bottom, top]);
     const panel: string[] = [axisLeft(p.y, p.x0, panelW, p.fmt, 5)];
@@ -121,8 +125,8 @@ export function servingSweepChart(d: FigureData, options: ChartOptions = {}): st
         el('title', {}, esc(`${s.label}, ${v === 'maxBatch' ? 'max batch' : 'QPS'} ${xFmt(xv)}: ${format(',.4~r')(ys[i]!)} ${p.unit}`)),
       ]));
       panel.push(el('g', { class: 'series', 'data-series': s.label }, [
-        el('path', { class: 'casing', d: d0, fill: 'none', stroke: INK.text, 'stroke-width': 3.6, 'stroke-linejoin': 'round', 'stroke-opacity': 0.85 }),
-        el('path', { class: 'line', d: d0, fill: 'none', stroke: s.style.stroke, 'stroke-width': 2, 'stroke-dasharray': s.style.dash || undefined, 'stroke-linejoin': 'round' }),
+        el('path', { class: 'casing', d: d0, 'clip-path': clip.ref, fill: 'none', stroke: INK.text, 'stroke-width': 3.6, 'stroke-linejoin': 'round', 'stroke-opacity': 0.85 }),
+        el('path', { class: 'line', d: d0, 'clip-path': clip.ref, fill: 'none', stroke: s.style.stroke, 'stroke-width': 2, 'stroke-dasharray': s.style.dash || undefined, 'stroke-linejoin': 'round' }),
         ...marks,
       ]));
     }
@@ -140,7 +144,7 @@ export function servingSweepChart(d: FigureData, options: ChartOptions = {}): st
     title: options.title ?? `Serving throughput against ${v === 'maxBatch' ? 'max batch' : 'QPS'}`,
     subtitle: `${allX.length} serving reports (strata serve, continuous batching) · ${series.length} series`,
     description: `Lines per series: output tokens/s (left) and p99 time between tokens in ms (right) against the ${v === 'maxBatch' ? 'max batch' : 'QPS'}. ${summary}.`,
-    defs: [],
+    defs,
     body,
   });
 }

@@ -46,6 +46,19 @@ export function el(tag: string, attrs: Record<string, AttrValue>, children?: str
   return body === '' && children === undefined ? `<${tag}${a}/>` : `<${tag}${a}>${body}</${tag}>`;
 }
 
+/**
+ * A clip box for a plot area: `def` goes into the document's defs, and `ref` is the `clip-path` attribute value of a
+ * chart's data marks (lines, bands, areas), so that nothing drawn from data can leave the plot area, whatever the
+ * data. Markers and labels are not clipped (a marker at 100 % would lose its top half). Charts still choose their
+ * domains to hold the data; the clip is the guarantee (test/viz/clip.test.ts checks both).
+ */
+export function clipBox(id: string, x0: number, y0: number, x1: number, y1: number): { def: string; ref: string } {
+  return {
+    def: el('clipPath', { id }, el('rect', { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) })),
+    ref: `url(#${id})`,
+  };
+}
+
 /** A text element (content escaped). */
 export function text(x: number, y: number, content: string, attrs: Record<string, AttrValue> = {}): string {
   return el('text', { x, y, ...attrs }, esc(content));
@@ -131,7 +144,8 @@ export interface LegendItem {
   label: string;
   swatch:
     | { kind: 'box'; fill: string; stroke?: string }
-    | { kind: 'line'; stroke: string; dash?: string; marker?: { shape: MarkerShape; filled: boolean } };
+    | { kind: 'line'; stroke: string; dash?: string; marker?: { shape: MarkerShape; filled: boolean } }
+    | { kind: 'glyph'; draw: (cx: number, cy: number) => string };
 }
 
 /** A marker of a line series centred on (cx, cy), `size` px across: filled with `stroke`, or hollow (white inside). */
@@ -192,7 +206,9 @@ export function legend(items: readonly LegendItem[], x: number, y: number, maxWi
       out.push(
         sw.kind === 'box'
           ? el('rect', { x: cx, y: cy, width: 16, height: 11, fill: sw.fill, stroke: sw.stroke ?? INK.axis, 'stroke-width': 0.6 })
-          : el('line', { x1: cx, y1: cy + 5.5, x2: cx + 16, y2: cy + 5.5, stroke: sw.stroke, 'stroke-width': 2, 'stroke-dasharray': sw.dash }),
+          : sw.kind === 'glyph'
+            ? sw.draw(cx + 8, cy + 5.5)
+            : el('line', { x1: cx, y1: cy + 5.5, x2: cx + 16, y2: cy + 5.5, stroke: sw.stroke, 'stroke-width': 2, 'stroke-dasharray': sw.dash }),
       );
       if (sw.kind === 'line' && sw.marker) out.push(markerElement(sw.marker.shape, cx + 8, cy + 5.5, sw.stroke, sw.marker.filled, 6));
       out.push(text(cx + 22, cy + 9.5, item.label, { 'font-size': LEGEND_FONT }));

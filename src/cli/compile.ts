@@ -1,7 +1,8 @@
 import { StrataError } from '../spec/errors.ts';
-import { compileStep } from '../compiler/compile.ts';
+import { compileStep } from '../systems/compile.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
-import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes, targetInfo } from '../compiler/policies/index.ts';
+import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes } from '../systems/registry.ts';
+import { targetInfo } from '../compiler/policies/types.ts';
 import { summarizeOps, type OpTotals } from '../compiler/summary.ts';
 import { tilingCounts, traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
 import { parseFlags } from './args.ts';
@@ -23,7 +24,7 @@ export function compileCommand(argv: string[]): number {
     quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'\nusage: ${COMPILE_USAGE}`);
-  // --system alone picks the policy: its family's (src/spec/system-families.ts), or the one policy whose systems
+  // --system alone picks the policy: its family's (src/systems/registry.ts), or the one policy whose systems
   // name it (an NPU of arch/npu for npu-only).
   const system = v.system;
   const policyName = policyForSystem('compile', system, v.policy)

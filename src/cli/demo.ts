@@ -6,14 +6,42 @@ import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, loadStandard } from '../dram/standard.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
+import { formatShowcase } from '../report/showcase.ts';
+import { runShowcase } from '../validation/showcase.ts';
+import { showcaseCharts, showcaseHtml } from '../../viz/showcase-page.ts';
 import { parseFlags } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { renderDramReport } from './report.ts';
 
-/** `strata demo`: the default run of the quick start. */
+/**
+ * `strata demo` (what `npm start` runs): the showcase, one small run of each paper's comparison (PIM-GPT, NeuPIMs,
+ * Duplex) with a table on stdout and an offline dashboard in out/showcase/; `strata demo dram`: the DRAM layer
+ * alone, HBM2 streaming and random traffic with reports and charts in out/demo/.
+ */
 export function demoCommand(argv: string[]): number {
-  const { values, positionals } = parseFlags('demo', argv, { out: { type: 'string' } });
-  if (positionals.length) throw new StrataError(`demo: unexpected argument '${positionals[0]}'`);
+  if (argv[0] === 'dram') return dramDemo(argv.slice(1));
+  const { values, positionals } = parseFlags('demo', argv, { out: { type: 'string' }, quiet: { type: 'boolean' } });
+  if (positionals.length) throw new StrataError(`demo: unexpected argument '${positionals[0]}' (expected 'dram' or nothing)`);
+  const outDir = values.out ?? join('out', 'showcase');
+  const started = process.cpuUsage();
+  const total = 3;
+  let done = 0;
+  const showcase = runShowcase((label) => {
+    if (!values.quiet) process.stderr.write(`[${++done}/${total}] ${label}\n`);
+  });
+  const page = join(outDir, 'index.html');
+  writeOutputs([{ path: page, content: showcaseHtml(showcase) }, ...showcaseCharts(showcase).map((c) => ({ path: join(outDir, `${c.name}.svg`), content: c.svg }))]);
+  console.log(formatShowcase(showcase));
+  const cpu = process.cpuUsage(started);
+  console.log(`\ndashboard: ${page} (opens offline; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU for the three studies)`);
+  console.log('next: strata help · strata validate pim-gpt|neupims|duplex --sensitivity · strata figures · strata demo dram');
+  return 0;
+}
+
+/** `strata demo dram`: HBM2 streaming and random traffic, 200,000 requests each, with reports, charts and HTML. */
+function dramDemo(argv: string[]): number {
+  const { values, positionals } = parseFlags('demo dram', argv, { out: { type: 'string' } });
+  if (positionals.length) throw new StrataError(`demo dram: unexpected argument '${positionals[0]}'`);
   const outDir = values.out ?? join('out', 'demo');
   const standard = loadStandard('hbm2');
   const mapping = parseAddressMapping(standard.controller.addressMapping, standard.organization);

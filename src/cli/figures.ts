@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadDevice } from '../baselines/roofline.ts';
+import { loadDevice } from '../systems/baseline/roofline.ts';
 import { knownModels, loadModel } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { knownStandards, loadStandard } from '../dram/standard.ts';
-import { NeuPimsMemo } from '../npu/neupims-decode.ts';
-import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
+import { NeuPimsMemo } from '../systems/neupims/neupims-decode.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import {
   dramsim3FigureData,
   duplexFigureData,
@@ -21,7 +21,7 @@ import {
 } from '../report/figure-data.ts';
 import { validateReport } from '../report/schema.ts';
 import { StrataError } from '../spec/errors.ts';
-import { compareWithDramsim3, DRAMSIM3_CASES } from '../validation/dramsim3.ts';
+import { compareWithDramsim3, DRAMSIM3_CASE_CONFIGS, DRAMSIM3_CASES, dramsim3Config } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
 import { sensitivity } from '../validation/sensitivity.ts';
@@ -159,7 +159,8 @@ function figureSets(c: FigureChoices): FigureSet[] {
   return [
     {
       name: 'dramsim3',
-      inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3'],
+      // DRAMsim3's .ini files are read from ../shared/reference (never copied here): hashed as inputs like the rest.
+      inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3', ...DRAMSIM3_CASE_CONFIGS.map((f) => relative(REPO_ROOT, dramsim3Config(f)))],
       parameters: { cases: [...DRAMSIM3_CASES] },
       steps: DRAMSIM3_CASES,
       work: plural(DRAMSIM3_CASES.length, 'trace'),
@@ -182,7 +183,7 @@ function figureSets(c: FigureChoices): FigureSet[] {
     {
       name: 'pim-gpt',
       inputs: () => [
-        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/baselines/roofline.ts']),
+        ...sourceClosure(['src/validation/pim-gpt.ts', 'src/systems/baseline/roofline.ts']),
         ...BUILDERS,
         'arch',
         ...modelFiles(models),

@@ -1,34 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
-import { dramCommand, DRAM_USAGE } from './dram.ts';
-import { demoCommand } from './demo.ts';
-import { validateCommand } from './validate.ts';
-import { reportCommand, REPORT_USAGE } from './report.ts';
-import { pimCommand, PIM_USAGE } from './pim.ts';
-import { compileCommand, COMPILE_USAGE } from './compile.ts';
-import { runCommand, RUN_USAGE } from './run.ts';
-import { serveCommand, SERVE_USAGE } from './serve.ts';
-import { figuresCommand, FIGURES_USAGE } from './figures.ts';
-
-const USAGE = `usage: strata <command> [flags]
-
-commands:
-  dram    simulate a DRAM standard on a trace or a synthetic pattern
-          ${DRAM_USAGE.split('\n').join('\n          ')}
-  compile lower a model step to an op graph, map it with a policy, write the device trace (JSON Lines)
-          ${COMPILE_USAGE.split('\n').join('\n          ')}
-  run     time prefill or decode steps on a GPU/CPU baseline (analytical roofline) or a Duplex-family system; latency, throughput, energy
-          ${RUN_USAGE.split('\n').join('\n          ')}
-  serve   serve a request set with continuous batching on a system; TTFT, TBT, end-to-end latency, throughput
-          ${SERVE_USAGE.split('\n').join('\n          ')}
-  validate [dramsim3|peak|gpu|pim-gpt|neupims|duplex|attacc|page] [--sensitivity]
-          accuracy tables: Strata vs DRAMsim3 reference outputs, streaming bandwidth vs peak, the GPU baseline vs
-          H100 measurements, the three papers (pim-gpt, neupims [--reference], duplex [--co-processing]) with
-          --sensitivity bands over every assumption, AttAcc's cycles; page reruns docs/validation.md's tables
-  pim     in-bank PIM kernels: ${PIM_USAGE}
-  report  ${REPORT_USAGE.split('\n').join('\n          ')}
-  figures ${FIGURES_USAGE.split('\n').join('\n          ')}
-  demo    the default run: HBM2 streaming and random traffic; JSON reports, SVG charts and HTML reports in out/demo/
-  help    this text`;
+import { cliMarkdown, COMMANDS, commandHelp, findCommand, globalHelp, strataVersion } from './commands.ts';
+import { runWithSetFlags } from './set-flag.ts';
 
 /** What a user error becomes: its message on stderr and exit code 2; anything else is a bug and propagates. */
 function userError(e: unknown): number {
@@ -39,43 +11,50 @@ function userError(e: unknown): number {
   throw e;
 }
 
+const known = (): string => [...COMMANDS.map((c) => c.name), 'help'].join(', ');
+
+/** `strata help [COMMAND | --markdown]`. */
+function helpCommand(argv: string[]): number {
+  if (argv.length === 0) {
+    console.log(globalHelp());
+    return 0;
+  }
+  if (argv.length === 1 && argv[0] === '--markdown') {
+    process.stdout.write(cliMarkdown());
+    return 0;
+  }
+  const c = argv.length === 1 ? findCommand(argv[0]!) : undefined;
+  if (!c) throw new StrataError(`help: expected a command name (${known()}) or --markdown, got '${argv.join(' ')}'`);
+  console.log(commandHelp(c));
+  return 0;
+}
+
 /**
  * Runs the `strata` command line and returns the exit code: a number for every command but `figures` and
  * `report --png`, whose PNG export drives a browser and which therefore return a promise of it.
+ * `--help` (or `-h`) anywhere after a command prints that command's usage and examples instead of running it.
  */
 export function main(argv: string[]): number | Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'dram':
-        return dramCommand(rest);
-      case 'compile':
-        return compileCommand(rest);
-      case 'run':
-        return runCommand(rest);
-      case 'serve':
-        return serveCommand(rest);
-      case 'demo':
-        return demoCommand(rest);
-      case 'validate':
-        return validateCommand(rest);
-      case 'report': {
-        const code = reportCommand(rest);
-        return typeof code === 'number' ? code : code.catch(userError);
-      }
-      case 'pim':
-        return pimCommand(rest);
-      case 'figures':
-        return figuresCommand(rest).catch(userError);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new StrataError(`unknown command '${command}' (known: dram, compile, run, serve, validate, report, figures, pim, demo, help)`);
+    if (command === undefined) {
+      console.log(globalHelp());
+      return 2;
     }
+    if (command === 'help' || command === '--help' || command === '-h') return helpCommand(rest);
+    if (command === '--version' || command === '-V' || command === 'version') {
+      if (rest.length > 0) throw new StrataError(`${command}: takes no arguments, got '${rest.join(' ')}'`);
+      console.log(strataVersion());
+      return 0;
+    }
+    const c = findCommand(command);
+    if (!c) throw new StrataError(`unknown command '${command}' (known: ${known()}; strata help lists them)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(commandHelp(c));
+      return 0;
+    }
+    const code = runWithSetFlags(c.name, rest, c.run);
+    return typeof code === 'number' ? code : code.catch(userError);
   } catch (e) {
     return userError(e);
   }

@@ -9,7 +9,7 @@ import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
 import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { loadModel } from '../compiler/model.ts';
-import { loadPimGptSystem, pimGptGenerate } from '../pim/pim-gpt.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';

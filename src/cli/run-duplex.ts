@@ -1,14 +1,16 @@
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
-import { compileStreams } from '../compiler/compile.ts';
+import { compileStreams } from '../compiler/lower.ts';
 import { duplexRunReport } from '../report/duplex-run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
 import type { TimelineScope } from '../report/run-report.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
 import { parameterCount } from '../compiler/model.ts';
-import { duplex, loadTargetFor, repoRelative } from '../compiler/policies/index.ts';
-import { loadDuplexSystem } from '../pim/duplex-system.ts';
-import { runDuplexStep, type DuplexStepResult } from '../pim/duplex-step.ts';
+import { loadTargetFor } from '../systems/registry.ts';
+import { duplex } from '../systems/duplex/policy.ts';
+import { repoRelative } from '../compiler/policies/types.ts';
+import { loadDuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { runDuplexStep, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed } from './workload.ts';
@@ -37,14 +39,14 @@ const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
 
 /**
  * `strata run --policy duplex`: decode or prefill steps on a Duplex-family system (arch/systems/*.json of family `duplex`): ops by
- * Op/B on the xPU or the near-memory PIM, co-processed (src/pim/duplex-step.ts). Prints latency, throughput,
+ * Op/B on the xPU or the near-memory PIM, co-processed (src/systems/duplex/duplex-step.ts). Prints latency, throughput,
  * device busy times and energy; `--out` writes a run report (`strata.run-report/1`, policy `duplex`,
  * src/report/duplex-run-report.ts) that `strata report` draws, `--csv DIR` its steps and ops as CSV.
  */
 export function runDuplexCommand(v: DuplexRunValues): number {
   if (v.policy !== duplex.name) throw new StrataError(`run: --policy: expected gpu-roofline or duplex, got '${v.policy}'`);
   if (v['attention-launch'] !== undefined) {
-    throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/pim/duplex-step.ts)');
+    throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/systems/duplex/duplex-step.ts)');
   }
   if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
   const timelineScope: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';

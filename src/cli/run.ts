@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { StrataError, withContext } from '../spec/errors.ts';
-import { ATTENTION_LAUNCHES, runOpsOnDevice, usableBytes, type DevicePreset } from '../baselines/roofline.ts';
-import { compileStreams } from '../compiler/compile.ts';
+import { ATTENTION_LAUNCHES, runOpsOnDevice, usableBytes, type DevicePreset } from '../systems/baseline/roofline.ts';
+import { compileStreams } from '../compiler/lower.ts';
 import { assertFits, memoryFootprint, type MemoryFootprint } from '../compiler/footprint.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { parameterCount } from '../compiler/model.ts';
-import { describeBaselineSystems, gpuRoofline, npuOnly, repoRelative } from '../compiler/policies/index.ts';
+import { describeBaselineSystems, gpuRoofline } from '../systems/baseline/policy.ts';
+import { npuOnly } from '../compiler/policies/npu-only.ts';
+import { repoRelative } from '../compiler/policies/types.ts';
 import { readTrace, traceOps } from '../compiler/trace.ts';
 import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
@@ -14,7 +16,7 @@ import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
 import { policyForSystem } from './system-flag.ts';
-import { FAMILIES, familiesOf, orList } from '../spec/system-families.ts';
+import { familiesOf, orList, SYSTEM_MODELS } from '../systems/registry.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
@@ -55,7 +57,7 @@ export function runCommand(argv: string[]): number {
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
   // The policies of the families run times (gpu-roofline, duplex); --system alone picks its family's.
-  const runPolicies = familiesOf('run').map((f) => FAMILIES[f].policy);
+  const runPolicies = familiesOf('run').map((f) => SYSTEM_MODELS[f].policy.name);
   if (v.policy !== undefined && !runPolicies.includes(v.policy)) throw new StrataError(`run: --policy: expected ${orList(runPolicies)}, got '${v.policy}'`);
   const policy = policyForSystem('run', v.system, v.policy);
   if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy });

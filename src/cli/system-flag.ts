@@ -1,19 +1,18 @@
 import { StrataError } from '../spec/errors.ts';
-import { FAMILIES, notRunBy, SYSTEM_FAMILIES, type SystemCommand, type SystemFamily } from '../spec/system-families.ts';
-import { systemFamily } from '../spec/systems.ts';
-import { getPolicy, SYSTEM_ALIASES } from '../compiler/policies/index.ts';
+import { getPolicy, notRunBy, SYSTEM_FAMILIES, SYSTEM_MODELS, systemFamily, type SystemCommand, type SystemFamily } from '../systems/registry.ts';
 
 /**
- * `--system NAME` on every command that takes it (Strata issue #15): the preset's family (src/spec/system-families.ts)
- * picks the mapping policy, so `strata run --system duplex` runs the Duplex policy as `strata serve --system duplex`
- * serves it. `--policy` stays for a user who picks a mapping; one that contradicts the family is refused.
+ * `--system NAME` on every command that takes it (Strata issue #15): the preset's family (its entry in
+ * src/systems/registry.ts) picks the mapping policy, so `strata run --system duplex` runs the Duplex policy as
+ * `strata serve --system duplex` serves it. `--policy` stays for a user who picks a mapping; one that contradicts
+ * the family is refused.
  */
 
 const isPath = (s: string) => s.includes('/') || s.endsWith('.json');
 
-/** The family of a `--system` value: a shipped preset, a baseline alias (`gpu-a100`), or a path; undefined for anything else. */
+/** The family of a `--system` value: a shipped preset, an alias (`gpu-a100`), or a path; undefined for anything else. */
 export function familyOfSystem(system: string): SystemFamily | undefined {
-  return systemFamily(SYSTEM_ALIASES[system] ?? system);
+  return systemFamily(system);
 }
 
 /**
@@ -26,21 +25,21 @@ export function policyForSystem(command: SystemCommand, system: string | undefin
   if (system === undefined) return policy;
   const family = familyOfSystem(system);
   if (family === undefined) return policy;
-  const own = FAMILIES[family].policy;
+  const own = SYSTEM_MODELS[family].policy.name;
   // A path given with a policy of no system family (npu-only, whose specs live in arch/npu) goes to that policy's
   // loader, which says what the file looks like instead ('does not look like an NPU spec').
-  if (policy !== undefined && isPath(system) && !SYSTEM_FAMILIES.some((f) => FAMILIES[f].policy === policy)) return policy;
+  if (policy !== undefined && isPath(system) && !SYSTEM_FAMILIES.some((f) => SYSTEM_MODELS[f].policy.name === policy)) return policy;
   if (policy !== undefined && policy !== own) {
-    // Worded as src/compiler/policies/index.ts's loadTargetFor words the same mix-up.
+    // Worded as src/systems/registry.ts's loadTargetFor words the same mix-up.
     const p = getPolicy(policy);
     throw new StrataError(`system '${system}' is for policy ${own}, not ${p.name} (systems for ${p.name}: ${p.knownSystems().join(', ')})`);
   }
-  if (!FAMILIES[family].commands.includes(command)) throw new StrataError(notRunBy(command, system, family));
+  if (!SYSTEM_MODELS[family].commands.includes(command)) throw new StrataError(notRunBy(command, system, family));
   return own;
 }
 
 /** Refuses a `--system` of a family `command` does not run (one line naming the commands that do). */
 export function checkSystemFor(command: SystemCommand, system: string): void {
   const family = familyOfSystem(system);
-  if (family !== undefined && !FAMILIES[family].commands.includes(command)) throw new StrataError(notRunBy(command, system, family));
+  if (family !== undefined && !SYSTEM_MODELS[family].commands.includes(command)) throw new StrataError(notRunBy(command, system, family));
 }

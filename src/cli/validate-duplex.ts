@@ -9,7 +9,7 @@ import {
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
-import { DUPLEX_SPLITS, type DuplexSplit } from '../compiler/policies/duplex.ts';
+import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
   if (v === undefined) return undefined;
@@ -38,7 +38,7 @@ export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--l
  * writes duplex-decode.csv, duplex-serving.csv, duplex-requests.csv (every request's latencies, for CDFs) and
  * duplex-validation.json. `--split` picks how PIM systems split matrix ops between xPU and PIM (Strata's per-op
  * Op/B threshold, the default, or the Duplex authors' rules with and without co-processing, `balanced` and
- * `fastest`: src/compiler/policies/duplex.ts); `--co-processing` prints, per decode case (default Mixtral-8x7B and
+ * `fastest`: src/systems/duplex/policy.ts); `--co-processing` prints, per decode case (default Mixtral-8x7B and
  * Llama-3-70B, 1024:1024, batches 32 and 128) and under every split, each op class's time on the xPU and on PIM and the step under Strata's and the authors'
  * charge.
  */

@@ -1,8 +1,8 @@
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
-import { NeuPimsMemo, type GemmTiming } from '../npu/neupims-decode.ts';
-import { loadNeuPimsSystem } from '../npu/neupims-system.ts';
+import { NeuPimsMemo, type GemmTiming } from '../systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem } from '../systems/neupims/neupims-system.ts';
 import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct } from '../validation/neupims-reference.ts';
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
 import { printSensitivity } from './sensitivity-output.ts';

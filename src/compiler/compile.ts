@@ -1,14 +1,11 @@
-import { buildOpGraph, type LowerOptions } from './lower.ts';
+import { buildOpGraph, compileStreams, type LowerOptions } from './lower.ts';
 import type { ModelSpec } from './model.ts';
 import type { Step } from '../ir/step.ts';
-import { getPolicy, loadTargetFor, type MappingPolicy, type MappingTarget } from './policies/index.ts';
+import type { MappingPolicy, MappingTarget } from './policies/types.ts';
 import { makeTrace, type DeviceTrace } from './trace.ts';
 
-/** Options of `compileStep`. */
-export interface CompileOptions {
-  /** A loaded target; otherwise `system` (name, alias or path) or the policy's default is loaded. */
-  readonly target?: MappingTarget;
-  readonly system?: string;
+/** Options of `compileForTarget`. */
+export interface CompileForTargetOptions {
   /** Seed of the MoE routing stream `moe.routing.<seed>`. Default '0'. */
   readonly seed?: string;
   readonly routing?: LowerOptions['routing'];
@@ -16,17 +13,13 @@ export interface CompileOptions {
   readonly origin?: string;
 }
 
-/** The seedrandom streams lowering `model` draws from with `seed` (MoE routing only). */
-export function compileStreams(model: ModelSpec, seed: string): string[] {
-  return model.experts > 1 ? [`moe.routing.${seed}`] : [];
-}
-
-/** Model + step → op graph → mapping policy → device trace: the whole front end in one call. */
-export function compileStep(model: ModelSpec, step: Step, policy: string | MappingPolicy, opts: CompileOptions = {}): DeviceTrace {
-  const p = typeof policy === 'string' ? getPolicy(policy) : policy;
-  const target = opts.target ?? loadTargetFor(p, opts.system);
+/**
+ * Model + step → op graph → `policy` onto a loaded `target` → device trace. Finding a policy by name and loading a
+ * system by name are the system families' (`compileStep`, src/systems/compile.ts); this is the pipeline they share.
+ */
+export function compileForTarget(model: ModelSpec, step: Step, policy: MappingPolicy, target: MappingTarget, opts: CompileForTargetOptions = {}): DeviceTrace {
   const seed = opts.seed ?? '0';
   const ops = buildOpGraph(model, step, { seed, routing: opts.routing });
-  const mapping = p.map({ model, ops, target });
+  const mapping = policy.map({ model, ops, target });
   return makeTrace({ model, step, mapping, seed, streams: compileStreams(model, seed), origin: opts.origin ?? 'library' });
 }

@@ -417,6 +417,11 @@ function ffnBlock(m: ModelSpec, layer: number, tokens: number, input: string, ro
   return add.id;
 }
 
+/** The seedrandom streams lowering `model` draws from with `seed` (MoE routing only), as a device trace records them. */
+export function compileStreams(model: ModelSpec, seed: string): string[] {
+  return model.experts > 1 ? [`moe.routing.${seed}`] : [];
+}
+
 /**
  * Lowers one step of a model to its op graph, in topological order (every dep precedes its op). Deterministic:
  * the same model, step and options give the same graph; MoE routing draws from `moe.routing.<seed>`.

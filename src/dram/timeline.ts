@@ -59,6 +59,20 @@ export const BANK_STATES = ['idle', 'active', 'reading', 'writing', 'refreshing'
 /** A bank state. */
 export type BankState = (typeof BANK_STATES)[number];
 
+/**
+ * The commands a bank-state window marks, by kind: ACT, RD (RD and RDA), WR (WR and WRA), PRE (PRE, and PREA on
+ * every bank of its rank) and REF (REF on every bank of its rank, REFpb on its bank). An auto-precharge is not a
+ * command on the bus, so it is drawn as the state change alone.
+ */
+export const BANK_COMMAND_KINDS = ['ACT', 'RD', 'WR', 'PRE', 'REF'] as const;
+/** A kind of command marked in a bank-state window. */
+export type BankCommandKind = (typeof BANK_COMMAND_KINDS)[number];
+const MARK_ACT = 0;
+const MARK_RD = 1;
+const MARK_WR = 2;
+const MARK_PRE = 3;
+const MARK_REF = 4;
+
 const IDLE = 0;
 const ACTIVE = 1;
 const READING = 2;
@@ -87,6 +101,11 @@ export interface BankStateWindow {
    * runs of one state covering the window: flat triples (from cycle, to cycle (exclusive), index in BANK_STATES).
    */
   readonly runs: ReadonlyArray<ReadonlyArray<readonly number[]>>;
+  /**
+   * Per channel, per bank (same index), the commands issued to it inside the window, in issue order: flat pairs
+   * (cycle, index in BANK_COMMAND_KINDS).
+   */
+  readonly commands: ReadonlyArray<ReadonlyArray<readonly number[]>>;
 }
 
 /** Checks that a bank-state window is a non-negative start and a positive length of at most 100,000 cycles. */
@@ -126,8 +145,14 @@ export function bankStateWindow(std: DramStandard, logs: readonly CommandLog[], 
   const tRFCpb = t.tRFCpb ?? t.tRFC!;
   const length = endCycle - startCycle;
   const scratch = new Uint8Array(length);
+  const commands: number[][][] = [];
   const runs = logs.map((log) => {
     const intervals: number[][] = Array.from({ length: banks }, () => []);
+    const marks: number[][] = Array.from({ length: banks }, () => []);
+    commands.push(marks);
+    const mark = (b: number, c: number, kind: number): void => {
+      if (c >= startCycle) marks[b]!.push(c, kind);
+    };
     const openSince = new Float64Array(banks).fill(-1);
     const add = (b: number, from: number, to: number, state: number): void => {
       const f = Math.max(from, startCycle);
@@ -146,30 +171,41 @@ export function bankStateWindow(std: DramStandard, logs: readonly CommandLog[], 
       switch (log.command[i]!) {
         case ACT:
           if (openSince[b]! < 0) openSince[b] = c;
+          mark(b, c, MARK_ACT);
           break;
         case PRE:
           close(b, c);
+          mark(b, c, MARK_PRE);
           break;
         case PREA:
-          for (let k = rankBase; k < rankBase + banksPerRank; k++) close(k, c);
+          for (let k = rankBase; k < rankBase + banksPerRank; k++) {
+            close(k, c);
+            mark(k, c, MARK_PRE);
+          }
           break;
         case RD:
         case RDA:
           add(b, c, c + readCycles, READING);
+          mark(b, c, MARK_RD);
           // Auto-precharge: drawn as closing when the read's data is out (the internal precharge starts tRTP after RDA).
           if (log.command[i] === RDA) close(b, c + readCycles);
           break;
         case WR:
         case WRA:
           add(b, c, c + writeCycles, WRITING);
+          mark(b, c, MARK_WR);
           // Auto-precharge after a write waits for write recovery (tWR after the data).
           if (log.command[i] === WRA) close(b, c + writeRecovery);
           break;
         case REF:
-          for (let k = rankBase; k < rankBase + banksPerRank; k++) add(k, c, c + tRFC, REFRESHING);
+          for (let k = rankBase; k < rankBase + banksPerRank; k++) {
+            add(k, c, c + tRFC, REFRESHING);
+            mark(k, c, MARK_REF);
+          }
           break;
         case REFPB:
           add(b, c, c + tRFCpb, REFRESHING);
+          mark(b, c, MARK_REF);
           break;
         default:
           break;
@@ -193,5 +229,5 @@ export function bankStateWindow(std: DramStandard, logs: readonly CommandLog[], 
       return out;
     });
   });
-  return { startCycle, endCycle, runs };
+  return { startCycle, endCycle, runs, commands };
 }

@@ -8,7 +8,7 @@ import { deepFreeze } from '../spec/freeze.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';
-import type { NodeRunner, TokenGraph, TokenNode } from './token-graph.ts';
+import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
 
 /** The vector datapath of a PIM system's ASIC. */
 export interface AsicSpec {

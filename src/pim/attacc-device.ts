@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { checkTimingClock, TIMING_CLOCK_KEY } from './timing-clock.ts';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { FieldReader } from '../spec/fields.ts';
@@ -90,6 +91,7 @@ export function loadAttAccDevice(nameOrPath: string, opts: { powerConstraint?: b
   if (!existsSync(baseFile)) throw new StrataError(`${r.where('base')}: no DRAM standard named '${baseName}' in arch/dram`);
   const base = readJsonFile(baseFile) as Record<string, unknown>;
   const baseTiming = base.timing as Record<string, unknown>;
+  checkTimingClock(timing, base, baseName);
   const own = numbers(timing);
   for (const key of Object.keys(own)) if (key in baseTiming) timing.fail(key, `a new timing parameter (the base '${baseName}' defines ${key} already)`);
   const pcValues = numbers(pc);
@@ -134,7 +136,7 @@ export function loadAttAccDevice(nameOrPath: string, opts: { powerConstraint?: b
 function numbers(s: FieldReader): Record<string, number> {
   const out: Record<string, number> = {};
   for (const key of Object.keys(s.obj)) {
-    if (key === 'source' || key === 'note' || key === 'assumptions') continue;
+    if (key === 'source' || key === 'note' || key === 'assumptions' || key === TIMING_CLOCK_KEY) continue;
     out[key] = s.number(key, { integer: true, min: 0 });
   }
   return out;

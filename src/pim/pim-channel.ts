@@ -6,7 +6,7 @@ import { TimingState } from '../dram/timing-state.ts';
 import { AllBankTiming } from './all-bank-timing.ts';
 import type { ProgramMemo, SegmentMark } from './program-memo.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
-import type { NodeRunner, TokenGraph, TokenNode } from './token-graph.ts';
+import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
 
 /** One step of a PIM program: `count` back-to-back issues of command `cmd` (index in the standard's vocabulary) on `row`. */
 export interface PimStep {

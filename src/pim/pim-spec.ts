@@ -7,6 +7,7 @@ import { compileRules, parseStandard, type DramStandard } from '../dram/standard
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
 import { COMMANDS, LEVELS, type Level } from '../dram/commands.ts';
+import { checkTimingClock, TIMING_CLOCK_KEY } from './timing-clock.ts';
 
 /** The in-bank compute of a PIM device. */
 export interface PimUnitSpec {
@@ -107,7 +108,9 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
   rules.string('source');
   const baseOrg = base.organization as Record<string, unknown>;
   const baseTiming = base.timing as Record<string, unknown>;
-  for (const key of Object.keys(timing.obj)) {
+  checkTimingClock(timing, base, baseName);
+  const ownTiming = Object.fromEntries(Object.entries(timing.obj).filter(([k]) => k !== TIMING_CLOCK_KEY));
+  for (const key of Object.keys(ownTiming)) {
     if (key !== 'source' && key !== 'note' && key in baseTiming) timing.fail(key, `a new timing parameter (the base '${baseName}' defines ${key} already)`);
   }
   const orgOverrides: Record<string, unknown> = { channels: org.number('channels', { integer: true, positive: true }) };
@@ -119,10 +122,10 @@ export function loadPimSpec(nameOrPath: string, opts: PimSpecOptions = {}): PimS
   const controller = r.has('controller') ? r.object('controller') : undefined;
   controller?.string('source');
   for (const [key, value] of Object.entries(opts.timing ?? {})) {
-    if (!(key in timing.obj) || key === 'source' || key === 'note') throw new StrataError(`${file}: timing override '${key}': expected a timing parameter of this PIM spec (${Object.keys(timing.obj).filter((k) => k !== 'source' && k !== 'note').join(', ')})`);
+    if (!(key in ownTiming) || key === 'source' || key === 'note') throw new StrataError(`${file}: timing override '${key}': expected a timing parameter of this PIM spec (${Object.keys(ownTiming).filter((k) => k !== 'source' && k !== 'note').join(', ')})`);
     if (!Number.isInteger(value) || value < 0) throw new StrataError(`${file}: timing override '${key}': expected a whole number of cycles >= 0, found ${value}`);
   }
-  const mergedTiming = { ...baseTiming, ...timing.obj, ...opts.timing };
+  const mergedTiming = { ...baseTiming, ...ownTiming, ...opts.timing };
   const extraNames = Array.isArray(r.obj.commands) ? (r.obj.commands as { name?: unknown }[]).map((c) => String(c?.name)) : [];
   const names = [...COMMANDS, ...extraNames];
   // Per-mode constraint tables: both are checked here (so a typo in the mode not loaded still fails), only

@@ -1,7 +1,7 @@
 import { addEnergy, iddEnergy, pathEnergy, NO_ENERGY, type EnergyBreakdown } from '../dram/energy.ts';
 import type { DramRunResult } from '../dram/run.ts';
 import { bytesPerRequest, peakBandwidthGBps } from '../dram/standard.ts';
-import { BANK_STATES, bytesPerEpoch, defaultEpochCycles, type BankState } from '../dram/timeline.ts';
+import { BANK_COMMAND_KINDS, BANK_STATES, bytesPerEpoch, defaultEpochCycles, type BankCommandKind, type BankState } from '../dram/timeline.ts';
 
 /** Version of the report schema; bump on any incompatible change. */
 export const DRAM_REPORT_SCHEMA = 'strata.dram-report/1';
@@ -45,7 +45,13 @@ export interface DramBankStates {
   startCycle: number;
   endCycle: number;
   states: BankState[];
-  banks: Array<{ channel: number; rank: number; bankGroup: number; bank: number; runs: Array<[number, number, number]> }>;
+  /** Command kinds, indexed by the second value of each bank's `commands` entry (absent in reports written before them). */
+  commandKinds?: BankCommandKind[];
+  banks: Array<{
+    channel: number; rank: number; bankGroup: number; bank: number; runs: Array<[number, number, number]>;
+    /** Commands issued to the bank inside the window, in issue order: [cycle, index into `commandKinds`]. */
+    commands?: Array<[number, number]>;
+  }>;
 }
 
 /** One epoch of a report's bandwidth series: its cycles, its ns, and the GB/s of every channel in it. */
@@ -210,12 +216,15 @@ function timeSeries(r: DramRunResult, options: DramReportOptions): Pick<DramRepo
       perBank.forEach((flat, b) => {
         const runs: Array<[number, number, number]> = [];
         for (let k = 0; k < flat.length; k += 3) runs.push([flat[k]!, flat[k + 1]!, flat[k + 2]!]);
+        const marks = w.commands[channel]![b]!;
+        const commands: Array<[number, number]> = [];
+        for (let k = 0; k < marks.length; k += 2) commands.push([marks[k]!, marks[k + 1]!]);
         banks.push({
-          channel, rank: Math.floor(b / banksPerRank), bankGroup: Math.floor((b % banksPerRank) / o.banksPerGroup), bank: b % o.banksPerGroup, runs,
+          channel, rank: Math.floor(b / banksPerRank), bankGroup: Math.floor((b % banksPerRank) / o.banksPerGroup), bank: b % o.banksPerGroup, runs, commands,
         });
       });
     });
-    out.bankStates = { clock: 'dram', startCycle: w.startCycle, endCycle: w.endCycle, states: [...BANK_STATES], banks };
+    out.bankStates = { clock: 'dram', startCycle: w.startCycle, endCycle: w.endCycle, states: [...BANK_STATES], commandKinds: [...BANK_COMMAND_KINDS], banks };
   }
   return out;
 }

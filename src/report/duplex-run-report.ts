@@ -1,16 +1,16 @@
-import { resolvePrecision } from '../baselines/roofline.ts';
+import { resolvePrecision } from '../systems/baseline/roofline.ts';
 import type { Step } from '../ir/step.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
-import { DUPLEX_DEVICES } from '../compiler/policies/duplex.ts';
-import type { DuplexSystem } from '../pim/duplex-system.ts';
-import type { DuplexStepResult } from '../pim/duplex-step.ts';
+import { DUPLEX_DEVICES } from '../systems/duplex/policy.ts';
+import type { DuplexSystem } from '../systems/duplex/duplex-system.ts';
+import type { DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import {
   DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, stepShape, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
 } from './run-report.ts';
 
 /**
  * The run report (`strata.run-report/1`, policy `duplex`) of steps run on a Duplex-family system
- * (src/pim/duplex-step.ts). The same report kind as baseline runs, so `strata report` draws its device timeline
+ * (src/systems/duplex/duplex-step.ts). The same report kind as baseline runs, so `strata report` draws its device timeline
  * (one lane per device: `xpu0`, `pim0`) and its time by op kind; the Duplex parts (devices, PIM, busy time per
  * device, co-processing overlap, energy by component) are the report's optional Duplex fields. A pure function of
  * the step results.

@@ -3,7 +3,7 @@ import type { PeakResult } from '../validation/peak-bandwidth.ts';
 import type { PimGptRow } from '../validation/pim-gpt.ts';
 import type { NeuPimsRow, NeuPimsUtilisation } from '../validation/neupims.ts';
 import type { ComparedKey, DecodeResult, DecodeRow, ServingRow } from '../validation/duplex.ts';
-import type { TokenSpan } from '../pim/token-graph.ts';
+import type { TokenSpan } from '../systems/pim-gpt/token-graph.ts';
 import type { Assumption } from '../spec/provenance.ts';
 import type { SensitivityResult } from '../validation/sensitivity.ts';
 import { StrataError } from '../spec/errors.ts';
@@ -234,7 +234,7 @@ export interface PimGptFigureParams {
   /** Baseline presets standing for the paper's GPU and CPU. */
   readonly paperGpu: string;
   readonly paperCpu: string;
-  /** One token run as a dependency graph, node by node (src/pim/token-graph.ts): the last of a short generation. */
+  /** One token run as a dependency graph, node by node (src/systems/pim-gpt/token-graph.ts): the last of a short generation. */
   readonly timeline?: PimGptTokenTimeline;
 }
 

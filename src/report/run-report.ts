@@ -1,4 +1,4 @@
-import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../baselines/roofline.ts';
+import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../systems/baseline/roofline.ts';
 import type { MemoryFootprint } from '../compiler/footprint.ts';
 import type { OpKind } from '../ir/op.ts';
 import type { Phase, Step } from '../ir/step.ts';
@@ -9,7 +9,7 @@ export const RUN_REPORT_SCHEMA = 'strata.run-report/1';
 /** Energy method of Duplex-family runs (`strata run --policy duplex`): every xPU at board power for the whole step (computing or waiting), PIM by DRAM path energy. */
 export const DUPLEX_ENERGY_METHOD = 'board-power-x-step-time + dram-path-energy';
 
-/** Energy methods a run report can name: the baselines' (src/baselines/roofline.ts) and Duplex's. */
+/** Energy methods a run report can name: the baselines' (src/systems/baseline/roofline.ts) and Duplex's. */
 export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD] as const;
 /** A run report's energy method. */
 export type RunEnergyMethod = (typeof RUN_ENERGY_METHODS)[number];
@@ -65,7 +65,7 @@ export interface StepRecord {
   readonly contendedNs?: number;
 }
 
-/** What a Duplex-family system adds to a run report's system (src/pim/duplex-system.ts). */
+/** What a Duplex-family system adds to a run report's system (src/systems/duplex/duplex-system.ts). */
 export interface DuplexSystemInfo {
   /** Tensor-parallel devices, each an xPU (the preset the other system fields describe) with PIM on its stacks. */
   readonly devices: number;

@@ -32,13 +32,13 @@ export interface Assumption {
   readonly why: string;
 }
 
-/** One number replaced in a spec file as it is read. */
+/** One value replaced in a spec file as it is read (a number for a sensitivity study; any value for `--set`). */
 export interface Override {
   /** The file (compared by absolute path). */
   readonly file: string;
-  /** Dotted path from the file's root to an existing number. */
+  /** Dotted path from the file's root to an existing value. */
   readonly path: string;
-  readonly value: number;
+  readonly value: unknown;
 }
 
 const ASSUMPTION_KEYS = ['low', 'high', 'why'];
@@ -116,7 +116,10 @@ export function applyOverrides(json: unknown, file: string): unknown {
   const mine = overrides.filter((o) => resolve(o.file) === abs);
   if (mine.length === 0) return json;
   for (const o of mine) {
-    if (typeof at(json, o.path) !== 'number') throw new StrataError(`${file}: field '${o.path}': expected a number to override, found ${describe(at(json, o.path))}`);
+    const now = at(json, o.path);
+    if (now === undefined || (typeof o.value === 'number' && typeof now !== 'number')) {
+      throw new StrataError(`${file}: field '${o.path}': expected ${typeof o.value === 'number' ? 'a number' : 'a value'} to override, found ${describe(now)}`);
+    }
   }
   return produce(json, (draft: unknown) => {
     for (const o of mine) {

@@ -3,14 +3,14 @@ import { kvBytesPerToken, loadModel, parameterCount, type ModelSpec } from '../c
 import type { LowerOptions } from '../compiler/lower.ts';
 import { generateRequests } from '../compiler/requests.ts';
 import { StrataError } from '../spec/errors.ts';
-import { duplexCapacityBytes, loadDuplexSystem, type DuplexSystem } from '../pim/duplex-system.ts';
-import { duplexStepCoster, type DuplexStepCoster } from '../pim/duplex-step-cost.ts';
-import { duplexStepCostModel } from '../pim/duplex-serving.ts';
+import { duplexCapacityBytes, loadDuplexSystem, type DuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { duplexStepCoster, type DuplexStepCoster } from '../systems/duplex/duplex-step-cost.ts';
+import { duplexStepCostModel } from '../systems/duplex/duplex-serving.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { makeStep } from '../compiler/step.ts';
-import { DUPLEX_DEVICES, type DuplexSplit } from '../compiler/policies/duplex.ts';
-import { coSchedule, type CoItem } from '../pim/duplex-schedule.ts';
-import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../pim/duplex-step.ts';
+import { DUPLEX_DEVICES, type DuplexSplit } from '../systems/duplex/policy.ts';
+import { coSchedule, type CoItem } from '../systems/duplex/duplex-schedule.ts';
+import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import type { Op } from '../ir/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
@@ -114,7 +114,7 @@ export class DuplexComparison {
   private readonly costers = new Map<string, DuplexStepCoster>();
   private readonly systems = new Map<string, DuplexSystem>();
 
-  /** `split`: how every PIM system splits matrix ops between its xPU and PIM (src/compiler/policies/duplex.ts). */
+  /** `split`: how every PIM system splits matrix ops between its xPU and PIM (src/systems/duplex/policy.ts). */
   constructor(readonly split: DuplexSplit = 'op-b') {}
 
   /** The compared system `key` for `model` (D or 2D devices). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deviceProfile, opCost, runOpsOnDevice, type DevicePreset } from '../baselines/roofline.ts';
+import { deviceProfile, opCost, runOpsOnDevice, type DevicePreset } from '../systems/baseline/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel } from '../compiler/model.ts';
 import { decodeStep, prefillStep } from '../compiler/step.ts';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { loadModel } from '../compiler/model.ts';
 import { StrataError } from '../spec/errors.ts';
 import { readJsonFile } from '../spec/json-file.ts';
-import { neupimsDecode, NeuPimsMemo, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
-import { loadNeuPimsSystem, type NeuPimsSystem } from '../npu/neupims-system.ts';
+import { neupimsDecode, NeuPimsMemo, type GemmTiming, type NeuPimsDecodeResult } from '../systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem, type NeuPimsSystem } from '../systems/neupims/neupims-system.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
 /*

@@ -1,12 +1,12 @@
 import type { Headline, Parts } from './sensitivity.ts';
-import { loadDevice, opCost, stepTimePs, type DevicePreset } from '../baselines/roofline.ts';
+import { loadDevice, opCost, stepTimePs, type DevicePreset } from '../systems/baseline/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel, type ModelSpec } from '../compiler/model.ts';
 import type { OpKind } from '../ir/op.ts';
 import { generateRequests, type DatasetName } from '../compiler/requests.ts';
 import { decodeStep } from '../compiler/step.ts';
-import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type GemmTiming, type NeuPimsDecodeResult } from '../npu/neupims-decode.ts';
-import { loadNeuPimsSystem, parallelismFor, type NeuPimsSystem } from '../npu/neupims-system.ts';
+import { neupimsDecode, NeuPimsMemo, shardOp, type BusyInterval, type GemmTiming, type NeuPimsDecodeResult } from '../systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem, parallelismFor, type NeuPimsSystem } from '../systems/neupims/neupims-system.ts';
 
 /** The four GPT-3 shapes NeuPIMs evaluates (casys-kaist/NeuPIMs configs/model_configs/gpt3-{7B,13B,30B,175B}.json at f299af3). */
 export const NEUPIMS_MODELS = ['neupims-gpt3-7b', 'neupims-gpt3-13b', 'neupims-gpt3-30b', 'gpt3-175b'] as const;
@@ -30,7 +30,7 @@ export function decodeSnapshot(model: ModelSpec, dataset: DatasetName, batch: nu
 
 /**
  * GPU-only decode iteration on the same tp x pp devices: the kernels of one tensor-parallel shard (shardOp) on
- * `device` under the eager profile (src/baselines/roofline.ts), one after another; one fused attention kernel per
+ * `device` under the eager profile (src/systems/baseline/roofline.ts), one after another; one fused attention kernel per
  * layer for the batch. The step takes max(GPU time, host launch time). All-reduces are not counted, as for NeuPIMs.
  */
 export function gpuDecodePs(device: DevicePreset, model: ModelSpec, contexts: readonly number[], tp: number, profile = NEUPIMS_GPU_PROFILE): number {

@@ -1,7 +1,7 @@
 import { produce } from 'immer';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
-import { pimGptGenerate, type PimGptEnergy, type PimGptSystem } from '../pim/pim-gpt.ts';
+import { pimGptGenerate, type PimGptEnergy, type PimGptSystem } from '../systems/pim-gpt/pim-gpt.ts';
 
 /** One parameter the sensitivity study varies: where it lives, its values, and how a value changes the system. */
 export interface SensitivityParameter {

@@ -1,8 +1,8 @@
-import { loadDevice, runOpsOnDevice, energyJoules } from '../baselines/roofline.ts';
+import { loadDevice, runOpsOnDevice, energyJoules } from '../systems/baseline/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel, parameterCount } from '../compiler/model.ts';
 import { decodeStep } from '../compiler/step.ts';
-import { loadPimGptSystem, pimGptGenerate, type PimGptEnergy } from '../pim/pim-gpt.ts';
+import { loadPimGptSystem, pimGptGenerate, type PimGptEnergy } from '../systems/pim-gpt/pim-gpt.ts';
 import type { Headline, Parts } from './sensitivity.ts';
 
 /** The eight models PIM-GPT evaluates (paper abstract: "8 GPT models with up to 1.4 billion parameters"). */

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
-} from '../../src/baselines/roofline.ts';
+} from '../../src/systems/baseline/roofline.ts';
 import type { Op } from '../../src/ir/op.ts';
 import { errorOf } from '../helpers.ts';
-import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
+import { SYSTEMS_DIR } from '../../src/systems/presets.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { memoryFootprint } from '../../src/compiler/footprint.ts';
 import { decodeStep } from '../../src/compiler/step.ts';

@@ -274,10 +274,10 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
 
   it('unknown command lists compile and run', () => {
     const r = run(['frob']);
-    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, serve, validate, report, figures, pim, demo, help)");
+    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, serve, validate, pim, report, figures, demo, help; strata help lists them)");
     const help = run(['help']);
-    expect(help.out).toMatch(/\n {2}compile lower a model step/);
-    expect(help.out).toMatch(/\n {2}run {5}time prefill or decode steps/);
+    expect(help.out).toMatch(/\n {2}compile {3}lower a model step/);
+    expect(help.out).toMatch(/\n {2}run {7}time prefill or decode steps/);
   });
 });
 

@@ -99,8 +99,8 @@ describe('strata figures', () => {
     expect(pim.parameters.models).toEqual(['gpt2-small']);
     expect(pim.inputs.files).toContain('workloads/models/gpt2-small.json');
     expect(pim.inputs.files).not.toContain('workloads/models/gpt2-xl.json');
-    expect(pim.inputs.files).toContain('src/pim/pim-gpt.ts');
-    expect(pim.inputs.files).toContain('src/pim/token-graph.ts');
+    expect(pim.inputs.files).toContain('src/systems/pim-gpt/pim-gpt.ts');
+    expect(pim.inputs.files).toContain('src/systems/pim-gpt/token-graph.ts');
     // the token timeline: the last of 64 + 4 tokens of the first model, every node on the PIM channels or the ASIC
     expect([pim.parameters.timelineModel, pim.parameters.timelinePromptTokens, pim.parameters.timelineTokens, pim.parameters.timelineContext]).toEqual(['gpt2-small', 64, 4, 67]);
     const tl = pim.tables.find((t) => t.name === 'token-timeline')!;
@@ -111,7 +111,7 @@ describe('strata figures', () => {
     expect(lastEnd).toBeGreaterThan(0.9 * (pim.parameters.timelineTokenUs as number));
     const dram = JSON.parse(readFileSync(join(out, 'data', 'dramsim3.json'), 'utf8')) as FigureData;
     expect(dram.inputs.files).toContain('test/fixtures/dramsim3/hbm2-8ch-random-rw.trace.gz');
-    expect(dram.inputs.files).not.toContain('src/pim/pim-gpt.ts'); // DRAM results do not depend on PIM code
+    expect(dram.inputs.files).not.toContain('src/systems/pim-gpt/pim-gpt.ts'); // DRAM results do not depend on PIM code
     expect(readFileSync(join(out, 'dramsim3.md'), 'utf8')).toMatch(/^# Strata vs DRAMsim3 on the HBM2 reference traces\n/);
   });
 
@@ -241,9 +241,9 @@ describe('strata figures --only neupims / duplex', () => {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'neupims.json'), 'utf8')), 'neupims.json') as FigureData;
-    expect(data.inputs.files).toContain('src/npu/neupims-decode.ts');
+    expect(data.inputs.files).toContain('src/systems/neupims/neupims-decode.ts');
     expect(data.inputs.files).toContain('workloads/models/neupims-gpt3-7b.json');
-    expect(data.inputs.files).not.toContain('src/pim/duplex-step.ts');
+    expect(data.inputs.files).not.toContain('src/systems/duplex/duplex-step.ts');
     // the index lists the set
     expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain('<a href="neupims-utilisation.svg">SVG</a>');
     expect(readFileSync(join(out, 'figures.html'), 'utf8')).toContain('<div id="chart-neupims-utilisation" class="chart"');
@@ -275,7 +275,7 @@ describe('strata figures --only neupims / duplex', () => {
     // every request of every system that fits: 8 requests x 5 systems
     expect(readFileSync(join(out, 'duplex-requests.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 8 * 5);
     const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'duplex.json'), 'utf8')), 'duplex.json') as FigureData;
-    expect(data.inputs.files).toContain('src/pim/duplex-step-cost.ts');
+    expect(data.inputs.files).toContain('src/systems/duplex/duplex-step-cost.ts');
     expect(data.inputs.files).toContain('workloads/models/mixtral-8x7b.json');
     expect(data.parameters.lengths).toEqual(['256:256']);
     const again = await runMainAsync(['figures', '--out', out, '--only', 'duplex', ...DUPLEX_FAST]);
@@ -288,9 +288,9 @@ describe('input hashes', () => {
   it('follow the relative imports of the code that computes a set, not the renderers', () => {
     const pim = sourceClosure(['src/validation/pim-gpt.ts']);
     // PIM-GPT runs its PIM programs on the DRAM constraint table, not through the memory controller
-    expect(pim).toContain('src/pim/pim-gpt.ts');
+    expect(pim).toContain('src/systems/pim-gpt/pim-gpt.ts');
     expect(pim).toContain('src/dram/timing-state.ts');
-    expect(pim).toContain('src/baselines/roofline.ts');
+    expect(pim).toContain('src/systems/baseline/roofline.ts');
     expect(pim).not.toContain('src/dram/controller.ts');
     const dram = sourceClosure(['src/validation/dramsim3.ts']);
     expect(dram).toContain('src/dram/controller.ts');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jsonFileNames } from '../../src/spec/json-file.ts';
-import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
+import { SYSTEMS_DIR } from '../../src/systems/presets.ts';
 import { runMain } from '../helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-system-flag-'));

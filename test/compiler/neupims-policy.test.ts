@@ -2,7 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
-import { getPolicy, loadTargetFor, NEUPIMS_DEVICES, targetCapacityBytes } from '../../src/compiler/policies/index.ts';
+import { getPolicy, loadTargetFor, targetCapacityBytes } from '../../src/systems/registry.ts';
+import { NEUPIMS_DEVICES } from '../../src/systems/neupims/policy.ts';
 import { runMain } from '../helpers.ts';
 
 const model = loadModel('neupims-gpt3-7b');

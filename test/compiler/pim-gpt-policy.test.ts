@@ -3,17 +3,17 @@ import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileStep } from '../../src/compiler/compile.ts';
+import { compileStep } from '../../src/systems/compile.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
-import {
-  describePimGemv, getPolicy, knownPolicies, loadTargetFor, pimGemvTilingFromPlan, pimGpt, pimLayoutParams, PIM_GPT_DEVICES,
-  targetCapacityBytes, targetInfo, type Assignment, type PimGemvTiling,
-} from '../../src/compiler/policies/index.ts';
+import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes } from '../../src/systems/registry.ts';
+import { pimGpt, PIM_GPT_DEVICES } from '../../src/systems/pim-gpt/policy.ts';
+import { describePimGemv, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from '../../src/compiler/policies/pim-gemv-tiling.ts';
+import { targetInfo, type Assignment } from '../../src/compiler/policies/types.ts';
 import { parseTrace, readTrace, traceOps, traceToJsonl } from '../../src/compiler/trace.ts';
 import { planPimGemv, runPimGemv } from '../../src/pim/gemv.ts';
-import { loadPimGptSystem, runsInPim } from '../../src/pim/pim-gpt.ts';
+import { loadPimGptSystem, runsInPim } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { errorOf, runMain } from '../helpers.ts';
 
 let dir: string;
@@ -81,7 +81,7 @@ describe('pim-gpt on GPT-2 small decode (batch 1, context 1024)', () => {
     for (const a of m.assignments) {
       expect(inPim.has(a.op.kind) || onAsic.has(a.op.kind)).toBe(true);
       expect(a.device).toBe(inPim.has(a.op.kind) ? pim0 : asic0);
-      expect(a.device).toBe(runsInPim(a.op) ? pim0 : asic0); // the rule src/pim/pim-gpt.ts times
+      expect(a.device).toBe(runsInPim(a.op) ? pim0 : asic0); // the rule src/systems/pim-gpt/pim-gpt.ts times
       expect(a.tiling === null).toBe(a.device === asic0);
     }
     // per layer: QKV, scores, context, out projection, FFN up, FFN down (6 x 12), plus the LM head

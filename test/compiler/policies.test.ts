@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
-import {
-  getPolicy, gpuRoofline, knownPolicies, loadTargetFor, npuOnly, NPU_DEVICES, SYSTEM_ALIASES, type Mapping,
-} from '../../src/compiler/policies/index.ts';
+import { getPolicy, knownPolicies, loadTargetFor } from '../../src/systems/registry.ts';
+import { gpuRoofline, SYSTEM_ALIASES } from '../../src/systems/baseline/policy.ts';
+import { npuOnly, NPU_DEVICES } from '../../src/compiler/policies/npu-only.ts';
+import type { Mapping } from '../../src/compiler/policies/types.ts';
 import { tileGemm } from '../../src/compiler/tiling.ts';
 import { expandTiles, type GemmShape, type WsTiling } from '../../src/ir/tiling.ts';
 import { knownNpus, loadNpu, NPU_DIR, parseNpu, type NpuSpec } from '../../src/npu/spec.ts';

@@ -6,7 +6,7 @@ import { ACT, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA } from '../../src/dram/com
 import { generatePattern } from '../../src/dram/patterns.ts';
 import { runDram } from '../../src/dram/run.ts';
 import { bytesPerRequest, loadStandard } from '../../src/dram/standard.ts';
-import { BANK_STATES, bankStateWindow, bytesPerEpoch, clipBankWindow, defaultEpochCycles } from '../../src/dram/timeline.ts';
+import { BANK_COMMAND_KINDS, BANK_STATES, bankStateWindow, bytesPerEpoch, clipBankWindow, defaultEpochCycles } from '../../src/dram/timeline.ts';
 import { StrataError } from '../../src/spec/errors.ts';
 
 const hbm2 = loadStandard('hbm2');
@@ -33,6 +33,9 @@ function runsOf(w: ReturnType<typeof bankStateWindow>, b: number): Array<[number
 describe('bank states from a command log (hbm2: CL 14, CWL 4, tBURST 2, tWR 16, tRFC 260, tRFCpb 160)', () => {
   it('ACT opens, RD reads for CL + tBURST = 16 cycles, PRE closes, REFpb refreshes for tRFCpb', () => {
     const w = bankStateWindow(hbm2, [log([[10, ACT, 0, 1], [24, RD, 0, 1], [30, WR, 0, 1], [60, PRE, 0, 1], [100, REFPB, 0, 1]])], 0, 300);
+    // Each command is marked on its bank at its cycle: RD for RD and RDA, WR for WR and WRA, REF for REF and REFpb.
+    expect(w.commands[0]![1]).toEqual([10, 0, 24, 1, 30, 2, 60, 3, 100, 4]);
+    expect(w.commands[0]![0]).toEqual([]);
     expect(runsOf(w, 1)).toEqual([
       [0, 10, 'idle'],
       [10, 24, 'active'],
@@ -59,6 +62,10 @@ describe('bank states from a command log (hbm2: CL 14, CWL 4, tBURST 2, tWR 16, 
     expect(runsOf(w, 0)).toEqual([[20, 40, 'active'], [40, 60, 'idle'], [60, 320, 'refreshing'], [320, 400, 'idle']]);
     expect(runsOf(w, 15)).toEqual([[20, 40, 'active'], [40, 60, 'idle'], [60, 320, 'refreshing'], [320, 400, 'idle']]);
     expect(runsOf(w, 7)).toEqual([[20, 60, 'idle'], [60, 320, 'refreshing'], [320, 400, 'idle']]);
+    // Marks: PREA and REF mark every bank of the rank; the ACT before the window is not marked.
+    const marks = (b: number) => { const f = w.commands[0]![b]!; const o: string[] = []; for (let k = 0; k < f.length; k += 2) o.push(`${f[k]} ${BANK_COMMAND_KINDS[f[k + 1]!]}`); return o; };
+    expect(marks(0)).toEqual(['40 PRE', '60 REF']);
+    expect(marks(15)).toEqual(['40 PRE', '60 REF']);
     // A row still open at the end of the window is active to its end; commands after the window are not read.
     const open = bankStateWindow(hbm2, [log([[5, ACT, 0, 2], [500, PRE, 0, 2]])], 0, 50);
     expect(runsOf(open, 2)).toEqual([[0, 5, 'idle'], [5, 50, 'active']]);

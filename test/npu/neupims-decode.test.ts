@@ -1,16 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import { loadModel } from '../../src/compiler/model.ts';
 import { generateRequests, DATASETS } from '../../src/compiler/requests.ts';
-import { assignChannels, channelLoads, splitSubBatches } from '../../src/npu/neupims-channels.ts';
-import { neupimsDecode, NeuPimsMemo, shardOp, type NeuPimsDecodeResult } from '../../src/npu/neupims-decode.ts';
-import { loadNeuPimsSystem, parseNeuPimsSystem } from '../../src/npu/neupims-system.ts';
-import { neupimsStepCostModel } from '../../src/npu/neupims-serving.ts';
+import { assignChannels, channelLoads, splitSubBatches } from '../../src/systems/neupims/neupims-channels.ts';
+import { neupimsDecode, NeuPimsMemo, shardOp, type NeuPimsDecodeResult } from '../../src/systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem, parseNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
+import { neupimsStepCostModel } from '../../src/systems/neupims/neupims-serving.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorOf } from '../helpers.ts';
-import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
+import { SYSTEMS_DIR } from '../../src/systems/presets.ts';
 
 // GPT-3 7B on NeuPIMs runs tensor parallel over 4 devices: 8 heads per device, so attention programs are short.
 const model = loadModel('neupims-gpt3-7b');

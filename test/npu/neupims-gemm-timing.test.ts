@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { loadModel } from '../../src/compiler/model.ts';
-import { neupimsDecode, NeuPimsMemo, type GemmTiming } from '../../src/npu/neupims-decode.ts';
-import { loadNeuPimsSystem } from '../../src/npu/neupims-system.ts';
+import { neupimsDecode, NeuPimsMemo, type GemmTiming } from '../../src/systems/neupims/neupims-decode.ts';
+import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
 
 /*
  * The decode model's closed-form NPU time (max of the arrays' closed-form cycles and the traffic at one channel's

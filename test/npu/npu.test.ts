@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { compileStep } from '../../src/compiler/compile.ts';
+import { compileStep } from '../../src/systems/compile.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { parseTrace, traceToJsonl } from '../../src/compiler/trace.ts';
 import type { WsTiling } from '../../src/ir/tiling.ts';
-import { runNpuAssignments, runNpuTrace, type NpuRunResult } from '../../src/npu/run.ts';
+import { runNpuAssignments, runNpuTrace, type NpuRunResult } from '../../src/systems/neupims/npu-run.ts';
 import { gemmCycles } from '../../src/npu/systolic-array.ts';
 
 const gpt2 = loadModel('gpt2-small');

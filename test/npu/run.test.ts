@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
-import { runNpuStep, type NpuRunResult } from '../../src/npu/run.ts';
+import { runNpuStep, type NpuRunResult } from '../../src/systems/neupims/npu-run.ts';
 
 /*
  * One GPT-2 small decode step (batch 1, context 128) on the NeuPIMs NPU with NeuPIMs' 32-channel HBM2, every

@@ -2,10 +2,10 @@ import { describe, it, expect } from 'vitest';
 import { loadModel } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { makeStep } from '../../src/compiler/step.ts';
-import { DUPLEX_DEVICES, duplexPlacement, expertKey } from '../../src/compiler/policies/duplex.ts';
-import { balanceExperts, coSchedule, fastestExperts, type ExpertLoad } from '../../src/pim/duplex-schedule.ts';
-import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
-import { balancedExpertsOnXpu, expertChainPs, runDuplexOps } from '../../src/pim/duplex-step.ts';
+import { DUPLEX_DEVICES, duplexPlacement, expertKey } from '../../src/systems/duplex/policy.ts';
+import { balanceExperts, coSchedule, fastestExperts, type ExpertLoad } from '../../src/systems/duplex/duplex-schedule.ts';
+import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
+import { balancedExpertsOnXpu, expertChainPs, runDuplexOps } from '../../src/systems/duplex/duplex-step.ts';
 
 const load = (tokens: number, xpuPs: number, pimPs: number): ExpertLoad => ({ tokens, xpuPs, pimPs });
 

@@ -13,7 +13,7 @@ import { checkResultLatch, resultLatch } from '../../src/pim/result-latch.ts';
 import { planPimGemv } from '../../src/pim/gemv.ts';
 import { linkTransferPs } from '../../src/pim/pim-link.ts';
 import { loadPimSpec, PIM_DIR } from '../../src/pim/pim-spec.ts';
-import { loadPimGptSystem } from '../../src/pim/pim-gpt.ts';
+import { loadPimGptSystem } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { ARCH_DIR } from '../../src/spec/package-root.ts';
 import { errorOf } from '../helpers.ts';
 

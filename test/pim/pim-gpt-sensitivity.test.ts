@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { loadPimGptSystem } from '../../src/pim/pim-gpt.ts';
+import { loadPimGptSystem } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../../src/validation/pim-gpt-sensitivity.ts';
 import { runMain } from '../helpers.ts';
 

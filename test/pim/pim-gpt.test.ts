@@ -7,7 +7,7 @@ import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import { ASIC_DIR, asicOpCost, loadAsic } from '../../src/pim/asic.ts';
 import { opBytes } from '../../src/ir/op.ts';
-import { loadPimGptSystem, pimGptGenerate, pimGptToken, PimGptMachine, runsInPim } from '../../src/pim/pim-gpt.ts';
+import { loadPimGptSystem, pimGptGenerate, pimGptToken, PimGptMachine, runsInPim } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { CommandLog, logEntries } from '../../src/dram/command-log.ts';
 import { checkProtocol } from '../../src/dram/protocol-checker.ts';
 import { errorOf, runMain } from '../helpers.ts';

@@ -9,7 +9,7 @@ import { loadModel, parameterCount } from '../../src/compiler/model.ts';
 import { decodeStep } from '../../src/compiler/step.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { memoryFootprint } from '../../src/compiler/footprint.ts';
-import { loadDevice, runOpsOnDevice } from '../../src/baselines/roofline.ts';
+import { loadDevice, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURE = 'test/fixtures/reports/hbm2-mixed-2000.json';

@@ -11,15 +11,16 @@ import { decodeStep, prefillStep } from '../../src/compiler/step.ts';
 import { PHASES } from '../../src/ir/step.ts';
 import { loadModel, parameterCount } from '../../src/compiler/model.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
-import { compileStreams } from '../../src/compiler/compile.ts';
+import { compileStreams } from '../../src/compiler/lower.ts';
 import { memoryFootprint } from '../../src/compiler/footprint.ts';
-import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/baselines/roofline.ts';
+import { ENERGY_METHODS, PRECISIONS, loadDevice, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 import { runReport, RUN_ENERGY_METHODS, RUN_POLICIES, RUN_REPORT_SCHEMA } from '../../src/report/run-report.ts';
 import { DRAM_REPORT_SCHEMA } from '../../src/report/dram-report.ts';
 import { FIGURE_DATA_SCHEMA } from '../../src/report/figure-data.ts';
 import { SERVING_REPORT_SCHEMA } from '../../src/report/serving-report.ts';
 import { matchesReportSchema, REPORT_KINDS, REPORT_SCHEMA_FILE, validateReport } from '../../src/report/schema.ts';
 import { StrataError } from '../../src/spec/errors.ts';
+import { DRAMSIM3_REFERENCE_DIR, dramsim3Config, haveDramsim3Configs } from '../../src/validation/dramsim3.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const schema = JSON.parse(readFileSync(REPORT_SCHEMA_FILE, 'utf8'));
@@ -90,6 +91,9 @@ describe('the schema file', () => {
     // Fields added after version 1 shipped: optional, so that reports written before them stay valid.
     const optional: Record<string, string[]> = {
       '$defs.dramReport': ['bandwidthSeries', 'bankStates'],
+      // Command marks in the bank-state window (issue #17): reports written before them have none.
+      '$defs.dramReport.properties.bankStates': ['commandKinds'],
+      '$defs.dramReport.properties.bankStates.properties.banks.items': ['commands'],
       // Duplex runs (policy duplex) add these to run reports; baseline runs leave them out.
       '$defs.runReport.properties.system': ['duplex'],
       '$defs.runReport.properties.energy': ['breakdownJ'],
@@ -146,7 +150,10 @@ describe('every report Strata produces validates', () => {
     ['the saved fixture (strata dram, mixed pattern)', () => fixture],
     ['strata dram: random pattern, closed page, fixed window', () => cliReport('dram-closed', ['dram', '--spec', 'hbm2', '--pattern', 'random', '--requests', '3000', '--page-policy', 'closed', '--cycles', '2000'])],
     ['strata dram: ddr4 (ranks and bank groups), all-bank refresh, FCFS', () => cliReport('dram-ddr4', ['dram', '--spec', 'ddr4', '--pattern', 'mixed', '--requests', '2000', '--refresh', 'all-bank', '--scheduler', 'fcfs'])],
-    ['strata dram: a DRAMsim3 .ini and trace, DRAMsim3 front end', () => cliReport('dram-ini', ['dram', '--spec', 'test/fixtures/dramsim3/HBM2_8Gb_x128_1ch.ini', '--trace', 'test/fixtures/dramsim3/hbm2-1ch-random-rw.trace.gz', '--frontend', 'dramsim3', '--cycles', '3000'])],
+    // DRAMsim3's .ini lives in ../shared/reference: this case is left out, saying so, when it is absent.
+    ...(haveDramsim3Configs()
+      ? [['strata dram: a DRAMsim3 .ini and trace, DRAMsim3 front end', () => cliReport('dram-ini', ['dram', '--spec', dramsim3Config('HBM2_8Gb_x128_1ch.ini'), '--trace', 'test/fixtures/dramsim3/hbm2-1ch-random-rw.trace.gz', '--frontend', 'dramsim3', '--cycles', '3000'])] as [string, () => unknown]]
+      : (console.warn(`schema: skipping the DRAMsim3 .ini report: ${DRAMSIM3_REFERENCE_DIR} is absent`), [])),
     ['strata dram: a user standard that adds a command (counted, zero, after the nine)', () => {
       const spec = join(dir, 'hbm2-mac.json');
       const std = JSON.parse(readFileSync(join(ROOT, 'arch/dram/hbm2.json'), 'utf8'));

@@ -1,16 +1,16 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { loadDevice, parseDevice, runOpsOnDevice } from '../../src/baselines/roofline.ts';
+import { loadDevice, parseDevice, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel, parameterCount } from '../../src/compiler/model.ts';
 import { makeStep } from '../../src/compiler/step.ts';
 import { readJsonFile } from '../../src/spec/json-file.ts';
 import { join } from 'node:path';
-import { rooflineStepCost, batchStepRequests } from '../../src/serving/roofline-step-cost.ts';
-import { loadStepCostModel } from '../../src/serving/cost-models.ts';
+import { rooflineStepCost, batchStepRequests } from '../../src/systems/baseline/roofline-step-cost.ts';
+import { loadStepCostModel } from '../../src/systems/registry.ts';
 import type { BatchEntry } from '../../src/serving/step-cost.ts';
 import { errorOf } from '../helpers.ts';
-import { SYSTEMS_DIR } from '../../src/spec/systems.ts';
+import { SYSTEMS_DIR } from '../../src/systems/presets.ts';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 

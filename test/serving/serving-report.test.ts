@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { loadDevice } from '../../src/baselines/roofline.ts';
+import { loadDevice } from '../../src/systems/baseline/roofline.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { generateRequests, parseRequestsCsv } from '../../src/compiler/requests.ts';
-import { rooflineStepCost } from '../../src/serving/roofline-step-cost.ts';
+import { rooflineStepCost } from '../../src/systems/baseline/roofline-step-cost.ts';
 import { simulateServing, type PrefillMode } from '../../src/serving/serving-loop.ts';
 import { servingReport, SERVING_REPORT_SCHEMA, formatServingSummary } from '../../src/report/serving-report.ts';
 import { servingCsvFiles, servingRequestsCsv, servingStepsCsv, SERVING_REQUEST_COLUMNS, SERVING_STEP_COLUMNS } from '../../src/report/serving-csv.ts';

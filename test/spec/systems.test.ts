@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDevice } from '../../src/baselines/roofline.ts';
-import { loadNeuPimsSystem } from '../../src/npu/neupims-system.ts';
-import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
-import { loadPimGptSystem } from '../../src/pim/pim-gpt.ts';
+import { loadDevice } from '../../src/systems/baseline/roofline.ts';
+import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
+import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
+import { loadPimGptSystem } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { jsonFileNames, readJsonFile } from '../../src/spec/json-file.ts';
-import { SYSTEM_FAMILIES, SYSTEMS_DIR, systemNames } from '../../src/spec/systems.ts';
+import { SYSTEMS_DIR, systemNames } from '../../src/systems/presets.ts';
+import { SYSTEM_FAMILIES } from '../../src/systems/registry.ts';
 import { errorOf } from '../helpers.ts';
 
 describe('system presets in arch/systems', () => {
@@ -32,9 +33,9 @@ describe('system presets in arch/systems', () => {
   });
 
   it('a preset of another family, an unknown name and a wrong family field are errors that say so', () => {
-    expect(errorOf(() => loadDevice('duplex'))).toBe("'duplex' (arch/systems/duplex.json) is a Duplex-family system, not a GPU/CPU baseline preset");
-    expect(errorOf(() => loadDuplexSystem('gpu-h100-sxm'))).toBe("'gpu-h100-sxm' (arch/systems/gpu-h100-sxm.json) is a GPU/CPU baseline preset, not a Duplex-family system");
-    expect(errorOf(() => loadNeuPimsSystem('pim-gpt'))).toBe("'pim-gpt' (arch/systems/pim-gpt.json) is a PIM-GPT system, not a NeuPIMs-family system");
+    expect(errorOf(() => loadDevice('duplex'))).toBe("'duplex' (arch/systems/duplex.json) is of family 'duplex', not 'baseline'");
+    expect(errorOf(() => loadDuplexSystem('gpu-h100-sxm'))).toBe("'gpu-h100-sxm' (arch/systems/gpu-h100-sxm.json) is of family 'baseline', not 'duplex'");
+    expect(errorOf(() => loadNeuPimsSystem('pim-gpt'))).toBe("'pim-gpt' (arch/systems/pim-gpt.json) is of family 'pim-gpt', not 'neupims'");
     expect(errorOf(() => loadPimGptSystem('nope'))).toBe('unknown system \'nope\' for policy pim-gpt (known: pim-gpt; or give a path to a .json file)');
     const dir = mkdtempSync(join(tmpdir(), 'strata-systems-'));
     const file = join(dir, 'mine.json');

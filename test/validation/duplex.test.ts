@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/compiler/model.ts';
-import { DUPLEX_SPLITS } from '../../src/compiler/policies/duplex.ts';
-import { loadDuplexSystem } from '../../src/pim/duplex-system.ts';
-import { runDuplexStep, stepOfBatch } from '../../src/pim/duplex-step.ts';
-import { duplexStepCoster } from '../../src/pim/duplex-step-cost.ts';
+import { DUPLEX_SPLITS } from '../../src/systems/duplex/policy.ts';
+import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
+import { runDuplexStep, stepOfBatch } from '../../src/systems/duplex/duplex-step.ts';
+import { duplexStepCoster } from '../../src/systems/duplex/duplex-step-cost.ts';
 import {
   coProcessingBreakdown, compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
 } from '../../src/validation/duplex.ts';

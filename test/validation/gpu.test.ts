@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { loadDevice, opCost, runOpsOnDevice } from '../../src/baselines/roofline.ts';
+import { loadDevice, opCost, runOpsOnDevice } from '../../src/systems/baseline/roofline.ts';
 import { buildOpGraph } from '../../src/compiler/lower.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { decodeStep, prefillStep } from '../../src/compiler/step.ts';

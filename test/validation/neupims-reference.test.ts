@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { loadNeuPimsSystem } from '../../src/npu/neupims-system.ts';
+import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
 import {
   compareWithNeuPimsReference, loadNeuPimsReference, NEUPIMS_REFERENCE_DIR, surrogateBatch, withNewtonSimActToGAct, type RunComparison,
 } from '../../src/validation/neupims-reference.ts';

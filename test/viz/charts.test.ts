@@ -73,9 +73,9 @@ describe('static charts of the fixture report', () => {
     expect(count(channelBandwidthChart(report), /class="bar"/g)).toBe(8);
     // Kinds issued: ACT, PRE, RD, WR, REFpb (PREA, RDA, WRA and REF are zero and left out).
     expect(count(commandCountChart(report), /class="bar"/g)).toBe(5);
-    // IDD: activate, read, write, background (REFpb costs nothing above background, I/O is not in the model) = 4;
-    // path: activate, read, write, refresh, I/O (no background term) = 5.
-    expect(count(energyBreakdownChart(report), /class="bar"/g)).toBe(9);
+    // IDD: activate, read, write, refresh (REFpb at IDD5PB above IDD3N, arch/dram/hbm2.json), background (I/O is not
+    // in the model) = 5; path: activate, read, write, refresh, I/O (no background term) = 5.
+    expect(count(energyBreakdownChart(report), /class="bar"/g)).toBe(10);
     // 8 channels x (4 bank groups x 4 banks).
     expect(count(bankHeatmapChart(report), /class="cell"/g)).toBe(128);
     expect(count(bankHeatmapChart(report, { metric: 'columnCommands' }), /class="cell"/g)).toBe(128);

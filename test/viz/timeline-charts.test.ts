@@ -57,7 +57,7 @@ describe('bandwidth over time', () => {
   it('up to 4 channels: a line per channel, each with its own dash pattern and marker, all in the legend', () => {
     const svg = bandwidthTimeChart(firstChannels(4));
     expect(count(svg, /class="line"/g)).toBe(4);
-    const dashes = [...svg.matchAll(/class="line" d="[^"]*" fill="none" stroke="([^"]+)" stroke-width="1.6"(?: stroke-dasharray="([^"]+)")?/g)].map((m) => `${m[1]} ${m[2] ?? 'solid'}`);
+    const dashes = [...svg.matchAll(/class="line" d="[^"]*" clip-path="[^"]*" fill="none" stroke="([^"]+)" stroke-width="1.6"(?: stroke-dasharray="([^"]+)")?/g)].map((m) => `${m[1]} ${m[2] ?? 'solid'}`);
     expect(new Set(dashes).size).toBe(4);
     for (const c of [0, 1, 2, 3]) expect(svg).toContain(`>channel ${c}<`);
     expect(svg).toContain('analytical peak per channel (32 GB/s)');
@@ -82,18 +82,34 @@ describe('bank states', () => {
     expect(wellFormed(svg)).toBe(true);
     const w = report.bankStates!;
     const busy = w.banks.reduce((n, b) => n + b.runs.filter((r) => r[2] !== 0).length, 0);
-    expect(count(svg.slice(svg.indexOf('<g class="cells">'), svg.indexOf('<g class="rows">')), /<rect /g)).toBe(1 + busy);
+    expect(count(svg.slice(svg.indexOf('<g class="cells">'), svg.indexOf('<g class="commands">')), /<rect /g)).toBe(1 + busy);
     expect(count(svg, /class="row"/g)).toBe(128);
     for (const label of ['idle (precharged)', 'active (row open)', 'reading', 'writing', 'refreshing']) expect(svg).toContain(`>${label}<`);
-    expect(textOf(svg, 'axis-label y')).toEqual(['Bank (128 banks, channel.bank group.bank)']);
+    expect(textOf(svg, 'axis-label y')).toEqual(['Bank (128 banks; channel, then bank group.bank)']);
     expect(svg).toContain('>ch 7<');
+  });
+
+  it('labels every bank row and marks every command of the window on its bank, ACT/RD/WR/PRE/REF in the legend', () => {
+    const svg = bankStateChart(report);
+    const w = report.bankStates!;
+    expect(textOf(svg, 'bank-label')).toEqual(w.banks.map((b) => `${b.bankGroup}.${b.bank}`));
+    const marks = svg.slice(svg.indexOf('<g class="commands">'), svg.indexOf('<g class="rows">'));
+    const total = w.banks.reduce((n, b) => n + (b.commands?.length ?? 0), 0);
+    expect(total).toBeGreaterThan(1000);
+    expect(count(marks, /class="command"/g)).toBe(total);
+    for (const k of ['ACT', 'RD', 'WR', 'PRE', 'REF']) expect(svg).toContain(`>${k}<`);
+    // a report without command marks (written before them) draws the states alone
+    const bare = structuredClone(report);
+    delete bare.bankStates!.commandKinds;
+    for (const b of bare.bankStates!.banks) delete b.commands;
+    expect(count(bankStateChart(bare), /class="command"/g)).toBe(0);
   });
 
   it('shares of a bank add up to the window; the description gives the shares over all banks', () => {
     const shares = bankStateShares(report.bankStates!);
     for (const s of shares) expect(s.reduce((a, b) => a + b, 0)).toBe(1608);
     const desc = bankStateChart(report).match(/<desc[^>]*>([^<]*)<\/desc>/)![1]!;
-    expect(desc).toMatch(/^Heat map of 128 banks over cycles 0 to 1608 of the dram clock: idle [\d.]+ %, active [\d.]+ %, reading [\d.]+ %, writing [\d.]+ %, refreshing [\d.]+ % of bank-cycles\.$/);
+    expect(desc).toMatch(/^Heat map of 128 banks over cycles 0 to 1608 of the dram clock: idle [\d.]+ %, active [\d.]+ %, reading [\d.]+ %, writing [\d.]+ %, refreshing [\d.]+ % of bank-cycles\. Command marks: [\d,]+ ACT, [\d,]+ RD, [\d,]+ WR, [\d,]+ PRE, [\d,]+ REF\.$/);
   });
 
   it('states read in greyscale: fills at least 18 L* apart, in the order of the report\'s states', () => {

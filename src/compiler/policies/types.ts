@@ -1,12 +1,12 @@
-import type { DevicePreset } from '../../baselines/roofline.ts';
+import type { DevicePreset } from '../../systems/baseline/roofline.ts';
 import type { NpuSpec } from '../../npu/spec.ts';
-import type { PimGptSystem } from '../../pim/pim-gpt.ts';
-import { duplexCapacityBytes, type DuplexSystem } from '../../pim/duplex-system.ts';
-import type { NeuPimsSystem } from '../../npu/neupims-system.ts';
+import type { PimGptSystem } from '../../systems/pim-gpt/pim-gpt.ts';
+import type { DuplexSystem } from '../../systems/duplex/duplex-system.ts';
+import type { NeuPimsSystem } from '../../systems/neupims/neupims-system.ts';
 import type { ModelSpec } from '../model.ts';
 import type { Op } from '../../ir/op.ts';
 import type { WsTiling } from '../../ir/tiling.ts';
-import { pimCapacityBytes, type PimGemvTiling } from './pim-gemv-tiling.ts';
+import type { PimGemvTiling } from './pim-gemv-tiling.ts';
 
 /** What a policy maps onto: an analytical baseline device (GPU or CPU preset), an NPU spec, a PIM system (in-bank PIM device and ASIC), or a Duplex-family system (xPUs, optionally with near-memory PIM on their stacks). */
 export type MappingTarget =
@@ -14,10 +14,23 @@ export type MappingTarget =
   | { readonly kind: 'npu'; readonly npu: NpuSpec }
   | { readonly kind: 'pim'; readonly system: PimGptSystem }
   | { readonly kind: 'duplex'; readonly system: DuplexSystem }
-  | { readonly kind: 'neupims'; readonly system: NeuPimsSystem };
+  | { readonly kind: 'neupims'; readonly system: NeuPimsSystem }
+  | SystemTarget;
+
+/**
+ * The target of a system family with no kind of its own above (src/systems/registry.ts: a new family is one folder
+ * and one registry line, without editing this union): the family's name, and the loaded system's name and file.
+ * Its policy reloads what else it needs from the file.
+ */
+export interface SystemTarget {
+  readonly kind: 'system';
+  /** The family (the registry key) whose policy loaded it. */
+  readonly family: string;
+  readonly system: { readonly name: string; readonly file: string };
+}
 
 /** Kinds of mapping targets. */
-export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex', 'neupims'] as const satisfies readonly MappingTarget['kind'][];
+export const TARGET_KINDS = ['baseline', 'npu', 'pim', 'duplex', 'neupims', 'system'] as const satisfies readonly MappingTarget['kind'][];
 
 /**
  * Kinds of devices ops can be assigned to: `pim` is an in-bank PIM device whose ops carry their layout in the trace
@@ -110,34 +123,8 @@ export function targetInfo(t: MappingTarget): TargetInfo {
     case 'pim':
     case 'duplex':
     case 'neupims':
+    case 'system':
       return { kind: t.kind, name: t.system.name, file: repoRelative(t.system.file) };
-    default: {
-      const never: never = t;
-      throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);
-    }
-  }
-}
-
-/**
- * Memory capacity the target declares for `model`, bytes; null when it declares none (an NPU spec describes no
- * memory). A PIM system holds weights and KV cache in its PIM banks; a NeuPIMs-family system has one HBM2 device
- * per tensor x pipeline shard of the model (its `parallelism`), each of its PIM standard's capacity.
- */
-export function targetCapacityBytes(t: MappingTarget, model?: ModelSpec): number | null {
-  switch (t.kind) {
-    case 'baseline':
-      return t.device.capacityBytes;
-    case 'npu':
-      return null;
-    case 'pim':
-      return pimCapacityBytes(t.system.pim);
-    case 'duplex':
-      return duplexCapacityBytes(t.system);
-    case 'neupims': {
-      if (!model) return null;
-      const p = t.system.parallelism.models[model.name] ?? t.system.parallelism.default;
-      return pimCapacityBytes(t.system.pim) * p.tp * p.pp;
-    }
     default: {
       const never: never = t;
       throw new Error(`internal invariant broken: unhandled target ${String((never as { kind: unknown }).kind)}`);

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { MODELS_DIR } from '../compiler/model.ts';
+import { StrataError } from '../spec/errors.ts';
+import { ARCH_DIR } from '../spec/package-root.ts';
+import { withOverrides, type Override } from '../spec/provenance.ts';
+import { parseSetFlags, resolveSetFlags, type SetRoots } from '../spec/set-overrides.ts';
+
+/**
+ * `--set path=value` on every command that loads a spec or a system (issue #16 item 1). The flag is taken out of the
+ * arguments before the command parses them; its paths start at the command's own spec (see
+ * src/spec/set-overrides.ts): the `--system` preset of run, compile, serve and pim generate; the `--spec` of dram
+ * and pim gemv (and neupims-gemv's PIM spec); `model.` starts at the `--model` file. Every path is checked before
+ * the command runs, and each override is named on stderr, so a result never silently rests on a changed spec.
+ */
+
+/** A file relative to the working directory when it lies below it. */
+function relativeFile(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+/** Commands that read a spec `--set` can address. */
+export const SET_COMMANDS = ['dram', 'pim', 'run', 'compile', 'serve'] as const;
+
+/** The `--set` values in `argv` (as `--set X` or `--set=X`) and the arguments without them. */
+export function takeSetFlags(argv: readonly string[]): { sets: string[]; rest: string[] } {
+  const sets: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--set') {
+      const v = argv[i + 1];
+      if (v === undefined || v.startsWith('--')) throw new StrataError(`--set: expected path=value after it${v ? `, found the flag '${v}'` : ''}`);
+      sets.push(v);
+      i++;
+    } else if (a.startsWith('--set=')) sets.push(a.slice('--set='.length));
+    else rest.push(a);
+  }
+  return { sets, rest };
+}
+
+/** The value of `--flag` in `argv` (`--flag V` or `--flag=V`), or undefined. */
+function flagValue(argv: readonly string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${flag}`) return argv[i + 1];
+    if (argv[i]!.startsWith(`--${flag}=`)) return argv[i]!.slice(flag.length + 3);
+  }
+  return undefined;
+}
+
+/** A spec given by name (in `dir`) or by path, as the loaders resolve it; undefined when there is no such file (the command says why). */
+function specFile(nameOrPath: string | undefined, dir: string): string | undefined {
+  if (nameOrPath === undefined) return undefined;
+  const file = nameOrPath.includes('/') || nameOrPath.endsWith('.json') ? nameOrPath : join(dir, `${nameOrPath}.json`);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The roots a command's `--set` paths start from, from its arguments. */
+function rootsOf(command: string, argv: readonly string[]): SetRoots {
+  const model = specFile(flagValue(argv, 'model'), MODELS_DIR);
+  const need = (file: string | undefined, label: string, given: string | undefined): string | undefined => {
+    if (file === undefined && given !== undefined) throw new StrataError(`--set: ${label} '${given}' is neither a shipped preset nor a file, so there is no spec to set a value in`);
+    return file;
+  };
+  const system = (name: string | undefined) => {
+    if (name === undefined) throw new StrataError(`${command}: --set needs --system NAME (its paths start at the system preset; 'model.' paths at --model)`);
+    return { spec: need(specFile(name, join(ARCH_DIR, 'systems')), '--system', name), specLabel: `--system ${name}`, model };
+  };
+  switch (command) {
+    case 'dram': {
+      const spec = flagValue(argv, 'spec');
+      if (spec?.toLowerCase().endsWith('.ini')) throw new StrataError(`--set: applies to JSON specs; '${spec}' is a DRAMsim3 .ini (edit the file, or start from a JSON preset)`);
+      return { spec: need(specFile(spec, join(ARCH_DIR, 'dram')), '--spec', spec), specLabel: `--spec ${spec}` };
+    }
+    case 'pim': {
+      const sub = argv[0];
+      if (sub === 'gemv') return { spec: need(specFile(flagValue(argv, 'spec'), join(ARCH_DIR, 'pim')), '--spec', flagValue(argv, 'spec')), specLabel: `--spec ${flagValue(argv, 'spec')}` };
+      if (sub === 'neupims-gemv') return { spec: specFile(flagValue(argv, 'spec') ?? 'neupims', join(ARCH_DIR, 'pim')), specLabel: 'the NeuPIMs PIM spec' };
+      return system(flagValue(argv, 'system') ?? 'pim-gpt');
+    }
+    default:
+      return system(flagValue(argv, 'system'));
+  }
+}
+
+/**
+ * Runs a command with its `--set` flags applied: parsed and checked against the files before anything runs, each
+ * named on stderr. Without `--set`, runs it as it is.
+ */
+export function runWithSetFlags(command: string, argv: readonly string[], run: (argv: string[]) => number | Promise<number>): number | Promise<number> {
+  const { sets, rest } = takeSetFlags(argv);
+  if (sets.length === 0) return run(rest);
+  if (!(SET_COMMANDS as readonly string[]).includes(command)) {
+    throw new StrataError(`${command}: --set is not taken here (it changes the spec of the commands that load one: ${SET_COMMANDS.join(', ')})`);
+  }
+  const flags = parseSetFlags(sets);
+  const roots = rootsOf(command, rest);
+  const overrides: Override[] = resolveSetFlags(flags, roots);
+  for (const [i, o] of overrides.entries()) process.stderr.write(`strata: --set ${flags[i]!.text}: ${relativeFile(o.file)} field '${o.path}' = ${JSON.stringify(o.value)}\n`);
+  return withOverrides(overrides, () => run(rest));
+}

@@ -1,0 +1,44 @@
+import { parameterCount, type ModelSpec } from '../../compiler/model.ts';
+import type { LowerOptions } from '../../compiler/lower.ts';
+import { repoRelative } from '../../compiler/policies/types.ts';
+import type { StepBatch, StepCost, StepCostModel } from '../../serving/step-cost.ts';
+import { duplexCapacityBytes, type DuplexSystem } from './duplex-system.ts';
+import { duplexStepCoster } from './duplex-step-cost.ts';
+import { DUPLEX_DEVICES, type DuplexSplit } from './policy.ts';
+
+/**
+ * A serving-loop step cost model (src/serving/step-cost.ts) for a Duplex-family system: each step's batch is
+ * costed by `duplexStepCoster` (src/systems/duplex/duplex-step-cost.ts), which gives exactly what lowering the whole step and
+ * running it with `runDuplexStep` (src/systems/duplex/duplex-step.ts) gives, from parts memoised by shape (layer ops by token
+ * count, attention by (context, new tokens), experts by tokens per expert, PIM streams by length). MoE routing is
+ * drawn per step from `moe.routing.<seed>.<step>`.
+ */
+export function duplexStepCostModel(
+  system: DuplexSystem, model: ModelSpec, opts: { seed?: string; routing?: LowerOptions['routing']; coProcessing?: boolean; split?: DuplexSplit } = {},
+): StepCostModel {
+  const seed = opts.seed ?? '0';
+  const moe = model.experts > 1;
+  const coster = duplexStepCoster(system, model, { routing: opts.routing, coProcessing: opts.coProcessing, split: opts.split });
+  const pim = system.pim ? ` + ${system.pim.spec.name} on ${system.pim.stacksPerDevice} stacks each` : '';
+  const rule = opts.split === 'balanced' ? 'experts split to balance xPU and PIM, decode attention on PIM'
+    : opts.split === 'fastest' ? 'each expert on the faster processor, decode attention on PIM' : 'ops by Op/B on xPU or PIM';
+  return {
+    name: 'duplex',
+    system: system.name,
+    file: repoRelative(system.file),
+    description: `${system.devices} x ${system.xpu.name}${pim}: ${rule}, ${opts.coProcessing === false ? 'one after another' : 'co-processed'}, PIM traffic through the DRAM model (src/systems/duplex/duplex-step.ts)`,
+    energyMethod: 'board-power-x-step-time + dram-path-energy',
+    energyNote: `every xPU at ${system.xpu.boardPowerW} W for the whole step (computing or waiting for PIM, as the GPU baselines are charged); PIM by per-bit DRAM path energy and MAC energy; interconnect per bit`,
+    memory: { capacityBytes: duplexCapacityBytes(system), weightBytes: parameterCount(model) * model.precisionBytes },
+    streams: moe ? [`moe.routing.${seed}.<step>`] : [],
+
+    cost(batch: StepBatch): StepCost {
+      const r = coster.cost(batch.entries, `${seed}.${batch.index}`);
+      const busyPs: Record<string, number> = { [DUPLEX_DEVICES.xpu]: r.busyPs[0] };
+      if (system.pim) busyPs[DUPLEX_DEVICES.pim] = r.busyPs[1];
+      return { timePs: r.timePs, energyPj: r.energyPj.total, busyPs };
+    },
+
+    stats: () => coster.stats(),
+  };
+}

@@ -1,0 +1,112 @@
+import { StrataError } from '../../spec/errors.ts';
+import { FieldReader } from '../../spec/fields.ts';
+import { readJsonFile } from '../../spec/json-file.ts';
+import { deepFreeze } from '../../spec/freeze.ts';
+import { loadDevice, type DevicePreset } from '../baseline/roofline.ts';
+import { capacityBytes } from '../../dram/standard.ts';
+import { loadLogicPim, type LogicPimSpec } from '../../pim/logic-pim.ts';
+import { checkFamily, systemFile, systemNames } from '../presets.ts';
+
+/**
+ * Systems of the Duplex comparison (arch/systems/*.json of family `duplex`): `devices` identical devices working tensor
+ * parallel, each an xPU (a GPU baseline preset of arch/systems, timed by the analytical roofline) on HBM3
+ * stacks, optionally with a near-memory PIM device on every stack (Duplex: Logic-PIM; or bank-PIM, bank-group
+ * PIM). Devices talk over an interconnect (NVLink). The folder keeps these presets apart from the GPU/CPU
+ * baseline presets (arch/systems/gpu-*.json), which have another schema.
+ */
+
+/** PIM on the xPU's stacks and when ops go to it. */
+export interface DuplexPim {
+  readonly spec: LogicPimSpec;
+  /** HBM stacks per device, each with its own PIM device. */
+  readonly stacksPerDevice: number;
+  /** Matrix ops with Op/B at or below this run on the PIM device. */
+  readonly opPerByteThreshold: number;
+}
+
+/** The link between devices (tensor-parallel all-reduces). */
+export interface Interconnect {
+  /** Bandwidth per direction per device, bytes/s. */
+  readonly bandwidthBytesPerS: number;
+  /** Fixed cost of one all-reduce, ps. */
+  readonly latencyPs: number;
+  readonly energyPjPerBit: number;
+}
+
+/** A loaded Duplex-family system. Frozen. */
+export interface DuplexSystem {
+  readonly name: string;
+  readonly description: string;
+  readonly file: string;
+  readonly xpu: DevicePreset;
+  /** Devices (tensor-parallel degree). */
+  readonly devices: number;
+  readonly interconnect: Interconnect;
+  /** Null for a GPU-only system. */
+  readonly pim: DuplexPim | null;
+  readonly sources: Readonly<Record<string, string>>;
+}
+
+/** Names of the shipped Duplex-family systems (arch/systems/*.json of family `duplex`). */
+export function knownDuplexSystems(): string[] {
+  return systemNames('duplex');
+}
+
+/** Loads a Duplex-family system by shipped name or path; `devices` overrides the preset's device count. */
+export function loadDuplexSystem(nameOrPath: string, opts: { devices?: number } = {}): DuplexSystem {
+  const file = systemFile(nameOrPath, 'duplex', 'system', ' for policy duplex');
+  const system = parseDuplexSystem(readJsonFile(file), file);
+  if (opts.devices === undefined) return system;
+  if (!Number.isInteger(opts.devices) || opts.devices < 1) throw new StrataError(`--devices: expected a positive integer, got ${opts.devices}`);
+  return deepFreeze({ ...system, devices: opts.devices });
+}
+
+/** Validates a parsed system; `file` names it in errors. */
+export function parseDuplexSystem(json: unknown, file: string): DuplexSystem {
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'family', 'description', 'source', 'xpu', 'devices', 'interconnect', 'pim', 'note']);
+  checkFamily(r, 'duplex');
+  const sources: Record<string, string> = { system: r.string('source') };
+  const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
+  const x = section('xpu', ['device']);
+  const xpuName = x.string('device');
+  let xpu: DevicePreset;
+  try {
+    xpu = loadDevice(xpuName);
+  } catch (e) {
+    if (e instanceof StrataError) throw new StrataError(`${x.where('device')}: ${e.message}`);
+    throw e;
+  }
+  if (xpu.kind !== 'gpu') x.fail('device', 'a GPU preset (the xPU)', xpuName);
+  const d = section('devices', ['count']);
+  const devices = d.number('count', { integer: true, positive: true });
+  const i = section('interconnect', ['bandwidthBytesPerS', 'latencyNs', 'energyPjPerBit']);
+  const interconnect: Interconnect = {
+    bandwidthBytesPerS: i.number('bandwidthBytesPerS', { positive: true }),
+    latencyPs: Math.round(i.number('latencyNs', { min: 0 }) * 1000),
+    energyPjPerBit: i.number('energyPjPerBit', { min: 0 }),
+  };
+  let pim: DuplexPim | null = null;
+  if (r.has('pim')) {
+    const p = section('pim', ['spec', 'stacksPerDevice', 'opPerByteThreshold']);
+    let spec: LogicPimSpec;
+    try {
+      spec = loadLogicPim(p.string('spec'));
+    } catch (e) {
+      if (e instanceof StrataError) throw new StrataError(`${p.where('spec')}: ${e.message}`);
+      throw e;
+    }
+    const stacksPerDevice = p.number('stacksPerDevice', { integer: true, positive: true });
+    const stackBytes = capacityBytes(spec.view);
+    if (stacksPerDevice * stackBytes !== xpu.capacityBytes) {
+      p.fail('stacksPerDevice', `stacks whose capacity adds up to the xPU's memory (${xpu.capacityBytes} B in ${xpu.file} = ${xpu.capacityBytes / stackBytes} stacks of ${stackBytes} B)`, stacksPerDevice);
+    }
+    pim = { spec, stacksPerDevice, opPerByteThreshold: p.number('opPerByteThreshold', { positive: true }) };
+  }
+  return deepFreeze({ name: r.string('name'), description: r.optionalString('description', ''), file, xpu, devices, interconnect, pim, sources });
+}
+
+/** Memory of the whole system, bytes. */
+export function duplexCapacityBytes(s: DuplexSystem): number {
+  return s.xpu.capacityBytes * s.devices;
+}

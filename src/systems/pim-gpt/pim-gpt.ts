@@ -1,0 +1,395 @@
+import { join } from 'node:path';
+import { StrataError } from '../../spec/errors.ts';
+import { FieldReader } from '../../spec/fields.ts';
+import { readSpecFile } from '../../spec/json-file.ts';
+import { buildOpGraph } from '../../compiler/lower.ts';
+import { assertFits, tokensFootprint } from '../../compiler/footprint.ts';
+import { pimCapacityBytes } from '../../compiler/policies/pim-gemv-tiling.ts';
+import type { ModelSpec } from '../../compiler/model.ts';
+import type { Op } from '../../ir/op.ts';
+import { CommandLog } from '../../dram/command-log.ts';
+import { decodeStep, prefillStep } from '../../compiler/step.ts';
+import { opBytes } from '../../ir/op.ts';
+import { Simulator } from '../../kernel/simulator.ts';
+import { invariant, withContext } from '../../spec/errors.ts';
+import { Asic, asicOccupancyCycles, loadAsic, type AsicSpec } from '../../pim/asic.ts';
+import { planPimGemv, type PimGemvPlan } from '../../pim/gemv.ts';
+import { globalBuffer, globalBufferEnergyPj } from '../../pim/global-buffer.ts';
+import { PimChannel, PimChannelSequencer, type PimStep } from '../../pim/pim-channel.ts';
+import { parseLink, type PimLink } from '../../pim/pim-link.ts';
+import { loadPimSpec, type PimSpec } from '../../pim/pim-spec.ts';
+import { ProgramMemo } from '../../pim/program-memo.ts';
+import { resultLatch, resultLatchEnergyPj } from '../../pim/result-latch.ts';
+import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
+import { checkFamily, systemFile } from '../presets.ts';
+
+/** A PIM-GPT style system: in-bank PIM for every matrix-vector product, an ASIC for the rest, a link per channel between them. */
+export interface PimGptSystem {
+  readonly name: string;
+  readonly file: string;
+  readonly pim: PimSpec;
+  readonly asic: AsicSpec;
+  readonly link: PimLink;
+  /** Fields of the system file with no public source. */
+  readonly assumptions: readonly string[];
+}
+
+/** Loads arch/systems/NAME.json naming a PIM spec and an ASIC and describing the link. */
+export function loadPimGptSystem(name = 'pim-gpt'): PimGptSystem {
+  const file = systemFile(name, 'pim-gpt', 'system', ' for policy pim-gpt');
+  const { json, assumptions } = readSpecFile(file);
+  const r = FieldReader.root(file, json);
+  r.onlyKeys(['name', 'family', 'description', 'source', 'pim', 'asic', 'link']);
+  checkFamily(r, 'pim-gpt');
+  r.string('source');
+  const pim = withContext(() => loadPimSpec(r.string('pim')), (m) => `${r.where('pim')}: ${m}`);
+  return { name: r.string('name'), file, pim, asic: withContext(() => loadAsic(r.string('asic')), (m) => `${r.where('asic')}: ${m}`), link: parseLink(r.object('link'), pim), assumptions: assumptions.map((a) => a.path) };
+}
+
+/** Energy of PIM-GPT work by component, pJ. */
+export interface PimGptEnergy {
+  /** All-bank row activations (with their precharges), IDD method per bank. */
+  activate: number;
+  /** Array reads feeding the MAC lanes: 32 B per bank per MAC16 at the cell energy per bit. */
+  arrayRead: number;
+  /** MAC lanes. */
+  mac: number;
+  /** Input vectors into the global buffers and results out of the channels: the DRAM's datapath plus the ASIC-PIM link, per bit. */
+  io: number;
+  /** Global-buffer writes and reads (every MAC16 reads its 32 B) and result-latch reads. */
+  buffers: number;
+  refresh: number;
+  /** Active standby of every channel for the token's whole time. */
+  background: number;
+  asic: number;
+}
+
+/** Where a token's time went along its critical path, ps (src/systems/pim-gpt/token-graph.ts criticalPath). */
+export type PimTime = CriticalPath;
+
+/** One token's work. Times in ps. */
+export interface TokenCost {
+  readonly contextLength: number;
+  /** The token's latency: from the end of the previous token to its last result at the ASIC. */
+  readonly totalPs: number;
+  /** Of it, on the critical path: in PIM (channels and link crossings) and on the ASIC. */
+  readonly pimPs: number;
+  readonly asicPs: number;
+  /** The critical path split by what it waited for; sums to totalPs. */
+  readonly path: PimTime;
+  readonly energy: PimGptEnergy;
+  /** Commands issued over all channels in the token, by name (refreshes while idle included). */
+  readonly commands: Readonly<Record<string, number>>;
+  /** Channel-program segments simulated command by command in this token, and reused (src/pim/program-memo.ts). */
+  readonly simulatedGemvs: number;
+  readonly reusedGemvs: number;
+  /** Every node's unit and start/end times (ps from the token's start), with `timeline: true` only. */
+  readonly timeline?: readonly TokenSpan[];
+}
+
+const zero = (): PimGptEnergy => ({ activate: 0, arrayRead: 0, mac: 0, io: 0, buffers: 0, refresh: 0, background: 0, asic: 0 });
+
+/** Ops that PIM-GPT runs in the banks: matrix products over weights or the KV cache. */
+export function runsInPim(op: Op): boolean {
+  return (op.cls === 'gemm' || op.cls === 'gemv') && (op.weightBytes > 0 || op.kvReadBytes > 0);
+}
+
+/** Options of a PIM-GPT run. */
+export interface PimGptOptions {
+  /**
+   * Reuse simulated channel-program segments (default true; exact: a segment's cycles depend only on the
+   * program and the channel's relative timing state). False issues every command through TimingState.
+   */
+  reuse?: boolean;
+  /**
+   * Let work overlap where the dependencies allow (default true): a channel opens the first row of its next
+   * GEMV before the input arrives, and softmax runs per attention head, each head's context GEMV starting when
+   * its own softmax is done. False waits for every input and runs softmax whole (the serial schedule).
+   */
+  overlap?: boolean;
+  /**
+   * Split softmax per attention head (default false): each head's softmax waits only for the channels holding its
+   * scores, and each channel's context program only for its heads' softmax. With PIM-GPT's layout (every head's
+   * rows spread over whole channels, all channels finishing together) it does not shorten a token (measured in
+   * docs/validation.md), and it gives channels different inputs, so it turns off grouping identical channels.
+   */
+  perHeadSoftmax?: boolean;
+  /** Record every command of every channel (needs reuse: false). */
+  commandLogs?: CommandLog[];
+  /** Record each token's node spans in `TokenCost.timeline` (default false; timing is the same either way). */
+  timeline?: boolean;
+}
+
+/** Share j of `total` cut into `parts` near-equal whole pieces. */
+const part = (total: number, j: number, parts: number) => Math.floor((total * (j + 1)) / parts) - Math.floor((total * j) / parts);
+
+/**
+ * A PIM-GPT machine: the event kernel with one component per PIM channel and one ASIC, whose state (timing,
+ * refresh, the memo of simulated program segments) carries over from token to token. `token` runs one decode
+ * token of batch 1 as a dependency graph (src/systems/pim-gpt/token-graph.ts): every matrix product over weights or the KV
+ * cache as one node per channel with work (its program of the op's GEMV; an op with m rows runs m GEMVs), every
+ * other op on the ASIC. Attention over several heads is one GEMV whose outputs are all heads' scores (or context
+ * values), each head's rows in its own banks; with overlap on, the heads' softmax nodes each wait only for the
+ * channels holding that head's scores, and each channel's context program only for its heads' softmax.
+ */
+export class PimGptMachine {
+  readonly sim = new Simulator();
+  readonly channels: PimChannel[];
+  readonly asic: Asic;
+  readonly memo: ProgramMemo | null;
+  private readonly plans = new Map<string, { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[] }>();
+  private readonly interned = new Map<string, readonly PimStep[]>();
+  private readonly overlap: boolean;
+  private readonly perHead: boolean;
+  private readonly timeline: boolean;
+  private endPs = 0;
+
+  constructor(readonly system: PimGptSystem, opts: PimGptOptions = {}) {
+    const std = system.pim.standard;
+    this.memo = opts.reuse === false ? null : new ProgramMemo(std);
+    invariant(!(this.memo && opts.commandLogs), 'command logs need reuse: false');
+    this.overlap = opts.overlap !== false;
+    this.perHead = opts.perHeadSoftmax === true;
+    this.timeline = opts.timeline === true;
+    this.channels = Array.from({ length: std.organization.channels }, (_, c) => {
+      let log: CommandLog | undefined;
+      if (opts.commandLogs) {
+        log = new CommandLog(c);
+        opts.commandLogs.push(log);
+      }
+      return new PimChannel(this.sim, c, new PimChannelSequencer(std, { memo: this.memo, log, prefetch: this.overlap }), std.tCKPs);
+    });
+    this.asic = new Asic(this.sim, system.asic);
+  }
+
+  /** The plan of a GEMV shape, with channel programs that are equal shared (one array), so the memo sees them as one. */
+  private planFor(out: number, k: number): { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[] } {
+    const key = `${out}x${k}`;
+    let p = this.plans.get(key);
+    if (!p) {
+      const plan = planPimGemv(this.system.pim, out, k);
+      const programs = plan.programs.map((prog) => {
+        const text = prog.map((s) => `${s.cmd},${s.row},${s.count}`).join(';');
+        let shared = this.interned.get(text);
+        if (!shared) {
+          shared = prog;
+          this.interned.set(text, prog);
+        }
+        return shared;
+      });
+      p = { plan, programs };
+      this.plans.set(key, p);
+    }
+    return p;
+  }
+
+  /**
+   * For each channel, the channel that runs its share of this token for it: channels that start the token in the
+   * same state and receive the same programs (every channel of an op gets the same inputs) run identically, so one
+   * of them is simulated and the others take over its state afterwards. Without a memo (command-by-command
+   * reference runs) or with per-head softmax every channel runs itself.
+   */
+  private groupChannels(ops: readonly Op[]): number[] {
+    const n = this.channels.length;
+    const self = Array.from({ length: n }, (_, c) => c);
+    if (!this.memo || this.perHead) return self;
+    const keys = this.channels.map((c) => c.sequencer.stateKey()!);
+    for (const op of ops) {
+      if (!runsInPim(op)) continue;
+      const { programs } = this.planFor(op.batch * op.n, op.k);
+      for (let c = 0; c < n; c++) keys[c] += `/${op.m}x${programs[c]!.length ? this.memo.programId(programs[c]!) : '-'}`;
+    }
+    const first = new Map<string, number>();
+    return keys.map((k, c) => {
+      const l = first.get(k);
+      if (l === undefined) first.set(k, c);
+      return l ?? c;
+    });
+  }
+
+  private groupSize(leader: readonly number[], ch: number): number {
+    let n = 0;
+    for (const l of leader) if (l === ch) n++;
+    return n;
+  }
+
+  /** Runs one decode token of batch 1 at `contextLength` cached tokens (0: the prompt's first token, a one-token prefill). */
+  token(model: ModelSpec, contextLength: number): TokenCost {
+    const { pim, asic, link } = this.system;
+    const std = pim.standard;
+    const o = std.organization;
+    const banks = o.bankGroups * o.banksPerGroup;
+    const ops = buildOpGraph(model, contextLength === 0 ? prefillStep([1]) : decodeStep([contextLength]));
+    const graph = new TokenGraph(this.endPs, link.latencyPs);
+    /** Per op: its nodes and, per node, the range of batch instances (attention heads) it covers. */
+    const placed = new Map<string, { batch: number; nodes: TokenNode[]; lo: number[]; hi: number[] }>();
+    let macs = 0;
+    let asicEnergy = 0;
+    const leader = this.groupChannels(ops);
+    const predsOf = (op: Op, lo: number, hi: number): number[] => {
+      const preds: number[] = [];
+      for (const d of op.deps) {
+        const p = placed.get(d);
+        if (!p) continue;
+        const matched = this.perHead && op.batch > 1 && p.batch === op.batch;
+        p.nodes.forEach((n, i) => {
+          if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(n.index);
+        });
+      }
+      return preds;
+    };
+    for (const op of ops) {
+      const entry = { batch: op.batch, nodes: [] as TokenNode[], lo: [] as number[], hi: [] as number[] };
+      if (runsInPim(op)) {
+        const out = op.batch * op.n;
+        const { plan, programs } = this.planFor(out, op.k);
+        const perChannel = banks * plan.rowsPerBank;
+        for (let rep = 0; rep < op.m; rep++) {
+          programs.forEach((program, ch) => {
+            if (program.length === 0 || leader[ch] !== ch) return;
+            const first = ch * perChannel;
+            const last = Math.min(out, first + perChannel) - 1;
+            const lo = Math.floor(first / op.n);
+            const hi = Math.floor(last / op.n);
+            const node = graph.add({ kind: 'pim', op, channel: ch, weight: this.groupSize(leader, ch), program, asicCycles: 0, asicLatencyCycles: 0, asicEnergyPj: 0, preds: predsOf(op, lo, hi) });
+            this.channels[ch]!.enqueue(graph, node);
+            entry.nodes.push(node);
+            entry.lo.push(lo);
+            entry.hi.push(hi);
+          });
+          macs += plan.macs;
+        }
+      } else {
+        const split = this.perHead && op.batch > 1 ? op.batch : 1;
+        const energy = op.flops * asic.pjPerOp + opBytes(op) * asic.sramPjPerByte;
+        asicEnergy += energy;
+        for (let j = 0; j < split; j++) {
+          const lo = split > 1 ? j : 0;
+          const hi = split > 1 ? j : op.batch - 1;
+          const node = graph.add({
+            kind: 'asic', op, channel: -1, weight: 1, program: null, asicCycles: asicOccupancyCycles(asic, part(op.flops, j, split)),
+            asicLatencyCycles: asic.opLatencyCycles, asicEnergyPj: energy / split, preds: predsOf(op, lo, hi),
+          });
+          entry.nodes.push(node);
+          entry.lo.push(lo);
+          entry.hi.push(hi);
+        }
+      }
+      placed.set(op.id, entry);
+    }
+    const memoBefore = { simulated: this.memo?.simulated ?? 0, reused: this.memo?.reused ?? 0 };
+    const idleBefore = this.channels.map((c) => c.sequencer.idleRefreshes);
+    this.asic.begin(graph);
+    graph.start({ pim: { nodeReady: (n) => this.channels[n.channel]!.nodeReady() }, asic: this.asic });
+    this.sim.run();
+    invariant(graph.unfinished === 0, 'every node of a token graph finishes');
+    const startPs = this.endPs;
+    this.endPs = graph.endPs();
+    this.memo?.endRound();
+    const totalPs = this.endPs - startPs;
+
+    // Channels that stood for others hand their state over.
+    this.channels.forEach((c, i) => {
+      if (leader[i] !== i) c.sequencer.copyStateFrom(this.channels[leader[i]!]!.sequencer, this.channels[leader[i]!]!.sequencer.idleRefreshes - idleBefore[leader[i]!]!);
+    });
+    const counts = new Float64Array(std.commandNames.length);
+    for (const n of graph.nodes) if (n.job) n.job.commandCounts.forEach((c, i) => (counts[i]! += c * n.weight));
+    const REF = std.commandNames.indexOf('REF');
+    this.channels.forEach((c, i) => (counts[REF]! += c.sequencer.idleRefreshes - idleBefore[i]!));
+    const commands: Record<string, number> = {};
+    std.commandNames.forEach((name, i) => {
+      if (counts[i]! > 0) commands[name] = counts[i]!;
+    });
+    const path = criticalPath(graph, std.commandNames);
+    return {
+      contextLength,
+      totalPs,
+      pimPs: totalPs - path.asic,
+      asicPs: path.asic,
+      path,
+      energy: tokenEnergy(this.system, commands, macs, asicEnergy, totalPs),
+      commands,
+      simulatedGemvs: (this.memo?.simulated ?? 0) - memoBefore.simulated,
+      reusedGemvs: (this.memo?.reused ?? 0) - memoBefore.reused,
+      ...(this.timeline ? { timeline: tokenTimeline(graph) } : {}),
+    };
+  }
+}
+
+/**
+ * Prices a token's commands: per all-bank activation the base standard's IDD activation energy times the banks,
+ * per MAC16 the array read of 32 B in every bank at the cell energy per bit, per MAC the unit's energy, per 32 B
+ * buffer write or result read the DRAM datapath and the link per bit, the global buffer and result latches per
+ * byte (src/pim/global-buffer.ts, result-latch.ts), per refresh its IDD energy, and active standby (IDD3N) of
+ * every channel for the token's whole time.
+ */
+function tokenEnergy(system: PimGptSystem, c: Readonly<Record<string, number>>, macs: number, asicPj: number, totalPs: number): PimGptEnergy {
+  const { pim, link } = system;
+  const std = pim.standard;
+  const p = std.power;
+  const t = std.timing as Record<string, number>;
+  const o = std.organization;
+  const k = p.VDD * o.devicesPerRank * (std.tCKPs / 1000);
+  const banks = o.bankGroups * o.banksPerGroup;
+  const actPj = k * (p.IDD0 * t.tRC! - (p.IDD3N * t.tRAS! + p.IDD2N * t.tRP!)) * banks;
+  const n = (name: string) => c[name] ?? 0;
+  const e = zero();
+  e.activate = n('ACT16') * actPj;
+  e.arrayRead = n('MAC16') * banks * 32 * 8 * std.pathEnergy.cellPjPerBit;
+  e.mac = macs * pim.macPj;
+  e.io = (n('WRGB') + n('RDMAC16')) * 32 * 8 * (std.pathEnergy.datapathPjPerBit + link.pjPerBit);
+  e.buffers = globalBufferEnergyPj(globalBuffer(pim), n('WRGB'), n('MAC16')) + resultLatchEnergyPj(resultLatch(pim), n('RDMAC16'));
+  e.refresh = n('REF') * k * (p.IDD5AB - p.IDD3N) * t.tRFC!;
+  e.background = (k * p.IDD3N * totalPs * o.channels) / std.tCKPs;
+  e.asic = asicPj;
+  return e;
+}
+
+/** Costs one token on a fresh machine (a convenience for one-off questions; generation keeps one machine). */
+export function pimGptToken(system: PimGptSystem, model: ModelSpec, contextLength: number, opts: PimGptOptions = {}): TokenCost {
+  return new PimGptMachine(system, opts).token(model, contextLength);
+}
+
+/** A generation: the prompt's tokens one by one (PIM-GPT is a GEMV engine), then `tokens` new ones. */
+export interface PimGptGeneration {
+  readonly model: string;
+  readonly promptTokens: number;
+  readonly generated: readonly TokenCost[];
+  readonly promptPs: number;
+  /** Mean over the generated tokens. */
+  readonly meanTokenPs: number;
+  /** Channel-program segments simulated command by command, and reused, over the whole run. */
+  readonly simulatedGemvs: number;
+  readonly reusedGemvs: number;
+}
+
+/** Runs a prompt of `promptTokens` and generates `tokens` tokens with a growing KV cache, on one machine. */
+export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTokens: number, tokens: number, opts: PimGptOptions = {}): PimGptGeneration {
+  if (!Number.isInteger(promptTokens) || promptTokens < 1) throw new StrataError(`--prompt: expected a positive integer, got ${promptTokens}`);
+  if (!Number.isInteger(tokens) || tokens < 1) throw new StrataError(`--tokens: expected a positive integer, got ${tokens}`);
+  if (promptTokens + tokens > model.maxPositions && model.positionScheme === 'learned') {
+    throw new StrataError(`prompt ${promptTokens} + ${tokens} tokens exceeds ${model.name}'s ${model.maxPositions} learned positions`);
+  }
+  // Every weight and the whole KV cache live in the PIM banks (as compile --policy pim-gpt checks).
+  assertFits(tokensFootprint(model, promptTokens + tokens), { name: `${system.name} (${system.pim.name})`, capacityBytes: pimCapacityBytes(system.pim) },
+    `${model.name} with a ${promptTokens}-token prompt and ${tokens} generated tokens`);
+  const machine = new PimGptMachine(system, opts);
+  let promptPs = 0;
+  let simulated = 0;
+  let reused = 0;
+  for (let i = 0; i < promptTokens; i++) {
+    const t = machine.token(model, i);
+    promptPs += t.totalPs;
+    simulated += t.simulatedGemvs;
+    reused += t.reusedGemvs;
+  }
+  const generated: TokenCost[] = [];
+  for (let i = 0; i < tokens; i++) {
+    const t = machine.token(model, promptTokens + i);
+    generated.push(t);
+    simulated += t.simulatedGemvs;
+    reused += t.reusedGemvs;
+  }
+  const meanTokenPs = generated.reduce((a, t) => a + t.totalPs, 0) / generated.length;
+  return { model: model.name, promptTokens, generated, promptPs, meanTokenPs, simulatedGemvs: simulated, reusedGemvs: reused };
+}
