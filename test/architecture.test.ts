@@ -24,7 +24,7 @@ type Layer = (typeof LAYERS)[number];
 
 const FOLDER_LAYER: Record<string, Layer> = {
   kernel: 'kernel', spec: 'spec', dram: 'dram', pim: 'units', npu: 'units', ir: 'ir', compiler: 'compiler', systems: 'systems',
-  serving: 'serving', report: 'report', validation: 'validation', cli: 'cli',
+  serving: 'serving', report: 'report', validation: 'validation', cli: 'cli', studio: 'cli',
 };
 
 /** The layer of a repository-relative path under src/ or viz/ (throws for a folder the order does not place). */

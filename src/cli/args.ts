@@ -53,21 +53,52 @@ export const MAX_SERVED_REQUESTS = 1_000_000;
 export const MAX_STEP_TOKENS = 100_000;
 export const MAX_BATCH = 65_536;
 
-/** A flag that must be a positive integer, at most `max`. */
+/** The highest arrival rate a flag takes, requests per second: at a 1 us mean gap, far below one decode step (milliseconds), every request is there at once, so a higher rate changes nothing but the arithmetic. */
+export const MAX_QPS = 1_000_000;
+
+/**
+ * The number a flag's text writes, read the same way for every flag: decimal digits with an optional fraction and
+ * an optional exponent (`250`, `0.5`, `.5`, `1e6`, `2.5E-3`), with an optional sign; undefined for anything else
+ * (hexadecimal, `Infinity`, `NaN`, a number out of range, stray characters), which Number() alone would take or
+ * misread.
+ */
+export function readNumber(text: string): number | undefined {
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A flag that must be a positive integer, at most `max` (exponent notation such as 1e6 is read too). */
 export function positiveInt(flag: string, v: string | undefined, max = MAX_FLAG_INT): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^[0-9]+$/.test(v) || Number(v) <= 0) throw new StrataError(`--${flag}: expected a positive integer, got '${v}'`);
-  if (Number(v) > max) throw new StrataError(`--${flag}: expected a positive integer up to ${max.toLocaleString('en-US')}, got '${v}'`);
-  return Number(v);
+  return positiveInts(flag, [v], max, 'a positive integer')[0];
 }
 
 /** Each item of a comma-separated list of positive integers (at most `max`), as `positiveInt` checks a flag. */
-export function positiveInts(flag: string, items: readonly string[], max = MAX_FLAG_INT): number[] {
+export function positiveInts(flag: string, items: readonly string[], max = MAX_FLAG_INT, what = 'positive integers'): number[] {
   return items.map((b) => {
-    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`--${flag}: expected positive integers, got '${b}'`);
-    if (Number(b) > max) throw new StrataError(`--${flag}: expected positive integers up to ${max.toLocaleString('en-US')}, got '${b}'`);
-    return Number(b);
+    const n = readNumber(b);
+    if (n === undefined || !Number.isInteger(n) || n < 1) throw new StrataError(`--${flag}: expected ${what}, got '${b}'`);
+    if (n > max) throw new StrataError(`--${flag}: expected ${what} up to ${max.toLocaleString('en-US')}, got '${b}'`);
+    return n;
   });
+}
+
+/** A flag that must be a number > 0 (decimals and exponents allowed), at most `max`, whose reason `why` the error gives. */
+export function positiveNumber(flag: string, v: string | undefined, max: number, why: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = readNumber(v);
+  if (n === undefined || !(n > 0)) throw new StrataError(`--${flag}: expected a number > 0 (such as 2.5 or 1e3), got '${v}'`);
+  if (n > max) throw new StrataError(`--${flag}: expected a number > 0 up to ${max.toLocaleString('en-US')} (${why}), got '${v}'`);
+  return n;
+}
+
+/** A flag that must be a number from 0 to 1 (decimals and exponents allowed). */
+export function fraction(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = readNumber(v);
+  if (n === undefined || n < 0 || n > 1) throw new StrataError(`--${flag}: expected a number from 0 to 1, got '${v}'`);
+  return n;
 }
 
 /** A flag that must be one of `allowed`. */
@@ -75,4 +106,9 @@ export function oneOf<T extends string>(flag: string, v: string | undefined, all
   if (v === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(v)) throw new StrataError(`--${flag}: expected one of ${allowed.join(', ')}, got '${v}'`);
   return v as T;
+}
+
+/** Where a usage error of `command` points for the flags: an error is one line, so the usage block is not printed with it. */
+export function seeUsage(command: string): string {
+  return ` ('strata help ${command}' shows the usage)`;
 }

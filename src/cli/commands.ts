@@ -16,6 +16,7 @@ import { reportCommand, REPORT_USAGE } from './report.ts';
 import { runCommand, RUN_USAGE } from './run.ts';
 import { serveCommand, SERVE_USAGE } from './serve.ts';
 import { SET_COMMANDS } from './set-flag.ts';
+import { studioCommand, STUDIO_USAGE } from './studio.ts';
 import { validateCommand } from './validate.ts';
 
 /** One example of a command: the command line and what it shows. */
@@ -64,6 +65,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata dram --spec hbm2 --pattern random --requests 10000', what: 'random reads and writes on HBM2: bandwidth, latency, row hits, energy' },
       { command: 'strata dram --spec ddr4 --pattern stream --requests 20000 --out out/ddr4.json', what: 'streaming reads on DDR4, the JSON report saved for `strata report`' },
       { command: 'strata dram --spec my.ini --trace my.trace --frontend dramsim3', what: 'a DRAMsim3 configuration and trace, offered as DRAMsim3 offers them' },
+      { command: 'strata dram --spec hbm3 --pattern random --requests 5000 --check', what: 'the same run replayed through the independent protocol checker; exit 1 with the first broken rule' },
     ],
     run: dramCommand,
   },
@@ -100,7 +102,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     summary: 'accuracy tables (dramsim3, peak, gpu, pim-gpt, neupims, duplex, attacc; page) against references, with sensitivity bands',
     usage: VALIDATE_USAGE,
     examples: [
-      { command: 'strata validate gpu', what: 'the GPU kernel model against every measured H100 step, with the errors' },
+      { command: 'strata validate gpu', what: 'the GPU kernel model against every measured H100 step, then the A100, T4 and Xeon presets against published measurements, with the errors' },
       { command: 'strata validate duplex --sensitivity', what: 'Duplex headline ratios as bands over every assumption on their path' },
       { command: 'strata validate attacc', what: "AttAcc's golden attention cycles, row by row" },
     ],
@@ -143,6 +145,15 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata demo dram', what: 'HBM2 traffic command by command: reports, charts and HTML reports in out/demo/' },
     ],
     run: demoCommand,
+  },
+  {
+    name: 'studio',
+    summary: 'a teaching page: step through DRAM and PIM commands in the browser and see which timing rule held each back',
+    usage: STUDIO_USAGE,
+    examples: [
+      { command: 'strata studio', what: 'writes out/studio/index.html; open it and pick a guided example (row hit vs conflict, tFAW, all-bank MAC)' },
+    ],
+    run: studioCommand,
   },
 ]);
 
@@ -201,7 +212,7 @@ export function cliMarkdown(): string {
     'from; test/cli/help.test.ts fails when this page and the command disagree. Do not edit by hand. -->',
     '',
     'Every command prints its own usage and examples with `--help` (or `strata help <command>`); exit code 0 on',
-    'success, 1 when a check fails (`validate`), 2 on a usage or input error (one line on stderr).',
+    'success, 1 when a check fails (`validate`, `--check`), 2 on a usage or input error (one line on stderr; docs/limits.md lists the bounds).',
     '',
     `${SET_COMMANDS.map((n) => `\`${n}\``).join(', ')} also take ${SET_HELP.replace(/^--set path=value/, '`--set path=value`')}.`,
     '',

@@ -5,7 +5,7 @@ import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes } from '..
 import { targetInfo } from '../compiler/policies/types.ts';
 import { summarizeOps, type OpTotals } from '../compiler/summary.ts';
 import { tilingCounts, traceOps, traceToJsonl, type DeviceTrace } from '../compiler/trace.ts';
-import { parseFlags } from './args.ts';
+import { parseFlags, seeUsage } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, si, WORKLOAD_OPTIONS } from './workload.ts';
 import { policyForSystem } from './system-flag.ts';
@@ -23,7 +23,7 @@ export function compileCommand(argv: string[]): number {
     out: { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'\nusage: ${COMPILE_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`compile: unexpected argument '${positionals[0]}'${seeUsage('compile')}`);
   // --system alone picks the policy: its family's (src/systems/registry.ts), or the one policy whose systems
   // name it (an NPU of arch/npu for npu-only).
   const system = v.system;

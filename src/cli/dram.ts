@@ -8,18 +8,21 @@ import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, isIniPath, loadStandard, type ControllerSpec, type DramStandard } from '../dram/standard.ts';
 import { readTraceFile, type MemTrace } from '../dram/trace.ts';
 import { formatLog, logEntries } from '../dram/command-log.ts';
+import { checkProtocol } from '../dram/protocol-checker.ts';
 import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
 import { dramReport, formatDramSummary } from '../report/dram-report.ts';
 import { reportJson } from '../report/json.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { MAX_TRACE_REQUESTS, parseFlags, positiveInt, oneOf } from './args.ts';
-import { writeOutputs } from './output.ts';
+import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneOf, seeUsage } from './args.ts';
+import { checkOutputPaths, writeOutputs } from './output.ts';
+import { timedProgress } from './progress.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 
 export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
             [--frontend in-order|dramsim3] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
-            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--quiet]`;
+            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--check] [--quiet]`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
 export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[]; notes: string[] } {
@@ -34,11 +37,11 @@ export function resolveStandard(spec: string): { standard: DramStandard; ignored
 export function bankWindowFlag(v: string | undefined): CycleWindow | false | undefined {
   if (v === undefined) return undefined;
   if (v === 'none') return false;
-  const m = /^([0-9]+):([0-9]+)$/.exec(v);
-  if (!m || Number(m[2]) <= Number(m[1])) {
+  const [start, end, ...rest] = v.split(':').map(readNumber);
+  if (rest.length > 0 || start === undefined || end === undefined || !Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end <= start) {
     throw new StrataError(`--bank-window: expected START:END in cycles of the dram clock with START < END (e.g. 0:2000), or 'none', got '${v}'`);
   }
-  const w = { startCycle: Number(m[1]), cycles: Number(m[2]) - Number(m[1]) };
+  const w = { startCycle: start, cycles: end - start };
   checkBankWindow(w);
   return w;
 }
@@ -65,11 +68,14 @@ export function dramCommand(argv: string[]): number {
     epoch: { type: 'string' },
     'bank-window': { type: 'string' },
     quiet: { type: 'boolean' },
+    check: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'\nusage: ${DRAM_USAGE}`);
-  if (!v.spec) throw new StrataError(`dram: --spec is required\nusage: ${DRAM_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'${seeUsage('dram')}`);
+  if (!v.spec) throw new StrataError(`dram: --spec is required${seeUsage('dram')}`);
   const csvDir = v.csv;
-  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME\nusage: ${DRAM_USAGE}`);
+  if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE or --pattern NAME${seeUsage('dram')}`);
+  // Output paths are checked before the run, which may take minutes (the CSV file names are fixed: report/csv.ts).
+  checkOutputPaths([v.out, v['command-log'], csvDir === undefined ? undefined : join(csvDir, 'commands.csv')].filter((p): p is string => p !== undefined));
   const { standard, ignoredKeys, notes } = resolveStandard(v.spec);
   const frontend = oneOf('frontend', v.frontend, ['in-order', 'dramsim3'] as const) ?? 'in-order';
   const scheduler = oneOf('scheduler', v.scheduler, ['frfcfs', 'fcfs'] as const);
@@ -93,11 +99,7 @@ export function dramCommand(argv: string[]): number {
     trace = readTraceFile(v.trace);
   } else {
     const pattern = oneOf('pattern', v.pattern, PATTERNS)!;
-    let writeFraction: number | undefined;
-    if (v['write-fraction'] !== undefined) {
-      writeFraction = Number(v['write-fraction']);
-      if (!(writeFraction >= 0 && writeFraction <= 1)) throw new StrataError(`--write-fraction: expected a number from 0 to 1, got '${v['write-fraction']}'`);
-    }
+    const writeFraction = fraction('write-fraction', v['write-fraction']);
     trace = generatePattern({
       pattern,
       requests: positiveInt('requests', v.requests, MAX_TRACE_REQUESTS) ?? 100_000,
@@ -117,19 +119,28 @@ export function dramCommand(argv: string[]): number {
     frontend,
     cycles: positiveInt('cycles', v.cycles),
     addressOverflow: frontend === 'dramsim3' ? 'wrap' : 'error',
-    commandLog: v['command-log'] !== undefined,
+    commandLog: v['command-log'] !== undefined || v.check === true,
     bankWindow,
+    onProgress: v.quiet ? undefined : timedProgress('dram'),
   });
   const report = dramReport(result, { epochCycles });
+  const entries = v['command-log'] !== undefined || v.check ? logEntries(result.logs, standard.commandNames) : [];
+  // The independent checker (src/dram/protocol-checker.ts) replays the whole log; the first broken rule fails the run.
+  const violations = v.check ? checkProtocol(standard, entries, { endCycle: result.cycles, refresh: controller.refresh, maxViolations: CHECK_MAX_VIOLATIONS }) : [];
   const outputs: Array<{ path: string; content: string }> = [];
   if (v.out) outputs.push({ path: v.out, content: reportJson(report) });
-  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(logEntries(result.logs, standard.commandNames)) });
+  if (v['command-log']) outputs.push({ path: v['command-log'], content: formatLog(entries) });
   if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
   writeOutputs(outputs);
+  if (violations.length > 0) {
+    console.error(checkFailureLine('dram', violations, entries.length));
+    return 1;
+  }
   if (!v.quiet) {
     console.log(formatDramSummary(report));
     if (ignoredKeys.length) console.log(`  note        keys DRAMsim3 accepts that have no effect here: ${ignoredKeys.join(', ')}`);
     for (const n of notes) console.log(`  note        ${n}`);
+    if (v.check) console.log(`  check       ${entries.length.toLocaleString('en-US')} commands replayed by the protocol checker: no violation`);
     for (const o of outputs) console.log(`  wrote       ${o.path}`);
   }
   return 0;

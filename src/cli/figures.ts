@@ -20,7 +20,7 @@ import {
   type FigureInputs,
 } from '../report/figure-data.ts';
 import { validateReport } from '../report/schema.ts';
-import { StrataError } from '../spec/errors.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASE_CONFIGS, DRAMSIM3_CASES, dramsim3Config } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
@@ -32,8 +32,8 @@ import {
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags } from './args.ts';
-import { writeOutputs, type OutputFile } from './output.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInts, seeUsage } from './args.ts';
+import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
@@ -106,6 +106,26 @@ export function hashInputs(paths: readonly string[], parameters: unknown): Figur
     h.update(bytes);
   }
   return { sha256: h.digest('hex'), files };
+}
+
+/**
+ * A figure-data file's content with `contentSha256`, the sha256 of its JSON (2-space indented, as written) without
+ * that field, added last. A file edited by hand no longer matches its hash and is computed anew, even where its
+ * input hash still matches (a number changed in a table would otherwise be published as a result).
+ */
+export function sealFigureData(data: FigureData): FigureData {
+  const { contentSha256: _, ...rest } = data;
+  return { ...rest, contentSha256: contentHash(rest) };
+}
+
+/** Whether a figure-data file's parsed JSON carries the content hash of the rest of it. */
+export function contentMatches(parsed: FigureData): boolean {
+  const { contentSha256, ...rest } = parsed;
+  return contentSha256 !== undefined && contentSha256 === contentHash(rest);
+}
+
+function contentHash(data: Omit<FigureData, 'contentSha256'>): string {
+  return createHash('sha256').update(JSON.stringify(data, null, 2)).digest('hex');
 }
 
 /** One set of figures: what it reads, its parameters, and how to compute its data file. */
@@ -335,6 +355,7 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
   } catch (e) {
     return { reason: `the data file is unreadable (${(e as Error).message.split('\n')[0]})` };
   }
+  if (!contentMatches(data)) return { reason: 'the data file was edited after it was written: its content hash does not match' };
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
   // An edited file whose inputs still match but whose tables no longer draw is computed anew.
   try {
@@ -360,11 +381,7 @@ function countsFlag(flag: string, v: string | undefined): number[] | undefined {
   const items = listFlag(flag, v);
   if (items === undefined) return undefined;
   const max = flag === 'duplex-count' ? MAX_SERVED_REQUESTS : MAX_BATCH;
-  for (const b of items) {
-    if (!/^[0-9]+$/.test(b) || Number(b) < 1) throw new StrataError(`figures: --${flag}: expected whole numbers >= 1, got '${b}'`);
-    if (Number(b) > max) throw new StrataError(`figures: --${flag}: expected whole numbers up to ${max.toLocaleString('en-US')}, got '${b}'`);
-  }
-  return items.map(Number);
+  return withContext(() => positiveInts(flag, items, max, 'whole numbers >= 1'), (m) => `figures: ${m}`);
 }
 
 /** IN:OUT pairs of a list flag. */
@@ -407,7 +424,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     'duplex-serving-lengths': { type: 'string' },
     'duplex-count': { type: 'string' },
   });
-  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'\nusage: ${FIGURES_USAGE}`);
+  if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${seeUsage('figures')}`);
   const outDir = values.out ?? join('out', 'figures');
   const only = listFlag('only', values.only, FIGURE_SETS) ?? [...FIGURE_SETS];
   const models = listFlag('models', values.models) ?? [...PIM_GPT_MODELS];
@@ -436,6 +453,8 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     },
   };
   const sets = figureSets(choices).filter((s) => only.includes(s.name));
+  // Every output path is checked before any computing starts (a set may take minutes).
+  checkOutputPaths([...sets.map((s) => join(outDir, 'data', `${s.name}.json`)), join(outDir, 'figures.html'), join(outDir, 'index.html')]);
   const planned = sets.map((s) => {
     const inputs = hashInputs(s.inputs(), s.parameters);
     const file = join(outDir, 'data', `${s.name}.json`);
@@ -456,10 +475,11 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       continue;
     }
     const t0 = performance.now();
-    const data = p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`));
+    const data = sealFigureData(p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`)));
     datas.push(data);
     rendered.push(renderFigureData(data, p.file));
-    outputs.push({ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` });
+    // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
+    writeOutputs([{ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` }]);
     messages.push(`${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
   }
   const svgs: Array<{ path: string; svg: string }> = [];
@@ -486,7 +506,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
         });
       } catch (e) {
         progress.end();
-        throw new StrataError(`figures --png: chromium at ${chromium} could not render the charts (${(e as Error).message.split('\n')[0]}); nothing was written`);
+        throw new StrataError(`figures --png: chromium at ${chromium} could not render the charts (${(e as Error).message.split('\n')[0]}); no chart or table was written (the data files of the sets computed are kept)`);
       }
       for (const p of pngs) outputs.push({ path: p.name, content: p.png });
       messages.push(`png: ${plural(pngs.length, 'chart')} through ${chromium} in ${seconds(performance.now() - t0)}`);

@@ -24,13 +24,7 @@ interface Target {
  * device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in place rather than replaced.
  */
 export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
-  const targets = files.map(checkTarget);
-  const seen = new Map<string, string>();
-  for (const t of targets) {
-    const other = seen.get(t.real);
-    if (other !== undefined) throw new StrataError(`cannot write output: '${t.file.path}' is named for two outputs (also as '${other}'); give each output its own file`);
-    seen.set(t.real, t.file.path);
-  }
+  const targets = checkTargets(files);
   const replaced = targets.filter((t) => !t.inPlace);
   const temps: string[] = [];
   const removeTemps = (): void => temps.forEach((tmp) => rmSync(tmp, { force: true }));
@@ -38,7 +32,7 @@ export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
   try {
     for (const t of replaced) {
       current = t.file.path;
-      mkdirSync(dirname(t.real), { recursive: true });
+      makeFolders(dirname(t.real));
       const tmp = `${t.real}.tmp-${process.pid}`;
       temps.push(tmp);
       writeFileSync(tmp, t.file.content);
@@ -49,7 +43,8 @@ export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
     }
   } catch (e) {
     removeTemps();
-    throw new StrataError(`cannot write output '${current}': ${reason(e)}`);
+    if (e instanceof StrataError) throw new StrataError(`cannot write output '${current}': ${e.message}`);
+    throw new StrataError(`cannot write output '${current}': ${fileErrorReason(e)}`);
   }
   // Renaming a file over a file in the same folder does not fail once the checks above passed, short of the
   // file system changing under us; if it does, the rest are not renamed and their temporary files go.
@@ -59,9 +54,29 @@ export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
     } catch (e) {
       for (const tmp of temps.slice(i)) rmSync(tmp, { force: true });
       const done = replaced.slice(0, i).map((t) => t.file.path);
-      throw new StrataError(`cannot write output '${replaced[i]!.file.path}': ${reason(e)}${done.length ? ` (already written: ${done.join(', ')})` : ''}`);
+      throw new StrataError(`cannot write output '${replaced[i]!.file.path}': ${fileErrorReason(e)}${done.length ? ` (already written: ${done.join(', ')})` : ''}`);
     }
   }
+}
+
+/**
+ * Checks output paths as writeOutputs will, without writing: a command calls it when it starts, so a path that
+ * cannot be written fails before minutes of computing rather than after.
+ */
+export function checkOutputPaths(paths: ReadonlyArray<string>): void {
+  checkTargets(paths.map((path) => ({ path, content: '' })));
+}
+
+/** The checked targets of several outputs: each can be a file, and no two share one. */
+function checkTargets(files: ReadonlyArray<OutputFile>): Target[] {
+  const targets = files.map(checkTarget);
+  const seen = new Map<string, string>();
+  for (const t of targets) {
+    const other = seen.get(t.real);
+    if (other !== undefined) throw new StrataError(`cannot write output: '${t.file.path}' is named for two outputs (also as '${other}'); give each output its own file`);
+    seen.set(t.real, t.file.path);
+  }
+  return targets;
 }
 
 /** The checked target of one output; throws a user error naming the path when it cannot be a file. */
@@ -84,6 +99,23 @@ function checkTarget(file: OutputFile): Target {
   return { file, real, inPlace: false };
 }
 
+/**
+ * Creates `dir` and the folders above it that are missing, one level at a time. Node's recursive mkdir loops
+ * forever where a folder cannot be made though its parent exists (`--csv /proc/x`: ENOENT under /proc); one
+ * level at a time, that mkdir fails once with its reason.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; statOf(d) === undefined && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      throw new StrataError(`cannot create the folder '${d}': ${fileErrorReason(e)}`);
+    }
+  }
+}
+
 function statOf(path: string): ReturnType<typeof statSync> | undefined {
   try {
     return statSync(path);
@@ -93,11 +125,12 @@ function statOf(path: string): ReturnType<typeof statSync> | undefined {
 }
 
 /** A file-system error without Node's call details (the code and the message's first clause). */
-function reason(e: unknown): string {
+export function fileErrorReason(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   const code = err.code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'ENOSPC') return 'no space left on the device';
   if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOENT') return 'no such file or directory';
   return (err.message ?? String(e)).replace(/, (open|mkdir|rename) '.*'$/, '');
 }

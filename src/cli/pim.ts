@@ -1,17 +1,19 @@
-import { StrataError } from '../spec/errors.ts';
+import { workProgress } from './progress.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { CommandLog, formatLog, logEntries } from '../dram/command-log.ts';
 import { generatePattern } from '../dram/patterns.ts';
-import { checkProtocol, formatViolations } from '../dram/protocol-checker.ts';
+import { checkProtocol } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
 import { runPimGemv } from '../pim/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
-import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
+import { fraction, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import { writeOutputs } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
 import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
@@ -59,15 +61,15 @@ export function pimCommand(argv: string[]): number {
     lines.push(`  streamed    reading the ${bytes.toLocaleString('en-US')}-byte matrix through the controllers takes ${streamed.window.timeNs.toFixed(1)} ns (${streamed.bandwidth.percentOfPeak} % of peak): PIM is ${(streamed.window.timeNs / run.timeNs).toFixed(2)}x faster`);
   }
   const log = wantLog ? logEntries(run.logs, std.commandNames) : [];
+  if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
   if (v.check) {
-    const violations = checkProtocol(std, log, { endCycle: run.cycles });
-    lines.push(`  checker     ${log.length.toLocaleString('en-US')} commands: ${violations.length === 0 ? 'no protocol violations' : formatViolations(violations)}`);
+    const violations = checkProtocol(std, log, { endCycle: run.cycles, maxViolations: CHECK_MAX_VIOLATIONS });
     if (violations.length) {
-      console.log(lines.join('\n'));
+      console.error(checkFailureLine('pim gemv', violations, log.length));
       return 1;
     }
+    lines.push(`  checker     ${log.length.toLocaleString('en-US')} commands: no protocol violations`);
   }
-  if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
   console.log(lines.join('\n'));
   return 0;
 }
@@ -89,7 +91,9 @@ function generateCommand(argv: string[]): number {
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 32;
-  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true });
+  const progress = workProgress('pim generate', 'tokens', prompt + tokens);
+  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true, onToken: (done) => progress.update(done) });
+  progress.end();
   const us = (ps: number) => (ps / 1e6).toFixed(2);
   const first = g.generated[0]!;
   const last = g.generated[g.generated.length - 1]!;
@@ -147,10 +151,7 @@ function neupimsGemvCommand(argv: string[]): number {
   const context = positiveInt('context', v.context)!;
   const heads = positiveInt('heads', v.heads) ?? 32;
   const headDim = positiveInt('head-dim', v['head-dim']) ?? 128;
-  const loadText = v['npu-load'] ?? '0';
-  const load = Number(loadText);
-  // A decimal from 0 to 1 (Number() alone would also take '0x1' and '1e0').
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(loadText) || load > 1) throw new StrataError(`pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '${v['npu-load']}'`);
+  const load = withContext(() => fraction('npu-load', v['npu-load']), (m) => `pim neupims-gemv: ${m}`) ?? 0;
   const wantLog = v.check === true || v['command-log'] !== undefined;
   const log = wantLog ? new CommandLog(0) : undefined;
   const r = runNeuPimsAttention({ heads, headDim, context }, { mode, npuLoad: load, seed: v.seed ?? '1', spec: v.spec, log });
@@ -170,12 +171,13 @@ function neupimsGemvCommand(argv: string[]): number {
   const entries = log ? logEntries([log], std.commandNames) : [];
   if (v.check) {
     const one = { ...std, organization: { ...std.organization, channels: 1 } };
-    const violations = checkProtocol(one, entries, { endCycle: run.endCycle, refresh: 'all-bank' });
-    lines.push(`  checker     ${entries.length.toLocaleString('en-US')} commands: ${violations.length === 0 ? 'no protocol violations' : formatViolations(violations)}`);
+    const violations = checkProtocol(one, entries, { endCycle: run.endCycle, refresh: 'all-bank', maxViolations: CHECK_MAX_VIOLATIONS });
     if (violations.length) {
-      console.log(lines.join('\n'));
+      if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(entries) }]);
+      console.error(checkFailureLine('pim neupims-gemv', violations, entries.length));
       return 1;
     }
+    lines.push(`  checker     ${entries.length.toLocaleString('en-US')} commands: no protocol violations`);
   }
   if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(entries) }]);
   console.log(lines.join('\n'));

@@ -14,7 +14,7 @@ import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
 import { SERVING_CHARTS } from '../../viz/serving-charts.ts';
-import { parseFlags } from './args.ts';
+import { parseFlags, seeUsage } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 
 export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
@@ -104,8 +104,8 @@ function renderFigureFiles(data: FigureData): { name: string; content: string }[
  */
 export function reportCommand(argv: string[]): number | Promise<number> {
   const { values, positionals } = parseFlags('report', argv, { out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' } });
-  if (positionals.length === 0) throw new StrataError(`report: no report file given\nusage: ${REPORT_USAGE}`);
-  if (!values.out) throw new StrataError(`report: --out DIR is required\nusage: ${REPORT_USAGE}`);
+  if (positionals.length === 0) throw new StrataError(`report: no report file given${seeUsage('report')}`);
+  if (!values.out) throw new StrataError(`report: --out DIR is required${seeUsage('report')}`);
   const files: { name: string; content: string }[] = [];
   if (positionals.length > 1) {
     const data = servingSweepData(positionals);

@@ -11,7 +11,7 @@ import { repoRelative } from '../compiler/policies/types.ts';
 import { readTrace, traceOps } from '../compiler/trace.ts';
 import { formatRunSummary, runReport, type RunInput, type TimelineScope } from '../report/run-report.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
+import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt, seeUsage } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
@@ -55,7 +55,7 @@ export function runCommand(argv: string[]): number {
     'attention-launch': { type: 'string' },
     profile: { type: 'string' },
   });
-  if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'\nusage: ${RUN_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'${seeUsage('run')}`);
   // The policies of the families run times (gpu-roofline, duplex); --system alone picks its family's.
   const runPolicies = familiesOf('run').map((f) => SYSTEM_MODELS[f].policy.name);
   if (v.policy !== undefined && !runPolicies.includes(v.policy)) throw new StrataError(`run: --policy: expected ${orList(runPolicies)}, got '${v.policy}'`);

@@ -1,3 +1,4 @@
+import { workProgress } from './progress.ts';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { loadModel } from '../compiler/model.ts';
@@ -8,7 +9,10 @@ import { servingCsvFiles } from '../report/serving-csv.ts';
 import { describeServingSystems, loadStepCostModel } from '../systems/registry.ts';
 import { ATTENTION_LAUNCHES } from '../systems/baseline/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt } from './args.ts';
+import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt, positiveNumber, seeUsage } from './args.ts';
+
+/** The largest --kv-capacity-gb: 1,000,000 GiB, a petabyte of KV cache, beyond any system. */
+const MAX_KV_GIB = 1_000_000;
 import { writeOutputs } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
 
@@ -24,12 +28,6 @@ const DATASET_FLAGS: Readonly<Record<string, DatasetName>> = {
   sharegpt: 'sharegpt-like', 'sharegpt-like': 'sharegpt-like', alpaca: 'alpaca-like', 'alpaca-like': 'alpaca-like',
 };
 
-/** A flag that must be a number > 0 (decimals allowed). */
-function positiveNumber(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v) || !(Number(v) > 0)) throw new StrataError(`--${flag}: expected a number > 0, got '${v}'`);
-  return Number(v);
-}
 
 /** The request set of `--requests`: a shipped distribution, fixed lengths, or a file (whose arrivals and count are its own). */
 function requestSet(v: { requests?: string; qps?: string; count?: string }, seed: string): RequestSet {
@@ -37,7 +35,7 @@ function requestSet(v: { requests?: string; qps?: string; count?: string }, seed
   if (spec === undefined || spec === '') {
     throw new StrataError('serve: --requests is required: sharegpt or alpaca (generated lengths), fixed:IN:OUT (every request alike), or a .csv/.json request file');
   }
-  const qps = positiveNumber('qps', v.qps);
+  const qps = positiveNumber('qps', v.qps, MAX_QPS, 'at a 1 us mean gap every request is there at once');
   const count = positiveInt('count', v.count, MAX_SERVED_REQUESTS);
   const fixed = /^fixed:(.*)$/.exec(spec);
   if (DATASET_FLAGS[spec] === undefined && !fixed) {
@@ -81,13 +79,13 @@ export function serveCommand(argv: string[]): number {
     out: { type: 'string' },
     quiet: { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'\nusage: ${SERVE_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'${seeUsage('serve')}`);
   if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
   if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
   checkSystemFor('serve', v.system);
   const seed = v.seed ?? '0';
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
-  const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb']);
+  const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb'], MAX_KV_GIB, 'a petabyte, beyond any system');
   const prefill = oneOf('prefill', v.prefill, PREFILL_MODES) ?? 'whole';
   const chunkTokens = positiveInt('chunk-tokens', v['chunk-tokens']);
   if (chunkTokens !== undefined && prefill !== 'chunked') throw new StrataError('--chunk-tokens: applies to --prefill chunked (whole prefill has no token budget)');
@@ -108,11 +106,14 @@ export function serveCommand(argv: string[]): number {
     throw new StrataError(`--kv-capacity-gb: ${kvGiB} GiB does not fit in ${costModel.system}: its ${formatGiB(mem.capacityBytes)} minus ${model.name}'s weights (${formatGiB(mem.weightBytes)}) leave ${formatGiB(left)}`);
   }
   const label = set.generator.kind === 'file' ? set.generator.file : `the generated ${v.requests} requests`;
+  const progress = workProgress('serve', 'requests finished', set.requests.length, { quiet: v.quiet });
   const result = simulateServing({
     requests: set.requests, model, costModel, maxBatch, prefill,
     kvCapacityBytes, label,
     chunkTokens: prefill === 'chunked' ? chunkTokens ?? DEFAULT_CHUNK_TOKENS : undefined,
+    onStep: (finished, _total, ps) => progress.update(finished, `${(ps / 1e12).toFixed(2)} s simulated`),
   });
+  progress.end();
   const report = servingReport({ result, model, costModel, requestedSystem: v.system, requestSet: set, seed });
 
   const outputs: Array<{ path: string; content: string }> = [];

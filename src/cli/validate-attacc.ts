@@ -1,5 +1,5 @@
 import { StrataError } from '../spec/errors.ts';
-import { parseFlags } from './args.ts';
+import { parseFlags, seeUsage } from './args.ts';
 import { ATTACC_SAMPLE, attaccPasses, compareAttAccRow, formatAttAccTables, readAttAccRows } from '../validation/attacc.ts';
 import type { AttAccGenerator } from '../pim/attacc-trace.ts';
 
@@ -13,7 +13,7 @@ export const VALIDATE_ATTACC_USAGE = 'strata validate attacc [--csv FILE] [--sta
  */
 export function attaccValidateCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('validate attacc', argv, { csv: { type: 'string' }, stack: { type: 'boolean' }, generator: { type: 'string' }, 'no-refresh': { type: 'boolean' } });
-  if (positionals.length > 0) throw new StrataError(`validate attacc: unexpected argument '${positionals[0]}'\nusage: ${VALIDATE_ATTACC_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`validate attacc: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   if (v.generator !== undefined && v.generator !== 'v1' && v.generator !== 'v2') throw new StrataError(`--generator: expected v1 (the generator AttAcc's table was made with) or v2 (its fixed successor), got '${v.generator}'`);
   const file = v.csv ?? ATTACC_SAMPLE;
   const rows = readAttAccRows(file);

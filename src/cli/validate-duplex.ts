@@ -6,7 +6,7 @@ import {
   coProcessingBreakdown, compareServing, decodeCases, formatCoProcessingTable, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts } from './args.ts';
+import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
@@ -49,7 +49,7 @@ export function duplexValidateCommand(argv: string[]): number {
     'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' }, sensitivity: { type: 'boolean' },
     split: { type: 'string' }, 'co-processing': { type: 'boolean' },
   });
-  if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'\nusage: ${VALIDATE_DUPLEX_USAGE}`);
+  if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   const checkModels = (flag: string, ms: readonly string[]) => {
     for (const m of ms) if (!knownModels().includes(m)) throw new StrataError(`--${flag}: unknown model '${m}' (known: ${knownModels().join(', ')})`);
     return ms;
@@ -71,8 +71,7 @@ export function duplexValidateCommand(argv: string[]): number {
   }
   let qps: number = DUPLEX_SERVING_DEFAULTS.qps;
   if (v.qps !== undefined) {
-    if (!/^(\d+(\.\d*)?|\.\d+)$/.test(v.qps) || !(Number(v.qps) > 0)) throw new StrataError(`--qps: expected a number > 0, got '${v.qps}'`);
-    qps = Number(v.qps);
+    qps = positiveNumber('qps', v.qps, MAX_QPS, 'at a 1 us mean gap every request is there at once')!;
   }
 
   if (co) {

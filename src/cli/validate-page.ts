@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { readInputText } from '../spec/input-file.ts';
 import { generatedBlocks, regeneratePage } from '../validation/page.ts';
-import { parseFlags } from './args.ts';
+import { parseFlags, seeUsage } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 
@@ -25,7 +25,7 @@ export function strataOutput(argv: readonly string[]): string {
  */
 export function validatePageCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('validate page', argv, { check: { type: 'boolean' }, only: { type: 'string' } });
-  if (positionals.length > 1) throw new StrataError(`validate page: expected at most one file, got '${positionals.join(' ')}'\nusage: ${VALIDATE_PAGE_USAGE}`);
+  if (positionals.length > 1) throw new StrataError(`validate page: expected at most one file, got '${positionals.join(' ')}'${seeUsage('validate')}`);
   const file = positionals[0] ?? join(dirname(STRATA_BIN), '..', 'docs', 'validation.md');
   const text = readInputText(file, 'a Markdown page');
   const chosen = (args: readonly string[]) => v.only === undefined || args.join(' ').includes(v.only);

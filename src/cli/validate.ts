@@ -12,11 +12,14 @@ import { validatePageCommand } from './validate-page.ts';
 import { attaccValidateCommand } from './validate-attacc.ts';
 import { loadDevice } from '../systems/baseline/roofline.ts';
 import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
+import { comparePublishedDifferences, comparePublishedMicro, comparePublishedSteps, fitPublished, formatPublishedSection, loadPublishedCard, PUBLISHED_CARDS } from '../validation/gpu-published.ts';
 
 /**
  * `strata validate gpu`: every step of bench/gpu/h100-measured.json under the graphs and eager profiles, Strata's
- * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file. Exit 1
- * if the graphs profile misses the calibration limits (median <= 10 %, worst <= 25 %).
+ * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file; then one
+ * section per card of bench/gpu/published (A100 40/80 GB, T4): each published point, Strata's number and the
+ * error, and what the micro points say the preset's parameters should be. Exit 1 if the H100's graphs profile
+ * misses the calibration limits (median <= 10 %, worst <= 25 %); the published sections are checks and never fail.
  */
 function gpuValidateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate gpu', argv, {});
@@ -26,6 +29,13 @@ function gpuValidateCommand(argv: string[]): number {
   const rows = compareGpu(device, data, loadDecoderSteps());
   console.log('### GPU baseline against measured H100 steps\n');
   console.log(formatGpuTable(device, rows, fitGpu(device, data)));
+  for (const name of PUBLISHED_CARDS) {
+    const card = loadPublishedCard(name);
+    const preset = loadDevice(card.preset);
+    const steps = comparePublishedSteps(preset, card);
+    console.log('');
+    console.log(formatPublishedSection(preset, card, comparePublishedMicro(preset, card), steps, comparePublishedDifferences(card, steps), fitPublished(preset, card, device)));
+  }
   const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));
   return g.medianPct <= GPU_CALIBRATION_LIMITS.medianPct && g.worstPct <= GPU_CALIBRATION_LIMITS.worstPct ? 0 : 1;
 }

@@ -29,7 +29,9 @@ export type NormKind = (typeof NORM_KINDS)[number];
 
 /** A published parameter count and where it was published. */
 export interface PublishedCount {
+  /** Parameters, as published. */
   readonly count: number;
+  /** Where the count was published. */
   readonly source: string;
 }
 
@@ -37,12 +39,15 @@ export interface PublishedCount {
 export interface ModelSpec {
   /** Lower-case with dashes, equal to the file name in workloads/models. */
   readonly name: string;
+  /** The model family (`gpt2`, `llama3`), for grouping. */
   readonly family: string;
   /** Where the shapes come from (paper table, model card, config.json of the official release). */
   readonly source: string;
+  /** Free text from the file ('' when it has none). */
   readonly note: string;
   /** File it came from. */
   readonly file: string;
+  /** Decoder layers. */
   readonly layers: number;
   /** d_model. */
   readonly hiddenSize: number;
@@ -50,18 +55,23 @@ export interface ModelSpec {
   readonly heads: number;
   /** Key/value heads (= heads for multi-head attention, fewer for GQA, 1 for MQA). */
   readonly kvHeads: number;
+  /** Width of one attention head. */
   readonly headDim: number;
   /** Intermediate width of one FFN (of one expert for MoE). */
   readonly ffnSize: number;
+  /** Plain MLP (up, down) or gated (up, gate, down), and its activation. */
   readonly ffnKind: FfnKind;
   /** FFN experts per layer; 1 for a dense model. */
   readonly experts: number;
   /** Experts each token is routed to; 1 for a dense model. */
   readonly topK: number;
+  /** Tokens in the vocabulary (rows of the embedding matrix). */
   readonly vocabSize: number;
   /** Trained context length (rows of the position table for learned positions). */
   readonly maxPositions: number;
+  /** How positions enter the model: learned table, rotary, ALiBi, or none. */
   readonly positionScheme: PositionScheme;
+  /** LayerNorm or RMSNorm. */
   readonly normKind: NormKind;
   /** The LM head reuses the token-embedding matrix. */
   readonly tiedEmbeddings: boolean;
@@ -69,11 +79,14 @@ export interface ModelSpec {
   readonly bias: boolean;
   /** Bytes per weight, activation and KV element (2 for FP16/BF16, 1 for INT8). */
   readonly precisionBytes: number;
+  /** The parameter count its authors published (test/compiler/model.test.ts: the count from the shapes is within 1.5 %). */
   readonly publishedParams: PublishedCount;
 }
 
+// `$schema` names the file's JSON Schema for editors (schemas/strata-model.schema.json); readJsonFile drops it, and a
+// caller that parses the JSON itself may pass it here.
 const MODEL_KEYS = [
-  'name', 'family', 'source', 'note', 'layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'ffnSize', 'ffnKind',
+  '$schema', 'name', 'family', 'source', 'note', 'layers', 'hiddenSize', 'heads', 'kvHeads', 'headDim', 'ffnSize', 'ffnKind',
   'experts', 'topK', 'vocabSize', 'maxPositions', 'positionScheme', 'normKind', 'tiedEmbeddings', 'bias',
   'precisionBytes', 'publishedParams',
 ];

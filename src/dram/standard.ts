@@ -8,14 +8,20 @@ import { parseAddressMapping } from './address-mapping.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
+import { dataBusGap } from './data-bus-rules.ts';
+import { formatCount, MAX_BANKS_PER_CHANNEL, MAX_CHANNELS, MAX_NODE_COUNT, MAX_ROWS, MAX_TCK_PS, MAX_TIMING_PS } from './limits.ts';
 
 /** Organisation of a DRAM device as seen by one memory system. */
 export interface Organization {
+  /** Independent channels, each with its own controller and buses. */
   readonly channels: number;
   /** Ranks per channel (HBM: pseudo-channels or stack IDs sharing a channel's bus). */
   readonly ranks: number;
+  /** Bank groups per rank (1 where the standard has none). */
   readonly bankGroups: number;
+  /** Banks in each bank group. */
   readonly banksPerGroup: number;
+  /** Rows per bank (a power of two). */
   readonly rows: number;
   /** Column addresses per row; each column is `busWidthBits` wide. */
   readonly columns: number;
@@ -29,10 +35,15 @@ export interface Organization {
 
 /** One compiled timing rule: after `prev` at `level`, `next` waits `cycles` (siblings only: other nodes). */
 export interface TimingRule {
+  /** The earlier command, as an index into `DramStandard.commandNames`. */
   readonly prev: number;
+  /** The later command that waits, as an index into `DramStandard.commandNames`. */
   readonly next: number;
+  /** The level (channel, rank, bank group, bank) whose node the two commands share, or whose siblings they target. */
   readonly level: Level;
+  /** True: the rule holds between different nodes of `level` (e.g. another rank); false: within the same node. */
   readonly sibling: boolean;
+  /** The distance in tCK cycles, evaluated from the standard's timing parameters. */
   readonly cycles: number;
   /** The rule as written, for messages. */
   readonly text: string;
@@ -40,24 +51,39 @@ export interface TimingRule {
 
 /** A rolling-window rule: at most `count` commands of `command` per `cycles` at `level` (tFAW). */
 export interface WindowRule {
+  /** The limited command, as an index into `DramStandard.commandNames`. */
   readonly command: number;
+  /** The level whose node the window counts commands in (rank for tFAW). */
   readonly level: Level;
+  /** At most this many commands in any window. */
   readonly count: number;
+  /** The window's length in tCK cycles. */
   readonly cycles: number;
+  /** The rule as written, for messages. */
   readonly text: string;
 }
 
 /** IDD/VDD currents (mA, V) per die, for the Micron/DRAMsim3 energy method. */
 export interface PowerSpec {
+  /** Supply voltage, V. */
   readonly VDD: number;
+  /** One-bank activate-precharge current, mA. */
   readonly IDD0: number;
+  /** Precharge standby current (all banks closed), mA. */
   readonly IDD2N: number;
+  /** Precharge power-down current, mA. */
   readonly IDD2P: number;
+  /** Active standby current (a bank open), mA. */
   readonly IDD3N: number;
+  /** Active power-down current, mA. */
   readonly IDD3P: number;
+  /** Burst read current, mA. */
   readonly IDD4R: number;
+  /** Burst write current, mA. */
   readonly IDD4W: number;
+  /** All-bank refresh current, mA. */
   readonly IDD5AB: number;
+  /** Per-bank refresh current, mA (0 where the standard has no per-bank refresh). */
   readonly IDD5PB: number;
 }
 
@@ -77,41 +103,57 @@ export interface PathEnergySpec {
 
 /** Controller defaults that come with a preset; the CLI and the library can override each. */
 export interface ControllerSpec {
+  /** Per bank: FR-FCFS serves queued row hits before opening another row (up to `rowHitCap`); FCFS only the oldest request. */
   readonly scheduler: 'frfcfs' | 'fcfs';
+  /** Open: a row stays open after an access; closed: every access auto-precharges (RDA, WRA). */
   readonly pagePolicy: 'open' | 'closed';
+  /** Address bits to fields, most significant first, e.g. `ro-ba-bg-ch-co` or DRAMsim3's `rorabgbachco`. */
   readonly addressMapping: string;
   /** Transaction-queue entries, separately for reads and for writes. */
   readonly readQueueDepth: number;
+  /** Write transaction-queue entries (see `readQueueDepth`). */
   readonly writeQueueDepth: number;
   /** Command-queue entries per bank. */
   readonly commandQueueDepth: number;
   /** Writes drain ahead of reads once this many wait, or once more than `writeLowWatermark` wait while no command does; a drain moves the writes queued at its start. */
   readonly writeHighWatermark: number;
+  /** A drain also starts when more than this many writes wait while every command queue is empty. */
   readonly writeLowWatermark: number;
   /** Writes below the watermarks are flushed after this many cycles without a new request (DRAMsim3 never writes them). */
   readonly writeFlushIdleCycles: number;
   /** Column hits a bank may serve on an open row while an older request waits for another row. */
   readonly rowHitCap: number;
+  /** Refresh: all banks of a rank at once (REF every tREFI), one bank at a time (every tREFIpb), or none. */
   readonly refresh: 'all-bank' | 'per-bank' | 'none';
 }
 
 /** A loaded, validated DRAM standard preset. Frozen; models trust it. */
 export interface DramStandard {
+  /** Preset name (`hbm2`), as `loadStandard` takes it. */
   readonly name: string;
+  /** The JEDEC standard it follows (`HBM2`). */
   readonly standard: string;
+  /** One line on the part and its source ('' when the file has none). */
   readonly description: string;
   /** File it came from. */
   readonly file: string;
+  /** Channels, ranks, banks, rows and columns, bus width and burst length. */
   readonly organization: Organization;
+  /** Clock period tCK, ps; timing parameters count cycles of it. */
   readonly tCKPs: number;
   /** Timing parameters in cycles of tCK, by name. */
   readonly timing: Readonly<Record<string, number>>;
+  /** The constraint tables compiled against `timing`: every (earlier command, later command, level) distance. */
   readonly rules: readonly TimingRule[];
+  /** The rolling-window limits of the constraint tables (tFAW). */
   readonly windows: readonly WindowRule[];
   /** A row command and a column command may issue in the same cycle (HBM). */
   readonly dualCommandIssue: boolean;
+  /** IDD currents for the IDD energy method. */
   readonly power: PowerSpec;
+  /** Per-bit energies for the path energy method. */
   readonly pathEnergy: PathEnergySpec;
+  /** The controller settings that come with the preset. */
   readonly controller: ControllerSpec;
   /** Sources cited by the file, by section. */
   readonly sources: Readonly<Record<string, string>>;
@@ -130,14 +172,19 @@ export const REQUIRED_TIMING = [
 /** Timing parameters the controller reads besides those the constraint tables name. */
 const KNOWN_TIMING = new Set<string>([...REQUIRED_TIMING, 'tRFCpb', 'tREFIpb']);
 
-/** Derived quantities of a standard. */
+/** Bytes one request moves: one burst on the whole data bus (bus width x burst length). */
 export function bytesPerRequest(s: DramStandard): number {
   return (s.organization.busWidthBits / 8) * s.organization.burstLength;
 }
 
 /** Analytical peak bandwidth of the whole system: one burst per tBURST on every channel, GB/s. */
 export function peakBandwidthGBps(s: DramStandard): number {
-  return (s.organization.channels * bytesPerRequest(s)) / ((s.timing.tBURST! * s.tCKPs) / 1000);
+  return peakOf(s.organization, s.timing.tBURST!, s.tCKPs);
+}
+
+/** The analytical peak in GB/s from the parts of a standard (peakBandwidthGBps before the standard exists). */
+function peakOf(o: Organization, tBURST: number, tCKPs: number): number {
+  return (o.channels * (o.busWidthBits / 8) * o.burstLength) / ((tBURST * tCKPs) / 1000);
 }
 
 /** Capacity in bytes. */
@@ -195,6 +242,8 @@ export function compileRules(reader: FieldReader, timing: Record<string, number>
     const sibling = r.boolean('sibling', false);
     const text = r.string('distance');
     const cycles = evaluateExpression(text, timing, r.where('distance'));
+    // A negative distance would let the next command go before the previous one: no standard has one.
+    if (cycles < 0) r.fail('distance', 'a distance of 0 cycles or more', `${text} = ${cycles}`);
     for (const prev of prevs) {
       for (const next of nexts) {
         rules.push({ prev, next, level, sibling, cycles, text: `${names[prev]} -> ${names[next]} (${sibling ? 'other ' : 'same '}${level}): ${text} = ${cycles}` });
@@ -209,6 +258,7 @@ export function compileRules(reader: FieldReader, timing: Record<string, number>
     const count = w.number('count', { integer: true, positive: true });
     const text = w.string('window');
     const cycles = evaluateExpression(text, timing, w.where('window'));
+    if (cycles < 1) w.fail('window', 'a window of 1 cycle or more', `${text} = ${cycles}`);
     windows.push({ command: command!, level, count, cycles, text: `${count} x ${names[command!]} per ${text} = ${cycles} (${level})` });
   }
   return { rules, windows };
@@ -219,8 +269,17 @@ const POWER_KEYS = ['source', 'VDD', 'IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P',
 const PATH_KEYS = ['source', 'activatePj', 'cellPjPerBit', 'datapathPjPerBit', 'ioPjPerBit', 'refreshPj', 'note'];
 const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'writeHighWatermark', 'writeLowWatermark', 'writeFlushIdleCycles', 'rowHitCap', 'refresh', 'note'];
 
+/** Options of parseStandard. */
+export interface ParseStandardOptions {
+  /**
+   * Whether the standard's users issue JEDEC reads and writes (default true), whose data-bus spacing the
+   * constraint tables must then keep (src/dram/data-bus-rules.ts). An AttAcc device issues only its PIM commands.
+   */
+  readonly jedecColumnCommands?: boolean;
+}
+
 /** Validates a parsed standard (JSON object) and returns it frozen. `file` names it in errors. */
-export function parseStandard(json: unknown, file: string): DramStandard {
+export function parseStandard(json: unknown, file: string, opts: ParseStandardOptions = {}): DramStandard {
   const r = FieldReader.root(file, json);
   r.onlyKeys(['name', 'standard', 'description', 'rules', 'commands', 'organization', 'clock', 'timing', 'features', 'power', 'pathEnergy', 'controller', 'source', 'note']);
   const sources: Record<string, string> = {};
@@ -232,28 +291,43 @@ export function parseStandard(json: unknown, file: string): DramStandard {
 
   const o = section('organization');
   o.onlyKeys(ORG_KEYS);
+  const bounded = (key: string, max: number, why: string): number => {
+    const v = o.number(key, { integer: true, positive: true });
+    if (v > max) o.fail(key, `an integer <= ${max} (${why})`, v);
+    return v;
+  };
+  const nodes = `the command log keeps it in one byte; see docs/limits.md`;
   const organization: Organization = {
-    channels: o.number('channels', { integer: true, positive: true }),
-    ranks: o.number('ranks', { integer: true, positive: true }),
-    bankGroups: o.number('bankGroups', { integer: true, positive: true }),
-    banksPerGroup: o.number('banksPerGroup', { integer: true, positive: true }),
-    rows: o.powerOfTwo('rows'),
+    channels: bounded('channels', MAX_CHANNELS, `each channel's controller holds about 150 KB, so 65,536 channels would need about 11 GB; see docs/limits.md`),
+    ranks: bounded('ranks', MAX_NODE_COUNT, nodes),
+    bankGroups: bounded('bankGroups', MAX_NODE_COUNT, nodes),
+    banksPerGroup: bounded('banksPerGroup', MAX_NODE_COUNT, nodes),
+    rows: boundedPowerOfTwo(o, 'rows', MAX_ROWS, 'a row is a 32-bit signed integer in the controller and the command log'),
     columns: o.powerOfTwo('columns'),
     busWidthBits: o.number('busWidthBits', { integer: true, positive: true }),
     burstLength: o.powerOfTwo('burstLength'),
     devicesPerRank: o.number('devicesPerRank', { integer: true, positive: true }),
   };
   if (organization.columns < organization.burstLength) o.fail('columns', `at least burstLength (${organization.burstLength})`, organization.columns);
+  const banksPerChannel = organization.ranks * organization.bankGroups * organization.banksPerGroup;
+  if (banksPerChannel > MAX_BANKS_PER_CHANNEL) {
+    o.fail('banksPerGroup', `ranks x bankGroups x banksPerGroup <= ${MAX_BANKS_PER_CHANNEL} banks per channel (the controller keeps timing state per bank; see docs/limits.md)`, `${organization.ranks} x ${organization.bankGroups} x ${organization.banksPerGroup} = ${banksPerChannel}`);
+  }
 
   const c = section('clock');
   c.onlyKeys(['source', 'tCKPs', 'dataRateMTps', 'note']);
   const tCKPs = c.number('tCKPs', { integer: true, positive: true });
+  if (tCKPs > MAX_TCK_PS) c.fail('tCKPs', `an integer <= ${MAX_TCK_PS} (1 us: JEDEC clocks run at 66 MHz or faster; see docs/limits.md)`, tCKPs);
+  // The longest timing distance in cycles of this clock (1 ms; see MAX_TIMING_PS).
+  const maxTimingCycles = Math.floor(MAX_TIMING_PS / tCKPs);
+  const timingLimit = `1 ms (${formatCount(maxTimingCycles)} cycles at tCK ${tCKPs} ps: over 100 times JEDEC's longest timing, tREFI; see docs/limits.md)`;
 
   const t = section('timing');
   const timing: Record<string, number> = {};
   for (const key of Object.keys(t.obj)) {
     if (key === 'source' || key === 'note') continue;
     timing[key] = t.number(key, { integer: true, min: 0 });
+    if (timing[key] > maxTimingCycles) t.fail(key, `at most ${formatCount(maxTimingCycles)} cycles (1 ms at tCK ${tCKPs} ps: over 100 times JEDEC's longest timing, tREFI; see docs/limits.md)`, timing[key]);
   }
   for (const key of REQUIRED_TIMING) {
     if (timing[key] === undefined) t.fail(key, 'a whole number of cycles >= 0 (field is missing)');
@@ -299,6 +373,13 @@ export function parseStandard(json: unknown, file: string): DramStandard {
     rulesText.push(JSON.stringify(rulesReader.obj));
     rules.push(...compiled.rules);
     windows.push(...compiled.windows);
+  }
+  for (const rule of [...rules, ...windows]) {
+    if (rule.cycles > maxTimingCycles) throw new StrataError(`${r.where('rules')}: rule ${rule.text} cycles is more than ${timingLimit}`);
+  }
+  const gap = opts.jedecColumnCommands === false ? undefined : dataBusGap(rules, timing, organization);
+  if (gap !== undefined) {
+    throw new StrataError(`${r.where('rules')}: the constraint tables ${JSON.stringify(rulesNames)} let a run exceed the analytical peak of ${peakOf(organization, timing.tBURST!, tCKPs)} GB/s: ${gap}; add such a rule (arch/dram/rules/jedec.json has them)`);
   }
 
   const p = section('power');
@@ -354,6 +435,13 @@ export function parseStandard(json: unknown, file: string): DramStandard {
     extraCommands,
   };
   return deepFreeze(std);
+}
+
+/** A power of two at most `max` (checked before the bit test, which JavaScript does on 32 bits). */
+function boundedPowerOfTwo(r: FieldReader, key: string, max: number, why: string): number {
+  const v = r.number(key, { integer: true, positive: true });
+  if (v > max) r.fail(key, `a power of two <= ${max} (${why})`, v);
+  return r.powerOfTwo(key);
 }
 
 /** Reads one command a PIM spec adds (see ExtraCommand). */

@@ -25,6 +25,8 @@ export class TimingState {
   private readonly windowHead: Int32Array[];
   /** Per command: its rules compiled to straight-line code (see compileRules). */
   private readonly applyRules: RuleApplier[];
+  /** Why each earliest cycle holds its value; null until issueTraced first runs (the controller never uses it). */
+  private causes: CauseArrays | null = null;
 
   constructor(std: DramStandard) {
     const o = std.organization;
@@ -35,14 +37,14 @@ export class TimingState {
     const nodes = [1, o.ranks, o.ranks * o.bankGroups, o.ranks * o.bankGroups * o.banksPerGroup];
     this.earliest = nodes.map((n) => new Float64Array(n * this.nc));
     this.byPrev = Array.from({ length: this.nc }, () => []);
-    for (const r of std.rules) {
-      if (r.cycles > 0) this.byPrev[r.prev]!.push({ next: r.next, levelIdx: LEVELS.indexOf(r.level), sibling: r.sibling, cycles: r.cycles });
-    }
+    std.rules.forEach((r, index) => {
+      if (r.cycles > 0) this.byPrev[r.prev]!.push({ index, next: r.next, levelIdx: LEVELS.indexOf(r.level), sibling: r.sibling, cycles: r.cycles });
+    });
     this.windowsByCmd = Array.from({ length: this.nc }, () => []);
     this.windowHistory = [];
     this.windowHead = [];
     for (const w of std.windows) {
-      this.windowsByCmd[w.command]!.push({ index: this.windowHistory.length, levelIdx: LEVELS.indexOf(w.level), count: w.count, cycles: w.cycles });
+      this.windowsByCmd[w.command]!.push({ index: this.windowHistory.length, windowIndex: std.windows.indexOf(w), levelIdx: LEVELS.indexOf(w.level), count: w.count, cycles: w.cycles });
       const n = nodes[LEVELS.indexOf(w.level)]!;
       this.windowHistory.push(new Float64Array(n * w.count).fill(-Infinity));
       this.windowHead.push(new Int32Array(n));
@@ -134,12 +136,99 @@ export class TimingState {
       if (e[w.levelIdx]![k]! < t) e[w.levelIdx]![k] = t;
     }
   }
+
+  /**
+   * issue() that also records, for every earliest cycle it raises, which rule or window raised it and which
+   * command (`tag`, e.g. its index in a log) triggered it. It applies the same compiled rules and windows as issue()
+   * (interpreted rather than compiled, so it is slower) and leaves the same earliest cycles, which a test checks.
+   * Used only by replays that explain a command log (src/dram/explain.ts); the controller never calls it.
+   */
+  issueTraced(cmd: number, cycle: number, rank: number, bg: number, bank: number, tag: number): void {
+    const c = (this.causes ??= this.newCauses());
+    const group = rank * this.bgs + bg;
+    const nodes = [0, rank, group, group * this.banks + bank];
+    const raise = (li: number, node: number, next: number, t: number, code: number, causeTag: number, causeCycle: number): void => {
+      const k = node * this.nc + next;
+      // A tie names the later command (ACT -> ACT tRC and PRE -> ACT tRP often meet at the same cycle: the PRE is
+      // what the ACT waits for last); only a strict increase moves the earliest cycle, as in issue().
+      if (t !== -Infinity && this.earliest[li]![k]! <= t) {
+        this.earliest[li]![k] = t;
+        c.code[li]![k] = code;
+        c.tag[li]![k] = causeTag;
+        c.cycle[li]![k] = causeCycle;
+      }
+    };
+    const sizes = [1, this.ranks, this.bgs, this.banks];
+    for (const r of this.byPrev[cmd]!) {
+      const li = r.levelIdx;
+      const t = cycle + r.cycles;
+      const own = nodes[li]!;
+      if (!r.sibling) {
+        raise(li, own, r.next, t, r.index + 1, tag, cycle);
+      } else if (li !== 0) {
+        // As in compileRules: the other nodes of the level under the same parent.
+        const first = own - (own % sizes[li]!);
+        for (let n = first; n < first + sizes[li]!; n++) if (n !== own) raise(li, n, r.next, t, r.index + 1, tag, cycle);
+      }
+    }
+    const ws = this.windowsByCmd[cmd]!;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i]!;
+      const n = this.node(w.levelIdx, rank, bg, bank);
+      const head = this.windowHead[w.index]!;
+      const history = this.windowHistory[w.index]!;
+      const tags = c.windowTags[w.index]!;
+      history[n * w.count + head[n]!] = cycle;
+      tags[n * w.count + head[n]!] = tag;
+      head[n] = (head[n]! + 1) % w.count;
+      const oldest = n * w.count + head[n]!;
+      raise(w.levelIdx, n, cmd, history[oldest]! + w.cycles, -(w.windowIndex + 1), tags[oldest]!, history[oldest]!);
+    }
+  }
+
+  /**
+   * What holds `cmd` at (rank, bg, bank) back now: its earliest cycle (as earliestCycle) and, when an issueTraced
+   * command raised it, the rule (index into std.rules) or window (index into std.windows), the level whose entry
+   * holds it, and the triggering command's tag and cycle. Only meaningful when every command went through
+   * issueTraced.
+   */
+  cause(cmd: number, rank: number, bg: number, bank: number): TimingCause {
+    const nodes = [0, rank, rank * this.bgs + bg, (rank * this.bgs + bg) * this.banks + bank];
+    let best = 0;
+    let bestT = -Infinity;
+    // Ties go to the finer level (a same-bank rule says more than a same-rank one that ends at the same cycle).
+    for (let li = 0; li < 4; li++) {
+      const t = this.earliest[li]![nodes[li]! * this.nc + cmd]!;
+      if (t >= bestT) { bestT = t; best = li; }
+    }
+    const k = nodes[best]! * this.nc + cmd;
+    const code = this.causes?.code[best]![k] ?? 0;
+    if (code === 0) return { earliestCycle: bestT, level: LEVELS[best]! };
+    return {
+      earliestCycle: bestT,
+      level: LEVELS[best]!,
+      ...(code > 0 ? { rule: code - 1 } : { window: -code - 1 }),
+      tag: this.causes!.tag[best]![k]!,
+      cycle: this.causes!.cycle[best]![k]!,
+    };
+  }
+
+  private newCauses(): CauseArrays {
+    return {
+      code: this.earliest.map((a) => new Int32Array(a.length)),
+      tag: this.earliest.map((a) => new Int32Array(a.length).fill(-1)),
+      cycle: this.earliest.map((a) => new Float64Array(a.length)),
+      windowTags: this.windowHistory.map((h) => new Int32Array(h.length).fill(-1)),
+    };
+  }
 }
 
 /** A command's rules: raises the earliest cycles (arrays e0-e3 by level) after it issues at `cycle` at nodes n1-n3. */
 type RuleApplier = (e0: Float64Array, e1: Float64Array, e2: Float64Array, e3: Float64Array, cycle: number, n1: number, n2: number, n3: number) => void;
 
 interface CompiledRule {
+  /** Index in std.rules (for issueTraced's causes). */
+  readonly index: number;
   readonly next: number;
   readonly levelIdx: number;
   readonly sibling: boolean;
@@ -147,8 +236,36 @@ interface CompiledRule {
 }
 
 interface CompiledWindow {
+  /** Index of the window's history ring. */
   readonly index: number;
+  /** Index in std.windows (for issueTraced's causes). */
+  readonly windowIndex: number;
   readonly levelIdx: number;
   readonly count: number;
   readonly cycles: number;
+}
+
+/** Why one earliest cycle holds its value (see TimingState.cause). */
+export interface TimingCause {
+  /** The command's earliest legal cycle (0 when nothing has constrained it). */
+  readonly earliestCycle: number;
+  /** The level whose entry holds that cycle. */
+  readonly level: (typeof LEVELS)[number];
+  /** Index into std.rules of the rule that set it. */
+  readonly rule?: number;
+  /** Index into std.windows of the rolling window that set it. */
+  readonly window?: number;
+  /** The triggering command's tag (given to issueTraced); for a window, the oldest command still in it. */
+  readonly tag?: number;
+  /** The triggering command's cycle. */
+  readonly cycle?: number;
+}
+
+/** Parallel to the earliest arrays: code (rule index + 1, -(window index + 1), 0 none), tag and cycle of the cause. */
+interface CauseArrays {
+  readonly code: Int32Array[];
+  readonly tag: Int32Array[];
+  readonly cycle: Float64Array[];
+  /** Parallel to windowHistory: the tags of the commands in each window. */
+  readonly windowTags: Int32Array[];
 }

@@ -3,7 +3,10 @@ import type { MemoryClient, MemorySystem } from './memory-system.ts';
 import type { MemRequest } from './request.ts';
 import type { MemTrace } from './trace.ts';
 
-/** How a trace is offered to the memory system. */
+/**
+ * How a trace is offered to the memory system: `in-order`, as many requests per cycle as the controllers accept;
+ * `dramsim3`, at most one per memory cycle, as DRAMsim3's trace-driven CPU does.
+ */
 export type FrontendKind = 'in-order' | 'dramsim3';
 
 /**

@@ -63,6 +63,8 @@ export function parseTrace(text: string, file: string): MemTrace {
     if (kind !== 'READ' && kind !== 'WRITE') throw new StrataError(`${where}: request type '${op}' is not READ or WRITE`);
     if (!/^[0-9]+$/.test(cy)) throw new StrataError(`${where}: cycle '${cy}' is not a non-negative integer`);
     const c = Number(cy);
+    // Past 2^53 a cycle is no longer an exact number (2^53 + 1 reads as 2^53); runDram bounds the span further.
+    if (!Number.isSafeInteger(c)) throw new StrataError(`${where}: cycle '${cy}' is 2^53 or more (expected below ${2 ** 53}, the largest exact integer; see docs/limits.md)`);
     if (c < prevCycle) throw new StrataError(`${where}: cycle ${c} is earlier than the previous request's cycle ${prevCycle} (traces must be in time order)`);
     prevCycle = c;
     if (n === cap) {

@@ -22,7 +22,9 @@ export type OpClass = 'gemm' | 'gemv' | 'vector';
 export interface Op {
   /** Unique within the graph, e.g. `L3.ffn-up.e5` (layer 3, expert 5). */
   readonly id: string;
+  /** What the op computes. */
   readonly kind: OpKind;
+  /** Matrix product (GEMM, or GEMV with one row) or vector work, for mapping policies. */
   readonly cls: OpClass;
   /** Layer index, -1 for ops outside the layers (embedding, final norm, LM head). */
   readonly layer: number;
@@ -30,15 +32,23 @@ export interface Op {
   readonly expert: number;
   /** GEMM/GEMV dimensions (M rows of activations, K reduction, N output columns); vector ops use M x N elements, K = 1. */
   readonly m: number;
+  /** Reduction dimension (1 for vector ops). */
   readonly k: number;
+  /** Output columns (elements per row for vector ops). */
   readonly n: number;
   /** Number of independent instances batched in this op (e.g. attention heads x requests), each M x K x N. */
   readonly batch: number;
+  /** Floating-point operations of all instances (a multiply-add counts 2). */
   readonly flops: number;
+  /** Weights (and biases) read. */
   readonly weightBytes: number;
+  /** Activations read: the op's inputs that are not weights or cached keys and values. */
   readonly activationReadBytes: number;
+  /** Activations written: the op's outputs. */
   readonly activationWriteBytes: number;
+  /** Cached keys (scores) or values (context) read: attention over the tokens already cached. */
   readonly kvReadBytes: number;
+  /** Keys or values of this step's new tokens written to the cache. */
   readonly kvWriteBytes: number;
   /** FLOPs per byte moved. */
   readonly opPerByte: number;

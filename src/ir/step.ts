@@ -11,6 +11,7 @@ export type Phase = (typeof PHASES)[number];
 
 /** One request's share of a step. */
 export interface StepRequest {
+  /** The request's id, unique within the step (`r0`, `r1`, … for generated steps). */
   readonly id: string;
   /** Tokens already in the KV cache before this step (0 for a fresh prompt). */
   readonly contextLength: number;
@@ -20,7 +21,9 @@ export interface StepRequest {
 
 /** One forward pass of the model over a batch of requests. Frozen once validated. */
 export interface Step {
+  /** Prefill, decode, or mixed (both in one batch). */
   readonly phase: Phase;
+  /** The batch: each request's context and new tokens. */
   readonly requests: readonly StepRequest[];
 }
 

@@ -59,13 +59,22 @@ export class Simulator {
     this.stopped = true;
   }
 
-  /** Runs events in order until none remain, `untilPs` is passed (events at `untilPs` do not run), or `stop`. */
-  run(untilPs = Infinity): void {
+  /**
+   * Runs events in order until none remain, `untilPs` is passed (events at `untilPs` do not run), or `stop`.
+   * Returns true when it ended because of `stop` or an empty queue, false when it reached `untilPs` (so a caller
+   * running in slices knows when to stop).
+   */
+  run(untilPs = Infinity): boolean {
     this.stopped = false;
     const q = this.queue;
+    let ranDry = false;
     while (!this.stopped) {
       const t = q.peekTime();
-      if (t === Infinity || t >= untilPs) break;
+      if (t === Infinity) {
+        ranDry = true;
+        break;
+      }
+      if (t >= untilPs) break;
       const target = q.peekTarget();
       const token = q.peekToken();
       q.pop();
@@ -75,5 +84,6 @@ export class Simulator {
       this.components[target]!.wake(t);
     }
     if (untilPs !== Infinity && !this.stopped && this.nowPs < untilPs) this.nowPs = untilPs;
+    return this.stopped || ranDry;
   }
 }

@@ -108,7 +108,8 @@ export function loadAttAccDevice(nameOrPath: string, opts: { powerConstraint?: b
     commands: r.obj.commands,
     rules: [rules.obj],
   };
-  const standard = parseStandard(merged, file);
+  // AttAcc's table is the only one and the device issues no JEDEC read or write: no data-bus rules to require.
+  const standard = parseStandard(merged, file, { jedecColumnCommands: false });
   const idx = (name: string): number => {
     const i = standard.commandNames.indexOf(name);
     if (i < 0) r.fail('commands', `a command named ${name} (an AttAcc ${placement} device issues ${[...PLACEMENT_COMMANDS[placement], 'WRGB', 'MVSB', 'MVGB', 'SFM'].join(', ')})`);

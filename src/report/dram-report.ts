@@ -6,7 +6,10 @@ import { BANK_COMMAND_KINDS, BANK_STATES, bytesPerEpoch, defaultEpochCycles, typ
 /** Version of the report schema; bump on any incompatible change. */
 export const DRAM_REPORT_SCHEMA = 'strata.dram-report/1';
 
-/** The JSON report of a DRAM run. Every time is named with its unit and clock. */
+/**
+ * The JSON report of a DRAM run. Every time is named with its unit and clock. docs/report-format.md, "DRAM report",
+ * describes every field.
+ */
 export interface DramReport {
   schema: typeof DRAM_REPORT_SCHEMA;
   standard: { name: string; standard: string; file: string };

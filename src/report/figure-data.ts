@@ -70,6 +70,8 @@ export interface FigureData {
   readonly inputs: FigureInputs;
   readonly tables: readonly FigureTable[];
   readonly references: readonly FigureReference[];
+  /** Hex sha256 of the file's own JSON without this field, as `strata figures` writes it (src/cli/figures.ts figureDataText). */
+  readonly contentSha256?: string;
 }
 
 /**

@@ -56,7 +56,10 @@ export interface ServingStepRecord {
   readonly energyPj: number;
 }
 
-/** The JSON report of `strata serve`: a request set served with continuous batching on one system. */
+/**
+ * The JSON report of `strata serve`: a request set served with continuous batching on one system.
+ * docs/report-format.md, "Serving report", describes every field.
+ */
 export interface ServingReport {
   readonly schema: typeof SERVING_REPORT_SCHEMA;
   readonly system: {

@@ -41,7 +41,9 @@ export const DEFAULT_CHUNK_TOKENS = 512;
 export interface ServingInput {
   /** Sorted by arrival time, ids unique (as request sets are). */
   readonly requests: readonly Request[];
+  /** The model served (its KV-cache bytes per token size the cache). */
   readonly model: ModelSpec;
+  /** The system: what a step of a given batch costs, and its device memory. */
   readonly costModel: StepCostModel;
   /** Requests running at once (admitted and not finished). Default DEFAULT_MAX_BATCH. */
   readonly maxBatch?: number;
@@ -53,15 +55,21 @@ export interface ServingInput {
   readonly chunkTokens?: number;
   /** Names the request set in errors about a request (a file, `sharegpt-like requests`). Default 'serving'. */
   readonly label?: string;
+  /** Told after every step: requests finished, of all, and the simulated time (for progress; it changes nothing). */
+  readonly onStep?: (finished: number, total: number, simulatedPs: number) => void;
 }
 
 /** The scheduler settings a run used, defaults filled in. */
 export interface ServingConfig {
+  /** Requests running at once. */
   readonly maxBatch: number;
+  /** KV-cache bytes requests may reserve. */
   readonly kvCapacityBytes: number;
   /** Where the capacity came from: the device memory left by the weights, or the caller. */
   readonly kvCapacitySource: 'device' | 'given';
+  /** The model's KV-cache bytes per token (all layers). */
   readonly kvBytesPerToken: number;
+  /** Whole prompts in one step, or chunks of at most `chunkTokens` tokens per step. */
   readonly prefill: PrefillMode;
   /** Null with whole prefill. */
   readonly chunkTokens: number | null;
@@ -69,9 +77,13 @@ export interface ServingConfig {
 
 /** What happened to one request. Times are ps from the start of the run. */
 export interface RequestResult {
+  /** The request's id in the request set. */
   readonly id: string;
+  /** When it arrived. */
   readonly arrivalPs: number;
+  /** Prompt tokens. */
   readonly inputTokens: number;
+  /** Tokens it generated (the first at the end of its prefill). */
   readonly outputTokens: number;
   /** Start of the step that admitted it. */
   readonly admittedPs: number;
@@ -87,15 +99,23 @@ export interface RequestResult {
 
 /** One iteration of the loop. */
 export interface StepResult {
+  /** The step's position in the run, from 0. */
   readonly index: number;
+  /** When the step started. */
   readonly startPs: number;
+  /** How long it took, as the cost model gave it. */
   readonly timePs: number;
+  /** Its energy, as the cost model gave it. */
   readonly energyPj: number;
   /** Requests scheduled in the step (with tokens), and how many of them prefill or decode. */
   readonly batch: number;
+  /** Requests that processed prompt tokens in the step. */
   readonly prefillRequests: number;
+  /** Requests that generated one token each in the step. */
   readonly decodeRequests: number;
+  /** Prompt tokens processed in the step. */
   readonly prefillTokens: number;
+  /** Tokens decoded in the step (one per decoding request). */
   readonly decodeTokens: number;
   /** Requests that have arrived but wait for admission during the step (the queue after this step's admissions). */
   readonly waiting: number;
@@ -109,12 +129,15 @@ export interface StepResult {
 
 /** Everything a serving run produced: the input to the serving report. */
 export interface ServingResult {
+  /** The scheduler settings, defaults filled in. */
   readonly config: ServingConfig;
   /** In the order of the request set. */
   readonly requests: readonly RequestResult[];
+  /** Every step, in order. */
   readonly steps: readonly StepResult[];
   /** Busy time per device over all steps, ps, as the cost model reported it. */
   readonly busyPs: Readonly<Record<string, number>>;
+  /** Steps the cost model costed, and its memo lookups and hits. */
   readonly costStats: CostModelStats;
 }
 
@@ -322,6 +345,7 @@ export function simulateServing(input: ServingInput): ServingResult {
     }
     running = still;
     t = end;
+    input.onStep?.(finished, n, t);
   }
   return { config, requests: results as RequestResult[], steps, busyPs, costStats: costModel.stats() };
 }

@@ -19,11 +19,17 @@ export function jsonSyntaxReason(e: unknown): string {
 }
 
 /**
- * Reads and parses a JSON spec file. Its `assumptions` blocks are checked, recorded and removed
+ * Reads and parses a JSON spec file. A top-level `$schema` (the file's JSON Schema, for editors) is removed; its
+ * `assumptions` blocks are checked, recorded and removed
  * (src/spec/provenance.ts), and the overrides in effect for the file are applied, before a loader sees it.
  */
 export function readJsonFile(file: string): unknown {
   const json = parseJsonText(readInputText(file, 'a JSON file'), file);
+  // A top-level `$schema` names the JSON Schema editors validate and complete the file with (schemas/); it is not
+  // part of the spec, so loaders never see it.
+  if (typeof json === 'object' && json !== null && !Array.isArray(json) && typeof (json as { $schema?: unknown }).$schema === 'string') {
+    delete (json as { $schema?: unknown }).$schema;
+  }
   noteAssumptions(extractAssumptions(json, file));
   return applyOverrides(json, file);
 }

@@ -26,7 +26,9 @@ export interface Assumption {
   readonly path: string;
   /** The value the file ships. */
   readonly value: number;
+  /** The low end of the plausible range (low <= value). */
   readonly low: number;
+  /** The high end of the plausible range (value <= high). */
   readonly high: number;
   /** Why this range: what the assumption rests on. */
   readonly why: string;
@@ -38,6 +40,7 @@ export interface Override {
   readonly file: string;
   /** Dotted path from the file's root to an existing value. */
   readonly path: string;
+  /** The value read in its place. */
   readonly value: unknown;
 }
 

@@ -91,6 +91,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A spec file as its loader will see it (assumption blocks removed), without applying overrides. */
 function readRaw(file: string): unknown {
   const json = parseJsonText(readInputText(file, 'a JSON file'), file);
+  if (isObject(json)) delete json.$schema; // for editors, not part of the spec (readJsonFile drops it too)
   extractAssumptions(json, file);
   return json;
 }

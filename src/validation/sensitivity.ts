@@ -21,28 +21,37 @@ export type Parts = Readonly<Record<string, () => unknown>>;
 
 /** A headline number computed from the parts' results. */
 export interface Headline {
+  /** The headline's row in the table. */
   readonly name: string;
   /** The paper's value or range, for the table (text; '' when there is none). */
   readonly paper: string;
+  /** The number from the parts' results, keyed by part name (shipped or with one assumption at an end). */
   readonly value: (results: Readonly<Record<string, unknown>>) => number;
 }
 
 /** How much one assumption moves one headline. */
 export interface Swing {
+  /** The assumption varied. */
   readonly assumption: Assumption;
   /** The same assumption declared in other files (same value, range and reason), varied with it. */
   readonly also: readonly Assumption[];
-  /** The headline with the assumption at its low and at its high end. */
+  /** The headline with the assumption at its low end. */
   readonly atLow: number;
+  /** The headline with the assumption at its high end. */
   readonly atHigh: number;
 }
 
 /** One headline's band. */
 export interface Band {
+  /** The headline's name. */
   readonly name: string;
+  /** The paper's value or range, as text ('' when there is none). */
   readonly paper: string;
+  /** The headline with every assumption at its shipped value. */
   readonly shipped: number;
+  /** The lowest value: shipped, or any assumption at either end. */
   readonly low: number;
+  /** The highest value: shipped, or any assumption at either end. */
   readonly high: number;
   /** Every assumption on the headline's path, largest swing first. */
   readonly swings: readonly Swing[];
@@ -50,7 +59,9 @@ export interface Band {
 
 /** The bands of every headline, and every assumption the comparison read. */
 export interface SensitivityResult {
+  /** One band per headline, in the order the headlines were given. */
   readonly bands: readonly Band[];
+  /** Every assumption the parts read, once per (file, path). */
   readonly assumptions: readonly Assumption[];
 }
 

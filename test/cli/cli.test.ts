@@ -95,7 +95,7 @@ describe('strata dram: a good run', () => {
 describe('strata dram: user errors exit 2 with a message, no stack trace, no output', () => {
   /**
    * Checks a user error: exit code 2, the first line is the 'strata: ' message, no stack frame, and the --out
-   * file was not written. Some errors append the usage text on the following lines.
+   * file was not written. The message is one line (the usage is 'strata help').
    */
   let errorRuns = 0;
   function expectUserError(args: string[], message: RegExp): string {
@@ -108,7 +108,7 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
     const [first, ...rest] = r.err.split('\n');
     expect(first).toMatch(/^strata: /);
     expect(first).toMatch(message);
-    if (rest.length > 0) expect(rest.join('\n')).toMatch(/^usage: strata dram --spec/);
+    expect(rest).toEqual([]);
     expect(existsSync(out)).toBe(false);
     return r.err;
   }
@@ -204,7 +204,8 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
   it('--requests=-5 and --requests 0', () => {
     expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests=-5'], /^strata: --requests: expected a positive integer, got '-5'$/);
     expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '0'], /^strata: --requests: expected a positive integer, got '0'$/);
-    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '1e3'], /got '1e3'/);
+    // 1e3 is read as 1000, as every number flag reads exponents (test/cli/hostile.test.ts); 2.5 is not an integer
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--requests', '2.5'], /got '2\.5'/);
   });
 
   it('--requests -5 exits 2 without a stack trace or output', () => {
@@ -230,12 +231,12 @@ describe('strata dram: user errors exit 2 with a message, no stack trace, no out
   it('both --trace and --pattern, or neither', () => {
     const trace = join(dir, 'ok.trace');
     writeFileSync(trace, '0x0 READ 0\n');
-    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--trace', trace], /^strata: dram: give exactly one of --trace FILE or --pattern NAME$/);
-    expectUserError(['dram', '--spec', 'hbm2'], /^strata: dram: give exactly one of --trace FILE or --pattern NAME$/);
+    expectUserError(['dram', '--spec', 'hbm2', '--pattern', 'stream', '--trace', trace], /^strata: dram: give exactly one of --trace FILE or --pattern NAME \('strata help dram' shows the usage\)$/);
+    expectUserError(['dram', '--spec', 'hbm2'], /^strata: dram: give exactly one of --trace FILE or --pattern NAME \('strata help dram' shows the usage\)$/);
   });
 
   it('missing --spec', () => {
-    expectUserError(['dram', '--pattern', 'stream'], /^strata: dram: --spec is required$/);
+    expectUserError(['dram', '--pattern', 'stream'], /^strata: dram: --spec is required \('strata help dram' shows the usage\)$/);
   });
 
   it('unknown standard lists the known ones', () => {

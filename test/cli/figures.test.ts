@@ -144,14 +144,14 @@ describe('strata figures', () => {
     writeFileSync(join(out, 'data', 'peak-bandwidth.json'), '{"schema": "strata.figure-data/1"');
     const damaged = await runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth']);
     expect(damaged.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(the data file is unreadable \(/m);
-    // An edited file whose inputs still match but whose table no longer draws is recomputed too.
+    // An edited file whose inputs still match is recomputed too: its content no longer matches its content hash.
     const file = join(out, 'data', 'peak-bandwidth.json');
     const edited = JSON.parse(readFileSync(file, 'utf8')) as { tables: Array<{ name: string }> };
     edited.tables[0]!.name = 'other';
     writeFileSync(file, JSON.stringify(edited));
     const redrawn = await runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth']);
     expect(redrawn.code).toBe(0);
-    expect(redrawn.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(the data file does not render \(.*has no table 'peak'/m);
+    expect(redrawn.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(the data file was edited after it was written: its content hash does not match\)/m);
   });
 
   it('--png: a PNG of every chart through chromium, twice the SVG size; skipped with a message without chromium', async () => {
@@ -162,7 +162,7 @@ describe('strata figures', () => {
     // something that is not a browser: a user error, and nothing written
     const broken = await withEnv('STRATA_CHROMIUM', '/bin/true', () => runMainAsync(['figures', '--out', out, '--only', 'peak-bandwidth', '--png']));
     expect(broken.code).toBe(2);
-    expect(broken.err.split('\n').at(-1)).toMatch(/^strata: figures --png: chromium at \/bin\/true could not render the charts \(.*\); nothing was written$/);
+    expect(broken.err.split('\n').at(-1)).toMatch(/^strata: figures --png: chromium at \/bin\/true could not render the charts \(.*\); no chart or table was written \(the data files of the sets computed are kept\)$/);
     expect(existsSync(join(out, 'peak-bandwidth.png'))).toBe(false);
     if (!haveChromium()) {
       console.warn('figures --png with chromium SKIPPED: /usr/bin/chromium is absent');
@@ -196,7 +196,7 @@ describe('strata figures', () => {
     const flag = await runMainAsync(['figures', '--bogus']);
     expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models --neupims-models .* --duplex-count\)$/);
     const extra = await runMainAsync(['figures', 'now']);
-    expect(extra.err).toMatch(/^strata: figures: unexpected argument 'now'\nusage: strata figures/);
+    expect(extra.err).toMatch(/^strata: figures: unexpected argument 'now' \('strata help figures' shows the usage\)$/);
   });
 
   it('the real entry point awaits the command: a child process reuses the data and exits 0', () => {

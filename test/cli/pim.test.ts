@@ -26,6 +26,6 @@ describe('strata pim gemv', () => {
       "strata: llama3-70b with a 32-token prompt and 2 generated tokens does not fit in pim-gpt (aim)'s memory: needs 131.43 GiB (weights 131.42 GiB + KV cache 0.01 GiB for 34 tokens) but has 16.00 GiB; short by 115.43 GiB",
     );
     // A load fraction is a decimal number: '0x1' would read as 1 through Number().
-    expect(runMain(['pim', 'neupims-gemv', '--context', '64', '--mode', 'dual', '--npu-load', '0x1']).err).toBe("strata: pim neupims-gemv: --npu-load: expected a fraction from 0 to 1, found '0x1'");
+    expect(runMain(['pim', 'neupims-gemv', '--context', '64', '--mode', 'dual', '--npu-load', '0x1']).err).toBe("strata: pim neupims-gemv: --npu-load: expected a number from 0 to 1, got '0x1'");
   });
 });

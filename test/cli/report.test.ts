@@ -127,7 +127,7 @@ describe('strata report RUN.json --out DIR', () => {
   });
 
   it('asks for the report file and --out', () => {
-    expect(failure(['--out', dir])).toMatch(/^report: no report file given\nusage: strata report RUN.json --out DIR/);
+    expect(failure(['--out', dir])).toMatch(/^report: no report file given \('strata help report' shows the usage\)$/);
     expect(failure([FIXTURE])).toMatch(/^report: --out DIR is required/);
     // several files are a serving sweep: each must be a serving report
     expect(failure([FIXTURE, FIXTURE, '--out', dir])).toMatch(/several report files make a serving sweep, so each must be a serving report .*this one is 'strata.dram-report\/1'$/);

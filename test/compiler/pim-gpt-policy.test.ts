@@ -252,7 +252,7 @@ describe('pim-gpt traces', () => {
     expect(errorOf(() => parseTrace(withLine(0, badAsic), 't.jsonl'))).toBe("t.jsonl: line 1: field 'devices[1].params.clockPs': expected an integer > 0 (field is missing)");
     const badTarget = header();
     badTarget.target.kind = 'fpga';
-    expect(errorOf(() => parseTrace(withLine(0, badTarget), 't.jsonl'))).toBe("t.jsonl: line 1: field 'target.kind': expected one of baseline, npu, pim, duplex, neupims, found \"fpga\"");
+    expect(errorOf(() => parseTrace(withLine(0, badTarget), 't.jsonl'))).toBe("t.jsonl: line 1: field 'target.kind': expected one of baseline, npu, pim, duplex, neupims, system, found \"fpga\"");
   });
 
   it('a consistent trace for another PIM device reads back (the reader needs no spec file)', () => {

@@ -99,6 +99,8 @@ describe('the schema file', () => {
       '$defs.runReport.properties.energy': ['breakdownJ'],
       '$defs.stepRecord': ['xpuBusyNs', 'pimBusyNs', 'serialNs', 'overlapNs', 'contendedNs'],
       '$defs.timelineEntry': ['allReduceNs'],
+      // The content hash of strata figures' data files (issue #18); strata report's serving sweep writes none.
+      '$defs.figureData': ['contentSha256'],
     };
     const visit = (s: unknown, where: string): void => {
       if (typeof s !== 'object' || s === null) return;

@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { familiesOf, getPolicy, knownPolicies, notRunBy, orList, servingFamilies, SYSTEM_FAMILIES, SYSTEM_MODELS, systemFamily } from '../../src/systems/registry.ts';
 import { systemNames } from '../../src/systems/presets.ts';
+import { PACKAGE_ROOT } from '../../src/spec/package-root.ts';
 
 describe('the system-family registry (Strata issue #15)', () => {
   it("names each family's policy, and that policy maps onto exactly the family's shipped presets", () => {
@@ -17,6 +18,13 @@ describe('the system-family registry (Strata issue #15)', () => {
     }
     // Every policy string reaches its family's policy object; npu-only is the one policy of no family.
     expect(knownPolicies()).toEqual(['gpu-roofline', 'npu-only', 'pim-gpt', 'duplex', 'neupims']);
+  });
+
+  it('the folders of src/systems are exactly the registered families, each with an index.ts', () => {
+    const dir = join(PACKAGE_ROOT, 'src', 'systems');
+    const folders = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    expect(folders).toEqual([...SYSTEM_FAMILIES].sort());
+    for (const f of folders) expect(readdirSync(join(dir, f)), f).toContain('index.ts');
   });
 
   it('says which commands run each family; serve lists exactly the families with a serving model', () => {

@@ -71,6 +71,7 @@ export interface DuplexCosterStats {
 export interface DuplexStepCoster {
   /** The step of `batch` with MoE routing drawn from `moe.routing.<seed>`. */
   cost(batch: readonly BatchEntry[], seed: string): DuplexStepSummary;
+  /** Steps costed so far, lookups in its memo tables and how many of them found a result. */
   stats(): DuplexCosterStats;
 }
 

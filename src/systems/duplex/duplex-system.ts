@@ -52,6 +52,23 @@ export function knownDuplexSystems(): string[] {
   return systemNames('duplex');
 }
 
+/**
+ * Checks that a model splits over `devices` tensor-parallel devices the way a serving engine splits it (vLLM's
+ * rules): the query heads evenly; the KV heads evenly, or each replicated on a whole group of devices; each FFN (each
+ * expert's, for a mixture of experts: the step model splits every op evenly, src/systems/duplex/duplex-step.ts)
+ * evenly over its inner width. One line naming the first that does not divide, and the degrees that would.
+ */
+export function checkTensorParallel(model: { name: string; heads: number; kvHeads: number; ffnSize: number; experts: number }, devices: number, flag = '--devices'): void {
+  const fits = (n: number) => model.heads % n === 0 && (model.kvHeads % n === 0 || n % model.kvHeads === 0) && model.ffnSize % n === 0;
+  if (fits(devices)) return;
+  const ok: number[] = [];
+  for (let n = 1; n <= model.heads && ok.length < 8; n++) if (fits(n)) ok.push(n);
+  const why = model.heads % devices !== 0 ? `${model.heads} query heads`
+    : !(model.kvHeads % devices === 0 || devices % model.kvHeads === 0) ? `${model.kvHeads} KV heads (nor is ${devices} a multiple of them)`
+      : `FFN inner width of ${model.ffnSize}${model.experts > 1 ? ' per expert' : ''}`;
+  throw new StrataError(`${flag} ${devices}: ${model.name} cannot be split over ${devices} tensor-parallel devices: ${devices} does not divide its ${why}; degrees that do: ${ok.join(', ')}`);
+}
+
 /** Loads a Duplex-family system by shipped name or path; `devices` overrides the preset's device count. */
 export function loadDuplexSystem(nameOrPath: string, opts: { devices?: number } = {}): DuplexSystem {
   const file = systemFile(nameOrPath, 'duplex', 'system', ' for policy duplex');

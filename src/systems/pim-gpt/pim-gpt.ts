@@ -96,6 +96,8 @@ export function runsInPim(op: Op): boolean {
 
 /** Options of a PIM-GPT run. */
 export interface PimGptOptions {
+  /** Told after every token (prompt and generated): tokens done, of all (for progress; it changes nothing). */
+  onToken?: (done: number, total: number) => void;
   /**
    * Reuse simulated channel-program segments (default true; exact: a segment's cycles depend only on the
    * program and the channel's relative timing state). False issues every command through TimingState.
@@ -382,6 +384,7 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
     promptPs += t.totalPs;
     simulated += t.simulatedGemvs;
     reused += t.reusedGemvs;
+    opts.onToken?.(i + 1, promptTokens + tokens);
   }
   const generated: TokenCost[] = [];
   for (let i = 0; i < tokens; i++) {
@@ -389,6 +392,7 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
     generated.push(t);
     simulated += t.simulatedGemvs;
     reused += t.reusedGemvs;
+    opts.onToken?.(promptTokens + i + 1, promptTokens + tokens);
   }
   const meanTokenPs = generated.reduce((a, t) => a + t.totalPs, 0) / generated.length;
   return { model: model.name, promptTokens, generated, promptPs, meanTokenPs, simulatedGemvs: simulated, reusedGemvs: reused };

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   energyJoules, fitsInMemory, knownDevices, loadDevice, opCost, opTimeNs, parseDevice, resolvePrecision, runOpsOnDevice,
-} from '../../src/systems/baseline/roofline.ts';
-import type { Op } from '../../src/ir/op.ts';
-import { errorOf } from '../helpers.ts';
-import { SYSTEMS_DIR } from '../../src/systems/presets.ts';
-import { loadModel } from '../../src/compiler/model.ts';
-import { memoryFootprint } from '../../src/compiler/footprint.ts';
-import { decodeStep } from '../../src/compiler/step.ts';
+} from '../../../src/systems/baseline/roofline.ts';
+import type { Op } from '../../../src/ir/op.ts';
+import { errorOf } from '../../helpers.ts';
+import { SYSTEMS_DIR } from '../../../src/systems/presets.ts';
+import { loadModel } from '../../../src/compiler/model.ts';
+import { memoryFootprint } from '../../../src/compiler/footprint.ts';
+import { decodeStep } from '../../../src/compiler/step.ts';
 
 
 /** A hand-made FP16 matrix product (M x K activations times K x N weights), as the op-graph builder would describe it. */
@@ -47,13 +47,14 @@ const EXPECTED: Record<string, { precision: string; gemm: [number, number, numbe
   //   GEMM compute 137438953472 / 32.5 = 4,228,890,876.06 → 4,228,890,877; memory 100663296 / 0.24 = 419,430,400 exactly
   //   GEMV compute 33554432 / 32.5 = 1,032,444.06 → 1,032,445; memory 33570816 / 0.24 = 139,878,400 exactly
   'gpu-t4': { precision: 'fp16', gemm: [4228890877, 419430400, 4228890877 + 4e6], gemv: [1032445, 139878400, 139878400 + 4e6], launchPs: 4e6 },
-  // A100 40GB: fp16 312e12 x 0.7 = 218.4e12; 1555e9 x 0.9 = 1399.5e9 B/s; floor 3.5 us.
-  //   GEMM compute 137438953472 / 218.4 = 629,299,237.5 → 629,299,238; memory 100663296 / 1.3995 = 71,928,042.9 → 71,928,043
-  //   GEMV compute 33554432 / 218.4 = 153,637.5 → 153,638; memory 33570816 / 1.3995 = 23,987,721.3 → 23,987,722
-  'gpu-a100-40gb': { precision: 'fp16', gemm: [629299238, 71928043, 629299238 + 3.5e6], gemv: [153638, 23987722, 23987722 + 3.5e6], launchPs: 3.5e6 },
-  // A100 80GB: same compute; 2039e9 x 0.9 = 1835.1e9 B/s.
-  //   GEMM memory 100663296 / 1.8351 = 54,854,392.7 → 54,854,393; GEMV memory 33570816 / 1.8351 = 18,293,725.7 → 18,293,726
-  'gpu-a100-80gb': { precision: 'fp16', gemm: [629299238, 54854393, 629299238 + 3.5e6], gemv: [153638, 18293726, 18293726 + 3.5e6], launchPs: 3.5e6 },
+  // A100 40GB: fp16 312e12 x 0.7 = 218.4e12; 1555e9 x 0.958 = 1489.69e9 B/s (the published read stream,
+  // bench/gpu/published/a100-40gb.json); floor 3.5 us.
+  //   GEMM compute 137438953472 / 218.4 = 629,299,237.5 → 629,299,238; memory 100663296 / 1.48969 = 67,573,317.9 → 67,573,318
+  //   GEMV compute 33554432 / 218.4 = 153,637.5 → 153,638; memory 33570816 / 1.48969 = 22,535,437.6 → 22,535,438
+  'gpu-a100-40gb': { precision: 'fp16', gemm: [629299238, 67573318, 629299238 + 3.5e6], gemv: [153638, 22535438, 22535438 + 3.5e6], launchPs: 3.5e6 },
+  // A100 80GB: same compute; 2039e9 x 0.868 = 1769.852e9 B/s (bench/gpu/published/a100-80gb.json).
+  //   GEMM memory 100663296 / 1.769852 = 56,876,674.4 → 56,876,675; GEMV memory 33570816 / 1.769852 = 18,968,148.7 → 18,968,149
+  'gpu-a100-80gb': { precision: 'fp16', gemm: [629299238, 56876675, 629299238 + 3.5e6], gemv: [153638, 18968149, 18968149 + 3.5e6], launchPs: 3.5e6 },
   // H100 SXM (fitted on bench/gpu/h100-measured.json): fp16 989.4e12 x 0.673 = 665.8662e12; 3350e9 x 0.93 = 3115.5e9 B/s; floor 3.325 us.
   //   GEMM compute 137438953472 / 665.8662 = 206,406,262.6 → 206,406,263; memory 100663296 / 3.1155 = 32,310,478.7 → 32,310,479
   //   GEMV compute 33554432 / 665.8662 = 50,392.3 → 50,393; memory 33570816 / 3.1155 = 10,775,418.4 → 10,775,419
@@ -106,15 +107,15 @@ describe('runOpsOnDevice', () => {
   it('runs ops back to back and adds the kernel floor once per op', () => {
     const ops = [matmul('a', 1, 4096, 4096), matmul('b', 1, 4096, 4096, ['a']), emptyOp('c')];
     const run = runOpsOnDevice(a100, ops);
-    // Each GEMV: 23,987,722 ps memory + 3,500,000 floor = 27,487,722; the empty op: 0 + 3,500,000.
+    // Each GEMV: 22,535,438 ps memory + 3,500,000 floor = 26,035,438; the empty op: 0 + 3,500,000.
     expect(run.ops.map((o) => [o.id, o.startPs, o.endPs, o.bound])).toEqual([
-      ['a', 0, 27487722, 'memory'],
-      ['b', 27487722, 54975444, 'memory'],
-      ['c', 54975444, 58475444, 'memory'],
+      ['a', 0, 26035438, 'memory'],
+      ['b', 26035438, 52070876, 'memory'],
+      ['c', 52070876, 55570876, 'memory'],
     ]);
-    expect(run.totalPs).toBe(58475444);
-    expect(run.totalNs).toBe(58475.444);
-    expect(run.ops[1]!.startNs).toBe(27487.722);
+    expect(run.totalPs).toBe(55570876);
+    expect(run.totalNs).toBe(55570.876);
+    expect(run.ops[1]!.startNs).toBe(26035.438);
     expect(run.launchPs).toBe(3 * 3_500_000);
     expect(run.kernels).toBe(3);
     expect(run.profile).toBe('graphs');
@@ -126,8 +127,8 @@ describe('runOpsOnDevice', () => {
   it('eager: the host launches each kernel, and the step takes the slower of GPU and host', () => {
     const ops = [matmul('a', 1, 4096, 4096), emptyOp('b'), emptyOp('c')];
     const run = runOpsOnDevice(a100, ops, 2, { profile: 'eager' });
-    // GPU: 27,487,722 + 2 x 3,500,000 = 34,487,722 ps; host: 3 kernels x 18,239,000 = 54,717,000 ps: host-bound.
-    expect(run.gpuPs).toBe(34487722);
+    // GPU: 26,035,438 + 2 x 3,500,000 = 33,035,438 ps; host: 3 kernels x 18,239,000 = 54,717,000 ps: host-bound.
+    expect(run.gpuPs).toBe(33035438);
     expect(run.hostPs).toBe(54717000);
     expect(run.totalPs).toBe(54717000);
     // A long GEMM hides the launches: 632,799,238 ps of GPU time against 2 x 18,239,000 of host time.
@@ -141,13 +142,13 @@ describe('runOpsOnDevice', () => {
     delete json.kernel.assumptions;
     const bare = parseDevice(json, 'bare.json');
     const run = runOpsOnDevice(bare, [GEMM, GEMV]);
-    expect(run.totalPs).toBe(629299238 + 23987722); // compute of the GEMM + memory of the GEMV
+    expect(run.totalPs).toBe(629299238 + 22535438); // compute of the GEMM + memory of the GEMV
     expect(run.launchPs).toBe(0);
   });
 
   it('reports achieved rates, energy as board power x time, and bounds', () => {
     const run = runOpsOnDevice(a100, [GEMM, GEMV]);
-    const totalPs = 632799238 + 27487722; // 660,286,960 ps
+    const totalPs = 632799238 + 26035438; // 658,834,676 ps
     expect(run.totalPs).toBe(totalPs);
     expect(run.flops).toBe(137438953472 + 33554432);
     expect(run.bytes).toBe(100663296 + 33570816);
@@ -155,9 +156,9 @@ describe('runOpsOnDevice', () => {
     expect(run.achievedBytesPerS).toBeCloseTo(run.bytes / (totalPs * 1e-12), 0);
     expect(run.computeBoundOps).toBe(1);
     expect(run.memoryBoundOps).toBe(1);
-    // 400 W x 660,286,960 ps = 0.264114784 J
+    // 400 W x 658,834,676 ps = 0.2635338704 J
     expect(run.energy.method).toBe('board-power-x-time');
-    expect(run.energy.joules).toBeCloseTo(0.264114784, 12);
+    expect(run.energy.joules).toBeCloseTo(0.2635338704, 12);
     expect(run.energy.averagePowerW).toBeCloseTo(400, 9);
     expect(energyJoules(a100, 1e12)).toBe(400);
   });

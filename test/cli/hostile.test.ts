@@ -1,0 +1,164 @@
+import { describe, it, expect, beforeAll, afterAll, afterEach, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { timedProgress } from '../../src/cli/progress.ts';
+import { oneLine } from '../../src/cli/main.ts';
+import { runMain } from '../helpers.ts';
+import { knownStandards } from '../../src/dram/standard.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-hostile-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Exit 2 with exactly one line on stderr, nothing on stdout: how every user error ends. */
+function expectOneLineError(r: { code: number | null; out: string; err: string }): string {
+  expect(r.code).toBe(2);
+  expect(r.out).toBe('');
+  expect(r.err.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.err).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
+  return r.err.trimEnd();
+}
+
+// Hostile use of the command line (issue #18): every failure is one line on stderr with exit 2, every long run
+// shows progress.
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('progress of a long dram run', () => {
+  it('stays quiet for 3 s, then prints at most one line every 2 s of wall-clock time', () => {
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (lines.push(String(s)), true));
+    let ms = 0;
+    const progress = timedProgress('dram', () => ms);
+    for (const [t, cycle] of [[1000, 10], [2999, 20], [3000, 30], [4000, 40], [5000, 50], [7500, 120]] as const) {
+      ms = t;
+      progress(cycle, 100);
+    }
+    expect(lines).toEqual([
+      'dram: simulated cycle 30 of at least 100 (30 % of the trace\'s span)\n',
+      'dram: simulated cycle 50 of at least 100 (50 % of the trace\'s span)\n',
+      'dram: simulated cycle 120 of at least 100 (draining the last requests)\n',
+    ]);
+  });
+});
+
+describe('numbers are read the same way in every flag, exponent notation included, and the bound is named', () => {
+  it('--qps 1e9 names the bound of 1,000,000 and its reason', () => {
+    const err = expectOneLineError(runMain(['serve', '--model', 'llama3-8b', '--system', 'duplex', '--requests', 'fixed:32:4', '--count', '3', '--qps', '1e9', '--quiet']));
+    expect(err).toBe("strata: --qps: expected a number > 0 up to 1,000,000 (at a 1 us mean gap every request is there at once), got '1e9'");
+  });
+
+  it('--qps 0x10 and --qps Infinity are not numbers', () => {
+    for (const q of ['0x10', 'Infinity']) {
+      expect(expectOneLineError(runMain(['serve', '--model', 'llama3-8b', '--system', 'duplex', '--requests', 'fixed:32:4', '--qps', q]))).toBe(`strata: --qps: expected a number > 0 (such as 2.5 or 1e3), got '${q}'`);
+    }
+  });
+
+  it('--requests 2e2 is 200 requests, and 2.5 is refused as not an integer', () => {
+    const r = runMain(['dram', '--spec', 'ddr4', '--pattern', 'stream', '--requests', '2e2', '--write-fraction', '5e-1']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/200 completed \(\d+ reads, \d+ writes\) of 200 in the trace/);
+    expect(expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--pattern', 'stream', '--requests', '2.5']))).toBe("strata: --requests: expected a positive integer, got '2.5'");
+  });
+
+  it('--bank-window reads 0:2e3 as 0:2000', () => {
+    const out = join(dir, 'bw.json');
+    expect(runMain(['dram', '--spec', 'ddr4', '--pattern', 'stream', '--requests', '50', '--bank-window', '0:2e3', '--out', out, '--quiet']).code).toBe(0);
+  });
+});
+
+describe('every user error is one line', () => {
+  it('binary junk in a trace is escaped, not echoed raw', () => {
+    const trace = join(dir, 'junk.trace');
+    writeFileSync(trace, Buffer.from('0x0 READ 0\n\x01\x02\x1b[31mjunk\x00 READ 5 \x07\n', 'latin1'));
+    const err = expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--trace', trace]));
+    expect(err).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(err).toContain('\\x01\\x02\\x1b[31mjunk\\x00');
+  });
+
+  it('oneLine escapes line breaks and caps a long message, saying how much it left out', () => {
+    expect(oneLine('a\nb\rc\u2028d')).toBe('a\\nb\\rc\\u2028d');
+    expect(oneLine('x'.repeat(1500))).toBe(`${'x'.repeat(1000)}… (500 more characters)`);
+  });
+
+  it('a missing or duplicate --trace/--pattern, and report without --out, give no usage block', () => {
+    const trace = join(dir, 'one.trace');
+    writeFileSync(trace, '0x0 READ 0\n');
+    for (const argv of [
+      ['dram', '--spec', 'ddr4'],
+      ['dram', '--spec', 'ddr4', '--trace', trace, '--pattern', 'stream'],
+      ['dram', '--spec', 'ddr4', '--trace', trace, '--trace', trace],
+      ['dram', '--pattern', 'stream'],
+      ['dram', '--spec', 'ddr4', '--pattern', 'stream', 'extra'],
+      ['report', trace],
+      ['report'],
+    ]) {
+      expect(expectOneLineError(runMain(argv)), argv.join(' ')).toMatch(/^strata: /);
+    }
+    expect(runMain(['dram', '--spec', 'ddr4']).err).toBe("strata: dram: give exactly one of --trace FILE or --pattern NAME ('strata help dram' shows the usage)");
+  });
+
+  it('--refresh per-bank on ddr4 is refused when the command starts (50 M requests would run for minutes)', () => {
+    const t0 = Date.now();
+    const err = expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--pattern', 'random', '--requests', '50000000', '--refresh', 'per-bank']));
+    expect(err).toBe("strata: --refresh per-bank: standard 'ddr4' defines no tREFIpb/tRFCpb");
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});
+
+describe('outputs', () => {
+  it('an output below a file is refused before the run (50 M requests would run for minutes)', () => {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, '');
+    const err = expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--pattern', 'random', '--requests', '50000000', '--out', join(file, 'r.json')]));
+    expect(err).toBe(`strata: cannot write output '${join(file, 'r.json')}': '${file}' is a file, not a directory`);
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('--csv /proc/x ends at once with the folder it cannot create (Node\'s recursive mkdir spins there)', () => {
+    const err = expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--pattern', 'stream', '--requests', '10', '--csv', '/proc/strata-x']));
+    expect(err).toBe("strata: cannot write output '/proc/strata-x/commands.csv': cannot create the folder '/proc/strata-x': no such file or directory");
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('stdout on a full disk (> /dev/full): one line, exit 2, no stack trace', () => {
+    const r = spawnSync('sh', ['-c', `'${process.execPath}' --import tsx src/cli/entry.ts dram --spec ddr4 --pattern stream --requests 10 > /dev/full`], { cwd: ROOT, encoding: 'utf8' });
+    expect(expectOneLineError({ code: r.status, out: r.stdout, err: r.stderr })).toBe('strata: cannot write to standard output: no space left on the device');
+  });
+});
+
+describe('strata dram --check: the independent protocol checker over the whole run', () => {
+  it('a shipped preset passes and the summary says how many commands were checked', () => {
+    const r = runMain(['dram', '--spec', 'ddr4', '--pattern', 'random', '--requests', '2000', '--check']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\n {2}check {7}[0-9,]+ commands replayed by the protocol checker: no violation$/m);
+  });
+
+  it('every shipped preset passes --check on mixed reads and writes', () => {
+    for (const name of knownStandards()) {
+      const r = runMain(['dram', '--spec', name, '--pattern', 'mixed', '--requests', '3000', '--check']);
+      expect(r.err, name).toBe('');
+      expect(r.out, name).toMatch(/ commands replayed by the protocol checker: no violation$/m);
+    }
+  });
+
+  it('a table whose ACT -> RD distance the checker disagrees with fails with the first broken rule, its command and cycles', () => {
+    // The loader accepts it (the data bus is still kept), but the controller then reads 1 cycle after ACT, not tRCDRD = 22.
+    const spec = join(dir, 'short-trcd.json');
+    const ddr4 = JSON.parse(readFileSync(join(ROOT, 'arch/dram/ddr4.json'), 'utf8'));
+    const jedec = JSON.parse(readFileSync(join(ROOT, 'arch/dram/rules/jedec.json'), 'utf8'));
+    jedec.rules.find((x: { distance: string }) => x.distance === 'tRCDRD').distance = '1';
+    writeFileSync(spec, JSON.stringify({ ...ddr4, rules: [jedec] }));
+    const log = join(dir, 'short-trcd.log');
+    const r = runMain(['dram', '--spec', spec, '--pattern', 'random', '--requests', '200', '--check', '--command-log', log, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^strata: dram --check: the protocol checker found \d+ violations? in [0-9,]+ commands; the first: RD at cycle \d+ on channel 0 breaks tRCDRD: .*22/);
+    expect(existsSync(log)).toBe(true); // the log of the failing run is kept, to look at
+  });
+});
