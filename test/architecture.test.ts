@@ -25,6 +25,8 @@ type Layer = (typeof LAYERS)[number];
 const FOLDER_LAYER: Record<string, Layer> = {
   kernel: 'kernel', spec: 'spec', dram: 'dram', pim: 'units', npu: 'units', ir: 'ir', compiler: 'compiler', systems: 'systems',
   serving: 'serving', report: 'report', validation: 'validation', cli: 'cli', studio: 'cli',
+  // A sweep point is a command line run through the CLI's main(), so sweeps sit in the command-line layer.
+  sweep: 'cli',
 };
 
 /** The layer of a repository-relative path under src/ or viz/ (throws for a folder the order does not place). */

@@ -17,6 +17,7 @@ import { runCommand, RUN_USAGE } from './run.ts';
 import { serveCommand, SERVE_USAGE } from './serve.ts';
 import { SET_COMMANDS } from './set-flag.ts';
 import { studioCommand, STUDIO_USAGE } from './studio.ts';
+import { sweepCommand, SWEEP_USAGE } from './sweep.ts';
 import { validateCommand } from './validate.ts';
 
 /** One example of a command: the command line and what it shows. */
@@ -96,6 +97,17 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --out out/serve', what: '16 Alpaca-like requests arriving at 40 per second on an H100' },
     ],
     run: serveCommand,
+  },
+  {
+    name: 'sweep',
+    summary: 'a design-space sweep from a YAML/JSON file: points on worker threads, resumable, into a DuckDB file to query or export',
+    usage: SWEEP_USAGE,
+    examples: [
+      { command: 'strata sweep workloads/sweeps/pim-gpt-lanes.yaml --workers 2', what: 'PIM-GPT MAC lanes x channels x model, 18 points, into out/sweeps/pim-gpt-lanes.duckdb (also shipped: duplex-opb.yaml, neupims-interleaving.yaml)' },
+      { command: 'strata sweep query out/sweeps/pim-gpt-lanes.duckdb "SELECT model, mac_lanes, channels, latency_ns FROM points ORDER BY point"', what: 'the rows as a table' },
+      { command: 'strata sweep export out/sweeps/pim-gpt-lanes.duckdb --parquet', what: 'out/sweeps/pim-gpt-lanes.parquet, for pandas or R' },
+    ],
+    run: sweepCommand,
   },
   {
     name: 'validate',

@@ -19,7 +19,7 @@ import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
-          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap]
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--json]
           strata pim sensitivity [--models gpt2-xl,gpt3-xl] [--prompt N] [--tokens N]
           strata pim neupims-gemv --context N --mode single|dual [--npu-load FRACTION] [--heads H] [--head-dim D] [--seed S] [--check] [--command-log FILE]`;
 
@@ -83,6 +83,7 @@ function generateCommand(argv: string[]): number {
     tokens: { type: 'string' },
     'no-reuse': { type: 'boolean' },
     'no-overlap': { type: 'boolean' },
+    json: { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
   if (!v.model) throw new StrataError(`pim generate: --model is required (usage: ${PIM_USAGE})`);
@@ -100,6 +101,17 @@ function generateCommand(argv: string[]): number {
   const mean = (f: (t: (typeof g.generated)[number]) => number) => g.generated.reduce((a, t) => a + f(t), 0) / g.generated.length;
   const e = (k: keyof typeof first.energy) => mean((t) => t.energy[k]) / 1e6;
   const total = (['activate', 'arrayRead', 'mac', 'io', 'buffers', 'refresh', 'background', 'asic'] as const).reduce((a, k) => a + e(k), 0);
+  if (v.json) {
+    // One JSON object on stdout, what `strata sweep` reads of a point (src/sweep/metrics.ts).
+    const pimPs = g.generated.reduce((a, t) => a + t.pimPs, 0);
+    const tokenPs = g.generated.reduce((a, t) => a + t.totalPs, 0);
+    console.log(JSON.stringify({
+      schema: 'strata.pim-generation/1', system: system.name, model: model.name, promptTokens: prompt, tokens,
+      meanTokenNs: g.meanTokenPs / 1000, promptNs: g.promptPs / 1000, tokensPerS: 1e12 / g.meanTokenPs,
+      joulesPerToken: total / 1e6, pimShare: pimPs / tokenPs,
+    }));
+    return 0;
+  }
   console.log([
     `Strata PIM generation — ${model.name} on ${system.name} (${system.pim.name} + ${system.asic.name}), prompt ${prompt} tokens, ${tokens} generated, batch 1`,
     `  per token   mean ${us(g.meanTokenPs)} us (first ${us(first.totalPs)}, last ${us(last.totalPs)}); prompt ${us(g.promptPs)} us in all`,

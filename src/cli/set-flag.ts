@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { MODELS_DIR } from '../compiler/model.ts';
 import { StrataError } from '../spec/errors.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { withOverrides, type Override } from '../spec/provenance.ts';
-import { parseSetFlags, resolveSetFlags, type SetRoots } from '../spec/set-overrides.ts';
+import { parseSetFlags, resolveSetFlags, shown, type SetRoots } from '../spec/set-overrides.ts';
 
 /**
  * `--set path=value` on every command that loads a spec or a system (issue #16 item 1). The flag is taken out of the
@@ -13,12 +13,6 @@ import { parseSetFlags, resolveSetFlags, type SetRoots } from '../spec/set-overr
  * and pim gemv (and neupims-gemv's PIM spec); `model.` starts at the `--model` file. Every path is checked before
  * the command runs, and each override is named on stderr, so a result never silently rests on a changed spec.
  */
-
-/** A file relative to the working directory when it lies below it. */
-function relativeFile(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
-}
 
 /** Commands that read a spec `--set` can address. */
 export const SET_COMMANDS = ['dram', 'pim', 'run', 'compile', 'serve'] as const;
@@ -97,6 +91,6 @@ export function runWithSetFlags(command: string, argv: readonly string[], run: (
   const flags = parseSetFlags(sets);
   const roots = rootsOf(command, rest);
   const overrides: Override[] = resolveSetFlags(flags, roots);
-  for (const [i, o] of overrides.entries()) process.stderr.write(`strata: --set ${flags[i]!.text}: ${relativeFile(o.file)} field '${o.path}' = ${JSON.stringify(o.value)}\n`);
+  for (const [i, o] of overrides.entries()) process.stderr.write(`strata: --set ${flags[i]!.text}: ${shown(o.file)} field '${o.path}' = ${JSON.stringify(o.value)}\n`);
   return withOverrides(overrides, () => run(rest));
 }

@@ -1,3 +1,4 @@
+import { workProgress } from './progress.ts';
 import { join } from 'node:path';
 import { printSensitivity } from './sensitivity-output.ts';
 import { StrataError } from '../spec/errors.ts';
@@ -90,13 +91,25 @@ export function duplexValidateCommand(argv: string[]): number {
     return printSensitivity('### Duplex: sensitivity of each decode headline to every assumption on its path', duplexSensitivityParts(decodeCases(models, batches, lengths)));
   }
   const cmp = new DuplexComparison(split);
-  const decode: DecodeRow[] = decodeCases(models, batches, lengths).map((c) => cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing));
+  const cases = decodeCases(models, batches, lengths);
+  const servingCases = v['no-serving'] ? 0 : servingModels.length * servingLengths.length;
+  const progress = workProgress('validate duplex', 'cases', cases.length + servingCases);
+  let done = 0;
+  const decode: DecodeRow[] = cases.map((c) => {
+    const row = cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing);
+    progress.update(++done, `${c.model} ${c.lin}/${c.lout} batch ${c.batch}`);
+    return row;
+  });
   const serving: ServingRow[] = [];
   if (!v['no-serving']) {
     for (const model of servingModels) {
-      for (const [lin, lout] of servingLengths) serving.push(compareServing({ model, lin, lout, count, qps, maxBatch, seed: '0' }, cmp));
+      for (const [lin, lout] of servingLengths) {
+        serving.push(compareServing({ model, lin, lout, count, qps, maxBatch, seed: '0' }, cmp));
+        progress.update(++done, `serving ${model} ${lin}/${lout}`);
+      }
     }
   }
+  progress.end();
   console.log('### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system\n');
   console.log(formatDecodeTable(decode));
   if (serving.length > 0) {

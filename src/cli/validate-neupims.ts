@@ -1,3 +1,4 @@
+import { workProgress } from './progress.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
@@ -60,10 +61,17 @@ export function neupimsValidateCommand(argv: string[]): number {
     return printSensitivity(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})`, neupimsSensitivityParts(sm, datasets, sb));
   }
   const rows = [];
+  const progress = workProgress('validate neupims', 'cases', models.length * datasets.length * batches.length);
   for (const m of models) {
     const memo = new NeuPimsMemo();
-    for (const d of datasets) for (const b of batches) rows.push(compareNeuPims(m, d, b, memo, gemm, load));
+    for (const d of datasets) {
+      for (const b of batches) {
+        rows.push(compareNeuPims(m, d, b, memo, gemm, load));
+        progress.update(rows.length, `${m} ${d} batch ${b}`);
+      }
+    }
   }
+  progress.end();
   console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}${whatIf ? "; what-if: NeuPIMs with NewtonSim's ACT -> G_ACT distance" : ''}\n`);
   console.log(formatNeuPimsTable(rows));
   const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!, load);

@@ -1,3 +1,4 @@
+import { workProgress } from './progress.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownStandards, loadStandard } from '../dram/standard.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, DRAMSIM3_MORE_CASES, formatDramsim3Summary, formatDramsim3Table } from '../validation/dramsim3.ts';
@@ -60,7 +61,14 @@ export function validateCommand(argv: string[]): number {
       return printSensitivity(`### PIM-GPT: sensitivity of each headline to every assumption on its path (${studied.join(', ')}; 64-token prompt, 64 generated tokens)`, pimGptSensitivityParts(studied, 64, 64));
     }
     console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');
-    console.log(formatPimGptTable(models.map((m) => comparePimGpt(m, 64, 64))));
+    const progress = workProgress('validate pim-gpt', 'models', models.length);
+    const rows = models.map((m, i) => {
+      const row = comparePimGpt(m, 64, 64);
+      progress.update(i + 1, m);
+      return row;
+    });
+    progress.end();
+    console.log(formatPimGptTable(rows));
     return 0;
   }
   let ok = true;

@@ -1,4 +1,4 @@
-import { COMMANDS, RD, RDA, WR, WRA, type Level } from './commands.ts';
+import { ACT, COMMANDS, RD, RDA, WR, WRA, type Level } from './commands.ts';
 import type { Organization, TimingRule } from './standard.ts';
 
 // How the targets of two column commands of one channel relate (the checker's relations, src/dram/protocol-checker.ts).
@@ -70,4 +70,20 @@ export function dataBusGap(rules: readonly TimingRule[], timing: Readonly<Record
     }
   }
   return undefined;
+}
+
+/**
+ * The longest the constraint tables keep a column command (RD, RDA, WR, WRA) behind the ACT that opened its row, on
+ * the same bank, in cycles (tRCD, or tRCDRD / tRCDWR). A refresh closes every row each refresh interval, so a run
+ * can only finish if this fits between two refreshes (issue #18: `tRCDWR = 94121` cycles on ddr4, longer than
+ * tREFI, reopened the row after every refresh and never wrote: a hang).
+ */
+export function activateToColumnCycles(rules: readonly TimingRule[]): { cycles: number; text: string } {
+  let best = { cycles: 0, text: 'no rule' };
+  for (const r of rules) {
+    if (r.prev === ACT && [RD, RDA, WR, WRA].includes(r.next) && reaches(r.level, r.sibling, SAME_BANK) && r.cycles > best.cycles) {
+      best = { cycles: r.cycles, text: r.text };
+    }
+  }
+  return best;
 }

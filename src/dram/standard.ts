@@ -8,7 +8,7 @@ import { parseAddressMapping } from './address-mapping.ts';
 import { readJsonFile, jsonFileNames } from '../spec/json-file.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
-import { dataBusGap } from './data-bus-rules.ts';
+import { activateToColumnCycles, dataBusGap } from './data-bus-rules.ts';
 import { formatCount, MAX_BANKS_PER_CHANNEL, MAX_CHANNELS, MAX_NODE_COUNT, MAX_ROWS, MAX_TCK_PS, MAX_TIMING_PS } from './limits.ts';
 
 /** Organisation of a DRAM device as seen by one memory system. */
@@ -380,6 +380,15 @@ export function parseStandard(json: unknown, file: string, opts: ParseStandardOp
   const gap = opts.jedecColumnCommands === false ? undefined : dataBusGap(rules, timing, organization);
   if (gap !== undefined) {
     throw new StrataError(`${r.where('rules')}: the constraint tables ${JSON.stringify(rulesNames)} let a run exceed the analytical peak of ${peakOf(organization, timing.tBURST!, tCKPs)} GB/s: ${gap}; add such a rule (arch/dram/rules/jedec.json has them)`);
+  }
+  // Forward progress: a refresh closes every row each tREFI, so the wait from ACT to the row's first column command
+  // must fit between two refreshes (after the refresh's own tRFC), or a request can never be served (a hang).
+  if (opts.jedecColumnCommands !== false && timing.tREFI !== undefined && timing.tRFC !== undefined) {
+    const act = activateToColumnCycles(rules);
+    const window = timing.tREFI - timing.tRFC;
+    if (act.cycles >= window) {
+      throw new StrataError(`${r.where('timing')}: ${act.text} keeps a column command ${formatCount(act.cycles)} cycles behind its ACT, but a refresh closes every row each tREFI: expected less than tREFI - tRFC = ${formatCount(window)} cycles, or no request could ever be served`);
+    }
   }
 
   const p = section('power');

@@ -1,3 +1,4 @@
+import { overridesKey } from '../spec/provenance.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
@@ -61,15 +62,30 @@ const PIM_DIR = join(ARCH_DIR, 'pim');
 /** Shipped near-memory PIM specs of the Duplex comparison. */
 export const LOGIC_PIM_SPECS = ['bank-pim', 'bg-pim', 'logic-pim'] as const;
 
-/** Shipped specs loaded so far: one frozen object per name, so that costs memoised per spec (the simulated streams of logic-pim-tsv.ts) are shared by every system using it. */
+/**
+ * Shipped specs loaded so far: one frozen object per name and set of overrides in effect (`overridesKey`), so that
+ * costs memoised per spec (the simulated streams of logic-pim-tsv.ts) are shared by every system using it, while a
+ * spec read under overrides (a sensitivity variant, `--set`) is never served without them, nor the reverse. (Keyed
+ * by name alone, every Duplex sensitivity variant of a Logic-PIM or HBM3 assumption reused the shipped spec.)
+ */
 const shipped = new Map<string, LogicPimSpec>();
+
+/**
+ * Forgets the shipped specs loaded so far. A process that runs several commands, each under its own `--set`
+ * overrides (a worker of `strata sweep`, src/sweep/run-point.ts), calls it before each, so that no run reuses a spec
+ * loaded under another run's overrides.
+ */
+export function forgetLoadedLogicPims(): void {
+  shipped.clear();
+}
 
 /** Loads a near-memory PIM spec by shipped name or path (shipped names are loaded once). */
 export function loadLogicPim(nameOrPath: string): LogicPimSpec {
-  const known = shipped.get(nameOrPath);
+  const key = `${nameOrPath}\u0000${overridesKey()}`;
+  const known = shipped.get(key);
   if (known) return known;
   const spec = readLogicPim(nameOrPath);
-  if ((LOGIC_PIM_SPECS as readonly string[]).includes(nameOrPath)) shipped.set(nameOrPath, spec);
+  if ((LOGIC_PIM_SPECS as readonly string[]).includes(nameOrPath)) shipped.set(key, spec);
   return spec;
 }
 

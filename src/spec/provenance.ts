@@ -134,6 +134,14 @@ export function applyOverrides(json: unknown, file: string): unknown {
   });
 }
 
+/**
+ * A key of the overrides in effect ('' when none): a cache of loaded specs must key on it, or a spec loaded under
+ * one set of overrides (a sensitivity variant, a `--set`) would be served under another.
+ */
+export function overridesKey(): string {
+  return overrides.length === 0 ? '' : JSON.stringify(overrides.map((o) => [resolve(o.file), o.path, o.value]));
+}
+
 /** Notes assumptions read from a file with every recorder that is running. */
 export function noteAssumptions(found: readonly Assumption[]): void {
   for (const r of recorders) r.push(...found);

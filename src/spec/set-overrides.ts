@@ -76,7 +76,7 @@ export function parseSetFlags(texts: readonly string[] | undefined): SetFlag[] {
 }
 
 /** A file as messages name it: relative to the working directory when it lies below it. */
-function shown(file: string): string {
+export function shown(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith('..') ? rel : file;
 }

@@ -275,7 +275,7 @@ describe('bad input: one strata: line, exit 2, nothing written', () => {
 
   it('unknown command lists compile and run', () => {
     const r = run(['frob']);
-    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, serve, validate, pim, report, figures, demo, studio, help; strata help lists them)");
+    expect(r.err).toBe("strata: unknown command 'frob' (known: dram, compile, run, serve, sweep, validate, pim, report, figures, demo, studio, help; strata help lists them)");
     const help = run(['help']);
     expect(help.out).toMatch(/\n {2}compile {3}lower a model step/);
     expect(help.out).toMatch(/\n {2}run {7}time prefill or decode steps/);

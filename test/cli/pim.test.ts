@@ -29,3 +29,19 @@ describe('strata pim gemv', () => {
     expect(runMain(['pim', 'neupims-gemv', '--context', '64', '--mode', 'dual', '--npu-load', '0x1']).err).toBe("strata: pim neupims-gemv: --npu-load: expected a number from 0 to 1, got '0x1'");
   });
 });
+
+describe('strata pim generate --json', () => {
+  it('prints one JSON object with the numbers of the text summary (what strata sweep reads)', () => {
+    const text = runMain(['pim', 'generate', '--model', 'gpt2-small', '--prompt', '2', '--tokens', '2']).out;
+    const r = runMain(['pim', 'generate', '--model', 'gpt2-small', '--prompt', '2', '--tokens', '2', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { schema: string; meanTokenNs: number; tokensPerS: number; joulesPerToken: number; pimShare: number };
+    expect(j.schema).toBe('strata.pim-generation/1');
+    // The same mean token time (us, 2 decimals) and energy (uJ, 2 decimals) as the text.
+    expect(text).toContain(`per token   mean ${(j.meanTokenNs / 1000).toFixed(2)} us`);
+    expect(text).toContain(`energy      ${(j.joulesPerToken * 1e6).toFixed(2)} uJ per token`);
+    expect(j.tokensPerS).toBeCloseTo(1e9 / j.meanTokenNs, 6);
+    expect(j.pimShare).toBeGreaterThan(0);
+    expect(j.pimShare).toBeLessThan(1);
+  });
+});

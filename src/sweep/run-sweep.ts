@@ -1,0 +1,114 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
+import { columnType, SweepDatabase, type Column, type Row } from './database.ts';
+import { metricColumns } from './metrics.ts';
+import { buildPoints, shippedSpecsDigest, type SweepPoint } from './point.ts';
+import { sweepProgress, type ProgressMode } from './progress.ts';
+import type { PointOutcome, PointTask } from './run-point.ts';
+import { samplePoints } from './sample.ts';
+import type { Sweep } from './sweep-file.ts';
+
+/**
+ * Runs a sweep into its database (issue #16 item 3): samples the points, keys each by its resolved input, skips
+ * the keys already stored, and runs the others in a pool of worker threads (piscina), storing each row as its
+ * point finishes. The rows depend only on the points, never on the order they finish in, so a sweep gives the
+ * same rows on any number of workers.
+ */
+
+/** The module each worker thread loads (it registers tsx in a checkout, as bin/strata.mjs does). */
+export const WORKER_FILE = join(PACKAGE_ROOT, 'bin', 'sweep-worker.mjs');
+
+/** How to run a sweep. */
+export interface SweepRunOptions {
+  /** The DuckDB file. */
+  readonly db: string;
+  /** Worker threads (default: the machine's cores). */
+  readonly workers?: number;
+  /** Run at most this many of the missing points (then stop, as a killed run would). */
+  readonly limit?: number;
+  readonly progress?: ProgressMode;
+  /** Compute the points stored as errors again (after fixing what failed). */
+  readonly retryFailed?: boolean;
+}
+
+/** What a run did. */
+export interface SweepRunSummary {
+  readonly total: number;
+  /** Points already in the database (computed by an earlier run). */
+  readonly stored: number;
+  /** Points computed now, and how many of them failed. */
+  readonly ran: number;
+  readonly failed: number;
+  readonly workers: number;
+  readonly seconds: number;
+}
+
+/** The table's columns for a sweep: point, key, status, error, command, system, model, the axes, the metrics. */
+export function sweepColumns(sweep: Sweep): Column[] {
+  const fixed: Column[] = [
+    { name: 'point', type: 'INTEGER' }, { name: 'key', type: 'VARCHAR' }, { name: 'status', type: 'VARCHAR' }, { name: 'error', type: 'VARCHAR' },
+    { name: 'command', type: 'VARCHAR' }, { name: 'system', type: 'VARCHAR' }, { name: 'model', type: 'VARCHAR' },
+  ];
+  const axes = sweep.axes.filter((a) => a.name !== 'system' && a.name !== 'model').map((a) => ({ name: a.name, type: columnType(a.values) }));
+  return [...fixed, ...axes, ...metricColumns(sweep.spec.metrics).map((m) => ({ name: m.column, type: 'DOUBLE' as const }))];
+}
+
+/** The row of a finished point. */
+export function pointRow(sweep: Sweep, p: SweepPoint, outcome: PointOutcome): Row {
+  return {
+    point: p.index, key: p.key, status: outcome.status, error: outcome.status === 'error' ? outcome.error : null,
+    command: sweep.spec.command, system: p.system, model: p.model, ...p.values,
+    ...(outcome.status === 'ok' ? outcome.metrics : {}),
+  };
+}
+
+/** The points of a sweep with their keys (sampling and hashing only; nothing runs). */
+export function sweepPoints(sweep: Sweep): SweepPoint[] {
+  return buildPoints(sweep, samplePoints(sweep), shippedSpecsDigest());
+}
+
+/** Runs the missing points of a sweep into its database. */
+export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<SweepRunSummary> {
+  const start = performance.now();
+  const points = sweepPoints(sweep);
+  const columns = sweepColumns(sweep);
+  const db = await SweepDatabase.open(options.db);
+  try {
+    await db.ensureTable(columns);
+    if (options.retryFailed) await db.deleteErrors();
+    const have = await db.keys();
+    // A key twice in one sweep (random sampling may draw a point again) runs once.
+    const seen = new Set<string>();
+    const missing = points.filter((p) => !have.has(p.key) && !seen.has(p.key) && seen.add(p.key));
+    const todo = options.limit !== undefined ? missing.slice(0, options.limit) : missing;
+    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.length || 1));
+    const progress = sweepProgress(options.progress ?? 'none', todo.length);
+    let failed = 0;
+    let done = 0;
+    if (todo.length > 0) {
+      const pool = new Piscina<PointTask, PointOutcome>({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+      // Inserts go one after another on the one connection; each lands as soon as its point finishes.
+      let writes: Promise<void> = Promise.resolve();
+      try {
+        progress.tick(0);
+        // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
+        const run = (p: SweepPoint) => pool.run({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })
+          .catch((e: unknown): PointOutcome => ({ status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` }));
+        await Promise.all(todo.map((p) => run(p).then((outcome) => {
+          if (outcome.status === 'error') failed++;
+          writes = writes.then(() => db.insert(columns, pointRow(sweep, p, outcome)));
+          return writes.then(() => progress.tick(++done));
+        })));
+        await writes;
+      } finally {
+        progress.end();
+        await pool.destroy();
+      }
+    }
+    return { total: points.length, stored: points.filter((p) => have.has(p.key)).length, ran: todo.length, failed, workers, seconds: (performance.now() - start) / 1000 };
+  } finally {
+    db.close();
+  }
+}
