@@ -1,11 +1,16 @@
 // Instructions per simulated request, counted by valgrind's cachegrind: a measure of a change that the machine's
 // drifting speed does not blur.
-//   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N]
+//   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned]
 // Each checkout is compiled to JavaScript with tsc and simulates the case (the bench traces of bench/compare.ts) once
 // with N and once with 2N requests in a single-threaded node under cachegrind; the difference of the two counts
 // over N is the steady-state cost of one request, without start-up, module loading and compilation. Repeated counts
 // agree to within 1-2 %. The bench itself runs through tsx, whose transpiled code can count a few per cent apart
 // from tsc's. Needs valgrind (Debian: apt-get install -y valgrind); each checkout takes about a minute.
+// --pinned runs node with V8's timed heuristics pinned (--predictable --predictable-gc-schedule --hash-seed=1
+// --random-seed=1): garbage collection and tier-up then follow the allocation and the code, not the wall clock,
+// so the count of one build no longer moves with the machine's load (unpinned, 3-5 % on a machine shared by
+// several sessions). The pinned count is the fairer yardstick between two versions of the code; the plain one is
+// closer to what a user's run spends.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,15 +27,17 @@ const CASES = ['stream', 'random', 'preset-stream', 'preset-random'];
 const dirs: string[] = [];
 let kase = 'random';
 let requests = 40_000;
+let pinned = false;
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   if (a === '--case') kase = args[++i] ?? fail('--case: expected one of ' + CASES.join(', '));
   else if (a === '--requests') requests = Number(args[++i]);
-  else if (a.startsWith('--')) fail(`unknown option '${a}' (known: --case, --requests)`);
+  else if (a === '--pinned') pinned = true;
+  else if (a.startsWith('--')) fail(`unknown option '${a}' (known: --case, --requests, --pinned)`);
   else dirs.push(a);
 }
-if (dirs.length === 0) fail('usage: npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N]');
+if (dirs.length === 0) fail('usage: npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned]');
 if (!CASES.includes(kase)) fail(`--case: expected one of ${CASES.join(', ')}, got '${kase}'`);
 if (!Number.isInteger(requests) || requests <= 0) fail(`--requests: expected a positive integer, got '${requests}'`);
 for (const d of dirs) if (!existsSync(join(d, 'src/dram/run.ts'))) fail(`'${d}' is not a Strata checkout (no src/dram/run.ts)`);
@@ -71,9 +78,13 @@ function build(dir: string): string {
   return script;
 }
 
+/** V8 flags that pin its time-based heuristics (garbage collection, tier-up), for --pinned. */
+const PINNED_FLAGS = ['--predictable', '--predictable-gc-schedule', '--hash-seed=1', '--random-seed=1'];
+
 /** Instructions of one run of `script` with `n` requests. */
 function count(script: string, n: number): number {
-  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', process.execPath, '--single-threaded', script, String(n)], {
+  const node = [process.execPath, '--single-threaded', ...(pinned ? PINNED_FLAGS : []), script, String(n)];
+  const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', ...node], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
@@ -82,7 +93,9 @@ function count(script: string, n: number): number {
   return Number(m[1]!.replace(/,/g, ''));
 }
 
-console.log(`${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests)`);
+console.log(
+  `${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests${pinned ? ', node ' + PINNED_FLAGS.join(' ') : ''})`,
+);
 let first = 0;
 for (const dir of dirs) {
   const script = build(dir);
