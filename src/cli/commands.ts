@@ -38,7 +38,8 @@ export interface CliCommand {
   readonly run: (argv: string[]) => number | Promise<number>;
 }
 
-const VALIDATE_USAGE = `strata validate [dramsim3|peak|gpu|pim-gpt|neupims|duplex|attacc|page] [--sensitivity]
+const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page] [--sensitivity]
+strata validate ramulator2 [--only TEXT]
 strata validate pim-gpt [--models LIST] [--sensitivity]
 strata validate neupims [--reference] [--what-if newtonsim-act] [--gemm cycle-level] [--sensitivity]
 strata validate duplex [--co-processing] [--split op-b|balanced|fastest] [--sensitivity]
@@ -66,6 +67,8 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata dram --spec hbm2 --pattern random --requests 10000', what: 'random reads and writes on HBM2: bandwidth, latency, row hits, energy' },
       { command: 'strata dram --spec ddr4 --pattern stream --requests 20000 --out out/ddr4.json', what: 'streaming reads on DDR4, the JSON report saved for `strata report`' },
       { command: 'strata dram --spec my.ini --trace my.trace --frontend dramsim3', what: 'a DRAMsim3 configuration and trace, offered as DRAMsim3 offers them' },
+      { command: 'strata dram export --spec hbm2 --to dramsim3 --out hbm2.ini', what: 'a preset written as a DRAMsim3 configuration (--to ramulator2: a Ramulator 2 .yaml, DDR4 and DDR5)' },
+      { command: 'strata dram --spec DDR5_4800AN.yaml --pattern random-rw --requests 100000', what: "a Ramulator 2 configuration: Ramulator 2's controller and front end (one request per tick, the run ends when the last is accepted)" },
       { command: 'strata dram --spec hbm3 --pattern random --requests 5000 --check', what: 'the same run replayed through the independent protocol checker; exit 1 with the first broken rule' },
     ],
     run: dramCommand,
@@ -100,23 +103,26 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'sweep',
-    summary: 'a design-space sweep from a YAML/JSON file: points on worker threads, resumable, into a DuckDB file to query or export',
+    summary: 'a design-space sweep from a YAML/JSON file: points on worker threads or a SLURM job array, resumable, into a DuckDB file to query or export',
     usage: SWEEP_USAGE,
     examples: [
       { command: 'strata sweep workloads/sweeps/pim-gpt-lanes.yaml --workers 2', what: 'PIM-GPT MAC lanes x channels x model, 18 points, into out/sweeps/pim-gpt-lanes.duckdb (also shipped: duplex-opb.yaml, neupims-interleaving.yaml)' },
       { command: 'strata sweep query out/sweeps/pim-gpt-lanes.duckdb "SELECT model, mac_lanes, channels, latency_ns FROM points ORDER BY point"', what: 'the rows as a table' },
       { command: 'strata sweep export out/sweeps/pim-gpt-lanes.duckdb --parquet', what: 'out/sweeps/pim-gpt-lanes.parquet, for pandas or R' },
+      { command: 'strata sweep workloads/sweeps/pim-gpt-lanes.yaml --executor slurm --partition short --array-size 2 --sbatch-options "--time=00:30:00 --mem=1G"', what: 'the same 18 points as a SLURM job array of 2 tasks (prints the job id; docs/sweeps.md)' },
+      { command: 'strata sweep collect workloads/sweeps/pim-gpt-lanes.yaml', what: 'merges the finished tasks\' shards into out/sweeps/pim-gpt-lanes.duckdb (again: adds nothing)' },
     ],
     run: sweepCommand,
   },
   {
     name: 'validate',
-    summary: 'accuracy tables (dramsim3, peak, gpu, pim-gpt, neupims, duplex, attacc; page) against references, with sensitivity bands',
+    summary: 'accuracy tables (dramsim3, ramulator2, peak, gpu, pim-gpt, neupims, duplex, attacc; page) against references, with sensitivity bands',
     usage: VALIDATE_USAGE,
     examples: [
       { command: 'strata validate gpu', what: 'the GPU kernel model against every measured H100 step, then the A100, T4 and Xeon presets against published measurements, with the errors' },
       { command: 'strata validate duplex --sensitivity', what: 'Duplex headline ratios as bands over every assumption on their path' },
       { command: 'strata validate attacc', what: "AttAcc's golden attention cycles, row by row" },
+      { command: 'strata validate ramulator2', what: "the eight Ramulator 2.1 reference runs (DDR4, DDR5, HBM3, LPDDR5) with Ramulator's own configuration files" },
     ],
     run: validateCommand,
   },

@@ -17,12 +17,18 @@ import { fraction, MAX_TRACE_REQUESTS, readNumber, parseFlags, positiveInt, oneO
 import { checkOutputPaths, writeOutputs } from './output.ts';
 import { timedProgress } from './progress.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
+import { dramRamulator2Command } from './dram-ramulator2.ts';
+import { isRamulator2Path } from '../dram/ramulator2-config.ts';
+import { dramExportCommand, DRAM_EXPORT_USAGE } from './dram-export.ts';
 
-export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini> (--trace FILE | --pattern stream|random|strided|mixed)
+export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.ini | ramulator2.yaml> (--trace FILE | --pattern stream|random|strided|mixed)
             [--requests N] [--seed S] [--write-fraction F] [--stride BYTES] [--cycles N]
-            [--frontend in-order|dramsim3] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
+            [--frontend in-order|dramsim3|ramulator2] [--scheduler frfcfs|fcfs] [--page-policy open|closed]
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
-            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--check] [--quiet]`;
+            [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--check] [--quiet]
+strata dram --spec ramulator2.yaml|ddr4|ddr5|... [--frontend ramulator2] (--trace LOADSTORE_FILE | --pattern stream-read|random-rw|hot-rows|hot16)
+            [--requests N] [--seed S] [--frontend ramulator2 (implied)] [--out run.json] [--quiet]
+${DRAM_EXPORT_USAGE}`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */
 export function resolveStandard(spec: string): { standard: DramStandard; ignoredKeys: string[]; notes: string[] } {
@@ -48,6 +54,13 @@ export function bankWindowFlag(v: string | undefined): CycleWindow | false | und
 
 /** `strata dram`: runs a trace or a synthetic pattern through a DRAM standard and reports. */
 export function dramCommand(argv: string[]): number {
+  if (argv[0] === 'export') return dramExportCommand(argv.slice(1));
+  // A Ramulator 2 configuration runs Ramulator 2's controller and front end (src/cli/dram-ramulator2.ts).
+  const specAt = argv.findIndex((a) => a === '--spec' || a.startsWith('--spec='));
+  const spec = specAt < 0 ? undefined : argv[specAt]!.startsWith('--spec=') ? argv[specAt]!.slice(7) : argv[specAt + 1];
+  const frontendAt = argv.findIndex((a) => a === '--frontend' || a.startsWith('--frontend='));
+  const fe = frontendAt < 0 ? undefined : argv[frontendAt]!.startsWith('--frontend=') ? argv[frontendAt]!.slice(11) : argv[frontendAt + 1];
+  if ((spec !== undefined && isRamulator2Path(spec)) || fe === 'ramulator2') return dramRamulator2Command(argv);
   const { values: v, positionals } = parseFlags('dram', argv, {
     spec: { type: 'string' },
     trace: { type: 'string' },

@@ -1,9 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 import { SweepDatabase } from '../sweep/database.ts';
 import { progressMode } from '../sweep/progress.ts';
 import { runSweep, sweepPoints } from '../sweep/run-sweep.ts';
+import { collectRun, findOnPath, submitSweep, waitForJob } from '../sweep/slurm.ts';
+import { runDirOf } from '../sweep/slurm-layout.ts';
+import { runShard } from '../sweep/slurm-shard.ts';
 import { loadSweep } from '../sweep/sweep-file.ts';
 import { parseFlags, positiveInt } from './args.ts';
 
@@ -11,6 +14,17 @@ export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--wo
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
 (default: the machine's cores); --limit N stops after N new points; --retry-failed computes failed points again;
 --dry-run lists the points and their keys
+strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--wait] [--db FILE] [--limit N] [--retry-failed] [--quiet]
+collects the shards already computed, then submits the points not yet in the database as one SLURM job array
+(sbatch; N tasks, default one per point up to 1000, each on --workers threads, default 1) and prints the job id
+(only the id with --quiet); the plan, script, shards and logs go to the run directory next to the database
+(<db>.slurm/submit-NNN/); --sbatch-options adds #SBATCH lines (e.g. "--time=01:00:00 --mem=2G --account=A");
+--wait waits for the job (squeue every 5 s) and collects (exit code 1 when a task left no shard)
+strata sweep collect SWEEP.yaml|RUNDIR [--db FILE]
+merges the shard files of the run directory into the database: each point once (collecting again adds nothing);
+a rerun of --executor slurm after failed or killed tasks submits only the points still missing
+strata sweep shard SUBMITDIR --task I [--workers N]
+what array task I of a submission runs (the job script calls it): its points into SUBMITDIR/shards/I.jsonl
 strata sweep query DB "SQL"
 runs SQL on a sweep database (its table is points) and prints a table
 strata sweep export DB --parquet|--csv [--out FILE]
@@ -59,23 +73,113 @@ async function exportCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `strata sweep`: runs a sweep file into its database; `sweep query` and `sweep export` read one. */
+/** The default database of a sweep. */
+const defaultDb = (name: string) => join('out', 'sweeps', `${name}.duckdb`);
+
+/** The pending tasks of a run as lines (what a collect could not find yet). */
+function pendingLines(pending: Awaited<ReturnType<typeof collectRun>>['pending']): string[] {
+  return pending.map((p) => `  ${p.dir}: ${p.missing} of ${p.tasks} task${p.tasks === 1 ? '' : 's'} have no shard yet (job ${p.job ?? '?'}: still queued or running, or failed: see ${join(p.dir, 'logs')})`);
+}
+
+/** `strata sweep collect SWEEP.yaml|RUNDIR [--db FILE]`. */
+async function collectCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseFlags('sweep collect', argv, { db: { type: 'string' }, quiet: { type: 'boolean' } });
+  if (positionals.length !== 1) throw new StrataError('sweep collect: expected one sweep file or run directory (usage: strata sweep collect SWEEP.yaml|RUNDIR [--db FILE])');
+  const target = positionals[0]!;
+  let runDir: string;
+  let db = v.db;
+  if (existsSync(target) && statSync(target).isDirectory()) runDir = target;
+  else {
+    const sweep = loadSweep(target);
+    db ??= defaultDb(sweep.spec.name);
+    runDir = runDirOf(db);
+    if (!existsSync(runDir)) throw new StrataError(`sweep collect: ${runDir}: no such run directory (submit first: strata sweep ${target} --executor slurm${v.db ? ` --db ${v.db}` : ''})`);
+  }
+  const s = await collectRun(runDir, db);
+  if (!v.quiet) {
+    console.log(`collected ${s.shards} shard${s.shards === 1 ? '' : 's'} of ${runDir}: ${s.rows} rows, ${s.added} new in ${s.db} (${s.stored} points stored)`);
+    for (const l of pendingLines(s.pending)) console.log(l);
+  }
+  return 0;
+}
+
+/** `strata sweep shard SUBMITDIR --task I [--workers N]`: what each array task of a SLURM sweep runs. */
+async function shardCommand(argv: string[]): Promise<number> {
+  const { values: v, positionals } = parseFlags('sweep shard', argv, { task: { type: 'string' }, workers: { type: 'string' } });
+  if (positionals.length !== 1 || v.task === undefined) throw new StrataError('sweep shard: expected a submission directory and --task I (usage: strata sweep shard SUBMITDIR --task I [--workers N]; the job script of --executor slurm runs it)');
+  const task = /^\d+$/.test(v.task) ? Number(v.task) : NaN;
+  if (!Number.isSafeInteger(task)) throw new StrataError(`sweep shard: --task: expected a task number (0, 1, ...), got '${v.task}'`);
+  const s = await runShard(positionals[0]!, task, positiveInt('workers', v.workers, 1024) ?? 1);
+  // What sizing a cluster job needs: seconds per point, peak memory, bytes per row (docs/sweeps.md).
+  console.log(`task ${task}: ${s.points} points (${s.failed} failed) in ${s.seconds.toFixed(1)} s (${s.points > 0 ? (s.points / s.seconds).toFixed(2) : '0'} points/s; ${s.cpuSeconds.toFixed(1)} CPU s), peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${s.bytes} bytes (${s.points > 0 ? Math.round(s.bytes / s.points) : 0} per row) -> ${s.file}`);
+  return 0;
+}
+
+/** The flags only the SLURM executor takes. */
+const SLURM_FLAGS = ['partition', 'array-size', 'sbatch-options', 'wait'] as const;
+
+/** `strata sweep`: runs a sweep file into its database (here or on SLURM); `query`, `export`, `collect` and `shard` as named. */
 export async function sweepCommand(argv: string[]): Promise<number> {
   if (argv[0] === 'query') return queryCommand(argv.slice(1));
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
-  const { values: v, positionals } = parseFlags('sweep', argv, {
+  if (argv[0] === 'collect') return collectCommand(argv.slice(1));
+  if (argv[0] === 'shard') return shardCommand(argv.slice(1));
+  // The value of --sbatch-options is itself flags (`--sbatch-options "--time=01:00:00 --mem=2G"`), which parseFlags
+  // would take for a missing value: it is joined to its flag first.
+  const at = argv.indexOf('--sbatch-options');
+  const args = at >= 0 && at + 1 < argv.length ? [...argv.slice(0, at), `--sbatch-options=${argv[at + 1]}`, ...argv.slice(at + 2)] : argv;
+  const { values: v, positionals } = parseFlags('sweep', args, {
     db: { type: 'string' },
     workers: { type: 'string' },
     limit: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'retry-failed': { type: 'boolean' },
     quiet: { type: 'boolean' },
+    executor: { type: 'string' },
+    partition: { type: 'string' },
+    'array-size': { type: 'string' },
+    'sbatch-options': { type: 'string' },
+    wait: { type: 'boolean' },
   });
-  if (positionals.length !== 1) throw new StrataError(`sweep: expected one sweep file, 'query' or 'export' (usage: ${SWEEP_USAGE.split('\n')[0]})`);
+  if (positionals.length !== 1) throw new StrataError(`sweep: expected one sweep file, 'query', 'export' or 'collect' (usage: ${SWEEP_USAGE.split('\n')[0]})`);
+  const executor = v.executor ?? 'local';
+  if (executor !== 'local' && executor !== 'slurm') throw new StrataError(`sweep: --executor: expected local or slurm, got '${executor}'`);
+  if (executor === 'local') {
+    const given = SLURM_FLAGS.find((f) => v[f] !== undefined);
+    if (given) throw new StrataError(`sweep: --${given} applies to --executor slurm only`);
+  } else if (!v['dry-run'] && !findOnPath('sbatch')) {
+    throw new StrataError('sweep: --executor slurm: sbatch is not on PATH (run this on a SLURM login node, or drop --executor to run the sweep here)');
+  }
   const sweep = loadSweep(positionals[0]!);
   const workers = positiveInt('workers', v.workers, 1024);
   const limit = positiveInt('limit', v.limit);
-  const db = v.db ?? join('out', 'sweeps', `${sweep.spec.name}.duckdb`);
+  const db = v.db ?? defaultDb(sweep.spec.name);
+  if (executor === 'slurm' && !v['dry-run']) {
+    const s = await submitSweep(sweep, {
+      db, workers, limit, retryFailed: v['retry-failed'] === true, partition: v.partition,
+      arraySize: positiveInt('array-size', v['array-size'], 1_000_000),
+      sbatchOptions: v['sbatch-options']?.trim().split(/\s+/),
+    });
+    const head = `sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}${s.collected > 0 ? ` (${s.collected} collected now from shards)` : ''}`;
+    if (v.quiet) {
+      if (s.job) console.log(s.job);
+    } else if (!s.job) {
+      console.log(`${head}; nothing to submit`);
+    } else {
+      console.log(`${head}; ${s.submitted} submitted as job ${s.job}: ${s.tasks} array task${s.tasks === 1 ? '' : 's'}${v.partition ? ` on partition ${v.partition}` : ''}`);
+      console.log(`  ${s.dir} (job.sbatch, tasks/, shards/, logs/)`);
+      if (!v.wait) console.log(`  when it has run: strata sweep collect ${positionals[0]}${v.db ? ` --db ${v.db}` : ''}`);
+    }
+    if (!v.wait || !s.job) return 0;
+    // --wait: until the job leaves the queue, then collect; a task that left no shard is exit code 1 (points missing).
+    await waitForJob(s.job);
+    const c = await collectRun(runDirOf(db), db);
+    if (!v.quiet) {
+      console.log(`job ${s.job} ended; collected ${c.shards} shard${c.shards === 1 ? '' : 's'} of ${runDirOf(db)}: ${c.rows} rows, ${c.added} new in ${db} (${c.stored} points stored)`);
+      for (const l of pendingLines(c.pending)) console.log(l);
+    }
+    return c.pending.length > 0 ? 1 : 0;
+  }
   if (v['dry-run']) {
     const points = sweepPoints(sweep);
     for (const p of points) console.log(`${String(p.index).padStart(5)}  ${p.key.slice(0, 12)}  strata ${p.argv.join(' ')}`);

@@ -15,7 +15,7 @@ import { generatedBlocks } from '../../src/validation/page.ts';
  */
 const SLOW = new Set(['validate pim-gpt --sensitivity', 'validate neupims --sensitivity']);
 /** Blocks whose command reads reference data other projects ship (../shared/reference, never copied here). */
-const NEEDS_SHARED = (command: string) => command.startsWith('validate attacc') || command.startsWith('validate neupims --reference') || command === 'validate dramsim3';
+const NEEDS_SHARED = (command: string) => command.startsWith('validate attacc') || command.startsWith('validate neupims --reference') || command === 'validate dramsim3' || command.startsWith('validate ramulator2');
 const SHARED = join(PACKAGE_ROOT, '..', 'shared', 'reference');
 const haveShared = existsSync(SHARED);
 if (!haveShared) console.warn(`docs pages: blocks that read ${SHARED} are skipped: the folder is absent`);
