@@ -1,6 +1,6 @@
 // Instructions per simulated request, counted by valgrind's cachegrind: a measure of a change that the machine's
 // drifting speed does not blur.
-//   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned]
+//   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned] [--node-flag F ...]
 // Each checkout is compiled to JavaScript with tsc and simulates the case (the bench traces of bench/compare.ts) once
 // with N and once with 2N requests in a single-threaded node under cachegrind; the difference of the two counts
 // over N is the steady-state cost of one request, without start-up, module loading and compilation. Repeated counts
@@ -10,7 +10,8 @@
 // --random-seed=1): garbage collection and tier-up then follow the allocation and the code, not the wall clock,
 // so the count of one build no longer moves with the machine's load (unpinned, 3-5 % on a machine shared by
 // several sessions). The pinned count is the fairer yardstick between two versions of the code; the plain one is
-// closer to what a user's run spends.
+// closer to what a user's run spends. --node-flag F passes one more flag to node (repeatable), e.g.
+// --node-flag --no-allocation-site-pretenuring (see docs/validation.md, the controller in parts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,16 +29,18 @@ const dirs: string[] = [];
 let kase = 'random';
 let requests = 40_000;
 let pinned = false;
+const nodeFlags: string[] = [];
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   if (a === '--case') kase = args[++i] ?? fail('--case: expected one of ' + CASES.join(', '));
   else if (a === '--requests') requests = Number(args[++i]);
   else if (a === '--pinned') pinned = true;
-  else if (a.startsWith('--')) fail(`unknown option '${a}' (known: --case, --requests, --pinned)`);
+  else if (a === '--node-flag') nodeFlags.push(args[++i] ?? fail('--node-flag: expected a node option, e.g. --node-flag --no-allocation-site-pretenuring'));
+  else if (a.startsWith('--')) fail(`unknown option '${a}' (known: --case, --requests, --pinned, --node-flag)`);
   else dirs.push(a);
 }
-if (dirs.length === 0) fail('usage: npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned]');
+if (dirs.length === 0) fail('usage: npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned] [--node-flag F ...]');
 if (!CASES.includes(kase)) fail(`--case: expected one of ${CASES.join(', ')}, got '${kase}'`);
 if (!Number.isInteger(requests) || requests <= 0) fail(`--requests: expected a positive integer, got '${requests}'`);
 for (const d of dirs) if (!existsSync(join(d, 'src/dram/run.ts'))) fail(`'${d}' is not a Strata checkout (no src/dram/run.ts)`);
@@ -83,7 +86,7 @@ const PINNED_FLAGS = ['--predictable', '--predictable-gc-schedule', '--hash-seed
 
 /** Instructions of one run of `script` with `n` requests. */
 function count(script: string, n: number): number {
-  const node = [process.execPath, '--single-threaded', ...(pinned ? PINNED_FLAGS : []), script, String(n)];
+  const node = [process.execPath, '--single-threaded', ...(pinned ? PINNED_FLAGS : []), ...nodeFlags, script, String(n)];
   const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', ...node], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
@@ -94,7 +97,7 @@ function count(script: string, n: number): number {
 }
 
 console.log(
-  `${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests${pinned ? ', node ' + PINNED_FLAGS.join(' ') : ''})`,
+  `${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests${pinned || nodeFlags.length > 0 ? ', node ' + [...(pinned ? PINNED_FLAGS : []), ...nodeFlags].join(' ') : ''})`,
 );
 let first = 0;
 for (const dir of dirs) {

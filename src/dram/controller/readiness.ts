@@ -111,13 +111,9 @@ export class Readiness {
     this.needs[i] = needs;
     const w = i >> 5;
     const bit = 1 << (i & 31);
-    for (let kind = 0; kind < 4; kind++) {
-      const k = kind * this.words + w;
-      if ((needs & (1 << kind)) !== 0) this.kindBits[k]! |= bit;
-      else this.kindBits[k]! &= ~bit;
-    }
-    if (needs !== 0) this.needBits[w]! |= bit;
-    else this.needBits[w]! &= ~bit;
+    // The masks hold the old kinds: flip the bank's bit in those of the kinds that changed.
+    for (let diff = needs ^ old; diff !== 0; diff &= diff - 1) this.kindBits[(31 - Math.clz32(diff & -diff)) * this.words + w]! ^= bit;
+    if ((needs === 0) !== (old === 0)) this.needBits[w]! ^= bit;
   }
 
   /** Makes every bank's ready cycle exact and returns the earliest (also left in earliestBankReady). */
