@@ -62,6 +62,8 @@ function build(dir: string): string {
   if (!existsSync(join(out, 'src/dram/run.js'))) fail(`compiling '${dir}' failed:\n${c.stdout}${c.stderr}`);
   for (const d of ['arch', 'schemas', 'workloads', 'node_modules', 'package.json']) if (existsSync(join(root, d))) symlinkSync(join(root, d), join(out, d));
   mkdirSync(join(out, 'test'), { recursive: true });
+  // tsc may have written compiled files of test/fixtures there (a fixture written in TypeScript): the data win.
+  rmSync(join(out, 'test', 'fixtures'), { recursive: true, force: true });
   symlinkSync(join(root, 'test', 'fixtures'), join(out, 'test', 'fixtures'));
   const preset = kase.startsWith('preset-');
   const script = join(out, 'instructions-case.mjs');
