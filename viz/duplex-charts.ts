@@ -34,7 +34,7 @@ function systems(d: FigureData): Array<{ key: string; preset: string; label: str
 export function duplexSubtitle(d: FigureData): string {
   const s = systems(d);
   const gpu = s.find((x) => x.key === 'gpu');
-  return `decode at position Lin + Lout/2 · each model on D devices (2xGPU: 2D) · GPU = ${gpu?.preset ?? 'gpu'} · MoE models: uniform expert routing · strata validate duplex`;
+  return `decode at position Lin + Lout/2 · each model on D devices (2xGPU: 2D) · GPU = ${gpu?.preset ?? 'gpu'} (graphs profile) · MoE models: uniform expert routing · strata validate duplex`;
 }
 
 /** Decode cases drawn: per model, its uniform-routing (MoE) or dense cases; groups are batches under their (Lin, Lout). */
@@ -148,7 +148,7 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
   const sys = systems(d);
   const reqs = records(table(d, 'requests'), ['model', 'lin', 'lout', 'system', 'ttftMs', 'tbtMeanMs', 'e2eMs']);
   const cases = distinct(reqs.map((r) => `${str(r.model)} ${str(r.lin)}/${str(r.lout)}`));
-  const present = sys.filter((s) => reqs.some((r) => r.system === s.preset));
+  const present = sys.filter((s) => reqs.some((r) => r.system === s.key));
   const legendItems: LegendItem[] = present.map((s) => {
     const st = DUPLEX_SYSTEM_STYLE[s.key]!.line;
     return { label: `${s.label} (${s.preset})`, swatch: { kind: 'line', stroke: st.stroke, dash: st.dash || undefined, marker: { shape: st.marker, filled: st.filled } } };
@@ -169,7 +169,7 @@ export function duplexLatencyCdfChart(d: FigureData, options: ChartOptions = {})
       const x1 = 40 + (mi + 1) * colW - 14;
       const y0 = top + ci * rowH + 50;
       const y1 = top + (ci + 1) * rowH - 36;
-      const per = present.map((s) => ({ s, xs: mine.filter((r) => r.system === s.preset).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((a, b) => a - b) }));
+      const per = present.map((s) => ({ s, xs: mine.filter((r) => r.system === s.key).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((a, b) => a - b) }));
       // Every system's samples set the domain (each list is sorted; the panel's least is the least of their firsts).
       const all = per.flatMap((p) => p.xs);
       const lo = all.length ? Math.min(...all) : 1;

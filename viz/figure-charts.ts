@@ -37,7 +37,7 @@ export type { ChartOptions } from './svg.ts';
 /** The line under every PIM-GPT chart's title. */
 export function pimGptSubtitle(d: FigureData): string {
   const p = d.parameters;
-  return `PIM-GPT (AiM in-bank PIM + ASIC) · ${str(p.promptTokens)}-token prompt, ${str(p.tokens)} generated tokens, batch 1 · baselines: analytical roofline`;
+  return `PIM-GPT (AiM in-bank PIM + ASIC) · ${str(p.promptTokens)}-token prompt, ${str(p.tokens)} generated tokens, batch 1 · baselines: analytical kernel model, PyTorch eager (as the paper measured)`;
 }
 
 /** Models in table order. */

@@ -16,6 +16,7 @@ import { NEUPIMS_SYSTEM_STYLE, neupimsSubtitle } from './neupims-charts.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, REFERENCE_BAND, type DeviceKind, type LineStyle, type SeriesStyle } from './palette.ts';
 import { barMarker, baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
 import { cdfPoints } from './serving-charts.ts';
+import { bandRows } from './sensitivity-charts.ts';
 import { esc } from './svg.ts';
 
 /** A plotly dash list (`7px,3px`) for an SVG dash array (`7 3`), or solid. */
@@ -98,6 +99,56 @@ function peakFigure(d: FigureData): PlotlyFigure {
       shapes: target ? [{ type: 'line', xref: 'x', yref: 'paper', x0: target.min, x1: target.min, y0: 0, y1: 1, line: { color: INK.reference, dash: dash('6 3'), width: 2 }, name: `target (${target.min} %, ${target.source})`, showlegend: true }] : [],
     }),
     config: config('peak-bandwidth'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sensitivity bands
+
+/**
+ * Each headline's band as a horizontal error bar around its shipped value (100 %), in % of the shipped value as the
+ * static chart draws it (viz/sensitivity-charts.ts), with the paper's value or range as hollow diamonds on the same
+ * scale; hover gives the values in the headline's own unit and the assumption that moves it most.
+ */
+function sensitivityFigure(d: FigureData): PlotlyFigure {
+  const rows = bandRows(d);
+  const labels = rows.map((r) => r.label);
+  const withPaper = rows.filter((r) => r.paperPct);
+  const data: Json[] = [
+    {
+      type: 'scatter',
+      mode: 'markers',
+      name: 'shipped value, with the band over the assumptions (one at a time)',
+      x: rows.map(() => 100),
+      y: labels,
+      error_x: { type: 'data', symmetric: false, array: rows.map((r) => r.highPct - 100), arrayminus: rows.map((r) => 100 - r.lowPct), color: DEVICE_STYLE.pim.fill, thickness: 3, width: 6 },
+      customdata: rows.map((r) => [r.text, r.movedMostBy]),
+      marker: { size: 9, color: INK.text },
+      hovertemplate: '%{y}<br>%{customdata[0]}<br>moved most by %{customdata[1]}<extra></extra>',
+    },
+    {
+      type: 'scatter',
+      mode: 'markers',
+      name: "the paper's value (its range's ends)",
+      x: withPaper.flatMap((r) => (r.paperPct!.min === r.paperPct!.max ? [r.paperPct!.min] : [r.paperPct!.min, r.paperPct!.max])),
+      y: withPaper.flatMap((r) => (r.paperPct!.min === r.paperPct!.max ? [r.label] : [r.label, r.label])),
+      marker: { size: 10, symbol: 'diamond-open', color: REFERENCE_BAND.stroke, line: { width: 2 } },
+      hovertemplate: "%{y}<br>the paper: %{x:.0f} % of the shipped value<extra></extra>",
+    },
+  ];
+  return {
+    id: 'chart-sensitivity-bands',
+    name: 'sensitivity-bands',
+    wide: true,
+    caption: "Each headline as a band (low to high over every declared assumption on its path, one at a time, each at both ends of its range) around its shipped value, in % of the shipped value; diamonds: the paper's value or range on the same scale (zoom out for those far off). Hover for the values and the assumption that moves each most.",
+    data,
+    layout: baseLayout('Headline ratios as bands over every assumption on their path', 'one assumption at a time, each at both ends of its range · strata validate <pim-gpt|neupims|duplex> --sensitivity', {
+      showlegend: true,
+      height: Math.max(420, 120 + rows.length * 34),
+      xaxis: valueAxis('Headline as % of its shipped value', { range: [0, Math.max(200, ...rows.map((r) => r.highPct + 10), ...withPaper.map((r) => r.paperPct!.max + 10).filter((v) => v <= 310))] }),
+      yaxis: categoryAxis('', { autorange: 'reversed', automargin: true }),
+    }),
+    config: config('sensitivity-bands'),
   };
 }
 
@@ -540,7 +591,7 @@ function duplexCdfFigure(d: FigureData): PlotlyFigure {
   const reqs = records(table(d, 'requests'), ['model', 'lin', 'lout', 'system', 'ttftMs', 'tbtMeanMs', 'e2eMs']);
   const caseOf = (r: Record<string, FigureValue>) => `${str(r.model)} ${str(r.lin)}/${str(r.lout)}`;
   const cases = distinct(reqs.map(caseOf));
-  const present = sys.filter((s) => reqs.some((r) => r.system === s.preset));
+  const present = sys.filter((s) => reqs.some((r) => r.system === s.key));
   const missing = sys.filter((s) => !present.includes(s));
   const rowPx = 300;
   const domains = panelDomains(cases.length * CDF_METRICS.length, CDF_METRICS.length, rowPx, 44, 60);
@@ -557,7 +608,7 @@ function duplexCdfFigure(d: FigureData): PlotlyFigure {
       layoutAxes[a.yaxis] = valueAxis(mi === 0 ? 'Cumulative fraction of requests' : '', { domain: domains[i]!.y, anchor: a.x, range: [0, 1.03], tickformat: '.0%' });
       annotations.push(mi === 1 ? panelTitle(i, c.replace(' ', ', Lin/Lout '), m.title) : panelTitle(i, m.title));
       for (const s of present) {
-        const xs = mine.filter((r) => r.system === s.preset).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((p, q) => p - q);
+        const xs = mine.filter((r) => r.system === s.key).map((r) => numOrNull(r[m.column])).filter((v): v is number => v !== null && v > 0).sort((p, q) => p - q);
         if (xs.length === 0) continue;
         const st = DUPLEX_SYSTEM_STYLE[s.key]?.line ?? DUPLEX_SYSTEM_STYLE.duplex!.line;
         const pts = cdfPoints(xs);
@@ -625,6 +676,7 @@ const FIGURE_PLOTLY: Readonly<Record<string, readonly FigurePlotly[]>> = Object.
     { name: 'duplex-latency-cdf', build: duplexCdfFigure },
   ],
   'peak-bandwidth': [{ name: 'peak-bandwidth', build: peakFigure }],
+  sensitivity: [{ name: 'sensitivity-bands', build: sensitivityFigure }],
   dramsim3: [],
 });
 

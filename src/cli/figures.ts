@@ -24,7 +24,7 @@ import { StrataError, withContext } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASE_CONFIGS, DRAMSIM3_CASES, dramsim3Config } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { comparePimGpt, PIM_GPT_MODELS, PIM_GPT_PAPER, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
-import { sensitivity } from '../validation/sensitivity.ts';
+import { assumptionName, runPart, runVariation, sensitivityBands, variations, type Headline, type PartRun, type Parts, type Variation } from '../validation/sensitivity.ts';
 import { compareNeuPims, neupimsSensitivityParts, NEUPIMS_BATCHES, NEUPIMS_GPU, NEUPIMS_MODELS, NEUPIMS_PAPER, neupimsUtilisation, type NeuPimsRow } from '../validation/neupims.ts';
 import {
   compareServing, decodeCases, duplexSensitivityParts, DUPLEX_BATCHES, DUPLEX_COMPARED, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, type DecodeRow, type ServingRow,
@@ -32,16 +32,17 @@ import {
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInts, seeUsage } from './args.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
+import { defaultFigureWorkers, FigureUnitRunner } from './figures-pool.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
                [--duplex-models LIST] [--duplex-lengths IN:OUT,...] [--duplex-batches LIST]
-               [--duplex-serving-models LIST] [--duplex-serving-lengths IN:OUT,...] [--duplex-count N]
+               [--duplex-serving-models LIST] [--duplex-serving-lengths IN:OUT,...] [--duplex-count N] [--workers N]
             every figure and comparison table we can make into DIR (default out/figures): SVG charts, Markdown and
             CSV tables, DIR/index.html linking them all and DIR/figures.html with every chart interactive (both
             open offline), and the results behind them in
@@ -50,7 +51,9 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
             --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity picks sets; --models gpt2-small,... picks PIM-GPT
             models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
-            flags of strata validate neupims / duplex do (defaults: the validations' own)`;
+            flags of strata validate neupims / duplex do (defaults: the validations' own);
+            --workers N runs the sets' units of work on N threads (default: the machine's cores, at most 8; the data
+            files are the same for any N)`;
 
 /** The repository root (inputs are hashed by their path relative to it). */
 export const REPO_ROOT = PACKAGE_ROOT;
@@ -128,16 +131,33 @@ function contentHash(data: Omit<FigureData, 'contentSha256'>): string {
   return createHash('sha256').update(JSON.stringify(data, null, 2)).digest('hex');
 }
 
-/** One set of figures: what it reads, its parameters, and how to compute its data file. */
-interface FigureSet {
+/** One unit of a set's work: a label for the progress line, and its argument (plain data: it may go to a worker thread). */
+export interface FigureUnit {
+  readonly label: string;
+  readonly arg: unknown;
+}
+
+/**
+ * One set of figures: what it reads, its parameters, and how to compute its data file as units of work. The units
+ * are independent: `strata figures` runs them in a pool of worker threads (src/cli/figures-pool.ts), each thread
+ * building the same sets from the same choices, and combines their results in unit order, so the data file is the
+ * same whatever the number of threads. A sensitivity study plans a second round from the first round's results.
+ */
+export interface FigureSet {
   readonly name: string;
   /** Input paths (files or folders): specs, models, fixtures, and the Strata sources that compute it. */
   readonly inputs: () => string[];
   readonly parameters: Record<string, unknown>;
-  /** Labels of the units of work, for the progress bar, and what they are (`4 traces`, `32 cases and 1 utilisation run`). */
-  readonly steps: readonly string[];
+  /** What the units are, for the message (`4 traces`, `32 cases and 1 utilisation run`). */
   readonly work: string;
-  readonly compute: (inputs: FigureInputs, step: (label: string) => void) => FigureData;
+  /** The first round of units. */
+  readonly units: readonly FigureUnit[];
+  /** Computes one unit (any round) from its argument; the result must survive structured cloning. */
+  readonly run: (arg: unknown) => unknown;
+  /** The second round, planned from the first round's results (in unit order); none when absent. */
+  readonly more?: (results: readonly unknown[]) => readonly FigureUnit[];
+  /** The data file from both rounds' results, each in unit order. */
+  readonly combine: (inputs: FigureInputs, results: readonly unknown[], moreResults: readonly unknown[]) => FigureData;
 }
 
 /**
@@ -163,7 +183,8 @@ export interface FigureChoices {
 const pair = ([a, b]: readonly [number, number]) => `${a}:${b}`;
 const modelFiles = (ms: readonly string[]) => [...new Set(ms)].map((m) => `workloads/models/${m}.json`);
 
-function figureSets(c: FigureChoices): FigureSet[] {
+/** A set's choices as plain data, for the worker threads (src/cli/figures-pool.ts). */
+export function figureSets(c: FigureChoices): FigureSet[] {
   const { models } = c;
   // The sensitivity study reruns each PIM-GPT model once per assumption end: the smallest and largest chosen model.
   const studied = sensitivityModels(models);
@@ -176,29 +197,40 @@ function figureSets(c: FigureChoices): FigureSet[] {
   const dcases = decodeCases(x.models, x.batches, x.lengths);
   const scases = x.servingModels.flatMap((model) => x.servingLengths.map(([lin, lout]) => ({ model, lin, lout })));
   const serving = { count: x.count, qps: DUPLEX_SERVING_DEFAULTS.qps, maxBatch: DUPLEX_SERVING_DEFAULTS.maxBatch, seed: '0' };
+  const list = (xs: readonly (string | number)[]) => xs.join(',');
+  // The three sensitivity studies, built once per thread (their parts are closures; only names and results travel).
+  const studies = {
+    'pim-gpt': { command: `strata validate pim-gpt --sensitivity --models ${list(studied)}`, build: () => pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS) },
+    neupims: { command: `strata validate neupims --sensitivity --models ${n.models[0]} --datasets ${list(n.datasets)} --batches ${neupimsBatch}`, build: () => neupimsSensitivityParts([n.models[0]!], n.datasets, [neupimsBatch]) },
+    duplex: { command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, build: () => duplexSensitivityParts(dcases) },
+  } as const;
+  type Study = keyof typeof studies;
+  const STUDIES = Object.keys(studies) as Study[];
+  const built = new Map<Study, { parts: Parts; headlines: Headline[] }>();
+  const study = (name: Study) => built.get(name) ?? built.set(name, studies[name].build()).get(name)!;
+  type SensitivityArg = { study: Study; part: string } | { study: Study; variation: Variation; end: 'low' | 'high' };
+  // Memos of this thread (pure caches: a result is the same with or without them).
+  const neupimsMemos = new Map<string, NeuPimsMemo>();
+  const duplexComparison = new DuplexComparison();
   return [
     {
       name: 'dramsim3',
       // DRAMsim3's .ini files are read from ../shared/reference (never copied here): hashed as inputs like the rest.
       inputs: () => [...sourceClosure(['src/validation/dramsim3.ts']), ...BUILDERS, 'arch', 'test/fixtures/dramsim3', ...DRAMSIM3_CASE_CONFIGS.map((f) => relative(REPO_ROOT, dramsim3Config(f)))],
       parameters: { cases: [...DRAMSIM3_CASES] },
-      steps: DRAMSIM3_CASES,
       work: plural(DRAMSIM3_CASES.length, 'trace'),
-      compute: (inputs, step) => dramsim3FigureData(DRAMSIM3_CASES.map((c) => {
-        step(c);
-        return compareWithDramsim3(c);
-      }), inputs),
+      units: DRAMSIM3_CASES.map((k) => ({ label: k, arg: k })),
+      run: (k) => compareWithDramsim3(k as (typeof DRAMSIM3_CASES)[number]),
+      combine: (inputs, rows) => dramsim3FigureData(rows as ReturnType<typeof compareWithDramsim3>[], inputs),
     },
     {
       name: 'peak-bandwidth',
       inputs: () => [...sourceClosure(['src/validation/peak-bandwidth.ts', 'src/dram/standard.ts']), ...BUILDERS, 'arch'],
       parameters: { presets: knownStandards(), requests: 200_000 },
-      steps: knownStandards(),
       work: plural(knownStandards().length, 'preset'),
-      compute: (inputs, step) => peakFigureData(knownStandards().map((name) => {
-        step(name);
-        return streamingPeak(loadStandard(name), 200_000);
-      }), inputs),
+      units: knownStandards().map((name) => ({ label: name, arg: name })),
+      run: (name) => streamingPeak(loadStandard(name as string), 200_000),
+      combine: (inputs, rows) => peakFigureData(rows as ReturnType<typeof streamingPeak>[], inputs),
     },
     {
       name: 'pim-gpt',
@@ -209,17 +241,17 @@ function figureSets(c: FigureChoices): FigureSet[] {
         ...modelFiles(models),
       ],
       parameters: { models: [...models], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, baselines: [...PIM_GPT_BASELINES], timelineTokens: PIM_GPT_TIMELINE_TOKENS },
-      steps: [...models, `${models[0]} token timeline`],
       work: `${plural(models.length, 'model')} and a token timeline`,
-      compute: (inputs, step) => {
-        const rows = models.map((m) => {
-          step(m);
-          return comparePimGpt(m, PIM_GPT_PROMPT, PIM_GPT_TOKENS, PIM_GPT_BASELINES);
-        });
-        step(`${models[0]} token timeline`);
+      units: [...models.map((m) => ({ label: m, arg: m })), { label: `${models[0]} token timeline`, arg: null }],
+      run: (m) => {
+        if (m !== null) return comparePimGpt(m as string, PIM_GPT_PROMPT, PIM_GPT_TOKENS, PIM_GPT_BASELINES);
         const g = pimGptGenerate(loadPimGptSystem(), loadModel(models[0]!), PIM_GPT_PROMPT, PIM_GPT_TIMELINE_TOKENS, { timeline: true });
         const last = g.generated[g.generated.length - 1]!;
-        const timeline = { model: models[0]!, promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TIMELINE_TOKENS, contextLength: last.contextLength, totalPs: last.totalPs, spans: last.timeline! };
+        return { model: models[0]!, promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TIMELINE_TOKENS, contextLength: last.contextLength, totalPs: last.totalPs, spans: last.timeline! };
+      },
+      combine: (inputs, results) => {
+        const rows = results.slice(0, models.length) as ReturnType<typeof comparePimGpt>[];
+        const timeline = results[models.length] as Parameters<typeof pimGptFigureData>[1]['timeline'];
         const baselines = PIM_GPT_BASELINES.map((name) => {
           const d = loadDevice(name);
           return { name, kind: d.kind, description: d.description };
@@ -231,20 +263,19 @@ function figureSets(c: FigureChoices): FigureSet[] {
       name: 'neupims',
       inputs: () => [...sourceClosure(['src/validation/neupims.ts']), ...BUILDERS, 'arch', ...modelFiles(n.models)],
       parameters: { models: [...n.models], batches: [...n.batches], datasets: [...n.datasets], gpu: NEUPIMS_GPU, utilisation: [utilisation.model, utilisation.dataset, utilisation.batch] },
-      steps: [...neupimsCells.map((k) => `${k.m} ${k.d} batch ${k.b}`), `utilisation ${utilisation.model} batch ${utilisation.batch}`],
       work: `${plural(neupimsCells.length, 'case')} and a utilisation run`,
-      compute: (inputs, step) => {
-        const rows: NeuPimsRow[] = [];
-        for (const m of n.models) {
-          // One memo per model, as strata validate neupims does: its keys name everything a result depends on.
-          const memo = new NeuPimsMemo();
-          for (const k of neupimsCells.filter((k) => k.m === m)) {
-            step(`${k.m} ${k.d} batch ${k.b}`);
-            rows.push(compareNeuPims(k.m, k.d, k.b, memo));
-          }
-        }
-        step(`utilisation ${utilisation.model} batch ${utilisation.batch}`);
-        const u = neupimsUtilisation(utilisation.model, utilisation.dataset, utilisation.batch);
+      // One unit per case; the cases of a model share one memo per thread, as strata validate neupims shares one
+      // (its keys name everything a result depends on, so a result is the same with or without it).
+      units: [...neupimsCells.map((k) => ({ label: `${k.m} ${k.d} batch ${k.b}`, arg: k })), { label: `utilisation ${utilisation.model} batch ${utilisation.batch}`, arg: null }],
+      run: (arg) => {
+        if (arg === null) return neupimsUtilisation(utilisation.model, utilisation.dataset, utilisation.batch);
+        const k = arg as (typeof neupimsCells)[number];
+        const memo = neupimsMemos.get(k.m) ?? neupimsMemos.set(k.m, new NeuPimsMemo()).get(k.m)!;
+        return compareNeuPims(k.m, k.d, k.b, memo);
+      },
+      combine: (inputs, results) => {
+        const rows = results.slice(0, neupimsCells.length) as NeuPimsRow[];
+        const u = results[neupimsCells.length] as ReturnType<typeof neupimsUtilisation>;
         return neupimsFigureData(rows, u, { datasets: n.datasets, batches: n.batches, gpu: NEUPIMS_GPU, paper: NEUPIMS_PAPER, utilisationDataset: utilisation.dataset }, inputs);
       },
     },
@@ -255,18 +286,24 @@ function figureSets(c: FigureChoices): FigureSet[] {
         models: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches], servingModels: [...x.servingModels], servingLengths: x.servingLengths.map(pair),
         count: serving.count, qps: serving.qps, maxBatch: serving.maxBatch, seed: serving.seed,
       },
-      steps: [...dcases.map((k) => `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`), ...scases.map((k) => `serving ${k.model} ${k.lin}/${k.lout}`)],
       work: `${plural(dcases.length, 'decode case')} and ${plural(scases.length, 'serving run')}`,
-      compute: (inputs, step) => {
-        const cmp = new DuplexComparison();
-        const decode: DecodeRow[] = dcases.map((k) => {
-          step(`${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`);
-          return cmp.decode(k.model, k.lin, k.lout, k.batch, k.routing);
-        });
-        const served: ServingRow[] = scases.map((k) => {
-          step(`serving ${k.model} ${k.lin}/${k.lout}`);
-          return compareServing({ ...k, ...serving }, cmp);
-        });
+      // One unit per decode case and per serving run; one comparison per thread serves them all (its memos are
+      // keyed by everything a result depends on), as strata validate duplex shares one.
+      units: [
+        ...dcases.map((k, i) => ({ label: `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`, arg: { decode: i } })),
+        ...scases.map((k, i) => ({ label: `serving ${k.model} ${k.lin}/${k.lout}`, arg: { serving: i } })),
+      ],
+      run: (arg) => {
+        const a = arg as { decode: number } | { serving: number };
+        if ('decode' in a) {
+          const k = dcases[a.decode]!;
+          return duplexComparison.decode(k.model, k.lin, k.lout, k.batch, k.routing);
+        }
+        return compareServing({ ...scases[a.serving]!, ...serving }, duplexComparison);
+      },
+      combine: (inputs, results) => {
+        const decode = results.slice(0, dcases.length) as DecodeRow[];
+        const served = results.slice(dcases.length) as ServingRow[];
         return duplexFigureData(decode, served, {
           systems: DUPLEX_COMPARED.map((s) => ({ key: s.key, preset: s.preset, label: s.label, times: s.times })),
           batches: x.batches, lengths: x.lengths.map(pair), servingModels: x.servingModels, servingLengths: x.servingLengths.map(pair),
@@ -283,24 +320,40 @@ function figureSets(c: FigureChoices): FigureSet[] {
         ...modelFiles([...studied, n.models[0]!, ...x.models]),
       ],
       parameters: { pimGptModels: [...studied], promptTokens: PIM_GPT_PROMPT, tokens: PIM_GPT_TOKENS, neupimsModel: n.models[0]!, neupimsDatasets: [...n.datasets], neupimsBatch, duplexModels: [...x.models], lengths: x.lengths.map(pair), batches: [...x.batches] },
-      steps: ['pim-gpt', 'neupims', 'duplex'],
       work: `the PIM-GPT headlines of ${studied.join(' and ')}, the NeuPIMs gains of ${n.models[0]} at batch ${neupimsBatch} and the Duplex decode headlines, each over every assumption on its path`,
-      compute: (inputs, step) => {
-        step('pim-gpt');
-        const p = pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS);
-        const pimGpt = sensitivity(p.parts, p.headlines);
-        step('neupims');
-        const np = neupimsSensitivityParts([n.models[0]!], n.datasets, [neupimsBatch]);
-        const neupims = sensitivity(np.parts, np.headlines);
-        step('duplex');
-        const dx = duplexSensitivityParts(dcases);
-        const duplex = sensitivity(dx.parts, dx.headlines);
-        const list = (xs: readonly (string | number)[]) => xs.join(',');
-        return sensitivityFigureData([
-          { study: 'pim-gpt', command: `strata validate pim-gpt --sensitivity --models ${list(studied)}`, result: pimGpt },
-          { study: 'neupims', command: `strata validate neupims --sensitivity --models ${n.models[0]} --datasets ${list(n.datasets)} --batches ${neupimsBatch}`, result: neupims },
-          { study: 'duplex', command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, result: duplex },
-        ], REPO_ROOT, inputs);
+      // First every part of every study as shipped, then every assumption the parts read at each end of its range
+      // (src/validation/sensitivity.ts: the same steps `sensitivity` takes in order).
+      units: STUDIES.flatMap((s) => Object.keys(study(s).parts).map((part) => ({ label: `${s}: ${part}`, arg: { study: s, part } satisfies SensitivityArg }))),
+      run: (arg) => {
+        const a = arg as SensitivityArg;
+        return 'part' in a ? runPart(study(a.study).parts, a.part) : runVariation(study(a.study).parts, a.variation, a.end);
+      },
+      more: (results) => {
+        let first = 0;
+        return STUDIES.flatMap((s) => {
+          const names = Object.keys(study(s).parts);
+          const runs = names.map((part, i) => [part, results[first + i] as PartRun] as const);
+          first += names.length;
+          return variations(runs).flatMap((variation) => (['low', 'high'] as const).map((end) => ({
+            label: `${s}: ${assumptionName(variation.members[0]!, REPO_ROOT)} at its ${end} end`,
+            arg: { study: s, variation, end } satisfies SensitivityArg,
+          })));
+        });
+      },
+      combine: (inputs, results, moreResults) => {
+        let first = 0;
+        let second = 0;
+        const out = STUDIES.map((s) => {
+          const names = Object.keys(study(s).parts);
+          const runs = names.map((part, i) => [part, results[first + i] as PartRun] as const);
+          first += names.length;
+          const vs = variations(runs);
+          const base = second;
+          second += vs.length * 2;
+          const result = sensitivityBands(study(s).headlines, runs, vs, (i, end) => moreResults[base + 2 * i + (end === 'low' ? 0 : 1)] as Record<string, unknown>);
+          return { study: s, command: studies[s].command, result };
+        });
+        return sensitivityFigureData(out, REPO_ROOT, inputs);
       },
     },
   ];
@@ -423,6 +476,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     'duplex-serving-models': { type: 'string' },
     'duplex-serving-lengths': { type: 'string' },
     'duplex-count': { type: 'string' },
+    workers: { type: 'string' },
   });
   if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${seeUsage('figures')}`);
   const outDir = values.out ?? join('out', 'figures');
@@ -452,6 +506,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       count: count?.[0] ?? DUPLEX_SERVING_DEFAULTS.count,
     },
   };
+  const workersWanted = withContext(() => positiveInt('workers', values.workers, 1024), (m) => `figures: ${m}`);
   const sets = figureSets(choices).filter((s) => only.includes(s.name));
   // Every output path is checked before any computing starts (a set may take minutes).
   checkOutputPaths([...sets.map((s) => join(outDir, 'data', `${s.name}.json`)), join(outDir, 'figures.html'), join(outDir, 'index.html')]);
@@ -460,13 +515,52 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const file = join(outDir, 'data', `${s.name}.json`);
     return { set: s, inputs, file, ...staleReason(file, inputs, values.force ?? false) };
   });
-  const work = planned.reduce((n, p) => n + (p.reason === null ? 0 : p.set.steps.length), 0);
+  const work = planned.reduce((n, p) => n + (p.reason === null ? 0 : p.set.units.length), 0);
   const progress = new Progress(work + planned.length, process.stderr.isTTY === true);
   const outputs: OutputFile[] = [];
+  const computedMessages = new Map<string, string>();
+  const stale = planned.filter((p) => p.reason !== null);
+  const workers = Math.min(workersWanted ?? defaultFigureWorkers(), Math.max(1, stale.reduce((n, p) => n + p.set.units.length, 0)));
+  const runner = new FigureUnitRunner(choices, workers);
+  const started = performance.now();
+  /** Computes one stale set's units (both rounds) and saves its data file as soon as it is complete. */
+  const compute = async (p: (typeof planned)[number]): Promise<FigureData> => {
+    const round = (units: readonly FigureUnit[]) => Promise.all(units.map(async (u) => {
+      const r = await runner.run(p.set, u);
+      progress.step(`${p.set.name}: ${u.label}`);
+      return r;
+    }));
+    const first = await round(p.set.units);
+    const more = p.set.more?.(first) ?? [];
+    progress.grow(more.length);
+    const second = await round(more);
+    const data = sealFigureData(p.set.combine(p.inputs, first, second));
+    // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
+    writeOutputs([{ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` }]);
+    computedMessages.set(p.set.name, `${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - started)} (${p.reason}), wrote ${p.file}`);
+    return data;
+  };
+  // The sets run at once, their units sharing the threads; the sensitivity study is started first, since its second
+  // round (every assumption at both ends) is the largest piece of work and can only start after its first.
+  const order = [...stale].sort((x, y) => Number(y.set.name === 'sensitivity') - Number(x.set.name === 'sensitivity'));
+  const computed = new Map<string, Promise<FigureData>>();
+  for (const p of order) computed.set(p.set.name, compute(p));
+  let results: FigureData[];
+  try {
+    results = await Promise.all(stale.map((p) => computed.get(p.set.name)!));
+  } catch (e) {
+    // Let the other sets finish and save their data files before reporting the first error.
+    await Promise.allSettled(computed.values());
+    progress.end();
+    throw e;
+  } finally {
+    await runner.close();
+  }
+  const elapsed = performance.now() - started;
+  const messages: string[] = [];
   const datas: FigureData[] = [];
   /** Per set, in the order of datas: the files its data renders to (rendered once, here or when checking reuse). */
   const rendered: RenderedFiles[] = [];
-  const messages: string[] = [];
   for (const p of planned) {
     if (p.reason === null) {
       messages.push(`${p.set.name}: inputs unchanged (sha256 ${p.inputs.sha256.slice(0, 12)}), reusing ${p.file}`);
@@ -474,14 +568,12 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       rendered.push(p.files!);
       continue;
     }
-    const t0 = performance.now();
-    const data = sealFigureData(p.set.compute(p.inputs, (label) => progress.step(`${p.set.name}: ${label}`)));
+    const data = results[stale.indexOf(p)]!;
+    messages.push(computedMessages.get(p.set.name)!);
     datas.push(data);
     rendered.push(renderFigureData(data, p.file));
-    // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
-    writeOutputs([{ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` }]);
-    messages.push(`${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - t0)} (${p.reason}), wrote ${p.file}`);
   }
+  if (stale.length) messages.push(`computed ${plural(stale.length, 'set')} on ${plural(workers, 'thread')} in ${seconds(elapsed)}`);
   const svgs: Array<{ path: string; svg: string }> = [];
   datas.forEach((d, i) => {
     progress.step(`${d.figure}: charts and tables`);

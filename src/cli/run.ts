@@ -21,7 +21,7 @@ import { familiesOf, orList, SYSTEM_MODELS } from '../systems/registry.ts';
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
-strata run --system duplex|gpu-h100|gpu-h100x2|bank-pim|bg-pim (or --policy duplex: default system duplex) --model NAME --phase prefill|decode --context L
+strata run --system duplex|duplex-gpu|bank-pim|bg-pim (or --policy duplex: default system duplex) --model NAME --phase prefill|decode --context L
            [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */

@@ -4,7 +4,7 @@ import { printSensitivity } from './sensitivity-output.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import {
-  coProcessingBreakdown, compareServing, decodeCases, formatCoProcessingTable, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
+  chargeRows, coProcessingBreakdown, compareServing, formatChargeTable, decodeCases, formatCoProcessingTable, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
 import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage } from './args.ts';
@@ -31,7 +31,8 @@ export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--l
                        [--serving-models A,B] [--serving-lengths IN:OUT,...] [--count N] [--qps Q] [--max-batch B] [--no-serving] [--out DIR]
                        [--split op-b|balanced|fastest]
        strata validate duplex --sensitivity [--models A,B] [--lengths ...] [--batches ...] [--split op-b|balanced|fastest]
-       strata validate duplex --co-processing [--models A,B] [--lengths ...] [--batches ...]`;
+       strata validate duplex --co-processing [--models A,B] [--lengths ...] [--batches ...]
+       strata validate duplex --authors-charge [--models A,B] [--lengths ...] [--batches ...] [--split op-b|balanced|fastest]`;
 
 /**
  * `strata validate duplex`: Duplex against GPU, 2xGPU, bank-PIM and BG-PIM (src/validation/duplex.ts). Prints the
@@ -41,14 +42,15 @@ export const VALIDATE_DUPLEX_USAGE = `strata validate duplex [--models A,B] [--l
  * Op/B threshold, the default, or the Duplex authors' rules with and without co-processing, `balanced` and
  * `fastest`: src/systems/duplex/policy.ts); `--co-processing` prints, per decode case (default Mixtral-8x7B and
  * Llama-3-70B, 1024:1024, batches 32 and 128) and under every split, each op class's time on the xPU and on PIM and the step under Strata's and the authors'
- * charge.
+ * charge. `--authors-charge` prints every decode case's Duplex / GPU under Strata's charge (the `graphs` profile,
+ * a serving engine's) beside the authors' (no kernel floor or launch, no shared-bank slowdown: the paper's setup).
  */
 export function duplexValidateCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('validate duplex', argv, {
     models: { type: 'string' }, lengths: { type: 'string' }, batches: { type: 'string' },
     'serving-models': { type: 'string' }, 'serving-lengths': { type: 'string' }, count: { type: 'string' }, qps: { type: 'string' },
     'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' }, sensitivity: { type: 'boolean' },
-    split: { type: 'string' }, 'co-processing': { type: 'boolean' },
+    split: { type: 'string' }, 'co-processing': { type: 'boolean' }, 'authors-charge': { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   const checkModels = (flag: string, ms: readonly string[]) => {
@@ -76,7 +78,7 @@ export function duplexValidateCommand(argv: string[]): number {
   }
 
   if (co) {
-    for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out', 'sensitivity', 'split'] as const) {
+    for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out', 'sensitivity', 'split', 'authors-charge'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --co-processing (it prints every split of the decode cases)`);
     }
     console.log('### Duplex co-processing: time per op class on the xPU / on PIM (µs, one decode step, all layers)\n');
@@ -84,11 +86,27 @@ export function duplexValidateCommand(argv: string[]): number {
     console.log(formatCoProcessingTable(rows));
     return 0;
   }
+  if (v['authors-charge']) {
+    for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out', 'sensitivity'] as const) {
+      if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --authors-charge (it compares the decode cases under two charges)`);
+    }
+    const cases = decodeCases(models, batches, lengths);
+    const progress = workProgress('validate duplex --authors-charge', 'cases', cases.length);
+    const rows = cases.map((c, i) => {
+      const [row] = chargeRows([c], split);
+      progress.update(i + 1, `${c.model} ${c.lin}/${c.lout} batch ${c.batch}`);
+      return row!;
+    });
+    progress.end();
+    console.log(`### Duplex / GPU under Strata's charge and under the authors' (split ${split}), every decode case\n`);
+    console.log(formatChargeTable(rows));
+    return 0;
+  }
   if (v.sensitivity) {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the decode table's headlines)`);
     }
-    return printSensitivity('### Duplex: sensitivity of each decode headline to every assumption on its path', duplexSensitivityParts(decodeCases(models, batches, lengths)));
+    return printSensitivity("### Duplex: sensitivity of each decode headline to every assumption on its path (GPU and xPU: the H100 under the 'graphs' profile, a serving engine's)", duplexSensitivityParts(decodeCases(models, batches, lengths)));
   }
   const cmp = new DuplexComparison(split);
   const cases = decodeCases(models, batches, lengths);

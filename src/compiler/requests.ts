@@ -377,7 +377,8 @@ function parseTokens(s: string, where: string): number {
   return Number(s);
 }
 
-const JSON_KEYS = ['description', 'note', 'generator', 'requests'];
+// `$schema` names the file's JSON Schema for editors (schemas/strata-requests.schema.json); it is not part of the set.
+const JSON_KEYS = ['$schema', 'description', 'note', 'generator', 'requests'];
 const JSON_REQUEST_KEYS = ['id', 'arrivalPs', 'arrivalNs', 'inputTokens', 'outputTokens', 'note'];
 
 /** Parses a request JSON file (`{ "requests": [{ id, arrivalPs | arrivalNs, inputTokens, outputTokens }] }`); errors name the index and field. */

@@ -1,4 +1,6 @@
+import { isAbsolute, relative } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { FIELDS } from './address-mapping.ts';
 import type { DramStandard } from './standard.ts';
 
@@ -235,7 +237,7 @@ export function exportRamulator2Yaml(std: DramStandard): ExportedConfig {
       note: 'Read by Strata only (Ramulator 2 ignores this key): what a Ramulator configuration has no place for.',
       name: std.name, standard: std.standard, description: std.description, dualCommandIssue: std.dualCommandIssue,
       perBankRefresh: t.tRFCpb !== undefined && t.tREFIpb !== undefined,
-      ...(dropped.length > 0 ? { rules: { source: `per-bank refresh constraints of ${std.name} (${std.file})`, rules: dropped } } : {}),
+      ...(dropped.length > 0 ? { rules: { source: `per-bank refresh constraints of ${std.name} (${shippedPath(std.file)})`, rules: dropped } } : {}),
       timing: extraTiming, power: std.power, pathEnergy: std.pathEnergy, controller: std.controller,
     },
   };
@@ -267,4 +269,13 @@ function yamlFlow(v: unknown, indent = ''): string {
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A spec file as an exported configuration names it: a shipped file by its path in the package (`arch/dram/ddr5.json`),
+ * so the same export is written from any checkout or installed copy; another file as it was given.
+ */
+function shippedPath(file: string): string {
+  const inPackage = relative(PACKAGE_ROOT, file);
+  return inPackage.startsWith('..') || isAbsolute(inPackage) ? file : inPackage.split('\\').join('/');
 }

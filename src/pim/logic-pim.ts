@@ -1,4 +1,4 @@
-import { overridesKey } from '../spec/provenance.ts';
+import { noteAssumptions, overridesKey, recordAssumptions, type Assumption } from '../spec/provenance.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
@@ -68,7 +68,7 @@ export const LOGIC_PIM_SPECS = ['bank-pim', 'bg-pim', 'logic-pim'] as const;
  * spec read under overrides (a sensitivity variant, `--set`) is never served without them, nor the reverse. (Keyed
  * by name alone, every Duplex sensitivity variant of a Logic-PIM or HBM3 assumption reused the shipped spec.)
  */
-const shipped = new Map<string, LogicPimSpec>();
+const shipped = new Map<string, { readonly spec: LogicPimSpec; readonly assumptions: readonly Assumption[] }>();
 
 /**
  * Forgets the shipped specs loaded so far. A process that runs several commands, each under its own `--set`
@@ -83,9 +83,14 @@ export function forgetLoadedLogicPims(): void {
 export function loadLogicPim(nameOrPath: string): LogicPimSpec {
   const key = `${nameOrPath}\u0000${overridesKey()}`;
   const known = shipped.get(key);
-  if (known) return known;
-  const spec = readLogicPim(nameOrPath);
-  if ((LOGIC_PIM_SPECS as readonly string[]).includes(nameOrPath)) shipped.set(key, spec);
+  if (known) {
+    // A reuse reads no file, so the assumptions the spec rests on are noted again here: a sensitivity study
+    // (src/validation/sensitivity.ts) must see every part that depends on them, not only the first to load it.
+    noteAssumptions(known.assumptions);
+    return known.spec;
+  }
+  const { result: spec, assumptions } = recordAssumptions(() => readLogicPim(nameOrPath));
+  if ((LOGIC_PIM_SPECS as readonly string[]).includes(nameOrPath)) shipped.set(key, { spec, assumptions });
   return spec;
 }
 

@@ -600,7 +600,7 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
           col('model', '', 'model'),
           col('lin', 'tokens', 'input length'),
           col('lout', 'tokens', 'output length'),
-          col('system', '', 'system preset'),
+          col('system', '', 'compared system: its key in the systems table (GPU and 2xGPU share the preset duplex-gpu)'),
           col('devices', '', 'devices (empty: OOM)'),
           col('steps', '', 'serving steps'),
           col('outputTokensPerS', 'tokens/s', 'output tokens per second from the first arrival to the last token'),
@@ -609,7 +609,7 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
         ],
         rows: serving.flatMap((r) => p.systems.map((sys) => {
           const s = r.systems[sys.key];
-          return [r.model, r.lin, r.lout, sys.preset, s?.devices ?? null, s?.steps ?? null, s?.outputTokensPerS ?? null, s?.meanBatch ?? null,
+          return [r.model, r.lin, r.lout, sys.key, s?.devices ?? null, s?.steps ?? null, s?.outputTokensPerS ?? null, s?.meanBatch ?? null,
             s?.ttftP50Ms ?? null, s?.ttftP99Ms ?? null, s?.tbtP50Ms ?? null, s?.tbtP99Ms ?? null, s?.e2eP50Ms ?? null, s?.e2eP99Ms ?? null, s?.joulesPerOutputToken ?? null];
         })),
       },
@@ -620,14 +620,14 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
           col('model', '', 'model'),
           col('lin', 'tokens', 'input length'),
           col('lout', 'tokens', 'output length'),
-          col('system', '', 'system preset'),
+          col('system', '', 'compared system: its key in the systems table (GPU and 2xGPU share the preset duplex-gpu)'),
           col('request', '', 'request id'),
           col('arrivalMs', 'ms', 'arrival time'),
           col('ttftMs', 'ms', 'time to first token'),
           col('tbtMeanMs', 'ms', 'mean gap between its output tokens (empty with one output token)'),
           col('e2eMs', 'ms', 'arrival to last token'),
         ],
-        rows: serving.flatMap((r) => p.systems.flatMap((sys) => (r.systems[sys.key]?.requests ?? []).map((q) => [r.model, r.lin, r.lout, sys.preset, q.id, q.arrivalMs, q.ttftMs, q.tbtMeanMs, q.e2eMs]))),
+        rows: serving.flatMap((r) => p.systems.flatMap((sys) => (r.systems[sys.key]?.requests ?? []).map((q) => [r.model, r.lin, r.lout, sys.key, q.id, q.arrivalMs, q.ttftMs, q.tbtMeanMs, q.e2eMs]))),
       },
     ],
     references: [

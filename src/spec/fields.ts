@@ -7,12 +7,16 @@ import { StrataError } from './errors.ts';
 export class FieldReader {
   constructor(readonly file: string, readonly obj: Record<string, unknown>, readonly path = '') {}
 
-  /** Wraps a parsed JSON value that must be an object. */
+  /**
+   * Wraps a parsed JSON value that must be an object. A top-level `$schema` string (the file's JSON Schema, for
+   * editors: schemas/) is left out, as readJsonFile leaves it out, so specs parsed by their callers accept it too.
+   */
   static root(file: string, value: unknown): FieldReader {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new StrataError(`${file}: expected a JSON object at the top level, found ${describe(value)}`);
     }
-    return new FieldReader(file, value as Record<string, unknown>);
+    const { $schema, ...rest } = value as Record<string, unknown>;
+    return new FieldReader(file, typeof $schema === 'string' ? rest : (value as Record<string, unknown>));
   }
 
   /** The full name of field `key` for messages. */

@@ -73,3 +73,15 @@ export function systemFile(nameOrPath: string, family: string, noun: string, con
 export function checkFamily(r: FieldReader, family: string): void {
   if (r.obj.family !== undefined) r.string('family', [family]);
 }
+
+const warnedNames = new Set<string>();
+
+/**
+ * Says once per process, on stderr, that a preset name is an old one and what replaces it (docs/formats.md, "Presets
+ * and their names"). Old names keep working; the line is the only difference, so outputs stay as they were.
+ */
+export function warnDeprecatedName(old: string, replacement: string): void {
+  if (warnedNames.has(old)) return;
+  warnedNames.add(old);
+  console.error(`strata: '${old}' is an old preset name: use ${replacement} (docs/formats.md, "Presets and their names")`);
+}

@@ -73,47 +73,94 @@ const keyOf = (a: Assumption) => `${resolve(a.file)}\u0000${a.path}`;
  */
 const groupOf = (a: Assumption) => `${a.value}\u0000${a.low}\u0000${a.high}\u0000${a.why}`;
 
+/** The shipped run of one part: its result and every assumption it read. */
+export interface PartRun {
+  readonly result: unknown;
+  readonly assumptions: readonly Assumption[];
+}
+
+/** One assumption to vary (with the same assumption declared in other files), and the parts that read it. */
+export interface Variation {
+  readonly members: readonly Assumption[];
+  readonly parts: readonly string[];
+}
+
+/** Runs one part as shipped, recording the assumptions it reads. */
+export function runPart(parts: Parts, name: string): PartRun {
+  return recordAssumptions(parts[name]!);
+}
+
 /**
- * Computes the parts as shipped and with each assumption they read at each end of its range; returns each headline's
- * band. `onProgress` is told after every variant (done, total).
+ * The assumptions to vary, one per group of equal declarations, in the order the parts (given in their order) first
+ * read them; each with the parts to compute again.
  */
-export function sensitivity(parts: Parts, headlines: readonly Headline[], onProgress?: (done: number, total: number) => void): SensitivityResult {
-  const shipped: Record<string, unknown> = {};
+export function variations(runs: ReadonlyArray<readonly [string, PartRun]>): Variation[] {
   const groups = new Map<string, { members: Map<string, Assumption>; parts: Set<string> }>();
-  for (const [name, compute] of Object.entries(parts)) {
-    const { result, assumptions } = recordAssumptions(compute);
-    shipped[name] = result;
-    for (const a of assumptions) {
+  for (const [name, run] of runs) {
+    for (const a of run.assumptions) {
       const g = groups.get(groupOf(a)) ?? { members: new Map<string, Assumption>(), parts: new Set<string>() };
       if (!g.members.has(keyOf(a))) g.members.set(keyOf(a), a);
       g.parts.add(name);
       groups.set(groupOf(a), g);
     }
   }
+  return [...groups.values()].map((g) => ({ members: [...g.members.values()], parts: [...g.parts] }));
+}
+
+/** The results of a variation's parts with its assumption at one end of its range. */
+export function runVariation(parts: Parts, v: Variation, end: 'low' | 'high'): Record<string, unknown> {
+  const results: Record<string, unknown> = {};
+  withOverrides(v.members.map((a) => ({ file: a.file, path: a.path, value: a[end] })), () => {
+    for (const n of v.parts) results[n] = parts[n]!();
+  });
+  return results;
+}
+
+/**
+ * The bands, from the shipped results and each variation's results at its low and high end (`at(i, end)` for
+ * variation i). Pure: the same results give the same bands however they were computed (in order, or in a pool).
+ */
+export function sensitivityBands(
+  headlines: readonly Headline[],
+  runs: ReadonlyArray<readonly [string, PartRun]>,
+  vs: readonly Variation[],
+  at: (index: number, end: 'low' | 'high') => Readonly<Record<string, unknown>>,
+): SensitivityResult {
+  const shipped: Record<string, unknown> = {};
+  for (const [name, run] of runs) shipped[name] = run.result;
   const shippedValues = headlines.map((h) => h.value(shipped));
   const swings: Swing[][] = headlines.map(() => []);
-  const total = groups.size * 2;
-  let done = 0;
-  for (const { members, parts: names } of groups.values()) {
-    const all = [...members.values()];
-    const at = (end: 'low' | 'high'): number[] => {
-      const results = { ...shipped };
-      withOverrides(all.map((a) => ({ file: a.file, path: a.path, value: a[end] })), () => {
-        for (const n of names) results[n] = parts[n]!();
-      });
-      onProgress?.(++done, total);
-      return headlines.map((h) => h.value(results));
-    };
-    const low = at('low');
-    const high = at('high');
-    headlines.forEach((_, i) => swings[i]!.push({ assumption: all[0]!, also: all.slice(1), atLow: low[i]!, atHigh: high[i]! }));
-  }
+  vs.forEach((v, i) => {
+    const low = headlines.map((h) => h.value({ ...shipped, ...at(i, 'low') }));
+    const high = headlines.map((h) => h.value({ ...shipped, ...at(i, 'high') }));
+    headlines.forEach((_, j) => swings[j]!.push({ assumption: v.members[0]!, also: v.members.slice(1), atLow: low[j]!, atHigh: high[j]! }));
+  });
   const bands = headlines.map((h, i): Band => {
     const values = [shippedValues[i]!, ...swings[i]!.flatMap((s) => [s.atLow, s.atHigh])];
     const sorted = [...swings[i]!].sort((x, y) => spread(y) - spread(x) || keyOf(x.assumption).localeCompare(keyOf(y.assumption)));
     return { name: h.name, paper: h.paper, shipped: shippedValues[i]!, low: Math.min(...values), high: Math.max(...values), swings: sorted };
   });
-  return { bands, assumptions: [...groups.values()].flatMap((g) => [...g.members.values()]) };
+  return { bands, assumptions: vs.flatMap((v) => v.members) };
+}
+
+/**
+ * Computes the parts as shipped and with each assumption they read at each end of its range; returns each headline's
+ * band. `onProgress` is told after every variant (done, total). `strata figures` runs the same steps in a pool of
+ * worker threads (runPart, runVariation, sensitivityBands).
+ */
+export function sensitivity(parts: Parts, headlines: readonly Headline[], onProgress?: (done: number, total: number) => void): SensitivityResult {
+  const runs = Object.keys(parts).map((name) => [name, runPart(parts, name)] as const);
+  const vs = variations(runs);
+  const total = vs.length * 2;
+  let done = 0;
+  const results = vs.map((v) => {
+    const low = runVariation(parts, v, 'low');
+    onProgress?.(++done, total);
+    const high = runVariation(parts, v, 'high');
+    onProgress?.(++done, total);
+    return { low, high };
+  });
+  return sensitivityBands(headlines, runs, vs, (i, end) => results[i]![end]);
 }
 
 function spread(s: Swing): number {

@@ -51,7 +51,8 @@ const DUPLEX_FAST = ['--duplex-models', 'mixtral-8x7b', '--duplex-lengths', '256
 
 describe('strata figures', () => {
   it('first run: computes every set, writes the data files, charts and tables, with progress on stderr', async () => {
-    const r = await runMainAsync(['figures', '--out', out, ...FAST, ...FIRST]);
+    // One thread: the progress lines come in the order of the units (on threads, in the order they finish).
+    const r = await runMainAsync(['figures', '--out', out, ...FAST, ...FIRST, '--workers', '1']);
     expect(r.code).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['data', ...OUTPUTS].sort());
     expect(readdirSync(join(out, 'data')).sort()).toEqual(DATA);
@@ -194,7 +195,7 @@ describe('strata figures', () => {
     const models = await runMainAsync(['figures', '--out', out, '--models', 'gpt5']);
     expect(models.err).toBe("strata: figures: --models: unknown model 'gpt5' (PIM-GPT's models: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl, gpt3-small, gpt3-medium, gpt3-large, gpt3-xl; any model of workloads/models works)");
     const flag = await runMainAsync(['figures', '--bogus']);
-    expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models --neupims-models .* --duplex-count\)$/);
+    expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models --neupims-models .* --duplex-count --workers\)$/);
     const extra = await runMainAsync(['figures', 'now']);
     expect(extra.err).toMatch(/^strata: figures: unexpected argument 'now' \('strata help figures' shows the usage\)$/);
   });
@@ -211,23 +212,34 @@ describe('strata figures --only sensitivity', () => {
   it('draws every headline band of the PIM-GPT and Duplex comparisons over the assumptions on their paths', async () => {
     const r = await runMainAsync(['figures', '--out', out, '--only', 'sensitivity', '--models', 'gpt2-small', ...NEUPIMS_FAST.slice(0, 2), '--neupims-batches', '16', '--neupims-datasets', 'alpaca-like', '--duplex-models', 'llama3-70b', '--duplex-lengths', '256:256', '--duplex-batches', '32']);
     expect(r.code).toBe(0);
-    expect(r.err.split('\n')).toEqual(['figures [1/4] sensitivity: pim-gpt', 'figures [2/4] sensitivity: neupims', 'figures [3/4] sensitivity: duplex', 'figures [4/4] sensitivity: charts and tables']);
+    // Progress per unit: every part of each study as shipped (the total known at the start), then every
+    // assumption they read at each end (planned from the parts' results: the total grows), then the rendering.
+    const lines = r.err.split('\n');
+    const total = lines.length;
+    const atStart = Number(/^figures \[1\/(\d+)\]/.exec(lines[0]!)![1]);
+    lines.forEach((l, i) => expect(l).toMatch(new RegExp(`^figures \\[${i + 1}/(${atStart}|${total})\\] sensitivity: `)));
+    expect(lines.slice(0, atStart - 1).every((l) => !/ at its (low|high) end$/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.endsWith('] sensitivity: pim-gpt: pim gpt2-small'))).toHaveLength(1);
+    expect(lines.filter((l) => / at its (low|high) end$/.test(l)).length % 2).toBe(0);
+    expect(lines.filter((l) => / at its (low|high) end$/.test(l)).length).toBeGreaterThan(10);
+    expect(lines.at(-1)).toBe(`figures [${total}/${total}] sensitivity: charts and tables`);
     const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'sensitivity.json'), 'utf8')), 'sensitivity.json') as FigureData;
     const bands = data.tables.find((t) => t.name === 'bands')!.rows;
-    // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 5 NeuPIMs gains, 4 Duplex decode headlines.
-    expect(bands.map((b) => b[0])).toEqual([...Array(6).fill('pim-gpt'), ...Array(5).fill('neupims'), ...Array(4).fill('duplex')]);
+    // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 6 NeuPIMs gains (GPU-only eager and graphs,
+    // four NPU baselines), 4 Duplex decode headlines.
+    expect(bands.map((b) => b[0])).toEqual([...Array(6).fill('pim-gpt'), ...Array(6).fill('neupims'), ...Array(4).fill('duplex')]);
     for (const [, , , low, shipped, high] of bands) expect((low as number) <= (shipped as number) && (shipped as number) <= (high as number)).toBe(true);
     // GPT-2 small on the T4 is launch-bound under the eager profile (docs/baselines.md), so the host's launch time
     // per kernel (10-25 us, an assumption off our H100's host) moves the PIM-GPT speed-up most.
     expect(bands[0]!.slice(1, 2)).toEqual(['gpt2-small speed-up vs T4 eager']);
     expect(bands[0]![6]).toBe('arch/systems/gpu-t4.json: software.profiles.eager.launchNs');
     expect(existsSync(join(out, 'sensitivity-bands.svg'))).toBe(true);
-  }, 240_000);
+  }, 360_000);
 });
 
 describe('strata figures --only neupims / duplex', () => {
   it('NeuPIMs: computes the cases and the utilisation run, writes its charts, tables and CSVs; a rerun reuses it', async () => {
-    const r = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST]);
+    const r = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST, '--workers', '1']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^neupims: computed 2 cases and a utilisation run in [\d.]+ s \(no data file yet\)/m);
     expect(r.err.split('\n')).toEqual([
@@ -258,7 +270,7 @@ describe('strata figures --only neupims / duplex', () => {
   }, 60_000);
 
   it('Duplex: computes decode cases and serving runs, writes its charts, tables and per-request CSV; a rerun reuses it', async () => {
-    const r = await runMainAsync(['figures', '--out', out, '--only', 'duplex', ...DUPLEX_FAST]);
+    const r = await runMainAsync(['figures', '--out', out, '--only', 'duplex', ...DUPLEX_FAST, '--workers', '1']);
     expect(r.code).toBe(0);
     // Mixtral is MoE: uniform and skewed routing
     expect(r.out).toMatch(/^duplex: computed 2 decode cases and 1 serving run in [\d.]+ s \(no data file yet\)/m);
@@ -318,3 +330,19 @@ async function withEnv<T>(name: string, value: string, f: () => Promise<T>): Pro
     else process.env[name] = old;
   }
 }
+
+describe('strata figures --workers', () => {
+  it('the data files are byte-identical on one thread and on two (units run apart, results combined in unit order)', async () => {
+    const sets = ['--only', 'pim-gpt,neupims,duplex', ...FAST, ...NEUPIMS_FAST, ...DUPLEX_FAST];
+    const one = await runMainAsync(['figures', '--out', join(dir, 'one'), ...sets, '--workers', '1']);
+    const two = await runMainAsync(['figures', '--out', join(dir, 'two'), ...sets, '--workers', '2']);
+    expect([one.code, two.code]).toEqual([0, 0]);
+    expect(one.out).toMatch(/^computed 3 sets on 1 thread in [\d.]+ s$/m);
+    expect(two.out).toMatch(/^computed 3 sets on 2 threads in [\d.]+ s$/m);
+    for (const f of ['pim-gpt.json', 'neupims.json', 'duplex.json']) {
+      expect(readFileSync(join(dir, 'two', 'data', f), 'utf8'), f).toBe(readFileSync(join(dir, 'one', 'data', f), 'utf8'));
+    }
+    const bad = await runMainAsync(['figures', '--out', join(dir, 'bad'), '--workers', '0']);
+    expect(bad.err).toBe("strata: figures: --workers: expected a positive integer, got '0'");
+  }, 240_000);
+});

@@ -38,7 +38,7 @@ describe('--system NAME alone picks the family and its policy (Strata issue #15)
     // Written out (not read from the registry) so that a preset changing family, or the registry changing, fails here.
     const expected: Record<string, 'gpu-roofline' | 'duplex' | string> = {
       'cpu-xeon': 'gpu-roofline', 'gpu-a100-40gb': 'gpu-roofline', 'gpu-a100-80gb': 'gpu-roofline', 'gpu-h100-sxm': 'gpu-roofline', 'gpu-t4': 'gpu-roofline',
-      duplex: 'duplex', 'gpu-h100': 'duplex', 'gpu-h100x2': 'duplex', 'bank-pim': 'duplex', 'bg-pim': 'duplex',
+      duplex: 'duplex', 'duplex-gpu': 'duplex', 'bank-pim': 'duplex', 'bg-pim': 'duplex',
       'pim-gpt': "strata: run: 'pim-gpt' is a PIM-GPT system, which strata run does not run; use strata pim generate --system pim-gpt or strata compile --system pim-gpt",
     };
     for (const n of ['authors-naive', 'authors-npu-only', 'neupims', 'npu-only', 'npu-pim-blocked']) {
@@ -59,11 +59,11 @@ describe('--system NAME alone picks the family and its policy (Strata issue #15)
   });
 
   it('a --policy that contradicts the system family is refused with one line, on run as on compile', () => {
-    const duplexSystems = 'bank-pim, bg-pim, duplex, gpu-h100, gpu-h100x2';
+    const duplexSystems = 'bank-pim, bg-pim, duplex, duplex-gpu';
     const baselines = 'cpu-xeon, gpu-a100, gpu-a100-40gb, gpu-a100-80gb, gpu-h100-sxm, gpu-t4';
     expect(userError(['run', '--policy', 'gpu-roofline', '--system', 'duplex', ...SMALL])).toBe(`strata: system 'duplex' is for policy duplex, not gpu-roofline (systems for gpu-roofline: ${baselines})`);
     expect(userError(['run', '--policy', 'duplex', '--system', 'gpu-a100', ...SMALL])).toBe(`strata: system 'gpu-a100' is for policy gpu-roofline, not duplex (systems for duplex: ${duplexSystems})`);
-    expect(userError(['compile', '--policy', 'gpu-roofline', '--system', 'gpu-h100', ...SMALL])).toBe(`strata: system 'gpu-h100' is for policy duplex, not gpu-roofline (systems for gpu-roofline: ${baselines})`);
+    expect(userError(['compile', '--policy', 'gpu-roofline', '--system', 'duplex-gpu', ...SMALL])).toBe(`strata: system 'duplex-gpu' is for policy duplex, not gpu-roofline (systems for gpu-roofline: ${baselines})`);
     // A path says its family in its file, as a shipped name does
     expect(userError(['run', '--policy', 'gpu-roofline', '--system', 'arch/systems/bank-pim.json', ...SMALL])).toMatch(/^strata: system 'arch\/systems\/bank-pim\.json' is for policy duplex, not gpu-roofline/);
     expect(userError(['run', '--policy', 'duplex', '--system', 'arch/systems/gpu-t4.json', ...SMALL])).toBe(`strata: system 'arch/systems/gpu-t4.json' is for policy gpu-roofline, not duplex (systems for duplex: ${duplexSystems})`);
@@ -75,7 +75,7 @@ describe('--system NAME alone picks the family and its policy (Strata issue #15)
     expect(userError(['run', '--system', 'gpu-a100', '--devices', '2', ...SMALL])).toBe('strata: run: --devices applies to --policy duplex (a Duplex-family --system such as duplex)');
     const trace = join(dir, 'small.jsonl');
     expect(runMain(['compile', '--system', 'gpu-a100', ...SMALL, '--out', trace, '--quiet']).code).toBe(0);
-    expect(userError(['run', '--trace', trace, '--system', 'gpu-h100'])).toBe('strata: run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
+    expect(userError(['run', '--trace', trace, '--system', 'duplex-gpu'])).toBe('strata: run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
   });
 
   it('a path to a Duplex-family preset runs the Duplex policy too', () => {

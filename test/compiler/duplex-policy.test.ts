@@ -33,9 +33,9 @@ const deviceOf = (mapping: ReturnType<typeof duplex.map>) => new Map(mapping.ass
 describe('duplex policy: Op/B dispatch', () => {
   it('is registered with its systems', () => {
     expect(knownPolicies()).toContain('duplex');
-    expect(getPolicy('duplex').knownSystems()).toEqual(['bank-pim', 'bg-pim', 'duplex', 'gpu-h100', 'gpu-h100x2']);
+    expect(getPolicy('duplex').knownSystems()).toEqual(['bank-pim', 'bg-pim', 'duplex', 'duplex-gpu']);
     expect(errorOf(() => loadTargetFor(duplex, 'gpu-a100'))).toMatch(/system 'gpu-a100' is for policy gpu-roofline, not duplex/);
-    expect(errorOf(() => loadTargetFor(duplex, 'nope'))).toMatch(/unknown system 'nope' for policy duplex \(known: bank-pim, bg-pim, duplex, gpu-h100, gpu-h100x2/);
+    expect(errorOf(() => loadTargetFor(duplex, 'nope'))).toMatch(/unknown system 'nope' for policy duplex \(known: bank-pim, bg-pim, duplex, duplex-gpu/);
   });
 
   it('puts MoE experts and attention on Logic-PIM at decode (Mixtral, batch 32), norms and residuals on the xPU', () => {
@@ -79,7 +79,7 @@ describe('duplex policy: Op/B dispatch', () => {
 
   it('GPU-only systems run everything on the xPU', () => {
     const ops = buildOpGraph(mixtral, decode32);
-    const m = duplex.map({ model: mixtral, ops, target: { kind: 'duplex', system: loadDuplexSystem('gpu-h100x2') } });
+    const m = duplex.map({ model: mixtral, ops, target: { kind: 'duplex', system: loadDuplexSystem('duplex-gpu') } });
     expect(m.devices.map((d) => d.id)).toEqual(['xpu0']);
     expect(m.assignments.every((a) => a.device === 'xpu0')).toBe(true);
   });
@@ -128,7 +128,7 @@ describe('co-processing', () => {
 
   it('Duplex beats two H100s on Mixtral decode at batch 32, and the step-cost function agrees with the step', () => {
     const d = runDuplexStep(sys, mixtral, decode32);
-    const gpu = runDuplexStep(loadDuplexSystem('gpu-h100x2'), mixtral, decode32);
+    const gpu = runDuplexStep(loadDuplexSystem('duplex-gpu'), mixtral, decode32);
     expect(d.timePs).toBeLessThan(gpu.timePs);
     expect(d.energyPj.total).toBeLessThan(gpu.energyPj.total);
     const cost = duplexStepCost(sys, mixtral, decode32.requests.map((q) => ({ contextLength: q.contextLength, newTokens: q.newTokens })));
@@ -187,9 +187,9 @@ describe('strata run --policy duplex', () => {
   });
 
   it('refuses what does not fit, and flags that belong to the other policy', () => {
-    const r = runMain(['run', '--policy', 'duplex', '--system', 'gpu-h100', '--model', 'mixtral-8x7b', '--phase', 'decode', '--batch', '32', '--context', '1024']);
+    const r = runMain(['run', '--policy', 'duplex', '--system', 'duplex-gpu', '--devices', '1', '--model', 'mixtral-8x7b', '--phase', 'decode', '--batch', '32', '--context', '1024']);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/does not fit in gpu-h100 \(1 x gpu-h100-sxm\)'s memory.*add devices with --devices N/);
+    expect(r.err).toMatch(/does not fit in duplex-gpu \(1 x gpu-h100-sxm\)'s memory.*add devices with --devices N/);
     expect(runMain(['run', '--policy', 'duplex', '--model', 'llama3-8b', '--phase', 'decode', '--context', '64', '--routing', 'skewed']).err).toMatch(/--routing: llama3-8b is a dense model/);
     expect(runMain(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64', '--devices', '2']).err).toMatch(/--devices applies to --policy duplex/);
     expect(runMain(['run', '--policy', 'neupims', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64']).err).toMatch(/--policy: expected gpu-roofline or duplex/);

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLogicPim } from '../../src/pim/logic-pim.ts';
 import { ARCH_DIR } from '../../src/spec/package-root.ts';
-import { withOverrides } from '../../src/spec/provenance.ts';
+import { recordAssumptions, withOverrides } from '../../src/spec/provenance.ts';
 
 /*
  * A loaded Logic-PIM spec is shared (its simulated streams are memoised per spec object), but never across different
@@ -21,5 +21,22 @@ describe('loadLogicPim under overrides', () => {
     const base = withOverrides([{ file: join(ARCH_DIR, 'dram', 'hbm3.json'), path: 'power.IDD0', value: 45 }], () => loadLogicPim('logic-pim'));
     expect(base).not.toBe(shipped);
     expect(loadLogicPim('logic-pim')).toBe(shipped);
+  });
+});
+
+/*
+ * A sensitivity study varies an assumption only in the parts that read it (src/validation/sensitivity.ts). A reused
+ * spec reads no file, so before the fix only the first part to load Logic-PIM was seen to depend on its assumptions,
+ * and a part run later in the same thread kept its shipped result in every variant. A part run alone in a worker
+ * thread (strata figures) saw them all: the two paths disagreed.
+ */
+describe('loadLogicPim and recorded assumptions', () => {
+  it('notes the same assumptions when it reuses a loaded spec as when it reads the files', () => {
+    const key = (a: { file: string; path: string }) => `${a.file}:${a.path}`;
+    const first = recordAssumptions(() => loadLogicPim('logic-pim')).assumptions.map(key);
+    const again = recordAssumptions(() => loadLogicPim('logic-pim')).assumptions.map(key);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.some((k) => k.endsWith('logic-pim.json:compute.clockPs'))).toBe(true);
+    expect(again).toEqual(first);
   });
 });

@@ -19,7 +19,7 @@ describe('system presets in arch/systems', () => {
       expect(SYSTEM_FAMILIES, name).toContain(family);
     }
     expect(SYSTEM_FAMILIES.flatMap((f) => systemNames(f)).sort()).toEqual(all);
-    expect(systemNames('duplex')).toEqual(['bank-pim', 'bg-pim', 'duplex', 'gpu-h100', 'gpu-h100x2']);
+    expect(systemNames('duplex')).toEqual(['bank-pim', 'bg-pim', 'duplex', 'duplex-gpu']);
     expect(systemNames('neupims')).toEqual(['authors-naive', 'authors-npu-only', 'neupims', 'npu-only', 'npu-pim-blocked']);
     expect(systemNames('pim-gpt')).toEqual(['pim-gpt']);
     expect(systemNames('baseline')).toEqual(['cpu-xeon', 'gpu-a100-40gb', 'gpu-a100-80gb', 'gpu-h100-sxm', 'gpu-t4']);

@@ -37,7 +37,8 @@ describe('the system-family registry (Strata issue #15)', () => {
   });
 
   it('resolves a shipped name or a path to its family; a file without one is a baseline preset', () => {
-    expect(systemFamily('gpu-h100')).toBe('duplex'); // the Duplex paper's GPU-only system, not the roofline preset gpu-h100-sxm
+    expect(systemFamily('duplex-gpu')).toBe('duplex'); // the Duplex paper's GPU-only system, not the roofline preset gpu-h100-sxm
+    expect(systemFamily('gpu-h100')).toBe('duplex'); // its old name, still resolved (src/systems/duplex/duplex-system.ts)
     expect(systemFamily('gpu-h100-sxm')).toBe('baseline');
     expect(systemFamily('gpu-a100')).toBe('baseline'); // an alias of the baseline family
     expect(systemFamily('npu-only')).toBe('neupims');

@@ -9,7 +9,7 @@ import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
 import { runDuplexStep, stepOfBatch } from '../../src/systems/duplex/duplex-step.ts';
 import { duplexStepCoster } from '../../src/systems/duplex/duplex-step-cost.ts';
 import {
-  coProcessingBreakdown, compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
+  chargeRows, coProcessingBreakdown, compareServing, decodeCases, devicesFor, DuplexComparison, formatDecodeTable, formatPaperComparison, lengthsFor, requestsCsv,
 } from '../../src/validation/duplex.ts';
 import { runMain } from '../helpers.ts';
 
@@ -175,6 +175,25 @@ describe('strata validate duplex', () => {
     const rows = r.out.split('\n').filter((l) => l.startsWith('| mixtral-8x7b'));
     // uniform and skewed routing, each under every split
     expect(rows.map((l) => l.split('|')[5]!.trim())).toEqual(['op-b', 'balanced', 'fastest', 'op-b', 'balanced', 'fastest']);
+  });
+});
+
+describe("--authors-charge: the paper's setup beside the serving engine's", () => {
+  it("gives Strata's charge exactly as the decode table does, the authors' charge beside it, and OOM where a system does not fit", () => {
+    const cases = decodeCases(['mixtral-8x7b'], [32], [[64, 64]]);
+    const rows = chargeRows(cases);
+    const table = new DuplexComparison();
+    for (const [i, c] of cases.entries()) {
+      const d = table.decode(c.model, c.lin, c.lout, c.batch, c.routing).systems;
+      // The same step model on the same ops: the co-processing breakdown's step is the decode table's.
+      expect(rows[i]!.strata).toBeCloseTo(d.gpu!.stepPs / d.duplex!.stepPs, 9);
+      // Mixtral at batch 32 puts every expert on Logic-PIM, many small ops each paying the 3.3 us floor under
+      // Strata's charge: without floors (the authors' charge) Duplex gains more than the GPU does.
+      expect(rows[i]!.authors!).toBeGreaterThan(rows[i]!.strata!);
+    }
+    // Mixtral on its 2 devices cannot hold batch 128's KV cache at 4096 + 4096 (OOM in the decode table).
+    expect(chargeRows(decodeCases(['mixtral-8x7b'], [128], [[4096, 4096]]).slice(0, 1))[0]).toMatchObject({ strata: null, authors: null });
+    expect(runMain(['validate', 'duplex', '--authors-charge', '--out', 'x']).err).toBe('strata: --out: does not apply with --authors-charge (it compares the decode cases under two charges)');
   });
 });
 

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readJsonFile } from '../../src/spec/json-file.ts';
-import { formatBands, sensitivity } from '../../src/validation/sensitivity.ts';
+import { formatBands, runPart, runVariation, sensitivity, sensitivityBands, variations } from '../../src/validation/sensitivity.ts';
 import { pimGptSensitivityParts } from '../../src/validation/pim-gpt.ts';
 import { neupimsSensitivityParts } from '../../src/validation/neupims.ts';
+import { decodeCases, DuplexComparison, duplexSensitivityParts } from '../../src/validation/duplex.ts';
+import { recordAssumptions } from '../../src/spec/provenance.ts';
 import { runMain } from '../helpers.ts';
 
 describe('one-at-a-time sensitivity', () => {
@@ -48,6 +50,19 @@ describe('one-at-a-time sensitivity', () => {
     expect(result.assumptions).toHaveLength(2);
   });
 
+  it('gives the same bands when its steps run apart, their results cloned, in any order (strata figures on threads)', () => {
+    const parts = { design: () => ns(design, 'unit'), base: () => ns(base, 'gpu') };
+    const headlines = [{ name: 'speed-up', paper: '', value: (r: Readonly<Record<string, unknown>>) => (r.base as number) / (r.design as number) }];
+    // The steps as a pool runs them: every part alone, then every variation at each end, newest first.
+    const runs = Object.keys(parts).reverse().map((n) => [n, structuredClone(runPart(parts, n))] as const).reverse();
+    const vs = variations(runs);
+    expect(vs.map((v) => [v.members[0]!.path, v.parts])).toEqual([['unit.ns', ['design']], ['gpu.ns', ['base']]]);
+    const at = vs.map((v) => ({ high: structuredClone(runVariation(parts, v, 'high')), low: structuredClone(runVariation(parts, v, 'low')) }));
+    const apart = sensitivityBands(headlines, runs, vs, (i, end) => at[i]![end]);
+    expect(JSON.stringify(apart)).toBe(JSON.stringify(sensitivity(parts, headlines)));
+    expect(apart.bands[0]).toMatchObject({ low: 5, shipped: 10, high: 20 });
+  });
+
   it('says so when nothing on a headline\'s path is an assumption', () => {
     const result = sensitivity({ k: () => 3 }, [{ name: 'constant', paper: '', value: (r) => r.k as number }]);
     expect(result.bands[0]).toMatchObject({ low: 3, shipped: 3, high: 3, swings: [] });
@@ -76,14 +91,33 @@ describe('PIM-GPT headline bands', () => {
 describe('NeuPIMs headline bands', () => {
   it('vary the NPU assumptions over every system that runs on the NPU, and the GPU ones over the GPU-only baseline', () => {
     const { parts, headlines } = neupimsSensitivityParts(['neupims-gpt3-7b'], ['alpaca-like'], [8]);
-    expect(Object.keys(parts)).toEqual(['neupims', 'gpu', 'npu-only', 'authors-npu-only', 'npu-pim-blocked', 'authors-naive']);
+    expect(Object.keys(parts)).toEqual(['neupims', 'gpu eager', 'gpu graphs', 'npu-only', 'authors-npu-only', 'npu-pim-blocked', 'authors-naive']);
     const result = sensitivity(parts, headlines);
     expect(result.bands.map((b) => b.name)).toEqual([
-      'NeuPIMs / GPU-only, geometric mean', 'NeuPIMs / NPU-only, geometric mean', "NeuPIMs / authors' NPU-only, geometric mean",
+      "NeuPIMs / GPU-only eager (the paper's setup), geometric mean", 'NeuPIMs / GPU-only graphs (a serving engine), geometric mean',
+      'NeuPIMs / NPU-only, geometric mean', "NeuPIMs / authors' NPU-only, geometric mean",
       'NeuPIMs / NPU+PIM blocked, geometric mean', "NeuPIMs / authors' naive NPU+PIM, geometric mean",
     ]);
+    // A step takes max(GPU time, host launch time), and graphs launch nothing from the host: the serving-engine GPU
+    // is never slower than the eager one, so NeuPIMs' gain over it is at most its gain over eager.
+    const [eager, graphs] = result.bands;
+    expect(graphs!.shipped).toBeLessThanOrEqual(eager!.shipped);
     expect(result.assumptions.map((a) => a.path)).toEqual(expect.arrayContaining(['scratchpad.banks', 'accumulator.accessEnergyPj']));
     for (const b of result.bands) expect(b.low <= b.shipped && b.shipped <= b.high).toBe(true);
+  });
+});
+
+describe('Duplex headline bands', () => {
+  it("keep the Logic-PIM assumptions on the path when the spec was loaded earlier in the process (strata figures' duplex set)", () => {
+    const cases = decodeCases(['mixtral-8x7b'], [32], [[64, 64]]).slice(0, 1);
+    // The decode table of the same process loads and caches the shipped Logic-PIM spec first.
+    new DuplexComparison().decodeAllOn('duplex', cases);
+    const { parts } = duplexSensitivityParts(cases);
+    // A cached spec is not read again, so its assumptions would not be recorded on the study's shipped run and
+    // would never be varied: the figures' Duplex bands were 2.47-2.56x against the command's 1.86-2.81x.
+    const { assumptions } = recordAssumptions(parts.duplex!);
+    const names = assumptions.map((a) => `${a.file.replace(/^.*\/arch\//, 'arch/')}: ${a.path}`);
+    expect(names).toEqual(expect.arrayContaining(['arch/pim/logic-pim.json: compute.clockPs', 'arch/dram/hbm3.json: power.IDD4R']));
   });
 });
 

@@ -166,8 +166,8 @@ describe('figure-data builders of the NeuPIMs and Duplex sets', () => {
   const result = (tokensPerS: number, joulesPerToken: number): DecodeResult => ({ devices: 2, stepPs: 1e9, tokensPerS, joulesPerToken, serialPs: 1e9 });
   const systems = [
     { key: 'duplex', preset: 'duplex', label: 'Duplex', times: 1 },
-    { key: 'gpu', preset: 'gpu-h100', label: 'GPU', times: 1 },
-    { key: 'gpu2', preset: 'gpu-h100x2', label: '2xGPU', times: 2 },
+    { key: 'gpu', preset: 'duplex-gpu', label: 'GPU', times: 1 },
+    { key: 'gpu2', preset: 'duplex-gpu', label: '2xGPU', times: 2 },
     { key: 'bankPim', preset: 'bank-pim', label: 'bank-PIM', times: 1 },
     { key: 'bgPim', preset: 'bg-pim', label: 'BG-PIM', times: 1 },
   ] as const;
@@ -202,9 +202,9 @@ describe('figure-data builders of the NeuPIMs and Duplex sets', () => {
     expect(paper[0]!.slice(2)).toEqual([3, 2.67]);
     expect(paper[1]![2]).toBeCloseTo(Math.sqrt(6), 12);
     expect(paper[4]![2]).toBeCloseTo(0.65, 12);
-    // serving: a row per system, the OOM one empty; requests: 2 per system that fits
+    // serving: a row per system (by key: GPU and 2xGPU share the preset duplex-gpu), the OOM one empty; requests: 2 per system that fits
     const s = d.tables.find((x) => x.name === 'serving')!.rows;
-    expect(s.map((r) => [r[3], r[4]])).toEqual([['duplex', 2], ['gpu-h100', 2], ['gpu-h100x2', 2], ['bank-pim', null], ['bg-pim', 2]]);
+    expect(s.map((r) => [r[3], r[4]])).toEqual([['duplex', 2], ['gpu', 2], ['gpu2', 2], ['bankPim', null], ['bgPim', 2]]);
     const q = d.tables.find((x) => x.name === 'requests')!.rows;
     expect(q).toHaveLength(2 * 4);
     expect(q[1]).toEqual(['m', 256, 256, 'duplex', '1', 10, 2, null, 6]);

@@ -3,7 +3,9 @@ import { sensitivityFigureData, figureDataMarkdown } from '../../src/report/figu
 import type { Assumption } from '../../src/spec/provenance.ts';
 import type { SensitivityResult } from '../../src/validation/sensitivity.ts';
 import { renderFigureData } from '../../src/cli/report.ts';
-import { bandRows, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
+import { bandRows, paperRange, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
+import { figureCharts } from '../../viz/figure-charts.ts';
+import { figureDataPlotlyFigures } from '../../viz/figures-plotly.ts';
 import { count } from './svg-checks.ts';
 import { validateReport } from '../../src/report/schema.ts';
 
@@ -41,6 +43,30 @@ describe('the sensitivity figure set', () => {
     expect(svg).toContain('10.0 – 44.0 (shipped 40.0)');
     expect(svg).toContain('most: pim/aim.json: organization.channels');
     expect(svg).toContain('most: no assumption moves it');
+  });
+
+  it("puts the paper's value beside each band on the same % scale, so a reader sees whether the band reaches it", () => {
+    expect(['41-137x (GPU)', 'up to 2.67x', '3x', '0.42 (third-party, unconfirmed)', '1,074–631x', '–', ''].map(paperRange)).toEqual([
+      { min: 41, max: 137 }, { min: 2.67, max: 2.67 }, { min: 3, max: 3 }, { min: 0.42, max: 0.42 }, { min: 631, max: 1074 }, null, null,
+    ]);
+    // 41-137x of a shipped 40 is 102.5-342.5 %: the box starts inside the axis and runs past it (an arrow at the edge).
+    expect(bandRows(data).map((r) => r.paperPct)).toEqual([{ min: 102.5, max: 342.5 }, null]);
+    const svg = sensitivityBandsChart(data);
+    expect(count(svg, /class="paper"/g)).toBe(1);
+    expect(count(svg, /class="beyond"/g)).toBe(1);
+    expect(svg).toContain('10.0 – 44.0 (shipped 40.0) · paper 41-137x');
+  });
+
+  it('has its interactive twin on figures.html: each band an error bar around 100 %, the paper as diamonds on the same scale', () => {
+    const figs = figureDataPlotlyFigures(data);
+    expect(figs.map((f) => f.name)).toEqual(figureCharts(data).map((c) => c.name));
+    const [band, paper] = figs[0]!.data as Array<{ x: number[]; y: string[]; error_x?: { array: number[]; arrayminus: number[] } }>;
+    // 10 and 44 of a shipped 40: 75 points below 100 % and 10 above; the flat band has none.
+    expect(band!.error_x!.arrayminus).toEqual([75, 0]);
+    expect(band!.error_x!.array).toEqual([10, 0]);
+    // 41-137x of a shipped 40: both ends of the paper's range, on the row of that headline only.
+    expect(paper!.x).toEqual([102.5, 342.5]);
+    expect(paper!.y).toEqual(['pim-gpt: speed-up vs T4', 'pim-gpt: speed-up vs T4']);
   });
 
   it('is a set `strata report` renders, and its data file passes the schema', () => {

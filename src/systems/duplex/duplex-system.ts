@@ -5,7 +5,7 @@ import { deepFreeze } from '../../spec/freeze.ts';
 import { loadDevice, type DevicePreset } from '../baseline/roofline.ts';
 import { capacityBytes } from '../../dram/standard.ts';
 import { loadLogicPim, type LogicPimSpec } from '../../pim/logic-pim.ts';
-import { checkFamily, systemFile, systemNames } from '../presets.ts';
+import { checkFamily, systemFile, systemNames, warnDeprecatedName } from '../presets.ts';
 
 /**
  * Systems of the Duplex comparison (arch/systems/*.json of family `duplex`): `devices` identical devices working tensor
@@ -69,8 +69,24 @@ export function checkTensorParallel(model: { name: string; heads: number; kvHead
   throw new StrataError(`${flag} ${devices}: ${model.name} cannot be split over ${devices} tensor-parallel devices: ${devices} does not divide its ${why}; degrees that do: ${ok.join(', ')}`);
 }
 
-/** Loads a Duplex-family system by shipped name or path; `devices` overrides the preset's device count. */
+/**
+ * Old names of Duplex-family presets and what they stand for now: one GPU-only preset, `duplex-gpu`, whose device
+ * count comes from the file or `--devices`, replaced `gpu-h100` (one device) and `gpu-h100x2` (two), which put a
+ * count in the name and read like the roofline's single H100 `gpu-h100-sxm` (docs/formats.md, "Presets and their
+ * names"). They load the same system with the same devices, after one line on stderr.
+ */
+export const DEPRECATED_DUPLEX_NAMES: Readonly<Record<string, { readonly name: string; readonly devices: number }>> = Object.freeze({
+  'gpu-h100': { name: 'duplex-gpu', devices: 1 },
+  'gpu-h100x2': { name: 'duplex-gpu', devices: 2 },
+});
+
+/** Loads a Duplex-family system by shipped name (or old name) or path; `devices` overrides the preset's device count. */
 export function loadDuplexSystem(nameOrPath: string, opts: { devices?: number } = {}): DuplexSystem {
+  const old = Object.hasOwn(DEPRECATED_DUPLEX_NAMES, nameOrPath) ? DEPRECATED_DUPLEX_NAMES[nameOrPath]! : undefined;
+  if (old) {
+    warnDeprecatedName(nameOrPath, `--system ${old.name} --devices ${old.devices}`);
+    return loadDuplexSystem(old.name, { devices: opts.devices ?? old.devices });
+  }
   const file = systemFile(nameOrPath, 'duplex', 'system', ' for policy duplex');
   const system = parseDuplexSystem(readJsonFile(file), file);
   if (opts.devices === undefined) return system;

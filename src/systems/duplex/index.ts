@@ -1,6 +1,6 @@
 import { StrataError } from '../../spec/errors.ts';
 import { notApplicable, type SystemModel } from '../system-model.ts';
-import { duplexCapacityBytes, knownDuplexSystems, loadDuplexSystem } from './duplex-system.ts';
+import { DEPRECATED_DUPLEX_NAMES, duplexCapacityBytes, knownDuplexSystems, loadDuplexSystem } from './duplex-system.ts';
 import { duplexStepCostModel } from './duplex-serving.ts';
 import { duplex } from './policy.ts';
 
@@ -15,7 +15,8 @@ export const duplexSystems: SystemModel = {
   noun: 'a Duplex-family system',
   policy: duplex,
   commands: ['run', 'serve', 'compile'],
-  aliases: {},
+  // Old names (gpu-h100, gpu-h100x2) still resolve to their family; loadDuplexSystem says what replaces them.
+  aliases: Object.fromEntries(Object.entries(DEPRECATED_DUPLEX_NAMES).map(([old, now]) => [old, now.name])),
   describeSystems: () => knownDuplexSystems().join(', '),
   capacityBytes(target) {
     if (target.kind !== 'duplex') throw new StrataError(`internal invariant broken: the duplex family measures duplex targets, not ${target.kind}`);

@@ -10,7 +10,7 @@ import { repoRelative, targetInfo, type Assignment, type Mapping, type MappedDev
  * MoE experts with few tokens and grouped-query attention on PIM, and prefill GEMMs on the xPU. A softmax
  * follows its score op and an expert's activation follows its up projection, so attention and expert FFNs stay
  * on one device; every other vector op (norms, RoPE, residual adds, embedding) runs on the xPU. A system without
- * PIM (gpu-h100, gpu-h100x2) runs everything on the xPU. Timing, co-processing and the shared DRAM:
+ * PIM (duplex-gpu) runs everything on the xPU. Timing, co-processing and the shared DRAM:
  * src/systems/duplex/duplex-step.ts.
  */
 
@@ -107,7 +107,7 @@ export function duplexDevices(system: DuplexSystem): MappedDevice[] {
 /** The `duplex` policy. */
 export const duplex: MappingPolicy = {
   name: 'duplex',
-  description: 'Op/B decides per matrix op: xPU above the system threshold, near-memory PIM on the HBM stacks at or below it (arch/systems/{duplex,bank-pim,bg-pim,gpu-h100,gpu-h100x2}.json)',
+  description: 'Op/B decides per matrix op: xPU above the system threshold, near-memory PIM on the HBM stacks at or below it (arch/systems/{duplex,bank-pim,bg-pim,duplex-gpu}.json)',
   targetKind: 'duplex',
   defaultSystem: 'duplex',
 
