@@ -91,29 +91,26 @@ export class Readiness {
 
   /** Bank `i`'s queue or state changed and it now waits for `needs` (KIND_* bits): its bound must be recomputed. */
   setNeeds(i: number, needs: number): void {
-    // Speed hack: the counters and bank sets change only when the kinds do, kept out of line (kindsChanged) so
-    // setNeeds (126 bytes of bytecode, was 372) fits V8's inlining budget beside its callers' other calls: the
-    // transaction move inlines Scheduler.kindsNeeded again and Controller.issue IssueStats.onIssue
-    // (bench/instructions.ts --pinned, stream: 9,104 -> 9,072 instructions per request).
-    if (needs !== this.needs[i]) this.kindsChanged(i, needs);
-    if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
-    this.changedBits[i >> 5]! |= 1 << (i & 31);
-    this.anyChanged = true;
-    this.readyAt[i] = needs === 0 ? Infinity : 0;
-    if (needs !== 0) this.earliestBankReady = 0;
-  }
-
-  /** Bank `i` now waits for `needs`, other kinds than before: the counters and the bank sets follow. */
-  private kindsChanged(i: number, needs: number): void {
     const old = this.needs[i]!;
     this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
     this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
     this.needs[i] = needs;
     const w = i >> 5;
     const bit = 1 << (i & 31);
-    // The masks hold the old kinds: flip the bank's bit in those of the kinds that changed.
-    for (let diff = needs ^ old; diff !== 0; diff &= diff - 1) this.kindBits[(31 - Math.clz32(diff & -diff)) * this.words + w]! ^= bit;
-    if ((needs === 0) !== (old === 0)) this.needBits[w]! ^= bit;
+    if (needs !== old) {
+      for (let kind = 0; kind < 4; kind++) {
+        const k = kind * this.words + w;
+        if ((needs & (1 << kind)) !== 0) this.kindBits[k]! |= bit;
+        else this.kindBits[k]! &= ~bit;
+      }
+      if (needs !== 0) this.needBits[w]! |= bit;
+      else this.needBits[w]! &= ~bit;
+    }
+    if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
+    this.changedBits[w]! |= bit;
+    this.anyChanged = true;
+    this.readyAt[i] = needs === 0 ? Infinity : 0;
+    if (needs !== 0) this.earliestBankReady = 0;
   }
 
   /** Makes every bank's ready cycle exact and returns the earliest (also left in earliestBankReady). */
