@@ -16,6 +16,12 @@ import { simulateServing } from '../src/serving/serving-loop.ts';
 import { neupimsDecode } from '../src/systems/neupims/neupims-decode.ts';
 import { loadNeuPimsSystem } from '../src/systems/neupims/neupims-system.ts';
 import { decodeSnapshot } from '../src/validation/neupims.ts';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchSweep } from './sweep.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 1_000_000);
 /** Each case runs this many times and the fastest run counts (the first run also warms up the JIT). */
@@ -48,7 +54,7 @@ function bench(label: string, pattern: Pattern, useIni: boolean): boolean {
 }
 
 /** Cases to run: `npm run bench -- dram pim-gpt` runs those groups only (default: all). */
-const GROUPS = ['dram', 'pim-gpt', 'neupims', 'duplex'] as const;
+const GROUPS = ['dram', 'pim-gpt', 'neupims', 'duplex', 'serving', 'sweep'] as const;
 const picked = process.argv.slice(2);
 for (const g of picked) {
   if (!(GROUPS as readonly string[]).includes(g)) {
@@ -118,6 +124,33 @@ if (runs('duplex')) {
       `${r.steps.length.toLocaleString('en-US')} steps over ${((r.steps[r.steps.length - 1]!.startPs + r.steps[r.steps.length - 1]!.timePs) / 1e12).toFixed(1)} s simulated`,
   );
 }
+
+// Issue #18: `strata serve` with 1,000,000 requests (the most --count allows) in bounded memory: per-request
+// state in typed-array columns, records streamed to CSV (docs/limits.md, "Serving"). Measured in a child process
+// (bench/serve-rss.ts) so the other cases' memory does not count; target under 1 GB peak resident memory.
+if (runs('serving')) {
+  const count = process.env.BENCH_SERVE_COUNT ?? '1000000';
+  const out = mkdtempSync(join(tmpdir(), 'strata-bench-serve-'));
+  const args = ['serve', '--model', 'llama3-8b', '--system', 'gpu-a100-80gb', '--requests', 'sharegpt', '--count', count, '--qps', '1000', '--quiet', '--out', out];
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./serve-rss.ts', import.meta.url)), ...args.slice(1)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  rmSync(out, { recursive: true, force: true });
+  const last = child.stdout.trim().split('\n').pop() ?? '';
+  if (child.status !== 0 || !last.startsWith('{')) {
+    console.log(`serving bench failed (exit ${child.status}): ${child.stderr.trim().split('\n').pop()}`);
+    results.push(false);
+  } else {
+    const m = JSON.parse(last) as { maxRssMB: number; cpuS: number; wallS: number };
+    const ok = m.maxRssMB < 1024;
+    results.push(ok);
+    console.log(
+      `${`serve, ${Number(count).toLocaleString('en-US')} requests`.padEnd(34)} peak resident memory ${m.maxRssMB} MB (target < 1024 MB: ${ok ? 'met' : 'NOT met'}); ` +
+        `${m.wallS.toFixed(1)} s, CPU ${m.cpuS.toFixed(1)} s (strata ${args.slice(0, -1).join(' ')} DIR)`,
+    );
+  }
+}
+
+// Issue #16 (Speed): a 64-point PIM-GPT sweep on 1 and 2 workers, and a rerun of the finished sweep (bench/sweep.ts).
+if (runs('sweep')) results.push(await benchSweep());
 
 console.log(`peak resident memory of the whole bench ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 process.exitCode = results.every(Boolean) && memOk ? 0 : 1;

@@ -87,7 +87,8 @@ export type { DevicePreset, RunOptions, BaselineRun } from './systems/baseline/r
 export { rooflineStepCost } from './systems/baseline/roofline-step-cost.ts';
 export type { RooflineStepCostOptions } from './systems/baseline/roofline-step-cost.ts';
 export type { StepCostModel, CostModelStats } from './serving/step-cost.ts';
-export { simulateServing, type ServingResult } from './serving/serving-loop.ts';
+export { simulateServing, type ServingResult, type RequestColumns, type StepColumns } from './serving/serving-loop.ts';
+export { Column } from './serving/columns.ts';
 export type { ServingInput, ServingConfig, RequestResult, StepResult } from './serving/serving-loop.ts';
 
 // Reports

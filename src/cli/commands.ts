@@ -38,17 +38,19 @@ export interface CliCommand {
   readonly run: (argv: string[]) => number | Promise<number>;
 }
 
-const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page] [--sensitivity]
+const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity]
 strata validate ramulator2 [--only TEXT]
 strata validate pim-gpt [--models LIST] [--sensitivity]
 strata validate neupims [--reference] [--what-if newtonsim-act] [--gemm cycle-level] [--sensitivity]
 strata validate duplex [--co-processing] [--split op-b|balanced|fastest] [--sensitivity]
 strata validate page [--check] [--only TEXT] [FILE]
+strata validate check
 accuracy tables: Strata against DRAMsim3's reference outputs, streaming bandwidth against the analytical peak, the
 GPU baseline against H100 measurements, the three papers (PIM-GPT, NeuPIMs, Duplex) with --sensitivity bands over
 every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the generated tables of
-docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); exit 1 when a
-check fails`;
+docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); 'check' replays
+every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does);
+exit 1 when a check fails`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
 strata demo dram [--out DIR]
@@ -116,13 +118,14 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'validate',
-    summary: 'accuracy tables (dramsim3, ramulator2, peak, gpu, pim-gpt, neupims, duplex, attacc; page) against references, with sensitivity bands',
+    summary: 'accuracy tables (dramsim3, ramulator2, peak, gpu, pim-gpt, neupims, duplex, attacc; page; check) against references, with sensitivity bands',
     usage: VALIDATE_USAGE,
     examples: [
       { command: 'strata validate gpu', what: 'the GPU kernel model against every measured H100 step, then the A100, T4 and Xeon presets against published measurements, with the errors' },
       { command: 'strata validate duplex --sensitivity', what: 'Duplex headline ratios as bands over every assumption on their path' },
       { command: 'strata validate attacc', what: "AttAcc's golden attention cycles, row by row" },
       { command: 'strata validate ramulator2', what: "the eight Ramulator 2.1 reference runs (DDR4, DDR5, HBM3, LPDDR5) with Ramulator's own configuration files" },
+      { command: 'strata validate check', what: 'every DRAM and PIM preset run with --check: the protocol checker over each whole command log; exit 1 with the first broken rule' },
     ],
     run: validateCommand,
   },
@@ -138,10 +141,12 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'report',
-    summary: 'charts, an offline HTML report and CSV tables from saved reports',
+    summary: 'charts, an offline HTML report and CSV tables from saved reports or a sweep database',
     usage: REPORT_USAGE,
     examples: [
       { command: 'strata report out/ddr4.json --out out/ddr4-report --csv', what: 'every chart of a DRAM report, report.html and its CSV exports' },
+      { command: 'strata report out/sweeps/pim-gpt-lanes.duckdb --out out/sweep-charts --png', what: "a sweep's Pareto front, heatmap and lines (SVG and PNG), sweep-report.json and sweep.html" },
+      { command: 'strata report out/sweeps/duplex-opb.duckdb --out out/duplex-opb --x latency_ns --y joules_per_token --axes pim_bus_bits,opb_threshold --group opb_threshold', what: 'the same with chosen metrics and axes' },
     ],
     run: reportCommand,
   },

@@ -1,11 +1,33 @@
-import { writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 
-/** One output file: its path and its content (text, or bytes such as a PNG image). */
+/**
+ * One output file: its path and its content (text, bytes such as a PNG image, or text made piece by piece as it
+ * is written, for files too large to hold: the streamed records of a long serving run).
+ */
 export interface OutputFile {
   readonly path: string;
-  readonly content: string | Uint8Array;
+  readonly content: string | Uint8Array | StreamedContent;
+}
+
+/** Text written piece by piece: each string the iterable yields is appended to the file. */
+export interface StreamedContent {
+  readonly pieces: () => Iterable<string>;
+}
+
+/** Writes an output's content to a path (a streamed one piece by piece, never whole in memory). */
+function writeContent(path: string, content: OutputFile['content']): void {
+  if (typeof content === 'string' || content instanceof Uint8Array) {
+    writeFileSync(path, content);
+    return;
+  }
+  const fd = openSync(path, 'w');
+  try {
+    for (const piece of content.pieces()) writeSync(fd, piece);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Where an output goes: a file replaced by a renamed temporary, or a device or pipe written in place. */
@@ -35,11 +57,11 @@ export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
       makeFolders(dirname(t.real));
       const tmp = `${t.real}.tmp-${process.pid}`;
       temps.push(tmp);
-      writeFileSync(tmp, t.file.content);
+      writeContent(tmp, t.file.content);
     }
     for (const t of targets) {
       current = t.file.path;
-      if (t.inPlace) writeFileSync(t.real, t.file.content);
+      if (t.inPlace) writeContent(t.real, t.file.content);
     }
   } catch (e) {
     removeTemps();

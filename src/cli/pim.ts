@@ -19,7 +19,7 @@ import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
-          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--json]
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--check] [--json]
           strata pim sensitivity [--models gpt2-xl,gpt3-xl] [--prompt N] [--tokens N]
           strata pim neupims-gemv --context N --mode single|dual [--npu-load FRACTION] [--heads H] [--head-dim D] [--seed S] [--check] [--command-log FILE]`;
 
@@ -83,6 +83,7 @@ function generateCommand(argv: string[]): number {
     tokens: { type: 'string' },
     'no-reuse': { type: 'boolean' },
     'no-overlap': { type: 'boolean' },
+    check: { type: 'boolean' },
     json: { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
@@ -93,8 +94,23 @@ function generateCommand(argv: string[]): number {
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 32;
   const progress = workProgress('pim generate', 'tokens', prompt + tokens);
-  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true, overlap: v['no-overlap'] !== true, onToken: (done) => progress.update(done) });
+  // --check records every command of every channel, so it simulates every program segment (reuse off: a reused
+  // segment issues no commands; its timing is the same, test/pim/pim-gpt.test.ts).
+  const logs: CommandLog[] | undefined = v.check ? [] : undefined;
+  const g = pimGptGenerate(system, model, prompt, tokens, { reuse: v['no-reuse'] !== true && !v.check, overlap: v['no-overlap'] !== true, commandLogs: logs, onToken: (done) => progress.update(done) });
   progress.end();
+  let checked = '';
+  if (logs) {
+    const std = system.pim.standard;
+    const entries = logEntries(logs, std.commandNames);
+    const endCycle = Math.ceil((g.promptPs + g.generated.reduce((a, t) => a + t.totalPs, 0)) / std.tCKPs);
+    const failure = pimCheckFailure('pim generate', std, entries, endCycle);
+    if (failure !== null) {
+      console.error(failure);
+      return 1;
+    }
+    checked = `  checker     ${entries.length.toLocaleString('en-US')} commands replayed by the protocol checker: no violation`;
+  }
   const us = (ps: number) => (ps / 1e6).toFixed(2);
   const first = g.generated[0]!;
   const last = g.generated[g.generated.length - 1]!;
@@ -118,8 +134,19 @@ function generateCommand(argv: string[]): number {
     `  breakdown   per token on the critical path: PIM ${us(mean((t) => t.pimPs))} us (MAC ${us(mean((t) => t.path.mac))}, data movement ${us(mean((t) => t.path.movement))}, row activate/precharge ${us(mean((t) => t.path.row))}, refresh ${us(mean((t) => t.path.refresh))}), ASIC ${us(mean((t) => t.asicPs))} us`,
     `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, array reads ${e('arrayRead').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, global buffer and latches ${e('buffers').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
     `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} channel-program segments simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (same program from the same relative channel state)`,
+    ...(checked ? [checked] : []),
   ].join('\n'));
   return 0;
+}
+
+/**
+ * Replays a PIM command log through the independent protocol checker (src/dram/protocol-checker.ts, the
+ * standard's constraint tables and refresh) up to `endCycle`; null when no rule is broken, else the one line
+ * `--check` fails with (the command, its cycle and channel, the rule and the distance it needed).
+ */
+export function pimCheckFailure(command: string, std: Parameters<typeof checkProtocol>[0], entries: Parameters<typeof checkProtocol>[1], endCycle: number): string | null {
+  const violations = checkProtocol(std, entries, { endCycle, maxViolations: CHECK_MAX_VIOLATIONS });
+  return violations.length ? checkFailureLine(command, violations, entries.length) : null;
 }
 
 /** `strata pim sensitivity`: per-token latency and energy of PIM-GPT as unsourced constants vary (Markdown table). */

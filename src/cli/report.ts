@@ -7,6 +7,7 @@ import { reportCsvFiles } from '../report/csv.ts';
 import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
 import { SERVING_REPORT_SCHEMA, type ServingReport } from '../report/serving-report.ts';
+import { isDuckDbFile, readSweepRows, sweepReport, type SweepChartChoice, type SweepReport } from '../report/sweep-report.ts';
 import { StrataError, withContext } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
 import { FIGURE_CHARTS, figureCharts } from '../../viz/figure-charts.ts';
@@ -14,6 +15,8 @@ import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
 import { SERVING_CHARTS } from '../../viz/serving-charts.ts';
+import { sweepChartFiles } from '../../viz/sweep-charts.ts';
+import { sweepHtmlReport } from '../../viz/sweep-plotly.ts';
 import { parseFlags, seeUsage } from './args.ts';
 import { writeOutputs, type OutputFile } from './output.ts';
 
@@ -24,6 +27,11 @@ export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
             several serving reports (a sweep over --max-batch or --qps): DIR/serving-sweep.json (figure data), its chart,
             serving-sweep.md and serving-sweep.csv;
             figure data (strata figures' data/<set>.json): its charts, <set>.md and its CSV tables;
+       strata report SWEEP.duckdb --out DIR [--x M --y M] [--metric M] [--axes A,B] [--group G] [--facet F] [--png]
+            a sweep's database (strata sweep): DIR/sweep-report.json, DIR/sweep-pareto.svg (Pareto front of metrics
+            --x and --y, default latency_ns and joules_per_token), DIR/sweep-heatmap.svg (--metric over --axes A,B),
+            DIR/sweep-lines.svg (--metric along A, a line per --group), DIR/sweep-systems.svg (a line per system, when
+            the sweep has several) and DIR/sweep.html (interactive, opens offline); --facet F: a panel per value of F;
             --csv adds DIR/*.csv (DRAM: commands, energy, channels, banks, bandwidth, bank-states; run reports: steps, ops);
             --png adds DIR/<chart>.png of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM)`;
 
@@ -48,6 +56,10 @@ export function renderRunReport(report: RunReport): { name: string; content: str
 
 /** The files that render a serving report: the latency CDFs and the batch over time as SVG, `report.html`, then its CSVs. */
 export function renderServingReport(report: ServingReport): { name: string; content: string }[] {
+  // The charts draw every request and step; a long run's report holds none (issue #18: they went to its CSVs).
+  if (report.streamed) {
+    throw new StrataError(`report: this serving report's ${report.streamed.requests.toLocaleString('en-US')} request and ${report.streamed.steps.toLocaleString('en-US')} step records were streamed to ${report.streamed.requestsCsv} and ${report.streamed.stepsCsv} beside it; the charts need them in the report (runs of at most 10,000 requests and 100,000 steps)`);
+  }
   return [
     ...SERVING_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
     { name: 'report.html', content: servingHtmlReport(report) },
@@ -96,16 +108,48 @@ function renderFigureFiles(data: FigureData): { name: string; content: string }[
   ];
 }
 
+/** The files that render a sweep report: the report itself, its charts (SVG), then `sweep.html`. */
+export function renderSweepReport(report: SweepReport): { name: string; content: string }[] {
+  return [
+    { name: 'sweep-report.json', content: `${JSON.stringify(report, null, 2)}\n` },
+    ...sweepChartFiles(report),
+    { name: 'sweep.html', content: sweepHtmlReport(report) },
+  ];
+}
+
+/** `strata report DB.duckdb`: reads the sweep database, builds its report with the chosen charts, renders it. */
+async function sweepReportCommand(file: string, out: string, png: boolean, choice: SweepChartChoice): Promise<number> {
+  const report = sweepReport(await readSweepRows(file), choice);
+  if (report.counts.ok === 0) throw new StrataError(`report: ${file}: no point of the sweep succeeded (${report.counts.points} stored), nothing to chart; see strata sweep query ${file} "SELECT point, error FROM points"`);
+  const varied = report.axes.filter((a) => a.values.length > 1).length;
+  if (varied > 0 && !report.charts.some((c) => c.kind === 'lines')) {
+    console.log(`report: ${file}: ${report.counts.points} points spread over more combinations of their axes than a grid of them holds (a sampled sweep): only the Pareto chart; --axes A[,B] draws the heatmap and lines anyway`);
+  }
+  return emit(renderSweepReport(report), out, png);
+}
+
 /**
  * `strata report RUN.json --out DIR [--csv] [--png]`: validates a saved report against the report schema, renders
  * it (SVG charts and an HTML page for DRAM and run reports; charts and tables for figure data), with `--csv`
  * exports the report's tables as CSV beside them, and with `--png` a PNG of every chart through chromium. Returns
- * the exit code, or a promise of it with `--png` (the export drives a browser).
+ * the exit code, or a promise of it with `--png` (the export drives a browser) or for a sweep database (a DuckDB
+ * file, told by its name or its header; DuckDB reads asynchronously).
  */
 export function reportCommand(argv: string[]): number | Promise<number> {
-  const { values, positionals } = parseFlags('report', argv, { out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' } });
+  const { values, positionals } = parseFlags('report', argv, {
+    out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' },
+    x: { type: 'string' }, y: { type: 'string' }, metric: { type: 'string' }, axes: { type: 'string' }, group: { type: 'string' }, facet: { type: 'string' },
+  });
   if (positionals.length === 0) throw new StrataError(`report: no report file given${seeUsage('report')}`);
   if (!values.out) throw new StrataError(`report: --out DIR is required${seeUsage('report')}`);
+  const sweepFlags = (['x', 'y', 'metric', 'axes', 'group', 'facet'] as const).filter((k) => values[k] !== undefined);
+  if (positionals.length === 1 && isDuckDbFile(positionals[0]!)) {
+    if (values.csv) throw new StrataError('report: --csv: a sweep database exports its table with strata sweep export DB --csv');
+    const axes = values.axes?.split(',').map((a) => a.trim());
+    if (axes && (axes.length < 1 || axes.length > 2 || axes.some((a) => a === ''))) throw new StrataError(`report: --axes '${values.axes}': expected one or two axis names separated by a comma`);
+    return sweepReportCommand(positionals[0]!, values.out, values.png === true, { x: values.x, y: values.y, metric: values.metric, axes, group: values.group, facet: values.facet });
+  }
+  if (sweepFlags.length > 0) throw new StrataError(`report: --${sweepFlags[0]}: only a sweep database (strata sweep's .duckdb file) takes it`);
   const files: { name: string; content: string }[] = [];
   if (positionals.length > 1) {
     const data = servingSweepData(positionals);
@@ -160,7 +204,7 @@ function emit(files: readonly { name: string; content: string }[], out: string, 
 function finish(outputs: OutputFile[], messages: string[]): number {
   writeOutputs(outputs);
   for (const m of messages) console.log(m);
-  const label = (p: string) => (p.endsWith('.svg') ? 'chart' : p.endsWith('.png') ? 'png' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : p.endsWith('.json') ? 'data' : 'HTML report');
+  const label = (p: string) => (p.endsWith('sweep-report.json') ? 'sweep report' : p.endsWith('.svg') ? 'chart' : p.endsWith('.png') ? 'png' : p.endsWith('.csv') ? 'csv' : p.endsWith('.md') ? 'table' : p.endsWith('.json') ? 'data' : 'HTML report');
   const ordered = [...outputs.filter((o) => !o.path.endsWith('.html')), ...outputs.filter((o) => o.path.endsWith('.html'))];
   for (const o of ordered) console.log(`${label(o.path)}: ${o.path}`);
   return 0;

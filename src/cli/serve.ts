@@ -5,7 +5,7 @@ import { loadModel } from '../compiler/model.ts';
 import { formatGiB } from '../compiler/footprint.ts';
 import { generateRequests, loadRequests, type DatasetName, type RequestSet } from '../compiler/requests.ts';
 import { formatServingSummary, servingReport } from '../report/serving-report.ts';
-import { servingCsvFiles } from '../report/serving-csv.ts';
+import { servingCsvFiles, streamedServingCsvFiles } from '../report/serving-csv.ts';
 import { describeServingSystems, loadStepCostModel } from '../systems/registry.ts';
 import { ATTENTION_LAUNCHES } from '../systems/baseline/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
@@ -13,7 +13,7 @@ import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt
 
 /** The largest --kv-capacity-gb: 1,000,000 GiB, a petabyte of KV cache, beyond any system. */
 const MAX_KV_GIB = 1_000_000;
-import { writeOutputs } from './output.ts';
+import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
 
 export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
@@ -92,6 +92,8 @@ export function serveCommand(argv: string[]): number {
   if (prefill === 'chunked' && (chunkTokens ?? DEFAULT_CHUNK_TOKENS) < maxBatch) {
     throw new StrataError(`--chunk-tokens: the token budget of a step must be at least --max-batch (${maxBatch}) so that every running request's decode token fits, got ${chunkTokens ?? DEFAULT_CHUNK_TOKENS}${chunkTokens === undefined ? ' (the default)' : ''}`);
   }
+  // Output paths are checked before the run, which may take minutes.
+  if (v.out !== undefined) checkOutputPaths(['serving-report.json', 'requests.csv', 'steps.csv'].map((f) => join(v.out!, f)));
   const routing = oneOf('routing', v.routing, ['uniform', 'skewed'] as const);
   const attentionLaunch = oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES);
 
@@ -116,10 +118,12 @@ export function serveCommand(argv: string[]): number {
   progress.end();
   const report = servingReport({ result, model, costModel, requestedSystem: v.system, requestSet: set, seed });
 
-  const outputs: Array<{ path: string; content: string }> = [];
+  const outputs: OutputFile[] = [];
   if (v.out !== undefined) {
     outputs.push({ path: join(v.out, 'serving-report.json'), content: `${JSON.stringify(report, null, 2)}\n` });
-    for (const f of servingCsvFiles(report)) outputs.push({ path: join(v.out, f.name), content: f.content });
+    // A long run's records do not fit a report: they go to the CSVs row by row (docs/limits.md, "Serving").
+    if (report.streamed) for (const f of streamedServingCsvFiles(result)) outputs.push({ path: join(v.out, f.name), content: { pieces: f.pieces } });
+    else for (const f of servingCsvFiles(report)) outputs.push({ path: join(v.out, f.name), content: f.content });
   }
   writeOutputs(outputs);
   if (!v.quiet) {

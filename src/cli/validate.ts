@@ -11,6 +11,7 @@ import { neupimsValidateCommand } from './validate-neupims.ts';
 import { duplexValidateCommand } from './validate-duplex.ts';
 import { validatePageCommand } from './validate-page.ts';
 import { attaccValidateCommand } from './validate-attacc.ts';
+import { checkValidateCommand } from './validate-check.ts';
 import { ramulator2ValidateCommand } from './validate-ramulator2.ts';
 import { loadDevice } from '../systems/baseline/roofline.ts';
 import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
@@ -49,11 +50,12 @@ export function validateCommand(argv: string[]): number {
   if (argv[0] === 'gpu') return gpuValidateCommand(argv.slice(1));
   if (argv[0] === 'page') return validatePageCommand(argv.slice(1));
   if (argv[0] === 'attacc') return attaccValidateCommand(argv.slice(1));
+  if (argv[0] === 'check') return checkValidateCommand(argv.slice(1));
   if (argv[0] === 'ramulator2') return ramulator2ValidateCommand(argv.slice(1));
   const { values: v, positionals } = parseFlags('validate', argv, { sensitivity: { type: 'boolean' }, models: { type: 'string' } });
   const what = positionals[0] ?? 'all';
   if (!['all', 'dramsim3', 'peak', 'pim-gpt'].includes(what) || positionals.length > 1) {
-    throw new StrataError(`validate: expected 'dramsim3', 'ramulator2', 'peak', 'pim-gpt', 'neupims', 'duplex', 'gpu', 'attacc', 'page' or nothing, got '${positionals.join(' ')}'`);
+    throw new StrataError(`validate: expected 'dramsim3', 'ramulator2', 'peak', 'pim-gpt', 'neupims', 'duplex', 'gpu', 'attacc', 'page', 'check' or nothing, got '${positionals.join(' ')}'`);
   }
   if ((v.sensitivity || v.models !== undefined) && what !== 'pim-gpt') throw new StrataError(`validate ${what}: --sensitivity and --models apply to 'validate pim-gpt', 'validate neupims' and 'validate duplex'`);
   if (what === 'pim-gpt') {

@@ -1,5 +1,6 @@
-import { toCsv, type CsvFile } from './csv-format.ts';
-import type { ServingReport } from './serving-report.ts';
+import { csvField, toCsv, type CsvFile, type CsvValue } from './csv-format.ts';
+import { servingRequestRecord, servingStepRecord, type ServingReport } from './serving-report.ts';
+import type { ServingResult } from '../serving/serving-loop.ts';
 
 /**
  * CSV exports of serving reports (pure functions of the report; format and quoting as in src/report/csv.ts):
@@ -33,5 +34,28 @@ export function servingCsvFiles(r: ServingReport): CsvFile[] {
   return [
     { name: 'requests.csv', content: servingRequestsCsv(r) },
     { name: 'steps.csv', content: servingStepsCsv(r) },
+  ];
+}
+
+/** Rows per piece a streamed CSV is written in (a few hundred KB of text at a time). */
+const STREAM_ROWS = 4096;
+
+function* csvPieces(header: readonly string[], count: number, row: (i: number) => readonly CsvValue[]): Iterable<string> {
+  yield `${header.map(csvField).join(',')}\n`;
+  for (let from = 0; from < count; from += STREAM_ROWS) {
+    const lines: string[] = [];
+    for (let i = from; i < Math.min(count, from + STREAM_ROWS); i++) lines.push(`${row(i).map(csvField).join(',')}\n`);
+    yield lines.join('');
+  }
+}
+
+/**
+ * `requests.csv` and `steps.csv` of a run whose report streams its records (ServingReport.streamed): the same
+ * text servingCsvFiles gives for an inline report, made row by row from the run's columns as the file is written.
+ */
+export function streamedServingCsvFiles(result: ServingResult): Array<{ name: string; pieces: () => Iterable<string> }> {
+  return [
+    { name: 'requests.csv', pieces: () => csvPieces(SERVING_REQUEST_COLUMNS, result.requestSet.length, (i) => { const q = servingRequestRecord(result, i); return SERVING_REQUEST_COLUMNS.map((c) => q[c]); }) },
+    { name: 'steps.csv', pieces: () => csvPieces(SERVING_STEP_COLUMNS, result.stepCount, (i) => { const s = servingStepRecord(result, i); return SERVING_STEP_COLUMNS.map((c) => s[c]); }) },
   ];
 }

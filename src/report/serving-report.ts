@@ -1,7 +1,7 @@
 import { parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { RequestSet } from '../compiler/requests.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
-import { requestMetrics, servingTotals, type Distribution } from '../serving/metrics.ts';
+import { distribution, servingTotals, type Distribution } from '../serving/metrics.ts';
 import type { PrefillMode, ServingResult } from '../serving/serving-loop.ts';
 import type { StepCostModel } from '../serving/step-cost.ts';
 import { formatNs } from './run-report.ts';
@@ -131,8 +131,60 @@ export interface ServingReport {
   readonly devices: ReadonlyArray<{ readonly id: string; readonly busyNs: number; readonly utilisation: number }>;
   readonly energy: { readonly method: string; readonly joules: number; readonly joulesPerOutputToken: number; readonly averagePowerW: number; readonly note: string };
   readonly costModel: { readonly steps: number; readonly lookups: number; readonly hits: number };
+  /** Every request's record; empty when the records were streamed (see `streamed`). */
   readonly requests: readonly ServingRequestRecord[];
+  /** Every step's record; empty when the records were streamed. */
   readonly steps: readonly ServingStepRecord[];
+  /**
+   * Present only for a run past SERVING_INLINE_MAX_REQUESTS requests or SERVING_INLINE_MAX_STEPS steps: its
+   * records are not in this file but, row by row, in `requests.csv` and `steps.csv` beside it (`strata serve --out`).
+   */
+  readonly streamed?: { readonly requests: number; readonly steps: number; readonly requestsCsv: 'requests.csv'; readonly stepsCsv: 'steps.csv' };
+}
+
+/**
+ * The most requests whose records a serving report holds inline (issue #18): 10,000 requests and their steps are about 15 MB of pretty-printed
+ * JSON. A longer run keeps its aggregates and exact percentiles in the report and streams the records to CSV.
+ */
+export const SERVING_INLINE_MAX_REQUESTS = 10_000;
+/** The most steps a serving report holds inline: 100,000 steps are about 60 MB of pretty-printed JSON (see SERVING_INLINE_MAX_REQUESTS). */
+export const SERVING_INLINE_MAX_STEPS = 100_000;
+
+/** Whether a run's records stay in its report (false: they are streamed to requests.csv and steps.csv). */
+export function servingRecordsInline(result: Pick<ServingResult, 'requestSet' | 'stepCount'>): boolean {
+  return result.requestSet.length <= SERVING_INLINE_MAX_REQUESTS && result.stepCount <= SERVING_INLINE_MAX_STEPS;
+}
+
+/**
+ * Request i's record, from the run's columns: its token gaps are the times of the outputTokens - 1 steps after
+ * the one that produced its first token (src/serving/serving-loop.ts, RequestColumns.firstTokenStep).
+ */
+export function servingRequestRecord(result: ServingResult, i: number): ServingRequestRecord {
+  const q = result.requestSet[i]!;
+  const c = result.requestColumns;
+  const first = c.firstTokenStep[i]!;
+  const tbt = q.outputTokens > 1 ? distribution(result.stepColumns.timePs.slice(first + 1, first + q.outputTokens)) : null;
+  const admitted = c.admittedPs[i]!, firstToken = c.firstTokenPs[i]!, finish = c.finishPs[i]!;
+  return {
+    id: q.id, arrivalNs: ns(q.arrivalPs), inputTokens: q.inputTokens, outputTokens: q.outputTokens,
+    admittedNs: ns(admitted), firstTokenNs: ns(firstToken), finishNs: ns(finish),
+    queueingNs: ns(admitted - q.arrivalPs), ttftNs: ns(firstToken - q.arrivalPs), e2eNs: ns(finish - q.arrivalPs), prefillSteps: c.prefillSteps[i]!,
+    tbtMeanNs: tbt ? ns(tbt.mean) : null, tbtP50Ns: tbt ? ns(tbt.p50) : null, tbtP90Ns: tbt ? ns(tbt.p90) : null,
+    tbtP99Ns: tbt ? ns(tbt.p99) : null, tbtMaxNs: tbt ? ns(tbt.max) : null,
+  };
+}
+
+/** Step i's record, from the run's columns. */
+export function servingStepRecord(result: ServingResult, i: number): ServingStepRecord {
+  const s = result.stepColumns;
+  const kv = result.config.kvBytesPerToken;
+  const decode = s.decodeRequests.get(i);
+  return {
+    index: i, startNs: ns(s.startPs.get(i)), timeNs: ns(s.timePs.get(i)), batch: s.batch.get(i),
+    prefillRequests: s.prefillRequests.get(i), decodeRequests: decode, prefillTokens: s.prefillTokens.get(i), decodeTokens: decode,
+    waiting: s.waiting.get(i), admitted: s.admitted.get(i),
+    kvBytesInUse: s.kvTokensInUse.get(i) * kv, kvBytesReserved: s.kvTokensReserved.get(i) * kv, energyPj: s.energyPj.get(i),
+  };
 }
 
 /** What the report is built from: the run and what it ran on. */
@@ -181,29 +233,16 @@ export function servingReport(input: ServingReportInput): ServingReport {
   const mem = costModel.memory;
   const busyS = tot.busyPs / 1e12;
   const joules = tot.energyPj / 1e12;
-  const requests: ServingRequestRecord[] = result.requests.map((r) => {
-    const m = requestMetrics(r);
-    return {
-      id: r.id, arrivalNs: ns(r.arrivalPs), inputTokens: r.inputTokens, outputTokens: r.outputTokens,
-      admittedNs: ns(r.admittedPs), firstTokenNs: ns(r.firstTokenPs), finishNs: ns(r.finishPs),
-      queueingNs: ns(m.queueingPs), ttftNs: ns(m.ttftPs), e2eNs: ns(m.e2ePs), prefillSteps: r.prefillSteps,
-      tbtMeanNs: m.tbt ? ns(m.tbt.mean) : null, tbtP50Ns: m.tbt ? ns(m.tbt.p50) : null, tbtP90Ns: m.tbt ? ns(m.tbt.p90) : null,
-      tbtP99Ns: m.tbt ? ns(m.tbt.p99) : null, tbtMaxNs: m.tbt ? ns(m.tbt.max) : null,
-    };
-  });
-  const steps: ServingStepRecord[] = result.steps.map((s) => ({
-    index: s.index, startNs: ns(s.startPs), timeNs: ns(s.timePs), batch: s.batch,
-    prefillRequests: s.prefillRequests, decodeRequests: s.decodeRequests, prefillTokens: s.prefillTokens, decodeTokens: s.decodeTokens,
-    waiting: s.waiting, admitted: s.admitted,
-    kvBytesInUse: s.kvTokensInUse * c.kvBytesPerToken, kvBytesReserved: s.kvTokensReserved * c.kvBytesPerToken, energyPj: s.energyPj,
-  }));
+  const inline = servingRecordsInline(result);
+  const requests = inline ? result.requestSet.map((_, i) => servingRequestRecord(result, i)) : [];
+  const steps = inline ? Array.from({ length: result.stepCount }, (_, i) => servingStepRecord(result, i)) : [];
   const meanOf = (f: (q: RequestSet['requests'][number]) => number) => input.requestSet.requests.reduce((a, q) => a + f(q), 0) / input.requestSet.requests.length;
-  return {
+  const report: ServingReport = {
     schema: SERVING_REPORT_SCHEMA,
     system: { name: costModel.system, requested: input.requestedSystem, file: costModel.file, costModel: costModel.name, description: costModel.description },
     model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes, kvBytesPerToken: c.kvBytesPerToken },
     workload: {
-      origin: w.origin, requests: result.requests.length, arrivals: w.arrivals, qps: w.qps, seed: input.seed,
+      origin: w.origin, requests: result.requestSet.length, arrivals: w.arrivals, qps: w.qps, seed: input.seed,
       streams: [...w.streams, ...costModel.streams],
       meanInputTokens: meanOf((q) => q.inputTokens), meanOutputTokens: meanOf((q) => q.outputTokens),
     },
@@ -238,6 +277,7 @@ export function servingReport(input: ServingReportInput): ServingReport {
     requests,
     steps,
   };
+  return inline ? report : { ...report, streamed: { requests: result.requestSet.length, steps: result.stepCount, requestsCsv: 'requests.csv', stepsCsv: 'steps.csv' } };
 }
 
 /** `1.234 ms / 2.345 ms / 3.456 ms`: p50 / p90 / p99 of a distribution. */

@@ -3,6 +3,7 @@ import { kvBytesPerToken, type ModelSpec } from '../compiler/model.ts';
 import type { Request } from '../compiler/requests.ts';
 import { formatGiB } from '../compiler/footprint.ts';
 import type { BatchEntry, CostModelStats, StepCostModel } from './step-cost.ts';
+import { Column } from './columns.ts';
 
 /**
  * The serving loop: iteration-level scheduling with continuous batching (Orca, OSDI'22; vLLM's scheduler without
@@ -127,18 +128,85 @@ export interface StepResult {
   readonly kvTokensReserved: number;
 }
 
+/** What a run recorded per request, in the order of the request set: 32 bytes a request (issue #18, 1,000,000 requests). */
+export interface RequestColumns {
+  /** Start of the step that admitted it. */
+  readonly admittedPs: Float64Array;
+  /** End of the step that processed its last prompt token. */
+  readonly firstTokenPs: Float64Array;
+  /** End of the step that produced its last token. */
+  readonly finishPs: Float64Array;
+  /** Steps that processed part of its prompt. */
+  readonly prefillSteps: Int32Array;
+  /**
+   * The step that produced its first token. A decoding request takes part in every step until it finishes, and
+   * steps follow each other without a gap while anything runs, so its token gaps are the times of the
+   * outputTokens - 1 steps after this one (the loop checks both as it goes).
+   */
+  readonly firstTokenStep: Int32Array;
+}
+
+/** What a run recorded per step, one column per StepResult field (decodeTokens is decodeRequests). */
+export interface StepColumns {
+  readonly startPs: Column;
+  readonly timePs: Column;
+  readonly energyPj: Column;
+  readonly batch: Column;
+  readonly prefillRequests: Column;
+  readonly decodeRequests: Column;
+  readonly prefillTokens: Column;
+  readonly waiting: Column;
+  readonly admitted: Column;
+  readonly kvTokensInUse: Column;
+  readonly kvTokensReserved: Column;
+}
+
 /** Everything a serving run produced: the input to the serving report. */
 export interface ServingResult {
   /** The scheduler settings, defaults filled in. */
   readonly config: ServingConfig;
-  /** In the order of the request set. */
+  /** The request set served (the records below follow its order). */
+  readonly requestSet: readonly Request[];
+  /** Per-request records, compact. */
+  readonly requestColumns: RequestColumns;
+  /** Per-step records, compact. */
+  readonly stepColumns: StepColumns;
+  /** Steps the run took. */
+  readonly stepCount: number;
+  /**
+   * Every request's record as an object, in the order of the request set, built on first use from the columns
+   * (tokenGapsPs included): for small runs and tests. Long runs read the columns (`requestResult` one at a time).
+   */
   readonly requests: readonly RequestResult[];
-  /** Every step, in order. */
+  /** Every step's record as an object, built on first use from the columns (see `requests`). */
   readonly steps: readonly StepResult[];
   /** Busy time per device over all steps, ps, as the cost model reported it. */
   readonly busyPs: Readonly<Record<string, number>>;
   /** Steps the cost model costed, and its memo lookups and hits. */
   readonly costStats: CostModelStats;
+}
+
+/** Request i's record, rebuilt from the columns (its token gaps are the times of the steps after its first token). */
+export function requestResult(result: Pick<ServingResult, 'requestSet' | 'requestColumns' | 'stepColumns'>, i: number): RequestResult {
+  const q = result.requestSet[i]!;
+  const c = result.requestColumns;
+  const first = c.firstTokenStep[i]!;
+  return {
+    id: q.id, arrivalPs: q.arrivalPs, inputTokens: q.inputTokens, outputTokens: q.outputTokens,
+    admittedPs: c.admittedPs[i]!, firstTokenPs: c.firstTokenPs[i]!, finishPs: c.finishPs[i]!, prefillSteps: c.prefillSteps[i]!,
+    tokenGapsPs: Array.from(result.stepColumns.timePs.slice(first + 1, first + q.outputTokens)),
+  };
+}
+
+/** Step i's record, rebuilt from the columns. */
+export function stepResult(columns: StepColumns, i: number): StepResult {
+  const decode = columns.decodeRequests.get(i);
+  return {
+    index: i, startPs: columns.startPs.get(i), timePs: columns.timePs.get(i), energyPj: columns.energyPj.get(i),
+    batch: columns.batch.get(i), prefillRequests: columns.prefillRequests.get(i), decodeRequests: decode,
+    prefillTokens: columns.prefillTokens.get(i), decodeTokens: decode, waiting: columns.waiting.get(i),
+    admitted: columns.admitted.get(i), kvTokensInUse: columns.kvTokensInUse.get(i), kvTokensReserved: columns.kvTokensReserved.get(i),
+  };
 }
 
 interface Live {
@@ -150,8 +218,8 @@ interface Live {
   prefillSteps: number;
   generated: number;
   firstTokenPs: number;
+  firstTokenStep: number;
   lastTokenPs: number;
-  readonly gaps: number[];
 }
 
 /** Checks the input and fills in defaults; every problem is a StrataError naming the option or the request. */
@@ -229,22 +297,31 @@ export function simulateServing(input: ServingInput): ServingResult {
   const { requests, costModel } = input;
   const capacityTokens = Math.floor(config.kvCapacityBytes / config.kvBytesPerToken);
   const n = requests.length;
-  const results: Array<RequestResult | undefined> = new Array(n);
-  const steps: StepResult[] = [];
+  const requestColumns: RequestColumns = {
+    admittedPs: new Float64Array(n), firstTokenPs: new Float64Array(n), finishPs: new Float64Array(n),
+    prefillSteps: new Int32Array(n), firstTokenStep: new Int32Array(n),
+  };
+  const stepColumns: StepColumns = {
+    startPs: new Column('float64'), timePs: new Column('float64'), energyPj: new Column('float64'),
+    batch: new Column('int32'), prefillRequests: new Column('int32'), decodeRequests: new Column('int32'),
+    prefillTokens: new Column('float64'), waiting: new Column('int32'), admitted: new Column('int32'),
+    kvTokensInUse: new Column('float64'), kvTokensReserved: new Column('float64'),
+  };
   const busyPs: Record<string, number> = {};
 
   let t = 0;
+  // Requests [waitHead, nextArrival) have arrived and wait, in arrival order (admission is first come first served).
   let nextArrival = 0;
-  const waiting: number[] = [];
   let waitHead = 0;
   let running: Live[] = [];
   let reservedTokens = 0;
   let kvTokens = 0;
   let finished = 0;
+  let stepIndex = 0;
 
   while (finished < n) {
-    while (nextArrival < n && requests[nextArrival]!.arrivalPs <= t) waiting.push(nextArrival++);
-    if (running.length === 0 && waitHead === waiting.length) {
+    while (nextArrival < n && requests[nextArrival]!.arrivalPs <= t) nextArrival++;
+    if (running.length === 0 && waitHead === nextArrival) {
       invariant(nextArrival < n, 'unfinished requests are running, waiting or yet to arrive');
       t = requests[nextArrival]!.arrivalPs;
       continue;
@@ -259,15 +336,15 @@ export function simulateServing(input: ServingInput): ServingResult {
     }
 
     let admitted = 0;
-    while (waitHead < waiting.length && running.length < config.maxBatch && budget > 0) {
-      const index = waiting[waitHead]!;
+    while (waitHead < nextArrival && running.length < config.maxBatch && budget > 0) {
+      const index = waitHead;
       const req = requests[index]!;
       const need = reservation(req);
       if (reservedTokens + need > capacityTokens) break;
       waitHead++;
       reservedTokens += need;
       admitted++;
-      running.push({ index, req, reserved: need, admittedPs: t, prefilled: 0, prefillSteps: 0, generated: 0, firstTokenPs: -1, lastTokenPs: -1, gaps: [] });
+      running.push({ index, req, reserved: need, admittedPs: t, prefilled: 0, prefillSteps: 0, generated: 0, firstTokenPs: -1, firstTokenStep: -1, lastTokenPs: -1 });
       if (config.chunkTokens !== null) budget -= Math.min(req.inputTokens, budget);
     }
     invariant(running.length > 0, 'a request is admitted when nothing runs (every reservation fits the capacity alone)');
@@ -297,12 +374,12 @@ export function simulateServing(input: ServingInput): ServingResult {
     }
     invariant(entries.length > 0, 'every step schedules at least one request');
 
-    const cost = costModel.cost({ index: steps.length, entries });
+    const cost = costModel.cost({ index: stepIndex, entries });
     if (!Number.isSafeInteger(cost.timePs) || cost.timePs <= 0) {
-      throw new StrataError(`serving: cost model ${costModel.name} on ${costModel.system} gave step ${steps.length} a time of ${cost.timePs} ps; expected a whole number of ps > 0`);
+      throw new StrataError(`serving: cost model ${costModel.name} on ${costModel.system} gave step ${stepIndex} a time of ${cost.timePs} ps; expected a whole number of ps > 0`);
     }
     if (!Number.isFinite(cost.energyPj) || cost.energyPj < 0) {
-      throw new StrataError(`serving: cost model ${costModel.name} on ${costModel.system} gave step ${steps.length} an energy of ${cost.energyPj} pJ; expected a number >= 0`);
+      throw new StrataError(`serving: cost model ${costModel.name} on ${costModel.system} gave step ${stepIndex} an energy of ${cost.energyPj} pJ; expected a number >= 0`);
     }
     if (cost.busyPs) for (const [id, ps] of Object.entries(cost.busyPs)) busyPs[id] = (busyPs[id] ?? 0) + ps;
     const end = t + cost.timePs;
@@ -315,17 +392,20 @@ export function simulateServing(input: ServingInput): ServingResult {
         live.prefillSteps++;
         if (live.prefilled < live.req.inputTokens) continue;
         live.firstTokenPs = end;
+        live.firstTokenStep = stepIndex;
       } else {
-        live.gaps.push(end - live.lastTokenPs);
+        // The gap is this step's time: the request's previous token came at the end of the step before (the
+        // request columns keep no gaps; requestResult reads them back from the step times).
+        invariant(live.lastTokenPs === t, 'a decoding request takes part in every step, and steps follow without a gap');
       }
       live.generated++;
       live.lastTokenPs = end;
     }
-    steps.push({
-      index: steps.length, startPs: t, timePs: cost.timePs, energyPj: cost.energyPj,
-      batch: entries.length, prefillRequests, decodeRequests: decodeTokens, prefillTokens, decodeTokens,
-      waiting: waiting.length - waitHead, admitted, kvTokensInUse: kvAtEnd, kvTokensReserved: reservedTokens,
-    });
+    const sc = stepColumns;
+    sc.startPs.push(t); sc.timePs.push(cost.timePs); sc.energyPj.push(cost.energyPj);
+    sc.batch.push(entries.length); sc.prefillRequests.push(prefillRequests); sc.decodeRequests.push(decodeTokens);
+    sc.prefillTokens.push(prefillTokens); sc.waiting.push(nextArrival - waitHead); sc.admitted.push(admitted);
+    sc.kvTokensInUse.push(kvAtEnd); sc.kvTokensReserved.push(reservedTokens);
 
     const still: Live[] = [];
     for (const r of running) {
@@ -335,17 +415,38 @@ export function simulateServing(input: ServingInput): ServingResult {
       }
       const cached = r.req.inputTokens + r.generated - 1;
       invariant(cached === r.reserved, 'a finished request used exactly its reservation');
+      invariant(stepIndex - r.firstTokenStep === r.req.outputTokens - 1, 'a request decodes in every step from its first token to its last');
       kvTokens -= cached;
       reservedTokens -= r.reserved;
       finished++;
-      results[r.index] = {
-        id: r.req.id, arrivalPs: r.req.arrivalPs, inputTokens: r.req.inputTokens, outputTokens: r.req.outputTokens,
-        admittedPs: r.admittedPs, firstTokenPs: r.firstTokenPs, finishPs: r.lastTokenPs, prefillSteps: r.prefillSteps, tokenGapsPs: r.gaps,
-      };
+      const rc = requestColumns;
+      rc.admittedPs[r.index] = r.admittedPs;
+      rc.firstTokenPs[r.index] = r.firstTokenPs;
+      rc.finishPs[r.index] = r.lastTokenPs;
+      rc.prefillSteps[r.index] = r.prefillSteps;
+      rc.firstTokenStep[r.index] = r.firstTokenStep;
     }
     running = still;
     t = end;
+    stepIndex++;
     input.onStep?.(finished, n, t);
   }
-  return { config, requests: results as RequestResult[], steps, busyPs, costStats: costModel.stats() };
+  return servingResult({ config, requestSet: requests, requestColumns, stepColumns, stepCount: stepIndex, busyPs, costStats: costModel.stats() });
+}
+
+/** A ServingResult whose `requests` and `steps` are built from the columns on first use (and kept). */
+function servingResult(fields: Omit<ServingResult, 'requests' | 'steps'>): ServingResult {
+  let requests: RequestResult[] | undefined;
+  let steps: StepResult[] | undefined;
+  return {
+    ...fields,
+    get requests() {
+      requests ??= fields.requestSet.map((_, i) => requestResult(fields, i));
+      return requests;
+    },
+    get steps() {
+      steps ??= Array.from({ length: fields.stepCount }, (_, i) => stepResult(fields.stepColumns, i));
+      return steps;
+    },
+  };
 }

@@ -1,130 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import fc from 'fast-check';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import { StrataError } from '../../src/spec/errors.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { ROOT, dir, json, mutateJson, mutateText, property } from './fuzz-helpers.ts';
 
 /*
- * Fuzzing (issue #18 item 5): fast-check mutates valid inputs of each format and runs the command that reads them.
- * Every mutation must end in exit 0, or exit 2 with exactly one line on stderr, without a stack trace (an error
- * that is not a StrataError propagates and fails the property) and in bounded time. Fixed seed; 2,000 cases per
- * format (about 40 s in all on the 2-core machine); a longer run: `STRATA_FUZZ_RUNS=20000 npx vitest run test/fuzz`
- * (change SEED to explore other cases). Mutations that parse run a small simulation (20 requests, one decode step,
- * a few served requests), so each case also checks the run, not only the reader.
+ * Fuzzing (issue #18 item 5), part 1: DRAM spec JSON, model JSON, request sets, DRAM traces, system presets and
+ * DRAMsim3 .ini files. The contract, the mutations and the seed are in ./fuzz-helpers.ts; part 2 (the other spec
+ * formats) is ./fuzz-specs.test.ts, a file of its own so that the two run in parallel.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'strata-fuzz-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const SEED = 20261207;
-const RUNS = (_parseOnly: boolean) => Number(process.env.STRATA_FUZZ_RUNS ?? 2000);
-/** A single case may take this long at most (a hang shows as a failure, not a stuck CI). */
-const CASE_MS = 10_000;
-
-/** Runs the CLI in-process, output captured; a non-StrataError escapes (a crash: the property fails). */
-function cli(argv: string[]): { code: number; err: string; ms: number } {
-  const errs: string[] = [];
-  const spies = [
-    vi.spyOn(console, 'log').mockImplementation(() => {}),
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { errs.push(a.map(String).join(' ')); }),
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true),
-  ];
-  const t = Date.now();
-  try {
-    const code = main(argv);
-    if (typeof code !== 'number') throw new Error('a fuzzed command returned a promise');
-    return { code, err: errs.join('\n'), ms: Date.now() - t };
-  } finally {
-    for (const s of spies) s.mockRestore();
-  }
-}
-
-/** The contract every case must keep. */
-function expectClean(r: { code: number; err: string; ms: number }, what: string): void {
-  expect([0, 2], `${what}: exit ${r.code}: ${r.err}`).toContain(r.code);
-  if (r.code === 2) {
-    expect(r.err.split('\n'), `${what}: more than one line: ${r.err}`).toHaveLength(1);
-    expect(r.err.startsWith('strata: '), r.err).toBe(true);
-  }
-  expect(r.ms, `${what}: took ${r.ms} ms`).toBeLessThan(CASE_MS);
-}
-
-/** Values a mutation writes into a field: edge numbers, wrong types, control characters, huge strings. */
-const hostileValue = fc.oneof(
-  fc.constantFrom(0, -1, 1, 2 ** 31, 2 ** 53 + 1, 1e23, -1e-9, 0.5, 3.7, Number.MAX_SAFE_INTEGER, 1e308),
-  fc.integer({ min: -1000, max: 100000 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constantFrom('', ' ', 'x', '1e3', '\u0000\u001b[31m', 'hbm2', '../../etc/passwd', 'a'.repeat(5000)),
-  fc.constantFrom(null, true, false, [], {}, [1, 2, 3], { a: 1 }),
-);
-
-/** All paths to leaves and containers of a JSON value. */
-function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[][] {
-  const out: (string | number)[][] = prefix.length ? [prefix] : [];
-  if (Array.isArray(v)) v.forEach((x, i) => out.push(...paths(x, [...prefix, i])));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) out.push(...paths(x, [...prefix, k]));
-  return out;
-}
-
-/** A mutation of a JSON document: replace a value, delete a key, or add an unknown one. */
-function mutateJson(doc: unknown) {
-  const all = paths(doc);
-  return fc.record({ at: fc.nat({ max: Math.max(0, all.length - 1) }), op: fc.constantFrom('replace', 'delete', 'add'), value: hostileValue, times: fc.integer({ min: 1, max: 3 }) }).map(({ at, op, value }) => {
-    const copy = structuredClone(doc) as Record<string, unknown>;
-    const path = all[at]!;
-    let parent: any = copy;
-    for (const k of path.slice(0, -1)) parent = parent[k];
-    const key = path[path.length - 1]!;
-    if (op === 'replace') parent[key] = value;
-    else if (op === 'delete') Array.isArray(parent) ? parent.splice(Number(key), 1) : delete parent[key];
-    else if (parent && typeof parent === 'object' && !Array.isArray(parent)) parent[`zz${String(key)}`] = value;
-    return JSON.stringify(copy);
-  });
-}
-
-/** A mutation of a text file: replace, duplicate or delete a line, or splice hostile text into one. */
-function mutateText(text: string) {
-  const lines = text.split('\n');
-  const junk = fc.constantFrom('', '0x', '-1', '1e23', '9007199254740993', 'READ', '\u0000\u0007', ',,,', '[timing]', 'x = ', '\ufeff', ' '.repeat(3), 'NaN');
-  return fc.record({ at: fc.nat({ max: lines.length - 1 }), op: fc.constantFrom('replace', 'dup', 'delete', 'splice', 'number'), junk, num: hostileValue }).map(({ at, op, junk: j, num }) => {
-    const out = [...lines];
-    if (op === 'replace') out[at] = j;
-    else if (op === 'dup') out.splice(at, 0, out[at]!);
-    else if (op === 'delete') out.splice(at, 1);
-    else if (op === 'splice') out[at] = `${out[at]!.slice(0, 3)}${j}${out[at]!.slice(3)}`;
-    else out[at] = out[at]!.replace(/\d+(\.\d+)?/, String(num));
-    return out.join('\n');
-  });
-}
-
-/** Writes a case's input to a file of the format's extension and runs the command on it. */
-function property(name: string, ext: string, gen: fc.Arbitrary<string>, argv: (file: string) => string[], parseOnly: boolean): void {
-  it(`${name}: ${RUNS(parseOnly)} mutations, each exit 0 or one line and exit 2, none over ${CASE_MS / 1000} s`, () => {
-    const file = join(dir, `${name.replace(/\W+/g, '-')}.${ext}`);
-    const exits = { ok: 0, refused: 0 };
-    fc.assert(fc.property(gen, (text) => {
-      writeFileSync(file, text);
-      try {
-        const r = cli(argv(file));
-        expectClean(r, name);
-        if (r.code === 0) exits.ok++;
-        else exits.refused++;
-      } catch (e) {
-        if (e instanceof StrataError) throw new Error(`a StrataError escaped main: ${e.message}`);
-        throw e;
-      }
-    }), { seed: SEED, numRuns: RUNS(parseOnly), endOnFailure: true });
-    // Both outcomes occur: the mutations reach the simulation as well as the checks (a fuzzer that only ever makes
-    // unreadable files tests one parser line).
-    expect(exits.ok, `${name}: no mutation ran (${JSON.stringify(exits)})`).toBeGreaterThan(0);
-    expect(exits.refused, `${name}: no mutation was refused (${JSON.stringify(exits)})`).toBeGreaterThan(0);
-  }, 900_000);
-}
-
-const json = (f: string) => JSON.parse(readFileSync(join(ROOT, f), 'utf8'));
-
 describe('fuzzing every input format', () => {
   property('DRAM spec JSON', 'json', mutateJson(json('arch/dram/ddr4.json')), (f) => ['dram', '--spec', f, '--pattern', 'random', '--requests', '20', '--bank-window', 'none'], false);
   property('model JSON', 'json', mutateJson(json('workloads/models/gpt2-small.json')), (f) => ['run', '--system', 'gpu-t4', '--model', f, '--phase', 'decode', '--context', '16'], true);

@@ -101,6 +101,8 @@ describe('the schema file', () => {
       '$defs.timelineEntry': ['allReduceNs'],
       // The content hash of strata figures' data files (issue #18); strata report's serving sweep writes none.
       '$defs.figureData': ['contentSha256'],
+      // Only a serving run whose records went to its CSVs (issue #18) has it.
+      '$defs.servingReport': ['streamed'],
     };
     const visit = (s: unknown, where: string): void => {
       if (typeof s !== 'object' || s === null) return;

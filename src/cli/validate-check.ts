@@ -1,0 +1,130 @@
+import { produce } from 'immer';
+import { StrataError } from '../spec/errors.ts';
+import { CommandLog, logEntries, type LoggedCommand } from '../dram/command-log.ts';
+import { parseAddressMapping } from '../dram/address-mapping.ts';
+import { generatePattern, type Pattern } from '../dram/patterns.ts';
+import { checkProtocol, type Violation } from '../dram/protocol-checker.ts';
+import { runDram } from '../dram/run.ts';
+import { bytesPerRequest, knownStandards, loadStandard, type DramStandard } from '../dram/standard.ts';
+import { runPimGemv } from '../pim/gemv.ts';
+import { loadPimSpec } from '../pim/pim-spec.ts';
+import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { loadModel } from '../compiler/model.ts';
+import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
+import { parseFlags } from './args.ts';
+import { workProgress } from './progress.ts';
+
+export const VALIDATE_CHECK_USAGE = 'strata validate check';
+
+/** Requests of each DRAM case: enough for several refresh intervals on every preset (hbm2: ~ 7 x tREFI). */
+const DRAM_CHECK_REQUESTS = 20_000;
+
+/** One run `strata validate check` replays through the protocol checker. */
+interface CheckCase {
+  /** The preset (a DRAM standard, a PIM spec, a PIM system). */
+  readonly preset: string;
+  /** The Strata command that makes the same run with `--check`. */
+  readonly command: string;
+  /** Runs it; the standard checked against, the command log and the cycle the run ended at. */
+  readonly run: () => { std: DramStandard; entries: LoggedCommand[]; endCycle: number; refresh?: 'all-bank' | 'per-bank' | 'none'; command?: string };
+}
+
+/** The DRAM cases: each preset's default controller, a random pattern with 30 % writes and a stream, under each refresh mode the standard has. */
+function dramCases(): CheckCase[] {
+  const out: CheckCase[] = [];
+  for (const name of knownStandards()) {
+    const std = loadStandard(name);
+    // Both refresh modes where the standard has per-bank refresh (tREFIpb), the default one first.
+    const modes: Array<'all-bank' | 'per-bank'> = std.timing.tREFIpb !== undefined ? ['all-bank', 'per-bank'] : ['all-bank'];
+    const refreshes = [...modes].sort((a, b) => Number(b === std.controller.refresh) - Number(a === std.controller.refresh));
+    for (const pattern of ['random', 'stream'] as Pattern[]) {
+      for (const refresh of refreshes) {
+        const flag = refresh === std.controller.refresh ? '' : ` --refresh ${refresh}`;
+        out.push({
+          preset: name,
+          command: `strata dram --spec ${name} --pattern ${pattern} --requests ${DRAM_CHECK_REQUESTS}${pattern === 'random' ? ' --write-fraction 0.3' : ''}${flag} --check`,
+          run: () => {
+            const controller = produce(std.controller, (c) => { c.refresh = refresh; });
+            const mapping = parseAddressMapping(controller.addressMapping, std.organization);
+            const trace = generatePattern({ pattern, requests: DRAM_CHECK_REQUESTS, seed: '1', requestBytes: bytesPerRequest(std), capacityBytes: mapping.capacityBytes, writeFraction: pattern === 'random' ? 0.3 : undefined });
+            let r = runDram({ standard: std, controller, trace, commandLog: true });
+            // A run shorter than three refresh intervals (hbm3 drains 20,000 reads in ~1,300 cycles) is run on,
+            // idle, to three: so that every case replays refreshes, and commands around them.
+            const minCycles = 3 * std.timing.tREFI!;
+            if (r.cycles >= minCycles) return { std, entries: logEntries(r.logs, std.commandNames), endCycle: r.cycles, refresh };
+            r = runDram({ standard: std, controller, trace, commandLog: true, cycles: minCycles });
+            const base = `strata dram --spec ${name} --pattern ${pattern} --requests ${DRAM_CHECK_REQUESTS}${pattern === 'random' ? ' --write-fraction 0.3' : ''}${flag}`;
+            return { std, entries: logEntries(r.logs, std.commandNames), endCycle: r.cycles, refresh, command: `${base} --cycles ${minCycles} --check` };
+          },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** The PIM cases: every shipped spec and system that issues DRAM/PIM commands, as its own command runs it. */
+function pimCases(): CheckCase[] {
+  const aim: CheckCase = {
+    preset: 'aim', command: 'strata pim gemv --spec aim --m 512 --k 2048 --check',
+    run: () => {
+      const spec = loadPimSpec('aim');
+      const r = runPimGemv(spec, 512, 2048, { commandLog: true });
+      return { std: spec.standard, entries: logEntries(r.logs, spec.standard.commandNames), endCycle: r.cycles };
+    },
+  };
+  const neupims = (mode: 'single' | 'dual'): CheckCase => ({
+    preset: 'neupims', command: `strata pim neupims-gemv --context 512 --mode ${mode} --npu-load 0.5 --check`,
+    run: () => {
+      const log = new CommandLog(0);
+      const r = runNeuPimsAttention({ heads: 32, headDim: 128, context: 512 }, { mode, npuLoad: 0.5, seed: '1', log });
+      const std = r.spec.standard;
+      // one channel is simulated: the checker sees a one-channel device (as pim neupims-gemv --check does)
+      return { std: { ...std, organization: { ...std.organization, channels: 1 } }, entries: logEntries([log], std.commandNames), endCycle: r.run.endCycle, refresh: 'all-bank' };
+    },
+  });
+  const pimGpt: CheckCase = {
+    preset: 'pim-gpt (aim)', command: 'strata pim generate --model gpt2-small --prompt 1 --tokens 1 --check',
+    run: () => {
+      const system = loadPimGptSystem('pim-gpt');
+      const logs: CommandLog[] = [];
+      const g = pimGptGenerate(system, loadModel('gpt2-small'), 1, 1, { reuse: false, commandLogs: logs });
+      const std = system.pim.standard;
+      const endCycle = Math.ceil((g.promptPs + g.generated.reduce((a, t) => a + t.totalPs, 0)) / std.tCKPs);
+      return { std, entries: logEntries(logs, std.commandNames), endCycle };
+    },
+  };
+  return [aim, neupims('single'), neupims('dual'), pimGpt];
+}
+
+/**
+ * `strata validate check`: `--check` on every DRAM preset and every PIM preset that issues commands: each run's
+ * whole command log is replayed through the independent protocol checker (src/dram/protocol-checker.ts). Prints a
+ * Markdown table, one row per run with the command that repeats it; exit 1 if any rule is broken, naming the first.
+ * Logic-PIM specs (bank-pim, bg-pim, logic-pim) issue no commands and AttAcc records no command log: both are listed as not replayed.
+ */
+export function checkValidateCommand(argv: string[]): number {
+  const { positionals } = parseFlags('validate check', argv, {});
+  if (positionals.length > 0) throw new StrataError(`validate check: unexpected argument '${positionals[0]}' (usage: ${VALIDATE_CHECK_USAGE})`);
+  const cases = [...dramCases(), ...pimCases()];
+  const progress = workProgress('validate check', 'runs', cases.length);
+  const failures: string[] = [];
+  const rows: string[] = [];
+  cases.forEach((c, i) => {
+    const { std, entries, endCycle, refresh, command = c.command } = c.run();
+    const violations: Violation[] = checkProtocol(std, entries, { endCycle, refresh, maxViolations: CHECK_MAX_VIOLATIONS });
+    const refs = entries.reduce((n, e) => n + (e.command === 'REF' || e.command === 'REFpb' || e.command === 'REFab' ? 1 : 0), 0);
+    rows.push(`| ${c.preset} | \`${command}\` | ${entries.length.toLocaleString('en-US')} | ${refs.toLocaleString('en-US')} | ${endCycle.toLocaleString('en-US')} | ${violations.length === 0 ? 'none' : `**${violations.length}**`} |`);
+    if (violations.length > 0) failures.push(checkFailureLine(command.replace(/^strata /, '').replace(/ --.*$/, ''), violations, entries.length));
+    progress.update(i + 1, c.preset);
+  });
+  progress.end();
+  console.log('### Protocol check of every preset (each run\'s whole command log replayed by the independent checker)\n');
+  console.log('| preset | run | commands | refreshes | cycles | violations |');
+  console.log('|---|---|---:|---:|---:|---|');
+  for (const r of rows) console.log(r);
+  console.log('\nNot replayed: bank-pim, bg-pim, logic-pim (Logic-PIM, timed without DRAM commands, src/pim/logic-pim.ts); AttAcc (its channel issues commands through the timing state but records no command log, src/pim/attacc-channel.ts).');
+  for (const f of failures) console.error(f);
+  return failures.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,32 @@
+import { describe, it, expect } from 'vitest';
+import { runMain } from '../helpers.ts';
+import { knownStandards, loadStandard } from '../../src/dram/standard.ts';
+
+// Issue #18 item 2: `strata validate` runs --check on every DRAM and PIM preset (and so does this suite).
+
+describe('strata validate check', () => {
+  it('replays a run of every DRAM preset (each refresh mode) and every command-issuing PIM preset through the protocol checker: no violation', () => {
+    const r = runMain(['validate', 'check']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| preset'));
+    // two patterns per DRAM preset and refresh mode (all-bank, and per-bank where tREFIpb exists), then the PIM runs
+    const dramRows = knownStandards().reduce((n, s) => n + 2 * (loadStandard(s).timing.tREFIpb !== undefined ? 2 : 1), 0);
+    expect(rows).toHaveLength(dramRows + 4);
+    for (const row of rows) {
+      const cells = row.split('|').map((c) => c.trim());
+      expect(cells[6], row).toBe('none');
+      expect(Number(cells[3]!.replace(/,/g, '')), row).toBeGreaterThan(1000); // commands replayed
+    }
+    for (const s of knownStandards()) expect(r.out).toContain(`| ${s} | \`strata dram --spec ${s} --pattern random`);
+    expect(r.out).toMatch(/\| aim \| `strata pim gemv --spec aim/);
+    expect(r.out).toMatch(/\| neupims \| `strata pim neupims-gemv --context 512 --mode dual/);
+    expect(r.out).toMatch(/\| pim-gpt \(aim\) \| `strata pim generate --model gpt2-small --prompt 1 --tokens 1 --check` \| [\d,]+ \| [1-9][\d,]* \|/);
+    // every DRAM run covers refreshes: the checker sees refresh commands, not just their absence
+    for (const row of rows.slice(0, dramRows)) expect(Number(row.split('|')[4]!.trim().replace(/,/g, '')), row).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('takes no arguments', () => {
+    expect(runMain(['validate', 'check', 'ddr4']).err).toBe("strata: validate check: unexpected argument 'ddr4' (usage: strata validate check)");
+  });
+});
