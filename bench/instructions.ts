@@ -11,7 +11,7 @@
 // so the count of one build no longer moves with the machine's load (unpinned, 3-5 % on a machine shared by
 // several sessions). The pinned count is the fairer yardstick between two versions of the code; the plain one is
 // closer to what a user's run spends. --node-flag F passes one more flag to node (repeatable), e.g.
-// --node-flag --no-allocation-site-pretenuring (see docs/validation.md, the controller in parts).
+// --node-flag --no-allocation-site-pretenuring (a V8 pretenuring decision taken at one early collection can move a pinned count by ~10 %).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

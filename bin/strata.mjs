@@ -1,13 +1,34 @@
 #!/usr/bin/env node
 // Entry point of the `strata` command. An installed package runs its compiled JavaScript (dist/, built by
-// `npm run build` before packing); a checkout, which has the TypeScript sources, runs them as they are through tsx,
-// so an edit takes effect without a build.
+// `npm run build` before packing). A checkout, which has the TypeScript sources, runs them bundled into one file
+// (dist/cli/strata.mjs, bin/cli-bundle.mjs) while the bundle is fresh, and rebuilds the bundle first when any file it
+// was built from has changed, so an edit takes effect without a build step and stale code never runs. Where the
+// bundle cannot be built (no esbuild, a read-only checkout, a syntax error that tsx then reports) or
+// STRATA_NO_BUNDLE=1 is set, the sources run as they are through tsx (about 1.5 s more CPU at each start).
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 if (existsSync(new URL('../src/cli/entry.ts', import.meta.url))) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import('../src/cli/entry.ts');
+  let bundle;
+  if (process.env.STRATA_NO_BUNDLE !== '1') {
+    const b = await import('./cli-bundle.mjs');
+    let fresh = b.bundleIsFresh();
+    if (!fresh) {
+      try {
+        fresh = (await b.buildBundle({ logLevel: 'silent' })).fresh;
+      } catch {
+        fresh = false;
+      }
+    }
+    if (fresh) bundle = b.bundleFile();
+  }
+  if (bundle) {
+    await import(pathToFileURL(bundle).href);
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('../src/cli/entry.ts');
+  }
 } else {
   await import('../dist/src/cli/entry.js');
 }

@@ -4,8 +4,8 @@
  * shown as thumbnails. Self-contained (inline style, no script, no remote resource): every link is relative to the
  * folder, so the page opens offline from file:// and keeps working when the folder is moved or zipped.
  */
-import { FONT_FAMILY, INK } from './palette.ts';
-import { htmlDocument } from './html-page.ts';
+import { INK } from './palette.ts';
+import { htmlDocument, PAGE_BASE_CSS } from './html-page.ts';
 import { esc } from './svg.ts';
 
 /** One file of a figure set, by its path relative to the index. */
@@ -42,11 +42,7 @@ function link(f: IndexFile, label?: string): string {
 }
 
 const STYLE = `
-:root { color-scheme: light; }
-body { margin: 0; font-family: ${FONT_FAMILY}; color: ${INK.text}; background: #f6f7f9; }
-header, main, footer { max-width: 1320px; margin: 0 auto; padding: 0 20px; }
-header h1 { font-size: 22px; margin: 22px 0 4px; }
-header p, footer { color: ${INK.muted}; }
+${PAGE_BASE_CSS}header p, footer { color: ${INK.muted}; }
 nav { font-size: 13.5px; margin-bottom: 8px; }
 section { background: #fff; border: 1px solid #dfe2e6; border-radius: 4px; padding: 10px 16px 14px; margin: 16px 0; }
 section h2 { font-size: 18px; margin: 6px 0; }

@@ -6,18 +6,14 @@
  */
 import { FIGURE_DATA_SCHEMA, figureTableMarkdown, MARKDOWN_MAX_ROWS, type FigureData, type FigureTable } from '../src/report/figure-data.ts';
 import { figureDataPlotlyFigures } from './figures-plotly.ts';
-import { htmlDocument } from './html-page.ts';
+import { htmlDocument, PAGE_BASE_CSS } from './html-page.ts';
 import { plotlyBundle, scriptJson } from './html-report.ts';
-import { FONT_FAMILY, INK } from './palette.ts';
+import { INK } from './palette.ts';
 import type { PlotlyFigure } from './plotly-figures.ts';
 import { esc } from './svg.ts';
 
 const STYLE = `
-:root { color-scheme: light; }
-body { margin: 0; font-family: ${FONT_FAMILY}; color: ${INK.text}; background: #f6f7f9; }
-header, main, footer { max-width: 1320px; margin: 0 auto; padding: 0 20px; }
-header h1 { font-size: 22px; margin: 22px 0 4px; }
-header p { margin: 0 0 8px; color: ${INK.muted}; }
+${PAGE_BASE_CSS}header p { margin: 0 0 8px; color: ${INK.muted}; }
 nav { font-size: 13.5px; margin-bottom: 8px; }
 section.set { margin: 18px 0 28px; }
 section.set h2 { font-size: 19px; margin: 8px 0 4px; }

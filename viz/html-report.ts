@@ -9,8 +9,8 @@ import type { DramReport } from '../src/report/dram-report.ts';
 import type { RunReport } from '../src/report/run-report.ts';
 import type { ServingReport } from '../src/report/serving-report.ts';
 import { runSubtitle } from './dram-subtitle.ts';
-import { htmlDocument } from './html-page.ts';
-import { FONT_FAMILY, INK } from './palette.ts';
+import { htmlDocument, PAGE_BASE_CSS } from './html-page.ts';
+import { INK } from './palette.ts';
 import { dramPlotlyFigures, type PlotlyFigure } from './plotly-figures.ts';
 import { formatUs, runSubtitle as runReportSubtitle } from './run-charts.ts';
 import { runPlotlyFigures } from './run-plotly.ts';
@@ -54,11 +54,7 @@ function summaryRows(r: DramReport): Array<[string, string]> {
 }
 
 const STYLE = `
-:root { color-scheme: light; }
-body { margin: 0; font-family: ${FONT_FAMILY}; color: ${INK.text}; background: #f6f7f9; }
-header, main, footer { max-width: 1320px; margin: 0 auto; padding: 0 20px; }
-header h1 { font-size: 22px; margin: 22px 0 4px; }
-header p { margin: 0 0 14px; color: ${INK.muted}; }
+${PAGE_BASE_CSS}header p { margin: 0 0 14px; color: ${INK.muted}; }
 table.summary { border-collapse: collapse; background: #fff; font-size: 13px; margin-bottom: 18px; }
 table.summary th { text-align: left; padding: 5px 14px 5px 10px; color: ${INK.muted}; font-weight: normal; white-space: nowrap; vertical-align: top; }
 table.summary td { padding: 5px 10px; }

@@ -6,9 +6,9 @@
  */
 import { format } from 'd3';
 import type { HeatmapChart, LinesChart, ParetoChart, SweepChart, SweepReport, SweepValue } from '../src/report/sweep-report.ts';
-import { htmlDocument } from './html-page.ts';
+import { htmlDocument, PAGE_BASE_CSS } from './html-page.ts';
 import { plotlyBundle, scriptJson } from './html-report.ts';
-import { FONT_FAMILY, HEAT_RAMP, INK, type LineStyle } from './palette.ts';
+import { HEAT_RAMP, INK, type LineStyle } from './palette.ts';
 import { baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
 import { axisValue, axisWords, groupStyle, lowerFirst, metricOf, metricTitle, metricValue, sweepSubtitle, valueLabel } from './sweep-charts.ts';
 import { esc } from './svg.ts';
@@ -194,11 +194,7 @@ export function sweepPlotlyFigure(r: SweepReport, c: SweepChart): PlotlyFigure {
 }
 
 const STYLE = `
-:root { color-scheme: light; }
-body { margin: 0; font-family: ${FONT_FAMILY}; color: ${INK.text}; background: #f6f7f9; }
-header, main, footer { max-width: 1320px; margin: 0 auto; padding: 0 20px; }
-header h1 { font-size: 22px; margin: 22px 0 4px; }
-header p { margin: 0 0 14px; color: ${INK.muted}; }
+${PAGE_BASE_CSS}header p { margin: 0 0 14px; color: ${INK.muted}; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 16px; }
 figure { margin: 0; background: #fff; border: 1px solid #dfe2e6; border-radius: 4px; padding: 6px; }
 figure.wide { grid-column: 1 / -1; }

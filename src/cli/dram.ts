@@ -125,6 +125,8 @@ export function dramCommand(argv: string[]): number {
   }
   const epochCycles = positiveInt('epoch', v.epoch);
   const bankWindow = bankWindowFlag(v['bank-window']);
+  // The terminal summary shows neither the bandwidth series nor the bank states: only a file output computes them.
+  const timeSeries = v.out !== undefined || csvDir !== undefined;
   const result = runDram({
     standard,
     controller,
@@ -133,10 +135,10 @@ export function dramCommand(argv: string[]): number {
     cycles: positiveInt('cycles', v.cycles),
     addressOverflow: frontend === 'dramsim3' ? 'wrap' : 'error',
     commandLog: v['command-log'] !== undefined || v.check === true,
-    bankWindow,
+    bankWindow: timeSeries ? bankWindow : false,
     onProgress: v.quiet ? undefined : timedProgress('dram'),
   });
-  const report = dramReport(result, { epochCycles });
+  const report = dramReport(result, { epochCycles, timeSeries });
   const entries = v['command-log'] !== undefined || v.check ? logEntries(result.logs, standard.commandNames) : [];
   // The independent checker (src/dram/protocol-checker.ts) replays the whole log; the first broken rule fails the run.
   const violations = v.check ? checkProtocol(standard, entries, { endCycle: result.cycles, refresh: controller.refresh, maxViolations: CHECK_MAX_VIOLATIONS }) : [];

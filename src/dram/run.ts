@@ -81,7 +81,7 @@ function simulate(
 ): { memory: MemorySystem; fe: TraceFrontend } {
   const sim = new Simulator();
   const memory = new MemorySystem(sim, o.standard, controller, { commandLog });
-  const fe = new TraceFrontend(sim, memory, o.trace, frontend, cycles === undefined);
+  const fe = new TraceFrontend(sim, memory, o.trace, frontend, cycles === undefined, cycles);
   const periodPs = memory.clock.periodPs;
   const endPs = cycles !== undefined ? cycles * periodPs : Infinity;
   if (!progress) {
@@ -136,7 +136,7 @@ export function runDram(o: DramRunOptions): DramRunResult {
     frontend,
     traceOrigin: o.trace.origin,
     requestsInTrace: o.trace.length,
-    requestsOffered: fe.offered(o.cycles),
+    requestsOffered: fe.offered(),
     cycles,
     fixedWindow: o.cycles !== undefined,
     channels: memory.controllers.map((c) => c.stats),

@@ -27,8 +27,8 @@ export class TraceFrontend implements Component, MemoryClient {
   private outstanding = 0;
   /** Cycle of the last request handed over (-1 before the first). */
   private lastSubmitCycle = -1;
-  /** Cycle at which each request was handed over, for the first `next` requests. */
-  private readonly submitCycle: Float64Array;
+  /** Requests handed over before `windowEndCycle` (hand-over cycles never decrease, so a count is enough). */
+  private offeredInWindow = 0;
   /** Channel whose full queue blocks the next request (-1 when not blocked). */
   private blockedOn = -1;
   /** Latest completion cycle seen. */
@@ -43,18 +43,17 @@ export class TraceFrontend implements Component, MemoryClient {
     private readonly kind: FrontendKind,
     /** Stop the kernel once the trace drains (false when a fixed cycle window is simulated). */
     private readonly stopWhenDrained: boolean,
+    /** End of the measured window, memory cycles: `offered()` counts the requests handed over before it. */
+    private readonly windowEndCycle = Infinity,
   ) {
     memory.client = this;
-    this.submitCycle = new Float64Array(trace.length);
     this.handle = sim.add(this);
     sim.wakeAt(this.handle, (trace.length > 0 ? trace.cycle[0]! : 0) * memory.clock.periodPs);
   }
 
-  /** Requests handed to the memory system before memory cycle `endCycle` (all of them by default). */
-  offered(endCycle = Infinity): number {
-    let n = this.next;
-    while (n > 0 && this.submitCycle[n - 1]! >= endCycle) n--;
-    return n;
+  /** Requests handed to the memory system before the end of the measured window (all of them by default). */
+  offered(): number {
+    return this.offeredInWindow;
   }
 
   wake(nowPs: number): void {
@@ -76,7 +75,7 @@ export class TraceFrontend implements Component, MemoryClient {
         this.blockedOn = this.memory.channelOf(t.addr[this.next]!);
         return; // goes on when that channel calls onSpace
       }
-      this.submitCycle[this.next] = s;
+      if (s < this.windowEndCycle) this.offeredInWindow++;
       this.lastSubmitCycle = s;
       this.next++;
     }

@@ -1,6 +1,6 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { StrataError } from '../spec/errors.ts';
-import { readInputFile } from '../spec/input-file.ts';
 
 /** A memory trace held in typed arrays: request i is (addr[i], isWrite[i], cycle[i]) in memory cycles. */
 export interface MemTrace {
@@ -14,17 +14,84 @@ export interface MemTrace {
   readonly line?: Uint32Array;
 }
 
-/** Reads a trace file in DRAMsim3's format, `[0x]HEXADDRESS READ|WRITE CYCLE` per line (gzip allowed). */
+/**
+ * Bytes of a trace file read at a time: the reader holds one such chunk (more only for a line longer than it), and
+ * the requests in typed arrays, 21 bytes each, never the text (a 10 M-line trace: 210 MB of arrays, 1 MiB of text).
+ */
+const CHUNK_BYTES = 1 << 20;
+const WHAT = "a trace in DRAMsim3's format";
+/** Most requests the arrays are first sized for from the first chunk (64 Mi: 1.3 GB of arrays at 21 bytes each). */
+const ESTIMATE_CAP = 1 << 26;
+const LF = 0x0a;
+
+/**
+ * Reads a trace file in DRAMsim3's format, `[0x]HEXADDRESS READ|WRITE CYCLE` per line (gzip allowed), a chunk at a
+ * time. A gzipped file is decompressed whole first (zlib has no synchronous streaming reader).
+ */
 export function readTraceFile(file: string): MemTrace {
-  let buf = readInputFile(file, "a trace in DRAMsim3's format");
-  if (buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new StrataError(`${file}: starts like a gzip file but does not decompress (${(e as Error).message}); expected a plain or gzipped trace`);
-    }
+  // The same checks and messages as src/spec/input-file.ts's readInputFile, which reads a file whole.
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new StrataError(`${file}: file not found (expected ${WHAT})`);
+    throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
   }
-  return parseTrace(buf.toString('utf8'), file);
+  if (!isFile) throw new StrataError(`${file}: is a directory or special file, expected ${WHAT}`);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
+  }
+  try {
+    const parser = new TraceParser(file, fstatSync(fd).size);
+    let buf = new Uint8Array(CHUNK_BYTES);
+    let have = 0;
+    for (let first = true; ; first = false) {
+      if (have === buf.length) {
+        // One line longer than the buffer: make room for the rest of it.
+        const bigger = new Uint8Array(buf.length * 2);
+        bigger.set(buf);
+        buf = bigger;
+      }
+      let got: number;
+      try {
+        got = readSync(fd, buf, have, buf.length - have, null);
+      } catch (e) {
+        throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
+      }
+      if (first && got >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+        const text = gunzipFile(file);
+        return new TraceParser(file, text.length).whole(text);
+      }
+      if (got === 0) return parser.end(buf, have);
+      have += got;
+      const last = buf.lastIndexOf(LF, have - 1);
+      if (last < 0) continue;
+      parser.lines(buf, 0, last + 1);
+      buf.copyWithin(0, last + 1, have);
+      have -= last + 1;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The whole of a gzipped trace file, decompressed. */
+function gunzipFile(file: string): Uint8Array {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(file);
+  } catch (e) {
+    throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
+  }
+  try {
+    return gunzipSync(raw);
+  } catch (e) {
+    throw new StrataError(`${file}: starts like a gzip file but does not decompress (${(e as Error).message}); expected a plain or gzipped trace`);
+  }
 }
 
 /**
@@ -33,24 +100,164 @@ export function readTraceFile(file: string): MemTrace {
  * Errors name the file and line.
  */
 export function parseTrace(text: string, file: string): MemTrace {
-  let cap = 1024;
-  let addr = new Float64Array(cap);
-  let isWrite = new Uint8Array(cap);
-  let cycle = new Float64Array(cap);
-  let line = new Uint32Array(cap);
-  let n = 0;
-  let lineNo = 0;
-  let prevCycle = 0;
-  let pos = 0;
-  while (pos < text.length) {
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    const content = text.slice(pos, end).trim();
-    pos = end + 1;
-    lineNo++;
-    if (content === '' || content.startsWith('#')) continue;
+  const bytes = new TextEncoder().encode(text);
+  return new TraceParser(file, bytes.length).whole(bytes);
+}
+
+/** Value of each byte as a hexadecimal digit, -1 for any other byte. */
+const HEX = new Int8Array(256).fill(-1);
+for (let d = 0; d < 10; d++) HEX[0x30 + d] = d;
+for (let d = 0; d < 6; d++) {
+  HEX[0x41 + d] = 10 + d;
+  HEX[0x61 + d] = 10 + d;
+}
+/** The ASCII bytes that String.prototype.trim and /\s/ take for white space, less the line feed (a line's end). */
+const isBlank = (b: number): boolean => b === 0x20 || (b >= 0x09 && b <= 0x0d && b !== LF);
+
+/**
+ * Turns trace bytes into requests, line by line. Each line is read straight from the bytes (no string per line)
+ * when it is plain ASCII of the usual form; anything else (an error, a non-ASCII byte, an unusual field) goes
+ * through `slowLine`, the one definition of what a line may be, which gives the same result on every line the fast
+ * path takes, and every message.
+ */
+class TraceParser {
+  private addr: Float64Array;
+  private isWrite: Uint8Array;
+  private cycle: Float64Array;
+  private line: Uint32Array;
+  private n = 0;
+  private lineNo = 0;
+  private prevCycle = 0;
+  private bytesDone = 0;
+  private estimated = false;
+  /** Keeps a byte-order mark, as Buffer.toString does (trim() then removes it, as it did). */
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  constructor(
+    private readonly file: string,
+    /** Bytes of text in all (for sizing the arrays once the first chunk tells the bytes per line). */
+    private readonly totalBytes: number,
+  ) {
+    this.addr = new Float64Array(1024);
+    this.isWrite = new Uint8Array(1024);
+    this.cycle = new Float64Array(1024);
+    this.line = new Uint32Array(1024);
+  }
+
+  /** Parses a whole text, in chunks of CHUNK_BYTES (so the arrays are sized from the first one). */
+  whole(bytes: Uint8Array): MemTrace {
+    let pos = 0;
+    while (bytes.length - pos > CHUNK_BYTES) {
+      const last = bytes.lastIndexOf(LF, pos + CHUNK_BYTES - 1);
+      if (last < pos) break; // a line longer than a chunk: the rest goes whole
+      this.lines(bytes, pos, last + 1);
+      pos = last + 1;
+    }
+    const tail = bytes.subarray(pos);
+    const last = tail.lastIndexOf(LF);
+    if (last >= 0) this.lines(tail, 0, last + 1);
+    return this.end(tail.subarray(last + 1), tail.length - last - 1);
+  }
+
+  /** The last bytes (`have` of `buf`, no line feed among them), then the trace. */
+  end(buf: Uint8Array, have: number): MemTrace {
+    if (have > 0) {
+      // The last line has no line feed: parse it from a copy that has one.
+      const last = new Uint8Array(have + 1);
+      last.set(buf.subarray(0, have));
+      last[have] = LF;
+      this.lines(last, 0, have + 1);
+    }
+    if (this.n === 0) throw new StrataError(`${this.file}: the trace holds no requests`);
+    const n = this.n;
+    return { length: n, addr: this.addr.subarray(0, n), isWrite: this.isWrite.subarray(0, n), cycle: this.cycle.subarray(0, n), origin: this.file, line: this.line.subarray(0, n) };
+  }
+
+  /** Parses the lines in b[pos, end), which ends with a line feed. */
+  lines(b: Uint8Array, pos: number, end: number): void {
+    const MAX = Number.MAX_SAFE_INTEGER;
+    const start = pos;
+    while (pos < end) {
+      this.lineNo++;
+      let i = pos;
+      let ch = b[i]!;
+      while (isBlank(ch)) ch = b[++i]!;
+      if (ch === LF) { // blank line
+        pos = i + 1;
+        continue;
+      }
+      if (ch === 0x23) { // '#': a comment
+        pos = b.indexOf(LF, i) + 1;
+        continue;
+      }
+      // Address: [0x]HEX, below 2^53 (past it, or past any other check, the line goes the slow way for its message).
+      if (ch === 0x30 && (b[i + 1]! | 0x20) === 0x78) i += 2;
+      let a = 0;
+      let digits = 0;
+      for (let d = HEX[b[i]!]!; d >= 0; d = HEX[b[++i]!]!) {
+        a = a * 16 + d;
+        digits++;
+      }
+      ch = b[i]!;
+      let fast = digits > 0 && a <= MAX && isBlank(ch);
+      let write = 0;
+      let c = 0;
+      if (fast) {
+        while (isBlank(ch)) ch = b[++i]!;
+        // READ or WRITE, any case (ch | 0x20 folds ASCII upper case to lower case).
+        if ((ch | 0x20) === 0x72 && (b[i + 1]! | 0x20) === 0x65 && (b[i + 2]! | 0x20) === 0x61 && (b[i + 3]! | 0x20) === 0x64) {
+          i += 4;
+        } else if ((ch | 0x20) === 0x77 && (b[i + 1]! | 0x20) === 0x72 && (b[i + 2]! | 0x20) === 0x69 && (b[i + 3]! | 0x20) === 0x74 && (b[i + 4]! | 0x20) === 0x65) {
+          i += 5;
+          write = 1;
+        } else {
+          fast = false;
+        }
+        ch = b[i]!;
+        fast &&= isBlank(ch);
+      }
+      if (fast) {
+        while (isBlank(ch)) ch = b[++i]!;
+        // Cycle: decimal digits, below 2^53 (an intermediate past 2^53 only ever rounds to 2^53 or more).
+        digits = 0;
+        while (ch >= 0x30 && ch <= 0x39) {
+          c = c * 10 + (ch - 0x30);
+          digits++;
+          ch = b[++i]!;
+        }
+        while (isBlank(ch)) ch = b[++i]!;
+        fast = digits > 0 && c <= MAX && ch === LF && c >= this.prevCycle;
+      }
+      if (fast) {
+        this.push(a, write, c);
+        pos = i + 1;
+      } else {
+        const eol = b.indexOf(LF, pos);
+        this.slowLine(this.decoder.decode(b.subarray(pos, eol)));
+        pos = eol + 1;
+      }
+    }
+    this.bytesDone += end - start;
+    if (!this.estimated && this.n > 0) {
+      // Size the arrays for the whole text from the bytes per request so far (plus 2 %): one allocation, not a
+      // doubling (whose copy would briefly need three times the arrays of a 10 M-line trace).
+      // A first chunk denser than the rest (long comments further on) over-estimates: the cap keeps that to 1.3 GB of
+      // address space, of which only the pages written become resident; past it the arrays grow by half.
+      this.estimated = true;
+      const want = Math.min(ESTIMATE_CAP, Math.ceil((this.n * this.totalBytes * 1.02) / this.bytesDone) + 1024);
+      if (want > this.addr.length) this.resize(want);
+    }
+  }
+
+  /**
+   * One line the fast path did not take, as a string: the definition of a trace line. Pushes its request, skips
+   * it (blank or a comment), or throws the error that names what is wrong.
+   */
+  private slowLine(text: string): void {
+    const content = text.trim();
+    if (content === '' || content.startsWith('#')) return;
     const parts = content.split(/\s+/);
-    const where = `${file}:${lineNo}`;
+    const where = `${this.file}:${this.lineNo}`;
     if (parts.length !== 3) {
       throw new StrataError(`${where}: expected '0xADDRESS READ|WRITE CYCLE' (3 fields), found ${parts.length} field(s): "${content.slice(0, 60)}"`);
     }
@@ -65,23 +272,28 @@ export function parseTrace(text: string, file: string): MemTrace {
     const c = Number(cy);
     // Past 2^53 a cycle is no longer an exact number (2^53 + 1 reads as 2^53); runDram bounds the span further.
     if (!Number.isSafeInteger(c)) throw new StrataError(`${where}: cycle '${cy}' is 2^53 or more (expected below ${2 ** 53}, the largest exact integer; see docs/limits.md)`);
-    if (c < prevCycle) throw new StrataError(`${where}: cycle ${c} is earlier than the previous request's cycle ${prevCycle} (traces must be in time order)`);
-    prevCycle = c;
-    if (n === cap) {
-      cap *= 2;
-      const a2 = new Float64Array(cap); a2.set(addr); addr = a2;
-      const w2 = new Uint8Array(cap); w2.set(isWrite); isWrite = w2;
-      const c2 = new Float64Array(cap); c2.set(cycle); cycle = c2;
-      const l2 = new Uint32Array(cap); l2.set(line); line = l2;
-    }
-    addr[n] = value;
-    isWrite[n] = kind === 'WRITE' ? 1 : 0;
-    cycle[n] = c;
-    line[n] = lineNo;
-    n++;
+    if (c < this.prevCycle) throw new StrataError(`${where}: cycle ${c} is earlier than the previous request's cycle ${this.prevCycle} (traces must be in time order)`);
+    this.push(value, kind === 'WRITE' ? 1 : 0, c);
   }
-  if (n === 0) throw new StrataError(`${file}: the trace holds no requests`);
-  return { length: n, addr: addr.subarray(0, n), isWrite: isWrite.subarray(0, n), cycle: cycle.subarray(0, n), origin: file, line: line.subarray(0, n) };
+
+  private push(addr: number, write: number, cycle: number): void {
+    if (this.n === this.addr.length) this.resize(Math.ceil(this.n * 1.5));
+    const n = this.n;
+    this.addr[n] = addr;
+    this.isWrite[n] = write;
+    this.cycle[n] = cycle;
+    this.line[n] = this.lineNo;
+    this.prevCycle = cycle;
+    this.n = n + 1;
+  }
+
+  private resize(cap: number): void {
+    const n = this.n;
+    const a = new Float64Array(cap); a.set(this.addr.subarray(0, n)); this.addr = a;
+    const w = new Uint8Array(cap); w.set(this.isWrite.subarray(0, n)); this.isWrite = w;
+    const c = new Float64Array(cap); c.set(this.cycle.subarray(0, n)); this.cycle = c;
+    const l = new Uint32Array(cap); l.set(this.line.subarray(0, n)); this.line = l;
+  }
 }
 
 /** Formats a trace in DRAMsim3's format. */

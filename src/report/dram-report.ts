@@ -85,12 +85,61 @@ export function bandwidthEpochs(r: DramReport): BandwidthEpoch[] {
 export interface DramReportOptions {
   /** Epoch of the bandwidth series, cycles (default: the window / 100, rounded up). */
   epochCycles?: number;
+  /**
+   * Whether the report carries the bandwidth series and the bank-state window (default true). The terminal summary
+   * shows neither, so `strata dram` without --out or --csv leaves them out rather than compute them.
+   */
+  timeSeries?: boolean;
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i]!;
+/** Index, in ascending order, of the q-quantile of n values (the nearest-rank method). */
+const rankOf = (q: number, n: number): number => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
+
+/** Largest latency, in cycles, counted in a histogram (4 bytes a cycle); past it the latencies are sorted instead. */
+const HISTOGRAM_MAX_CYCLES = 1 << 24;
+
+/**
+ * Mean, p50, p99 and maximum of the read latencies of the requests that completed in the window, in one pass to
+ * sum them (in channel and completion order, as ever) and one to count them per cycle: linear, and with no array
+ * of all the latencies. Latencies are whole cycles; any that is not (or one past HISTOGRAM_MAX_CYCLES) is sorted.
+ */
+function readLatencyStats(r: DramRunResult): { n: number; mean: number; p50: number; p99: number; max: number } | null {
+  const counted = (s: DramRunResult['channels'][number], i: number): boolean => !s.isWrite[i] && !(r.fixedWindow && s.doneCycle[i]! >= r.cycles);
+  let n = 0;
+  let sum = 0;
+  let max = -Infinity;
+  let whole = true;
+  for (const s of r.channels) {
+    for (let i = 0; i < s.count; i++) {
+      if (!counted(s, i)) continue;
+      const l = s.latency[i]!;
+      n++;
+      sum += l;
+      if (l > max) max = l;
+      if (!(Number.isInteger(l) && l >= 0)) whole = false;
+    }
+  }
+  if (n === 0) return null;
+  const p50Rank = rankOf(0.5, n);
+  const p99Rank = rankOf(0.99, n);
+  if (whole && max <= HISTOGRAM_MAX_CYCLES) {
+    const perCycle = new Uint32Array(max + 1);
+    for (const s of r.channels) for (let i = 0; i < s.count; i++) if (counted(s, i)) perCycle[s.latency[i]!]!++;
+    let p50 = -1;
+    let p99 = -1;
+    let below = 0;
+    for (let v = 0; v <= max && p99 < 0; v++) {
+      below += perCycle[v]!;
+      if (p50 < 0 && below > p50Rank) p50 = v;
+      if (below > p99Rank) p99 = v;
+    }
+    return { n, mean: sum / n, p50, p99, max };
+  }
+  const sorted = new Float64Array(n);
+  let k = 0;
+  for (const s of r.channels) for (let i = 0; i < s.count; i++) if (counted(s, i)) sorted[k++] = s.latency[i]!;
+  sorted.sort();
+  return { n, mean: sum / n, p50: sorted[p50Rank]!, p99: sorted[p99Rank]!, max: sorted[n - 1]! };
 }
 
 const round = (x: number, digits = 3): number => Number(x.toFixed(digits));
@@ -103,7 +152,6 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
   const timeNs = (r.cycles * period) / 1000;
   let reads = 0;
   let writes = 0;
-  const latencies: number[] = [];
   let hits = 0, misses = 0, conflicts = 0, forwarded = 0;
   let idd = NO_ENERGY;
   let path = NO_ENERGY;
@@ -117,10 +165,7 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
       if (r.fixedWindow && s.doneCycle[i]! >= r.cycles) continue;
       done++;
       if (s.isWrite[i]) writes++;
-      else {
-        reads++;
-        latencies.push(s.latency[i]!);
-      }
+      else reads++;
     }
     hits += s.rowHits;
     misses += s.rowMisses;
@@ -152,8 +197,7 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
       });
     }
   });
-  const sorted = Float64Array.from(latencies).sort();
-  const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0;
+  const lat = readLatencyStats(r);
   const completed = reads + writes;
   const achieved = (completed * bytesPerRequest(std)) / timeNs;
   const peak = peakBandwidthGBps(std);
@@ -180,11 +224,11 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
     requests: { completed, reads, writes, forwardedReads: forwarded },
     bandwidth: { achievedGBps: round(achieved), peakGBps: round(peak), percentOfPeak: round((100 * achieved) / peak, 2), bytesPerRequest: bytesPerRequest(std) },
     rowBuffer: { hits, misses, conflicts, hitRate: round(hits / Math.max(1, hits + misses + conflicts), 4) },
-    readLatency: sorted.length === 0
+    readLatency: lat === null
       ? { unit: 'cycles', clock: 'dram', mean: null, p50: null, p99: null, max: null, meanNs: null }
       : {
-          unit: 'cycles', clock: 'dram', mean: round(mean), p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
-          max: sorted[sorted.length - 1]!, meanNs: round((mean * period) / 1000),
+          unit: 'cycles', clock: 'dram', mean: round(lat.mean), p50: lat.p50, p99: lat.p99,
+          max: lat.max, meanNs: round((lat.mean * period) / 1000),
         },
     commands: cmdRecord,
     energy: {
@@ -194,7 +238,7 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
     },
     channels,
     banks,
-    ...timeSeries(r, options),
+    ...(options.timeSeries === false ? {} : timeSeries(r, options)),
   };
 }
 

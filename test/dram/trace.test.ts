@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -244,5 +245,116 @@ describe('generatePattern', () => {
     expect(() => gen({ pattern: 'stream', requests: 0 })).toThrow(/--requests: expected a positive integer, got 0/);
     expect(() => gen({ pattern: 'stream', requests: 1.5 })).toThrow(StrataError);
     expect(() => gen({ pattern: 'strided', strideBytes: 100 })).toThrow(/--stride: expected a multiple of the request size \(64 B\), got 100/);
+  });
+});
+
+/**
+ * The reader takes the usual lines straight from the bytes and hands every other line to the string parser that
+ * defines the format (src/dram/trace.ts). This oracle is that definition as it stood before the byte reader (a
+ * regular-expression parser of the decoded text): the two must agree on every text, requests and messages alike.
+ */
+function oracle(text: string, file: string): { addr: number[]; isWrite: number[]; cycle: number[]; line: number[] } | string {
+  const out = { addr: [] as number[], isWrite: [] as number[], cycle: [] as number[], line: [] as number[] };
+  let prev = 0;
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    if (k === lines.length - 1 && lines[k] === '') break;
+    const content = lines[k]!.trim();
+    if (content === '' || content.startsWith('#')) continue;
+    const parts = content.split(/\s+/);
+    const where = `${file}:${k + 1}`;
+    if (parts.length !== 3) return `${where}: expected '0xADDRESS READ|WRITE CYCLE' (3 fields), found ${parts.length} field(s): "${content.slice(0, 60)}"`;
+    const [a, op, cy] = parts as [string, string, string];
+    const hex = /^0[xX]/.test(a) ? a.slice(2) : a;
+    if (!/^[0-9a-fA-F]+$/.test(hex)) return `${where}: address '${a}' is not a hexadecimal number (with or without 0x, as DRAMsim3 reads it)`;
+    const value = Number(BigInt(`0x${hex}`));
+    if (!Number.isSafeInteger(value)) return `${where}: address '${a}' is 2^53 or more (expected below 0x20000000000000)`;
+    const kind = op.toUpperCase();
+    if (kind !== 'READ' && kind !== 'WRITE') return `${where}: request type '${op}' is not READ or WRITE`;
+    if (!/^[0-9]+$/.test(cy)) return `${where}: cycle '${cy}' is not a non-negative integer`;
+    const c = Number(cy);
+    if (!Number.isSafeInteger(c)) return `${where}: cycle '${cy}' is 2^53 or more (expected below ${2 ** 53}, the largest exact integer; see docs/limits.md)`;
+    if (c < prev) return `${where}: cycle ${c} is earlier than the previous request's cycle ${prev} (traces must be in time order)`;
+    prev = c;
+    out.addr.push(value);
+    out.isWrite.push(kind === 'WRITE' ? 1 : 0);
+    out.cycle.push(c);
+    out.line.push(k + 1);
+  }
+  return out.addr.length === 0 ? `${file}: the trace holds no requests` : out;
+}
+
+const parsed = (text: string, file = F) => {
+  try {
+    const t = parseTrace(text, file);
+    return { addr: Array.from(t.addr), isWrite: Array.from(t.isWrite), cycle: Array.from(t.cycle), line: Array.from(t.line!) };
+  } catch (e) {
+    expect(e).toBeInstanceOf(StrataError);
+    return (e as Error).message;
+  }
+};
+
+describe('parseTrace: the byte reader agrees with the definition of a line', () => {
+  // Pieces that sit on both sides of every branch of the byte reader: separators JavaScript's trim and \s take
+  // (tab, CR, VT, FF, NBSP, BOM, U+2028), prefixes, case, letters toUpperCase maps to ASCII (the dotless i), and
+  // numbers at and past 2^53.
+  const pieces = [
+    ' ', '  ', '\t', '\r', '\v', '\f', '\u00a0', '\ufeff', '\u2028', '#', '0x', '0X', '0', '40', 'fF', 'g', 'x', '-',
+    'READ', 'read', 'Write', 'WRITE', 'WRıTE', 'READX', 'R', '1', '9', '12', '.5', '1fffffffffffff', '20000000000000',
+    '9007199254740991', '9007199254740992', '9007199254740993', '1e3', '\u0000', 'é',
+  ];
+  const seps = ['', ' ', '\t', '  ', '\r', '\v', '\f', '\u00a0', '\ufeff', ' \u2028'];
+  const token = fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 2 }).map((p) => p.join(''));
+  const sep = fc.oneof({ arbitrary: fc.constant(' '), weight: 5 }, { arbitrary: fc.constantFrom(...seps), weight: 3 });
+  // Mostly three fields with separators, each field near a valid one; sometimes any sequence of pieces.
+  const address = fc.tuple(fc.constantFrom('', '0x', '0X', 'x', '-', '#', '\u00a0'), fc.constantFrom('40', 'fF', '0', '1fffffffffffff', '20000000000000', 'g', '', 'é')).map((p) => p.join(''));
+  const type = fc.constantFrom('READ', 'read', 'Write', 'WRITE', 'WRıTE', 'READX', 'R', '', '#', 'READ9');
+  const cycle = fc.tuple(fc.constantFrom('1', '9', '12', '9007199254740991', '9007199254740992', '9007199254740993', '-1', '0x10', ''), fc.constantFrom('', '', '', '.5', 'e3', 'x')).map((p) => p.join(''));
+  const field = (f: fc.Arbitrary<string>) => fc.oneof({ arbitrary: f, weight: 5 }, { arbitrary: token, weight: 1 });
+  const fields = fc.tuple(sep, field(address), sep, field(type), sep, field(cycle), sep, fc.oneof({ arbitrary: fc.constant(''), weight: 6 }, { arbitrary: token, weight: 1 })).map((p) => p.join(''));
+  const line = fc.oneof(fields, fields, fc.array(fc.constantFrom(...pieces), { maxLength: 9 }).map((p) => p.join('')));
+  const good = fc.tuple(fc.nat({ max: 2 ** 40 }), fc.boolean(), fc.nat({ max: 50 }), fc.constantFrom(' ', '\t', '  ', ' \t')).map(
+    ([a, w, c, sep]) => `0x${a.toString(16)}${sep}${w ? 'WRITE' : 'READ'}${sep}${c}`,
+  );
+
+  it('on lines built from tricky pieces, and on valid lines among them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(line, good, good), { minLength: 1, maxLength: 8 }), fc.boolean(), (ls, finalLf) => {
+        const text = ls.join('\n') + (finalLf ? '\n' : '');
+        expect(parsed(text)).toEqual(oracle(text, F));
+      }),
+      { numRuns: 3000, seed: 19 },
+    );
+  });
+
+  it('a single line of each piece sequence on its own, with cycles kept in order', () => {
+    fc.assert(
+      fc.property(line, (l) => {
+        const text = `0x40 READ 0\n${l}\n`;
+        expect(parsed(text)).toEqual(oracle(text, F));
+      }),
+      { numRuns: 3000, seed: 4 },
+    );
+  });
+});
+
+describe('readTraceFile: chunks', () => {
+  it('reads a file of several 1 MiB chunks, with lines across chunk ends and a 3 MB comment, as parseTrace reads its text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-trace-chunks-'));
+    const lines: string[] = [];
+    for (let i = 0; i < 60_000; i++) lines.push(`0x${(i * 4160).toString(16)}${i % 7 === 0 ? '\t' : ' '}${i % 3 === 0 ? 'WRITE' : 'read'} ${i >> 2}`);
+    lines.splice(30_000, 0, `#${'x'.repeat(3_000_000)}`);
+    const text = `${lines.join('\r\n')}`; // no final line feed
+    const file = join(dir, 'big.trace');
+    writeFileSync(file, text);
+    expect(text.length).toBeGreaterThan(4 * 2 ** 20);
+    const t = readTraceFile(file);
+    const want = oracle(text, file);
+    expect(typeof want).toBe('object');
+    expect({ addr: Array.from(t.addr), isWrite: Array.from(t.isWrite), cycle: Array.from(t.cycle), line: Array.from(t.line!) }).toEqual(want);
+    // An error past the first chunk names its line.
+    writeFileSync(file, `${lines.slice(0, 50_000).join('\n')}\n0x40 READ 1\n`);
+    expect(() => readTraceFile(file)).toThrow(`${file}:50001: cycle 1 is earlier than the previous request's cycle 12499 (traces must be in time order)`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

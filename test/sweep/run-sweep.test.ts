@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SweepDatabase } from '../../src/sweep/database.ts';
 import { runSweep, sweepPoints } from '../../src/sweep/run-sweep.ts';
 import { checkSweep } from '../../src/sweep/sweep-file.ts';
+import { allRows, TINY_SWEEP } from './tiny-sweep.ts';
 import { runMain, runMainAsync } from '../helpers.ts';
 
 /*
@@ -20,21 +21,9 @@ import { runMain, runMainAsync } from '../helpers.ts';
 const dir = mkdtempSync(join(tmpdir(), 'strata-sweep-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const sweep = checkSweep({
-  name: 'tiny', command: 'generate', system: 'pim-gpt', workload: { model: 'gpt2-small', prompt: 1, tokens: 1 },
-  axes: [{ name: 'lanes', set: 'pim.unit.macsPerBank', values: [8, 16] }, { workload: 'model', values: ['gpt2-small', 'no-such-model'] }],
-  metrics: ['latency', 'energy', 'pimShare'],
-}, 'tiny.yaml');
+const sweep = TINY_SWEEP;
 
-/** Every row of a database, ordered by point, as strings. */
-async function rows(file: string): Promise<Array<Array<string | null>>> {
-  const db = await SweepDatabase.open(file, { readOnly: true });
-  try {
-    return (await db.query('SELECT * FROM points ORDER BY point')).rows;
-  } finally {
-    db.close();
-  }
-}
+const rows = allRows;
 
 describe('strata sweep', () => {
   const a = join(dir, 'a.duckdb');

@@ -3,11 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SweepDatabase } from '../../src/sweep/database.ts';
 import { runSweep } from '../../src/sweep/run-sweep.ts';
 import { findOnPath } from '../../src/sweep/slurm.ts';
 import { loadSweep } from '../../src/sweep/sweep-file.ts';
 import { runDirOf, submissionPaths } from '../../src/sweep/slurm-layout.ts';
+import { allRows } from './tiny-sweep.ts';
 import { runMainAsync } from '../helpers.ts';
 
 /*
@@ -43,15 +43,7 @@ async function waitForJob(job: string, timeoutMs = 120_000): Promise<void> {
   }
 }
 
-/** Every row of a database, ordered by point, as strings. */
-async function rows(file: string): Promise<Array<Array<string | null>>> {
-  const db = await SweepDatabase.open(file, { readOnly: true });
-  try {
-    return (await db.query('SELECT * FROM points ORDER BY point')).rows;
-  } finally {
-    db.close();
-  }
-}
+const rows = allRows;
 
 describe.skipIf(!up)(`strata sweep --executor slurm on a SLURM cluster${up ? '' : ` (skipped: ${why})`}`, () => {
   it('submits with sbatch, collects, resubmits only the points of a killed task, and collects once', async () => {

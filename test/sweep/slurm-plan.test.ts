@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SweepDatabase } from '../../src/sweep/database.ts';
 import { runSweep } from '../../src/sweep/run-sweep.ts';
 import { collectRun, dealPoints, findOnPath, submitSweep } from '../../src/sweep/slurm.ts';
 import { readJson, runDirOf, submissionPaths, type TaskPoint } from '../../src/sweep/slurm-layout.ts';
 import { runShard } from '../../src/sweep/slurm-shard.ts';
 import { checkSweep } from '../../src/sweep/sweep-file.ts';
+import { allRows, TINY_SWEEP } from './tiny-sweep.ts';
 import { runMainAsync } from '../helpers.ts';
 
 /*
@@ -23,21 +23,9 @@ import { runMainAsync } from '../helpers.ts';
 const dir = mkdtempSync(join(tmpdir(), 'strata-slurm-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const sweep = checkSweep({
-  name: 'tiny', command: 'generate', system: 'pim-gpt', workload: { model: 'gpt2-small', prompt: 1, tokens: 1 },
-  axes: [{ name: 'lanes', set: 'pim.unit.macsPerBank', values: [8, 16] }, { workload: 'model', values: ['gpt2-small', 'no-such-model'] }],
-  metrics: ['latency', 'energy', 'pimShare'],
-}, 'tiny.yaml');
+const sweep = TINY_SWEEP;
 
-/** Every row of a database, ordered by point, as strings. */
-async function rows(file: string): Promise<Array<Array<string | null>>> {
-  const db = await SweepDatabase.open(file, { readOnly: true });
-  try {
-    return (await db.query('SELECT * FROM points ORDER BY point')).rows;
-  } finally {
-    db.close();
-  }
-}
+const rows = allRows;
 
 describe('strata sweep --executor slurm (plan, shards, collect; no cluster)', () => {
   it('refuses in one line when sbatch is not on PATH', async () => {

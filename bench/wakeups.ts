@@ -1,0 +1,51 @@
+// Where the DRAM simulation's wake-ups go (issue #19 item 4, "fewer controller wake-ups per command"):
+//   npx tsx bench/wakeups.ts [stream|random] [requests]      (default random, 200,000 requests)
+// Runs the bench's .ini case (DRAMsim3's HBM2_8Gb_x128.ini, DRAMsim3 front end, request i at cycle i) with the
+// controllers' and the front end's wake() wrapped to count calls, and sorts each controller wake-up by what it did:
+// issued at least one command, or issued none; a wake-up that issued none is "idle step" when the same channel's
+// previous wake-up was the cycle before (a channel stepping through cycles in which it cannot act), "idle" otherwise.
+// Measurement only: the wrapped calls run unchanged, and the run's fingerprint is the same.
+import { Controller } from '../src/dram/controller.ts';
+import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
+import { generatePattern } from '../src/dram/patterns.ts';
+import { runDram } from '../src/dram/run.ts';
+import { TraceFrontend } from '../src/dram/trace-frontend.ts';
+import { dramsim3Config } from '../src/validation/dramsim3.ts';
+
+const pattern = process.argv[2] ?? 'random';
+const requests = Number(process.argv[3] ?? 200_000);
+if ((pattern !== 'stream' && pattern !== 'random') || !Number.isInteger(requests) || requests <= 0) {
+  console.error('usage: npx tsx bench/wakeups.ts [stream|random] [requests]');
+  process.exit(2);
+}
+const { standard } = importDramsim3Ini(dramsim3Config('HBM2_8Gb_x128.ini'));
+const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: 1 });
+
+const counts = { controller: 0, issuing: 0, idleStep: 0, idle: 0, frontend: 0 };
+const lastWakePs = new Map<Controller, number>();
+const commandsOf = (c: Controller): number => c.stats.commandCounts.reduce((a, b) => a + b, 0);
+const controllerWake = Controller.prototype.wake;
+Controller.prototype.wake = function (this: Controller, nowPs: number): void {
+  const before = commandsOf(this);
+  controllerWake.call(this, nowPs);
+  counts.controller++;
+  if (commandsOf(this) > before) counts.issuing++;
+  else if (lastWakePs.get(this) === nowPs - standard.tCKPs) counts.idleStep++;
+  else counts.idle++;
+  lastWakePs.set(this, nowPs);
+};
+const frontendWake = TraceFrontend.prototype.wake;
+TraceFrontend.prototype.wake = function (this: TraceFrontend, nowPs: number): void {
+  counts.frontend++;
+  frontendWake.call(this, nowPs);
+};
+
+const r = runDram({ standard, trace, frontend: 'dramsim3', bankWindow: false });
+const commands = r.channels.reduce((a, s) => a + s.commandCounts.reduce((x, y) => x + y, 0), 0);
+const pct = (x: number): string => `${((100 * x) / counts.controller).toFixed(1)} %`;
+console.log(`${pattern}, ${requests.toLocaleString('en-US')} requests, ${r.cycles.toLocaleString('en-US')} cycles, ${standard.organization.channels} channels, ${commands.toLocaleString('en-US')} commands`);
+console.log(`  controller wake-ups ${counts.controller.toLocaleString('en-US')} = ${(counts.controller / commands).toFixed(2)} per command, ${(counts.controller / requests).toFixed(2)} per request`);
+console.log(`    issued a command   ${counts.issuing.toLocaleString('en-US').padStart(12)} (${pct(counts.issuing)})`);
+console.log(`    idle step          ${counts.idleStep.toLocaleString('en-US').padStart(12)} (${pct(counts.idleStep)}): none issued, the channel's previous wake-up was the cycle before`);
+console.log(`    idle               ${counts.idle.toLocaleString('en-US').padStart(12)} (${pct(counts.idle)}): none issued after a longer sleep`);
+console.log(`  front-end wake-ups ${counts.frontend.toLocaleString('en-US')} (hand-overs otherwise ride on the controllers' onSpace calls)`);
