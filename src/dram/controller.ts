@@ -21,7 +21,7 @@ import { TimingState } from './timing-state.ts';
 // Speed hack: module-local copies of imported constants and helpers. V8 reads an imported binding from its
 // module cell, and checks it for the hole, at every use even in optimized code; a module-local const is folded
 // into the code (bench/instructions.ts stream: 2.4 % fewer instructions per request over the controller's parts).
-const { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isColumn, isRead } = commands;
+const { ACT, PRE, RD, WR, RDA, WRA, REF, REFPB, isRead } = commands;
 const { ANY, COLUMN_ONLY, ROW_ONLY } = kinds;
 const { READS, WRITES } = transactionQueues;
 
@@ -177,8 +177,10 @@ export class Controller implements Component, BankChangeListener {
     // 3. Pick and issue one command, refresh first; HBM can add a command of the other kind (row or column).
     this.scheduler.beginCycle();
     const first = this.issueOne(c, ANY);
-    if (first >= 0 && this.std.dualCommandIssue && (isColumn(first) ? this.readiness.rowNeeders : this.readiness.columnNeeders) > 0) {
-      this.issueOne(c, isColumn(first) ? ROW_ONLY : COLUMN_ONLY);
+    if (first >= 0 && this.std.dualCommandIssue) {
+      // Speed hack: isColumn written out (V8 left the call in wake out of line).
+      const column = first === RD || first === WR || first === RDA || first === WRA;
+      if ((column ? this.readiness.rowNeeders : this.readiness.columnNeeders) > 0) this.issueOne(c, column ? ROW_ONLY : COLUMN_ONLY);
     }
     // 4. One transaction moves into its bank's command queue (writes first while they drain).
     const moved = this.moveTransaction(c);
@@ -308,7 +310,8 @@ export class Controller implements Component, BankChangeListener {
    * `conflict`: a PRE that closes a row a waiting request did not want.
    */
   private issue(cmd: number, bank: Bank, index: number, c: number, conflict: boolean): void {
-    const served = cmd === ACT || isColumn(cmd) ? bank.queue[index] : undefined;
+    // Speed hack: isColumn written out, as in wake.
+    const served = cmd === ACT || cmd === RD || cmd === WR || cmd === RDA || cmd === WRA ? bank.queue[index] : undefined;
     this.issueStats.onIssue(c, cmd, bank, served);
     this.issueLog?.onIssue(c, cmd, bank, served);
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);

@@ -97,7 +97,7 @@ export class Scheduler {
     for (let k = 0; k < n; k++) {
       rr = rr + 1 === n ? 0 : rr + 1;
       if (readyAt[rr]! > c || (needs[rr]! & allowed) === 0) continue;
-      const cmd = this.bankCommand(rr, c, filter);
+      const cmd = this.commandAt(rr, c, filter);
       if (cmd >= 0) return this.picked(rr, cmd);
     }
     return -1;
@@ -143,7 +143,7 @@ export class Scheduler {
         while (m !== 0) {
           const i = base + (31 - Math.clz32(m & -m));
           m &= m - 1;
-          const cmd = this.bankCommand(i, c, filter);
+          const cmd = this.commandAt(i, c, filter);
           if (cmd >= 0) return this.picked(i, cmd);
         }
       }
@@ -159,11 +159,12 @@ export class Scheduler {
   }
 
   /**
-   * The first command of bank `i`'s queue that is legal at `c` (sets index), or -1. (One function rather than a
-   * shortcut calling a search: V8 inlines at most 5 levels deep, and the timing query below is the fifth.)
+   * The first command of bank `i`'s queue that is legal at `c` (sets index), or -1. Speed hack: the common answer
+   * of a closed bank is decided here, small enough for V8 to inline into both scans; the search of the queue is a
+   * call (bankCommand). As one function, the scan called it for every bank it visited (bench/instructions.ts
+   * --pinned, preset-random: see docs/validation.md, the controller in parts).
    */
-  private bankCommand(i: number, c: number, filter: number): number {
-    const bank = this.banks[i]!;
+  private commandAt(i: number, c: number, filter: number): number {
     const r = this.readiness;
     // A closed bank waits only for ACT: while its readyAt is exact (nothing issued and the bank unchanged since
     // computeReady), readyAt <= c means the ACT is legal.
@@ -171,6 +172,11 @@ export class Scheduler {
       this.index = 0;
       return ACT;
     }
+    return this.bankCommand(this.banks[i]!, c, filter);
+  }
+
+  /** The first command of `bank`'s queue that is legal at `c` (sets index), or -1: the search behind commandAt. */
+  private bankCommand(bank: Bank, c: number, filter: number): number {
     const q = bank.queue;
     const ts = this.timing;
     if (bank.openRow < 0) {
