@@ -385,7 +385,14 @@ export class Controller implements Component, BankChangeListener {
     this.queues.take(q, i);
     const bank = this.banks[i]!;
     bank.queue.push(oldest);
-    this.bankChanged(bank);
+    // Speed hack: what the bank waits for follows from what it waited for and the one request appended (no scan
+    // of its queue), and when that is unchanged its ready cycle is too (it depends on nothing else of the queue),
+    // so readiness is not told. A bank held by refresh waits for nothing either way.
+    if (!(bank.refreshPending || this.refresh.pending[bank.rank] === 1)) {
+      const before = this.readiness.needs[i]!;
+      const needs = this.scheduler.kindsAfterPush(bank, before);
+      if (needs !== before) this.readiness.setNeeds(i, needs);
+    }
     this.commandQueueCount++;
     if (bank.queue.length === this.config.commandQueueDepth) this.queues.bankFull(i, true);
     return MOVED;

@@ -121,6 +121,23 @@ export class Scheduler {
   }
 
   /**
+   * kindsNeeded(bank) just after one request was appended to its queue, given `before`, kindsNeeded(bank) before
+   * the append: only a row hit within the lookahead adds a kind (and may withdraw the PRE of a bank that had no
+   * hit in view).
+   */
+  kindsAfterPush(bank: Bank, before: number): number {
+    const q = bank.queue;
+    const n = q.length;
+    if (n === 1) return this.kindsNeeded(bank);
+    // Out of the scheduler's view, or a closed bank (it waits for ACT whatever the queue holds).
+    if (n > this.lookahead || bank.openRow < 0) return before;
+    const req = q[n - 1]!;
+    if (req.row !== bank.openRow) return before;
+    const needs = (before & COLUMN_KINDS) | (req.isWrite ? KIND_WR : KIND_RD);
+    return q[0]!.row !== bank.openRow && bank.hitsSinceActivate >= this.rowHitCap ? needs | KIND_PRE : needs;
+  }
+
+  /**
    * The round-robin scan restricted to minBits (the banks whose exact readyAt is c) and the banks changed since,
    * waiting for a kind of command `filter` allows.
    */

@@ -166,6 +166,39 @@ describe('Scheduler', () => {
     expect(scheduler.kindsNeeded(banks[1]!)).toBe(KIND_RD);
   });
 
+  it('kindsAfterPush gives what kindsNeeded finds after an append, from the kinds before it and the new request', () => {
+    // The controller's move relies on it instead of rescanning the queue. Seeded walk over queues of up to twice
+    // ddr4's command-queue depth (8), rows 0-3, open or closed banks, hits since activation 0-5 (rowHitCap 4).
+    for (const name of ['frfcfs', 'fcfs'] as const) {
+      const { banks, scheduler } = setup(name);
+      const bank = banks[0]!;
+      let seed = 12345;
+      const rand = (n: number): number => {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        return (seed >>> 16) % n; // the high bits: an LCG's low bits repeat with a short period
+      };
+      let checked = 0;
+      let changed = 0;
+      for (let trial = 0; trial < 2000; trial++) {
+        bank.queue.length = 0;
+        bank.openRow = rand(5) - 1;
+        bank.hitsSinceActivate = rand(6);
+        const n = rand(2 * ddr4.controller.commandQueueDepth);
+        for (let k = 0; k < n; k++) bank.queue.push(request(bank, rand(4), rand(2) === 1));
+        const before = scheduler.kindsNeeded(bank);
+        bank.queue.push(request(bank, rand(4), rand(2) === 1));
+        const after = scheduler.kindsNeeded(bank);
+        expect(scheduler.kindsAfterPush(bank, before)).toBe(after);
+        checked++;
+        if (after !== before) changed++;
+      }
+      expect(checked).toBe(2000);
+      // The walk reaches both outcomes (kinds changed by the append, and not).
+      expect(changed).toBeGreaterThan(100);
+      expect(changed).toBeLessThan(1900);
+    }
+  });
+
   it('picks the legal command round-robin from the bank after the last one that issued', () => {
     const { banks, scheduler, readiness } = setup('frfcfs');
     for (const i of [2, 6]) {
