@@ -92,19 +92,18 @@ export class Readiness {
   /** Bank `i`'s queue or state changed and it now waits for `needs` (KIND_* bits): its bound must be recomputed. */
   setNeeds(i: number, needs: number): void {
     const old = this.needs[i]!;
-    this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
-    this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
-    this.needs[i] = needs;
     const w = i >> 5;
     const bit = 1 << (i & 31);
+    // Speed hack: the masks and counters move only when the kinds do, each kind's bit flipped (the masks held
+    // `old`); short, so V8 inlines it into the issue and the move along with the statistics.
     if (needs !== old) {
-      for (let kind = 0; kind < 4; kind++) {
-        const k = kind * this.words + w;
-        if ((needs & (1 << kind)) !== 0) this.kindBits[k]! |= bit;
-        else this.kindBits[k]! &= ~bit;
-      }
-      if (needs !== 0) this.needBits[w]! |= bit;
-      else this.needBits[w]! &= ~bit;
+      this.needs[i] = needs;
+      this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
+      this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
+      const flip = needs ^ old;
+      for (let kind = 0, k = w; kind < 4; kind++, k += this.words) if ((flip & (1 << kind)) !== 0) this.kindBits[k]! ^= bit;
+      // One of the two is 0: the bank starts or stops having something to schedule.
+      if (needs === 0 || old === 0) this.needBits[w]! ^= bit;
     }
     if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
     this.changedBits[w]! |= bit;
