@@ -294,20 +294,29 @@ export class Controller implements Component, BankChangeListener {
   /** Issues a command `filter` allows at `c`: a pending refresh's first, else the scheduler's pick; returns it or -1. */
   private issueOne(c: number, filter: number): number {
     if (this.refresh.pendingCount > 0 && filter !== COLUMN_ONLY) {
-      const cmd = this.refresh.ready(c);
-      if (cmd >= 0) {
-        const bank = this.refresh.bank!;
-        this.issue(cmd, bank, 0, c, false);
-        this.bankChanged(bank);
-        return cmd;
-      }
+      const cmd = this.issueRefresh(c);
+      if (cmd >= 0) return cmd;
     }
-    const cmd = this.scheduler.pick(c, filter);
+    const s = this.scheduler;
+    const cmd = s.pick(c, filter);
     if (cmd >= 0) {
-      const bank = this.scheduler.bank!;
-      this.issue(cmd, bank, this.scheduler.index, c, cmd === PRE);
+      const bank = s.bank!;
+      this.issue(cmd, bank, s.index, c, cmd === PRE);
       // Speed hack: told here rather than at the end of issue, which then has V8's whole inlining budget for
       // the statistics, the timing state and the completion (920 bytes of bytecode per optimized function).
+      // The refresh path is a method of its own so that this one stays short enough for wake to inline the
+      // scheduler's pick (bench/instructions.ts stream: see docs/validation.md, the controller in parts).
+      this.bankChanged(bank);
+    }
+    return cmd;
+  }
+
+  /** Issues the pending refresh's next command if it is legal at `c`; returns it or -1. */
+  private issueRefresh(c: number): number {
+    const cmd = this.refresh.ready(c);
+    if (cmd >= 0) {
+      const bank = this.refresh.bank!;
+      this.issue(cmd, bank, 0, c, false);
       this.bankChanged(bank);
     }
     return cmd;
