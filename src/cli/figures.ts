@@ -34,10 +34,11 @@ import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
-import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { defaultFigureWorkers, FigureUnitRunner } from './figures-pool.ts';
+import { renderFigureSetFiles, sweepFigureSets, sweepSetPlotlyFigures } from './figures-sweeps.ts';
+import { SWEEP_FIGURE_SETS } from '../report/sweep-figure.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
@@ -49,7 +50,8 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
-            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity picks sets; --models gpt2-small,... picks PIM-GPT
+            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity,sweep-pim-gpt-lanes,sweep-neupims-interleaving,
+            sweep-duplex-opb picks sets (the sweep-* sets run the studies of workloads/sweeps/); --models gpt2-small,... picks PIM-GPT
             models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
             flags of strata validate neupims / duplex do (defaults: the validations' own);
             --workers N runs the sets' units of work on N threads (default: the machine's cores, at most 8; the data
@@ -356,11 +358,13 @@ export function figureSets(c: FigureChoices): FigureSet[] {
         return sensitivityFigureData(out, REPO_ROOT, inputs);
       },
     },
+    // The shipped sweep studies (workloads/sweeps/), one set each: src/cli/figures-sweeps.ts.
+    ...sweepFigureSets({ sourceClosure }),
   ];
 }
 
 /** The figure sets `strata figures` knows, in the order it makes them. */
-export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity'] as const;
+export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity', ...SWEEP_FIGURE_SETS] as const;
 
 /** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
 class Progress {
@@ -393,8 +397,8 @@ class Progress {
   }
 }
 
-/** The files a figure-data file renders to (renderFigureData). */
-type RenderedFiles = ReturnType<typeof renderFigureData>;
+/** The files a figure-data file renders to (renderFigureSetFiles). */
+type RenderedFiles = ReturnType<typeof renderFigureSetFiles>;
 
 /** Why a data file is (re)computed, or null when it can be reused (with its data and the files it renders to). */
 function staleReason(file: string, inputs: FigureInputs, force: boolean): { reason: string | null; data?: FigureData; files?: RenderedFiles } {
@@ -412,7 +416,7 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
   // An edited file whose inputs still match but whose tables no longer draw is computed anew.
   try {
-    return { reason: null, data, files: renderFigureData(data, file) };
+    return { reason: null, data, files: renderFigureSetFiles(data, file) };
   } catch (e) {
     if (e instanceof StrataError) return { reason: `the data file does not render (${e.message.split('\n')[0]})` };
     throw e;
@@ -571,7 +575,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const data = results[stale.indexOf(p)]!;
     messages.push(computedMessages.get(p.set.name)!);
     datas.push(data);
-    rendered.push(renderFigureData(data, p.file));
+    rendered.push(renderFigureSetFiles(data, p.file));
   }
   if (stale.length) messages.push(`computed ${plural(stale.length, 'set')} on ${plural(workers, 'thread')} in ${seconds(elapsed)}`);
   const svgs: Array<{ path: string; svg: string }> = [];
@@ -606,7 +610,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   }
   progress.end();
   // The interactive page: every set's charts in plotly, drawn from the data files embedded in it.
-  outputs.push({ path: join(outDir, 'figures.html'), content: figuresHtmlPage(datas) });
+  outputs.push({ path: join(outDir, 'figures.html'), content: figuresHtmlPage(datas, sweepSetPlotlyFigures) });
   const index = join(outDir, 'index.html');
   outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, rendered, outputs, outDir), { path: 'figures.html', title: 'figures.html' }) });
   writeOutputs(outputs);
