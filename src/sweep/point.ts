@@ -5,6 +5,7 @@ import { MODELS_DIR } from '../compiler/model.ts';
 import { StrataError } from '../spec/errors.ts';
 import { ARCH_DIR, PACKAGE_ROOT } from '../spec/package-root.ts';
 import { parseSetFlags, resolveSetFlags } from '../spec/set-overrides.ts';
+import { systemPresetFile } from '../cli/set-flag.ts';
 import type { PointValues } from './sample.ts';
 import type { AxisValue, Sweep, SweepWorkload } from './sweep-file.ts';
 
@@ -99,7 +100,7 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
     // The files the point names, with their content hashes. An override that does not resolve for this point (a
     // system axis whose presets differ) is the point's error, which the run records, so its key is made from what
     // could be read; one that resolves for no point stops the sweep before it runs.
-    const systemFile = namedFile(system, join(ARCH_DIR, 'systems'));
+    const systemFile = systemPresetFile(system);
     const modelFile = workload.model !== undefined ? namedFile(String(workload.model), MODELS_DIR) : undefined;
     const files = new Set<string>();
     for (const f of [systemFile, modelFile]) if (f) files.add(f);

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIGURE_SETS, sourceClosure } from '../../src/cli/figures.ts';
+import { FIGURE_SETS, figureSets, sourceClosure, type FigureChoices } from '../../src/cli/figures.ts';
 import { renderFigureSetFiles, sweepFigureData, sweepFigureReport, sweepFigureSets, sweepSetPlotlyFigures } from '../../src/cli/figures-sweeps.ts';
 import { SWEEP_FIGURE_SETS, SWEEP_STUDIES } from '../../src/report/sweep-figure.ts';
 import { sweepReport } from '../../src/report/sweep-report.ts';
 import { PACKAGE_ROOT } from '../../src/spec/package-root.ts';
-import type { PointOutcome, PointTask } from '../../src/sweep/run-point.ts';
+import { ARCH_DIR } from '../../src/spec/package-root.ts';
+import { runPointSync, type PointOutcome, type PointTask } from '../../src/sweep/run-point.ts';
 import { pointRow, runSweep, sweepPoints } from '../../src/sweep/run-sweep.ts';
 import { loadSweep } from '../../src/sweep/sweep-file.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
@@ -89,4 +90,24 @@ describe('strata figures: the shipped sweep studies', () => {
     const page = figuresHtmlPage([data], sweepSetPlotlyFigures);
     for (const c of ['pareto', 'heatmap', 'lines']) expect(page).toContain(`id="chart-sweep-pim-gpt-lanes-${c}"`);
   });
+
+  it('strata figures --system S --set P=V: every unit runs under the overrides, whichever thread runs it', () => {
+    const choices: FigureChoices = {
+      models: ['gpt2-small'],
+      neupims: { models: ['neupims-gpt3-7b'], batches: [16], datasets: ['alpaca-like'] },
+      duplex: { models: ['llama3-8b'], lengths: [[256, 256]], batches: [32], servingModels: ['llama3-8b'], servingLengths: [[256, 256]], count: 8 },
+    };
+    // A GDDR6 precharge of 34 cycles instead of the standard's 32 (AiM's tRC of 89 allows at most 35): what
+    // --system pim-gpt --set pim.base.timing.tRP=34 resolves to. It shows in the energy (the token time is not bound by it).
+    const overrides = [{ file: join(ARCH_DIR, 'dram', 'gddr6.json'), path: 'timing.tRP', value: 34 }];
+    const plain = figureSets(choices).find((s) => s.name === 'sweep-pim-gpt-lanes')!;
+    const changed = figureSets({ ...choices, overrides }).find((s) => s.name === 'sweep-pim-gpt-lanes')!;
+    const task = plain.units[0]!.arg as PointTask;
+    const shipped = plain.run(task) as PointOutcome;
+    const set = changed.run(task) as PointOutcome;
+    expect(set.status).toBe('ok');
+    // The same as the point's own command line with the flag added, and not the shipped result.
+    expect(set).toEqual(runPointSync({ ...task, argv: [...task.argv, '--set', 'pim.base.timing.tRP=34'] }));
+    expect(set).not.toEqual(shipped);
+  }, 60_000);
 });
