@@ -189,6 +189,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true), retryFailed: v['retry-failed'] === true });
   if (!v.quiet) {
     const left = s.total - s.stored - s.ran;
+    if (s.removed > 0) console.log(`sweep ${sweep.spec.name}: removed ${s.removed} row${s.removed === 1 ? '' : 's'} of ${db} computed by another version of Strata or of the specs (their keys are none of this sweep's)`);
     console.log(`sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}, ${s.ran} run now${s.ran > 0 ? ` on ${s.workers} worker${s.workers === 1 ? '' : 's'} (${s.failed} failed)` : ''} in ${s.seconds.toFixed(1)} s${left > 0 ? `; ${left} left (rerun to compute them)` : ''}`);
     if (s.failed > 0) console.log(`  errors: strata sweep query ${db} "SELECT point, error FROM points WHERE status = 'error'"`);
   }

@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { columnType, SweepDatabase, type Column, type Row } from './database.ts';
 import { metricColumns } from './metrics.ts';
-import { buildPoints, shippedSpecsDigest, type SweepPoint } from './point.ts';
+import { buildPoints, keyDigests, type KeyDigests, type SweepPoint } from './point.ts';
 import { sweepProgress, type ProgressMode } from './progress.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
 import { samplePoints } from './sample.ts';
@@ -31,6 +31,8 @@ export interface SweepRunOptions {
   readonly progress?: ProgressMode;
   /** Compute the points stored as errors again (after fixing what failed). */
   readonly retryFailed?: boolean;
+  /** The digests every key includes (default: keyDigests(), the specs and code as they are; a test stands for another version with others). */
+  readonly digests?: KeyDigests;
 }
 
 /** What a run did. */
@@ -38,6 +40,8 @@ export interface SweepRunSummary {
   readonly total: number;
   /** Points already in the database (computed by an earlier run). */
   readonly stored: number;
+  /** Rows removed because their key is none of the sweep's: another version of Strata or of the specs computed them. */
+  readonly removed: number;
   /** Points computed now, and how many of them failed. */
   readonly ran: number;
   readonly failed: number;
@@ -64,20 +68,26 @@ export function pointRow(sweep: Sweep, p: SweepPoint, outcome: PointOutcome): Ro
   };
 }
 
-/** The points of a sweep with their keys (sampling and hashing only; nothing runs). */
-export function sweepPoints(sweep: Sweep): SweepPoint[] {
-  return buildPoints(sweep, samplePoints(sweep), shippedSpecsDigest());
+/**
+ * The points of a sweep with their keys (sampling and hashing only; nothing runs). `digests` defaults to those of
+ * the shipped specs and of Strata's code as they are now (a test passes others to stand for another version).
+ */
+export function sweepPoints(sweep: Sweep, digests: KeyDigests = keyDigests()): SweepPoint[] {
+  return buildPoints(sweep, samplePoints(sweep), digests);
 }
 
 /** Runs the missing points of a sweep into its database. */
 export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<SweepRunSummary> {
   const start = performance.now();
-  const points = sweepPoints(sweep);
+  const points = sweepPoints(sweep, options.digests);
   const columns = sweepColumns(sweep);
   const db = await SweepDatabase.open(options.db);
   try {
     await db.ensureTable(columns);
     if (options.retryFailed) await db.deleteErrors();
+    // A row whose key the sweep no longer makes was computed by other code or specs: it is never reused, nor kept
+    // beside the row that replaces it.
+    const removed = await db.deleteKeysOtherThan(new Set(points.map((p) => p.key)));
     const have = await db.keys();
     // A key twice in one sweep (random sampling may draw a point again) runs once.
     const seen = new Set<string>();
@@ -107,7 +117,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
         await pool.destroy();
       }
     }
-    return { total: points.length, stored: points.filter((p) => have.has(p.key)).length, ran: todo.length, failed, workers, seconds: (performance.now() - start) / 1000 };
+    return { total: points.length, stored: points.filter((p) => have.has(p.key)).length, removed, ran: todo.length, failed, workers, seconds: (performance.now() - start) / 1000 };
   } finally {
     db.close();
   }

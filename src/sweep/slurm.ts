@@ -274,6 +274,8 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   let stored: number;
   try {
     if (options.retryFailed) await db.deleteErrors();
+    // Rows of keys the sweep no longer makes (other code or specs) are removed, as a local run removes them.
+    await db.deleteKeysOtherThan(new Set(points.map((p) => p.key)));
     const have = await db.keys();
     stored = points.filter((p) => have.has(p.key)).length;
     const seen = new Set<string>();
