@@ -138,6 +138,8 @@ export function runWithSetFlags(command: string, argv: readonly string[], run: (
   const { sets } = taken;
   let { rest } = taken;
   if (sets.length === 0) return run(rest);
+  // `validate ramulator2 --controller strata` applies --set to the preset of each run itself (its paths start there).
+  if (command === 'validate' && rest[0] === 'ramulator2') return run([...rest, ...sets.flatMap((s) => ['--set', s])]);
   if (!(SET_COMMANDS as readonly string[]).includes(command)) {
     throw new StrataError(`${command}: --set is not taken here (it changes the spec of the commands that load one: ${SET_COMMANDS.join(', ')})`);
   }
