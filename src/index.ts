@@ -71,7 +71,7 @@ export type { NpuSpec } from './npu/spec.ts';
 export { SYSTEM_MODELS, SYSTEM_FAMILIES, systemFamily, loadStepCostModel, type SystemFamily, type SystemModel, type CostModelOptions } from './systems/registry.ts';
 export type { SystemCommand, ServingModel } from './systems/system-model.ts';
 export { loadPimGptSystem, pimGptGenerate, PimGptMachine, type PimGptSystem, type PimGptGeneration } from './systems/pim-gpt/pim-gpt.ts';
-export type { PimGptOptions, TokenCost } from './systems/pim-gpt/pim-gpt.ts';
+export type { PimGptOptions, TokenCost, TokenTiming } from './systems/pim-gpt/pim-gpt.ts';
 export { loadDuplexSystem } from './systems/duplex/duplex-system.ts';
 export type { DuplexSystem } from './systems/duplex/duplex-system.ts';
 export { duplexStepCoster } from './systems/duplex/duplex-step-cost.ts';
