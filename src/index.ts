@@ -99,6 +99,7 @@ export { reportCsvFiles } from './report/csv.ts';
 export type { CsvFile } from './report/csv-format.ts';
 export { servingReport, type ServingReport } from './report/serving-report.ts';
 export type { ServingReportInput, ServingRequestRecord, ServingStepRecord, LatencyNs } from './report/serving-report.ts';
+export type { SoftwareProfileInfo } from './report/run-report.ts';
 export { validateReport } from './report/schema.ts';
 export type { StrataReport } from './report/schema.ts';
 

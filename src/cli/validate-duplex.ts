@@ -9,7 +9,7 @@ import {
 } from '../validation/duplex.ts';
 import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage } from './args.ts';
 import { writeOutputs } from './output.ts';
-import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
+import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS, duplexXpuProfile } from '../validation/duplex.ts';
 import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
@@ -128,7 +128,7 @@ export function duplexValidateCommand(argv: string[]): number {
     }
   }
   progress.end();
-  console.log('### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system\n');
+  console.log("### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system; GPU and xPU: the H100 under the 'graphs' profile\n");
   console.log(formatDecodeTable(decode));
   if (serving.length > 0) {
     console.log(`\n### Duplex: serving ${count} fixed-length requests, Poisson ${qps} requests/s, max batch ${maxBatch}, whole prefill\n`);
@@ -139,7 +139,7 @@ export function duplexValidateCommand(argv: string[]): number {
   console.log(`\nPaper: ${DUPLEX_PAPER.source}.`);
   console.log(`\n${DUPLEX_METHOD}`);
   if (v.out !== undefined) {
-    const data = { decode, serving: serving.map((r) => ({ ...r })), paper: DUPLEX_PAPER };
+    const data = { xpuProfile: duplexXpuProfile(), method: DUPLEX_METHOD, decode, serving: serving.map((r) => ({ ...r })), paper: DUPLEX_PAPER };
     const outputs = [
       { path: join(v.out, 'duplex-decode.csv'), content: decodeCsv(decode) },
       { path: join(v.out, 'duplex-serving.csv'), content: servingCsv(serving) },

@@ -5,7 +5,7 @@ import { DUPLEX_DEVICES } from '../systems/duplex/policy.ts';
 import type { DuplexSystem } from '../systems/duplex/duplex-system.ts';
 import type { DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import {
-  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, stepShape, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
+  DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, softwareProfileInfo, stepShape, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
 } from './run-report.ts';
 
 /**
@@ -82,6 +82,8 @@ export function duplexRunReport(input: DuplexRunInput): RunReport {
       name: sys.name, requested: input.requestedSystem, kind: x.kind, file: repoRelative(sys.file), precision,
       peakFlopsPerS: x.peakFlopsPerS[precision]!, bandwidthBytesPerS: x.bandwidthBytesPerS, capacityBytes: x.capacityBytes,
       computeEfficiency: x.computeEfficiency, memoryEfficiency: x.memoryEfficiency, launchOverheadNs: ns(x.launchOverheadPs), boardPowerW: x.boardPowerW,
+      // The xPU's ops are timed under its preset's default profile (src/systems/duplex/duplex-step.ts calls opCost without one).
+      softwareProfile: softwareProfileInfo(x),
       duplex: {
         devices: sys.devices,
         pim: pim

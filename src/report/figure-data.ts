@@ -254,6 +254,13 @@ export interface PimGptTokenTimeline {
 /** Source of the PIM-GPT ranges. */
 export const PIM_GPT_SOURCE = 'Wu, Wang, Lu: PIM-GPT (arXiv 2310.09385; npj Unconventional Computing 2024), headline ranges';
 
+/** Software profile of the PIM-GPT baselines: the paper measured its GPU and CPU with PyTorch launching kernel by kernel. */
+export const PIM_GPT_PAPER_PROFILE = 'eager';
+/** Profile of the serving-engine T4 shown beside the paper's setup. */
+export const PIM_GPT_ENGINE_PROFILE = 'graphs';
+/** Its name in the baselines table (a series of its own in the charts; the paper's ranges do not apply to it). */
+export const PIM_GPT_ENGINE_BASELINE = 'gpu-t4 graphs';
+
 /** PIM-GPT against GPU/CPU baselines: per model, per baseline, and the latency and energy breakdowns per token. */
 export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigureParams, inputs: FigureInputs): FigureData {
   const us = (ps: number) => ps / 1e6;
@@ -262,10 +269,11 @@ export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigurePara
     schema: FIGURE_DATA_SCHEMA,
     figure: 'pim-gpt',
     title: 'PIM-GPT against GPU and CPU baselines',
-    description: `Token-by-token generation on PIM-GPT (AiM in-bank PIM + ASIC), ${p.promptTokens}-token prompt, ${p.tokens} generated tokens, batch 1; the baselines run the same model's decode step at the mean decode position on the analytical roofline. Speed-up = baseline time / PIM-GPT time per token; energy efficiency = baseline energy (board power x time) / PIM-GPT energy per token.`,
+    description: `Token-by-token generation on PIM-GPT (AiM in-bank PIM + ASIC: every DRAM and PIM command simulated at a cycle its GDDR6 constraint table allows, repeated channel programs simulated once and reused; ASIC operations analytical), ${p.promptTokens}-token prompt, ${p.tokens} generated tokens, batch 1; the baselines run the same model's decode step at the mean decode position on the analytical kernel model under the '${PIM_GPT_PAPER_PROFILE}' profile (PyTorch launching kernel by kernel, as the paper measured its GPU and CPU), and the T4 also under '${PIM_GPT_ENGINE_PROFILE}' (a serving engine replaying CUDA graphs; baseline '${PIM_GPT_ENGINE_BASELINE}'). Speed-up = baseline time / PIM-GPT time per token; energy efficiency = baseline energy (board power x time) / PIM-GPT energy per token.`,
     command: 'strata validate pim-gpt',
     parameters: {
       models: rows.map((r) => r.model), promptTokens: p.promptTokens, tokens: p.tokens, batch: 1, baselines: p.baselines.map((b) => b.name),
+      baselineProfile: PIM_GPT_PAPER_PROFILE, servingEngineProfile: PIM_GPT_ENGINE_PROFILE,
       ...(p.timeline ? { timelineModel: p.timeline.model, timelinePromptTokens: p.timeline.promptTokens, timelineTokens: p.timeline.tokens, timelineContext: p.timeline.contextLength, timelineTokenUs: us(p.timeline.totalPs) } : {}),
     },
     inputs,
@@ -292,11 +300,16 @@ export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigurePara
           col('tokenUj', 'uJ', 'baseline energy per token (board power x time)'),
           col('speedup', 'x', 'baseline time / PIM-GPT time per token'),
           col('efficiency', 'x', 'baseline energy / PIM-GPT energy per token'),
+          col('profile', '', "software profile of the baseline: 'eager' (PyTorch kernel by kernel, the paper's setup) or 'graphs' (a serving engine's CUDA graphs)"),
         ],
-        rows: rows.flatMap((r) => p.baselines.map((b) => {
-          const g = r.gpu[b.name]!;
-          return [r.model, b.name, b.kind, g.tokenUs, g.tokenUj, g.speedup, g.efficiency];
-        })),
+        rows: rows.flatMap((r) => [
+          ...p.baselines.map((b) => {
+            const g = r.gpu[b.name]!;
+            return [r.model, b.name, b.kind, g.tokenUs, g.tokenUj, g.speedup, g.efficiency, PIM_GPT_PAPER_PROFILE];
+          }),
+          // The paper's GPU as a serving engine runs it, beside the paper's setup (rows made elsewhere may lack it).
+          ...(r.t4Graphs ? [[r.model, PIM_GPT_ENGINE_BASELINE, 'gpu', r.t4Graphs.tokenUs, r.t4Graphs.tokenUj, r.t4Graphs.speedup, r.t4Graphs.efficiency, PIM_GPT_ENGINE_PROFILE]] : []),
+        ]),
       },
       {
         name: 'latency-breakdown',
@@ -400,10 +413,10 @@ export function neupimsFigureData(rows: readonly NeuPimsRow[], u: NeuPimsUtilisa
     schema: FIGURE_DATA_SCHEMA,
     figure: 'neupims',
     title: 'NeuPIMs against GPU-only, NPU-only and blocked NPU+PIM',
-    description: `One decode iteration per case: every request of a request set (${p.datasets.join(', ')}; seed neupims.0) at its mean decode position (input + half its output tokens cached), on each model's tensor x pipeline-parallel devices (arch/systems/neupims). Throughput = generated tokens per second of the whole system; gains = NeuPIMs tokens/s / baseline tokens/s. GPU-only: every op on the ${p.gpu} roofline, attention kernels batched per layer. Interleaving ablation: NeuPIMs with sub-batch interleaving forced off and on. Utilisation: NPU and PIM busy intervals of one iteration of ${u.model} at batch ${u.batch} (${p.utilisationDataset}) on npu-pim-blocked (one row buffer: PIM blocks the NPU) and neupims (dual row buffers, sub-batches interleaved).`,
+    description: `One decode iteration per case: every request of a request set (${p.datasets.join(', ')}; seed neupims.0) at its mean decode position (input + half its output tokens cached), on each model's tensor x pipeline-parallel devices (arch/systems/neupims). Throughput = generated tokens per second of the whole system; gains = NeuPIMs tokens/s / baseline tokens/s. GPU-only: every op on the ${p.gpu} kernel model, attention kernels batched per layer, under the 'eager' profile (PyTorch launching kernel by kernel, as the paper measured its GPU) and, beside it, under 'graphs' (a serving engine replaying CUDA graphs). NPU and PIM: every PIM and DRAM command of the attention programs simulated (repeated programs once and reused); the NPU's GEMMs closed-form (10-20 % faster than the cycle-level NPU on GPT-3 7B at batch 128-256: test/npu/neupims-gemm-timing.test.ts). Interleaving ablation: NeuPIMs with sub-batch interleaving forced off and on. Utilisation: NPU and PIM busy intervals of one iteration of ${u.model} at batch ${u.batch} (${p.utilisationDataset}) on npu-pim-blocked (one row buffer: PIM blocks the NPU) and neupims (dual row buffers, sub-batches interleaved).`,
     command: `strata validate neupims --models ${models.join(',')} --batches ${p.batches.join(',')} --datasets ${p.datasets.join(',')}`,
     parameters: {
-      models, datasets: [...p.datasets], batches: [...p.batches], gpu: p.gpu,
+      models, datasets: [...p.datasets], batches: [...p.batches], gpu: p.gpu, gpuProfile: 'eager', servingEngineProfile: 'graphs',
       utilisationModel: u.model, utilisationDataset: p.utilisationDataset, utilisationBatch: u.batch,
     },
     inputs,
@@ -417,7 +430,7 @@ export function neupimsFigureData(rows: readonly NeuPimsRow[], u: NeuPimsUtilisa
           col('batch', '', 'requests in the iteration'),
           col('devices', '', 'tensor x pipeline-parallel devices'),
           col('meanContext', 'tokens', 'mean cached tokens per request'),
-          col('gpuTokensPerS', 'tokens/s', `GPU-only (${p.gpu} roofline)`),
+          col('gpuTokensPerS', 'tokens/s', `GPU-only (${p.gpu} kernel model, 'eager' profile: the paper's setup)`),
           col('npuOnlyTokensPerS', 'tokens/s', 'NPU-only (attention on the NPU)'),
           col('blockedTokensPerS', 'tokens/s', 'NPU+PIM with one row buffer (PIM blocks the NPU)'),
           col('neupimsTokensPerS', 'tokens/s', 'NeuPIMs (dual row buffers; sub-batch interleaving as the preset decides)'),
@@ -425,8 +438,13 @@ export function neupimsFigureData(rows: readonly NeuPimsRow[], u: NeuPimsUtilisa
           col('overGpu', 'x', 'NeuPIMs / GPU-only'),
           col('overNpuOnly', 'x', 'NeuPIMs / NPU-only'),
           col('overBlocked', 'x', 'NeuPIMs / NPU+PIM blocked'),
+          col('gpuGraphsTokensPerS', 'tokens/s', `GPU-only under the 'graphs' profile (a serving engine's CUDA graphs); empty in rows made without it`),
+          col('overGpuGraphs', 'x', "NeuPIMs / GPU-only 'graphs'"),
         ],
-        rows: rows.map((r) => [r.model, r.dataset, r.batch, r.devices, r.meanContext, r.gpu, r.npuOnly, r.blocked, r.neupims, r.interleaved, r.neupims / r.gpu, r.neupims / r.npuOnly, r.neupims / r.blocked]),
+        rows: rows.map((r) => [
+          r.model, r.dataset, r.batch, r.devices, r.meanContext, r.gpu, r.npuOnly, r.blocked, r.neupims, r.interleaved, r.neupims / r.gpu, r.neupims / r.npuOnly, r.neupims / r.blocked,
+          r.gpuGraphs ?? null, r.gpuGraphs ? r.neupims / r.gpuGraphs : null,
+        ]),
       },
       {
         name: 'paper',
@@ -440,7 +458,8 @@ export function neupimsFigureData(rows: readonly NeuPimsRow[], u: NeuPimsUtilisa
           col('paper', 'x', "the paper's headline gain"),
         ],
         rows: [
-          summaryRow('NeuPIMs / GPU-only', 'gpu-only', ratios((r) => r.neupims / r.gpu), p.paper.gpu),
+          summaryRow("NeuPIMs / GPU-only ('eager', the paper's setup)", 'gpu-only', ratios((r) => r.neupims / r.gpu), p.paper.gpu),
+          ...(rows.every((r) => r.gpuGraphs) ? [summaryRow("NeuPIMs / GPU-only ('graphs', a serving engine)", 'gpu-only graphs', ratios((r) => r.neupims / r.gpuGraphs!), null)] : []),
           summaryRow('NeuPIMs / NPU-only', 'npu-only', ratios((r) => r.neupims / r.npuOnly), p.paper.npuOnly),
           summaryRow('NeuPIMs / NPU+PIM blocked', 'npu-pim-blocked', ratios((r) => r.neupims / r.blocked), p.paper.npuPim),
           summaryRow('interleaving on / off', 'neupims', ratios((r) => r.interleaveOn / r.interleaveOff), null),
@@ -535,10 +554,10 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
     schema: FIGURE_DATA_SCHEMA,
     figure: 'duplex',
     title: 'Duplex against GPU, 2xGPU, bank-PIM and bank-group PIM',
-    description: `Each model on D tensor-parallel devices (the smallest power of two holding its weights and batch 32's KV cache at its longest case); Duplex, GPU (${label('gpu').preset}), bank-PIM and BG-PIM have D devices, 2xGPU 2D. Fixed-batch decode: B requests decoding the token at position Lin + Lout/2; throughput = B / step time, energy per token = step energy / B; empty cells: the KV cache does not fit (OOM). Serving: ${p.count} fixed-length requests arriving Poisson at ${p.qps} requests/s, continuous batching up to ${p.maxBatch} with whole prefill, every request's TTFT, mean time between its tokens and end-to-end latency.`,
+    description: `Each model on D tensor-parallel devices (the smallest power of two holding its weights and batch 32's KV cache at its longest case); Duplex, GPU (${label('gpu').preset}), bank-PIM and BG-PIM have D devices, 2xGPU 2D. Every xPU (the GPU systems', and Duplex's ops above the Op/B threshold) runs on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs, a kernel floor per op); the Duplex authors' own charge (no launches, no shared-bank slowdown) is \`strata validate duplex --authors-charge\`. PIM ops: each pseudo-channel's stream command by command through the HBM3 DRAM model up to twice the PIM spec's \`simulation.tileRequestsPerChannel\` requests (lengths between simulated ones interpolated), longer streams extrapolated at the simulated steady-state rate. Fixed-batch decode: B requests decoding the token at position Lin + Lout/2; throughput = B / step time, energy per token = step energy / B; empty cells: the KV cache does not fit (OOM). Serving: ${p.count} fixed-length requests arriving Poisson at ${p.qps} requests/s, continuous batching up to ${p.maxBatch} with whole prefill, every request's TTFT, mean time between its tokens and end-to-end latency.`,
     command: `strata validate duplex --models ${models.join(',')} --lengths ${p.lengths.join(',')} --batches ${p.batches.join(',')} --serving-models ${p.servingModels.join(',')} --serving-lengths ${p.servingLengths.join(',')} --count ${p.count} --qps ${p.qps} --max-batch ${p.maxBatch}`,
     parameters: {
-      models, lengths: [...p.lengths], batches: [...p.batches], systems: p.systems.map((s) => s.preset),
+      models, lengths: [...p.lengths], batches: [...p.batches], systems: p.systems.map((s) => s.preset), xpuProfile: 'graphs',
       servingModels: [...p.servingModels], servingLengths: [...p.servingLengths], count: p.count, qps: p.qps, maxBatch: p.maxBatch,
     },
     inputs,

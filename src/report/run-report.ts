@@ -1,4 +1,4 @@
-import { ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../systems/baseline/roofline.ts';
+import { deviceProfile, ENERGY_METHODS, usableBytes, type BaselineRun, type DevicePreset, type EnergyMethod, type Precision } from '../systems/baseline/roofline.ts';
 import type { MemoryFootprint } from '../compiler/footprint.ts';
 import type { OpKind } from '../ir/op.ts';
 import type { Phase, Step } from '../ir/step.ts';
@@ -13,6 +13,25 @@ export const DUPLEX_ENERGY_METHOD = 'board-power-x-step-time + dram-path-energy'
 export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD] as const;
 /** A run report's energy method. */
 export type RunEnergyMethod = (typeof RUN_ENERGY_METHODS)[number];
+
+/**
+ * The GPU/CPU software profile a report's baseline numbers were computed under (arch/systems presets,
+ * `software.profiles`; docs/baselines.md): how ops become kernels and what the host pays to launch each.
+ */
+export interface SoftwareProfileInfo {
+  /** Profile name (`graphs`, `eager`, `fused`). */
+  readonly name: string;
+  /** The preset's words for it. */
+  readonly description: string;
+  /** Host time to launch one kernel, ns (0 when a CUDA graph replays the step). */
+  readonly hostLaunchNs: number;
+}
+
+/** The report form of a device's profile `name` (its default when undefined). */
+export function softwareProfileInfo(device: DevicePreset, name?: string): SoftwareProfileInfo {
+  const p = deviceProfile(device, name);
+  return { name: p.name, description: p.description, hostLaunchNs: p.hostLaunchPs / 1000 };
+}
 
 /** Policies whose runs `strata run` reports. */
 export const RUN_POLICIES = ['gpu-roofline', 'duplex'] as const;
@@ -91,6 +110,11 @@ export interface RunReport {
     readonly memoryEfficiency: number;
     readonly launchOverheadNs: number;
     readonly boardPowerW: number;
+    /**
+     * The software profile the device's ops were timed under (for Duplex runs: the xPU's). Every report written
+     * since issue #14 has it; reports written before lack it.
+     */
+    readonly softwareProfile: SoftwareProfileInfo;
     /** Duplex runs only. */
     readonly duplex?: DuplexSystemInfo;
   };
@@ -236,7 +260,7 @@ export function runReport(input: RunInput): RunReport {
       name: d.name, requested: input.requestedSystem, kind: d.kind, file: d.file.replace(/^.*\/(arch|test)\//, '$1/'),
       precision: first.precision, peakFlopsPerS: d.peakFlopsPerS[first.precision]!, bandwidthBytesPerS: d.bandwidthBytesPerS,
       capacityBytes: d.capacityBytes, computeEfficiency: d.computeEfficiency, memoryEfficiency: d.memoryEfficiency,
-      launchOverheadNs: ns(d.launchOverheadPs), boardPowerW: d.boardPowerW,
+      launchOverheadNs: ns(d.launchOverheadPs), boardPowerW: d.boardPowerW, softwareProfile: softwareProfileInfo(d, first.profile),
     },
     model: input.model,
     policy: 'gpu-roofline',
@@ -284,7 +308,8 @@ export function formatRunSummary(rep: RunReport): string {
   const ctx = rep.workload.phase === 'decode'
     ? `context ${s0.maxContextLength + 1}${steps.length > 1 ? `..${steps[steps.length - 1]!.maxContextLength + 1}` : ''}`
     : `prompt ${s0.newTokens / s0.requests} tokens`;
-  lines.push(`Strata run — ${rep.model.name} ${rep.workload.phase} on ${rep.system.name}${alias}, batch ${s0.requests}, ${ctx}, ${steps.length} step${steps.length > 1 ? 's' : ''}, ${rep.system.precision}`);
+  const profile = rep.system.softwareProfile ? `, ${rep.system.kind.toUpperCase()} profile ${rep.system.softwareProfile.name}` : '';
+  lines.push(`Strata run — ${rep.model.name} ${rep.workload.phase} on ${rep.system.name}${alias}, batch ${s0.requests}, ${ctx}, ${steps.length} step${steps.length > 1 ? 's' : ''}, ${rep.system.precision}${profile}`);
   if (tot.perTokenLatencyNs !== null) {
     lines.push(`  per-token latency  ${formatNs(tot.perTokenLatencyNs)} (mean over ${steps.length} step${steps.length > 1 ? 's' : ''} of ${s0.ops} ops; launch overhead ${formatNs(tot.launchNs / steps.length)} of it)`);
   } else {

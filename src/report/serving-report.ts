@@ -4,7 +4,7 @@ import { repoRelative } from '../compiler/policies/types.ts';
 import { distribution, servingTotals, type Distribution } from '../serving/metrics.ts';
 import type { PrefillMode, ServingResult } from '../serving/serving-loop.ts';
 import type { StepCostModel } from '../serving/step-cost.ts';
-import { formatNs } from './run-report.ts';
+import { formatNs, type SoftwareProfileInfo } from './run-report.ts';
 
 /** Version of the serving-report schema; bump on any incompatible change (docs/report-format.md). */
 export const SERVING_REPORT_SCHEMA = 'strata.serving-report/1';
@@ -69,6 +69,8 @@ export interface ServingReport {
     /** The step cost model (`gpu-roofline`) and how it computes a step. */
     readonly costModel: string;
     readonly description: string;
+    /** Where step times rest on a GPU/CPU baseline preset (`gpu-roofline`, Duplex's xPU): the software profile used. */
+    readonly softwareProfile?: SoftwareProfileInfo;
   };
   readonly model: { readonly name: string; readonly file: string; readonly parameters: number; readonly precisionBytes: number; readonly kvBytesPerToken: number };
   readonly workload: {
@@ -247,7 +249,10 @@ export function servingReport(input: ServingReportInput): ServingReport {
   const meanOf = (f: (q: RequestSet['requests'][number]) => number) => input.requestSet.requests.reduce((a, q) => a + f(q), 0) / input.requestSet.requests.length;
   const report: ServingReport = {
     schema: SERVING_REPORT_SCHEMA,
-    system: { name: costModel.system, requested: input.requestedSystem, file: costModel.file, costModel: costModel.name, description: costModel.description },
+    system: {
+      name: costModel.system, requested: input.requestedSystem, file: costModel.file, costModel: costModel.name, description: costModel.description,
+      ...(costModel.softwareProfile ? { softwareProfile: { ...costModel.softwareProfile } } : {}),
+    },
     model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes, kvBytesPerToken: c.kvBytesPerToken },
     workload: {
       origin: w.origin, requests: result.requestSet.length, arrivals: w.arrivals, qps: w.qps, seed: input.seed,
@@ -303,7 +308,8 @@ export function formatServingSummary(rep: ServingReport): string {
   const alias = rep.system.requested !== rep.system.name ? ` (as ${rep.system.requested})` : '';
   const arrivals = w.arrivals === 'poisson' ? `Poisson ${w.qps} requests/s` : w.arrivals === 'at-zero' ? 'all at time 0' : 'arrivals from the file';
   const lines: string[] = [];
-  lines.push(`Strata serve — ${rep.model.name} on ${rep.system.name}${alias} (${rep.system.costModel}), ${w.requests} ${w.origin} requests, ${arrivals}, seed ${w.seed}`);
+  const profile = rep.system.softwareProfile ? `, profile ${rep.system.softwareProfile.name}` : '';
+  lines.push(`Strata serve — ${rep.model.name} on ${rep.system.name}${alias} (${rep.system.costModel}${profile}), ${w.requests} ${w.origin} requests, ${arrivals}, seed ${w.seed}`);
   const kvFrom = m.kvCapacitySource === 'device' ? `device ${gib(m.deviceBytes!)} − weights ${gib(m.weightBytes!)}` : 'given';
   lines.push(`  scheduler    max batch ${s.maxBatch}, KV capacity ${gib(m.kvCapacityBytes)} (${kvFrom}; ${m.kvCapacityTokens} tokens), lifetime reservation, prefill ${s.prefill}${s.chunkTokens !== null ? ` (${s.chunkTokens} tokens per step)` : ''}`);
   lines.push(`  run          ${t.steps} steps over ${formatNs(t.spanNs)} (busy ${formatNs(t.busyNs)}, idle ${formatNs(t.idleNs)}); mean batch ${t.meanBatch.toFixed(1)}, max ${t.maxBatch}; peak KV ${gib(m.peakKvBytesInUse)} in use, ${gib(m.peakKvBytesReserved)} reserved`);

@@ -63,6 +63,11 @@ export interface StepCostModel {
   readonly energyNote: string;
   /** Device memory, or null when the system declares none (then the KV capacity must be given). */
   readonly memory: SystemMemory | null;
+  /**
+   * Where step times rest on a GPU/CPU baseline preset (the roofline, Duplex's xPU): the software profile its ops
+   * are timed under (src/systems/baseline/roofline.ts), for the serving report. Absent for systems without one.
+   */
+  readonly softwareProfile?: { readonly name: string; readonly description: string; readonly hostLaunchNs: number };
   /** The seedrandom streams the model draws from, as names or patterns (`moe.routing.<seed>.<step>`); empty if none. */
   readonly streams: readonly string[];
   /** Cost of one step. Must be deterministic: the same batch (with the same index) gives the same cost. */

@@ -13,6 +13,7 @@ import { coSchedule, type CoItem } from '../systems/duplex/duplex-schedule.ts';
 import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import type { Op } from '../ir/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
+import { deviceProfile } from '../systems/baseline/roofline.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 
 /** Default serving comparison of `strata validate duplex` and `strata figures`: models, (Lin:Lout) pairs, requests, Poisson rate, maximum batch. */
@@ -61,7 +62,15 @@ export const DUPLEX_PAPER = {
 } as const;
 
 /** How each system's numbers are computed (printed under the tables, so the page that quotes them says it too). */
-export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs; docs/baselines.md); the authors' simulator charges no launch and no shared-bank slowdown (`--co-processing`, 'authors' charge'). Logic-PIM, bank-PIM and BG-PIM: the first requests of each pseudo-channel's stream run command by command through the HBM3 DRAM model, the rest at the simulated steady-state rate (`simulation.tileRequestsPerChannel`). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
+export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs; docs/baselines.md); the authors' simulator charges no launch and no shared-bank slowdown (`--co-processing`, 'authors' charge'). Logic-PIM, bank-PIM and BG-PIM: each pseudo-channel's stream runs command by command through the HBM3 DRAM model up to twice `simulation.tileRequestsPerChannel` requests (stream lengths on a power-of-two grid simulated, lengths between them interpolated), longer streams continue at the simulated steady-state rate (extrapolated). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
+
+/**
+ * The software profile every xPU of the comparison runs under: the default of the shipped Duplex systems' xPU
+ * preset (src/systems/duplex/duplex-step.ts times xPU ops without naming one). DUPLEX_METHOD names it in words.
+ */
+export function duplexXpuProfile(): string {
+  return deviceProfile(loadDuplexSystem('duplex').xpu).name;
+}
 
 /** Cases a model can run: (Lin, Lout) within its learned positions (OPT-66B: 2048). */
 export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): Array<readonly [number, number]> {

@@ -23,7 +23,7 @@ export interface PimGptRow {
   energy: PimGptEnergy;
   gpu: Record<string, { tokenUs: number; tokenUj: number; speedup: number; efficiency: number }>;
   /** The T4 under the `graphs` profile (a serving engine replaying CUDA graphs), beside the paper's eager setup. */
-  t4Graphs?: { tokenUs: number; speedup: number };
+  t4Graphs?: { tokenUs: number; speedup: number; tokenUj: number; efficiency: number };
 }
 
 /**
@@ -84,7 +84,7 @@ export function comparePimGpt(modelName: string, promptTokens: number, tokens: n
   }
   const graphs = pimGptBaselineSide('gpu-t4', modelName, promptTokens, tokens, 'graphs');
   const { meanTokenPs: _, ...side } = pim;
-  return { model: modelName, ...side, gpu, t4Graphs: { tokenUs: graphs.ps / 1e6, speedup: graphs.ps / pim.meanTokenPs } };
+  return { model: modelName, ...side, gpu, t4Graphs: { tokenUs: graphs.ps / 1e6, speedup: graphs.ps / pim.meanTokenPs, tokenUj: graphs.uj, efficiency: graphs.uj / pim.pimTokenUj } };
 }
 
 /** The baselines of the table: the T4 (the paper's GPU), an A100 and a CPU. */

@@ -114,7 +114,7 @@ describe('strata run', () => {
     expect(rep.memory).toMatchObject({ weightBytes: 1_557_611_200 * 2, kvTokens: 1024, kvCacheBytes: 1024 * 307_200, availableBytes: 38 * 2 ** 30 });
     expect(rep.timeline.ops).toHaveLength(579);
 
-    expect(r.out.split('\n')[0]).toBe('Strata run — gpt2-xl decode on gpu-a100-40gb (as gpu-a100), batch 1, context 1024, 1 step, fp16');
+    expect(r.out.split('\n')[0]).toBe('Strata run — gpt2-xl decode on gpu-a100-40gb (as gpu-a100), batch 1, context 1024, 1 step, fp16, GPU profile graphs');
     expect(r.out).toContain('  per-token latency  4.334 ms (mean over 1 step of 579 ops; launch overhead 2.030 ms of it)');
     expect(r.out).toContain('  throughput         230.7 tokens/s (1 token in 4.334 ms)');
     expect(r.out).toContain('  energy             1.734 J, 1.7337 J/token (board-power-x-time, 400 W)');

@@ -22,7 +22,7 @@ describe('strata serve', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe('Strata serve — llama3-8b on gpu-h100-sxm (gpu-roofline), 16 alpaca-like requests, Poisson 10 requests/s, seed 4');
+    expect(lines[0]).toBe('Strata serve — llama3-8b on gpu-h100-sxm (gpu-roofline, profile graphs), 16 alpaca-like requests, Poisson 10 requests/s, seed 4');
     expect(lines[1]).toMatch(/^ {2}scheduler {4}max batch 8, KV capacity 62\.04 GiB \(device 77\.00 GiB − weights 14\.96 GiB; \d+ tokens\), lifetime reservation, prefill whole$/);
     expect(r.out).toMatch(/\n {2}throughput {3}[\d.]+ output tokens\/s/);
     expect(r.out).toMatch(/\n {2}wrote {8}.*serving-report\.json\n {2}wrote {8}.*requests\.csv\n {2}wrote {8}.*steps\.csv$/);

@@ -95,7 +95,10 @@ describe('the schema file', () => {
       '$defs.dramReport.properties.bankStates': ['commandKinds'],
       '$defs.dramReport.properties.bankStates.properties.banks.items': ['commands'],
       // Duplex runs (policy duplex) add these to run reports; baseline runs leave them out.
-      '$defs.runReport.properties.system': ['duplex'],
+      // The software profile (issue #14): reports written before it lack it.
+      '$defs.runReport.properties.system': ['duplex', 'softwareProfile'],
+      // Only cost models resting on a GPU/CPU preset (gpu-roofline, duplex) write it; and not reports before issue #14.
+      '$defs.servingReport.properties.system': ['softwareProfile'],
       '$defs.runReport.properties.energy': ['breakdownJ'],
       '$defs.stepRecord': ['xpuBusyNs', 'pimBusyNs', 'serialNs', 'overlapNs', 'contendedNs'],
       '$defs.timelineEntry': ['allReduceNs'],

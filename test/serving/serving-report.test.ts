@@ -89,7 +89,7 @@ describe('the serving report', () => {
 
   it('prints a summary with the percentiles', () => {
     const text = formatServingSummary(rep);
-    expect(text).toMatch(/^Strata serve — llama3-8b on gpu-a100-80gb \(gpu-roofline\), 20 alpaca-like requests, Poisson 20 requests\/s, seed 3\n/);
+    expect(text).toMatch(/^Strata serve — llama3-8b on gpu-a100-80gb \(gpu-roofline, profile graphs\), 20 alpaca-like requests, Poisson 20 requests\/s, seed 3\n/);
     expect(text).toMatch(/\n {2}TTFT {9}p50 .* p90 .* p99 /);
     expect(text).toMatch(/\n {2}TBT {10}p50 /);
   });

@@ -155,7 +155,11 @@ describe('strata validate duplex', () => {
     expect(reqs[0]).toBe('model,lin,lout,qps,system,request,arrivalMs,ttftMs,e2eMs,tbtMeanMs,tbtP99Ms');
     expect(reqs).toHaveLength(1 + 3 * 5);
     expect(readFileSync(join(dir, 'duplex-decode.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 2 * 5); // uniform + skewed
-    expect(JSON.parse(readFileSync(join(dir, 'duplex-validation.json'), 'utf8')).decode).toHaveLength(2);
+    const saved = JSON.parse(readFileSync(join(dir, 'duplex-validation.json'), 'utf8'));
+    expect(saved.decode).toHaveLength(2);
+    // The file says which GPU software profile its numbers rest on, and the method note names the same one.
+    expect(saved.xpuProfile).toBe('graphs');
+    expect(saved.method).toContain(`under the '${saved.xpuProfile}' profile`);
   });
 
   it('bad flags stop with one line naming the flag', () => {

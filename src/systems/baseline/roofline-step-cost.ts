@@ -55,7 +55,8 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
   // Attention and head ops do not depend on the layer count: a one-layer copy of the model lowers them cheaply.
   const oneLayer: ModelSpec = { ...model, layers: 1 };
   const deviceId = `${device.kind}0`;
-  const profile = deviceProfile(device, opts.profile).name;
+  const prof = deviceProfile(device, opts.profile);
+  const profile = prof.name;
   const perLayer = (opts.attentionLaunch ?? 'per-layer') === 'per-layer';
 
   /** GPU and host time of a part. */
@@ -140,6 +141,7 @@ export function rooflineStepCost(model: ModelSpec, device: DevicePreset, opts: R
     file: repoRelative(device.file),
     description: `the step's kernels on ${device.name} one after another (profile ${profile}), each its floor + max(compute, memory), the step max(GPU time, host launch time) (docs/baselines.md); ` +
       (perLayer ? 'one fused attention kernel per layer for the whole batch' : 'one fused attention kernel per request and layer'),
+    softwareProfile: { name: prof.name, description: prof.description, hostLaunchNs: prof.hostLaunchPs / 1000 },
     energyMethod: device.energyMethod,
     energyNote: `board power x busy time: ${device.boardPowerW} W while a step runs; idle gaps between arrivals are not counted`,
     memory: { capacityBytes: usableBytes(device), weightBytes: parameterCount(model) * model.precisionBytes },

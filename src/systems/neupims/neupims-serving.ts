@@ -24,7 +24,9 @@ export function neupimsStepCostModel(system: NeuPimsSystem, model: ModelSpec, op
     name: 'neupims',
     system: system.name,
     file: repoRelative(system.file),
-    description: `${devices} NeuPIMs-family device(s) (tp ${tp} x pp ${par.pp}): GEMMs on the NPU, ${system.attention === 'pim' ? `attention in ${system.pim.rowBuffers === 2 ? 'dual' : 'single'}-row-buffer PIM` : 'attention on the NPU'}, channel programs simulated (src/systems/neupims/neupims-decode.ts)`,
+    // The NPU's GEMMs are closed-form here (neupimsDecode's default gemmTiming); test/npu/neupims-gemm-timing.test.ts
+    // holds them 10-20 % faster than the cycle-level NPU on GPT-3 7B, tp 4, batches 128 and 256.
+    description: `${devices} NeuPIMs-family device(s) (tp ${tp} x pp ${par.pp}) (src/systems/neupims/neupims-decode.ts): NPU GEMMs closed-form (the systolic arrays' closed-form cycles or the weight traffic at the channels' streaming rate, whichever is longer; 10-20 % faster than the cycle-level NPU on GPT-3 7B at batch 128-256: test/npu/neupims-gemm-timing.test.ts), prompts on the NPU, ${system.attention === 'pim' ? `decode attention in ${system.pim.rowBuffers === 2 ? 'dual' : 'single'}-row-buffer PIM with every PIM and DRAM command simulated at a cycle the HBM2 constraint table allows (repeated channel programs simulated once and reused)` : 'attention on the NPU (closed-form)'}`,
     energyMethod: 'dram-command-energy',
     energyNote: 'DRAM IDD command energy of the NPU traffic and PIM programs; NPU logic and SRAM not counted',
     memory: { capacityBytes: system.deviceBytes * devices, weightBytes: parameterCount(model) * model.precisionBytes },
