@@ -1,18 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildStudio } from '../src/studio/build.ts';
 
 /**
  * The published package: `npm pack` (which builds dist/ first), installed into an empty project, imported by name in
- * plain node (no tsx), runs a DRAM trace and a PIM-GPT token; its `strata` command runs the compiled JavaScript.
+ * plain node (no tsx), runs a DRAM trace and a PIM-GPT token; its `strata` command starts from the prebuilt bundle, and
+ * `strata studio` writes the page from the scripts prebuilt into dist/studio.
  */
 const ROOT = resolve(import.meta.dirname, '..');
 const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('the packed package', () => {
-  it('installs into an empty project and runs in plain node by its name', () => {
+  it('installs into an empty project and runs in plain node by its name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-pack-'));
     npm(['pack', '--pack-destination', dir, '--silent'], ROOT);
     const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
@@ -33,9 +35,26 @@ describe('the packed package', () => {
     expect(out.completed).toBe(2000);
     expect(out.violations).toBe(0);
     expect(out.tokenUs).toBeGreaterThan(1);
-    // The installed command has no sources beside it, so it runs dist/.
-    const cli = spawnSync(process.execPath, [join(dir, 'node_modules', 'strata-sim', 'bin', 'strata.mjs'), 'validate', 'peak'], { cwd: dir, encoding: 'utf8' });
+    // The installed command has no sources beside it, so it runs what `npm run build` made for it.
+    const pkg = join(dir, 'node_modules', 'strata-sim');
+    const cli = spawnSync(process.execPath, [join(pkg, 'bin', 'strata.mjs'), 'validate', 'peak'], { cwd: dir, encoding: 'utf8' });
     expect(cli.status).toBe(0);
     expect(cli.stdout).toMatch(/\| hbm2 \| [\d.]+ \| 256 \| /);
+    // The studio from the installed package: no TypeScript sources there, so the page's scripts are the ones
+    // `npm run build` prebuilt into dist/studio; the page is byte for byte the one this checkout bundles now.
+    const studio = spawnSync(process.execPath, [join(dir, 'node_modules', 'strata-sim', 'bin', 'strata.mjs'), 'studio', '--out', 'lab'], { cwd: dir, encoding: 'utf8' });
+    expect(studio.stderr).toBe('');
+    expect(studio.status).toBe(0);
+    expect(studio.stdout).toMatch(/^studio: lab\/index\.html \(\d+ KB: .*the scripts prebuilt by npm run build\)/);
+    const fromCheckout = await buildStudio(join(dir, 'checkout'));
+    expect(fromCheckout.scripts).toBe('sources');
+    expect(readFileSync(join(dir, 'lab', 'index.html'), 'utf8')).toBe(readFileSync(fromCheckout.file, 'utf8'));
+    // It starts from the prebuilt bundle (dist/cli/strata.mjs: about 0.27 s of CPU for --version against 1.1 s for the
+    // compiled modules, docs/guide.md): with the compiled entry module gone it still runs.
+    expect(existsSync(join(pkg, 'dist', 'cli', 'strata.mjs'))).toBe(true);
+    rmSync(join(pkg, 'dist', 'src', 'cli', 'entry.js'));
+    const bundled = spawnSync(process.execPath, [join(pkg, 'bin', 'strata.mjs'), '--version'], { cwd: dir, encoding: 'utf8' });
+    expect(bundled.stderr).toBe('');
+    expect(bundled.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
   }, 300_000);
 });

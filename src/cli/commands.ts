@@ -39,7 +39,7 @@ export interface CliCommand {
 }
 
 const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity]
-strata validate ramulator2 [--only TEXT]
+strata validate ramulator2 [--controller ramulator2|strata] [--set path=value ...] [--only TEXT]
 strata validate pim-gpt [--models LIST] [--sensitivity]
 strata validate neupims [--reference] [--what-if newtonsim-act] [--gemm cycle-level] [--sensitivity]
 strata validate duplex [--co-processing] [--split op-b|balanced|fastest] [--sensitivity]
@@ -125,6 +125,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata validate duplex --sensitivity', what: 'Duplex headline ratios as bands over every assumption on their path' },
       { command: 'strata validate attacc', what: "AttAcc's golden attention cycles, row by row" },
       { command: 'strata validate ramulator2', what: "the eight Ramulator 2.1 reference runs (DDR4, DDR5, HBM3, LPDDR5) with Ramulator's own configuration files" },
+      { command: 'strata validate ramulator2 --controller strata --set controller.commandQueueDepth=1', what: "Strata's own controller on the same runs, its presets made Ramulator's parts, one more change by --set" },
       { command: 'strata validate check', what: 'every DRAM and PIM preset run with --check: the protocol checker over each whole command log; exit 1 with the first broken rule' },
     ],
     run: validateCommand,
@@ -174,7 +175,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     summary: 'a teaching page: step through DRAM and PIM commands in the browser and see which timing rule held each back',
     usage: STUDIO_USAGE,
     examples: [
-      { command: 'strata studio', what: 'writes out/studio/index.html; open it and pick a guided example (row hit vs conflict, tFAW, all-bank MAC)' },
+      { command: 'strata studio', what: 'writes out/studio/index.html; open it and pick a guided example (row hit vs conflict, tFAW, all-bank MAC, a NeuPIMs read while the bank computes)' },
     ],
     run: studioCommand,
   },

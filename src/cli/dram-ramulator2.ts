@@ -30,6 +30,7 @@ export function dramRamulator2Command(argv: string[]): number {
   if (!v.trace === !v.pattern) throw new StrataError(`dram: give exactly one of --trace FILE (LD|ST ADDRESS per line) or --pattern ${RAMULATOR2_PATTERNS.join('|')}${seeUsage('dram')}`);
   if (v.out) checkOutputPaths([v.out]);
   const cfg = ramulator2ConfigOf(v.spec!);
+  for (const n of cfg.presetNotes) console.error(`note: ${cfg.file}: ${n}`);
   for (const k of cfg.unknownKeys) console.error(`note: ${cfg.file}: key '${k.replace(/^\./, '')}' is not read by Strata's Ramulator 2 import (ignored)`);
   let trace;
   if (v.trace) {

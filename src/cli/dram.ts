@@ -7,6 +7,7 @@ import { generatePattern, PATTERNS } from '../dram/patterns.ts';
 import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, isIniPath, loadStandard, type ControllerSpec, type DramStandard } from '../dram/standard.ts';
 import { readTraceFile, type MemTrace } from '../dram/trace.ts';
+import { formatCount } from '../dram/limits.ts';
 import { formatLog, logEntries } from '../dram/command-log.ts';
 import { checkProtocol } from '../dram/protocol-checker.ts';
 import { checkBankWindow, type CycleWindow } from '../dram/timeline.ts';
@@ -155,7 +156,7 @@ export function dramCommand(argv: string[]): number {
     console.log(formatDramSummary(report));
     if (ignoredKeys.length) console.log(`  note        keys DRAMsim3 accepts that have no effect here: ${ignoredKeys.join(', ')}`);
     for (const n of notes) console.log(`  note        ${n}`);
-    if (v.check) console.log(`  check       ${entries.length.toLocaleString('en-US')} commands replayed by the protocol checker: no violation`);
+    if (v.check) console.log(`  check       ${formatCount(entries.length)} commands replayed by the protocol checker: no violation`);
     for (const o of outputs) console.log(`  wrote       ${o.path}`);
   }
   return 0;

@@ -85,6 +85,8 @@ function rootsOf(command: string, argv: readonly string[]): SetRoots {
 export function runWithSetFlags(command: string, argv: readonly string[], run: (argv: string[]) => number | Promise<number>): number | Promise<number> {
   const { sets, rest } = takeSetFlags(argv);
   if (sets.length === 0) return run(rest);
+  // `validate ramulator2 --controller strata` applies --set to the preset of each run itself (its paths start there).
+  if (command === 'validate' && rest[0] === 'ramulator2') return run([...rest, ...sets.flatMap((s) => ['--set', s])]);
   if (!(SET_COMMANDS as readonly string[]).includes(command)) {
     throw new StrataError(`${command}: --set is not taken here (it changes the spec of the commands that load one: ${SET_COMMANDS.join(', ')})`);
   }

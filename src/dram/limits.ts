@@ -51,7 +51,40 @@ export const MAX_RUN_PS = 2 ** 52;
  */
 export const MAX_RUN_REFRESHES = 50_000_000;
 
-/** `n` with thousands separators, for messages. */
+/**
+ * `n` with thousands separators, for messages: the text `n.toLocaleString('en-US')` gives (at most three fraction
+ * digits, rounded half away from zero on the shortest decimal form of `n`, trailing zeros dropped), written by hand
+ * because the first `toLocaleString` of a process sets up ICU's locale data (30 to 100 ms measured on the shared machine:
+ * `node -e "const t = performance.now(); (1).toLocaleString('en-US'); console.log(performance.now() - t)"`), and every
+ * `parseStandard` formats a count (a DRAMsim3 .ini import paid it on each load).
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  if (Number.isNaN(n)) return 'NaN';
+  const sign = n < 0 || Object.is(n, -0) ? '-' : '';
+  if (!Number.isFinite(n)) return `${sign}∞`;
+  // The shortest decimal digits that read back as n, and the power of ten of the first one.
+  const [mantissa, exponent] = Math.abs(n).toExponential().split('e') as [string, string];
+  let digits = mantissa.replace('.', '');
+  let intDigits = Number(exponent) + 1;
+  if (intDigits <= 0) {
+    digits = '0'.repeat(1 - intDigits) + digits;
+    intDigits = 1;
+  }
+  if (digits.length < intDigits) digits += '0'.repeat(intDigits - digits.length);
+  let kept = digits.slice(0, intDigits + 3);
+  if (digits.length > intDigits + 3 && digits.charCodeAt(intDigits + 3) >= 53 /* '5' */) {
+    // Round up: add one to the last kept digit, carrying leftwards.
+    const d = kept.split('').map(Number);
+    let i = d.length - 1;
+    while (i >= 0 && d[i] === 9) d[i--] = 0;
+    if (i < 0) {
+      d.unshift(1);
+      intDigits++;
+    } else d[i]!++;
+    kept = d.join('');
+  }
+  const whole = kept.slice(0, intDigits).replace(/^0+(?=\d)/, '');
+  const fraction = kept.slice(intDigits).replace(/0+$/, '');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${grouped}${fraction ? `.${fraction}` : ''}`;
 }

@@ -2,6 +2,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parseYamlSubset } from '../spec/yaml-subset.ts';
 import { StrataError } from '../spec/errors.ts';
 import { readInputText } from '../spec/input-file.ts';
+import { resolveRamulator2Presets } from './ramulator2-presets.ts';
 
 /**
  * Where the layout of a Ramulator 2 configuration is defined: the DRAM standards' level, command and timing
@@ -141,6 +142,8 @@ export interface Ramulator2Config {
   readonly txBytes: number;
   /** Keys the file sets that Strata does not read (noted on stderr). */
   readonly unknownKeys: readonly string[];
+  /** How preset names in the file were resolved (src/dram/ramulator2-presets.ts; noted on stderr). */
+  readonly presetNotes: readonly string[];
   /** The top-level `strata` key of a file Strata's exporter wrote (what Ramulator's format has no place for), if any. */
   readonly strata?: unknown;
 }
@@ -164,6 +167,8 @@ export function loadRamulator2Config(file: string): Ramulator2Config {
 /** Parses a Ramulator 2 configuration already read as an object. */
 export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Config {
   const unknownKeys: string[] = [];
+  const presetNotes: string[] = [];
+  doc = resolveRamulator2Presets(doc, file, presetNotes);
   const bad = (key: string, expected: string, got: unknown): never => {
     throw new StrataError(`${file}: '${key}': expected ${expected}, found ${JSON.stringify(got)?.slice(0, 80) ?? 'nothing'}`);
   };
@@ -226,7 +231,6 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
 
   const org = obj(d.org, `${k}.dram.org`);
   note(org, `${k}.dram.org`, ['dq', 'count']);
-  if ('preset' in org) bad(`${k}.dram.org.preset`, "the resolved form Ramulator 2.1 runs ('dq' and 'count'; write it with python -m ramulator)", org.preset);
   const dq = int(org.dq, `${k}.dram.org.dq`, 1);
   if (!Array.isArray(org.count) || org.count.length !== standard.levels.length) bad(`${k}.dram.org.count`, `${standard.levels.length} counts (${standard.levels.join(', ')})`, org.count);
   const count = (org.count as unknown[]).map((v, i) => int(v, `${k}.dram.org.count[${i}] (${standard.levels[i]})`, 1));
@@ -282,7 +286,7 @@ export function parseRamulator2Config(doc: unknown, file: string): Ramulator2Con
   const txBits = channelWidthBits * standard.prefetch;
   if (txBits % 8 !== 0 || ((txBits / 8) & (txBits / 8 - 1)) !== 0) bad(`${k}.dram.channel_width`, `a width whose burst (x ${standard.prefetch}) is a power-of-two number of bytes`, channelWidthBits);
   if (count[standard.levels.length - 1]! < standard.prefetch) bad(`${k}.dram.org.count (Column)`, `at least the prefetch (${standard.prefetch})`, count[standard.levels.length - 1]);
-  return { file, standard, channels: controllers.length, interleaveBits, count, dq, channelWidthBits, timing, commandCycles, readLatencyTicks, constraints, controller, txBytes: txBits / 8, unknownKeys, ...(root.strata === undefined ? {} : { strata: root.strata }) };
+  return { file, standard, channels: controllers.length, interleaveBits, count, dq, channelWidthBits, timing, commandCycles, readLatencyTicks, constraints, controller, txBytes: txBits / 8, unknownKeys, presetNotes, ...(root.strata === undefined ? {} : { strata: root.strata }) };
 }
 
 /** Capacity of one channel in bytes (the address bits the mapper uses). */

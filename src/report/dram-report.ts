@@ -1,6 +1,7 @@
 import { addEnergy, iddEnergy, pathEnergy, NO_ENERGY, type EnergyBreakdown } from '../dram/energy.ts';
 import type { DramRunResult } from '../dram/run.ts';
 import { bytesPerRequest, peakBandwidthGBps } from '../dram/standard.ts';
+import { formatCount } from '../dram/limits.ts';
 import { BANK_COMMAND_KINDS, BANK_STATES, bytesPerEpoch, defaultEpochCycles, type BankCommandKind, type BankState } from '../dram/timeline.ts';
 
 /** Version of the report schema; bump on any incompatible change. */
@@ -279,7 +280,8 @@ function timeSeries(r: DramRunResult, options: DramReportOptions): Pick<DramRepo
 /** A readable summary of a report for the terminal. */
 export function formatDramSummary(rep: DramReport): string {
   const lines: string[] = [];
-  const n = (x: number) => x.toLocaleString('en-US');
+  // formatCount writes what toLocaleString('en-US') writes without the ICU locale set-up (tens of ms per process).
+  const n = formatCount;
   lines.push(`Strata DRAM run — ${rep.standard.name} (${rep.standard.standard}), ${rep.workload.origin}, front end ${rep.workload.frontend}`);
   lines.push(`  window      ${n(rep.window.cycles)} cycles of the dram clock (${rep.clock.periodPs} ps) = ${n(rep.window.timeNs)} ns${rep.window.fixed ? ' (fixed)' : ''}`);
   const plural = (count: number, noun: string): string => `${n(count)} ${noun}${count === 1 ? '' : 's'}`;

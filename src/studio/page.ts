@@ -34,6 +34,9 @@ button.primary { background: var(--accent); border-color: var(--accent); color: 
 #banks { display: grid; gap: 4px; }
 .bank { border: 1px solid var(--line); border-radius: 4px; padding: 2px 4px; font-size: 11px; min-height: 34px; }
 .bank b { display: block; font-weight: 600; }
+.bank .buf { display: block; }
+.bank .pimbuf { color: var(--muted); }
+.bank .pimbuf.on { background: #b9ecd9; color: var(--ink); border-radius: 2px; }
 .bank.idle { background: #fff; color: var(--muted); }
 .bank.open { background: #dfe5fc; }
 .bank.refreshing { background: #9ca8d2; }
@@ -73,6 +76,14 @@ export function studioBody(): string {
 <label>GEMV M <input id="gemv-m" type="number" min="1" value="64"></label>
 <label>K <input id="gemv-k" type="number" min="1" value="1024"></label>
 </span>
+<span id="neupims-inputs" hidden>
+<label title="attention heads of one request">Heads <input id="np-heads" type="number" min="1" max="64" value="4"></label>
+<label>Head dim <input id="np-dim" type="number" min="1" max="512" value="128"></label>
+<label title="cached tokens (the KV cache's length)">Context <input id="np-context" type="number" min="1" max="8192" value="64"></label>
+<label title="ordinary 64 B reads and writes of an NPU on the same channel">NPU requests <input id="np-requests" type="number" min="0" max="1000" value="200"></label>
+<label title="their arrival rate as a fraction of the channel's data-bus peak">NPU load <input id="np-load" type="number" min="0.05" max="1" step="0.05" value="0.5"></label>
+<label>Seed <input id="np-seed" type="text" value="studio"></label>
+</span>
 <button id="run" class="primary">Run</button><span id="status">loading…</span>
 <div id="trace-box" hidden><textarea id="trace" spellcheck="false" placeholder="one request per line: HEXADDRESS READ|WRITE CYCLE (DRAMsim3's trace format)"></textarea></div>
 </fieldset>
@@ -87,14 +98,16 @@ export function studioBody(): string {
 <button id="last" title="last command (End)">▶|</button>
 <input id="slider" type="range" min="0" max="0" value="0">
 <span id="position"></span>
+<label id="channel-box" hidden title="each channel has its own controller and banks">Channel <select id="channel"></select></label>
 <label>Window <select id="zoom"><option value="64">64 cycles</option><option value="128" selected>128 cycles</option><option value="256">256 cycles</option><option value="1024">1024 cycles</option></select></label>
 </div>
-<div id="explain"><div class="message">Pick a guided example or run your own.</div><div class="detail"></div></div>
+<div id="explain"><div class="message">Pick a guided example or run your own.</div><div class="detail"></div><div class="detail late"></div></div>
 <div class="views">
 <section class="panel"><h2>Banks now</h2><div id="banks"></div>
-<div class="legend"><span><i style="background:#fff"></i>idle</span><span><i style="background:#dfe5fc"></i>row open</span><span><i style="background:#9ca8d2"></i>refreshing</span><span><i style="background:#b9ecd9"></i>PIM row open</span></div></section>
+<div class="legend"><span><i style="background:#fff"></i>idle</span><span><i style="background:#dfe5fc"></i>row open</span><span><i style="background:#9ca8d2"></i>refreshing</span><span><i style="background:#b9ecd9"></i>PIM row open</span></div>
+<p class="legend" id="banks-note"></p></section>
 <section class="panel"><h2>Command timeline (bus and each bank)</h2><div id="timeline"></div><div class="legend" id="timeline-legend"></div></section>
 </div>
-<section class="panel" id="list"><h2>Commands around the selected one</h2><table><thead><tr><th>#</th><th>cycle</th><th>command</th><th>bank</th><th>row</th><th>why then</th></tr></thead><tbody></tbody></table></section>
+<section class="panel" id="list"><h2>Commands around the selected one</h2><table><thead><tr><th>#</th><th>cycle</th><th>command</th><th id="for-column">for</th><th>bank</th><th>row</th><th>why then</th></tr></thead><tbody></tbody></table></section>
 </main>`;
 }

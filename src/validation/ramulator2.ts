@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRamulator2Config } from '../dram/ramulator2-config.ts';
-import { runRamulator2, type Ramulator2RunResult } from '../dram/ramulator2-run.ts';
+import { runRamulator2, type LoadStoreTrace, type Ramulator2RunResult } from '../dram/ramulator2-run.ts';
 import { formatLoadStoreTrace, generateRamulator2Trace } from '../dram/ramulator2-trace.ts';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
@@ -44,13 +44,24 @@ export interface R2CaseResult {
   comparisons: R2Comparison[];
 }
 
+/** The parts of a reference run's JSON that the comparisons read (shared/reference/ramulator2/cases). */
+export interface Ramulator2Reference {
+  readonly config: string;
+  readonly requests_in_trace: number;
+  readonly dram: { readonly class: string; readonly org: Readonly<Record<string, number>>; readonly timing_CK: Readonly<Record<string, number>>; readonly tick_multiplier: number };
+  readonly controller: { readonly read_buffer: number; readonly write_buffer: number; readonly scheduler: string; readonly row_policy: string; readonly refresh: string; readonly addr_mapper: string };
+  readonly key_stats: {
+    readonly cycles: number; readonly reads_served: number; readonly writes_served: number; readonly bandwidth_GBps: number;
+    readonly ACT: number; readonly REF: number; readonly row_hits: number; readonly avg_read_latency_cycles: number;
+  };
+  readonly trace: { readonly recreate: string; readonly sha256: string };
+}
+
 /**
- * Regenerates a case's trace from its recipe (gen.py PATTERN N SEED CAPACITY), checks it against the sha256 the
- * case records, runs it with the case's own configuration and Ramulator 2's front end, and compares with the
- * case's key_stats under the tolerances of issue #19: completed requests and bandwidth 3 %, ACT 5 %, row hits 5 %
- * of all requests, mean read latency 15 % (REF 5 % besides).
+ * A reference run: its JSON (Ramulator's resolved organisation and timings, controller settings, key_stats) and its
+ * trace, regenerated from the recorded recipe (gen.py PATTERN N SEED CAPACITY) and checked against its sha256.
  */
-export function compareWithRamulator2(name: string): R2CaseResult {
+export function ramulator2Case(name: string): { file: string; ref: Ramulator2Reference; trace: LoadStoreTrace } {
   const file = join(RAMULATOR2_REFERENCE_DIR, 'cases', `${name}.json`);
   if (!existsSync(file)) throw new StrataError(`${file}: not found (known cases: ${ramulator2Cases().join(', ')})`);
   const ref = JSON.parse(readFileSync(file, 'utf8'));
@@ -59,6 +70,17 @@ export function compareWithRamulator2(name: string): R2CaseResult {
   const trace = generateRamulator2Trace(recipe[1]!, Number(recipe[2]), Number(recipe[3]), Number(recipe[4]));
   const sha = createHash('sha256').update(formatLoadStoreTrace(trace)).digest('hex');
   if (sha !== ref.trace.sha256) throw new StrataError(`${file}: the regenerated trace (${trace.origin}) has sha256 ${sha}, the case records ${ref.trace.sha256}`);
+  return { file, ref, trace };
+}
+
+/**
+ * Regenerates a case's trace from its recipe (gen.py PATTERN N SEED CAPACITY), checks it against the sha256 the
+ * case records, runs it with the case's own configuration and Ramulator 2's front end, and compares with the
+ * case's key_stats under the tolerances of issue #19: completed requests and bandwidth 3 %, ACT 5 %, row hits 5 %
+ * of all requests, mean read latency 15 % (REF 5 % besides).
+ */
+export function compareWithRamulator2(name: string): R2CaseResult {
+  const { ref, trace } = ramulator2Case(name);
   const run = runRamulator2(loadRamulator2Config(join(RAMULATOR2_REFERENCE_DIR, ref.config)), trace);
   const k = ref.key_stats;
   const refServed = k.reads_served + k.writes_served;
