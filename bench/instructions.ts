@@ -1,6 +1,6 @@
 // Instructions per simulated request, counted by valgrind's cachegrind: a measure of a change that the machine's
 // drifting speed does not blur.
-//   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned] [--node-flag F ...]
+//   npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned] [--node-flag F ...] [--startup-heap]
 // Each checkout is compiled to JavaScript with tsc and simulates the case (the bench traces of bench/compare.ts) once
 // with N and once with 2N requests in a single-threaded node under cachegrind; the difference of the two counts
 // over N is the steady-state cost of one request, without start-up, module loading and compilation. Repeated counts
@@ -12,6 +12,14 @@
 // several sessions). The pinned count is the fairer yardstick between two versions of the code; the plain one is
 // closer to what a user's run spends. --node-flag F passes one more flag to node (repeatable), e.g.
 // --node-flag --no-allocation-site-pretenuring (a V8 pretenuring decision taken at one early collection can move a pinned count by ~10 %).
+// The simulation starts from a collected heap (node --expose-gc, gc() once the trace is built): V8 decides whether to
+// allocate a literal's objects straight into old space (allocation-site pretenuring) at the first scavenges, from
+// how many of the objects made there so far survived. Without the collection, whether the first scavenge falls
+// before the first request or among the first few hundred (all alive, so the requests' site is pretenured for the
+// rest of the run) depends on how much the process allocated before the simulation: with the pinned flags, nine more
+// module files were enough to move preset-stream by 12 % (docs/validation.md, the controller in parts). That is
+// start-up, which the difference of the two runs means to leave out. --startup-heap skips the collection (the
+// recipe before 2026-12-07's third pass).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +37,7 @@ const dirs: string[] = [];
 let kase = 'random';
 let requests = 40_000;
 let pinned = false;
+let startupHeap = false;
 const nodeFlags: string[] = [];
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
@@ -36,11 +45,12 @@ for (let i = 0; i < args.length; i++) {
   if (a === '--case') kase = args[++i] ?? fail('--case: expected one of ' + CASES.join(', '));
   else if (a === '--requests') requests = Number(args[++i]);
   else if (a === '--pinned') pinned = true;
+  else if (a === '--startup-heap') startupHeap = true;
   else if (a === '--node-flag') nodeFlags.push(args[++i] ?? fail('--node-flag: expected a node option, e.g. --node-flag --no-allocation-site-pretenuring'));
-  else if (a.startsWith('--')) fail(`unknown option '${a}' (known: --case, --requests, --pinned, --node-flag)`);
+  else if (a.startsWith('--')) fail(`unknown option '${a}' (known: --case, --requests, --pinned, --node-flag, --startup-heap)`);
   else dirs.push(a);
 }
-if (dirs.length === 0) fail('usage: npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned] [--node-flag F ...]');
+if (dirs.length === 0) fail('usage: npx tsx bench/instructions.ts <checkout> [<checkout> ...] [--case stream|random|preset-stream|preset-random] [--requests N] [--pinned] [--node-flag F ...] [--startup-heap]');
 if (!CASES.includes(kase)) fail(`--case: expected one of ${CASES.join(', ')}, got '${kase}'`);
 if (!Number.isInteger(requests) || requests <= 0) fail(`--requests: expected a positive integer, got '${requests}'`);
 for (const d of dirs) if (!existsSync(join(d, 'src/dram/run.ts'))) fail(`'${d}' is not a Strata checkout (no src/dram/run.ts)`);
@@ -76,7 +86,8 @@ function build(dir: string): string {
       "import { loadStandard } from './src/dram/standard.js';",
       `const standard = ${preset ? "loadStandard('hbm2')" : `importDramsim3Ini(${JSON.stringify(dramsim3Config('HBM2_8Gb_x128.ini'))}).standard`};`,
       `const trace = generatePattern({ pattern: '${kase.replace('preset-', '')}', requests: Number(process.argv[2]), seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: ${preset ? 0 : 1} });`,
-      `runDram({ standard, trace, frontend: '${preset ? 'in-order' : 'dramsim3'}', bankWindow: false });`,
+      // The simulation starts from a collected heap (see the top of this file).
+      `${startupHeap ? '' : 'globalThis.gc(); '}runDram({ standard, trace, frontend: '${preset ? 'in-order' : 'dramsim3'}', bankWindow: false });`,
       '',
     ].join('\n'),
   );
@@ -88,7 +99,7 @@ const PINNED_FLAGS = ['--predictable', '--predictable-gc-schedule', '--hash-seed
 
 /** Instructions of one run of `script` with `n` requests. */
 function count(script: string, n: number): number {
-  const node = [process.execPath, '--single-threaded', ...(pinned ? PINNED_FLAGS : []), ...nodeFlags, script, String(n)];
+  const node = [process.execPath, '--single-threaded', ...(startupHeap ? [] : ['--expose-gc']), ...(pinned ? PINNED_FLAGS : []), ...nodeFlags, script, String(n)];
   const r = spawnSync('valgrind', ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', ...node], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
@@ -99,7 +110,7 @@ function count(script: string, n: number): number {
 }
 
 console.log(
-  `${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests${pinned || nodeFlags.length > 0 ? ', node ' + [...(pinned ? PINNED_FLAGS : []), ...nodeFlags].join(' ') : ''})`,
+  `${kase}: instructions per request (cachegrind, runs of ${requests.toLocaleString('en-US')} and ${(2 * requests).toLocaleString('en-US')} requests${pinned || nodeFlags.length > 0 ? ', node ' + [...(pinned ? PINNED_FLAGS : []), ...nodeFlags].join(' ') : ''}${startupHeap ? ', no collection before the run' : ', heap collected before the run'})`,
 );
 let first = 0;
 for (const dir of dirs) {

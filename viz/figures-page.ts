@@ -71,10 +71,11 @@ function section(d: FigureData, figures: readonly PlotlyFigure[]): string {
 /**
  * The interactive page of a figures folder: a section per figure-data file, in the order given, with the same
  * charts as its SVGs (zoomable, with hover). A pure function of the data files: same files → same bytes (no dates,
- * no paths, nothing about whether a set was computed or reused).
+ * no paths, nothing about whether a set was computed or reused). `more` adds the interactive charts of sets drawn
+ * elsewhere (the sweep studies: src/cli/figures-sweeps.ts).
  */
-export function figuresHtmlPage(datas: readonly FigureData[]): string {
-  const perSet = datas.map((d) => ({ d, figures: figureDataPlotlyFigures(d) }));
+export function figuresHtmlPage(datas: readonly FigureData[], more: (d: FigureData) => readonly PlotlyFigure[] = () => []): string {
+  const perSet = datas.map((d) => ({ d, figures: [...figureDataPlotlyFigures(d), ...more(d)] }));
   const all = perSet.flatMap((s) => s.figures);
   return htmlDocument({
     title: 'Strata figures — interactive',

@@ -34,10 +34,13 @@ import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
-import { renderFigureData } from './report.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { defaultFigureWorkers, FigureUnitRunner } from './figures-pool.ts';
+import { renderFigureSetFiles, sweepFigureSets, sweepSetPlotlyFigures } from './figures-sweeps.ts';
+import { overridesIdentity, setFlagsInEffect } from './set-flag.ts';
+import { withOverrides, type Override } from '../spec/provenance.ts';
+import { SWEEP_FIGURE_SETS } from '../report/sweep-figure.ts';
 
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
@@ -49,11 +52,14 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             DIR/data/<set>.json (strata.figure-data/1); a set whose
             inputs did not change since its data file was written is reused, --force recomputes it;
             --png adds a PNG of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
-            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity picks sets; --models gpt2-small,... picks PIM-GPT
+            --only dramsim3,peak-bandwidth,pim-gpt,neupims,duplex,sensitivity,sweep-pim-gpt-lanes,sweep-neupims-interleaving,
+            sweep-duplex-opb picks sets (the sweep-* sets run the studies of workloads/sweeps/); --models gpt2-small,... picks PIM-GPT
             models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
             flags of strata validate neupims / duplex do (defaults: the validations' own);
             --workers N runs the sets' units of work on N threads (default: the machine's cores, at most 8; the data
-            files are the same for any N)`;
+            files are the same for any N);
+            --system S --set P=V (repeatable): every set computed with the value changed, paths starting at preset S,
+            into out/figures-set-<hash> by default (the overrides are part of every set's input hash)`;
 
 /** The repository root (inputs are hashed by their path relative to it). */
 export const REPO_ROOT = PACKAGE_ROOT;
@@ -178,6 +184,8 @@ export interface FigureChoices {
     readonly servingLengths: ReadonlyArray<readonly [number, number]>;
     readonly count: number;
   };
+  /** `--set` overrides (with --system NAME): applied to every unit, in whichever thread it runs. */
+  readonly overrides?: readonly Override[];
 }
 
 const pair = ([a, b]: readonly [number, number]) => `${a}:${b}`;
@@ -212,7 +220,7 @@ export function figureSets(c: FigureChoices): FigureSet[] {
   // Memos of this thread (pure caches: a result is the same with or without them).
   const neupimsMemos = new Map<string, NeuPimsMemo>();
   const duplexComparison = new DuplexComparison();
-  return [
+  const sets: FigureSet[] = [
     {
       name: 'dramsim3',
       // DRAMsim3's .ini files are read from ../shared/reference (never copied here): hashed as inputs like the rest.
@@ -356,11 +364,17 @@ export function figureSets(c: FigureChoices): FigureSet[] {
         return sensitivityFigureData(out, REPO_ROOT, inputs);
       },
     },
+    // The shipped sweep studies (workloads/sweeps/), one set each: src/cli/figures-sweeps.ts.
+    ...sweepFigureSets({ sourceClosure }),
   ];
+  if (!c.overrides?.length) return sets;
+  // Each unit runs under the overrides, in a worker thread as in this one. The set is the prototype of its wrapper, so
+  // getters that plan work on first use (the sweep sets' units) stay lazy.
+  return sets.map((s) => Object.assign(Object.create(s) as FigureSet, { run: (arg: unknown) => withOverrides(c.overrides!, () => s.run(arg)) }));
 }
 
 /** The figure sets `strata figures` knows, in the order it makes them. */
-export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity'] as const;
+export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity', ...SWEEP_FIGURE_SETS] as const;
 
 /** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
 class Progress {
@@ -393,8 +407,8 @@ class Progress {
   }
 }
 
-/** The files a figure-data file renders to (renderFigureData). */
-type RenderedFiles = ReturnType<typeof renderFigureData>;
+/** The files a figure-data file renders to (renderFigureSetFiles). */
+type RenderedFiles = ReturnType<typeof renderFigureSetFiles>;
 
 /** Why a data file is (re)computed, or null when it can be reused (with its data and the files it renders to). */
 function staleReason(file: string, inputs: FigureInputs, force: boolean): { reason: string | null; data?: FigureData; files?: RenderedFiles } {
@@ -412,7 +426,7 @@ function staleReason(file: string, inputs: FigureInputs, force: boolean): { reas
   if (data.inputs.sha256 !== inputs.sha256) return { reason: 'inputs changed' };
   // An edited file whose inputs still match but whose tables no longer draw is computed anew.
   try {
-    return { reason: null, data, files: renderFigureData(data, file) };
+    return { reason: null, data, files: renderFigureSetFiles(data, file) };
   } catch (e) {
     if (e instanceof StrataError) return { reason: `the data file does not render (${e.message.split('\n')[0]})` };
     throw e;
@@ -479,7 +493,11 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     workers: { type: 'string' },
   });
   if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${seeUsage('figures')}`);
-  const outDir = values.out ?? join('out', 'figures');
+  // --set: the overrides go into every set's input hash and, by default, into a folder of their own, so the data files
+  // of the shipped specs are neither reused nor overwritten.
+  const set = setFlagsInEffect();
+  const setId = set.overrides.length ? overridesIdentity(set.overrides) : undefined;
+  const outDir = values.out ?? (setId ? join('out', `figures-set-${createHash('sha256').update(JSON.stringify(setId)).digest('hex').slice(0, 12)}`) : join('out', 'figures'));
   const only = listFlag('only', values.only, FIGURE_SETS) ?? [...FIGURE_SETS];
   const models = listFlag('models', values.models) ?? [...PIM_GPT_MODELS];
   for (const m of models) {
@@ -505,13 +523,14 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       servingLengths: lengthsFlag('duplex-serving-lengths', values['duplex-serving-lengths']) ?? DUPLEX_SERVING_DEFAULTS.lengths.map((l) => lengthsFlag('duplex-serving-lengths', l)![0]!),
       count: count?.[0] ?? DUPLEX_SERVING_DEFAULTS.count,
     },
+    ...(set.overrides.length ? { overrides: set.overrides } : {}),
   };
   const workersWanted = withContext(() => positiveInt('workers', values.workers, 1024), (m) => `figures: ${m}`);
   const sets = figureSets(choices).filter((s) => only.includes(s.name));
   // Every output path is checked before any computing starts (a set may take minutes).
   checkOutputPaths([...sets.map((s) => join(outDir, 'data', `${s.name}.json`)), join(outDir, 'figures.html'), join(outDir, 'index.html')]);
   const planned = sets.map((s) => {
-    const inputs = hashInputs(s.inputs(), s.parameters);
+    const inputs = hashInputs(s.inputs(), setId ? { ...s.parameters, set: setId } : s.parameters);
     const file = join(outDir, 'data', `${s.name}.json`);
     return { set: s, inputs, file, ...staleReason(file, inputs, values.force ?? false) };
   });
@@ -571,7 +590,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const data = results[stale.indexOf(p)]!;
     messages.push(computedMessages.get(p.set.name)!);
     datas.push(data);
-    rendered.push(renderFigureData(data, p.file));
+    rendered.push(renderFigureSetFiles(data, p.file));
   }
   if (stale.length) messages.push(`computed ${plural(stale.length, 'set')} on ${plural(workers, 'thread')} in ${seconds(elapsed)}`);
   const svgs: Array<{ path: string; svg: string }> = [];
@@ -606,7 +625,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   }
   progress.end();
   // The interactive page: every set's charts in plotly, drawn from the data files embedded in it.
-  outputs.push({ path: join(outDir, 'figures.html'), content: figuresHtmlPage(datas) });
+  outputs.push({ path: join(outDir, 'figures.html'), content: figuresHtmlPage(datas, sweepSetPlotlyFigures) });
   const index = join(outDir, 'index.html');
   outputs.push({ path: index, content: figuresIndexHtml(indexSets(planned, datas, rendered, outputs, outDir), { path: 'figures.html', title: 'figures.html' }) });
   writeOutputs(outputs);

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { MODELS_DIR } from '../compiler/model.ts';
 import { StrataError } from '../spec/errors.ts';
-import { ARCH_DIR } from '../spec/package-root.ts';
+import { ARCH_DIR, PACKAGE_ROOT } from '../spec/package-root.ts';
 import { withOverrides, type Override } from '../spec/provenance.ts';
 import { parseSetFlags, resolveSetFlags, shown, type SetRoots } from '../spec/set-overrides.ts';
+import { SYSTEM_FAMILIES, SYSTEM_MODELS } from '../systems/registry.ts';
 
 /**
  * `--set path=value` on every command that loads a spec or a system (issue #16 item 1). The flag is taken out of the
@@ -12,10 +13,44 @@ import { parseSetFlags, resolveSetFlags, shown, type SetRoots } from '../spec/se
  * src/spec/set-overrides.ts): the `--system` preset of run, compile, serve and pim generate; the `--spec` of dram
  * and pim gemv (and neupims-gemv's PIM spec); `model.` starts at the `--model` file. Every path is checked before
  * the command runs, and each override is named on stderr, so a result never silently rests on a changed spec.
+ *
+ * `validate` and `figures` read many presets, so there `--set` needs `--system NAME` to say where its paths start
+ * (taken out with the `--set` flags: neither command has a --system of its own); an override applies wherever the
+ * command reads the file it lands in, as everywhere. `figures` reads the overrides in effect (setFlagsInEffect) to
+ * carry them to its worker threads and into its data files' input hash.
  */
 
 /** Commands that read a spec `--set` can address. */
-export const SET_COMMANDS = ['dram', 'pim', 'run', 'compile', 'serve'] as const;
+export const SET_COMMANDS = ['dram', 'pim', 'run', 'compile', 'serve', 'validate', 'figures'] as const;
+
+/** Commands that read many presets: `--set` there starts at `--system NAME`, which the command itself does not take. */
+const MANY_PRESET_COMMANDS = ['validate', 'figures'];
+
+/** The `--set` flags of the command running now, and the overrides they resolved to (none outside runWithSetFlags). */
+let inEffect: { readonly texts: readonly string[]; readonly overrides: readonly Override[] } = { texts: [], overrides: [] };
+
+/**
+ * The `--set` flags of the command running now and their overrides. A command that goes on after its first `await`
+ * (figures) reads them at its start: the overrides of runWithSetFlags are in effect only while the command's
+ * synchronous part runs.
+ */
+export function setFlagsInEffect(): { readonly texts: readonly string[]; readonly overrides: readonly Override[] } {
+  return inEffect;
+}
+
+/** Overrides as plain data that does not depend on where the checkout lies: [file relative to the package, path, value]. */
+export function overridesIdentity(overrides: readonly Override[]): Array<[string, string, unknown]> {
+  return overrides.map((o) => [relative(PACKAGE_ROOT, resolve(o.file)).split(sep).join('/'), o.path, o.value]);
+}
+
+/**
+ * The preset file of a system given by shipped name, alias (`gpu-a100`, src/systems/registry.ts) or path, as the
+ * loaders resolve it; undefined when there is no such file.
+ */
+export function systemPresetFile(nameOrPath: string): string | undefined {
+  const alias = SYSTEM_FAMILIES.map((f) => SYSTEM_MODELS[f].aliases[nameOrPath]).find((n) => n !== undefined);
+  return specFile(alias ?? nameOrPath, join(ARCH_DIR, 'systems'));
+}
 
 /** The `--set` values in `argv` (as `--set X` or `--set=X`) and the arguments without them. */
 export function takeSetFlags(argv: readonly string[]): { sets: string[]; rest: string[] } {
@@ -32,6 +67,19 @@ export function takeSetFlags(argv: readonly string[]): { sets: string[]; rest: s
     else rest.push(a);
   }
   return { sets, rest };
+}
+
+/** The value of `--flag` in `argv` (`--flag V` or `--flag=V`) and the arguments without it. */
+function takeFlag(argv: readonly string[], flag: string): { value: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === `--${flag}`) value = argv[++i];
+    else if (a.startsWith(`--${flag}=`)) value = a.slice(flag.length + 3);
+    else rest.push(a);
+  }
+  return { value, rest };
 }
 
 /** The value of `--flag` in `argv` (`--flag V` or `--flag=V`), or undefined. */
@@ -58,8 +106,11 @@ function rootsOf(command: string, argv: readonly string[]): SetRoots {
     return file;
   };
   const system = (name: string | undefined) => {
-    if (name === undefined) throw new StrataError(`${command}: --set needs --system NAME (its paths start at the system preset; 'model.' paths at --model)`);
-    return { spec: need(specFile(name, join(ARCH_DIR, 'systems')), '--system', name), specLabel: `--system ${name}`, model };
+    if (name === undefined) {
+      if (MANY_PRESET_COMMANDS.includes(command)) throw new StrataError(`${command}: --set needs --system NAME here (${command} reads many presets: the paths start at the system preset named, and a value set applies wherever ${command} reads the file it lands in)`);
+      throw new StrataError(`${command}: --set needs --system NAME (its paths start at the system preset; 'model.' paths at --model)`);
+    }
+    return { spec: need(systemPresetFile(name), '--system', name), specLabel: `--system ${name}`, model };
   };
   switch (command) {
     case 'dram': {
@@ -83,7 +134,9 @@ function rootsOf(command: string, argv: readonly string[]): SetRoots {
  * named on stderr. Without `--set`, runs it as it is.
  */
 export function runWithSetFlags(command: string, argv: readonly string[], run: (argv: string[]) => number | Promise<number>): number | Promise<number> {
-  const { sets, rest } = takeSetFlags(argv);
+  const taken = takeSetFlags(argv);
+  const { sets } = taken;
+  let { rest } = taken;
   if (sets.length === 0) return run(rest);
   // `validate ramulator2 --controller strata` applies --set to the preset of each run itself (its paths start there).
   if (command === 'validate' && rest[0] === 'ramulator2') return run([...rest, ...sets.flatMap((s) => ['--set', s])]);
@@ -91,8 +144,22 @@ export function runWithSetFlags(command: string, argv: readonly string[], run: (
     throw new StrataError(`${command}: --set is not taken here (it changes the spec of the commands that load one: ${SET_COMMANDS.join(', ')})`);
   }
   const flags = parseSetFlags(sets);
-  const roots = rootsOf(command, rest);
+  let roots: SetRoots;
+  if (MANY_PRESET_COMMANDS.includes(command)) {
+    // --system is the root of the paths only: taken out, so that the command never sees a flag it does not take.
+    const system = takeFlag(rest, 'system');
+    rest = system.rest;
+    roots = rootsOf(command, system.value === undefined ? [] : ['--system', system.value]);
+  } else {
+    roots = rootsOf(command, rest);
+  }
   const overrides: Override[] = resolveSetFlags(flags, roots);
   for (const [i, o] of overrides.entries()) process.stderr.write(`strata: --set ${flags[i]!.text}: ${shown(o.file)} field '${o.path}' = ${JSON.stringify(o.value)}\n`);
-  return withOverrides(overrides, () => run(rest));
+  const saved = inEffect;
+  inEffect = { texts: sets, overrides };
+  try {
+    return withOverrides(overrides, () => run(rest));
+  } finally {
+    inEffect = saved;
+  }
 }

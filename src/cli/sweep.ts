@@ -10,16 +10,18 @@ import { runShard } from '../sweep/slurm-shard.ts';
 import { loadSweep } from '../sweep/sweep-file.ts';
 import { parseFlags, positiveInt } from './args.ts';
 
-export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--retry-failed] [--dry-run] [--quiet]
+export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--point-timeout S] [--retry-failed] [--dry-run] [--quiet]
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
-(default: the machine's cores); --limit N stops after N new points; --retry-failed computes failed points again;
+(default: the machine's cores); --limit N stops after N new points; --point-timeout S stops a point after S seconds
+and stores it as an error (the sweep goes on); --retry-failed computes failed points again;
 --dry-run lists the points and their keys
-strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--wait] [--db FILE] [--limit N] [--retry-failed] [--quiet]
+strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--point-timeout S] [--wait] [--db FILE] [--limit N] [--retry-failed] [--quiet]
 collects the shards already computed, then submits the points not yet in the database as one SLURM job array
 (sbatch; N tasks, default one per point up to 1000, each on --workers threads, default 1) and prints the job id
 (only the id with --quiet); the plan, script, shards and logs go to the run directory next to the database
 (<db>.slurm/submit-NNN/); --sbatch-options adds #SBATCH lines (e.g. "--time=01:00:00 --mem=2G --account=A");
---wait waits for the job (squeue every 5 s) and collects (exit code 1 when a task left no shard)
+--point-timeout S also sets each task's --time (its points, --workers at a time, S each, + 2 min; unless the
+--sbatch-options set one); --wait waits for the job (squeue every 5 s) and collects (exit code 1 when a task left no shard)
 strata sweep collect SWEEP.yaml|RUNDIR [--db FILE]
 merges the shard files of the run directory into the database: each point once (collecting again adds nothing);
 a rerun of --executor slurm after failed or killed tasks submits only the points still missing
@@ -140,6 +142,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     'array-size': { type: 'string' },
     'sbatch-options': { type: 'string' },
     wait: { type: 'boolean' },
+    'point-timeout': { type: 'string' },
   });
   if (positionals.length !== 1) throw new StrataError(`sweep: expected one sweep file, 'query', 'export' or 'collect' (usage: ${SWEEP_USAGE.split('\n')[0]})`);
   const executor = v.executor ?? 'local';
@@ -153,11 +156,12 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const sweep = loadSweep(positionals[0]!);
   const workers = positiveInt('workers', v.workers, 1024);
   const limit = positiveInt('limit', v.limit);
+  const pointTimeoutS = positiveInt('point-timeout', v['point-timeout'], 7 * 24 * 3600);
   const db = v.db ?? defaultDb(sweep.spec.name);
   if (executor === 'slurm' && !v['dry-run']) {
     const s = await submitSweep(sweep, {
       db, workers, limit, retryFailed: v['retry-failed'] === true, partition: v.partition,
-      arraySize: positiveInt('array-size', v['array-size'], 1_000_000),
+      arraySize: positiveInt('array-size', v['array-size'], 1_000_000), pointTimeoutS,
       sbatchOptions: v['sbatch-options']?.trim().split(/\s+/),
     });
     const head = `sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}${s.collected > 0 ? ` (${s.collected} collected now from shards)` : ''}`;
@@ -186,9 +190,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     console.log(`${points.length} points`);
     return 0;
   }
-  const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true), retryFailed: v['retry-failed'] === true });
+  const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true), retryFailed: v['retry-failed'] === true, pointTimeoutS });
   if (!v.quiet) {
     const left = s.total - s.stored - s.ran;
+    if (s.removed > 0) console.log(`sweep ${sweep.spec.name}: removed ${s.removed} row${s.removed === 1 ? '' : 's'} of ${db} computed by another version of Strata or of the specs (their keys are none of this sweep's)`);
     console.log(`sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}, ${s.ran} run now${s.ran > 0 ? ` on ${s.workers} worker${s.workers === 1 ? '' : 's'} (${s.failed} failed)` : ''} in ${s.seconds.toFixed(1)} s${left > 0 ? `; ${left} left (rerun to compute them)` : ''}`);
     if (s.failed > 0) console.log(`  errors: strata sweep query ${db} "SELECT point, error FROM points WHERE status = 'error'"`);
   }

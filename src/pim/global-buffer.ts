@@ -19,7 +19,9 @@ export interface GlobalBuffer {
 /** The global buffer of a PIM spec. */
 export function globalBuffer(spec: PimSpec): GlobalBuffer {
   const readBytes = spec.unit.macsPerBank * spec.unit.elementBytes;
-  return { capacityBytes: spec.unit.globalBufferBytes, writeBytes: 32, readBytes, pjPerByte: spec.globalBufferPjPerByte };
+  // The energy is read when it is used, not when the buffer is described: checking a program's buffer use is part of
+  // a timing run, which must not read a price field (src/systems/pim-gpt/timing-cache.ts).
+  return { capacityBytes: spec.unit.globalBufferBytes, writeBytes: 32, readBytes, get pjPerByte() { return spec.globalBufferPjPerByte; } };
 }
 
 /**

@@ -257,15 +257,11 @@ export class PimChannelSequencer {
     while (pos < to) {
       const base = this.cursor;
       fast.snapshot(base, this.scratch);
-      const seg = this.memo.segment(program, pos, to, this.scratch, this.scratch.join(','));
-      let cut: SegmentMark | undefined;
-      for (const m of seg.marks) {
-        if (m.step !== skipStep && this.refreshNow(base + m.cursor)) {
-          cut = m;
-          break;
-        }
-      }
-      const m = cut ?? seg.final;
+      // Simulated (or kept) as far as the first activation where a refresh is due, or to its end.
+      const due = this.refresh ? this.refreshDue - base : Infinity;
+      const seg = this.memo.segment(program, pos, to, this.scratch, due);
+      const cut = this.refresh ? firstDue(seg.marks, due, skipStep) : undefined;
+      const m = cut ?? seg.final!;
       this.apply(m, base);
       fast.restore(m.state, base);
       this.cursor = base + m.cursor;
@@ -289,6 +285,24 @@ export class PimChannelSequencer {
     this.lastCmd = m.lastCmd;
     if (base + m.end > this.end) this.end = base + m.end;
   }
+}
+
+/**
+ * The first mark at which a refresh is due (its cursor at or past `dueCursor`), other than the one at `skipStep`.
+ * Marks come in program order and a cursor never moves back, so their cursors do not decrease: a binary search finds
+ * the first due mark in a log of the marks' count. Only the first mark of a segment
+ * can be at `skipStep` (the step the segment starts at), and the mark after it is due too.
+ */
+function firstDue(marks: readonly SegmentMark[], dueCursor: number, skipStep: number): SegmentMark | undefined {
+  let lo = 0;
+  let hi = marks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (marks[mid]!.cursor >= dueCursor) hi = mid;
+    else lo = mid + 1;
+  }
+  if (lo < marks.length && marks[lo]!.step === skipStep) lo++;
+  return marks[lo];
 }
 
 /**

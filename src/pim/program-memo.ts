@@ -30,17 +30,49 @@ export interface SegmentMark {
   readonly end: number;
 }
 
-/** A simulated run of steps [from, to) from a relative timing state, without refresh. */
+/**
+ * A run of steps [from, to) from a relative timing state, without refresh, simulated as far as it has been needed
+ * (ProgramMemo.extend): its marks so far, and its end once reached. A channel cuts a run at the first activation
+ * where a refresh is due, so the steps after it are often never needed; a run is extended, not simulated again,
+ * when a later use needs more of it. With 8 PIM channels instead of 32 (a sensitivity study's low end) programs
+ * are four times longer and a refresh falls in most of them: simulating every run to its end was most of such a
+ * generation's CPU (docs/guide.md, `strata figures`, gives the unit's time before and after).
+ */
 export interface Segment {
+  /** The marks simulated so far, in step order. */
   readonly marks: readonly SegmentMark[];
-  /** The run's end: as a mark at `to`. */
-  readonly final: SegmentMark;
+  /** The run's end, as a mark at `to`; null until the run has been simulated that far. */
+  readonly final: SegmentMark | null;
+}
+
+/** A segment with where its simulation stopped: before the ACT16 of its last mark (or at `from`, not started). */
+interface OpenSegment extends Segment {
+  readonly program: readonly PimStep[];
+  readonly from: number;
+  readonly to: number;
+  /** The state it starts from (relative), until the simulation has started. */
+  start: Float64Array | null;
+  marks: SegmentMark[];
+  final: SegmentMark | null;
+}
+
+/** A kept segment with the range and relative state it was simulated from. */
+interface Kept {
+  readonly from: number;
+  readonly to: number;
+  readonly state: Float64Array;
+  readonly segment: OpenSegment;
 }
 
 /** The segments simulated so far for one PIM standard, keyed by program, range and relative state. */
 export class ProgramMemo {
-  /** Segments by program id, then by range and state; and the round in which each program was last used. */
-  private readonly segments = new Map<number, Map<string, Segment>>();
+  /**
+   * Segments by program id, then by a hash of range and state (several per hash where they collide; each is
+   * compared in full); and the round in which each program was last used. A numeric hash, not a text key: a
+   * generation looks segments up hundreds of thousands of times, and writing every state as text took more of it
+   * than the lookups (--cpu-prof of a gpt2-xl generation).
+   */
+  private readonly segments = new Map<number, Map<number, Kept[]>>();
   private readonly lastUsed = new Map<number, number>();
   private round = 0;
   private readonly ids = new WeakMap<readonly PimStep[], number>();
@@ -73,23 +105,35 @@ export class ProgramMemo {
     return id;
   }
 
-  /** The segment of `program` [from, to) starting from relative state `state` (an AllBankTiming snapshot), `key` naming that state. */
-  segment(program: readonly PimStep[], from: number, to: number, state: Float64Array, key: string): Segment {
+  /**
+   * The segment of `program` [from, to) starting from relative state `state` (an AllBankTiming snapshot; not kept),
+   * simulated at least until a mark past its first reaches cursor `dueCursor`, or to its end (Infinity: to its end).
+   */
+  segment(program: readonly PimStep[], from: number, to: number, state: Float64Array, dueCursor = Infinity): Segment {
     const id = this.programId(program);
     this.lastUsed.set(id, this.round);
-    let byKey = this.segments.get(id);
-    if (!byKey) {
-      byKey = new Map();
-      this.segments.set(id, byKey);
+    let byHash = this.segments.get(id);
+    if (!byHash) {
+      byHash = new Map();
+      this.segments.set(id, byHash);
     }
-    const k = `${from}:${to}:${key}`;
-    const hit = byKey.get(k);
-    if (hit) {
-      this.reused++;
-      return hit;
+    const h = stateHash(from, to, state);
+    const kept = byHash.get(h);
+    if (kept) {
+      for (const k of kept) {
+        if (k.from === from && k.to === to && sameState(k.state, state)) {
+          this.reused++;
+          this.extend(k.segment, dueCursor);
+          return k.segment;
+        }
+      }
     }
-    const seg = this.simulate(program, from, to, state);
-    byKey.set(k, seg);
+    const copy = state.slice();
+    const seg: OpenSegment = { program, from, to, start: copy, marks: [], final: null };
+    this.extend(seg, dueCursor);
+    const entry = { from, to, state: copy, segment: seg };
+    if (kept) kept.push(entry);
+    else byHash.set(h, [entry]);
     this.simulated++;
     return seg;
   }
@@ -108,27 +152,62 @@ export class ProgramMemo {
     }
   }
 
-  private simulate(program: readonly PimStep[], from: number, to: number, state: Float64Array): Segment {
+  /**
+   * Simulates `seg` further, from where it stopped, until it has a mark past its first whose cursor reaches
+   * `dueCursor` (marks' cursors never decrease, so the first due mark is then among those simulated), or its end.
+   * It resumes from its last mark's state exactly as a channel resumes from a mark (AllBankTiming.restore).
+   */
+  private extend(seg: OpenSegment, dueCursor: number): void {
+    if (seg.final) return;
+    const enough = () => seg.marks.length >= 2 && seg.marks[seg.marks.length - 1]!.cursor >= dueCursor;
+    if (enough()) return;
     const t = this.scratch;
-    t.restore(state, 0);
     const nc = this.std.commandNames.length;
-    const counts = new Float64Array(nc);
-    const after = new Float64Array(nc);
-    let cursor = 0;
-    let first = -1;
-    let last = -1;
-    let lastCmd = -1;
-    let end = -Infinity;
-    const marks: SegmentMark[] = [];
+    const program = seg.program;
+    let counts: Float64Array;
+    let after: Float64Array;
+    let cursor: number;
+    let first: number;
+    let last: number;
+    let lastCmd: number;
+    let end: number;
+    let s: number;
+    /** The ACT16 step whose mark is already taken (the one resumed before). */
+    let marked = -1;
+    const resume = seg.marks[seg.marks.length - 1];
+    if (seg.start) {
+      t.restore(seg.start, 0);
+      seg.start = null;
+      counts = new Float64Array(nc);
+      after = new Float64Array(nc);
+      cursor = 0;
+      first = -1;
+      last = -1;
+      lastCmd = -1;
+      end = -Infinity;
+      s = seg.from;
+    } else {
+      const m = resume!;
+      t.restore(m.state, 0);
+      counts = m.counts.slice();
+      after = m.after.slice();
+      ({ cursor, first, last, lastCmd, end } = m);
+      s = m.step;
+      marked = m.step;
+    }
     const mark = (step: number): SegmentMark => {
       const snap = new Float64Array(t.stateLength);
       t.snapshot(0, snap);
       return { step, cursor, state: snap, counts: counts.slice(), after: after.slice(), first, last, lastCmd, end };
     };
-    for (let s = from; s < to; s++) {
+    for (; s < seg.to; s++) {
       const step = program[s]!;
       const cmd = step.cmd;
-      if (cmd === this.act16) marks.push(mark(s));
+      if (cmd === this.act16 && s !== marked) {
+        seg.marks.push(mark(s));
+        // Stop before this activation: a later use resumes from this mark.
+        if (enough()) return;
+      }
       let n = step.count;
       let prev = -1;
       let spacing = 0;
@@ -157,6 +236,23 @@ export class ProgramMemo {
         cursor = c + 1;
       }
     }
-    return { marks, final: mark(to) };
+    seg.final = mark(seg.to);
   }
+}
+
+/** A 32-bit hash of a range and a relative state (whole cycles, as AllBankTiming snapshots are). */
+function stateHash(from: number, to: number, state: Float64Array): number {
+  let h = Math.imul(from ^ 0x2545f491, 0x9e3779b1) ^ to;
+  for (let i = 0; i < state.length; i++) {
+    const v = state[i]!;
+    h = Math.imul(h ^ (v | 0) ^ ((v / 4294967296) | 0), 0x85ebca6b);
+    h ^= h >>> 13;
+  }
+  return h;
+}
+
+function sameState(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -19,7 +19,8 @@ export interface ResultLatch {
 /** The result latches of a PIM spec. */
 export function resultLatch(spec: PimSpec): ResultLatch {
   const o = spec.standard.organization;
-  return { entriesPerBank: spec.unit.resultLatchEntries, readBytes: o.bankGroups * o.banksPerGroup * spec.unit.elementBytes, pjPerByte: spec.resultLatchPjPerByte };
+  // The energy is read when it is used (as in global-buffer.ts): checking a program's latch use is part of a timing run.
+  return { entriesPerBank: spec.unit.resultLatchEntries, readBytes: o.bankGroups * o.banksPerGroup * spec.unit.elementBytes, get pjPerByte() { return spec.resultLatchPjPerByte; } };
 }
 
 /** Checks the latch occupancy of `program`: no MAC16 step without a free entry, no RDMAC16 without a result. Throws naming `what`. */

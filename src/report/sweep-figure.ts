@@ -41,6 +41,14 @@ export const SWEEP_STUDIES: Readonly<Record<string, SweepStudy>> = {
   },
 };
 
+/** The figure sets of `strata figures` that draw the shipped studies (src/cli/figures-sweeps.ts): `sweep-<study>`. */
+export const SWEEP_FIGURE_SETS: readonly string[] = Object.keys(SWEEP_STUDIES).map((s) => `sweep-${s}`);
+
+/** The study a figure set draws, or undefined for a set that is not a shipped study's. */
+export function sweepFigureSetStudy(set: string): string | undefined {
+  return SWEEP_FIGURE_SETS.includes(set) ? set.slice('sweep-'.length) : undefined;
+}
+
 /** A study's figure: its sweep report (with the study's charts) and those charts, in drawing order. */
 export interface SweepFigure {
   readonly study: SweepStudy;

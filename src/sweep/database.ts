@@ -87,6 +87,20 @@ export class SweepDatabase {
     return r.getRows().length;
   }
 
+  /**
+   * Removes the rows whose key is none of `keys` (rows of an earlier version of the sweep: computed by another version
+   * of Strata, from specs edited since, or for points the sweep file no longer has); returns how many.
+   */
+  async deleteKeysOtherThan(keys: ReadonlySet<string>): Promise<number> {
+    const stale = [...(await this.keys())].filter((k) => !keys.has(k));
+    // Keys are sha256 hex digests (src/sweep/point.ts); anything else is not this program's row, and left alone.
+    const hex = stale.filter((k) => /^[0-9a-f]{64}$/.test(k));
+    for (let i = 0; i < hex.length; i += 1000) {
+      await this.conn.run(`DELETE FROM ${POINTS_TABLE} WHERE key IN (${hex.slice(i, i + 1000).map((k) => `'${k}'`).join(', ')})`);
+    }
+    return hex.length;
+  }
+
   /** Stores one row; a key already there is kept as it is (a point is stored once). */
   async insert(columns: readonly Column[], row: Row): Promise<void> {
     const names = columns.map((c) => quote(c.name)).join(', ');

@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { MODELS_DIR } from '../compiler/model.ts';
 import { StrataError } from '../spec/errors.ts';
 import { ARCH_DIR, PACKAGE_ROOT } from '../spec/package-root.ts';
 import { parseSetFlags, resolveSetFlags } from '../spec/set-overrides.ts';
+import { strataCodeDigest, treeDigest } from './code-digest.ts';
+import { systemPresetFile } from '../cli/set-flag.ts';
 import type { PointValues } from './sample.ts';
 import type { AxisValue, Sweep, SweepWorkload } from './sweep-file.ts';
 
 /**
  * A sweep point as the command line it is: the command's arguments (with `--set` flags for the point's overrides),
- * and its key, a sha256 of everything the result depends on that a sweep can change: the command line, the content
- * of the files it names (system, model, request file, and every file an override lands in, following references as
- * `--set` does) and a digest of every shipped spec (arch/, the models and request sets of workloads/), which presets read by
- * name. A rerun
- * computes a point whose key is not yet in the database; editing a spec a point reads changes its key.
- * What the key does not cover: Strata's own code (a new version computes the same key; use a new database).
+ * and its key, a sha256 of everything the result depends on: the command line, the content of the files it names
+ * (system, model, request file, and every file an override lands in, following references as `--set` does), a digest
+ * of every shipped spec (arch/, the models and request sets of workloads/), which presets read by name, and a digest
+ * of Strata's own code (src/sweep/code-digest.ts). A rerun computes a point whose key is not yet in the database;
+ * editing a spec a point reads, or any of Strata's sources, changes its key.
  */
 
 /** A point ready to run: its number in the sweep, its axis values, the command line and the key. */
@@ -44,22 +45,20 @@ function namedFile(nameOrPath: string, dir: string): string | undefined {
   return existsSync(file) ? file : undefined;
 }
 
-/** Every file below `dir`, sorted. */
-function filesBelow(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? filesBelow(p) : [p];
-  });
-}
-
 /** A digest of every shipped spec (arch/, workloads/models, workloads/requests; not the sweep files): presets name one another by name. */
 export function shippedSpecsDigest(): string {
-  const h = createHash('sha256');
-  for (const f of [...filesBelow(ARCH_DIR), ...filesBelow(MODELS_DIR), ...filesBelow(join(PACKAGE_ROOT, 'workloads', 'requests'))]) {
-    h.update(relative(PACKAGE_ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
-  }
-  return h.digest('hex');
+  return treeDigest('specs', PACKAGE_ROOT, [relative(PACKAGE_ROOT, ARCH_DIR), relative(PACKAGE_ROOT, MODELS_DIR), join('workloads', 'requests')]);
+}
+
+/** What every key of a sweep includes besides the point's own files: the shipped specs' and Strata's code's digests. */
+export interface KeyDigests {
+  readonly specs: string;
+  readonly code: string;
+}
+
+/** The digests of the shipped specs and of Strata's code as they are now. */
+export function keyDigests(): KeyDigests {
+  return { specs: shippedSpecsDigest(), code: strataCodeDigest() };
 }
 
 /** `--set` text of one override: `path=value`, the value as JSON unless it is a plain string. */
@@ -67,8 +66,8 @@ function setText(path: string, value: AxisValue): string {
   return `${path}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }
 
-/** The points of a sweep, each with its command line and key. `digest` is shippedSpecsDigest() (computed once). */
-export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest: string): SweepPoint[] {
+/** The points of a sweep, each with its command line and key. `digests` is keyDigests() (computed once). */
+export function buildPoints(sweep: Sweep, values: readonly PointValues[], digests: KeyDigests): SweepPoint[] {
   const { spec, axes } = sweep;
   const fileHashes = new Map<string, string>();
   const hashOf = (file: string) => {
@@ -76,6 +75,9 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
     if (!fileHashes.has(abs)) fileHashes.set(abs, sha256(readFileSync(abs)));
     return fileHashes.get(abs)!;
   };
+  // Where a point's overrides land depends on its system, model and paths, and on its values only through their
+  // types (checked against the old values): points alike in those share one resolution (most of a grid's cost).
+  const resolved = new Map<string, string[] | { error: StrataError }>();
   let unresolved: string | undefined;
   let failures = 0;
   const points = values.map((v, index) => {
@@ -99,20 +101,30 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
     // The files the point names, with their content hashes. An override that does not resolve for this point (a
     // system axis whose presets differ) is the point's error, which the run records, so its key is made from what
     // could be read; one that resolves for no point stops the sweep before it runs.
-    const systemFile = namedFile(system, join(ARCH_DIR, 'systems'));
+    const systemFile = systemPresetFile(system);
     const modelFile = workload.model !== undefined ? namedFile(String(workload.model), MODELS_DIR) : undefined;
     const files = new Set<string>();
     for (const f of [systemFile, modelFile]) if (f) files.add(f);
     if (typeof workload.requests === 'string' && existsSync(workload.requests)) files.add(workload.requests);
-    try {
-      for (const o of resolveSetFlags(parseSetFlags(setTexts), { spec: systemFile, model: modelFile })) files.add(o.file);
-    } catch (e) {
-      if (!(e instanceof StrataError)) throw e;
+    const flags = parseSetFlags(setTexts);
+    const alike = JSON.stringify([systemFile, modelFile, flags.map((f) => [f.path, f.value === null ? 'null' : Array.isArray(f.value) ? 'array' : typeof f.value])]);
+    let landed = resolved.get(alike);
+    if (landed === undefined) {
+      try {
+        landed = resolveSetFlags(flags, { spec: systemFile, model: modelFile }).map((o) => o.file);
+      } catch (e) {
+        if (!(e instanceof StrataError)) throw e;
+        landed = { error: e };
+      }
+      resolved.set(alike, landed);
+    }
+    if (Array.isArray(landed)) for (const f of landed) files.add(f);
+    else {
       failures++;
-      unresolved ??= e.message;
+      unresolved ??= landed.error.message;
     }
     const named = [...files].map((f) => [relative(PACKAGE_ROOT, resolve(f)), hashOf(f)] as const).sort((a, b) => a[0].localeCompare(b[0]));
-    const key = sha256(JSON.stringify({ schema: 'strata.sweep-point/1', argv, files: named, shipped: digest }));
+    const key = sha256(JSON.stringify({ schema: 'strata.sweep-point/1', argv, files: named, shipped: digests.specs, code: digests.code }));
     return { index, values: v, system, model: String(workload.model ?? ''), argv, key };
   });
   // Overrides that resolve for no point at all are a mistake in the sweep file (a misspelt path), not results.

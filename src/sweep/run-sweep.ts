@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Piscina } from 'piscina';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { columnType, SweepDatabase, type Column, type Row } from './database.ts';
 import { metricColumns } from './metrics.ts';
-import { buildPoints, shippedSpecsDigest, type SweepPoint } from './point.ts';
+import { buildPoints, keyDigests, type KeyDigests, type SweepPoint } from './point.ts';
 import { sweepProgress, type ProgressMode } from './progress.ts';
-import type { PointOutcome, PointTask } from './run-point.ts';
+import { runPointsOnPool } from './point-pool.ts';
+import type { PointOutcome } from './run-point.ts';
 import { samplePoints } from './sample.ts';
 import type { Sweep } from './sweep-file.ts';
 
@@ -17,8 +17,7 @@ import type { Sweep } from './sweep-file.ts';
  * same rows on any number of workers.
  */
 
-/** The module each worker thread loads (it registers tsx in a checkout, as bin/strata.mjs does). */
-export const WORKER_FILE = join(PACKAGE_ROOT, 'bin', 'sweep-worker.mjs');
+export { WORKER_FILE } from './point-pool.ts';
 
 /** How to run a sweep. */
 export interface SweepRunOptions {
@@ -31,6 +30,10 @@ export interface SweepRunOptions {
   readonly progress?: ProgressMode;
   /** Compute the points stored as errors again (after fixing what failed). */
   readonly retryFailed?: boolean;
+  /** The most seconds one point may run; a point past it is stopped and stored as an error (none by default). */
+  readonly pointTimeoutS?: number;
+  /** The digests every key includes (default: keyDigests(), the specs and code as they are; a test stands for another version with others). */
+  readonly digests?: KeyDigests;
 }
 
 /** What a run did. */
@@ -38,6 +41,8 @@ export interface SweepRunSummary {
   readonly total: number;
   /** Points already in the database (computed by an earlier run). */
   readonly stored: number;
+  /** Rows removed because their key is none of the sweep's: another version of Strata or of the specs computed them. */
+  readonly removed: number;
   /** Points computed now, and how many of them failed. */
   readonly ran: number;
   readonly failed: number;
@@ -64,20 +69,26 @@ export function pointRow(sweep: Sweep, p: SweepPoint, outcome: PointOutcome): Ro
   };
 }
 
-/** The points of a sweep with their keys (sampling and hashing only; nothing runs). */
-export function sweepPoints(sweep: Sweep): SweepPoint[] {
-  return buildPoints(sweep, samplePoints(sweep), shippedSpecsDigest());
+/**
+ * The points of a sweep with their keys (sampling and hashing only; nothing runs). `digests` defaults to those of
+ * the shipped specs and of Strata's code as they are now (a test passes others to stand for another version).
+ */
+export function sweepPoints(sweep: Sweep, digests: KeyDigests = keyDigests()): SweepPoint[] {
+  return buildPoints(sweep, samplePoints(sweep), digests);
 }
 
 /** Runs the missing points of a sweep into its database. */
 export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<SweepRunSummary> {
   const start = performance.now();
-  const points = sweepPoints(sweep);
+  const points = sweepPoints(sweep, options.digests);
   const columns = sweepColumns(sweep);
   const db = await SweepDatabase.open(options.db);
   try {
     await db.ensureTable(columns);
     if (options.retryFailed) await db.deleteErrors();
+    // A row whose key the sweep no longer makes was computed by other code or specs: it is never reused, nor kept
+    // beside the row that replaces it.
+    const removed = await db.deleteKeysOtherThan(new Set(points.map((p) => p.key)));
     const have = await db.keys();
     // A key twice in one sweep (random sampling may draw a point again) runs once.
     const seen = new Set<string>();
@@ -88,26 +99,21 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
     let failed = 0;
     let done = 0;
     if (todo.length > 0) {
-      const pool = new Piscina<PointTask, PointOutcome>({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
       // Inserts go one after another on the one connection; each lands as soon as its point finishes.
       let writes: Promise<void> = Promise.resolve();
       try {
         progress.tick(0);
-        // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
-        const run = (p: SweepPoint) => pool.run({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })
-          .catch((e: unknown): PointOutcome => ({ status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` }));
-        await Promise.all(todo.map((p) => run(p).then((outcome) => {
+        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })), { workers, pointTimeoutS: options.pointTimeoutS }, (i, outcome) => {
           if (outcome.status === 'error') failed++;
-          writes = writes.then(() => db.insert(columns, pointRow(sweep, p, outcome)));
+          writes = writes.then(() => db.insert(columns, pointRow(sweep, todo[i]!, outcome)));
           return writes.then(() => progress.tick(++done));
-        })));
+        });
         await writes;
       } finally {
         progress.end();
-        await pool.destroy();
       }
     }
-    return { total: points.length, stored: points.filter((p) => have.has(p.key)).length, ran: todo.length, failed, workers, seconds: (performance.now() - start) / 1000 };
+    return { total: points.length, stored: points.filter((p) => have.has(p.key)).length, removed, ran: todo.length, failed, workers, seconds: (performance.now() - start) / 1000 };
   } finally {
     db.close();
   }

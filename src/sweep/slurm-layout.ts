@@ -46,6 +46,8 @@ export interface SubmissionPlan {
   readonly points: number;
   /** Worker threads per task (the script asks SLURM for as many CPUs). */
   readonly workers: number;
+  /** The most seconds one point may run (--point-timeout); the script's --time is derived from it. */
+  readonly pointTimeoutS?: number;
   /** SLURM's job id, once sbatch accepted the script. */
   readonly job?: string;
 }

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import type { Row } from './database.ts';
-import type { PointOutcome, PointTask } from './run-point.ts';
-import { WORKER_FILE } from './run-sweep.ts';
+import { runPointsOnPool } from './point-pool.ts';
+import type { PointOutcome } from './run-point.ts';
 import { PLAN_SCHEMA, readJson, submissionPaths, writeAtomic, type SubmissionPlan, type TaskPoint } from './slurm-layout.ts';
 
 /**
@@ -54,22 +53,14 @@ export async function runShard(dir: string, task: number, workers = 1): Promise<
   };
   let failed = 0;
   let saved = performance.now();
-  const pool = new Piscina<PointTask, PointOutcome>({ filename: WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-  try {
-    await Promise.all(points.map((p, i) => pool.run({ command: plan.command, argv: p.argv, metrics: plan.metrics })
-      // A worker that dies fails its point, not the task (as in a local sweep).
-      .catch((e: unknown): PointOutcome => ({ status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` }))
-      .then((outcome) => {
-        if (outcome.status === 'error') failed++;
-        rows[i] = shardRow(p.row, outcome);
-        if (performance.now() - saved >= CHECKPOINT_MS) {
-          save();
-          saved = performance.now();
-        }
-      })));
-  } finally {
-    await pool.destroy();
-  }
+  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics })), { workers, pointTimeoutS: plan.pointTimeoutS }, (i, outcome) => {
+    if (outcome.status === 'error') failed++;
+    rows[i] = shardRow(points[i]!.row, outcome);
+    if (performance.now() - saved >= CHECKPOINT_MS) {
+      save();
+      saved = performance.now();
+    }
+  });
   save();
   const usage = process.resourceUsage();
   return { points: points.length, failed, file, bytes, seconds: (performance.now() - start) / 1000, peakRssBytes: usage.maxRSS * 1024, cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6 };

@@ -64,6 +64,8 @@ export interface SlurmSubmitOptions {
   readonly limit?: number;
   /** Remove failed points from the database first, so they are submitted again. */
   readonly retryFailed?: boolean;
+  /** The most seconds one point may run (a point past it becomes an error row); sets the tasks' --time. */
+  readonly pointTimeoutS?: number;
   /** Submits a script, returning the job id (default: the real sbatch). */
   readonly sbatch?: (script: string) => string;
   /** Whether a job is still queued or running (default: squeue). */
@@ -124,9 +126,37 @@ export async function waitForJob(job: string, active: (job: string) => boolean =
   while (active(job)) await new Promise((resolve) => setTimeout(resolve, pollMs));
 }
 
-/** The job-array script of a submission. */
-export function sbatchScript(opts: { name: string; dir: string; tasks: number; workers: number; partition?: string; sbatchOptions?: readonly string[]; cwd: string }): string {
+/**
+ * What a task needs besides its points, in seconds: starting Node and Strata, its threads, and writing its shard
+ * (measured: 8.5-13.9 s wall for a 1-point task on a loaded 2-core node, docs/sweeps.md), with room to spare.
+ */
+export const TASK_MARGIN_S = 120;
+
+/**
+ * The `--time` of an array task from the time limit per point: a task's points run `workers` at a time, each at
+ * most `pointTimeoutS` (a point past it is stopped), so a task of `points` points needs at most ceil(points /
+ * workers) x pointTimeoutS, plus TASK_MARGIN_S; rounded up to a whole minute, as SLURM's `D-HH:MM:SS`.
+ */
+export function slurmTime(points: number, workers: number, pointTimeoutS: number): string {
+  const minutes = Math.ceil((Math.ceil(points / workers) * pointTimeoutS + TASK_MARGIN_S) / 60);
+  const d = Math.floor(minutes / 1440);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const hms = `${two(Math.floor((minutes % 1440) / 60))}:${two(minutes % 60)}:00`;
+  return d > 0 ? `${d}-${hms}` : hms;
+}
+
+/** Whether sbatch options already set the time limit (`--time=...`, `--time ...`, `-t ...`). */
+const setsTime = (options: readonly string[] | undefined) => (options ?? []).some((o) => /^(--time(=|$)|-t)/.test(o));
+
+/**
+ * The job-array script of a submission. With a time limit per point, `--time` is derived from it and the most
+ * points any task has (slurmTime), unless the sbatch options set one.
+ */
+export function sbatchScript(opts: { name: string; dir: string; tasks: number; workers: number; partition?: string; sbatchOptions?: readonly string[]; cwd: string; pointTimeoutS?: number; pointsPerTask?: number }): string {
   const paths = submissionPaths(opts.dir);
+  const time = opts.pointTimeoutS !== undefined && opts.pointsPerTask !== undefined && !setsTime(opts.sbatchOptions)
+    ? [`#SBATCH --time=${slurmTime(opts.pointsPerTask, opts.workers, opts.pointTimeoutS)}`, `# --time: ${opts.pointsPerTask} points per task, ${opts.workers} at a time, at most ${opts.pointTimeoutS} s each (--point-timeout), + ${TASK_MARGIN_S} s to start and save`]
+    : [];
   const cli = join(PACKAGE_ROOT, 'bin', 'strata.mjs');
   const lines = [
     '#!/bin/bash',
@@ -136,6 +166,7 @@ export function sbatchScript(opts: { name: string; dir: string; tasks: number; w
     `#SBATCH --cpus-per-task=${opts.workers}`,
     `#SBATCH --output=${shellWord(join(paths.logs, '%A_%a.out'))}`,
     ...(opts.partition !== undefined ? [`#SBATCH --partition=${shellWord(opts.partition)}`] : []),
+    ...time,
     ...(opts.sbatchOptions ?? []).map((o) => `#SBATCH ${o}`),
     `# Written by strata sweep --executor slurm: array task i runs the points of tasks/i.json into shards/i.jsonl`,
     `# (then: strata sweep collect ${shellWord(dirname(opts.dir))} merges them into the database).`,
@@ -274,6 +305,8 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   let stored: number;
   try {
     if (options.retryFailed) await db.deleteErrors();
+    // Rows of keys the sweep no longer makes (other code or specs) are removed, as a local run removes them.
+    await db.deleteKeysOtherThan(new Set(points.map((p) => p.key)));
     const have = await db.keys();
     stored = points.filter((p) => have.has(p.key)).length;
     const seen = new Set<string>();
@@ -302,10 +335,10 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   });
   const plan: SubmissionPlan = {
     schema: PLAN_SCHEMA, sweep: sweep.spec.name, command: sweep.spec.command, metrics: sweep.spec.metrics, cwd: process.cwd(),
-    tasks, points: missing.length, workers,
+    tasks, points: missing.length, workers, ...(options.pointTimeoutS !== undefined ? { pointTimeoutS: options.pointTimeoutS } : {}),
   };
   writeAtomic(paths.plan, `${JSON.stringify(plan, null, 1)}\n`);
-  writeFileSync(paths.script, sbatchScript({ name: sweep.spec.name, dir, tasks, workers, partition: options.partition, sbatchOptions: options.sbatchOptions, cwd: process.cwd() }), { mode: 0o755 });
+  writeFileSync(paths.script, sbatchScript({ name: sweep.spec.name, dir, tasks, workers, partition: options.partition, sbatchOptions: options.sbatchOptions, cwd: process.cwd(), pointTimeoutS: options.pointTimeoutS, pointsPerTask: Math.ceil(missing.length / tasks) }), { mode: 0o755 });
   let job: string;
   try {
     job = (options.sbatch ?? sbatch)(paths.script);

@@ -183,7 +183,7 @@ describe('strata figures', () => {
   it('bad flags: one strata: line and exit 2', async () => {
     const only = await runMainAsync(['figures', '--out', out, '--only', 'newton']);
     expect(only.code).toBe(2);
-    expect(only.err).toBe("strata: figures: --only: unknown 'newton' (known: dramsim3, peak-bandwidth, pim-gpt, neupims, duplex, sensitivity)");
+    expect(only.err).toBe("strata: figures: --only: unknown 'newton' (known: dramsim3, peak-bandwidth, pim-gpt, neupims, duplex, sensitivity, sweep-pim-gpt-lanes, sweep-neupims-interleaving, sweep-duplex-opb)");
     const batches = await runMainAsync(['figures', '--out', out, '--only', 'neupims', '--neupims-batches', '64,0']);
     expect(batches.err).toBe("strata: figures: --neupims-batches: expected whole numbers >= 1, got '0'");
     const lengths = await runMainAsync(['figures', '--out', out, '--only', 'duplex', '--duplex-lengths', '256x256']);

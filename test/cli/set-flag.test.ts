@@ -83,7 +83,11 @@ describe('--set', () => {
       [[...gen, '--set', 'pim.unit.macsPerBank'], /^strata: --set 'pim\.unit\.macsPerBank': expected path=value/],
       [['run', '--policy', 'duplex', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--set', 'x=1'], /^strata: run: --set needs --system NAME/],
       [['dram', '--spec', 'my.ini', '--pattern', 'random', '--set', 'timing.tRP=1'], /^strata: --set: applies to JSON specs; 'my\.ini' is a DRAMsim3 \.ini/],
-      [['validate', 'gpu', '--set', 'x=1'], /^strata: validate: --set is not taken here/],
+      [['validate', 'gpu', '--set', 'x=1'], /^strata: validate: --set needs --system NAME here \(validate reads many presets/],
+      [['validate', 'pim-gpt', '--system', 'pim-gpt', '--set', 'pim.unit.nope=3'], /^strata: --set pim\.unit\.nope=3: 'nope' is not a field of 'unit' of arch\/pim\/aim\.json/],
+      [['figures', '--only', 'pim-gpt', '--set', 'pim.unit.macsPerBank=32'], /^strata: figures: --set needs --system NAME here/],
+      [['figures', '--system', 'pim-gpt', '--set', 'pim.unit.macsPerBank=abc'], /^strata: --set pim\.unit\.macsPerBank=abc: 'unit\.macsPerBank' of arch\/pim\/aim\.json is a number/],
+      [['report', 'x.json', '--set', 'x=1'], /^strata: report: --set is not taken here/],
       [['dram', '--spec', 'hbm2', '--pattern', 'random', '--set'], /^strata: --set: expected path=value after it$/],
     ];
     for (const [argv, re] of cases) {
@@ -104,6 +108,27 @@ describe('--set', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/aim-no-clock\.json: field 'timing\.tCKPs': expected an integer > 0 \(field is missing\)/);
   });
+
+  it('an alias preset name (gpu-a100, gpu-h100) is a root, as --system takes it', () => {
+    const args = ['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8'];
+    const r = run([...args, '--set', 'power.boardPowerW=300']);
+    expect(r.err).toBe('');
+    expect(r.notes).toBe("strata: --set power.boardPowerW=300: arch/systems/gpu-a100-40gb.json field 'power.boardPowerW' = 300\n");
+    expect(run(['run', '--system', 'gpu-h100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--set', 'xpu.device.power.boardPowerW=600']).notes).toMatch(/^strata: --set xpu\.device\.power\.boardPowerW=600: arch\/systems\/gpu-h100-sxm\.json field 'power\.boardPowerW' = 600/);
+  });
+
+  it('validate: --system names the root of the paths (and is taken out); the comparison runs on the changed spec', () => {
+    const args = ['validate', 'pim-gpt', '--models', 'gpt2-small'];
+    const shipped = run(args);
+    const set = run([...args, '--system', 'pim-gpt', '--set', 'pim.unit.macsPerBank=32']);
+    expect(set.code).toBe(0);
+    expect(set.notes).toMatch(/^strata: --set pim\.unit\.macsPerBank=32: arch\/pim\/aim\.json field 'unit\.macsPerBank' = 32\n/);
+    // Twice the MAC lanes of the shipped AiM (16): a GPT-2 small token is faster than shipped (44.65 us), not twice.
+    const us = (out: string) => Number(/\| gpt2-small \| ([0-9.]+) \|/.exec(out)![1]);
+    expect(us(shipped.out)).toBeCloseTo(44.7, 0);
+    expect(us(set.out)).toBeLessThan(us(shipped.out) * 0.9);
+    expect(us(set.out)).toBeGreaterThan(us(shipped.out) / 2);
+  }, 60_000);
 
   it('reads values as JSON where they parse (numbers in any notation, booleans, arrays), else as strings', () => {
     expect(parseSetFlags(['a.b=1e3', 'c=true', 'd=[1,2]', 'e=hbm3', 'f="x y"']).map((s) => s.value)).toEqual([1000, true, [1, 2], 'hbm3', 'x y']);

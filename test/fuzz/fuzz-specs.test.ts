@@ -21,7 +21,7 @@ describe('fuzzing the remaining input formats', () => {
   // overrides against the specs it names, a few ms); no point runs.
   const sweepPlan = (f: string) => () => {
     const sweep = loadSweep(f);
-    const points = buildPoints(sweep, samplePoints(sweep).slice(0, 6), 'fuzz');
+    const points = buildPoints(sweep, samplePoints(sweep).slice(0, 6), { specs: 'fuzz', code: 'fuzz' });
     sweepColumns(sweep);
     for (const p of points) {
       expect(p.argv.every((a) => typeof a === 'string' && !a.includes('NaN') && !a.includes('Infinity')), p.argv.join(' ')).toBe(true);

@@ -63,6 +63,20 @@ describe('one-at-a-time sensitivity', () => {
     expect(apart.bands[0]).toMatchObject({ low: 5, shipped: 10, high: 20 });
   });
 
+  it('computes nothing again for an end equal to the shipped value (a range that starts at the published number), with the same bands', () => {
+    const edge = join(dir, 'edge.json');
+    writeFileSync(edge, JSON.stringify({ link: { source: 'datasheet table 3', ns: 4, assumptions: { ns: { low: 4, high: 16, why: 'z' } } } }));
+    const calls = { edge: 0 };
+    const parts = { edge: () => (calls.edge++, ns(edge, 'link')) };
+    const result = sensitivity(parts, [{ name: 'ns', paper: '', value: (r) => r.edge as number }]);
+    // Once as shipped and once at the high end; the low end (4, the shipped value) reuses the shipped result.
+    expect(calls.edge).toBe(2);
+    expect(result.bands[0]!.swings.map((s) => [s.atLow, s.atHigh])).toEqual([[4, 16]]);
+    expect(result.bands[0]).toMatchObject({ low: 4, shipped: 4, high: 16 });
+    const [v] = variations([['edge', runPart(parts, 'edge')]]);
+    expect(runVariation(parts, v!, 'low')).toEqual({});
+  });
+
   it('says so when nothing on a headline\'s path is an assumption', () => {
     const result = sensitivity({ k: () => 3 }, [{ name: 'constant', paper: '', value: (r) => r.k as number }]);
     expect(result.bands[0]).toMatchObject({ low: 3, shipped: 3, high: 3, swings: [] });

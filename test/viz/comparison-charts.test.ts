@@ -136,8 +136,9 @@ describe('charts of the NeuPIMs, Duplex and PIM-GPT token sets', () => {
 const INPUTS: FigureInputs = { sha256: '0'.repeat(64), files: [] };
 
 describe('figure-data builders of the NeuPIMs and Duplex sets', () => {
-  const row = (batch: number, interleaved: boolean, tps: [number, number, number, number], off: number, on: number): NeuPimsRow => ({
+  const row = (batch: number, interleaved: boolean, tps: [number, number, number, number], off: number, on: number, gpuGraphs?: number): NeuPimsRow => ({
     model: 'm', dataset: 'alpaca-like', batch, devices: 4, meanContext: 40, gpu: tps[0], npuOnly: tps[1], blocked: tps[2], neupims: tps[3], interleaveOff: off, interleaveOn: on, interleaved,
+    ...(gpuGraphs === undefined ? {} : { gpuGraphs }),
   });
   const util: NeuPimsUtilisation = {
     model: 'm', batch: 128,
@@ -153,9 +154,16 @@ describe('figure-data builders of the NeuPIMs and Duplex sets', () => {
     const d = neupimsFigureData([row(64, false, [100, 50, 200, 200], 200, 100), row(128, true, [400, 100, 100, 200], 100, 200)], util, params, INPUTS);
     expect(validateReport(JSON.parse(JSON.stringify(d)), 'neupims')).toEqual(d);
     const t = d.tables.find((x) => x.name === 'throughput')!;
-    expect(t.rows.map((r) => r.slice(10))).toEqual([[2, 4, 1], [0.5, 2, 2]]);
+    expect(t.rows.map((r) => r.slice(10))).toEqual([[2, 4, 1, null, null], [0.5, 2, 2, null, null]]);
+    // With the GPU also timed under 'graphs', the last two columns are its tokens/s and NeuPIMs' gain over it, and the
+    // paper table gains a 'graphs' summary row (NeuPIMs 200 tokens/s over 400 and 100: 0.5 and 2, geometric mean 1).
+    const g = neupimsFigureData([row(64, false, [100, 50, 200, 200], 200, 100, 400), row(128, true, [400, 100, 100, 200], 100, 200, 100)], util, params, INPUTS);
+    expect(validateReport(JSON.parse(JSON.stringify(g)), 'neupims')).toEqual(g);
+    expect(g.tables.find((x) => x.name === 'throughput')!.rows.map((r) => r.slice(13))).toEqual([[400, 0.5], [100, 2]]);
+    const graphsRow = g.tables.find((x) => x.name === 'paper')!.rows.find((r) => r[1] === 'gpu-only graphs');
+    expect(graphsRow?.slice(2, 5)).toEqual([1, 0.5, 2]);
     const paper = d.tables.find((x) => x.name === 'paper')!.rows;
-    expect(paper[0]).toEqual(['NeuPIMs / GPU-only', 'gpu-only', 1, 0.5, 2, 3]);
+    expect(paper[0]).toEqual(["NeuPIMs / GPU-only ('eager', the paper's setup)", 'gpu-only', 1, 0.5, 2, 3]);
     expect(paper[3]!.slice(2)).toEqual([1, 0.5, 2, null]);
     expect(d.tables.find((x) => x.name === 'utilisation')!.rows).toEqual([['npu-pim-blocked', false, 4, 0.5, 0.5], ['neupims', true, 3, 1, 0.5]]);
     expect(d.tables.find((x) => x.name === 'busy-intervals')!.rows[1]).toEqual(['npu-pim-blocked', 'pim', 'attention L0', 2, 4]);

@@ -22,6 +22,7 @@ import { ProgramMemo } from '../../pim/program-memo.ts';
 import { resultLatch, resultLatchEnergyPj } from '../../pim/result-latch.ts';
 import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
 import { checkFamily, systemFile } from '../presets.ts';
+import { canonicalKey, HiddenFields, TimingCache } from './timing-cache.ts';
 
 /** A PIM-GPT style system: in-bank PIM for every matrix-vector product, an ASIC for the rest, a link per channel between them. */
 export interface PimGptSystem {
@@ -87,6 +88,17 @@ export interface TokenCost {
   readonly timeline?: readonly TokenSpan[];
 }
 
+/**
+ * One token as the timing simulation leaves it, before pricing: a TokenCost without its energy, with what the
+ * energy is priced from (priceToken). Nothing in it depends on a field that only prices work (PRICE_FIELDS).
+ */
+export interface TokenTiming extends Omit<TokenCost, 'energy'> {
+  /** MACs of every PIM op's plan. */
+  readonly macs: number;
+  /** Per ASIC op in graph order, its element operations and the bytes it moves: [flops, bytes, flops, bytes, ...]. */
+  readonly asicWork: readonly number[];
+}
+
 const zero = (): PimGptEnergy => ({ activate: 0, arrayRead: 0, mac: 0, io: 0, buffers: 0, refresh: 0, background: 0, asic: 0 });
 
 /** Ops that PIM-GPT runs in the banks: matrix products over weights or the KV cache. */
@@ -122,6 +134,16 @@ export interface PimGptOptions {
   timeline?: boolean;
 }
 
+/** For each key, the index of its first occurrence. */
+function firstOfEqual(keys: readonly string[]): number[] {
+  const first = new Map<string, number>();
+  return keys.map((k, i) => {
+    const f = first.get(k);
+    if (f === undefined) first.set(k, i);
+    return f ?? i;
+  });
+}
+
 /** Share j of `total` cut into `parts` near-equal whole pieces. */
 const part = (total: number, j: number, parts: number) => Math.floor((total * (j + 1)) / parts) - Math.floor((total * j) / parts);
 
@@ -139,7 +161,11 @@ export class PimGptMachine {
   readonly channels: PimChannel[];
   readonly asic: Asic;
   readonly memo: ProgramMemo | null;
-  private readonly plans = new Map<string, { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[] }>();
+  /**
+   * Plans by shape, with their channel programs (equal ones shared) and, per channel, 1 + the memo's id of its
+   * program (0: none), or null where every channel has the same program or there is no memo (groupChannels).
+   */
+  private readonly plans = new Map<string, { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[]; programIds: readonly number[] | null }>();
   private readonly interned = new Map<string, readonly PimStep[]>();
   private readonly overlap: boolean;
   private readonly perHead: boolean;
@@ -165,7 +191,7 @@ export class PimGptMachine {
   }
 
   /** The plan of a GEMV shape, with channel programs that are equal shared (one array), so the memo sees them as one. */
-  private planFor(out: number, k: number): { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[] } {
+  private planFor(out: number, k: number): { plan: PimGemvPlan; programs: readonly (readonly PimStep[])[]; programIds: readonly number[] | null } {
     const key = `${out}x${k}`;
     let p = this.plans.get(key);
     if (!p) {
@@ -179,7 +205,9 @@ export class PimGptMachine {
         }
         return shared;
       });
-      p = { plan, programs };
+      const memo = this.memo;
+      const ids = memo ? programs.map((prog) => (prog.length ? 1 + memo.programId(prog) : 0)) : null;
+      p = { plan, programs, programIds: ids && ids.some((id) => id !== ids[0]) ? ids : null };
       this.plans.set(key, p);
     }
     return p;
@@ -195,28 +223,35 @@ export class PimGptMachine {
     const n = this.channels.length;
     const self = Array.from({ length: n }, (_, c) => c);
     if (!this.memo || this.perHead) return self;
-    const keys = this.channels.map((c) => c.sequencer.stateKey()!);
+    // Classes of channels with the same start state, split by each PIM op's program in turn (every channel of an op
+    // has the op's repeat count, so only the programs tell channels apart); each class is named by its lowest
+    // channel. Refined op by op rather than keyed by one text per channel of every op's program: a gpt2-xl token
+    // wrote 9,000 such pieces of text.
+    let leader = firstOfEqual(this.channels.map((c) => c.sequencer.stateKey()!));
+    const first = new Map<number, number>();
     for (const op of ops) {
       if (!runsInPim(op)) continue;
-      const { programs } = this.planFor(op.batch * op.n, op.k);
-      for (let c = 0; c < n; c++) keys[c] += `/${op.m}x${programs[c]!.length ? this.memo.programId(programs[c]!) : '-'}`;
+      const { programIds } = this.planFor(op.batch * op.n, op.k);
+      if (programIds === null) continue;
+      // (class, program) as one number: classes are channel indices below n.
+      first.clear();
+      leader = leader.map((l, c) => {
+        const k = l + n * programIds[c]!;
+        const f = first.get(k);
+        if (f === undefined) first.set(k, c);
+        return f ?? c;
+      });
     }
-    const first = new Map<string, number>();
-    return keys.map((k, c) => {
-      const l = first.get(k);
-      if (l === undefined) first.set(k, c);
-      return l ?? c;
-    });
-  }
-
-  private groupSize(leader: readonly number[], ch: number): number {
-    let n = 0;
-    for (const l of leader) if (l === ch) n++;
-    return n;
+    return leader;
   }
 
   /** Runs one decode token of batch 1 at `contextLength` cached tokens (0: the prompt's first token, a one-token prefill). */
   token(model: ModelSpec, contextLength: number): TokenCost {
+    return priceToken(this.system, this.tokenTiming(model, contextLength));
+  }
+
+  /** The timing of one token (as `token`), unpriced: reads no field of PRICE_FIELDS. */
+  tokenTiming(model: ModelSpec, contextLength: number): TokenTiming {
     const { pim, asic, link } = this.system;
     const std = pim.standard;
     const o = std.organization;
@@ -226,8 +261,11 @@ export class PimGptMachine {
     /** Per op: its nodes and, per node, the range of batch instances (attention heads) it covers. */
     const placed = new Map<string, { batch: number; nodes: TokenNode[]; lo: number[]; hi: number[] }>();
     let macs = 0;
-    let asicEnergy = 0;
+    const asicWork: number[] = [];
     const leader = this.groupChannels(ops);
+    /** How many channels each leader stands for. */
+    const groupSize = new Array<number>(leader.length).fill(0);
+    for (const l of leader) groupSize[l]!++;
     const predsOf = (op: Op, lo: number, hi: number): number[] => {
       const preds: number[] = [];
       for (const d of op.deps) {
@@ -253,7 +291,7 @@ export class PimGptMachine {
             const last = Math.min(out, first + perChannel) - 1;
             const lo = Math.floor(first / op.n);
             const hi = Math.floor(last / op.n);
-            const node = graph.add({ kind: 'pim', op, channel: ch, weight: this.groupSize(leader, ch), program, asicCycles: 0, asicLatencyCycles: 0, asicEnergyPj: 0, preds: predsOf(op, lo, hi) });
+            const node = graph.add({ kind: 'pim', op, channel: ch, weight: groupSize[ch]!, program, asicCycles: 0, asicLatencyCycles: 0, preds: predsOf(op, lo, hi) });
             this.channels[ch]!.enqueue(graph, node);
             entry.nodes.push(node);
             entry.lo.push(lo);
@@ -263,14 +301,13 @@ export class PimGptMachine {
         }
       } else {
         const split = this.perHead && op.batch > 1 ? op.batch : 1;
-        const energy = op.flops * asic.pjPerOp + opBytes(op) * asic.sramPjPerByte;
-        asicEnergy += energy;
+        asicWork.push(op.flops, opBytes(op));
         for (let j = 0; j < split; j++) {
           const lo = split > 1 ? j : 0;
           const hi = split > 1 ? j : op.batch - 1;
           const node = graph.add({
             kind: 'asic', op, channel: -1, weight: 1, program: null, asicCycles: asicOccupancyCycles(asic, part(op.flops, j, split)),
-            asicLatencyCycles: asic.opLatencyCycles, asicEnergyPj: energy / split, preds: predsOf(op, lo, hi),
+            asicLatencyCycles: asic.opLatencyCycles, preds: predsOf(op, lo, hi),
           });
           entry.nodes.push(node);
           entry.lo.push(lo);
@@ -309,13 +346,34 @@ export class PimGptMachine {
       pimPs: totalPs - path.asic,
       asicPs: path.asic,
       path,
-      energy: tokenEnergy(this.system, commands, macs, asicEnergy, totalPs),
       commands,
       simulatedGemvs: (this.memo?.simulated ?? 0) - memoBefore.simulated,
       reusedGemvs: (this.memo?.reused ?? 0) - memoBefore.reused,
       ...(this.timeline ? { timeline: tokenTimeline(graph) } : {}),
+      macs,
+      asicWork,
     };
   }
+}
+
+/** A token's cost: its timing priced by `system`'s energy fields (the same system, or one differing only in PRICE_FIELDS). */
+export function priceToken(system: PimGptSystem, t: TokenTiming): TokenCost {
+  const { asic } = system;
+  // Summed op by op in graph order, as the ASIC's energy always was (the same sum to the last bit).
+  let asicEnergy = 0;
+  for (let i = 0; i < t.asicWork.length; i += 2) asicEnergy += t.asicWork[i]! * asic.pjPerOp + t.asicWork[i + 1]! * asic.sramPjPerByte;
+  return {
+    contextLength: t.contextLength,
+    totalPs: t.totalPs,
+    pimPs: t.pimPs,
+    asicPs: t.asicPs,
+    path: t.path,
+    energy: tokenEnergy(system, t.commands, t.macs, asicEnergy, t.totalPs),
+    commands: t.commands,
+    simulatedGemvs: t.simulatedGemvs,
+    reusedGemvs: t.reusedGemvs,
+    ...(t.timeline ? { timeline: t.timeline } : {}),
+  };
 }
 
 /**
@@ -365,6 +423,47 @@ export interface PimGptGeneration {
   readonly reusedGemvs: number;
 }
 
+/**
+ * The fields of a PIM-GPT system that price work (tokenEnergy, priceToken) and that the timing simulation does
+ * not read. A generation simulates on a copy of the system with these hidden (timing-cache.ts HiddenFields): they
+ * stay out of the key of its timing run unless the run reads one, so a change to any of them alone (a sensitivity
+ * study's MAC energy) reuses the timing and only prices it again. Listing a field here that timing does read costs
+ * speed, never a wrong result: the read puts it in the key.
+ */
+export const PRICE_FIELDS = {
+  pim: ['macPj', 'globalBufferPjPerByte', 'resultLatchPjPerByte', 'commandEnergyPj'],
+  'pim.standard': ['power', 'pathEnergy'],
+  link: ['pjPerBit'],
+  asic: ['pjPerOp', 'sramPjPerByte'],
+} as const;
+
+/** `system` with PRICE_FIELDS hidden, recording in `hidden` each one read. */
+function timingView(system: PimGptSystem, hidden: HiddenFields): PimGptSystem {
+  const standard = hidden.hide(system.pim.standard, 'pim.standard', PRICE_FIELDS['pim.standard']);
+  return {
+    ...system,
+    pim: hidden.hide({ ...system.pim, standard }, 'pim', PRICE_FIELDS.pim),
+    link: hidden.hide(system.link, 'link', PRICE_FIELDS.link),
+    asic: hidden.hide(system.asic, 'asic', PRICE_FIELDS.asic),
+  };
+}
+
+/** A generation's timing: the prompt's total, each generated token unpriced, and the program segments simulated and reused. */
+interface GenerationTiming {
+  readonly promptPs: number;
+  readonly generated: readonly TokenTiming[];
+  readonly simulatedGemvs: number;
+  readonly reusedGemvs: number;
+}
+
+/** The timing runs of this thread (a process-wide cache of pure results: a generation is the same with or without it). */
+const timings = new TimingCache<GenerationTiming>();
+
+/** How many generations this thread simulated and how many it took from the timing cache. */
+export function pimGptTimingRuns(): { simulated: number; reused: number } {
+  return { simulated: timings.misses, reused: timings.hits };
+}
+
 /** Runs a prompt of `promptTokens` and generates `tokens` tokens with a growing KV cache, on one machine. */
 export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTokens: number, tokens: number, opts: PimGptOptions = {}): PimGptGeneration {
   if (!Number.isInteger(promptTokens) || promptTokens < 1) throw new StrataError(`--prompt: expected a positive integer, got ${promptTokens}`);
@@ -375,25 +474,46 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
   // Every weight and the whole KV cache live in the PIM banks (as compile --policy pim-gpt checks).
   assertFits(tokensFootprint(model, promptTokens + tokens), { name: `${system.name} (${system.pim.name})`, capacityBytes: pimCapacityBytes(system.pim) },
     `${model.name} with a ${promptTokens}-token prompt and ${tokens} generated tokens`);
+  const hidden = new HiddenFields();
+  const view = timingView(system, hidden);
+  const simulate = () => generationTiming(view, model, promptTokens, tokens, opts);
+  // A run with command logs or progress callbacks has effects beyond its result: it always simulates.
+  const timing = opts.commandLogs || opts.onToken
+    ? simulate()
+    : timings.get(
+      TimingCache.digest(canonicalKey({ system: view, model, promptTokens, tokens, reuse: opts.reuse !== false, overlap: opts.overlap !== false, perHeadSoftmax: opts.perHeadSoftmax === true, timeline: opts.timeline === true })),
+      (path) => canonicalKey(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], system), path),
+      hidden,
+      simulate,
+    );
+  const generated = timing.generated.map((t) => priceToken(system, t));
+  const meanTokenPs = generated.reduce((a, t) => a + t.totalPs, 0) / generated.length;
+  return { model: model.name, promptTokens, generated, promptPs: timing.promptPs, meanTokenPs, simulatedGemvs: timing.simulatedGemvs, reusedGemvs: timing.reusedGemvs };
+}
+
+/** Simulates a generation on one machine (pimGptGenerate has checked its arguments). */
+function generationTiming(system: PimGptSystem, model: ModelSpec, promptTokens: number, tokens: number, opts: PimGptOptions): GenerationTiming {
   const machine = new PimGptMachine(system, opts);
   let promptPs = 0;
   let simulated = 0;
   let reused = 0;
   for (let i = 0; i < promptTokens; i++) {
-    const t = machine.token(model, i);
+    const t = machine.tokenTiming(model, i);
     promptPs += t.totalPs;
     simulated += t.simulatedGemvs;
     reused += t.reusedGemvs;
     opts.onToken?.(i + 1, promptTokens + tokens);
   }
-  const generated: TokenCost[] = [];
+  const generated: TokenTiming[] = [];
   for (let i = 0; i < tokens; i++) {
-    const t = machine.token(model, promptTokens + i);
-    generated.push(t);
+    const t = machine.tokenTiming(model, promptTokens + i);
+    // Frozen: a kept timing is handed to every later generation with the same key.
+    Object.freeze(t.commands);
+    Object.freeze(t.path);
+    generated.push(Object.freeze(t));
     simulated += t.simulatedGemvs;
     reused += t.reusedGemvs;
     opts.onToken?.(promptTokens + i + 1, promptTokens + tokens);
   }
-  const meanTokenPs = generated.reduce((a, t) => a + t.totalPs, 0) / generated.length;
-  return { model: model.name, promptTokens, generated, promptPs, meanTokenPs, simulatedGemvs: simulated, reusedGemvs: reused };
+  return { promptPs, generated, simulatedGemvs: simulated, reusedGemvs: reused };
 }

@@ -21,10 +21,9 @@ export interface TokenNode {
   readonly channel: number;
   readonly weight: number;
   readonly program: readonly PimStep[] | null;
-  /** ASIC: cycles the lanes are occupied, pipeline latency after them, and energy. */
+  /** ASIC: cycles the lanes are occupied and pipeline latency after them (energy is priced apart: pim-gpt.ts priceToken). */
   readonly asicCycles: number;
   readonly asicLatencyCycles: number;
-  readonly asicEnergyPj: number;
   readonly preds: number[];
   readonly succs: number[];
   /** Predecessors not finished yet. */
@@ -58,9 +57,13 @@ export class TokenGraph {
 
   /** Adds a node after its predecessors (indices of nodes added before). */
   add(n: Omit<TokenNode, 'index' | 'succs' | 'remaining' | 'readyPs' | 'readyFrom' | 'startPs' | 'endPs' | 'unitFreePs' | 'unitFrom' | 'job'>): TokenNode {
+    // Every field named, in one order, rather than spread from `n`: PIM and ASIC nodes are built from literals of
+    // different key orders, and spreading them made nodes of many shapes, slow to build and to read (with the spread,
+    // building nodes took about half of a PIM-GPT generation's CPU in --cpu-prof profiles).
     const node: TokenNode = {
-      ...n, index: this.nodes.length, succs: [], remaining: n.preds.length, readyPs: this.startPs, readyFrom: -1,
-      startPs: -1, endPs: -1, unitFreePs: -1, unitFrom: -1, job: null,
+      index: this.nodes.length, kind: n.kind, op: n.op, channel: n.channel, weight: n.weight, program: n.program,
+      asicCycles: n.asicCycles, asicLatencyCycles: n.asicLatencyCycles, preds: n.preds,
+      succs: [], remaining: n.preds.length, readyPs: this.startPs, readyFrom: -1, startPs: -1, endPs: -1, unitFreePs: -1, unitFrom: -1, job: null,
     };
     for (const p of n.preds) {
       invariant(p < node.index, 'a token-graph node comes after its predecessors');

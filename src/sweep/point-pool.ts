@@ -1,0 +1,60 @@
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import { PACKAGE_ROOT } from '../spec/package-root.ts';
+import type { PointOutcome, PointTask } from './run-point.ts';
+
+/**
+ * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
+ * outcome reported as it finishes, a worker that dies failing only its point. With a time limit per point, at most
+ * one point per thread is handed to the pool at a time, so a point's clock starts when a thread takes it (not while it
+ * waits in the queue); a point still running at its limit has its thread terminated (piscina replaces it) and becomes
+ * an error row, and the sweep goes on. The limit counts the thread's start-up for the first point of each thread
+ * (loading Strata: about 1-5 s).
+ */
+
+/** The module each worker thread loads (it registers tsx in a checkout, as bin/strata.mjs does). */
+export const WORKER_FILE = join(PACKAGE_ROOT, 'bin', 'sweep-worker.mjs');
+
+/** How to run points on the pool. */
+export interface PointPoolOptions {
+  readonly workers: number;
+  /** The most seconds one point may run (none by default). */
+  readonly pointTimeoutS?: number;
+  /** The threads' module (default WORKER_FILE; a test runs a stand-in whose points take a known time). */
+  readonly workerFile?: string;
+}
+
+/** The error of a point stopped at its limit. */
+export function timeoutError(seconds: number): string {
+  return `the point ran past its time limit of ${seconds} s (--point-timeout) and was stopped`;
+}
+
+/** Runs `tasks` on a pool of `workers` threads; `done(i, outcome)` as each finishes (in any order). */
+export async function runPointsOnPool(tasks: readonly PointTask[], options: PointPoolOptions, done: (i: number, outcome: PointOutcome) => void | Promise<void>): Promise<void> {
+  if (tasks.length === 0) return;
+  const { workers, pointTimeoutS } = options;
+  const pool = new Piscina<PointTask, PointOutcome>({ filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const run = async (i: number): Promise<void> => {
+    const signal = pointTimeoutS === undefined ? undefined : AbortSignal.timeout(pointTimeoutS * 1000);
+    const outcome = await pool.run(tasks[i]!, signal ? { signal } : {}).catch((e: unknown): PointOutcome => {
+      if (signal?.aborted) return { status: 'error', error: timeoutError(pointTimeoutS!) };
+      // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
+      return { status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` };
+    });
+    await done(i, outcome);
+  };
+  try {
+    if (pointTimeoutS === undefined) {
+      await Promise.all(tasks.map((_, i) => run(i)));
+    } else {
+      // One point per thread at a time: each lane takes the next point when its last one ends.
+      let next = 0;
+      const lane = async () => {
+        while (next < tasks.length) await run(next++);
+      };
+      await Promise.all(Array.from({ length: Math.min(workers, tasks.length) }, lane));
+    }
+  } finally {
+    await pool.destroy();
+  }
+}
