@@ -98,7 +98,7 @@ export { readReport } from './report/dram-report-file.ts';
 export { reportCsvFiles } from './report/csv.ts';
 export type { CsvFile } from './report/csv-format.ts';
 export { servingReport, type ServingReport } from './report/serving-report.ts';
-export type { ServingReportInput, ServingRequestRecord, ServingStepRecord, LatencyNs } from './report/serving-report.ts';
+export type { ServingReportInput, ServingInlineLimits, ServingRequestRecord, ServingStepRecord, LatencyNs } from './report/serving-report.ts';
 export type { SoftwareProfileInfo } from './report/run-report.ts';
 export { validateReport } from './report/schema.ts';
 export type { StrataReport } from './report/schema.ts';

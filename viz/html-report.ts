@@ -14,7 +14,7 @@ import { INK } from './palette.ts';
 import { dramPlotlyFigures, type PlotlyFigure } from './plotly-figures.ts';
 import { formatUs, runSubtitle as runReportSubtitle } from './run-charts.ts';
 import { runPlotlyFigures } from './run-plotly.ts';
-import { formatMs, servingSubtitle } from './serving-charts.ts';
+import { formatMs, servingSubtitle, type ServingSeries } from './serving-charts.ts';
 import { servingPlotlyFigures } from './serving-plotly.ts';
 import { esc } from './svg.ts';
 
@@ -195,12 +195,12 @@ function servingSummaryRows(r: ServingReport): Array<[string, string]> {
 }
 
 /** The HTML report page of a serving report: summary, latency CDFs, batch and tokens over time (same report → same bytes). */
-export function servingHtmlReport(r: ServingReport): string {
+export function servingHtmlReport(r: ServingReport, series?: ServingSeries): string {
   return htmlPage({
     title: `Strata serving report — ${r.model.name} on ${r.system.name}`,
     subtitle: servingSubtitle(r),
     rows: servingSummaryRows(r),
-    figures: servingPlotlyFigures(r),
+    figures: servingPlotlyFigures(r, series),
     report: r,
   });
 }

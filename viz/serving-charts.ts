@@ -59,11 +59,16 @@ export function servingSubtitle(r: ServingReport): string {
 
 /** Ends of the steps in integer ps (the report's ns have 3 decimals: ps are exact). */
 function stepEndsPs(r: ServingReport): number[] {
-  return r.steps.map((s) => Math.round(s.startNs * 1000) + Math.round(s.timeNs * 1000));
+  return r.steps.map(stepEndPs);
+}
+
+/** A step's end in integer ps. */
+export function stepEndPs(s: Pick<ServingReport['steps'][number], 'startNs' | 'timeNs'>): number {
+  return Math.round(s.startNs * 1000) + Math.round(s.timeNs * 1000);
 }
 
 /** The first index of `sorted` holding `value`, or -1. */
-function indexOf(sorted: readonly number[], value: number): number {
+export function indexOf(sorted: ArrayLike<number>, value: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -110,18 +115,122 @@ export interface LatencyCdf {
 export function latencyCdfs(r: ServingReport): LatencyCdf[] {
   const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
   const gaps = tokenGapsNs(r);
-  const l = r.latency;
   const tbt: LatencyCdf = gaps
-    ? { key: 'tbt', label: 'time between tokens (TBT)', unit: 'token gaps', samplesNs: gaps, p50Ns: l.tbt.p50Ns, p90Ns: l.tbt.p90Ns, p99Ns: l.tbt.p99Ns }
-    : {
-      key: 'tbt', label: 'mean TBT per request', unit: 'requests', samplesNs: sorted(r.requests.flatMap((q) => (q.tbtMeanNs === null ? [] : [q.tbtMeanNs]))),
-      p50Ns: l.meanTbtPerRequest.p50Ns, p90Ns: l.meanTbtPerRequest.p90Ns, p99Ns: l.meanTbtPerRequest.p99Ns,
-    };
+    ? { ...latencyCdfHead(r, 'tbt'), samplesNs: gaps }
+    : { ...latencyCdfHead(r, 'meanTbt'), samplesNs: sorted(r.requests.flatMap((q) => (q.tbtMeanNs === null ? [] : [q.tbtMeanNs]))) };
   return [
-    { key: 'ttft', label: 'time to first token (TTFT)', unit: 'requests', samplesNs: sorted(r.requests.map((q) => q.ttftNs)), p50Ns: l.ttft.p50Ns, p90Ns: l.ttft.p90Ns, p99Ns: l.ttft.p99Ns },
+    { ...latencyCdfHead(r, 'ttft'), samplesNs: sorted(r.requests.map((q) => q.ttftNs)) },
     tbt,
-    { key: 'e2e', label: 'end to end', unit: 'requests', samplesNs: sorted(r.requests.map((q) => q.e2eNs)), p50Ns: l.e2e.p50Ns, p90Ns: l.e2e.p90Ns, p99Ns: l.e2e.p99Ns },
+    { ...latencyCdfHead(r, 'e2e'), samplesNs: sorted(r.requests.map((q) => q.e2eNs)) },
   ];
+}
+
+/**
+ * A distribution's name, unit and the report's percentiles: TTFT, TBT over every token gap, each request's mean
+ * TBT (drawn as the TBT curve when the steps do not account for the tokens), end to end.
+ */
+export function latencyCdfHead(r: ServingReport, which: 'ttft' | 'tbt' | 'meanTbt' | 'e2e'): Omit<LatencyCdf, 'samplesNs'> {
+  const l = r.latency;
+  const pct = (d: ServingReport['latency']['ttft']) => ({ p50Ns: d.p50Ns, p90Ns: d.p90Ns, p99Ns: d.p99Ns });
+  switch (which) {
+    case 'ttft': return { key: 'ttft', label: 'time to first token (TTFT)', unit: 'requests', ...pct(l.ttft) };
+    case 'tbt': return { key: 'tbt', label: 'time between tokens (TBT)', unit: 'token gaps', ...pct(l.tbt) };
+    case 'meanTbt': return { key: 'tbt', label: 'mean TBT per request', unit: 'requests', ...pct(l.meanTbtPerRequest) };
+    case 'e2e': return { key: 'e2e', label: 'end to end', unit: 'requests', ...pct(l.e2e) };
+  }
+}
+
+/** A latency distribution as the charts draw it: its staircase points and the extent of its samples. */
+export interface CdfSeries {
+  readonly key: ServingLatencyKey;
+  readonly label: string;
+  readonly unit: string;
+  /** Samples (requests or token gaps) and the smallest and largest, ns. */
+  readonly count: number;
+  readonly minNs: number;
+  readonly maxNs: number;
+  /** The CDF staircase (cdfPoints of the sorted samples). */
+  readonly points: ReadonlyArray<readonly [number, number]>;
+  readonly p50Ns: number;
+  readonly p90Ns: number;
+  readonly p99Ns: number;
+}
+
+/** The step records reduced to what the batch chart's tooltips say (sums in step order, as the chart always took them). */
+export interface StepStats {
+  readonly count: number;
+  readonly meanDecodeRequests: number;
+  readonly maxDecodeRequests: number;
+  readonly meanPrefillRequests: number;
+  readonly maxPrefillRequests: number;
+  readonly maxWaiting: number;
+  readonly meanDecodeTokens: number;
+  readonly meanPrefillTokens: number;
+  readonly maxPrefillTokens: number;
+}
+
+/**
+ * Everything the serving charts draw besides the report's aggregates: the three CDFs, the step segments and the
+ * step statistics. `servingSeries` makes it from a report's inline records; a report whose records were streamed to
+ * CSV (ServingReport.streamed) gets the same from its files, read a row at a time (src/report/serving-records.ts).
+ */
+export interface ServingSeries {
+  readonly cdfs: readonly CdfSeries[];
+  readonly segments: readonly StepSegment[];
+  readonly steps: StepStats;
+}
+
+/** A distribution's drawn form from its sorted samples. */
+export function cdfSeries(c: LatencyCdf): CdfSeries {
+  const n = c.samplesNs.length;
+  return {
+    key: c.key, label: c.label, unit: c.unit, count: n, minNs: n ? c.samplesNs[0]! : 0, maxNs: n ? c.samplesNs[n - 1]! : 0,
+    points: cdfPoints(c.samplesNs), p50Ns: c.p50Ns, p90Ns: c.p90Ns, p99Ns: c.p99Ns,
+  };
+}
+
+/** The step statistics of records given one at a time, in step order. */
+export class StepStatsAccumulator {
+  private count = 0;
+  private decodeRequests = 0;
+  private maxDecodeRequests = 0;
+  private prefillRequests = 0;
+  private maxPrefillRequests = 0;
+  private maxWaiting = 0;
+  private decodeTokens = 0;
+  private prefillTokens = 0;
+  private maxPrefillTokens = 0;
+
+  /** Adds the next step. */
+  add(s: Pick<ServingReport['steps'][number], 'decodeRequests' | 'prefillRequests' | 'waiting' | 'decodeTokens' | 'prefillTokens'>): void {
+    this.count++;
+    this.decodeRequests += s.decodeRequests;
+    this.maxDecodeRequests = Math.max(this.maxDecodeRequests, s.decodeRequests);
+    this.prefillRequests += s.prefillRequests;
+    this.maxPrefillRequests = Math.max(this.maxPrefillRequests, s.prefillRequests);
+    this.maxWaiting = Math.max(this.maxWaiting, s.waiting);
+    this.decodeTokens += s.decodeTokens;
+    this.prefillTokens += s.prefillTokens;
+    this.maxPrefillTokens = Math.max(this.maxPrefillTokens, s.prefillTokens);
+  }
+
+  /** The statistics of the steps added (means over at least one step, as the chart divides). */
+  stats(): StepStats {
+    const d = this.count || 1;
+    return {
+      count: this.count,
+      meanDecodeRequests: this.decodeRequests / d, maxDecodeRequests: this.maxDecodeRequests,
+      meanPrefillRequests: this.prefillRequests / d, maxPrefillRequests: this.maxPrefillRequests,
+      maxWaiting: this.maxWaiting, meanDecodeTokens: this.decodeTokens / d, meanPrefillTokens: this.prefillTokens / d, maxPrefillTokens: this.maxPrefillTokens,
+    };
+  }
+}
+
+/** What the charts of a report with inline records draw. */
+export function servingSeries(r: ServingReport): ServingSeries {
+  const acc = new StepStatsAccumulator();
+  for (const s of r.steps) acc.add(s);
+  return { cdfs: latencyCdfs(r).map(cdfSeries), segments: stepSegments(r), steps: acc.stats() };
 }
 
 /** Most ranks a CDF is drawn at (a staircase through more samples than pixels adds nothing but bytes). */
@@ -131,7 +240,7 @@ export const MAX_CDF_POINTS = 2000;
  * Points of an empirical CDF (right-continuous staircase) from sorted samples: (x, fraction ≤ x) at every sample,
  * or at `maxPoints` evenly spaced ranks (always the first and the last) when there are more.
  */
-export function cdfPoints(sorted: readonly number[], maxPoints = MAX_CDF_POINTS): Array<[number, number]> {
+export function cdfPoints(sorted: ArrayLike<number>, maxPoints = MAX_CDF_POINTS): Array<[number, number]> {
   const n = sorted.length;
   const out: Array<[number, number]> = [];
   if (n === 0) return out;
@@ -146,6 +255,37 @@ export function cdfPoints(sorted: readonly number[], maxPoints = MAX_CDF_POINTS)
     while (e + 1 < n && sorted[e + 1] === sorted[k]) e++;
     if (out.length && out[out.length - 1]![0] === sorted[k]) out[out.length - 1]![1] = (e + 1) / n;
     else out.push([sorted[k]!, (e + 1) / n]);
+  }
+  return out;
+}
+
+/**
+ * cdfPoints of the samples `values` (ascending) each repeated `weights` times, without listing the repeats: the
+ * same points as cdfPoints of the expanded array. Serves a pooled distribution kept as (value, count) pairs.
+ */
+export function weightedCdfPoints(values: ArrayLike<number>, weights: ArrayLike<number>, maxPoints = MAX_CDF_POINTS): Array<[number, number]> {
+  const m = values.length;
+  // cum[p]: samples up to and including pair p.
+  const cum = new Float64Array(m);
+  let total = 0;
+  for (let p = 0; p < m; p++) cum[p] = total += weights[p]!;
+  const n = total;
+  const out: Array<[number, number]> = [];
+  if (n === 0) return out;
+  const take = Math.min(n, maxPoints);
+  let last = -1;
+  let p = 0;
+  for (let j = 0; j < take; j++) {
+    const k = take === 1 ? n - 1 : Math.round((j * (n - 1)) / (take - 1));
+    if (k === last) continue;
+    last = k;
+    // The pair holding rank k (ranks only grow), then the last pair of its value.
+    while (cum[p]! <= k) p++;
+    const v = values[p]!;
+    let e = p;
+    while (e + 1 < m && values[e + 1] === v) e++;
+    if (out.length && out[out.length - 1]![0] === v) out[out.length - 1]![1] = cum[e]! / n;
+    else out.push([v, cum[e]! / n]);
   }
   return out;
 }
@@ -189,17 +329,17 @@ function lineItem(label: string, st: LineStyle): LegendItem {
  * Latency CDFs: the fraction of requests (of token gaps, for TBT) at or below a latency, for TTFT, TBT and end to
  * end, on one log time axis in ms; markers sit at each distribution's p50, p90 and p99 as the report gives them.
  */
-export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): string {
+export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}, series: ServingSeries = servingSeries(r)): string {
   const width = options.width ?? 720;
   const height = options.height ?? 440;
   const id = 'strata-latency-cdf';
-  const cdfs = latencyCdfs(r).filter((c) => c.samplesNs.length > 0);
-  const all = cdfs.flatMap((c) => [c.samplesNs[0]!, c.samplesNs[c.samplesNs.length - 1]!]).filter((v) => v > 0);
+  const cdfs = series.cdfs.filter((c) => c.count > 0);
+  const all = cdfs.flatMap((c) => [c.minNs, c.maxNs]).filter((v) => v > 0);
   const loMs = all.length ? Math.min(...all) / 1e6 : 1;
   const hiMs = all.length ? Math.max(...all) / 1e6 : 10;
   const x = scaleLog().domain([loMs / 1.3, hiMs * 1.3]);
   const y = scaleLinear().domain([0, 1]);
-  const legendItems = cdfs.map((c) => lineItem(`${c.label}: p50 ${formatMs(c.p50Ns)}, p99 ${formatMs(c.p99Ns)} ms (${thousands(c.samplesNs.length)} ${c.unit})`, SERVING_LATENCY_STYLE[c.key]));
+  const legendItems = cdfs.map((c) => lineItem(`${c.label}: p50 ${formatMs(c.p50Ns)}, p99 ${formatMs(c.p99Ns)} ms (${thousands(c.count)} ${c.unit})`, SERVING_LATENCY_STYLE[c.key]));
   const left = 24 + widestLabel(['100 %']) + 14;
   const right = width - 44;
   const lg = headerLegend(legendItems, left, right - left);
@@ -226,7 +366,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
   const clip = clipBox(`${id}-plot`, left, top, right, bottom);
   for (const c of cdfs) {
     const st = SERVING_LATENCY_STYLE[c.key];
-    const pts = cdfPoints(c.samplesNs);
+    const pts = c.points;
     let d = `M${px(left)},${px(y(0))}L${px(x(pts[0]![0] / 1e6))},${px(y(0))}`;
     let prevY = 0;
     for (const [v, f] of pts) {
@@ -243,7 +383,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
       ]);
     });
     marks.push(el('g', { class: 'series', 'data-series': c.key }, [
-      el('path', { class: 'line', d, 'clip-path': clip.ref, fill: 'none', stroke: st.stroke, 'stroke-width': 1.8, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c.label}: ${thousands(c.samplesNs.length)} ${c.unit}, from ${formatMs(c.samplesNs[0]!)} to ${formatMs(c.samplesNs[c.samplesNs.length - 1]!)} ms`))),
+      el('path', { class: 'line', d, 'clip-path': clip.ref, fill: 'none', stroke: st.stroke, 'stroke-width': 1.8, 'stroke-dasharray': st.dash || undefined, 'stroke-linejoin': 'round' }, el('title', {}, esc(`${c.label}: ${thousands(c.count)} ${c.unit}, from ${formatMs(c.minNs)} to ${formatMs(c.maxNs)} ms`))),
       ...markers,
     ]));
   }
@@ -262,7 +402,7 @@ export function latencyCdfChart(r: ServingReport, options: ChartOptions = {}): s
     height,
     title: options.title ?? 'Serving latency CDFs',
     subtitle: servingSubtitle(r),
-    description: `Empirical cumulative distributions on a log time axis in ms: ${cdfs.map((c) => `${c.label} over ${c.samplesNs.length} ${c.unit}, p50 ${formatMs(c.p50Ns)} ms, p90 ${formatMs(c.p90Ns)} ms, p99 ${formatMs(c.p99Ns)} ms`).join('; ')}. Markers at p50, p90 and p99.`,
+    description: `Empirical cumulative distributions on a log time axis in ms: ${cdfs.map((c) => `${c.label} over ${c.count} ${c.unit}, p50 ${formatMs(c.p50Ns)} ms, p90 ${formatMs(c.p90Ns)} ms, p99 ${formatMs(c.p99Ns)} ms`).join('; ')}. Markers at p50, p90 and p99.`,
     defs: [clip.def],
     body,
   });
@@ -286,10 +426,21 @@ export interface StepSegment {
  * idle time between steps is a segment of zeros. Thousands of decode steps of a steady batch become one segment.
  */
 export function stepSegments(r: ServingReport): StepSegment[] {
-  const out: Array<{ -readonly [K in keyof StepSegment]: StepSegment[K] }> = [];
-  const ends = stepEndsPs(r);
-  r.steps.forEach((s, i) => {
+  const g = new StepSegmenter();
+  for (const s of r.steps) g.add(s);
+  return g.segments;
+}
+
+/** stepSegments of steps given one at a time, in order (a streamed report's steps.csv). */
+export class StepSegmenter {
+  /** The segments so far (the last one may still grow). */
+  readonly segments: Array<{ -readonly [K in keyof StepSegment]: StepSegment[K] }> = [];
+
+  /** Adds the next step. */
+  add(s: Pick<ServingReport['steps'][number], 'index' | 'startNs' | 'timeNs' | 'prefillRequests' | 'decodeRequests' | 'waiting' | 'prefillTokens' | 'decodeTokens'>): void {
+    const out = this.segments;
     const startPs = Math.round(s.startNs * 1000);
+    const endNs = stepEndPs(s) / 1000;
     const last = out[out.length - 1];
     const lastEndPs = last ? Math.round(last.endNs * 1000) : 0;
     if (last && startPs > lastEndPs) {
@@ -299,16 +450,15 @@ export function stepSegments(r: ServingReport): StepSegment[] {
     const same = prev && prev.steps !== null && Math.round(prev.endNs * 1000) === startPs && prev.prefillRequests === s.prefillRequests
       && prev.decodeRequests === s.decodeRequests && prev.waiting === s.waiting && prev.prefillTokens === s.prefillTokens && prev.decodeTokens === s.decodeTokens;
     if (same) {
-      prev.endNs = ends[i]! / 1000;
+      prev.endNs = endNs;
       prev.steps = [prev.steps![0], s.index];
     } else {
       out.push({
-        startNs: s.startNs, endNs: ends[i]! / 1000, steps: [s.index, s.index], prefillRequests: s.prefillRequests, decodeRequests: s.decodeRequests,
+        startNs: s.startNs, endNs, steps: [s.index, s.index], prefillRequests: s.prefillRequests, decodeRequests: s.decodeRequests,
         waiting: s.waiting, prefillTokens: s.prefillTokens, decodeTokens: s.decodeTokens,
       });
     }
-  });
-  return out;
+  }
 }
 
 /** A time unit for a serving span: ms up to 10 s, s above. */
@@ -324,12 +474,13 @@ export const SERVING_PHASE_LABEL: Readonly<Record<ServingPhase, string>> = Objec
  * prefilling, stacked) and the requests waiting in the queue after its admissions (dashed). Bottom: tokens each
  * step processes (decode tokens, then prompt tokens, stacked). Each step is drawn over its duration.
  */
-export function batchTimelineChart(r: ServingReport, options: ChartOptions = {}): string {
+export function batchTimelineChart(r: ServingReport, options: ChartOptions = {}, series: ServingSeries = servingSeries(r)): string {
   const width = options.width ?? 900;
   const height = options.height ?? 520;
   const id = 'strata-batch-timeline';
   const fills = new Fills(id);
-  const segs = stepSegments(r);
+  const segs = series.segments;
+  const st = series.steps;
   const endNs = Math.max(r.totals.lastFinishNs, segs.length ? segs[segs.length - 1]!.endNs : 0) || 1;
   const { unit, perNs } = servingTimeUnit(endNs);
   const legendItems: LegendItem[] = [
@@ -370,19 +521,17 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {})
     }
     return `${d}Z`;
   };
-  const steps = r.steps.length || 1;
-  const mean = (f: (s: ServingReport['steps'][number]) => number) => r.steps.reduce((a, s) => a + f(s), 0) / steps;
   // Each panel clips its own marks: the requests panel above, the tokens panel below.
   const clipReq = clipBox(`${id}-requests`, left, top, right, top + panelH);
   const clipTok = clipBox(`${id}-tokens`, left, bottom - panelH, right, bottom);
   const area = (cls: 'requests' | 'tokens', p: ServingPhase, d: string, tip: string) =>
     el('path', { class: `area ${cls}`, 'data-series': p, d, 'clip-path': (cls === 'requests' ? clipReq : clipTok).ref, fill: fills.fill(SERVING_PHASE_STYLE[p]), stroke: INK.axis, 'stroke-width': 0.4 }, el('title', {}, esc(tip)));
   const marks = [
-    area('requests', 'decode', stepPath((s) => yReq(s.decodeRequests), () => yReq(0)), `decoding requests per step: mean ${mean((s) => s.decodeRequests).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.decodeRequests))}`),
-    area('requests', 'prefill', stepPath((s) => yReq(s.decodeRequests + s.prefillRequests), (s) => yReq(s.decodeRequests)), `prefilling requests per step: mean ${mean((s) => s.prefillRequests).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.prefillRequests))}`),
-    el('path', { class: 'line waiting', d: stepPath((s) => yReq(s.waiting), null), 'clip-path': clipReq.ref, fill: 'none', stroke: SERVING_WAITING_LINE.stroke, 'stroke-width': 1.4, 'stroke-dasharray': SERVING_WAITING_LINE.dash }, el('title', {}, esc(`requests waiting after each step's admissions: max ${Math.max(0, ...r.steps.map((s) => s.waiting))}`))),
-    area('tokens', 'decode', stepPath((s) => yTok(s.decodeTokens), () => yTok(0)), `decode tokens per step: mean ${mean((s) => s.decodeTokens).toFixed(2)}`),
-    area('tokens', 'prefill', stepPath((s) => yTok(s.decodeTokens + s.prefillTokens), (s) => yTok(s.decodeTokens)), `prompt tokens per step: mean ${mean((s) => s.prefillTokens).toFixed(2)}, max ${Math.max(0, ...r.steps.map((s) => s.prefillTokens))}`),
+    area('requests', 'decode', stepPath((s) => yReq(s.decodeRequests), () => yReq(0)), `decoding requests per step: mean ${st.meanDecodeRequests.toFixed(2)}, max ${st.maxDecodeRequests}`),
+    area('requests', 'prefill', stepPath((s) => yReq(s.decodeRequests + s.prefillRequests), (s) => yReq(s.decodeRequests)), `prefilling requests per step: mean ${st.meanPrefillRequests.toFixed(2)}, max ${st.maxPrefillRequests}`),
+    el('path', { class: 'line waiting', d: stepPath((s) => yReq(s.waiting), null), 'clip-path': clipReq.ref, fill: 'none', stroke: SERVING_WAITING_LINE.stroke, 'stroke-width': 1.4, 'stroke-dasharray': SERVING_WAITING_LINE.dash }, el('title', {}, esc(`requests waiting after each step's admissions: max ${st.maxWaiting}`))),
+    area('tokens', 'decode', stepPath((s) => yTok(s.decodeTokens), () => yTok(0)), `decode tokens per step: mean ${st.meanDecodeTokens.toFixed(2)}`),
+    area('tokens', 'prefill', stepPath((s) => yTok(s.decodeTokens + s.prefillTokens), (s) => yTok(s.decodeTokens)), `prompt tokens per step: mean ${st.meanPrefillTokens.toFixed(2)}, max ${st.maxPrefillTokens}`),
   ];
   const panelTitle = (y0: number, content: string) => text(right - 4, y0 - 4, content, { class: 'panel-title', 'text-anchor': 'end', 'font-size': 11, 'font-weight': 'bold', fill: INK.muted });
   const tickCount = Math.max(3, Math.floor((right - left) / 90));
@@ -405,7 +554,7 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {})
     height,
     title: options.title ?? 'Batch and tokens per step over time',
     subtitle: servingSubtitle(r),
-    description: `Two panels over ${format(',.4~r')(endNs * perNs)} ${unit}: requests per step (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue as a dashed line, and tokens per step (decode and prompt tokens, stacked), over ${thousands(r.steps.length)} steps.`,
+    description: `Two panels over ${format(',.4~r')(endNs * perNs)} ${unit}: requests per step (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue as a dashed line, and tokens per step (decode and prompt tokens, stacked), over ${thousands(st.count)} steps.`,
     defs: [...fills.defs(), clipReq.def, clipTok.def],
     body,
   });
@@ -430,7 +579,8 @@ function tokenAxis(y: (v: number) => number, ticks: readonly number[], x: number
 /** A chart of a serving report: file stem, and how to render it. */
 export interface ServingChart {
   name: string;
-  render: (r: ServingReport, options?: ChartOptions) => string;
+  /** `series`: what to draw, when the report's records are not inline (default: from them). */
+  render: (r: ServingReport, options?: ChartOptions, series?: ServingSeries) => string;
 }
 
 /** Every static chart of a serving report, in the order of the report page. */

@@ -6,7 +6,7 @@ import { format } from 'd3';
 import type { ServingReport } from '../src/report/serving-report.ts';
 import { INK, SERVING_LATENCY_STYLE, SERVING_PHASE_STYLE, SERVING_WAITING_LINE, type LineStyle } from './palette.ts';
 import { barMarker, baseLayout, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
-import { cdfPoints, formatMs, latencyCdfs, servingSubtitle, servingTimeUnit, stepSegments } from './serving-charts.ts';
+import { formatMs, servingSeries, servingSubtitle, servingTimeUnit, type ServingSeries } from './serving-charts.ts';
 
 const thousands = format(',');
 const SYMBOL = { circle: 'circle', square: 'square', triangle: 'triangle-up', diamond: 'diamond' } as const;
@@ -16,12 +16,12 @@ function dash(st: LineStyle): string {
   return st.dash ? st.dash.split(' ').map((v) => `${v}px`).join(',') : 'solid';
 }
 
-function latencyFigure(r: ServingReport): PlotlyFigure {
-  const cdfs = latencyCdfs(r).filter((c) => c.samplesNs.length > 0);
+function latencyFigure(r: ServingReport, series: ServingSeries): PlotlyFigure {
+  const cdfs = series.cdfs.filter((c) => c.count > 0);
   const data: Json[] = [];
   for (const c of cdfs) {
     const st = SERVING_LATENCY_STYLE[c.key];
-    const pts = cdfPoints(c.samplesNs);
+    const pts = c.points;
     data.push({
       type: 'scatter',
       mode: 'lines',
@@ -52,7 +52,7 @@ function latencyFigure(r: ServingReport): PlotlyFigure {
   return {
     id: 'chart-latency-cdf',
     name: 'latency-cdf',
-    caption: `Cumulative distributions of latency on a log axis: ${cdfs.map((c) => `${c.label} (${thousands(c.samplesNs.length)} ${c.unit}; p50 ${formatMs(c.p50Ns)} ms, p99 ${formatMs(c.p99Ns)} ms)`).join(', ')}. Markers at p50, p90 and p99; drag to zoom, double-click to reset.`,
+    caption: `Cumulative distributions of latency on a log axis: ${cdfs.map((c) => `${c.label} (${thousands(c.count)} ${c.unit}; p50 ${formatMs(c.p50Ns)} ms, p99 ${formatMs(c.p99Ns)} ms)`).join(', ')}. Markers at p50, p90 and p99; drag to zoom, double-click to reset.`,
     data,
     layout: baseLayout('Serving latency CDFs', servingSubtitle(r), {
       height: 480,
@@ -65,8 +65,8 @@ function latencyFigure(r: ServingReport): PlotlyFigure {
   };
 }
 
-function batchFigure(r: ServingReport): PlotlyFigure {
-  const segs = stepSegments(r);
+function batchFigure(r: ServingReport, series: ServingSeries): PlotlyFigure {
+  const segs = series.segments;
   const endNs = Math.max(r.totals.lastFinishNs, segs.length ? segs[segs.length - 1]!.endNs : 0) || 1;
   const { unit, perNs } = servingTimeUnit(endNs);
   // Each stretch of steps is a bar as wide as its time (stacked: decode, then prefill), so that hovering anywhere
@@ -100,7 +100,7 @@ function batchFigure(r: ServingReport): PlotlyFigure {
     id: 'chart-batch-timeline',
     name: 'batch-timeline',
     wide: true,
-    caption: `Requests in each of the ${thousands(r.steps.length)} steps (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue dashed, and tokens per step below; drag to zoom into single steps, hover for their counts.`,
+    caption: `Requests in each of the ${thousands(series.steps.count)} steps (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue dashed, and tokens per step below; drag to zoom into single steps, hover for their counts.`,
     data,
     layout: baseLayout('Batch and tokens per step over time', servingSubtitle(r), {
       height: 560,
@@ -115,6 +115,6 @@ function batchFigure(r: ServingReport): PlotlyFigure {
 }
 
 /** The interactive figures of a serving report, in the same order as the static charts. */
-export function servingPlotlyFigures(r: ServingReport): PlotlyFigure[] {
-  return [latencyFigure(r), batchFigure(r)];
+export function servingPlotlyFigures(r: ServingReport, series: ServingSeries = servingSeries(r)): PlotlyFigure[] {
+  return [latencyFigure(r, series), batchFigure(r, series)];
 }

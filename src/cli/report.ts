@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { DRAM_REPORT_SCHEMA, type DramReport } from '../report/dram-report.ts';
 import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
@@ -14,11 +14,12 @@ import { FIGURE_CHARTS, figureCharts } from '../../viz/figure-charts.ts';
 import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html-report.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
-import { SERVING_CHARTS } from '../../viz/serving-charts.ts';
+import { SERVING_CHARTS, servingSeries } from '../../viz/serving-charts.ts';
 import { sweepChartFiles } from '../../viz/sweep-charts.ts';
 import { sweepHtmlReport } from '../../viz/sweep-plotly.ts';
 import { parseFlags, seeUsage } from './args.ts';
-import { writeOutputs, type OutputFile } from './output.ts';
+import { writeOutputs, type OutputFile, type StreamedContent } from './output.ts';
+import { streamedServingSeries } from './report-serving-records.ts';
 
 export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
        strata report SERVING1.json SERVING2.json ... --out DIR [--png]
@@ -54,17 +55,40 @@ export function renderRunReport(report: RunReport): { name: string; content: str
   ];
 }
 
-/** The files that render a serving report: the latency CDFs and the batch over time as SVG, `report.html`, then its CSVs. */
-export function renderServingReport(report: ServingReport): { name: string; content: string }[] {
-  // The charts draw every request and step; a long run's report holds none (issue #18: they went to its CSVs).
-  if (report.streamed) {
-    throw new StrataError(`report: this serving report's ${report.streamed.requests.toLocaleString('en-US')} request and ${report.streamed.steps.toLocaleString('en-US')} step records were streamed to ${report.streamed.requestsCsv} and ${report.streamed.stepsCsv} beside it; the charts need them in the report (runs of at most 10,000 requests and 100,000 steps)`);
+/**
+ * The files that render a serving report: the latency CDFs and the batch over time as SVG, `report.html`, then its
+ * CSVs. A report whose records were streamed (a run past 10,000 requests or 100,000 steps, issue #18) is drawn from
+ * its `requests.csv` and `steps.csv` in `recordsDir` (the report's folder), read a row at a time
+ * (src/cli/report-serving-records.ts): the same charts as the same run's inline report; its CSVs are then copied a
+ * chunk at a time.
+ */
+export function renderServingReport(report: ServingReport, recordsDir?: string): Array<{ name: string; content: string | StreamedContent }> {
+  if (report.streamed && recordsDir === undefined) {
+    throw new StrataError(`report: this serving report's ${report.streamed.requests.toLocaleString('en-US')} request and ${report.streamed.steps.toLocaleString('en-US')} step records were streamed to ${report.streamed.requestsCsv} and ${report.streamed.stepsCsv} beside it; the charts need the folder that holds them`);
   }
+  const series = report.streamed ? streamedServingSeries(report, recordsDir!) : servingSeries(report);
+  const csvs = report.streamed
+    ? [report.streamed.requestsCsv, report.streamed.stepsCsv].map((name) => ({ name, content: { pieces: () => fileChunks(join(recordsDir!, name)) } }))
+    : reportCsvFiles(report);
   return [
-    ...SERVING_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report) })),
-    { name: 'report.html', content: servingHtmlReport(report) },
-    ...reportCsvFiles(report),
+    ...SERVING_CHARTS.map((c) => ({ name: `${c.name}.svg`, content: c.render(report, {}, series) })),
+    { name: 'report.html', content: servingHtmlReport(report, series) },
+    ...csvs,
   ];
+}
+
+/** A file's text a MiB at a time (a streamed report's CSVs, copied without holding them). */
+function* fileChunks(file: string): Iterable<string> {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    const decoder = new TextDecoder('utf-8');
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) yield decoder.decode(buf.subarray(0, n), { stream: true });
+    const tail = decoder.decode();
+    if (tail) yield tail;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -150,7 +174,7 @@ export function reportCommand(argv: string[]): number | Promise<number> {
     return sweepReportCommand(positionals[0]!, values.out, values.png === true, { x: values.x, y: values.y, metric: values.metric, axes, group: values.group, facet: values.facet });
   }
   if (sweepFlags.length > 0) throw new StrataError(`report: --${sweepFlags[0]}: only a sweep database (strata sweep's .duckdb file) takes it`);
-  const files: { name: string; content: string }[] = [];
+  const files: Array<{ name: string; content: string | StreamedContent }> = [];
   if (positionals.length > 1) {
     const data = servingSweepData(positionals);
     files.push({ name: `data/${data.figure}.json`, content: `${JSON.stringify(data, null, 2)}\n` }, ...renderFigureData(data));
@@ -171,10 +195,14 @@ export function reportCommand(argv: string[]): number | Promise<number> {
       // Tables are what figure data holds: its CSVs come with or without --csv.
       files.push(...renderFigureData(report, file));
       break;
-    case SERVING_REPORT_SCHEMA:
+    case SERVING_REPORT_SCHEMA: {
       // Its tables (requests.csv, steps.csv) come with or without --csv, as before it had charts.
-      files.push(...renderServingReport(report));
+      const dir = dirname(file);
+      // Charts into the report's own folder: its streamed CSVs are there already (and are what is read).
+      const same = report.streamed !== undefined && resolve(values.out) === resolve(dir);
+      files.push(...renderServingReport(report, dir).filter((f) => !same || typeof f.content === 'string'));
       break;
+    }
     default: {
       const never: never = report;
       throw new Error(`internal invariant broken: no renderer for ${JSON.stringify((never as { schema: unknown }).schema)}`);
@@ -184,14 +212,14 @@ export function reportCommand(argv: string[]): number | Promise<number> {
 }
 
 /** Writes the rendered files to `out` (with PNGs of the charts when `png`), printing every path. */
-function emit(files: readonly { name: string; content: string }[], out: string, png: boolean): number | Promise<number> {
+function emit(files: ReadonlyArray<{ name: string; content: string | StreamedContent }>, out: string, png: boolean): number | Promise<number> {
   const outputs: OutputFile[] = files.map((f) => ({ path: join(out, f.name), content: f.content }));
   if (!png) return finish(outputs, []);
   const chromium = process.env.STRATA_CHROMIUM || DEFAULT_CHROMIUM;
   if (!haveChromium(chromium)) {
     return finish(outputs, [`png: skipped, no chromium at ${chromium} (install Debian's chromium: apt-get install chromium, or set STRATA_CHROMIUM to a chromium executable)`]);
   }
-  const svgs = files.filter((f) => f.name.endsWith('.svg')).map((f) => ({ name: join(out, f.name.replace(/\.svg$/, '.png')), svg: f.content }));
+  const svgs = files.filter((f) => f.name.endsWith('.svg')).map((f) => ({ name: join(out, f.name.replace(/\.svg$/, '.png')), svg: f.content as string }));
   return svgsToPng(svgs, { executablePath: chromium }).then(
     (pngs) => finish([...outputs, ...pngs.map((p) => ({ path: p.name, content: p.png }))], []),
     (e: unknown) => {

@@ -107,6 +107,12 @@ export interface CheckOptions {
   endCycle?: number;
   /** Refresh scheme to hold the log to; by default per-bank if the log has REFpb, all-bank if it has REF, else the standard's. */
   refresh?: 'all-bank' | 'per-bank' | 'none';
+  /**
+   * PREA and REF act on every rank of their channel, not on the rank they name: so on AttAcc's HBM3-PIM, whose PREA
+   * and REFab have the scope of the whole channel, both stack IDs (scale-snu/attacc_simulator @ c600051,
+   * pim_ramulator_src/HBM3-PIM.cpp m_command_scopes: PREA "channel", REFab "channel"). Default false (JEDEC: one rank).
+   */
+  rankWideCommandsSpanChannel?: boolean;
 }
 
 // How two commands of one channel relate. Rank-wide commands (PREA, REF) count as touching every bank of
@@ -271,7 +277,7 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
   });
   const base = checkJedec(std, baseLog, opts).map((v) => ({ ...v, index: v.index >= 0 ? baseIndex[v.index]! : v.index }));
   const max = opts.maxViolations ?? 100;
-  return [...base, ...checkTableRules(std, log, max)].sort((a, b) => a.cycle - b.cycle || a.index - b.index).slice(0, max);
+  return [...base, ...checkTableRules(std, log, max, opts.rankWideCommandsSpanChannel === true)].sort((a, b) => a.cycle - b.cycle || a.index - b.index).slice(0, max);
 }
 
 /** The JEDEC rules on a log of JEDEC commands only. */
@@ -282,6 +288,7 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
   const banksPerRank = org.bankGroups * org.banksPerGroup;
   const banksPerChannel = org.ranks * banksPerRank;
   const pairs = buildPairRules(std);
+  const span = opts.rankWideCommandsSpanChannel === true;
   const tFAW = t.tFAW!;
 
   // How far back a command of each kind can be constrained by earlier non-refresh commands (ACT: also
@@ -350,7 +357,7 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
       const d = c - p.cycle;
       if (d >= window) break;
       const pk = kinds[pi]!;
-      const rel = relation(p, pk, e, kind);
+      const rel = span && (isRankWide(pk) || isRankWide(kind)) ? SAME_BANK : relation(p, pk, e, kind);
       const rules = pairs[pk]![kind]!;
       for (let r = 0; r < rules.length; r++) {
         const rule = rules[r]!;
@@ -399,7 +406,9 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
 
     // Bank state.
     const bankIdx = (e.rank * org.bankGroups + e.bankGroup) * org.banksPerGroup + e.bank;
-    const rankFirst = e.rank * banksPerRank;
+    // A rank-wide command covers banks [rankFirst, rankEnd): its rank, or the whole channel with `span`.
+    const rankFirst = span && isRankWide(kind) ? 0 : e.rank * banksPerRank;
+    const rankEnd = span && isRankWide(kind) ? banksPerChannel : rankFirst + banksPerRank;
     switch (kind) {
       case ACT: {
         const open = s.openRow[bankIdx]!;
@@ -425,14 +434,14 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
         s.openRow[bankIdx] = -1;
         break;
       case PREA:
-        s.openRow.fill(-1, rankFirst, rankFirst + banksPerRank);
+        s.openRow.fill(-1, rankFirst, rankEnd);
         break;
       case REF: {
         const open: string[] = [];
-        for (let b = rankFirst; b < rankFirst + banksPerRank; b++) {
-          if (s.openRow[b]! >= 0) open.push(`bg${Math.floor((b - rankFirst) / org.banksPerGroup)} b${(b - rankFirst) % org.banksPerGroup}`);
+        for (let b = rankFirst; b < rankEnd; b++) {
+          if (s.openRow[b]! >= 0) open.push(`${span ? `r${Math.floor(b / banksPerRank)} ` : ''}bg${Math.floor((b % banksPerRank) / org.banksPerGroup)} b${b % org.banksPerGroup}`);
         }
-        if (open.length > 0 && report(i, e, 'ref-open-bank', `${at(e, kind)}: REF while ${open.length} bank(s) of rank ${e.rank} are open (${open.join(', ')}), needs every bank precharged`)) return out;
+        if (open.length > 0 && report(i, e, 'ref-open-bank', `${at(e, kind)}: REF while ${open.length} bank(s) of ${span ? `channel ${e.channel}` : `rank ${e.rank}`} are open (${open.join(', ')}), needs every bank precharged`)) return out;
         break;
       }
       case REFPB: {
@@ -446,8 +455,8 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
 
     // Refresh interval.
     if (checkRefresh && (kind === REF || kind === REFPB)) {
-      const first = perBank ? (kind === REF ? rankFirst : bankIdx) : e.rank;
-      const last = perBank && kind === REF ? rankFirst + banksPerRank : first + 1;
+      const first = perBank ? (kind === REF ? rankFirst : bankIdx) : span ? 0 : e.rank;
+      const last = perBank && kind === REF ? rankEnd : span && !perBank ? org.ranks : first + 1;
       if (perBank || kind === REF) {
         for (let k = first; k < last; k++) {
           const gap = c - s.lastRefresh[k]!;

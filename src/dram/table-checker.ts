@@ -11,7 +11,7 @@ import type { DramStandard, TimingRule } from './standard.ts';
  * a second buffer) to check PIM activations and MACs over their scope (a bank, a bank group, a rank or the
  * whole channel), the PIM rolling windows, and the command bus.
  */
-export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[], maxViolations: number): Violation[] {
+export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[], maxViolations: number, rankWideCommandsSpanChannel = false): Violation[] {
   const o = std.organization;
   const names = std.commandNames;
   const first = COMMANDS.length;
@@ -68,7 +68,7 @@ export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[]
         if (gap >= reach) break;
         const pk = names.indexOf(p.command);
         for (const r of byNext[k] ?? []) {
-          if (r.prev !== pk || gap >= r.cycles || !related(r, p, pk, e, k, std)) continue;
+          if (r.prev !== pk || gap >= r.cycles || !related(r, p, pk, e, k, std, rankWideCommandsSpanChannel)) continue;
           if (report(i, e, 'pim-timing', `${where}: ${e.command} ${gap} cycles after ${p.command} at ${p.cycle}, needs ${r.text}`)) return out;
         }
       }
@@ -109,10 +109,11 @@ export function checkTableRules(std: DramStandard, log: readonly LoggedCommand[]
       } else if (k === PRE || k === RDA || k === WRA) {
         openRow[bank] = -1;
       } else if (k === PREA) {
-        openRow.fill(-1, rankBase, rankBase + banksPerRank);
+        const [lo, hi] = rankWideCommandsSpanChannel ? [0, banks] : [rankBase, rankBase + banksPerRank];
+        openRow.fill(-1, lo, hi);
       } else if (k === REF || k === REFPB) {
         // The JEDEC checker sees rows JEDEC commands opened; rows PIM commands opened are checked here.
-        const [lo, hi] = k === REF ? [rankBase, rankBase + banksPerRank] : [bank, bank + 1];
+        const [lo, hi] = k === REF ? (rankWideCommandsSpanChannel ? [0, banks] : [rankBase, rankBase + banksPerRank]) : [bank, bank + 1];
         for (let b = lo; b < hi; b++) {
           const pimRow = openRow[banks + b] !== -1 ? openRow[banks + b] : openedByPim[b] ? openRow[b] : -1;
           if (pimRow !== -1) {
@@ -152,8 +153,8 @@ function bankRange(scope: ExtraCommand['scope'], e: LoggedCommand, o: DramStanda
 }
 
 /** What a command covers: one bank, a bank group, a rank, or every rank of the channel. */
-function coverage(k: number, std: DramStandard): 'bank' | 'bankgroup' | 'rank' | 'channel' {
-  if (k === PREA || k === REF) return 'rank';
+function coverage(k: number, std: DramStandard, rankWideSpansChannel: boolean): 'bank' | 'bankgroup' | 'rank' | 'channel' {
+  if (k === PREA || k === REF) return rankWideSpansChannel ? 'channel' : 'rank';
   if (k < COMMANDS.length) return 'bank';
   switch (std.extraCommands[k - COMMANDS.length]!.scope) {
     case 'bank': return 'bank';
@@ -167,11 +168,11 @@ function coverage(k: number, std: DramStandard): 'bank' | 'bankgroup' | 'rank' |
  * Whether rule `r` (prev at its level, or the other ranks when sibling) relates command p to e: some bank
  * that p covers and some bank that e covers share the rule's node.
  */
-function related(r: TimingRule, p: LoggedCommand, pk: number, e: LoggedCommand, ek: number, std: DramStandard): boolean {
+function related(r: TimingRule, p: LoggedCommand, pk: number, e: LoggedCommand, ek: number, std: DramStandard, rankWideSpansChannel: boolean): boolean {
   if (r.level === 'channel') return true;
   if (r.sibling) return p.rank !== e.rank;
-  const cp = coverage(pk, std);
-  const ce = coverage(ek, std);
+  const cp = coverage(pk, std, rankWideSpansChannel);
+  const ce = coverage(ek, std, rankWideSpansChannel);
   // Commands of the channel's shared logic (single-rank devices) and commands over every rank touch every rank.
   if (cp === 'channel' || ce === 'channel') return true;
   if (p.rank !== e.rank) return false;

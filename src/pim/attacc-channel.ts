@@ -1,4 +1,5 @@
 import { invariant } from '../spec/errors.ts';
+import { CommandLog } from '../dram/command-log.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import type { AttAccDevice } from './attacc-device.ts';
 import { AttAccOp, type AttAccStream, type AttAccTrace } from './attacc-trace.ts';
@@ -15,6 +16,19 @@ export interface AttAccRun {
   readonly frontEndCycles: number;
   /** Commands issued by name, of the legacy channels simulated (activations and precharges the MACs needed and both pseudo-channels' refreshes included). */
   readonly issued: Readonly<Record<string, number>>;
+  /**
+   * With `commandLog`: every command of the simulated legacy channels, one log per pseudo-channel (legacy channel i's
+   * pseudo-channel p is log channel 2i + p, as arch/dram/hbm3.json numbers its 32 pseudo-channels); empty otherwise.
+   */
+  readonly logs: readonly CommandLog[];
+}
+
+/** Options of runAttAccChannel and runAttAccStack. */
+export interface AttAccRunOptions {
+  /** Set false to leave refresh out (to measure what it costs). */
+  readonly refresh?: boolean;
+  /** Record every command in a command log (off by default: it costs memory and time, and changes no result). */
+  readonly commandLog?: boolean;
 }
 
 const NONE = -1;
@@ -57,6 +71,14 @@ export class AttAccChannel {
 
   /** Set false to leave refresh out (to measure what it costs). */
   refresh = true;
+
+  /**
+   * When set, every command issued is recorded here in the form the other PIM channels use (src/dram/command-log.ts),
+   * for the independent protocol checker: pseudo-channel 0's commands in `logs[0]` (a MAC, activation or precharge
+   * with the row it addresses), pseudo-channel 1's refresh in `logs[1]`. Pseudo-channel 1's MACs are pseudo-channel
+   * 0's (one MAC command covers both), so they are not repeated there.
+   */
+  logs: readonly [CommandLog, CommandLog] | null = null;
 
   constructor(private readonly device: AttAccDevice, private readonly stream: AttAccStream) {
     const std = device.standard;
@@ -160,6 +182,7 @@ export class AttAccChannel {
     this.issued[cmd]!++;
     this.lastIssue = this.clk;
     this.onIssue?.(this.clk, cmd, e);
+    this.logs?.[0].push(this.clk, cmd, s.rank[e]!, s.bankGroup[e]!, s.bank[e]!, s.row[e]!, -1);
     if (cmd === c.act) {
       const u = this.unitOf(e);
       if (this.openRow[u] === -1) this.open++;
@@ -206,6 +229,7 @@ export class AttAccChannel {
       // Pseudo-channel 1's refresh: its state is pseudo-channel 0's of a cycle earlier, so it is ready; it takes the slot.
       this.issued[c.ref]!++;
       this.onIssue?.(clk, c.ref, -1);
+      this.logs?.[1].push(clk, c.ref, 0, 0, 0, -1, -1);
       this.pendingRefresh = 0;
       this.lastIssue = clk;
     } else if (this.pendingRefresh === 2) {
@@ -214,6 +238,7 @@ export class AttAccChannel {
         this.ts.issue(cmd, clk, 0, 0, 0);
         this.issued[cmd]!++;
         this.onIssue?.(clk, cmd, -1);
+        this.logs?.[0].push(clk, cmd, 0, 0, 0, -1, -1);
         this.lastIssue = clk;
         if (cmd === c.prea) {
           this.openRow.fill(-1);
@@ -230,9 +255,10 @@ export class AttAccChannel {
 }
 
 /** Runs one legacy channel's stream alone, its buffer topped up before every cycle (all legacy channels in lockstep). */
-export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream, opts: { refresh?: boolean } = {}): AttAccRun {
+export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream, opts: AttAccRunOptions = {}): AttAccRun {
   const ch = new AttAccChannel(device, stream);
   ch.refresh = opts.refresh !== false;
+  if (opts.commandLog) ch.logs = [new CommandLog(0), new CommandLog(1)];
   let frontEnd = -1;
   for (let i = 0; ; i++) {
     while (!ch.full && ch.next < stream.length) ch.push();
@@ -240,7 +266,7 @@ export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream, opt
     if (ch.next >= stream.length && ch.idle) break;
     ch.tick(i + 1);
   }
-  return { cycles: ch.lastIssue, frontEndCycles: frontEnd, issued: ch.issuedByName() };
+  return { cycles: ch.lastIssue, frontEndCycles: frontEnd, issued: ch.issuedByName(), logs: ch.logs ?? [] };
 }
 
 /**
@@ -249,7 +275,7 @@ export function runAttAccChannel(device: AttAccDevice, stream: AttAccStream, opt
  * so a channel with more work holds the others back. Channels whose streams are identical run in lockstep and are
  * simulated once.
  */
-export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace, opts: { refresh?: boolean } = {}): AttAccRun {
+export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace, opts: AttAccRunOptions = {}): AttAccRun {
   const n = trace.streams.length;
   const rep = new Int32Array(n).fill(-1);
   for (let a = 0; a < n; a++) {
@@ -259,7 +285,11 @@ export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace, opts: {
   }
   const channels = trace.streams.map((s, i) => (rep[i] === i ? new AttAccChannel(device, s) : null));
   const live = channels.filter((x): x is AttAccChannel => x !== null);
-  for (const ch of live) ch.refresh = opts.refresh !== false;
+  channels.forEach((ch, i) => {
+    if (!ch) return;
+    ch.refresh = opts.refresh !== false;
+    if (opts.commandLog) ch.logs = [new CommandLog(2 * i), new CommandLog(2 * i + 1)];
+  });
   const order = trace.order;
   let g = 0;
   let frontEnd = -1;
@@ -282,7 +312,16 @@ export function runAttAccStack(device: AttAccDevice, trace: AttAccTrace, opts: {
     r.issuedByName(issued);
     void ch;
   });
-  return { cycles: Math.max(...live.map((ch) => ch.lastIssue)), frontEndCycles: frontEnd, issued };
+  // A channel run in lockstep with its representative issued the same commands at the same cycles: its logs are copies.
+  const logs = opts.commandLog ? channels.flatMap((_, i) => channels[rep[i]!]!.logs!.map((log, p) => (rep[i] === i ? log : relabel(log, 2 * i + p)))) : [];
+  return { cycles: Math.max(...live.map((ch) => ch.lastIssue)), frontEndCycles: frontEnd, issued, logs };
+}
+
+/** A copy of `log` for another channel. */
+function relabel(log: CommandLog, channel: number): CommandLog {
+  const out = new CommandLog(channel);
+  for (let i = 0; i < log.length; i++) out.push(log.cycle[i]!, log.command[i]!, log.rank[i]!, log.bankGroup[i]!, log.bank[i]!, log.row[i]!, log.column[i]!);
+  return out;
 }
 
 function sameStream(a: AttAccStream, b: AttAccStream): boolean {

@@ -7,6 +7,7 @@ import { readJsonFile } from '../spec/json-file.ts';
 import { parseStandard, type DramStandard } from '../dram/standard.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { deepFreeze } from '../spec/freeze.ts';
+import { checkRuleLevels } from './pim-spec.ts';
 
 /** Where AttAcc puts the GEMV units, which decides the MAC command: all-bank, same-bank (per bank group) or per-bank (buffer die). */
 export type AttAccPlacement = 'bank' | 'bank-group' | 'buffer-die';
@@ -110,6 +111,9 @@ export function loadAttAccDevice(nameOrPath: string, opts: { powerConstraint?: b
   };
   // AttAcc's table is the only one and the device issues no JEDEC read or write: no data-bus rules to require.
   const standard = parseStandard(merged, file, { jedecColumnCommands: false });
+  // As for every PIM spec: a rule on a command must act at a level that holds the whole scope the command declares,
+  // since TimingState records a command at one node per level and the protocol checker relates it over its scope.
+  checkRuleLevels(standard, file);
   const idx = (name: string): number => {
     const i = standard.commandNames.indexOf(name);
     if (i < 0) r.fail('commands', `a command named ${name} (an AttAcc ${placement} device issues ${[...PLACEMENT_COMMANDS[placement], 'WRGB', 'MVSB', 'MVGB', 'SFM'].join(', ')})`);

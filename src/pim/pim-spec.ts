@@ -212,7 +212,7 @@ const FINEST_LEVEL: Readonly<Record<string, Level>> = { bank: 'bank', bankgroup:
  * records a command at one node per level, so a bank-level rule on a bank-group command would reach only one
  * of its banks. (Commands of the channel's shared logic may use rank-level rules on single-rank devices.)
  */
-function checkRuleLevels(std: DramStandard, file: string): void {
+export function checkRuleLevels(std: DramStandard, file: string): void {
   const first = COMMANDS.length;
   for (const rule of std.rules) {
     for (const k of [rule.prev, rule.next]) {

@@ -152,9 +152,15 @@ export const SERVING_INLINE_MAX_REQUESTS = 10_000;
 /** The most steps a serving report holds inline: 100,000 steps are about 60 MB of pretty-printed JSON (see SERVING_INLINE_MAX_REQUESTS). */
 export const SERVING_INLINE_MAX_STEPS = 100_000;
 
+/** The most requests and steps whose records a report holds inline (tests lower them to stream a short run). */
+export interface ServingInlineLimits {
+  readonly requests: number;
+  readonly steps: number;
+}
+
 /** Whether a run's records stay in its report (false: they are streamed to requests.csv and steps.csv). */
-export function servingRecordsInline(result: Pick<ServingResult, 'requestSet' | 'stepCount'>): boolean {
-  return result.requestSet.length <= SERVING_INLINE_MAX_REQUESTS && result.stepCount <= SERVING_INLINE_MAX_STEPS;
+export function servingRecordsInline(result: Pick<ServingResult, 'requestSet' | 'stepCount'>, limits: ServingInlineLimits = { requests: SERVING_INLINE_MAX_REQUESTS, steps: SERVING_INLINE_MAX_STEPS }): boolean {
+  return result.requestSet.length <= limits.requests && result.stepCount <= limits.steps;
 }
 
 /**
@@ -199,6 +205,8 @@ export interface ServingReportInput {
   readonly requestSet: RequestSet;
   /** The seed of the run (request generation and the cost model's streams). */
   readonly seed: string;
+  /** Past these the records are streamed (default SERVING_INLINE_MAX_REQUESTS and SERVING_INLINE_MAX_STEPS). */
+  readonly inlineLimits?: ServingInlineLimits;
 }
 
 /** ps to ns, at most 3 decimals (means of integer ps are rounded to the ps). */
@@ -235,7 +243,7 @@ export function servingReport(input: ServingReportInput): ServingReport {
   const mem = costModel.memory;
   const busyS = tot.busyPs / 1e12;
   const joules = tot.energyPj / 1e12;
-  const inline = servingRecordsInline(result);
+  const inline = servingRecordsInline(result, input.inlineLimits);
   const requests = inline ? result.requestSet.map((_, i) => servingRequestRecord(result, i)) : [];
   const steps = inline ? Array.from({ length: result.stepCount }, (_, i) => servingStepRecord(result, i)) : [];
   const meanOf = (f: (q: RequestSet['requests'][number]) => number) => input.requestSet.requests.reduce((a, q) => a + f(q), 0) / input.requestSet.requests.length;

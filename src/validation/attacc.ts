@@ -5,6 +5,7 @@ import { StrataError } from '../spec/errors.ts';
 import { ATTACC_DEVICES, loadAttAccDevice, type AttAccDevice, type AttAccPlacement } from '../pim/attacc-device.ts';
 import { attaccStream, attaccTrace, type AttAccGenerator, type AttAccStream } from '../pim/attacc-trace.ts';
 import { runAttAccChannel, runAttAccStack } from '../pim/attacc-channel.ts';
+import { checkAttAccRun, type AttAccCheck } from '../pim/attacc-check.ts';
 
 /**
  * AttAcc's golden cycles (Strata issue #14, item 5): AttAcc's Ramulator-based cycle counts of attention on HBM3 PIM
@@ -77,6 +78,8 @@ export interface AttAccComparison {
   readonly countsMatch: boolean;
   /** Commands the simulated legacy channel issued, by name. */
   readonly issued: Readonly<Record<string, number>>;
+  /** With the `check` option: the run's command log replayed through the protocol checker. */
+  readonly check?: AttAccCheck;
 }
 
 /** Options of compareAttAccRow. */
@@ -87,6 +90,8 @@ export interface AttAccOptions {
   readonly stack?: boolean;
   /** Leave refresh out (default: AttAcc's all-bank refresh every tREFI). */
   readonly refresh?: boolean;
+  /** Record the run's command log and replay it through the protocol checker (at most this many violations). */
+  readonly checkMaxViolations?: number;
 }
 
 const devices = new Map<string, AttAccDevice>();
@@ -108,18 +113,20 @@ export function compareAttAccRow(row: AttAccRow, opts: AttAccOptions = {}): AttA
   const c = { L: row.L, nhead: row.nhead, dhead: row.dhead, dbyte: row.dbyte };
   let run;
   let counts;
+  const commandLog = opts.checkMaxViolations !== undefined;
   if (opts.stack) {
     const trace = attaccTrace(placement, c, { generator: opts.generator });
-    run = runAttAccStack(dev, trace, { refresh: opts.refresh });
+    run = runAttAccStack(dev, trace, { refresh: opts.refresh, commandLog });
     counts = trace.counts;
   } else {
     const stream = attaccStream(placement, c, { generator: opts.generator });
-    run = runAttAccChannel(dev, stream, { refresh: opts.refresh });
+    run = runAttAccChannel(dev, stream, { refresh: opts.refresh, commandLog });
     counts = stream.counts;
   }
   const r = row.counts;
   const countsMatch = counts.mac === r.mac && counts.softmax === r.softmax && counts.mvgb === r.mvgb && counts.mvsb === r.mvsb && counts.wrgb === r.wrgb;
-  return { row, cycles: run.cycles, ratio: run.cycles / row.cycle, counts, countsMatch, issued: run.issued };
+  const check = commandLog ? checkAttAccRun(dev, run, { stack: opts.stack === true, refresh: opts.refresh !== false, maxViolations: opts.checkMaxViolations! }) : undefined;
+  return { row, cycles: run.cycles, ratio: run.cycles / row.cycle, counts, countsMatch, issued: run.issued, ...(check ? { check } : {}) };
 }
 
 /** The slope in L of rows that share everything else: AttAcc's and Strata's, by least squares over their L. */

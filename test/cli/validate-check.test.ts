@@ -12,7 +12,8 @@ describe('strata validate check', () => {
     const rows = r.out.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| preset'));
     // two patterns per DRAM preset and refresh mode (all-bank, and per-bank where tREFIpb exists), then the PIM runs
     const dramRows = knownStandards().reduce((n, s) => n + 2 * (loadStandard(s).timing.tREFIpb !== undefined ? 2 : 1), 0);
-    expect(rows).toHaveLength(dramRows + 4);
+    // aim, neupims single and dual, pim-gpt, and AttAcc's three placements (a whole stack each)
+    expect(rows).toHaveLength(dramRows + 7);
     for (const row of rows) {
       const cells = row.split('|').map((c) => c.trim());
       expect(cells[6], row).toBe('none');
@@ -22,6 +23,8 @@ describe('strata validate check', () => {
     expect(r.out).toMatch(/\| aim \| `strata pim gemv --spec aim/);
     expect(r.out).toMatch(/\| neupims \| `strata pim neupims-gemv --context 512 --mode dual/);
     expect(r.out).toMatch(/\| pim-gpt \(aim\) \| `strata pim generate --model gpt2-small --prompt 1 --tokens 1 --check` \| [\d,]+ \| [1-9][\d,]* \|/);
+    for (const d of ['attacc-bank', 'attacc-bank-group', 'attacc-buffer']) expect(r.out).toMatch(new RegExp(`\\| ${d} \\| AttAcc attention L=\\d+ nhead=\\d+ dhead=128 dbyte=2, whole stack [^|]*\\| [\\d,]+ \\| [1-9][\\d,]* \\|`));
+    expect(r.out).not.toMatch(/Not replayed:.*AttAcc/);
     // every DRAM run covers refreshes: the checker sees refresh commands, not just their absence
     for (const row of rows.slice(0, dramRows)) expect(Number(row.split('|')[4]!.trim().replace(/,/g, '')), row).toBeGreaterThan(0);
   }, 240_000);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -17,7 +17,21 @@ import { StrataError } from '../../src/spec/errors.ts';
  * a few served requests), so each case also checks the run, not only the reader.
  */
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const dir = mkdtempSync(join(tmpdir(), 'strata-fuzz-'));
+/**
+ * Where each case's input is written: a memory file system where there is one. On the development machine a small
+ * write to the disk's /tmp took 0.19 ms of CPU and 4.5 ms of wall clock, to /dev/shm 0.015 ms and 0.1 ms (2,000
+ * writes of a 30-line trace, `fs.writeFileSync`, 2026-12-07): some 28,000 cases write one each.
+ */
+export const dir = mkdtempSync(join(memoryTmp() ?? tmpdir(), 'strata-fuzz-'));
+
+function memoryTmp(): string | undefined {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return undefined;
+  }
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 export const SEED = 20261207;
 export const RUNS = (_parseOnly: boolean) => Number(process.env.STRATA_FUZZ_RUNS ?? 2000);
