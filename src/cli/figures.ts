@@ -45,7 +45,7 @@ import { SWEEP_FIGURE_SETS } from '../report/sweep-figure.ts';
 export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--only SETS] [--models LIST]
                [--neupims-models LIST] [--neupims-batches LIST] [--neupims-datasets LIST]
                [--duplex-models LIST] [--duplex-lengths IN:OUT,...] [--duplex-batches LIST]
-               [--duplex-serving-models LIST] [--duplex-serving-lengths IN:OUT,...] [--duplex-count N] [--workers N]
+               [--duplex-serving-models LIST] [--duplex-serving-lengths IN:OUT,...] [--duplex-count N] [--workers N] [--quiet]
             every figure and comparison table we can make into DIR (default out/figures): SVG charts, Markdown and
             CSV tables, DIR/index.html linking them all and DIR/figures.html with every chart interactive (both
             open offline), and the results behind them in
@@ -57,7 +57,7 @@ export const FIGURES_USAGE = `strata figures [--out DIR] [--force] [--png] [--on
             models (the first also gets a token timeline); the --neupims-* and --duplex-* lists pick subsets as the
             flags of strata validate neupims / duplex do (defaults: the validations' own);
             --workers N runs the sets' units of work on N threads (default: the machine's cores, at most 8; the data
-            files are the same for any N);
+            files are the same for any N); --quiet prints no progress on stderr;
             --system S --set P=V (repeatable): every set computed with the value changed, paths starting at preset S,
             into out/figures-set-<hash> by default (the overrides are part of every set's input hash)`;
 
@@ -376,11 +376,11 @@ export function figureSets(c: FigureChoices): FigureSet[] {
 /** The figure sets `strata figures` knows, in the order it makes them. */
 export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity', ...SWEEP_FIGURE_SETS] as const;
 
-/** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise. */
+/** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise, nothing when quiet. */
 class Progress {
   private done = 0;
   private readonly started = performance.now();
-  constructor(private total: number, private readonly tty: boolean) {}
+  constructor(private total: number, private readonly tty: boolean, private readonly quiet = false) {}
 
   /** Adds work discovered later (PNG export). */
   grow(n: number): void {
@@ -390,6 +390,7 @@ class Progress {
   /** Marks the start of one unit of work. */
   step(label: string): void {
     this.done += 1;
+    if (this.quiet) return;
     const t = Math.max(1, this.total);
     if (this.tty) {
       const width = 24;
@@ -403,7 +404,7 @@ class Progress {
 
   /** Clears the bar. */
   end(): void {
-    if (this.tty) process.stderr.write('\r\x1b[2K');
+    if (this.tty && !this.quiet) process.stderr.write('\r\x1b[2K');
   }
 }
 
@@ -491,6 +492,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     'duplex-serving-lengths': { type: 'string' },
     'duplex-count': { type: 'string' },
     workers: { type: 'string' },
+    quiet: { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`figures: unexpected argument '${positionals[0]}'${seeUsage('figures')}`);
   // --set: the overrides go into every set's input hash and, by default, into a folder of their own, so the data files
@@ -535,7 +537,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     return { set: s, inputs, file, ...staleReason(file, inputs, values.force ?? false) };
   });
   const work = planned.reduce((n, p) => n + (p.reason === null ? 0 : p.set.units.length), 0);
-  const progress = new Progress(work + planned.length, process.stderr.isTTY === true);
+  const progress = new Progress(work + planned.length, process.stderr.isTTY === true, values.quiet ?? false);
   const outputs: OutputFile[] = [];
   const computedMessages = new Map<string, string>();
   const stale = planned.filter((p) => p.reason !== null);

@@ -195,7 +195,7 @@ describe('strata figures', () => {
     const models = await runMainAsync(['figures', '--out', out, '--models', 'gpt5']);
     expect(models.err).toBe("strata: figures: --models: unknown model 'gpt5' (PIM-GPT's models: gpt2-small, gpt2-medium, gpt2-large, gpt2-xl, gpt3-small, gpt3-medium, gpt3-large, gpt3-xl; any model of workloads/models works)");
     const flag = await runMainAsync(['figures', '--bogus']);
-    expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models --neupims-models .* --duplex-count --workers\)$/);
+    expect(flag.err).toMatch(/^strata: figures: Unknown option '--bogus' \(flags: --out --force --png --only --models --neupims-models .* --duplex-count --workers --quiet\)$/);
     const extra = await runMainAsync(['figures', 'now']);
     expect(extra.err).toMatch(/^strata: figures: unexpected argument 'now' \('strata help figures' shows the usage\)$/);
   });
@@ -205,6 +205,11 @@ describe('strata figures', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^dramsim3: inputs unchanged/);
     expect(r.stderr).toBe('figures [1/1] dramsim3: charts and tables\n');
+    // --quiet: no progress on stderr (issue #17), the same report on stdout.
+    const q = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'figures', '--out', out, '--only', 'dramsim3', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
+    expect(q.status).toBe(0);
+    expect(q.stdout).toBe(r.stdout);
+    expect(q.stderr).toBe('');
   });
 });
 
