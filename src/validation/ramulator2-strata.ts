@@ -5,7 +5,7 @@ import { StrataError } from '../spec/errors.ts';
 import { ARCH_DIR } from '../spec/package-root.ts';
 import { withOverrides } from '../spec/provenance.ts';
 import { parseSetFlags, resolveSetFlags } from '../spec/set-overrides.ts';
-import { ramulator2Case, type R2Comparison, type Ramulator2Reference } from './ramulator2.ts';
+import { ramulator2Case, ramulator2TableLines, type R2Comparison, type Ramulator2Reference } from './ramulator2.ts';
 
 /**
  * Strata's own controller (src/dram/controller.ts) on Ramulator 2's eight reference runs. The device is Strata's
@@ -132,20 +132,7 @@ export function compareStrataControllerWithRamulator2(name: string, extraSets: r
 
 /** A Markdown table, one row per run (as formatRamulator2Table), then the overrides of each preset. */
 export function formatStrataControllerTable(results: readonly R2StrataCaseResult[]): string {
-  const short: Record<string, string> = {
-    'completed requests': 'completed', 'bandwidth GB/s': 'GB/s', 'ACT commands': 'ACT', 'row hits': 'row hits',
-    'mean read latency (ticks)': 'read latency (ticks)', 'REF commands': 'REF',
-  };
-  const metrics = results[0]?.comparisons.map((c) => c.metric) ?? [];
-  const lines = [
-    `| run | ticks: Strata / Ramulator | ${metrics.map((m) => `${short[m] ?? m}: Strata / Ramulator (gap)`).join(' | ')} | |`,
-    `|---|---:|${metrics.map(() => '---:').join('|')}|---|`,
-  ];
-  const f = (metric: string, x: number) => (metric.includes('GB/s') ? x.toFixed(3) : Number.isInteger(x) ? x.toString() : x.toFixed(2));
-  for (const r of results) {
-    const cells = r.comparisons.map((c) => `${f(c.metric, c.strata)} / ${f(c.metric, c.ramulator)} (${(c.gap * 100).toFixed(2)} %)`);
-    lines.push(`| ${r.name.replace(/^v21_/, '').replace(/_100000_1$/, '')} | ${r.ticks.strata} / ${r.ticks.ramulator} | ${cells.join(' | ')} | ${r.comparisons.every((c) => c.ok) ? 'ok' : 'OUT'} |`);
-  }
+  const lines = ramulator2TableLines(results.map((r) => ({ name: r.name, strataTicks: r.ticks.strata, ramulatorTicks: r.ticks.ramulator, comparisons: r.comparisons })));
   const seen = new Set<string>();
   lines.push('');
   for (const r of results) {

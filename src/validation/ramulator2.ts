@@ -104,22 +104,40 @@ export function compareWithRamulator2(name: string): R2CaseResult {
   };
 }
 
-/** A Markdown table, one row per run: for each quantity Strata's value / Ramulator's (gap), ok when all are within tolerance. */
-export function formatRamulator2Table(results: readonly R2CaseResult[]): string {
+/** One row of a comparison table: a run's name, both simulators' ticks and its compared quantities. */
+export interface R2TableRow {
+  name: string;
+  strataTicks: number;
+  ramulatorTicks: number;
+  comparisons: readonly R2Comparison[];
+}
+
+/**
+ * The lines of a Markdown comparison table, one row per run: for each quantity Strata's value / Ramulator's (gap),
+ * ok when all are within tolerance. Both Ramulator 2 tables (its semantics; Strata's own controller) use it.
+ */
+export function ramulator2TableLines(rows: readonly R2TableRow[]): string[] {
   const short: Record<string, string> = {
     'completed requests': 'completed', 'bandwidth GB/s': 'GB/s', 'ACT commands': 'ACT', 'row hits': 'row hits',
     'mean read latency (ticks)': 'read latency (ticks)', 'REF commands': 'REF',
   };
-  const metrics = results[0]?.comparisons.map((c) => c.metric) ?? [];
+  const metrics = rows[0]?.comparisons.map((c) => c.metric) ?? [];
   const lines = [
     `| run | ticks: Strata / Ramulator | ${metrics.map((m) => `${short[m] ?? m}: Strata / Ramulator (gap)`).join(' | ')} | |`,
     `|---|---:|${metrics.map(() => '---:').join('|')}|---|`,
   ];
   const f = (metric: string, x: number) => (metric.includes('GB/s') ? x.toFixed(3) : Number.isInteger(x) ? x.toString() : x.toFixed(2));
-  for (const r of results) {
-    const refTicks = JSON.parse(readFileSync(join(RAMULATOR2_REFERENCE_DIR, 'cases', `${r.name}.json`), 'utf8')).key_stats.cycles;
+  for (const r of rows) {
     const cells = r.comparisons.map((c) => `${f(c.metric, c.strata)} / ${f(c.metric, c.ramulator)} (${(c.gap * 100).toFixed(2)} %)`);
-    lines.push(`| ${r.name.replace(/^v21_/, '').replace(/_100000_1$/, '')} | ${r.run.ticks} / ${refTicks} | ${cells.join(' | ')} | ${r.comparisons.every((c) => c.ok) ? 'ok' : 'OUT'} |`);
+    lines.push(`| ${r.name.replace(/^v21_/, '').replace(/_100000_1$/, '')} | ${r.strataTicks} / ${r.ramulatorTicks} | ${cells.join(' | ')} | ${r.comparisons.every((c) => c.ok) ? 'ok' : 'OUT'} |`);
   }
-  return lines.join('\n');
+  return lines;
+}
+
+/** A Markdown table, one row per run: for each quantity Strata's value / Ramulator's (gap), ok when all are within tolerance. */
+export function formatRamulator2Table(results: readonly R2CaseResult[]): string {
+  return ramulator2TableLines(results.map((r) => ({
+    name: r.name, strataTicks: r.run.ticks, comparisons: r.comparisons,
+    ramulatorTicks: JSON.parse(readFileSync(join(RAMULATOR2_REFERENCE_DIR, 'cases', `${r.name}.json`), 'utf8')).key_stats.cycles,
+  }))).join('\n');
 }
