@@ -20,13 +20,15 @@ export interface PointPoolOptions {
   readonly workers: number;
   /** The most seconds one point may run (none by default). */
   readonly pointTimeoutS?: number;
+  /** Where the limit was set, as its error row names it (default `--point-timeout`; a sweep file's `timeLimit in FILE`). */
+  readonly pointTimeoutFrom?: string;
   /** The threads' module (default WORKER_FILE; a test runs a stand-in whose points take a known time). */
   readonly workerFile?: string;
 }
 
-/** The error of a point stopped at its limit. */
-export function timeoutError(seconds: number): string {
-  return `the point ran past its time limit of ${seconds} s (--point-timeout) and was stopped`;
+/** The error of a point stopped at its limit; `from` says where the limit was set. */
+export function timeoutError(seconds: number, from = '--point-timeout'): string {
+  return `the point ran past its time limit of ${seconds} s (${from}) and was stopped`;
 }
 
 /** Runs `tasks` on a pool of `workers` threads; `done(i, outcome)` as each finishes (in any order). */
@@ -37,7 +39,7 @@ export async function runPointsOnPool(tasks: readonly PointTask[], options: Poin
   const run = async (i: number): Promise<void> => {
     const signal = pointTimeoutS === undefined ? undefined : AbortSignal.timeout(pointTimeoutS * 1000);
     const outcome = await pool.run(tasks[i]!, signal ? { signal } : {}).catch((e: unknown): PointOutcome => {
-      if (signal?.aborted) return { status: 'error', error: timeoutError(pointTimeoutS!) };
+      if (signal?.aborted) return { status: 'error', error: timeoutError(pointTimeoutS!, options.pointTimeoutFrom) };
       // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
       return { status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` };
     });
