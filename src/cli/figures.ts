@@ -37,6 +37,7 @@ import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { defaultFigureWorkers, FigureUnitRunner } from './figures-pool.ts';
+import { FiguresProgress } from './figures-progress.ts';
 import { renderFigureSetFiles, sweepFigureSets, sweepSetPlotlyFigures } from './figures-sweeps.ts';
 import { overridesIdentity, setFlagsInEffect } from './set-flag.ts';
 import { withOverrides, type Override } from '../spec/provenance.ts';
@@ -401,38 +402,6 @@ export function figureSets(c: FigureChoices): FigureSet[] {
 /** The figure sets `strata figures` knows, in the order it makes them. */
 export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity', ...SWEEP_FIGURE_SETS] as const;
 
-/** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise, nothing when quiet. */
-class Progress {
-  private done = 0;
-  private readonly started = performance.now();
-  constructor(private total: number, private readonly tty: boolean, private readonly quiet = false) {}
-
-  /** Adds work discovered later (PNG export). */
-  grow(n: number): void {
-    this.total += n;
-  }
-
-  /** Marks the start of one unit of work. */
-  step(label: string): void {
-    this.done += 1;
-    if (this.quiet) return;
-    const t = Math.max(1, this.total);
-    if (this.tty) {
-      const width = 24;
-      const filled = Math.round((width * Math.min(this.done, t)) / t);
-      const secs = ((performance.now() - this.started) / 1000).toFixed(1);
-      process.stderr.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${t} ${secs}s ${label}`);
-    } else {
-      console.error(`figures [${this.done}/${t}] ${label}`);
-    }
-  }
-
-  /** Clears the bar. */
-  end(): void {
-    if (this.tty && !this.quiet) process.stderr.write('\r\x1b[2K');
-  }
-}
-
 /** The files a figure-data file renders to (renderFigureSetFiles). */
 type RenderedFiles = ReturnType<typeof renderFigureSetFiles>;
 
@@ -564,7 +533,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     return { set: s, inputs, file, ...staleReason(file, inputs, values.force ?? false) };
   });
   const work = planned.reduce((n, p) => n + (p.reason === null ? 0 : p.set.units.length), 0);
-  const progress = new Progress(work + planned.length, process.stderr.isTTY === true, values.quiet ?? false);
+  const progress = new FiguresProgress(work + planned.length, { tty: process.stderr.isTTY === true, quiet: values.quiet ?? false });
   const outputs: OutputFile[] = [];
   const computedMessages = new Map<string, string>();
   const stale = planned.filter((p) => p.reason !== null);
@@ -573,6 +542,14 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   /** Computes one stale set's units (both rounds) and saves its data file as soon as it is complete. */
   const compute = async (p: (typeof planned)[number]): Promise<FigureData> => {
+    try {
+      return await computeSet(p);
+    } catch (e) {
+      progress.setFailed(p.set.name, (e as Error).message);
+      throw e;
+    }
+  };
+  const computeSet = async (p: (typeof planned)[number]): Promise<FigureData> => {
     const round = (units: readonly FigureUnit[]) => Promise.all(units.map(async (u) => {
       const r = await runner.run(p.set, u);
       progress.step(`${p.set.name}: ${u.label}`);
@@ -585,6 +562,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const data = sealFigureData(p.set.combine(p.inputs, first, second));
     // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
     writeOutputs([{ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` }]);
+    progress.setDone(p.set.name, p.set.units.length + more.length, p.file);
     computedMessages.set(p.set.name, `${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - started)} (${p.reason}), wrote ${p.file}`);
     return data;
   };
