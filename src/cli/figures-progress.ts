@@ -28,6 +28,16 @@ export class FiguresProgress {
     private readonly opts: { readonly tty: boolean; readonly quiet?: boolean; readonly write?: (line: string) => void; readonly now?: () => number; readonly stream?: NodeJS.WritableStream },
   ) {
     this.started = this.now();
+    // The bar is drawn from the start: the first unit of a cold run may take seconds.
+    if (opts.tty && !opts.quiet) this.startBar('starting');
+  }
+
+  private startBar(detail: string): void {
+    this.bar = new cliProgress.SingleBar({
+      format: 'figures [{bar}] {value}/{total} units · ETA {eta_formatted} · {detail}',
+      stream: this.opts.stream ?? process.stderr, hideCursor: false, clearOnComplete: true, etaBuffer: 30, etaAsynchronousUpdate: true,
+    }, cliProgress.Presets.shades_classic);
+    this.bar.start(Math.max(1, this.total), this.done, { detail });
   }
 
   private now(): number {
@@ -54,14 +64,8 @@ export class FiguresProgress {
     if (this.opts.quiet) return;
     const total = Math.max(1, this.total);
     if (this.opts.tty) {
-      if (!this.bar) {
-        this.bar = new cliProgress.SingleBar({
-          format: 'figures [{bar}] {value}/{total} units · ETA {eta_formatted} · {detail}',
-          stream: this.opts.stream ?? process.stderr, hideCursor: false, clearOnComplete: true, etaBuffer: 30, etaAsynchronousUpdate: true,
-        }, cliProgress.Presets.shades_classic);
-        this.bar.start(total, 0, { detail: label });
-      }
-      this.bar.update(this.done, { detail: label });
+      if (!this.bar) this.startBar(label);
+      this.bar!.update(this.done, { detail: label });
       return;
     }
     const tenth = Math.floor((10 * Math.min(this.done, total)) / total);
