@@ -1,7 +1,9 @@
 import seedrandom from 'seedrandom';
 import { invariant, StrataError } from '../spec/errors.ts';
 import type { CommandLog } from '../dram/command-log.ts';
+import { Bank } from '../dram/bank.ts';
 import { ACT, COMMANDS, PRE, PREA, RD, REF, WR } from '../dram/commands.ts';
+import { Refresh } from '../dram/controller/refresh.ts';
 import { bytesPerRequest, type DramStandard } from '../dram/standard.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import type { PimSpec } from './pim-spec.ts';
@@ -23,8 +25,11 @@ import type { PimSpec } from './pim-spec.ts';
  * PIM has priority: when both classes can issue in a cycle the PIM command goes, and in dual mode an ordinary
  * command is held back if the constraint table says it would push the PIM program's next command later
  * (`guard`). Every command issues at the earliest cycle the standard's constraint table allows (TimingState,
- * shared by both classes), at most one per cycle. All-bank refresh (one REF per rank every tREFI) closes both
- * buffers first: new activations of either class wait, a PIM row in progress finishes up to its P_PRE.
+ * shared by both classes), at most one per cycle. All-bank refresh (one REF per rank every tREFI, all ranks due
+ * together) closes both buffers first: new activations of either class wait, a PIM row in progress finishes up to
+ * its P_PRE, then each rank's ordinary rows close with one PREA. The refresh schedule is the DRAM controller's
+ * Refresh part (src/dram/controller/refresh.ts, with its simultaneous and PREA options), over the same Bank
+ * objects (their open row is the ordinary buffer's) and the same TimingState.
  * Ordinary requests are scheduled FR-FCFS over a transaction queue (open page; a row is precharged only when
  * no queued request hits it). The run is event-driven: each step issues exactly one command, at the minimum
  * over the candidates' earliest legal cycles, so simulated time jumps over idle stretches. Typed arrays and no
@@ -211,7 +216,6 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   const tBURST = t.tBURST!;
   const readDone = t.CL! + tBURST;
   const writeDone = t.CWL! + tBURST;
-  const tREFI = t.tREFI!;
   const bpg = o.banksPerGroup;
   const perRank = o.bankGroups * bpg;
   const banks = o.ranks * perRank;
@@ -223,9 +227,13 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   for (const r of std.rules) guard[r.prev * nc + r.next] = Math.max(guard[r.prev * nc + r.next]!, r.cycles);
 
   const timing = new TimingState(std);
-  // Open row per (buffer, bank): ordinary rows in buffer 0; PIM rows in buffer 1 (dual) or 0 (single).
-  const rows = new Int32Array(2 * banks).fill(-1);
-  const pimBase = dual ? banks : 0;
+  // Open row per bank: the ordinary buffer's in its Bank (also the PIM rows', single mode); the PIM buffer's in pimRows (dual).
+  const bankState: Bank[] = [];
+  for (let i = 0; i < banks; i++) {
+    const bg = Math.floor(i / bpg);
+    bankState.push(new Bank(Math.floor(i / perRank), bg % o.bankGroups, i % bpg, i, bg));
+  }
+  const pimRows = new Int32Array(banks).fill(-1);
   const counts = new Float64Array(nc);
   const log = opts.log;
   const pimStart = opts.pimStartCycle ?? 0;
@@ -259,10 +267,8 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   const memoCycle = new Float64Array(banks * 4);
   let stepNo = 0;
 
-  // Refresh.
-  let refreshDue = tREFI;
-  let refreshPending = false;
-  const refreshed = new Uint8Array(o.ranks);
+  // Refresh: all ranks due together every tREFI, closed by PREA (no scheduler to tell of a bank's change).
+  const refresh = new Refresh(std, refreshOn ? 'all-bank' : 'none', bankState, timing, { bankChanged: () => {} }, { simultaneous: true, closeWithPrea: true });
   let refreshCommands = 0;
 
   let dataBusy = 0;
@@ -278,7 +284,7 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   };
   const bankIndex = (rank: number, bg: number, bank: number) => (rank * o.bankGroups + bg) * bpg + bank;
   const ordinaryOpenIn = (lo: number, hi: number): number => {
-    for (let b = lo; b < hi; b++) if (rows[b] !== -1) return b;
+    for (let b = lo; b < hi; b++) if (bankState[b]!.openRow !== -1) return b;
     return -1;
   };
 
@@ -289,10 +295,8 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
     const pimLeft = step < program.length;
     const normalLeft = requestsDone < requests.length;
     if (!pimLeft && !normalLeft) break;
-    if (refreshOn && !refreshPending && cursor >= refreshDue) {
-      refreshPending = true;
-      refreshed.fill(0);
-    }
+    refresh.update(cursor);
+    const refreshPending = refresh.pendingCount > 0;
 
     // PIM candidate.
     pKind = NONE;
@@ -318,7 +322,7 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
         } else if (pCmd === ACT) {
           const b = bankIndex(pRank, pBg, pBank);
           hold = b;
-          if (rows[b] !== -1) {
+          if (bankState[b]!.openRow !== -1) {
             pKind = 2;
             pCmd = PRE;
           }
@@ -328,27 +332,12 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
     }
 
     // Refresh candidate, once no PIM row is open (in single mode PIM rows share buffer 0): close the rank's
-    // ordinary rows (PREA), then REF.
+    // ordinary rows (PREA), then REF; not in the rank whose ordinary buffer the PIM program holds.
     let rc = Infinity, rCmd = 0, rRank = 0;
     if (refreshPending && pimRowsOpen === 0) {
-      for (let rk = 0; rk < o.ranks; rk++) {
-        if (refreshed[rk]) continue;
-        const lo = rk * perRank;
-        const heldHere = hold >= lo && hold < lo + perRank;
-        let cmd = -1;
-        if (ordinaryOpenIn(lo, lo + perRank) >= 0) {
-          if (!heldHere) cmd = PREA;
-        } else if (!heldHere) {
-          cmd = REF;
-        }
-        if (cmd < 0) continue;
-        const c = Math.max(cursor, timing.earliestCycle(cmd, rk, 0, 0));
-        if (c < rc) {
-          rc = c;
-          rCmd = cmd;
-          rRank = rk;
-        }
-      }
+      rc = refresh.earliest(cursor, hold >= 0 ? Math.floor(hold / perRank) : -1);
+      rCmd = refresh.command;
+      rRank = refresh.bank?.rank ?? 0;
     }
 
     // Ordinary candidate.
@@ -359,17 +348,17 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
       for (let q = 0; q < qLen; q++) {
         const i = queue[q]!;
         const b = bankIndex(requests.rank[i]!, requests.bankGroup[i]!, requests.bank[i]!);
-        if (rows[b] === requests.row[i]) hitPending[b] = 1;
+        if (bankState[b]!.openRow === requests.row[i]) hitPending[b] = 1;
       }
       for (let q = 0; q < qLen; q++) {
         const i = queue[q]!;
         const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
         const b = bankIndex(rk, bg, bk);
         if (b === hold) continue;
-        const open = rows[b]!;
+        const open = bankState[b]!.openRow;
         let cmd: number;
         if (open === requests.row[i]) cmd = requests.write[i] ? WR : RD;
-        else if (open === -1) cmd = !dual && rows[pimBase + b] !== -1 ? -1 : ACT;
+        else if (open === -1) cmd = ACT; // (single mode: a PIM row would be open in this same buffer)
         else cmd = hitPending[b] ? -1 : PRE;
         if (cmd < 0) continue;
         const m = b * 4 + (cmd === RD ? 0 : cmd === WR ? 1 : cmd === ACT ? 2 : 3);
@@ -405,35 +394,31 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
     if (kind === K_REFRESH) {
       issue(rCmd, c, rRank, 0, 0, -1, -1);
       refreshCommands++;
-      if (rCmd === PREA) rows.fill(-1, rRank * perRank, (rRank + 1) * perRank);
-      else {
-        refreshed[rRank] = 1;
-        if (refreshed.every((x) => x === 1)) {
-          refreshPending = false;
-          refreshDue += tREFI;
-        }
-      }
+      if (rCmd === PREA) for (let b = rRank * perRank; b < (rRank + 1) * perRank; b++) bankState[b]!.openRow = -1;
+      refresh.issued(rCmd, refresh.bank!);
     } else if (kind === K_PIM) {
       const b = bankIndex(pRank, pBg, pBank);
-      issue(pCmd, c, pRank, pBg, pBank, pKind === 2 ? rows[b]! : pRow, -1);
+      issue(pCmd, c, pRank, pBg, pBank, pKind === 2 ? bankState[b]!.openRow : pRow, -1);
       pimCommands++;
       if (pimFirst < 0) pimFirst = c;
       pimLast = c;
       if (pKind === 2) {
-        rows[b] = -1;
+        bankState[b]!.openRow = -1;
         switchPrecharges++;
       } else {
         if (pCmd === G_ACT) {
-          const lo = pimBase + bankIndex(pRank, pBg, 0);
-          rows.fill(pRow, lo, lo + bpg);
+          const lo = bankIndex(pRank, pBg, 0);
+          if (dual) pimRows.fill(pRow, lo, lo + bpg);
+          else for (let k = lo; k < lo + bpg; k++) bankState[k]!.openRow = pRow;
           pimRowsOpen += bpg;
         } else if (pCmd === P_PRE) {
-          rows.fill(-1, pimBase, pimBase + banks);
+          if (dual) pimRows.fill(-1);
+          else for (const bs of bankState) bs.openRow = -1;
           pimRowsOpen = 0;
         } else if (pCmd === ACT) {
-          rows[b] = pRow;
+          bankState[b]!.openRow = pRow;
         } else if (pCmd === PRE) {
-          rows[b] = -1;
+          bankState[b]!.openRow = -1;
           if (b === hold) hold = -1;
         } else if (pCmd === COMP) {
           macSlots += banksLanes;
@@ -441,18 +426,18 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
           dataBusy += tBURST;
           pimDone = Math.max(pimDone, c + readDone);
         }
-        invariant(pCmd !== GWRITE || rows[b] === pRow, 'a GWRITE follows the ACT of its row');
+        invariant(pCmd !== GWRITE || bankState[b]!.openRow === pRow, 'a GWRITE follows the ACT of its row');
         if (--left === 0 && ++step < program.length) left = program.count[step]!;
       }
     } else {
       const i = nReq;
       const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
       const b = bankIndex(rk, bg, bk);
-      issue(nCmd, c, rk, bg, bk, nCmd === PRE ? rows[b]! : requests.row[i]!, nCmd === RD || nCmd === WR ? requests.column[i]! : -1);
+      issue(nCmd, c, rk, bg, bk, nCmd === PRE ? bankState[b]!.openRow : requests.row[i]!, nCmd === RD || nCmd === WR ? requests.column[i]! : -1);
       normalCommands++;
       if (normalFirst < 0) normalFirst = c;
-      if (nCmd === ACT) rows[b] = requests.row[i]!;
-      else if (nCmd === PRE) rows[b] = -1;
+      if (nCmd === ACT) bankState[b]!.openRow = requests.row[i]!;
+      else if (nCmd === PRE) bankState[b]!.openRow = -1;
       else {
         dataBusy += tBURST;
         normalDone = Math.max(normalDone, c + (nCmd === RD ? readDone : writeDone));

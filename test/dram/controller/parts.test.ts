@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Bank } from '../../../src/dram/bank.ts';
-import { ACT, PRE, RD, RDA, REF, WR, WRA } from '../../../src/dram/commands.ts';
+import { ACT, PRE, PREA, RD, RDA, REF, WR, WRA } from '../../../src/dram/commands.ts';
 import { KIND_ACT, KIND_PRE, KIND_RD, KIND_WR } from '../../../src/dram/controller/kinds.ts';
 import { PAGE_POLICIES } from '../../../src/dram/controller/page-policy.ts';
 import { Readiness } from '../../../src/dram/controller/readiness.ts';
@@ -59,6 +59,42 @@ describe('Refresh', () => {
     expect(refresh.holds(banks[0]!)).toBe(false);
     // Next due: rank 1 at 12480, then rank 0 again at 6240 + 12480.
     expect(refresh.wakeCycle(6241)).toBe(12480);
+  });
+
+  it('simultaneous with PREA (the NeuPIMs dual-buffer channel): every rank due at tREFI, a rank with open rows closed by one PREA, the earliest command first', () => {
+    const banks = banksOf(ddr4);
+    const timing = new TimingState(ddr4);
+    const refresh = new Refresh(ddr4, 'all-bank', banks, timing, { bankChanged: () => {} }, { simultaneous: true, closeWithPrea: true });
+    expect(refresh.firstDueCycle()).toBe(12480);
+    refresh.update(12479);
+    expect(refresh.pendingCount).toBe(0);
+    refresh.update(12480);
+    expect(refresh.pendingCount).toBe(2);
+    // Rank 0 has two open banks: one PREA (at its first bank), not a PRE each. Rank 1 is closed: REF.
+    banks[3]!.openRow = 7;
+    banks[9]!.openRow = 2;
+    expect(refresh.earliest(12480)).toBe(12480);
+    expect([refresh.command, refresh.bank]).toEqual([PREA, banks[0]]);
+    // Both legal at the cycle asked for: the lower rank goes first; skipping it leaves rank 1's REF.
+    expect(refresh.earliest(12480, 0)).toBe(12480);
+    expect([refresh.command, refresh.bank]).toEqual([REF, banks[16]]);
+    // Rank 0's PREA issues at 12480: its REF waits tRP (PREA -> REF, ddr4.json), so rank 1's REF is earlier.
+    timing.issue(PREA, 12480, 0, 0, 0);
+    banks[3]!.openRow = -1;
+    banks[9]!.openRow = -1;
+    const tRP = ddr4.timing.tRP!;
+    expect(timing.earliestCycle(REF, 0, 0, 0)).toBe(12480 + tRP);
+    expect(refresh.earliest(12481)).toBe(12481);
+    expect([refresh.command, refresh.bank]).toEqual([REF, banks[16]]);
+    refresh.issued(REF, banks[16]!);
+    expect(refresh.pendingCount).toBe(1);
+    expect(refresh.earliest(12482)).toBe(12480 + tRP);
+    expect([refresh.command, refresh.bank]).toEqual([REF, banks[0]]);
+    refresh.issued(REF, banks[0]!);
+    expect(refresh.pendingCount).toBe(0);
+    expect(refresh.earliest(12482)).toBe(Infinity);
+    // Both ranks fall due again together, tREFI later.
+    expect(refresh.wakeCycle(12483)).toBe(2 * 12480);
   });
 
   it('without refresh never falls due', () => {
