@@ -6,6 +6,7 @@ import { PAGE_POLICIES } from '../../../src/dram/controller/page-policy.ts';
 import { Readiness } from '../../../src/dram/controller/readiness.ts';
 import { Refresh } from '../../../src/dram/controller/refresh.ts';
 import { SCHEDULERS, Scheduler } from '../../../src/dram/controller/scheduler.ts';
+import { EarliestFirstScheduler, NO_CLASS, ORDINARY_CLASS, PRIORITY_CLASS, REFRESH_CLASS, type QueuedRequests } from '../../../src/dram/controller/scheduler-earliest.ts';
 import { READS, TransactionQueues, WRITES } from '../../../src/dram/controller/transaction-queues.ts';
 import { WriteDrain } from '../../../src/dram/controller/write-drain.ts';
 import type { MemRequest } from '../../../src/dram/request.ts';
@@ -249,6 +250,63 @@ describe('Scheduler', () => {
     scheduler.beginCycle();
     expect(scheduler.pick(0, 0)).toBe(ACT);
     expect(scheduler.bank).toBe(banks[6]);
+  });
+});
+
+describe('EarliestFirstScheduler', () => {
+  /** Requests as the policy reads them: [bank index, row, write, arrival]. */
+  function queued(std: DramStandard, rs: readonly [number, number, number, number][]): QueuedRequests {
+    const o = std.organization;
+    const perRank = o.bankGroups * o.banksPerGroup;
+    return {
+      length: rs.length, arrival: Float64Array.from(rs.map((r) => r[3])), write: Uint8Array.from(rs.map((r) => r[2])),
+      rank: Uint8Array.from(rs.map((r) => Math.floor(r[0] / perRank))), bankGroup: Uint8Array.from(rs.map((r) => Math.floor((r[0] % perRank) / o.banksPerGroup))),
+      bank: Uint8Array.from(rs.map((r) => r[0] % o.banksPerGroup)), row: Int32Array.from(rs.map((r) => r[1])),
+    };
+  }
+
+  it('picks the command legal earliest, a row hit on a tie, keeps a held bank and anything from `until` out, and guards the priority command', () => {
+    const banks = banksOf(ddr4);
+    const timing = new TimingState(ddr4);
+    // Two reads of row 5 in bank 0, a write of row 9 in bank 1 (same bank group), a read of row 3 in bank 0 arriving late.
+    const s = new EarliestFirstScheduler(ddr4, banks, timing, queued(ddr4, [[0, 5, 0, 0], [0, 5, 0, 0], [1, 9, 1, 0], [0, 3, 0, 500]]), 3);
+    // All banks closed: three ACTs legal at 0; the oldest goes (the queue holds 3: the late read is not seen yet).
+    expect(s.pick(0, -1, Infinity, -1, Infinity)).toBe(0);
+    expect([s.command, s.request, s.hit]).toEqual([ACT, 0, false]);
+    timing.issue(ACT, 0, 0, 0, 0);
+    banks[0]!.openRow = 5;
+    // ddr4.json: the reads wait tRCD = 22; the other bank's ACT only tRRD_L = 8 (same bank group).
+    expect(s.pick(1, -1, Infinity, -1, Infinity)).toBe(8);
+    expect([s.command, s.request]).toEqual([ACT, 2]);
+    // Holding bank 1 leaves the row hit; candidates from `until` on are dropped.
+    expect(s.pick(1, 1, Infinity, -1, Infinity)).toBe(22);
+    expect([s.command, s.request, s.hit]).toEqual([RD, 0, true]);
+    expect(s.pick(1, 1, 22, -1, Infinity)).toBe(Infinity);
+    // A priority ACT at cycle 20: an ACT at 8 must stay tRC = 74 ahead of it (the largest ACT -> ACT distance), so it
+    // waits until just after it (21); so does the read at 22 (any candidate after the priority command is placed just
+    // after it), and of the two at 21 the row hit goes.
+    expect(ddr4.timing.tRC).toBe(74);
+    expect(s.pick(1, -1, Infinity, ACT, 20)).toBe(21);
+    expect([s.command, s.request]).toEqual([RD, 0]);
+    expect(s.pick(1, 0, Infinity, ACT, 20)).toBe(21);
+    expect([s.command, s.request]).toEqual([ACT, 2]);
+    // The same priority ACT at 82 = 8 + 74 is not delayed: the ACT keeps cycle 8.
+    expect(s.pick(1, -1, Infinity, ACT, 82)).toBe(8);
+    // Served requests leave the queue; the late read enters it and, a row conflict behind a queued hit, waits.
+    s.served(0);
+    expect(s.pick(23, 1, Infinity, -1, Infinity)).toBe(23);
+    expect([s.command, s.request, s.hit]).toEqual([RD, 1, true]);
+    s.served(1);
+    // Now bank 0's row 5 has no queued hit: the late read (arrival 500) precharges it.
+    expect(s.pick(23, 1, Infinity, -1, Infinity)).toBe(500);
+    expect([s.command, s.request]).toEqual([PRE, 3]);
+  });
+
+  it('arbitrates by earliest cycle, ties to refresh, then the priority class, then ordinary', () => {
+    expect(EarliestFirstScheduler.arbitrate(5, 5, 5)).toBe(REFRESH_CLASS);
+    expect(EarliestFirstScheduler.arbitrate(6, 5, 5)).toBe(PRIORITY_CLASS);
+    expect(EarliestFirstScheduler.arbitrate(6, 7, 5)).toBe(ORDINARY_CLASS);
+    expect(EarliestFirstScheduler.arbitrate(Infinity, Infinity, Infinity)).toBe(NO_CLASS);
   });
 });
 
