@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Bank } from '../../../src/dram/bank.ts';
 import { ACT, PRE, PREA, RD, RDA, REF, WR, WRA } from '../../../src/dram/commands.ts';
 import { KIND_ACT, KIND_PRE, KIND_RD, KIND_WR } from '../../../src/dram/controller/kinds.ts';
@@ -307,6 +308,94 @@ describe('EarliestFirstScheduler', () => {
     expect(EarliestFirstScheduler.arbitrate(6, 5, 5)).toBe(PRIORITY_CLASS);
     expect(EarliestFirstScheduler.arbitrate(6, 7, 5)).toBe(ORDINARY_CLASS);
     expect(EarliestFirstScheduler.arbitrate(Infinity, Infinity, Infinity)).toBe(NO_CLASS);
+  });
+});
+
+describe('TimingState node view', () => {
+  it('a view restored elsewhere and later issues every command to that node at the same cycles, shifted (ddr4: 2 ranks, the tFAW window)', () => {
+    const cmds = [ACT, PRE, PREA, RD, WR, REF];
+    const node = [1, 2, 3] as const;
+    const step = fc.tuple(fc.constantFrom(...cmds), fc.integer({ min: 0, max: 40 }), fc.boolean());
+    fc.assert(fc.property(fc.array(step, { maxLength: 40 }), fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 100000 }), (before, after, shift) => {
+      const a = new TimingState(ddr4);
+      let cursor = 0;
+      // Before the view: commands to the node and to its siblings (same rank and bank group, other bank; other rank).
+      for (const [cmd, gap, elsewhere] of before) {
+        const [r, g, b] = elsewhere ? (gap % 2 === 0 ? [1, 2, 0] : [0, 2, 3]) : node;
+        const c = Math.max(cursor + gap, a.earliestCycle(cmd, r, g, b));
+        a.issue(cmd, c, r, g, b);
+        cursor = c + 1;
+      }
+      const view = new Float64Array(a.nodeViewLength);
+      a.nodeSnapshot(...node, cursor, view);
+      // Restored into a state that has a history of its own (its windows' ring heads elsewhere).
+      const b = new TimingState(ddr4);
+      for (let i = 0; i < (shift % 7); i++) b.issue(ACT, 50 * i, ...node);
+      b.nodeRestore(...node, view, cursor + shift);
+      let ca = cursor;
+      for (const [cmd, gap] of after) {
+        for (const k of cmds) expect(Math.max(ca, b.earliestCycle(k, ...node) - shift)).toBe(Math.max(ca, a.earliestCycle(k, ...node)));
+        const c = Math.max(ca + gap, a.earliestCycle(cmd, ...node));
+        a.issue(cmd, c, ...node);
+        b.issue(cmd, c + shift, ...node);
+        ca = c + 1;
+      }
+      // And the views agree, shifted.
+      const va = new Float64Array(view.length);
+      const vb = new Float64Array(view.length);
+      a.nodeSnapshot(...node, ca, va);
+      b.nodeSnapshot(...node, ca + shift, vb);
+      expect(Array.from(vb)).toEqual(Array.from(va));
+    }), { seed: 15, numRuns: 200 });
+  });
+
+  it('holds the tFAW window, oldest first: restored into a state whose window ring starts elsewhere, the next ACTs wait as in the original', () => {
+    const a = new TimingState(ddr4);
+    const tFAW = ddr4.windows.find((w) => w.command === ACT)!;
+    expect([tFAW.count, tFAW.cycles, tFAW.level]).toEqual([4, 34, 'rank']); // ddr4.json: at most four ACTs per rank in 34 cycles
+    // Five ACTs to bank groups of rank 0, 8 cycles apart where the window allows (tRRD_S = 4 would allow closer):
+    // the fifth waits for the first to leave (100 + 34), and the window then holds 108, 116, 124, 134.
+    const acts = [100, 108, 116, 124];
+    acts.forEach((c, i) => a.issue(ACT, c, 0, i, 0));
+    expect(a.earliestCycle(ACT, 0, 0, 1)).toBe(134);
+    a.issue(ACT, 134, 0, 0, 1);
+    const view = new Float64Array(a.nodeViewLength);
+    a.nodeSnapshot(0, 1, 1, 140, view);
+    const b = new TimingState(ddr4);
+    b.issue(ACT, 0, 0, 3, 3);
+    b.issue(ACT, 50, 0, 3, 3);
+    b.nodeRestore(0, 1, 1, view, 1000);
+    // Next: the oldest in the window is 108: 108 + 34 = 142 (2 after the view's base), then 116 + 34 = 150.
+    expect(a.earliestCycle(ACT, 0, 1, 1)).toBe(142);
+    expect(b.earliestCycle(ACT, 0, 1, 1)).toBe(1002);
+    a.issue(ACT, 142, 0, 1, 1);
+    b.issue(ACT, 1002, 0, 1, 1);
+    // The same bank now waits tRC = 74; the rank's next ACT (any bank: the window is the rank's) waits for 116 to
+    // leave the window, 116 + 34 = 150 (later than tRRD_S = 4 after 142).
+    expect(a.earliestCycle(ACT, 0, 1, 1)).toBe(142 + 74);
+    expect(b.earliestCycle(ACT, 0, 1, 1)).toBe(1002 + 74);
+    expect(a.earliestCycle(ACT, 0, 2, 2)).toBe(150);
+    expect(b.earliestCycle(ACT, 0, 2, 2)).toBe(1010);
+  });
+
+  it('leaves out what no longer constrains anything: states that differ only long before the view give equal views', () => {
+    const views = [0, 5].map((offset) => {
+      const t = new TimingState(ddr4);
+      for (let i = 0; i < 4; i++) t.issue(ACT, offset + 10 * i, 0, i, 0);
+      const v = new Float64Array(t.nodeViewLength);
+      t.nodeSnapshot(0, 0, 0, 1000, v);
+      return Array.from(v);
+    });
+    expect(views[1]).toEqual(views[0]);
+    // Taken at cycle 40 instead, the ACTs still in the window (tFAW 34) tell the two apart.
+    const near = [0, 5].map((offset) => {
+      const t = new TimingState(ddr4);
+      for (let i = 0; i < 4; i++) t.issue(ACT, offset + 10 * i, 0, i, 0);
+      const v = new Float64Array(t.nodeViewLength);
+      t.nodeSnapshot(0, 0, 0, 40, v);
+      return Array.from(v);
+    });
+    expect(near[1]).not.toEqual(near[0]);
   });
 });
 
