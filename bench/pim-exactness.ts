@@ -13,8 +13,16 @@
 //   channels (where refreshes fall inside channel programs), command by command with every channel's log, and with
 //   segment reuse (src/pim/program-memo.ts over the all-bank timing state): the token timings of both. The numbers
 //   of segments simulated and reused are printed beside the hash, not in it: they measure reuse, not behaviour.
+//
+//   npx tsx bench/pim-exactness.ts --speed <checkout> [<checkout> ...] [--rounds N]
+// times the two channels instead, in each checkout (a fresh process per checkout and round, the checkouts
+// alternating, N rounds, default 3): CPU ms of the NeuPIMs dual-buffer channel on one attention program with 40,000
+// NPU requests (the least of 7 runs), and CPU ms of 12 PIM-GPT generations (gpt2-small, prompts of 16-27 tokens, 16
+// tokens, segment reuse on) on 32 and then 8 channels (the program memo over the all-bank timing state). Each
+// checkout needs its own node_modules.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadModel } from '../src/compiler/model.ts';
 import { CommandLog, formatLog, logEntries } from '../src/dram/command-log.ts';
 import { runDualBufferChannel, npuTraffic, type ChannelRun } from '../src/pim/dual-buffer-channel.ts';
@@ -92,8 +100,69 @@ function* pimGpt(): Iterable<string> {
   }
 }
 
-group('dual-buffer', dualBuffer);
-group('neupims-decode', decode);
-group('pim-gpt', pimGpt);
-console.log(`segments        ${reuse.join('; ')}`);
-console.log(`fingerprint     ${all.digest('hex').slice(0, 16)}  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+/** --speed-child ROOT: the timed work, with ROOT's modules; prints `dual-buffer-ms N` and `generations-ms N`. */
+async function speedChild(root: string): Promise<void> {
+  const { loadPimSpec: load, PIM_DIR: dir } = await import(join(root, 'src/pim/pim-spec.ts'));
+  const { planNeuPimsAttention: plan } = await import(join(root, 'src/pim/neupims-gemv.ts'));
+  const dual = await import(join(root, 'src/pim/dual-buffer-channel.ts'));
+  const spec = load('neupims', { rowBuffers: 2 });
+  const program = plan(spec, { heads: 8, headDim: 128, context: 2000 }).program;
+  const requests = dual.npuTraffic(spec.standard, { requests: 40000, load: 0.7, seed: 'speed' });
+  let best = Infinity;
+  for (let k = 0; k < 7; k++) {
+    const t0 = process.cpuUsage();
+    dual.runDualBufferChannel(spec, program, requests);
+    const u = process.cpuUsage(t0);
+    best = Math.min(best, (u.user + u.system) / 1000);
+  }
+  console.log(`dual-buffer-ms ${best.toFixed(1)}`);
+  const { loadModel: model } = await import(join(root, 'src/compiler/model.ts'));
+  const { withOverrides: over } = await import(join(root, 'src/spec/provenance.ts'));
+  const gpt = await import(join(root, 'src/systems/pim-gpt/pim-gpt.ts'));
+  const m = model('gpt2-small');
+  const t0 = process.cpuUsage();
+  for (const channels of [32, 8]) {
+    const system = over(channels === 32 ? [] : [{ file: join(dir, 'aim.json'), path: 'organization.channels', value: channels }], () => gpt.loadPimGptSystem('pim-gpt'));
+    for (let k = 0; k < 12; k++) gpt.pimGptGenerate(system, m, 16 + k, 16, { reuse: true });
+  }
+  const u = process.cpuUsage(t0);
+  console.log(`generations-ms ${((u.user + u.system) / 1000).toFixed(0)}`);
+}
+
+/** --speed: runs speedChild in each checkout, alternating, and prints every round's numbers. */
+function speed(roots: readonly string[], rounds: number): void {
+  const rows = new Map<string, string[]>(roots.map((r) => [r, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const root of roots) {
+      const p = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, '--speed-child', root], { encoding: 'utf8' });
+      if (p.status !== 0) {
+        console.error(`bench/pim-exactness --speed: the run in ${root} failed: ${p.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        process.exit(1);
+      }
+      const get = (k: string) => p.stdout.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1) ?? '?';
+      rows.get(root)!.push(`dual-buffer ${get('dual-buffer-ms')} ms, generations ${get('generations-ms')} ms`);
+    }
+  }
+  for (const root of roots) console.log(`${root}\n  ${rows.get(root)!.join('\n  ')}`);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--speed-child') {
+  await speedChild(resolve(args[1]!));
+} else if (args[0] === '--speed') {
+  const rest = args.slice(1);
+  const at = rest.indexOf('--rounds');
+  const rounds = at >= 0 ? Number(rest[at + 1]) : 3;
+  const roots = (at >= 0 ? [...rest.slice(0, at), ...rest.slice(at + 2)] : rest).map((a) => resolve(a));
+  if (roots.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
+    console.error('bench/pim-exactness: expected --speed <checkout> [<checkout> ...] [--rounds N] (N a whole number >= 1)');
+    process.exit(2);
+  }
+  speed(roots, rounds);
+} else {
+  group('dual-buffer', dualBuffer);
+  group('neupims-decode', decode);
+  group('pim-gpt', pimGpt);
+  console.log(`segments        ${reuse.join('; ')}`);
+  console.log(`fingerprint     ${all.digest('hex').slice(0, 16)}  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+}
