@@ -28,7 +28,15 @@ export class TimingState {
   /** Why each earliest cycle holds its value; null until issueTraced first runs (the controller never uses it). */
   private causes: CauseArrays | null = null;
 
-  constructor(std: DramStandard) {
+  /**
+   * `shareCompiled`: take the compiled rules (compileRules) from the first TimingState of the same standard object
+   * that shared them, rather than compile them again (a `new Function` per command kind; the functions only read
+   * and write the arrays they are given, so states can share them). The PIM-GPT channel's all-bank timing makes a
+   * timing state per channel and generation (AllBankTiming): compiling each took PIM-GPT generations from about 6 %
+   * to about 12 % slower than the collapsed copy of the rules this view replaced (bench/pim-exactness.ts --speed,
+   * docs/architecture.md). The DRAM controller compiles its own, as its speed was measured.
+   */
+  constructor(std: DramStandard, shareCompiled = false) {
     const o = std.organization;
     this.ranks = o.ranks;
     this.bgs = o.bankGroups;
@@ -49,7 +57,9 @@ export class TimingState {
       this.windowHistory.push(new Float64Array(n * w.count).fill(-Infinity));
       this.windowHead.push(new Int32Array(n));
     }
-    this.applyRules = this.byPrev.map((rules) => this.compileRules(rules));
+    const shared = shareCompiled ? SHARED_RULES.get(std) : undefined;
+    this.applyRules = shared ?? this.byPrev.map((rules) => this.compileRules(rules));
+    if (shareCompiled && !shared) SHARED_RULES.set(std, this.applyRules);
   }
 
   /**
@@ -311,6 +321,9 @@ export class TimingState {
     };
   }
 }
+
+/** Compiled rules of the timing states that share them, by standard (TimingState's shareCompiled). */
+const SHARED_RULES = new WeakMap<DramStandard, RuleApplier[]>();
 
 /** A command's rules: raises the earliest cycles (arrays e0-e3 by level) after it issues at `cycle` at nodes n1-n3. */
 type RuleApplier = (e0: Float64Array, e1: Float64Array, e2: Float64Array, e3: Float64Array, cycle: number, n1: number, n2: number, n3: number) => void;

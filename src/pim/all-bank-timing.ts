@@ -24,7 +24,7 @@ export class AllBankTiming {
 
   constructor(std: DramStandard) {
     this.nc = std.commandNames.length;
-    this.timing = new TimingState(std);
+    this.timing = new TimingState(std, true);
     this.stateLength = this.timing.nodeViewLength;
     this.free = std.commandNames.map((_, cmd) => !std.windows.some((w) => w.command === cmd));
   }
