@@ -9,7 +9,7 @@ import { parameterCount } from '../compiler/model.ts';
 import { loadTargetFor } from '../systems/registry.ts';
 import { duplex } from '../systems/duplex/policy.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
-import { checkTensorParallel, loadDuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { checkTensorParallel, duplexCapacityBytes, loadDuplexSystem } from '../systems/duplex/duplex-system.ts';
 import { runDuplexStep, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
@@ -62,7 +62,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);
   checkTensorParallel(model, system.devices, devices === undefined ? `${system.name}'s ${system.devices} devices:` : '--devices');
   const footprint = memoryFootprint(model, plan.steps[plan.steps.length - 1]!);
-  const capacityBytes = system.xpu.capacityBytes * system.devices;
+  const capacityBytes = duplexCapacityBytes(system);
   try {
     assertFits(footprint, { name: `${system.name} (${system.devices} x ${system.xpu.name})`, capacityBytes }, plan.what);
   } catch (e) {

@@ -13,7 +13,7 @@ import { coSchedule, type CoItem } from '../systems/duplex/duplex-schedule.ts';
 import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import type { Op } from '../ir/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
-import { deviceProfile } from '../systems/baseline/roofline.ts';
+import { deviceProfile, usableBytes } from '../systems/baseline/roofline.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 
 /** Default serving comparison of `strata validate duplex` and `strata figures`: models, (Lin:Lout) pairs, requests, Poisson rate, maximum batch. */
@@ -79,14 +79,17 @@ export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [nu
 
 let duplexXpu: DuplexSystem['xpu'] | undefined;
 
-/** Devices of a model's comparison: the smallest power of two holding the weights and batch 32's KV cache at its longest case. */
+/**
+ * Devices of a model's comparison: the smallest power of two whose usable memory (each device's capacity less its
+ * runtime reserve, as `duplexCapacityBytes` counts it) holds the weights and batch 32's KV cache at its longest case.
+ */
 export function devicesFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): number {
   duplexXpu ??= loadDuplexSystem('duplex').xpu;
   const xpu = duplexXpu;
   const longest = Math.max(...lengthsFor(model, lengths).map(([a, b]) => a + b));
   const need = parameterCount(model) * model.precisionBytes + 32 * longest * kvBytesPerToken(model);
   let d = 1;
-  while (d * xpu.capacityBytes < need) d *= 2;
+  while (d * usableBytes(xpu) < need) d *= 2;
   return d;
 }
 
@@ -382,14 +385,16 @@ export function formatServingTable(rows: readonly ServingRow[]): string {
  */
 export function formatPaperComparison(rows: readonly DecodeRow[]): string {
   const s = decodeSummary(rows);
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  const authors = (v: number) => (s.comparedAuthors === s.comparedWithGpu ? `${f2(v)}x` : '–');
+  // '–' where no case gives the number (every case OOM, or the authors' charge not timed).
+  const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '–');
+  const x = (v: number) => (Number.isFinite(v) ? `${f2(v)}x` : '–');
+  const authors = (v: number) => (s.comparedAuthors === s.comparedWithGpu ? x(v) : '–');
   return [
     "| quantity | Strata, serving engine ('graphs') | Strata, the paper's setup (authors' charge) | paper |",
     '|---|---:|---:|---:|',
-    `| Duplex / GPU decode throughput, best case | ${f2(s.maxOverGpu)}x | ${authors(s.maxOverGpuAuthors)} | up to ${DUPLEX_PAPER.throughputOverGpu}x |`,
-    `| Duplex / GPU decode throughput, geometric mean over ${s.comparedWithGpu} cases | ${f2(s.geomeanOverGpu)}x | ${authors(s.geomeanOverGpuAuthors)} | – |`,
-    `| Duplex / 2xGPU decode throughput, best / geometric mean | ${f2(s.maxOverGpu2)}x / ${f2(s.geomeanOverGpu2)}x | – | – |`,
+    `| Duplex / GPU decode throughput, best case | ${x(s.maxOverGpu)} | ${authors(s.maxOverGpuAuthors)} | up to ${DUPLEX_PAPER.throughputOverGpu}x |`,
+    `| Duplex / GPU decode throughput, geometric mean over ${s.comparedWithGpu} cases | ${x(s.geomeanOverGpu)} | ${authors(s.geomeanOverGpuAuthors)} | – |`,
+    `| Duplex / 2xGPU decode throughput, best / geometric mean | ${x(s.maxOverGpu2)} / ${x(s.geomeanOverGpu2)} | – | – |`,
     `| energy per token, Duplex vs GPU, mean saving | ${pct(s.meanEnergySavingVsGpu)} | – | 42.03 % (third-party, unconfirmed) |`,
   ].join('\n');
 }
