@@ -33,6 +33,7 @@ export interface DuplexRunValues {
   timeline?: string;
   csv?: string;
   'attention-launch'?: string;
+  profile?: string;
 }
 
 const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
@@ -47,6 +48,10 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   if (v.policy !== duplex.name) throw new StrataError(`run: --policy: expected gpu-roofline or duplex, got '${v.policy}'`);
   if (v['attention-launch'] !== undefined) {
     throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/systems/duplex/duplex-step.ts)');
+  }
+  // Refused as strata serve refuses it (src/cli/serve.ts): a Duplex step has no software profile to choose.
+  if (v.profile !== undefined) {
+    throw new StrataError("run: --profile applies to gpu-roofline; Duplex-family systems run their xPU ops under the xPU preset's default profile and charge no host launch (src/systems/duplex/duplex-step.ts)");
   }
   if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
   const timelineScope: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
