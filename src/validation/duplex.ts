@@ -1,4 +1,5 @@
 import type { Headline, Parts } from './sensitivity.ts';
+import { overridesKey } from '../spec/provenance.ts';
 import { kvBytesPerToken, loadModel, parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { LowerOptions } from '../compiler/lower.ts';
 import { generateRequests } from '../compiler/requests.ts';
@@ -77,15 +78,20 @@ export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [nu
   return lengths.filter(([lin, lout]) => model.positionScheme !== 'learned' || lin + lout <= model.maxPositions);
 }
 
-let duplexXpu: DuplexSystem['xpu'] | undefined;
+/**
+ * The Duplex xPU preset, loaded once per set of overrides in effect (`overridesKey`): a `--set` or a sensitivity
+ * variant of its capacity or reserve changes D, and a plain run never re-reads the file for every case.
+ */
+const duplexXpus = new Map<string, DuplexSystem['xpu']>();
 
 /**
  * Devices of a model's comparison: the smallest power of two whose usable memory (each device's capacity less its
  * runtime reserve, as `duplexCapacityBytes` counts it) holds the weights and batch 32's KV cache at its longest case.
  */
 export function devicesFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): number {
-  duplexXpu ??= loadDuplexSystem('duplex').xpu;
-  const xpu = duplexXpu;
+  const key = overridesKey();
+  let xpu = duplexXpus.get(key);
+  if (!xpu) duplexXpus.set(key, (xpu = loadDuplexSystem('duplex').xpu));
   const longest = Math.max(...lengthsFor(model, lengths).map(([a, b]) => a + b));
   const need = parameterCount(model) * model.precisionBytes + 32 * longest * kvBytesPerToken(model);
   let d = 1;

@@ -6,6 +6,9 @@ import { duplexStepCostModel } from '../../src/systems/duplex/duplex-serving.ts'
 import { rooflineStepCost } from '../../src/systems/baseline/roofline-step-cost.ts';
 import { devicesFor, fits } from '../../src/validation/duplex.ts';
 import { runMain } from '../helpers.ts';
+import { join } from 'node:path';
+import { ARCH_DIR } from '../../src/spec/package-root.ts';
+import { withOverrides } from '../../src/spec/provenance.ts';
 
 const GiB = 2 ** 30;
 
@@ -38,6 +41,11 @@ describe("a Duplex-family system reserves what its xPU preset reserves, as the G
     // without a reserve (as before) batch 128 still would not fit: 215.0 GiB > 160
     expect(fits(withReserve(duplex, 0), mixtral, 128, 4096, 4096)).toBe(false);
     // the devices of the comparison do not move: 86.99 + 32 x 8192 x 128 KiB = 119.0 GiB fits 2 usable devices
+    expect(devicesFor(mixtral)).toBe(2);
+    // ... unless the reserve is changed (as --set or a sensitivity variant changes it): D follows the overrides in
+    // effect. At 25 GiB reserved, 2 x 55 GiB < 119.0 GiB, so Mixtral needs 4 devices; after it, 2 again.
+    const file = join(ARCH_DIR, 'systems', 'gpu-h100-sxm.json');
+    expect(withOverrides([{ file, path: 'memory.reservedBytes', value: 25 * GiB }], () => devicesFor(mixtral))).toBe(4);
     expect(devicesFor(mixtral)).toBe(2);
   });
 
