@@ -260,15 +260,20 @@ export function importDramsim3Ini(file: string): IniImport {
   // give IDD0 and IDD4R below IDD3N, and leave IDD5AB at its default of 250 mA, below too (refresh then charges a
   // negative energy, refreshPj must be >= 0): such a current is taken as its floor, and a note names it, so the part runs
   // with no negative energy (its activation or reads then cost no energy above active standby).
-  const currents: Record<string, number> = {};
-  for (const k of ['IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P', 'IDD4R', 'IDD4W', 'IDD5AB', 'IDD5PB']) currents[k] = num(k);
-  for (const [k, floor] of [['IDD3N', 'IDD2N'], ['IDD0', 'IDD3N'], ['IDD4R', 'IDD3N'], ['IDD4W', 'IDD3N'], ['IDD5AB', 'IDD3N']] as const) {
-    if (currents[k]! < currents[floor]!) {
-      notes.push(`${k} = ${currents[k]} mA is below ${floor} = ${currents[floor]} mA${values[k] !== undefined ? ` (line ${lineKey(k)})` : ''}: DRAMsim3 would charge a negative energy from it (configuration.cc InitPowerParams); taken as ${currents[floor]} mA`);
-      currents[k] = currents[floor]!;
+  // Read where the power section is built (the first IDD call), so that the defaults are noted in the order read.
+  const floorCurrents = (): Record<string, number> => {
+    const currents: Record<string, number> = {};
+    for (const k of ['IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P', 'IDD4R', 'IDD4W', 'IDD5AB', 'IDD5PB']) currents[k] = num(k);
+    for (const [k, floor] of [['IDD3N', 'IDD2N'], ['IDD0', 'IDD3N'], ['IDD4R', 'IDD3N'], ['IDD4W', 'IDD3N'], ['IDD5AB', 'IDD3N']] as const) {
+      if (currents[k]! < currents[floor]!) {
+        notes.push(`${k} = ${currents[k]} mA is below ${floor} = ${currents[floor]} mA${values[k] !== undefined ? ` (line ${lineKey(k)})` : ''}: DRAMsim3 would charge a negative energy from it (configuration.cc InitPowerParams); taken as ${currents[floor]} mA`);
+        currents[k] = currents[floor]!;
+      }
     }
-  }
-  const IDD = (k: string) => currents[k]!;
+    return currents;
+  };
+  let currents: Record<string, number> | undefined;
+  const IDD = (k: string) => (currents ??= floorCurrents())[k]!;
   const tRC = tRAS + tRP;
   const tRFC = int('tRFC');
   const bitsPerRequest = busWidth * BL;
