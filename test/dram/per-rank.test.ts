@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dramCommand } from '../../src/cli/dram.ts';
+import { runWithSetFlags } from '../../src/cli/set-flag.ts';
 import { encodeAddress, parseAddressMapping } from '../../src/dram/address-mapping.ts';
 import { logEntries } from '../../src/dram/command-log.ts';
 import { importDramsim3Ini } from '../../src/dram/dramsim3-ini.ts';
@@ -96,6 +98,23 @@ describe('PER_RANK in the spec', () => {
     expect(parseStandard(spec('PER_BANK'), 'x.json').controller.queueStructure).toBeUndefined();
     expect(() => parseStandard(spec('PER_CHANNEL'), 'x.json')).toThrow(StrataError);
     expect(() => parseStandard(spec('PER_CHANNEL'), 'x.json')).toThrow(/controller\.queueStructure/);
+  });
+});
+
+describe('strata dram --set controller.queueStructure=PER_RANK', () => {
+  it('runs the preset with per-rank queues, and the report says so (a PER_BANK report has no such field)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'per-rank-set-'));
+    const run = (sets: string[], out: string) => {
+      const argv = ['--spec', 'ddr4', '--pattern', 'random', '--requests', '2000', '--out', join(dir, out), '--quiet', ...sets.flatMap((x) => ['--set', x])];
+      expect(runWithSetFlags('dram', argv, dramCommand)).toBe(0);
+      return JSON.parse(readFileSync(join(dir, out), 'utf8')) as { controller: Record<string, unknown>; cycles: number };
+    };
+    const rank = run(['controller.queueStructure=PER_RANK'], 'rank.json');
+    const bank = run([], 'bank.json');
+    expect(rank.controller.queueStructure).toBe('PER_RANK');
+    expect('queueStructure' in bank.controller).toBe(false);
+    // Eight command-queue entries per rank of 16 banks instead of eight per bank: the same trace runs differently.
+    expect(JSON.stringify(rank)).not.toBe(JSON.stringify({ ...bank, controller: rank.controller }));
   });
 });
 
