@@ -1,6 +1,6 @@
 import { runDram } from '../dram/run.ts';
 import type { ChannelStats } from '../dram/channel-stats.ts';
-import { canonicalKey, HiddenFields, TimingCache } from '../systems/pim-gpt/timing-cache.ts';
+import { canonicalKey, HiddenFields, TimingCache } from '../spec/timing-cache.ts';
 import { addEnergy, NO_ENERGY, pathEnergy, type EnergyBreakdown } from '../dram/energy.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
 import { invariant } from '../spec/errors.ts';
@@ -35,7 +35,7 @@ const simulated = new WeakMap<LogicPimSpec, Map<number, { cycles: number; energy
 /**
  * Stream runs by content, for specs loaded anew with the same numbers: a sensitivity study reloads every spec at
  * each end of every assumption, and most ends (the HBM3 IDD currents and path energies, the xPU's fields, the
- * interconnect) leave the view's timing as it was (the mechanism of src/systems/pim-gpt/timing-cache.ts). The run
+ * interconnect) leave the view's timing as it was (the mechanism of src/spec/timing-cache.ts). The run
  * sees the view with its energy fields (STREAM_PRICE_FIELDS) hidden: they stay out of the key unless the run reads
  * one, and the energy is priced afterwards from the run's command counts with the spec's own path energy.
  */

@@ -1,11 +1,11 @@
 import type { ModelSpec } from '../../compiler/model.ts';
-import { canonicalKey, HiddenFields, TimingCache } from '../pim-gpt/timing-cache.ts';
+import { canonicalKey, HiddenFields, TimingCache } from '../../spec/timing-cache.ts';
 import { neupimsDecode, type NeuPimsDecodeOptions, type NeuPimsDecodeResult } from './neupims-decode.ts';
 import type { NeuPimsSystem } from './neupims-system.ts';
 
 /**
  * NeuPIMs decode iterations kept for reuse, keyed by exactly what reached them (the mechanism of
- * src/systems/pim-gpt/timing-cache.ts). A sensitivity study reloads the system at each end of every assumption of
+ * src/spec/timing-cache.ts). A sensitivity study reloads the system at each end of every assumption of
  * the files it reads; the NPU spec's SRAM banks, bank width and access energy (arch/npu/neupims-npu.json, all three
  * ranged assumptions) are read by the cycle-level NPU (src/npu/scratchpad.ts) and priced by npu-run.ts, but not by
  * the closed-form GEMM timing the decode uses by default, so their six ends need not simulate the iteration again
