@@ -8,7 +8,8 @@ import { canonicalKey, HiddenFields, TimingCache } from '../../src/spec/timing-c
 const system = loadPimGptSystem();
 const gpt2 = loadModel('gpt2-small');
 /** A short generation (2 prompt + 2 generated tokens: every op kind, a growing KV cache). */
-const generate = (s: PimGptSystem, uncached = false) => pimGptGenerate(s, gpt2, 2, 2, uncached ? { onToken: () => {} } : {});
+/** `uncached`: a fresh simulation, even where a timing with the same key is kept. */
+const generate = (s: PimGptSystem, uncached = false) => pimGptGenerate(s, gpt2, 2, 2, uncached ? { fresh: true } : {});
 /** What timing decides: everything of a generation but the energy. */
 const timingOf = (g: PimGptGeneration) => ({ ...g, generated: g.generated.map(({ energy: _, ...t }) => t) });
 
@@ -53,6 +54,19 @@ describe('PIM-GPT timing runs kept and priced again', () => {
     // The MAC energy reaches the energy: 3x the pJ per MAC is 3x the MAC energy of every token.
     const mac = generate(withPrice('pim', 'macPj'));
     generate(system).generated.forEach((t, i) => expect(mac.generated[i]!.energy.mac).toBeCloseTo(3 * t.energy.mac, 6));
+  });
+
+  it('a progress callback does not stop reuse (strata pim generate and sweep points always pass one), and it is told the end on a kept timing', () => {
+    generate(system);
+    const s = withPrice('pim', 'macPj');
+    const calls: [number, number][] = [];
+    const before = pimGptTimingRuns();
+    const g = pimGptGenerate(s, gpt2, 2, 2, { onToken: (done, total) => calls.push([done, total]) });
+    const after = pimGptTimingRuns();
+    expect(after.simulated, 'a price change with a progress callback simulated again').toBe(before.simulated);
+    expect(after.reused).toBe(before.reused + 1);
+    expect(calls).toEqual([[4, 4]]);
+    expect(g).toEqual(generate(s, true));
   });
 
   it('a field that reaches timing is in the key: tMACRD, the ASIC clock and the link latency each simulate again', () => {

@@ -110,6 +110,8 @@ export function runsInPim(op: Op): boolean {
 export interface PimGptOptions {
   /** Told after every token (prompt and generated): tokens done, of all (for progress; it changes nothing). */
   onToken?: (done: number, total: number) => void;
+  /** Simulate even where a timing with the same key is kept (to compare a kept timing with a fresh one). */
+  fresh?: boolean;
   /**
    * Reuse simulated channel-program segments (default true; exact: a segment's cycles depend only on the
    * program and the channel's relative timing state). False issues every command through TimingState.
@@ -477,8 +479,10 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
   const hidden = new HiddenFields();
   const view = timingView(system, hidden);
   const simulate = () => generationTiming(view, model, promptTokens, tokens, opts);
-  // A run with command logs or progress callbacks has effects beyond its result: it always simulates.
-  const timing = opts.commandLogs || opts.onToken
+  // A run with command logs has effects beyond its result: it always simulates. A progress callback changes nothing
+  // (a kept timing is told as one last call), so a sweep point or `strata pim generate`, which always pass one, can
+  // reuse a kept timing too.
+  const timing = opts.commandLogs || opts.fresh
     ? simulate()
     : timings.get(
       TimingCache.digest(canonicalKey({ system: view, model, promptTokens, tokens, reuse: opts.reuse !== false, overlap: opts.overlap !== false, perHeadSoftmax: opts.perHeadSoftmax === true, timeline: opts.timeline === true })),
@@ -486,6 +490,7 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
       hidden,
       simulate,
     );
+  opts.onToken?.(promptTokens + tokens, promptTokens + tokens);
   const generated = timing.generated.map((t) => priceToken(system, t));
   const meanTokenPs = generated.reduce((a, t) => a + t.totalPs, 0) / generated.length;
   return { model: model.name, promptTokens, generated, promptPs: timing.promptPs, meanTokenPs, simulatedGemvs: timing.simulatedGemvs, reusedGemvs: timing.reusedGemvs };
