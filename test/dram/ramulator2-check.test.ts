@@ -15,14 +15,21 @@ import { runMain } from '../helpers.ts';
 // Issue #18 item 2: `--check` on the Ramulator 2 model (strata dram --spec X.yaml): its command log replayed by the
 // independent protocol checker against the configuration's NAMED timings, not the constraint list the model runs on.
 
-/** A small resolved DDR4 configuration (one rank, 2 bank groups x 2 banks); `rcd` is the ACT -> RD/WR constraint the model runs on. */
-function ddr4(rcd = 22): Record<string, unknown> {
+/**
+ * A small resolved DDR4 configuration (2 bank groups x 2 banks per rank); `rcd` is the ACT -> RD/WR constraint the
+ * model runs on, `ranks` the ranks; `rankSwitch` 'ramulator' keeps ddr4.py's rules between ranks (RD -> WR nBL + nCS = 6,
+ * WR -> WR only the channel's nBL = 4), 'data-bus' makes them clear the data bus (RD -> WR nCL + nBL + nCS - nCWL = 12,
+ * WR -> WR nBL + nCS = 6).
+ */
+function ddr4(rcd = 22, ranks = 1, rankSwitch: 'ramulator' | 'data-bus' = 'ramulator'): Record<string, unknown> {
+  const rdToWr = rankSwitch === 'ramulator' ? 6 : 12;
+  const wrToWr = rankSwitch === 'ramulator' ? [] : [[1, [4, 6], [4, 6], 6, 1, true]];
   const ctrl = {
     impl: 'GenericDDR', read_buffer_size: 8, write_buffer_size: 8,
     scheduler: { impl: 'FRFCFS' }, refresh_manager: { impl: 'AllBank' }, row_policy: { impl: 'Open' }, addr_mapper: { impl: 'RoBaRaCoCh' },
     dram: {
       impl: 'DDR4',
-      org: { dq: 8, count: [1, 1, 2, 2, 1024, 1024] },
+      org: { dq: 8, count: [1, ranks, 2, 2, 1024, 1024] },
       // rate nBL nCL nRCD nRP nRAS nRC nWR nRTP nCWL nCCDS nCCDL nRRDS nRRDL nWTRS nWTRL nFAW nRFC nREFI nCS tCK_ps
       timing: [3200, 4, 22, 22, 22, 52, 74, 24, 12, 16, 4, 8, 4, 8, 4, 12, 34, 576, 12480, 2, 625],
       channel_width: 64,
@@ -30,7 +37,7 @@ function ddr4(rcd = 22): Record<string, unknown> {
       // The resolved rules of Ramulator's DDR4_3200AA (python/ramulator/dram/ddr4.py), with the ACT -> RD/WR one split out.
       timing_constraints: [
         [0, [3, 5], [3, 5], 4], [0, [4, 6], [4, 6], 4], [1, [3, 5], [3, 5], 4], [1, [4, 6], [4, 6], 4], [1, [3, 5], [4, 6], 12], [1, [4, 6], [3, 5], 24],
-        [1, [3, 5], [3, 4, 5, 6], 6, 1, true], [1, [4, 6], [3, 5], 0, 1, true], [1, [3], [2], 12], [1, [4], [2], 44], [1, [0], [0], 4], [1, [0], [0], 34, 4],
+        [1, [3, 5], [3, 5], 6, 1, true], [1, [3, 5], [4, 6], rdToWr, 1, true], [1, [4, 6], [3, 5], 0, 1, true], ...wrToWr, [1, [3], [2], 12], [1, [4], [2], 44], [1, [0], [0], 4], [1, [0], [0], 34, 4],
         [1, [0], [2], 52], [1, [2], [0], 22], [1, [0], [7], 74], [1, [1, 2], [7], 22], [1, [5], [7], 34], [1, [6], [7], 66], [1, [7], [0, 2], 576],
         [2, [3, 5], [3, 5], 8], [2, [4, 6], [4, 6], 8], [2, [4, 6], [3, 5], 32], [2, [0], [0], 8],
         [3, [0], [0], 74], [3, [0], [3, 5], rcd], [3, [0], [4, 6], rcd], [3, [0], [1], 52], [3, [1], [0], 22], [3, [3], [1], 12], [3, [4], [1], 44], [3, [5], [0], 34], [3, [6], [0], 66],
@@ -74,6 +81,26 @@ describe('the Ramulator 2 model under the protocol checker', () => {
     const ok = runMain(['dram', '--spec', good, '--pattern', 'random-rw', '--requests', '2000', '--check']);
     expect(ok.code).toBe(0);
     expect(ok.out).toMatch(/ {2}check {7}[\d,]+ commands replayed by the protocol checker: no violation/);
+  });
+
+  it("finds Ramulator 2's switches between ranks too short on two ranks: a WR 6 cycles after another rank's RD puts both bursts on the data bus", () => {
+    // ddr4.py: Rank, sibling, RD/RDA -> RD/RDA/WR/WRA "nBL + nCS" = 6. The read's data take the bus CL .. CL + nBL after
+    // the RD (22..26), the write's CWL .. CWL + nBL after the WR (16..20): 6 cycles apart, both take cycles 22..26. And
+    // WR -> WR of another rank waits only the channel's nBL, no rank switch nCS.
+    const cfg = parseRamulator2Config(ddr4(22, 2), 'ddr4-2rank.yaml');
+    const trace = generateRamulator2Trace('random-rw', 3000, 1, ramulator2ChannelBytes(cfg));
+    const c = checkRamulator2Run(runRamulator2(cfg, trace, { commandLog: true }), 1000);
+    const rules = c.violations.map((v) => v.rule);
+    expect(new Set(rules)).toEqual(new Set(['read-to-write', 'tRTRS']));
+    const r2w = c.violations.find((v) => v.rule === 'read-to-write')!;
+    expect(r2w.command).toBe('WR');
+    expect(r2w.message).toMatch(/WR ([6-9]|1[01]) cycles after RD to r\d bg\d b\d at \d+, needs CL \+ tBURST \+ tRTRS - CWL = 12$/);
+    expect(c.violations.find((v) => v.rule === 'tRTRS')!.message).toMatch(/WR [45] cycles after WR to r\d bg\d b\d at \d+, needs tBURST \+ tRTRS = 6$/);
+    // one rank: nothing between ranks, clean (the eight reference runs are one rank each)
+    expect(checkRamulator2Run(runRamulator2(parseRamulator2Config(ddr4(22, 1), 'ddr4.yaml'), trace, { commandLog: true }), 100).violations).toEqual([]);
+    // two ranks with rules that clear the data bus: clean, so the two rules above are what the checker disagrees with
+    const fixed = parseRamulator2Config(ddr4(22, 2, 'data-bus'), 'ddr4-2rank-data-bus.yaml');
+    expect(checkRamulator2Run(runRamulator2(fixed, trace, { commandLog: true }), 100).violations).toEqual([]);
   });
 
   it('without --check the Ramulator 2 summary has no check line', () => {
