@@ -103,6 +103,13 @@ describe('the Ramulator 2 model under the protocol checker', () => {
     expect(checkRamulator2Run(runRamulator2(fixed, trace, { commandLog: true }), 100).violations).toEqual([]);
   });
 
+  it('--frontend ramulator2 on a Strata preset takes --check too (the preset exported to a Ramulator 2 configuration)', () => {
+    const r = runMain(['dram', '--spec', 'ddr5', '--frontend', 'ramulator2', '--pattern', 'random-rw', '--requests', '2000', '--check']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ramulator2 {2}ddr5 \(as a Ramulator 2 configuration, strata dram export\) \(DDR5,/);
+    expect(r.out).toMatch(/ {2}check {7}[\d,]+ commands replayed by the protocol checker: no violation/);
+  });
+
   it('without --check the Ramulator 2 summary has no check line', () => {
     const good = join(dir, 'ddr4-plain.yaml');
     writeFileSync(good, stringify(ddr4(18)));
