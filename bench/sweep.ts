@@ -6,13 +6,19 @@
 //
 // `npm run bench -- sweep` runs it from bench/run.ts; `npx tsx bench/sweep.ts` alone. BENCH_SWEEP_PROMPTS=1,4
 // shrinks the sweep (4 x 4 x 2 = 32 points) for a quick look.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+//
+// The worker threads load what `strata sweep`'s load: the checkout's esbuild bundle (bin/sweep-worker.mjs runs it
+// while it is fresh, and bin/strata.mjs rebuilds it before a sweep starts). The bench builds it first too, untimed;
+// without it each thread would load some 200 TypeScript modules through tsx, a start-up no user's sweep pays.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SweepDatabase } from '../src/sweep/database.ts';
 import { runSweep } from '../src/sweep/run-sweep.ts';
 import { checkSweep } from '../src/sweep/sweep-file.ts';
+// @ts-expect-error: plain JavaScript beside bin/strata.mjs, without type declarations
+import { buildBundle, bundleIsFresh } from '../bin/cli-bundle.mjs';
 
 /** Prompt lengths of the sweep's third axis (4 values: 64 points). */
 const prompts = (process.env.BENCH_SWEEP_PROMPTS ?? '1,8,16,32').split(',').map(Number);
@@ -28,14 +34,69 @@ export const BENCH_SWEEP = checkSweep({
   metrics: ['latency', 'energy', 'pimShare'],
 }, 'bench/sweep.ts');
 
-/** One timed run: wall seconds, CPU seconds of the whole process (main thread and workers), points computed. */
-async function timed(db: string, workers: number): Promise<{ wall: number; cpu: number; ran: number; failed: number }> {
+/** CPU seconds of each thread of this process so far, by thread id (Linux: /proc/self/task; empty elsewhere). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  const tick = 100; // USER_HZ, the unit of utime and stime in /proc (100 on Linux)
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) / tick);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds by kind of thread during `f`: the main thread (the sweep's loop and the database), the threads started
+ * during it (the pool's workers: the points), and the threads that were there before (V8's platform threads, which
+ * run the parallel and concurrent parts of garbage collection and optimizing compilation for every isolate, and
+ * libuv's). Threads are sampled every 100 ms, so a worker's last 100 ms before it ends may be missed.
+ */
+async function byThread<T>(f: () => Promise<T>): Promise<{ result: T; main: number; started: number; helpers: number }> {
+  const before = threadCpu();
+  let last = new Map(before);
+  const sample = () => {
+    for (const [tid, cpu] of threadCpu()) last.set(tid, cpu);
+  };
+  const timer = setInterval(sample, 100);
+  try {
+    const result = await f();
+    sample();
+    const main = String(process.pid);
+    let started = 0;
+    let helpers = 0;
+    for (const [tid, cpu] of last) {
+      if (tid === main) continue;
+      if (before.has(tid)) helpers += cpu - before.get(tid)!;
+      else started += cpu;
+    }
+    return { result, main: (last.get(main) ?? 0) - (before.get(main) ?? 0), started, helpers };
+  } finally {
+    clearInterval(timer);
+    last = new Map();
+  }
+}
+
+/** One timed run: wall seconds, CPU seconds of the whole process (main thread and workers; user and system; by kind of thread), points computed. */
+async function timed(db: string, workers: number) {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const s = await runSweep(BENCH_SWEEP, { db, workers });
+  const { result: s, main, started, helpers } = await byThread(() => runSweep(BENCH_SWEEP, { db, workers }));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const c = process.cpuUsage(c0);
-  return { wall, cpu: (c.user + c.system) / 1e6, ran: s.ran, failed: s.failed };
+  // The process's peak resident memory so far (the 1-worker run comes first: its value is that run's peak).
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  return { wall, cpu: (c.user + c.system) / 1e6, user: c.user / 1e6, sys: c.system / 1e6, main, started, helpers, peakRssMiB, ran: s.ran, failed: s.failed };
 }
 
 /** Every row of a database as text, ordered by point (to check that 1 and 2 workers stored the same). */
@@ -50,6 +111,17 @@ async function dump(file: string): Promise<string> {
 
 /** Runs the sweep benchmark and prints its lines; true when both targets are met and the rows agree. */
 export async function benchSweep(): Promise<boolean> {
+  // The workers' bundle, as strata sweep has it (see the top of this file); where it cannot be built they run tsx, and the line says so.
+  let workerCode = 'the esbuild bundle (dist/cli/sweep-worker.mjs)';
+  if (process.env.STRATA_NO_BUNDLE === '1') workerCode = 'tsx (STRATA_NO_BUNDLE=1)';
+  else if (!bundleIsFresh()) {
+    try {
+      if (!(await buildBundle({ logLevel: 'silent' })).fresh) workerCode = 'tsx (the bundle went stale while it was built)';
+    } catch (e) {
+      workerCode = `tsx (the bundle could not be built: ${(e as Error).message.split('\n')[0]})`;
+    }
+  }
+  console.log(`sweep workers run ${workerCode}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} before`);
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-sweep-'));
   try {
     const one = await timed(join(dir, 'one.duckdb'), 1);
@@ -57,13 +129,17 @@ export async function benchSweep(): Promise<boolean> {
     const rerun = await timed(join(dir, 'two.duckdb'), 2);
     const same = (await dump(join(dir, 'one.duckdb'))) === (await dump(join(dir, 'two.duckdb')));
     const speedup = one.wall / two.wall;
-    const line = (label: string, r: typeof one) => `${label.padEnd(34)} ${r.ran} points in ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${(r.cpu / r.wall).toFixed(2)} cores busy)${r.failed ? `, ${r.failed} FAILED` : ''}`;
+    const line = (label: string, r: typeof one) => `${label.padEnd(34)} ${r.ran} points in ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.user.toFixed(2)} user + ${r.sys.toFixed(2)} sys; ${(r.cpu / r.wall).toFixed(2)} cores busy)${r.failed ? `, ${r.failed} FAILED` : ''}`;
+    const threads = (r: typeof one) => `${''.padEnd(34)}   CPU s by thread: main ${r.main.toFixed(2)}, pool workers ${r.started.toFixed(2)}, V8 and libuv helpers ${r.helpers.toFixed(2)}; peak RSS of the process so far ${r.peakRssMiB.toFixed(0)} MiB`;
     console.log(line('PIM-GPT sweep, 1 worker', one));
+    if (one.started > 0) console.log(threads(one));
     console.log(line('PIM-GPT sweep, 2 workers', two));
+    if (two.started > 0) console.log(threads(two));
     const okSpeed = speedup >= 1.7;
     console.log(`${'  2 workers vs 1'.padEnd(34)} ${speedup.toFixed(2)}x faster in wall time (target >= 1.7x: ${okSpeed ? 'met' : 'NOT met'}); CPU time ${(two.cpu / one.cpu).toFixed(2)}x of 1 worker's; rows ${same ? 'identical' : 'DIFFER'}`);
     const okRerun = rerun.wall < 2 && rerun.ran === 0;
     console.log(`${'  rerun of the finished sweep'.padEnd(34)} ${rerun.ran} points computed in ${rerun.wall.toFixed(2)} s wall, ${rerun.cpu.toFixed(2)} s CPU (target < 2 s: ${okRerun ? 'met' : 'NOT met'})`);
+    console.log(`${'  load average after'.padEnd(34)} ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     return okSpeed && okRerun && same && one.failed === 0 && two.failed === 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });

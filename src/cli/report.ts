@@ -7,6 +7,7 @@ import { reportCsvFiles } from '../report/csv.ts';
 import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
 import { SERVING_REPORT_SCHEMA, type ServingReport } from '../report/serving-report.ts';
+import { sweepFigureSetStudy } from '../report/sweep-figure.ts';
 import { isDuckDbFile, readSweepRows, sweepReport, type SweepChartChoice, type SweepReport } from '../report/sweep-report.ts';
 import { StrataError, withContext } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
@@ -27,7 +28,8 @@ export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
             serving reports also DIR/requests.csv and DIR/steps.csv (with or without --csv);
             several serving reports (a sweep over --max-batch or --qps): DIR/serving-sweep.json (figure data), its chart,
             serving-sweep.md and serving-sweep.csv;
-            figure data (strata figures' data/<set>.json): its charts, <set>.md and its CSV tables;
+            figure data (strata figures' data/<set>.json): its charts, <set>.md and its CSV tables (a sweep study's
+            set, data/sweep-<study>.json: the study's Pareto, heatmap and lines charts, and <set>.html, interactive);
        strata report SWEEP.duckdb --out DIR [--x M --y M] [--metric M] [--axes A,B] [--group G] [--facet F] [--png]
             a sweep's database (strata sweep): DIR/sweep-report.json, DIR/sweep-pareto.svg (Pareto front of metrics
             --x and --y, default latency_ns and joules_per_token), DIR/sweep-heatmap.svg (--metric over --axes A,B),
@@ -153,6 +155,19 @@ async function sweepReportCommand(file: string, out: string, png: boolean, choic
 }
 
 /**
+ * `strata report data/sweep-<study>.json`: the data file `strata figures` writes for a shipped sweep study holds every
+ * row of the study, so it draws the study's charts without the study's database: the files figures writes for the
+ * set (its Pareto, heatmap and lines SVGs, byte for byte, <set>.md and its CSV) and the same charts interactive in
+ * <set>.html, as a database's report has sweep.html. figures-sweeps.ts is loaded here, on use: it imports this file.
+ */
+async function sweepFigureDataCommand(data: FigureData, file: string, out: string, png: boolean): Promise<number> {
+  const { renderFigureSetFiles, sweepFigureReport } = await import('./figures-sweeps.ts');
+  const files = renderFigureSetFiles(data, file);
+  const html = withContext(() => sweepHtmlReport(sweepFigureReport(data)), (m) => `${file}: ${m}`);
+  return emit([...files, { name: `${data.figure}.html`, content: html }], out, png);
+}
+
+/**
  * `strata report RUN.json --out DIR [--csv] [--png]`: validates a saved report against the report schema, renders
  * it (SVG charts and an HTML page for DRAM and run reports; charts and tables for figure data), with `--csv`
  * exports the report's tables as CSV beside them, and with `--png` a PNG of every chart through chromium. Returns
@@ -192,6 +207,8 @@ export function reportCommand(argv: string[]): number | Promise<number> {
       if (values.csv) files.push(...reportCsvFiles(report));
       break;
     case FIGURE_DATA_SCHEMA:
+      // A shipped sweep study's set (data/sweep-<study>.json) draws the study's charts, as strata figures does.
+      if (sweepFigureSetStudy(report.figure) !== undefined) return sweepFigureDataCommand(report, file, values.out, values.png === true);
       // Tables are what figure data holds: its CSVs come with or without --csv.
       files.push(...renderFigureData(report, file));
       break;

@@ -13,14 +13,14 @@ import { parseFlags, positiveInt } from './args.ts';
 export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--point-timeout S] [--retry-failed] [--dry-run] [--quiet]
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
 (default: the machine's cores); --limit N stops after N new points; --point-timeout S stops a point after S seconds
-and stores it as an error (the sweep goes on); --retry-failed computes failed points again;
+and stores it as an error (the sweep goes on; default: the file's timeLimit); --retry-failed computes failed points again;
 --dry-run lists the points and their keys
 strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--point-timeout S] [--wait] [--db FILE] [--limit N] [--retry-failed] [--quiet]
 collects the shards already computed, then submits the points not yet in the database as one SLURM job array
 (sbatch; N tasks, default one per point up to 1000, each on --workers threads, default 1) and prints the job id
 (only the id with --quiet); the plan, script, shards and logs go to the run directory next to the database
 (<db>.slurm/submit-NNN/); --sbatch-options adds #SBATCH lines (e.g. "--time=01:00:00 --mem=2G --account=A");
---point-timeout S also sets each task's --time (its points, --workers at a time, S each, + 2 min; unless the
+--point-timeout S (or the file's timeLimit) also sets each task's --time (its points, --workers at a time, S each, + 2 min; unless the
 --sbatch-options set one); --wait waits for the job (squeue every 5 s) and collects (exit code 1 when a task left no shard)
 strata sweep collect SWEEP.yaml|RUNDIR [--db FILE]
 merges the shard files of the run directory into the database: each point once (collecting again adds nothing);

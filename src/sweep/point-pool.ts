@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
+import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
 
@@ -20,24 +21,50 @@ export interface PointPoolOptions {
   readonly workers: number;
   /** The most seconds one point may run (none by default). */
   readonly pointTimeoutS?: number;
+  /** Where the limit was set, as its error row names it (default `--point-timeout`; a sweep file's `timeLimit in FILE`). */
+  readonly pointTimeoutFrom?: string;
   /** The threads' module (default WORKER_FILE; a test runs a stand-in whose points take a known time). */
   readonly workerFile?: string;
 }
 
-/** The error of a point stopped at its limit. */
-export function timeoutError(seconds: number): string {
-  return `the point ran past its time limit of ${seconds} s (--point-timeout) and was stopped`;
+/**
+ * The young generation of each worker thread's heap, in MiB (V8: two semi-spaces and the new large-object space, so
+ * 192 is 64 MiB semi-spaces where Node 20's default is at most 16). A point builds its simulation state over its
+ * whole run (tens of MiB for a GPT-2 generation), so with the default a scavenge finds most of the young objects
+ * alive and copies them, then promotes them for a major GC to free when the point ends; with room for a point's
+ * state most of it dies young and is never copied. Measured on bench/sweep.ts's points: see docs/sweeps.md, "Speed".
+ */
+export const WORKER_YOUNG_GENERATION_MB = 192;
+
+/**
+ * The young generation the pool gives its threads: WORKER_YOUNG_GENERATION_MB, or STRATA_SWEEP_YOUNG_MB where set (0:
+ * V8's default), so a measurement can compare the two without an edit (bench/sweep.ts). Results never depend on it.
+ */
+export function workerYoungGenerationMb(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.STRATA_SWEEP_YOUNG_MB;
+  if (raw === undefined || raw === '') return WORKER_YOUNG_GENERATION_MB;
+  if (!/^\d+$/.test(raw) || Number(raw) > 16384) throw new StrataError(`STRATA_SWEEP_YOUNG_MB: expected MiB of young generation per worker thread, 0 (V8's default) to 16384, got '${raw}'`);
+  return Number(raw);
+}
+
+/** The error of a point stopped at its limit; `from` says where the limit was set. */
+export function timeoutError(seconds: number, from = '--point-timeout'): string {
+  return `the point ran past its time limit of ${seconds} s (${from}) and was stopped`;
 }
 
 /** Runs `tasks` on a pool of `workers` threads; `done(i, outcome)` as each finishes (in any order). */
 export async function runPointsOnPool(tasks: readonly PointTask[], options: PointPoolOptions, done: (i: number, outcome: PointOutcome) => void | Promise<void>): Promise<void> {
   if (tasks.length === 0) return;
   const { workers, pointTimeoutS } = options;
-  const pool = new Piscina<PointTask, PointOutcome>({ filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const young = workerYoungGenerationMb();
+  const pool = new Piscina<PointTask, PointOutcome>({
+    filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
+    ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
+  });
   const run = async (i: number): Promise<void> => {
     const signal = pointTimeoutS === undefined ? undefined : AbortSignal.timeout(pointTimeoutS * 1000);
     const outcome = await pool.run(tasks[i]!, signal ? { signal } : {}).catch((e: unknown): PointOutcome => {
-      if (signal?.aborted) return { status: 'error', error: timeoutError(pointTimeoutS!) };
+      if (signal?.aborted) return { status: 'error', error: timeoutError(pointTimeoutS!, options.pointTimeoutFrom) };
       // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
       return { status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` };
     });

@@ -30,8 +30,10 @@ export interface SweepRunOptions {
   readonly progress?: ProgressMode;
   /** Compute the points stored as errors again (after fixing what failed). */
   readonly retryFailed?: boolean;
-  /** The most seconds one point may run; a point past it is stopped and stored as an error (none by default). */
+  /** The most seconds one point may run; a point past it is stopped and stored as an error (default: the sweep file's timeLimit, else none). */
   readonly pointTimeoutS?: number;
+  /** The worker threads' module (default WORKER_FILE; a test runs a stand-in whose points take a known time). */
+  readonly workerFile?: string;
   /** The digests every key includes (default: keyDigests(), the specs and code as they are; a test stands for another version with others). */
   readonly digests?: KeyDigests;
 }
@@ -58,6 +60,16 @@ export function sweepColumns(sweep: Sweep): Column[] {
   ];
   const axes = sweep.axes.filter((a) => a.name !== 'system' && a.name !== 'model').map((a) => ({ name: a.name, type: columnType(a.values) }));
   return [...fixed, ...axes, ...metricColumns(sweep.spec.metrics).map((m) => ({ name: m.column, type: 'DOUBLE' as const }))];
+}
+
+/**
+ * The time limit per point of a run and where it was set: `flagS` (`--point-timeout`) when given, else the sweep
+ * file's `timeLimit`, else none.
+ */
+export function pointTimeout(sweep: Sweep, flagS: number | undefined): { pointTimeoutS?: number; pointTimeoutFrom?: string } {
+  if (flagS !== undefined) return { pointTimeoutS: flagS, pointTimeoutFrom: '--point-timeout' };
+  if (sweep.pointTimeoutS !== undefined) return { pointTimeoutS: sweep.pointTimeoutS, pointTimeoutFrom: `timeLimit in ${sweep.file}` };
+  return {};
 }
 
 /** The row of a finished point. */
@@ -103,7 +115,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
       let writes: Promise<void> = Promise.resolve();
       try {
         progress.tick(0);
-        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })), { workers, pointTimeoutS: options.pointTimeoutS }, (i, outcome) => {
+        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })), { workers, ...pointTimeout(sweep, options.pointTimeoutS), workerFile: options.workerFile }, (i, outcome) => {
           if (outcome.status === 'error') failed++;
           writes = writes.then(() => db.insert(columns, pointRow(sweep, todo[i]!, outcome)));
           return writes.then(() => progress.tick(++done));

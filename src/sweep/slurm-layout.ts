@@ -46,8 +46,10 @@ export interface SubmissionPlan {
   readonly points: number;
   /** Worker threads per task (the script asks SLURM for as many CPUs). */
   readonly workers: number;
-  /** The most seconds one point may run (--point-timeout); the script's --time is derived from it. */
+  /** The most seconds one point may run (--point-timeout, or the sweep file's timeLimit); the script's --time is derived from it. */
   readonly pointTimeoutS?: number;
+  /** Where that limit was set, as a stopped point's error names it (absent in plans written before: `--point-timeout`). */
+  readonly pointTimeoutFrom?: string;
   /** SLURM's job id, once sbatch accepted the script. */
   readonly job?: string;
 }

@@ -53,7 +53,7 @@ export async function runShard(dir: string, task: number, workers = 1): Promise<
   };
   let failed = 0;
   let saved = performance.now();
-  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics })), { workers, pointTimeoutS: plan.pointTimeoutS }, (i, outcome) => {
+  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics })), { workers, pointTimeoutS: plan.pointTimeoutS, pointTimeoutFrom: plan.pointTimeoutFrom }, (i, outcome) => {
     if (outcome.status === 'error') failed++;
     rows[i] = shardRow(points[i]!.row, outcome);
     if (performance.now() - saved >= CHECKPOINT_MS) {

@@ -5,7 +5,7 @@ import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { SweepDatabase, type Column, type Row } from './database.ts';
 import type { SweepPoint } from './point.ts';
-import { pointRow, sweepColumns, sweepPoints } from './run-sweep.ts';
+import { pointRow, pointTimeout, sweepColumns, sweepPoints } from './run-sweep.ts';
 import {
   checkRunInfo, nextSubmissionDir, PLAN_SCHEMA, readJson, RUN_SCHEMA, runDirOf, submissionDirs, submissionPaths, writeAtomic,
   type RunInfo, type SubmissionPlan, type TaskPoint,
@@ -64,7 +64,7 @@ export interface SlurmSubmitOptions {
   readonly limit?: number;
   /** Remove failed points from the database first, so they are submitted again. */
   readonly retryFailed?: boolean;
-  /** The most seconds one point may run (a point past it becomes an error row); sets the tasks' --time. */
+  /** The most seconds one point may run (a point past it becomes an error row; default: the sweep file's timeLimit); sets the tasks' --time. */
   readonly pointTimeoutS?: number;
   /** Submits a script, returning the job id (default: the real sbatch). */
   readonly sbatch?: (script: string) => string;
@@ -152,10 +152,10 @@ const setsTime = (options: readonly string[] | undefined) => (options ?? []).som
  * The job-array script of a submission. With a time limit per point, `--time` is derived from it and the most
  * points any task has (slurmTime), unless the sbatch options set one.
  */
-export function sbatchScript(opts: { name: string; dir: string; tasks: number; workers: number; partition?: string; sbatchOptions?: readonly string[]; cwd: string; pointTimeoutS?: number; pointsPerTask?: number }): string {
+export function sbatchScript(opts: { name: string; dir: string; tasks: number; workers: number; partition?: string; sbatchOptions?: readonly string[]; cwd: string; pointTimeoutS?: number; pointTimeoutFrom?: string; pointsPerTask?: number }): string {
   const paths = submissionPaths(opts.dir);
   const time = opts.pointTimeoutS !== undefined && opts.pointsPerTask !== undefined && !setsTime(opts.sbatchOptions)
-    ? [`#SBATCH --time=${slurmTime(opts.pointsPerTask, opts.workers, opts.pointTimeoutS)}`, `# --time: ${opts.pointsPerTask} points per task, ${opts.workers} at a time, at most ${opts.pointTimeoutS} s each (--point-timeout), + ${TASK_MARGIN_S} s to start and save`]
+    ? [`#SBATCH --time=${slurmTime(opts.pointsPerTask, opts.workers, opts.pointTimeoutS)}`, `# --time: ${opts.pointsPerTask} points per task, ${opts.workers} at a time, at most ${opts.pointTimeoutS} s each (${opts.pointTimeoutFrom ?? '--point-timeout'}), + ${TASK_MARGIN_S} s to start and save`]
     : [];
   const cli = join(PACKAGE_ROOT, 'bin', 'strata.mjs');
   const lines = [
@@ -318,6 +318,7 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   const base = { total: points.length, stored, collected: collected.added };
   if (missing.length === 0) return { ...base, submitted: 0, tasks: 0 };
 
+  const limit = pointTimeout(sweep, options.pointTimeoutS);
   const info: RunInfo = { schema: RUN_SCHEMA, sweep: sweep.spec.name, db: resolve(options.db), columns };
   if (!existsSync(join(runDir, 'run.json'))) writeAtomic(join(runDir, 'run.json'), `${JSON.stringify(info, null, 1)}\n`);
   const tasks = Math.min(options.arraySize ?? DEFAULT_MAX_TASKS, missing.length);
@@ -335,10 +336,10 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   });
   const plan: SubmissionPlan = {
     schema: PLAN_SCHEMA, sweep: sweep.spec.name, command: sweep.spec.command, metrics: sweep.spec.metrics, cwd: process.cwd(),
-    tasks, points: missing.length, workers, ...(options.pointTimeoutS !== undefined ? { pointTimeoutS: options.pointTimeoutS } : {}),
+    tasks, points: missing.length, workers, ...limit,
   };
   writeAtomic(paths.plan, `${JSON.stringify(plan, null, 1)}\n`);
-  writeFileSync(paths.script, sbatchScript({ name: sweep.spec.name, dir, tasks, workers, partition: options.partition, sbatchOptions: options.sbatchOptions, cwd: process.cwd(), pointTimeoutS: options.pointTimeoutS, pointsPerTask: Math.ceil(missing.length / tasks) }), { mode: 0o755 });
+  writeFileSync(paths.script, sbatchScript({ name: sweep.spec.name, dir, tasks, workers, partition: options.partition, sbatchOptions: options.sbatchOptions, cwd: process.cwd(), ...limit, pointsPerTask: Math.ceil(missing.length / tasks) }), { mode: 0o755 });
   let job: string;
   try {
     job = (options.sbatch ?? sbatch)(paths.script);

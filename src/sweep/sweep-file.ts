@@ -72,6 +72,8 @@ export interface SweepSpec {
   readonly axes: readonly AxisSpec[];
   readonly sampling?: { readonly method: 'grid' | 'random' | 'lhs'; readonly points?: number; readonly seed?: string };
   readonly metrics: readonly MetricName[];
+  /** The most time one point may run: whole seconds, or a duration such as `90s`, `10m`, `2h` (see timeLimitSeconds). */
+  readonly timeLimit?: number | string;
 }
 
 /** One axis resolved: its column name, what it varies and its values in order. */
@@ -89,6 +91,8 @@ export interface Sweep {
   readonly axes: readonly Axis[];
   /** The sweep file as given. */
   readonly file: string;
+  /** The file's `timeLimit` in seconds (none when the file sets none); `--point-timeout` overrides it. */
+  readonly pointTimeoutS?: number;
 }
 
 /** Workload fields each command takes (the others are refused, as the command would refuse the flag). */
@@ -104,6 +108,26 @@ export const COMMAND_METRICS: Readonly<Record<SweepCommand, readonly MetricName[
   run: ['latency', 'throughput', 'energy', 'bandwidth'],
   serve: ['latency', 'throughput', 'energy', 'ttft', 'tbt'],
 };
+
+/** The longest time limit per point, in seconds (a week, as `--point-timeout` allows). */
+export const MAX_TIME_LIMIT_S = 7 * 24 * 3600;
+
+/** Seconds per unit of a `timeLimit` duration. */
+const TIME_UNITS_S: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600 };
+
+/**
+ * The seconds of a sweep file's `timeLimit`: a whole number of seconds, or a whole number with a unit (`90s`, `10m`,
+ * `2h`), from 1 s to MAX_TIME_LIMIT_S. Anything else is one line naming the file and the field, and what it takes.
+ */
+export function timeLimitSeconds(value: unknown, file: string): number {
+  const m = typeof value === 'string' ? /^\s*(\d+)\s*([smh])\s*$/.exec(value) : null;
+  const seconds = typeof value === 'number' ? value : m ? Number(m[1]) * TIME_UNITS_S[m[2]!]! : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_TIME_LIMIT_S) {
+    const shown = typeof value === 'string' ? `'${value}'` : JSON.stringify(value);
+    throw new StrataError(`${file}: field 'timeLimit': expected the most time one point may run, as whole seconds or a duration such as 90s, 10m or 2h, from 1 s to ${MAX_TIME_LIMIT_S / 86400} days; got ${shown}`);
+  }
+  return seconds;
+}
 
 /** Most points one sweep may hold (a grid multiplies quickly; a bigger study is several sweeps). */
 export const MAX_POINTS = 100_000;
@@ -197,6 +221,8 @@ export function loadSweep(file: string): Sweep {
 /** Checks a parsed sweep (see loadSweep); `file` names it in messages. */
 export function checkSweep(data: unknown, file: string): Sweep {
   const v = validate();
+  // timeLimit's forms (seconds or a duration string) have their own message, whatever the schema says of them.
+  if (data !== null && typeof data === 'object' && Object.hasOwn(data, 'timeLimit')) timeLimitSeconds((data as { timeLimit: unknown }).timeLimit, file);
   if (!v(data)) {
     // The most specific error first: a oneOf failure repeats its branches' errors, which say less.
     const errors = [...(v.errors ?? [])].sort((a, b) => b.instancePath.length - a.instancePath.length);
@@ -240,7 +266,7 @@ export function checkSweep(data: unknown, file: string): Sweep {
   const size = axes.reduce((n, a) => n * a.values.length, 1);
   if ((m?.method ?? 'grid') === 'grid' && size > MAX_POINTS) throw new StrataError(`${file}: field 'axes': the grid has ${size} points, more than ${MAX_POINTS}`);
   if (m?.points !== undefined && m.points > MAX_POINTS) throw new StrataError(`${file}: field 'sampling.points': at most ${MAX_POINTS}`);
-  return { spec, axes, file };
+  return { spec, axes, file, ...(spec.timeLimit !== undefined ? { pointTimeoutS: timeLimitSeconds(spec.timeLimit, file) } : {}) };
 }
 
 /** Columns every sweep table has besides its axes and metrics (`system` and `model` hold each point's, whether swept or not). */
