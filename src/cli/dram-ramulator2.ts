@@ -2,10 +2,13 @@ import { parse as parseYaml } from 'yaml';
 import { exportRamulator2Yaml } from '../dram/export.ts';
 import { isRamulator2Path, loadRamulator2Config, parseRamulator2Config, ramulator2ChannelBytes, type Ramulator2Config } from '../dram/ramulator2-config.ts';
 import { runRamulator2, type Ramulator2RunResult } from '../dram/ramulator2-run.ts';
+import { checkRamulator2Run } from '../dram/ramulator2-check.ts';
+import { formatCount } from '../dram/limits.ts';
 import { generateRamulator2Trace, RAMULATOR2_PATTERNS, readLoadStoreTrace } from '../dram/ramulator2-trace.ts';
 import { StrataError } from '../spec/errors.ts';
 import { MAX_TRACE_REQUESTS, oneOf, parseFlags, positiveInt, seeUsage } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { loadAnyStandard } from './dram-export.ts';
 
 /**
@@ -24,6 +27,7 @@ export function dramRamulator2Command(argv: string[]): number {
     frontend: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
+    check: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`dram: unexpected argument '${positionals[0]}'${seeUsage('dram')}`);
   if (isRamulator2Path(v.spec!) && v.frontend !== undefined && v.frontend !== 'ramulator2') throw new StrataError(`--frontend: a Ramulator 2 configuration (${v.spec}) runs with --frontend ramulator2 (implied), got '${v.frontend}'`);
@@ -42,10 +46,18 @@ export function dramRamulator2Command(argv: string[]): number {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new StrataError(`--seed: expected a non-negative integer (Python's random.Random seed), got '${v.seed}'`);
     trace = generateRamulator2Trace(pattern, positiveInt('requests', v.requests, MAX_TRACE_REQUESTS) ?? 100_000, seed, ramulator2ChannelBytes(cfg) * cfg.channels);
   }
-  const r = runRamulator2(cfg, trace);
+  const r = runRamulator2(cfg, trace, { commandLog: v.check === true });
+  // The independent checker (src/dram/protocol-checker.ts) replays the whole log against the configuration's named
+  // timings (src/dram/ramulator2-check.ts); the first broken rule fails the run.
+  const check = v.check ? checkRamulator2Run(r, CHECK_MAX_VIOLATIONS) : null;
   if (v.out) writeOutputs([{ path: v.out, content: `${JSON.stringify(ramulator2Json(r), null, 2)}\n` }]);
+  if (check !== null && check.violations.length > 0) {
+    console.error(checkFailureLine('dram', check.violations, check.entries.length));
+    return 1;
+  }
   if (!v.quiet) {
     console.log(formatRamulator2Summary(r));
+    if (check !== null) console.log(`  check       ${formatCount(check.entries.length)} commands replayed by the protocol checker: no violation`);
     if (v.out) console.log(`  wrote       ${v.out}`);
   }
   return 0;

@@ -28,7 +28,7 @@ export const DRAM_USAGE = `strata dram --spec <standard | spec.json | dramsim3.i
             [--refresh all-bank|per-bank|none] [--address-mapping ro-ba-bg-ch-co] [--out report.json]
             [--command-log FILE] [--csv DIR] [--epoch CYCLES] [--bank-window START:END|none] [--check] [--quiet]
 strata dram --spec ramulator2.yaml|ddr4|ddr5|... [--frontend ramulator2] (--trace LOADSTORE_FILE | --pattern stream-read|random-rw|hot-rows|hot16)
-            [--requests N] [--seed S] [--frontend ramulator2 (implied)] [--out run.json] [--quiet]
+            [--requests N] [--seed S] [--frontend ramulator2 (implied)] [--out run.json] [--check] [--quiet]
 ${DRAM_EXPORT_USAGE}`;
 
 /** Loads a standard from a shipped name, a Strata JSON spec or a DRAMsim3 .ini. */

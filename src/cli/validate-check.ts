@@ -17,6 +17,12 @@ import { runAttAccStack } from '../pim/attacc-channel.ts';
 import { checkAttAccRun } from '../pim/attacc-check.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { parseFlags } from './args.ts';
+import { relative, join } from 'node:path';
+import { haveRamulator2Reference, RAMULATOR2_REFERENCE_DIR, ramulator2Cases } from '../validation/ramulator2.ts';
+import { loadRamulator2Config, ramulator2ChannelBytes } from '../dram/ramulator2-config.ts';
+import { runRamulator2 } from '../dram/ramulator2-run.ts';
+import { generateRamulator2Trace } from '../dram/ramulator2-trace.ts';
+import { checkRamulator2Run } from '../dram/ramulator2-check.ts';
 import { workProgress } from './progress.ts';
 
 export const VALIDATE_CHECK_USAGE = 'strata validate check';
@@ -31,8 +37,14 @@ interface CheckCase {
   /** The Strata command that makes the same run with `--check`. */
   readonly command: string;
   /** Runs it; the standard checked against, the command log and the cycle the run ended at. */
-  readonly run: () => { std: DramStandard; entries: readonly LoggedCommand[]; endCycle: number; refresh?: 'all-bank' | 'per-bank' | 'none'; command?: string; violations?: readonly Violation[] };
+  readonly run: () => CheckRun;
 }
+
+/** A case's run: its command log and end, checked here against `std`, or already checked (`violations`). */
+type CheckRun = { entries: readonly LoggedCommand[]; endCycle: number; command?: string } & (
+  | { std: DramStandard; refresh?: 'all-bank' | 'per-bank' | 'none'; violations?: undefined }
+  | { violations: readonly Violation[] }
+);
 
 /** The DRAM cases: each preset's default controller, a random pattern with 30 % writes and a stream, under each refresh mode the standard has. */
 function dramCases(): CheckCase[] {
@@ -116,9 +128,36 @@ function attaccCases(): CheckCase[] {
       const device = loadAttAccDevice(ATTACC_DEVICES[placement]);
       const run = runAttAccStack(device, attaccTrace(placement, { L, nhead, dhead: 128, dbyte: 2 }), { commandLog: true });
       const c = checkAttAccRun(device, run, { stack: true, refresh: true, maxViolations: CHECK_MAX_VIOLATIONS });
-      return { std: c.standard, entries: c.entries, endCycle: run.cycles, violations: c.violations };
+      return { entries: c.entries, endCycle: run.cycles, violations: c.violations };
     },
   }));
+}
+
+/**
+ * The Ramulator 2 model (`strata dram --spec X.yaml`) on the eight reference runs' configurations and patterns
+ * (../shared/reference/ramulator2: DDR4, DDR5, HBM3, LPDDR5; stream-read and random-rw), DRAM_CHECK_REQUESTS
+ * requests each, so that every run replays refreshes (7 per pseudo-channel in HBM3's stream, up to 34 in LPDDR5's random
+ * run). None when the reference runs are absent.
+ */
+function ramulator2CheckCases(): CheckCase[] {
+  if (!haveRamulator2Reference()) return [];
+  return ramulator2Cases().flatMap((name) => {
+    const m = /^v\d+_(.+)_(random-rw|stream-read)_\d+_(\d+)$/.exec(name);
+    if (m === null) return [];
+    const [, part, pattern, seed] = m as unknown as [string, string, string, string];
+    const file = join(RAMULATOR2_REFERENCE_DIR, 'configs', `${part}.yaml`);
+    const spec = relative(process.cwd(), file);
+    return [{
+      preset: `${part} (Ramulator 2)`,
+      command: `strata dram --spec ${spec} --pattern ${pattern} --requests ${DRAM_CHECK_REQUESTS}${seed === '1' ? '' : ` --seed ${seed}`} --check`,
+      run: () => {
+        const cfg = loadRamulator2Config(file);
+        const trace = generateRamulator2Trace(pattern, DRAM_CHECK_REQUESTS, Number(seed), ramulator2ChannelBytes(cfg) * cfg.channels);
+        const c = checkRamulator2Run(runRamulator2(cfg, trace, { commandLog: true }), CHECK_MAX_VIOLATIONS);
+        return { entries: c.entries, endCycle: c.endCycle, violations: c.violations };
+      },
+    }];
+  });
 }
 
 /**
@@ -130,14 +169,14 @@ function attaccCases(): CheckCase[] {
 export function checkValidateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate check', argv, {});
   if (positionals.length > 0) throw new StrataError(`validate check: unexpected argument '${positionals[0]}' (usage: ${VALIDATE_CHECK_USAGE})`);
-  const cases = [...dramCases(), ...pimCases()];
+  const cases = [...dramCases(), ...ramulator2CheckCases(), ...pimCases()];
   const progress = workProgress('validate check', 'runs', cases.length);
   const failures: string[] = [];
   const rows: string[] = [];
   cases.forEach((c, i) => {
     const r = c.run();
-    const { std, entries, endCycle, refresh, command = c.command } = r;
-    const violations = r.violations ?? checkProtocol(std, entries, { endCycle, refresh, maxViolations: CHECK_MAX_VIOLATIONS });
+    const { entries, endCycle, command = c.command } = r;
+    const violations = r.violations ?? checkProtocol(r.std, entries, { endCycle, refresh: r.refresh, maxViolations: CHECK_MAX_VIOLATIONS });
     const refs = entries.reduce((n, e) => n + (e.command === 'REF' || e.command === 'REFpb' || e.command === 'REFab' ? 1 : 0), 0);
     rows.push(`| ${c.preset} | ${command.startsWith('strata ') ? `\`${command}\`` : command} | ${entries.length.toLocaleString('en-US')} | ${refs.toLocaleString('en-US')} | ${endCycle.toLocaleString('en-US')} | ${violations.length === 0 ? 'none' : `**${violations.length}**`} |`);
     if (violations.length > 0) failures.push(checkFailureLine(command.replace(/^strata /, '').replace(/ --.*$/, ''), violations, entries.length));
@@ -149,6 +188,7 @@ export function checkValidateCommand(argv: string[]): number {
   console.log('|---|---|---:|---:|---:|---|');
   for (const r of rows) console.log(r);
   console.log('\nNot replayed: bank-pim, bg-pim, logic-pim (Logic-PIM, timed without DRAM commands, src/pim/logic-pim.ts).');
+  if (!haveRamulator2Reference()) console.log(`Not replayed: the Ramulator 2 model's runs (${relative(process.cwd(), RAMULATOR2_REFERENCE_DIR)} not found).`);
   for (const f of failures) console.error(f);
   return failures.length === 0 ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 import type { LoggedCommand } from './command-log.ts';
 import { ACT, COMMANDS, NUM_COMMANDS, type CommandKind, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA, commandIndex, isColumn } from './commands.ts';
-import type { DramStandard } from './standard.ts';
+import type { ControllerSpec, DramStandard, Organization } from './standard.ts';
 import { checkTableRules } from './table-checker.ts';
 
 /**
@@ -113,6 +113,31 @@ export interface CheckOptions {
    * pim_ramulator_src/HBM3-PIM.cpp m_command_scopes: PREA "channel", REFab "channel"). Default false (JEDEC: one rank).
    */
   rankWideCommandsSpanChannel?: boolean;
+  /**
+   * Each rank has its own data bus, so the data-bus rules between ranks (rank switch tRTRS, read-to-write across
+   * ranks) do not apply and read-to-write holds within a rank: HBM pseudo-channels, which share a channel's command
+   * bus but each drive half of its DQ (JESD238 pseudo-channel mode; CMU-SAFARI/ramulator2 @ c5b1c3a
+   * python/ramulator/dram/hbm3.py keeps data-bus occupancy and nRTW per PseudoChannel). Default false.
+   */
+  separateDataBusPerRank?: boolean;
+  /**
+   * Commands that only take a command-bus slot: the checker counts them on the command bus (one command per cycle)
+   * and applies no timing or bank-state rule to them. LPDDR5's ACT-2 (the second half of an activation, whose
+   * timings JESD209-5B measures from ACT-1) and CAS (WCK2CK sync), each a 1-nCK command on the CA bus. Default none.
+   */
+  busOnlyCommands?: readonly string[];
+}
+
+/**
+ * What the JEDEC rules read of a standard: its name, organisation, named timing parameters, command buses and
+ * refresh scheme. A Strata preset is one; a Ramulator 2 configuration gives one too (src/dram/ramulator2-check.ts).
+ */
+export interface CheckedStandard {
+  readonly name: string;
+  readonly organization: Pick<Organization, 'channels' | 'ranks' | 'bankGroups' | 'banksPerGroup' | 'rows'>;
+  readonly timing: Readonly<Record<string, number>>;
+  readonly dualCommandIssue: boolean;
+  readonly controller: Pick<ControllerSpec, 'refresh'>;
 }
 
 // How two commands of one channel relate. Rank-wide commands (PREA, REF) count as touching every bank of
@@ -160,7 +185,7 @@ function isRow(cmd: number): boolean {
  * The JEDEC command-to-command rules as a table pairs[prev][next], built directly from the named timing
  * parameters (JESD79-4 tables 169-170, JESD235 section 6).
  */
-function buildPairRules(std: DramStandard): PairRule[][][] {
+function buildPairRules(std: CheckedStandard, separateDataBusPerRank = false): PairRule[][][] {
   const t = std.timing;
   const p = (name: string): number => {
     const v = t[name];
@@ -169,6 +194,9 @@ function buildPairRules(std: DramStandard): PairRule[][][] {
   };
   const pairs: PairRule[][][] = Array.from({ length: NUM_COMMANDS }, () => Array.from({ length: NUM_COMMANDS }, () => []));
   const add = (prevs: number[], nexts: number[], scope: number, rule: ProtocolRule, text: string, cycles: number): void => {
+    // With a data bus per rank, the rules between ranks' data go, and the channel's become the rank's.
+    if (separateDataBusPerRank && scope === ON_OTHER_RANK) return;
+    if (separateDataBusPerRank && scope === IN_CHANNEL) scope = IN_RANK;
     for (const a of prevs) for (const b of nexts) pairs[a]![b]!.push({ rule, scope, cycles, text });
   };
   const tBURST = p('tBURST');
@@ -280,14 +308,26 @@ export function checkProtocol(std: DramStandard, log: readonly LoggedCommand[], 
   return [...base, ...checkTableRules(std, log, max, opts.rankWideCommandsSpanChannel === true)].sort((a, b) => a.cycle - b.cycle || a.index - b.index).slice(0, max);
 }
 
+/**
+ * The JEDEC rules alone (no PIM constraint table) on a log of JEDEC commands, and the `busOnlyCommands` of `opts`,
+ * against any standard that names the JEDEC timing parameters: a Strata preset or a Ramulator 2 configuration.
+ */
+export function checkJedecProtocol(std: CheckedStandard, log: readonly LoggedCommand[], opts: CheckOptions = {}): Violation[] {
+  return checkJedec(std, log, opts);
+}
+
+/** Kind of a command that only takes a command-bus slot (CheckOptions.busOnlyCommands). */
+const BUS_ONLY = -2;
+
 /** The JEDEC rules on a log of JEDEC commands only. */
-function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: CheckOptions): Violation[] {
+function checkJedec(std: CheckedStandard, log: readonly LoggedCommand[], opts: CheckOptions): Violation[] {
   const org = std.organization;
   const t = std.timing;
   const maxViolations = opts.maxViolations ?? 100;
   const banksPerRank = org.bankGroups * org.banksPerGroup;
   const banksPerChannel = org.ranks * banksPerRank;
-  const pairs = buildPairRules(std);
+  const pairs = buildPairRules(std, opts.separateDataBusPerRank === true);
+  const busOnly = new Set(opts.busOnlyCommands ?? []);
   const span = opts.rankWideCommandsSpanChannel === true;
   const tFAW = t.tFAW!;
 
@@ -308,7 +348,7 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
   let hasREFpb = false;
   let sorted = true;
   for (let i = 0; i < log.length; i++) {
-    const k = commandIndex(log[i]!.command);
+    const k = busOnly.has(log[i]!.command) ? BUS_ONLY : commandIndex(log[i]!.command);
     kinds[i] = k;
     if (k === REF) hasREF = true;
     if (k === REFPB) hasREFpb = true;
@@ -378,7 +418,7 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
   for (const i of order) {
     const e = log[i]!;
     const kind = kinds[i]!;
-    const bad = malformed(e, kind, std, t.tRFCpb !== undefined);
+    const bad = kind === BUS_ONLY ? (Number.isInteger(e.cycle) && e.cycle >= 0 && Number.isInteger(e.channel) && e.channel >= 0 && e.channel < org.channels ? '' : `cycle ${e.cycle} or channel ${e.channel} is outside the run`) : malformed(e, kind, std, t.tRFCpb !== undefined);
     if (bad) {
       if (report(i, e, 'malformed', `log entry ${i} (cycle ${e.cycle}, channel ${e.channel}, ${e.command}): ${bad}`)) return out;
       continue;
@@ -400,6 +440,7 @@ function checkJedec(std: DramStandard, log: readonly LoggedCommand[], opts: Chec
       const allowed = std.dualCommandIssue ? 'at most one row and one column command per cycle' : 'at most one command per cycle';
       if (report(i, e, 'command-bus', `${at(e, kind)}: ${e.command} is one command too many for channel ${e.channel} in this cycle (${s.busRows} row and ${s.busColumns} column commands so far), needs ${allowed}`)) return out;
     }
+    if (kind === BUS_ONLY) continue;
 
     // Timing: scan this channel's earlier commands back over the longest distance that can matter.
     if (scan(i, e, kind, s.history, lookBack[kind]!) || scan(i, e, kind, s.refreshHistory, refreshLookBack[kind]!)) return out;
@@ -505,7 +546,7 @@ function relation(p: LoggedCommand, pk: number, e: LoggedCommand, ek: number): n
 }
 
 /** Why an entry cannot be replayed, or '' if it can. */
-function malformed(e: LoggedCommand, kind: number, std: DramStandard, perBankRefresh: boolean): string {
+function malformed(e: LoggedCommand, kind: number, std: CheckedStandard, perBankRefresh: boolean): string {
   const o = std.organization;
   if (kind < 0) return `unknown command '${e.command}' (known: ${COMMANDS.join(', ')})`;
   if (!Number.isInteger(e.cycle) || e.cycle < 0) return `cycle ${e.cycle} is not a whole number >= 0`;

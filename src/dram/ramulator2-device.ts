@@ -91,6 +91,11 @@ export class Ramulator2Device {
   /** LPDDR5's two activation steps (-1 where the standard has one ACT). */
   readonly act1: number;
   readonly act2: number;
+  /**
+   * Called with every command as it issues, when set (`strata dram --spec X.yaml --check` keeps a command log for
+   * the protocol checker this way). Null by default: a run without a log pays one comparison per command.
+   */
+  onIssue: ((cmd: number, req: R2Request, clk: number) => void) | null = null;
 
   constructor(cfg: Ramulator2Config) {
     const s = cfg.standard;
@@ -163,6 +168,7 @@ export class Ramulator2Device {
   /** Issues `cmd` for `req` at tick `clk`: timing at every node it reaches, then its effect on the banks. */
   issue(cmd: number, req: R2Request, clk: number): void {
     this.issued[cmd]!++;
+    if (this.onIssue !== null) this.onIssue(cmd, req, clk);
     this.update(0, 0, cmd, req.vec, clk);
     const r = this.roles[cmd]!;
     if (r.opening || cmd === this.act2) {

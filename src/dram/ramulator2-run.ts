@@ -1,6 +1,8 @@
 import { StrataError } from '../spec/errors.ts';
 import { ramulator2ChannelBytes, type Ramulator2Config } from './ramulator2-config.ts';
 import { Ramulator2Controller, type Ramulator2Stats } from './ramulator2-controller.ts';
+import { CommandLog } from './command-log.ts';
+import { ramulator2LogWriter } from './ramulator2-check.ts';
 
 /** A trace as Ramulator 2's LoadStoreTrace front end reads it: byte addresses and load/store, no times. */
 export interface LoadStoreTrace {
@@ -28,6 +30,17 @@ export interface Ramulator2RunResult {
   readonly bandwidthGBps: number;
   /** Mean read latency in ticks (null when no read was served). */
   readonly meanReadLatencyTicks: number | null;
+  /**
+   * Every command each channel issued, with `commandLog` (names: RAMULATOR2_LOG_NAMES, cycles in ticks); empty
+   * without it.
+   */
+  readonly logs: readonly CommandLog[];
+}
+
+/** Options of runRamulator2. */
+export interface Ramulator2RunOptions {
+  /** Keep every command each channel issues (for the protocol checker, `strata dram --spec X.yaml --check`). */
+  readonly commandLog?: boolean;
 }
 
 /**
@@ -62,9 +75,14 @@ export function ramulator2AddressVector(cfg: Ramulator2Config, addr: number): In
  * tick the last request is accepted, with no drain (shared/reference/ramulator2/README.md). Several channels share
  * the one front end (a request waits while its channel's buffer is full), each with its own controller.
  */
-export function runRamulator2(cfg: Ramulator2Config, trace: LoadStoreTrace): Ramulator2RunResult {
+export function runRamulator2(cfg: Ramulator2Config, trace: LoadStoreTrace, opts: Ramulator2RunOptions = {}): Ramulator2RunResult {
   if (trace.length === 0) throw new StrataError(`${trace.origin}: the trace holds no requests`);
   const ctrls = Array.from({ length: cfg.channels }, () => new Ramulator2Controller(cfg));
+  const logs = opts.commandLog === true ? ctrls.map((c, ch) => {
+    const log = new CommandLog(ch);
+    c.device.onIssue = ramulator2LogWriter(cfg, log);
+    return log;
+  }) : [];
   const cap = ramulator2ChannelBytes(cfg);
   // CacheLineInterleave: the channel is taken from the bits just above the request offset (plus interleave_bits).
   const low = cfg.txBytes * 2 ** cfg.interleaveBits;
@@ -106,5 +124,6 @@ export function runRamulator2(cfg: Ramulator2Config, trace: LoadStoreTrace): Ram
     leftInQueues: ctrls.reduce((sum, c) => sum + c.queued, 0),
     bandwidthGBps: (served * cfg.txBytes) / ((ctrl.clk * tickPs) / 1000),
     meanReadLatencyTicks: s.readsServed > 0 ? s.readLatencyTicks / s.readsServed : null,
+    logs,
   };
 }

@@ -23,8 +23,9 @@ describe('fuzzing the remaining input formats', () => {
     const sweep = loadSweep(f);
     const points = buildPoints(sweep, samplePoints(sweep).slice(0, 6), { specs: 'fuzz', code: 'fuzz' });
     sweepColumns(sweep);
+    // a plain test, not `expect` (0.05 ms a call, six calls a case): it throws the same message
     for (const p of points) {
-      expect(p.argv.every((a) => typeof a === 'string' && !a.includes('NaN') && !a.includes('Infinity')), p.argv.join(' ')).toBe(true);
+      if (!p.argv.every((a) => typeof a === 'string' && !a.includes('NaN') && !a.includes('Infinity'))) throw new Error(`a point's command line holds a non-number: ${p.argv.join(' ')}`);
     }
   };
   property('sweep YAML', 'yaml', mutateText(readFileSync(join(ROOT, 'workloads/sweeps/pim-gpt-lanes.yaml'), 'utf8').replace(/^\$schema: .*$/m, '')), sweepPlan, true);
