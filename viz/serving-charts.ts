@@ -487,8 +487,14 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {},
     ...SERVING_PHASES.slice().reverse().map((p) => ({ label: `${SERVING_PHASE_LABEL[p]} (requests / tokens)`, swatch: { kind: 'box' as const, fill: fills.fill(SERVING_PHASE_STYLE[p]) } })),
     { label: 'waiting in the queue (requests)', swatch: { kind: 'line', stroke: SERVING_WAITING_LINE.stroke, dash: SERVING_WAITING_LINE.dash } },
   ];
-  const maxReq = Math.max(1, ...segs.map((s) => Math.max(s.prefillRequests + s.decodeRequests, s.waiting)));
-  const maxTok = Math.max(1, ...segs.map((s) => s.prefillTokens + s.decodeTokens));
+  // A loop, not Math.max(...segs.map()): a run of 100,000 requests has over 200,000 segments, past what a spread
+  // may pass as arguments (a RangeError from the call stack, issue #18).
+  let maxReq = 1;
+  let maxTok = 1;
+  for (const s of segs) {
+    maxReq = Math.max(maxReq, s.prefillRequests + s.decodeRequests, s.waiting);
+    maxTok = Math.max(maxTok, s.prefillTokens + s.decodeTokens);
+  }
   const yReq = scaleLinear().domain([0, maxReq * 1.08]).nice();
   // Whole prompts in one step dwarf the decode tokens of every other step: past 20x the median step, the tokens
   // axis is symmetric-log (linear near 0, logarithmic above), so both stay readable.

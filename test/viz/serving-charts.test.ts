@@ -11,6 +11,7 @@ import {
   latencyCdfs,
   logTicks,
   SERVING_CHARTS,
+  servingSeries,
   stepSegments,
   tokenGapsNs,
 } from '../../viz/serving-charts.ts';
@@ -145,6 +146,21 @@ describe('serving charts of the fixture report', () => {
     const svg = batchTimelineChart(spike);
     expect(textOf(svg, 'panel-title')).toEqual(['Requests per step', 'Tokens per step (symmetric log scale)']);
     expect(svg).toContain('>1,000</text>');
+  });
+
+  it('batch over time: 200,000 step segments (about a 100,000-request run) draw without overflowing the call stack', () => {
+    // Math.max(...segments) threw "Maximum call stack size exceeded" past about 120,000 segments (issue #18).
+    const series = servingSeries(report);
+    const last = series.segments[series.segments.length - 1]!;
+    const segments = Array.from({ length: 200_000 }, (_, i) => ({
+      startNs: last.endNs + i * 1000, endNs: last.endNs + (i + 1) * 1000, steps: [i, i] as const,
+      prefillRequests: 0, decodeRequests: 1 + (i % 7), waiting: i === 100_000 ? 40 : 0, prefillTokens: 0, decodeTokens: 1 + (i % 7),
+    }));
+    const svg = batchTimelineChart(report, {}, { ...series, segments: [...series.segments, ...segments] });
+    // The queue's peak of 40 sets the requests axis (nice of 40 x 1.08 = 43.2 -> 45 or 50).
+    const yTicks = [...svg.matchAll(/text-anchor="end" font-size="11">([\d,]+)<\/text>/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+    expect(Math.max(...yTicks)).toBeGreaterThanOrEqual(40);
+    expect(wellFormed(svg)).toBe(true);
   });
 
   it('is deterministic: same report → byte-identical SVG and HTML, from a fresh copy and from a frozen one', () => {
