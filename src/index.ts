@@ -75,7 +75,7 @@ export type { PimGptOptions, TokenCost, TokenTiming } from './systems/pim-gpt/pi
 export { loadDuplexSystem } from './systems/duplex/duplex-system.ts';
 export type { DuplexSystem } from './systems/duplex/duplex-system.ts';
 export { duplexStepCoster } from './systems/duplex/duplex-step-cost.ts';
-export type { DuplexStepCoster, DuplexStepCosterOptions } from './systems/duplex/duplex-step-cost.ts';
+export type { DuplexCharge, DuplexStepCoster, DuplexStepCosterOptions } from './systems/duplex/duplex-step-cost.ts';
 export { runNpuStep } from './systems/neupims/npu-run.ts';
 export type { NpuRunOptions, NpuRunResult } from './systems/neupims/npu-run.ts';
 export { loadNeuPimsSystem } from './systems/neupims/neupims-system.ts';

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StrataError } from '../spec/errors.ts';
+import { formatCount } from '../dram/limits.ts';
 
 /** What node's parseArgs returns for `options` (named, so the compiled declarations can say it). */
 type ParsedFlags<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true; tokens: true }>>;
@@ -79,7 +80,7 @@ export function positiveInts(flag: string, items: readonly string[], max = MAX_F
   return items.map((b) => {
     const n = readNumber(b);
     if (n === undefined || !Number.isInteger(n) || n < 1) throw new StrataError(`--${flag}: expected ${what}, got '${b}'`);
-    if (n > max) throw new StrataError(`--${flag}: expected ${what} up to ${max.toLocaleString('en-US')}, got '${b}'`);
+    if (n > max) throw new StrataError(`--${flag}: expected ${what} up to ${formatCount(max)}, got '${b}'`);
     return n;
   });
 }
@@ -89,7 +90,7 @@ export function positiveNumber(flag: string, v: string | undefined, max: number,
   if (v === undefined) return undefined;
   const n = readNumber(v);
   if (n === undefined || !(n > 0)) throw new StrataError(`--${flag}: expected a number > 0 (such as 2.5 or 1e3), got '${v}'`);
-  if (n > max) throw new StrataError(`--${flag}: expected a number > 0 up to ${max.toLocaleString('en-US')} (${why}), got '${v}'`);
+  if (n > max) throw new StrataError(`--${flag}: expected a number > 0 up to ${formatCount(max)} (${why}), got '${v}'`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 import type { Violation } from '../dram/protocol-checker.ts';
+import { formatCount } from '../dram/limits.ts';
 
 /** How many violations `--check` asks the checker for: the first one fails the run, the count tells how bad it is. */
 export const CHECK_MAX_VIOLATIONS = 100;
@@ -10,5 +11,5 @@ export const CHECK_MAX_VIOLATIONS = 100;
 export function checkFailureLine(command: string, violations: readonly Violation[], commands: number): string {
   const first = violations[0]!;
   const count = violations.length >= CHECK_MAX_VIOLATIONS ? `at least ${CHECK_MAX_VIOLATIONS} violations` : `${violations.length} violation${violations.length === 1 ? '' : 's'}`;
-  return `strata: ${command} --check: the protocol checker found ${count} in ${commands.toLocaleString('en-US')} commands; the first: ${first.command} at cycle ${first.cycle} on channel ${first.channel} breaks ${first.rule}: ${first.message}`;
+  return `strata: ${command} --check: the protocol checker found ${count} in ${formatCount(commands)} commands; the first: ${first.command} at cycle ${first.cycle} on channel ${first.channel} breaks ${first.rule}: ${first.message}`;
 }

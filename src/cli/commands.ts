@@ -100,6 +100,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     usage: SERVE_USAGE,
     examples: [
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --out out/serve', what: '16 Alpaca-like requests arriving at 40 per second on an H100' },
+      { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --profile eager', what: 'the same with PyTorch eager launching every kernel from the host (default: graphs, a serving engine replaying CUDA graphs)' },
     ],
     run: serveCommand,
   },

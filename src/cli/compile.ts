@@ -1,4 +1,5 @@
 import { StrataError } from '../spec/errors.ts';
+import { formatCount } from '../dram/limits.ts';
 import { compileStep } from '../systems/compile.ts';
 import { assertFits, formatGiB, memoryFootprint } from '../compiler/footprint.ts';
 import { getPolicy, knownPolicies, loadTargetFor, targetCapacityBytes } from '../systems/registry.ts';
@@ -46,7 +47,7 @@ export function compileCommand(argv: string[]): number {
     const f = footprint;
     const memory = `${formatGiB(f.totalBytes)} needed (weights ${formatGiB(f.weightBytes)} + KV cache ${formatGiB(f.kvCacheBytes)})`;
     lines.splice(1, 0, `  memory      ${memory}${capacity !== null ? `, ${formatGiB(capacity)} available` : `; not checked: ${trace.header.target.name} declares no memory`}`);
-    if (v.out) lines.push(`  wrote       ${v.out} (${(trace.assignments.length + 1).toLocaleString('en-US')} lines, ${si(Buffer.byteLength(text), 'B')})`);
+    if (v.out) lines.push(`  wrote       ${v.out} (${formatCount(trace.assignments.length + 1)} lines, ${si(Buffer.byteLength(text), 'B')})`);
     console.log(lines.join('\n'));
   }
   return 0;
@@ -59,7 +60,7 @@ export function formatCompileSummary(trace: DeviceTrace, what: string): string[]
   const s = summarizeOps(traceOps(trace));
   const header = ['kind', 'ops', 'FLOPs', 'weights', 'activations', 'KV', 'bytes', 'Op/B'];
   const row = (name: string, t: OpTotals) => [
-    name, t.count.toLocaleString('en-US'), si(t.flops, 'FLOP'), si(t.weightBytes, 'B'), si(t.activationBytes, 'B'),
+    name, formatCount(t.count), si(t.flops, 'FLOP'), si(t.weightBytes, 'B'), si(t.activationBytes, 'B'),
     si(t.kvBytes, 'B'), si(t.bytes, 'B'), t.opPerByte.toFixed(2),
   ];
   const rows = [header, ...s.byKind.map((k) => row(k.kind, k)), row('total', s.total)];
@@ -82,15 +83,15 @@ export function formatCompileSummary(trace: DeviceTrace, what: string): string[]
       }
     }
     gemvs += runs;
-    const tiled = tiles > 0 ? `, ${tiles.toLocaleString('en-US')} tiles, ${folds.toLocaleString('en-US')} array folds` : '';
-    const inBanks = runs > 0 ? `, ${runs.toLocaleString('en-US')} GEMVs in the banks` : '';
-    return `${d.id} (${d.units} x ${d.kind}): ${mine.length.toLocaleString('en-US')} ops${tiled}${inBanks}`;
+    const tiled = tiles > 0 ? `, ${formatCount(tiles)} tiles, ${formatCount(folds)} array folds` : '';
+    const inBanks = runs > 0 ? `, ${formatCount(runs)} GEMVs in the banks` : '';
+    return `${d.id} (${d.units} x ${d.kind}): ${formatCount(mine.length)} ops${tiled}${inBanks}`;
   });
   lines.push(`  devices     ${perDevice.join('; ')}`);
   if (repeated) {
     // PIM-GPT is a batch-1 design: all banks work on one GEMV, so requests (and a prompt's tokens) do not share a pass over the weights.
     const whose = h.step.phase === 'decode' ? `each of the ${h.step.requests.length} requests'` : "each token's";
-    lines.push(`  note        PIM-GPT is batch 1: ${whose} GEMVs run one after another in the banks (${gemvs.toLocaleString('en-US')} in all)`);
+    lines.push(`  note        PIM-GPT is batch 1: ${whose} GEMVs run one after another in the banks (${formatCount(gemvs)} in all)`);
   }
   if (h.streams.length > 0) lines.push(`  random      seed ${h.seed}, streams ${h.streams.join(', ')}`);
   return lines;

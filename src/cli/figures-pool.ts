@@ -52,6 +52,9 @@ export class FigureUnitRunner {
 
   /** One unit's result, or its error thrown again here (a StrataError stays one line). */
   async run(set: FigureSet, unit: FigureUnit): Promise<unknown> {
+    // In this thread each unit runs in a task of its own (after the I/O and timers due), so progress is drawn as
+    // units finish rather than all at once after the last; the units run in the order they were submitted, as before.
+    if (!this.pool) await new Promise<void>((resolve) => setImmediate(resolve));
     const outcome = this.pool ? await this.pool.run({ choices: this.choices, set: set.name, arg: unit.arg }) : structuredClone(this.measured(set, unit));
     if (outcome.ok) return outcome.result;
     if (outcome.strata) throw new StrataError(outcome.message);

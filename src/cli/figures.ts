@@ -37,6 +37,7 @@ import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { defaultFigureWorkers, FigureUnitRunner } from './figures-pool.ts';
+import { FiguresProgress } from './figures-progress.ts';
 import { renderFigureSetFiles, sweepFigureSets, sweepSetPlotlyFigures } from './figures-sweeps.ts';
 import { overridesIdentity, setFlagsInEffect } from './set-flag.ts';
 import { withOverrides, type Override } from '../spec/provenance.ts';
@@ -186,6 +187,22 @@ export interface FigureChoices {
   };
   /** `--set` overrides (with --system NAME): applied to every unit, in whichever thread it runs. */
   readonly overrides?: readonly Override[];
+  /**
+   * The `--system NAME --set P=V ...` flags that gave the overrides, quoted for a shell (setFlagsText): each data
+   * file's "same numbers" command ends with them, since without them it would print the shipped numbers (issue #16).
+   */
+  readonly setFlags?: string;
+}
+
+/** A word for a POSIX shell: as it is when it has no character the shell treats specially, else in single quotes. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_.,:=@%+/-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** ` --system NAME --set P=V ...` of a figures run's `--set` flags, quoted for a shell; '' without any. */
+export function setFlagsText(system: string | undefined, texts: readonly string[]): string {
+  if (texts.length === 0) return '';
+  return `${system === undefined ? '' : ` --system ${shellWord(system)}`}${texts.map((t) => ` --set ${shellWord(t)}`).join('')}`;
 }
 
 const pair = ([a, b]: readonly [number, number]) => `${a}:${b}`;
@@ -206,11 +223,12 @@ export function figureSets(c: FigureChoices): FigureSet[] {
   const scases = x.servingModels.flatMap((model) => x.servingLengths.map(([lin, lout]) => ({ model, lin, lout })));
   const serving = { count: x.count, qps: DUPLEX_SERVING_DEFAULTS.qps, maxBatch: DUPLEX_SERVING_DEFAULTS.maxBatch, seed: '0' };
   const list = (xs: readonly (string | number)[]) => xs.join(',');
+  const setFlags = c.setFlags ?? '';
   // The three sensitivity studies, built once per thread (their parts are closures; only names and results travel).
   const studies = {
-    'pim-gpt': { command: `strata validate pim-gpt --sensitivity --models ${list(studied)}`, build: () => pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS) },
-    neupims: { command: `strata validate neupims --sensitivity --models ${n.models[0]} --datasets ${list(n.datasets)} --batches ${neupimsBatch}`, build: () => neupimsSensitivityParts([n.models[0]!], n.datasets, [neupimsBatch]) },
-    duplex: { command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}`, build: () => duplexSensitivityParts(dcases) },
+    'pim-gpt': { command: `strata validate pim-gpt --sensitivity --models ${list(studied)}${setFlags}`, build: () => pimGptSensitivityParts(studied, PIM_GPT_PROMPT, PIM_GPT_TOKENS) },
+    neupims: { command: `strata validate neupims --sensitivity --models ${n.models[0]} --datasets ${list(n.datasets)} --batches ${neupimsBatch}${setFlags}`, build: () => neupimsSensitivityParts([n.models[0]!], n.datasets, [neupimsBatch]) },
+    duplex: { command: `strata validate duplex --sensitivity --models ${list(x.models)} --lengths ${list(x.lengths.map(pair))} --batches ${list(x.batches)}${setFlags}`, build: () => duplexSensitivityParts(dcases) },
   } as const;
   type Study = keyof typeof studies;
   const STUDIES = Object.keys(studies) as Study[];
@@ -369,44 +387,20 @@ export function figureSets(c: FigureChoices): FigureSet[] {
   ];
   if (!c.overrides?.length) return sets;
   // Each unit runs under the overrides, in a worker thread as in this one. The set is the prototype of its wrapper, so
-  // getters that plan work on first use (the sweep sets' units) stay lazy.
-  return sets.map((s) => Object.assign(Object.create(s) as FigureSet, { run: (arg: unknown) => withOverrides(c.overrides!, () => s.run(arg)) }));
+  // getters that plan work on first use (the sweep sets' units) stay lazy. Each data file's command gets the --set
+  // flags (the sensitivity studies' commands have them already): `strata sweep` takes no --set, so a sweep set's
+  // numbers come again from this command with --only.
+  const combineWithFlags = (s: FigureSet): FigureSet['combine'] => (inputs, results, more) => {
+    const d = s.combine(inputs, results, more);
+    if (s.name === 'sensitivity') return d;
+    const command = (SWEEP_FIGURE_SETS as readonly string[]).includes(s.name) ? `strata figures --only ${s.name}${setFlags}` : `${d.command}${setFlags}`;
+    return { ...d, command };
+  };
+  return sets.map((s) => Object.assign(Object.create(s) as FigureSet, { run: (arg: unknown) => withOverrides(c.overrides!, () => s.run(arg)), combine: combineWithFlags(s) }));
 }
 
 /** The figure sets `strata figures` knows, in the order it makes them. */
 export const FIGURE_SETS = ['dramsim3', 'peak-bandwidth', 'pim-gpt', 'neupims', 'duplex', 'sensitivity', ...SWEEP_FIGURE_SETS] as const;
-
-/** A progress bar on a terminal (redrawn in place on stderr), plain lines on stderr otherwise, nothing when quiet. */
-class Progress {
-  private done = 0;
-  private readonly started = performance.now();
-  constructor(private total: number, private readonly tty: boolean, private readonly quiet = false) {}
-
-  /** Adds work discovered later (PNG export). */
-  grow(n: number): void {
-    this.total += n;
-  }
-
-  /** Marks the start of one unit of work. */
-  step(label: string): void {
-    this.done += 1;
-    if (this.quiet) return;
-    const t = Math.max(1, this.total);
-    if (this.tty) {
-      const width = 24;
-      const filled = Math.round((width * Math.min(this.done, t)) / t);
-      const secs = ((performance.now() - this.started) / 1000).toFixed(1);
-      process.stderr.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${t} ${secs}s ${label}`);
-    } else {
-      console.error(`figures [${this.done}/${t}] ${label}`);
-    }
-  }
-
-  /** Clears the bar. */
-  end(): void {
-    if (this.tty && !this.quiet) process.stderr.write('\r\x1b[2K');
-  }
-}
 
 /** The files a figure-data file renders to (renderFigureSetFiles). */
 type RenderedFiles = ReturnType<typeof renderFigureSetFiles>;
@@ -525,19 +519,21 @@ export async function figuresCommand(argv: string[]): Promise<number> {
       servingLengths: lengthsFlag('duplex-serving-lengths', values['duplex-serving-lengths']) ?? DUPLEX_SERVING_DEFAULTS.lengths.map((l) => lengthsFlag('duplex-serving-lengths', l)![0]!),
       count: count?.[0] ?? DUPLEX_SERVING_DEFAULTS.count,
     },
-    ...(set.overrides.length ? { overrides: set.overrides } : {}),
+    ...(set.overrides.length ? { overrides: set.overrides, setFlags: setFlagsText(set.system, set.texts) } : {}),
   };
   const workersWanted = withContext(() => positiveInt('workers', values.workers, 1024), (m) => `figures: ${m}`);
   const sets = figureSets(choices).filter((s) => only.includes(s.name));
   // Every output path is checked before any computing starts (a set may take minutes).
   checkOutputPaths([...sets.map((s) => join(outDir, 'data', `${s.name}.json`)), join(outDir, 'figures.html'), join(outDir, 'index.html')]);
   const planned = sets.map((s) => {
-    const inputs = hashInputs(s.inputs(), setId ? { ...s.parameters, set: setId } : s.parameters);
+    // With --set, the flags as written are hashed too: the data file's command names them (the same overrides reached
+    // from another --system would otherwise reuse a file whose command names the other system).
+    const inputs = hashInputs(s.inputs(), setId ? { ...s.parameters, set: setId, setFlags: choices.setFlags } : s.parameters);
     const file = join(outDir, 'data', `${s.name}.json`);
     return { set: s, inputs, file, ...staleReason(file, inputs, values.force ?? false) };
   });
   const work = planned.reduce((n, p) => n + (p.reason === null ? 0 : p.set.units.length), 0);
-  const progress = new Progress(work + planned.length, process.stderr.isTTY === true, values.quiet ?? false);
+  const progress = new FiguresProgress(work + planned.length, { tty: process.stderr.isTTY === true, quiet: values.quiet ?? false });
   const outputs: OutputFile[] = [];
   const computedMessages = new Map<string, string>();
   const stale = planned.filter((p) => p.reason !== null);
@@ -546,6 +542,14 @@ export async function figuresCommand(argv: string[]): Promise<number> {
   const started = performance.now();
   /** Computes one stale set's units (both rounds) and saves its data file as soon as it is complete. */
   const compute = async (p: (typeof planned)[number]): Promise<FigureData> => {
+    try {
+      return await computeSet(p);
+    } catch (e) {
+      progress.setFailed(p.set.name, (e as Error).message);
+      throw e;
+    }
+  };
+  const computeSet = async (p: (typeof planned)[number]): Promise<FigureData> => {
     const round = (units: readonly FigureUnit[]) => Promise.all(units.map(async (u) => {
       const r = await runner.run(p.set, u);
       progress.step(`${p.set.name}: ${u.label}`);
@@ -558,6 +562,7 @@ export async function figuresCommand(argv: string[]): Promise<number> {
     const data = sealFigureData(p.set.combine(p.inputs, first, second));
     // Saved as soon as it is computed: an interrupted or failed run keeps every finished set, which the next run reuses.
     writeOutputs([{ path: p.file, content: `${JSON.stringify(data, null, 2)}\n` }]);
+    progress.setDone(p.set.name, p.set.units.length + more.length, p.file);
     computedMessages.set(p.set.name, `${p.set.name}: computed ${p.set.work} in ${seconds(performance.now() - started)} (${p.reason}), wrote ${p.file}`);
     return data;
   };

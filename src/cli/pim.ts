@@ -4,6 +4,7 @@ import { CommandLog, formatLog, logEntries } from '../dram/command-log.ts';
 import { generatePattern } from '../dram/patterns.ts';
 import { checkProtocol } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
+import { formatCount } from '../dram/limits.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
 import { runPimGemv } from '../pim/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
@@ -49,16 +50,16 @@ export function pimCommand(argv: string[]): number {
   const std = spec.standard;
   const lines = [
     `Strata PIM GEMV — ${m} x ${k} (${spec.unit.elementBytes}-byte elements) on ${spec.name}: ${std.organization.channels} channels x ${std.organization.bankGroups * std.organization.banksPerGroup} banks x ${spec.unit.macsPerBank} MAC lanes`,
-    `  time        ${run.cycles.toLocaleString('en-US')} cycles of the dram clock (${std.tCKPs} ps) = ${run.timeNs.toFixed(1)} ns`,
-    `  MACs        ${run.plan.macs.toLocaleString('en-US')}: ${run.macsPerNs.toFixed(0)} MACs/ns of a ${run.peakMacsPerNs} MACs/ns peak (${((100 * run.macsPerNs) / run.peakMacsPerNs).toFixed(1)} %)`,
-    `  commands    ${Object.entries(run.commands).map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`).join(', ')}`,
+    `  time        ${formatCount(run.cycles)} cycles of the dram clock (${std.tCKPs} ps) = ${run.timeNs.toFixed(1)} ns`,
+    `  MACs        ${formatCount(run.plan.macs)}: ${run.macsPerNs.toFixed(0)} MACs/ns of a ${run.peakMacsPerNs} MACs/ns peak (${((100 * run.macsPerNs) / run.peakMacsPerNs).toFixed(1)} %)`,
+    `  commands    ${Object.entries(run.commands).map(([n, c]) => `${n} ${formatCount(c)}`).join(', ')}`,
   ];
   if (v['compare-stream']) {
     const bytes = m * k * spec.unit.elementBytes;
     const requests = Math.ceil(bytes / bytesPerRequest(std));
     const trace = generatePattern({ pattern: 'stream', requests, seed: 'gemv', requestBytes: bytesPerRequest(std), capacityBytes: requests * bytesPerRequest(std) });
     const streamed = dramReport(runDram({ standard: std, trace }));
-    lines.push(`  streamed    reading the ${bytes.toLocaleString('en-US')}-byte matrix through the controllers takes ${streamed.window.timeNs.toFixed(1)} ns (${streamed.bandwidth.percentOfPeak} % of peak): PIM is ${(streamed.window.timeNs / run.timeNs).toFixed(2)}x faster`);
+    lines.push(`  streamed    reading the ${formatCount(bytes)}-byte matrix through the controllers takes ${streamed.window.timeNs.toFixed(1)} ns (${streamed.bandwidth.percentOfPeak} % of peak): PIM is ${(streamed.window.timeNs / run.timeNs).toFixed(2)}x faster`);
   }
   const log = wantLog ? logEntries(run.logs, std.commandNames) : [];
   if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(log) }]);
@@ -68,7 +69,7 @@ export function pimCommand(argv: string[]): number {
       console.error(checkFailureLine('pim gemv', violations, log.length));
       return 1;
     }
-    lines.push(`  checker     ${log.length.toLocaleString('en-US')} commands: no protocol violations`);
+    lines.push(`  checker     ${formatCount(log.length)} commands: no protocol violations`);
   }
   console.log(lines.join('\n'));
   return 0;
@@ -109,7 +110,7 @@ function generateCommand(argv: string[]): number {
       console.error(failure);
       return 1;
     }
-    checked = `  checker     ${entries.length.toLocaleString('en-US')} commands replayed by the protocol checker: no violation`;
+    checked = `  checker     ${formatCount(entries.length)} commands replayed by the protocol checker: no violation`;
   }
   const us = (ps: number) => (ps / 1e6).toFixed(2);
   const first = g.generated[0]!;
@@ -133,7 +134,7 @@ function generateCommand(argv: string[]): number {
     `  per token   mean ${us(g.meanTokenPs)} us (first ${us(first.totalPs)}, last ${us(last.totalPs)}); prompt ${us(g.promptPs)} us in all`,
     `  breakdown   per token on the critical path: PIM ${us(mean((t) => t.pimPs))} us (MAC ${us(mean((t) => t.path.mac))}, data movement ${us(mean((t) => t.path.movement))}, row activate/precharge ${us(mean((t) => t.path.row))}, refresh ${us(mean((t) => t.path.refresh))}), ASIC ${us(mean((t) => t.asicPs))} us`,
     `  energy      ${total.toFixed(2)} uJ per token: activate ${e('activate').toFixed(2)}, array reads ${e('arrayRead').toFixed(2)}, MAC ${e('mac').toFixed(2)}, buffer/result I/O ${e('io').toFixed(2)}, global buffer and latches ${e('buffers').toFixed(2)}, refresh ${e('refresh').toFixed(2)}, standby ${e('background').toFixed(2)}, ASIC ${e('asic').toFixed(2)}`,
-    `  simulation  ${g.simulatedGemvs.toLocaleString('en-US')} channel-program segments simulated command by command, ${g.reusedGemvs.toLocaleString('en-US')} reused (same program from the same relative channel state)`,
+    `  simulation  ${formatCount(g.simulatedGemvs)} channel-program segments simulated command by command, ${formatCount(g.reusedGemvs)} reused (same program from the same relative channel state)`,
     ...(checked ? [checked] : []),
   ].join('\n'));
   return 0;
@@ -201,10 +202,10 @@ function neupimsGemvCommand(argv: string[]): number {
   const pimCycles = run.pimFinishCycle - run.pimFirstCycle;
   const lines = [
     `Strata NeuPIMs attention — ${heads} heads x ${headDim}, context ${context}, one channel of ${spec.name}, ${mode} row buffer${mode === 'dual' ? 's' : ''}, NPU load ${load}`,
-    `  PIM         finished at cycle ${run.pimFinishCycle.toLocaleString('en-US')} (${ns(run.pimFinishCycle)} ns; ${r.pimAloneCycles.toLocaleString('en-US')} alone): ${plan.macs.toLocaleString('en-US')} MACs, ${(plan.macs / pimCycles).toFixed(1)} MACs/cycle of a ${plan.peakMacsPerCycle} peak (${pct(plan.macs / pimCycles / plan.peakMacsPerCycle)})`,
-    `  NPU traffic ${r.requests.length.toLocaleString('en-US')} requests of 64 B finished at cycle ${run.normalFinishCycle.toLocaleString('en-US')} (${ns(run.normalFinishCycle)} ns)`,
-    `  buses       data ${pct(run.dataBusBusyCycles / run.endCycle)}, command ${pct(run.commandBusBusyCycles / run.endCycle)} of ${run.endCycle.toLocaleString('en-US')} cycles`,
-    `  commands    ${Object.entries(commandsByName(std, run)).map(([n, c]) => `${n} ${c.toLocaleString('en-US')}`).join(', ')}; PIM ${run.pimCommands.toLocaleString('en-US')}, NPU ${run.normalCommands.toLocaleString('en-US')}, refresh ${run.refreshCommands}, switch precharges ${run.switchPrecharges}`,
+    `  PIM         finished at cycle ${formatCount(run.pimFinishCycle)} (${ns(run.pimFinishCycle)} ns; ${formatCount(r.pimAloneCycles)} alone): ${formatCount(plan.macs)} MACs, ${(plan.macs / pimCycles).toFixed(1)} MACs/cycle of a ${plan.peakMacsPerCycle} peak (${pct(plan.macs / pimCycles / plan.peakMacsPerCycle)})`,
+    `  NPU traffic ${formatCount(r.requests.length)} requests of 64 B finished at cycle ${formatCount(run.normalFinishCycle)} (${ns(run.normalFinishCycle)} ns)`,
+    `  buses       data ${pct(run.dataBusBusyCycles / run.endCycle)}, command ${pct(run.commandBusBusyCycles / run.endCycle)} of ${formatCount(run.endCycle)} cycles`,
+    `  commands    ${Object.entries(commandsByName(std, run)).map(([n, c]) => `${n} ${formatCount(c)}`).join(', ')}; PIM ${formatCount(run.pimCommands)}, NPU ${formatCount(run.normalCommands)}, refresh ${run.refreshCommands}, switch precharges ${run.switchPrecharges}`,
     `  energy      ${(commandEnergyPj(spec, run) / 1e6).toFixed(3)} uJ in commands (IDD method; PIM commands scaled as NewtonSim)`,
   ];
   const entries = log ? logEntries([log], std.commandNames) : [];
@@ -216,7 +217,7 @@ function neupimsGemvCommand(argv: string[]): number {
       console.error(checkFailureLine('pim neupims-gemv', violations, entries.length));
       return 1;
     }
-    lines.push(`  checker     ${entries.length.toLocaleString('en-US')} commands: no protocol violations`);
+    lines.push(`  checker     ${formatCount(entries.length)} commands: no protocol violations`);
   }
   if (v['command-log']) writeOutputs([{ path: v['command-log'], content: formatLog(entries) }]);
   console.log(lines.join('\n'));

@@ -9,7 +9,7 @@ import { parameterCount } from '../compiler/model.ts';
 import { loadTargetFor } from '../systems/registry.ts';
 import { duplex } from '../systems/duplex/policy.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
-import { checkTensorParallel, loadDuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { checkTensorParallel, duplexCapacityBytes, loadDuplexSystem } from '../systems/duplex/duplex-system.ts';
 import { runDuplexStep, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
@@ -33,6 +33,7 @@ export interface DuplexRunValues {
   timeline?: string;
   csv?: string;
   'attention-launch'?: string;
+  profile?: string;
 }
 
 const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
@@ -48,6 +49,10 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   if (v['attention-launch'] !== undefined) {
     throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/systems/duplex/duplex-step.ts)');
   }
+  // Refused as strata serve refuses it (src/cli/serve.ts): a Duplex step has no software profile to choose.
+  if (v.profile !== undefined) {
+    throw new StrataError("run: --profile applies to gpu-roofline; Duplex-family systems run their xPU ops under the xPU preset's default profile and charge no host launch (src/systems/duplex/duplex-step.ts)");
+  }
   if (v.trace !== undefined) throw new StrataError('run: --trace is not available with --policy duplex or a Duplex-family --system (it times gpu-roofline traces); give --model, --phase and --context');
   const timelineScope: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = v.csv;
@@ -62,7 +67,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);
   checkTensorParallel(model, system.devices, devices === undefined ? `${system.name}'s ${system.devices} devices:` : '--devices');
   const footprint = memoryFootprint(model, plan.steps[plan.steps.length - 1]!);
-  const capacityBytes = system.xpu.capacityBytes * system.devices;
+  const capacityBytes = duplexCapacityBytes(system);
   try {
     assertFits(footprint, { name: `${system.name} (${system.devices} x ${system.xpu.name})`, capacityBytes }, plan.what);
   } catch (e) {

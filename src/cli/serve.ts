@@ -6,7 +6,7 @@ import { formatGiB } from '../compiler/footprint.ts';
 import { generateRequests, loadRequests, type DatasetName, type RequestSet } from '../compiler/requests.ts';
 import { formatServingSummary, servingReport } from '../report/serving-report.ts';
 import { servingCsvFiles, streamedServingCsvFiles } from '../report/serving-csv.ts';
-import { describeServingSystems, loadStepCostModel } from '../systems/registry.ts';
+import { describeServingSystems, loadStepCostModel, SYSTEM_MODELS } from '../systems/registry.ts';
 import { ATTENTION_LAUNCHES } from '../systems/baseline/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
 import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt, positiveNumber, seeUsage } from './args.ts';
@@ -14,11 +14,11 @@ import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt
 /** The largest --kv-capacity-gb: 1,000,000 GiB, a petabyte of KV cache, beyond any system. */
 const MAX_KV_GIB = 1_000_000;
 import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
-import { checkSystemFor } from './system-flag.ts';
+import { checkSystemFor, familyOfSystem } from './system-flag.ts';
 
 export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
              [--max-batch B] [--kv-capacity-gb G] [--prefill whole|chunked] [--chunk-tokens T] [--routing uniform|skewed]
-             [--attention-launch per-request|per-layer] [--out DIR] [--quiet]`;
+             [--attention-launch per-request|per-layer] [--profile graphs|eager|fused] [--out DIR] [--quiet]`;
 
 /** Requests in a generated set when --count is not given (the request count of issue #6's serving benchmark). */
 export const DEFAULT_SERVE_COUNT = 256;
@@ -61,6 +61,23 @@ function requestSet(v: { requests?: string; qps?: string; count?: string }, seed
   });
 }
 
+/**
+ * Refuses `--profile` for a system whose steps no GPU/CPU baseline preset times under a profile of its choosing: a
+ * software profile (arch/systems/gpu-*.json `software.profiles`) says how a framework turns ops into kernels and
+ * what the host pays per launch, which only the roofline step cost model (src/systems/baseline/roofline-step-cost.ts)
+ * charges. A Duplex-family system times its xPU under the preset's default profile and has no host-launch model
+ * (src/systems/duplex/duplex-step.ts); NeuPIMs' NPU and PIM have no profile. Checked before anything is loaded.
+ */
+function checkProfileFor(system: string, profile: string | undefined): void {
+  if (profile === undefined) return;
+  const family = familyOfSystem(system);
+  if (family === undefined || family === 'baseline') return;
+  const why = family === 'duplex'
+    ? "its xPU ops run under the xPU preset's default profile and it charges no host launch (src/systems/duplex/duplex-step.ts)"
+    : 'no GPU/CPU preset times its steps';
+  throw new StrataError(`--profile: does not apply to system '${system}' (${SYSTEM_MODELS[family].noun}): a software profile picks how a GPU/CPU baseline preset's steps are launched; ${why}`);
+}
+
 /** `strata serve`: serves a request set with continuous batching on a system; prints a summary; writes the serving report and its CSVs. */
 export function serveCommand(argv: string[]): number {
   const { values: v, positionals } = parseFlags('serve', argv, {
@@ -76,6 +93,7 @@ export function serveCommand(argv: string[]): number {
     'chunk-tokens': { type: 'string' },
     routing: { type: 'string' },
     'attention-launch': { type: 'string' },
+    profile: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
   });
@@ -83,6 +101,7 @@ export function serveCommand(argv: string[]): number {
   if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
   if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
   checkSystemFor('serve', v.system);
+  checkProfileFor(v.system, v.profile);
   const seed = v.seed ?? '0';
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb'], MAX_KV_GIB, 'a petabyte, beyond any system');
@@ -100,7 +119,7 @@ export function serveCommand(argv: string[]): number {
   const model = loadModel(v.model);
   if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);
   const set = requestSet(v, seed);
-  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch });
+  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch, profile: v.profile });
   const kvCapacityBytes = kvGiB !== undefined ? Math.floor(kvGiB * 2 ** 30) : undefined;
   const mem = costModel.memory;
   const left = mem ? mem.capacityBytes - mem.weightBytes : Infinity;

@@ -27,14 +27,21 @@ export const SET_COMMANDS = ['dram', 'pim', 'run', 'compile', 'serve', 'validate
 const MANY_PRESET_COMMANDS = ['validate', 'figures'];
 
 /** The `--set` flags of the command running now, and the overrides they resolved to (none outside runWithSetFlags). */
-let inEffect: { readonly texts: readonly string[]; readonly overrides: readonly Override[] } = { texts: [], overrides: [] };
+let inEffect: SetFlagsInEffect = { texts: [], overrides: [] };
+
+/** The `--set` flags of the command running now: their texts, the `--system` their paths start at (validate, figures), and what they resolved to. */
+export interface SetFlagsInEffect {
+  readonly texts: readonly string[];
+  readonly system?: string;
+  readonly overrides: readonly Override[];
+}
 
 /**
  * The `--set` flags of the command running now and their overrides. A command that goes on after its first `await`
  * (figures) reads them at its start: the overrides of runWithSetFlags are in effect only while the command's
  * synchronous part runs.
  */
-export function setFlagsInEffect(): { readonly texts: readonly string[]; readonly overrides: readonly Override[] } {
+export function setFlagsInEffect(): SetFlagsInEffect {
   return inEffect;
 }
 
@@ -145,18 +152,20 @@ export function runWithSetFlags(command: string, argv: readonly string[], run: (
   }
   const flags = parseSetFlags(sets);
   let roots: SetRoots;
+  let system: string | undefined;
   if (MANY_PRESET_COMMANDS.includes(command)) {
     // --system is the root of the paths only: taken out, so that the command never sees a flag it does not take.
-    const system = takeFlag(rest, 'system');
-    rest = system.rest;
-    roots = rootsOf(command, system.value === undefined ? [] : ['--system', system.value]);
+    const taken = takeFlag(rest, 'system');
+    rest = taken.rest;
+    system = taken.value;
+    roots = rootsOf(command, system === undefined ? [] : ['--system', system]);
   } else {
     roots = rootsOf(command, rest);
   }
   const overrides: Override[] = resolveSetFlags(flags, roots);
   for (const [i, o] of overrides.entries()) process.stderr.write(`strata: --set ${flags[i]!.text}: ${shown(o.file)} field '${o.path}' = ${JSON.stringify(o.value)}\n`);
   const saved = inEffect;
-  inEffect = { texts: sets, overrides };
+  inEffect = { texts: sets, ...(system === undefined ? {} : { system }), overrides };
   try {
     return withOverrides(overrides, () => run(rest));
   } finally {

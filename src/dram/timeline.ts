@@ -6,6 +6,7 @@
  *   closes, the column accesses and refreshes it takes).
  */
 import { StrataError } from '../spec/errors.ts';
+import { formatCount } from './limits.ts';
 import type { ChannelStats } from './channel-stats.ts';
 import type { CommandLog } from './command-log.ts';
 import { ACT, PRE, PREA, RD, RDA, REF, REFPB, WR, WRA } from './commands.ts';
@@ -114,7 +115,7 @@ export function checkBankWindow(w: CycleWindow): void {
     throw new StrataError(`--bank-window: expected a start cycle >= 0 and a positive length in cycles, got start ${w.startCycle}, length ${w.cycles}`);
   }
   if (w.cycles > MAX_BANK_WINDOW_CYCLES) {
-    throw new StrataError(`--bank-window: ${w.cycles} cycles is longer than the ${MAX_BANK_WINDOW_CYCLES.toLocaleString('en-US')} cycles a bank-state window may span`);
+    throw new StrataError(`--bank-window: ${w.cycles} cycles is longer than the ${formatCount(MAX_BANK_WINDOW_CYCLES)} cycles a bank-state window may span`);
   }
 }
 

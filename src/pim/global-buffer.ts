@@ -20,7 +20,7 @@ export interface GlobalBuffer {
 export function globalBuffer(spec: PimSpec): GlobalBuffer {
   const readBytes = spec.unit.macsPerBank * spec.unit.elementBytes;
   // The energy is read when it is used, not when the buffer is described: checking a program's buffer use is part of
-  // a timing run, which must not read a price field (src/systems/pim-gpt/timing-cache.ts).
+  // a timing run, which must not read a price field (src/spec/timing-cache.ts).
   return { capacityBytes: spec.unit.globalBufferBytes, writeBytes: 32, readBytes, get pjPerByte() { return spec.globalBufferPjPerByte; } };
 }
 

@@ -2,7 +2,7 @@ import { resolvePrecision } from '../systems/baseline/roofline.ts';
 import type { Step } from '../ir/step.ts';
 import { repoRelative } from '../compiler/policies/types.ts';
 import { DUPLEX_DEVICES } from '../systems/duplex/policy.ts';
-import type { DuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { duplexCapacityBytes, type DuplexSystem } from '../systems/duplex/duplex-system.ts';
 import type { DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import {
   DUPLEX_ENERGY_METHOD, RUN_REPORT_SCHEMA, runTotals, softwareProfileInfo, stepShape, type RunInputBase, type RunReport, type StepRecord, type TimelineEntry, type TimelineScope,
@@ -96,7 +96,7 @@ export function duplexRunReport(input: DuplexRunInput): RunReport {
     model: input.model,
     policy: 'duplex',
     workload: { phase: input.phase, origin: input.origin, steps: input.steps.length, seed: input.seed, streams: [...input.streams] },
-    memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: x.capacityBytes * sys.devices },
+    memory: { weightBytes: f.weightBytes, kvCacheBytes: f.kvCacheBytes, kvTokens: f.kvTokens, neededBytes: f.totalBytes, availableBytes: duplexCapacityBytes(sys) },
     steps,
     timeline: { scope: input.timeline, ops: timeline },
     totals: runTotals({ timePs: t, ops, flops, bytes, tokens, steps: input.steps.length, phase: input.phase, computeBound, memoryBound, launchPs }),

@@ -547,6 +547,13 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
   const overGpu = decode.map((r) => over(r.systems.duplex, r.systems.gpu)).filter((x): x is number => x !== null);
   const overGpu2 = decode.map((r) => over(r.systems.duplex, r.systems.gpu2)).filter((x): x is number => x !== null);
   const savings = decode.filter((r) => r.systems.duplex && r.systems.gpu).map((r) => 1 - r.systems.duplex!.joulesPerToken / r.systems.gpu!.joulesPerToken);
+  // The paper's setup: Duplex / GPU under the authors' charge (the GPU's step over Duplex's; absent where not timed).
+  const authors = (r: DecodeRow) => {
+    const d = r.systems.duplex?.authorsStepPs;
+    const g = r.systems.gpu?.authorsStepPs;
+    return d !== undefined && g !== undefined ? g / d : null;
+  };
+  const overGpuAuthors = decode.map(authors).filter((x): x is number => x !== null);
   const meanSaving = savings.length ? savings.reduce((a, b) => a + b, 0) / savings.length : null;
   const cap = (k: string) => k[0]!.toUpperCase() + k.slice(1);
   const label = (k: ComparedKey) => p.systems.find((s) => s.key === k)!;
@@ -554,7 +561,7 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
     schema: FIGURE_DATA_SCHEMA,
     figure: 'duplex',
     title: 'Duplex against GPU, 2xGPU, bank-PIM and bank-group PIM',
-    description: `Each model on D tensor-parallel devices (the smallest power of two holding its weights and batch 32's KV cache at its longest case); Duplex, GPU (${label('gpu').preset}), bank-PIM and BG-PIM have D devices, 2xGPU 2D. Every xPU (the GPU systems', and Duplex's ops above the Op/B threshold) runs on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs, a kernel floor per op); the Duplex authors' own charge (no launches, no shared-bank slowdown) is \`strata validate duplex --authors-charge\`. PIM ops: each pseudo-channel's stream command by command through the HBM3 DRAM model up to twice the PIM spec's \`simulation.tileRequestsPerChannel\` requests (lengths between simulated ones interpolated), longer streams extrapolated at the simulated steady-state rate. Fixed-batch decode: B requests decoding the token at position Lin + Lout/2; throughput = B / step time, energy per token = step energy / B; empty cells: the KV cache does not fit (OOM). Serving: ${p.count} fixed-length requests arriving Poisson at ${p.qps} requests/s, continuous batching up to ${p.maxBatch} with whole prefill, every request's TTFT, mean time between its tokens and end-to-end latency.`,
+    description: `Each model on D tensor-parallel devices (the smallest power of two holding its weights and batch 32's KV cache at its longest case); Duplex, GPU (${label('gpu').preset}), bank-PIM and BG-PIM have D devices, 2xGPU 2D. Every xPU (the GPU systems', and Duplex's ops above the Op/B threshold) runs on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs, a kernel floor per op); the paper's setup, the Duplex authors' own charge (no kernel floor or launch, no shared-bank slowdown), is the table 'charges' and the 'authors' charge' rows of 'paper'. PIM ops: each pseudo-channel's stream command by command through the HBM3 DRAM model up to twice the PIM spec's \`simulation.tileRequestsPerChannel\` requests (lengths between simulated ones interpolated), longer streams extrapolated at the simulated steady-state rate. Fixed-batch decode: B requests decoding the token at position Lin + Lout/2; throughput = B / step time, energy per token = step energy / B; empty cells: the KV cache does not fit (OOM). Serving: ${p.count} fixed-length requests arriving Poisson at ${p.qps} requests/s, continuous batching up to ${p.maxBatch} with whole prefill, every request's TTFT, mean time between its tokens and end-to-end latency.`,
     command: `strata validate duplex --models ${models.join(',')} --lengths ${p.lengths.join(',')} --batches ${p.batches.join(',')} --serving-models ${p.servingModels.join(',')} --serving-lengths ${p.servingLengths.join(',')} --count ${p.count} --qps ${p.qps} --max-batch ${p.maxBatch}`,
     parameters: {
       models, lengths: [...p.lengths], batches: [...p.batches], systems: p.systems.map((s) => s.preset), xpuProfile: 'graphs',
@@ -610,7 +617,23 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
           ['Duplex / 2xGPU decode throughput, best case', 'x', overGpu2.length ? Math.max(...overGpu2) : null, null],
           ['Duplex / 2xGPU decode throughput, geometric mean', 'x', geomean(overGpu2), null],
           ['energy per token, Duplex vs GPU, mean saving (paper: third-party summary, unconfirmed)', 'fraction', meanSaving, p.paper.energySavingVsGpu],
+          ["Duplex / GPU decode throughput, best case, the paper's setup (authors' charge)", 'x', overGpuAuthors.length ? Math.max(...overGpuAuthors) : null, p.paper.throughputOverGpu],
+          [`Duplex / GPU decode throughput, geometric mean over ${overGpuAuthors.length} cases, the paper's setup (authors' charge)`, 'x', geomean(overGpuAuthors), null],
         ],
+      },
+      {
+        name: 'charges',
+        title: "Duplex / GPU per decode case under a serving engine's charge ('graphs') and under the paper's setup (the authors' charge)",
+        columns: [
+          col('model', '', 'model (workloads/models)'),
+          col('lin', 'tokens', 'input length Lin'),
+          col('lout', 'tokens', 'output length Lout'),
+          col('batch', '', 'requests B'),
+          col('routing', '', 'MoE expert routing (uniform, skewed) or dense'),
+          col('overGpu', 'x', "Duplex / GPU throughput, every xPU op under the 'graphs' profile with its kernel floor, xPU and PIM sharing the banks (the decode table's); empty: OOM"),
+          col('overGpuAuthors', 'x', "Duplex / GPU throughput under the authors' charge: the same placement and op bodies without kernel floors or launches and without the shared-bank slowdown; empty: OOM"),
+        ],
+        rows: decode.map((r) => [r.model, r.lin, r.lout, r.batch, r.routing, over(r.systems.duplex, r.systems.gpu), authors(r)]),
       },
       {
         name: 'serving',

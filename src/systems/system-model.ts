@@ -23,6 +23,11 @@ export interface CostModelOptions {
   readonly routing?: LowerOptions['routing'];
   /** Attention kernel launches, for cost models with launch overheads (the roofline). */
   readonly attentionLaunch?: AttentionLaunch;
+  /**
+   * Software profile of a GPU/CPU baseline preset (`graphs`, `eager`, `fused`: the preset's `software.profiles`);
+   * undefined: the preset's default. Only the baseline family's cost model takes one.
+   */
+  readonly profile?: string;
 }
 
 /** How a family serves requests: the step cost model `strata serve` runs (src/serving/step-cost.ts). */

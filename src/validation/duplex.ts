@@ -1,10 +1,11 @@
 import type { Headline, Parts } from './sensitivity.ts';
+import { overridesKey } from '../spec/provenance.ts';
 import { kvBytesPerToken, loadModel, parameterCount, type ModelSpec } from '../compiler/model.ts';
 import type { LowerOptions } from '../compiler/lower.ts';
 import { generateRequests } from '../compiler/requests.ts';
 import { StrataError } from '../spec/errors.ts';
 import { duplexCapacityBytes, loadDuplexSystem, type DuplexSystem } from '../systems/duplex/duplex-system.ts';
-import { duplexStepCoster, type DuplexStepCoster } from '../systems/duplex/duplex-step-cost.ts';
+import { duplexStepCoster, type DuplexCharge, type DuplexStepCoster } from '../systems/duplex/duplex-step-cost.ts';
 import { duplexStepCostModel } from '../systems/duplex/duplex-serving.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { makeStep } from '../compiler/step.ts';
@@ -13,7 +14,7 @@ import { coSchedule, type CoItem } from '../systems/duplex/duplex-schedule.ts';
 import { runDuplexOps, sharedArrayBytesPerPs, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import type { Op } from '../ir/op.ts';
 import { requestMetrics, servingTotals } from '../serving/metrics.ts';
-import { deviceProfile } from '../systems/baseline/roofline.ts';
+import { deviceProfile, usableBytes } from '../systems/baseline/roofline.ts';
 import { simulateServing } from '../serving/serving-loop.ts';
 
 /** Default serving comparison of `strata validate duplex` and `strata figures`: models, (Lin:Lout) pairs, requests, Poisson rate, maximum batch. */
@@ -62,7 +63,7 @@ export const DUPLEX_PAPER = {
 } as const;
 
 /** How each system's numbers are computed (printed under the tables, so the page that quotes them says it too). */
-export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs; docs/baselines.md); the authors' simulator charges no launch and no shared-bank slowdown (`--co-processing`, 'authors' charge'). Logic-PIM, bank-PIM and BG-PIM: each pseudo-channel's stream runs command by command through the HBM3 DRAM model up to twice `simulation.tileRequestsPerChannel` requests (stream lengths on a power-of-two grid simulated, lengths between them interpolated), longer streams continue at the simulated steady-state rate (extrapolated). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
+export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs, each kernel at least the preset's kernel floor; docs/baselines.md). 'Authors' charge': the paper's setup, as the Duplex authors' LLMSimulator charges a step: the same placement and op bodies on Duplex and on the GPU, without any kernel floor or launch and without the shared-bank slowdown while xPU and PIM both run (`--co-processing` shows it op class by op class). Logic-PIM, bank-PIM and BG-PIM: each pseudo-channel's stream runs command by command through the HBM3 DRAM model up to twice `simulation.tileRequestsPerChannel` requests (stream lengths on a power-of-two grid simulated, lengths between them interpolated), longer streams continue at the simulated steady-state rate (extrapolated). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
 
 /**
  * The software profile every xPU of the comparison runs under: the default of the shipped Duplex systems' xPU
@@ -77,16 +78,24 @@ export function lengthsFor(model: ModelSpec, lengths: ReadonlyArray<readonly [nu
   return lengths.filter(([lin, lout]) => model.positionScheme !== 'learned' || lin + lout <= model.maxPositions);
 }
 
-let duplexXpu: DuplexSystem['xpu'] | undefined;
+/**
+ * The Duplex xPU preset, loaded once per set of overrides in effect (`overridesKey`): a `--set` or a sensitivity
+ * variant of its capacity or reserve changes D, and a plain run never re-reads the file for every case.
+ */
+const duplexXpus = new Map<string, DuplexSystem['xpu']>();
 
-/** Devices of a model's comparison: the smallest power of two holding the weights and batch 32's KV cache at its longest case. */
+/**
+ * Devices of a model's comparison: the smallest power of two whose usable memory (each device's capacity less its
+ * runtime reserve, as `duplexCapacityBytes` counts it) holds the weights and batch 32's KV cache at its longest case.
+ */
 export function devicesFor(model: ModelSpec, lengths: ReadonlyArray<readonly [number, number]> = DUPLEX_LENGTHS): number {
-  duplexXpu ??= loadDuplexSystem('duplex').xpu;
-  const xpu = duplexXpu;
+  const key = overridesKey();
+  let xpu = duplexXpus.get(key);
+  if (!xpu) duplexXpus.set(key, (xpu = loadDuplexSystem('duplex').xpu));
   const longest = Math.max(...lengthsFor(model, lengths).map(([a, b]) => a + b));
   const need = parameterCount(model) * model.precisionBytes + 32 * longest * kvBytesPerToken(model);
   let d = 1;
-  while (d * xpu.capacityBytes < need) d *= 2;
+  while (d * usableBytes(xpu) < need) d *= 2;
   return d;
 }
 
@@ -103,6 +112,12 @@ export interface DecodeResult {
   readonly joulesPerToken: number;
   /** The step without co-processing (every op after the previous one). */
   readonly serialPs: number;
+  /**
+   * The step under the Duplex authors' charge (no kernel floor or launch, no shared-bank slowdown: their
+   * LLMSimulator's setup, `DuplexCharge`), for Duplex and the GPU system: the paper's setup beside the serving
+   * engine's `stepPs`. Absent for the other systems and where a comparison leaves it out (the sensitivity study).
+   */
+  readonly authorsStepPs?: number;
 }
 
 /** One fixed-batch decode case. */
@@ -123,8 +138,11 @@ export class DuplexComparison {
   private readonly costers = new Map<string, DuplexStepCoster>();
   private readonly systems = new Map<string, DuplexSystem>();
 
-  /** `split`: how every PIM system splits matrix ops between its xPU and PIM (src/systems/duplex/policy.ts). */
-  constructor(readonly split: DuplexSplit = 'op-b') {}
+  /**
+   * `split`: how every PIM system splits matrix ops between its xPU and PIM (src/systems/duplex/policy.ts).
+   * `authorsCharge`: also time Duplex and the GPU system under the authors' charge (`DecodeResult.authorsStepPs`).
+   */
+  constructor(readonly split: DuplexSplit = 'op-b', readonly authorsCharge = true) {}
 
   /** The compared system `key` for `model` (D or 2D devices). */
   system(key: ComparedKey, model: ModelSpec): DuplexSystem {
@@ -137,10 +155,10 @@ export class DuplexComparison {
   }
 
   /** The step coster of a system for a model and routing. */
-  coster(system: DuplexSystem, model: ModelSpec, routing: LowerOptions['routing'], coProcessing = true): DuplexStepCoster {
-    const id = `${system.name}:${system.devices}:${model.name}:${routing ?? 'uniform'}:${coProcessing}`;
+  coster(system: DuplexSystem, model: ModelSpec, routing: LowerOptions['routing'], coProcessing = true, charge: DuplexCharge = 'strata'): DuplexStepCoster {
+    const id = `${system.name}:${system.devices}:${model.name}:${routing ?? 'uniform'}:${coProcessing}:${charge}`;
     let c = this.costers.get(id);
-    if (!c) this.costers.set(id, (c = duplexStepCoster(system, model, { routing, coProcessing, split: this.split })));
+    if (!c) this.costers.set(id, (c = duplexStepCoster(system, model, { routing, coProcessing, split: this.split, charge })));
     return c;
   }
 
@@ -159,8 +177,10 @@ export class DuplexComparison {
   private decodeOn(key: ComparedKey, model: ModelSpec, lin: number, lout: number, batch: number, routing: DecodeRow['routing'], entries: { contextLength: number; newTokens: number }[]): DecodeResult | null {
     const s = this.system(key, model);
     if (!fits(s, model, batch, lin, lout)) return null;
-    const r = this.coster(s, model, routing === 'dense' ? undefined : routing).cost(entries, '0');
-    return { devices: s.devices, stepPs: r.timePs, tokensPerS: batch / (r.timePs / 1e12), joulesPerToken: r.energyPj.total / 1e12 / batch, serialPs: r.serialPs };
+    const moeRouting = routing === 'dense' ? undefined : routing;
+    const r = this.coster(s, model, moeRouting).cost(entries, '0');
+    const authors = this.authorsCharge && (key === 'duplex' || key === 'gpu') ? { authorsStepPs: this.coster(s, model, moeRouting, true, 'authors').cost(entries, '0').timePs } : {};
+    return { devices: s.devices, stepPs: r.timePs, tokensPerS: batch / (r.timePs / 1e12), joulesPerToken: r.energyPj.total / 1e12 / batch, serialPs: r.serialPs, ...authors };
   }
 
   /** Every case on one compared system (a part of the sensitivity study: each system reads its own specs). */
@@ -185,7 +205,7 @@ export function duplexSensitivityParts(cases: readonly DecodeCase[], split: Dupl
   const parts: Record<string, () => unknown> = {};
   // A Logic-PIM spec already loaded in this process (by the decode table of `strata figures`, which runs first) is
   // reused, and the reuse notes its assumptions again (src/pim/logic-pim.ts), so every part that reads it is varied.
-  for (const c of DUPLEX_COMPARED) parts[c.key] = () => new DuplexComparison(split).decodeAllOn(c.key, cases);
+  for (const c of DUPLEX_COMPARED) parts[c.key] = () => new DuplexComparison(split, false).decodeAllOn(c.key, cases);
   const rows = (r: Readonly<Record<string, unknown>>): DecodeRow[] =>
     cases.map((c, i) => {
       const systems = {} as Record<ComparedKey, DecodeResult | null>;
@@ -291,6 +311,12 @@ export function compareServing(c: ServingCase, cmp = new DuplexComparison()): Se
 const f1 = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 const f2 = (x: number) => x.toFixed(2);
 const ratio = (a: DecodeResult | null, b: DecodeResult | null) => (a && b ? a.tokensPerS / b.tokensPerS : null);
+/** Duplex / GPU throughput under the authors' charge (same batch: the GPU's step over Duplex's); null where either is OOM or untimed. */
+export const authorsOverGpu = (r: DecodeRow): number | null => {
+  const d = r.systems.duplex?.authorsStepPs;
+  const g = r.systems.gpu?.authorsStepPs;
+  return d !== undefined && g !== undefined ? g / d : null;
+};
 
 /** Headline numbers of a decode table: best and geometric-mean Duplex/GPU and Duplex/2xGPU throughput, mean energy saving vs GPU. */
 export function decodeSummary(rows: readonly DecodeRow[]) {
@@ -298,6 +324,7 @@ export function decodeSummary(rows: readonly DecodeRow[]) {
   const geo = (xs: number[]) => (xs.length ? Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length) : NaN);
   const gpu = over('gpu');
   const gpu2 = over('gpu2');
+  const authors = rows.map(authorsOverGpu).filter((x): x is number => x !== null);
   const savings = rows
     .filter((r) => r.systems.duplex && r.systems.gpu)
     .map((r) => 1 - r.systems.duplex!.joulesPerToken / r.systems.gpu!.joulesPerToken);
@@ -306,24 +333,29 @@ export function decodeSummary(rows: readonly DecodeRow[]) {
     comparedWithGpu: gpu.length,
     maxOverGpu: Math.max(...gpu), geomeanOverGpu: geo(gpu),
     maxOverGpu2: Math.max(...gpu2), geomeanOverGpu2: geo(gpu2),
+    /** Duplex / GPU under the authors' charge, over the cases timed so (NaN and -Infinity where none was). */
+    comparedAuthors: authors.length, maxOverGpuAuthors: Math.max(...authors), geomeanOverGpuAuthors: geo(authors),
     meanEnergySavingVsGpu: savings.length ? savings.reduce((a, b) => a + b, 0) / savings.length : NaN,
     overBankPim: over('bankPim'), overBgPim: over('bgPim'),
   };
 }
 
-/** The decode table (Markdown): tokens/s per system, Duplex's speed-up over each, and energy per token. */
+/**
+ * The decode table (Markdown): tokens/s per system, Duplex's speed-up over each, Duplex / GPU again under the
+ * authors' charge (the paper's setup, beside the serving engine's; '–' where it was not timed), and energy per token.
+ */
 export function formatDecodeTable(rows: readonly DecodeRow[]): string {
   const cell = (r: DecodeResult | null) => (r ? f1(r.tokensPerS) : 'OOM');
   const x = (v: number | null) => (v === null ? '–' : `${f2(v)}x`);
   const lines = [
-    '| model (devices) | Lin/Lout | batch | routing | Duplex tok/s | GPU | 2xGPU | bank-PIM | BG-PIM | Duplex / GPU | / 2xGPU | / bank-PIM | / BG-PIM | J/token Duplex | J/token GPU |',
-    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    "| model (devices) | Lin/Lout | batch | routing | Duplex tok/s | GPU | 2xGPU | bank-PIM | BG-PIM | Duplex / GPU | / 2xGPU | / bank-PIM | / BG-PIM | Duplex / GPU, authors' charge | J/token Duplex | J/token GPU |",
+    '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const s = r.systems;
     lines.push(
       `| ${r.model} (${r.devices}) | ${r.lin}/${r.lout} | ${r.batch} | ${r.routing} | ${cell(s.duplex)} | ${cell(s.gpu)} | ${cell(s.gpu2)} | ${cell(s.bankPim)} | ${cell(s.bgPim)} | ` +
-        `${x(ratio(s.duplex, s.gpu))} | ${x(ratio(s.duplex, s.gpu2))} | ${x(ratio(s.duplex, s.bankPim))} | ${x(ratio(s.duplex, s.bgPim))} | ` +
+        `${x(ratio(s.duplex, s.gpu))} | ${x(ratio(s.duplex, s.gpu2))} | ${x(ratio(s.duplex, s.bankPim))} | ${x(ratio(s.duplex, s.bgPim))} | ${x(authorsOverGpu(r))} | ` +
         `${s.duplex ? s.duplex.joulesPerToken.toFixed(4) : 'OOM'} | ${s.gpu ? s.gpu.joulesPerToken.toFixed(4) : 'OOM'} |`,
     );
   }
@@ -353,17 +385,23 @@ export function formatServingTable(rows: readonly ServingRow[]): string {
   return lines.join('\n');
 }
 
-/** Ours beside the paper's headline numbers. */
+/**
+ * Ours beside the paper's headline numbers: Strata under a serving engine's charge (the 'graphs' profile) and under
+ * the paper's setup (the authors' charge), each over the same cases, then the paper's value.
+ */
 export function formatPaperComparison(rows: readonly DecodeRow[]): string {
   const s = decodeSummary(rows);
-  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  // '–' where no case gives the number (every case OOM, or the authors' charge not timed).
+  const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)} %` : '–');
+  const x = (v: number) => (Number.isFinite(v) ? `${f2(v)}x` : '–');
+  const authors = (v: number) => (s.comparedAuthors === s.comparedWithGpu ? x(v) : '–');
   return [
-    '| quantity | Strata | paper |',
-    '|---|---:|---:|',
-    `| Duplex / GPU decode throughput, best case | ${f2(s.maxOverGpu)}x | up to ${DUPLEX_PAPER.throughputOverGpu}x |`,
-    `| Duplex / GPU decode throughput, geometric mean over ${s.comparedWithGpu} cases | ${f2(s.geomeanOverGpu)}x | – |`,
-    `| Duplex / 2xGPU decode throughput, best / geometric mean | ${f2(s.maxOverGpu2)}x / ${f2(s.geomeanOverGpu2)}x | – |`,
-    `| energy per token, Duplex vs GPU, mean saving | ${pct(s.meanEnergySavingVsGpu)} | 42.03 % (third-party, unconfirmed) |`,
+    "| quantity | Strata, serving engine ('graphs') | Strata, the paper's setup (authors' charge) | paper |",
+    '|---|---:|---:|---:|',
+    `| Duplex / GPU decode throughput, best case | ${x(s.maxOverGpu)} | ${authors(s.maxOverGpuAuthors)} | up to ${DUPLEX_PAPER.throughputOverGpu}x |`,
+    `| Duplex / GPU decode throughput, geometric mean over ${s.comparedWithGpu} cases | ${x(s.geomeanOverGpu)} | ${authors(s.geomeanOverGpuAuthors)} | – |`,
+    `| Duplex / 2xGPU decode throughput, best / geometric mean | ${x(s.maxOverGpu2)} / ${x(s.geomeanOverGpu2)} | – | – |`,
+    `| energy per token, Duplex vs GPU, mean saving | ${pct(s.meanEnergySavingVsGpu)} | – | 42.03 % (third-party, unconfirmed) |`,
   ].join('\n');
 }
 
@@ -372,13 +410,14 @@ export function formatPaperComparison(rows: readonly DecodeRow[]): string {
 
 const csvField = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
-/** `duplex-decode.csv`: one row per decode case and system. */
+/** `duplex-decode.csv`: one row per decode case and system; `authorsStepNs`, the step under the authors' charge, for Duplex and the GPU system. */
 export function decodeCsv(rows: readonly DecodeRow[]): string {
-  const out = ['model,lin,lout,batch,routing,context,system,devices,stepNs,serialNs,tokensPerS,joulesPerToken,oom'];
+  const out = ['model,lin,lout,batch,routing,context,system,devices,stepNs,serialNs,tokensPerS,joulesPerToken,oom,authorsStepNs'];
   for (const r of rows) {
     for (const c of DUPLEX_COMPARED) {
       const s = r.systems[c.key];
-      out.push([r.model, r.lin, r.lout, r.batch, r.routing, r.context, c.preset, s?.devices, s ? s.stepPs / 1000 : null, s ? s.serialPs / 1000 : null, s?.tokensPerS, s?.joulesPerToken, s ? 0 : 1].map(csvField).join(','));
+      const authors = s?.authorsStepPs !== undefined ? s.authorsStepPs / 1000 : null;
+      out.push([r.model, r.lin, r.lout, r.batch, r.routing, r.context, c.preset, s?.devices, s ? s.stepPs / 1000 : null, s ? s.serialPs / 1000 : null, s?.tokensPerS, s?.joulesPerToken, s ? 0 : 1, authors].map(csvField).join(','));
     }
   }
   return `${out.join('\n')}\n`;
@@ -528,19 +567,20 @@ export interface ChargeRow {
 }
 
 /**
- * Every decode case under both charges (`coProcessingBreakdown` on the case, Duplex and the GPU system of the decode
- * table on the same ops): the Duplex authors' simulator is the setup the paper's 2.67x comes from, the `graphs`
- * profile a modern serving engine's. Cases where Duplex or the GPU does not fit give null ratios, as OOM in the table.
+ * Every decode case under both charges, Duplex and the GPU system of the decode table: the Duplex authors' simulator
+ * is the setup the paper's 2.67x comes from, the `graphs` profile a modern serving engine's. Taken from the decode
+ * table's own rows (`DuplexComparison.decode`: Strata's charge and `authorsStepPs`, which equal
+ * `coProcessingBreakdown`'s `gpuStepPs / stepPs` and `gpuFreeStepPs / freeStepPs` on the whole op graph; the tests
+ * compare them). Cases where Duplex or the GPU does not fit give null ratios, as OOM in the table.
  */
-export function chargeRows(cases: readonly DecodeCase[], split: DuplexSplit = 'op-b'): ChargeRow[] {
-  const cmp = new DuplexComparison(split);
+export function chargeRows(cases: readonly DecodeCase[], split: DuplexSplit = 'op-b', cmp = new DuplexComparison(split)): ChargeRow[] {
   return cases.map((c) => {
-    const model = loadModel(c.model);
     const base = { model: c.model, lin: c.lin, lout: c.lout, batch: c.batch, routing: c.routing };
-    const ok = fits(cmp.system('duplex', model), model, c.batch, c.lin, c.lout) && fits(cmp.system('gpu', model), model, c.batch, c.lin, c.lout);
-    if (!ok) return { ...base, strata: null, authors: null };
-    const r = coProcessingBreakdown(c.model, c.lin, c.lout, c.batch, c.routing, split);
-    return { ...base, strata: r.gpuStepPs / r.stepPs, authors: r.gpuFreeStepPs / r.freeStepPs };
+    const row = cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing);
+    const d = row.systems.duplex;
+    const g = row.systems.gpu;
+    if (!d || !g) return { ...base, strata: null, authors: null };
+    return { ...base, strata: g.stepPs / d.stepPs, authors: authorsOverGpu(row) };
   });
 }
 

@@ -47,6 +47,8 @@ const FAST = ['--models', 'gpt2-small'];
 const FIRST = ['--only', 'dramsim3,peak-bandwidth,pim-gpt'];
 /** Small NeuPIMs and Duplex subsets (a few seconds each; the defaults take about 40 s and 25 s). */
 const NEUPIMS_FAST = ['--neupims-models', 'neupims-gpt3-7b', '--neupims-batches', '64,256', '--neupims-datasets', 'alpaca-like'];
+/** Progress lines with their seconds replaced by T (the lines depend on the clock only through these). */
+const timeless = (err: string) => err.split('\n').map((l) => l.replace(/ [\d.]+ s\b/g, ' T s'));
 const DUPLEX_FAST = ['--duplex-models', 'mixtral-8x7b', '--duplex-lengths', '256:256', '--duplex-batches', '32', '--duplex-serving-models', 'mixtral-8x7b', '--duplex-serving-lengths', '256:256', '--duplex-count', '8'];
 
 describe('strata figures', () => {
@@ -60,11 +62,17 @@ describe('strata figures', () => {
     expect(r.out).toMatch(/^peak-bandwidth: computed 6 presets in [\d.]+ s \(no data file yet\)/m);
     expect(r.out).toMatch(/^pim-gpt: computed 1 model and a token timeline in [\d.]+ s \(no data file yet\)/m);
     expect(r.out.split('\n').at(-1)).toBe(`figures: ${out}`);
-    // not a terminal: plain progress lines, 4 traces + 6 presets + 1 model + 1 token timeline + 3 sets rendered = 15 units
-    const progress = r.err.split('\n');
-    expect(progress[0]).toBe('figures [1/15] dramsim3: hbm2-8ch-stream-read');
-    expect(progress).toContain('figures [12/15] pim-gpt: gpt2-small token timeline');
-    expect(progress.at(-1)).toBe('figures [15/15] pim-gpt: charts and tables');
+    // not a terminal: sparse plain lines (issue #17), 4 traces + 6 presets + 1 model + 1 token timeline + 3 sets
+    // rendered = 15 units: a line at each tenth of them, and one per set when its data file is written
+    const progress = timeless(r.err);
+    expect(progress[0]).toBe('figures: 1/15 units in T s (last: dramsim3: hbm2-8ch-stream-read)');
+    expect(progress).toContain(`figures: dramsim3 done, 4 units, at T s: ${join(out, 'data', 'dramsim3.json')}`);
+    expect(progress).toContain(`figures: peak-bandwidth done, 6 units, at T s: ${join(out, 'data', 'peak-bandwidth.json')}`);
+    expect(progress).toContain(`figures: pim-gpt done, 2 units, at T s: ${join(out, 'data', 'pim-gpt.json')}`);
+    const unitLines = progress.filter((l) => /^figures: \d+\/15 units in T s \(last: .+\)$/.test(l));
+    expect(unitLines.length + 3).toBe(progress.length);
+    expect(unitLines.length).toBeLessThanOrEqual(11);
+    expect(progress.at(-1)).toBe('figures: 15/15 units in T s (last: pim-gpt: charts and tables)');
     // no temporary files of the atomic writer
     expect(readdirSync(out).some((f) => f.includes('.tmp-'))).toBe(false);
   });
@@ -125,7 +133,7 @@ describe('strata figures', () => {
     }
     expect(r.out).not.toMatch(/computed/);
     // only the 3 renderings were left to do
-    expect(r.err).toBe(['dramsim3', 'peak-bandwidth', 'pim-gpt'].map((s, i) => `figures [${i + 1}/3] ${s}: charts and tables`).join('\n'));
+    expect(timeless(r.err)).toEqual(['dramsim3', 'peak-bandwidth', 'pim-gpt'].map((s, i) => `figures: ${i + 1}/3 units in T s (last: ${s}: charts and tables)`));
     expect(snapshot(out)).toEqual(before);
   });
 
@@ -204,7 +212,7 @@ describe('strata figures', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'figures', '--out', out, '--only', 'dramsim3'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^dramsim3: inputs unchanged/);
-    expect(r.stderr).toBe('figures [1/1] dramsim3: charts and tables\n');
+    expect(timeless(r.stderr)).toEqual(['figures: 1/1 units in T s (last: dramsim3: charts and tables)', '']);
     // --quiet: no progress on stderr (issue #17), the same report on stdout.
     const q = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'figures', '--out', out, '--only', 'dramsim3', '--quiet'], { cwd: ROOT, encoding: 'utf8' });
     expect(q.status).toBe(0);
@@ -217,17 +225,20 @@ describe('strata figures --only sensitivity', () => {
   it('draws every headline band of the PIM-GPT and Duplex comparisons over the assumptions on their paths', async () => {
     const r = await runMainAsync(['figures', '--out', out, '--only', 'sensitivity', '--models', 'gpt2-small', ...NEUPIMS_FAST.slice(0, 2), '--neupims-batches', '16', '--neupims-datasets', 'alpaca-like', '--duplex-models', 'llama3-70b', '--duplex-lengths', '256:256', '--duplex-batches', '32']);
     expect(r.code).toBe(0);
-    // Progress per unit: every part of each study as shipped (the total known at the start), then every
-    // assumption they read at each end (planned from the parts' results: the total grows), then the rendering.
-    const lines = r.err.split('\n');
-    const total = lines.length;
-    const atStart = Number(/^figures \[1\/(\d+)\]/.exec(lines[0]!)![1]);
-    lines.forEach((l, i) => expect(l).toMatch(new RegExp(`^figures \\[${i + 1}/(${atStart}|${total})\\] sensitivity: `)));
-    expect(lines.slice(0, atStart - 1).every((l) => !/ at its (low|high) end$/.test(l))).toBe(true);
-    expect(lines.filter((l) => l.endsWith('] sensitivity: pim-gpt: pim gpt2-small'))).toHaveLength(1);
-    expect(lines.filter((l) => / at its (low|high) end$/.test(l)).length % 2).toBe(0);
-    expect(lines.filter((l) => / at its (low|high) end$/.test(l)).length).toBeGreaterThan(10);
-    expect(lines.at(-1)).toBe(`figures [${total}/${total}] sensitivity: charts and tables`);
+    // Sparse progress: every part of each study as shipped (the total known at the start: the first line's), then
+    // every assumption they read at each end (planned from the parts' results: the total grows), then the rendering.
+    const lines = timeless(r.err);
+    const atStart = Number(/^figures: 1\/(\d+) units/.exec(lines[0]!)![1]);
+    const done = lines.filter((l) => l.startsWith('figures: sensitivity done, '));
+    expect(done).toHaveLength(1);
+    const units = Number(/done, (\d+) units/.exec(done[0]!)![1]);
+    // the second round: each assumption at its low and its high end
+    const ends = units - (atStart - 1);
+    expect(ends % 2).toBe(0);
+    expect(ends).toBeGreaterThan(10);
+    expect(lines.filter((l) => l !== done[0]).every((l) => new RegExp(`^figures: \\d+/(${atStart}|${units + 1}) units in T s \\(last: sensitivity: .+\\)$`).test(l))).toBe(true);
+    expect(lines.length).toBeLessThanOrEqual(2 * 11 + 1);
+    expect(lines.at(-1)).toBe(`figures: ${units + 1}/${units + 1} units in T s (last: sensitivity: charts and tables)`);
     const data = validateReport(JSON.parse(readFileSync(join(out, 'data', 'sensitivity.json'), 'utf8')), 'sensitivity.json') as FigureData;
     const bands = data.tables.find((t) => t.name === 'bands')!.rows;
     // 6 PIM-GPT headlines of one model (T4 eager and graphs, CPU eager), 6 NeuPIMs gains (GPU-only eager and graphs,
@@ -247,11 +258,12 @@ describe('strata figures --only neupims / duplex', () => {
     const r = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST, '--workers', '1']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^neupims: computed 2 cases and a utilisation run in [\d.]+ s \(no data file yet\)/m);
-    expect(r.err.split('\n')).toEqual([
-      'figures [1/4] neupims: neupims-gpt3-7b alpaca-like batch 64',
-      'figures [2/4] neupims: neupims-gpt3-7b alpaca-like batch 256',
-      'figures [3/4] neupims: utilisation neupims-gpt3-7b batch 256',
-      'figures [4/4] neupims: charts and tables',
+    expect(timeless(r.err)).toEqual([
+      'figures: 1/4 units in T s (last: neupims: neupims-gpt3-7b alpaca-like batch 64)',
+      'figures: 2/4 units in T s (last: neupims: neupims-gpt3-7b alpaca-like batch 256)',
+      'figures: 3/4 units in T s (last: neupims: utilisation neupims-gpt3-7b batch 256)',
+      `figures: neupims done, 3 units, at T s: ${join(out, 'data', 'neupims.json')}`,
+      'figures: 4/4 units in T s (last: neupims: charts and tables)',
     ]);
     for (const f of ['neupims-throughput.svg', 'neupims-speedup.svg', 'neupims-interleaving.svg', 'neupims-utilisation.svg', 'neupims.md',
       'neupims-throughput.csv', 'neupims-paper.csv', 'neupims-interleaving.csv', 'neupims-utilisation.csv', 'neupims-busy-intervals.csv']) {
@@ -267,7 +279,7 @@ describe('strata figures --only neupims / duplex', () => {
     const before = snapshot(out);
     const again = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST]);
     expect(again.out).toMatch(/^neupims: inputs unchanged \(sha256 [0-9a-f]{12}\), reusing /m);
-    expect(again.err).toBe('figures [1/1] neupims: charts and tables');
+    expect(timeless(again.err)).toEqual(['figures: 1/1 units in T s (last: neupims: charts and tables)']);
     expect(snapshot(out)).toEqual(before);
     // another subset is another input
     const other = await runMainAsync(['figures', '--out', out, '--only', 'neupims', ...NEUPIMS_FAST.slice(0, 2), '--neupims-batches', '64', '--neupims-datasets', 'alpaca-like']);
@@ -279,11 +291,12 @@ describe('strata figures --only neupims / duplex', () => {
     expect(r.code).toBe(0);
     // Mixtral is MoE: uniform and skewed routing
     expect(r.out).toMatch(/^duplex: computed 2 decode cases and 1 serving run in [\d.]+ s \(no data file yet\)/m);
-    expect(r.err.split('\n')).toEqual([
-      'figures [1/4] duplex: mixtral-8x7b 256/256 batch 32 uniform',
-      'figures [2/4] duplex: mixtral-8x7b 256/256 batch 32 skewed',
-      'figures [3/4] duplex: serving mixtral-8x7b 256/256',
-      'figures [4/4] duplex: charts and tables',
+    expect(timeless(r.err)).toEqual([
+      'figures: 1/4 units in T s (last: duplex: mixtral-8x7b 256/256 batch 32 uniform)',
+      'figures: 2/4 units in T s (last: duplex: mixtral-8x7b 256/256 batch 32 skewed)',
+      'figures: 3/4 units in T s (last: duplex: serving mixtral-8x7b 256/256)',
+      `figures: duplex done, 3 units, at T s: ${join(out, 'data', 'duplex.json')}`,
+      'figures: 4/4 units in T s (last: duplex: charts and tables)',
     ]);
     for (const f of ['duplex-throughput.svg', 'duplex-energy.svg', 'duplex-latency-cdf.svg', 'duplex.md',
       'duplex-systems.csv', 'duplex-decode.csv', 'duplex-paper.csv', 'duplex-serving.csv', 'duplex-requests.csv']) {

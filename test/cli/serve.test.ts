@@ -64,6 +64,33 @@ describe('strata serve', () => {
     expect(readdirSync(join(dir, 'g-report')).sort()).toEqual(['batch-timeline.svg', 'latency-cdf.svg', 'report.html', 'requests.csv', 'steps.csv']);
   });
 
+  it('--profile eager: the report records it, and a decode step is the host issuing its kernels one by one', () => {
+    const run = (profile: string | undefined, out: string) => {
+      const r = runMain([...BASE, '--requests', 'fixed:128:16', '--count', '8', '--quiet', '--out', join(dir, out), ...(profile ? ['--profile', profile] : [])]);
+      expect(r.err).toBe('');
+      return validateReport(JSON.parse(readFileSync(join(dir, out, 'serving-report.json'), 'utf8')), `${out}.json`) as ServingReport;
+    };
+    const eager = run('eager', 'p-eager');
+    const graphs = run(undefined, 'p-default');
+    // arch/systems/gpu-h100-sxm.json software.profiles.eager.launchNs = 18,239 (PyTorch eager, measured); default graphs.
+    expect(eager.system.softwareProfile).toMatchObject({ name: 'eager', hostLaunchNs: 18239 });
+    expect(graphs.system.softwareProfile).toMatchObject({ name: 'graphs', hostLaunchNs: 0 });
+    expect(eager.system.description).toContain('(profile eager)');
+    // A batch-8 decode step of Llama-3 8B is host-bound in eager: 32 layers x 23 kernels (norm, QKV, rotary 10,
+    // attention 3 once per layer, O, add, norm, gate+up, SiLU-and-multiply 2, down, add) + embedding 2 + final
+    // norm + LM head = 740 launches of 18,239 ns = 13,496,860 ns, whatever the GPU does meanwhile.
+    const decode = (rep: ServingReport) => rep.steps.filter((s) => s.decodeRequests === 8 && s.prefillRequests === 0);
+    expect(decode(eager).length).toBe(15);
+    for (const s of decode(eager)) expect(s.timeNs).toBe(740 * 18239);
+    // Under graphs the same step is its kernels' GPU time alone: about 7.4 ms, so eager is 1.83x slower.
+    for (const s of decode(graphs)) expect(s.timeNs).toBeLessThan(7.4e6);
+    // The prefill step (1,024 tokens) is GPU-bound under both: the host's 740 launches hide behind the GEMMs.
+    expect(eager.steps[0]!.timeNs).toBe(graphs.steps[0]!.timeNs);
+    // graphs named explicitly is the default, byte for byte.
+    run('graphs', 'p-graphs');
+    expect(readFileSync(join(dir, 'p-graphs', 'serving-report.json'), 'utf8')).toBe(readFileSync(join(dir, 'p-default', 'serving-report.json'), 'utf8'));
+  });
+
   it('serves on a Duplex-family system through its own step cost model', () => {
     const out = join(dir, 'dx');
     const r = runMain(['serve', '--model', 'llama3-8b', '--system', 'duplex', '--requests', 'fixed:32:4', '--count', '3', '--quiet', '--out', out]);
@@ -103,6 +130,9 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['bad attention launch', [...BASE, '--requests', 'alpaca', '--attention-launch', 'fused'], /^strata: --attention-launch: expected one of per-request, per-layer, got 'fused'$/],
     ['routing on a dense model', [...BASE, '--requests', 'alpaca', '--routing', 'skewed'], /^strata: --routing: llama3-8b is a dense model/],
     ['attention launch on Duplex', ['serve', '--model', 'llama3-8b', '--system', 'duplex', '--requests', 'alpaca', '--attention-launch', 'per-layer'], /^strata: --attention-launch: does not apply to system 'duplex': /],
+    ['unknown profile', [...BASE, '--requests', 'alpaca', '--profile', 'fast'], /^strata: gpu-h100-sxm has no software profile 'fast' in .*gpu-h100-sxm\.json \(it has graphs, eager, fused\)$/],
+    ['profile on Duplex', ['serve', '--model', 'llama3-8b', '--system', 'duplex', '--requests', 'alpaca', '--profile', 'eager'], /^strata: --profile: does not apply to system 'duplex' \(a Duplex-family system\): .*its xPU ops run under the xPU preset's default profile and it charges no host launch/],
+    ['profile on NeuPIMs, before the model is read', ['serve', '--model', 'gpt9', '--system', 'neupims', '--requests', 'alpaca', '--profile', 'graphs'], /^strata: --profile: does not apply to system 'neupims' \(a NeuPIMs-family system\): .*no GPU\/CPU preset times its steps$/],
     ['unknown flag', [...BASE, '--requests', 'alpaca', '--batch', '4'], /^strata: serve: Unknown option '--batch' \(flags: --model /],
     ['positional', [...BASE, '--requests', 'alpaca', 'extra'], /^strata: serve: unexpected argument 'extra'/],
   ];

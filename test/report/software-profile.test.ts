@@ -12,6 +12,8 @@ import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
 import { neupimsStepCostModel } from '../../src/systems/neupims/neupims-serving.ts';
 import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
 import { simulateServing } from '../../src/serving/serving-loop.ts';
+import { loadStepCostModel } from '../../src/systems/registry.ts';
+import { runMain } from '../helpers.ts';
 import { servingReport, formatServingSummary } from '../../src/report/serving-report.ts';
 import { validateReport } from '../../src/report/schema.ts';
 import { loadLogicPim } from '../../src/pim/logic-pim.ts';
@@ -105,6 +107,16 @@ describe('serving reports record the profile where a GPU/CPU preset times the st
     expect(rep.system.softwareProfile).toMatchObject({ name: 'eager', hostLaunchNs: 18239 });
     expect(formatServingSummary(rep).split('\n')[0]).toContain('(gpu-roofline, profile eager)');
     expect(validateReport(JSON.parse(JSON.stringify(rep)), 's.json').schema).toBe('strata.serving-report/1');
+  });
+
+  it('the registry threads a profile to the GPU/CPU cost model (strata serve --profile) and refuses it for Duplex', () => {
+    const model = loadModel('gpt2-small');
+    expect(loadStepCostModel('gpu-t4', model, { seed: '0', profile: 'eager' }).softwareProfile).toMatchObject({ name: 'eager', hostLaunchNs: 18239 });
+    expect(loadStepCostModel('gpu-t4', model, { seed: '0' }).softwareProfile?.name).toBe('graphs');
+    expect(() => loadStepCostModel('duplex', model, { seed: '0', profile: 'eager' })).toThrow(/^--profile: does not apply to system 'duplex': Duplex-family systems run their xPU ops under the xPU preset's default profile/);
+    // strata run refuses it on Duplex as well, rather than timing the step under 'graphs' with the flag ignored
+    const r = runMain(['run', '--system', 'duplex', '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--profile', 'eager']);
+    expect([r.code, r.err]).toEqual([2, "strata: run: --profile applies to gpu-roofline; Duplex-family systems run their xPU ops under the xPU preset's default profile and charge no host launch (src/systems/duplex/duplex-step.ts)"]);
   });
 
   it("duplex: the xPU's profile; the description says what is simulated and what extrapolated", () => {

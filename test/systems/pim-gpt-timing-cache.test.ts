@@ -3,7 +3,7 @@ import { loadModel } from '../../src/compiler/model.ts';
 import { loadAsic } from '../../src/pim/asic.ts';
 import { loadPimSpec } from '../../src/pim/pim-spec.ts';
 import { loadPimGptSystem, pimGptGenerate, pimGptTimingRuns, PRICE_FIELDS, type PimGptGeneration, type PimGptSystem } from '../../src/systems/pim-gpt/pim-gpt.ts';
-import { canonicalKey, HiddenFields, TimingCache } from '../../src/systems/pim-gpt/timing-cache.ts';
+import { canonicalKey, HiddenFields, TimingCache } from '../../src/spec/timing-cache.ts';
 
 const system = loadPimGptSystem();
 const gpt2 = loadModel('gpt2-small');

@@ -58,7 +58,19 @@ export interface DuplexStepCosterOptions {
   readonly memoise?: boolean;
   /** How matrix ops are split between xPU and PIM (src/systems/duplex/policy.ts; default `op-b`). */
   readonly split?: DuplexSplit;
+  /**
+   * How the step is charged (default `strata`). `authors`: as the Duplex authors' LLMSimulator charges it (read in
+   * the HeliosZhou/LLMSimulator fork; docs/validation.md, "Duplex co-processing"): the same placement and op
+   * bodies, but no kernel floor or launch on any op (an all-reduce is kept: it moves data), and the xPU and PIM
+   * each at their full bandwidth while both run (no shared-bank slowdown); under `fastest`, the authors' mode
+   * without co-processing, every op after the previous one. Equal to `coProcessingBreakdown`'s `freeStepPs`
+   * (src/validation/duplex.ts) on the whole op graph; the tests compare the two.
+   */
+  readonly charge?: DuplexCharge;
 }
+
+/** How a Duplex step is charged: Strata's (launches, shared banks) or the Duplex authors' simulator's (neither). */
+export type DuplexCharge = 'strata' | 'authors';
 
 /** Memo counters. */
 export interface DuplexCosterStats {
@@ -113,14 +125,15 @@ const ATTENTION_INDEX: Readonly<Record<string, number>> = { 'attn-score': 0, sof
 
 /** A step coster for `model` on `system` (see the module comment). */
 export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: DuplexStepCosterOptions = {}): DuplexStepCoster {
-  const coProcessing = opts.coProcessing ?? true;
   const memoise = opts.memoise ?? true;
   const routing = opts.routing;
   const split = opts.split ?? 'op-b';
+  const authors = (opts.charge ?? 'strata') === 'authors';
+  const coProcessing = (opts.coProcessing ?? true) && !(authors && split === 'fastest');
   // Placement of everything but the experts (whose balanced split depends on the layer's token counts: expertSegment).
   const placeOpts: DuplexPlacementOptions = split === 'op-b' ? {} : { split, group: model.heads / model.kvHeads };
   const moe = model.experts > 1;
-  const arrayBytesPerPs = sharedArrayBytesPerPs(system);
+  const arrayBytesPerPs = authors ? Infinity : sharedArrayBytesPerPs(system);
   const oneLayer: ModelSpec = { ...model, layers: 1 };
   // A dense one-layer copy: attention and one FFN without routing, for per-request attention and per-count expert shapes.
   const denseOne: ModelSpec = { ...model, layers: 1, experts: 1, topK: 1 };
@@ -168,7 +181,9 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
     };
   };
 
-  const schedule = (items: readonly PartItem[], deps: readonly (readonly number[])[], launches: readonly number[]): SegmentCost => {
+  const schedule = (items: readonly PartItem[], deps: readonly (readonly number[])[], charged: readonly number[]): SegmentCost => {
+    // The authors' charge keeps only the all-reduce of each op's lead (data movement), no launch.
+    const launches = authors ? items.map((it) => it.allReducePs) : charged;
     let serialPs = 0;
     let pimDramPj = 0;
     let pimComputePj = 0;

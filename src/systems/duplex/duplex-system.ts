@@ -2,7 +2,7 @@ import { StrataError } from '../../spec/errors.ts';
 import { FieldReader } from '../../spec/fields.ts';
 import { readJsonFile } from '../../spec/json-file.ts';
 import { deepFreeze } from '../../spec/freeze.ts';
-import { loadDevice, type DevicePreset } from '../baseline/roofline.ts';
+import { loadDevice, usableBytes, type DevicePreset } from '../baseline/roofline.ts';
 import { capacityBytes } from '../../dram/standard.ts';
 import { loadLogicPim, type LogicPimSpec } from '../../pim/logic-pim.ts';
 import { checkFamily, systemFile, systemNames, warnDeprecatedName } from '../presets.ts';
@@ -139,7 +139,13 @@ export function parseDuplexSystem(json: unknown, file: string): DuplexSystem {
   return deepFreeze({ name: r.string('name'), description: r.optionalString('description', ''), file, xpu, devices, interconnect, pim, sources });
 }
 
-/** Memory of the whole system, bytes. */
+/**
+ * Memory of the whole system for weights and KV cache, bytes: on every device the xPU's capacity less what its
+ * runtime reserves (the xPU preset's `memory.reservedBytes`, a ranged assumption: 3 GiB of gpu-h100-sxm's 80 GiB),
+ * exactly what a GPU baseline of the same preset may use (`usableBytes`, src/systems/baseline/roofline.ts). The
+ * xPU's runtime (driver, CUDA context, library workspaces) lives in the same HBM with or without PIM on the stacks,
+ * so Duplex, its GPU-only system and the roofline GPU are all charged it alike.
+ */
 export function duplexCapacityBytes(s: DuplexSystem): number {
-  return s.xpu.capacityBytes * s.devices;
+  return usableBytes(s.xpu) * s.devices;
 }

@@ -26,6 +26,7 @@ export const duplexSystems: SystemModel = {
     name: 'duplex',
     load(nameOrPath, model, opts) {
       notApplicable(nameOrPath, 'attention-launch', opts.attentionLaunch, "Duplex-family systems launch a layer's attention ops of one kind once for the batch (src/systems/duplex/duplex-step.ts)");
+      notApplicable(nameOrPath, 'profile', opts.profile, "Duplex-family systems run their xPU ops under the xPU preset's default profile and charge no host launch (src/systems/duplex/duplex-step.ts)");
       return duplexStepCostModel(loadDuplexSystem(nameOrPath), model, { seed: opts.seed, routing: opts.routing });
     },
   },

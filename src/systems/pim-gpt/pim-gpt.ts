@@ -22,7 +22,7 @@ import { ProgramMemo } from '../../pim/program-memo.ts';
 import { resultLatch, resultLatchEnergyPj } from '../../pim/result-latch.ts';
 import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
 import { checkFamily, systemFile } from '../presets.ts';
-import { canonicalKey, HiddenFields, TimingCache } from './timing-cache.ts';
+import { canonicalKey, HiddenFields, TimingCache } from '../../spec/timing-cache.ts';
 
 /** A PIM-GPT style system: in-bank PIM for every matrix-vector product, an ASIC for the rest, a link per channel between them. */
 export interface PimGptSystem {
@@ -425,7 +425,7 @@ export interface PimGptGeneration {
 
 /**
  * The fields of a PIM-GPT system that price work (tokenEnergy, priceToken) and that the timing simulation does
- * not read. A generation simulates on a copy of the system with these hidden (timing-cache.ts HiddenFields): they
+ * not read. A generation simulates on a copy of the system with these hidden (src/spec/timing-cache.ts HiddenFields): they
  * stay out of the key of its timing run unless the run reads one, so a change to any of them alone (a sensitivity
  * study's MAC energy) reuses the timing and only prices it again. Listing a field here that timing does read costs
  * speed, never a wrong result: the read puts it in the key.

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { invariant } from '../../spec/errors.ts';
+import { invariant } from './errors.ts';
 
 /**
- * Timing runs kept for reuse, keyed by exactly what reached them. A sensitivity study varies one spec number at a
- * time, and most of a PIM-GPT system's assumptions (MAC energy, link pJ/bit, buffer energies) only price the work:
- * the commands issued and their cycles are the same, so the seconds of simulation need not be spent again. A run is
- * keyed by everything its inputs hold (canonicalKey: every field of every object reachable from them, except the
+ * Timing runs kept for reuse, keyed by exactly what reached them (used by PIM-GPT, NeuPIMs and the Duplex Logic-PIM
+ * streams; it lives in src/spec because it is about which spec fields a run read). A sensitivity study varies one spec
+ * number at a time, and most of a PIM-GPT system's assumptions (MAC energy, link pJ/bit, buffer energies) only price
+ * the work: the commands issued and their cycles are the same, so the seconds of simulation need not be spent again. A
+ * run is keyed by everything its inputs hold (canonicalKey: every field of every object reachable from them, except the
  * hidden price fields) plus the price fields it did read (HiddenFields records every read): if a change to the
- * simulation made it read a price field, that field enters the key and a study that varies it simulates again. So
- * the key is right by construction, not by a list of which fields are thought to reach timing.
+ * simulation made it read a price field, that field enters the key and a study that varies it simulates again. So the
+ * key is right by construction, not by a list of which fields are thought to reach timing.
  */
 
 /**
