@@ -8,6 +8,7 @@ import { Arrivals } from './controller/arrivals.ts';
 import { IssueLog, IssueStats } from './controller/issue-listeners.ts';
 import * as kinds from './controller/kinds.ts';
 import { pagePolicy } from './controller/page-policy.ts';
+import { PerRankScheduler, PerRankTransactionQueues } from './controller/per-rank.ts';
 import { Readiness } from './controller/readiness.ts';
 import { Refresh, type BankChangeListener } from './controller/refresh.ts';
 import { Scheduler, schedulerKind } from './controller/scheduler.ts';
@@ -105,12 +106,17 @@ export class Controller implements Component, BankChangeListener {
       }
     }
     this.stats = new ChannelStats(o.ranks, this.banks.length, std.commandNames.length);
-    this.queues = new TransactionQueues(this.banks, config.commandQueueDepth);
+    // DRAMsim3's queue_structure, chosen here once: PER_RANK's parts (per-rank.ts) replace two of the per-bank ones.
+    const perRank = config.queueStructure === 'PER_RANK' ? new PerRankTransactionQueues(this.banks, config.commandQueueDepth, o.ranks) : undefined;
+    this.queues = perRank ?? new TransactionQueues(this.banks, config.commandQueueDepth);
     this.drain = new WriteDrain(config, this.queues);
     this.refresh = new Refresh(std, config.refresh, this.banks, this.timing, this);
     const page = pagePolicy(config.pagePolicy);
     this.readiness = new Readiness(std, this.banks, this.timing, Int32Array.from([ACT, page.readCommand, page.writeCommand, PRE]));
-    this.scheduler = new Scheduler(schedulerKind(config.scheduler), config, page, this.banks, this.timing, this.readiness);
+    const kind = schedulerKind(config.scheduler);
+    this.scheduler = perRank
+      ? new PerRankScheduler(kind, config, page, this.banks, this.timing, this.readiness, perRank, o.ranks)
+      : new Scheduler(kind, config, page, this.banks, this.timing, this.readiness);
     this.issueStats = new IssueStats(this.stats, o.ranks, t.tBURST!);
     this.issueLog = log === undefined ? undefined : new IssueLog(log);
   }

@@ -239,7 +239,8 @@ export function importDramsim3Ini(file: string): IniImport {
   const tCK = num('tCK');
   if (!(tCK > 0)) throw new StrataError(`${where('tCK')}: tCK must be > 0 ns`);
   const queueStructure = str('queue_structure');
-  if (queueStructure !== 'PER_BANK') throw new StrataError(`${where('queue_structure')}: queue_structure '${queueStructure}' is not supported (expected PER_BANK: Strata's controller keeps one command queue per bank)`);
+  // src/command_queue.cc (CommandQueue's constructor) knows these two and stops on anything else.
+  if (queueStructure !== 'PER_BANK' && queueStructure !== 'PER_RANK') throw new StrataError(`${where('queue_structure')}: expected PER_BANK or PER_RANK, found '${queueStructure}'`);
   if (bool('unified_queue')) throw new StrataError(`${where('unified_queue')}: unified_queue = true is not supported (expected false)`);
   const pagePolicy = str('row_buf_policy');
   if (pagePolicy !== 'OPEN_PAGE' && pagePolicy !== 'CLOSE_PAGE') throw new StrataError(`${where('row_buf_policy')}: expected OPEN_PAGE or CLOSE_PAGE, found '${pagePolicy}'`);
@@ -254,7 +255,25 @@ export function importDramsim3Ini(file: string): IniImport {
   const tRRD_S = int('tRRD_S');
   const tWTR_S = int('tWTR_S');
   const VDD = num('VDD');
-  const IDD = (k: string) => num(k);
+  // Strata's standards keep IDD3N >= IDD2N and IDD0, IDD4R, IDD4W >= IDD3N (src/dram/standard.ts), without which
+  // configuration.cc (InitPowerParams) charges a negative energy per ACT or burst. DRAMsim3's STT-MRAM files (ST-*.ini)
+  // give IDD0 and IDD4R below IDD3N, and leave IDD5AB at its default of 250 mA, below too (refresh then charges a
+  // negative energy, refreshPj must be >= 0): such a current is taken as its floor, and a note names it, so the part runs
+  // with no negative energy (its activation or reads then cost no energy above active standby).
+  // Read where the power section is built (the first IDD call), so that the defaults are noted in the order read.
+  const floorCurrents = (): Record<string, number> => {
+    const currents: Record<string, number> = {};
+    for (const k of ['IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P', 'IDD4R', 'IDD4W', 'IDD5AB', 'IDD5PB']) currents[k] = num(k);
+    for (const [k, floor] of [['IDD3N', 'IDD2N'], ['IDD0', 'IDD3N'], ['IDD4R', 'IDD3N'], ['IDD4W', 'IDD3N'], ['IDD5AB', 'IDD3N']] as const) {
+      if (currents[k]! < currents[floor]!) {
+        notes.push(`${k} = ${currents[k]} mA is below ${floor} = ${currents[floor]} mA${values[k] !== undefined ? ` (line ${lineKey(k)})` : ''}: DRAMsim3 would charge a negative energy from it (configuration.cc InitPowerParams); taken as ${currents[floor]} mA`);
+        currents[k] = currents[floor]!;
+      }
+    }
+    return currents;
+  };
+  let currents: Record<string, number> | undefined;
+  const IDD = (k: string) => (currents ??= floorCurrents())[k]!;
   const tRC = tRAS + tRP;
   const tRFC = int('tRFC');
   const bitsPerRequest = busWidth * BL;
@@ -301,6 +320,8 @@ export function importDramsim3Ini(file: string): IniImport {
       readQueueDepth: trans,
       writeQueueDepth: trans,
       commandQueueDepth: int('cmd_queue_size', 1),
+      // PER_BANK is what a spec without the field means: written only for PER_RANK.
+      ...(queueStructure === 'PER_RANK' ? { queueStructure } : {}),
       writeHighWatermark: trans,
       writeLowWatermark: Math.min(8, trans - 1),
       rowHitCap: 4,

@@ -125,7 +125,7 @@ export function exportDramsim3Ini(std: DramStandard): ExportedConfig {
     `channels = ${o.channels}`,
     `bus_width = ${o.busWidthBits}`,
     `address_mapping = ${mapping}`,
-    'queue_structure = PER_BANK',
+    `queue_structure = ${c.queueStructure ?? 'PER_BANK'}`,
     `row_buf_policy = ${c.pagePolicy === 'open' ? 'OPEN_PAGE' : 'CLOSE_PAGE'}`,
     `cmd_queue_size = ${c.commandQueueDepth}`,
     `trans_queue_size = ${c.readQueueDepth}`,

@@ -113,8 +113,14 @@ export interface ControllerSpec {
   readonly readQueueDepth: number;
   /** Write transaction-queue entries (see `readQueueDepth`). */
   readonly writeQueueDepth: number;
-  /** Command-queue entries per bank. */
+  /** Command-queue entries per bank, or per rank under `queueStructure` PER_RANK. */
   readonly commandQueueDepth: number;
+  /**
+   * DRAMsim3's `queue_structure` (src/command_queue.cc, CommandQueue's constructor): PER_BANK, one command queue per
+   * bank (the default; absent from the object then, so reports of PER_BANK runs stay as they were), or PER_RANK, one
+   * queue per rank holding the commands of all its banks (src/dram/controller/per-rank.ts).
+   */
+  readonly queueStructure?: 'PER_BANK' | 'PER_RANK';
   /** Writes drain ahead of reads once this many wait, or once more than `writeLowWatermark` wait while no command does; a drain moves the writes queued at its start. */
   readonly writeHighWatermark: number;
   /** A drain also starts when more than this many writes wait while every command queue is empty. */
@@ -267,7 +273,7 @@ export function compileRules(reader: FieldReader, timing: Record<string, number>
 const ORG_KEYS = ['source', 'channels', 'ranks', 'bankGroups', 'banksPerGroup', 'rows', 'columns', 'busWidthBits', 'burstLength', 'devicesPerRank', 'note'];
 const POWER_KEYS = ['source', 'VDD', 'IDD0', 'IDD2N', 'IDD2P', 'IDD3N', 'IDD3P', 'IDD4R', 'IDD4W', 'IDD5AB', 'IDD5PB', 'note'];
 const PATH_KEYS = ['source', 'activatePj', 'cellPjPerBit', 'datapathPjPerBit', 'ioPjPerBit', 'refreshPj', 'note'];
-const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'writeHighWatermark', 'writeLowWatermark', 'writeFlushIdleCycles', 'rowHitCap', 'refresh', 'note'];
+const CTRL_KEYS = ['source', 'scheduler', 'pagePolicy', 'addressMapping', 'readQueueDepth', 'writeQueueDepth', 'commandQueueDepth', 'queueStructure', 'writeHighWatermark', 'writeLowWatermark', 'writeFlushIdleCycles', 'rowHitCap', 'refresh', 'note'];
 
 /** Options of parseStandard. */
 export interface ParseStandardOptions {
@@ -479,6 +485,7 @@ export function parseController(k: FieldReader, perBankRefresh: boolean): Contro
   if (writeLowWatermark >= writeHighWatermark) k.fail('writeLowWatermark', `less than writeHighWatermark (${writeHighWatermark})`, writeLowWatermark);
   const refresh = k.optionalString('refresh', 'all-bank', ['all-bank', 'per-bank', 'none']) as ControllerSpec['refresh'];
   if (refresh === 'per-bank' && !perBankRefresh) k.fail('refresh', "'all-bank' or 'none' (this standard has no per-bank refresh)", refresh);
+  const queueStructure = k.optionalString('queueStructure', 'PER_BANK', ['PER_BANK', 'PER_RANK']);
   return {
     scheduler: k.optionalString('scheduler', 'frfcfs', ['frfcfs', 'fcfs']) as 'frfcfs' | 'fcfs',
     pagePolicy: k.optionalString('pagePolicy', 'open', ['open', 'closed']) as 'open' | 'closed',
@@ -486,6 +493,8 @@ export function parseController(k: FieldReader, perBankRefresh: boolean): Contro
     readQueueDepth,
     writeQueueDepth,
     commandQueueDepth: k.number('commandQueueDepth', { integer: true, positive: true }),
+    // Only PER_RANK is written into the spec: PER_BANK is what a spec without the field means.
+    ...(queueStructure === 'PER_RANK' ? { queueStructure: 'PER_RANK' as const } : {}),
     writeHighWatermark,
     writeLowWatermark,
     writeFlushIdleCycles: k.optionalNumber('writeFlushIdleCycles', 128, { integer: true, positive: true }),

@@ -28,7 +28,15 @@ export class TimingState {
   /** Why each earliest cycle holds its value; null until issueTraced first runs (the controller never uses it). */
   private causes: CauseArrays | null = null;
 
-  constructor(std: DramStandard) {
+  /**
+   * `shareCompiled`: take the compiled rules (compileRules) from the first TimingState of the same standard object
+   * that shared them, rather than compile them again (a `new Function` per command kind; the functions only read
+   * and write the arrays they are given, so states can share them). The PIM-GPT channel's all-bank timing makes a
+   * timing state per channel and generation (AllBankTiming): compiling each took PIM-GPT generations from about 6 %
+   * to about 12 % slower than the collapsed copy of the rules this view replaced (bench/pim-exactness.ts --speed,
+   * docs/architecture.md). The DRAM controller compiles its own, as its speed was measured.
+   */
+  constructor(std: DramStandard, shareCompiled = false) {
     const o = std.organization;
     this.ranks = o.ranks;
     this.bgs = o.bankGroups;
@@ -49,7 +57,9 @@ export class TimingState {
       this.windowHistory.push(new Float64Array(n * w.count).fill(-Infinity));
       this.windowHead.push(new Int32Array(n));
     }
-    this.applyRules = this.byPrev.map((rules) => this.compileRules(rules));
+    const shared = shareCompiled ? SHARED_RULES.get(std) : undefined;
+    this.applyRules = shared ?? this.byPrev.map((rules) => this.compileRules(rules));
+    if (shareCompiled && !shared) SHARED_RULES.set(std, this.applyRules);
   }
 
   /**
@@ -138,6 +148,95 @@ export class TimingState {
   }
 
   /**
+   * Length of a node view (nodeSnapshot): one earliest cycle per command kind, then the history of every rolling
+   * window, oldest first.
+   */
+  get nodeViewLength(): number {
+    let n = this.nc;
+    for (const ws of this.windowsByCmd) for (const w of ws) n += w.count;
+    return n;
+  }
+
+  /**
+   * The state as commands to one node (rank, bg, bank) see it, relative to cycle `base`, written into `out` from
+   * `at`: per command kind its earliest cycle there (the maximum over the levels containing the node) minus base,
+   * clamped at 0 (nothing issues before the cycle a caller takes a view at), then the issue cycles in every rolling
+   * window of the node's level, oldest first, minus base, clamped where they no longer constrain anything (a
+   * window's length before base). Two states with equal views issue any sequence of commands to that node
+   * identically, shifted; the other nodes' state is not in the view (a sibling rule raises it, but only commands to
+   * those nodes read it). The PIM channel's memo of program runs (src/pim/program-memo.ts) keys on views, taking
+   * and restoring one per program segment it reuses: hence the flat loops.
+   */
+  nodeSnapshot(rank: number, bg: number, bank: number, base: number, out: Float64Array, at = 0): void {
+    const nc = this.nc;
+    const e = this.earliest;
+    const e0 = e[0]!, e1 = e[1]!, e2 = e[2]!, e3 = e[3]!;
+    const group = rank * this.bgs + bg;
+    const o1 = rank * nc, o2 = group * nc, o3 = (group * this.banks + bank) * nc;
+    for (let cmd = 0; cmd < nc; cmd++) {
+      let t = e0[cmd]!;
+      const r = e1[o1 + cmd]!;
+      if (r > t) t = r;
+      const g = e2[o2 + cmd]!;
+      if (g > t) t = g;
+      const b = e3[o3 + cmd]!;
+      if (b > t) t = b;
+      t -= base;
+      out[at + cmd] = t > 0 ? t : 0;
+    }
+    let k = at + nc;
+    for (let c = 0; c < nc; c++) {
+      const ws = this.windowsByCmd[c]!;
+      for (let i = 0; i < ws.length; i++) {
+        const w = ws[i]!;
+        const n = this.node(w.levelIdx, rank, bg, bank);
+        const history = this.windowHistory[w.index]!;
+        const count = w.count;
+        const first = n * count;
+        let j = this.windowHead[w.index]![n]!;
+        const floor = -w.cycles;
+        for (let m = 0; m < count; m++) {
+          const t = history[first + j]! - base;
+          out[k++] = t > floor ? t : floor;
+          if (++j === count) j = 0;
+        }
+      }
+    }
+  }
+
+  /**
+   * Sets the state of node (rank, bg, bank) from a view (nodeSnapshot) taken relative to some cycle, placing it
+   * relative to `base`: every level's entry over the node holds the view's earliest cycle, and the node's windows
+   * its history. Other nodes keep their state (they are not in the view).
+   */
+  nodeRestore(rank: number, bg: number, bank: number, snap: Float64Array, base: number, at = 0): void {
+    const nc = this.nc;
+    const e = this.earliest;
+    const e0 = e[0]!, e1 = e[1]!, e2 = e[2]!, e3 = e[3]!;
+    const group = rank * this.bgs + bg;
+    const o1 = rank * nc, o2 = group * nc, o3 = (group * this.banks + bank) * nc;
+    for (let cmd = 0; cmd < nc; cmd++) {
+      const t = snap[at + cmd]! + base;
+      e0[cmd] = t;
+      e1[o1 + cmd] = t;
+      e2[o2 + cmd] = t;
+      e3[o3 + cmd] = t;
+    }
+    let k = at + nc;
+    for (let c = 0; c < nc; c++) {
+      const ws = this.windowsByCmd[c]!;
+      for (let i = 0; i < ws.length; i++) {
+        const w = ws[i]!;
+        const n = this.node(w.levelIdx, rank, bg, bank);
+        const history = this.windowHistory[w.index]!;
+        this.windowHead[w.index]![n] = 0;
+        const first = n * w.count;
+        for (let m = 0; m < w.count; m++) history[first + m] = snap[k++]! + base;
+      }
+    }
+  }
+
+  /**
    * issue() that also records, for every earliest cycle it raises, which rule or window raised it and which
    * command (`tag`, e.g. its index in a log) triggered it. It applies the same compiled rules and windows as issue()
    * (interpreted rather than compiled, so it is slower) and leaves the same earliest cycles, which a test checks.
@@ -222,6 +321,9 @@ export class TimingState {
     };
   }
 }
+
+/** Compiled rules of the timing states that share them, by standard (TimingState's shareCompiled). */
+const SHARED_RULES = new WeakMap<DramStandard, RuleApplier[]>();
 
 /** A command's rules: raises the earliest cycles (arrays e0-e3 by level) after it issues at `cycle` at nodes n1-n3. */
 type RuleApplier = (e0: Float64Array, e1: Float64Array, e2: Float64Array, e3: Float64Array, cycle: number, n1: number, n2: number, n3: number) => void;

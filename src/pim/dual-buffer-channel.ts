@@ -1,7 +1,10 @@
 import seedrandom from 'seedrandom';
 import { invariant, StrataError } from '../spec/errors.ts';
 import type { CommandLog } from '../dram/command-log.ts';
+import { Bank } from '../dram/bank.ts';
 import { ACT, COMMANDS, PRE, PREA, RD, REF, WR } from '../dram/commands.ts';
+import { Refresh } from '../dram/controller/refresh.ts';
+import { EarliestFirstScheduler, ORDINARY_CLASS, PRIORITY_CLASS, REFRESH_CLASS, type QueuedRequests } from '../dram/controller/scheduler-earliest.ts';
 import { bytesPerRequest, type DramStandard } from '../dram/standard.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import type { PimSpec } from './pim-spec.ts';
@@ -22,9 +25,13 @@ import type { PimSpec } from './pim-spec.ts';
  *
  * PIM has priority: when both classes can issue in a cycle the PIM command goes, and in dual mode an ordinary
  * command is held back if the constraint table says it would push the PIM program's next command later
- * (`guard`). Every command issues at the earliest cycle the standard's constraint table allows (TimingState,
- * shared by both classes), at most one per cycle. All-bank refresh (one REF per rank every tREFI) closes both
- * buffers first: new activations of either class wait, a PIM row in progress finishes up to its P_PRE.
+ * (the guard of src/dram/controller/scheduler-earliest.ts, the scheduling policy this channel uses). Every command
+ * issues at the earliest cycle the standard's constraint table allows (TimingState, shared by both classes), at
+ * most one per cycle. All-bank refresh (one REF per rank every tREFI, all ranks due
+ * together) closes both buffers first: new activations of either class wait, a PIM row in progress finishes up to
+ * its P_PRE, then each rank's ordinary rows close with one PREA. The refresh schedule is the DRAM controller's
+ * Refresh part (src/dram/controller/refresh.ts, with its simultaneous and PREA options), over the same Bank
+ * objects (their open row is the ordinary buffer's) and the same TimingState.
  * Ordinary requests are scheduled FR-FCFS over a transaction queue (open page; a row is precharged only when
  * no queued request hits it). The run is event-driven: each step issues exactly one command, at the minimum
  * over the candidates' earliest legal cycles, so simulated time jumps over idle stretches. Typed arrays and no
@@ -70,16 +77,8 @@ export class PimProgramBuilder {
   }
 }
 
-/** Ordinary 64 B requests of one channel, in arrival order (parallel typed arrays). */
-export interface NormalRequests {
-  readonly length: number;
-  /** Cycle (of the DRAM clock) from which the request may be served. */
-  readonly arrival: Float64Array;
-  readonly write: Uint8Array;
-  readonly rank: Uint8Array;
-  readonly bankGroup: Uint8Array;
-  readonly bank: Uint8Array;
-  readonly row: Int32Array;
+/** Ordinary 64 B requests of one channel, in arrival order (parallel typed arrays; arrival in cycles of the DRAM clock). */
+export interface NormalRequests extends QueuedRequests {
   readonly column: Int32Array;
 }
 
@@ -188,9 +187,6 @@ export interface ChannelRun {
 }
 
 const NONE = 0;
-const K_PIM = 1;
-const K_NORMAL = 2;
-const K_REFRESH = 3;
 
 /**
  * Runs a PIM program and ordinary requests on one channel of a Newton-command-set PIM spec, in single- or
@@ -211,21 +207,20 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   const tBURST = t.tBURST!;
   const readDone = t.CL! + tBURST;
   const writeDone = t.CWL! + tBURST;
-  const tREFI = t.tREFI!;
   const bpg = o.banksPerGroup;
   const perRank = o.bankGroups * bpg;
   const banks = o.ranks * perRank;
   const dual = spec.rowBuffers === 2;
   const nc = names.length;
 
-  // guard[y * nc + x]: how far command y must stay ahead of a PIM command x (largest distance of any rule y -> x).
-  const guard = new Int32Array(nc * nc);
-  for (const r of std.rules) guard[r.prev * nc + r.next] = Math.max(guard[r.prev * nc + r.next]!, r.cycles);
-
   const timing = new TimingState(std);
-  // Open row per (buffer, bank): ordinary rows in buffer 0; PIM rows in buffer 1 (dual) or 0 (single).
-  const rows = new Int32Array(2 * banks).fill(-1);
-  const pimBase = dual ? banks : 0;
+  // Open row per bank: the ordinary buffer's in its Bank (also the PIM rows', single mode); the PIM buffer's in pimRows (dual).
+  const bankState: Bank[] = [];
+  for (let i = 0; i < banks; i++) {
+    const bg = Math.floor(i / bpg);
+    bankState.push(new Bank(Math.floor(i / perRank), bg % o.bankGroups, i % bpg, i, bg));
+  }
+  const pimRows = new Int32Array(banks).fill(-1);
   const counts = new Float64Array(nc);
   const log = opts.log;
   const pimStart = opts.pimStartCycle ?? 0;
@@ -244,25 +239,15 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   let macSlots = 0;
   const banksLanes = banks * spec.unit.macsPerBank;
 
-  // Ordinary requests: FR-FCFS over a queue of request indices.
-  const depth = opts.queueDepth ?? std.controller.readQueueDepth;
-  const queue = new Int32Array(depth);
-  let qLen = 0;
-  let nextReq = 0;
+  // Ordinary requests: the earliest-first policy (FR-FCFS over a transaction queue, the PIM program its priority class).
+  const scheduler = new EarliestFirstScheduler(std, bankState, timing, requests, opts.queueDepth ?? std.controller.readQueueDepth);
   let requestsDone = 0;
   let normalFirst = -1;
   let normalDone = 0;
   let normalCommands = 0;
-  const hitPending = new Uint8Array(banks);
-  // Earliest cycle per (bank, RD/WR/ACT/PRE) memoised within one step: queued requests of a tile share a bank.
-  const memoStep = new Float64Array(banks * 4).fill(-1);
-  const memoCycle = new Float64Array(banks * 4);
-  let stepNo = 0;
 
-  // Refresh.
-  let refreshDue = tREFI;
-  let refreshPending = false;
-  const refreshed = new Uint8Array(o.ranks);
+  // Refresh: all ranks due together every tREFI, closed by PREA (no scheduler to tell of a bank's change).
+  const refresh = new Refresh(std, refreshOn ? 'all-bank' : 'none', bankState, timing, { bankChanged: () => {} }, { simultaneous: true, closeWithPrea: true });
   let refreshCommands = 0;
 
   let dataBusy = 0;
@@ -278,21 +263,18 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   };
   const bankIndex = (rank: number, bg: number, bank: number) => (rank * o.bankGroups + bg) * bpg + bank;
   const ordinaryOpenIn = (lo: number, hi: number): number => {
-    for (let b = lo; b < hi; b++) if (rows[b] !== -1) return b;
+    for (let b = lo; b < hi; b++) if (bankState[b]!.openRow !== -1) return b;
     return -1;
   };
 
   // Candidate of each class: cycle, command and target, recomputed every step.
   let pc = 0, pCmd = 0, pRank = 0, pBg = 0, pBank = 0, pRow = 0, pKind = NONE; // pKind: NONE, or 1 = program step, 2 = PRE for it
   for (;;) {
-    stepNo++;
     const pimLeft = step < program.length;
     const normalLeft = requestsDone < requests.length;
     if (!pimLeft && !normalLeft) break;
-    if (refreshOn && !refreshPending && cursor >= refreshDue) {
-      refreshPending = true;
-      refreshed.fill(0);
-    }
+    refresh.update(cursor);
+    const refreshPending = refresh.pendingCount > 0;
 
     // PIM candidate.
     pKind = NONE;
@@ -318,7 +300,7 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
         } else if (pCmd === ACT) {
           const b = bankIndex(pRank, pBg, pBank);
           hold = b;
-          if (rows[b] !== -1) {
+          if (bankState[b]!.openRow !== -1) {
             pKind = 2;
             pCmd = PRE;
           }
@@ -328,112 +310,53 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
     }
 
     // Refresh candidate, once no PIM row is open (in single mode PIM rows share buffer 0): close the rank's
-    // ordinary rows (PREA), then REF.
+    // ordinary rows (PREA), then REF; not in the rank whose ordinary buffer the PIM program holds.
     let rc = Infinity, rCmd = 0, rRank = 0;
     if (refreshPending && pimRowsOpen === 0) {
-      for (let rk = 0; rk < o.ranks; rk++) {
-        if (refreshed[rk]) continue;
-        const lo = rk * perRank;
-        const heldHere = hold >= lo && hold < lo + perRank;
-        let cmd = -1;
-        if (ordinaryOpenIn(lo, lo + perRank) >= 0) {
-          if (!heldHere) cmd = PREA;
-        } else if (!heldHere) {
-          cmd = REF;
-        }
-        if (cmd < 0) continue;
-        const c = Math.max(cursor, timing.earliestCycle(cmd, rk, 0, 0));
-        if (c < rc) {
-          rc = c;
-          rCmd = cmd;
-          rRank = rk;
-        }
-      }
+      rc = refresh.earliest(cursor, hold >= 0 ? Math.floor(hold / perRank) : -1);
+      rCmd = refresh.command;
+      rRank = refresh.bank?.rank ?? 0;
     }
 
-    // Ordinary candidate.
-    let nc0 = Infinity, nCmd = 0, nReq = -1, nHit = false;
-    const normalAllowed = !refreshPending && (dual || !pimLeft || cursor < pimStart);
-    if (normalLeft && normalAllowed) {
-      while (qLen < depth && nextReq < requests.length) queue[qLen++] = nextReq++;
-      for (let q = 0; q < qLen; q++) {
-        const i = queue[q]!;
-        const b = bankIndex(requests.rank[i]!, requests.bankGroup[i]!, requests.bank[i]!);
-        if (rows[b] === requests.row[i]) hitPending[b] = 1;
-      }
-      for (let q = 0; q < qLen; q++) {
-        const i = queue[q]!;
-        const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
-        const b = bankIndex(rk, bg, bk);
-        if (b === hold) continue;
-        const open = rows[b]!;
-        let cmd: number;
-        if (open === requests.row[i]) cmd = requests.write[i] ? WR : RD;
-        else if (open === -1) cmd = !dual && rows[pimBase + b] !== -1 ? -1 : ACT;
-        else cmd = hitPending[b] ? -1 : PRE;
-        if (cmd < 0) continue;
-        const m = b * 4 + (cmd === RD ? 0 : cmd === WR ? 1 : cmd === ACT ? 2 : 3);
-        if (memoStep[m] !== stepNo) {
-          memoStep[m] = stepNo;
-          memoCycle[m] = timing.earliestCycle(cmd, rk, bg, bk);
-        }
-        let c = Math.max(cursor, requests.arrival[i]!, memoCycle[m]!);
-        if (!dual && pimLeft && c >= pimStart) continue; // single buffer: blocked once the PIM program starts
-        if (pKind !== NONE && c + guard[cmd * nc + pCmd]! > pc) c = pc + 1; // would delay the PIM command: after it
-        const hit = cmd === RD || cmd === WR;
-        if (c < nc0 || (c === nc0 && hit && !nHit)) {
-          nc0 = c;
-          nCmd = cmd;
-          nReq = i;
-          nHit = hit;
-        }
-      }
-      for (let q = 0; q < qLen; q++) {
-        const i = queue[q]!;
-        hitPending[bankIndex(requests.rank[i]!, requests.bankGroup[i]!, requests.bank[i]!)] = 0;
-      }
+    // Ordinary candidate (single buffer: none from the PIM program's start until its end).
+    let nc0 = Infinity;
+    if (normalLeft && !refreshPending && (dual || !pimLeft || cursor < pimStart)) {
+      nc0 = scheduler.pick(cursor, hold, !dual && pimLeft ? pimStart : Infinity, pKind !== NONE ? pCmd : -1, pc);
     }
 
-    // Pick the earliest; ties: refresh, then PIM, then ordinary.
-    let kind = NONE;
-    let c = Infinity;
-    if (rc < c) { c = rc; kind = K_REFRESH; }
-    if (pc < c) { c = pc; kind = K_PIM; }
-    if (nc0 < c) { c = nc0; kind = K_NORMAL; }
-    if (kind === NONE || !Number.isFinite(c)) invariant(false, `the dual-buffer channel always has a command to issue (step ${step}, requests done ${requestsDone})`);
+    // The earliest goes; ties: refresh, then PIM, then ordinary.
+    const kind = EarliestFirstScheduler.arbitrate(rc, pc, nc0);
+    const c = kind === REFRESH_CLASS ? rc : kind === PRIORITY_CLASS ? pc : nc0;
+    if (kind < 0 || !Number.isFinite(c)) invariant(false, `the dual-buffer channel always has a command to issue (step ${step}, requests done ${requestsDone})`);
 
-    if (kind === K_REFRESH) {
+    if (kind === REFRESH_CLASS) {
       issue(rCmd, c, rRank, 0, 0, -1, -1);
       refreshCommands++;
-      if (rCmd === PREA) rows.fill(-1, rRank * perRank, (rRank + 1) * perRank);
-      else {
-        refreshed[rRank] = 1;
-        if (refreshed.every((x) => x === 1)) {
-          refreshPending = false;
-          refreshDue += tREFI;
-        }
-      }
-    } else if (kind === K_PIM) {
+      if (rCmd === PREA) for (let b = rRank * perRank; b < (rRank + 1) * perRank; b++) bankState[b]!.openRow = -1;
+      refresh.issued(rCmd, refresh.bank!);
+    } else if (kind === PRIORITY_CLASS) {
       const b = bankIndex(pRank, pBg, pBank);
-      issue(pCmd, c, pRank, pBg, pBank, pKind === 2 ? rows[b]! : pRow, -1);
+      issue(pCmd, c, pRank, pBg, pBank, pKind === 2 ? bankState[b]!.openRow : pRow, -1);
       pimCommands++;
       if (pimFirst < 0) pimFirst = c;
       pimLast = c;
       if (pKind === 2) {
-        rows[b] = -1;
+        bankState[b]!.openRow = -1;
         switchPrecharges++;
       } else {
         if (pCmd === G_ACT) {
-          const lo = pimBase + bankIndex(pRank, pBg, 0);
-          rows.fill(pRow, lo, lo + bpg);
+          const lo = bankIndex(pRank, pBg, 0);
+          if (dual) pimRows.fill(pRow, lo, lo + bpg);
+          else for (let k = lo; k < lo + bpg; k++) bankState[k]!.openRow = pRow;
           pimRowsOpen += bpg;
         } else if (pCmd === P_PRE) {
-          rows.fill(-1, pimBase, pimBase + banks);
+          if (dual) pimRows.fill(-1);
+          else for (const bs of bankState) bs.openRow = -1;
           pimRowsOpen = 0;
         } else if (pCmd === ACT) {
-          rows[b] = pRow;
+          bankState[b]!.openRow = pRow;
         } else if (pCmd === PRE) {
-          rows[b] = -1;
+          bankState[b]!.openRow = -1;
           if (b === hold) hold = -1;
         } else if (pCmd === COMP) {
           macSlots += banksLanes;
@@ -441,29 +364,25 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
           dataBusy += tBURST;
           pimDone = Math.max(pimDone, c + readDone);
         }
-        invariant(pCmd !== GWRITE || rows[b] === pRow, 'a GWRITE follows the ACT of its row');
+        invariant(pCmd !== GWRITE || bankState[b]!.openRow === pRow, 'a GWRITE follows the ACT of its row');
         if (--left === 0 && ++step < program.length) left = program.count[step]!;
       }
     } else {
-      const i = nReq;
+      invariant(kind === ORDINARY_CLASS, 'the arbiter picks one of three classes');
+      const i = scheduler.request;
+      const nCmd = scheduler.command;
       const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
       const b = bankIndex(rk, bg, bk);
-      issue(nCmd, c, rk, bg, bk, nCmd === PRE ? rows[b]! : requests.row[i]!, nCmd === RD || nCmd === WR ? requests.column[i]! : -1);
+      issue(nCmd, c, rk, bg, bk, nCmd === PRE ? bankState[b]!.openRow : requests.row[i]!, nCmd === RD || nCmd === WR ? requests.column[i]! : -1);
       normalCommands++;
       if (normalFirst < 0) normalFirst = c;
-      if (nCmd === ACT) rows[b] = requests.row[i]!;
-      else if (nCmd === PRE) rows[b] = -1;
+      if (nCmd === ACT) bankState[b]!.openRow = requests.row[i]!;
+      else if (nCmd === PRE) bankState[b]!.openRow = -1;
       else {
         dataBusy += tBURST;
         normalDone = Math.max(normalDone, c + (nCmd === RD ? readDone : writeDone));
         requestsDone++;
-        for (let q = 0; q < qLen; q++) {
-          if (queue[q] === i) {
-            queue.copyWithin(q, q + 1, qLen);
-            qLen--;
-            break;
-          }
-        }
+        scheduler.served(i);
       }
     }
   }

@@ -175,8 +175,7 @@ export class PimChannelSequencer {
     invariant(this.fast !== null && other.fast !== null, 'only memoised channels copy state');
     this.cursor = other.cursor;
     this.refreshDue = other.refreshDue;
-    this.fast.earliest.set(other.fast.earliest);
-    this.fast.history.set(other.fast.history);
+    this.fast.copyFrom(other.fast);
     this.idleRefreshes += idleRefreshes;
   }
 

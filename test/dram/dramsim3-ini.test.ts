@@ -225,9 +225,13 @@ describe.skipIf(!have)('importDramsim3Ini: errors', () => {
     expect(errorOf(f)).toMatch(new RegExp(`^${f}:${lineOf('protocol = HBM')}: protocol 'DDR5' is not supported \\(supported: DDR3, DDR4, .*HBM2\\)`));
   });
 
-  it('unsupported queue_structure', () => {
+  it('queue_structure: PER_BANK leaves the spec without the field, PER_RANK sets it, anything else is refused', () => {
+    expect(importDramsim3Ini(INI).standard.controller.queueStructure).toBeUndefined();
     const f = variant('queue', (t) => t.replace('queue_structure = PER_BANK', 'queue_structure = PER_RANK'));
-    expect(errorOf(f)).toBe(`${f}:${lineOf('queue_structure')}: queue_structure 'PER_RANK' is not supported (expected PER_BANK: Strata's controller keeps one command queue per bank)`);
+    expect(importDramsim3Ini(f).standard.controller.queueStructure).toBe('PER_RANK');
+    // DRAMsim3's CommandQueue stops on any other value (src/command_queue.cc).
+    const g = variant('queue2', (t) => t.replace('queue_structure = PER_BANK', 'queue_structure = PER_CHANNEL'));
+    expect(errorOf(g)).toBe(`${g}:${lineOf('queue_structure')}: expected PER_BANK or PER_RANK, found 'PER_CHANNEL'`);
   });
 
   it('unsupported unified_queue', () => {
@@ -261,22 +265,19 @@ describe.skipIf(!have)('importDramsim3Ini: errors', () => {
 
 describe.skipIf(!have)('importDramsim3Ini: every configuration DRAMsim3 ships', () => {
   const files = have ? readdirSync(CONFIGS).filter((f) => f.endsWith('.ini')).sort() : [];
-  /** Refused, each with its reason: HMC is not a JEDEC DRAM interface; the STT-MRAM files use per-rank command queues. */
+  /** Refused, with the reason: HMC is not a JEDEC DRAM interface. */
   const refused: Record<string, RegExp> = {
     'HMC2_8GB_4Lx16.ini': /protocol 'HMC' is not supported/,
     'HMC_2GB_4Lx16.ini': /protocol 'HMC' is not supported/,
     'HMC_2GB_4Lx16_dummy.ini': /protocol 'HMC' is not supported/,
     'HMC_4GB_4Lx16.ini': /protocol 'HMC' is not supported/,
-    'ST-1.2x.ini': /queue_structure 'PER_RANK' is not supported/,
-    'ST-1.5x.ini': /queue_structure 'PER_RANK' is not supported/,
-    'ST-2.0x.ini': /queue_structure 'PER_RANK' is not supported/,
   };
 
   it('holds the 86 files of DRAMsim3 @ 2981759', () => {
     expect(files).toHaveLength(86);
   });
 
-  it('loads all 79 DDR3, DDR4, GDDR5/5X/6, HBM, HBM2, LPDDR, LPDDR3 and LPDDR4 files; refuses the other 7 with one line', () => {
+  it('loads all 82 DDR3, DDR4, GDDR5/5X/6, HBM, HBM2, LPDDR, LPDDR3, LPDDR4 and STT-MRAM files; refuses the 4 HMC files with one line', () => {
     const loaded: string[] = [];
     for (const f of files) {
       const path = join(CONFIGS, f);
@@ -293,7 +294,23 @@ describe.skipIf(!have)('importDramsim3Ini: every configuration DRAMsim3 ships', 
         loaded.push(f);
       }
     }
-    expect(loaded).toHaveLength(79);
+    expect(loaded).toHaveLength(82);
+  });
+
+  it('STT-MRAM files (ST-*.ini): PER_RANK queues of cmd_queue_size 16 over 2 ranks; currents below IDD3N floored, each noted', () => {
+    for (const f of ['ST-1.2x.ini', 'ST-1.5x.ini', 'ST-2.0x.ini']) {
+      const r = importDramsim3Ini(join(CONFIGS, f));
+      const c = r.standard.controller;
+      expect(c.queueStructure, f).toBe('PER_RANK');
+      expect(c.commandQueueDepth, f).toBe(16);
+      // channel_size 4096 MB over ranks of 8 banks x 32768 rows x 1024 columns x 8 devices of 1 B = 2048 MB
+      expect(r.standard.organization.ranks, f).toBe(2);
+      // IDD0 = 1305 and IDD4R = 230 mA under IDD3N = 1310 mA (DRAMsim3 would charge negative ACT and read energy),
+      // IDD5AB left at DRAMsim3's default of 250 mA: each taken as 1310 mA, with a note.
+      const p = r.standard.power;
+      expect([p.IDD0, p.IDD4R, p.IDD5AB, p.IDD3N], f).toEqual([1310, 1310, 1310, 1310]);
+      for (const k of ['IDD0 = 1305', 'IDD4R = 230', 'IDD5AB = 250']) expect(r.notes.some((n) => n.startsWith(`${k} mA is below IDD3N = 1310 mA`)), `${f}: ${k}`).toBe(true);
+    }
   });
 
   it('DDR4 files: tRFC2/tRFC4/tWR2 (not read by DRAMsim3) are noted, not refused', () => {

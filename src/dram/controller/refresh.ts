@@ -4,7 +4,7 @@ import type { ControllerSpec, DramStandard } from '../standard.ts';
 import type { TimingState } from '../timing-state.ts';
 
 // Speed hack: module-local copies of imported constants (why: controller.ts).
-const { PRE, REF, REFPB } = commands;
+const { PRE, PREA, REF, REFPB } = commands;
 
 /** Told when refresh takes a bank away from the scheduler or gives it back. */
 export interface BankChangeListener {
@@ -12,12 +12,25 @@ export interface BankChangeListener {
   bankChanged(bank: Bank): void;
 }
 
+/** How a channel other than the DRAM controller's runs all-bank refresh (the defaults are the controller's). */
+export interface RefreshOptions {
+  /**
+   * All ranks fall due together, every tREFI from tREFI (default false: staggered evenly over tREFI), as the
+   * NeuPIMs dual-row-buffer channel (src/pim/dual-buffer-channel.ts) has refreshed since it was written.
+   */
+  readonly simultaneous?: boolean;
+  /** A rank with open rows is closed by one PREA, not a PRE per open bank (default false). */
+  readonly closeWithPrea?: boolean;
+}
+
 /**
  * Refresh of one channel. All-bank: each rank's REF falls due every tREFI, the ranks staggered evenly over
- * tREFI so their refreshes do not coincide. Per-bank: one bank at a time, round-robin, every tREFIpb. Once a
- * refresh is due it is pending: its banks take no scheduler command (holds) and their open rows are precharged,
- * then REF (REFpb) issues. Contract: update marks refreshes due at a cycle pending; ready names the refresh
- * command legal at a cycle (command, bank); the controller issues it and reports it with issued.
+ * tREFI so their refreshes do not coincide (or all at once: RefreshOptions). Per-bank: one bank at a time,
+ * round-robin, every tREFIpb. Once a refresh is due it is pending: its banks take no scheduler command (holds) and
+ * their open rows are precharged (a PRE per bank, or one PREA), then REF (REFpb) issues. Contract: update marks
+ * refreshes due at a cycle pending; ready names the refresh command legal at a cycle (command, bank) for the DRAM
+ * controller, earliest the pending command that can issue first for a channel that issues at the earliest legal
+ * cycle (src/pim/dual-buffer-channel.ts); the channel issues it and reports it with issued.
  */
 export class Refresh {
   /** Per rank: the cycle its next all-bank refresh falls due (Infinity without all-bank refresh). */
@@ -34,6 +47,7 @@ export class Refresh {
   bank: Bank | undefined;
   private readonly tREFI: number;
   private readonly tREFIpb: number;
+  private readonly closeWithPrea: boolean;
 
   constructor(
     std: DramStandard,
@@ -41,14 +55,16 @@ export class Refresh {
     private readonly banks: readonly Bank[],
     private readonly timing: TimingState,
     private readonly changes: BankChangeListener,
+    options: RefreshOptions = {},
   ) {
     const ranks = std.organization.ranks;
     this.tREFI = std.timing.tREFI!;
     this.tREFIpb = std.timing.tREFIpb ?? Infinity;
+    this.closeWithPrea = options.closeWithPrea === true;
     this.due = new Float64Array(ranks);
     this.pending = new Uint8Array(ranks);
     if (mode === 'all-bank') {
-      for (let r = 0; r < ranks; r++) this.due[r] = Math.floor((this.tREFI * (r + 1)) / ranks);
+      for (let r = 0; r < ranks; r++) this.due[r] = options.simultaneous === true ? this.tREFI : Math.floor((this.tREFI * (r + 1)) / ranks);
     } else {
       this.due.fill(Infinity);
       if (mode === 'per-bank') this.perBankDue = this.tREFIpb;
@@ -93,6 +109,29 @@ export class Refresh {
     return -1;
   }
 
+  /**
+   * The pending all-bank refresh command that can issue first at or after cycle `from`, over the ranks other than
+   * `skipRank` (-1: none skipped): sets command and bank (ties, also of ranks legal before `from`: the lower rank)
+   * and returns its cycle, Infinity when none.
+   */
+  earliest(from: number, skipRank = -1): number {
+    let t = Infinity;
+    let command = this.command;
+    let bank = this.bank;
+    for (let r = 0; r < this.pending.length; r++) {
+      if (!this.pending[r] || r === skipRank) continue;
+      const e = Math.max(from, this.nextStep(r));
+      if (e < t) {
+        t = e;
+        command = this.command;
+        bank = this.bank;
+      }
+    }
+    this.command = command;
+    this.bank = bank;
+    return t;
+  }
+
   /** A refresh command issued (PRE needs no bookkeeping here: it only closes a row the refresh needs closed). */
   issued(cmd: number, bank: Bank): void {
     if (cmd === REF) {
@@ -127,10 +166,12 @@ export class Refresh {
   }
 
   /**
-   * The next command of rank `r`'s pending all-bank refresh: a PRE for its open bank that can close first, or
-   * REF once every bank is closed. Sets command and bank; returns the command's earliest cycle.
+   * The next command of rank `r`'s pending all-bank refresh: a PRE for its open bank that can close first (or a
+   * PREA for the rank, closeWithPrea), or REF once every bank is closed. Sets command and bank; returns the
+   * command's earliest cycle.
    */
   private nextStep(r: number): number {
+    if (this.closeWithPrea) return this.preaStep(r);
     let t = Infinity;
     for (const b of this.banks) {
       if (b.rank !== r || b.openRow < 0) continue;
@@ -147,6 +188,21 @@ export class Refresh {
       t = this.timing.earliestCycle(REF, r, 0, 0);
     }
     return t;
+  }
+
+  /** nextStep closing the rank with one PREA: PREA while any of its banks is open, then REF (at its first bank). */
+  private preaStep(r: number): number {
+    const perRank = this.banks.length / this.pending.length;
+    let open = false;
+    for (let i = r * perRank; i < (r + 1) * perRank; i++) {
+      if (this.banks[i]!.openRow >= 0) {
+        open = true;
+        break;
+      }
+    }
+    this.command = open ? PREA : REF;
+    this.bank = this.banks[r * perRank]!;
+    return this.timing.earliestCycle(this.command, r, 0, 0);
   }
 
   /** The next command of the pending per-bank refresh: PRE if its bank is open, else REFpb (as nextStep). */

@@ -16,7 +16,9 @@ const { ANY, COLUMN_KINDS, COLUMN_ONLY, KIND_ACT, KIND_PRE, KIND_RD, KIND_WR, RO
  * A scheduler by name: how many requests of a bank's command queue, oldest first, it looks at for a row hit.
  * FR-FCFS (first ready, first come first served; Rixner et al., ISCA 2000) looks at all of them: it serves queued
  * hits to the open row before opening another. FCFS looks at the oldest only. Everything else is shared: the
- * registry picks the lookahead, so a new policy of this family is one line here and no switch grows.
+ * registry picks the lookahead, so a new policy of this family is one line here and no switch grows. A channel
+ * that issues at the earliest legal cycle instead of cycle by cycle (the NeuPIMs dual-row-buffer channel) uses the
+ * other policy of this part, scheduler-earliest.ts.
  */
 export interface SchedulerKind {
   /** Name as ControllerSpec.scheduler spells it. */

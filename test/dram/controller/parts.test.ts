@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Bank } from '../../../src/dram/bank.ts';
-import { ACT, PRE, RD, RDA, REF, WR, WRA } from '../../../src/dram/commands.ts';
+import { ACT, PRE, PREA, RD, RDA, REF, WR, WRA } from '../../../src/dram/commands.ts';
 import { KIND_ACT, KIND_PRE, KIND_RD, KIND_WR } from '../../../src/dram/controller/kinds.ts';
 import { PAGE_POLICIES } from '../../../src/dram/controller/page-policy.ts';
 import { Readiness } from '../../../src/dram/controller/readiness.ts';
 import { Refresh } from '../../../src/dram/controller/refresh.ts';
 import { SCHEDULERS, Scheduler } from '../../../src/dram/controller/scheduler.ts';
+import { EarliestFirstScheduler, NO_CLASS, ORDINARY_CLASS, PRIORITY_CLASS, REFRESH_CLASS, type QueuedRequests } from '../../../src/dram/controller/scheduler-earliest.ts';
 import { READS, TransactionQueues, WRITES } from '../../../src/dram/controller/transaction-queues.ts';
 import { WriteDrain } from '../../../src/dram/controller/write-drain.ts';
 import type { MemRequest } from '../../../src/dram/request.ts';
@@ -59,6 +61,42 @@ describe('Refresh', () => {
     expect(refresh.holds(banks[0]!)).toBe(false);
     // Next due: rank 1 at 12480, then rank 0 again at 6240 + 12480.
     expect(refresh.wakeCycle(6241)).toBe(12480);
+  });
+
+  it('simultaneous with PREA (the NeuPIMs dual-buffer channel): every rank due at tREFI, a rank with open rows closed by one PREA, the earliest command first', () => {
+    const banks = banksOf(ddr4);
+    const timing = new TimingState(ddr4);
+    const refresh = new Refresh(ddr4, 'all-bank', banks, timing, { bankChanged: () => {} }, { simultaneous: true, closeWithPrea: true });
+    expect(refresh.firstDueCycle()).toBe(12480);
+    refresh.update(12479);
+    expect(refresh.pendingCount).toBe(0);
+    refresh.update(12480);
+    expect(refresh.pendingCount).toBe(2);
+    // Rank 0 has two open banks: one PREA (at its first bank), not a PRE each. Rank 1 is closed: REF.
+    banks[3]!.openRow = 7;
+    banks[9]!.openRow = 2;
+    expect(refresh.earliest(12480)).toBe(12480);
+    expect([refresh.command, refresh.bank]).toEqual([PREA, banks[0]]);
+    // Both legal at the cycle asked for: the lower rank goes first; skipping it leaves rank 1's REF.
+    expect(refresh.earliest(12480, 0)).toBe(12480);
+    expect([refresh.command, refresh.bank]).toEqual([REF, banks[16]]);
+    // Rank 0's PREA issues at 12480: its REF waits tRP (PREA -> REF, ddr4.json), so rank 1's REF is earlier.
+    timing.issue(PREA, 12480, 0, 0, 0);
+    banks[3]!.openRow = -1;
+    banks[9]!.openRow = -1;
+    const tRP = ddr4.timing.tRP!;
+    expect(timing.earliestCycle(REF, 0, 0, 0)).toBe(12480 + tRP);
+    expect(refresh.earliest(12481)).toBe(12481);
+    expect([refresh.command, refresh.bank]).toEqual([REF, banks[16]]);
+    refresh.issued(REF, banks[16]!);
+    expect(refresh.pendingCount).toBe(1);
+    expect(refresh.earliest(12482)).toBe(12480 + tRP);
+    expect([refresh.command, refresh.bank]).toEqual([REF, banks[0]]);
+    refresh.issued(REF, banks[0]!);
+    expect(refresh.pendingCount).toBe(0);
+    expect(refresh.earliest(12482)).toBe(Infinity);
+    // Both ranks fall due again together, tREFI later.
+    expect(refresh.wakeCycle(12483)).toBe(2 * 12480);
   });
 
   it('without refresh never falls due', () => {
@@ -266,6 +304,151 @@ describe('Scheduler', () => {
     scheduler.beginCycle();
     expect(scheduler.pick(0, 0)).toBe(ACT);
     expect(scheduler.bank).toBe(banks[6]);
+  });
+});
+
+describe('EarliestFirstScheduler', () => {
+  /** Requests as the policy reads them: [bank index, row, write, arrival]. */
+  function queued(std: DramStandard, rs: readonly [number, number, number, number][]): QueuedRequests {
+    const o = std.organization;
+    const perRank = o.bankGroups * o.banksPerGroup;
+    return {
+      length: rs.length, arrival: Float64Array.from(rs.map((r) => r[3])), write: Uint8Array.from(rs.map((r) => r[2])),
+      rank: Uint8Array.from(rs.map((r) => Math.floor(r[0] / perRank))), bankGroup: Uint8Array.from(rs.map((r) => Math.floor((r[0] % perRank) / o.banksPerGroup))),
+      bank: Uint8Array.from(rs.map((r) => r[0] % o.banksPerGroup)), row: Int32Array.from(rs.map((r) => r[1])),
+    };
+  }
+
+  it('picks the command legal earliest, a row hit on a tie, keeps a held bank and anything from `until` out, and guards the priority command', () => {
+    const banks = banksOf(ddr4);
+    const timing = new TimingState(ddr4);
+    // Two reads of row 5 in bank 0, a write of row 9 in bank 1 (same bank group), a read of row 3 in bank 0 arriving late.
+    const s = new EarliestFirstScheduler(ddr4, banks, timing, queued(ddr4, [[0, 5, 0, 0], [0, 5, 0, 0], [1, 9, 1, 0], [0, 3, 0, 500]]), 3);
+    // All banks closed: three ACTs legal at 0; the oldest goes (the queue holds 3: the late read is not seen yet).
+    expect(s.pick(0, -1, Infinity, -1, Infinity)).toBe(0);
+    expect([s.command, s.request, s.hit]).toEqual([ACT, 0, false]);
+    timing.issue(ACT, 0, 0, 0, 0);
+    banks[0]!.openRow = 5;
+    // ddr4.json: the reads wait tRCD = 22; the other bank's ACT only tRRD_L = 8 (same bank group).
+    expect(s.pick(1, -1, Infinity, -1, Infinity)).toBe(8);
+    expect([s.command, s.request]).toEqual([ACT, 2]);
+    // Holding bank 1 leaves the row hit; candidates from `until` on are dropped.
+    expect(s.pick(1, 1, Infinity, -1, Infinity)).toBe(22);
+    expect([s.command, s.request, s.hit]).toEqual([RD, 0, true]);
+    expect(s.pick(1, 1, 22, -1, Infinity)).toBe(Infinity);
+    // A priority ACT at cycle 20: an ACT at 8 must stay tRC = 74 ahead of it (the largest ACT -> ACT distance), so it
+    // waits until just after it (21); so does the read at 22 (any candidate after the priority command is placed just
+    // after it), and of the two at 21 the row hit goes.
+    expect(ddr4.timing.tRC).toBe(74);
+    expect(s.pick(1, -1, Infinity, ACT, 20)).toBe(21);
+    expect([s.command, s.request]).toEqual([RD, 0]);
+    expect(s.pick(1, 0, Infinity, ACT, 20)).toBe(21);
+    expect([s.command, s.request]).toEqual([ACT, 2]);
+    // The same priority ACT at 82 = 8 + 74 is not delayed: the ACT keeps cycle 8.
+    expect(s.pick(1, -1, Infinity, ACT, 82)).toBe(8);
+    // Served requests leave the queue; the late read enters it and, a row conflict behind a queued hit, waits.
+    s.served(0);
+    expect(s.pick(23, 1, Infinity, -1, Infinity)).toBe(23);
+    expect([s.command, s.request, s.hit]).toEqual([RD, 1, true]);
+    s.served(1);
+    // Now bank 0's row 5 has no queued hit: the late read (arrival 500) precharges it.
+    expect(s.pick(23, 1, Infinity, -1, Infinity)).toBe(500);
+    expect([s.command, s.request]).toEqual([PRE, 3]);
+  });
+
+  it('arbitrates by earliest cycle, ties to refresh, then the priority class, then ordinary', () => {
+    expect(EarliestFirstScheduler.arbitrate(5, 5, 5)).toBe(REFRESH_CLASS);
+    expect(EarliestFirstScheduler.arbitrate(6, 5, 5)).toBe(PRIORITY_CLASS);
+    expect(EarliestFirstScheduler.arbitrate(6, 7, 5)).toBe(ORDINARY_CLASS);
+    expect(EarliestFirstScheduler.arbitrate(Infinity, Infinity, Infinity)).toBe(NO_CLASS);
+  });
+});
+
+describe('TimingState node view', () => {
+  it('a view restored elsewhere and later issues every command to that node at the same cycles, shifted (ddr4: 2 ranks, the tFAW window)', () => {
+    const cmds = [ACT, PRE, PREA, RD, WR, REF];
+    const node = [1, 2, 3] as const;
+    const step = fc.tuple(fc.constantFrom(...cmds), fc.integer({ min: 0, max: 40 }), fc.boolean());
+    fc.assert(fc.property(fc.array(step, { maxLength: 40 }), fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 100000 }), (before, after, shift) => {
+      const a = new TimingState(ddr4);
+      let cursor = 0;
+      // Before the view: commands to the node and to its siblings (same rank and bank group, other bank; other rank).
+      for (const [cmd, gap, elsewhere] of before) {
+        const [r, g, b] = elsewhere ? (gap % 2 === 0 ? [1, 2, 0] : [0, 2, 3]) : node;
+        const c = Math.max(cursor + gap, a.earliestCycle(cmd, r, g, b));
+        a.issue(cmd, c, r, g, b);
+        cursor = c + 1;
+      }
+      const view = new Float64Array(a.nodeViewLength);
+      a.nodeSnapshot(...node, cursor, view);
+      // Restored into a state that has a history of its own (its windows' ring heads elsewhere).
+      const b = new TimingState(ddr4);
+      for (let i = 0; i < (shift % 7); i++) b.issue(ACT, 50 * i, ...node);
+      b.nodeRestore(...node, view, cursor + shift);
+      let ca = cursor;
+      for (const [cmd, gap] of after) {
+        for (const k of cmds) expect(Math.max(ca, b.earliestCycle(k, ...node) - shift)).toBe(Math.max(ca, a.earliestCycle(k, ...node)));
+        const c = Math.max(ca + gap, a.earliestCycle(cmd, ...node));
+        a.issue(cmd, c, ...node);
+        b.issue(cmd, c + shift, ...node);
+        ca = c + 1;
+      }
+      // And the views agree, shifted.
+      const va = new Float64Array(view.length);
+      const vb = new Float64Array(view.length);
+      a.nodeSnapshot(...node, ca, va);
+      b.nodeSnapshot(...node, ca + shift, vb);
+      expect(Array.from(vb)).toEqual(Array.from(va));
+    }), { seed: 15, numRuns: 200 });
+  });
+
+  it('holds the tFAW window, oldest first: restored into a state whose window ring starts elsewhere, the next ACTs wait as in the original', () => {
+    const a = new TimingState(ddr4);
+    const tFAW = ddr4.windows.find((w) => w.command === ACT)!;
+    expect([tFAW.count, tFAW.cycles, tFAW.level]).toEqual([4, 34, 'rank']); // ddr4.json: at most four ACTs per rank in 34 cycles
+    // Five ACTs to bank groups of rank 0, 8 cycles apart where the window allows (tRRD_S = 4 would allow closer):
+    // the fifth waits for the first to leave (100 + 34), and the window then holds 108, 116, 124, 134.
+    const acts = [100, 108, 116, 124];
+    acts.forEach((c, i) => a.issue(ACT, c, 0, i, 0));
+    expect(a.earliestCycle(ACT, 0, 0, 1)).toBe(134);
+    a.issue(ACT, 134, 0, 0, 1);
+    const view = new Float64Array(a.nodeViewLength);
+    a.nodeSnapshot(0, 1, 1, 140, view);
+    const b = new TimingState(ddr4);
+    b.issue(ACT, 0, 0, 3, 3);
+    b.issue(ACT, 50, 0, 3, 3);
+    b.nodeRestore(0, 1, 1, view, 1000);
+    // Next: the oldest in the window is 108: 108 + 34 = 142 (2 after the view's base), then 116 + 34 = 150.
+    expect(a.earliestCycle(ACT, 0, 1, 1)).toBe(142);
+    expect(b.earliestCycle(ACT, 0, 1, 1)).toBe(1002);
+    a.issue(ACT, 142, 0, 1, 1);
+    b.issue(ACT, 1002, 0, 1, 1);
+    // The same bank now waits tRC = 74; the rank's next ACT (any bank: the window is the rank's) waits for 116 to
+    // leave the window, 116 + 34 = 150 (later than tRRD_S = 4 after 142).
+    expect(a.earliestCycle(ACT, 0, 1, 1)).toBe(142 + 74);
+    expect(b.earliestCycle(ACT, 0, 1, 1)).toBe(1002 + 74);
+    expect(a.earliestCycle(ACT, 0, 2, 2)).toBe(150);
+    expect(b.earliestCycle(ACT, 0, 2, 2)).toBe(1010);
+  });
+
+  it('leaves out what no longer constrains anything: states that differ only long before the view give equal views', () => {
+    const views = [0, 5].map((offset) => {
+      const t = new TimingState(ddr4);
+      for (let i = 0; i < 4; i++) t.issue(ACT, offset + 10 * i, 0, i, 0);
+      const v = new Float64Array(t.nodeViewLength);
+      t.nodeSnapshot(0, 0, 0, 1000, v);
+      return Array.from(v);
+    });
+    expect(views[1]).toEqual(views[0]);
+    // Taken at cycle 40 instead, the ACTs still in the window (tFAW 34) tell the two apart.
+    const near = [0, 5].map((offset) => {
+      const t = new TimingState(ddr4);
+      for (let i = 0; i < 4; i++) t.issue(ACT, offset + 10 * i, 0, i, 0);
+      const v = new Float64Array(t.nodeViewLength);
+      t.nodeSnapshot(0, 0, 0, 40, v);
+      return Array.from(v);
+    });
+    expect(near[1]).not.toEqual(near[0]);
   });
 });
 
