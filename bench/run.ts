@@ -72,13 +72,13 @@ const ROOT = resolve(import.meta.dirname, '..');
 const GNU_TIME = '/usr/bin/time';
 
 /** Runs `strata ARGS` (bin/strata.mjs, as a user runs it) in a child process; CPU seconds and peak RSS in MB. */
-function strataProcess(args: string[], env: Record<string, string> = {}): { cpuSeconds: number; peakMB: number; stdout: string } {
+function strataProcess(args: string[], env: Record<string, string> = {}): { cpuSeconds: number; peakMB: number; stdout: string; stderr: string } {
   const r = spawnSync(GNU_TIME, ['-f', 'BENCH-TIME %U %S %M', process.execPath, join(ROOT, 'bin', 'strata.mjs'), ...args], {
     encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20,
   });
   const m = /BENCH-TIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`bench: strata ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
-  return { cpuSeconds: Number(m[1]) + Number(m[2]), peakMB: Number(m[3]) / 1024, stdout: r.stdout };
+  return { cpuSeconds: Number(m[1]) + Number(m[2]), peakMB: Number(m[3]) / 1024, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
@@ -99,7 +99,7 @@ function cliCases(): boolean[] {
   try {
     strataProcess(['--version']); // builds the checkout's bundle if it is stale (bin/cli-bundle.mjs), not timed
     const best = (args: string[], env: Record<string, string> = {}) => {
-      let b = { cpuSeconds: Infinity, peakMB: 0, stdout: '' };
+      let b = { cpuSeconds: Infinity, peakMB: 0, stdout: '', stderr: '' };
       for (let i = 0; i < repeats; i++) {
         const r = strataProcess(args, env);
         if (r.cpuSeconds < b.cpuSeconds) b = r;
@@ -132,6 +132,16 @@ function cliCases(): boolean[] {
         `${`CLI strata dram, .ini, ${pattern}`.padEnd(34)} ${requests.toLocaleString('en-US')}-line trace file, whole process CPU ${r.cpuSeconds.toFixed(2)} s (best of ${repeats}; reading the file ${readSeconds.toFixed(2)} s), peak ${r.peakMB.toFixed(0)} MB ` +
           `(target <= ${target.toFixed(2)} s, a fifth of DRAMsim3's ${dramsim3Cpu[pattern]} s: ${verdict})`,
       );
+      // Where the whole process's CPU goes: one more run with `strata dram`'s phase probe (STRATA_DRAM_PHASES=1).
+      const p = strataProcess(['dram', '--spec', ini, '--trace', file, '--frontend', 'dramsim3'], { STRATA_DRAM_PHASES: '1' });
+      const at = Object.fromEntries([...p.stderr.matchAll(/^strata dram phase (\w+) (\d+) ms$/gm)].map((m) => [m[1]!, Number(m[2]) / 1000]));
+      if (['start', 'spec', 'trace', 'simulation', 'report'].every((k) => at[k] !== undefined)) {
+        const s = (x: number) => `${x.toFixed(2)} s`;
+        console.log(
+          `${''.padEnd(34)} one more run, CPU by phase (STRATA_DRAM_PHASES=1): start-up ${s(at.start!)}, .ini ${s(at.spec! - at.start!)}, reading ${s(at.trace! - at.spec!)}, ` +
+            `simulation ${s(at.simulation! - at.trace!)}, report ${s(at.report! - at.simulation!)}, exit ${s(p.cpuSeconds - at.report!)} (whole ${s(p.cpuSeconds)})`,
+        );
+      }
       rmSync(file);
     }
     const lines = Number(process.env.BENCH_CLI_LINES ?? 10_000_000);

@@ -53,8 +53,23 @@ export function bankWindowFlag(v: string | undefined): CycleWindow | false | und
   return w;
 }
 
+/**
+ * With STRATA_DRAM_PHASES=1 in the environment, `strata dram` writes to stderr, after each step, the process's CPU
+ * time so far (user + system, ms): where a whole-process run's time goes (`npm run bench -- dram-cli` prints it).
+ * Measurement only: the run and its outputs are the same.
+ */
+function phaseProbe(): (step: string) => void {
+  if (process.env.STRATA_DRAM_PHASES !== '1') return () => {};
+  return (step) => {
+    const c = process.cpuUsage();
+    process.stderr.write(`strata dram phase ${step} ${Math.round((c.user + c.system) / 1000)} ms\n`);
+  };
+}
+
 /** `strata dram`: runs a trace or a synthetic pattern through a DRAM standard and reports. */
 export function dramCommand(argv: string[]): number {
+  const phase = phaseProbe();
+  phase('start');
   if (argv[0] === 'export') return dramExportCommand(argv.slice(1));
   // A Ramulator 2 configuration runs Ramulator 2's controller and front end (src/cli/dram-ramulator2.ts).
   const specAt = argv.findIndex((a) => a === '--spec' || a.startsWith('--spec='));
@@ -110,7 +125,9 @@ export function dramCommand(argv: string[]): number {
     for (const flag of ['requests', 'seed', 'write-fraction', 'stride'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag} applies to --pattern, not to --trace`);
     }
+    phase('spec');
     trace = readTraceFile(v.trace);
+    phase('trace');
   } else {
     const pattern = oneOf('pattern', v.pattern, PATTERNS)!;
     const writeFraction = fraction('write-fraction', v['write-fraction']);
@@ -139,6 +156,7 @@ export function dramCommand(argv: string[]): number {
     bankWindow: timeSeries ? bankWindow : false,
     onProgress: v.quiet ? undefined : timedProgress('dram'),
   });
+  phase('simulation');
   const report = dramReport(result, { epochCycles, timeSeries });
   const entries = v['command-log'] !== undefined || v.check ? logEntries(result.logs, standard.commandNames) : [];
   // The independent checker (src/dram/protocol-checker.ts) replays the whole log; the first broken rule fails the run.
@@ -159,5 +177,6 @@ export function dramCommand(argv: string[]): number {
     if (v.check) console.log(`  check       ${formatCount(entries.length)} commands replayed by the protocol checker: no violation`);
     for (const o of outputs) console.log(`  wrote       ${o.path}`);
   }
+  phase('report');
   return 0;
 }

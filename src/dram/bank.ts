@@ -1,4 +1,4 @@
-import type { MemRequest } from './request.ts';
+import { requestList, type MemRequest } from './request.ts';
 
 /** Row-buffer state and command queue of one DRAM bank as the controller tracks it. */
 export class Bank {
@@ -15,7 +15,7 @@ export class Bank {
   /** Cycles spent with a row open, over closed intervals. */
   activeCycles = 0;
   /** Per-bank command queue, oldest first. */
-  readonly queue: MemRequest[] = [];
+  readonly queue: MemRequest[] = requestList();
   /** Waiting for a per-bank refresh: the scheduler leaves it alone. */
   refreshPending = false;
 

@@ -100,32 +100,50 @@ const rankOf = (q: number, n: number): number => Math.min(n - 1, Math.max(0, Mat
 const HISTOGRAM_MAX_CYCLES = 1 << 24;
 
 /**
- * Mean, p50, p99 and maximum of the read latencies of the requests that completed in the window, in one pass to
- * sum them (in channel and completion order, as ever) and one to count them per cycle: linear, and with no array
- * of all the latencies. Latencies are whole cycles; any that is not (or one past HISTOGRAM_MAX_CYCLES) is sorted.
+ * Mean, p50, p99 and maximum of the read latencies of the requests that completed in the window, in one pass that
+ * sums them (in channel and completion order, as ever) and counts them per cycle in a histogram grown as needed:
+ * linear, and with no array of all the latencies. Latencies are whole cycles; if any is not (or one is past
+ * HISTOGRAM_MAX_CYCLES), a second pass sorts them.
+ *
+ * Speed: one pass, not three (a count, a sum, a histogram), over each channel's arrays held in locals. `strata dram`
+ * runs it once, cold, on a million requests (docs/guide.md, the speed table).
  */
 function readLatencyStats(r: DramRunResult): { n: number; mean: number; p50: number; p99: number; max: number } | null {
-  const counted = (s: DramRunResult['channels'][number], i: number): boolean => !s.isWrite[i] && !(r.fixedWindow && s.doneCycle[i]! >= r.cycles);
+  // A request counts when it is a read that completed inside the window (every one when the run drained).
+  const windowEnd = r.fixedWindow ? r.cycles : Infinity;
   let n = 0;
   let sum = 0;
   let max = -Infinity;
   let whole = true;
+  let perCycle = new Uint32Array(1024);
   for (const s of r.channels) {
-    for (let i = 0; i < s.count; i++) {
-      if (!counted(s, i)) continue;
-      const l = s.latency[i]!;
+    const latency = s.latency;
+    const isWrite = s.isWrite;
+    const doneCycle = s.doneCycle;
+    const count = s.count;
+    for (let i = 0; i < count; i++) {
+      if (isWrite[i] !== 0 || doneCycle[i]! >= windowEnd) continue;
+      const l = latency[i]!;
       n++;
       sum += l;
       if (l > max) max = l;
-      if (!(Number.isInteger(l) && l >= 0)) whole = false;
+      if (!whole) continue;
+      if (!(Number.isInteger(l) && l >= 0 && l <= HISTOGRAM_MAX_CYCLES)) {
+        whole = false;
+        continue;
+      }
+      if (l >= perCycle.length) {
+        const bigger = new Uint32Array(Math.min(HISTOGRAM_MAX_CYCLES + 1, Math.max(2 * perCycle.length, l + 1)));
+        bigger.set(perCycle);
+        perCycle = bigger;
+      }
+      perCycle[l]!++;
     }
   }
   if (n === 0) return null;
   const p50Rank = rankOf(0.5, n);
   const p99Rank = rankOf(0.99, n);
-  if (whole && max <= HISTOGRAM_MAX_CYCLES) {
-    const perCycle = new Uint32Array(max + 1);
-    for (const s of r.channels) for (let i = 0; i < s.count; i++) if (counted(s, i)) perCycle[s.latency[i]!]!++;
+  if (whole) {
     let p50 = -1;
     let p99 = -1;
     let below = 0;
@@ -138,7 +156,7 @@ function readLatencyStats(r: DramRunResult): { n: number; mean: number; p50: num
   }
   const sorted = new Float64Array(n);
   let k = 0;
-  for (const s of r.channels) for (let i = 0; i < s.count; i++) if (counted(s, i)) sorted[k++] = s.latency[i]!;
+  for (const s of r.channels) for (let i = 0; i < s.count; i++) if (!s.isWrite[i] && !(s.doneCycle[i]! >= windowEnd)) sorted[k++] = s.latency[i]!;
   sorted.sort();
   return { n, mean: sum / n, p50: sorted[p50Rank]!, p99: sorted[p99Rank]!, max: sorted[n - 1]! };
 }
@@ -161,13 +179,18 @@ export function dramReport(r: DramRunResult, options: DramReportOptions = {}): D
   const channels: DramReport['channels'] = [];
   const banks: DramReport['banks'] = [];
   r.channels.forEach((s, ch) => {
+    // Requests that completed in the window (every one when the run drained); isWrite is 0 or 1.
+    const windowEnd = r.fixedWindow ? r.cycles : Infinity;
+    const { count, isWrite, doneCycle } = s;
     let done = 0;
-    for (let i = 0; i < s.count; i++) {
-      if (r.fixedWindow && s.doneCycle[i]! >= r.cycles) continue;
+    let channelWrites = 0;
+    for (let i = 0; i < count; i++) {
+      if (doneCycle[i]! >= windowEnd) continue;
       done++;
-      if (s.isWrite[i]) writes++;
-      else reads++;
+      channelWrites += isWrite[i]!;
     }
+    writes += channelWrites;
+    reads += done - channelWrites;
     hits += s.rowHits;
     misses += s.rowMisses;
     conflicts += s.rowConflicts;

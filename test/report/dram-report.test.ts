@@ -196,3 +196,51 @@ describe('dram report: fixed window', () => {
     expect(r.bandwidth.achievedGBps).toBeCloseTo((r.requests.completed * 64) / 200, 2);
   });
 });
+
+describe('dram report: read latency statistics against sorting (the one-pass histogram)', () => {
+  /** The nearest-rank percentiles and the mean of the counted reads, by sorting every one of them. */
+  function oracle(run: ReturnType<typeof runDram>) {
+    const xs: number[] = [];
+    let total = 0;
+    for (const s of run.channels) {
+      for (let i = 0; i < s.count; i++) {
+        if (s.isWrite[i] || (run.fixedWindow && s.doneCycle[i]! >= run.cycles)) continue;
+        xs.push(s.latency[i]!);
+        total += s.latency[i]!;
+      }
+    }
+    xs.sort((a, b) => a - b);
+    const at = (q: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))]!;
+    return { mean: Number((total / xs.length).toFixed(3)), p50: at(0.5), p99: at(0.99), max: xs[xs.length - 1]! };
+  }
+  const run = (cycles?: number) => {
+    const trace = generatePattern({ pattern: 'random', requests: 3000, seed: '7', requestBytes: bytesPerRequest(hbm2), capacityBytes: capacity, writeFraction: 0.3 });
+    return runDram({ standard: hbm2, trace, cycles, bankWindow: false });
+  };
+  const picked = (rep: DramReport) => ({ mean: rep.readLatency.mean, p50: rep.readLatency.p50, p99: rep.readLatency.p99, max: rep.readLatency.max });
+
+  it('a drained random run with writes: the histogram gives what sorting gives', () => {
+    const r = run();
+    expect(picked(dramReport(r, { timeSeries: false }))).toEqual(oracle(r));
+  });
+
+  it('a fixed window counts only reads done inside it', () => {
+    const r = run(700);
+    const rep = dramReport(r, { timeSeries: false });
+    expect(picked(rep)).toEqual(oracle(r));
+    // the window cuts the run short, so fewer reads count than the drained run has
+    expect(rep.requests.reads).toBeLessThan(run().channels.reduce((a, s) => a + s.count - s.isWrite.subarray(0, s.count).reduce((x, y) => x + y, 0), 0));
+  });
+
+  it('latencies past the first histogram size grow it; a fractional or huge one switches to sorting', () => {
+    for (const odd of [5000.0, 2.5, 2 ** 25]) {
+      const r = run();
+      const s = r.channels.find((c) => c.count > 0 && c.isWrite[0] === 0)!;
+      s.latency[0] = odd; // the channel's first completion is a read
+      const got = picked(dramReport(r, { timeSeries: false }));
+      expect(got, `latency ${odd}`).toEqual(oracle(r));
+      // every other read latency of this run is under 2,300 cycles
+      if (odd > 2.5) expect(got.max).toBe(odd);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { AddressMultiset } from '../address-multiset.ts';
-import type { MemRequest } from '../request.ts';
+import { requestList, type MemRequest } from '../request.ts';
 
 /**
  * Transactions handed to the controller and not yet admitted into its transaction queues, oldest first. The
@@ -11,7 +11,7 @@ import type { MemRequest } from '../request.ts';
  */
 export class Arrivals {
   /** The transactions (from head on), oldest first. */
-  readonly list: MemRequest[] = [];
+  readonly list: MemRequest[] = requestList();
   head = 0;
   /** Reads and writes among them. */
   reads = 0;

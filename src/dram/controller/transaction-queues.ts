@@ -1,6 +1,6 @@
 import { AddressMultiset } from '../address-multiset.ts';
 import type { Bank } from '../bank.ts';
-import type { MemRequest } from '../request.ts';
+import { requestList, type MemRequest } from '../request.ts';
 
 /** Index of the read queue and of the write queue. */
 export const READS = 0;
@@ -33,7 +33,7 @@ export class TransactionQueues {
     private readonly commandQueueDepth: number,
   ) {
     this.words = Math.ceil(banks.length / 32);
-    this.waiting = Array.from({ length: 2 * banks.length }, () => []);
+    this.waiting = Array.from({ length: 2 * banks.length }, requestList);
     this.movableBits = new Int32Array(2 * this.words);
   }
 

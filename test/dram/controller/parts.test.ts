@@ -137,6 +137,59 @@ describe('TransactionQueues', () => {
     expect(q.readPending(request(banks[2]!, 1, true, 4096))).toBe(true);
     expect(q.readPending(request(banks[2]!, 1, true, 8192))).toBe(false);
   });
+
+  it('agrees with one plain array per bank over a long seeded run that keeps hundreds queued for one bank', () => {
+    // A model of the contract (oldest movable = smallest id among the heads of banks with room; take removes it;
+    // readPending sees reads queued and in the command queue), with up to 300 transactions waiting for one bank,
+    // banks filling and freeing, for any later representation of the lists.
+    const banks = banksOf(ddr4).slice(0, 4);
+    const q = new TransactionQueues(banks, 8);
+    const model: MemRequest[][][] = [[[], [], [], []], [[], [], [], []]];
+    const full = [false, false, false, false];
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const oldestInModel = (k: number) => {
+      let best: MemRequest | undefined;
+      for (let i = 0; i < banks.length; i++) if (!full[i] && model[k]![i]!.length > 0 && (best === undefined || model[k]![i]![0]!.id < best.id)) best = model[k]![i]![0];
+      return best;
+    };
+    let taken = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const k = rand(2);
+      const bank = rand(8) < 6 ? 0 : rand(4); // bank 0 gets most of the traffic, so its list grows long
+      const waiting = model[k]![bank]!.length;
+      if (rand(100) < (waiting > 300 ? 20 : 55)) {
+        const r = request(banks[bank]!, 1, k === WRITES, rand(64) * 64);
+        q.add(r, k);
+        model[k]![bank]!.push(r);
+      } else if (rand(10) === 0) {
+        // The contract: the bank's command queue fills (or frees a slot), then the controller tells bankFull.
+        full[bank] = !full[bank];
+        const cq = banks[bank]!.queue;
+        if (full[bank]) while (cq.length < 8) cq.push(request(banks[bank]!, 1));
+        else cq.length = 0;
+        q.bankFull(bank, full[bank]!);
+      } else {
+        const oldest = oldestInModel(k);
+        expect(q.oldestMovable(k)).toBe(oldest);
+        if (oldest !== undefined) {
+          q.take(k, oldest.bankIndex);
+          model[k]![oldest.bankIndex]!.shift();
+          taken++;
+        }
+      }
+      expect(q.queued[k]).toBe(model[k]!.reduce((a, l) => a + l.length, 0));
+      expect(q.hasMovable(k)).toBe(oldestInModel(k) !== undefined);
+      const probe = request(banks[bank]!, 1, true, rand(64) * 64);
+      const readsThere = model[READS]![bank]!.some((r) => r.addr === probe.addr) || banks[bank]!.queue.some((r) => !r.isWrite && r.addr === probe.addr);
+      expect(q.readPending(probe)).toBe(readsThere);
+    }
+    expect(taken).toBeGreaterThan(5_000);
+    expect(Math.max(...model[READS]!.map((l) => l.length), ...model[WRITES]!.map((l) => l.length))).toBeGreaterThan(150);
+  });
 });
 
 describe('WriteDrain', () => {
