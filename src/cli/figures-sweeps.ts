@@ -11,7 +11,7 @@ import { loadSweep, type Sweep } from '../sweep/sweep-file.ts';
 import { renderSweepChart } from '../../viz/sweep-charts.ts';
 import { sweepPlotlyFigure } from '../../viz/sweep-plotly.ts';
 import type { PlotlyFigure } from '../../viz/plotly-figures.ts';
-import { renderFigureData } from './report.ts';
+import { renderFigureData } from './figure-data-files.ts';
 import type { FigureSet, FigureUnit } from './figures.ts';
 
 /**

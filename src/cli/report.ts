@@ -4,14 +4,13 @@ import { dirname, join, resolve } from 'node:path';
 import { DRAM_REPORT_SCHEMA, type DramReport } from '../report/dram-report.ts';
 import { readReport } from '../report/dram-report-file.ts';
 import { reportCsvFiles } from '../report/csv.ts';
-import { FIGURE_DATA_SCHEMA, figureDataCsvFiles, figureDataMarkdown, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
+import { FIGURE_DATA_SCHEMA, servingSweepFigureData, type FigureData, type ServingSweepInput } from '../report/figure-data.ts';
 import { RUN_REPORT_SCHEMA, type RunReport } from '../report/run-report.ts';
 import { SERVING_REPORT_SCHEMA, type ServingReport } from '../report/serving-report.ts';
 import { sweepFigureSetStudy } from '../report/sweep-figure.ts';
 import { isDuckDbFile, readSweepRows, sweepReport, type SweepChartChoice, type SweepReport } from '../report/sweep-report.ts';
 import { StrataError, withContext } from '../spec/errors.ts';
 import { DRAM_CHARTS } from '../../viz/dram-charts.ts';
-import { FIGURE_CHARTS, figureCharts } from '../../viz/figure-charts.ts';
 import { dramHtmlReport, runHtmlReport, servingHtmlReport } from '../../viz/html-report.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
 import { RUN_CHARTS } from '../../viz/run-charts.ts';
@@ -21,6 +20,10 @@ import { sweepHtmlReport } from '../../viz/sweep-plotly.ts';
 import { parseFlags, seeUsage } from './args.ts';
 import { writeOutputs, type OutputFile, type StreamedContent } from './output.ts';
 import { streamedServingSeries } from './report-serving-records.ts';
+import { renderFigureData } from './figure-data-files.ts';
+
+/** Re-exported: callers of strata report's renderers find it here (it lives apart so figures-sweeps.ts can use it without a cycle). */
+export { renderFigureData };
 
 export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
        strata report SERVING1.json SERVING2.json ... --out DIR [--png]
@@ -113,25 +116,6 @@ export function servingSweepData(files: readonly string[]): FigureData {
     runs.push({ file, report });
   }
   return servingSweepFigureData(runs, { sha256: h.digest('hex'), files: [...files] });
-}
-
-/**
- * The files that render a figure-data file: its charts (SVG), `<set>.md` and one CSV per table. A file of an
- * unknown figure set, or one that lacks a table or column its charts need, is a user error naming `file`.
- */
-export function renderFigureData(data: FigureData, file = 'figure data'): { name: string; content: string }[] {
-  if (FIGURE_CHARTS[data.figure] === undefined) {
-    throw new StrataError(`${file}: field 'figure': unknown figure set '${data.figure}' (known: ${Object.keys(FIGURE_CHARTS).join(', ')})`);
-  }
-  return withContext(() => renderFigureFiles(data), (m) => `${file}: ${m}`);
-}
-
-function renderFigureFiles(data: FigureData): { name: string; content: string }[] {
-  return [
-    ...figureCharts(data).map((c) => ({ name: `${c.name}.svg`, content: c.render(data) })),
-    { name: `${data.figure}.md`, content: figureDataMarkdown(data) },
-    ...figureDataCsvFiles(data),
-  ];
 }
 
 /** The files that render a sweep report: the report itself, its charts (SVG), then `sweep.html`. */
