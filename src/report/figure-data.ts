@@ -542,6 +542,14 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
   const models: string[] = [];
   for (const r of decode) if (!models.includes(r.model)) models.push(r.model);
   const keys = p.systems.map((s) => s.key);
+  /** The columns that name a decode case (the decode and charges tables). */
+  const caseColumns = [
+    col('model', '', 'model (workloads/models)'),
+    col('lin', 'tokens', 'input length Lin'),
+    col('lout', 'tokens', 'output length Lout'),
+    col('batch', '', 'requests B'),
+    col('routing', '', 'MoE expert routing (uniform, skewed) or dense'),
+  ];
   const tps = (x: DecodeResult | null) => x?.tokensPerS ?? null;
   const over = (a: DecodeResult | null, b: DecodeResult | null) => (a && b ? a.tokensPerS / b.tokensPerS : null);
   const overGpu = decode.map((r) => over(r.systems.duplex, r.systems.gpu)).filter((x): x is number => x !== null);
@@ -584,11 +592,7 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
         name: 'decode',
         title: 'Fixed-batch decode: tokens/s and energy per token per system, Duplex over each',
         columns: [
-          col('model', '', 'model (workloads/models)'),
-          col('lin', 'tokens', 'input length Lin'),
-          col('lout', 'tokens', 'output length Lout'),
-          col('batch', '', 'requests B'),
-          col('routing', '', 'MoE expert routing (uniform, skewed) or dense'),
+          ...caseColumns,
           col('context', 'tokens', 'decode position Lin + Lout/2'),
           col('devices', '', 'D'),
           ...keys.map((k) => col(`${k}TokensPerS`, 'tokens/s', `${label(k).label} (${label(k).preset}) throughput; empty: OOM`)),
@@ -625,11 +629,7 @@ export function duplexFigureData(decode: readonly DecodeRow[], serving: readonly
         name: 'charges',
         title: "Duplex / GPU per decode case under a serving engine's charge ('graphs') and under the paper's setup (the authors' charge)",
         columns: [
-          col('model', '', 'model (workloads/models)'),
-          col('lin', 'tokens', 'input length Lin'),
-          col('lout', 'tokens', 'output length Lout'),
-          col('batch', '', 'requests B'),
-          col('routing', '', 'MoE expert routing (uniform, skewed) or dense'),
+          ...caseColumns,
           col('overGpu', 'x', "Duplex / GPU throughput, every xPU op under the 'graphs' profile with its kernel floor, xPU and PIM sharing the banks (the decode table's); empty: OOM"),
           col('overGpuAuthors', 'x', "Duplex / GPU throughput under the authors' charge: the same placement and op bodies without kernel floors or launches and without the shared-bank slowdown; empty: OOM"),
         ],
