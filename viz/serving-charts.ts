@@ -177,6 +177,8 @@ export interface StepStats {
 export interface ServingSeries {
   readonly cdfs: readonly CdfSeries[];
   readonly segments: readonly StepSegment[];
+  /** Width in ns of the time buckets the segments were merged into (StepSegmenter); 0: every segment exact. */
+  readonly segmentBucketNs: number;
   readonly steps: StepStats;
 }
 
@@ -229,8 +231,12 @@ export class StepStatsAccumulator {
 /** What the charts of a report with inline records draw. */
 export function servingSeries(r: ServingReport): ServingSeries {
   const acc = new StepStatsAccumulator();
-  for (const s of r.steps) acc.add(s);
-  return { cdfs: latencyCdfs(r).map(cdfSeries), segments: stepSegments(r), steps: acc.stats() };
+  const segmenter = new StepSegmenter();
+  for (const s of r.steps) {
+    acc.add(s);
+    segmenter.add(s);
+  }
+  return { cdfs: latencyCdfs(r).map(cdfSeries), segments: segmenter.segments, segmentBucketNs: segmenter.bucketPs / 1000, steps: acc.stats() };
 }
 
 /** Most ranks a CDF is drawn at (a staircase through more samples than pixels adds nothing but bytes). */
@@ -422,19 +428,40 @@ export interface StepSegment {
 }
 
 /**
+ * Most step segments a chart is drawn from. Past it (a run of tens of thousands of requests whose batch keeps
+ * changing), the segments merge into time buckets, each drawn at the busiest values of the steps in it, so that a
+ * report's charts and the memory that builds them stay bounded however long the run (issue #18): 8,192 is over ten
+ * per pixel column of a chart 720 px wide, so the drawing a reader sees keeps each column's busiest step.
+ */
+export const MAX_STEP_SEGMENTS = 8192;
+
+/**
  * The steps as segments over time: back-to-back steps with equal values merge (exactly: nothing is averaged), and
  * idle time between steps is a segment of zeros. Thousands of decode steps of a steady batch become one segment.
+ * Past `maxSegments`, time buckets (StepSegmenter).
  */
-export function stepSegments(r: ServingReport): StepSegment[] {
-  const g = new StepSegmenter();
+export function stepSegments(r: ServingReport, maxSegments = MAX_STEP_SEGMENTS): StepSegment[] {
+  const g = new StepSegmenter(maxSegments);
   for (const s of r.steps) g.add(s);
   return g.segments;
 }
 
-/** stepSegments of steps given one at a time, in order (a streamed report's steps.csv). */
+type MutableSegment = { -readonly [K in keyof StepSegment]: StepSegment[K] };
+
+/**
+ * stepSegments of steps given one at a time, in order (a streamed report's steps.csv). While there are at most
+ * `maxSegments` segments, each is exact. Past that, time is cut into buckets of a power-of-two number of
+ * picoseconds, wide enough for half that many, and the segments that start in one bucket merge into one segment
+ * spanning them, drawn at the bucket's busiest step (mergeSegment) with the first to last step index (`bucketPs`,
+ * doubling whenever the count passes `maxSegments` again). Deterministic: it depends only on the steps, in order.
+ */
 export class StepSegmenter {
   /** The segments so far (the last one may still grow). */
-  readonly segments: Array<{ -readonly [K in keyof StepSegment]: StepSegment[K] }> = [];
+  readonly segments: MutableSegment[] = [];
+  /** Width of a time bucket in picoseconds; 0 while every segment is exact. */
+  bucketPs = 0;
+
+  constructor(private readonly maxSegments = MAX_STEP_SEGMENTS) {}
 
   /** Adds the next step. */
   add(s: Pick<ServingReport['steps'][number], 'index' | 'startNs' | 'timeNs' | 'prefillRequests' | 'decodeRequests' | 'waiting' | 'prefillTokens' | 'decodeTokens'>): void {
@@ -444,21 +471,71 @@ export class StepSegmenter {
     const last = out[out.length - 1];
     const lastEndPs = last ? Math.round(last.endNs * 1000) : 0;
     if (last && startPs > lastEndPs) {
-      out.push({ startNs: last.endNs, endNs: s.startNs, steps: null, prefillRequests: 0, decodeRequests: 0, waiting: 0, prefillTokens: 0, decodeTokens: 0 });
+      this.push({ startNs: last.endNs, endNs: s.startNs, steps: null, prefillRequests: 0, decodeRequests: 0, waiting: 0, prefillTokens: 0, decodeTokens: 0 });
     }
     const prev = out[out.length - 1];
-    const same = prev && prev.steps !== null && Math.round(prev.endNs * 1000) === startPs && prev.prefillRequests === s.prefillRequests
+    const same = this.bucketPs === 0 && prev && prev.steps !== null && Math.round(prev.endNs * 1000) === startPs && prev.prefillRequests === s.prefillRequests
       && prev.decodeRequests === s.decodeRequests && prev.waiting === s.waiting && prev.prefillTokens === s.prefillTokens && prev.decodeTokens === s.decodeTokens;
     if (same) {
       prev.endNs = endNs;
       prev.steps = [prev.steps![0], s.index];
     } else {
-      out.push({
+      this.push({
         startNs: s.startNs, endNs, steps: [s.index, s.index], prefillRequests: s.prefillRequests, decodeRequests: s.decodeRequests,
         waiting: s.waiting, prefillTokens: s.prefillTokens, decodeTokens: s.decodeTokens,
       });
     }
   }
+
+  /** Appends `seg`, or merges it into the last segment when both start in one bucket; re-buckets past the limit. */
+  private push(seg: MutableSegment): void {
+    const out = this.segments;
+    const last = out[out.length - 1];
+    if (this.bucketPs > 0 && last && this.bucketOf(last) === this.bucketOf(seg)) mergeSegment(last, seg);
+    else out.push(seg);
+    if (out.length > this.maxSegments) this.rebucket();
+  }
+
+  private bucketOf(seg: StepSegment): number {
+    return Math.floor(Math.round(seg.startNs * 1000) / this.bucketPs);
+  }
+
+  /** Widens the buckets (first to a width that holds the run so far in half the limit, then doubling) and re-merges. */
+  private rebucket(): void {
+    const out = this.segments;
+    const spanPs = Math.round(out[out.length - 1]!.endNs * 1000) - Math.round(out[0]!.startNs * 1000);
+    let width = this.bucketPs > 0 ? this.bucketPs * 2 : 1;
+    while (width * (this.maxSegments / 2) < spanPs) width *= 2;
+    this.bucketPs = width;
+    const merged: MutableSegment[] = [];
+    for (const seg of out) {
+      const prev = merged[merged.length - 1];
+      if (prev && this.bucketOf(prev) === this.bucketOf(seg)) mergeSegment(prev, seg);
+      else merged.push(seg);
+    }
+    out.length = 0;
+    for (const seg of merged) out.push(seg);
+  }
+}
+
+/**
+ * `into` grows to the end of `seg` and spans both segments' steps. Each panel keeps one real step's stack: the
+ * requests (decoding + prefilling) of the step with the most of them, the tokens (decode + prompt) of the step with
+ * the most of them (the earlier on a tie), so a stack never rises above a step that happened; the queue keeps its
+ * longest.
+ */
+function mergeSegment(into: MutableSegment, seg: StepSegment): void {
+  into.endNs = seg.endNs;
+  if (seg.steps !== null) into.steps = into.steps === null ? seg.steps : [into.steps[0], seg.steps[1]];
+  if (seg.decodeRequests + seg.prefillRequests > into.decodeRequests + into.prefillRequests) {
+    into.decodeRequests = seg.decodeRequests;
+    into.prefillRequests = seg.prefillRequests;
+  }
+  if (seg.decodeTokens + seg.prefillTokens > into.decodeTokens + into.prefillTokens) {
+    into.decodeTokens = seg.decodeTokens;
+    into.prefillTokens = seg.prefillTokens;
+  }
+  into.waiting = Math.max(into.waiting, seg.waiting);
 }
 
 /** A time unit for a serving span: ms up to 10 s, s above. */
@@ -551,7 +628,7 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {},
     panelTitle(bottom - panelH, symlog ? 'Tokens per step (symmetric log scale)' : 'Tokens per step'),
     yLabel('Requests', 18, top + panelH / 2),
     yLabel('Tokens', 18, bottom - panelH / 2),
-    xLabel(`Time from the request set's time 0 (${unit}); each step drawn over its duration`, (left + right) / 2, height - 10),
+    xLabel(`Time from the request set's time 0 (${unit}); ${series.segmentBucketNs === 0 ? 'each step drawn over its duration' : `each ${format(',.4~r')(series.segmentBucketNs * perNs)} ${unit} bucket drawn at its busiest step`}`, (left + right) / 2, height - 10),
     lg.svg,
   ];
   return svgDocument({
@@ -560,10 +637,16 @@ export function batchTimelineChart(r: ServingReport, options: ChartOptions = {},
     height,
     title: options.title ?? 'Batch and tokens per step over time',
     subtitle: servingSubtitle(r),
-    description: `Two panels over ${format(',.4~r')(endNs * perNs)} ${unit}: requests per step (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue as a dashed line, and tokens per step (decode and prompt tokens, stacked), over ${thousands(st.count)} steps.`,
+    description: `Two panels over ${format(',.4~r')(endNs * perNs)} ${unit}: requests per step (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue as a dashed line, and tokens per step (decode and prompt tokens, stacked), over ${thousands(st.count)} steps.${bucketNote(series)}`,
     defs: [...fills.defs(), clipReq.def, clipTok.def],
     body,
   });
+}
+
+/** Said where the steps were drawn in time buckets (StepSegmenter): what a bar then shows. */
+export function bucketNote(series: ServingSeries): string {
+  if (series.segmentBucketNs === 0) return '';
+  return ` More stretches of steps than ${thousands(MAX_STEP_SEGMENTS)}: time is cut into buckets of ${format(',.4~r')(series.segmentBucketNs / 1e6)} ms, each drawn at its step with the most requests (top panel) and with the most tokens (bottom panel), the queue at its longest.`;
 }
 
 /** The tokens axis: grid lines, ticks and labels at `ticks` (linear or symmetric-log scale). */

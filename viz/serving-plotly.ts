@@ -6,7 +6,7 @@ import { format } from 'd3';
 import type { ServingReport } from '../src/report/serving-report.ts';
 import { INK, SERVING_LATENCY_STYLE, SERVING_PHASE_STYLE, SERVING_WAITING_LINE, type LineStyle } from './palette.ts';
 import { barMarker, baseLayout, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
-import { formatMs, servingSeries, servingSubtitle, servingTimeUnit, type ServingSeries } from './serving-charts.ts';
+import { bucketNote, formatMs, servingSeries, servingSubtitle, servingTimeUnit, type ServingSeries } from './serving-charts.ts';
 
 const thousands = format(',');
 const SYMBOL = { circle: 'circle', square: 'square', triangle: 'triangle-up', diamond: 'diamond' } as const;
@@ -100,7 +100,7 @@ function batchFigure(r: ServingReport, series: ServingSeries): PlotlyFigure {
     id: 'chart-batch-timeline',
     name: 'batch-timeline',
     wide: true,
-    caption: `Requests in each of the ${thousands(series.steps.count)} steps (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue dashed, and tokens per step below; drag to zoom into single steps, hover for their counts.`,
+    caption: `Requests in each of the ${thousands(series.steps.count)} steps (decoding and prefilling, stacked; mean batch ${r.totals.meanBatch.toFixed(2)}, max ${r.totals.maxBatch}) with the queue dashed, and tokens per step below; drag to zoom into single steps, hover for their counts.${bucketNote(series)}`,
     data,
     layout: baseLayout('Batch and tokens per step over time', servingSubtitle(r), {
       height: 560,

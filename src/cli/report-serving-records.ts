@@ -106,6 +106,7 @@ export function streamedServingSeries(report: ServingReport, dir: string): Servi
   return {
     cdfs: [series(head('ttft'), sorted(ttft)), tbt, series(head('e2e'), sorted(e2e))],
     segments: segmenter.segments,
+    segmentBucketNs: segmenter.bucketPs / 1000,
     steps: stats.stats(),
   };
 }

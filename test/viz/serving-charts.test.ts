@@ -12,6 +12,7 @@ import {
   logTicks,
   SERVING_CHARTS,
   servingSeries,
+  StepSegmenter,
   stepSegments,
   tokenGapsNs,
 } from '../../viz/serving-charts.ts';
@@ -161,6 +162,48 @@ describe('serving charts of the fixture report', () => {
     const yTicks = [...svg.matchAll(/text-anchor="end" font-size="11">([\d,]+)<\/text>/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
     expect(Math.max(...yTicks)).toBeGreaterThanOrEqual(40);
     expect(wellFormed(svg)).toBe(true);
+  });
+
+  it('past maxSegments, steps merge into time buckets: bounded, contiguous, every step once, each stack a real step, peaks kept', () => {
+    // 30,000 steps of 1 us with a batch that keeps changing (a long serving run), an idle gap every 997 steps.
+    const steps: Parameters<StepSegmenter['add']>[0][] = [];
+    let t = 0;
+    for (let i = 0; i < 30_000; i++) {
+      if (i % 997 === 0) t += 5_000;
+      const decodeRequests = (i * 7) % 13;
+      const prefillRequests = i % 5 === 0 ? (i % 3) : 0;
+      steps.push({ index: i, startNs: t, timeNs: 1000, decodeRequests, prefillRequests, waiting: (i * 11) % 17, decodeTokens: decodeRequests, prefillTokens: prefillRequests * ((i % 400) + 1) });
+      t += 1000;
+    }
+    const g = new StepSegmenter(1000);
+    for (const s of steps) g.add(s);
+    const segs = g.segments;
+    expect(segs.length).toBeLessThanOrEqual(1000);
+    expect(segs.length).toBeGreaterThan(250);
+    expect(g.bucketPs).toBeGreaterThan(0);
+    expect(segs[0]!.startNs).toBe(steps[0]!.startNs);
+    expect(segs[segs.length - 1]!.endNs).toBe(t);
+    let next = 0;
+    segs.forEach((seg, k) => {
+      if (k > 0) expect(seg.startNs).toBe(segs[k - 1]!.endNs);
+      if (seg.steps === null) return;
+      expect(seg.steps[0]).toBe(next);
+      next = seg.steps[1] + 1;
+      const inside = steps.slice(seg.steps[0], seg.steps[1] + 1);
+      // The requests stack is the busiest step's (by requests), the tokens stack the busiest step's by tokens.
+      expect(inside.some((s) => s.decodeRequests === seg.decodeRequests && s.prefillRequests === seg.prefillRequests)).toBe(true);
+      expect(seg.decodeRequests + seg.prefillRequests).toBe(Math.max(...inside.map((s) => s.decodeRequests + s.prefillRequests)));
+      expect(seg.decodeTokens + seg.prefillTokens).toBe(Math.max(...inside.map((s) => s.decodeTokens + s.prefillTokens)));
+      expect(seg.waiting).toBe(Math.max(...inside.map((s) => s.waiting)));
+    });
+    expect(next).toBe(steps.length);
+    // The same steps give the same segments (a pure function of the steps in order).
+    const again = new StepSegmenter(1000);
+    for (const s of steps) again.add(s);
+    expect(again.segments).toEqual(segs);
+    // And a report with no more segments than the limit is drawn exactly, as before (no bucket note).
+    expect(servingSeries(report).segmentBucketNs).toBe(0);
+    expect(batchTimelineChart(report)).not.toContain('buckets of');
   });
 
   it('is deterministic: same report → byte-identical SVG and HTML, from a fresh copy and from a frozen one', () => {
