@@ -108,6 +108,10 @@ describe('charts of the NeuPIMs, Duplex and PIM-GPT token sets', () => {
     expect(count(svgOom, /class="bar"/g)).toBe(8 * 4 - 1);
     expect(textOf(svgOom, 'missing')).toEqual(['OOM']);
     expect(textOf(svgOom, 'missing-legend')[0]).toMatch(/^OOM: the system/);
+    // The paper's setup (authors' charge) beside the serving engine's best, when the data file has its row.
+    const withAuthors = structuredClone(duplex) as unknown as { tables: Array<{ name: string; rows: unknown[][] }> };
+    withAuthors.tables.find((t) => t.name === 'paper')!.rows.push(["Duplex / GPU decode throughput, best case, the paper's setup (authors' charge)", 'x', 3.27, 2.67]);
+    expect(duplexThroughputChart(withAuthors as unknown as FigureData)).toContain('Duplex&#39;s best: 2.26x the GPU under a serving engine&#39;s charge (&#39;graphs&#39;), 3.27x under the paper&#39;s setup (the authors&#39; charge).');
   });
 
   it('Duplex latency CDFs: a row per serving case, a panel per metric, a line per system', () => {
