@@ -1,13 +1,16 @@
 /**
  * Growable numeric columns in fixed-size typed-array chunks: a serving run of 1,000,000 requests keeps each
  * per-request or per-step quantity in 8 (or 4) bytes, where an object per record costs about ten times that, and
- * growing never copies what is already stored (no doubling, so no transient peak of twice the column).
+ * growing never copies what is already stored past the first chunk (which starts at 256 values and doubles up to a
+ * whole one), so a long column has no transient peak of twice its size.
  */
 
 /** Values per chunk: 65,536 (512 KiB of float64). */
 const CHUNK = 1 << 16;
 const SHIFT = 16;
 const MASK = CHUNK - 1;
+/** Values of the first chunk when it is made; it doubles up to CHUNK. */
+const FIRST_CHUNK = 256;
 
 /** A column of float64 values (exact integers of ps below 2^53, energies) or int32 counts, appended in order. */
 export class Column {
@@ -21,9 +24,20 @@ export class Column {
   /** Appends a value. */
   push(v: number): void {
     const c = this.length >>> SHIFT;
-    if (c === this.chunks.length) this.chunks.push(this.kind === 'float64' ? new Float64Array(CHUNK) : new Int32Array(CHUNK));
+    if (c === this.chunks.length) this.chunks.push(this.chunk(c === 0 ? FIRST_CHUNK : CHUNK));
+    else if (c === 0 && this.length === this.chunks[0]!.length) {
+      // The first chunk starts small and doubles up to a whole one: a short run (a test, a fuzz case) need not
+      // allocate and zero 512 KiB per column. Copying it costs at most one chunk's worth, once per doubling.
+      const grown = this.chunk(Math.min(CHUNK, 2 * this.length));
+      grown.set(this.chunks[0]!);
+      this.chunks[0] = grown;
+    }
     this.chunks[c]![this.length & MASK] = v;
     this.length++;
+  }
+
+  private chunk(n: number): Float64Array | Int32Array {
+    return this.kind === 'float64' ? new Float64Array(n) : new Int32Array(n);
   }
 
   /** The value at index i (0 <= i < length). */

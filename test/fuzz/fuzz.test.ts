@@ -11,8 +11,8 @@ import { ROOT, dir, json, mutateJson, mutateText, property } from './fuzz-helper
 describe('fuzzing every input format', () => {
   property('DRAM spec JSON', 'json', mutateJson(json('arch/dram/ddr4.json')), (f) => ['dram', '--spec', f, '--pattern', 'random', '--requests', '20', '--bank-window', 'none'], false);
   property('model JSON', 'json', mutateJson(json('workloads/models/gpt2-small.json')), (f) => ['run', '--system', 'gpu-t4', '--model', f, '--phase', 'decode', '--context', '16'], true);
-  property('request set JSON', 'json', mutateJson(json('workloads/requests/example.json')), (f) => ['serve', '--model', 'gpt2-small', '--system', 'gpu-t4', '--requests', f, '--quiet'], false);
-  property('request set CSV', 'csv', mutateText(readFileSync(join(ROOT, 'workloads/requests/example.csv'), 'utf8')), (f) => ['serve', '--model', 'gpt2-small', '--system', 'gpu-t4', '--requests', f, '--quiet'], false);
+  property('request set JSON', 'json', mutateJson(json('test/fixtures/requests/small.json')), (f) => ['serve', '--model', 'gpt2-small', '--system', 'gpu-t4', '--requests', f, '--quiet'], false);
+  property('request set CSV', 'csv', mutateText(readFileSync(join(ROOT, 'test/fixtures/requests/small.csv'), 'utf8')), (f) => ['serve', '--model', 'gpt2-small', '--system', 'gpu-t4', '--requests', f, '--quiet'], false);
   const trace = Array.from({ length: 30 }, (_, i) => `0x${(i * 4096).toString(16)} ${i % 3 ? 'READ' : 'WRITE'} ${i * 4}`).join('\n');
   property('DRAM trace', 'trace', mutateText(trace), (f) => ['dram', '--spec', 'hbm2', '--trace', f, '--frontend', 'dramsim3', '--bank-window', 'none'], false);
   property('system preset JSON', 'json', mutateJson(json('arch/systems/pim-gpt.json')), (f) => ['compile', '--system', f, '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--out', join(dir, 't.jsonl'), '--quiet'], false);
