@@ -45,6 +45,14 @@ export function canonicalKey(value: unknown, where = '$'): string {
 }
 
 /**
+ * The `readNow` of TimingCache.get for hidden fields of `root` recorded by dotted path (`pim.standard.power`): the
+ * canonical text of the value at that path of the object the view was made from.
+ */
+export function readPathOf(root: object): (path: string) => string {
+  return (path) => canonicalKey(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], root), path);
+}
+
+/**
  * Copies of objects with some fields hidden: not enumerable (so canonicalKey leaves them out) and read through a
  * getter that records the read, with the value read, in `reads` (path -> canonical value).
  */

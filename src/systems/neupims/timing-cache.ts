@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../../compiler/model.ts';
-import { canonicalKey, HiddenFields, TimingCache } from '../../spec/timing-cache.ts';
+import { canonicalKey, HiddenFields, readPathOf, TimingCache } from '../../spec/timing-cache.ts';
 import { neupimsDecode, type NeuPimsDecodeOptions, type NeuPimsDecodeResult } from './neupims-decode.ts';
 import type { NeuPimsSystem } from './neupims-system.ts';
 
@@ -55,7 +55,7 @@ export function cachedNeuPimsDecode(system: NeuPimsSystem, model: ModelSpec, con
   const key = TimingCache.digest(canonicalKey({ system: view, model, contexts, opts: rest }));
   return runs.get(
     key,
-    (path) => canonicalKey(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], system), path),
+    readPathOf(system),
     hidden,
     () => {
       const { simulated: _s, reused: _r, ...timing } = neupimsDecode(view, model, contexts, { ...rest, ...(memo === undefined ? {} : { memo }) });

@@ -22,7 +22,7 @@ import { ProgramMemo } from '../../pim/program-memo.ts';
 import { resultLatch, resultLatchEnergyPj } from '../../pim/result-latch.ts';
 import { criticalPath, TokenGraph, tokenTimeline, type CriticalPath, type TokenNode, type TokenSpan } from './token-graph.ts';
 import { checkFamily, systemFile } from '../presets.ts';
-import { canonicalKey, HiddenFields, TimingCache } from '../../spec/timing-cache.ts';
+import { canonicalKey, HiddenFields, readPathOf, TimingCache } from '../../spec/timing-cache.ts';
 
 /** A PIM-GPT style system: in-bank PIM for every matrix-vector product, an ASIC for the rest, a link per channel between them. */
 export interface PimGptSystem {
@@ -486,7 +486,7 @@ export function pimGptGenerate(system: PimGptSystem, model: ModelSpec, promptTok
     ? simulate()
     : timings.get(
       TimingCache.digest(canonicalKey({ system: view, model, promptTokens, tokens, reuse: opts.reuse !== false, overlap: opts.overlap !== false, perHeadSoftmax: opts.perHeadSoftmax === true, timeline: opts.timeline === true })),
-      (path) => canonicalKey(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], system), path),
+      readPathOf(system),
       hidden,
       simulate,
     );
