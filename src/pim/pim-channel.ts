@@ -149,7 +149,7 @@ export class PimChannelSequencer {
   stateKey(): string | null {
     if (!this.fast) return null;
     this.fast.snapshot(this.cursor, this.scratch);
-    return `${this.cursor}|${this.refresh.firstDueCycle()}|${this.scratch.join(',')}`;
+    return `${this.cursor}|${this.refresh.dueCycle(0)}|${this.scratch.join(',')}`;
   }
 
   /** Takes over another channel's state (one whose jobs this channel also ran, identically); counts `idleRefreshes` it issued meanwhile. */
@@ -196,7 +196,7 @@ export class PimChannelSequencer {
     this.lastCmd = -1;
     this.end = -Infinity;
     // Refreshes due before the input arrives are issued while the channel waits for it.
-    for (let due = this.refresh.firstDueCycle(); due <= Math.max(this.cursor, inputCycle); due = this.refresh.firstDueCycle()) {
+    for (let due = this.refresh.dueCycle(0); due <= Math.max(this.cursor, inputCycle); due = this.refresh.dueCycle(0)) {
       const from = Math.max(this.cursor, due);
       this.refresh.update(from);
       const c = this.refreshStep(from);
@@ -254,7 +254,7 @@ export class PimChannelSequencer {
       const base = this.cursor;
       fast.snapshot(base, this.scratch);
       // Simulated (or kept) as far as the first activation where a refresh is due, or to its end.
-      const due = this.refresh.firstDueCycle() - base;
+      const due = this.refresh.dueCycle(0) - base;
       const seg = this.memo.segment(program, pos, to, this.scratch, due);
       const cut = due !== Infinity ? firstDue(seg.marks, due, skipStep) : undefined;
       const m = cut ?? seg.final!;

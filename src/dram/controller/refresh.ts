@@ -76,6 +76,11 @@ export class Refresh {
     return Math.min(this.perBankDue, ...this.due);
   }
 
+  /** The cycle rank `r`'s next all-bank refresh falls due (Infinity without all-bank refresh). */
+  dueCycle(r: number): number {
+    return this.due[r]!;
+  }
+
   /** Whether a pending refresh holds `bank`: the scheduler leaves it alone until the refresh issues. */
   holds(bank: Bank): boolean {
     return bank.refreshPending || this.pending[bank.rank] === 1;
