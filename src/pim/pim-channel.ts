@@ -6,7 +6,7 @@ import { Refresh } from '../dram/controller/refresh.ts';
 import type { DramStandard } from '../dram/standard.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import { AllBankTiming } from './all-bank-timing.ts';
-import type { ProgramMemo, SegmentMark } from './program-memo.ts';
+import { Float64Slab, type ProgramMemo, type SegmentMark } from './program-memo.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
 
@@ -110,6 +110,8 @@ export class PimChannelSequencer {
   private readonly fast: AllBankTiming | null;
   private readonly scratch: Float64Array;
   private readonly nc: number;
+  /** Where the per-job arrays come from (a speed hack: see Float64Slab). */
+  private readonly slab = new Float64Slab();
   // Per-job accumulators.
   private counts: Float64Array;
   private after: Float64Array;
@@ -189,8 +191,8 @@ export class PimChannelSequencer {
    * timeline. The channel is then free from the returned lastIssueCycle + 1.
    */
   runJob(program: readonly PimStep[], inputCycle: number): PimJobRun {
-    this.counts = new Float64Array(this.nc);
-    this.after = new Float64Array(this.nc);
+    this.counts = this.slab.take(this.nc);
+    this.after = this.slab.take(this.nc);
     this.first = -1;
     this.last = -1;
     this.lastCmd = -1;
