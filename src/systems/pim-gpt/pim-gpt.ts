@@ -338,6 +338,7 @@ export class PimGptMachine {
     graph.start({ pim: { nodeReady: (n) => this.channels[n.channel]!.nodeReady() }, asic: this.asic });
     this.sim.run();
     invariant(graph.unfinished === 0, 'every node of a token graph finishes');
+    for (const c of this.channels) c.release();
     const startPs = this.endPs;
     this.endPs = graph.endPs();
     this.memo?.endRound();
