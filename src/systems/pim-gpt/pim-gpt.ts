@@ -349,7 +349,11 @@ export class PimGptMachine {
       if (leader[i] !== i) c.sequencer.copyStateFrom(this.channels[leader[i]!]!.sequencer, this.channels[leader[i]!]!.sequencer.idleRefreshes - idleBefore[leader[i]!]!);
     });
     const counts = new Float64Array(std.commandNames.length);
-    for (const n of graph.nodes) if (n.job) n.job.commandCounts.forEach((c, i) => (counts[i]! += c * n.weight));
+    for (const n of graph.nodes) {
+      if (!n.job) continue;
+      const c = n.job.commandCounts;
+      for (let i = 0; i < c.length; i++) counts[i]! += c[i]! * n.weight;
+    }
     const REF = std.commandNames.indexOf('REF');
     this.channels.forEach((c, i) => (counts[REF]! += c.sequencer.idleRefreshes - idleBefore[i]!));
     const commands: Record<string, number> = {};
