@@ -262,13 +262,6 @@ export class Float64Slab {
     this.at += n;
     return a;
   }
-
-  /** A copy of `src` (as slice()). */
-  copy(src: Float64Array): Float64Array {
-    const a = this.take(src.length);
-    a.set(src);
-    return a;
-  }
 }
 
 /** A 32-bit hash of a range and a relative state (whole cycles, as AllBankTiming snapshots are). */
