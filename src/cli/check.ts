@@ -37,6 +37,12 @@ export class StreamChecker implements CommandStreamSink {
   streams = 0;
   /** The most commands one stream held: what memory holds at once. */
   largestStream = 0;
+  /** Refresh commands (REF, REFab, REFpb) among those replayed. */
+  refreshes = 0;
+  /** The streams' cycles, summed. */
+  cycles = 0;
+  /** The violations of the stream that failed (empty while every stream is clean). */
+  violations: readonly Violation[] = [];
 
   /** `command` names the Strata command in the failure line (`serve`). */
   constructor(readonly command: string) {}
@@ -50,8 +56,13 @@ export class StreamChecker implements CommandStreamSink {
     this.commands += entries.length;
     this.streams++;
     this.largestStream = Math.max(this.largestStream, entries.length);
+    this.cycles += s.endCycle;
+    for (const e of entries) if (e.command === 'REF' || e.command === 'REFab' || e.command === 'REFpb') this.refreshes++;
     const violations = checkProtocol(s.standard, entries, { endCycle: s.endCycle, refresh: s.refresh ?? s.standard.controller.refresh, maxViolations: CHECK_MAX_VIOLATIONS });
-    if (violations.length > 0) throw new CheckFailed(checkFailureLine(this.command, violations, this.commands, s.what));
+    if (violations.length > 0) {
+      this.violations = violations;
+      throw new CheckFailed(checkFailureLine(this.command, violations, this.commands, s.what));
+    }
   }
 
   /** The summary line of a clean check (stdout, beside the run's summary, as `strata dram --check` prints it). */

@@ -47,7 +47,7 @@ const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
  * device busy times and energy; `--out` writes a run report (`strata.run-report/1`, policy `duplex`,
  * src/report/duplex-run-report.ts) that `strata report` draws, `--csv DIR` its steps and ops as CSV.
  */
-export function runDuplexCommand(v: DuplexRunValues): number {
+export function runDuplexCommand(v: DuplexRunValues, given?: StreamChecker): number {
   if (v.policy !== duplex.name) throw new StrataError(`run: --policy: expected gpu-roofline or duplex, got '${v.policy}'`);
   if (v['attention-launch'] !== undefined) {
     throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/systems/duplex/duplex-step.ts)');
@@ -97,7 +97,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   // --check: the streams the PIM numbers above come from, replayed before anything is written.
   let checked: string | undefined;
   if (v.check) {
-    const checker = new StreamChecker('run');
+    const checker = given ?? new StreamChecker('run');
     try {
       checkLogicPimStreams(system, checker);
     } catch (e) {

@@ -18,6 +18,7 @@ import { runDuplexCommand } from './run-duplex.ts';
 import { policyForSystem } from './system-flag.ts';
 import { familiesOf, orList, SYSTEM_MODELS } from '../systems/registry.ts';
 import { refuseCheckWithoutCommands } from './run-check.ts';
+import type { StreamChecker } from './check.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
@@ -41,9 +42,10 @@ function loadSystem(name: string): DevicePreset {
 /**
  * `strata run`: times decode or prefill steps of a model on a GPU/CPU baseline, or on a Duplex-family system
  * (`--system` of family duplex, or `--policy duplex`: src/cli/run-duplex.ts); prints latency, throughput and
- * energy; writes a run report.
+ * energy; writes a run report. Under `--check`, `checker` (default: a new one) replays the run's command streams
+ * (`strata validate check` passes its own, to read the counts).
  */
-export function runCommand(argv: string[]): number {
+export function runCommand(argv: string[], checker?: StreamChecker): number {
   const { values: v, positionals } = parseFlags('run', argv, {
     ...WORKLOAD_OPTIONS,
     system: { type: 'string' },
@@ -65,7 +67,7 @@ export function runCommand(argv: string[]): number {
   const runPolicies = familiesOf('run').map((f) => SYSTEM_MODELS[f].policy.name);
   if (v.policy !== undefined && !runPolicies.includes(v.policy)) throw new StrataError(`run: --policy: expected ${orList(runPolicies)}, got '${v.policy}'`);
   const policy = policyForSystem('run', v.system, v.policy);
-  if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy });
+  if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy }, checker);
   for (const flag of ['devices', 'routing'] as const) {
     if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex (a Duplex-family --system such as duplex)`);
   }

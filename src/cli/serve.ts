@@ -87,8 +87,12 @@ function checkProfileFor(system: string, profile: string | undefined): void {
   throw new StrataError(`--profile: does not apply to system '${system}' (${SYSTEM_MODELS[family].noun}): a software profile picks how a GPU/CPU baseline preset's steps are launched; ${why}`);
 }
 
-/** `strata serve`: serves a request set with continuous batching on a system; prints a summary; writes the serving report and its CSVs. */
-export function serveCommand(argv: string[]): number {
+/**
+ * `strata serve`: serves a request set with continuous batching on a system; prints a summary; writes the serving
+ * report and its CSVs. Under `--check`, `given` (default: a new StreamChecker) replays the run's command streams
+ * (`strata validate check` passes its own, to read the counts).
+ */
+export function serveCommand(argv: string[], given?: StreamChecker): number {
   const { values: v, positionals } = parseFlags('serve', argv, {
     model: { type: 'string' },
     system: { type: 'string' },
@@ -119,7 +123,7 @@ export function serveCommand(argv: string[]): number {
     if (family === 'duplex') checkedDuplex = loadDuplexSystem(v.system);
     refuseCheckWithoutCommands('serve', `'${v.system}'`, family, checkedDuplex);
   }
-  const checker = v.check ? new StreamChecker('serve') : undefined;
+  const checker = v.check ? given ?? new StreamChecker('serve') : undefined;
   const seed = v.seed ?? '0';
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb'], MAX_KV_GIB, 'a petabyte, beyond any system');
