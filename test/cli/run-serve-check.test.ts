@@ -135,6 +135,22 @@ describe('the NeuPIMs command-stream hook', () => {
     expect(seen.length).toBe(n);
   }, 60_000);
 
+  it('with sub-batch interleaving, the attention programs beside NPU traffic and that traffic alone are handed over too, and replay clean', () => {
+    const system = loadNeuPimsSystem('neupims');
+    const model = loadModel('neupims-gpt3-7b');
+    const checker = new StreamChecker('serve');
+    const seen: string[] = [];
+    const tap: CommandStreamSink = { begin: () => checker.begin(), end: (s) => { seen.push(s.what); checker.end(s); } };
+    const contexts = [200, 400, 600, 800, 1000, 1200, 1400, 1600];
+    const plain = neupimsDecode(system, model, contexts, { subBatch: 'on' });
+    const logged = neupimsDecode(system, model, contexts, { subBatch: 'on', commandStreams: tap });
+    expect(logged.timePs).toBe(plain.timePs);
+    expect(seen.some((w) => / beside \d+ NPU requests$/.test(w))).toBe(true);
+    expect(seen.some((w) => / NPU requests alone \(the pace of the co-run's\)$/.test(w))).toBe(true);
+    expect(checker.violations).toEqual([]);
+    expect(checker.streams).toBe(seen.length);
+  }, 60_000);
+
   it('StreamChecker: a PIM command moved onto the cycle of the command before it fails with the rule and the stream named', () => {
     const system = loadNeuPimsSystem('neupims');
     const model = loadModel('neupims-gpt3-7b');
