@@ -49,8 +49,9 @@ accuracy tables: Strata against DRAMsim3's reference outputs, streaming bandwidt
 GPU baseline against H100 measurements, the three papers (PIM-GPT, NeuPIMs, Duplex) with --sensitivity bands over
 every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the generated tables of
 docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); 'check' replays
-every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does);
-exit 1 when a check fails`;
+every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does),
+and strata run --check on the Duplex family's PIM systems and strata serve --check on NeuPIMs; exit 1 when a check
+fails`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
 strata demo dram [--out DIR]
