@@ -32,7 +32,9 @@ export interface CostModelOptions {
   readonly profile?: string;
   /**
    * Receives every command stream the cost model simulates, for `--check` (src/cli/run-check.ts); undefined: no
-   * logs are kept. Only families whose cost model issues DRAM/PIM commands take one (NeuPIMs).
+   * logs are kept. Only families whose cost model issues DRAM/PIM commands take one (NeuPIMs). A hook of the
+   * command line, not of the API (docs/api leaves it out).
+   * @internal
    */
   readonly commandStreams?: CommandStreamSink;
 }
