@@ -15,7 +15,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SweepDatabase } from '../src/sweep/database.ts';
+import { workerYoungGenerationMb } from '../src/sweep/point-pool.ts';
 import { runSweep } from '../src/sweep/run-sweep.ts';
+import { workerGcPolicy } from '../src/sweep/worker-gc.ts';
 import { checkSweep } from '../src/sweep/sweep-file.ts';
 // @ts-expect-error: plain JavaScript beside bin/strata.mjs, without type declarations
 import { buildBundle, bundleIsFresh } from '../bin/cli-bundle.mjs';
@@ -121,7 +123,9 @@ export async function benchSweep(): Promise<boolean> {
       workerCode = `tsx (the bundle could not be built: ${(e as Error).message.split('\n')[0]})`;
     }
   }
-  console.log(`sweep workers run ${workerCode}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} before`);
+  const young = workerYoungGenerationMb();
+  console.log(`sweep workers run ${workerCode}, young generation ${young === 0 ? "V8's default" : `${young} MiB`} (STRATA_SWEEP_YOUNG_MB), GC policy ${workerGcPolicy().name} (STRATA_SWEEP_GC)`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} before`);
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-sweep-'));
   try {
     const one = await timed(join(dir, 'one.duckdb'), 1);

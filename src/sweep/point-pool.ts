@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
+import { applyPoolGcFlags, workerGcPolicy } from './worker-gc.ts';
 
 /**
  * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
@@ -29,12 +30,15 @@ export interface PointPoolOptions {
 
 /**
  * The young generation of each worker thread's heap, in MiB (V8: two semi-spaces and the new large-object space, so
- * 192 is 64 MiB semi-spaces where Node 20's default is at most 16). A point builds its simulation state over its
- * whole run (tens of MiB for a GPT-2 generation), so with the default a scavenge finds most of the young objects
- * alive and copies them, then promotes them for a major GC to free when the point ends; with room for a point's
- * state most of it dies young and is never copied. Measured on bench/sweep.ts's points: see docs/sweeps.md, "Speed".
+ * 384 is 128 MiB semi-spaces where Node 20's default is at most 16). A point builds its simulation state over its
+ * whole run (12 to 85 MB allocated by a gpt2-medium PIM-GPT point of the bench, 5-15 MB of it alive at a scavenge), so with the
+ * default a scavenge finds much of the young generation alive and copies it, then promotes it for a major GC to
+ * free when the point ends. With room for most of a point's allocation and a scavenge when the point ends
+ * (src/sweep/worker-gc.ts), most points are never scavenged while they run. 384 rather than 192 (64 MiB
+ * semi-spaces, the value before): the bench's largest points (32 channels x 32 lanes, prompt 32) allocate 85 MB. Measured on
+ * bench/sweep.ts's points: see docs/sweeps.md, "Speed". The RSS it adds is what a point touches, not the limit.
  */
-export const WORKER_YOUNG_GENERATION_MB = 192;
+export const WORKER_YOUNG_GENERATION_MB = 384;
 
 /**
  * The young generation the pool gives its threads: WORKER_YOUNG_GENERATION_MB, or STRATA_SWEEP_YOUNG_MB where set (0:
@@ -57,6 +61,8 @@ export async function runPointsOnPool(tasks: readonly PointTask[], options: Poin
   if (tasks.length === 0) return;
   const { workers, pointTimeoutS } = options;
   const young = workerYoungGenerationMb();
+  // Before the threads start: their heaps read V8's flags when they are made.
+  applyPoolGcFlags(workerGcPolicy());
   const pool = new Piscina<PointTask, PointOutcome>({
     filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
     ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),

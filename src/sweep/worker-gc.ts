@@ -1,0 +1,91 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { StrataError } from '../spec/errors.ts';
+
+/**
+ * How the sweep's worker threads collect garbage (issue #16, Speed). A point builds its simulation state over its
+ * whole run (the channel-program memo of a PIM-GPT generation: 12 to 85 MB allocated per gpt2-medium point of the
+ * bench, 5-15 MB of it alive at a scavenge mid-point, under 1.3 MB once the point has ended) and all of it is garbage when the point ends. With V8's defaults the pool's threads
+ * spent about as much CPU in V8's helper threads (parallel scavenges copying a point's live state, concurrent marking
+ * of what they promoted, concurrent compilation) as half the workers' own, so two workers on two cores fought their
+ * own helpers. The shipped policy (`tuned`):
+ *
+ * - **A scavenge at the end of each point** (`scavengeAfterPoint`, called by src/sweep/worker.ts), when the young
+ *   generation holds only the finished point's garbage: it copies next to nothing, and the next point starts with an
+ *   empty young generation, so with WORKER_YOUNG_GENERATION_MB (384 MiB: 128 MiB semi-spaces) a point rarely
+ *   scavenges mid-run and its state is not promoted for a major GC to free.
+ * - **Single-threaded GC** (V8's `--single-threaded-gc`, which turns off parallel scavenging, concurrent and parallel
+ *   marking, concurrent sweeping and parallel compaction): with little left to collect, what remains runs on the
+ *   worker's own thread rather than on V8's shared platform threads, which two workers would share on two cores.
+ *   V8 flags are per process, so this holds for the whole process (its main thread too) from the pool's first start.
+ *
+ * Measured with bench/sweep.ts and in one thread (docs/sweeps.md, "Speed"). Results never depend on any of it.
+ * `STRATA_SWEEP_GC` picks another policy for a comparison without an edit: `v8` (V8's defaults: neither), `scavenge`
+ * (the point-end scavenge only).
+ */
+
+/** A policy: whether a worker scavenges after each point, and whether the process runs V8's GC on one thread. */
+export interface WorkerGcPolicy {
+  readonly name: 'tuned' | 'scavenge' | 'v8';
+  readonly scavengeAfterPoint: boolean;
+  readonly singleThreadedGc: boolean;
+}
+
+const POLICIES: Readonly<Record<WorkerGcPolicy['name'], WorkerGcPolicy>> = {
+  tuned: { name: 'tuned', scavengeAfterPoint: true, singleThreadedGc: true },
+  scavenge: { name: 'scavenge', scavengeAfterPoint: true, singleThreadedGc: false },
+  v8: { name: 'v8', scavengeAfterPoint: false, singleThreadedGc: false },
+};
+
+/** The policy of STRATA_SWEEP_GC (default `tuned`); anything else is refused in one line. */
+export function workerGcPolicy(env: NodeJS.ProcessEnv = process.env): WorkerGcPolicy {
+  const raw = env.STRATA_SWEEP_GC;
+  if (raw === undefined || raw === '') return POLICIES.tuned;
+  const p = (POLICIES as Record<string, WorkerGcPolicy | undefined>)[raw];
+  if (p === undefined) throw new StrataError(`STRATA_SWEEP_GC: expected ${Object.keys(POLICIES).join(', ')} (how the sweep's worker threads collect garbage), got '${raw}'`);
+  return p;
+}
+
+/** Whether this process has been switched to single-threaded GC (set once; V8 has no way to read a flag back). */
+let singleThreaded = false;
+
+/**
+ * Switches the process to V8's single-threaded GC where `policy` asks for it, before the pool starts its threads
+ * (a thread's heap reads the flags when it is made). Idempotent; never switched back (see the top of this file).
+ */
+export function applyPoolGcFlags(policy: WorkerGcPolicy): void {
+  if (!policy.singleThreadedGc || singleThreaded) return;
+  setFlagsFromString('--single-threaded-gc');
+  singleThreaded = true;
+}
+
+/** Whether applyPoolGcFlags has switched this process to single-threaded GC. */
+export function singleThreadedGcApplied(): boolean {
+  return singleThreaded;
+}
+
+type Gc = (options: { type: 'minor' | 'major'; execution?: 'sync' }) => void;
+
+let gc: Gc | undefined;
+
+/**
+ * V8's `gc` function for this thread: `--expose-gc` gives it to contexts made after the flag is set, so a fresh
+ * context fetches it (the thread's own global stays without it). The flag is per process; it only adds a `gc` global
+ * to contexts made later.
+ */
+function gcFunction(): Gc {
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as Gc;
+    if (typeof gc !== 'function') throw new Error('internal invariant broken: --expose-gc gave no gc function');
+  }
+  return gc;
+}
+
+/**
+ * A scavenge of this thread's young generation, run by a worker when a point has ended (all of the point's objects
+ * are garbage then, so it copies almost nothing); nothing when `policy` has no point-end scavenge.
+ */
+export function scavengeAfterPoint(policy: WorkerGcPolicy = workerGcPolicy()): void {
+  if (policy.scavengeAfterPoint) gcFunction()({ type: 'minor', execution: 'sync' });
+}
