@@ -133,8 +133,8 @@ export async function benchSweep(): Promise<boolean> {
     const rerun = await timed(join(dir, 'two.duckdb'), 2);
     const same = (await dump(join(dir, 'one.duckdb'))) === (await dump(join(dir, 'two.duckdb')));
     const speedup = one.wall / two.wall;
-    const line = (label: string, r: typeof one) => `${label.padEnd(34)} ${r.ran} points in ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.user.toFixed(2)} user + ${r.sys.toFixed(2)} sys; ${(r.cpu / r.wall).toFixed(2)} cores busy)${r.failed ? `, ${r.failed} FAILED` : ''}`;
-    const threads = (r: typeof one) => `${''.padEnd(34)}   CPU s by thread: main ${r.main.toFixed(2)}, pool workers ${r.started.toFixed(2)}, V8 and libuv helpers ${r.helpers.toFixed(2)}; peak RSS of the process so far ${r.peakRssMiB.toFixed(0)} MiB`;
+    const line = (label: string, r: typeof one) => `${label.padEnd(34)} ${r.ran} points in ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.user.toFixed(2)} user + ${r.sys.toFixed(2)} sys; ${(r.cpu / r.wall).toFixed(2)} cores busy; ${r.ran ? ((r.cpu / r.ran) * 1000).toFixed(0) : '-'} ms CPU per point)${r.failed ? `, ${r.failed} FAILED` : ''}`;
+    const threads = (r: typeof one) => `${''.padEnd(34)}   CPU s by thread: main ${r.main.toFixed(2)}, pool workers ${r.started.toFixed(2)}, V8 and libuv helpers ${r.helpers.toFixed(2)} (${((r.helpers / r.cpu) * 100).toFixed(0)} % of the CPU); peak RSS of the process so far ${r.peakRssMiB.toFixed(0)} MiB`;
     console.log(line('PIM-GPT sweep, 1 worker', one));
     if (one.started > 0) console.log(threads(one));
     console.log(line('PIM-GPT sweep, 2 workers', two));
