@@ -3,7 +3,6 @@ import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
-import { applyPoolGcFlags, workerGcPolicy } from './worker-gc.ts';
 
 /**
  * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
@@ -61,8 +60,6 @@ export async function runPointsOnPool(tasks: readonly PointTask[], options: Poin
   if (tasks.length === 0) return;
   const { workers, pointTimeoutS } = options;
   const young = workerYoungGenerationMb();
-  // Before the threads start: their heaps read V8's flags when they are made.
-  applyPoolGcFlags(workerGcPolicy());
   const pool = new Piscina<PointTask, PointOutcome>({
     filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
     ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),

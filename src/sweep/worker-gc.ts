@@ -8,33 +8,31 @@ import { StrataError } from '../spec/errors.ts';
  * bench, 5-15 MB of it alive at a scavenge mid-point, under 1.3 MB once the point has ended) and all of it is garbage when the point ends. With V8's defaults the pool's threads
  * spent about as much CPU in V8's helper threads (parallel scavenges copying a point's live state, concurrent marking
  * of what they promoted, concurrent compilation) as half the workers' own, so two workers on two cores fought their
- * own helpers. The shipped policy (`tuned`):
+ * own helpers. The shipped policy (`tuned`) scavenges each worker's young generation at the end of each point
+ * (`scavengeAfterPoint`, called by src/sweep/worker.ts), when it holds only the finished point's garbage: the scavenge
+ * copies next to nothing, and the next point starts with an empty young generation, so with
+ * WORKER_YOUNG_GENERATION_MB (384 MiB: 128 MiB semi-spaces) a point rarely scavenges mid-run, and its state is not
+ * promoted for a major GC (concurrent marking on the helper threads) to free.
  *
- * - **A scavenge at the end of each point** (`scavengeAfterPoint`, called by src/sweep/worker.ts), when the young
- *   generation holds only the finished point's garbage: it copies next to nothing, and the next point starts with an
- *   empty young generation, so with WORKER_YOUNG_GENERATION_MB (384 MiB: 128 MiB semi-spaces) a point rarely
- *   scavenges mid-run and its state is not promoted for a major GC to free.
- * - **Single-threaded GC** (V8's `--single-threaded-gc`, which turns off parallel scavenging, concurrent and parallel
- *   marking, concurrent sweeping and parallel compaction): with little left to collect, what remains runs on the
- *   worker's own thread rather than on V8's shared platform threads, which two workers would share on two cores.
- *   V8 flags are per process, so this holds for the whole process (its main thread too) from the pool's first start.
+ * Not done: V8's `--single-threaded-gc`, which ran the rest of the collection on the worker's own thread and cut the
+ * helpers' CPU further in one thread (docs/sweeps.md, "Speed"). V8's flags are per process and can only be set
+ * (v8.setFlagsFromString) once the main thread's heap runs; set before the pool started, it stopped V8 on a CHECK
+ * about the main thread's concurrent marking ("concurrent_marking_handle_ implies
+ * !concurrent_marking_handle_->IsValid()") in the bench.
  *
- * Measured with bench/sweep.ts and in one thread (docs/sweeps.md, "Speed"). Results never depend on any of it.
- * `STRATA_SWEEP_GC` picks another policy for a comparison without an edit: `v8` (V8's defaults: neither), `scavenge`
- * (the point-end scavenge only).
+ * Measured with bench/sweep.ts and in one thread (docs/sweeps.md, "Speed"). Results never depend on it.
+ * `STRATA_SWEEP_GC=v8` gives V8's defaults back (no scavenge after a point) for a comparison without an edit.
  */
 
-/** A policy: whether a worker scavenges after each point, and whether the process runs V8's GC on one thread. */
+/** A policy: whether a worker scavenges after each point. */
 export interface WorkerGcPolicy {
-  readonly name: 'tuned' | 'scavenge' | 'v8';
+  readonly name: 'tuned' | 'v8';
   readonly scavengeAfterPoint: boolean;
-  readonly singleThreadedGc: boolean;
 }
 
 const POLICIES: Readonly<Record<WorkerGcPolicy['name'], WorkerGcPolicy>> = {
-  tuned: { name: 'tuned', scavengeAfterPoint: true, singleThreadedGc: true },
-  scavenge: { name: 'scavenge', scavengeAfterPoint: true, singleThreadedGc: false },
-  v8: { name: 'v8', scavengeAfterPoint: false, singleThreadedGc: false },
+  tuned: { name: 'tuned', scavengeAfterPoint: true },
+  v8: { name: 'v8', scavengeAfterPoint: false },
 };
 
 /** The policy of STRATA_SWEEP_GC (default `tuned`); anything else is refused in one line. */
@@ -44,24 +42,6 @@ export function workerGcPolicy(env: NodeJS.ProcessEnv = process.env): WorkerGcPo
   const p = (POLICIES as Record<string, WorkerGcPolicy | undefined>)[raw];
   if (p === undefined) throw new StrataError(`STRATA_SWEEP_GC: expected ${Object.keys(POLICIES).join(', ')} (how the sweep's worker threads collect garbage), got '${raw}'`);
   return p;
-}
-
-/** Whether this process has been switched to single-threaded GC (set once; V8 has no way to read a flag back). */
-let singleThreaded = false;
-
-/**
- * Switches the process to V8's single-threaded GC where `policy` asks for it, before the pool starts its threads
- * (a thread's heap reads the flags when it is made). Idempotent; never switched back (see the top of this file).
- */
-export function applyPoolGcFlags(policy: WorkerGcPolicy): void {
-  if (!policy.singleThreadedGc || singleThreaded) return;
-  setFlagsFromString('--single-threaded-gc');
-  singleThreaded = true;
-}
-
-/** Whether applyPoolGcFlags has switched this process to single-threaded GC. */
-export function singleThreadedGcApplied(): boolean {
-  return singleThreaded;
 }
 
 type Gc = (options: { type: 'minor' | 'major'; execution?: 'sync' }) => void;
