@@ -30,12 +30,13 @@ export interface PointPoolOptions {
 /**
  * The young generation of each worker thread's heap, in MiB (V8: two semi-spaces and the new large-object space, so
  * 384 is 128 MiB semi-spaces where Node 20's default is at most 16). A point builds its simulation state over its
- * whole run (12 to 85 MB allocated by a gpt2-medium PIM-GPT point of the bench, 5-15 MB of it alive at a scavenge), so with the
- * default a scavenge finds much of the young generation alive and copies it, then promotes it for a major GC to
- * free when the point ends. With room for most of a point's allocation and a scavenge when the point ends
- * (src/sweep/worker-gc.ts), most points are never scavenged while they run. 384 rather than 192 (64 MiB
- * semi-spaces, the value before): the bench's largest points (32 channels x 32 lanes, prompt 32) allocate 85 MB. Measured on
- * bench/sweep.ts's points: see docs/sweeps.md, "Speed". The RSS it adds is what a point touches, not the limit.
+ * whole run (up to 70 MB allocated between two collections by a gpt2-medium PIM-GPT point of the bench, a median
+ * 7.8 MB of it alive at a scavenge mid-point), so with the default a scavenge finds much of the young generation
+ * alive and copies it, then promotes it for a major GC to free when the point ends. With more room and a scavenge
+ * when each point ends (src/sweep/worker-gc.ts), fewer scavenges find much alive. 384 rather than 192 (the value
+ * before) came with that scavenge; V8 grows a thread's semi-space only as scavenges find much alive, so the limit
+ * is seldom reached and the RSS stayed within what it was. Measured on bench/sweep.ts's points: see
+ * docs/sweeps.md, "Speed".
  */
 export const WORKER_YOUNG_GENERATION_MB = 384;
 

@@ -4,23 +4,24 @@ import { StrataError } from '../spec/errors.ts';
 
 /**
  * How the sweep's worker threads collect garbage (issue #16, Speed). A point builds its simulation state over its
- * whole run (the channel-program memo of a PIM-GPT generation: 12 to 85 MB allocated per gpt2-medium point of the
- * bench, 5-15 MB of it alive at a scavenge mid-point, under 1.3 MB once the point has ended) and all of it is garbage when the point ends. With V8's defaults the pool's threads
- * spent about as much CPU in V8's helper threads (parallel scavenges copying a point's live state, concurrent marking
- * of what they promoted, concurrent compilation) as half the workers' own, so two workers on two cores fought their
- * own helpers. The shipped policy (`tuned`) scavenges each worker's young generation at the end of each point
- * (`scavengeAfterPoint`, called by src/sweep/worker.ts), when it holds only the finished point's garbage: the scavenge
- * copies next to nothing, and the next point starts with an empty young generation, so with
- * WORKER_YOUNG_GENERATION_MB (384 MiB: 128 MiB semi-spaces) a point rarely scavenges mid-run, and its state is not
- * promoted for a major GC (concurrent marking on the helper threads) to free.
+ * whole run (the channel-program memo of a PIM-GPT generation and its token's state: up to 70 MB allocated between
+ * two collections for a gpt2-medium point of the bench, a median 7.8 MB of it alive at a scavenge mid-point) and
+ * all of it is garbage when the point ends. With V8's defaults the pool's threads spent about half as much CPU in
+ * V8's helper threads (parallel scavenges copying a point's live state, concurrent marking of what they promoted,
+ * concurrent compilation) as in the workers' own, so two workers on two cores fought their own helpers. The shipped
+ * policy (`tuned`) scavenges each worker's young generation at the end of each point (`scavengeAfterPoint`, called
+ * by src/sweep/worker.ts), when it holds only the finished point's garbage: the scavenge copies under 2 MB (what the
+ * thread keeps), and the next point starts with an empty young generation, so fewer of its scavenges find much
+ * alive and less is promoted for a major GC to free (in the bench's trace: 32 such scavenges against 63, 135 MB
+ * promoted against 459, 7 mark-compacts against 14; docs/sweeps.md, "Speed").
  *
- * Not done: V8's `--single-threaded-gc`, which ran the rest of the collection on the worker's own thread and cut the
- * helpers' CPU further in one thread (docs/sweeps.md, "Speed"). V8's flags are per process and can only be set
+ * Not done: V8's `--single-threaded-gc` for the pool. V8's flags are per process and can only be set
  * (v8.setFlagsFromString) once the main thread's heap runs; set before the pool started, it stopped V8 on a CHECK
  * about the main thread's concurrent marking ("concurrent_marking_handle_ implies
- * !concurrent_marking_handle_->IsValid()") in the bench.
+ * !concurrent_marking_handle_->IsValid()") in the bench. Given on the command line, with this policy, it left the
+ * whole process's CPU where it was (docs/sweeps.md, "Speed").
  *
- * Measured with bench/sweep.ts and in one thread (docs/sweeps.md, "Speed"). Results never depend on it.
+ * Measured with bench/sweep.ts (docs/sweeps.md, "Speed"). Results never depend on it.
  * `STRATA_SWEEP_GC=v8` gives V8's defaults back (no scavenge after a point) for a comparison without an edit.
  */
 
