@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
+import { pinSemiSpace, workerGcPolicy } from './worker-gc.ts';
 
 /**
  * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
@@ -61,6 +62,8 @@ export async function runPointsOnPool(tasks: readonly PointTask[], options: Poin
   if (tasks.length === 0) return;
   const { workers, pointTimeoutS } = options;
   const young = workerYoungGenerationMb();
+  // Before the threads start: a heap reads its starting semi-space size when it is made.
+  pinSemiSpace(workerGcPolicy(), young);
   const pool = new Piscina<PointTask, PointOutcome>({
     filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
     ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),

@@ -13,7 +13,10 @@ import { StrataError } from '../spec/errors.ts';
  * by src/sweep/worker.ts), when it holds only the finished point's garbage: the scavenge copies under 2 MB (what the
  * thread keeps), and the next point starts with an empty young generation, so fewer of its scavenges find much
  * alive and less is promoted for a major GC to free (in the bench's trace: 32 such scavenges against 63, 135 MB
- * promoted against 459, 7 mark-compacts against 14; docs/sweeps.md, "Speed").
+ * promoted against 459, 7 mark-compacts against 14; docs/sweeps.md, "Speed"). V8 grows a thread's semi-space from
+ * 1 MiB only as its scavenges find much alive, which the point-end scavenges do not, so the policy also starts each
+ * worker's semi-space at its full size (`pinSemiSpace`: V8's `--min-semi-space-size`, read when a thread's heap is
+ * made), leaving room for a point's allocation from the first point on.
  *
  * Not done: V8's `--single-threaded-gc` for the pool. V8's flags are per process and can only be set
  * (v8.setFlagsFromString) once the main thread's heap runs; set before the pool started, it stopped V8 on a CHECK
@@ -25,15 +28,16 @@ import { StrataError } from '../spec/errors.ts';
  * `STRATA_SWEEP_GC=v8` gives V8's defaults back (no scavenge after a point) for a comparison without an edit.
  */
 
-/** A policy: whether a worker scavenges after each point. */
+/** A policy: whether a worker scavenges after each point, and whether its semi-space starts at its full size. */
 export interface WorkerGcPolicy {
   readonly name: 'tuned' | 'v8';
   readonly scavengeAfterPoint: boolean;
+  readonly pinSemiSpace: boolean;
 }
 
 const POLICIES: Readonly<Record<WorkerGcPolicy['name'], WorkerGcPolicy>> = {
-  tuned: { name: 'tuned', scavengeAfterPoint: true },
-  v8: { name: 'v8', scavengeAfterPoint: false },
+  tuned: { name: 'tuned', scavengeAfterPoint: true, pinSemiSpace: true },
+  v8: { name: 'v8', scavengeAfterPoint: false, pinSemiSpace: false },
 };
 
 /** The policy of STRATA_SWEEP_GC (default `tuned`); anything else is refused in one line. */
@@ -43,6 +47,26 @@ export function workerGcPolicy(env: NodeJS.ProcessEnv = process.env): WorkerGcPo
   const p = (POLICIES as Record<string, WorkerGcPolicy | undefined>)[raw];
   if (p === undefined) throw new StrataError(`STRATA_SWEEP_GC: expected ${Object.keys(POLICIES).join(', ')} (how the sweep's worker threads collect garbage), got '${raw}'`);
   return p;
+}
+
+/** The semi-space size this process's new heaps start with, in MiB, once pinSemiSpace has set one. */
+let pinnedSemiSpaceMb: number | undefined;
+
+/**
+ * Makes the heaps of threads started from now on begin with semi-spaces of `youngGenerationMb / 3` MiB (V8's young
+ * generation is two semi-spaces and a new large-object space of the same size), where `policy` pins them; nothing for
+ * V8's default young generation (0). V8's `--min-semi-space-size` is per process but read only when a heap is made
+ * (a thread's heap never grows past its own limit, so threads with a smaller one are not changed), and the main
+ * thread's heap, made already, keeps its own. Returns the size in effect for new threads, or undefined.
+ */
+export function pinSemiSpace(policy: WorkerGcPolicy, youngGenerationMb: number): number | undefined {
+  if (!policy.pinSemiSpace || youngGenerationMb <= 0) return pinnedSemiSpaceMb;
+  const mb = Math.max(1, Math.floor(youngGenerationMb / 3));
+  if (mb !== pinnedSemiSpaceMb) {
+    setFlagsFromString(`--min-semi-space-size=${mb}`);
+    pinnedSemiSpaceMb = mb;
+  }
+  return pinnedSemiSpaceMb;
 }
 
 type Gc = (options: { type: 'minor' | 'major'; execution?: 'sync' }) => void;

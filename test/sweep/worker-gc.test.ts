@@ -2,10 +2,22 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { runPointSync, type PointTask } from '../../src/sweep/run-point.ts';
 import { sweepPoints } from '../../src/sweep/run-sweep.ts';
-import { scavengeAfterPoint, workerGcPolicy } from '../../src/sweep/worker-gc.ts';
+import { runPointsOnPool } from '../../src/sweep/point-pool.ts';
+import { pinSemiSpace, scavengeAfterPoint, workerGcPolicy } from '../../src/sweep/worker-gc.ts';
 import sweepWorker from '../../src/sweep/worker.ts';
 import { errorOf } from '../helpers.ts';
 import { TINY_SWEEP } from './tiny-sweep.ts';
+import { resolve } from 'node:path';
+
+/** The semi-space size (MiB) of each of the pool's threads, as a stand-in worker reports it. */
+async function semiSpaceOfThreads(): Promise<number[]> {
+  const out: number[] = [];
+  const heap = resolve(import.meta.dirname, 'fixtures', 'heap-worker.mjs');
+  await runPointsOnPool([0, 1].map(() => ({ command: 'generate', argv: [], metrics: [] })), { workers: 2, workerFile: heap }, (i, o) => {
+    out[i] = o.status === 'ok' ? o.metrics.semi_space_mb! : NaN;
+  });
+  return out;
+}
 
 /*
  * How the sweep's worker threads collect garbage (src/sweep/worker-gc.ts; docs/sweeps.md, "Speed"): a scavenge
@@ -31,8 +43,8 @@ function fillYoung(): number {
 
 describe('the sweep workers\' GC policy', () => {
   it('is tuned by default; STRATA_SWEEP_GC=v8 gives V8\'s defaults, and anything else is refused in one line', () => {
-    expect(workerGcPolicy({})).toEqual({ name: 'tuned', scavengeAfterPoint: true });
-    expect(workerGcPolicy({ STRATA_SWEEP_GC: 'v8' })).toEqual({ name: 'v8', scavengeAfterPoint: false });
+    expect(workerGcPolicy({})).toEqual({ name: 'tuned', scavengeAfterPoint: true, pinSemiSpace: true });
+    expect(workerGcPolicy({ STRATA_SWEEP_GC: 'v8' })).toEqual({ name: 'v8', scavengeAfterPoint: false, pinSemiSpace: false });
     for (const bad of ['V8', 'off', '1']) {
       expect(errorOf(() => workerGcPolicy({ STRATA_SWEEP_GC: bad }))).toBe(`STRATA_SWEEP_GC: expected tuned, v8 (how the sweep's worker threads collect garbage), got '${bad}'`);
     }
@@ -60,4 +72,20 @@ describe('the sweep workers\' GC policy', () => {
     }
   }, 60_000);
 
+
+  it('the pool starts its threads\' semi-spaces at a third of their young generation (128 MiB); V8 starts them small', async () => {
+    // First with V8's defaults (the pinned size is per process and stays once set).
+    const saved = process.env.STRATA_SWEEP_GC;
+    process.env.STRATA_SWEEP_GC = 'v8';
+    try {
+      for (const mb of await semiSpaceOfThreads()) expect(mb).toBeLessThan(32);
+    } finally {
+      if (saved === undefined) delete process.env.STRATA_SWEEP_GC;
+      else process.env.STRATA_SWEEP_GC = saved;
+    }
+    for (const mb of await semiSpaceOfThreads()) expect(mb).toBeGreaterThanOrEqual(120);
+    // V8's default young generation (STRATA_SWEEP_YOUNG_MB=0) pins nothing new.
+    expect(pinSemiSpace(workerGcPolicy({}), 0)).toBe(128);
+    expect(pinSemiSpace(workerGcPolicy({ STRATA_SWEEP_GC: 'v8' }), 384)).toBe(128);
+  }, 60_000);
 });
