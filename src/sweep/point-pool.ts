@@ -35,9 +35,9 @@ export interface PointPoolOptions {
  * 7.8 MB of it alive at a scavenge mid-point), so with the default a scavenge finds much of the young generation
  * alive and copies it, then promotes it for a major GC to free when the point ends. With more room and a scavenge
  * when each point ends (src/sweep/worker-gc.ts), fewer scavenges find much alive. 384 rather than 192 (the value
- * before) came with that scavenge; V8 grows a thread's semi-space only as scavenges find much alive, so the limit
- * is seldom reached and the RSS stayed within what it was. Measured on bench/sweep.ts's points: see
- * docs/sweeps.md, "Speed".
+ * before) came with that scavenge; each thread's semi-space starts at its full 128 MiB (worker-gc.ts,
+ * pinSemiSpace), and the bench's peak RSS went down (fewer objects promoted). Measured on bench/sweep.ts's points:
+ * see docs/sweeps.md, "Speed".
  */
 export const WORKER_YOUNG_GENERATION_MB = 384;
 
