@@ -6,7 +6,7 @@ import { decodeStep, makeStep } from '../../compiler/step.ts';
 import type { StepRequest } from '../../ir/step.ts';
 import { tileGemm } from '../../compiler/tiling.ts';
 import { VECTOR_FLOPS } from '../../compiler/lower.ts';
-import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../../pim/dual-buffer-channel.ts';
+import { AloneStream, commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../../pim/dual-buffer-channel.ts';
 import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../../pim/neupims-gemv.ts';
 import { bytesPerRequest, type DramStandard } from '../../dram/standard.ts';
 import type { PimSpec } from '../../pim/pim-spec.ts';
@@ -206,6 +206,9 @@ export class NeuPimsMemo {
   readonly stream = new Map<string, Stream>();
   readonly ops = new Map<string, Block>();
   readonly blocks = new Map<string, Block>();
+  /** The NPU's weight stream alone on a channel, per mode and load (co-runs' baselines are its prefixes), and the prefixes' finish cycles. */
+  readonly aloneStreams = new Map<string, AloneStream>();
+  readonly aloneFinish = new Map<string, number>();
   simulated = 0;
   reused = 0;
 }
@@ -352,10 +355,31 @@ class DecodeModel {
     const plan = planNeuPimsAttention(this.spec, s);
     const run = runDualBufferChannel(this.spec, plan.program, reqs, { queueDepth: this.system.queueDepth });
     // The requests' own pace (offered over the program's length) is not interference: measure it without PIM.
-    const npuAlone = runDualBufferChannel(this.spec, new PimProgramBuilder().build(), reqs, { queueDepth: this.system.queueDepth });
-    const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles: npuAlone.normalFinishCycle, energyPj: commandEnergyPj(this.spec, run) };
+    const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles: this.npuAloneCycles(reqs, loadSteps), energyPj: commandEnergyPj(this.spec, run) };
     this.memo?.coRun.set(key, c);
     return c;
+  }
+
+  /**
+   * When the weight stream `reqs` (weightStream at `loadSteps`) finishes alone on the channel. Memoised, it is a prefix
+   * of one longer stream per load, run once (AloneStream: the same cycle as running the prefix, bit for bit), which
+   * grows by doubling when a longer prefix is asked for.
+   */
+  private npuAloneCycles(reqs: NormalRequests, loadSteps: number): number {
+    const opts = { queueDepth: this.system.queueDepth };
+    if (!this.memo) return runDualBufferChannel(this.spec, new PimProgramBuilder().build(), reqs, opts).normalFinishCycle;
+    const n = reqs.length;
+    const key = `${this.mode}|load${loadSteps}`;
+    const known = this.memo.aloneFinish.get(`${key}|${n}`);
+    if (known !== undefined) return known;
+    let stream = this.memo.aloneStreams.get(key);
+    if (!stream || stream.length < n) {
+      stream = new AloneStream(this.spec, weightStream(this.std, Math.max(n, 2 * (stream?.length ?? 0)), loadSteps / LOAD_STEPS), opts);
+      this.memo.aloneStreams.set(key, stream);
+    }
+    const f = stream.finish(n);
+    this.memo.aloneFinish.set(`${key}|${n}`, f);
+    return f;
   }
 
   /** One op alone on the NPU: max(compute, its traffic at the streaming rate). */
