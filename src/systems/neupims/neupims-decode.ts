@@ -15,6 +15,7 @@ import { parallelismFor, type ChannelBalancing, type NeuPimsSystem } from './neu
 import { gemmCycles, type SystolicArrayConfig } from '../../npu/systolic-array.ts';
 import { runNpuAssignments } from './npu-run.ts';
 import { vectorCycles } from '../../npu/vector-unit.ts';
+import { canonicalKey, TimingCache } from '../../spec/timing-cache.ts';
 
 /*
  * One decode iteration of a NeuPIMs-family system (src/systems/neupims/neupims-system.ts) for a batch of requests.
@@ -206,11 +207,42 @@ export class NeuPimsMemo {
   readonly stream = new Map<string, Stream>();
   readonly ops = new Map<string, Block>();
   readonly blocks = new Map<string, Block>();
-  /** The NPU's weight stream alone on a channel, per mode and load (co-runs' baselines are its prefixes), and the prefixes' finish cycles. */
-  readonly aloneStreams = new Map<string, AloneStream>();
-  readonly aloneFinish = new Map<string, number>();
   simulated = 0;
   reused = 0;
+}
+
+/**
+ * Channel simulations shared by every memo of this thread, per PIM spec (by content) and queue depth: a request's PIM
+ * program alone, a co-run, and the NPU's weight stream alone per load (co-runs' baselines are its prefixes). Each
+ * depends on nothing else but its key (shape, load, requests), so the memos of different models, of systems with the
+ * same PIM spec and of calls that start a memo of their own (the utilisation run of `strata figures` after its
+ * case) reuse them. A memo's counters count as before (a run it did not hold is `simulated`). The last SHARED_SPECS
+ * specs are kept: a sensitivity study's variants do not pile up.
+ */
+class SharedChannelRuns {
+  readonly pim = new Map<string, PimCost>();
+  readonly coRun = new Map<string, CoRunCost>();
+  readonly aloneStreams = new Map<string, AloneStream>();
+  readonly aloneFinish = new Map<string, number>();
+}
+const SHARED_SPECS = 4;
+const sharedRuns = new Map<string, SharedChannelRuns>();
+const specDigests = new WeakMap<PimSpec, string>();
+
+/** The shared runs of `spec` at `queueDepth` (most recently used last). */
+function sharedRunsOf(spec: PimSpec, queueDepth: number): SharedChannelRuns {
+  let digest = specDigests.get(spec);
+  if (digest === undefined) {
+    digest = TimingCache.digest(canonicalKey(spec));
+    specDigests.set(spec, digest);
+  }
+  const key = `${digest}|q${queueDepth}`;
+  const known = sharedRuns.get(key);
+  sharedRuns.delete(key);
+  if (!known && sharedRuns.size >= SHARED_SPECS) sharedRuns.delete(sharedRuns.keys().next().value!);
+  const runs = known ?? new SharedChannelRuns();
+  sharedRuns.set(key, runs);
+  return runs;
 }
 
 const ATTENTION_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['attn-score', 'softmax', 'attn-context']);
@@ -294,6 +326,13 @@ class DecodeModel {
     this.mode = `${system.npu.file}|${system.pim.file}|rb${this.spec.rowBuffers}|q${system.queueDepth}|${gemmTiming}`;
   }
 
+  private sharedRuns: SharedChannelRuns | null = null;
+
+  /** This thread's runs of the system's PIM spec and queue depth (only with a memo: without one every run is fresh). */
+  private shared(): SharedChannelRuns {
+    return (this.sharedRuns ??= sharedRunsOf(this.spec, this.system.queueDepth));
+  }
+
   private none(): NormalRequests {
     return npuTraffic(this.std, { requests: 0, load: 1, seed: 'none' });
   }
@@ -331,10 +370,19 @@ class DecodeModel {
       return known;
     }
     this.counters.simulated++;
+    const sharedKey = `${s.heads}x${s.headDim}@${s.context}`;
+    const shared = this.memo ? this.shared().pim.get(sharedKey) : undefined;
+    if (shared) {
+      this.memo!.pim.set(key, shared);
+      return shared;
+    }
     const plan = planNeuPimsAttention(this.spec, s);
     const run = runDualBufferChannel(this.spec, plan.program, this.none(), { queueDepth: this.system.queueDepth });
     const c = { cycles: run.pimFinishCycle, energyPj: commandEnergyPj(this.spec, run), instructions: issuedInstructions(this.spec, plan.program) };
-    this.memo?.pim.set(key, c);
+    if (this.memo) {
+      this.memo.pim.set(key, c);
+      this.shared().pim.set(sharedKey, c);
+    }
     return c;
   }
 
@@ -349,6 +397,12 @@ class DecodeModel {
     }
     const alone = this.pimAlone(keys);
     this.counters.simulated++;
+    const sharedKey = `${s.heads}x${s.headDim}@${s.context}|load${loadSteps}`;
+    const shared = this.memo ? this.shared().coRun.get(sharedKey) : undefined;
+    if (shared) {
+      this.memo!.coRun.set(key, shared);
+      return shared;
+    }
     const load = loadSteps / LOAD_STEPS;
     const n = Math.ceil((alone.cycles * load) / this.tBurst);
     const reqs = weightStream(this.std, n, load);
@@ -356,7 +410,10 @@ class DecodeModel {
     const run = runDualBufferChannel(this.spec, plan.program, reqs, { queueDepth: this.system.queueDepth });
     // The requests' own pace (offered over the program's length) is not interference: measure it without PIM.
     const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles: this.npuAloneCycles(reqs, loadSteps), energyPj: commandEnergyPj(this.spec, run) };
-    this.memo?.coRun.set(key, c);
+    if (this.memo) {
+      this.memo.coRun.set(key, c);
+      this.shared().coRun.set(sharedKey, c);
+    }
     return c;
   }
 
@@ -369,16 +426,17 @@ class DecodeModel {
     const opts = { queueDepth: this.system.queueDepth };
     if (!this.memo) return runDualBufferChannel(this.spec, new PimProgramBuilder().build(), reqs, opts).normalFinishCycle;
     const n = reqs.length;
-    const key = `${this.mode}|load${loadSteps}`;
-    const known = this.memo.aloneFinish.get(`${key}|${n}`);
+    const shared = this.shared();
+    const key = `load${loadSteps}`;
+    const known = shared.aloneFinish.get(`${key}|${n}`);
     if (known !== undefined) return known;
-    let stream = this.memo.aloneStreams.get(key);
+    let stream = shared.aloneStreams.get(key);
     if (!stream || stream.length < n) {
       stream = new AloneStream(this.spec, weightStream(this.std, Math.max(n, 2 * (stream?.length ?? 0)), loadSteps / LOAD_STEPS), opts);
-      this.memo.aloneStreams.set(key, stream);
+      shared.aloneStreams.set(key, stream);
     }
     const f = stream.finish(n);
-    this.memo.aloneFinish.set(`${key}|${n}`, f);
+    shared.aloneFinish.set(`${key}|${n}`, f);
     return f;
   }
 
