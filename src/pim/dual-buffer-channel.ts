@@ -334,8 +334,10 @@ function runChannel(spec: PimSpec, program: PimProgram, allRequests: NormalReque
     }
 
     // Ordinary candidate (single buffer: none from the PIM program's start until its end).
+    // Not when the PIM command can issue at `cursor`: no ordinary command is earlier and ties go to PIM (the pick
+    // would only fill the queue, which the next pick fills the same way).
     let nc0 = Infinity;
-    if (normalLeft && !refreshPending && (dual || !pimLeft || cursor < pimStart)) {
+    if (normalLeft && !refreshPending && (dual || !pimLeft || cursor < pimStart) && pc > cursor) {
       if (guided && stepNo >= guide!.until) {
         // The step at which the record's queue first took a request past these: from here the run picks for itself.
         guided = false;
