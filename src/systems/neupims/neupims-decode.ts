@@ -56,6 +56,8 @@ import { canonicalKey, TimingCache } from '../../spec/timing-cache.ts';
  * count of the layout is a ceiling over a multiple of g; so programs are keyed by (heads, head size, keys rounded
  * up to g), co-runs additionally by the offered load (rounded up to 1/32 of the channel peak), and NPU ops by their
  * shape. `memo: null` simulates every request with its own context instead; the tests check both agree exactly.
+ * With a memo, a co-run's baseline (its NPU requests alone) is a prefix of one weight stream per load (AloneStream,
+ * the prefix's own run bit for bit), and the channel runs are shared by every memo of the thread (SharedChannelRuns).
  * Every layer of the model is the same work, so a layer's phases are costed once and repeated.
  */
 
