@@ -193,6 +193,15 @@ const NONE = 0;
  * dual-row-buffer mode as the spec says (load the spec with `{ rowBuffers }` for the other mode).
  */
 export function runDualBufferChannel(spec: PimSpec, program: PimProgram, requests: NormalRequests, opts: ChannelRunOptions = {}): ChannelRun {
+  return runChannel(spec, program, requests, opts, null, null);
+}
+
+/**
+ * The run of runDualBufferChannel. `rec` (StreamRecord) notes each step's ordinary command and when each request
+ * entered the scheduler's queue; `guide` replays such a record's ordinary commands before its step `until` instead of
+ * picking them, then picks as usual (AloneStream).
+ */
+function runChannel(spec: PimSpec, program: PimProgram, allRequests: NormalRequests, opts: ChannelRunOptions, rec: StreamRecord | null, guide: { readonly record: StreamRecord; readonly until: number } | null): ChannelRun {
   invariant(spec.commandSet === 'newton', 'the dual-buffer channel drives the newton command set');
   const std = spec.standard;
   const names = std.commandNames;
@@ -240,7 +249,13 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
   const banksLanes = banks * spec.unit.macsPerBank;
 
   // Ordinary requests: the earliest-first policy (FR-FCFS over a transaction queue, the PIM program its priority class).
-  const scheduler = new EarliestFirstScheduler(std, bankState, timing, requests, opts.queueDepth ?? std.controller.readQueueDepth);
+  const depth = opts.queueDepth ?? std.controller.readQueueDepth;
+  // Guided, the scheduler starts at the guide's step `until`, over the requests then unserved (`requests` from then on).
+  let requests = allRequests;
+  let scheduler = new EarliestFirstScheduler(std, bankState, timing, requests, depth);
+  const guidedServed = guide ? new Uint8Array(requests.length) : null;
+  let guided = guide !== null && guide.until > 0;
+  let requestsBefore = 0;
   let requestsDone = 0;
   let normalFirst = -1;
   let normalDone = 0;
@@ -269,7 +284,7 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
 
   // Candidate of each class: cycle, command and target, recomputed every step.
   let pc = 0, pCmd = 0, pRank = 0, pBg = 0, pBank = 0, pRow = 0, pKind = NONE; // pKind: NONE, or 1 = program step, 2 = PRE for it
-  for (;;) {
+  for (let stepNo = 0; ; stepNo++) {
     const pimLeft = step < program.length;
     const normalLeft = requestsDone < requests.length;
     if (!pimLeft && !normalLeft) break;
@@ -319,9 +334,25 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
     }
 
     // Ordinary candidate (single buffer: none from the PIM program's start until its end).
+    // Not when the PIM command can issue at `cursor`: no ordinary command is earlier and ties go to PIM (the pick
+    // would only fill the queue, which the next pick fills the same way).
     let nc0 = Infinity;
-    if (normalLeft && !refreshPending && (dual || !pimLeft || cursor < pimStart)) {
-      nc0 = scheduler.pick(cursor, hold, !dual && pimLeft ? pimStart : Infinity, pKind !== NONE ? pCmd : -1, pc);
+    if (normalLeft && !refreshPending && (dual || !pimLeft || cursor < pimStart) && pc > cursor) {
+      if (guided && stepNo >= guide!.until) {
+        // The step at which the record's queue first took a request past these: from here the run picks for itself.
+        guided = false;
+        requests = unservedOf(allRequests, guidedServed!);
+        requestsBefore = requestsDone;
+        requestsDone = 0;
+        scheduler = new EarliestFirstScheduler(std, bankState, timing, requests, depth);
+      }
+      if (guided) {
+        const r = guide!.record;
+        nc0 = r.request[stepNo]! >= 0 ? r.cycle[stepNo]! : Infinity;
+      } else {
+        rec?.beforePick(stepNo);
+        nc0 = scheduler.pick(cursor, hold, !dual && pimLeft ? pimStart : Infinity, pKind !== NONE ? pCmd : -1, pc);
+      }
     }
 
     // The earliest goes; ties: refresh, then PIM, then ordinary.
@@ -369,12 +400,13 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
       }
     } else {
       invariant(kind === ORDINARY_CLASS, 'the arbiter picks one of three classes');
-      const i = scheduler.request;
-      const nCmd = scheduler.command;
+      const i = guided ? guide!.record.request[stepNo]! : scheduler.request;
+      const nCmd = guided ? guide!.record.command[stepNo]! : scheduler.command;
       const rk = requests.rank[i]!, bg = requests.bankGroup[i]!, bk = requests.bank[i]!;
       const b = bankIndex(rk, bg, bk);
       issue(nCmd, c, rk, bg, bk, nCmd === PRE ? bankState[b]!.openRow : requests.row[i]!, nCmd === RD || nCmd === WR ? requests.column[i]! : -1);
       normalCommands++;
+      rec?.issued(stepNo, i, nCmd, c);
       if (normalFirst < 0) normalFirst = c;
       if (nCmd === ACT) bankState[b]!.openRow = requests.row[i]!;
       else if (nCmd === PRE) bankState[b]!.openRow = -1;
@@ -382,7 +414,9 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
         dataBusy += tBURST;
         normalDone = Math.max(normalDone, c + (nCmd === RD ? readDone : writeDone));
         requestsDone++;
-        scheduler.served(i);
+        if (guided) guidedServed![i] = 1;
+        else scheduler.served(i);
+        rec?.served();
       }
     }
   }
@@ -404,10 +438,122 @@ export function runDualBufferChannel(spec: PimSpec, program: PimProgram, request
     switchPrecharges,
     dataBusBusyCycles: dataBusy,
     commandBusBusyCycles: commandBus,
-    requestsDone,
-    normalBytes: requestsDone * bytesPerRequest(std),
+    requestsDone: requestsBefore + requestsDone,
+    normalBytes: (requestsBefore + requestsDone) * bytesPerRequest(std),
     macSlots,
   };
+}
+
+/**
+ * What a run records for AloneStream: per step, the ordinary command it issued (request, command, cycle; request -1
+ * where none), and per request the step at which it entered the scheduler's queue (mirrored: the queue fills in
+ * arrival order up to its depth at each pick and a request leaves it when served, src/dram/controller/scheduler-earliest.ts).
+ */
+class StreamRecord {
+  readonly enterStep: Int32Array;
+  request: Int32Array;
+  command: Uint8Array;
+  cycle: Float64Array;
+  private queued = 0;
+  private next = 0;
+
+  constructor(private readonly length: number, private readonly depth: number) {
+    this.enterStep = new Int32Array(length);
+    const steps = 2 * length + 64;
+    this.request = new Int32Array(steps).fill(-1);
+    this.command = new Uint8Array(steps);
+    this.cycle = new Float64Array(steps);
+  }
+
+  /** The scheduler is about to pick at `step` (after filling its queue). */
+  beforePick(step: number): void {
+    while (this.queued < this.depth && this.next < this.length) {
+      this.enterStep[this.next++] = step;
+      this.queued++;
+    }
+  }
+
+  /** An ordinary command issued at `step`. */
+  issued(step: number, request: number, command: number, cycle: number): void {
+    if (step >= this.request.length) {
+      const request = new Int32Array(2 * this.request.length).fill(-1);
+      const command = new Uint8Array(request.length);
+      const cycle = new Float64Array(request.length);
+      request.set(this.request);
+      command.set(this.command);
+      cycle.set(this.cycle);
+      this.request = request;
+      this.command = command;
+      this.cycle = cycle;
+    }
+    this.request[step] = request;
+    this.command[step] = command;
+    this.cycle[step] = cycle;
+  }
+
+  /** A request was served (it left the queue). */
+  served(): void {
+    this.queued--;
+  }
+}
+
+/** The first `n` of `r`, as views. */
+function prefixOf(r: NormalRequests, n: number): NormalRequests {
+  return {
+    length: n, arrival: r.arrival.subarray(0, n), write: r.write.subarray(0, n), rank: r.rank.subarray(0, n), bankGroup: r.bankGroup.subarray(0, n),
+    bank: r.bank.subarray(0, n), row: r.row.subarray(0, n), column: r.column.subarray(0, n),
+  };
+}
+
+/** The requests of `r` not marked in `served`, in order. */
+function unservedOf(r: NormalRequests, served: Uint8Array): NormalRequests {
+  const keep: number[] = [];
+  for (let i = 0; i < r.length; i++) if (!served[i]) keep.push(i);
+  const pick = <T extends Float64Array | Uint8Array | Int32Array>(a: T): T => {
+    const b = new (a.constructor as new (n: number) => T)(keep.length);
+    keep.forEach((i, k) => (b[k] = a[i]!));
+    return b;
+  };
+  return {
+    length: keep.length, arrival: pick(r.arrival), write: pick(r.write), rank: pick(r.rank), bankGroup: pick(r.bankGroup), bank: pick(r.bank),
+    row: pick(r.row), column: pick(r.column),
+  };
+}
+
+/**
+ * One stream of ordinary requests run alone on a channel (no PIM program), from which the finish cycle of any prefix
+ * comes cheaply and exactly: finish(n) is runDualBufferChannel(spec, no program, the first n requests,
+ * opts).normalFinishCycle, bit for bit.
+ *
+ * Why it is the same run. The scheduler queues requests in arrival order whatever their arrival cycle, so the run of
+ * the first n requests issues, step for step, the commands of the whole stream's run until the step D at which
+ * request n enters the whole run's queue (before D neither queue holds a request from n on). finish(n) replays the
+ * recorded ordinary commands up to D instead of picking them (refresh runs as ever, on the same commands), and from D
+ * picks for itself with a scheduler over the requests of the prefix then unserved (fewer than the queue's depth, in
+ * order: the prefix run's queue at D). Replaying a command costs a small part of picking one (the pick scans the
+ * queue), so a prefix costs about its length in replayed commands and a queue's worth of picks.
+ */
+export class AloneStream {
+  private readonly record: StreamRecord;
+  private readonly finishAll: number;
+
+  constructor(private readonly spec: PimSpec, private readonly requests: NormalRequests, private readonly opts: Pick<ChannelRunOptions, 'queueDepth' | 'refresh'> = {}) {
+    this.record = new StreamRecord(requests.length, opts.queueDepth ?? spec.standard.controller.readQueueDepth);
+    this.finishAll = runChannel(spec, new PimProgramBuilder().build(), requests, opts, this.record, null).normalFinishCycle;
+  }
+
+  /** Requests of the stream. */
+  get length(): number {
+    return this.requests.length;
+  }
+
+  /** normalFinishCycle of the first `n` requests run alone (0 <= n <= length). */
+  finish(n: number): number {
+    invariant(Number.isInteger(n) && n >= 0 && n <= this.requests.length, 'a prefix of the stream');
+    if (n === this.requests.length) return this.finishAll;
+    const until = this.record.enterStep[n]!;
+    return runChannel(this.spec, new PimProgramBuilder().build(), prefixOf(this.requests, n), this.opts, null, { record: this.record, until }).normalFinishCycle;
+  }
 }
 
 /** Commands of a run by name (those issued at least once). */

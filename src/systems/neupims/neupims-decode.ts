@@ -6,7 +6,7 @@ import { decodeStep, makeStep } from '../../compiler/step.ts';
 import type { StepRequest } from '../../ir/step.ts';
 import { tileGemm } from '../../compiler/tiling.ts';
 import { VECTOR_FLOPS } from '../../compiler/lower.ts';
-import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from '../../pim/dual-buffer-channel.ts';
+import { AloneStream, commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from '../../pim/dual-buffer-channel.ts';
 import type { CommandStreamSink } from '../system-model.ts';
 import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../../pim/neupims-gemv.ts';
 import { bytesPerRequest, type DramStandard } from '../../dram/standard.ts';
@@ -16,6 +16,7 @@ import { parallelismFor, type ChannelBalancing, type NeuPimsSystem } from './neu
 import { gemmCycles, type SystolicArrayConfig } from '../../npu/systolic-array.ts';
 import { runNpuAssignments } from './npu-run.ts';
 import { vectorCycles } from '../../npu/vector-unit.ts';
+import { canonicalKey, TimingCache } from '../../spec/timing-cache.ts';
 
 /*
  * One decode iteration of a NeuPIMs-family system (src/systems/neupims/neupims-system.ts) for a batch of requests.
@@ -56,6 +57,8 @@ import { vectorCycles } from '../../npu/vector-unit.ts';
  * count of the layout is a ceiling over a multiple of g; so programs are keyed by (heads, head size, keys rounded
  * up to g), co-runs additionally by the offered load (rounded up to 1/32 of the channel peak), and NPU ops by their
  * shape. `memo: null` simulates every request with its own context instead; the tests check both agree exactly.
+ * With a memo, a co-run's baseline (its NPU requests alone) is a prefix of one weight stream per load (AloneStream,
+ * the prefix's own run bit for bit), and the channel runs are shared by every memo of the thread (SharedChannelRuns).
  * Every layer of the model is the same work, so a layer's phases are costed once and repeated.
  */
 
@@ -217,6 +220,40 @@ export class NeuPimsMemo {
   reused = 0;
 }
 
+/**
+ * Channel simulations shared by every memo of this thread, per PIM spec (by content) and queue depth: a request's PIM
+ * program alone, a co-run, and the NPU's weight stream alone per load (co-runs' baselines are its prefixes). Each
+ * depends on nothing else but its key (shape, load, requests), so the memos of different models, of systems with the
+ * same PIM spec and of calls that start a memo of their own (the utilisation run of `strata figures` after its
+ * case) reuse them. A memo's counters count as before (a run it did not hold is `simulated`). The last SHARED_SPECS
+ * specs are kept: a sensitivity study's variants do not pile up.
+ */
+class SharedChannelRuns {
+  readonly pim = new Map<string, PimCost>();
+  readonly coRun = new Map<string, CoRunCost>();
+  readonly aloneStreams = new Map<string, AloneStream>();
+  readonly aloneFinish = new Map<string, number>();
+}
+const SHARED_SPECS = 4;
+const sharedRuns = new Map<string, SharedChannelRuns>();
+const specDigests = new WeakMap<PimSpec, string>();
+
+/** The shared runs of `spec` at `queueDepth` (most recently used last). */
+function sharedRunsOf(spec: PimSpec, queueDepth: number): SharedChannelRuns {
+  let digest = specDigests.get(spec);
+  if (digest === undefined) {
+    digest = TimingCache.digest(canonicalKey(spec));
+    specDigests.set(spec, digest);
+  }
+  const key = `${digest}|q${queueDepth}`;
+  const known = sharedRuns.get(key);
+  sharedRuns.delete(key);
+  if (!known && sharedRuns.size >= SHARED_SPECS) sharedRuns.delete(sharedRuns.keys().next().value!);
+  const runs = known ?? new SharedChannelRuns();
+  sharedRuns.set(key, runs);
+  return runs;
+}
+
 const ATTENTION_KINDS: ReadonlySet<OpKind> = new Set<OpKind>(['attn-score', 'softmax', 'attn-context']);
 const COLUMN_PARALLEL: ReadonlySet<OpKind> = new Set<OpKind>(['qkv-proj', 'ffn-up', 'ffn-gate', 'lm-head']);
 const ROW_PARALLEL: ReadonlySet<OpKind> = new Set<OpKind>(['out-proj', 'ffn-down']);
@@ -308,6 +345,22 @@ class DecodeModel {
     return run;
   }
 
+  private sharedRuns: SharedChannelRuns | null = null;
+
+  /**
+   * Whether runs are shared with the thread's other memos: only with a memo, and not under `--check`
+   * (`commandStreams`), where every run this model uses must be simulated here and handed to the checker, not taken
+   * from an earlier model's runs or read off a longer stream (AloneStream).
+   */
+  private get sharesRuns(): boolean {
+    return this.memo !== null && this.commandStreams === undefined;
+  }
+
+  /** This thread's runs of the system's PIM spec and queue depth (only when `sharesRuns`). */
+  private shared(): SharedChannelRuns {
+    return (this.sharedRuns ??= sharedRunsOf(this.spec, this.system.queueDepth));
+  }
+
   private none(): NormalRequests {
     return npuTraffic(this.std, { requests: 0, load: 1, seed: 'none' });
   }
@@ -345,10 +398,17 @@ class DecodeModel {
       return known;
     }
     this.counters.simulated++;
+    const sharedKey = `${s.heads}x${s.headDim}@${s.context}`;
+    const shared = this.sharesRuns ? this.shared().pim.get(sharedKey) : undefined;
+    if (shared) {
+      this.memo!.pim.set(key, shared);
+      return shared;
+    }
     const plan = planNeuPimsAttention(this.spec, s);
     const run = this.channelRun(plan.program, this.none(), `attention program ${s.heads} heads x ${s.headDim} at context ${s.context}, alone`);
     const c = { cycles: run.pimFinishCycle, energyPj: commandEnergyPj(this.spec, run), instructions: issuedInstructions(this.spec, plan.program) };
     this.memo?.pim.set(key, c);
+    if (this.sharesRuns) this.shared().pim.set(sharedKey, c);
     return c;
   }
 
@@ -363,16 +423,47 @@ class DecodeModel {
     }
     const alone = this.pimAlone(keys);
     this.counters.simulated++;
+    const sharedKey = `${s.heads}x${s.headDim}@${s.context}|load${loadSteps}`;
+    const shared = this.sharesRuns ? this.shared().coRun.get(sharedKey) : undefined;
+    if (shared) {
+      this.memo!.coRun.set(key, shared);
+      return shared;
+    }
     const load = loadSteps / LOAD_STEPS;
     const n = Math.ceil((alone.cycles * load) / this.tBurst);
     const reqs = weightStream(this.std, n, load);
     const plan = planNeuPimsAttention(this.spec, s);
     const run = this.channelRun(plan.program, reqs, `attention program ${s.heads} heads x ${s.headDim} at context ${s.context} beside ${n} NPU requests`);
     // The requests' own pace (offered over the program's length) is not interference: measure it without PIM.
-    const npuAlone = this.channelRun(new PimProgramBuilder().build(), reqs, `${n} NPU requests alone (the pace of the co-run's)`);
-    const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles: npuAlone.normalFinishCycle, energyPj: commandEnergyPj(this.spec, run) };
+    const npuAloneCycles = this.sharesRuns
+      ? this.npuAloneCycles(reqs, loadSteps)
+      : this.channelRun(new PimProgramBuilder().build(), reqs, `${n} NPU requests alone (the pace of the co-run's)`).normalFinishCycle;
+    const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles, energyPj: commandEnergyPj(this.spec, run) };
     this.memo?.coRun.set(key, c);
+    if (this.sharesRuns) this.shared().coRun.set(sharedKey, c);
     return c;
+  }
+
+  /**
+   * When the weight stream `reqs` (weightStream at `loadSteps`) finishes alone on the channel (only when `sharesRuns`): a prefix
+   * of one longer stream per load, run once (AloneStream: the same cycle as running the prefix, bit for bit), which
+   * grows by doubling when a longer prefix is asked for.
+   */
+  private npuAloneCycles(reqs: NormalRequests, loadSteps: number): number {
+    const opts = { queueDepth: this.system.queueDepth };
+    const n = reqs.length;
+    const shared = this.shared();
+    const key = `load${loadSteps}`;
+    const known = shared.aloneFinish.get(`${key}|${n}`);
+    if (known !== undefined) return known;
+    let stream = shared.aloneStreams.get(key);
+    if (!stream || stream.length < n) {
+      stream = new AloneStream(this.spec, weightStream(this.std, Math.max(n, 2 * (stream?.length ?? 0)), loadSteps / LOAD_STEPS), opts);
+      shared.aloneStreams.set(key, stream);
+    }
+    const f = stream.finish(n);
+    shared.aloneFinish.set(`${key}|${n}`, f);
+    return f;
   }
 
   /** One op alone on the NPU: max(compute, its traffic at the streaming rate). */
