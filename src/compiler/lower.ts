@@ -1,4 +1,4 @@
-import seedrandom from 'seedrandom';
+import { RoutingStream } from './routing-stream.ts';
 import { StrataError } from '../spec/errors.ts';
 import { type ModelSpec, isGated, kvWidth, queryWidth } from './model.ts';
 import { type Step, type StepRequest, stepTokens } from '../ir/step.ts';
@@ -352,16 +352,16 @@ export function routeTokensFresh(m: ModelSpec, tokens: number, opts: LowerOption
  * the last one if rounding made u reach `free` (it cannot, as rng() < 1; kept as the loop has it).
  * test/compiler/routing-memo.test.ts compares the two draw for draw.
  */
-function uniformLayer(m: ModelSpec, tokens: number, rng: () => number, perExpert: number[]): void {
-  const picked = new Int32Array(m.topK); // this token's experts so far, ascending
+function uniformLayer(m: ModelSpec, tokens: number, rng: RoutingStream, perExpert: number[]): void {
+  const picked = new Array<number>(m.topK).fill(0); // this token's experts so far, ascending
   for (let t = 0; t < tokens; t++) {
     for (let pick = 0; pick < m.topK; pick++) {
       const free = m.experts - pick;
-      let chosen = Math.min(Math.floor(rng() * free), free - 1);
+      let chosen = Math.min(Math.floor(rng.next() * free), free - 1);
       // The chosen-th untaken expert: step over the taken ones at or below it, in ascending order.
       let at = 0;
       for (; at < pick && picked[at]! <= chosen; at++) chosen++;
-      picked.copyWithin(at + 1, at, pick);
+      for (let k = pick; k > at; k--) picked[k] = picked[k - 1]!;
       picked[at] = chosen;
       perExpert[chosen]! += 1;
     }
@@ -370,7 +370,8 @@ function uniformLayer(m: ModelSpec, tokens: number, rng: () => number, perExpert
 
 /** routeTokens' draw from `moe.routing.<seed>` (see there). */
 function drawRouting(m: ModelSpec, tokens: number, seed: string, skewed: boolean, s: number): number[][] {
-  const rng = seedrandom(`moe.routing.${seed}`);
+  const stream = new RoutingStream(`moe.routing.${seed}`);
+  const rng = () => stream.next();
   const counts: number[][] = [];
   const weight = new Float64Array(m.experts);
   const taken = new Uint8Array(m.experts);
@@ -384,7 +385,7 @@ function drawRouting(m: ModelSpec, tokens: number, seed: string, skewed: boolean
       }
       order.forEach((e, rank) => { weight[e] = 1 / (rank + 1) ** s; });
     } else {
-      uniformLayer(m, tokens, rng, perExpert);
+      uniformLayer(m, tokens, stream, perExpert);
       counts.push(perExpert);
       continue;
     }
