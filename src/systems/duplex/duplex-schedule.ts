@@ -58,6 +58,7 @@ export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): C
     if (!(it.bytes === 0 || it.bytes / it.bodyPs <= arrayBytesPerPs * (1 + 1e-9))) invariant(false, `item ${i} moves at most the DRAM array's bandwidth`);
     if (it.device === 1) pimItems++;
   }
+  if (pimItems === 0 || pimItems === n) return oneProcessor(items, pimItems === 0 ? 0 : 1, arrayBytesPerPs);
   // Each processor's items in op order: the xPU's from the front of `queue`, PIM's after them.
   const queue = new Array<number>(n);
   const end = [n - pimItems, n];
@@ -141,6 +142,43 @@ export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): C
     t += step;
   }
   return { startPs, endPs, makespanPs: t, busyPs: busy, overlapPs, contendedPs };
+}
+
+/**
+ * coSchedule when every item runs on one processor (a GPU system's steps, a segment the policy placed on one
+ * side): the same events without the other processor. Items run in order, each dependency being an earlier item on
+ * the same processor; each phase (launch, then body) advances time by whole-picosecond steps until under 1e-6 ps
+ * remain, the body at its natural rate or the array's, as coSchedule's loop advances it with one processor running.
+ */
+function oneProcessor(items: readonly CoItem[], dev: 0 | 1, arrayBytesPerPs: number): CoSchedule {
+  const n = items.length;
+  const startPs = new Array<number>(n);
+  const endPs = new Array<number>(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const it = items[i]!;
+    startPs[i] = t;
+    let rem = it.launchPs;
+    while (!(rem <= 1e-6)) {
+      const step = Math.max(1, Math.ceil(rem / 1 - 1e-9));
+      rem = Math.max(0, rem - 1 * step);
+      t += step;
+    }
+    rem = it.bodyPs;
+    if (!(rem <= 1e-6)) {
+      const demand = 0 + it.bytes / it.bodyPs;
+      const share = demand > arrayBytesPerPs ? arrayBytesPerPs / demand : 1;
+      while (!(rem <= 1e-6)) {
+        const step = Math.max(1, Math.ceil(rem / share - 1e-9));
+        rem = Math.max(0, rem - share * step);
+        t += step;
+      }
+    }
+    endPs[i] = t;
+  }
+  const busyPs: [number, number] = [0, 0];
+  busyPs[dev] = t;
+  return { startPs, endPs, makespanPs: t, busyPs, overlapPs: 0, contendedPs: 0 };
 }
 
 /** One expert of a layer for `balanceExperts`: its tokens and its time alone on each processor. */
