@@ -182,23 +182,29 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   };
 
   const schedule = (items: readonly PartItem[], deps: readonly (readonly number[])[], charged: readonly number[]): SegmentCost => {
+    const co: CoItem[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) co[i] = coItem(items[i]!, deps[i]!, charged[i]!);
+    return scheduleItems(items, co);
+  };
+  /** The item coSchedule runs for `it` (its launch as the segment charges it). */
+  const coItem = (it: PartItem, deps: readonly number[], chargedPs: number): CoItem =>
     // The authors' charge keeps only the all-reduce of each op's lead (data movement), no launch.
-    const launches = authors ? items.map((it) => it.allReducePs) : charged;
+    ({ device: it.device, deps, launchPs: authors ? it.allReducePs : chargedPs, bodyPs: it.bodyPs, bytes: it.bytes });
+  /** Totals of `items` run as `co` (the same items as coSchedule takes them). */
+  const scheduleItems = (items: readonly PartItem[], co: readonly CoItem[]): SegmentCost => {
     let serialPs = 0;
     let pimDramPj = 0;
     let pimComputePj = 0;
     let linkPj = 0;
     const natural = [0, 0];
-    const co: CoItem[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const t = launches[i]! + it.bodyPs;
+      const t = co[i]!.launchPs + it.bodyPs;
       serialPs += t;
       natural[it.device]! += t;
       pimDramPj += it.pimDramPj;
       pimComputePj += it.pimComputePj;
       linkPj += it.linkPj;
-      co[i] = { device: it.device, deps: deps[i]!, launchPs: launches[i]!, bodyPs: it.bodyPs, bytes: it.bytes };
     }
     if (!coProcessing) {
       return { makespanPs: serialPs, serialPs, busy0: natural[0]!, busy1: natural[1]!, overlapPs: 0, contendedPs: 0, pimDramPj, pimComputePj, linkPj };
@@ -295,23 +301,34 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   const chainPs = (seg: Segment): number => seg.items.reduce((s, it) => s + it.launchPs + it.bodyPs, 0);
   const expertSegment = (counts: readonly number[]): SegmentCost => memo(expertSegments, counts.join(','), () => {
     const items: PartItem[] = [];
-    const deps: number[][] = [];
     let onXpu = new Set<number>();
     if (split !== 'op-b' && system.pim) {
       const loads: ExpertLoad[] = counts.map((c) => (c === 0 ? { tokens: 0, xpuPs: 0, pimPs: 0 } : { tokens: c, xpuPs: chainPs(expertChain(c, true)), pimPs: chainPs(expertChain(c, false)) }));
       onXpu = new Set((split === 'balanced' ? balanceExperts : fastestExperts)(loads));
     }
+    const co: CoItem[] = [];
     for (const [e, c] of counts.entries()) {
       if (c === 0) continue;
       const chain = split === 'op-b' ? expertChain(c) : expertChain(c, onXpu.has(e) || !system.pim);
-      const base = items.length;
-      chain.items.forEach((it, i) => {
-        items.push(it);
-        deps.push(chain.deps[i]!.map((d) => d + base));
-      });
+      const at = placedChain(chain, items.length);
+      for (let i = 0; i < at.length; i++) {
+        items.push(chain.items[i]!);
+        co.push(at[i]!);
+      }
     }
-    return schedule(items, deps, items.map((it) => it.launchPs));
+    return scheduleItems(items, co);
   });
+  /**
+   * An expert chain's items as coSchedule takes them when the chain starts at `base` in its segment (dependencies
+   * shifted by `base`, launches as the chain charges them), kept per chain and base: a layer's expert segment is
+   * rebuilt for nearly every step (about 9 in 10 count vectors are new), from the same few chains at the same places.
+   */
+  const placedChains = new WeakMap<Segment, CoItem[][]>();
+  const placedChain = (chain: Segment, base: number): readonly CoItem[] => {
+    let byBase = placedChains.get(chain);
+    if (!byBase) placedChains.set(chain, (byBase = []));
+    return (byBase[base] ??= chain.items.map((it, i) => coItem(it, chain.deps[i]!.map((d) => d + base), it.launchPs)));
+  };
 
   /** The attention segment of the batch (in batch order): one launch per op kind and processor, as in runDuplexOps. */
   const attentionSegment = (batch: readonly BatchEntry[]): SegmentCost => {
