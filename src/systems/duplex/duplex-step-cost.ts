@@ -123,6 +123,18 @@ interface SegmentCost {
 
 const ATTENTION_INDEX: Readonly<Record<string, number>> = { 'attn-score': 0, softmax: 1, 'attn-context': 2 };
 
+/**
+ * A memo key for a layer's per-expert token counts: one UTF-16 code unit per expert while every count is below
+ * 0xffff (short to build, hash and compare: the expert-segment memo sees a new vector at nearly every layer of
+ * every step), else (a count of 0xffff or more, or over 4,096 experts) 0xffff and the counts in decimal. Counts are
+ * whole numbers >= 0. Injective: a short key holds no 0xffff.
+ */
+export function countsKey(counts: readonly number[]): string {
+  if (counts.length > 4096) return `\uffff${counts.join(',')}`;
+  for (const c of counts) if (!(c < 0xffff)) return `\uffff${counts.join(',')}`;
+  return String.fromCharCode(...counts);
+}
+
 /** A step coster for `model` on `system` (see the module comment). */
 export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: DuplexStepCosterOptions = {}): DuplexStepCoster {
   const memoise = opts.memoise ?? true;
@@ -299,7 +311,7 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   /** A layer's expert segment for its per-expert token counts (experts with no tokens run nothing). */
   const expertSegments = new Map<string, SegmentCost>();
   const chainPs = (seg: Segment): number => seg.items.reduce((s, it) => s + it.launchPs + it.bodyPs, 0);
-  const expertSegment = (counts: readonly number[]): SegmentCost => memo(expertSegments, counts.join(','), () => {
+  const expertSegment = (counts: readonly number[]): SegmentCost => memo(expertSegments, countsKey(counts), () => {
     const items: PartItem[] = [];
     let onXpu = new Set<number>();
     if (split !== 'op-b' && system.pim) {
