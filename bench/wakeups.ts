@@ -4,6 +4,9 @@
 // controllers' and the front end's wake() wrapped to count calls, and sorts each controller wake-up by what it did:
 // issued at least one command, or issued none; a wake-up that issued none is "idle step" when the same channel's
 // previous wake-up was the cycle before (a channel stepping through cycles in which it cannot act), "idle" otherwise.
+// It also counts the wake-ups after which the channel's next wake-up is the very next cycle and no other component
+// (channel or front end) is due by then: only those could run that next cycle inline, without the kernel's event
+// queue (issue #19's "a channel that runs several of its own cycles per wake-up while nothing else can act").
 // Measurement only: the wrapped calls run unchanged, and the run's fingerprint is the same.
 import { Controller } from '../src/dram/controller.ts';
 import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
@@ -11,6 +14,7 @@ import { generatePattern } from '../src/dram/patterns.ts';
 import { runDram } from '../src/dram/run.ts';
 import { TraceFrontend } from '../src/dram/trace-frontend.ts';
 import { dramsim3Config } from '../src/validation/dramsim3.ts';
+import type { Simulator } from '../src/kernel/simulator.ts';
 
 const pattern = process.argv[2] ?? 'random';
 const requests = Number(process.argv[3] ?? 200_000);
@@ -21,7 +25,9 @@ if ((pattern !== 'stream' && pattern !== 'random') || !Number.isInteger(requests
 const { standard } = importDramsim3Ini(dramsim3Config('HBM2_8Gb_x128.ini'));
 const trace = generatePattern({ pattern, requests, seed: 'bench', requestBytes: 64, capacityBytes: 2 ** 33, writeFraction: 0.3, interval: 1 });
 
-const counts = { controller: 0, issuing: 0, idleStep: 0, idle: 0, frontend: 0 };
+const counts = { controller: 0, issuing: 0, idleStep: 0, idle: 0, frontend: 0, nextCycle: 0, alone: 0 };
+// Kernel handles: one per channel, then the front end's (runDram adds them in that order).
+const handles = standard.organization.channels + 1;
 const lastWakePs = new Map<Controller, number>();
 const commandsOf = (c: Controller): number => c.stats.commandCounts.reduce((a, b) => a + b, 0);
 const controllerWake = Controller.prototype.wake;
@@ -33,6 +39,15 @@ Controller.prototype.wake = function (this: Controller, nowPs: number): void {
   else if (lastWakePs.get(this) === nowPs - standard.tCKPs) counts.idleStep++;
   else counts.idle++;
   lastWakePs.set(this, nowPs);
+  // Measurement only: the kernel's pending wake-ups, read through the controller's private fields.
+  const own = this as unknown as { sim: Simulator; handle: number };
+  const next = nowPs + standard.tCKPs;
+  if (own.sim.pendingWakePs(own.handle) === next) {
+    counts.nextCycle++;
+    let alone = true;
+    for (let h = 0; h < handles; h++) if (h !== own.handle && own.sim.pendingWakePs(h) <= next) alone = false;
+    if (alone) counts.alone++;
+  }
 };
 const frontendWake = TraceFrontend.prototype.wake;
 TraceFrontend.prototype.wake = function (this: TraceFrontend, nowPs: number): void {
@@ -48,4 +63,5 @@ console.log(`  controller wake-ups ${counts.controller.toLocaleString('en-US')} 
 console.log(`    issued a command   ${counts.issuing.toLocaleString('en-US').padStart(12)} (${pct(counts.issuing)})`);
 console.log(`    idle step          ${counts.idleStep.toLocaleString('en-US').padStart(12)} (${pct(counts.idleStep)}): none issued, the channel's previous wake-up was the cycle before`);
 console.log(`    idle               ${counts.idle.toLocaleString('en-US').padStart(12)} (${pct(counts.idle)}): none issued after a longer sleep`);
+console.log(`  next wake-up the very next cycle  ${counts.nextCycle.toLocaleString('en-US').padStart(12)} (${pct(counts.nextCycle)}), of which no other component due by then ${counts.alone.toLocaleString('en-US')} (${pct(counts.alone)}): the wake-ups a channel could save by running its next cycle inline`);
 console.log(`  front-end wake-ups ${counts.frontend.toLocaleString('en-US')} (hand-overs otherwise ride on the controllers' onSpace calls)`);

@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../kernel/double-field.ts';
 import { requestList, type MemRequest } from './request.ts';
 
 /** Row-buffer state and command queue of one DRAM bank as the controller tracks it. */
@@ -11,9 +12,9 @@ export class Bank {
   /** The last precharge closed a row that a waiting request did not want. */
   closedForConflict = false;
   /** Cycle the row was opened (for active-time accounting). */
-  openedAtCycle = 0;
+  openedAtCycle = DOUBLE_FIELD;
   /** Cycles spent with a row open, over closed intervals. */
-  activeCycles = 0;
+  activeCycles = DOUBLE_FIELD;
   /** Per-bank command queue, oldest first. */
   readonly queue: MemRequest[] = requestList();
   /** Waiting for a per-bank refresh: the scheduler leaves it alone. */
@@ -26,5 +27,9 @@ export class Bank {
     readonly index: number,
     /** Index of its bank group in the channel: rank x bank groups per rank + bank group. */
     readonly groupNode: number,
-  ) {}
+  ) {
+    // Cycles: double fields from the start (DOUBLE_FIELD says why), then their initial values.
+    this.openedAtCycle = 0;
+    this.activeCycles = 0;
+  }
 }

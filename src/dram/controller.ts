@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../kernel/double-field.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';
 import { Bank } from './bank.ts';
@@ -65,7 +66,7 @@ export class Controller implements Component, BankChangeListener {
   private readonly scheduler: Scheduler;
 
   private handle = -1;
-  private lastCycle = -1;
+  private lastCycle = DOUBLE_FIELD;
   private readonly tCKPs: number;
   private readonly readDelay: number;
   private readonly writeDelay: number;
@@ -92,6 +93,8 @@ export class Controller implements Component, BankChangeListener {
     private readonly listener: ControllerListener,
     log: CommandLog | undefined,
   ) {
+    // A cycle: a double field from the start (DOUBLE_FIELD says why), then its initial value.
+    this.lastCycle = -1;
     const o = std.organization;
     this.name = `dram.ch${channel}`;
     this.tCKPs = std.tCKPs;

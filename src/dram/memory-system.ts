@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../kernel/double-field.ts';
 import type { Simulator } from '../kernel/simulator.ts';
 import { clockDomain, type ClockDomain } from '../kernel/clock.ts';
 import { parseAddressMapping, decodeAddress, type AddressMapping, type DecodedAddress } from './address-mapping.ts';
@@ -12,6 +13,38 @@ export interface MemoryClient {
   onSpace(channel: number, cycle: number): void;
   /** A request completed at `doneCycle` (a future cycle when called at issue time). */
   onComplete(req: MemRequest, doneCycle: number): void;
+}
+
+/** A request as the controllers take it: every MemRequest of a run is one of these, so all share one V8 map. */
+class Request implements MemRequest {
+  // Declared only: the constructor adds each field with its first value (a class field would start as undefined).
+  declare readonly id: number;
+  declare readonly addr: number;
+  declare readonly isWrite: boolean;
+  declare readonly arrivalCycle: number;
+  declare readonly rank: number;
+  declare readonly bankGroup: number;
+  declare readonly bank: number;
+  declare readonly row: number;
+  declare readonly column: number;
+  declare readonly bankIndex: number;
+
+  constructor(id: number, addr: number, isWrite: boolean, arrivalCycle: number, d: DecodedAddress, bankIndex: number) {
+    this.id = id;
+    // addr and arrivalCycle: double fields from the start (DOUBLE_FIELD says why: addresses past 2^31 and cycles
+    // read from a Float64Array are doubles to V8), then their values.
+    this.addr = DOUBLE_FIELD;
+    this.isWrite = isWrite;
+    this.arrivalCycle = DOUBLE_FIELD;
+    this.addr = addr;
+    this.arrivalCycle = arrivalCycle;
+    this.rank = d.rank;
+    this.bankGroup = d.bankGroup;
+    this.bank = d.bank;
+    this.row = d.row;
+    this.column = d.column;
+    this.bankIndex = bankIndex;
+  }
 }
 
 /** The DRAM side of a system: one controller per channel, an address mapping, a clock domain. */
@@ -63,10 +96,7 @@ export class MemorySystem implements ControllerListener {
 
   private submitDecoded(addr: number, isWrite: boolean, cycle: number, d: DecodedAddress): MemRequest {
     const o = this.std.organization;
-    const req: MemRequest = {
-      id: this.nextId++, addr, isWrite, arrivalCycle: cycle, rank: d.rank, bankGroup: d.bankGroup, bank: d.bank,
-      row: d.row, column: d.column, bankIndex: (d.rank * o.bankGroups + d.bankGroup) * o.banksPerGroup + d.bank,
-    };
+    const req = new Request(this.nextId++, addr, isWrite, cycle, d, (d.rank * o.bankGroups + d.bankGroup) * o.banksPerGroup + d.bank);
     this.controllers[d.channel]!.submit(req, cycle);
     return req;
   }

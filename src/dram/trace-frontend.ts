@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../kernel/double-field.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import type { MemoryClient, MemorySystem } from './memory-system.ts';
 import type { MemRequest } from './request.ts';
@@ -26,15 +27,15 @@ export class TraceFrontend implements Component, MemoryClient {
   private handle = -1;
   private outstanding = 0;
   /** Cycle of the last request handed over (-1 before the first). */
-  private lastSubmitCycle = -1;
+  private lastSubmitCycle = DOUBLE_FIELD;
   /** Requests handed over before `windowEndCycle` (hand-over cycles never decrease, so a count is enough). */
   private offeredInWindow = 0;
   /** Channel whose full queue blocks the next request (-1 when not blocked). */
   private blockedOn = -1;
   /** Latest completion cycle seen. */
-  lastDoneCycle = 0;
+  lastDoneCycle = DOUBLE_FIELD;
   /** Cycle at which every request had completed (set once the trace drains). */
-  drainedAtCycle = -1;
+  drainedAtCycle = DOUBLE_FIELD;
 
   constructor(
     private readonly sim: Simulator,
@@ -46,6 +47,10 @@ export class TraceFrontend implements Component, MemoryClient {
     /** End of the measured window, memory cycles: `offered()` counts the requests handed over before it. */
     private readonly windowEndCycle = Infinity,
   ) {
+    // Cycles: double fields from the start (DOUBLE_FIELD says why), then their initial values.
+    this.lastSubmitCycle = -1;
+    this.lastDoneCycle = 0;
+    this.drainedAtCycle = -1;
     memory.client = this;
     this.handle = sim.add(this);
     sim.wakeAt(this.handle, (trace.length > 0 ? trace.cycle[0]! : 0) * memory.clock.periodPs);

@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from './double-field.ts';
 import { EventQueue } from './event-queue.ts';
 
 /** Anything the kernel can wake: it acts at `nowPs` and schedules its own next wake-up. */
@@ -12,13 +13,18 @@ export interface Component {
  */
 export class Simulator {
   /** Current simulated time in picoseconds. */
-  nowPs = 0;
+  nowPs = DOUBLE_FIELD;
   private readonly queue = new EventQueue();
   private readonly components: Component[] = [];
   /** Time of each component's pending wake-up (Infinity when none) and the token that marks it current. */
   private pendingPs: number[] = [];
   private tokens: number[] = [];
   private stopped = false;
+
+  constructor() {
+    // Picoseconds: a double field from the start (DOUBLE_FIELD says why), then time 0.
+    this.nowPs = 0;
+  }
 
   /** Registers a component and returns its handle. */
   add(component: Component): number {

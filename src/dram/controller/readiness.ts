@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../../kernel/double-field.ts';
 import type { Bank } from '../bank.ts';
 import type { DramStandard } from '../standard.ts';
 import type { TimingState } from '../timing-state.ts';
@@ -30,12 +31,12 @@ export class Readiness {
   rowNeeders = 0;
   columnNeeders = 0;
   /** Lower bound of every bank's readyAt (0 when unknown). */
-  earliestBankReady = 0;
+  earliestBankReady = DOUBLE_FIELD;
   /**
    * The earliest readyAt as computeReady last found it, still exact while minValid: no command has issued since
    * and no bank holding that value has changed.
    */
-  exactMin = 0;
+  exactMin = DOUBLE_FIELD;
   minValid = false;
   /**
    * Bank sets as bit masks of `words` 32-bit words (bank i is bit i % 32 of word i >> 5): banks changed since
@@ -64,6 +65,9 @@ export class Readiness {
     private readonly timing: TimingState,
     private readonly kindCommand: Int32Array,
   ) {
+    // Cycles: double fields from the start (DOUBLE_FIELD says why), then their initial values.
+    this.earliestBankReady = 0;
+    this.exactMin = 0;
     const o = std.organization;
     const n = banks.length;
     this.readyAt = new Float64Array(n).fill(Infinity);

@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../../kernel/double-field.ts';
 import type { ControllerSpec } from '../standard.ts';
 import * as transactionQueues from './transaction-queues.ts';
 import type { TransactionQueues } from './transaction-queues.ts';
@@ -16,12 +17,15 @@ export class WriteDrain {
   /** Writes still to move in the current drain (0: reads have priority). */
   remaining = 0;
   /** Arrival cycle of the newest admitted transaction: the idle flush counts from it. */
-  lastArrivalCycle = 0;
+  lastArrivalCycle = DOUBLE_FIELD;
 
   constructor(
     private readonly config: ControllerSpec,
     private readonly queues: TransactionQueues,
-  ) {}
+  ) {
+    // A cycle: a double field from the start (DOUBLE_FIELD says why), then its initial value.
+    this.lastArrivalCycle = 0;
+  }
 
   /**
    * The queue that moves at cycle `c` (READS or WRITES) with `commandQueueCount` requests in the command queues;
