@@ -15,7 +15,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SweepDatabase } from '../src/sweep/database.ts';
+import { workerYoungGenerationMb } from '../src/sweep/point-pool.ts';
 import { runSweep } from '../src/sweep/run-sweep.ts';
+import { workerGcPolicy } from '../src/sweep/worker-gc.ts';
 import { checkSweep } from '../src/sweep/sweep-file.ts';
 // @ts-expect-error: plain JavaScript beside bin/strata.mjs, without type declarations
 import { buildBundle, bundleIsFresh } from '../bin/cli-bundle.mjs';
@@ -121,7 +123,9 @@ export async function benchSweep(): Promise<boolean> {
       workerCode = `tsx (the bundle could not be built: ${(e as Error).message.split('\n')[0]})`;
     }
   }
-  console.log(`sweep workers run ${workerCode}; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} before`);
+  const young = workerYoungGenerationMb();
+  console.log(`sweep workers run ${workerCode}, young generation ${young === 0 ? "V8's default" : `${young} MiB`} (STRATA_SWEEP_YOUNG_MB), GC policy ${workerGcPolicy().name} (STRATA_SWEEP_GC)`);
+  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} before`);
   const dir = mkdtempSync(join(tmpdir(), 'strata-bench-sweep-'));
   try {
     const one = await timed(join(dir, 'one.duckdb'), 1);
@@ -129,8 +133,8 @@ export async function benchSweep(): Promise<boolean> {
     const rerun = await timed(join(dir, 'two.duckdb'), 2);
     const same = (await dump(join(dir, 'one.duckdb'))) === (await dump(join(dir, 'two.duckdb')));
     const speedup = one.wall / two.wall;
-    const line = (label: string, r: typeof one) => `${label.padEnd(34)} ${r.ran} points in ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.user.toFixed(2)} user + ${r.sys.toFixed(2)} sys; ${(r.cpu / r.wall).toFixed(2)} cores busy)${r.failed ? `, ${r.failed} FAILED` : ''}`;
-    const threads = (r: typeof one) => `${''.padEnd(34)}   CPU s by thread: main ${r.main.toFixed(2)}, pool workers ${r.started.toFixed(2)}, V8 and libuv helpers ${r.helpers.toFixed(2)}; peak RSS of the process so far ${r.peakRssMiB.toFixed(0)} MiB`;
+    const line = (label: string, r: typeof one) => `${label.padEnd(34)} ${r.ran} points in ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU (${r.user.toFixed(2)} user + ${r.sys.toFixed(2)} sys; ${(r.cpu / r.wall).toFixed(2)} cores busy; ${r.ran ? ((r.cpu / r.ran) * 1000).toFixed(0) : '-'} ms CPU per point)${r.failed ? `, ${r.failed} FAILED` : ''}`;
+    const threads = (r: typeof one) => `${''.padEnd(34)}   CPU s by thread: main ${r.main.toFixed(2)}, pool workers ${r.started.toFixed(2)}, V8 and libuv helpers ${r.helpers.toFixed(2)} (${((r.helpers / r.cpu) * 100).toFixed(0)} % of the CPU); peak RSS of the process so far ${r.peakRssMiB.toFixed(0)} MiB`;
     console.log(line('PIM-GPT sweep, 1 worker', one));
     if (one.started > 0) console.log(threads(one));
     console.log(line('PIM-GPT sweep, 2 workers', two));

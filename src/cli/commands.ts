@@ -49,8 +49,9 @@ accuracy tables: Strata against DRAMsim3's reference outputs, streaming bandwidt
 GPU baseline against H100 measurements, the three papers (PIM-GPT, NeuPIMs, Duplex) with --sensitivity bands over
 every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the generated tables of
 docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); 'check' replays
-every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does);
-exit 1 when a check fails`;
+every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does),
+and strata run --check on the Duplex family's PIM systems and strata serve --check on NeuPIMs; exit 1 when a check
+fails`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
 strata demo dram [--out DIR]
@@ -91,6 +92,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     examples: [
       { command: 'strata run --system gpu-h100-sxm --model llama3-8b --phase decode --batch 32 --context 1024', what: 'one decode step of Llama-3 8B on an H100 (kernel model calibrated on measurements)' },
       { command: 'strata run --system duplex --model mixtral-8x7b --phase decode --batch 32 --context 1024', what: 'the same kind of step on Duplex (xPU + logic-die PIM)' },
+      { command: 'strata run --system duplex --model mixtral-8x7b --phase decode --batch 32 --context 1024 --check', what: 'the same, with every Logic-PIM stream its PIM ops are timed from replayed through the independent protocol checker' },
     ],
     run: runCommand,
   },
@@ -101,6 +103,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
     examples: [
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --out out/serve', what: '16 Alpaca-like requests arriving at 40 per second on an H100' },
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --profile eager', what: 'the same with PyTorch eager launching every kernel from the host (default: graphs, a serving engine replaying CUDA graphs)' },
+      { command: 'strata serve --model neupims-gpt3-7b --system neupims --requests sharegpt --count 64 --qps 20 --check', what: 'NeuPIMs serving with every simulated channel run (PIM attention programs, NPU traffic) replayed through the protocol checker; exit 1 with the first broken rule' },
     ],
     run: serveCommand,
   },

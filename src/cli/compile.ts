@@ -36,7 +36,12 @@ export function compileCommand(argv: string[]): number {
   const plan = planSteps('compile', v);
   const step = plan.steps[0]!;
   const footprint = memoryFootprint(plan.model, step);
-  const capacity = targetCapacityBytes(target, plan.model);
+  const declared = targetCapacityBytes(target, plan.model);
+  // A GPU/CPU baseline declares its card's whole memory; `run` and `serve` hold weights and KV cache in what is left
+  // after the runtime's reserve (`memory.reservedBytes`: driver, CUDA context, workspaces; `usableBytes`), so compile
+  // checks the same. Duplex systems' capacity is already net of their xPU's reserve (`duplexCapacityBytes`).
+  const reservedBytes = target.kind === 'baseline' ? target.device.reservedBytes : 0;
+  const capacity = declared === null ? null : declared - reservedBytes;
   if (capacity !== null) assertFits(footprint, { name: targetInfo(target).name, capacityBytes: capacity }, plan.what);
   const seed = v.seed ?? '0';
   const trace = compileStep(plan.model, step, policy, { target, seed, origin: plan.origin });
@@ -46,7 +51,8 @@ export function compileCommand(argv: string[]): number {
     const lines = formatCompileSummary(trace, plan.what);
     const f = footprint;
     const memory = `${formatGiB(f.totalBytes)} needed (weights ${formatGiB(f.weightBytes)} + KV cache ${formatGiB(f.kvCacheBytes)})`;
-    lines.splice(1, 0, `  memory      ${memory}${capacity !== null ? `, ${formatGiB(capacity)} available` : `; not checked: ${trace.header.target.name} declares no memory`}`);
+    const reserve = reservedBytes > 0 ? ` (${formatGiB(declared!)} less the runtime's ${formatGiB(reservedBytes)} reserve)` : '';
+    lines.splice(1, 0, `  memory      ${memory}${capacity !== null ? `, ${formatGiB(capacity)} available${reserve}` : `; not checked: ${trace.header.target.name} declares no memory`}`);
     if (v.out) lines.push(`  wrote       ${v.out} (${formatCount(trace.assignments.length + 1)} lines, ${si(Buffer.byteLength(text), 'B')})`);
     console.log(lines.join('\n'));
   }

@@ -14,6 +14,8 @@ import { runDuplexStep, type DuplexStepResult } from '../systems/duplex/duplex-s
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed } from './workload.ts';
+import { CheckFailed, StreamChecker } from './check.ts';
+import { checkLogicPimStreams, refuseCheckWithoutCommands } from './run-check.ts';
 
 /** Flags of `strata run --policy duplex` (a subset of `strata run`'s, plus the Duplex ones). */
 export interface DuplexRunValues {
@@ -34,6 +36,7 @@ export interface DuplexRunValues {
   csv?: string;
   'attention-launch'?: string;
   profile?: string;
+  check?: boolean;
 }
 
 const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
@@ -44,7 +47,7 @@ const ms = (ps: number) => `${(ps / 1e9).toFixed(3)} ms`;
  * device busy times and energy; `--out` writes a run report (`strata.run-report/1`, policy `duplex`,
  * src/report/duplex-run-report.ts) that `strata report` draws, `--csv DIR` its steps and ops as CSV.
  */
-export function runDuplexCommand(v: DuplexRunValues): number {
+export function runDuplexCommand(v: DuplexRunValues, given?: StreamChecker): number {
   if (v.policy !== duplex.name) throw new StrataError(`run: --policy: expected gpu-roofline or duplex, got '${v.policy}'`);
   if (v['attention-launch'] !== undefined) {
     throw new StrataError('run: --attention-launch applies to gpu-roofline; Duplex-family systems launch a layer\'s attention ops of one kind once for the batch (src/systems/duplex/duplex-step.ts)');
@@ -61,6 +64,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
   const name = v.system ?? duplex.defaultSystem;
   loadTargetFor(duplex, name); // names a system of another policy in the error
   const system = loadDuplexSystem(name, { devices });
+  if (v.check) refuseCheckWithoutCommands('run', `'${name}'`, 'duplex', system);
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 1;
   const plan = planSteps('run', v, tokens);
   const model = plan.model;
@@ -90,6 +94,19 @@ export function runDuplexCommand(v: DuplexRunValues): number {
     model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes },
     phase: plan.phase, origin: `${plan.origin}${routing ? ` --routing ${routing}` : ''}`, seed, streams, footprint, coProcessing: true, steps, timeline: timelineScope,
   });
+  // --check: the streams the PIM numbers above come from, replayed before anything is written.
+  let checked: string | undefined;
+  if (v.check) {
+    const checker = given ?? new StreamChecker('run');
+    try {
+      checkLogicPimStreams(system, checker);
+    } catch (e) {
+      if (!(e instanceof CheckFailed)) throw e;
+      console.error(e.line);
+      return 1;
+    }
+    checked = checker.summary(`${system.pim!.spec.name}: every stream length the PIM ops are timed from`);
+  }
   const outputs: Array<{ path: string; content: string }> = [];
   if (v.out) outputs.push({ path: v.out, content: `${JSON.stringify(report, null, 2)}\n` });
   if (csvDir !== undefined) for (const f of reportCsvFiles(report)) outputs.push({ path: join(csvDir, f.name), content: f.content });
@@ -111,6 +128,7 @@ export function runDuplexCommand(v: DuplexRunValues): number {
       `  energy             ${(energyPj / 1e12).toFixed(3)} J, ${(energyPj / 1e12 / Math.max(1, generated)).toFixed(4)} J/token (first step: xPU ${(e.xpu / 1e12).toFixed(3)} J, PIM DRAM ${(e.pimDram / 1e12).toFixed(3)} J, PIM compute ${(e.pimCompute / 1e12).toFixed(3)} J, interconnect ${(e.interconnect / 1e12).toFixed(3)} J)`,
       `  memory             ${formatGiB(footprint.totalBytes)} of ${formatGiB(capacityBytes)} (weights ${formatGiB(footprint.weightBytes)} + KV cache ${formatGiB(footprint.kvCacheBytes)})`,
     ];
+    if (checked !== undefined) lines.push(`  check              ${checked}`);
     for (const o of outputs) lines.push(`  wrote              ${o.path}`);
     console.log(lines.join('\n'));
   }

@@ -17,12 +17,17 @@ import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
 import { policyForSystem } from './system-flag.ts';
 import { familiesOf, orList, SYSTEM_MODELS } from '../systems/registry.ts';
+import { refuseCheckWithoutCommands } from './run-check.ts';
+import type { StreamChecker } from './check.ts';
 
 export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|decode --context L [--batch N] [--tokens N] [--seed S]
            [--attention-launch per-layer|per-request] [--profile graphs|eager|fused] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --system duplex|duplex-gpu|bank-pim|bg-pim (or --policy duplex: default system duplex) --model NAME --phase prefill|decode --context L
-           [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]`;
+           [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--check] [--quiet]
+--check (Duplex-family systems with PIM): every Logic-PIM stream the PIM ops are timed from (each length of the
+           simulated grid, every pseudo-channel of a stack) is replayed through the independent protocol checker;
+           exit 1 with the first broken rule. GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
 function loadSystem(name: string): DevicePreset {
@@ -37,9 +42,10 @@ function loadSystem(name: string): DevicePreset {
 /**
  * `strata run`: times decode or prefill steps of a model on a GPU/CPU baseline, or on a Duplex-family system
  * (`--system` of family duplex, or `--policy duplex`: src/cli/run-duplex.ts); prints latency, throughput and
- * energy; writes a run report.
+ * energy; writes a run report. Under `--check`, `checker` (default: a new one) replays the run's command streams
+ * (`strata validate check` passes its own, to read the counts).
  */
-export function runCommand(argv: string[]): number {
+export function runCommand(argv: string[], checker?: StreamChecker): number {
   const { values: v, positionals } = parseFlags('run', argv, {
     ...WORKLOAD_OPTIONS,
     system: { type: 'string' },
@@ -54,16 +60,18 @@ export function runCommand(argv: string[]): number {
     routing: { type: 'string' },
     'attention-launch': { type: 'string' },
     profile: { type: 'string' },
+    check: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`run: unexpected argument '${positionals[0]}'${seeUsage('run')}`);
   // The policies of the families run times (gpu-roofline, duplex); --system alone picks its family's.
   const runPolicies = familiesOf('run').map((f) => SYSTEM_MODELS[f].policy.name);
   if (v.policy !== undefined && !runPolicies.includes(v.policy)) throw new StrataError(`run: --policy: expected ${orList(runPolicies)}, got '${v.policy}'`);
   const policy = policyForSystem('run', v.system, v.policy);
-  if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy });
+  if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy }, checker);
   for (const flag of ['devices', 'routing'] as const) {
     if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex (a Duplex-family --system such as duplex)`);
   }
+  if (v.check) refuseCheckWithoutCommands('run', v.system !== undefined ? `'${v.system}'` : `the system of ${v.trace ?? 'the run'}`, 'baseline');
   const timeline: TimelineScope = oneOf('timeline', v.timeline, ['first', 'all'] as const) ?? 'first';
   const csvDir = v.csv;
   const launch = { attentionLaunch: oneOf('attention-launch', v['attention-launch'], ATTENTION_LAUNCHES), profile: v.profile };

@@ -15,10 +15,19 @@ import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt
 const MAX_KV_GIB = 1_000_000;
 import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { checkSystemFor, familyOfSystem } from './system-flag.ts';
+import { CheckFailed, StreamChecker } from './check.ts';
+import { checkLogicPimStreams, refuseCheckWithoutCommands } from './run-check.ts';
+import { loadDuplexSystem, type DuplexSystem } from '../systems/duplex/duplex-system.ts';
 
 export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
              [--max-batch B] [--kv-capacity-gb G] [--prefill whole|chunked] [--chunk-tokens T] [--routing uniform|skewed]
-             [--attention-launch per-request|per-layer] [--profile graphs|eager|fused] [--out DIR] [--quiet]`;
+             [--attention-launch per-request|per-layer] [--profile graphs|eager|fused] [--out DIR] [--check] [--quiet]
+--check replays the DRAM/PIM commands the run's numbers come from through the independent protocol checker, each
+             simulated stream as it ends (memory: one stream's log at a time); exit 1 with the first broken rule.
+             NeuPIMs-family systems: every channel run the step costs simulate (the NPU streaming-rate sample, each
+             distinct attention program alone and beside NPU traffic; repeated shapes and batches are simulated once
+             and reused). Duplex-family systems with PIM: every Logic-PIM stream length the PIM ops are timed from.
+             GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused`;
 
 /** Requests in a generated set when --count is not given (the request count of issue #6's serving benchmark). */
 export const DEFAULT_SERVE_COUNT = 256;
@@ -78,8 +87,12 @@ function checkProfileFor(system: string, profile: string | undefined): void {
   throw new StrataError(`--profile: does not apply to system '${system}' (${SYSTEM_MODELS[family].noun}): a software profile picks how a GPU/CPU baseline preset's steps are launched; ${why}`);
 }
 
-/** `strata serve`: serves a request set with continuous batching on a system; prints a summary; writes the serving report and its CSVs. */
-export function serveCommand(argv: string[]): number {
+/**
+ * `strata serve`: serves a request set with continuous batching on a system; prints a summary; writes the serving
+ * report and its CSVs. Under `--check`, `given` (default: a new StreamChecker) replays the run's command streams
+ * (`strata validate check` passes its own, to read the counts).
+ */
+export function serveCommand(argv: string[], given?: StreamChecker): number {
   const { values: v, positionals } = parseFlags('serve', argv, {
     model: { type: 'string' },
     system: { type: 'string' },
@@ -96,12 +109,21 @@ export function serveCommand(argv: string[]): number {
     profile: { type: 'string' },
     out: { type: 'string' },
     quiet: { type: 'boolean' },
+    check: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`serve: unexpected argument '${positionals[0]}'${seeUsage('serve')}`);
   if (!v.model) throw new StrataError('serve: --model is required (a name from workloads/models such as llama3-8b, or a path to a .json model)');
   if (!v.system) throw new StrataError(`serve: --system is required (known: ${describeServingSystems()})`);
   checkSystemFor('serve', v.system);
   checkProfileFor(v.system, v.profile);
+  // --check is refused before anything runs for a system that issues no DRAM/PIM commands.
+  const family = familyOfSystem(v.system);
+  let checkedDuplex: DuplexSystem | undefined;
+  if (v.check) {
+    if (family === 'duplex') checkedDuplex = loadDuplexSystem(v.system);
+    refuseCheckWithoutCommands('serve', `'${v.system}'`, family, checkedDuplex);
+  }
+  const checker = v.check ? given ?? new StreamChecker('serve') : undefined;
   const seed = v.seed ?? '0';
   const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb'], MAX_KV_GIB, 'a petabyte, beyond any system');
@@ -119,7 +141,7 @@ export function serveCommand(argv: string[]): number {
   const model = loadModel(v.model);
   if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);
   const set = requestSet(v, seed);
-  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch, profile: v.profile });
+  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch, profile: v.profile, commandStreams: family === 'neupims' ? checker : undefined });
   const kvCapacityBytes = kvGiB !== undefined ? Math.floor(kvGiB * 2 ** 30) : undefined;
   const mem = costModel.memory;
   const left = mem ? mem.capacityBytes - mem.weightBytes : Infinity;
@@ -128,12 +150,28 @@ export function serveCommand(argv: string[]): number {
   }
   const label = set.generator.kind === 'file' ? set.generator.file : `the generated ${v.requests} requests`;
   const progress = workProgress('serve', 'requests finished', set.requests.length, { quiet: v.quiet });
-  const result = simulateServing({
-    requests: set.requests, model, costModel, maxBatch, prefill,
-    kvCapacityBytes, label,
-    chunkTokens: prefill === 'chunked' ? chunkTokens ?? DEFAULT_CHUNK_TOKENS : undefined,
-    onStep: (finished, _total, ps) => progress.update(finished, `${(ps / 1e12).toFixed(2)} s simulated`),
-  });
+  let result: ReturnType<typeof simulateServing>;
+  let checked: string | undefined;
+  try {
+    result = simulateServing({
+      requests: set.requests, model, costModel, maxBatch, prefill,
+      kvCapacityBytes, label,
+      chunkTokens: prefill === 'chunked' ? chunkTokens ?? DEFAULT_CHUNK_TOKENS : undefined,
+      onStep: (finished, _total, ps) => progress.update(finished, `${(ps / 1e12).toFixed(2)} s simulated`),
+    });
+    // Duplex: the Logic-PIM streams the PIM ops were timed from (NeuPIMs' channel runs were checked as they ended).
+    if (checker && checkedDuplex) checkLogicPimStreams(checkedDuplex, checker);
+    if (checker) {
+      checked = checker.summary(checkedDuplex
+        ? `${checkedDuplex.pim!.spec.name}: every stream length the PIM ops are timed from`
+        : `every channel run the step costs simulated; the largest ${checker.largestStream.toLocaleString('en-US')} commands`);
+    }
+  } catch (e) {
+    if (!(e instanceof CheckFailed)) throw e;
+    progress.end();
+    console.error(e.line);
+    return 1;
+  }
   progress.end();
   const report = servingReport({ result, model, costModel, requestedSystem: v.system, requestSet: set, seed });
 
@@ -147,6 +185,7 @@ export function serveCommand(argv: string[]): number {
   writeOutputs(outputs);
   if (!v.quiet) {
     console.log(formatServingSummary(report));
+    if (checked !== undefined) console.log(`  check        ${checked}`);
     for (const o of outputs) console.log(`  wrote        ${o.path}`);
   }
   return 0;

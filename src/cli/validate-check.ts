@@ -15,7 +15,9 @@ import { ATTACC_DEVICES, loadAttAccDevice, type AttAccPlacement } from '../pim/a
 import { attaccTrace } from '../pim/attacc-trace.ts';
 import { runAttAccStack } from '../pim/attacc-channel.ts';
 import { checkAttAccRun } from '../pim/attacc-check.ts';
-import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine, StreamChecker } from './check.ts';
+import { runCommand } from './run.ts';
+import { serveCommand } from './serve.ts';
 import { parseFlags } from './args.ts';
 import { relative, join } from 'node:path';
 import { haveRamulator2Reference, RAMULATOR2_REFERENCE_DIR, ramulator2Cases } from '../validation/ramulator2.ts';
@@ -40,11 +42,14 @@ interface CheckCase {
   readonly run: () => CheckRun;
 }
 
-/** A case's run: its command log and end, checked here against `std`, or already checked (`violations`). */
-type CheckRun = { entries: readonly LoggedCommand[]; endCycle: number; command?: string } & (
+/**
+ * A case's run: its command log and end, checked here against `std`, or already checked (`violations`); or a run of
+ * many streams, each checked as it ended by `checker` (strata run / serve --check).
+ */
+type CheckRun = ({ entries: readonly LoggedCommand[]; endCycle: number; command?: string; checker?: undefined } & (
   | { std: DramStandard; refresh?: 'all-bank' | 'per-bank' | 'none'; violations?: undefined }
   | { violations: readonly Violation[] }
-);
+)) | { checker: StreamChecker; command?: undefined };
 
 /** The DRAM cases: each preset's default controller, a random pattern with 30 % writes and a stream, under each refresh mode the standard has. */
 function dramCases(): CheckCase[] {
@@ -115,6 +120,29 @@ function pimCases(): CheckCase[] {
 }
 
 /**
+ * `strata run` and `strata serve` under --check, one case per family whose runs issue commands, run by the commands
+ * themselves (quiet): Duplex (its Logic-PIM grid streams, which strata serve --system duplex --check replays too) and
+ * NeuPIMs (every channel run of a served request set, checked as it ends); the Duplex family's three PIM placements.
+ * Their cycles are the streams' summed.
+ */
+function runServeCases(): CheckCase[] {
+  const viaCommand = (command: 'run' | 'serve', args: string[]): (() => CheckRun) => () => {
+    const checker = new StreamChecker(command);
+    const code = (command === 'run' ? runCommand : serveCommand)([...args, '--check', '--quiet'], checker);
+    if (code !== 0 && checker.violations.length === 0) throw new Error(`internal invariant broken: strata ${command} --check exited ${code} without a violation`);
+    return { checker };
+  };
+  const duplexRun = (system: string) => ['--system', system, '--model', 'mixtral-8x7b', '--phase', 'decode', '--batch', '4', '--context', '256'];
+  const neupimsServe = ['--model', 'neupims-gpt3-7b', '--system', 'neupims', '--requests', 'sharegpt', '--count', '16', '--qps', '20'];
+  return [
+    ...(['duplex', 'bank-pim', 'bg-pim'] as const).map((system) => ({
+      preset: `${system}${system === 'duplex' ? ' (logic-pim)' : ''}`, command: `strata run ${duplexRun(system).join(' ')} --check`, run: viaCommand('run', duplexRun(system)),
+    })),
+    { preset: 'neupims', command: `strata serve ${neupimsServe.join(' ')} --check`, run: viaCommand('serve', neupimsServe) },
+  ];
+}
+
+/**
  * AttAcc's attention on each placement, the whole stack (16 legacy channels, 32 pseudo-channels) behind AttAcc's
  * front end, with AttAcc's refresh: a case per placement long enough for three refresh intervals or more (18,000 to
  * 24,000 cycles, tREFI 5,070). AttAcc's rows themselves are checked by `strata validate attacc --check`.
@@ -164,22 +192,31 @@ function ramulator2CheckCases(): CheckCase[] {
  * `strata validate check`: `--check` on every DRAM preset and every PIM preset that issues commands: each run's
  * whole command log is replayed through the independent protocol checker (src/dram/protocol-checker.ts). Prints a
  * Markdown table, one row per run with the command that repeats it; exit 1 if any rule is broken, naming the first.
- * Logic-PIM specs (bank-pim, bg-pim, logic-pim) issue no commands: they are listed as not replayed.
+ * Then `strata run` and `strata serve` --check on the Duplex and NeuPIMs families; GPU/CPU baselines issue no commands
+ * and are listed as not replayed.
  */
 export function checkValidateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate check', argv, {});
   if (positionals.length > 0) throw new StrataError(`validate check: unexpected argument '${positionals[0]}' (usage: ${VALIDATE_CHECK_USAGE})`);
-  const cases = [...dramCases(), ...ramulator2CheckCases(), ...pimCases()];
+  const cases = [...dramCases(), ...ramulator2CheckCases(), ...pimCases(), ...runServeCases()];
   const progress = workProgress('validate check', 'runs', cases.length);
   const failures: string[] = [];
   const rows: string[] = [];
   cases.forEach((c, i) => {
     const r = c.run();
-    const { entries, endCycle, command = c.command } = r;
-    const violations = r.violations ?? checkProtocol(r.std, entries, { endCycle, refresh: r.refresh, maxViolations: CHECK_MAX_VIOLATIONS });
-    const refs = entries.reduce((n, e) => n + (e.command === 'REF' || e.command === 'REFpb' || e.command === 'REFab' ? 1 : 0), 0);
-    rows.push(`| ${c.preset} | ${command.startsWith('strata ') ? `\`${command}\`` : command} | ${entries.length.toLocaleString('en-US')} | ${refs.toLocaleString('en-US')} | ${endCycle.toLocaleString('en-US')} | ${violations.length === 0 ? 'none' : `**${violations.length}**`} |`);
-    if (violations.length > 0) failures.push(checkFailureLine(command.replace(/^strata /, '').replace(/ --.*$/, ''), violations, entries.length));
+    const command = r.command ?? c.command;
+    let commands: number, refs: number, endCycle: number, violations: readonly Violation[];
+    if (r.checker !== undefined) {
+      ({ commands, refreshes: refs, cycles: endCycle, violations } = r.checker);
+    } else {
+      const { entries } = r;
+      endCycle = r.endCycle;
+      commands = entries.length;
+      violations = r.violations ?? checkProtocol(r.std, entries, { endCycle, refresh: r.refresh, maxViolations: CHECK_MAX_VIOLATIONS });
+      refs = entries.reduce((n, e) => n + (e.command === 'REF' || e.command === 'REFpb' || e.command === 'REFab' ? 1 : 0), 0);
+    }
+    rows.push(`| ${c.preset} | ${command.startsWith('strata ') ? `\`${command}\`` : command} | ${commands.toLocaleString('en-US')} | ${refs.toLocaleString('en-US')} | ${endCycle.toLocaleString('en-US')} | ${violations.length === 0 ? 'none' : `**${violations.length}**`} |`);
+    if (violations.length > 0) failures.push(checkFailureLine(command.replace(/^strata /, '').replace(/ --.*$/, ''), violations, commands));
     progress.update(i + 1, c.preset);
   });
   progress.end();
@@ -187,7 +224,8 @@ export function checkValidateCommand(argv: string[]): number {
   console.log('| preset | run | commands | refreshes | cycles | violations |');
   console.log('|---|---|---:|---:|---:|---|');
   for (const r of rows) console.log(r);
-  console.log('\nNot replayed: bank-pim, bg-pim, logic-pim (Logic-PIM, timed without DRAM commands, src/pim/logic-pim.ts).');
+  console.log('\nThe last four rows replay every stream the run simulated, each as it ended (strata run / serve --check); their cycles are the streams\' summed.');
+  console.log('Not replayed: GPU/CPU baselines and duplex-gpu (timed by the analytical roofline kernel model, src/systems/baseline/roofline.ts, which issues no commands).');
   if (!haveRamulator2Reference()) console.log(`Not replayed: the Ramulator 2 model's runs (${relative(process.cwd(), RAMULATOR2_REFERENCE_DIR)} not found).`);
   for (const f of failures) console.error(f);
   return failures.length === 0 ? 0 : 1;

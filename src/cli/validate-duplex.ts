@@ -108,7 +108,7 @@ export function duplexValidateCommand(argv: string[]): number {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the decode table's headlines)`);
     }
-    return printSensitivity("### Duplex: sensitivity of each decode headline to every assumption on its path (GPU and xPU: the H100 under the 'graphs' profile, a serving engine's)", duplexSensitivityParts(decodeCases(models, batches, lengths)));
+    return printSensitivity("### Duplex: sensitivity of each decode headline to every assumption on its path (GPU and xPU: the H100 under the 'graphs' profile, a serving engine's; rows marked 'the paper's setup': the authors' charge, no kernel floor or launch and no shared-bank slowdown)", duplexSensitivityParts(decodeCases(models, batches, lengths)));
   }
   const cmp = new DuplexComparison(split);
   const cases = decodeCases(models, batches, lengths);

@@ -19,6 +19,18 @@ export interface MemTrace {
  * the requests in typed arrays, 21 bytes each, never the text (a 10 M-line trace: 210 MB of arrays, 1 MiB of text).
  */
 const CHUNK_BYTES = 1 << 20;
+/** The smallest first buffer: a page, for a file of a few lines. */
+const MIN_CHUNK_BYTES = 4096;
+
+/**
+ * Bytes of the reader's buffer for a file of `fileBytes`: CHUNK_BYTES, or less for a smaller file (its size and one
+ * byte, so that the read that finds its end has room; at least MIN_CHUNK_BYTES), so a short trace does not allocate
+ * and zero a 1 MiB buffer. A file that grows while it is read is still read whole (the buffer grows for a line longer
+ * than it).
+ */
+export function firstChunkBytes(fileBytes: number): number {
+  return Math.min(CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, fileBytes + 1));
+}
 const WHAT = "a trace in DRAMsim3's format";
 /** Most requests the arrays are first sized for from the first chunk (64 Mi: 1.3 GB of arrays at 21 bytes each). */
 const ESTIMATE_CAP = 1 << 26;
@@ -46,8 +58,9 @@ export function readTraceFile(file: string): MemTrace {
     throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
   }
   try {
-    const parser = new TraceParser(file, fstatSync(fd).size);
-    let buf = new Uint8Array(CHUNK_BYTES);
+    const size = fstatSync(fd).size;
+    const parser = new TraceParser(file, size);
+    let buf = new Uint8Array(firstChunkBytes(size));
     let have = 0;
     for (let first = true; ; first = false) {
       if (have === buf.length) {

@@ -16,7 +16,8 @@ export class AllBankTiming {
   readonly nc: number;
   /** Length of a snapshot: earliest cycles, then window histories. */
   readonly stateLength: number;
-  private readonly timing: TimingState;
+  /** The TimingState it views (the channel's Refresh part reads it too: one timing state per channel). */
+  readonly timing: TimingState;
   /** Per command kind: whether it is in no rolling window. */
   private readonly free: boolean[];
   /** A snapshot buffer for copyFrom. */

@@ -18,7 +18,7 @@ export interface PimGemvPlan {
   /** Output rows packed into one DRAM row when K is shorter than a row (1 otherwise). */
   readonly outputsPerRow: number;
   readonly elementsPerRow: number;
-  /** Per channel: its program (empty for channels without work). */
+  /** Per channel: its program (empty for channels without work); channels with equal programs share one array. */
   readonly programs: readonly (readonly PimStep[])[];
   /** MACs the device performs (M x K). */
   readonly macs: number;
@@ -61,12 +61,21 @@ export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): 
   const WRGB = cmd('WRGB');
   const RDMAC16 = cmd('RDMAC16');
   const gbWritesPerSegment = (segmentElements: number) => Math.ceil((segmentElements * spec.unit.elementBytes) / 32);
-  const programs: PimStep[][] = [];
+  const programs: (readonly PimStep[])[] = [];
+  // A channel's program depends on the channel only through how many output rows it holds (rowsHere): channels
+  // with equal counts (all but the last few) share one program, built and checked once, at the first of them (a
+  // speed hack: PIM-GPT plans two new attention shapes every token, and building 32 equal programs was most of it).
+  const byRows = new Map<number, readonly PimStep[]>();
   for (let ch = 0; ch < o.channels; ch++) {
     // Output rows of this channel: [ch * banks * rowsPerBank, ...), bank b holds every banks-th of them.
     const firstOutput = ch * banks * rowsPerBank;
     const outputs = Math.max(0, Math.min(m - firstOutput, banks * rowsPerBank));
     const rowsHere = Math.ceil(outputs / banks);
+    const built = byRows.get(rowsHere);
+    if (built) {
+      programs.push(built);
+      continue;
+    }
     const program: PimStep[] = [];
     const dramRowsHere = Math.ceil(rowsHere / outputsPerRow);
     for (let s = 0; s < segmentsPerOutput && rowsHere > 0; s++) {
@@ -86,6 +95,7 @@ export function planPimGemv(spec: PimSpec, m: number, k: number, firstRow = 0): 
     }
     checkGlobalBuffer(spec, program, `GEMV ${m} x ${k}, channel ${ch}`);
     checkResultLatch(spec, program, `GEMV ${m} x ${k}, channel ${ch}`);
+    byRows.set(rowsHere, program);
     programs.push(program);
   }
   return { m, k, rowsPerBank, segmentsPerOutput, outputsPerRow, elementsPerRow, programs, macs: m * k };

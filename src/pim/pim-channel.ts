@@ -1,10 +1,12 @@
-import { invariant } from '../spec/errors.ts';
+import { invariant, StrataError } from '../spec/errors.ts';
 import type { CommandLog } from '../dram/command-log.ts';
+import { Bank } from '../dram/bank.ts';
 import { REF } from '../dram/commands.ts';
+import { Refresh } from '../dram/controller/refresh.ts';
 import type { DramStandard } from '../dram/standard.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import { AllBankTiming } from './all-bank-timing.ts';
-import type { ProgramMemo, SegmentMark } from './program-memo.ts';
+import { Float64Slab, type ProgramMemo, type SegmentMark } from './program-memo.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
 
@@ -31,48 +33,19 @@ export interface PimChannelRun {
 }
 
 /**
- * Issues a PIM command program on one channel, in order, each command at the earliest cycle the standard's
+ * Issues a PIM command program on a fresh channel, in order, each command at the earliest cycle the standard's
  * constraint table allows (the same TimingState the memory controller uses) and at most one command per
- * cycle. All-bank commands act on rank 0's banks as a whole. An all-bank refresh is inserted before the next
- * row activation once tREFI has passed (refresh is postponed by at most one row's work, well inside the
- * JEDEC allowance of eight intervals). Reads of results return CL + tBURST after their command.
+ * cycle: one job of a PimChannelSequencer (below), whose input is there from the start, so refresh is the
+ * sequencer's (an all-bank REF before the next row activation once tREFI has passed). Reads of results return
+ * CL + tBURST after their command. An empty program issues nothing and ends at cycle 1.
  */
-export function runPimProgram(std: DramStandard, program: readonly PimStep[], opts: { startCycle?: number; log?: CommandLog; refresh?: boolean } = {}): PimChannelRun {
-  const timing = new TimingState(std);
-  const counts = new Float64Array(std.commandNames.length);
-  const act16 = std.commandNames.indexOf('ACT16');
-  const rd = std.commandNames.indexOf('RDMAC16');
-  invariant(act16 >= 0 && rd >= 0, 'a PIM standard defines ACT16 and RDMAC16');
-  const t = std.timing;
-  const tREFI = t.tREFI!;
-  const readDelay = t.CL! + t.tBURST!;
-  let cursor = opts.startCycle ?? 0;
-  let refreshDue = cursor + tREFI;
-  let last = cursor;
-  let end = cursor;
-  let lastCmd = -1;
-  const after = new Float64Array(std.commandNames.length);
-  const issue = (cmd: number, row: number): void => {
-    const c = Math.max(cursor, timing.earliestCycle(cmd, 0, 0, 0));
-    timing.issue(cmd, c, 0, 0, 0);
-    counts[cmd]!++;
-    if (lastCmd >= 0) after[lastCmd]! += c - last;
-    lastCmd = cmd;
-    opts.log?.push(c, cmd, 0, 0, 0, row, -1);
-    cursor = c + 1;
-    last = c;
-    if (cmd === rd) end = Math.max(end, c + readDelay);
-  };
-  for (const step of program) {
-    if (step.cmd === act16 && opts.refresh !== false && cursor >= refreshDue) {
-      issue(REF, -1);
-      refreshDue += tREFI;
-    }
-    for (let i = 0; i < step.count; i++) issue(step.cmd, step.row);
+export function runPimProgram(std: DramStandard, program: readonly PimStep[], opts: { log?: CommandLog; refresh?: boolean } = {}): PimChannelRun {
+  if (program.length === 0) {
+    const none = new Float64Array(std.commandNames.length);
+    return { lastIssueCycle: 0, endCycle: 1, commandCounts: none, cyclesAfter: new Float64Array(std.commandNames.length) };
   }
-  const endCycle = Math.max(end, last + 1);
-  if (lastCmd >= 0) after[lastCmd]! += endCycle - last;
-  return { lastIssueCycle: last, endCycle, commandCounts: counts, cyclesAfter: after };
+  const job = new PimChannelSequencer(std, { log: opts.log, refresh: opts.refresh, prefetch: false }).runJob(program, 0);
+  return { lastIssueCycle: job.lastIssueCycle, endCycle: job.endCycle, commandCounts: job.commandCounts, cyclesAfter: job.cyclesAfter };
 }
 
 /** What one job (a program run on a channel that keeps its state from job to job) took, in channel cycles. */
@@ -107,6 +80,14 @@ export interface PimChannelOptions {
  * the next row activation once due (as runPimProgram does). Commands issue in order, one per cycle, each at the
  * earliest cycle the constraint table allows.
  *
+ * The refresh schedule is the DRAM controller's Refresh part (src/dram/controller/refresh.ts: all-bank, every
+ * tREFI from tREFI, closing a rank with one PREA), over the channel's Bank objects and the same TimingState the
+ * commands go through. The sequencer consults it only before a row activation and between jobs, where every
+ * program has closed its rows (each row's work ends with a PREA: gemv.ts), so the banks stay precharged here, the
+ * part's next step is REF (checked), and a refresh the part marks due is issued at once: none is ever left
+ * pending from one call to the next. A channel has one rank (all-bank commands act on rank 0; gemv.ts spreads
+ * rows over one rank's banks).
+ *
  * Two implementations of the same behaviour: without a memo every command goes through TimingState (the
  * controller's), with one the channel replays memoised segments on an AllBankTiming state; both give the same
  * cycles (tested).
@@ -116,13 +97,12 @@ export class PimChannelSequencer {
   idleRefreshes = 0;
   /** Next cycle a command may issue. */
   cursor = 0;
-  private refreshDue: number;
-  private readonly tREFI: number;
+  /** The refresh schedule (the controller's part; 'none' without refresh). */
+  private readonly refresh: Refresh;
   private readonly act16: number;
   private readonly wrgb: number;
   private readonly rdmac16: number;
   private readonly readDelay: number;
-  private readonly refresh: boolean;
   private readonly prefetch: boolean;
   private readonly memo: ProgramMemo | null;
   private readonly log: CommandLog | undefined;
@@ -130,6 +110,8 @@ export class PimChannelSequencer {
   private readonly fast: AllBankTiming | null;
   private readonly scratch: Float64Array;
   private readonly nc: number;
+  /** Where the per-job arrays come from (a speed hack: see Float64Slab). */
+  private readonly slab = new Float64Slab();
   // Per-job accumulators.
   private counts: Float64Array;
   private after: Float64Array;
@@ -144,16 +126,18 @@ export class PimChannelSequencer {
     this.wrgb = std.commandNames.indexOf('WRGB');
     this.rdmac16 = std.commandNames.indexOf('RDMAC16');
     invariant(this.act16 >= 0 && this.wrgb >= 0 && this.rdmac16 >= 0, 'a PIM standard defines ACT16, WRGB and RDMAC16');
-    this.tREFI = std.timing.tREFI!;
-    this.refreshDue = this.tREFI;
     this.readDelay = std.timing.CL! + std.timing.tBURST!;
-    this.refresh = opts.refresh !== false;
     this.prefetch = opts.prefetch !== false;
     this.memo = opts.memo ?? null;
     invariant(!(this.memo && opts.log), 'a command log needs the command-by-command channel (no memo)');
     this.log = opts.log;
     this.full = this.memo ? null : new TimingState(std);
     this.fast = this.memo ? new AllBankTiming(std) : null;
+    const o = std.organization;
+    if (o.ranks !== 1) throw new StrataError(`${std.name}: organization.ranks is ${o.ranks}; a PIM-GPT channel program addresses one rank (expected 1)`);
+    const banks: Bank[] = [];
+    for (let i = 0; i < o.bankGroups * o.banksPerGroup; i++) banks.push(new Bank(0, Math.floor(i / o.banksPerGroup), i % o.banksPerGroup, i, Math.floor(i / o.banksPerGroup)));
+    this.refresh = new Refresh(std, opts.refresh !== false ? 'all-bank' : 'none', banks, this.full ?? this.fast!.timing, NO_LISTENER, { simultaneous: true, closeWithPrea: true });
     this.scratch = new Float64Array(this.fast ? this.fast.stateLength : 0);
     this.counts = new Float64Array(this.nc);
     this.after = new Float64Array(this.nc);
@@ -167,14 +151,14 @@ export class PimChannelSequencer {
   stateKey(): string | null {
     if (!this.fast) return null;
     this.fast.snapshot(this.cursor, this.scratch);
-    return `${this.cursor}|${this.refreshDue}|${this.scratch.join(',')}`;
+    return `${this.cursor}|${this.refresh.dueCycle(0)}|${this.scratch.join(',')}`;
   }
 
   /** Takes over another channel's state (one whose jobs this channel also ran, identically); counts `idleRefreshes` it issued meanwhile. */
   copyStateFrom(other: PimChannelSequencer, idleRefreshes: number): void {
     invariant(this.fast !== null && other.fast !== null, 'only memoised channels copy state');
     this.cursor = other.cursor;
-    this.refreshDue = other.refreshDue;
+    this.refresh.copyFrom(other.refresh);
     this.fast.copyFrom(other.fast);
     this.idleRefreshes += idleRefreshes;
   }
@@ -185,7 +169,11 @@ export class PimChannelSequencer {
 
   /** Issues one command at the earliest legal cycle at or after the cursor. */
   private issueOne(cmd: number, row: number): void {
-    const c = Math.max(this.cursor, this.earliest(cmd));
+    this.issueAt(cmd, row, Math.max(this.cursor, this.earliest(cmd)));
+  }
+
+  /** Issues `cmd` at cycle `c` (legal, at or after the cursor). */
+  private issueAt(cmd: number, row: number, c: number): void {
     if (this.full) this.full.issue(cmd, c, 0, 0, 0);
     else this.fast!.issue(cmd, c);
     this.log?.push(c, cmd, 0, 0, 0, row, -1);
@@ -203,21 +191,23 @@ export class PimChannelSequencer {
    * timeline. The channel is then free from the returned lastIssueCycle + 1.
    */
   runJob(program: readonly PimStep[], inputCycle: number): PimJobRun {
-    this.counts = new Float64Array(this.nc);
-    this.after = new Float64Array(this.nc);
+    this.counts = this.slab.take(this.nc);
+    this.after = this.slab.take(this.nc);
     this.first = -1;
     this.last = -1;
     this.lastCmd = -1;
     this.end = -Infinity;
     // Refreshes due before the input arrives are issued while the channel waits for it.
-    while (this.refresh && this.refreshDue <= Math.max(this.cursor, inputCycle)) {
-      const c = Math.max(this.cursor, this.refreshDue, this.earliest(REF));
+    for (let due = this.refresh.dueCycle(0); due <= Math.max(this.cursor, inputCycle); due = this.refresh.dueCycle(0)) {
+      const from = Math.max(this.cursor, due);
+      this.refresh.update(from);
+      const c = this.refreshStep(from);
       if (this.full) this.full.issue(REF, c, 0, 0, 0);
       else this.fast!.issue(REF, c);
       this.log?.push(c, REF, 0, 0, 0, -1, -1);
       this.idleRefreshes++;
       this.cursor = c + 1;
-      this.refreshDue += this.tREFI;
+      this.refresh.issued(REF, this.refresh.bank!);
     }
     let w = this.prefetch ? program.findIndex((s) => s.cmd === this.wrgb) : 0;
     if (w < 0) w = program.length;
@@ -230,14 +220,23 @@ export class PimChannelSequencer {
     return { firstIssueCycle: this.first, lastIssueCycle: this.last, endCycle, commandCounts: this.counts, cyclesAfter: this.after };
   }
 
-  /** Refresh before this ACT16 step? (Once per step: `skip` marks the step a refresh was just inserted before.) */
+  /** Refresh before the ACT16 step at `cursor`? (The part marks the refresh due by then pending.) */
   private refreshNow(cursor: number): boolean {
-    return this.refresh && cursor >= this.refreshDue;
+    this.refresh.update(cursor);
+    return this.refresh.pendingCount > 0;
   }
 
+  /** The cycle at or after `from` at which the pending refresh's REF can issue (the rows are closed here). */
+  private refreshStep(from: number): number {
+    const c = this.refresh.earliest(from);
+    invariant(this.refresh.command === REF, 'a PIM channel refreshes only between rows, with its banks precharged');
+    return c;
+  }
+
+  /** Issues the pending refresh as part of the job (before an ACT16 step). */
   private insertRefresh(): void {
-    this.issueOne(REF, -1);
-    this.refreshDue += this.tREFI;
+    this.issueAt(REF, -1, this.refreshStep(this.cursor));
+    this.refresh.issued(REF, this.refresh.bank!);
   }
 
   private runRange(program: readonly PimStep[], from: number, to: number): void {
@@ -257,14 +256,15 @@ export class PimChannelSequencer {
       const base = this.cursor;
       fast.snapshot(base, this.scratch);
       // Simulated (or kept) as far as the first activation where a refresh is due, or to its end.
-      const due = this.refresh ? this.refreshDue - base : Infinity;
+      const due = this.refresh.dueCycle(0) - base;
       const seg = this.memo.segment(program, pos, to, this.scratch, due);
-      const cut = this.refresh ? firstDue(seg.marks, due, skipStep) : undefined;
+      const cut = due !== Infinity ? firstDue(seg.marks, due, skipStep) : undefined;
       const m = cut ?? seg.final!;
       this.apply(m, base);
       fast.restore(m.state, base);
       this.cursor = base + m.cursor;
       if (!cut) break;
+      invariant(this.refreshNow(this.cursor), 'a segment is cut where a refresh is due');
       this.insertRefresh();
       pos = cut.step;
       skipStep = cut.step;
@@ -285,6 +285,9 @@ export class PimChannelSequencer {
     if (base + m.end > this.end) this.end = base + m.end;
   }
 }
+
+/** Refresh's listener: the sequencer has no scheduler to tell of a bank's change. */
+const NO_LISTENER = { bankChanged: (): void => {} };
 
 /**
  * The first mark at which a refresh is due (its cursor at or past `dueCursor`), other than the one at `skipStep`.
@@ -335,6 +338,20 @@ export class PimChannel implements Component, NodeRunner {
       this.lastNode = -1;
     }
     this.queue.push(node);
+  }
+
+  /**
+   * Forgets the token graph it ran, once the token is done. A channel that stands for others (PimGptMachine groups
+   * channels that run identically) is given no node in later tokens, and it kept its last graph, with every node, op
+   * and job of that token, alive until it ran again: at a gpt2-xl generation's 100th token about 20 tokens' graphs
+   * were alive (a heap snapshot), and the garbage collector copied them from young space before promoting them.
+   */
+  release(): void {
+    invariant(!this.running && this.head === this.queue.length, 'a PIM channel is released after its token finished');
+    this.graph = null;
+    this.queue.length = 0;
+    this.head = 0;
+    this.lastNode = -1;
   }
 
   nodeReady(): void {

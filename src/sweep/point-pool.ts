@@ -3,6 +3,7 @@ import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
+import { pinSemiSpace, workerGcPolicy } from './worker-gc.ts';
 
 /**
  * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
@@ -29,12 +30,16 @@ export interface PointPoolOptions {
 
 /**
  * The young generation of each worker thread's heap, in MiB (V8: two semi-spaces and the new large-object space, so
- * 192 is 64 MiB semi-spaces where Node 20's default is at most 16). A point builds its simulation state over its
- * whole run (tens of MiB for a GPT-2 generation), so with the default a scavenge finds most of the young objects
- * alive and copies them, then promotes them for a major GC to free when the point ends; with room for a point's
- * state most of it dies young and is never copied. Measured on bench/sweep.ts's points: see docs/sweeps.md, "Speed".
+ * 384 is 128 MiB semi-spaces where Node 20's default is at most 16). A point builds its simulation state over its
+ * whole run (up to 70 MB allocated between two collections by a gpt2-medium PIM-GPT point of the bench, a median
+ * 7.8 MB of it alive at a scavenge mid-point), so with the default a scavenge finds much of the young generation
+ * alive and copies it, then promotes it for a major GC to free when the point ends. With more room and a scavenge
+ * when each point ends (src/sweep/worker-gc.ts), fewer scavenges find much alive. 384 rather than 192 (the value
+ * before) came with that scavenge; each thread's semi-space starts at its full 128 MiB (worker-gc.ts,
+ * pinSemiSpace), and the bench's peak RSS went down (fewer objects promoted). Measured on bench/sweep.ts's points:
+ * see docs/sweeps.md, "Speed".
  */
-export const WORKER_YOUNG_GENERATION_MB = 192;
+export const WORKER_YOUNG_GENERATION_MB = 384;
 
 /**
  * The young generation the pool gives its threads: WORKER_YOUNG_GENERATION_MB, or STRATA_SWEEP_YOUNG_MB where set (0:
@@ -57,6 +62,8 @@ export async function runPointsOnPool(tasks: readonly PointTask[], options: Poin
   if (tasks.length === 0) return;
   const { workers, pointTimeoutS } = options;
   const young = workerYoungGenerationMb();
+  // Before the threads start: a heap reads its starting semi-space size when it is made.
+  pinSemiSpace(workerGcPolicy(), young);
   const pool = new Piscina<PointTask, PointOutcome>({
     filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
     ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),

@@ -4,6 +4,8 @@ import type { LowerOptions } from '../compiler/lower.ts';
 import type { MappingPolicy, MappingTarget } from '../compiler/policies/types.ts';
 import type { StepCostModel } from '../serving/step-cost.ts';
 import type { AttentionLaunch } from './baseline/roofline.ts';
+import type { CommandLog } from '../dram/command-log.ts';
+import type { DramStandard } from '../dram/standard.ts';
 
 /**
  * What every system family offers the layers above it (Strata issue #15): one object per family, in one
@@ -28,6 +30,37 @@ export interface CostModelOptions {
    * undefined: the preset's default. Only the baseline family's cost model takes one.
    */
   readonly profile?: string;
+  /**
+   * Receives every command stream the cost model simulates, for `--check` (src/cli/run-check.ts); undefined: no
+   * logs are kept. Only families whose cost model issues DRAM/PIM commands take one (NeuPIMs). A hook of the
+   * command line, not of the API (docs/api leaves it out).
+   * @internal
+   */
+  readonly commandStreams?: CommandStreamSink;
+}
+
+/** One simulated command stream, ended: its logs (one per channel simulated) and what the checker replays them against. */
+export interface EndedCommandStream {
+  readonly logs: readonly CommandLog[];
+  /** The standard the stream ran on, as the checker should see it (one channel for a one-channel run). */
+  readonly standard: DramStandard;
+  /** The refresh the stream ran with (the standard's controller's when undefined). */
+  readonly refresh?: 'all-bank' | 'per-bank' | 'none';
+  readonly endCycle: number;
+  /** What was simulated, for messages (`neupims attention program, context 512, alone`). */
+  readonly what: string;
+}
+
+/**
+ * Where a cost model hands the command streams it simulates (`--check`): a fresh log before each simulated run,
+ * the ended stream after it. The receiver checks each stream as it ends and drops it, so a long run keeps one
+ * stream's log at a time; it may throw to stop the run at the first broken rule.
+ */
+export interface CommandStreamSink {
+  /** A command log (channel 0) for the next simulated run. */
+  begin(): CommandLog;
+  /** The run logged in `stream.logs` has ended. */
+  end(stream: EndedCommandStream): void;
 }
 
 /** How a family serves requests: the step cost model `strata serve` runs (src/serving/step-cost.ts). */

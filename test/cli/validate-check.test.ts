@@ -15,8 +15,9 @@ describe('strata validate check', () => {
     const dramRows = knownStandards().reduce((n, s) => n + 2 * (loadStandard(s).timing.tREFIpb !== undefined ? 2 : 1), 0);
     // the Ramulator 2 model on the eight reference runs' configurations and patterns (when ../shared has them)
     const r2Rows = haveRamulator2Reference() ? 8 : 0;
-    // aim, neupims single and dual, pim-gpt, and AttAcc's three placements (a whole stack each)
-    expect(rows).toHaveLength(dramRows + r2Rows + 7);
+    // aim, neupims single and dual, pim-gpt, and AttAcc's three placements (a whole stack each); then strata run --check
+    // on the Duplex family's three PIM placements and strata serve --check on NeuPIMs
+    expect(rows).toHaveLength(dramRows + r2Rows + 7 + 4);
     for (const row of rows) {
       const cells = row.split('|').map((c) => c.trim());
       expect(cells[6], row).toBe('none');
@@ -28,6 +29,9 @@ describe('strata validate check', () => {
     expect(r.out).toMatch(/\| pim-gpt \(aim\) \| `strata pim generate --model gpt2-small --prompt 1 --tokens 1 --check` \| [\d,]+ \| [1-9][\d,]* \|/);
     for (const d of ['attacc-bank', 'attacc-bank-group', 'attacc-buffer']) expect(r.out).toMatch(new RegExp(`\\| ${d} \\| AttAcc attention L=\\d+ nhead=\\d+ dhead=128 dbyte=2, whole stack [^|]*\\| [\\d,]+ \\| [1-9][\\d,]* \\|`));
     expect(r.out).not.toMatch(/Not replayed:.*AttAcc/);
+    for (const system of ['duplex', 'bank-pim', 'bg-pim']) expect(r.out).toMatch(new RegExp(`\\| ${system}( \\(logic-pim\\))? \\| \`strata run --system ${system} --model mixtral-8x7b --phase decode --batch 4 --context 256 --check\` \\| [\\d,]+ \\|`));
+    expect(r.out).toContain('| neupims | `strata serve --model neupims-gpt3-7b --system neupims --requests sharegpt --count 16 --qps 20 --check` |');
+    expect(r.out).toContain('Not replayed: GPU/CPU baselines and duplex-gpu');
     // every DRAM run covers refreshes: the checker sees refresh commands, not just their absence
     for (const row of rows.slice(0, dramRows + r2Rows)) expect(Number(row.split('|')[4]!.trim().replace(/,/g, '')), row).toBeGreaterThan(0);
     if (r2Rows > 0) {

@@ -21,12 +21,12 @@ async function youngOfThreads(): Promise<number[]> {
 
 describe('the sweep pool\'s worker heaps', () => {
   it('give every thread a young generation of WORKER_YOUNG_GENERATION_MB', async () => {
-    expect(WORKER_YOUNG_GENERATION_MB).toBe(192);
-    expect(await youngOfThreads()).toEqual([192, 192, 192]);
+    expect(WORKER_YOUNG_GENERATION_MB).toBe(384);
+    expect(await youngOfThreads()).toEqual([384, 384, 384]);
   }, 60_000);
 
   it('STRATA_SWEEP_YOUNG_MB sets another (0: V8\'s default), and refuses anything else in one line', () => {
-    expect(workerYoungGenerationMb({})).toBe(192);
+    expect(workerYoungGenerationMb({})).toBe(384);
     expect(workerYoungGenerationMb({ STRATA_SWEEP_YOUNG_MB: '0' })).toBe(0);
     expect(workerYoungGenerationMb({ STRATA_SWEEP_YOUNG_MB: '384' })).toBe(384);
     for (const bad of ['-1', '1.5', 'big', '20000']) {

@@ -30,7 +30,7 @@ export interface RefreshOptions {
  * their open rows are precharged (a PRE per bank, or one PREA), then REF (REFpb) issues. Contract: update marks
  * refreshes due at a cycle pending; ready names the refresh command legal at a cycle (command, bank) for the DRAM
  * controller, earliest the pending command that can issue first for a channel that issues at the earliest legal
- * cycle (src/pim/dual-buffer-channel.ts); the channel issues it and reports it with issued.
+ * cycle (src/pim/dual-buffer-channel.ts, src/pim/pim-channel.ts); the channel issues it and reports it with issued.
  */
 export class Refresh {
   /** Per rank: the cycle its next all-bank refresh falls due (Infinity without all-bank refresh). */
@@ -74,6 +74,11 @@ export class Refresh {
   /** The cycle the first refresh falls due (Infinity without refresh). */
   firstDueCycle(): number {
     return Math.min(this.perBankDue, ...this.due);
+  }
+
+  /** The cycle rank `r`'s next all-bank refresh falls due (Infinity without all-bank refresh). */
+  dueCycle(r: number): number {
+    return this.due[r]!;
   }
 
   /** Whether a pending refresh holds `bank`: the scheduler leaves it alone until the refresh issues. */
@@ -130,6 +135,19 @@ export class Refresh {
     this.command = command;
     this.bank = bank;
     return t;
+  }
+
+  /**
+   * Takes over the schedule of another Refresh over a channel of the same shape (due cycles, pending refreshes,
+   * the per-bank turn): for a channel that copies the state of one that ran the same commands (the PIM-GPT channel,
+   * src/pim/pim-channel.ts). Banks' own refreshPending flags are the banks' state, not copied here.
+   */
+  copyFrom(other: Refresh): void {
+    this.due.set(other.due);
+    this.pending.set(other.pending);
+    this.pendingCount = other.pendingCount;
+    this.perBankDue = other.perBankDue;
+    this.perBankNext = other.perBankNext;
   }
 
   /** A refresh command issued (PRE needs no bookkeeping here: it only closes a row the refresh needs closed). */

@@ -30,7 +30,7 @@ export const neupimsSystems: SystemModel = {
     load(nameOrPath, model, opts) {
       notApplicable(nameOrPath, 'attention-launch', opts.attentionLaunch, 'the NeuPIMs step cost model has no launch choice: decode attention runs in PIM (src/systems/neupims/neupims-decode.ts)');
       notApplicable(nameOrPath, 'routing', opts.routing, 'the NeuPIMs step cost model takes no expert routing');
-      return neupimsStepCostModel(loadNeuPimsSystem(nameOrPath), model);
+      return neupimsStepCostModel(loadNeuPimsSystem(nameOrPath), model, { commandStreams: opts.commandStreams });
     },
   },
 };

@@ -6,7 +6,8 @@ import { decodeStep, makeStep } from '../../compiler/step.ts';
 import type { StepRequest } from '../../ir/step.ts';
 import { tileGemm } from '../../compiler/tiling.ts';
 import { VECTOR_FLOPS } from '../../compiler/lower.ts';
-import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../../pim/dual-buffer-channel.ts';
+import { commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from '../../pim/dual-buffer-channel.ts';
+import type { CommandStreamSink } from '../system-model.ts';
 import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../../pim/neupims-gemv.ts';
 import { bytesPerRequest, type DramStandard } from '../../dram/standard.ts';
 import type { PimSpec } from '../../pim/pim-spec.ts';
@@ -112,6 +113,12 @@ export interface NeuPimsDecodeOptions {
    * src/npu/npu.ts, with DMA, double-buffered scratchpad and every request through the system's DRAM controllers).
    */
   readonly gemmTiming?: GemmTiming;
+  /**
+   * Receives the command log of every channel run this call simulates (`--check`, src/cli/run-check.ts): the NPU
+   * streaming-rate sample, each attention program alone and beside NPU traffic. Runs taken from `memo` were handed
+   * over when they were simulated.
+   */
+  readonly commandStreams?: CommandStreamSink;
 }
 
 /** How the NPU's GEMMs are timed (see NeuPimsDecodeOptions.gemmTiming). */
@@ -268,7 +275,7 @@ class DecodeModel {
   readonly oneLayer: ModelSpec;
   readonly mode: string;
 
-  constructor(readonly system: NeuPimsSystem, readonly model: ModelSpec, readonly tp: number, readonly memo: NeuPimsMemo | null, readonly counters: NeuPimsMemo, readonly gemmTiming: GemmTiming = 'closed-form') {
+  constructor(readonly system: NeuPimsSystem, readonly model: ModelSpec, readonly tp: number, readonly memo: NeuPimsMemo | null, readonly counters: NeuPimsMemo, readonly gemmTiming: GemmTiming = 'closed-form', readonly commandStreams?: CommandStreamSink) {
     this.spec = system.pim;
     this.std = this.spec.standard;
     this.org = this.std.organization;
@@ -291,6 +298,16 @@ class DecodeModel {
     this.mode = `${system.npu.file}|${system.pim.file}|rb${this.spec.rowBuffers}|q${system.queueDepth}|${gemmTiming}`;
   }
 
+  /** One channel run of the system's PIM spec, its command log handed to `commandStreams` when there is one. */
+  private channelRun(program: PimProgram, requests: NormalRequests, what: string): ChannelRun {
+    const sink = this.commandStreams;
+    const log = sink?.begin();
+    const run = runDualBufferChannel(this.spec, program, requests, { queueDepth: this.system.queueDepth, log });
+    // One channel is simulated, with all-bank refresh (runDualBufferChannel's default): the checker sees a one-channel device.
+    if (sink && log) sink.end({ logs: [log], standard: { ...this.std, organization: { ...this.org, channels: 1 } }, refresh: 'all-bank', endCycle: run.endCycle, what: `${this.spec.name} channel: ${what}` });
+    return run;
+  }
+
   private none(): NormalRequests {
     return npuTraffic(this.std, { requests: 0, load: 1, seed: 'none' });
   }
@@ -302,7 +319,7 @@ class DecodeModel {
     if (known) return known;
     const none = new PimProgramBuilder().build();
     const reqs = weightStream(this.std, STREAM_SAMPLE, 1);
-    const run = runDualBufferChannel(this.spec, none, reqs, { queueDepth: this.system.queueDepth });
+    const run = this.channelRun(none, reqs, `NPU streaming-rate sample of ${STREAM_SAMPLE} requests`);
     const s = { cyclesPerRequest: run.normalFinishCycle / STREAM_SAMPLE, energyPjPerRequest: commandEnergyPj(this.spec, run) / STREAM_SAMPLE };
     this.counters.stream.set(key, s);
     return s;
@@ -329,7 +346,7 @@ class DecodeModel {
     }
     this.counters.simulated++;
     const plan = planNeuPimsAttention(this.spec, s);
-    const run = runDualBufferChannel(this.spec, plan.program, this.none(), { queueDepth: this.system.queueDepth });
+    const run = this.channelRun(plan.program, this.none(), `attention program ${s.heads} heads x ${s.headDim} at context ${s.context}, alone`);
     const c = { cycles: run.pimFinishCycle, energyPj: commandEnergyPj(this.spec, run), instructions: issuedInstructions(this.spec, plan.program) };
     this.memo?.pim.set(key, c);
     return c;
@@ -350,9 +367,9 @@ class DecodeModel {
     const n = Math.ceil((alone.cycles * load) / this.tBurst);
     const reqs = weightStream(this.std, n, load);
     const plan = planNeuPimsAttention(this.spec, s);
-    const run = runDualBufferChannel(this.spec, plan.program, reqs, { queueDepth: this.system.queueDepth });
+    const run = this.channelRun(plan.program, reqs, `attention program ${s.heads} heads x ${s.headDim} at context ${s.context} beside ${n} NPU requests`);
     // The requests' own pace (offered over the program's length) is not interference: measure it without PIM.
-    const npuAlone = runDualBufferChannel(this.spec, new PimProgramBuilder().build(), reqs, { queueDepth: this.system.queueDepth });
+    const npuAlone = this.channelRun(new PimProgramBuilder().build(), reqs, `${n} NPU requests alone (the pace of the co-run's)`);
     const c = { pimCycles: run.pimFinishCycle, npuRequests: n, npuCycles: run.normalFinishCycle, npuAloneCycles: npuAlone.normalFinishCycle, energyPj: commandEnergyPj(this.spec, run) };
     this.memo?.coRun.set(key, c);
     return c;
@@ -528,7 +545,7 @@ export function neupimsDecode(system: NeuPimsSystem, model: ModelSpec, contexts:
   const memo = opts.memo === undefined ? new NeuPimsMemo() : opts.memo;
   const counters = memo ?? new NeuPimsMemo();
   const sim0 = counters.simulated, reuse0 = counters.reused;
-  const d = new DecodeModel(system, model, tp, memo, counters, opts.gemmTiming ?? 'closed-form');
+  const d = new DecodeModel(system, model, tp, memo, counters, opts.gemmTiming ?? 'closed-form', opts.commandStreams);
   const B = contexts.length;
   const keys = contexts.map((c) => c + 1);
   const L = model.layers;
@@ -648,6 +665,8 @@ export function neupimsDecode(system: NeuPimsSystem, model: ModelSpec, contexts:
 export interface NeuPimsPrefillOptions {
   readonly tp?: number;
   readonly memo?: NeuPimsMemo | null;
+  /** As NeuPimsDecodeOptions.commandStreams (the NPU streaming-rate sample, when this call simulates it). */
+  readonly commandStreams?: CommandStreamSink;
 }
 
 /**
@@ -658,7 +677,7 @@ export interface NeuPimsPrefillOptions {
 export function neupimsPrefill(system: NeuPimsSystem, model: ModelSpec, requests: readonly StepRequest[], opts: NeuPimsPrefillOptions = {}): { timePs: number; energyPj: number } {
   const tp = opts.tp ?? parallelismFor(system, model.name).tp;
   const memo = opts.memo === undefined ? new NeuPimsMemo() : opts.memo;
-  const d = new DecodeModel(system, model, tp, memo, memo ?? new NeuPimsMemo());
+  const d = new DecodeModel(system, model, tp, memo, memo ?? new NeuPimsMemo(), 'closed-form', opts.commandStreams);
   const b = d.sum(buildOpGraph(model, makeStep('mixed', requests)));
   return { timePs: b.ps, energyPj: b.energyPj * tp };
 }

@@ -11,7 +11,7 @@ import { parallelismFor, type NeuPimsSystem } from './neupims-system.ts';
  * attention programs and NPU ops of a shape are simulated once; whole steps are memoised by their ordered
  * (context, new tokens) list, which fixes the channel placement (round-robin depends on the order).
  */
-export function neupimsStepCostModel(system: NeuPimsSystem, model: ModelSpec, opts: Pick<NeuPimsDecodeOptions, 'subBatch' | 'balancing' | 'tp'> = {}): StepCostModel {
+export function neupimsStepCostModel(system: NeuPimsSystem, model: ModelSpec, opts: Pick<NeuPimsDecodeOptions, 'subBatch' | 'balancing' | 'tp' | 'commandStreams'> = {}): StepCostModel {
   const memo = new NeuPimsMemo();
   const steps = new Map<string, StepCost>();
   const par = parallelismFor(system, model.name);
@@ -48,7 +48,7 @@ export function neupimsStepCostModel(system: NeuPimsSystem, model: ModelSpec, op
       let npuPs = 0;
       let pimPs = 0;
       if (prefill.length > 0) {
-        const p = neupimsPrefill(system, model, prefill.map((e) => ({ id: e.id, contextLength: e.contextLength, newTokens: e.newTokens })), { tp, memo });
+        const p = neupimsPrefill(system, model, prefill.map((e) => ({ id: e.id, contextLength: e.contextLength, newTokens: e.newTokens })), { tp, memo, commandStreams: opts.commandStreams });
         timePs += p.timePs;
         energyPj += p.energyPj;
         npuPs += p.timePs;

@@ -198,13 +198,18 @@ export class PimGptMachine {
     let p = this.plans.get(key);
     if (!p) {
       const plan = planPimGemv(this.system.pim, out, k);
+      // The plan shares one array among its channels with equal programs: each is interned once.
+      const seen = new Map<readonly PimStep[], readonly PimStep[]>();
       const programs = plan.programs.map((prog) => {
+        let shared = seen.get(prog);
+        if (shared) return shared;
         const text = prog.map((s) => `${s.cmd},${s.row},${s.count}`).join(';');
-        let shared = this.interned.get(text);
+        shared = this.interned.get(text);
         if (!shared) {
           shared = prog;
           this.interned.set(text, prog);
         }
+        seen.set(prog, shared);
         return shared;
       });
       const memo = this.memo;
@@ -229,20 +234,28 @@ export class PimGptMachine {
     // has the op's repeat count, so only the programs tell channels apart); each class is named by its lowest
     // channel. Refined op by op rather than keyed by one text per channel of every op's program: a gpt2-xl token
     // wrote 9,000 such pieces of text.
-    let leader = firstOfEqual(this.channels.map((c) => c.sequencer.stateKey()!));
-    const first = new Map<number, number>();
+    const leader = firstOfEqual(this.channels.map((c) => c.sequencer.stateKey()!));
+    // Per class (named by its lowest channel), its channels that lead a (class, program) pair so far, as a list
+    // through `next`; refined in place (a channel's new leader is at or below it, visited before it).
+    const head = new Int32Array(n);
+    const next = new Int32Array(n);
     for (const op of ops) {
       if (!runsInPim(op)) continue;
       const { programIds } = this.planFor(op.batch * op.n, op.k);
       if (programIds === null) continue;
-      // (class, program) as one number: classes are channel indices below n.
-      first.clear();
-      leader = leader.map((l, c) => {
-        const k = l + n * programIds[c]!;
-        const f = first.get(k);
-        if (f === undefined) first.set(k, c);
-        return f ?? c;
-      });
+      head.fill(-1);
+      for (let c = 0; c < n; c++) {
+        const l = leader[c]!;
+        const id = programIds[c]!;
+        let r = head[l]!;
+        while (r >= 0 && programIds[r] !== id) r = next[r]!;
+        if (r < 0) {
+          next[c] = head[l]!;
+          head[l] = c;
+          r = c;
+        }
+        leader[c] = r;
+      }
     }
     return leader;
   }
@@ -274,9 +287,9 @@ export class PimGptMachine {
         const p = placed.get(d);
         if (!p) continue;
         const matched = this.perHead && op.batch > 1 && p.batch === op.batch;
-        p.nodes.forEach((n, i) => {
-          if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(n.index);
-        });
+        for (let i = 0; i < p.nodes.length; i++) {
+          if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(p.nodes[i]!.index);
+        }
       }
       return preds;
     };
@@ -287,8 +300,9 @@ export class PimGptMachine {
         const { plan, programs } = this.planFor(out, op.k);
         const perChannel = banks * plan.rowsPerBank;
         for (let rep = 0; rep < op.m; rep++) {
-          programs.forEach((program, ch) => {
-            if (program.length === 0 || leader[ch] !== ch) return;
+          for (let ch = 0; ch < programs.length; ch++) {
+            const program = programs[ch]!;
+            if (program.length === 0 || leader[ch] !== ch) continue;
             const first = ch * perChannel;
             const last = Math.min(out, first + perChannel) - 1;
             const lo = Math.floor(first / op.n);
@@ -298,7 +312,7 @@ export class PimGptMachine {
             entry.nodes.push(node);
             entry.lo.push(lo);
             entry.hi.push(hi);
-          });
+          }
           macs += plan.macs;
         }
       } else {
@@ -324,6 +338,7 @@ export class PimGptMachine {
     graph.start({ pim: { nodeReady: (n) => this.channels[n.channel]!.nodeReady() }, asic: this.asic });
     this.sim.run();
     invariant(graph.unfinished === 0, 'every node of a token graph finishes');
+    for (const c of this.channels) c.release();
     const startPs = this.endPs;
     this.endPs = graph.endPs();
     this.memo?.endRound();
@@ -334,7 +349,11 @@ export class PimGptMachine {
       if (leader[i] !== i) c.sequencer.copyStateFrom(this.channels[leader[i]!]!.sequencer, this.channels[leader[i]!]!.sequencer.idleRefreshes - idleBefore[leader[i]!]!);
     });
     const counts = new Float64Array(std.commandNames.length);
-    for (const n of graph.nodes) if (n.job) n.job.commandCounts.forEach((c, i) => (counts[i]! += c * n.weight));
+    for (const n of graph.nodes) {
+      if (!n.job) continue;
+      const c = n.job.commandCounts;
+      for (let i = 0; i < c.length; i++) counts[i]! += c[i]! * n.weight;
+    }
     const REF = std.commandNames.indexOf('REF');
     this.channels.forEach((c, i) => (counts[REF]! += c.sequencer.idleRefreshes - idleBefore[i]!));
     const commands: Record<string, number> = {};

@@ -1,0 +1,82 @@
+import { StrataError, invariant } from '../spec/errors.ts';
+import { runDram } from '../dram/run.ts';
+import { bytesPerRequest } from '../dram/standard.ts';
+import { tsvStreamCost } from '../pim/logic-pim-tsv.ts';
+import type { LogicPimSpec } from '../pim/logic-pim.ts';
+import type { DuplexSystem } from '../systems/duplex/duplex-system.ts';
+import type { SystemFamily } from '../systems/registry.ts';
+import type { StreamChecker } from './check.ts';
+
+/*
+ * `--check` on `strata run` and `strata serve` (issue #18 item 2): which parts of a run issue DRAM/PIM commands, and
+ * how each is replayed through the independent protocol checker (src/dram/protocol-checker.ts).
+ *
+ * - GPU/CPU baselines (family baseline): the analytical roofline kernel model (src/systems/baseline/roofline.ts)
+ *   issues no command. Refused.
+ * - Duplex family: the xPU is the same analytical kernel model; the PIM ops (src/pim/logic-pim-gemv.ts) are timed by
+ *   streams through the DRAM model of the PIM view standard (src/pim/logic-pim-tsv.ts): stream lengths on a grid
+ *   (1, 2, 4, ... requests per pseudo-channel up to the spec's tile, and two tiles) are simulated command by
+ *   command on every pseudo-channel of a stack, lengths between grid points interpolated, longer ones extrapolated.
+ *   So every number a run reports for PIM comes from those grid streams. `--check` replays every grid stream of
+ *   the system's PIM spec (a superset of those the run used), each re-simulated with a command log: the simulation is
+ *   deterministic, and each replayed stream's cycles are checked equal to those the model used (tsvStreamCost).
+ *   A Duplex system without PIM (duplex-gpu) issues no command: refused.
+ * - NeuPIMs family (serve only): every channel run the decode and prefill costs simulate (runDualBufferChannel: the
+ *   NPU streaming-rate sample, each attention program alone and beside NPU traffic, the NPU traffic alone) is handed
+ *   over through the cost model's `commandStreams` (src/systems/neupims/neupims-decode.ts) and replayed as it ends.
+ *   The serving cost model memoises programs by shape and steps by batch: each distinct run is simulated once, and
+ *   that run is the one checked.
+ * - PIM-GPT is run by `strata pim generate` (which has its own --check), not by run or serve.
+ */
+
+/** Why `--check` is refused for a system that issues no DRAM/PIM commands; undefined when it issues some. `system` is shown as given. */
+export function checkRefusal(command: 'run' | 'serve', system: string, family: SystemFamily | undefined, duplex?: DuplexSystem): string | undefined {
+  if (family === 'baseline' || family === undefined) {
+    return `${command}: --check: ${system} is a GPU/CPU baseline, timed by the analytical roofline kernel model (src/systems/baseline/roofline.ts), which issues no DRAM or PIM commands to check`;
+  }
+  if (family === 'duplex' && duplex !== undefined && duplex.pim === null) {
+    return `${command}: --check: ${system} is a Duplex-family system without PIM: its xPU is timed by the analytical roofline kernel model (src/systems/baseline/roofline.ts), which issues no DRAM or PIM commands to check`;
+  }
+  return undefined;
+}
+
+/** Refuses `--check` (exit 2, one line) for a system that issues no DRAM/PIM commands. */
+export function refuseCheckWithoutCommands(command: 'run' | 'serve', system: string, family: SystemFamily | undefined, duplex?: DuplexSystem): void {
+  const why = checkRefusal(command, system, family, duplex);
+  if (why !== undefined) throw new StrataError(why);
+}
+
+/** The stream lengths (requests per pseudo-channel) src/pim/logic-pim-tsv.ts simulates for `spec`: powers of two below the tile, the tile, two tiles. */
+export function logicPimGrid(spec: LogicPimSpec): number[] {
+  const tile = spec.tileRequestsPerChannel;
+  const g: number[] = [];
+  for (let n = 1; n < tile; n *= 2) g.push(n);
+  g.push(tile, 2 * tile);
+  return g;
+}
+
+/**
+ * Replays every Logic-PIM stream a Duplex-family system's PIM numbers come from (logicPimGrid: one stack, every
+ * pseudo-channel, reads from address 0 channel-interleaved, as src/pim/logic-pim-tsv.ts runs them) through `checker`.
+ * Returns how many streams were replayed.
+ */
+export function checkLogicPimStreams(system: DuplexSystem, checker: StreamChecker): number {
+  const pim = system.pim;
+  invariant(pim !== null, 'a Duplex system checked under --check has PIM (checkRefusal)');
+  const spec = pim.spec;
+  const std = spec.view;
+  const rb = bytesPerRequest(std);
+  const grid = logicPimGrid(spec);
+  for (const n of grid) {
+    const total = n * std.organization.channels;
+    const addr = new Float64Array(total);
+    for (let i = 0; i < total; i++) addr[i] = i * rb;
+    const what = `the ${spec.name} stream of ${n} request${n === 1 ? '' : 's'} per pseudo-channel`;
+    const r = runDram({ standard: std, trace: { length: total, addr, isWrite: new Uint8Array(total), cycle: new Float64Array(total), origin: what }, commandLog: true });
+    // The stream replayed is the one the model timed: same standard, same requests, same cycles.
+    invariant(r.cycles === tsvStreamCost(spec, n).cycles, `${what} replayed under --check takes the cycles src/pim/logic-pim-tsv.ts timed (${r.cycles} vs ${tsvStreamCost(spec, n).cycles})`);
+    invariant(r.logs.length === std.organization.channels, `${what} logs every pseudo-channel`);
+    checker.end({ logs: r.logs, standard: std, endCycle: r.cycles, what });
+  }
+  return grid.length;
+}
