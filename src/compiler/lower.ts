@@ -1,4 +1,4 @@
-import seedrandom from 'seedrandom';
+import { RoutingStream } from './routing-stream.ts';
 import { StrataError } from '../spec/errors.ts';
 import { type ModelSpec, isGated, kvWidth, queryWidth } from './model.ts';
 import { type Step, type StepRequest, stepTokens } from '../ir/step.ts';
@@ -287,16 +287,97 @@ function ffnActOp(m: ModelSpec, layer: number, expert: number, tokens: number, d
  * weighted sampling without replacement from the seeded stream `moe.routing.<seed>`. Uniform: equal weights.
  * Skewed: each layer draws its own popularity order (a shuffle), and the i-th most popular expert has weight
  * 1 / i^s (Zipf-like). Tokens are drawn in step order (requests, then their tokens), layer by layer.
+ *
+ * Kept for reuse (ROUTING_MEMO_CELLS): a serving comparison runs the same requests on several systems, and a step
+ * with the same index and token count draws the same routing on each (about 56 % of the draws of the Duplex
+ * Mixtral 1024/1024 serving run, docs/guide.md). The result is frozen: callers share it.
  */
-export function routeTokens(m: ModelSpec, tokens: number, opts: LowerOptions = {}): number[][] {
-  const rng = seedrandom(`moe.routing.${opts.seed ?? '0'}`);
+export function routeTokens(m: ModelSpec, tokens: number, opts: LowerOptions = {}): readonly (readonly number[])[] {
+  const seed = opts.seed ?? '0';
+  const skewed = opts.routing === 'skewed';
   const s = opts.zipfExponent ?? 1;
+  // Everything drawRouting reads: the shape, the token count, the routing (and its exponent only when skewed:
+  // uniform routing never reads it) and the seed, last, as the only free text.
+  const key = `${m.experts}/${m.layers}/${m.topK}/${tokens}/${skewed ? `s${s}` : 'u'}/${seed}`;
+  const known = routingMemo.get(key);
+  if (known) {
+    // Most recently used last: Map keeps insertion order, so the first key is the one to evict.
+    routingMemo.delete(key);
+    routingMemo.set(key, known);
+    routingMemoStats.hits++;
+    return known;
+  }
+  routingMemoStats.misses++;
+  const counts = drawRouting(m, tokens, seed, skewed, s);
+  const cells = m.layers * m.experts;
+  if (cells <= ROUTING_MEMO_CELLS / 8) {
+    const frozen = Object.freeze(counts.map((c) => Object.freeze(c)));
+    routingMemo.set(key, frozen);
+    routingMemoCells += cells;
+    for (const [k, v] of routingMemo) {
+      if (routingMemoCells <= ROUTING_MEMO_CELLS) break;
+      routingMemo.delete(k);
+      routingMemoCells -= v.length * (v[0]?.length ?? 0);
+    }
+    return frozen;
+  }
+  return counts;
+}
+
+/**
+ * Bound of the routing memo, in counts kept (layers x experts per draw): 2^21, about 8 MiB of small integers;
+ * 8,192 Mixtral draws (32 layers x 8 experts), more than one serving run's steps, so a second system finds the
+ * first's. A draw larger than an eighth of it is not kept. Least recently used draws go first.
+ */
+export const ROUTING_MEMO_CELLS = 1 << 21;
+const routingMemo = new Map<string, readonly (readonly number[])[]>();
+let routingMemoCells = 0;
+const routingMemoStats = { hits: 0, misses: 0 };
+
+/** The routing memo's size (draws, counts kept) and its hits and misses since the process started. */
+export function routingMemoState(): { readonly draws: number; readonly cells: number; readonly hits: number; readonly misses: number } {
+  return { draws: routingMemo.size, cells: routingMemoCells, ...routingMemoStats };
+}
+
+/** The draw of routeTokens made afresh, bypassing its memo (tests compare the two). */
+export function routeTokensFresh(m: ModelSpec, tokens: number, opts: LowerOptions = {}): number[][] {
+  return drawRouting(m, tokens, opts.seed ?? '0', opts.routing === 'skewed', opts.zipfExponent ?? 1);
+}
+
+/**
+ * One layer of uniform routing: the draws of the weighted loop in drawRouting with every weight 1, without its
+ * scans. With `free` experts untaken, the loop's total is `free` (a sum of ones), and it takes the untaken experts
+ * in order, subtracting 1 from u = rng() * free until u < 0. Each subtraction that leaves u >= 0 is exact (x - 1
+ * of a double 1 <= x < 2^53 is a double), so it stops at the floor(u)-th untaken expert (counting from 0), or at
+ * the last one if rounding made u reach `free` (it cannot, as rng() < 1; kept as the loop has it).
+ * test/compiler/routing-memo.test.ts compares the two draw for draw.
+ */
+function uniformLayer(m: ModelSpec, tokens: number, rng: RoutingStream, perExpert: number[]): void {
+  const picked = new Array<number>(m.topK).fill(0); // this token's experts so far, ascending
+  for (let t = 0; t < tokens; t++) {
+    for (let pick = 0; pick < m.topK; pick++) {
+      const free = m.experts - pick;
+      let chosen = Math.min(Math.floor(rng.next() * free), free - 1);
+      // The chosen-th untaken expert: step over the taken ones at or below it, in ascending order.
+      let at = 0;
+      for (; at < pick && picked[at]! <= chosen; at++) chosen++;
+      for (let k = pick; k > at; k--) picked[k] = picked[k - 1]!;
+      picked[at] = chosen;
+      perExpert[chosen]! += 1;
+    }
+  }
+}
+
+/** routeTokens' draw from `moe.routing.<seed>` (see there). */
+function drawRouting(m: ModelSpec, tokens: number, seed: string, skewed: boolean, s: number): number[][] {
+  const stream = new RoutingStream(`moe.routing.${seed}`);
+  const rng = () => stream.next();
   const counts: number[][] = [];
   const weight = new Float64Array(m.experts);
   const taken = new Uint8Array(m.experts);
   for (let layer = 0; layer < m.layers; layer++) {
     const perExpert = new Array<number>(m.experts).fill(0);
-    if (opts.routing === 'skewed') {
+    if (skewed) {
       const order = Array.from({ length: m.experts }, (_, i) => i);
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(rng() * (i + 1));
@@ -304,7 +385,9 @@ export function routeTokens(m: ModelSpec, tokens: number, opts: LowerOptions = {
       }
       order.forEach((e, rank) => { weight[e] = 1 / (rank + 1) ** s; });
     } else {
-      weight.fill(1);
+      uniformLayer(m, tokens, stream, perExpert);
+      counts.push(perExpert);
+      continue;
     }
     for (let t = 0; t < tokens; t++) {
       taken.fill(0);

@@ -236,7 +236,7 @@ describe('MoE routing', () => {
   });
 
   it('skewed routing concentrates load on a different expert in different layers', () => {
-    const imbalance = (counts: number[][]) => counts.map((c) => Math.max(...c) / (c.reduce((s, x) => s + x, 0) / c.length));
+    const imbalance = (counts: readonly (readonly number[])[]) => counts.map((c) => Math.max(...c) / (c.reduce((s, x) => s + x, 0) / c.length));
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     const uniform = routeTokens(m, 4096, { seed: 's' });
     const skewed = routeTokens(m, 4096, { seed: 's', routing: 'skewed' });

@@ -41,35 +41,54 @@ export interface CoSchedule {
   readonly contendedPs: number;
 }
 
-/** Runs the items on two processors sharing `arrayBytesPerPs` of DRAM bandwidth (see the module comment). */
+/**
+ * Runs the items on two processors sharing `arrayBytesPerPs` of DRAM bandwidth (see the module comment).
+ *
+ * The serving loop schedules every step's attention and each layer's experts anew (thousands of calls a run), so
+ * the loop keeps its state in a few small arrays made once per call (a typed array costs more to make than the loop
+ * of a short segment) and builds an invariant's message only when it fails.
+ */
 export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): CoSchedule {
   const n = items.length;
-  const queues: number[][] = [[], []];
-  items.forEach((it, i) => {
-    for (const d of it.deps) invariant(d < i, `co-scheduled item ${i} depends on an earlier item (dep ${d})`);
-    invariant(it.bytes === 0 || it.bodyPs > 0, `item ${i} moving ${it.bytes} bytes takes time`);
-    invariant(it.bytes === 0 || it.bytes / it.bodyPs <= arrayBytesPerPs * (1 + 1e-9), `item ${i} moves at most the DRAM array's bandwidth`);
-    queues[it.device]!.push(i);
-  });
+  let pimItems = 0;
+  for (let i = 0; i < n; i++) {
+    const it = items[i]!;
+    for (const d of it.deps) if (!(d < i)) invariant(false, `co-scheduled item ${i} depends on an earlier item (dep ${d})`);
+    if (!(it.bytes === 0 || it.bodyPs > 0)) invariant(false, `item ${i} moving ${it.bytes} bytes takes time`);
+    if (!(it.bytes === 0 || it.bytes / it.bodyPs <= arrayBytesPerPs * (1 + 1e-9))) invariant(false, `item ${i} moves at most the DRAM array's bandwidth`);
+    if (it.device === 1) pimItems++;
+  }
+  if (pimItems === 0 || pimItems === n) return oneProcessor(items, pimItems === 0 ? 0 : 1, arrayBytesPerPs);
+  // Each processor's items in op order: the xPU's from the front of `queue`, PIM's after them.
+  const queue = new Array<number>(n);
+  const end = [n - pimItems, n];
+  const head = [0, n - pimItems];
+  {
+    const fill = [0, n - pimItems];
+    for (let i = 0; i < n; i++) queue[fill[items[i]!.device]!++] = i;
+  }
   const startPs = new Array<number>(n).fill(-1);
   const endPs = new Array<number>(n).fill(-1);
-  const head = [0, 0];
   const running = [-1, -1];
   const inBody = [false, false];
   const rem = [0, 0];
+  const rate = [0, 0];
   const busy: [number, number] = [0, 0];
   let overlapPs = 0;
   let contendedPs = 0;
   let t = 0;
   let done = 0;
-  const ready = (i: number) => items[i]!.deps.every((d) => endPs[d]! >= 0);
+  const ready = (i: number) => {
+    for (const d of items[i]!.deps) if (!(endPs[d]! >= 0)) return false;
+    return true;
+  };
 
   while (done < n) {
     // Start what can start; items with no work finish on the spot, which may free the next.
     let changed = true;
     while (changed) {
       changed = false;
-      for (const dev of [0, 1] as const) {
+      for (let dev = 0; dev < 2; dev++) {
         if (running[dev]! >= 0) {
           const i = running[dev]!;
           if (!inBody[dev] && rem[dev]! <= 1e-6) {
@@ -84,9 +103,8 @@ export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): C
           }
           continue;
         }
-        const q = queues[dev]!;
-        if (head[dev]! < q.length && ready(q[head[dev]!]!)) {
-          const i = q[head[dev]!++]!;
+        if (head[dev]! < end[dev]! && ready(queue[head[dev]!]!)) {
+          const i = queue[head[dev]!++]!;
           running[dev] = i;
           startPs[i] = t;
           inBody[dev] = false;
@@ -96,23 +114,23 @@ export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): C
       }
     }
     if (done === n) break;
-    invariant(running[0]! >= 0 || running[1]! >= 0, 'co-scheduling makes progress (an op is running while ops remain)');
+    if (!(running[0]! >= 0 || running[1]! >= 0)) invariant(false, 'co-scheduling makes progress (an op is running while ops remain)');
 
     let demand = 0;
-    for (const dev of [0, 1]) {
+    for (let dev = 0; dev < 2; dev++) {
       const i = running[dev]!;
       if (i >= 0 && inBody[dev]) demand += items[i]!.bytes / items[i]!.bodyPs;
     }
     const share = demand > arrayBytesPerPs ? arrayBytesPerPs / demand : 1;
-    const rate = [0, 0];
     let dt = Infinity;
-    for (const dev of [0, 1]) {
+    for (let dev = 0; dev < 2; dev++) {
+      rate[dev] = 0;
       if (running[dev]! < 0) continue;
       rate[dev] = inBody[dev] ? share : 1;
       dt = Math.min(dt, rem[dev]! / rate[dev]!);
     }
     const step = Math.max(1, Math.ceil(dt - 1e-9));
-    for (const dev of [0, 1]) {
+    for (let dev = 0; dev < 2; dev++) {
       if (running[dev]! < 0) continue;
       rem[dev] = Math.max(0, rem[dev]! - rate[dev]! * step);
       busy[dev]! += step;
@@ -124,6 +142,43 @@ export function coSchedule(items: readonly CoItem[], arrayBytesPerPs: number): C
     t += step;
   }
   return { startPs, endPs, makespanPs: t, busyPs: busy, overlapPs, contendedPs };
+}
+
+/**
+ * coSchedule when every item runs on one processor (a GPU system's steps, a segment the policy placed on one
+ * side): the same events without the other processor. Items run in order, each dependency being an earlier item on
+ * the same processor; each phase (launch, then body) advances time by whole-picosecond steps until under 1e-6 ps
+ * remain, the body at its natural rate or the array's, as coSchedule's loop advances it with one processor running.
+ */
+function oneProcessor(items: readonly CoItem[], dev: 0 | 1, arrayBytesPerPs: number): CoSchedule {
+  const n = items.length;
+  const startPs = new Array<number>(n);
+  const endPs = new Array<number>(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const it = items[i]!;
+    startPs[i] = t;
+    let rem = it.launchPs;
+    while (!(rem <= 1e-6)) {
+      const step = Math.max(1, Math.ceil(rem / 1 - 1e-9));
+      rem = Math.max(0, rem - 1 * step);
+      t += step;
+    }
+    rem = it.bodyPs;
+    if (!(rem <= 1e-6)) {
+      const demand = 0 + it.bytes / it.bodyPs;
+      const share = demand > arrayBytesPerPs ? arrayBytesPerPs / demand : 1;
+      while (!(rem <= 1e-6)) {
+        const step = Math.max(1, Math.ceil(rem / share - 1e-9));
+        rem = Math.max(0, rem - share * step);
+        t += step;
+      }
+    }
+    endPs[i] = t;
+  }
+  const busyPs: [number, number] = [0, 0];
+  busyPs[dev] = t;
+  return { startPs, endPs, makespanPs: t, busyPs, overlapPs: 0, contendedPs: 0 };
 }
 
 /** One expert of a layer for `balanceExperts`: its tokens and its time alone on each processor. */

@@ -123,6 +123,18 @@ interface SegmentCost {
 
 const ATTENTION_INDEX: Readonly<Record<string, number>> = { 'attn-score': 0, softmax: 1, 'attn-context': 2 };
 
+/**
+ * A memo key for a layer's per-expert token counts: one UTF-16 code unit per expert while every count is below
+ * 0xffff (short to build, hash and compare: the expert-segment memo sees a new vector at nearly every layer of
+ * every step), else (a count of 0xffff or more, or over 4,096 experts) 0xffff and the counts in decimal. Counts are
+ * whole numbers >= 0. Injective: a short key holds no 0xffff.
+ */
+export function countsKey(counts: readonly number[]): string {
+  if (counts.length > 4096) return `\uffff${counts.join(',')}`;
+  for (const c of counts) if (!(c < 0xffff)) return `\uffff${counts.join(',')}`;
+  return String.fromCharCode(...counts);
+}
+
 /** A step coster for `model` on `system` (see the module comment). */
 export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: DuplexStepCosterOptions = {}): DuplexStepCoster {
   const memoise = opts.memoise ?? true;
@@ -182,23 +194,29 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   };
 
   const schedule = (items: readonly PartItem[], deps: readonly (readonly number[])[], charged: readonly number[]): SegmentCost => {
+    const co: CoItem[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) co[i] = coItem(items[i]!, deps[i]!, charged[i]!);
+    return scheduleItems(items, co);
+  };
+  /** The item coSchedule runs for `it` (its launch as the segment charges it). */
+  const coItem = (it: PartItem, deps: readonly number[], chargedPs: number): CoItem =>
     // The authors' charge keeps only the all-reduce of each op's lead (data movement), no launch.
-    const launches = authors ? items.map((it) => it.allReducePs) : charged;
+    ({ device: it.device, deps, launchPs: authors ? it.allReducePs : chargedPs, bodyPs: it.bodyPs, bytes: it.bytes });
+  /** Totals of `items` run as `co` (the same items as coSchedule takes them). */
+  const scheduleItems = (items: readonly PartItem[], co: readonly CoItem[]): SegmentCost => {
     let serialPs = 0;
     let pimDramPj = 0;
     let pimComputePj = 0;
     let linkPj = 0;
     const natural = [0, 0];
-    const co: CoItem[] = new Array(items.length);
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      const t = launches[i]! + it.bodyPs;
+      const t = co[i]!.launchPs + it.bodyPs;
       serialPs += t;
       natural[it.device]! += t;
       pimDramPj += it.pimDramPj;
       pimComputePj += it.pimComputePj;
       linkPj += it.linkPj;
-      co[i] = { device: it.device, deps: deps[i]!, launchPs: launches[i]!, bodyPs: it.bodyPs, bytes: it.bytes };
     }
     if (!coProcessing) {
       return { makespanPs: serialPs, serialPs, busy0: natural[0]!, busy1: natural[1]!, overlapPs: 0, contendedPs: 0, pimDramPj, pimComputePj, linkPj };
@@ -293,25 +311,36 @@ export function duplexStepCoster(system: DuplexSystem, model: ModelSpec, opts: D
   /** A layer's expert segment for its per-expert token counts (experts with no tokens run nothing). */
   const expertSegments = new Map<string, SegmentCost>();
   const chainPs = (seg: Segment): number => seg.items.reduce((s, it) => s + it.launchPs + it.bodyPs, 0);
-  const expertSegment = (counts: readonly number[]): SegmentCost => memo(expertSegments, counts.join(','), () => {
+  const expertSegment = (counts: readonly number[]): SegmentCost => memo(expertSegments, countsKey(counts), () => {
     const items: PartItem[] = [];
-    const deps: number[][] = [];
     let onXpu = new Set<number>();
     if (split !== 'op-b' && system.pim) {
       const loads: ExpertLoad[] = counts.map((c) => (c === 0 ? { tokens: 0, xpuPs: 0, pimPs: 0 } : { tokens: c, xpuPs: chainPs(expertChain(c, true)), pimPs: chainPs(expertChain(c, false)) }));
       onXpu = new Set((split === 'balanced' ? balanceExperts : fastestExperts)(loads));
     }
+    const co: CoItem[] = [];
     for (const [e, c] of counts.entries()) {
       if (c === 0) continue;
       const chain = split === 'op-b' ? expertChain(c) : expertChain(c, onXpu.has(e) || !system.pim);
-      const base = items.length;
-      chain.items.forEach((it, i) => {
-        items.push(it);
-        deps.push(chain.deps[i]!.map((d) => d + base));
-      });
+      const at = placedChain(chain, items.length);
+      for (let i = 0; i < at.length; i++) {
+        items.push(chain.items[i]!);
+        co.push(at[i]!);
+      }
     }
-    return schedule(items, deps, items.map((it) => it.launchPs));
+    return scheduleItems(items, co);
   });
+  /**
+   * An expert chain's items as coSchedule takes them when the chain starts at `base` in its segment (dependencies
+   * shifted by `base`, launches as the chain charges them), kept per chain and base: a layer's expert segment is
+   * rebuilt for nearly every step (about 9 in 10 count vectors are new), from the same few chains at the same places.
+   */
+  const placedChains = new WeakMap<Segment, CoItem[][]>();
+  const placedChain = (chain: Segment, base: number): readonly CoItem[] => {
+    let byBase = placedChains.get(chain);
+    if (!byBase) placedChains.set(chain, (byBase = []));
+    return (byBase[base] ??= chain.items.map((it, i) => coItem(it, chain.deps[i]!.map((d) => d + base), it.launchPs)));
+  };
 
   /** The attention segment of the batch (in batch order): one launch per op kind and processor, as in runDuplexOps. */
   const attentionSegment = (batch: readonly BatchEntry[]): SegmentCost => {
