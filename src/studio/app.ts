@@ -502,7 +502,11 @@ function openFromHash(): void {
   const id = /^#example=([\w-]+)$/.exec(location.hash)?.[1];
   const ex = examples.find((e) => e.id === id);
   if (ex) openExample(ex);
-  else if (id !== undefined) setStatus(`no guided example '${id}' (known: ${examples.map((e) => e.id).join(', ')})`, true);
+  else if (id !== undefined) {
+    // A run still in flight (the example shown before) must not overwrite this error when its reply arrives.
+    state.pending++;
+    setStatus(`no guided example '${id}' (known: ${examples.map((e) => e.id).join(', ')})`, true);
+  }
 }
 window.addEventListener('hashchange', openFromHash);
 $('first').addEventListener('click', () => { stop(); select(0); });

@@ -201,6 +201,9 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
       await other.goto(`${pageUrl}#example=nope`, { waitUntil: 'load' });
       await other.waitForFunction(() => document.getElementById('status')!.className === 'error', null, { timeout: 30_000 });
       expect(await other.textContent('#status')).toBe(`no guided example 'nope' (known: ${studioExamples(data).map((e) => e.id).join(', ')})`);
+      // The tFAW run clicked just before may still be in flight: its reply must not overwrite the error.
+      await other.waitForTimeout(1500);
+      expect(await other.textContent('#status')).toBe(`no guided example 'nope' (known: ${studioExamples(data).map((e) => e.id).join(', ')})`);
       expect(errors).toEqual([]);
     } finally {
       await other.close();
