@@ -1,7 +1,6 @@
 import { StrataError, invariant } from '../spec/errors.ts';
 import { runDram } from '../dram/run.ts';
-import { bytesPerRequest } from '../dram/standard.ts';
-import { tsvStreamCost } from '../pim/logic-pim-tsv.ts';
+import { logicPimStreamGrid, logicPimStreamTrace, tsvStreamCost } from '../pim/logic-pim-tsv.ts';
 import type { LogicPimSpec } from '../pim/logic-pim.ts';
 import type { DuplexSystem } from '../systems/duplex/duplex-system.ts';
 import type { SystemFamily } from '../systems/registry.ts';
@@ -46,17 +45,8 @@ export function refuseCheckWithoutCommands(command: 'run' | 'serve', system: str
   if (why !== undefined) throw new StrataError(why);
 }
 
-/** The stream lengths (requests per pseudo-channel) src/pim/logic-pim-tsv.ts simulates for `spec`: powers of two below the tile, the tile, two tiles. */
-export function logicPimGrid(spec: LogicPimSpec): number[] {
-  const tile = spec.tileRequestsPerChannel;
-  const g: number[] = [];
-  for (let n = 1; n < tile; n *= 2) g.push(n);
-  g.push(tile, 2 * tile);
-  return g;
-}
-
 /**
- * Replays every Logic-PIM stream a Duplex-family system's PIM numbers come from (logicPimGrid: one stack, every
+ * Replays every Logic-PIM stream a Duplex-family system's PIM numbers come from (logicPimStreamGrid: one stack, every
  * pseudo-channel, reads from address 0 channel-interleaved, as src/pim/logic-pim-tsv.ts runs them) through `checker`.
  * Returns how many streams were replayed.
  */
@@ -65,14 +55,10 @@ export function checkLogicPimStreams(system: DuplexSystem, checker: StreamChecke
   invariant(pim !== null, 'a Duplex system checked under --check has PIM (checkRefusal)');
   const spec = pim.spec;
   const std = spec.view;
-  const rb = bytesPerRequest(std);
-  const grid = logicPimGrid(spec);
+  const grid = logicPimStreamGrid(spec);
   for (const n of grid) {
-    const total = n * std.organization.channels;
-    const addr = new Float64Array(total);
-    for (let i = 0; i < total; i++) addr[i] = i * rb;
     const what = `the ${spec.name} stream of ${n} request${n === 1 ? '' : 's'} per pseudo-channel`;
-    const r = runDram({ standard: std, trace: { length: total, addr, isWrite: new Uint8Array(total), cycle: new Float64Array(total), origin: what }, commandLog: true });
+    const r = runDram({ standard: std, trace: logicPimStreamTrace(std, n, what), commandLog: true });
     // The stream replayed is the one the model timed: same standard, same requests, same cycles.
     invariant(r.cycles === tsvStreamCost(spec, n).cycles, `${what} replayed under --check takes the cycles src/pim/logic-pim-tsv.ts timed (${r.cycles} vs ${tsvStreamCost(spec, n).cycles})`);
     invariant(r.logs.length === std.organization.channels, `${what} logs every pseudo-channel`);

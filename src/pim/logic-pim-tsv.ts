@@ -2,7 +2,8 @@ import { runDram } from '../dram/run.ts';
 import type { ChannelStats } from '../dram/channel-stats.ts';
 import { canonicalKey, HiddenFields, TimingCache } from '../spec/timing-cache.ts';
 import { addEnergy, NO_ENERGY, pathEnergy, type EnergyBreakdown } from '../dram/energy.ts';
-import { bytesPerRequest } from '../dram/standard.ts';
+import { bytesPerRequest, type DramStandard } from '../dram/standard.ts';
+import type { MemTrace } from '../dram/trace.ts';
 import { invariant } from '../spec/errors.ts';
 import type { LogicPimSpec } from './logic-pim.ts';
 
@@ -62,14 +63,7 @@ function simulateStream(spec: LogicPimSpec, n: number): { cycles: number; energy
   const std = hidden.hide(spec.view, 'view', STREAM_PRICE_FIELDS);
   const key = TimingCache.digest(canonicalKey({ view: std, name: spec.name, n }));
   const run = streamRuns.get(key, (path) => canonicalKey(spec.view[path.slice('view.'.length) as (typeof STREAM_PRICE_FIELDS)[number]], path), hidden, () => {
-    const total = n * std.organization.channels;
-    const rb = bytesPerRequest(std);
-    const addr = new Float64Array(total);
-    for (let i = 0; i < total; i++) addr[i] = i * rb;
-    const r = runDram({
-      standard: std,
-      trace: { length: total, addr, isWrite: new Uint8Array(total), cycle: new Float64Array(total), origin: `${spec.name} stream of ${n} requests per channel` },
-    });
+    const r = runDram({ standard: std, trace: logicPimStreamTrace(std, n, `${spec.name} stream of ${n} requests per channel`) });
     return { cycles: r.cycles, channels: r.channels };
   });
   let energy = NO_ENERGY;
@@ -79,8 +73,20 @@ function simulateStream(spec: LogicPimSpec, n: number): { cycles: number; energy
   return result;
 }
 
-/** Grid of simulated stream lengths: powers of two up to the tile, then two tiles. */
-function grid(spec: LogicPimSpec): number[] {
+/**
+ * The trace of a stream of `n` reads on every channel of `std` (one stack of the PIM view): channel-interleaved
+ * addresses from 0, all offered at cycle 0. `origin` names it in messages.
+ */
+export function logicPimStreamTrace(std: DramStandard, n: number, origin: string): MemTrace {
+  const total = n * std.organization.channels;
+  const rb = bytesPerRequest(std);
+  const addr = new Float64Array(total);
+  for (let i = 0; i < total; i++) addr[i] = i * rb;
+  return { length: total, addr, isWrite: new Uint8Array(total), cycle: new Float64Array(total), origin };
+}
+
+/** Grid of simulated stream lengths (requests per channel): powers of two up to the tile, then two tiles. */
+export function logicPimStreamGrid(spec: LogicPimSpec): number[] {
   const tile = spec.tileRequestsPerChannel;
   const g: number[] = [];
   for (let n = 1; n < tile; n *= 2) g.push(n);
@@ -102,7 +108,7 @@ export function tsvStreamCost(spec: LogicPimSpec, requestsPerChannel: number): T
   const std = spec.view;
   const bytes = requestsPerChannel * std.organization.channels * bytesPerRequest(std);
   if (requestsPerChannel === 0) return { requestsPerChannel, cycles: 0, timePs: 0, bytes: 0, energy: NO_ENERGY };
-  const g = grid(spec);
+  const g = logicPimStreamGrid(spec);
   const tBurst = std.timing.tBURST!;
   let cycles: number;
   let energy: EnergyBreakdown;

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { runMain } from '../helpers.ts';
 import { loadDuplexSystem } from '../../src/systems/duplex/duplex-system.ts';
-import { logicPimGrid } from '../../src/cli/run-check.ts';
+import { logicPimStreamGrid } from '../../src/pim/logic-pim-tsv.ts';
 import { StreamChecker, CheckFailed } from '../../src/cli/check.ts';
 import { loadModel } from '../../src/compiler/model.ts';
 import { loadNeuPimsSystem } from '../../src/systems/neupims/neupims-system.ts';
@@ -34,7 +34,7 @@ describe('strata run --check', () => {
     expect(m).not.toBeNull();
     // 1, 2, 4, ..., 128, 256 (the tile) and 512 requests per pseudo-channel: 10 streams
     const spec = loadDuplexSystem('duplex').pim!.spec;
-    expect(logicPimGrid(spec)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
+    expect(logicPimStreamGrid(spec)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
     expect(Number(m![2])).toBe(10);
     // every read needs a column command: at least (1 + 2 + ... + 512) requests x 32 pseudo-channels
     expect(count(m![1]!)).toBeGreaterThanOrEqual((1023 + 0) * spec.view.organization.channels);
