@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { StrataError } from '../spec/errors.ts';
 import { formatCount } from '../dram/limits.ts';
+import { readNumber } from '../spec/number-text.ts';
 
 /** What node's parseArgs returns for `options` (named, so the compiled declarations can say it). */
 type ParsedFlags<T extends NonNullable<ParseArgsConfig['options']>> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true; tokens: true }>>;
@@ -57,16 +58,29 @@ export const MAX_BATCH = 65_536;
 /** The highest arrival rate a flag takes, requests per second: at a 1 us mean gap, far below one decode step (milliseconds), every request is there at once, so a higher rate changes nothing but the arithmetic. */
 export const MAX_QPS = 1_000_000;
 
+/** The number a flag's text writes, read the same way for every flag (src/spec/number-text.ts). */
+export { readNumber };
+
 /**
- * The number a flag's text writes, read the same way for every flag: decimal digits with an optional fraction and
- * an optional exponent (`250`, `0.5`, `.5`, `1e6`, `2.5E-3`), with an optional sign; undefined for anything else
- * (hexadecimal, `Infinity`, `NaN`, a number out of range, stray characters), which Number() alone would take or
- * misread.
+ * A flag's whole number (an index such as a SLURM task, a seed) from 0 up to `max`, read as every number flag is
+ * (exponent notation included: `1e3` is 1000); `what` says what it is in the message.
  */
-export function readNumber(text: string): number | undefined {
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return undefined;
-  const n = Number(text);
-  return Number.isFinite(n) ? n : undefined;
+export function wholeNumber(flag: string, v: string, what: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = readNumber(v);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > max) throw new StrataError(`--${flag}: expected ${what}, a whole number from 0 to ${formatCount(max)}, got '${v}'`);
+  return n;
+}
+
+/**
+ * An IN:OUT pair of whole numbers of tokens from 1 to MAX_STEP_TOKENS (`256:256`, `1e3:512`), each side read as
+ * every number flag is; undefined when the text is no such pair (the caller's message names the bound).
+ */
+export function tokenPair(text: string): readonly [number, number] | undefined {
+  const parts = text.split(':');
+  if (parts.length !== 2) return undefined;
+  const [a, b] = parts.map(readNumber);
+  if (a === undefined || b === undefined || !Number.isInteger(a) || !Number.isInteger(b) || a < 1 || b < 1 || a > MAX_STEP_TOKENS || b > MAX_STEP_TOKENS) return undefined;
+  return [a, b];
 }
 
 /** A flag that must be a positive integer, at most `max` (exponent notation such as 1e6 is read too). */

@@ -6,7 +6,7 @@ import { checkRamulator2Run } from '../dram/ramulator2-check.ts';
 import { formatCount } from '../dram/limits.ts';
 import { generateRamulator2Trace, RAMULATOR2_PATTERNS, readLoadStoreTrace } from '../dram/ramulator2-trace.ts';
 import { StrataError } from '../spec/errors.ts';
-import { MAX_TRACE_REQUESTS, oneOf, parseFlags, positiveInt, seeUsage } from './args.ts';
+import { MAX_TRACE_REQUESTS, oneOf, parseFlags, positiveInt, seeUsage, wholeNumber } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { loadAnyStandard } from './dram-export.ts';
@@ -42,8 +42,7 @@ export function dramRamulator2Command(argv: string[]): number {
     trace = readLoadStoreTrace(v.trace);
   } else {
     const pattern = oneOf('pattern', v.pattern, RAMULATOR2_PATTERNS)!;
-    const seed = v.seed === undefined ? 1 : Number(v.seed);
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new StrataError(`--seed: expected a non-negative integer (Python's random.Random seed), got '${v.seed}'`);
+    const seed = v.seed === undefined ? 1 : wholeNumber('seed', v.seed, "a seed of Python's random.Random");
     trace = generateRamulator2Trace(pattern, positiveInt('requests', v.requests, MAX_TRACE_REQUESTS) ?? 100_000, seed, ramulator2ChannelBytes(cfg) * cfg.channels);
   }
   const r = runRamulator2(cfg, trace, { commandLog: v.check === true });

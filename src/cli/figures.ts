@@ -20,6 +20,7 @@ import {
   type FigureInputs,
 } from '../report/figure-data.ts';
 import { validateReport } from '../report/schema.ts';
+import { formatCount } from '../dram/limits.ts';
 import { StrataError, withContext } from '../spec/errors.ts';
 import { compareWithDramsim3, DRAMSIM3_CASE_CONFIGS, DRAMSIM3_CASES, dramsim3Config } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
@@ -32,7 +33,7 @@ import {
 import { figuresIndexHtml, type IndexSet } from '../../viz/figures-index.ts';
 import { figuresHtmlPage } from '../../viz/figures-page.ts';
 import { DEFAULT_CHROMIUM, haveChromium, svgsToPng } from '../../viz/png.ts';
-import { MAX_BATCH, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, seeUsage } from './args.ts';
+import { MAX_BATCH, MAX_SERVED_REQUESTS, MAX_STEP_TOKENS, parseFlags, positiveInt, positiveInts, seeUsage, tokenPair } from './args.ts';
 import { checkOutputPaths, writeOutputs, type OutputFile } from './output.ts';
 import { DUPLEX_SERVING_DEFAULTS } from '../validation/duplex.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
@@ -449,9 +450,9 @@ function countsFlag(flag: string, v: string | undefined): number[] | undefined {
 /** IN:OUT pairs of a list flag. */
 function lengthsFlag(flag: string, v: string | undefined): Array<readonly [number, number]> | undefined {
   return listFlag(flag, v)?.map((s) => {
-    const m = /^([0-9]+):([0-9]+)$/.exec(s);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new StrataError(`figures: --${flag}: expected IN:OUT pairs of whole numbers >= 1 (256:256,1024:1024), got '${s}'`);
-    return [Number(m[1]), Number(m[2])] as const;
+    const pair = tokenPair(s);
+    if (!pair) throw new StrataError(`figures: --${flag}: expected IN:OUT pairs of whole numbers from 1 to ${formatCount(MAX_STEP_TOKENS)} (256:256,1024:1024), got '${s}'`);
+    return pair;
   });
 }
 

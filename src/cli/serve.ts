@@ -1,5 +1,6 @@
 import { workProgress } from './progress.ts';
 import { join } from 'node:path';
+import { formatCount } from '../dram/limits.ts';
 import { StrataError } from '../spec/errors.ts';
 import { loadModel } from '../compiler/model.ts';
 import { formatGiB } from '../compiler/footprint.ts';
@@ -9,7 +10,7 @@ import { servingCsvFiles, streamedServingCsvFiles } from '../report/serving-csv.
 import { describeServingSystems, loadStepCostModel, SYSTEM_MODELS } from '../systems/registry.ts';
 import { ATTENTION_LAUNCHES } from '../systems/baseline/roofline-step-cost.ts';
 import { DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_BATCH, PREFILL_MODES, simulateServing } from '../serving/serving-loop.ts';
-import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, oneOf, parseFlags, positiveInt, positiveNumber, seeUsage } from './args.ts';
+import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt, positiveNumber, seeUsage, tokenPair } from './args.ts';
 
 /** The largest --kv-capacity-gb: 1,000,000 GiB, a petabyte of KV cache, beyond any system. */
 const MAX_KV_GIB = 1_000_000;
@@ -58,9 +59,9 @@ function requestSet(v: { requests?: string; qps?: string; count?: string }, seed
   }
   let lengths: DatasetName | { kind: 'fixed'; inputTokens: number; outputTokens: number };
   if (fixed) {
-    const m = /^([0-9]+):([0-9]+)$/.exec(fixed[1]!);
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new StrataError(`--requests: expected fixed:IN:OUT with whole numbers of tokens >= 1 (fixed:256:256), got '${spec}'`);
-    lengths = { kind: 'fixed', inputTokens: Number(m[1]), outputTokens: Number(m[2]) };
+    const pair = tokenPair(fixed[1]!);
+    if (!pair) throw new StrataError(`--requests: expected fixed:IN:OUT with whole numbers of tokens from 1 to ${formatCount(MAX_STEP_TOKENS)} (fixed:256:256, fixed:1e3:512), got '${spec}'`);
+    lengths = { kind: 'fixed', inputTokens: pair[0], outputTokens: pair[1] };
   } else {
     lengths = DATASET_FLAGS[spec]!;
   }

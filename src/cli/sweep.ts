@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { StrataError } from '../spec/errors.ts';
+import { StrataError, withContext } from '../spec/errors.ts';
 import { SweepDatabase } from '../sweep/database.ts';
 import { progressMode } from '../sweep/progress.ts';
 import { runSweep, sweepPoints } from '../sweep/run-sweep.ts';
@@ -8,7 +8,7 @@ import { collectRun, findOnPath, submitSweep, waitForJob } from '../sweep/slurm.
 import { runDirOf } from '../sweep/slurm-layout.ts';
 import { runShard } from '../sweep/slurm-shard.ts';
 import { loadSweep } from '../sweep/sweep-file.ts';
-import { parseFlags, positiveInt } from './args.ts';
+import { parseFlags, positiveInt, wholeNumber } from './args.ts';
 
 export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--point-timeout S] [--retry-failed] [--dry-run] [--quiet]
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
@@ -109,8 +109,7 @@ async function collectCommand(argv: string[]): Promise<number> {
 async function shardCommand(argv: string[]): Promise<number> {
   const { values: v, positionals } = parseFlags('sweep shard', argv, { task: { type: 'string' }, workers: { type: 'string' } });
   if (positionals.length !== 1 || v.task === undefined) throw new StrataError('sweep shard: expected a submission directory and --task I (usage: strata sweep shard SUBMITDIR --task I [--workers N]; the job script of --executor slurm runs it)');
-  const task = /^\d+$/.test(v.task) ? Number(v.task) : NaN;
-  if (!Number.isSafeInteger(task)) throw new StrataError(`sweep shard: --task: expected a task number (0, 1, ...), got '${v.task}'`);
+  const task = withContext(() => wholeNumber('task', v.task!, 'a task number (0, 1, ...)'), (m) => `sweep shard: ${m}`);
   const s = await runShard(positionals[0]!, task, positiveInt('workers', v.workers, 1024) ?? 1);
   // What sizing a cluster job needs: seconds per point, peak memory, bytes per row (docs/sweeps.md).
   console.log(`task ${task}: ${s.points} points (${s.failed} failed) in ${s.seconds.toFixed(1)} s (${s.points > 0 ? (s.points / s.seconds).toFixed(2) : '0'} points/s; ${s.cpuSeconds.toFixed(1)} CPU s), peak RSS ${(s.peakRssBytes / 2 ** 20).toFixed(0)} MiB, ${s.bytes} bytes (${s.points > 0 ? Math.round(s.bytes / s.points) : 0} per row) -> ${s.file}`);

@@ -1,13 +1,14 @@
 import { workProgress } from './progress.ts';
 import { join } from 'node:path';
 import { printSensitivity } from './sensitivity-output.ts';
+import { formatCount } from '../dram/limits.ts';
 import { StrataError } from '../spec/errors.ts';
 import { knownModels } from '../compiler/model.ts';
 import {
   chargeRows, coProcessingBreakdown, compareServing, formatChargeTable, decodeCases, formatCoProcessingTable, duplexSensitivityParts, decodeCsv, DUPLEX_BATCHES, DUPLEX_LENGTHS, DUPLEX_MODELS, DUPLEX_PAPER, DuplexComparison, formatDecodeTable,
   formatPaperComparison, formatServingTable, requestsCsv, servingCsv, type DecodeRow, type ServingRow,
 } from '../validation/duplex.ts';
-import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage } from './args.ts';
+import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, MAX_STEP_TOKENS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage, tokenPair } from './args.ts';
 import { writeOutputs } from './output.ts';
 import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS, duplexXpuProfile } from '../validation/duplex.ts';
 import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
@@ -20,9 +21,9 @@ const list = (flag: string, v: string | undefined): string[] | undefined => {
 };
 
 const lengthPair = (flag: string, s: string): readonly [number, number] => {
-  const m = /^([0-9]+):([0-9]+)$/.exec(s);
-  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new StrataError(`--${flag}: expected IN:OUT pairs of whole numbers >= 1 (256:256,1024:1024), got '${s}'`);
-  return [Number(m[1]), Number(m[2])];
+  const pair = tokenPair(s);
+  if (!pair) throw new StrataError(`--${flag}: expected IN:OUT pairs of whole numbers from 1 to ${formatCount(MAX_STEP_TOKENS)} (256:256,1024:1024), got '${s}'`);
+  return pair;
 };
 
 /** Serving comparison defaults: the subset of docs/validation.md (each run serves every system). */

@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { StrataError } from './errors.ts';
 import { describe } from './fields.ts';
 import { parseJsonText } from './json-file.ts';
+import { readNumber } from './number-text.ts';
 import { readInputText } from './input-file.ts';
 import { ARCH_DIR } from './package-root.ts';
 import { extractAssumptions, type Override } from './provenance.ts';
@@ -56,7 +57,7 @@ const REFERENCES: ReadonlyArray<{ key: string; parent?: string; folder: string }
   { key: 'rules', folder: join('dram', 'rules') },
 ];
 
-/** Parses each `--set path=value`; the value is JSON where it parses as JSON (numbers, true, false, null, arrays), else a string. */
+/** Parses each `--set path=value`; the value is a number where it reads as one, JSON where it parses as JSON (true, false, null, arrays), else a string. */
 export function parseSetFlags(texts: readonly string[] | undefined): SetFlag[] {
   return (texts ?? []).map((text) => {
     const eq = text.indexOf('=');
@@ -65,12 +66,18 @@ export function parseSetFlags(texts: readonly string[] | undefined): SetFlag[] {
     const raw = text.slice(eq + 1).trim();
     if (!/^[A-Za-z_$][\w$-]*(\.([A-Za-z_$][\w$-]*|\d+))*$/.test(path)) throw new StrataError(`--set '${text}': expected a dotted path of field names and array indices before '=', got '${path}'`);
     if (raw === '') throw new StrataError(`--set '${text}': expected a value after '='`);
-    let value: unknown = raw;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      value = raw;
+    // A number is read as every number flag reads one (src/spec/number-text.ts: `.5`, `+52` and `5.2e1` are
+    // numbers, `0x34` is not); anything else is JSON where it parses (true, false, null, arrays), else a string.
+    let value: unknown = readNumber(raw);
+    if (value === undefined) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        value = raw;
+      }
     }
+    // JSON reads 1e400 as Infinity: not a number any spec can hold.
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new StrataError(`--set '${text}': expected a finite number after '=', got '${raw}'`);
     return { text, path, value };
   });
 }

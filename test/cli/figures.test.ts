@@ -195,7 +195,7 @@ describe('strata figures', () => {
     const batches = await runMainAsync(['figures', '--out', out, '--only', 'neupims', '--neupims-batches', '64,0']);
     expect(batches.err).toBe("strata: figures: --neupims-batches: expected whole numbers >= 1, got '0'");
     const lengths = await runMainAsync(['figures', '--out', out, '--only', 'duplex', '--duplex-lengths', '256x256']);
-    expect(lengths.err).toBe("strata: figures: --duplex-lengths: expected IN:OUT pairs of whole numbers >= 1 (256:256,1024:1024), got '256x256'");
+    expect(lengths.err).toBe("strata: figures: --duplex-lengths: expected IN:OUT pairs of whole numbers from 1 to 100,000 (256:256,1024:1024), got '256x256'");
     const dm = await runMainAsync(['figures', '--out', out, '--only', 'duplex', '--duplex-models', 'gpt5']);
     expect(dm.err).toMatch(/^strata: figures: --duplex-models: unknown model 'gpt5' \(known: .*mixtral-8x7b/);
     const ds = await runMainAsync(['figures', '--out', out, '--only', 'neupims', '--neupims-datasets', 'sharegpt']);

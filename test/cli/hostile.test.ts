@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { timedProgress } from '../../src/cli/progress.ts';
 import { oneLine } from '../../src/cli/main.ts';
-import { runMain } from '../helpers.ts';
+import { runMain, runMainAsync } from '../helpers.ts';
 import { knownStandards } from '../../src/dram/standard.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -69,6 +69,52 @@ describe('numbers are read the same way in every flag, exponent notation include
   it('--bank-window reads 0:2e3 as 0:2000', () => {
     const out = join(dir, 'bw.json');
     expect(runMain(['dram', '--spec', 'ddr4', '--pattern', 'stream', '--requests', '50', '--bank-window', '0:2e3', '--out', out, '--quiet']).code).toBe(0);
+  });
+
+  // The audit of issue #18 (2026-12-07) found four flags that read numbers their own way: --set took '5.2e1' but
+  // called '.5' and '+52' strings, Ramulator 2's --seed took '0x10' and ' 7' (Number()), and the IN:OUT pairs and
+  // `sweep shard --task` refused exponent notation. Each now reads numbers as readNumber does.
+  it('--set reads a number as every number flag does: .4e2 and +40 are 40, 0x271 is not, 1e400 is refused', () => {
+    const base = ['dram', '--spec', 'ddr4', '--pattern', 'random', '--requests', '200'];
+    const plain = runMain([...base, '--set', 'timing.tFAW=40']);
+    expect(plain.code).toBe(0);
+    expect(plain.out).not.toBe(runMain(base).out); // tFAW 40 instead of 34 changes the run
+    for (const v of ['.4e2', '+40', '4.0e1']) {
+      const r = runMain([...base, '--set', `timing.tFAW=${v}`]);
+      expect(r.code, `${v}: ${r.err}`).toBe(0);
+      expect(r.out, v).toBe(plain.out);
+    }
+    expect(expectOneLineError(runMain([...base, '--set', 'clock.tCKPs=0x271']))).toMatch(/'clock\.tCKPs' of .*ddr4\.json is a number \(625\); got a string \("0x271"\)$/);
+    expect(expectOneLineError(runMain([...base, '--set', 'clock.tCKPs=1e400']))).toBe("strata: --set 'clock.tCKPs=1e400': expected a finite number after '=', got '1e400'");
+  });
+
+  it('Ramulator 2\'s --seed reads 1e0 as 1 and refuses 0x10 and a padded number', () => {
+    const base = ['dram', '--spec', join(ROOT, 'test/fixtures/export/ddr5.yaml'), '--pattern', 'random-rw', '--requests', '20'];
+    expect(runMain([...base, '--seed', '1e0']).out).toBe(runMain([...base, '--seed', '1']).out);
+    for (const s of ['0x10', ' 7', '1.5', '-1']) {
+      expect(expectOneLineError(runMain([...base, '--seed', s]))).toBe(`strata: --seed: expected a seed of Python's random.Random, a whole number from 0 to 9,007,199,254,740,991, got '${s}'`);
+    }
+  });
+
+  it('IN:OUT pairs read exponent notation (fixed:1e2:4 is fixed:100:4) and name their bound', () => {
+    const base = ['serve', '--model', 'gpt2-small', '--system', 'gpu-t4', '--count', '3', '--quiet', '--out'];
+    const a = runMain([...base, join(dir, 'fixed-e'), '--requests', 'fixed:1e2:4']);
+    const b = runMain([...base, join(dir, 'fixed-plain'), '--requests', 'fixed:100:4']);
+    expect(a.code).toBe(0);
+    expect(readFileSync(join(dir, 'fixed-e', 'serving-report.json'), 'utf8')).toBe(readFileSync(join(dir, 'fixed-plain', 'serving-report.json'), 'utf8').replaceAll('fixed:100:4', 'fixed:1e2:4'));
+    expect(b.code).toBe(0);
+    expect(expectOneLineError(runMain([...base, join(dir, 'fixed-x'), '--requests', 'fixed:0x10:4']))).toBe("strata: --requests: expected fixed:IN:OUT with whole numbers of tokens from 1 to 100,000 (fixed:256:256, fixed:1e3:512), got 'fixed:0x10:4'");
+    expect(expectOneLineError(runMain([...base, join(dir, 'fixed-big'), '--requests', 'fixed:1e6:4']))).toMatch(/from 1 to 100,000 .*got 'fixed:1e6:4'$/);
+  });
+
+  it('sweep shard --task reads 1e0 as task 1 (the task is checked before the submission folder) and refuses 0x1', async () => {
+    const missing = join(dir, 'no-submission');
+    const one = await runMainAsync(['sweep', 'shard', missing, '--task', '1e0']);
+    const plain = await runMainAsync(['sweep', 'shard', missing, '--task', '1']);
+    expect(one.code).toBe(2);
+    expect(one.err).toBe(plain.err);
+    expect(one.err).not.toMatch(/--task/);
+    expect(expectOneLineError(await runMainAsync(['sweep', 'shard', missing, '--task', '0x1']))).toBe("strata: sweep shard: --task: expected a task number (0, 1, ...), a whole number from 0 to 9,007,199,254,740,991, got '0x1'");
   });
 });
 

@@ -118,7 +118,7 @@ describe('strata serve: bad input stops with one line naming the flag, and write
     ['bad prefill', [...BASE, '--requests', 'alpaca', '--prefill', 'lazy'], /^strata: --prefill: expected one of whole, chunked, got 'lazy'$/],
     ['chunk without chunked', [...BASE, '--requests', 'alpaca', '--chunk-tokens', '256'], /^strata: --chunk-tokens: applies to --prefill chunked/],
     ['budget below batch', [...BASE, '--requests', 'alpaca', '--prefill', 'chunked', '--max-batch', '1024'], /^strata: --chunk-tokens: the token budget of a step must be at least --max-batch \(1024\) .* got 512 \(the default\)$/],
-    ['bad fixed', [...BASE, '--requests', 'fixed:10'], /^strata: --requests: expected fixed:IN:OUT with whole numbers of tokens >= 1 \(fixed:256:256\), got 'fixed:10'$/],
+    ['bad fixed', [...BASE, '--requests', 'fixed:10'], /^strata: --requests: expected fixed:IN:OUT with whole numbers of tokens from 1 to 100,000 \(fixed:256:256, fixed:1e3:512\), got 'fixed:10'$/],
     ['a file of another kind as the system', ['serve', '--model', 'gpt2-small', '--system', 'arch/pim/aim.json', '--requests', 'alpaca'], /^strata: arch\/pim\/aim\.json: does not look like a GPU\/CPU baseline preset \(arch\/systems\/gpu-\*\.json, cpu-\*\.json\): 7 of its 9 fields are unknown there \(base, organization, /],
     ['misspelt set', [...BASE, '--requests', 'sharegtp'], /^strata: --requests: unknown request set 'sharegtp' \(known: sharegpt, sharegpt-like, alpaca, alpaca-like, fixed:IN:OUT; or a path to a \.csv or \.json request file\)$/],
     ['missing file', [...BASE, '--requests', 'nope.csv'], /^strata: nope\.csv: file not found \(expected a request set \(\.csv or \.json\)\)$/],
