@@ -3,6 +3,7 @@ import { parseFlags, seeUsage } from './args.ts';
 import { ATTACC_SAMPLE, attaccPasses, compareAttAccRow, formatAttAccTables, readAttAccRows } from '../validation/attacc.ts';
 import type { AttAccGenerator } from '../pim/attacc-trace.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
+import { workProgress } from './progress.ts';
 
 /** Usage of `strata validate attacc`. */
 export const VALIDATE_ATTACC_USAGE = 'strata validate attacc [--csv FILE] [--stack] [--generator v1|v2] [--no-refresh] [--check]';
@@ -22,7 +23,11 @@ export function attaccValidateCommand(argv: string[]): number {
   const rows = readAttAccRows(file);
   if (rows.length === 0) throw new StrataError(`${file}: no rows after the header`);
   const check = v.check === true;
-  const results = rows.map((row) => compareAttAccRow(row, { generator: v.generator as AttAccGenerator | undefined, stack: v.stack === true, refresh: v['no-refresh'] !== true, checkMaxViolations: check ? CHECK_MAX_VIOLATIONS : undefined }));
+  // Progress (issue #18): the sample's 18 rows take about 5 s of CPU, 50 s with --check; a line before each next row
+  // once 2 s have passed (on stderr: stdout is the Markdown table).
+  const progress = workProgress('validate attacc', 'rows', rows.length);
+  const results = rows.map((row, i) => (progress.update(i, `next: line ${row.line}, ${row.pimType} L=${row.L}`), compareAttAccRow(row, { generator: v.generator as AttAccGenerator | undefined, stack: v.stack === true, refresh: v['no-refresh'] !== true, checkMaxViolations: check ? CHECK_MAX_VIOLATIONS : undefined })));
+  progress.end();
   console.log(`### AttAcc's Ramulator cycles (${file.endsWith('ramulator-sample.csv') ? 'the sample' : file}) beside Strata's, ${v.stack ? 'all 16 legacy channels' : 'legacy channel 0'}, generator ${v.generator ?? 'v1'}${v['no-refresh'] ? ', refresh left out' : ''}\n`);
   console.log(formatAttAccTables(results));
   if (!check) return attaccPasses(results) ? 0 : 1;

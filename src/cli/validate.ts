@@ -27,18 +27,24 @@ import { comparePublishedDifferences, comparePublishedMicro, comparePublishedSte
 function gpuValidateCommand(argv: string[]): number {
   const { positionals } = parseFlags('validate gpu', argv, {});
   if (positionals.length > 0) throw new StrataError(`validate gpu: unexpected argument '${positionals[0]}'`);
+  // Progress (issue #18): the H100 table and the three published cards take about 8 s of CPU; a line before each
+  // next part once 2 s have passed.
+  const progress = workProgress('validate gpu', 'parts', 1 + PUBLISHED_CARDS.length);
+  progress.update(0, 'next: the measured H100 steps');
   const device = loadDevice('gpu-h100-sxm');
   const data = loadGpuMeasurements();
   const rows = compareGpu(device, data, loadDecoderSteps());
   console.log('### GPU baseline against measured H100 steps\n');
   console.log(formatGpuTable(device, rows, fitGpu(device, data)));
-  for (const name of PUBLISHED_CARDS) {
+  for (const [i, name] of PUBLISHED_CARDS.entries()) {
+    progress.update(1 + i, `next: ${name}`);
     const card = loadPublishedCard(name);
     const preset = loadDevice(card.preset);
     const steps = comparePublishedSteps(preset, card);
     console.log('');
     console.log(formatPublishedSection(preset, card, comparePublishedMicro(preset, card), steps, comparePublishedDifferences(card, steps), fitPublished(preset, card, device)));
   }
+  progress.end();
   const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));
   return g.medianPct <= GPU_CALIBRATION_LIMITS.medianPct && g.worstPct <= GPU_CALIBRATION_LIMITS.worstPct ? 0 : 1;
 }
@@ -76,29 +82,42 @@ export function validateCommand(argv: string[]): number {
     return 0;
   }
   let ok = true;
-  if (what === 'all' || what === 'dramsim3') {
-    const results = DRAMSIM3_CASES.map((c) => compareWithDramsim3(c));
+  // Progress (issue #18: every run longer than a few seconds shows it): the two DRAM tables take about 4 s of CPU
+  // each. A line says how many runs are done before each next run starts, so a short table stays quiet.
+  const dram = what === 'all' || what === 'dramsim3';
+  const peak = what === 'all' || what === 'peak';
+  const progress = workProgress(`validate ${what === 'all' ? 'dramsim3, peak' : what}`, 'runs', (dram ? DRAMSIM3_CASES.length + DRAMSIM3_MORE_CASES.length : 0) + (peak ? knownStandards().length : 0));
+  let done = 0;
+  const step = <T>(label: string, f: () => T): T => {
+    progress.update(done, `next: ${label}`);
+    const r = f();
+    done++;
+    return r;
+  };
+  if (dram) {
+    const results = DRAMSIM3_CASES.map((c) => step(c, () => compareWithDramsim3(c)));
     console.log('### Strata vs DRAMsim3 on the HBM2 reference traces (150,000 memory cycles, DRAMsim3 front end)\n');
     console.log(formatDramsim3Table(results));
     console.log('');
-    const more = DRAMSIM3_MORE_CASES.map((c) => compareWithDramsim3(c));
+    const more = DRAMSIM3_MORE_CASES.map((c) => step(c, () => compareWithDramsim3(c)));
     console.log('### Strata vs DRAMsim3 on ten more of its configurations (50,000 requests, 100,000 memory cycles, DRAMsim3 front end)\n');
     console.log('Tolerances: completed and GB/s 3 %, ACT 5 %, row hits 5 % of all requests, read latency 15 %, REF and IDD energy 5 %.\n');
     console.log(formatDramsim3Summary(more));
     console.log('');
     ok &&= [...results, ...more].every((r) => r.comparisons.every((c) => c.ok));
   }
-  if (what === 'all' || what === 'peak') {
+  if (peak) {
     console.log('### Streaming reads against the analytical peak (200,000 reads, default controller of each preset)\n');
     console.log('| preset | achieved GB/s | analytical peak GB/s | % of peak | >= 95 % |');
     console.log('|---|---:|---:|---:|---|');
     for (const name of knownStandards()) {
-      const r = streamingPeak(loadStandard(name));
+      const r = step(`${name} streaming`, () => streamingPeak(loadStandard(name)));
       const pass = r.percentOfPeak >= 95;
       ok &&= pass;
       console.log(`| ${name} | ${r.achievedGBps} | ${r.peakGBps} | ${r.percentOfPeak} | ${pass ? 'yes' : 'NO'} |`);
     }
   }
+  progress.end();
   return ok ? 0 : 1;
 }
 
