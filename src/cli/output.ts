@@ -1,4 +1,4 @@
-import { writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
+import { accessSync, constants, writeFileSync, renameSync, mkdirSync, realpathSync, rmSync, rmdirSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
 
@@ -86,7 +86,47 @@ export function writeOutputs(files: ReadonlyArray<OutputFile>): void {
  * cannot be written fails before minutes of computing rather than after.
  */
 export function checkOutputPaths(paths: ReadonlyArray<string>): void {
-  checkTargets(paths.map((path) => ({ path, content: '' })));
+  const targets = checkTargets(paths.map((path) => ({ path, content: '' })));
+  // The folders must also be writable: a path whose parents are all folders can still be refused by the file
+  // system (`--out /proc/x`: /proc is a folder in which nothing can be made; a read-only mount; no permission).
+  // Found by the audit of issue #18: `strata figures --out /proc/x` computed for 5 minutes and then failed.
+  const checked = new Set<string>();
+  for (const t of targets) {
+    if (t.inPlace) continue;
+    const dir = dirname(t.real);
+    if (checked.has(dir)) continue;
+    checked.add(dir);
+    checkWritableFolder(dir, t.file.path);
+  }
+}
+
+/**
+ * Checks that files can be written in `dir`: an existing folder must be writable (access W_OK, which a read-only
+ * mount refuses even to root); missing folders are made one level at a time, as writeOutputs will make them, and
+ * removed again, so the check leaves nothing behind and fails with the reason the write would fail with.
+ */
+function checkWritableFolder(dir: string, path: string): void {
+  const missing: string[] = [];
+  for (let d = dir; statOf(d) === undefined && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  const existing = missing.length > 0 ? dirname(missing[missing.length - 1]!) : dir;
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch (e) {
+    throw new StrataError(`cannot write output '${path}': cannot write in the folder '${existing}': ${fileErrorReason(e)}`);
+  }
+  const made: string[] = [];
+  try {
+    for (const d of missing.reverse()) {
+      try {
+        mkdirSync(d);
+      } catch (e) {
+        throw new StrataError(`cannot write output '${path}': cannot create the folder '${d}': ${fileErrorReason(e)}`);
+      }
+      made.push(d);
+    }
+  } finally {
+    for (const d of made.reverse()) rmdirSync(d);
+  }
 }
 
 /** The checked targets of several outputs: each can be a file, and no two share one. */

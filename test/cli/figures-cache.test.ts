@@ -29,6 +29,14 @@ describe('strata figures: cache integrity', () => {
     expect(r.err).toBe(`strata: cannot write output '${join(file, 'figures', 'data', 'peak-bandwidth.json')}': '${file}' is a file, not a directory`); // no progress line: nothing ran
   });
 
+  it.skipIf(!existsSync('/proc/self'))('an output folder that cannot be made (/proc/x) is refused before any set is computed', async () => {
+    const t0 = Date.now();
+    const r = await runMainAsync(['figures', '--out', '/proc/strata-figures']);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("strata: cannot write output '/proc/strata-figures/data/dramsim3.json': cannot create the folder '/proc/strata-figures': no such file or directory"); // no progress line: nothing ran
+    expect(Date.now() - t0).toBeLessThan(10_000); // every set: minutes of computing before the audit's fix
+  });
+
   it('a set is saved as soon as it is computed: a run that fails afterwards (--png through a broken chromium) keeps it, and the next run reuses it', async () => {
     const saved = process.env.STRATA_CHROMIUM;
     process.env.STRATA_CHROMIUM = '/bin/true';

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { timedProgress } from '../../src/cli/progress.ts';
 import { oneLine } from '../../src/cli/main.ts';
-import { runMain, runMainAsync } from '../helpers.ts';
+import { checkOutputPaths } from '../../src/cli/output.ts';
+import { errorOf, runMain, runMainAsync } from '../helpers.ts';
 import { knownStandards } from '../../src/dram/standard.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -168,6 +169,27 @@ describe('outputs', () => {
   it.skipIf(!existsSync('/proc/self'))('--csv /proc/x ends at once with the folder it cannot create (Node\'s recursive mkdir spins there)', () => {
     const err = expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--pattern', 'stream', '--requests', '10', '--csv', '/proc/strata-x']));
     expect(err).toBe("strata: cannot write output '/proc/strata-x/commands.csv': cannot create the folder '/proc/strata-x': no such file or directory");
+  });
+
+  // The audit of issue #18 (2026-12-07): the start-up check looked only at whether the path's parents were folders,
+  // so an output in a folder that cannot be made (/proc/x) or written was found only at the first write:
+  // `strata figures --out /proc/x` computed for 5 minutes first. The check now makes the missing folders, as the
+  // write will, and removes them again.
+  it.skipIf(!existsSync('/proc/self'))('an output folder that cannot be made (/proc/x) is refused before the run (50 M requests would run for minutes)', () => {
+    const t0 = Date.now();
+    const err = expectOneLineError(runMain(['dram', '--spec', 'ddr4', '--pattern', 'random', '--requests', '50000000', '--out', '/proc/strata-x/r.json']));
+    expect(err).toBe("strata: cannot write output '/proc/strata-x/r.json': cannot create the folder '/proc/strata-x': no such file or directory");
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('checkOutputPaths refuses a folder that cannot be made, without writing anything', () => {
+    expect(errorOf(() => checkOutputPaths([join(dir, 'fine.json'), '/proc/strata-y/a/b.json']))).toBe("cannot write output '/proc/strata-y/a/b.json': cannot create the folder '/proc/strata-y': no such file or directory");
+    expect(existsSync(join(dir, 'fine.json'))).toBe(false);
+  });
+
+  it('the start-up check of a new output folder leaves no folder behind', () => {
+    checkOutputPaths([join(dir, 'made', 'deeper', 'r.json'), join(dir, 'made', 'other.csv')]);
+    expect(existsSync(join(dir, 'made'))).toBe(false);
   });
 
   it.skipIf(!existsSync('/dev/full'))('stdout on a full disk (> /dev/full): one line, exit 2, no stack trace', () => {
