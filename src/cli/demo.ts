@@ -10,7 +10,7 @@ import { formatShowcase } from '../report/showcase.ts';
 import { runShowcase } from '../validation/showcase.ts';
 import { showcaseCharts, showcaseHtml } from '../../viz/showcase-page.ts';
 import { parseFlags } from './args.ts';
-import { writeOutputs } from './output.ts';
+import { checkOutputPaths, writeOutputs } from './output.ts';
 import { renderDramReport } from './report.ts';
 
 /**
@@ -23,13 +23,15 @@ export function demoCommand(argv: string[]): number {
   const { values, positionals } = parseFlags('demo', argv, { out: { type: 'string' }, quiet: { type: 'boolean' } });
   if (positionals.length) throw new StrataError(`demo: unexpected argument '${positionals[0]}' (expected 'dram' or nothing)`);
   const outDir = values.out ?? join('out', 'showcase');
+  const page = join(outDir, 'index.html');
+  // Checked before the three studies run (about 15 s of CPU), not when their page is written.
+  checkOutputPaths([page]);
   const started = process.cpuUsage();
   const total = 3;
   let done = 0;
   const showcase = runShowcase((label) => {
     if (!values.quiet) process.stderr.write(`[${++done}/${total}] ${label}\n`);
   });
-  const page = join(outDir, 'index.html');
   writeOutputs([{ path: page, content: showcaseHtml(showcase) }, ...showcaseCharts(showcase).map((c) => ({ path: join(outDir, `${c.name}.svg`), content: c.svg }))]);
   console.log(formatShowcase(showcase));
   const cpu = process.cpuUsage(started);

@@ -18,7 +18,7 @@ import { SERVING_CHARTS, servingSeries } from '../../viz/serving-charts.ts';
 import { sweepChartFiles } from '../../viz/sweep-charts.ts';
 import { sweepHtmlReport } from '../../viz/sweep-plotly.ts';
 import { parseFlags, seeUsage } from './args.ts';
-import { writeOutputs, type OutputFile, type StreamedContent } from './output.ts';
+import { checkOutputPaths, writeOutputs, type OutputFile, type StreamedContent } from './output.ts';
 import { streamedServingSeries } from './report-serving-records.ts';
 import { renderFigureData } from './figure-data-files.ts';
 
@@ -165,6 +165,8 @@ export function reportCommand(argv: string[]): number | Promise<number> {
   });
   if (positionals.length === 0) throw new StrataError(`report: no report file given${seeUsage('report')}`);
   if (!values.out) throw new StrataError(`report: --out DIR is required${seeUsage('report')}`);
+  // The folder is checked before any reading or drawing (a streamed 1,000,000-request report takes 15 s of CPU).
+  checkOutputPaths([join(values.out, 'report.html')]);
   const sweepFlags = (['x', 'y', 'metric', 'axes', 'group', 'facet'] as const).filter((k) => values[k] !== undefined);
   if (positionals.length === 1 && isDuckDbFile(positionals[0]!)) {
     if (values.csv) throw new StrataError('report: --csv: a sweep database exports its table with strata sweep export DB --csv');

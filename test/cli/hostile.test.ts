@@ -187,6 +187,14 @@ describe('outputs', () => {
     expect(existsSync(join(dir, 'fine.json'))).toBe(false);
   });
 
+  it.skipIf(!existsSync('/proc/self'))('strata demo and strata report check --out before they compute or read', () => {
+    const t0 = Date.now();
+    expect(expectOneLineError(runMain(['demo', '--out', '/proc/strata-demo']))).toBe("strata: cannot write output '/proc/strata-demo/index.html': cannot create the folder '/proc/strata-demo': no such file or directory");
+    expect(Date.now() - t0).toBeLessThan(5000); // the three studies take about 15 s of CPU
+    // The report file does not exist: the folder is named first, before anything is read.
+    expect(expectOneLineError(runMain(['report', join(dir, 'no-report.json'), '--out', '/proc/strata-report']))).toBe("strata: cannot write output '/proc/strata-report/report.html': cannot create the folder '/proc/strata-report': no such file or directory");
+  });
+
   it('the start-up check of a new output folder leaves no folder behind', () => {
     checkOutputPaths([join(dir, 'made', 'deeper', 'r.json'), join(dir, 'made', 'other.csv')]);
     expect(existsSync(join(dir, 'made'))).toBe(false);
