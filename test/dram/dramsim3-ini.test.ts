@@ -165,6 +165,12 @@ describe.skipIf(!have)('importDramsim3Ini: errors', () => {
     expect(errorOf(f)).toBe(`${f}:${lineOf('tRP = 14') + 1}: key 'tRP' appears twice in [timing] (first at line ${lineOf('tRP = 14')}); expected each key once`);
   });
 
+  it('channels = 65536, tCCD_L = 2^31 and tRAS = 2^53 + 1 in an .ini meet the bounds of a JSON spec (issue #18: 65,536 channels did not finish 10 requests in 200 s)', () => {
+    expect(errorOf(variant('channels', (t) => t.replace('channels = 8', 'channels = 65536')))).toMatch(/: field 'organization\.channels': expected an integer <= 1024 \(each channel's controller holds about 150 KB, so 65,536 channels would need about 11 GB; see docs\/limits\.md\), found 65536$/);
+    expect(errorOf(variant('tccd', (t) => t.replace('tCCD_L = 2', 'tCCD_L = 2147483648')))).toMatch(/: field 'timing\.tCCD_L': expected at most [\d,]+ cycles \(1 ms at tCK \d+ ps: over 100 times JEDEC's longest timing, tREFI; see docs\/limits\.md\), found 2147483648$/);
+    expect(errorOf(variant('tras', (t) => t.replace(/^tRAS = \d+$/m, 'tRAS = 9007199254740993')))).toMatch(/: field 'timing\.tRAS': expected at most [\d,]+ cycles/);
+  });
+
   it('an empty .ini is refused, naming every required key (issue #18: it used to run as DDR3 with every default)', () => {
     const f = join(dir, 'empty.ini');
     writeFileSync(f, '');
