@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrataError } from '../spec/errors.ts';
+import { workProgress } from './progress.ts';
 import { SERVING_REQUEST_COLUMNS, SERVING_STEP_COLUMNS } from '../report/serving-csv.ts';
 import type { ServingReport } from '../report/serving-report.ts';
 import {
@@ -24,14 +25,24 @@ import {
  * TTFT, end-to-end latency and mean TBT (24 bytes a request) for the exact CDFs, and marks the steps each request
  * decodes through (4 bytes a step), whose time differences are then the pooled token gaps, each with the number of
  * requests it is a gap of: the very gaps tokenGapsNs lists for an inline report, without listing them one by one.
+ * Progress goes to stderr (workProgress) every `progressEveryRows` rows read.
  */
-export function streamedServingSeries(report: ServingReport, dir: string): ServingSeries {
+export function streamedServingSeries(report: ServingReport, dir: string, opts: { progressEveryRows?: number } = {}): ServingSeries {
   const streamed = report.streamed!;
   const stepsFile = join(dir, streamed.stepsCsv);
   const requestsFile = join(dir, streamed.requestsCsv);
   for (const f of [stepsFile, requestsFile]) {
     if (!existsSync(f)) throw new StrataError(`report: ${f}: file not found (this serving report's records were streamed to ${streamed.requestsCsv} and ${streamed.stepsCsv} beside it; keep them in the report's folder)`);
   }
+
+  // Progress (issue #18: every run longer than a few seconds shows it): a 1,000,000-request report's two CSVs
+  // (440 MB) take about 15 s of CPU. The clock is read once every `progressEveryRows` rows (65,536).
+  const progress = workProgress('report', 'CSV rows read', streamed.steps + streamed.requests);
+  const every = opts.progressEveryRows ?? 65_536;
+  let rowsRead = 0;
+  const rowRead = (): void => {
+    if (++rowsRead % every === 0) progress.update(rowsRead, rowsRead <= streamed.steps ? streamed.stepsCsv : streamed.requestsCsv);
+  };
 
   // Steps: segments, statistics, and each step's end in ps.
   const nSteps = streamed.steps;
@@ -50,6 +61,7 @@ export function streamedServingSeries(report: ServingReport, dir: string): Servi
     ends[i++] = stepEndPs(s);
     segmenter.add(s);
     stats.add(s);
+    rowRead();
   });
 
   // Requests: latencies, and the steps each one's token gaps span (+1 where they start, -1 where they end).
@@ -67,6 +79,7 @@ export function streamedServingSeries(report: ServingReport, dir: string): Servi
     const tbt = cell.numberOrEmpty('tbtMeanNs');
     if (tbt !== null) meanTbt[meanTbtCount++] = tbt;
     q++;
+    rowRead();
     if (!gapsAccounted) return;
     // As tokenGapsNs: the first token at a step's end, the last outputTokens - 1 steps later.
     const a = indexOf(ends, Math.round(cell.number('firstTokenNs') * 1000));
@@ -78,6 +91,7 @@ export function streamedServingSeries(report: ServingReport, dir: string): Servi
     span[a]!++;
     span[b]!--;
   });
+  progress.end();
 
   const sorted = (xs: Float64Array): Float64Array => xs.sort();
   const head = (which: 'ttft' | 'tbt' | 'meanTbt' | 'e2e') => latencyCdfHead(report, which);

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDevice } from '../../src/systems/baseline/roofline.ts';
@@ -43,6 +43,29 @@ function writeBoth(name: string, opts: { count: number; qps: number; prefill: Pr
 }
 
 describe('strata report on a streamed serving report', () => {
+  it('shows progress while it reads the CSVs (issue #18: a 1,000,000-request report reads for about 15 s)', () => {
+    const { report } = writeBoth('progress', { count: 10, qps: 20, prefill: 'whole', maxBatch: 4 });
+    const total = report.streamed!.steps + report.streamed!.requests;
+    let t = 0;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (t += 3000)); // past 2 s at every reading
+    const err: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+    let quiet: ReturnType<typeof streamedServingSeries>;
+    try {
+      quiet = streamedServingSeries(report, join(dir, 'progress', 'streamed'), { progressEveryRows: 4 });
+    } finally {
+      now.mockRestore();
+      write.mockRestore();
+    }
+    const lines = err.join('').trimEnd().split('\n');
+    expect(lines.length).toBe(Math.floor(total / 4));
+    const n = (x: number) => x.toLocaleString('en-US');
+    expect(lines[0]).toBe(`report: 4 of ${n(total)} CSV rows read (steps.csv)`);
+    expect(lines.at(-1)).toBe(`report: ${n(Math.floor(total / 4) * 4)} of ${n(total)} CSV rows read (requests.csv)`);
+    // the same chart data as without progress
+    expect(quiet).toEqual(streamedServingSeries(report, join(dir, 'progress', 'streamed')));
+  });
+
   const cases = [
     { name: 'chunked', count: 60, qps: 20, prefill: 'chunked' as const, maxBatch: 8 },
     // a low rate leaves idle gaps between steps; whole prefill
