@@ -11,7 +11,7 @@ import { StrataError } from '../../src/spec/errors.ts';
  * Fuzzing (issue #18 item 5): fast-check mutates valid inputs of each format and runs the command that reads them.
  * Every mutation must end in exit 0, or exit 2 with exactly one line on stderr, without a stack trace (an error
  * that is not a StrataError propagates and fails the property) and in bounded time. Fixed seed; 2,000 cases per
- * format, 14 formats in two files that run in parallel (./fuzz.test.ts, ./fuzz-specs.test.ts; docs/limits.md
+ * format, 17 properties in two files that run in parallel (./fuzz.test.ts, ./fuzz-specs.test.ts; docs/limits.md
  * gives their CPU time); a longer run: `STRATA_FUZZ_RUNS=20000 npx vitest run test/fuzz`
  * (change SEED to explore other cases). Mutations that parse run a small simulation (20 requests, one decode step,
  * a few served requests), so each case also checks the run, not only the reader.

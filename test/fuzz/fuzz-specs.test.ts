@@ -7,7 +7,7 @@ import { loadSweep } from '../../src/sweep/sweep-file.ts';
 import { buildPoints } from '../../src/sweep/point.ts';
 import { samplePoints } from '../../src/sweep/sample.ts';
 import { sweepColumns } from '../../src/sweep/run-sweep.ts';
-import { ROOT, dir, json, mutateJson, mutateText, property, yamlToJson } from './fuzz-helpers.ts';
+import { ROOT, json, mutateJson, mutateText, property, yamlToJson } from './fuzz-helpers.ts';
 
 /*
  * Fuzzing (issue #18 item 5), part 2: Ramulator 2 YAML, sweep files, PIM specs (AiM, NeuPIMs), NPU and ASIC specs;
@@ -34,14 +34,6 @@ describe('fuzzing the remaining input formats', () => {
   // through one head's attention on one channel.
   property('PIM spec JSON (AiM)', 'json', mutateJson(json('arch/pim/aim.json')), (f) => ['pim', 'gemv', '--spec', f, '--m', '16', '--k', '256', '--check'], false);
   property('PIM spec JSON (NeuPIMs)', 'json', mutateJson(json('arch/pim/neupims.json')), (f) => ['pim', 'neupims-gemv', '--spec', f, '--context', '16', '--heads', '1', '--head-dim', '64', '--mode', 'dual'], false);
-  // System presets of the other families (part 1 mutates PIM-GPT's, ./fuzz.test.ts): a GPU through `strata run`
-  // (the roofline reads every field of the device), Duplex and NeuPIMs through `strata compile`, which loads the
-  // whole system (loadDuplexSystem, loadNeuPimsSystem: its PIM, NPU and DRAM specs) and maps a decode step onto it;
-  // a Duplex or NeuPIMs run or serve takes 0.1-1 s a case (the audit of issue #18 found only PIM-GPT's fuzzed).
-  property('system preset JSON (GPU)', 'json', mutateJson(json('arch/systems/gpu-t4.json')), (f) => ['run', '--system', f, '--model', 'gpt2-small', '--phase', 'decode', '--context', '16'], false);
-  for (const family of ['duplex', 'neupims'] as const) {
-    property(`system preset JSON (${family === 'duplex' ? 'Duplex' : 'NeuPIMs'})`, 'json', mutateJson(json(`arch/systems/${family}.json`)), (f) => ['compile', '--system', f, '--model', 'gpt2-small', '--phase', 'decode', '--context', '8', '--out', join(dir, `${family}.jsonl`), '--quiet'], false);
-  }
   // NPU and ASIC specs through their loaders (a served step on the NPU takes half a second), with what the
   // systems compute from them first: every number the NPU spec yields must be finite, the ASIC's occupancy exact.
   property('NPU spec JSON', 'json', mutateJson(json('arch/npu/neupims-npu.json')), (f) => () => {
