@@ -20,7 +20,8 @@ import {
  *
  * The fields the roofline gives meaning to are filled as follows. Ops and their FLOPs and bytes are those of every
  * token's op graph (the graph pim-gpt.ts times). The timeline lists, per op of the first token of each listed step,
- * one entry: its span on `pim0` (from the first channel's start to the last channel's end) or on `asic0`; computeNs
+ * one entry: its span on `pim0` (from the first channel's start, or the token's start where a channel opened its first
+ * row during the token before, to the last channel's end) or on `asic0`; computeNs
  * is that span (the simulation is cycle-level: there is no separate compute and memory time), memoryNs and launchNs
  * are 0, and `bound` says where the op ran (PIM GEMVs, which read their operands from the banks, `memory`; ASIC ops
  * `compute`): a label of the unit, not a roofline verdict. Likewise a step's computeBoundOps counts its ASIC ops
@@ -77,10 +78,13 @@ export function pimGptRunReport(input: PimGptRunInput): RunReport {
         // One entry per op: its nodes (one per channel, or ASIC pieces) from the first start to the last end.
         const spans = new Map<string, { unit: 'pim' | 'asic'; kind: TimelineEntry['kind']; start: number; end: number }>();
         for (const s of tok.timeline) {
+          // A channel may open the first row of its next GEMV before the token starts (the prefetch of pim-gpt.ts's
+          // overlap): the timeline starts such an op at the token's start, so that steps do not overlap.
+          const start = Math.max(0, s.startPs);
           const e = spans.get(s.op);
-          if (!e) spans.set(s.op, { unit: s.unit, kind: s.kind, start: s.startPs, end: s.endPs });
+          if (!e) spans.set(s.op, { unit: s.unit, kind: s.kind, start, end: s.endPs });
           else {
-            e.start = Math.min(e.start, s.startPs);
+            e.start = Math.min(e.start, start);
             e.end = Math.max(e.end, s.endPs);
           }
         }
