@@ -87,12 +87,13 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'run',
-    summary: 'time prefill or decode steps on a GPU/CPU baseline or a Duplex-family system: latency, throughput, energy',
+    summary: 'time prefill or decode steps on a GPU/CPU baseline, a Duplex-family system or PIM-GPT: latency, throughput, energy',
     usage: RUN_USAGE,
     examples: [
       { command: 'strata run --system gpu-h100-sxm --model llama3-8b --phase decode --batch 32 --context 1024', what: 'one decode step of Llama-3 8B on an H100 (kernel model calibrated on measurements)' },
       { command: 'strata run --system duplex --model mixtral-8x7b --phase decode --batch 32 --context 1024', what: 'the same kind of step on Duplex (xPU + logic-die PIM)' },
       { command: 'strata run --system duplex --model mixtral-8x7b --phase decode --batch 32 --context 1024 --check', what: 'the same, with every Logic-PIM stream its PIM ops are timed from replayed through the independent protocol checker' },
+      { command: 'strata run --system pim-gpt --model gpt2-xl --phase decode --context 129', what: 'one GPT-2 XL token on PIM-GPT (batch 1), cycle by cycle: the token strata pim generate --prompt 128 generates first' },
     ],
     run: runCommand,
   },
@@ -104,6 +105,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --out out/serve', what: '16 Alpaca-like requests arriving at 40 per second on an H100' },
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --profile eager', what: 'the same with PyTorch eager launching every kernel from the host (default: graphs, a serving engine replaying CUDA graphs)' },
       { command: 'strata serve --model neupims-gpt3-7b --system neupims --requests sharegpt --count 64 --qps 20 --check', what: 'NeuPIMs serving with every simulated channel run (PIM attention programs, NPU traffic) replayed through the protocol checker; exit 1 with the first broken rule' },
+      { command: 'strata serve --model gpt2-xl --system pim-gpt --requests alpaca --count 32 --qps 5', what: 'PIM-GPT serving one request at a time (batch 1): every token simulated cycle by cycle, once per context' },
     ],
     run: serveCommand,
   },
