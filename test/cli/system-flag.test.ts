@@ -68,7 +68,7 @@ describe('--system NAME alone picks the family and its policy (Strata issue #15)
     expect(userError(['run', '--policy', 'gpu-roofline', '--system', 'arch/systems/bank-pim.json', ...SMALL])).toMatch(/^strata: system 'arch\/systems\/bank-pim\.json' is for policy duplex, not gpu-roofline/);
     expect(userError(['run', '--policy', 'duplex', '--system', 'arch/systems/gpu-t4.json', ...SMALL])).toBe(`strata: system 'arch/systems/gpu-t4.json' is for policy gpu-roofline, not duplex (systems for duplex: ${duplexSystems})`);
     // A policy run has no report for, named before the system
-    expect(userError(['run', '--policy', 'neupims', '--system', 'neupims', ...SMALL])).toBe("strata: run: --policy: expected gpu-roofline or duplex, got 'neupims'");
+    expect(userError(['run', '--policy', 'neupims', '--system', 'neupims', ...SMALL])).toBe("strata: run: --policy: expected gpu-roofline, pim-gpt or duplex, got 'neupims'");
   });
 
   it("flags of the other family's run are refused naming both ways of picking it", () => {
