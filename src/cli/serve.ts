@@ -28,7 +28,11 @@ export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests s
              NeuPIMs-family systems: every channel run the step costs simulate (the NPU streaming-rate sample, each
              distinct attention program alone and beside NPU traffic; repeated shapes and batches are simulated once
              and reused). Duplex-family systems with PIM: every Logic-PIM stream length the PIM ops are timed from.
-             GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused`;
+             PIM-GPT: every channel of the one generation the token costs are read from (simulated without reuse).
+             GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused
+--system pim-gpt serves one request at a time (max batch 1; a larger --max-batch is refused), each prompt token by
+             token; every token is simulated cycle by cycle as strata pim generate runs it, each context once and
+             kept (a request's token at context c costs the token at c of one generation from idle)`;
 
 /** Requests in a generated set when --count is not given (the request count of issue #6's serving benchmark). */
 export const DEFAULT_SERVE_COUNT = 256;
