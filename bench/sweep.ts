@@ -10,10 +10,10 @@
 // The worker threads load what `strata sweep`'s load: the checkout's esbuild bundle (bin/sweep-worker.mjs runs it
 // while it is fresh, and bin/strata.mjs rebuilds it before a sweep starts). The bench builds it first too, untimed;
 // without it each thread would load some 200 TypeScript modules through tsx, a start-up no user's sweep pays.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SweepDatabase } from '../src/sweep/database.ts';
 import { workerYoungGenerationMb } from '../src/sweep/point-pool.ts';
 import { runSweep } from '../src/sweep/run-sweep.ts';
@@ -89,16 +89,57 @@ async function byThread<T>(f: () => Promise<T>): Promise<{ result: T; main: numb
   }
 }
 
+/** The bench's worker module: the sweep worker wrapped to record each thread's CPU (Linux only; elsewhere strata sweep's own). */
+const PROBE_WORKER = fileURLToPath(new URL('./sweep-probe-worker.mjs', import.meta.url));
+/** The points a thread runs first, whose CPU above the same points' on a warm thread is its warm-up. */
+const FIRST_POINTS = 8;
+
+/** One pool thread's record from bench/sweep-probe-worker.mjs. */
+export interface WorkerProbe {
+  readonly thread: number;
+  /** CPU ms the thread spent before its first point (Node's worker bootstrap, loading Strata). */
+  readonly startMs: number;
+  /** CPU ms of each point it ran, in order. */
+  readonly pointMs: readonly number[];
+  /** CPU ms of the thread from its start to the end of its last point. */
+  readonly threadMs: number;
+  /** PIM-GPT generations it simulated and took from its timing cache. */
+  readonly timings: { simulated: number; reused: number };
+}
+
+/** The per-thread records of one run, read from the probe file. */
+export function readProbes(file: string): WorkerProbe[] {
+  const by = new Map<number, { startMs: number; pointMs: number[]; threadMs: number; timings: { simulated: number; reused: number } }>();
+  for (const line of readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')) {
+    const o = JSON.parse(line) as { thread: number; startedMs?: number; pointMs?: number; threadMs?: number; counters?: { pimGptTimings: { simulated: number; reused: number } } | null };
+    let w = by.get(o.thread);
+    if (!w) by.set(o.thread, (w = { startMs: 0, pointMs: [], threadMs: 0, timings: { simulated: 0, reused: 0 } }));
+    if (o.startedMs !== undefined) w.startMs = o.startedMs;
+    if (o.pointMs !== undefined) {
+      w.pointMs.push(o.pointMs);
+      w.threadMs = o.threadMs!;
+      if (o.counters) w.timings = o.counters.pimGptTimings;
+    }
+  }
+  return [...by].sort((a, b) => a[0] - b[0]).map(([thread, w]) => ({ thread, ...w }));
+}
+
 /** One timed run: wall seconds, CPU seconds of the whole process (main thread and workers; user and system; by kind of thread), points computed. */
 async function timed(db: string, workers: number) {
+  // Each run's thread records go to a file of their own (the probe needs Linux's per-thread CPU).
+  const probe = existsSync('/proc/thread-self/schedstat') ? `${db}.probe.jsonl` : undefined;
+  if (probe) {
+    writeFileSync(probe, '');
+    process.env.STRATA_BENCH_SWEEP_PROBE = probe;
+  }
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  const { result: s, main, started, helpers } = await byThread(() => runSweep(BENCH_SWEEP, { db, workers }));
+  const { result: s, main, started, helpers } = await byThread(() => runSweep(BENCH_SWEEP, { db, workers, ...(probe ? { workerFile: PROBE_WORKER } : {}) }));
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const c = process.cpuUsage(c0);
   // The process's peak resident memory so far (the 1-worker run comes first: its value is that run's peak).
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  return { wall, cpu: (c.user + c.system) / 1e6, user: c.user / 1e6, sys: c.system / 1e6, main, started, helpers, peakRssMiB, ran: s.ran, failed: s.failed };
+  return { wall, cpu: (c.user + c.system) / 1e6, user: c.user / 1e6, sys: c.system / 1e6, main, started, helpers, peakRssMiB, ran: s.ran, failed: s.failed, probes: probe ? readProbes(probe) : [] };
 }
 
 /** Every row of a database as text, ordered by point (to check that 1 and 2 workers stored the same). */
@@ -109,6 +150,35 @@ async function dump(file: string): Promise<string> {
   } finally {
     db.close();
   }
+}
+
+type Timed = Awaited<ReturnType<typeof timed>>;
+
+const sum = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0);
+
+/**
+ * One line per pool thread of a run: its points, its start-up CPU, the CPU of its points (its first FIRST_POINTS apart:
+ * the warm-up of a fresh isolate), and its timing-cache counters.
+ */
+function workerLines(r: Timed): string[] {
+  return r.probes.map((w) => `${''.padEnd(34)}   thread ${w.thread}: ${w.pointMs.length} points; start-up ${(w.startMs / 1000).toFixed(2)} s CPU, points ${(sum(w.pointMs) / 1000).toFixed(2)} s (first ${FIRST_POINTS} ${(sum(w.pointMs.slice(0, FIRST_POINTS)) / 1000).toFixed(2)} s, the rest ${(sum(w.pointMs.slice(FIRST_POINTS)) / 1000).toFixed(2)} s), thread total ${(w.threadMs / 1000).toFixed(2)} s; PIM-GPT timings simulated ${w.timings.simulated}, reused ${w.timings.reused}`);
+}
+
+/**
+ * What the CPU times say about 2 workers' wall time, on a machine too loaded for wall times to mean much: the
+ * critical path (the busiest pool thread's CPU plus the main thread's, which runs beside them but must finish the last
+ * row), and the best 2 workers can do with the CPU they spent on this machine's cores (all of it spread evenly:
+ * CPU / min(cores, 2 + helpers)). The 1-worker run's wall time over that is the most 2 workers could gain.
+ */
+function boundLines(one: Timed, two: Timed): string[] {
+  if (two.probes.length === 0) return [];
+  const critical = (r: Timed) => Math.max(...r.probes.map((w) => w.threadMs)) / 1000 + r.main;
+  const cores = availableParallelism();
+  const spread = two.cpu / cores;
+  return [
+    `${'  critical path (CPU)'.padEnd(34)} 1 worker ${critical(one).toFixed(2)} s, 2 workers ${critical(two).toFixed(2)} s (busiest pool thread + main thread): ${(critical(one) / critical(two)).toFixed(2)}x if V8's helper threads had cores of their own`,
+    `${'  CPU bound on this machine'.padEnd(34)} 2 workers' ${two.cpu.toFixed(2)} s CPU over ${cores} cores: at least ${spread.toFixed(2)} s wall, so at most ${(one.wall / spread).toFixed(2)}x the 1-worker run's ${one.wall.toFixed(2)} s wall (1.7x needs 2 workers' CPU <= ${((cores * one.wall) / 1.7).toFixed(2)} s)`,
+  ];
 }
 
 /** Runs the sweep benchmark and prints its lines; true when both targets are met and the rows agree. */
@@ -137,10 +207,13 @@ export async function benchSweep(): Promise<boolean> {
     const threads = (r: typeof one) => `${''.padEnd(34)}   CPU s by thread: main ${r.main.toFixed(2)}, pool workers ${r.started.toFixed(2)}, V8 and libuv helpers ${r.helpers.toFixed(2)} (${((r.helpers / r.cpu) * 100).toFixed(0)} % of the CPU); peak RSS of the process so far ${r.peakRssMiB.toFixed(0)} MiB`;
     console.log(line('PIM-GPT sweep, 1 worker', one));
     if (one.started > 0) console.log(threads(one));
+    for (const l of workerLines(one)) console.log(l);
     console.log(line('PIM-GPT sweep, 2 workers', two));
     if (two.started > 0) console.log(threads(two));
+    for (const l of workerLines(two)) console.log(l);
     const okSpeed = speedup >= 1.7;
     console.log(`${'  2 workers vs 1'.padEnd(34)} ${speedup.toFixed(2)}x faster in wall time (target >= 1.7x: ${okSpeed ? 'met' : 'NOT met'}); CPU time ${(two.cpu / one.cpu).toFixed(2)}x of 1 worker's; rows ${same ? 'identical' : 'DIFFER'}`);
+    for (const l of boundLines(one, two)) console.log(l);
     const okRerun = rerun.wall < 2 && rerun.ran === 0;
     console.log(`${'  rerun of the finished sweep'.padEnd(34)} ${rerun.ran} points computed in ${rerun.wall.toFixed(2)} s wall, ${rerun.cpu.toFixed(2)} s CPU (target < 2 s: ${okRerun ? 'met' : 'NOT met'})`);
     console.log(`${'  load average after'.padEnd(34)} ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
