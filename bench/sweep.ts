@@ -5,7 +5,8 @@
 // wall-time ratio says as much about the other load as about the sweep, and the CPU time says what the sweep did.
 //
 // `npm run bench -- sweep` runs it from bench/run.ts; `npx tsx bench/sweep.ts` alone. BENCH_SWEEP_PROMPTS=1,4
-// shrinks the sweep (4 x 4 x 2 = 32 points) for a quick look.
+// shrinks the sweep (4 x 4 x 2 = 32 points) for a quick look. BENCH_SWEEP_PRICE=1 adds a 16-point sweep of a price
+// field (PRICE_SWEEP) on 2 workers, dealt with and without share keys (src/sweep/timing-share.ts).
 //
 // The worker threads load what `strata sweep`'s load: the checkout's esbuild bundle (bin/sweep-worker.mjs runs it
 // while it is fresh, and bin/strata.mjs rebuilds it before a sweep starts). The bench builds it first too, untimed;
@@ -16,7 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SweepDatabase } from '../src/sweep/database.ts';
 import { workerYoungGenerationMb } from '../src/sweep/point-pool.ts';
-import { runSweep } from '../src/sweep/run-sweep.ts';
+import { runPointsOnPool } from '../src/sweep/point-pool.ts';
+import { runSweep, sweepPoints } from '../src/sweep/run-sweep.ts';
 import { workerGcPolicy } from '../src/sweep/worker-gc.ts';
 import { checkSweep } from '../src/sweep/sweep-file.ts';
 // @ts-expect-error: plain JavaScript beside bin/strata.mjs, without type declarations
@@ -154,6 +156,41 @@ async function dump(file: string): Promise<string> {
 
 type Timed = Awaited<ReturnType<typeof timed>>;
 
+/**
+ * A sweep of fields that only price the work (BENCH_SWEEP_PRICE=1): 4 channel counts x 4 MAC energies, gpt2-medium,
+ * an 8-token prompt and 16 tokens; 4 designs whose timings the threads' caches can share.
+ */
+export const PRICE_SWEEP = checkSweep({
+  name: 'bench-pim-gpt-price', command: 'generate', system: 'pim-gpt', workload: { model: 'gpt2-medium', prompt: 8, tokens: 16 },
+  axes: [
+    { name: 'channels', set: 'pim.organization.channels', values: [4, 8, 16, 32] },
+    { name: 'mac_pj', set: 'pim.energy.macPj', values: [0.3, 0.4, 0.46, 0.6] },
+  ],
+  metrics: ['latency', 'energy'],
+}, 'bench/sweep.ts');
+
+/**
+ * The price sweep's points on 2 threads, dealt with their share keys (src/sweep/point-dealer.ts) or one by one as
+ * before them: PIM-GPT timings simulated and reused over both threads, and CPU.
+ */
+async function priceRun(dir: string, share: boolean) {
+  const points = sweepPoints(PRICE_SWEEP);
+  const probe = join(dir, `price-${share}.probe.jsonl`);
+  writeFileSync(probe, '');
+  process.env.STRATA_BENCH_SWEEP_PROBE = probe;
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  let failed = 0;
+  await runPointsOnPool(points.map((p) => ({ command: PRICE_SWEEP.spec.command, argv: p.argv, metrics: PRICE_SWEEP.spec.metrics })),
+    { workers: 2, workerFile: PROBE_WORKER, ...(share ? { shareKeys: points.map((p) => p.shareKey) } : {}) }, (_, o) => {
+      if (o.status === 'error') failed++;
+    });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const probes = readProbes(probe);
+  return { points: points.length, designs: new Set(points.map((p) => p.shareKey)).size, failed, wall, cpu: (c.user + c.system) / 1e6, simulated: sum(probes.map((w) => w.timings.simulated)), reused: sum(probes.map((w) => w.timings.reused)) };
+}
+
 const sum = (xs: readonly number[]) => xs.reduce((a, x) => a + x, 0);
 
 /**
@@ -165,19 +202,22 @@ function workerLines(r: Timed): string[] {
 }
 
 /**
- * What the CPU times say about 2 workers' wall time, on a machine too loaded for wall times to mean much: the
- * critical path (the busiest pool thread's CPU plus the main thread's, which runs beside them but must finish the last
- * row), and the best 2 workers can do with the CPU they spent on this machine's cores (all of it spread evenly:
- * CPU / min(cores, 2 + helpers)). The 1-worker run's wall time over that is the most 2 workers could gain.
+ * What the CPU times say about wall times on idle cores, on a machine too loaded for wall times to mean much. A run
+ * takes at least its critical path (the busiest pool thread's CPU plus the main thread's, which must write the last
+ * row) and at least its whole CPU spread over the machine's cores; the larger of the two is the prediction (on the
+ * idle 2-core machine at 21:54 it gave 5.95 s for 1 worker's 6.19 s wall and 5.37 s for 2 workers' 5.67 s). 1.7x
+ * needs 2 workers' CPU at most cores x the 1-worker time / 1.7.
  */
 function boundLines(one: Timed, two: Timed): string[] {
   if (two.probes.length === 0) return [];
-  const critical = (r: Timed) => Math.max(...r.probes.map((w) => w.threadMs)) / 1000 + r.main;
   const cores = availableParallelism();
-  const spread = two.cpu / cores;
+  const critical = (r: Timed) => Math.max(...r.probes.map((w) => w.threadMs)) / 1000 + r.main;
+  const predicted = (r: Timed) => Math.max(critical(r), r.cpu / cores);
+  const t1 = predicted(one);
+  const t2 = predicted(two);
   return [
-    `${'  critical path (CPU)'.padEnd(34)} 1 worker ${critical(one).toFixed(2)} s, 2 workers ${critical(two).toFixed(2)} s (busiest pool thread + main thread): ${(critical(one) / critical(two)).toFixed(2)}x if V8's helper threads had cores of their own`,
-    `${'  CPU bound on this machine'.padEnd(34)} 2 workers' ${two.cpu.toFixed(2)} s CPU over ${cores} cores: at least ${spread.toFixed(2)} s wall, so at most ${(one.wall / spread).toFixed(2)}x the 1-worker run's ${one.wall.toFixed(2)} s wall (1.7x needs 2 workers' CPU <= ${((cores * one.wall) / 1.7).toFixed(2)} s)`,
+    `${'  predicted on idle cores'.padEnd(34)} 1 worker max(critical path ${critical(one).toFixed(2)}, CPU ${one.cpu.toFixed(2)} / ${cores} cores) = ${t1.toFixed(2)} s; 2 workers max(${critical(two).toFixed(2)}, ${two.cpu.toFixed(2)} / ${cores}) = ${t2.toFixed(2)} s: ${(t1 / t2).toFixed(2)}x`,
+    `${'  1.7x would need'.padEnd(34)} 2 workers' CPU <= ${cores} x ${t1.toFixed(2)} / 1.7 = ${((cores * t1) / 1.7).toFixed(2)} s (1 worker's is ${one.cpu.toFixed(2)} s; 2 workers spent ${two.cpu.toFixed(2)} s)`,
   ];
 }
 
@@ -214,6 +254,12 @@ export async function benchSweep(): Promise<boolean> {
     const okSpeed = speedup >= 1.7;
     console.log(`${'  2 workers vs 1'.padEnd(34)} ${speedup.toFixed(2)}x faster in wall time (target >= 1.7x: ${okSpeed ? 'met' : 'NOT met'}); CPU time ${(two.cpu / one.cpu).toFixed(2)}x of 1 worker's; rows ${same ? 'identical' : 'DIFFER'}`);
     for (const l of boundLines(one, two)) console.log(l);
+    if (process.env.BENCH_SWEEP_PRICE === '1' && one.probes.length > 0) {
+      for (const share of [false, true]) {
+        const r = await priceRun(dir, share);
+        console.log(`${(share ? '  price sweep, shared per thread' : '  price sweep, dealt one by one').padEnd(34)} ${r.points} points of ${r.designs} designs on 2 workers: PIM-GPT timings simulated ${r.simulated}, reused ${r.reused}; ${r.wall.toFixed(2)} s wall, ${r.cpu.toFixed(2)} s CPU${r.failed ? `, ${r.failed} FAILED` : ''}`);
+      }
+    }
     const okRerun = rerun.wall < 2 && rerun.ran === 0;
     console.log(`${'  rerun of the finished sweep'.padEnd(34)} ${rerun.ran} points computed in ${rerun.wall.toFixed(2)} s wall, ${rerun.cpu.toFixed(2)} s CPU (target < 2 s: ${okRerun ? 'met' : 'NOT met'})`);
     console.log(`${'  load average after'.padEnd(34)} ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
