@@ -2,10 +2,11 @@
  * Which point each worker thread of a sweep runs next (src/sweep/point-pool.ts). Points that share a simulation (one
  * share key, src/sweep/timing-share.ts) form a group, and a thread takes a whole group and runs it point after point,
  * so the group's timing is simulated once, on that thread, and only priced again for the rest. Groups are taken in
- * the order of their first points. A thread that finds no group left takes the second half of the points another
- * thread has still to run (the thread with the most, when it has two or more), so no thread idles while a long group
- * ends on another; that half simulates its timing once more. The deal depends on which thread asks first, never on
- * what a point computes: rows are the same on any number of threads.
+ * the order of their first points. A group is never split: after its first point, the others only price a kept timing
+ * (milliseconds where the first took the simulation's time), so a thread that took half of them would simulate the
+ * timing again to save the other thread little (in the bench's price sweep, a split of the last group's 4 points
+ * made 5 simulations of 4 designs). The deal depends on which thread asks first, never on what a point computes:
+ * rows are the same on any number of threads.
  */
 
 /** Points grouped by share key, in the order of each key's first point; no keys: every point its own group, in order. */
@@ -37,10 +38,6 @@ export class PointDealer {
   next(lane: number): number | undefined {
     const queue = this.queues[lane]!;
     if (queue.length === 0 && this.nextGroup < this.groups.length) queue.push(...this.groups[this.nextGroup++]!);
-    if (queue.length === 0) {
-      const longest = this.queues.reduce((a, b) => (b.length > a.length ? b : a));
-      if (longest.length >= 2) queue.push(...longest.splice(Math.ceil(longest.length / 2)));
-    }
     return queue.shift();
   }
 }

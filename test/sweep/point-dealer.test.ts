@@ -25,13 +25,9 @@ describe('PointDealer', () => {
     const d = new PointDealer(4, 2);
     expect(deal(d, [1, 0, 0, 1, 1])).toEqual([[1, 0], [0, 1], [0, 2], [1, 3], [1, undefined]]);
   });
-  it('a lane with nothing left takes the second half of the longest queue (a group split, no thread idle)', () => {
-    // One group of 5: lane 0 takes it whole; lane 1 finds no group and takes the last 2 of the 4 lane 0 has not started.
-    const d = new PointDealer(5, 2, ['g', 'g', 'g', 'g', 'g']);
-    expect(deal(d, [0, 1, 0, 1, 0, 1])).toEqual([[0, 0], [1, 3], [0, 1], [1, 4], [0, 2], [1, undefined]]);
-  });
-  it('does not split a queue of one point (nothing would run sooner)', () => {
-    const d = new PointDealer(2, 2, ['g', 'g']);
-    expect(deal(d, [0, 1, 0])).toEqual([[0, 0], [1, undefined], [0, 1]]);
+  it('never splits a group: a lane with no group left is done while another ends its group', () => {
+    // One group of 3: lane 0 takes it whole; lane 1 gets nothing (the rest of the group only prices lane 0's timing).
+    const d = new PointDealer(3, 2, ['g', 'g', 'g']);
+    expect(deal(d, [0, 1, 0, 1, 0, 0])).toEqual([[0, 0], [1, undefined], [0, 1], [1, undefined], [0, 2], [0, undefined]]);
   });
 });
