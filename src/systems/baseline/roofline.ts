@@ -50,11 +50,6 @@ export interface DevicePreset {
   readonly memoryEfficiency: number;
   /** Fixed GPU-side time of one kernel (start, ramp-up, tail), integer ps; a kernel takes this plus max(compute, memory). */
   readonly launchOverheadPs: number;
-  /**
-   * Largest m (rows of the activations: tokens) at which a weight product with k > n runs split-K, as two kernels
-   * (partial products over slices of k, then a reduction kernel); 0 = never. See `splitKKernels`.
-   */
-  readonly splitKMaxM: number;
   /** Software profiles by name (how ops become kernels and what launching one costs the host). */
   readonly profiles: Readonly<Record<string, SoftwareProfile>>;
   /** The profile used when none is named. */
@@ -111,7 +106,7 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
 
   const m = section('memory', ['bandwidthBytesPerS', 'capacityBytes', 'reservedBytes']);
   const e = section('efficiency', ['compute', 'attention', 'memory']);
-  const k = section('kernel', ['floorNs', 'splitKMaxM']);
+  const k = section('kernel', ['floorNs']);
   const sw = section('software', ['default', 'profiles']);
   const p = section('power', ['boardPowerW', 'energyMethod']);
   const profiles = parseProfiles(sw);
@@ -131,7 +126,6 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
     attentionEfficiency: e.number('attention', { positive: true, max: 1 }),
     memoryEfficiency: e.number('memory', { positive: true, max: 1 }),
     launchOverheadPs: Math.round(k.number('floorNs', { min: 0 }) * 1000),
-    splitKMaxM: k.number('splitKMaxM', { integer: true, min: 0 }),
     profiles,
     defaultProfile,
     boardPowerW: p.number('boardPowerW', { positive: true }),
@@ -249,22 +243,6 @@ export function startsKernel(op: Op): boolean {
   return !FUSED_KINDS.has(op.kind);
 }
 
-/** Op kinds that multiply activations by a weight matrix (one library GEMM/GEMV call each). */
-const WEIGHT_PRODUCTS: ReadonlySet<OpKind> = new Set<OpKind>(['qkv-proj', 'out-proj', 'ffn-up', 'ffn-gate', 'ffn-down', 'lm-head']);
-
-/**
- * Extra kernels the BLAS library runs for a weight product because of its shape: 1 when the product runs split-K,
- * else 0. A product with few output columns and a long reduction (k > n) at small m has too few output tiles to
- * fill the SMs, so cuBLAS splits k across thread blocks and adds a second kernel that sums the partial products
- * (`cublasLt::splitKreduce_kernel`). Measured on the H100 (bench/gpu/h100-shape-sweep.json, torch.profiler's kernel
- * names): every m = 1 product with k = 4n runs two kernels and costs 2.3-4.1 us more than its transpose (same
- * bytes, k = n/4, one kernel); k = n never splits; 14336 x 4096 splits up to m = 128 and not from m = 192.
- * The device's `splitKMaxM` is that last m; the k > n boundary is the measured one.
- */
-export function splitKKernels(device: DevicePreset, op: Op): number {
-  return WEIGHT_PRODUCTS.has(op.kind) && op.k > op.n && op.m <= device.splitKMaxM ? 1 : 0;
-}
-
 /** Kernels a profile runs for one op that starts a kernel (its `kernelsPerOp`, 1 where unlisted). */
 function kernelsFor(profile: SoftwareProfile, op: Op): number {
   if (op.kind === 'ffn-act' && op.activationReadBytes === 2 * op.activationWriteBytes) {
@@ -316,10 +294,7 @@ export interface OpCostOptions {
 export function opCost(device: DevicePreset, op: Op, precision: Precision | number, opts: OpCostOptions = {}): OpCost {
   const fmt = resolvePrecision(device, precision);
   const profile = deviceProfile(device, opts.profile);
-  const framework = startsKernel(op) && !opts.sharedKernel ? kernelsFor(profile, op) : 0;
-  // The split-K reduction is a second kernel on the GPU (its floor), launched inside the same library call: the
-  // host pays per framework op, not per library kernel.
-  const kernels = framework > 0 ? framework + splitKKernels(device, op) : 0;
+  const kernels = startsKernel(op) && !opts.sharedKernel ? kernelsFor(profile, op) : 0;
   const work = fusedWork(op, kernelsFor(profile, op));
   const efficiency = ATTENTION_MATH.has(op.kind) ? device.attentionEfficiency : device.computeEfficiency;
   const computePs = ceilPs((work.flops * 1e12) / (device.peakFlopsPerS[fmt]! * efficiency));
@@ -330,7 +305,7 @@ export function opCost(device: DevicePreset, op: Op, precision: Precision | numb
     memoryPs,
     kernels,
     launchPs,
-    hostPs: framework * profile.hostLaunchPs,
+    hostPs: kernels * profile.hostLaunchPs,
     durationPs: Math.max(computePs, memoryPs) + launchPs,
     bound: computePs > memoryPs ? 'compute' : 'memory',
   };
