@@ -30,7 +30,19 @@ export interface SweptProduct {
   readonly splitK: boolean;
 }
 
-/** Reads bench/gpu/h100-shape-sweep.json. */
+/** One element-wise add of the sweep (two arrays read, one written). */
+export interface SweptStream {
+  readonly bytes: number;
+  readonly us: number;
+}
+
+/** Reads the element-wise adds of bench/gpu/h100-shape-sweep.json. */
+export function loadSweptStreams(file = H100_SHAPE_SWEEP): SweptStream[] {
+  const r = FieldReader.root(file, readJsonFile(file));
+  return r.objects('elementwise_add_cold').map((x) => ({ bytes: x.number('bytes', { integer: true, positive: true }), us: x.number('us', { positive: true }) }));
+}
+
+/** Reads the products of bench/gpu/h100-shape-sweep.json. */
 export function loadShapeSweep(file = H100_SHAPE_SWEEP): SweptProduct[] {
   const r = FieldReader.root(file, readJsonFile(file));
   return r.objects('matmul_cold').map((x) => {
@@ -100,6 +112,52 @@ export function compareShapeSweep(device: DevicePreset, products: readonly Swept
   });
 }
 
+/** A straight line time = interceptUs + bytes / GBps, fitted by least squares. */
+export interface AffineFit {
+  readonly points: number;
+  readonly interceptUs: number;
+  readonly GBps: number;
+}
+
+/**
+ * Least-squares line of time against bytes. If a kernel's bandwidth ramps up with its bytes as Little's law says
+ * (the first bytes wait a DRAM latency, then the requests in flight keep the pins busy), its time is a constant
+ * plus bytes over the plateau: the intercept is the kernel's fixed cost, start and pipe fill together.
+ */
+export function affineFit(points: readonly { bytes: number; us: number }[]): AffineFit {
+  if (points.length < 2) throw new StrataError(`shape sweep: a line needs at least 2 points, got ${points.length}`);
+  const mx = points.reduce((a, p) => a + p.bytes, 0) / points.length;
+  const my = points.reduce((a, p) => a + p.us, 0) / points.length;
+  let sxy = 0, sxx = 0;
+  for (const p of points) {
+    sxy += (p.bytes - mx) * (p.us - my);
+    sxx += (p.bytes - mx) ** 2;
+  }
+  const usPerByte = sxy / sxx;
+  return { points: points.length, interceptUs: my - usPerByte * mx, GBps: 1 / usPerByte / 1e3 };
+}
+
+/** Bytes an fp16 product moves: weights, input and output. */
+const productBytes = (p: Pick<SweptProduct, 'm' | 'k' | 'n'>) => 2 * (p.k * p.n + p.m * p.k + p.m * p.n);
+
+/** The lines the sweep gives: batch-1 products of one kernel (k <= n), split-K ones (k > n), element-wise adds of >= 3 MB. */
+export function sweepLines(products: readonly SweptProduct[] = loadShapeSweep(), streams: readonly SweptStream[] = loadSweptStreams()): { oneKernel: AffineFit; splitK: AffineFit; elementwise: AffineFit } {
+  const gemv = (split: boolean) => products.filter((p) => p.m === 1 && p.splitK === split).map((p) => ({ bytes: productBytes(p), us: p.us }));
+  return { oneKernel: affineFit(gemv(false)), splitK: affineFit(gemv(true)), elementwise: affineFit(streams.filter((x) => x.bytes >= 3e6)) };
+}
+
+/** Llama-3-8B's four weight products of one decoder layer at batch 1 (QKV, output, gate+up, down): measured and modelled, us. */
+export function llamaLayerProducts(device: DevicePreset, products: readonly SweptProduct[] = loadShapeSweep()): { measuredUs: number; strataUs: number } {
+  let measuredUs = 0, strataUs = 0;
+  for (const [k, n] of [[4096, 6144], [4096, 4096], [4096, 28672], [14336, 4096]] as const) {
+    const p = products.find((q) => q.m === 1 && q.k === k && q.n === n);
+    if (!p) throw new StrataError(`shape sweep: no batch-1 product ${k} x ${n} in ${H100_SHAPE_SWEEP}`);
+    measuredUs += p.us;
+    strataUs += matmulCostNs(device, p) / 1000;
+  }
+  return { measuredUs, strataUs };
+}
+
 /** Which products ran cuBLAS's split-K reduction kernel, as counts against the rule k > n and m <= 128. */
 export function splitKPattern(products: readonly SweptProduct[] = loadShapeSweep()): { split: number; ruleHolds: number; exceptions: string[] } {
   const exceptions: string[] = [];
@@ -126,5 +184,13 @@ export function formatShapeSweep(device: DevicePreset, products: readonly SweptP
     `Kernels (torch.profiler): ${sk.split} of ${products.length} products run cuBLAS's split-K reduction kernel as a second kernel; the rule "k > n and m <= 128" says which for ${sk.ruleHolds} of ${products.length}` +
       (sk.exceptions.length > 0 ? ` (not for ${sk.exceptions.join(', ')}).` : '.'),
   ];
+  const lines3 = sweepLines(products);
+  const line = (f: AffineFit) => `${f.interceptUs.toFixed(2)} us + bytes / ${f.GBps.toFixed(0)} GB/s (${f.points} points)`;
+  const llama = llamaLayerProducts(device, products);
+  const modelGBps = (device.bandwidthBytesPerS * device.memoryEfficiency) / 1e9;
+  lines.push('');
+  lines.push(`Time against bytes, least squares: batch-1 products of one kernel ${line(lines3.oneKernel)}; split-K batch-1 products ${line(lines3.splitK)}; element-wise adds of >= 3 MB ${line(lines3.elementwise)}. ` +
+    `The model: ${(device.launchOverheadPs / 1e6).toFixed(3)} us per kernel + bytes / ${modelGBps.toFixed(0)} GB/s.`);
+  lines.push(`Llama-3-8B's four weight products of a decoder layer at batch 1 (4096 x 6144, 4096 x 4096, 4096 x 28672, 14336 x 4096): measured ${llama.measuredUs.toFixed(1)} us, Strata ${llama.strataUs.toFixed(1)} us (${sign((100 * (llama.strataUs - llama.measuredUs)) / llama.measuredUs)} %).`);
   return lines.join('\n');
 }

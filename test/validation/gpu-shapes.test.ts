@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { loadDevice } from '../../src/systems/baseline/roofline.ts';
-import { compareShapeSweep, formatShapeSweep, loadShapeSweep, shapeRegime, splitKPattern } from '../../src/validation/gpu-shapes.ts';
+import { affineFit, compareShapeSweep, formatShapeSweep, llamaLayerProducts, loadShapeSweep, shapeRegime, splitKPattern, sweepLines } from '../../src/validation/gpu-shapes.ts';
 
 /*
  * The H100 baseline against the cold-L2 shape sweep (bench/gpu/h100-shape-sweep.json, only checked). These tests
@@ -47,6 +47,26 @@ describe('cold-L2 shape sweep (H100)', () => {
     // Compute-bound cold products reach 0.70-0.80 of the dense peak, above the 0.673 fitted on m = 256 / 512: +13.9 %.
     expect(byRegime['m >= 512']!.medianPct).toBeGreaterThan(10);
     expect(byRegime['m >= 512']!.medianPct).toBeLessThan(18);
+  });
+
+  it('time is a line in bytes (Little\'s law: a fixed pipe fill, then the plateau); a split-K product pays about two kernels', () => {
+    const line = affineFit([{ bytes: 0, us: 2 }, { bytes: 3e9, us: 1002 }, { bytes: 6e9, us: 2002 }]);
+    expect(line.points).toBe(3);
+    expect(line.interceptUs).toBeCloseTo(2, 9);
+    expect(line.GBps).toBeCloseTo(3000, 6);
+    const l = sweepLines(products);
+    // One-kernel GEMVs from 1.2 MB to 1 GB: 3.69 us + bytes / 3,085 GB/s, near the model's 3.325 us + bytes / 3,116.
+    expect(l.oneKernel.points).toBe(30);
+    expect(l.oneKernel.interceptUs).toBeGreaterThan(3.3);
+    expect(l.oneKernel.interceptUs).toBeLessThan(4.1);
+    expect(Math.abs(l.oneKernel.GBps / (h100.bandwidthBytesPerS * h100.memoryEfficiency / 1e9) - 1)).toBeLessThan(0.03);
+    // Split-K: 6.58 us, about twice the one-kernel intercept; element-wise adds: 2.23 us.
+    expect(l.splitK.interceptUs / l.oneKernel.interceptUs).toBeGreaterThan(1.6);
+    expect(l.elementwise.interceptUs).toBeLessThan(l.oneKernel.interceptUs);
+    // Llama-3-8B's four layer products: measured 166.0 us, Strata 153.4 (-7.6 %): what its decode steps miss.
+    const llama = llamaLayerProducts(h100, products);
+    expect(llama.measuredUs).toBeCloseTo(166.0, 0);
+    expect(llama.strataUs / llama.measuredUs - 1).toBeLessThan(-0.05);
   });
 
   it('prints one row per regime and the split-K count', () => {
