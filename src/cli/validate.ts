@@ -15,11 +15,13 @@ import { checkValidateCommand } from './validate-check.ts';
 import { ramulator2ValidateCommand } from './validate-ramulator2.ts';
 import { loadDevice } from '../systems/baseline/roofline.ts';
 import { compareGpu, fitGpu, formatGpuTable, gpuErrorSummary, GPU_CALIBRATION_LIMITS, loadDecoderSteps, loadGpuMeasurements } from '../validation/gpu.ts';
+import { formatShapeSweep } from '../validation/gpu-shapes.ts';
 import { comparePublishedDifferences, comparePublishedMicro, comparePublishedSteps, fitPublished, formatPublishedSection, loadPublishedCard, PUBLISHED_CARDS } from '../validation/gpu-published.ts';
 
 /**
  * `strata validate gpu`: every step of bench/gpu/h100-measured.json under the graphs and eager profiles, Strata's
- * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file; then one
+ * time on gpu-h100-sxm and the error, with the median and worst, and the parameters fitted from the file; the
+ * model's error on the cold-L2 shape sweep by shape regime (bench/gpu/h100-shape-sweep.json, checks only); then one
  * section per card of bench/gpu/published (A100 40/80 GB, T4): each published point, Strata's number and the
  * error, and what the micro points say the preset's parameters should be. Exit 1 if the H100's graphs profile
  * misses the calibration limits (median <= 10 %, worst <= 25 %); the published sections are checks and never fail.
@@ -32,6 +34,8 @@ function gpuValidateCommand(argv: string[]): number {
   const rows = compareGpu(device, data, loadDecoderSteps());
   console.log('### GPU baseline against measured H100 steps\n');
   console.log(formatGpuTable(device, rows, fitGpu(device, data)));
+  console.log('');
+  console.log(formatShapeSweep(device));
   for (const name of PUBLISHED_CARDS) {
     const card = loadPublishedCard(name);
     const preset = loadDevice(card.preset);
