@@ -142,6 +142,12 @@ function contentHash(data: Omit<FigureData, 'contentSha256'>): string {
 export interface FigureUnit {
   readonly label: string;
   readonly arg: unknown;
+  /**
+   * Units with the same key share a thread's memos (a NeuPIMs model's channel runs, a Duplex model's step costers),
+   * so the pool sends them to one thread where that leaves no thread idle (src/cli/figures-pool.ts, pickUnit). Only
+   * where the work goes: a result is the same on any thread.
+   */
+  readonly affinity?: string;
 }
 
 /**
@@ -292,7 +298,11 @@ export function figureSets(c: FigureChoices): FigureSet[] {
       work: `${plural(neupimsCells.length, 'case')} and a utilisation run`,
       // One unit per case; the cases of a model share one memo per thread, as strata validate neupims shares one
       // (its keys name everything a result depends on, so a result is the same with or without it).
-      units: [...neupimsCells.map((k) => ({ label: `${k.m} ${k.d} batch ${k.b}`, arg: k })), { label: `utilisation ${utilisation.model} batch ${utilisation.batch}`, arg: null }],
+      // A model's units go to one thread where they can (affinity), so its memo is built once.
+      units: [
+        ...neupimsCells.map((k) => ({ label: `${k.m} ${k.d} batch ${k.b}`, arg: k, affinity: `neupims ${k.m}` })),
+        { label: `utilisation ${utilisation.model} batch ${utilisation.batch}`, arg: null, affinity: `neupims ${utilisation.model}` },
+      ],
       run: (arg) => {
         if (arg === null) return neupimsUtilisation(utilisation.model, utilisation.dataset, utilisation.batch);
         const k = arg as (typeof neupimsCells)[number];
@@ -316,8 +326,8 @@ export function figureSets(c: FigureChoices): FigureSet[] {
       // One unit per decode case and per serving run; one comparison per thread serves them all (its memos are
       // keyed by everything a result depends on), as strata validate duplex shares one.
       units: [
-        ...dcases.map((k, i) => ({ label: `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`, arg: { decode: i } })),
-        ...scases.map((k, i) => ({ label: `serving ${k.model} ${k.lin}/${k.lout}`, arg: { serving: i } })),
+        ...dcases.map((k, i) => ({ label: `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`, arg: { decode: i }, affinity: `duplex ${k.model}` })),
+        ...scases.map((k, i) => ({ label: `serving ${k.model} ${k.lin}/${k.lout}`, arg: { serving: i }, affinity: `duplex ${k.model}` })),
       ],
       run: (arg) => {
         const a = arg as { decode: number } | { serving: number };
