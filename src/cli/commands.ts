@@ -43,7 +43,7 @@ export interface CliCommand {
   readonly run: (argv: string[]) => number | Promise<number>;
 }
 
-const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity]
+const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity] [--quiet]
 strata validate ramulator2 [--controller ramulator2|strata] [--set path=value ...] [--only TEXT]
 strata validate pim-gpt [--models LIST] [--sensitivity]
 strata validate neupims [--reference] [--what-if newtonsim-act] [--gemm cycle-level] [--sensitivity]
@@ -56,7 +56,8 @@ every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the ge
 docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); 'check' replays
 every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does),
 and strata run --check on the Duplex family's PIM systems and strata serve --check on NeuPIMs; exit 1 when a check
-fails`;
+fails; progress on stderr (a bar on a terminal, sparse lines otherwise) for dramsim3, peak, pim-gpt, neupims,
+duplex, ramulator2, check and every --sensitivity study; --quiet prints none`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
 strata demo dram [--out DIR]

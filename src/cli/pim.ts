@@ -20,7 +20,7 @@ import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
-          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--check] [--json]
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--check] [--json] [--quiet]
           strata pim sensitivity [--models gpt2-xl,gpt3-xl] [--prompt N] [--tokens N]
           strata pim neupims-gemv --context N --mode single|dual [--npu-load FRACTION] [--heads H] [--head-dim D] [--seed S] [--check] [--command-log FILE]`;
 
@@ -86,6 +86,7 @@ function generateCommand(argv: string[]): number {
     'no-overlap': { type: 'boolean' },
     check: { type: 'boolean' },
     json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
   if (!v.model) throw new StrataError(`pim generate: --model is required (usage: ${PIM_USAGE})`);
@@ -94,7 +95,7 @@ function generateCommand(argv: string[]): number {
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 32;
-  const progress = workProgress('pim generate', 'tokens', prompt + tokens);
+  const progress = workProgress('pim generate', 'tokens', prompt + tokens, { quiet: v.quiet });
   // --check records every command of every channel, so it simulates every program segment (reuse off: a reused
   // segment issues no commands; its timing is the same, test/pim/pim-gpt.test.ts).
   const logs: CommandLog[] | undefined = v.check ? [] : undefined;
