@@ -56,8 +56,8 @@ every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the ge
 docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); 'check' replays
 every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does),
 and strata run --check on the Duplex family's PIM systems and strata serve --check on NeuPIMs; exit 1 when a check
-fails; progress on stderr (a bar on a terminal, sparse lines otherwise) for dramsim3, peak, pim-gpt, neupims,
-duplex, ramulator2, check and every --sensitivity study; --quiet prints none`;
+fails; progress on stderr (a bar on a terminal, sparse lines otherwise; page: a line per command) for every
+subcommand and --sensitivity study; --quiet prints none`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
 strata demo dram [--out DIR]

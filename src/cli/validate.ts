@@ -25,20 +25,25 @@ import { comparePublishedDifferences, comparePublishedMicro, comparePublishedSte
  * misses the calibration limits (median <= 10 %, worst <= 25 %); the published sections are checks and never fail.
  */
 function gpuValidateCommand(argv: string[]): number {
-  const { positionals } = parseFlags('validate gpu', argv, {});
+  const { values: v, positionals } = parseFlags('validate gpu', argv, { quiet: { type: 'boolean' } });
   if (positionals.length > 0) throw new StrataError(`validate gpu: unexpected argument '${positionals[0]}'`);
+  // About 10 s of CPU: progress by section (the H100's steps, then each published card).
+  const progress = workProgress('validate gpu', 'sections', 1 + PUBLISHED_CARDS.length, { quiet: v.quiet });
   const device = loadDevice('gpu-h100-sxm');
   const data = loadGpuMeasurements();
   const rows = compareGpu(device, data, loadDecoderSteps());
+  progress.update(1, 'gpu-h100-sxm');
   console.log('### GPU baseline against measured H100 steps\n');
   console.log(formatGpuTable(device, rows, fitGpu(device, data)));
-  for (const name of PUBLISHED_CARDS) {
+  for (const [i, name] of PUBLISHED_CARDS.entries()) {
     const card = loadPublishedCard(name);
     const preset = loadDevice(card.preset);
     const steps = comparePublishedSteps(preset, card);
     console.log('');
     console.log(formatPublishedSection(preset, card, comparePublishedMicro(preset, card), steps, comparePublishedDifferences(card, steps), fitPublished(preset, card, device)));
+    progress.update(2 + i, card.preset);
   }
+  progress.end();
   const g = gpuErrorSummary(rows.filter((r) => r.profile === 'graphs'));
   return g.medianPct <= GPU_CALIBRATION_LIMITS.medianPct && g.worstPct <= GPU_CALIBRATION_LIMITS.worstPct ? 0 : 1;
 }

@@ -46,6 +46,9 @@ describe('--quiet silences progress (issue #17)', () => {
       [['validate', 'duplex', '--models', 'nope', '--quiet'], /^strata: --models: unknown model 'nope'/],
       [['validate', 'ramulator2', '--only', 'zzz-none', '--quiet'], /^strata: --only: no reference run's name contains 'zzz-none'|not found/],
       [['validate', 'check', 'extra', '--quiet'], /^strata: validate check: unexpected argument 'extra'/],
+      [['validate', 'gpu', 'extra', '--quiet'], /^strata: validate gpu: unexpected argument 'extra'/],
+      [['validate', 'attacc', '--generator', 'v9', '--quiet'], /^strata: --generator: expected v1/],
+      [['validate', 'page', 'a.md', 'b.md', '--quiet'], /^strata: validate page: expected at most one file/],
       [['pim', 'generate', '--quiet'], /^strata: pim generate: --model is required/],
     ];
     for (const [argv, err] of cases) expect(runMain(argv), argv.join(' ')).toMatchObject({ code: 2, err: expect.stringMatching(err) });
