@@ -240,6 +240,7 @@ export function figureSets(c: FigureChoices): FigureSet[] {
   const STUDIES = Object.keys(studies) as Study[];
   const built = new Map<Study, { parts: Parts; headlines: Headline[] }>();
   const study = (name: Study) => built.get(name) ?? built.set(name, studies[name].build()).get(name)!;
+  const studyAffinity = (s: Study): { affinity?: string } => (s === 'neupims' ? { affinity: `neupims ${n.models[0]}` } : {});
   type SensitivityArg = { study: Study; part: string } | { study: Study; variation: Variation; end: 'low' | 'high' };
   // Memos of this thread (pure caches: a result is the same with or without them).
   const neupimsMemos = new Map<string, NeuPimsMemo>();
@@ -359,7 +360,9 @@ export function figureSets(c: FigureChoices): FigureSet[] {
       work: `the PIM-GPT headlines of ${studied.join(' and ')}, the NeuPIMs gains of ${n.models[0]} at batch ${neupimsBatch} and the Duplex decode headlines, each over every assumption on its path`,
       // First every part of every study as shipped, then every assumption the parts read at each end of its range
       // (src/validation/sensitivity.ts: the same steps `sensitivity` takes in order).
-      units: STUDIES.flatMap((s) => Object.keys(study(s).parts).map((part) => ({ label: `${s}: ${part}`, arg: { study: s, part } satisfies SensitivityArg }))),
+      // The NeuPIMs study's units share the channel runs of the neupims set's first model (its parts at the shipped
+      // specs, and every variant that leaves the PIM spec as it is): they go where that model's units go (affinity).
+      units: STUDIES.flatMap((s) => Object.keys(study(s).parts).map((part) => ({ label: `${s}: ${part}`, arg: { study: s, part } satisfies SensitivityArg, ...studyAffinity(s) }))),
       run: (arg) => {
         const a = arg as SensitivityArg;
         return 'part' in a ? runPart(study(a.study).parts, a.part) : runVariation(study(a.study).parts, a.variation, a.end);
@@ -373,6 +376,7 @@ export function figureSets(c: FigureChoices): FigureSet[] {
           return variations(runs).flatMap((variation) => (['low', 'high'] as const).map((end) => ({
             label: `${s}: ${assumptionName(variation.members[0]!, REPO_ROOT)} at its ${end} end`,
             arg: { study: s, variation, end } satisfies SensitivityArg,
+            ...studyAffinity(s),
           })));
         });
       },
