@@ -50,6 +50,7 @@ describe('--quiet silences progress (issue #17)', () => {
       [['validate', 'attacc', '--generator', 'v9', '--quiet'], /^strata: --generator: expected v1/],
       [['validate', 'page', 'a.md', 'b.md', '--quiet'], /^strata: validate page: expected at most one file/],
       [['pim', 'generate', '--quiet'], /^strata: pim generate: --model is required/],
+      [['pim', 'sensitivity', '--prompt', '0', '--quiet'], /^strata: --prompt: expected a positive integer/],
     ];
     for (const [argv, err] of cases) expect(runMain(argv), argv.join(' ')).toMatchObject({ code: 2, err: expect.stringMatching(err) });
   });
