@@ -60,7 +60,7 @@ fails; progress on stderr (a bar on a terminal, sparse lines otherwise; page: a 
 subcommand and --sensitivity study; --quiet prints none`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
-strata demo dram [--out DIR]
+strata demo dram [--out DIR] [--quiet]
 the showcase (what npm start runs): GPT-2 XL on PIM-GPT against the T4, one NeuPIMs decode iteration against
 NPU-only and naive NPU+PIM, 16 Mixtral requests served on Duplex against two H100s; a table on stdout and an offline
 dashboard in out/showcase/ (about 15 s of CPU); 'dram': the DRAM layer alone, HBM2 streaming and random traffic

@@ -49,6 +49,7 @@ describe('--quiet silences progress (issue #17)', () => {
       [['validate', 'gpu', 'extra', '--quiet'], /^strata: validate gpu: unexpected argument 'extra'/],
       [['validate', 'attacc', '--generator', 'v9', '--quiet'], /^strata: --generator: expected v1/],
       [['validate', 'page', 'a.md', 'b.md', '--quiet'], /^strata: validate page: expected at most one file/],
+      [['demo', 'dram', 'extra', '--quiet'], /^strata: demo dram: unexpected argument 'extra'/],
       [['pim', 'generate', '--quiet'], /^strata: pim generate: --model is required/],
       [['pim', 'sensitivity', '--prompt', '0', '--quiet'], /^strata: --prompt: expected a positive integer/],
     ];
