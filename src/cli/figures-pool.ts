@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
-import { pinSemiSpace, workerGcPolicy } from '../sweep/worker-gc.ts';
 import type { FigureChoices, FigureSet, FigureUnit } from './figures.ts';
 
 /**
@@ -32,8 +31,6 @@ export interface UnitTask {
   readonly set: string;
   readonly arg: unknown;
   readonly measure?: boolean;
-  /** Whether the thread scavenges its young generation after the unit (figuresYoungGenerationMb > 0). */
-  readonly scavenge?: boolean;
 }
 
 /**
@@ -53,24 +50,6 @@ export function runUnit(set: FigureSet, arg: unknown): UnitOutcome {
     const err = e as Error;
     return { ok: false, message: err instanceof StrataError ? err.message : `${err.message}\n${err.stack ?? ''}`, strata: err instanceof StrataError };
   }
-}
-
-/**
- * The young generation of each figures thread, in MiB, as the sweep's threads get (src/sweep/worker-gc.ts,
- * src/sweep/point-pool.ts): semi-spaces pinned at a third of it and a scavenge after each unit; 0 keeps V8's default
- * and scavenges only when V8 decides.
- */
-export const FIGURES_YOUNG_GENERATION_MB = 0;
-
-/**
- * The young generation the figures threads get: FIGURES_YOUNG_GENERATION_MB, or STRATA_FIGURES_YOUNG_MB where set,
- * so a measurement can compare without an edit. Results never depend on it.
- */
-export function figuresYoungGenerationMb(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.STRATA_FIGURES_YOUNG_MB;
-  if (raw === undefined || raw === '') return FIGURES_YOUNG_GENERATION_MB;
-  if (!/^\d+$/.test(raw) || Number(raw) > 16384) throw new StrataError(`STRATA_FIGURES_YOUNG_MB: expected MiB of young generation per figures thread, 0 (V8's default) to 16384, got '${raw}'`);
-  return Number(raw);
 }
 
 /** The default number of threads: the machine's cores, at most 8. */
@@ -130,19 +109,13 @@ export class FigureUnitRunner {
 
   /** Whether units' affinity keys are followed (STRATA_FIGURES_AFFINITY=0 ignores them, for a comparison without an edit). */
   private readonly affinity: boolean;
-  /** The threads' young generation in MiB (0: V8's default). */
-  private readonly young: number;
 
   constructor(private readonly choices: FigureChoices, workers: number, env: NodeJS.ProcessEnv = process.env) {
     const raw = env.STRATA_FIGURES_AFFINITY;
     if (raw !== undefined && raw !== '' && raw !== '0' && raw !== '1') throw new StrataError(`STRATA_FIGURES_AFFINITY: expected 1 (a key's units on one thread, the default) or 0 (any thread), got '${raw}'`);
     this.affinity = raw !== '0';
     const n = workers > 1 ? workers : 0;
-    this.young = n > 0 ? figuresYoungGenerationMb(env) : 0;
-    // Before the threads start: a heap reads its starting semi-space size when it is made.
-    if (this.young > 0) pinSemiSpace(workerGcPolicy({}), this.young);
-    const limits = this.young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: this.young } } : {};
-    this.threads = Array.from({ length: n }, () => new Piscina<UnitTask, UnitOutcome>({ filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: 1000, ...limits }));
+    this.threads = Array.from({ length: n }, () => new Piscina<UnitTask, UnitOutcome>({ filename: WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: 1000 }));
     this.busy = this.threads.map(() => false);
     this.warm = this.threads.map(() => new Set<string>());
   }
@@ -174,7 +147,7 @@ export class FigureUnitRunner {
       const [w] = this.waiting.splice(pickUnit(this.waiting, t, this.warm), 1);
       if (w!.key !== undefined) this.warm[t]!.add(w!.key);
       this.busy[t] = true;
-      const task = { ...w!.task, ...(process.env.STRATA_FIGURES_UNIT_CPU === '1' ? { measure: true } : {}), ...(this.young > 0 ? { scavenge: true } : {}) };
+      const task = process.env.STRATA_FIGURES_UNIT_CPU === '1' ? { ...w!.task, measure: true } : w!.task;
       this.threads[t]!.run(task).then(
         (outcome) => w!.resolve(outcome.cpuMs === undefined ? outcome : { ...outcome, thread: t }),
         (e: unknown) => w!.reject(e),

@@ -1,6 +1,5 @@
 import { figureSets, type FigureSet } from './figures.ts';
 import { runUnit, threadCpuNs, type UnitOutcome, type UnitTask } from './figures-pool.ts';
-import { scavengeAfterPoint, workerGcPolicy } from '../sweep/worker-gc.ts';
 
 /** The sets of each choices this thread has seen (built once: building reads the models). */
 const built = new Map<string, FigureSet[]>();
@@ -17,8 +16,6 @@ export default function figuresWorker(task: UnitTask): UnitOutcome {
   if (!set) return { ok: false, message: `figures: no figure set '${task.set}'`, strata: true };
   const before = task.measure ? threadCpuNs() : undefined;
   const outcome = runUnit(set, task.arg);
-  // The unit's garbage, while little else is young (src/sweep/worker-gc.ts says why); counted in its CPU time.
-  if (task.scavenge) scavengeAfterPoint(workerGcPolicy({}));
   const after = before === undefined ? undefined : threadCpuNs();
   return after === undefined ? outcome : { ...outcome, cpuMs: (after - before!) / 1e6 };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIGURES_YOUNG_GENERATION_MB, figuresYoungGenerationMb, FigureUnitRunner, pickUnit } from '../../src/cli/figures-pool.ts';
+import { FigureUnitRunner, pickUnit } from '../../src/cli/figures-pool.ts';
 import type { FigureChoices } from '../../src/cli/figures.ts';
 
 /**
@@ -54,12 +54,5 @@ describe('figures pool: a key\'s units on one thread, every thread busy (pickUni
     const choices = {} as FigureChoices;
     expect(() => new FigureUnitRunner(choices, 1, { STRATA_FIGURES_AFFINITY: '0' })).not.toThrow();
     expect(() => new FigureUnitRunner(choices, 1, { STRATA_FIGURES_AFFINITY: 'yes' })).toThrow("STRATA_FIGURES_AFFINITY: expected 1 (a key's units on one thread, the default) or 0 (any thread), got 'yes'");
-  });
-
-  it('STRATA_FIGURES_YOUNG_MB sets the threads\' young generation (0: V8\'s default), refusing anything else in one line', () => {
-    expect(figuresYoungGenerationMb({})).toBe(FIGURES_YOUNG_GENERATION_MB);
-    expect(figuresYoungGenerationMb({ STRATA_FIGURES_YOUNG_MB: '96' })).toBe(96);
-    expect(figuresYoungGenerationMb({ STRATA_FIGURES_YOUNG_MB: '0' })).toBe(0);
-    expect(() => figuresYoungGenerationMb({ STRATA_FIGURES_YOUNG_MB: '-1' })).toThrow("STRATA_FIGURES_YOUNG_MB: expected MiB of young generation per figures thread, 0 (V8's default) to 16384, got '-1'");
   });
 });
