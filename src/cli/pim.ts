@@ -6,7 +6,7 @@ import { checkProtocol } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { formatCount } from '../dram/limits.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
-import { runPimGemv } from '../pim/gemv.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
 import { fraction, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';

@@ -6,7 +6,7 @@ import { generatePattern, type Pattern } from '../dram/patterns.ts';
 import { checkProtocol, type Violation } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, knownStandards, loadStandard, type DramStandard } from '../dram/standard.ts';
-import { runPimGemv } from '../pim/gemv.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import { loadModel } from '../compiler/model.ts';

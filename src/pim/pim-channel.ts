@@ -83,10 +83,10 @@ export interface PimChannelOptions {
  * The refresh schedule is the DRAM controller's Refresh part (src/dram/controller/refresh.ts: all-bank, every
  * tREFI from tREFI, closing a rank with one PREA), over the channel's Bank objects and the same TimingState the
  * commands go through. The sequencer consults it only before a row activation and between jobs, where every
- * program has closed its rows (each row's work ends with a PREA: gemv.ts), so the banks stay precharged here, the
- * part's next step is REF (checked), and a refresh the part marks due is issued at once: none is ever left
- * pending from one call to the next. A channel has one rank (all-bank commands act on rank 0; gemv.ts spreads
- * rows over one rank's banks).
+ * program has closed its rows (each row's work ends with a PREA: src/systems/pim-gpt/gemv.ts), so the banks stay
+ * precharged here, the part's next step is REF (checked), and a refresh the part marks due is issued at once: none
+ * is ever left pending from one call to the next. A channel has one rank (all-bank commands act on rank 0;
+ * src/systems/pim-gpt/gemv.ts spreads rows over one rank's banks).
  *
  * Two implementations of the same behaviour: without a memo every command goes through TimingState (the
  * controller's), with one the channel replays memoised segments on an AllBankTiming state; both give the same

@@ -7,7 +7,7 @@ import { runDram } from '../dram/run.ts';
 import type { DramStandard } from '../dram/standard.ts';
 import { parseTrace } from '../dram/trace.ts';
 import { npuTraffic, runDualBufferChannel, type PimProgram } from '../pim/dual-buffer-channel.ts';
-import { runPimGemv } from '../pim/gemv.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { planNeuPimsAttention } from '../pim/neupims-gemv.ts';
 import type { PimSpec } from '../pim/pim-spec.ts';
 import { StrataError } from '../spec/errors.ts';
