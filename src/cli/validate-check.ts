@@ -8,7 +8,7 @@ import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, knownStandards, loadStandard, type DramStandard } from '../dram/standard.ts';
 import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
-import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { runNeuPimsAttention } from '../systems/neupims/neupims-gemv.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import { ATTACC_DEVICES, loadAttAccDevice, type AttAccPlacement } from '../pim/attacc-device.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPimSpec, PIM_DIR } from '../../src/pim/pim-spec.ts';
-import { compIntervalCycles, planNeuPimsAttention } from '../../src/pim/neupims-gemv.ts';
+import { compIntervalCycles, planNeuPimsAttention } from '../../src/systems/neupims/neupims-gemv.ts';
 import { npuTraffic, runDualBufferChannel, commandsByName } from '../../src/pim/dual-buffer-channel.ts';
 import { checkProtocol, formatViolations } from '../../src/dram/protocol-checker.ts';
 import { CommandLog, logEntries, type LoggedCommand } from '../../src/dram/command-log.ts';
