@@ -12,7 +12,7 @@ import { runNeuPimsAttention } from '../systems/neupims/neupims-gemv.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import { ATTACC_DEVICES, loadAttAccDevice, type AttAccPlacement } from '../pim/attacc-device.ts';
-import { attaccTrace } from '../pim/attacc-trace.ts';
+import { attaccTrace } from '../validation/attacc-trace.ts';
 import { runAttAccStack } from '../pim/attacc-channel.ts';
 import { checkAttAccRun } from '../pim/attacc-check.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine, StreamChecker } from './check.ts';
