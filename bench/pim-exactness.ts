@@ -26,7 +26,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/compiler/model.ts';
 import { CommandLog, formatLog, logEntries } from '../src/dram/command-log.ts';
-import { runDualBufferChannel, npuTraffic, type ChannelRun } from '../src/pim/dual-buffer-channel.ts';
+import { runDualBufferChannel, type ChannelRun } from '../src/pim/dual-buffer-channel.ts';
+import { npuTraffic } from '../src/systems/neupims/npu-traffic.ts';
 import { planNeuPimsAttention, runNeuPimsAttention } from '../src/systems/neupims/neupims-gemv.ts';
 import { loadPimSpec, PIM_DIR } from '../src/pim/pim-spec.ts';
 import { withOverrides } from '../src/spec/provenance.ts';
@@ -111,9 +112,10 @@ async function speedChild(root: string): Promise<void> {
   const { loadPimSpec: load, PIM_DIR: dir } = await import(join(root, 'src/pim/pim-spec.ts'));
   const { planNeuPimsAttention: plan } = await import(moved(root, 'src/systems/neupims/neupims-gemv.ts', 'src/pim/neupims-gemv.ts'));
   const dual = await import(join(root, 'src/pim/dual-buffer-channel.ts'));
+  const traffic = existsSync(join(root, 'src/systems/neupims/npu-traffic.ts')) ? await import(join(root, 'src/systems/neupims/npu-traffic.ts')) : dual;
   const spec = load('neupims', { rowBuffers: 2 });
   const program = plan(spec, { heads: 8, headDim: 128, context: 2000 }).program;
-  const requests = dual.npuTraffic(spec.standard, { requests: 40000, load: 0.7, seed: 'speed' });
+  const requests = traffic.npuTraffic(spec.standard, { requests: 40000, load: 0.7, seed: 'speed' });
   let best = Infinity;
   for (let k = 0; k < 7; k++) {
     const t0 = process.cpuUsage();
