@@ -8,7 +8,7 @@ import { TimingState } from '../dram/timing-state.ts';
 import { AllBankTiming } from './all-bank-timing.ts';
 import { Float64Slab, type ProgramMemo, type SegmentMark } from './program-memo.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
-import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
+import type { WorkNode, WorkRunner, WorkSchedule } from './work-node.ts';
 
 /** One step of a PIM program: `count` back-to-back issues of command `cmd` (index in the standard's vocabulary) on `row`. */
 export interface PimStep {
@@ -313,13 +313,13 @@ function firstDue(marks: readonly SegmentMark[], dueCursor: number, skipStep: nu
  * its data-independent first activation may have issued earlier, while the channel waited (see
  * PimChannelSequencer). Time in the channel is cycles of its DRAM clock; the kernel sees picoseconds.
  */
-export class PimChannel implements Component, NodeRunner {
+export class PimChannel implements Component, WorkRunner {
   readonly name: string;
   private readonly handle: number;
-  private readonly queue: TokenNode[] = [];
+  private readonly queue: WorkNode[] = [];
   private head = 0;
-  private running: TokenNode | null = null;
-  private graph: TokenGraph | null = null;
+  private running: WorkNode | null = null;
+  private graph: WorkSchedule | null = null;
   /** The node that last used the channel, and the cycle after its last command. */
   private lastNode = -1;
 
@@ -329,7 +329,7 @@ export class PimChannel implements Component, NodeRunner {
   }
 
   /** Queues a node of `graph` on this channel (in graph order). */
-  enqueue(graph: TokenGraph, node: TokenNode): void {
+  enqueue(graph: WorkSchedule, node: WorkNode): void {
     if (this.graph !== graph) {
       invariant(this.head === this.queue.length && !this.running, 'a PIM channel finishes one token graph before the next');
       this.graph = graph;
