@@ -12,7 +12,9 @@ import { filesUnder } from './helpers.ts';
  *   → viz → cli → api (src/index.ts)
  *
  * - units: src/pim and src/npu hold device units only; a system (units assembled, run over an op graph, a step or
- *   the serving loop) lives in src/systems/<family>/ (#15 item 1), the GPU/CPU roofline baselines included.
+ *   the serving loop) lives in src/systems/<family>/ (#15 item 1), the GPU/CPU roofline baselines included, and so
+ *   does a family's mapping (how a GEMV or attention is laid out on a device). src/dram, src/pim and src/npu name
+ *   nothing above ir, not even a type (a test below).
  * - validation sits above report (it builds reports and tables) and below viz and cli (which draw and print it).
  * - api is src/index.ts, the public API, which re-exports from every layer below it.
  * `import type` (and an import whose names are all `type`) is erased by the compiler, so it does not count: a
