@@ -6,7 +6,7 @@ import { checkProtocol } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { formatCount } from '../dram/limits.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
-import { runPimGemv } from '../pim/gemv.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
 import { fraction, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
@@ -16,7 +16,7 @@ import { writeOutputs } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
-import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { runNeuPimsAttention } from '../systems/neupims/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]

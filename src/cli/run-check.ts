@@ -12,7 +12,7 @@ import type { StreamChecker } from './check.ts';
  *
  * - GPU/CPU baselines (family baseline): the analytical roofline kernel model (src/systems/baseline/roofline.ts)
  *   issues no command. Refused.
- * - Duplex family: the xPU is the same analytical kernel model; the PIM ops (src/pim/logic-pim-gemv.ts) are timed by
+ * - Duplex family: the xPU is the same analytical kernel model; the PIM ops (src/systems/duplex/logic-pim-gemv.ts) are timed by
  *   streams through the DRAM model of the PIM view standard (src/pim/logic-pim-tsv.ts): stream lengths on a grid
  *   (1, 2, 4, ... requests per pseudo-channel up to the spec's tile, and two tiles) are simulated command by
  *   command on every pseudo-channel of a stack, lengths between grid points interpolated, longer ones extrapolated.

@@ -2,7 +2,7 @@ import { StrataError } from '../spec/errors.ts';
 import { parseFlags, seeUsage } from './args.ts';
 import { workProgress } from './progress.ts';
 import { ATTACC_SAMPLE, attaccPasses, compareAttAccRow, formatAttAccTables, readAttAccRows } from '../validation/attacc.ts';
-import type { AttAccGenerator } from '../pim/attacc-trace.ts';
+import type { AttAccGenerator } from '../validation/attacc-trace.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 
 /** Usage of `strata validate attacc`. */

@@ -13,7 +13,7 @@ import { opBytes } from '../../ir/op.ts';
 import { Simulator } from '../../kernel/simulator.ts';
 import { invariant, withContext } from '../../spec/errors.ts';
 import { Asic, asicOccupancyCycles, loadAsic, type AsicSpec } from '../../pim/asic.ts';
-import { planPimGemv, type PimGemvPlan } from '../../pim/gemv.ts';
+import { planPimGemv, type PimGemvPlan } from './gemv.ts';
 import { globalBuffer, globalBufferEnergyPj } from '../../pim/global-buffer.ts';
 import { PimChannel, PimChannelSequencer, type PimStep } from '../../pim/pim-channel.ts';
 import { parseLink, type PimLink } from '../../pim/pim-link.ts';
