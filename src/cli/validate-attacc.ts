@@ -1,5 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
 import { parseFlags, seeUsage } from './args.ts';
+import { workProgress } from './progress.ts';
 import { ATTACC_SAMPLE, attaccPasses, compareAttAccRow, formatAttAccTables, readAttAccRows } from '../validation/attacc.ts';
 import type { AttAccGenerator } from '../pim/attacc-trace.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
@@ -15,14 +16,20 @@ export const VALIDATE_ATTACC_USAGE = 'strata validate attacc [--csv FILE] [--sta
  * says how many commands were replayed, and the first broken rule fails the command (exit 1) in one line on stderr.
  */
 export function attaccValidateCommand(argv: string[]): number {
-  const { values: v, positionals } = parseFlags('validate attacc', argv, { csv: { type: 'string' }, stack: { type: 'boolean' }, generator: { type: 'string' }, 'no-refresh': { type: 'boolean' }, check: { type: 'boolean' } });
+  const { values: v, positionals } = parseFlags('validate attacc', argv, { csv: { type: 'string' }, stack: { type: 'boolean' }, generator: { type: 'string' }, 'no-refresh': { type: 'boolean' }, check: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (positionals.length > 0) throw new StrataError(`validate attacc: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   if (v.generator !== undefined && v.generator !== 'v1' && v.generator !== 'v2') throw new StrataError(`--generator: expected v1 (the generator AttAcc's table was made with) or v2 (its fixed successor), got '${v.generator}'`);
   const file = v.csv ?? ATTACC_SAMPLE;
   const rows = readAttAccRows(file);
   if (rows.length === 0) throw new StrataError(`${file}: no rows after the header`);
   const check = v.check === true;
-  const results = rows.map((row) => compareAttAccRow(row, { generator: v.generator as AttAccGenerator | undefined, stack: v.stack === true, refresh: v['no-refresh'] !== true, checkMaxViolations: check ? CHECK_MAX_VIOLATIONS : undefined }));
+  const progress = workProgress('validate attacc', 'rows', rows.length, { quiet: v.quiet });
+  const results = rows.map((row, i) => {
+    const r = compareAttAccRow(row, { generator: v.generator as AttAccGenerator | undefined, stack: v.stack === true, refresh: v['no-refresh'] !== true, checkMaxViolations: check ? CHECK_MAX_VIOLATIONS : undefined });
+    progress.update(i + 1, `${row.pimType} L=${row.L}`);
+    return r;
+  });
+  progress.end();
   console.log(`### AttAcc's Ramulator cycles (${file.endsWith('ramulator-sample.csv') ? 'the sample' : file}) beside Strata's, ${v.stack ? 'all 16 legacy channels' : 'legacy channel 0'}, generator ${v.generator ?? 'v1'}${v['no-refresh'] ? ', refresh left out' : ''}\n`);
   console.log(formatAttAccTables(results));
   if (!check) return attaccPasses(results) ? 0 : 1;

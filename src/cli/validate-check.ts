@@ -196,10 +196,10 @@ function ramulator2CheckCases(): CheckCase[] {
  * and are listed as not replayed.
  */
 export function checkValidateCommand(argv: string[]): number {
-  const { positionals } = parseFlags('validate check', argv, {});
+  const { values: v, positionals } = parseFlags('validate check', argv, { quiet: { type: 'boolean' } });
   if (positionals.length > 0) throw new StrataError(`validate check: unexpected argument '${positionals[0]}' (usage: ${VALIDATE_CHECK_USAGE})`);
   const cases = [...dramCases(), ...ramulator2CheckCases(), ...pimCases(), ...runServeCases()];
-  const progress = workProgress('validate check', 'runs', cases.length);
+  const progress = workProgress('validate check', 'runs', cases.length, { quiet: v.quiet });
   const failures: string[] = [];
   const rows: string[] = [];
   cases.forEach((c, i) => {
