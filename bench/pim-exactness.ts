@@ -3,10 +3,10 @@
 //   npx tsx bench/pim-exactness.ts
 // Runs the fixed set of PIM runs below and prints one SHA-256 per group and one over all; run it before and after a
 // change and compare. bench/exactness.ts is the same gate for the DRAM controller.
-// - dual-buffer: one request's NeuPIMs attention (src/pim/neupims-gemv.ts) on one channel in single and dual
-//   row-buffer mode, with NPU traffic at 0, 0.5 and 1 of the channel's peak, and the same program and traffic with
-//   refresh off, a 4-entry queue and a late PIM start: every command of every run (its log) and every field of its
-//   ChannelRun.
+// - dual-buffer: one request's NeuPIMs attention (src/systems/neupims/neupims-gemv.ts) on one channel in single
+//   and dual row-buffer mode, with NPU traffic at 0, 0.5 and 1 of the channel's peak, and the same program and
+//   traffic with refresh off, a 4-entry queue and a late PIM start: every command of every run (its log) and every
+//   field of its ChannelRun.
 // - neupims-decode: NeuPIMs decode iterations (src/systems/neupims/neupims-decode.ts, which runs the dual-buffer
 //   channel) of neupims-gpt3-7b on the neupims and npu-pim-blocked systems, without memo: every field of the result.
 // - pim-gpt: a PIM-GPT generation (gpt2-small, prompt 2, 2 tokens) on the shipped 32-channel system and with 8
@@ -22,11 +22,13 @@
 // checkout needs its own node_modules.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadModel } from '../src/compiler/model.ts';
 import { CommandLog, formatLog, logEntries } from '../src/dram/command-log.ts';
-import { runDualBufferChannel, npuTraffic, type ChannelRun } from '../src/pim/dual-buffer-channel.ts';
-import { planNeuPimsAttention, runNeuPimsAttention } from '../src/pim/neupims-gemv.ts';
+import { runDualBufferChannel, type ChannelRun } from '../src/pim/dual-buffer-channel.ts';
+import { npuTraffic } from '../src/systems/neupims/npu-traffic.ts';
+import { planNeuPimsAttention, runNeuPimsAttention } from '../src/systems/neupims/neupims-gemv.ts';
 import { loadPimSpec, PIM_DIR } from '../src/pim/pim-spec.ts';
 import { withOverrides } from '../src/spec/provenance.ts';
 import { neupimsDecode } from '../src/systems/neupims/neupims-decode.ts';
@@ -100,14 +102,20 @@ function* pimGpt(): Iterable<string> {
   }
 }
 
+/** The file at `now` under ROOT, or at `before` in a checkout older than the move (#15 item 1 moved mappings out of src/pim). */
+function moved(root: string, now: string, before: string): string {
+  return join(root, existsSync(join(root, now)) ? now : before);
+}
+
 /** --speed-child ROOT: the timed work, with ROOT's modules; prints `dual-buffer-ms N` and `generations-ms N`. */
 async function speedChild(root: string): Promise<void> {
   const { loadPimSpec: load, PIM_DIR: dir } = await import(join(root, 'src/pim/pim-spec.ts'));
-  const { planNeuPimsAttention: plan } = await import(join(root, 'src/pim/neupims-gemv.ts'));
+  const { planNeuPimsAttention: plan } = await import(moved(root, 'src/systems/neupims/neupims-gemv.ts', 'src/pim/neupims-gemv.ts'));
   const dual = await import(join(root, 'src/pim/dual-buffer-channel.ts'));
+  const traffic = existsSync(join(root, 'src/systems/neupims/npu-traffic.ts')) ? await import(join(root, 'src/systems/neupims/npu-traffic.ts')) : dual;
   const spec = load('neupims', { rowBuffers: 2 });
   const program = plan(spec, { heads: 8, headDim: 128, context: 2000 }).program;
-  const requests = dual.npuTraffic(spec.standard, { requests: 40000, load: 0.7, seed: 'speed' });
+  const requests = traffic.npuTraffic(spec.standard, { requests: 40000, load: 0.7, seed: 'speed' });
   let best = Infinity;
   for (let k = 0; k < 7; k++) {
     const t0 = process.cpuUsage();

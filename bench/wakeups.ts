@@ -9,6 +9,9 @@
 // queue (issue #19's "a channel that runs several of its own cycles per wake-up while nothing else can act").
 // Measurement only: the wrapped calls run unchanged, and the run's fingerprint is the same.
 import { Controller } from '../src/dram/controller.ts';
+import { Readiness } from '../src/dram/controller/readiness.ts';
+import { Scheduler } from '../src/dram/controller/scheduler.ts';
+import { TimingState } from '../src/dram/timing-state.ts';
 import { importDramsim3Ini } from '../src/dram/dramsim3-ini.ts';
 import { generatePattern } from '../src/dram/patterns.ts';
 import { runDram } from '../src/dram/run.ts';
@@ -55,6 +58,45 @@ TraceFrontend.prototype.wake = function (this: TraceFrontend, nowPs: number): vo
   frontendWake.call(this, nowPs);
 };
 
+// Per request: the scheduler's picks (the first of a cycle, and the second command of an HBM dual issue), the
+// readiness bound's recomputations (computeReady; "full" when a command issued since, which visits every bank with
+// something to schedule) and the banks it recomputes, and the timing-table lookups and updates. Wrapped prototype
+// methods, measurement only.
+const calls = { pick: 0, pickIssued: 0, pick2: 0, pick2Issued: 0, ready: 0, readyFull: 0, fullBanks: 0, bankReady: 0, lookups: 0, timingIssue: 0, arrivalScan: 0 };
+type Method = (...a: unknown[]) => unknown;
+const wrap = (proto: object, name: string, around: (orig: Method, self: unknown, a: unknown[]) => unknown): void => {
+  const p = proto as Record<string, Method>;
+  const orig = p[name]!;
+  p[name] = function (this: unknown, ...a: unknown[]) {
+    return around(orig, this, a);
+  };
+};
+wrap(Scheduler.prototype, 'pick', (orig, self, a) => {
+  const first = a[1] === 0; // kinds.ANY
+  const cmd = orig.apply(self, a) as number;
+  if (first) calls.pick++;
+  else calls.pick2++;
+  if (cmd >= 0) {
+    if (first) calls.pickIssued++;
+    else calls.pick2Issued++;
+  }
+  return cmd;
+});
+wrap(Readiness.prototype, 'computeReady', (orig, self, a) => {
+  const r = self as Readiness;
+  calls.ready++;
+  if (!r.minValid) {
+    calls.readyFull++;
+    for (let w = 0; w < r.words; w++) for (let m = r.needBits[w]!; m !== 0; m &= m - 1) calls.fullBanks++;
+  }
+  return orig.apply(self, a);
+});
+wrap(Readiness.prototype, 'bankReady', (orig, self, a) => (calls.bankReady++, orig.apply(self, a)));
+wrap(TimingState.prototype, 'earliestCycle', (orig, self, a) => (calls.lookups++, orig.apply(self, a)));
+wrap(TimingState.prototype, 'earliestAtNodes', (orig, self, a) => (calls.lookups++, orig.apply(self, a)));
+wrap(TimingState.prototype, 'issue', (orig, self, a) => (calls.timingIssue++, orig.apply(self, a)));
+wrap(Controller.prototype, 'arrivalWakeCycle', (orig, self, a) => (calls.arrivalScan++, orig.apply(self, a)));
+
 const r = runDram({ standard, trace, frontend: 'dramsim3', bankWindow: false });
 const commands = r.channels.reduce((a, s) => a + s.commandCounts.reduce((x, y) => x + y, 0), 0);
 const pct = (x: number): string => `${((100 * x) / counts.controller).toFixed(1)} %`;
@@ -65,3 +107,7 @@ console.log(`    idle step          ${counts.idleStep.toLocaleString('en-US').pa
 console.log(`    idle               ${counts.idle.toLocaleString('en-US').padStart(12)} (${pct(counts.idle)}): none issued after a longer sleep`);
 console.log(`  next wake-up the very next cycle  ${counts.nextCycle.toLocaleString('en-US').padStart(12)} (${pct(counts.nextCycle)}), of which no other component due by then ${counts.alone.toLocaleString('en-US')} (${pct(counts.alone)}): the wake-ups a channel could save by running its next cycle inline`);
 console.log(`  front-end wake-ups ${counts.frontend.toLocaleString('en-US')} (hand-overs otherwise ride on the controllers' onSpace calls)`);
+const per = (x: number): string => (x / requests).toFixed(2);
+console.log(`  per request: scheduler picks ${per(calls.pick)} (${per(calls.pickIssued)} issued) + dual-issue second picks ${per(calls.pick2)} (${per(calls.pick2Issued)} issued)`);
+console.log(`    readiness bound computed ${per(calls.ready)} times, ${per(calls.readyFull)} of them after a command (visiting ${per(calls.fullBanks)} banks with work); banks recomputed ${per(calls.bankReady)}`);
+console.log(`    timing-table lookups ${per(calls.lookups)}, timing-table updates (commands) ${per(calls.timingIssue)}, scans of pending arrivals ${per(calls.arrivalScan)}`);

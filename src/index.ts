@@ -60,8 +60,8 @@ export type { GeneratorOptions, RequestSet } from './compiler/requests.ts';
 // Device units
 export { loadPimSpec } from './pim/pim-spec.ts';
 export type { PimSpec, PimSpecOptions } from './pim/pim-spec.ts';
-export { runPimGemv } from './pim/gemv.ts';
-export type { PimGemvRun } from './pim/gemv.ts';
+export { runPimGemv } from './systems/pim-gpt/gemv.ts';
+export type { PimGemvRun } from './systems/pim-gpt/gemv.ts';
 export type { AsicSpec } from './pim/asic.ts';
 export type { PimLink } from './pim/pim-link.ts';
 export { loadNpu } from './npu/spec.ts';

@@ -12,7 +12,9 @@ import { filesUnder } from './helpers.ts';
  *   → viz → cli → api (src/index.ts)
  *
  * - units: src/pim and src/npu hold device units only; a system (units assembled, run over an op graph, a step or
- *   the serving loop) lives in src/systems/<family>/ (#15 item 1), the GPU/CPU roofline baselines included.
+ *   the serving loop) lives in src/systems/<family>/ (#15 item 1), the GPU/CPU roofline baselines included, and so
+ *   does a family's mapping (how a GEMV or attention is laid out on a device). src/dram, src/pim and src/npu name
+ *   nothing above ir, not even a type (a test below).
  * - validation sits above report (it builds reports and tables) and below viz and cli (which draw and print it).
  * - api is src/index.ts, the public API, which re-exports from every layer below it.
  * `import type` (and an import whose names are all `type`) is erased by the compiler, so it does not count: a
@@ -77,6 +79,19 @@ export function runtimeImports(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   for (const m of code.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
   return specs;
+}
+
+/** The folders of the hardware units: a DRAM device and its controller, PIM units, NPU units (#15 item 1). */
+const UNIT_FOLDERS = ['dram', 'pim', 'npu'] as const;
+
+/**
+ * Every relative module a TypeScript source names, at run time or as a type: `import`/`export ... from`, `import type`,
+ * `import('...')` (also in a type position). Comments are dropped first, so a path quoted in a doc comment is not one.
+ */
+function allRelativeImports(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const specs = [...code.matchAll(/\bfrom\s*['"](\.[^'"]*)['"]|\bimport\s*\(?\s*['"](\.[^'"]*)['"]/g)].map((m) => (m[1] ?? m[2])!);
+  return [...new Set(specs)];
 }
 
 /** Every .ts file under src/ and viz/ with the repository files it imports at run time (packages left out). */
@@ -158,6 +173,21 @@ describe('runtimeImports', () => {
   });
 });
 
+describe('allRelativeImports', () => {
+  it('counts type imports and import() types too, and nothing written in a comment', () => {
+    const src = [
+      "import type { A } from './a.ts';",
+      "import { b, type C } from '../b.ts';",
+      "export type { D } from './d.ts';",
+      "let e: import('./e.ts').E;",
+      "import f from 'node:fs';",
+      "/** see import('./x.ts') and from './y.ts' */",
+      "// import { z } from './z.ts';",
+    ].join('\n');
+    expect(allRelativeImports(src)).toEqual(['./a.ts', '../b.ts', './d.ts', './e.ts']);
+  });
+});
+
 describe('architecture: the layer order and no import cycles (#15)', () => {
   const graph = importGraph();
 
@@ -172,6 +202,23 @@ describe('architecture: the layer order and no import cycles (#15)', () => {
       const relativeSpecs = [...readFileSync(join(PACKAGE_ROOT, f), 'utf8').matchAll(/from\s*['"](\.[^'"]*)['"]/g)].map((m) => m[1]);
       expect(relativeSpecs, f).toEqual([]);
     }
+  });
+
+  it('the hardware units (src/dram, src/pim, src/npu) name nothing above the IR, not even a type', () => {
+    // #15 item 1: units hold no mapping, so they need no compiler, system or serving type either. What a unit is
+    // handed is declared by the unit in its own terms (src/npu/npu.ts NpuAssignment, src/pim/work-node.ts), and the
+    // compiler's and systems' types match it structurally. Type imports are checked here because the layer test
+    // above lets them through (the compiler erases them).
+    const unitFiles = [...graph.keys()].filter((f) => UNIT_FOLDERS.some((d) => f.startsWith(`src/${d}/`)));
+    expect(unitFiles.length).toBeGreaterThanOrEqual(60);
+    const above: string[] = [];
+    for (const f of unitFiles) {
+      for (const spec of allRelativeImports(readFileSync(join(PACKAGE_ROOT, f), 'utf8'))) {
+        const target = normalize(join(dirname(f), spec));
+        if (LAYERS.indexOf(layerOf(target)) > LAYERS.indexOf('ir')) above.push(`${f} -> ${target} (${layerOf(target)})`);
+      }
+    }
+    expect(above).toEqual([]);
   });
 
   it('no import runs against the layer order, except the known ones (a list that only shrinks)', () => {

@@ -3,8 +3,9 @@
  * device-utilisation timeline (a Gantt of ops by device) and the time by op kind (compute-bound, memory-bound,
  * launch).
  *
- * Run reports come from the analytical roofline: times are ns from the start of the run, not cycles of a clock,
- * and the axes say so.
+ * Run reports time a run in ns from its start, not in cycles of a clock, and the axes say so. Baseline runs come from
+ * the analytical roofline, Duplex runs from its step model, PIM-GPT runs from its cycle-level token simulation
+ * (`timeModel` names which).
  */
 import { format } from 'd3';
 import type { RunReport, TimelineEntry } from '../src/report/run-report.ts';
@@ -33,11 +34,18 @@ export function runSubtitle(r: RunReport): string {
   return `${r.model.name} ${r.workload.phase} on ${r.system.name} · batch ${s0.requests}, ${steps} step${steps === 1 ? '' : 's'} · timeline: ${scope} · ${timeModel(r)}, ${r.system.precision}`;
 }
 
-/** How the run was timed, in a few words: the analytical roofline, or Duplex's xPU + PIM co-processing model. */
+/** How the run was timed, in a few words: the analytical roofline, Duplex's xPU + PIM co-processing model, or PIM-GPT's cycle-level token simulation. */
 function timeModel(r: RunReport): string {
+  if (r.policy === 'pim-gpt') return 'PIM-GPT cycle-level token simulation';
   const d = r.system.duplex;
   if (r.policy !== 'duplex' || !d) return 'analytical roofline';
   return `Duplex ${d.devices} x (xPU${d.pim ? ` + ${d.pim.spec}` : ''})${d.coProcessing ? ', co-processed' : ''}`;
+}
+
+/** What the time axis of a run's timeline is measured by: a model with no cycle clock, or PIM-GPT's cycles (shown in µs). */
+function timeAxisModel(r: RunReport): string {
+  if (r.policy === 'pim-gpt') return 'cycle-level PIM-GPT simulation, cycles shown in µs';
+  return `${r.policy === 'duplex' ? 'Duplex step model' : 'analytical roofline'}, no cycle clock`;
 }
 
 /**
@@ -103,7 +111,7 @@ export function runGanttSpec(r: RunReport): GanttSpec<RunGanttOp> {
     ops: runOps(r),
     deviceKind: (d) => deviceKindOf(r, d),
     unit: { name: 'µs', perNs: 1e-3 },
-    timeTitle: `Simulated time from the start of the run (µs; ${r.policy === 'duplex' ? 'Duplex step model' : 'analytical roofline'}, no cycle clock)`,
+    timeTitle: `Simulated time from the start of the run (µs; ${timeAxisModel(r)})`,
     boundaries: stepBoundaries(r).map((b) => ({ label: `step ${b.step}`, atNs: b.startNs })),
     boundaryLegend: 'start of a step',
     opTip,

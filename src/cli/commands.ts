@@ -34,11 +34,16 @@ export interface CliCommand {
   /** Usage lines: the first of each form starts with `strata`, continuation lines carry flags or explanations. */
   readonly usage: string;
   readonly examples: readonly CommandExample[];
+  /**
+   * The subcommands (`strata validate neupims`, `strata pim gemv`): `strata help <command> <subcommand>` prints the
+   * command's help, whose usage has every subcommand's form (test/cli/help.test.ts checks each is named there).
+   */
+  readonly subcommands?: readonly string[];
   /** Runs the command on its arguments (after the command name); returns the exit code. */
   readonly run: (argv: string[]) => number | Promise<number>;
 }
 
-const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity]
+const VALIDATE_USAGE = `strata validate [dramsim3|ramulator2|peak|gpu|pim-gpt|neupims|duplex|attacc|page|check] [--sensitivity] [--quiet]
 strata validate ramulator2 [--controller ramulator2|strata] [--set path=value ...] [--only TEXT]
 strata validate pim-gpt [--models LIST] [--sensitivity]
 strata validate neupims [--reference] [--what-if newtonsim-act] [--gemm cycle-level] [--sensitivity]
@@ -51,10 +56,11 @@ every assumption on a headline's path, and AttAcc's cycles; 'page' reruns the ge
 docs/validation.md and docs/baselines.md (--check fails when a page and its command disagree); 'check' replays
 every DRAM preset's and every command-issuing PIM preset's run through the protocol checker (as --check does),
 and strata run --check on the Duplex family's PIM systems and strata serve --check on NeuPIMs; exit 1 when a check
-fails`;
+fails; progress on stderr (a bar on a terminal, sparse lines otherwise; page: a line per command) for every
+subcommand and --sensitivity study; --quiet prints none`;
 
 const DEMO_USAGE = `strata demo [--out DIR] [--quiet]
-strata demo dram [--out DIR]
+strata demo dram [--out DIR] [--quiet]
 the showcase (what npm start runs): GPT-2 XL on PIM-GPT against the T4, one NeuPIMs decode iteration against
 NPU-only and naive NPU+PIM, 16 Mixtral requests served on Duplex against two H100s; a table on stdout and an offline
 dashboard in out/showcase/ (about 15 s of CPU); 'dram': the DRAM layer alone, HBM2 streaming and random traffic
@@ -74,6 +80,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata dram --spec DDR5_4800AN.yaml --pattern random-rw --requests 100000', what: "a Ramulator 2 configuration: Ramulator 2's controller and front end (one request per tick, the run ends when the last is accepted)" },
       { command: 'strata dram --spec hbm3 --pattern random --requests 5000 --check', what: 'the same run replayed through the independent protocol checker; exit 1 with the first broken rule' },
     ],
+    subcommands: ['export'],
     run: dramCommand,
   },
   {
@@ -87,12 +94,13 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
   },
   {
     name: 'run',
-    summary: 'time prefill or decode steps on a GPU/CPU baseline or a Duplex-family system: latency, throughput, energy',
+    summary: 'time prefill or decode steps on a GPU/CPU baseline, a Duplex-family system or PIM-GPT: latency, throughput, energy',
     usage: RUN_USAGE,
     examples: [
       { command: 'strata run --system gpu-h100-sxm --model llama3-8b --phase decode --batch 32 --context 1024', what: 'one decode step of Llama-3 8B on an H100 (kernel model calibrated on measurements)' },
       { command: 'strata run --system duplex --model mixtral-8x7b --phase decode --batch 32 --context 1024', what: 'the same kind of step on Duplex (xPU + logic-die PIM)' },
       { command: 'strata run --system duplex --model mixtral-8x7b --phase decode --batch 32 --context 1024 --check', what: 'the same, with every Logic-PIM stream its PIM ops are timed from replayed through the independent protocol checker' },
+      { command: 'strata run --system pim-gpt --model gpt2-xl --phase decode --context 129', what: 'one GPT-2 XL token on PIM-GPT (batch 1), cycle by cycle: the token strata pim generate --prompt 128 generates first' },
     ],
     run: runCommand,
   },
@@ -104,6 +112,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --out out/serve', what: '16 Alpaca-like requests arriving at 40 per second on an H100' },
       { command: 'strata serve --model llama3-8b --system gpu-h100-sxm --requests alpaca --count 16 --qps 40 --profile eager', what: 'the same with PyTorch eager launching every kernel from the host (default: graphs, a serving engine replaying CUDA graphs)' },
       { command: 'strata serve --model neupims-gpt3-7b --system neupims --requests sharegpt --count 64 --qps 20 --check', what: 'NeuPIMs serving with every simulated channel run (PIM attention programs, NPU traffic) replayed through the protocol checker; exit 1 with the first broken rule' },
+      { command: 'strata serve --model gpt2-xl --system pim-gpt --requests alpaca --count 32 --qps 5', what: 'PIM-GPT serving one request at a time (batch 1): every token simulated cycle by cycle, once per context' },
     ],
     run: serveCommand,
   },
@@ -118,6 +127,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata sweep workloads/sweeps/pim-gpt-lanes.yaml --executor slurm --partition short --array-size 2 --sbatch-options "--time=00:30:00 --mem=1G"', what: 'the same 18 points as a SLURM job array of 2 tasks (prints the job id; docs/sweeps.md)' },
       { command: 'strata sweep collect workloads/sweeps/pim-gpt-lanes.yaml', what: 'merges the finished tasks\' shards into out/sweeps/pim-gpt-lanes.duckdb (again: adds nothing)' },
     ],
+    subcommands: ['collect', 'shard', 'query', 'export'],
     run: sweepCommand,
   },
   {
@@ -132,6 +142,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata validate ramulator2 --controller strata --set controller.commandQueueDepth=1', what: "Strata's own controller on the same runs, its presets made Ramulator's parts, one more change by --set" },
       { command: 'strata validate check', what: 'every DRAM and PIM preset run with --check: the protocol checker over each whole command log; exit 1 with the first broken rule' },
     ],
+    subcommands: ['dramsim3', 'ramulator2', 'peak', 'gpu', 'pim-gpt', 'neupims', 'duplex', 'attacc', 'page', 'check'],
     run: validateCommand,
   },
   {
@@ -142,6 +153,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata pim gemv --spec aim --m 1024 --k 1024', what: 'a 1024 x 1024 GEMV in AiM GDDR6 banks: cycles, MAC utilisation, commands' },
       { command: 'strata pim generate --model gpt2-small --tokens 8', what: 'eight GPT-2 tokens on PIM-GPT, op by op' },
     ],
+    subcommands: ['gemv', 'generate', 'sensitivity', 'neupims-gemv'],
     run: pimCommand,
   },
   {
@@ -172,6 +184,7 @@ export const COMMANDS: readonly CliCommand[] = Object.freeze([
       { command: 'strata demo', what: 'PIM-GPT, NeuPIMs and Duplex against their baselines: a table and out/showcase/index.html' },
       { command: 'strata demo dram', what: 'HBM2 traffic command by command: reports, charts and HTML reports in out/demo/' },
     ],
+    subcommands: ['dram'],
     run: demoCommand,
   },
   {
@@ -239,7 +252,8 @@ export function cliMarkdown(): string {
     '<!-- Generated by `strata help --markdown > docs/cli.md` from src/cli/commands.ts, the table `strata --help` prints',
     'from; test/cli/help.test.ts fails when this page and the command disagree. Do not edit by hand. -->',
     '',
-    'Every command prints its own usage and examples with `--help` (or `strata help <command>`); exit code 0 on',
+    'Every command prints its own usage and examples with `--help` (or `strata help <command>`, and for a subcommand',
+    '`strata help validate neupims` or `strata validate neupims --help`); exit code 0 on',
     'success, 1 when a check fails (`validate`, `--check`), 2 on a usage or input error (one line on stderr; docs/limits.md lists the bounds).',
     '',
     `${SET_COMMANDS.map((n) => `\`${n}\``).join(', ')} also take ${SET_HELP.replace(/^--set path=value/, '`--set path=value`')}.`,

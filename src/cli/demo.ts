@@ -11,6 +11,7 @@ import { runShowcase } from '../validation/showcase.ts';
 import { showcaseCharts, showcaseHtml } from '../../viz/showcase-page.ts';
 import { parseFlags } from './args.ts';
 import { checkOutputPaths, writeOutputs } from './output.ts';
+import { workProgress } from './progress.ts';
 import { renderDramReport } from './report.ts';
 
 /**
@@ -42,13 +43,15 @@ export function demoCommand(argv: string[]): number {
 
 /** `strata demo dram`: HBM2 streaming and random traffic, 200,000 requests each, with reports, charts and HTML. */
 function dramDemo(argv: string[]): number {
-  const { values, positionals } = parseFlags('demo dram', argv, { out: { type: 'string' } });
+  const { values, positionals } = parseFlags('demo dram', argv, { out: { type: 'string' }, quiet: { type: 'boolean' } });
   if (positionals.length) throw new StrataError(`demo dram: unexpected argument '${positionals[0]}'`);
   const outDir = values.out ?? join('out', 'demo');
   const standard = loadStandard('hbm2');
   const mapping = parseAddressMapping(standard.controller.addressMapping, standard.organization);
   const outputs: Array<{ path: string; content: string }> = [];
-  for (const pattern of ['stream', 'random'] as Pattern[]) {
+  // Two runs of 200,000 requests and their charts: a few seconds, so progress on stderr (none with --quiet).
+  const progress = workProgress('demo dram', 'traces', 2, { quiet: values.quiet });
+  for (const [i, pattern] of (['stream', 'random'] as Pattern[]).entries()) {
     const trace = generatePattern({
       pattern, requests: 200_000, seed: 'demo', requestBytes: bytesPerRequest(standard), capacityBytes: mapping.capacityBytes,
     });
@@ -56,7 +59,9 @@ function dramDemo(argv: string[]): number {
     console.log(`${formatDramSummary(report)}\n`);
     outputs.push({ path: join(outDir, `hbm2-${pattern}.json`), content: reportJson(report) });
     for (const f of renderDramReport(report)) outputs.push({ path: join(outDir, `hbm2-${pattern}`, f.name), content: f.content });
+    progress.update(i + 1, `hbm2 ${pattern}`);
   }
+  progress.end();
   writeOutputs(outputs);
   for (const o of outputs) if (o.path.endsWith('.json')) console.log(`report: ${o.path}`);
   console.log(`charts: ${join(outDir, 'hbm2-stream')}/*.svg, ${join(outDir, 'hbm2-random')}/*.svg`);

@@ -143,6 +143,12 @@ function contentHash(data: Omit<FigureData, 'contentSha256'>): string {
 export interface FigureUnit {
   readonly label: string;
   readonly arg: unknown;
+  /**
+   * Units with the same key share a thread's memos (a NeuPIMs model's channel runs, a Duplex model's step costers),
+   * so the pool sends them to one thread where that leaves no thread idle (src/cli/figures-pool.ts, pickUnit). Only
+   * where the work goes: a result is the same on any thread.
+   */
+  readonly affinity?: string;
 }
 
 /**
@@ -235,6 +241,7 @@ export function figureSets(c: FigureChoices): FigureSet[] {
   const STUDIES = Object.keys(studies) as Study[];
   const built = new Map<Study, { parts: Parts; headlines: Headline[] }>();
   const study = (name: Study) => built.get(name) ?? built.set(name, studies[name].build()).get(name)!;
+  const studyAffinity = (s: Study): { affinity?: string } => (s === 'neupims' ? { affinity: `neupims ${n.models[0]}` } : {});
   type SensitivityArg = { study: Study; part: string } | { study: Study; variation: Variation; end: 'low' | 'high' };
   // Memos of this thread (pure caches: a result is the same with or without them).
   const neupimsMemos = new Map<string, NeuPimsMemo>();
@@ -293,7 +300,11 @@ export function figureSets(c: FigureChoices): FigureSet[] {
       work: `${plural(neupimsCells.length, 'case')} and a utilisation run`,
       // One unit per case; the cases of a model share one memo per thread, as strata validate neupims shares one
       // (its keys name everything a result depends on, so a result is the same with or without it).
-      units: [...neupimsCells.map((k) => ({ label: `${k.m} ${k.d} batch ${k.b}`, arg: k })), { label: `utilisation ${utilisation.model} batch ${utilisation.batch}`, arg: null }],
+      // A model's units go to one thread where they can (affinity), so its memo is built once.
+      units: [
+        ...neupimsCells.map((k) => ({ label: `${k.m} ${k.d} batch ${k.b}`, arg: k, affinity: `neupims ${k.m}` })),
+        { label: `utilisation ${utilisation.model} batch ${utilisation.batch}`, arg: null, affinity: `neupims ${utilisation.model}` },
+      ],
       run: (arg) => {
         if (arg === null) return neupimsUtilisation(utilisation.model, utilisation.dataset, utilisation.batch);
         const k = arg as (typeof neupimsCells)[number];
@@ -317,8 +328,8 @@ export function figureSets(c: FigureChoices): FigureSet[] {
       // One unit per decode case and per serving run; one comparison per thread serves them all (its memos are
       // keyed by everything a result depends on), as strata validate duplex shares one.
       units: [
-        ...dcases.map((k, i) => ({ label: `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`, arg: { decode: i } })),
-        ...scases.map((k, i) => ({ label: `serving ${k.model} ${k.lin}/${k.lout}`, arg: { serving: i } })),
+        ...dcases.map((k, i) => ({ label: `${k.model} ${k.lin}/${k.lout} batch ${k.batch} ${k.routing}`, arg: { decode: i }, affinity: `duplex ${k.model}` })),
+        ...scases.map((k, i) => ({ label: `serving ${k.model} ${k.lin}/${k.lout}`, arg: { serving: i }, affinity: `duplex ${k.model}` })),
       ],
       run: (arg) => {
         const a = arg as { decode: number } | { serving: number };
@@ -350,7 +361,9 @@ export function figureSets(c: FigureChoices): FigureSet[] {
       work: `the PIM-GPT headlines of ${studied.join(' and ')}, the NeuPIMs gains of ${n.models[0]} at batch ${neupimsBatch} and the Duplex decode headlines, each over every assumption on its path`,
       // First every part of every study as shipped, then every assumption the parts read at each end of its range
       // (src/validation/sensitivity.ts: the same steps `sensitivity` takes in order).
-      units: STUDIES.flatMap((s) => Object.keys(study(s).parts).map((part) => ({ label: `${s}: ${part}`, arg: { study: s, part } satisfies SensitivityArg }))),
+      // The NeuPIMs study's units share the channel runs of the neupims set's first model (its parts at the shipped
+      // specs, and every variant that leaves the PIM spec as it is): they go where that model's units go (affinity).
+      units: STUDIES.flatMap((s) => Object.keys(study(s).parts).map((part) => ({ label: `${s}: ${part}`, arg: { study: s, part } satisfies SensitivityArg, ...studyAffinity(s) }))),
       run: (arg) => {
         const a = arg as SensitivityArg;
         return 'part' in a ? runPart(study(a.study).parts, a.part) : runVariation(study(a.study).parts, a.variation, a.end);
@@ -364,6 +377,7 @@ export function figureSets(c: FigureChoices): FigureSet[] {
           return variations(runs).flatMap((variation) => (['low', 'high'] as const).map((end) => ({
             label: `${s}: ${assumptionName(variation.members[0]!, REPO_ROOT)} at its ${end} end`,
             arg: { study: s, variation, end } satisfies SensitivityArg,
+            ...studyAffinity(s),
           })));
         });
       },

@@ -34,9 +34,9 @@ function userError(e: unknown): number {
 
 const known = (): string => [...COMMANDS.map((c) => c.name), 'help'].join(', ');
 
-/** `strata help [COMMAND | --markdown]`. */
+/** `strata help [COMMAND [SUBCOMMAND] | --markdown]`. */
 function helpCommand(argv: string[]): number {
-  if (argv.length === 0) {
+  if (argv.length === 0 || (argv.length === 1 && (argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h'))) {
     console.log(globalHelp());
     return 0;
   }
@@ -44,8 +44,13 @@ function helpCommand(argv: string[]): number {
     process.stdout.write(cliMarkdown());
     return 0;
   }
-  const c = argv.length === 1 ? findCommand(argv[0]!) : undefined;
+  const c = argv.length <= 2 ? findCommand(argv[0]!) : undefined;
   if (!c) throw new StrataError(`help: expected a command name (${known()}) or --markdown, got '${argv.join(' ')}'`);
+  // `strata help validate neupims`: the command's help, as `strata validate neupims --help` prints it.
+  if (argv.length === 2 && !(c.subcommands ?? []).includes(argv[1]!)) {
+    const subs = c.subcommands ?? [];
+    throw new StrataError(`help: ${c.name} ${subs.length ? `has the subcommands ${subs.join(', ')}` : 'has no subcommands'}, got '${argv[1]}'`);
+  }
   console.log(commandHelp(c));
   return 0;
 }

@@ -6,7 +6,7 @@ import { checkProtocol } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { formatCount } from '../dram/limits.ts';
 import { bytesPerRequest } from '../dram/standard.ts';
-import { runPimGemv } from '../pim/gemv.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
 import { dramReport } from '../report/dram-report.ts';
 import { fraction, MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt } from './args.ts';
@@ -16,12 +16,12 @@ import { writeOutputs } from './output.ts';
 import { checkSystemFor } from './system-flag.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { commandEnergyPj, commandsByName } from '../pim/dual-buffer-channel.ts';
-import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { runNeuPimsAttention } from '../systems/neupims/neupims-gemv.ts';
 import { formatSensitivityTable, pimGptSensitivity, sensitivityParameters } from '../validation/pim-gpt-sensitivity.ts';
 
 export const PIM_USAGE = `strata pim gemv --spec <pim spec | spec.json> --m ROWS --k COLS [--compare-stream] [--check] [--command-log FILE]
-          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--check] [--json]
-          strata pim sensitivity [--models gpt2-xl,gpt3-xl] [--prompt N] [--tokens N]
+          strata pim generate --model NAME [--system pim-gpt] [--prompt N] [--tokens N] [--no-reuse] [--no-overlap] [--check] [--json] [--quiet]
+          strata pim sensitivity [--models gpt2-xl,gpt3-xl] [--prompt N] [--tokens N] [--quiet]
           strata pim neupims-gemv --context N --mode single|dual [--npu-load FRACTION] [--heads H] [--head-dim D] [--seed S] [--check] [--command-log FILE]`;
 
 /** `strata pim gemv`: runs y = W x on an in-bank PIM device and reports time and MAC throughput. */
@@ -86,6 +86,7 @@ function generateCommand(argv: string[]): number {
     'no-overlap': { type: 'boolean' },
     check: { type: 'boolean' },
     json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`pim generate: unexpected argument '${positionals[0]}'`);
   if (!v.model) throw new StrataError(`pim generate: --model is required (usage: ${PIM_USAGE})`);
@@ -94,7 +95,7 @@ function generateCommand(argv: string[]): number {
   const model = loadModel(v.model);
   const prompt = positiveInt('prompt', v.prompt) ?? 32;
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 32;
-  const progress = workProgress('pim generate', 'tokens', prompt + tokens);
+  const progress = workProgress('pim generate', 'tokens', prompt + tokens, { quiet: v.quiet });
   // --check records every command of every channel, so it simulates every program segment (reuse off: a reused
   // segment issues no commands; its timing is the same, test/pim/pim-gpt.test.ts).
   const logs: CommandLog[] | undefined = v.check ? [] : undefined;
@@ -156,6 +157,7 @@ function sensitivityCommand(argv: string[]): number {
     models: { type: 'string' },
     prompt: { type: 'string' },
     tokens: { type: 'string' },
+    quiet: { type: 'boolean' },
   });
   if (positionals.length) throw new StrataError(`pim sensitivity: unexpected argument '${positionals[0]}'`);
   const models = (v.models ?? 'gpt2-xl,gpt3-xl').split(',').map((m) => m.trim());
@@ -163,7 +165,9 @@ function sensitivityCommand(argv: string[]): number {
   const prompt = positiveInt('prompt', v.prompt) ?? 64;
   const tokens = positiveInt('tokens', v.tokens, MAX_STEP_TOKENS) ?? 16;
   const system = loadPimGptSystem();
-  const points = pimGptSensitivity(system, models, prompt, tokens);
+  const progress = workProgress('pim sensitivity', 'models', models.length, { quiet: v.quiet });
+  const points = pimGptSensitivity(system, models, prompt, tokens, (done, m) => progress.update(done, m));
+  progress.end();
   console.log(`### PIM-GPT sensitivity: ${prompt}-token prompt, mean of ${tokens} generated tokens, batch 1; one parameter changed at a time\n`);
   console.log(formatSensitivityTable(sensitivityParameters(system), points, models));
   return 0;

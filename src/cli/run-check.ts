@@ -12,7 +12,7 @@ import type { StreamChecker } from './check.ts';
  *
  * - GPU/CPU baselines (family baseline): the analytical roofline kernel model (src/systems/baseline/roofline.ts)
  *   issues no command. Refused.
- * - Duplex family: the xPU is the same analytical kernel model; the PIM ops (src/pim/logic-pim-gemv.ts) are timed by
+ * - Duplex family: the xPU is the same analytical kernel model; the PIM ops (src/systems/duplex/logic-pim-gemv.ts) are timed by
  *   streams through the DRAM model of the PIM view standard (src/pim/logic-pim-tsv.ts): stream lengths on a grid
  *   (1, 2, 4, ... requests per pseudo-channel up to the spec's tile, and two tiles) are simulated command by
  *   command on every pseudo-channel of a stack, lengths between grid points interpolated, longer ones extrapolated.
@@ -25,7 +25,10 @@ import type { StreamChecker } from './check.ts';
  *   over through the cost model's `commandStreams` (src/systems/neupims/neupims-decode.ts) and replayed as it ends.
  *   The serving cost model memoises programs by shape and steps by batch: each distinct run is simulated once, and
  *   that run is the one checked.
- * - PIM-GPT is run by `strata pim generate` (which has its own --check), not by run or serve.
+ * - PIM-GPT (run and serve): every token of the one generation the steps are read from
+ *   (src/systems/pim-gpt/token-sequence.ts). `--check` simulates it without segment reuse, with every channel's command
+ *   log (the timing is the same), and replays it as one stream after the run (src/cli/run-pim-gpt.ts; serve:
+ *   endPimGptCommandStreams), as `strata pim generate --check` does.
  */
 
 /** Why `--check` is refused for a system that issues no DRAM/PIM commands; undefined when it issues some. `system` is shown as given. */

@@ -118,7 +118,7 @@ export function runDuplexCommand(v: DuplexRunValues, given?: StreamChecker): num
     const busy = (r: DuplexStepResult) => Object.entries(r.busyPs).map(([d, p]) => `${d} ${(r.opsPerDevice[d] ?? 0).toLocaleString('en-US')} ops, busy ${ms(p)}`).join('; ');
     const e = first.energyPj;
     const lines = [
-      `Strata run — ${plan.what}, policy duplex on ${system.name} (${system.devices} x ${system.xpu.name}${pim}), ${results.length} step${results.length > 1 ? 's' : ''}, fp16, xPU profile ${report.system.softwareProfile.name}`,
+      `Strata run — ${plan.what}, policy duplex on ${system.name} (${system.devices} x ${system.xpu.name}${pim}), ${results.length} step${results.length > 1 ? 's' : ''}, fp16, xPU profile ${report.system.softwareProfile!.name}`,
       plan.phase === 'decode'
         ? `  per-token latency  ${ms(totalPs / results.length)} (mean over ${results.length} step${results.length > 1 ? 's' : ''})`
         : `  step time          ${ms(totalPs)}`,

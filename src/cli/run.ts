@@ -15,6 +15,8 @@ import { MAX_STEP_TOKENS, oneOf, parseFlags, positiveInt, seeUsage } from './arg
 import { writeOutputs } from './output.ts';
 import { planSteps, stepSeed, WORKLOAD_OPTIONS } from './workload.ts';
 import { runDuplexCommand } from './run-duplex.ts';
+import { runPimGptCommand } from './run-pim-gpt.ts';
+import { pimGpt } from '../systems/pim-gpt/policy.ts';
 import { policyForSystem } from './system-flag.ts';
 import { familiesOf, orList, SYSTEM_MODELS } from '../systems/registry.ts';
 import { refuseCheckWithoutCommands } from './run-check.ts';
@@ -25,8 +27,15 @@ export const RUN_USAGE = `strata run --system NAME --model NAME --phase prefill|
 strata run --trace FILE.jsonl [--system NAME] [--timeline first|all] [--out report.json] [--csv DIR] [--quiet]
 strata run --system duplex|duplex-gpu|bank-pim|bg-pim (or --policy duplex: default system duplex) --model NAME --phase prefill|decode --context L
            [--batch N] [--tokens N] [--seed S] [--devices N] [--routing uniform|skewed] [--timeline first|all] [--out report.json] [--csv DIR] [--check] [--quiet]
+strata run --system pim-gpt (or --policy pim-gpt) --model NAME --phase prefill|decode --context L [--batch 1] [--tokens N]
+           [--timeline first|all] [--out report.json] [--csv DIR] [--check] [--quiet]
+           PIM-GPT is batch 1 (--batch other than 1 is refused). Every token is simulated cycle by cycle as strata pim
+           generate runs it, from the generation's first token: decode --context L is the token with L-1 cached tokens
+           (the first token of pim generate --prompt L-1), --tokens N the next ones; prefill --context L is the prompt
+           run token by token, as PIM-GPT runs a prompt (pim generate --prompt L's prompt time)
 --check (Duplex-family systems with PIM): every Logic-PIM stream the PIM ops are timed from (each length of the
            simulated grid, every pseudo-channel of a stack) is replayed through the independent protocol checker;
+           (PIM-GPT): every command of every channel of the simulated generation (simulated without reuse);
            exit 1 with the first broken rule. GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused`;
 
 /** Loads a baseline system for `run`, with a message that points NPU names to `strata compile`. */
@@ -67,6 +76,7 @@ export function runCommand(argv: string[], checker?: StreamChecker): number {
   const runPolicies = familiesOf('run').map((f) => SYSTEM_MODELS[f].policy.name);
   if (v.policy !== undefined && !runPolicies.includes(v.policy)) throw new StrataError(`run: --policy: expected ${orList(runPolicies)}, got '${v.policy}'`);
   const policy = policyForSystem('run', v.system, v.policy);
+  if (policy === pimGpt.name) return runPimGptCommand({ ...v, policy }, checker);
   if (policy !== undefined && policy !== gpuRoofline.name) return runDuplexCommand({ ...v, policy }, checker);
   for (const flag of ['devices', 'routing'] as const) {
     if (v[flag] !== undefined) throw new StrataError(`run: --${flag} applies to --policy duplex (a Duplex-family --system such as duplex)`);

@@ -19,6 +19,7 @@ import { checkSystemFor, familyOfSystem } from './system-flag.ts';
 import { CheckFailed, StreamChecker } from './check.ts';
 import { checkLogicPimStreams, refuseCheckWithoutCommands } from './run-check.ts';
 import { loadDuplexSystem, type DuplexSystem } from '../systems/duplex/duplex-system.ts';
+import { endPimGptCommandStreams } from '../systems/pim-gpt/pim-gpt-serving.ts';
 
 export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests sharegpt|alpaca|fixed:IN:OUT|FILE [--qps Q] [--count N] [--seed S]
              [--max-batch B] [--kv-capacity-gb G] [--prefill whole|chunked] [--chunk-tokens T] [--routing uniform|skewed]
@@ -28,7 +29,11 @@ export const SERVE_USAGE = `strata serve --model NAME --system NAME --requests s
              NeuPIMs-family systems: every channel run the step costs simulate (the NPU streaming-rate sample, each
              distinct attention program alone and beside NPU traffic; repeated shapes and batches are simulated once
              and reused). Duplex-family systems with PIM: every Logic-PIM stream length the PIM ops are timed from.
-             GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused`;
+             PIM-GPT: every channel of the one generation the token costs are read from (simulated without reuse).
+             GPU/CPU baselines and duplex-gpu issue no DRAM commands: refused
+--system pim-gpt serves one request at a time (max batch 1; a larger --max-batch is refused), each prompt token by
+             token; every token is simulated cycle by cycle as strata pim generate runs it, each context once and
+             kept (a request's token at context c costs the token at c of one generation from idle)`;
 
 /** Requests in a generated set when --count is not given (the request count of issue #6's serving benchmark). */
 export const DEFAULT_SERVE_COUNT = 256;
@@ -126,7 +131,13 @@ export function serveCommand(argv: string[], given?: StreamChecker): number {
   }
   const checker = v.check ? given ?? new StreamChecker('serve') : undefined;
   const seed = v.seed ?? '0';
-  const maxBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH) ?? DEFAULT_MAX_BATCH;
+  // A family with a batch limit of its own (PIM-GPT: one request at a time) serves with it; a larger --max-batch is refused.
+  const familyBatch = family === undefined ? undefined : SYSTEM_MODELS[family].serving?.maxBatch;
+  const givenBatch = positiveInt('max-batch', v['max-batch'], MAX_BATCH);
+  if (familyBatch !== undefined && givenBatch !== undefined && givenBatch > familyBatch.requests) {
+    throw new StrataError(`--max-batch: '${v.system}' serves at most ${familyBatch.requests} request${familyBatch.requests === 1 ? '' : 's'} per step (${familyBatch.why}), got ${givenBatch}`);
+  }
+  const maxBatch = givenBatch ?? familyBatch?.requests ?? DEFAULT_MAX_BATCH;
   const kvGiB = positiveNumber('kv-capacity-gb', v['kv-capacity-gb'], MAX_KV_GIB, 'a petabyte, beyond any system');
   const prefill = oneOf('prefill', v.prefill, PREFILL_MODES) ?? 'whole';
   const chunkTokens = positiveInt('chunk-tokens', v['chunk-tokens']);
@@ -142,7 +153,7 @@ export function serveCommand(argv: string[], given?: StreamChecker): number {
   const model = loadModel(v.model);
   if (routing !== undefined && model.experts <= 1) throw new StrataError(`--routing: ${model.name} is a dense model (no experts to route to)`);
   const set = requestSet(v, seed);
-  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch, profile: v.profile, commandStreams: family === 'neupims' ? checker : undefined });
+  const costModel = loadStepCostModel(v.system, model, { seed, routing, attentionLaunch, profile: v.profile, commandStreams: family === 'neupims' || family === 'pim-gpt' ? checker : undefined });
   const kvCapacityBytes = kvGiB !== undefined ? Math.floor(kvGiB * 2 ** 30) : undefined;
   const mem = costModel.memory;
   const left = mem ? mem.capacityBytes - mem.weightBytes : Infinity;
@@ -160,12 +171,16 @@ export function serveCommand(argv: string[], given?: StreamChecker): number {
       chunkTokens: prefill === 'chunked' ? chunkTokens ?? DEFAULT_CHUNK_TOKENS : undefined,
       onStep: (finished, _total, ps) => progress.update(finished, `${(ps / 1e12).toFixed(2)} s simulated`),
     });
-    // Duplex: the Logic-PIM streams the PIM ops were timed from (NeuPIMs' channel runs were checked as they ended).
+    // Duplex: the Logic-PIM streams the PIM ops were timed from (NeuPIMs' channel runs were checked as they ended);
+    // PIM-GPT: the one generation every token's cost was read from, every channel.
     if (checker && checkedDuplex) checkLogicPimStreams(checkedDuplex, checker);
+    if (checker && family === 'pim-gpt') endPimGptCommandStreams(costModel);
     if (checker) {
       checked = checker.summary(checkedDuplex
         ? `${checkedDuplex.pim!.spec.name}: every stream length the PIM ops are timed from`
-        : `every channel run the step costs simulated; the largest ${checker.largestStream.toLocaleString('en-US')} commands`);
+        : family === 'pim-gpt'
+          ? 'every channel of the one generation the token costs were read from'
+          : `every channel run the step costs simulated; the largest ${checker.largestStream.toLocaleString('en-US')} commands`);
     }
   } catch (e) {
     if (!(e instanceof CheckFailed)) throw e;

@@ -1,9 +1,9 @@
 import { StrataError } from '../spec/errors.ts';
 import { parseFlags, seeUsage } from './args.ts';
-import { ATTACC_SAMPLE, attaccPasses, compareAttAccRow, formatAttAccTables, readAttAccRows } from '../validation/attacc.ts';
-import type { AttAccGenerator } from '../pim/attacc-trace.ts';
-import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 import { workProgress } from './progress.ts';
+import { ATTACC_SAMPLE, attaccPasses, compareAttAccRow, formatAttAccTables, readAttAccRows } from '../validation/attacc.ts';
+import type { AttAccGenerator } from '../validation/attacc-trace.ts';
+import { CHECK_MAX_VIOLATIONS, checkFailureLine } from './check.ts';
 
 /** Usage of `strata validate attacc`. */
 export const VALIDATE_ATTACC_USAGE = 'strata validate attacc [--csv FILE] [--stack] [--generator v1|v2] [--no-refresh] [--check]';
@@ -16,17 +16,19 @@ export const VALIDATE_ATTACC_USAGE = 'strata validate attacc [--csv FILE] [--sta
  * says how many commands were replayed, and the first broken rule fails the command (exit 1) in one line on stderr.
  */
 export function attaccValidateCommand(argv: string[]): number {
-  const { values: v, positionals } = parseFlags('validate attacc', argv, { csv: { type: 'string' }, stack: { type: 'boolean' }, generator: { type: 'string' }, 'no-refresh': { type: 'boolean' }, check: { type: 'boolean' } });
+  const { values: v, positionals } = parseFlags('validate attacc', argv, { csv: { type: 'string' }, stack: { type: 'boolean' }, generator: { type: 'string' }, 'no-refresh': { type: 'boolean' }, check: { type: 'boolean' }, quiet: { type: 'boolean' } });
   if (positionals.length > 0) throw new StrataError(`validate attacc: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   if (v.generator !== undefined && v.generator !== 'v1' && v.generator !== 'v2') throw new StrataError(`--generator: expected v1 (the generator AttAcc's table was made with) or v2 (its fixed successor), got '${v.generator}'`);
   const file = v.csv ?? ATTACC_SAMPLE;
   const rows = readAttAccRows(file);
   if (rows.length === 0) throw new StrataError(`${file}: no rows after the header`);
   const check = v.check === true;
-  // Progress (issue #18): the sample's 18 rows take about 5 s of CPU, 50 s with --check; a line before each next row
-  // once 2 s have passed (on stderr: stdout is the Markdown table).
-  const progress = workProgress('validate attacc', 'rows', rows.length);
-  const results = rows.map((row, i) => (progress.update(i, `next: line ${row.line}, ${row.pimType} L=${row.L}`), compareAttAccRow(row, { generator: v.generator as AttAccGenerator | undefined, stack: v.stack === true, refresh: v['no-refresh'] !== true, checkMaxViolations: check ? CHECK_MAX_VIOLATIONS : undefined })));
+  const progress = workProgress('validate attacc', 'rows', rows.length, { quiet: v.quiet });
+  const results = rows.map((row, i) => {
+    const r = compareAttAccRow(row, { generator: v.generator as AttAccGenerator | undefined, stack: v.stack === true, refresh: v['no-refresh'] !== true, checkMaxViolations: check ? CHECK_MAX_VIOLATIONS : undefined });
+    progress.update(i + 1, `${row.pimType} L=${row.L}`);
+    return r;
+  });
   progress.end();
   console.log(`### AttAcc's Ramulator cycles (${file.endsWith('ramulator-sample.csv') ? 'the sample' : file}) beside Strata's, ${v.stack ? 'all 16 legacy channels' : 'legacy channel 0'}, generator ${v.generator ?? 'v1'}${v['no-refresh'] ? ', refresh left out' : ''}\n`);
   console.log(formatAttAccTables(results));

@@ -6,13 +6,13 @@ import { generatePattern, type Pattern } from '../dram/patterns.ts';
 import { checkProtocol, type Violation } from '../dram/protocol-checker.ts';
 import { runDram } from '../dram/run.ts';
 import { bytesPerRequest, knownStandards, loadStandard, type DramStandard } from '../dram/standard.ts';
-import { runPimGemv } from '../pim/gemv.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../pim/pim-spec.ts';
-import { runNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { runNeuPimsAttention } from '../systems/neupims/neupims-gemv.ts';
 import { loadModel } from '../compiler/model.ts';
 import { loadPimGptSystem, pimGptGenerate } from '../systems/pim-gpt/pim-gpt.ts';
 import { ATTACC_DEVICES, loadAttAccDevice, type AttAccPlacement } from '../pim/attacc-device.ts';
-import { attaccTrace } from '../pim/attacc-trace.ts';
+import { attaccTrace } from '../validation/attacc-trace.ts';
 import { runAttAccStack } from '../pim/attacc-channel.ts';
 import { checkAttAccRun } from '../pim/attacc-check.ts';
 import { CHECK_MAX_VIOLATIONS, checkFailureLine, StreamChecker } from './check.ts';
@@ -196,10 +196,10 @@ function ramulator2CheckCases(): CheckCase[] {
  * and are listed as not replayed.
  */
 export function checkValidateCommand(argv: string[]): number {
-  const { positionals } = parseFlags('validate check', argv, {});
+  const { values: v, positionals } = parseFlags('validate check', argv, { quiet: { type: 'boolean' } });
   if (positionals.length > 0) throw new StrataError(`validate check: unexpected argument '${positionals[0]}' (usage: ${VALIDATE_CHECK_USAGE})`);
   const cases = [...dramCases(), ...ramulator2CheckCases(), ...pimCases(), ...runServeCases()];
-  const progress = workProgress('validate check', 'runs', cases.length);
+  const progress = workProgress('validate check', 'runs', cases.length, { quiet: v.quiet });
   const failures: string[] = [];
   const rows: string[] = [];
   cases.forEach((c, i) => {

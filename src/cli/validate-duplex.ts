@@ -52,7 +52,7 @@ export function duplexValidateCommand(argv: string[]): number {
     models: { type: 'string' }, lengths: { type: 'string' }, batches: { type: 'string' },
     'serving-models': { type: 'string' }, 'serving-lengths': { type: 'string' }, count: { type: 'string' }, qps: { type: 'string' },
     'max-batch': { type: 'string' }, 'no-serving': { type: 'boolean' }, out: { type: 'string' }, sensitivity: { type: 'boolean' },
-    split: { type: 'string' }, 'co-processing': { type: 'boolean' }, 'authors-charge': { type: 'boolean' },
+    split: { type: 'string' }, 'co-processing': { type: 'boolean' }, 'authors-charge': { type: 'boolean' }, quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate duplex: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   const checkModels = (flag: string, ms: readonly string[]) => {
@@ -93,7 +93,7 @@ export function duplexValidateCommand(argv: string[]): number {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --authors-charge (it compares the decode cases under two charges)`);
     }
     const cases = decodeCases(models, batches, lengths);
-    const progress = workProgress('validate duplex --authors-charge', 'cases', cases.length);
+    const progress = workProgress('validate duplex --authors-charge', 'cases', cases.length, { quiet: v.quiet });
     const cmp = new DuplexComparison(split);
     const rows = cases.map((c, i) => {
       const [row] = chargeRows([c], split, cmp);
@@ -109,12 +109,12 @@ export function duplexValidateCommand(argv: string[]): number {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --sensitivity (it varies the decode table's headlines)`);
     }
-    return printSensitivity("### Duplex: sensitivity of each decode headline to every assumption on its path (GPU and xPU: the H100 under the 'graphs' profile, a serving engine's; rows marked 'the paper's setup': the authors' charge, no kernel floor or launch and no shared-bank slowdown)", duplexSensitivityParts(decodeCases(models, batches, lengths)));
+    return printSensitivity("### Duplex: sensitivity of each decode headline to every assumption on its path (GPU and xPU: the H100 under the 'graphs' profile, a serving engine's; rows marked 'the paper's setup': the authors' charge, no kernel floor or launch and no shared-bank slowdown)", duplexSensitivityParts(decodeCases(models, batches, lengths)), v.quiet);
   }
   const cmp = new DuplexComparison(split);
   const cases = decodeCases(models, batches, lengths);
   const servingCases = v['no-serving'] ? 0 : servingModels.length * servingLengths.length;
-  const progress = workProgress('validate duplex', 'cases', cases.length + servingCases);
+  const progress = workProgress('validate duplex', 'cases', cases.length + servingCases, { quiet: v.quiet });
   let done = 0;
   const decode: DecodeRow[] = cases.map((c) => {
     const row = cmp.decode(c.model, c.lin, c.lout, c.batch, c.routing);

@@ -38,7 +38,7 @@ export function neupimsValidateCommand(argv: string[]): number {
   }
   const { values, positionals } = parseFlags('validate neupims', argv, {
     models: { type: 'string' }, batches: { type: 'string' }, datasets: { type: 'string' }, intervals: { type: 'string' }, gemm: { type: 'string' },
-    'what-if': { type: 'string' }, sensitivity: { type: 'boolean' },
+    'what-if': { type: 'string' }, sensitivity: { type: 'boolean' }, quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new StrataError(`validate neupims: unexpected argument '${positionals[0]}'`);
   const gemm = gemmTiming(values.gemm);
@@ -58,10 +58,10 @@ export function neupimsValidateCommand(argv: string[]): number {
     // batches where NeuPIMs interleaves sub-batches stands for the table.
     const sm = values.models === undefined ? ['neupims-gpt3-7b'] : models;
     const sb = values.batches === undefined ? [256, 512] : batches;
-    return printSensitivity(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})`, neupimsSensitivityParts(sm, datasets, sb));
+    return printSensitivity(`### NeuPIMs: sensitivity of each geometric-mean gain to every assumption on its path (${sm.join(', ')}; ${datasets.join(', ')}; batches ${sb.join(', ')})`, neupimsSensitivityParts(sm, datasets, sb), values.quiet);
   }
   const rows = [];
-  const progress = workProgress('validate neupims', 'cases', models.length * datasets.length * batches.length);
+  const progress = workProgress('validate neupims', 'cases', models.length * datasets.length * batches.length, { quiet: values.quiet });
   for (const m of models) {
     const memo = new NeuPimsMemo();
     for (const d of datasets) {

@@ -24,7 +24,7 @@ export function strataOutput(argv: readonly string[]): string {
  * `--only TEXT` limits it to blocks whose command contains TEXT.
  */
 export function validatePageCommand(argv: string[]): number {
-  const { values: v, positionals } = parseFlags('validate page', argv, { check: { type: 'boolean' }, only: { type: 'string' } });
+  const { values: v, positionals } = parseFlags('validate page', argv, { check: { type: 'boolean' }, only: { type: 'string' }, quiet: { type: 'boolean' } });
   if (positionals.length > 1) throw new StrataError(`validate page: expected at most one file, got '${positionals.join(' ')}'${seeUsage('validate')}`);
   const file = positionals[0] ?? join(dirname(STRATA_BIN), '..', 'docs', 'validation.md');
   const text = readInputText(file, 'a Markdown page');
@@ -35,7 +35,7 @@ export function validatePageCommand(argv: string[]): number {
   for (const b of blocks) {
     const key = b.argv.join(' ');
     if (!fresh.has(key)) {
-      process.stderr.write(`validate page: strata ${key}\n`);
+      if (!v.quiet) process.stderr.write(`validate page: strata ${key}\n`);
       fresh.set(key, strataOutput(b.argv));
     }
   }

@@ -20,13 +20,13 @@ export const VALIDATE_RAMULATOR2_USAGE = 'strata validate ramulator2 [--controll
  */
 export function ramulator2ValidateCommand(argv: string[]): number {
   const { sets, rest } = takeSetFlags(argv);
-  const { values: v, positionals } = parseFlags('validate ramulator2', rest, { only: { type: 'string' }, controller: { type: 'string' } });
+  const { values: v, positionals } = parseFlags('validate ramulator2', rest, { only: { type: 'string' }, controller: { type: 'string' }, quiet: { type: 'boolean' } });
   if (positionals.length > 0) throw new StrataError(`validate ramulator2: unexpected argument '${positionals[0]}'${seeUsage('validate')}`);
   const controller = oneOf('controller', v.controller, ['ramulator2', 'strata'] as const) ?? 'ramulator2';
   if (sets.length > 0 && controller !== 'strata') throw new StrataError(`--set: validate ramulator2 takes it with --controller strata (it changes Strata's preset; Ramulator's configuration files are Ramulator's)`);
   const cases = ramulator2Cases().filter((c) => v.only === undefined || c.includes(v.only));
   if (cases.length === 0) throw new StrataError(`--only: no reference run's name contains '${v.only}' (runs: ${ramulator2Cases().join(', ')})`);
-  const progress = workProgress('validate ramulator2', 'runs', cases.length);
+  const progress = workProgress('validate ramulator2', 'runs', cases.length, { quiet: v.quiet });
   if (controller === 'strata') {
     const results = cases.map((c, i) => {
       const r = compareStrataControllerWithRamulator2(c, sets);

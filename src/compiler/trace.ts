@@ -198,7 +198,7 @@ const ASIC_PARAMS = ['lanes', 'clockPs', 'opLatencyCycles'] as const;
 /**
  * Checks the params of the device kinds whose params are fixed (`pim`, `asic`): exactly the listed ones, integers,
  * and for `pim` a consistent layout (units = channels x banks, whole elements per row, a row fits in the global
- * buffer, as src/pim/pim-spec.ts and src/pim/gemv.ts require of a spec). Other kinds keep free-form params.
+ * buffer, as src/pim/pim-spec.ts and src/systems/pim-gpt/gemv.ts require of a spec). Other kinds keep free-form params.
  */
 function checkDeviceParams(d: FieldReader, p: FieldReader, kind: DeviceKind, params: Record<string, number>, units: number): void {
   switch (kind) {

@@ -429,7 +429,9 @@ export class Controller implements Component, BankChangeListener {
     if (this.queues.hasMovable(this.drain.queueAt(c + 1, this.commandQueueCount))) next = c + 1;
     const ready = this.readiness.computeReady();
     if (ready < next) next = ready;
-    if (!this.arrivals.empty) next = Math.min(next, this.arrivalWakeCycle());
+    // An arrival not yet admitted arrived at c or later, so it never needs a wake before c + 1: when the
+    // controller wakes at c + 1 anyway, the scan of the arrivals (arrivalWakeCycle, pure) cannot move the wake.
+    if (next > c + 1 && !this.arrivals.empty) next = Math.min(next, this.arrivalWakeCycle());
     next = Math.min(next, this.arrivalWake);
     this.arrivalWake = Infinity;
     if (next > c + 1) next = Math.min(next, this.refresh.wakeCycle(c));

@@ -5,6 +5,7 @@ import { parseAddressMapping, decodeAddress, type AddressMapping, type DecodedAd
 import { CommandLog } from './command-log.ts';
 import { Controller, type ControllerListener } from './controller.ts';
 import type { MemRequest } from './request.ts';
+import { invariant } from '../spec/errors.ts';
 import type { ControllerSpec, DramStandard } from './standard.ts';
 
 /** Receives completions from the memory system. */
@@ -18,16 +19,17 @@ export interface MemoryClient {
 /** A request as the controllers take it: every MemRequest of a run is one of these, so all share one V8 map. */
 class Request implements MemRequest {
   // Declared only: the constructor adds each field with its first value (a class field would start as undefined).
-  declare readonly id: number;
-  declare readonly addr: number;
-  declare readonly isWrite: boolean;
-  declare readonly arrivalCycle: number;
-  declare readonly rank: number;
-  declare readonly bankGroup: number;
-  declare readonly bank: number;
-  declare readonly row: number;
-  declare readonly column: number;
-  declare readonly bankIndex: number;
+  // Writable here (readonly to everyone else through MemRequest) so that reset can reuse a completed request.
+  declare id: number;
+  declare addr: number;
+  declare isWrite: boolean;
+  declare arrivalCycle: number;
+  declare rank: number;
+  declare bankGroup: number;
+  declare bank: number;
+  declare row: number;
+  declare column: number;
+  declare bankIndex: number;
 
   constructor(id: number, addr: number, isWrite: boolean, arrivalCycle: number, d: DecodedAddress, bankIndex: number) {
     this.id = id;
@@ -37,6 +39,20 @@ class Request implements MemRequest {
     this.isWrite = isWrite;
     this.arrivalCycle = DOUBLE_FIELD;
     this.addr = addr;
+    this.arrivalCycle = arrivalCycle;
+    this.rank = d.rank;
+    this.bankGroup = d.bankGroup;
+    this.bank = d.bank;
+    this.row = d.row;
+    this.column = d.column;
+    this.bankIndex = bankIndex;
+  }
+
+  /** Makes this (completed) request a new one, as the constructor would. */
+  reset(id: number, addr: number, isWrite: boolean, arrivalCycle: number, d: DecodedAddress, bankIndex: number): void {
+    this.id = id;
+    this.addr = addr;
+    this.isWrite = isWrite;
     this.arrivalCycle = arrivalCycle;
     this.rank = d.rank;
     this.bankGroup = d.bankGroup;
@@ -56,6 +72,16 @@ export class MemorySystem implements ControllerListener {
   private readonly scratch: DecodedAddress = { channel: 0, rank: 0, bankGroup: 0, bank: 0, row: 0, column: 0 };
   private nextId = 0;
   client: MemoryClient | undefined;
+  /**
+   * Set by whoever owns every client of this memory system (runDram) when none keeps a request past its onComplete
+   * and none calls submit (which returns one): each completed request is then reused for a later one. Speed hack: a trace's requests stop being allocated one by
+   * one, so the young generation no longer fills with them and storing one into a controller's long-lived lists
+   * no longer takes V8's write barrier's slow path (a young object stored into an old one); see docs/validation.md,
+   * "The command line, whole process", fifth pass. The controllers hold no request after completing it.
+   */
+  recycleRequests = false;
+  /** Completed requests waiting for reuse (recycleRequests). */
+  private readonly free: Request[] = [];
 
   constructor(sim: Simulator, readonly std: DramStandard, readonly config: ControllerSpec, opts: { commandLog?: boolean } = {}) {
     this.clock = clockDomain('dram', std.tCKPs);
@@ -89,14 +115,21 @@ export class MemorySystem implements ControllerListener {
     return true;
   }
 
-  /** Hands a request to its controller at memory cycle `cycle` (call canAccept first). */
+  /**
+   * Hands a request to its controller at memory cycle `cycle` (call canAccept first) and returns it, so the caller
+   * may keep it: not while recycleRequests is set.
+   */
   submit(addr: number, isWrite: boolean, cycle: number): MemRequest {
+    if (this.recycleRequests) invariant(false, 'MemorySystem.submit is not called while requests are recycled (the returned request would be reused)');
     return this.submitDecoded(addr, isWrite, cycle, decodeAddress(this.mapping, addr, this.scratch));
   }
 
   private submitDecoded(addr: number, isWrite: boolean, cycle: number, d: DecodedAddress): MemRequest {
     const o = this.std.organization;
-    const req = new Request(this.nextId++, addr, isWrite, cycle, d, (d.rank * o.bankGroups + d.bankGroup) * o.banksPerGroup + d.bank);
+    const bankIndex = (d.rank * o.bankGroups + d.bankGroup) * o.banksPerGroup + d.bank;
+    let req = this.free.pop();
+    if (req === undefined) req = new Request(this.nextId++, addr, isWrite, cycle, d, bankIndex);
+    else req.reset(this.nextId++, addr, isWrite, cycle, d, bankIndex);
     this.controllers[d.channel]!.submit(req, cycle);
     return req;
   }
@@ -107,5 +140,7 @@ export class MemorySystem implements ControllerListener {
 
   onComplete(req: MemRequest, doneCycle: number): void {
     this.client?.onComplete(req, doneCycle);
+    // Every request of this memory system is a Request (submitDecoded makes them all).
+    if (this.recycleRequests) this.free.push(req as Request);
   }
 }

@@ -82,6 +82,8 @@ function simulate(
   const sim = new Simulator();
   const memory = new MemorySystem(sim, o.standard, controller, { commandLog });
   const fe = new TraceFrontend(sim, memory, o.trace, frontend, cycles === undefined, cycles);
+  // The front end is the only client and keeps no request; the run returns statistics, not requests.
+  memory.recycleRequests = true;
   const periodPs = memory.clock.periodPs;
   const endPs = cycles !== undefined ? cycles * periodPs : Infinity;
   if (!progress) {

@@ -2,7 +2,6 @@ import type { Component, Simulator } from '../kernel/simulator.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { MemorySystem } from '../dram/memory-system.ts';
 import type { Op } from '../ir/op.ts';
-import type { Assignment } from '../compiler/policies/types.ts';
 import type { WsTiling } from '../ir/tiling.ts';
 import { invariant, StrataError } from '../spec/errors.ts';
 import { DmaEngine, type DmaClient } from './dma.ts';
@@ -38,6 +37,18 @@ import { vectorCycles, type VectorUnitConfig } from './vector-unit.ts';
  * transfer is one contiguous range. Addresses wrap at the device's capacity (larger models reuse addresses: only
  * timing is simulated, not data).
  */
+
+/**
+ * One op as the NPU is handed it, in op order: the op, the id of the device it was mapped to, and its tiling
+ * (`ws-gemm` for the systolic arrays) or null for an op run whole. The compiler's `Assignment`
+ * (src/compiler/policies/types.ts) has this shape; the unit names only what it reads, so it depends on no compiler
+ * type (Strata issue #15; test/architecture.test.ts).
+ */
+export interface NpuAssignment {
+  readonly op: Op;
+  readonly device: string;
+  readonly tiling: WsTiling | { readonly scheme: string } | null;
+}
 
 /** Which unit group runs an op. */
 export type NpuUnit = 'systolic-array' | 'vector-unit';
@@ -189,7 +200,7 @@ export class Npu implements Component, DmaClient {
     private readonly sim: Simulator,
     readonly spec: NpuSpec,
     readonly memory: MemorySystem,
-    private readonly assignments: readonly Assignment[],
+    private readonly assignments: readonly NpuAssignment[],
     precisionBytes: number,
     opts: NpuOptions = {},
   ) {
@@ -255,7 +266,7 @@ export class Npu implements Component, DmaClient {
     if (t !== Infinity) this.sim.wakeNoLaterThan(this.handle, t);
   }
 
-  private unitOf(a: Assignment): NpuUnit {
+  private unitOf(a: NpuAssignment): NpuUnit {
     if (a.tiling !== null && a.tiling.scheme === 'ws-gemm') return 'systolic-array';
     if (a.tiling === null && a.op.cls === 'vector') return 'vector-unit';
     throw new StrataError(`op '${a.op.id}' on device '${a.device}': the NPU runs matrix ops tiled for its systolic arrays (ws-gemm) and vector ops whole; map the step with policy npu-only`);
@@ -268,7 +279,7 @@ export class Npu implements Component, DmaClient {
     return base;
   }
 
-  private makePlan(a: Assignment, nowPs: number): OpPlan {
+  private makePlan(a: NpuAssignment, nowPs: number): OpPlan {
     const op = a.op;
     const p = this.p;
     const unit = this.unitOf(a);

@@ -8,7 +8,7 @@ import { deepFreeze } from '../spec/freeze.ts';
 import { clockDomain, nextEdgePs, type ClockDomain } from '../kernel/clock.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import { invariant } from '../spec/errors.ts';
-import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
+import type { WorkNode, WorkRunner, WorkSchedule } from './work-node.ts';
 
 /** The vector datapath of a PIM system's ASIC. */
 export interface AsicSpec {
@@ -85,16 +85,16 @@ export function asicOccupancyCycles(asic: AsicSpec, flops: number): number {
  * ready `opLatencyCycles` later, while the next node already streams in. Of the nodes ready, the earliest in the
  * graph goes first. Nodes start on edges of the ASIC clock.
  */
-export class Asic implements Component, NodeRunner {
+export class Asic implements Component, WorkRunner {
   readonly name = 'asic0';
   readonly clock: ClockDomain;
   private readonly handle: number;
   /** Ready nodes not started, and started nodes not finished. */
-  private readonly waiting: TokenNode[] = [];
-  private readonly inFlight: TokenNode[] = [];
+  private readonly waiting: WorkNode[] = [];
+  private readonly inFlight: WorkNode[] = [];
   private lanesFreePs = 0;
   private lastNode = -1;
-  private graph: TokenGraph | null = null;
+  private graph: WorkSchedule | null = null;
   /** Cycles the lanes were busy, over the run. */
   busyCycles = 0;
 
@@ -104,13 +104,13 @@ export class Asic implements Component, NodeRunner {
   }
 
   /** Switches to a new token graph (the previous one has finished). */
-  begin(graph: TokenGraph): void {
+  begin(graph: WorkSchedule): void {
     invariant(this.waiting.length === 0 && this.inFlight.length === 0, 'the ASIC finishes one token graph before the next');
     this.graph = graph;
     this.lastNode = -1;
   }
 
-  nodeReady(node: TokenNode): void {
+  nodeReady(node: WorkNode): void {
     this.waiting.push(node);
     this.sim.wakeNoLaterThan(this.handle, Math.max(this.sim.nowPs, node.readyPs));
   }

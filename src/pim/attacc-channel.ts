@@ -2,7 +2,7 @@ import { invariant } from '../spec/errors.ts';
 import { CommandLog } from '../dram/command-log.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import type { AttAccDevice } from './attacc-device.ts';
-import { AttAccOp, type AttAccStream, type AttAccTrace } from './attacc-trace.ts';
+import { AttAccOp, type AttAccStream, type AttAccTrace } from './attacc-stream.ts';
 
 /** What running a stream (one legacy channel or a whole stack) took. */
 export interface AttAccRun {

@@ -8,7 +8,7 @@ import { TimingState } from '../dram/timing-state.ts';
 import { AllBankTiming } from './all-bank-timing.ts';
 import { Float64Slab, type ProgramMemo, type SegmentMark } from './program-memo.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
-import type { NodeRunner, TokenGraph, TokenNode } from '../systems/pim-gpt/token-graph.ts';
+import type { WorkNode, WorkRunner, WorkSchedule } from './work-node.ts';
 
 /** One step of a PIM program: `count` back-to-back issues of command `cmd` (index in the standard's vocabulary) on `row`. */
 export interface PimStep {
@@ -83,10 +83,10 @@ export interface PimChannelOptions {
  * The refresh schedule is the DRAM controller's Refresh part (src/dram/controller/refresh.ts: all-bank, every
  * tREFI from tREFI, closing a rank with one PREA), over the channel's Bank objects and the same TimingState the
  * commands go through. The sequencer consults it only before a row activation and between jobs, where every
- * program has closed its rows (each row's work ends with a PREA: gemv.ts), so the banks stay precharged here, the
- * part's next step is REF (checked), and a refresh the part marks due is issued at once: none is ever left
- * pending from one call to the next. A channel has one rank (all-bank commands act on rank 0; gemv.ts spreads
- * rows over one rank's banks).
+ * program has closed its rows (each row's work ends with a PREA: src/systems/pim-gpt/gemv.ts), so the banks stay
+ * precharged here, the part's next step is REF (checked), and a refresh the part marks due is issued at once: none
+ * is ever left pending from one call to the next. A channel has one rank (all-bank commands act on rank 0;
+ * src/systems/pim-gpt/gemv.ts spreads rows over one rank's banks).
  *
  * Two implementations of the same behaviour: without a memo every command goes through TimingState (the
  * controller's), with one the channel replays memoised segments on an AllBankTiming state; both give the same
@@ -313,13 +313,13 @@ function firstDue(marks: readonly SegmentMark[], dueCursor: number, skipStep: nu
  * its data-independent first activation may have issued earlier, while the channel waited (see
  * PimChannelSequencer). Time in the channel is cycles of its DRAM clock; the kernel sees picoseconds.
  */
-export class PimChannel implements Component, NodeRunner {
+export class PimChannel implements Component, WorkRunner {
   readonly name: string;
   private readonly handle: number;
-  private readonly queue: TokenNode[] = [];
+  private readonly queue: WorkNode[] = [];
   private head = 0;
-  private running: TokenNode | null = null;
-  private graph: TokenGraph | null = null;
+  private running: WorkNode | null = null;
+  private graph: WorkSchedule | null = null;
   /** The node that last used the channel, and the cycle after its last command. */
   private lastNode = -1;
 
@@ -329,7 +329,7 @@ export class PimChannel implements Component, NodeRunner {
   }
 
   /** Queues a node of `graph` on this channel (in graph order). */
-  enqueue(graph: TokenGraph, node: TokenNode): void {
+  enqueue(graph: WorkSchedule, node: WorkNode): void {
     if (this.graph !== graph) {
       invariant(this.head === this.queue.length && !this.running, 'a PIM channel finishes one token graph before the next');
       this.graph = graph;

@@ -25,7 +25,7 @@ export interface PimUnitSpec {
 
 /**
  * Which PIM command set a spec provides, i.e. which models can drive it: `aim` (ACT16, MAC16, WRGB, RDMAC16:
- * src/pim/gemv.ts, PIM-GPT) or `newton` (GWRITE, G_ACT, COMP, READRES, P_PRE: the NeuPIMs channel,
+ * src/systems/pim-gpt/gemv.ts, PIM-GPT) or `newton` (GWRITE, G_ACT, COMP, READRES, P_PRE: the NeuPIMs channel,
  * src/pim/dual-buffer-channel.ts).
  */
 export type PimCommandSet = 'aim' | 'newton';

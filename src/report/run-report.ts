@@ -9,8 +9,11 @@ export const RUN_REPORT_SCHEMA = 'strata.run-report/1';
 /** Energy method of Duplex-family runs (`strata run --policy duplex`): every xPU at board power for the whole step (computing or waiting), PIM by DRAM path energy. */
 export const DUPLEX_ENERGY_METHOD = 'board-power-x-step-time + dram-path-energy';
 
-/** Energy methods a run report can name: the baselines' (src/systems/baseline/roofline.ts) and Duplex's. */
-export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD] as const;
+/** Energy method of PIM-GPT runs (`strata run --system pim-gpt`): every PIM command and MAC by its energy, standby of every channel, the ASIC per op and SRAM byte (src/systems/pim-gpt/pim-gpt.ts). */
+export const PIM_GPT_ENERGY_METHOD = 'pim-command-energy';
+
+/** Energy methods a run report can name: the baselines' (src/systems/baseline/roofline.ts), Duplex's and PIM-GPT's. */
+export const RUN_ENERGY_METHODS = [...ENERGY_METHODS, DUPLEX_ENERGY_METHOD, PIM_GPT_ENERGY_METHOD] as const;
 /** A run report's energy method. */
 export type RunEnergyMethod = (typeof RUN_ENERGY_METHODS)[number];
 
@@ -34,7 +37,7 @@ export function softwareProfileInfo(device: DevicePreset, name?: string): Softwa
 }
 
 /** Policies whose runs `strata run` reports. */
-export const RUN_POLICIES = ['gpu-roofline', 'duplex'] as const;
+export const RUN_POLICIES = ['gpu-roofline', 'duplex', 'pim-gpt'] as const;
 
 /** Which steps' ops the timeline lists: the first step's (every step is summarised in `steps`), or all. */
 export type TimelineScope = 'first' | 'all';
@@ -93,6 +96,31 @@ export interface DuplexSystemInfo {
   readonly coProcessing: boolean;
 }
 
+/** What a PIM-GPT system adds to a run report's system (src/systems/pim-gpt/pim-gpt.ts). */
+export interface PimGptSystemInfo {
+  /** PIM spec (arch/pim) and ASIC spec (arch/asic). */
+  readonly pim: string;
+  readonly asic: string;
+  readonly channels: number;
+  readonly banksPerChannel: number;
+  readonly macsPerBank: number;
+  /** ASIC-to-channel link: latency each way, ns, and energy, pJ/bit. */
+  readonly linkLatencyNs: number;
+  readonly linkPjPerBit: number;
+}
+
+/** A PIM-GPT run's energy by component, J (src/systems/pim-gpt/pim-gpt.ts PimGptEnergy). */
+export interface PimGptEnergyJ {
+  readonly activate: number;
+  readonly arrayRead: number;
+  readonly mac: number;
+  readonly io: number;
+  readonly buffers: number;
+  readonly refresh: number;
+  readonly background: number;
+  readonly asic: number;
+}
+
 /** The JSON report of `strata run` (an analytical baseline run of one or more steps). */
 export interface RunReport {
   readonly schema: typeof RUN_REPORT_SCHEMA;
@@ -100,23 +128,28 @@ export interface RunReport {
     readonly name: string;
     /** What the user asked for (an alias such as `gpu-a100`, a name or a path). */
     readonly requested: string;
-    readonly kind: 'gpu' | 'cpu';
+    /** `pim` for PIM-GPT runs (the other system fields then describe the PIM device; see `pimGpt`). */
+    readonly kind: 'gpu' | 'cpu' | 'pim';
     readonly file: string;
     readonly precision: Precision;
     readonly peakFlopsPerS: number;
     readonly bandwidthBytesPerS: number;
     readonly capacityBytes: number;
-    readonly computeEfficiency: number;
-    readonly memoryEfficiency: number;
+    /** The roofline's efficiencies and the board power: every baseline and Duplex run has them; PIM-GPT runs (cycle-level, priced per command) do not. */
+    readonly computeEfficiency?: number;
+    readonly memoryEfficiency?: number;
+    /** Kernel floor, ns; 0 for PIM-GPT, which launches no kernels (its ASIC issues the PIM commands). */
     readonly launchOverheadNs: number;
-    readonly boardPowerW: number;
+    readonly boardPowerW?: number;
     /**
      * The software profile the device's ops were timed under (for Duplex runs: the xPU's). Every report written
-     * since issue #14 has it; reports written before lack it.
+     * since issue #14 has it; reports written before lack it, and so do PIM-GPT runs (no GPU/CPU preset times them).
      */
-    readonly softwareProfile: SoftwareProfileInfo;
+    readonly softwareProfile?: SoftwareProfileInfo;
     /** Duplex runs only. */
     readonly duplex?: DuplexSystemInfo;
+    /** PIM-GPT runs only. */
+    readonly pimGpt?: PimGptSystemInfo;
   };
   readonly model: { readonly name: string; readonly file: string; readonly parameters: number; readonly precisionBytes: number };
   readonly policy: (typeof RUN_POLICIES)[number];
@@ -153,6 +186,8 @@ export interface RunReport {
     readonly method: RunEnergyMethod; readonly joules: number; readonly averagePowerW: number; readonly joulesPerToken: number; readonly note: string;
     /** Duplex runs: energy by component, J. */
     readonly breakdownJ?: { readonly xpu: number; readonly pimDram: number; readonly pimCompute: number; readonly interconnect: number };
+    /** PIM-GPT runs: energy by component, J. */
+    readonly pimGptJ?: PimGptEnergyJ;
   };
 }
 

@@ -6,9 +6,10 @@ import { PATTERNS, generatePattern, type Pattern } from '../dram/patterns.ts';
 import { runDram } from '../dram/run.ts';
 import type { DramStandard } from '../dram/standard.ts';
 import { parseTrace } from '../dram/trace.ts';
-import { npuTraffic, runDualBufferChannel, type PimProgram } from '../pim/dual-buffer-channel.ts';
-import { runPimGemv } from '../pim/gemv.ts';
-import { planNeuPimsAttention } from '../pim/neupims-gemv.ts';
+import { runDualBufferChannel, type PimProgram } from '../pim/dual-buffer-channel.ts';
+import { npuTraffic } from '../systems/neupims/npu-traffic.ts';
+import { runPimGemv } from '../systems/pim-gpt/gemv.ts';
+import { planNeuPimsAttention } from '../systems/neupims/neupims-gemv.ts';
 import type { PimSpec } from '../pim/pim-spec.ts';
 import { StrataError } from '../spec/errors.ts';
 
@@ -27,9 +28,10 @@ export type StudioInput =
   | NeuPimsStudioInput;
 
 /**
- * One request's decode attention on one NeuPIMs channel (the GEMVs s = K q and o = V^T p, src/pim/neupims-gemv.ts)
- * with `npuRequests` ordinary 64 B requests of an NPU arriving at `npuLoad` of the channel's peak alongside, run by
- * the dual-buffer channel (src/pim/dual-buffer-channel.ts) in the spec's mode (one or two row buffers per bank).
+ * One request's decode attention on one NeuPIMs channel (the GEMVs s = K q and o = V^T p,
+ * src/systems/neupims/neupims-gemv.ts) with `npuRequests` ordinary 64 B requests of an NPU arriving at `npuLoad` of
+ * the channel's peak alongside, run by the dual-buffer channel (src/pim/dual-buffer-channel.ts) in the spec's mode
+ * (one or two row buffers per bank).
  */
 export interface NeuPimsStudioInput {
   readonly kind: 'neupims';

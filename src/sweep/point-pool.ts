@@ -2,16 +2,17 @@ import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
+import { PointDealer } from './point-dealer.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
 import { pinSemiSpace, workerGcPolicy } from './worker-gc.ts';
 
 /**
  * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
- * outcome reported as it finishes, a worker that dies failing only its point. With a time limit per point, at most
- * one point per thread is handed to the pool at a time, so a point's clock starts when a thread takes it (not while it
- * waits in the queue); a point still running at its limit has its thread terminated (piscina replaces it) and becomes
- * an error row, and the sweep goes on. The limit counts the thread's start-up for the first point of each thread
- * (loading Strata: about 1-5 s).
+ * outcome reported as it finishes, a worker that dies failing only its point. One point per thread is handed out at a
+ * time, so a point's clock starts when a thread takes it (not while it waits in the queue), and points that share a
+ * simulation go to one thread (runPointsOnPool); a point still running at its limit has its thread terminated
+ * (piscina replaces it) and becomes an error row, and the sweep goes on. The limit counts the thread's start-up for
+ * the first point of each thread (loading Strata: about 1-5 s).
  */
 
 /** The module each worker thread loads (it registers tsx in a checkout, as bin/strata.mjs does). */
@@ -26,6 +27,8 @@ export interface PointPoolOptions {
   readonly pointTimeoutFrom?: string;
   /** The threads' module (default WORKER_FILE; a test runs a stand-in whose points take a known time). */
   readonly workerFile?: string;
+  /** Per task, what it shares with others (src/sweep/timing-share.ts): tasks with one key run on one thread. */
+  readonly shareKeys?: readonly string[];
 }
 
 /**
@@ -57,38 +60,44 @@ export function timeoutError(seconds: number, from = '--point-timeout'): string 
   return `the point ran past its time limit of ${seconds} s (${from}) and was stopped`;
 }
 
-/** Runs `tasks` on a pool of `workers` threads; `done(i, outcome)` as each finishes (in any order). */
+/**
+ * Runs `tasks` on `workers` threads; `done(i, outcome)` as each finishes (in any order). Each thread is a lane with a
+ * pool of its own (piscina, one thread: piscina hands a task to whichever thread is free) and runs one point at a
+ * time, the one PointDealer gives it (points that share a simulation, by `shareKeys`, on one thread). One point at a
+ * time per thread also starts a point's clock (its time limit) when its thread takes it.
+ */
 export async function runPointsOnPool(tasks: readonly PointTask[], options: PointPoolOptions, done: (i: number, outcome: PointOutcome) => void | Promise<void>): Promise<void> {
   if (tasks.length === 0) return;
-  const { workers, pointTimeoutS } = options;
+  const { pointTimeoutS } = options;
+  const workers = Math.max(1, Math.min(options.workers, tasks.length));
   const young = workerYoungGenerationMb();
   // Before the threads start: a heap reads its starting semi-space size when it is made.
   pinSemiSpace(workerGcPolicy(), young);
-  const pool = new Piscina<PointTask, PointOutcome>({
-    filename: options.workerFile ?? WORKER_FILE, minThreads: workers, maxThreads: workers, idleTimeout: 1000,
+  const pools = Array.from({ length: workers }, () => new Piscina<PointTask, PointOutcome>({
+    filename: options.workerFile ?? WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: 1000,
     ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
-  });
-  const run = async (i: number): Promise<void> => {
+  }));
+  const dealer = new PointDealer(tasks.length, workers, options.shareKeys);
+  const finished: Promise<void>[] = [];
+  const run = async (pool: Piscina<PointTask, PointOutcome>, i: number): Promise<void> => {
     const signal = pointTimeoutS === undefined ? undefined : AbortSignal.timeout(pointTimeoutS * 1000);
     const outcome = await pool.run(tasks[i]!, signal ? { signal } : {}).catch((e: unknown): PointOutcome => {
       if (signal?.aborted) return { status: 'error', error: timeoutError(pointTimeoutS!, options.pointTimeoutFrom) };
       // A worker that dies (out of memory, a crash of native code) fails its point, not the sweep.
       return { status: 'error', error: `worker failed: ${e instanceof Error ? e.message : String(e)}` };
     });
-    await done(i, outcome);
+    // The row is written while the thread goes on with its next point; a failed write fails the run at the end (the
+    // catch only keeps Node from calling it unhandled before then).
+    const written = Promise.resolve(done(i, outcome));
+    written.catch(() => undefined);
+    finished.push(written);
   };
   try {
-    if (pointTimeoutS === undefined) {
-      await Promise.all(tasks.map((_, i) => run(i)));
-    } else {
-      // One point per thread at a time: each lane takes the next point when its last one ends.
-      let next = 0;
-      const lane = async () => {
-        while (next < tasks.length) await run(next++);
-      };
-      await Promise.all(Array.from({ length: Math.min(workers, tasks.length) }, lane));
-    }
+    await Promise.all(pools.map(async (pool, lane) => {
+      for (let i = dealer.next(lane); i !== undefined; i = dealer.next(lane)) await run(pool, i);
+    }));
+    await Promise.all(finished);
   } finally {
-    await pool.destroy();
+    await Promise.all(pools.map((p) => p.destroy()));
   }
 }

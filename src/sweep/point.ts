@@ -7,6 +7,8 @@ import { ARCH_DIR, PACKAGE_ROOT } from '../spec/package-root.ts';
 import { parseSetFlags, resolveSetFlags } from '../spec/set-overrides.ts';
 import { strataCodeDigest, treeDigest } from './code-digest.ts';
 import { systemPresetFile } from '../cli/set-flag.ts';
+import { fileFamily } from '../systems/presets.ts';
+import { timingShareKey } from './timing-share.ts';
 import type { PointValues } from './sample.ts';
 import type { AxisValue, Sweep, SweepWorkload } from './sweep-file.ts';
 
@@ -29,6 +31,8 @@ export interface SweepPoint {
   /** The `strata` arguments without the output flag, which the runner adds. */
   readonly argv: readonly string[];
   readonly key: string;
+  /** Equal for points that share a simulation (src/sweep/timing-share.ts): the pool runs them on one thread. */
+  readonly shareKey: string;
 }
 
 /** The flag of each workload field. */
@@ -78,6 +82,11 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
   // Where a point's overrides land depends on its system, model and paths, and on its values only through their
   // types (checked against the old values): points alike in those share one resolution (most of a grid's cost).
   const resolved = new Map<string, string[] | { error: StrataError }>();
+  const families = new Map<string, string>();
+  const familyOf = (file: string) => {
+    if (!families.has(file)) families.set(file, fileFamily(file));
+    return families.get(file)!;
+  };
   let unresolved: string | undefined;
   let failures = 0;
   const points = values.map((v, index) => {
@@ -125,7 +134,8 @@ export function buildPoints(sweep: Sweep, values: readonly PointValues[], digest
     }
     const named = [...files].map((f) => [relative(PACKAGE_ROOT, resolve(f)), hashOf(f)] as const).sort((a, b) => a[0].localeCompare(b[0]));
     const key = sha256(JSON.stringify({ schema: 'strata.sweep-point/1', argv, files: named, shipped: digests.specs, code: digests.code }));
-    return { index, values: v, system, model: String(workload.model ?? ''), argv, key };
+    const shareKey = timingShareKey(argv, systemFile ? familyOf(systemFile) : undefined);
+    return { index, values: v, system, model: String(workload.model ?? ''), argv, key, shareKey };
   });
   // Overrides that resolve for no point at all are a mistake in the sweep file (a misspelt path), not results.
   if (failures > 0 && failures === points.length) throw new StrataError(`${sweep.file}: the overrides of no point resolve; the first: ${unresolved}`);

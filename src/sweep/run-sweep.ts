@@ -115,7 +115,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
       let writes: Promise<void> = Promise.resolve();
       try {
         progress.tick(0);
-        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })), { workers, ...pointTimeout(sweep, options.pointTimeoutS), workerFile: options.workerFile }, (i, outcome) => {
+        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })), { workers, ...pointTimeout(sweep, options.pointTimeoutS), workerFile: options.workerFile, shareKeys: todo.map((p) => p.shareKey) }, (i, outcome) => {
           if (outcome.status === 'error') failed++;
           writes = writes.then(() => db.insert(columns, pointRow(sweep, todo[i]!, outcome)));
           return writes.then(() => progress.tick(++done));

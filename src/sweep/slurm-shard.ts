@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { StrataError } from '../spec/errors.ts';
 import type { Row } from './database.ts';
+import { systemPresetFile } from '../cli/set-flag.ts';
+import { fileFamily } from '../systems/presets.ts';
 import { runPointsOnPool } from './point-pool.ts';
 import type { PointOutcome } from './run-point.ts';
 import { PLAN_SCHEMA, readJson, submissionPaths, writeAtomic, type SubmissionPlan, type TaskPoint } from './slurm-layout.ts';
+import { timingShareKey } from './timing-share.ts';
 
 /**
  * One array task of a SLURM sweep (issue #16 item 6): runs the points of its task file on a pool of worker threads
@@ -53,7 +56,17 @@ export async function runShard(dir: string, task: number, workers = 1): Promise<
   };
   let failed = 0;
   let saved = performance.now();
-  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics })), { workers, pointTimeoutS: plan.pointTimeoutS, pointTimeoutFrom: plan.pointTimeoutFrom }, (i, outcome) => {
+  // Points of one design run on one thread, as in a local sweep (src/sweep/timing-share.ts).
+  const families = new Map<string, string | undefined>();
+  const familyOf = (system: string) => {
+    if (!families.has(system)) {
+      const file = systemPresetFile(system);
+      families.set(system, file ? fileFamily(file) : undefined);
+    }
+    return families.get(system);
+  };
+  const shareKeys = points.map((p) => timingShareKey(p.argv, familyOf(String(p.row.system))));
+  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics })), { workers, pointTimeoutS: plan.pointTimeoutS, pointTimeoutFrom: plan.pointTimeoutFrom, shareKeys }, (i, outcome) => {
     if (outcome.status === 'error') failed++;
     rows[i] = shardRow(points[i]!.row, outcome);
     if (performance.now() - saved >= CHECKPOINT_MS) {

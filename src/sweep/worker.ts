@@ -1,3 +1,4 @@
+import { pimGptTimingRuns } from '../systems/pim-gpt/pim-gpt.ts';
 import { runPoint, type PointOutcome, type PointTask } from './run-point.ts';
 import { scavengeAfterPoint, workerGcPolicy } from './worker-gc.ts';
 
@@ -15,3 +16,14 @@ export default async function sweepWorker(task: PointTask): Promise<PointOutcome
   scavengeAfterPoint(policy);
   return outcome;
 }
+
+/** What a worker thread's process-wide caches did so far: PIM-GPT generations simulated and taken from its timing cache. */
+export interface WorkerCounters {
+  readonly pimGptTimings: { readonly simulated: number; readonly reused: number };
+}
+
+/**
+ * This thread's counters, as a property of the task function: bin/sweep-worker.mjs hands on the function itself, so a
+ * wrapper (bench/sweep-probe-worker.mjs) reads them without a second module instance of the simulator.
+ */
+sweepWorker.counters = (): WorkerCounters => ({ pimGptTimings: pimGptTimingRuns() });

@@ -69,6 +69,12 @@ export interface ServingModel {
   readonly name: string;
   /** The step cost model of preset `nameOrPath` (a name the family accepts, or a path) for `model`. */
   load(nameOrPath: string, model: ModelSpec, opts: CostModelOptions): StepCostModel;
+  /**
+   * The most requests one step of the family's systems may hold (PIM-GPT: 1, a batch-1 design); absent: no limit of
+   * the family's own (the serving loop's `--max-batch` decides). `strata serve` runs with it and refuses a larger
+   * `--max-batch` in one line.
+   */
+  readonly maxBatch?: { readonly requests: number; readonly why: string };
 }
 
 /** One system family. */

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StrataError } from '../spec/errors.ts';
 import { ATTACC_DEVICES, loadAttAccDevice, type AttAccDevice, type AttAccPlacement } from '../pim/attacc-device.ts';
-import { attaccStream, attaccTrace, type AttAccGenerator, type AttAccStream } from '../pim/attacc-trace.ts';
+import type { AttAccStream } from '../pim/attacc-stream.ts';
+import { attaccStream, attaccTrace, type AttAccGenerator } from './attacc-trace.ts';
 import { runAttAccChannel, runAttAccStack } from '../pim/attacc-channel.ts';
 import { checkAttAccRun, type AttAccCheck } from '../pim/attacc-check.ts';
 

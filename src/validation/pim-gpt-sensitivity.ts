@@ -48,10 +48,10 @@ const total = (e: PimGptEnergy) => Object.values(e).reduce((a, b) => a + b, 0);
  * recompiled); the ASIC clock is changed with immer. The MAC energy does not change any time, and energy is linear
  * in it (MACs x energy per MAC), so its points reuse the base run's MAC count instead of re-simulating.
  */
-export function pimGptSensitivity(system: PimGptSystem, models: readonly string[], promptTokens: number, tokens: number): SensitivityPoint[] {
+export function pimGptSensitivity(system: PimGptSystem, models: readonly string[], promptTokens: number, tokens: number, onModel?: (done: number, model: string) => void): SensitivityPoint[] {
   const points: SensitivityPoint[] = [];
   const params = sensitivityParameters(system);
-  for (const name of models) {
+  for (const [i, name] of models.entries()) {
     const model = loadModel(name);
     const run = (s: PimGptSystem) => {
       const g = pimGptGenerate(s, model, promptTokens, tokens);
@@ -70,6 +70,7 @@ export function pimGptSensitivity(system: PimGptSystem, models: readonly string[
         points.push({ model: name, parameter: p.name, value, tokenUs: r.us, tokenUj: r.pj / 1e6 });
       }
     }
+    onModel?.(i + 1, name);
   }
   return points;
 }

@@ -45,6 +45,25 @@ describe('help for every command (issue #17 item 4)', () => {
     expect(runMain(['help', 'frob'])).toMatchObject({ code: 2, err: expect.stringMatching(/^strata: help: expected a command name \(dram, .*\) or --markdown, got 'frob'$/) });
   });
 
+  it('strata help <command> <subcommand> prints the command\'s help for every subcommand, which its usage names; exit 0', () => {
+    const withSubs = COMMANDS.filter((c) => c.subcommands?.length);
+    expect(withSubs.map((c) => c.name)).toEqual(['dram', 'sweep', 'validate', 'pim', 'demo']);
+    for (const c of withSubs) {
+      for (const sub of c.subcommands!) {
+        // the usage has the subcommand's own form, or lists it among the alternatives of `strata validate [a|b|...]`
+        expect(c.usage, `${c.name} ${sub}`).toMatch(new RegExp(`strata ${c.name} (${sub}\\b|\\[([a-z0-9-]+\\|)*${sub}[|\\]])`));
+        const r = runMain(['help', c.name, sub]);
+        expect(r, `strata help ${c.name} ${sub}`).toEqual({ code: 0, out: commandHelp(c), err: '' });
+        expect(runMain([c.name, sub, '--help']).out).toBe(r.out);
+      }
+    }
+    expect(runMain(['help', 'validate', 'frob'])).toMatchObject({ code: 2, err: "strata: help: validate has the subcommands dramsim3, ramulator2, peak, gpu, pim-gpt, neupims, duplex, attacc, page, check, got 'frob'" });
+    expect(runMain(['help', 'run', 'frob'])).toMatchObject({ code: 2, err: "strata: help: run has no subcommands, got 'frob'" });
+    expect(runMain(['help', 'validate', 'neupims', 'x']).code).toBe(2);
+    // help about help is the global help
+    for (const h of ['help', '--help', '-h']) expect(runMain(['help', h])).toEqual(runMain(['help']));
+  });
+
   it('docs/cli.md is the generated reference (regenerate: strata help --markdown > docs/cli.md)', () => {
     const page = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
     expect(page, 'docs/cli.md is stale: run `npx strata help --markdown > docs/cli.md`').toBe(cliMarkdown());

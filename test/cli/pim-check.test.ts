@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { runMain } from '../helpers.ts';
 import { pimCheckFailure } from '../../src/cli/pim.ts';
-import { runPimGemv } from '../../src/pim/gemv.ts';
+import { runPimGemv } from '../../src/systems/pim-gpt/gemv.ts';
 import { loadPimSpec } from '../../src/pim/pim-spec.ts';
 import { logEntries } from '../../src/dram/command-log.ts';
 

@@ -193,6 +193,6 @@ describe('strata run --policy duplex', () => {
     expect(r.err).toMatch(/does not fit in duplex-gpu \(1 x gpu-h100-sxm\)'s memory.*add devices with --devices N/);
     expect(runMain(['run', '--policy', 'duplex', '--model', 'llama3-8b', '--phase', 'decode', '--context', '64', '--routing', 'skewed']).err).toMatch(/--routing: llama3-8b is a dense model/);
     expect(runMain(['run', '--system', 'gpu-a100', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64', '--devices', '2']).err).toMatch(/--devices applies to --policy duplex/);
-    expect(runMain(['run', '--policy', 'neupims', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64']).err).toMatch(/--policy: expected gpu-roofline or duplex/);
+    expect(runMain(['run', '--policy', 'neupims', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64']).err).toMatch(/--policy: expected gpu-roofline, pim-gpt or duplex/);
   });
 });

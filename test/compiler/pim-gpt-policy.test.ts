@@ -12,7 +12,7 @@ import { pimGpt, PIM_GPT_DEVICES } from '../../src/systems/pim-gpt/policy.ts';
 import { describePimGemv, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from '../../src/compiler/policies/pim-gemv-tiling.ts';
 import { targetInfo, type Assignment } from '../../src/compiler/policies/types.ts';
 import { parseTrace, readTrace, traceOps, traceToJsonl } from '../../src/compiler/trace.ts';
-import { planPimGemv, runPimGemv } from '../../src/pim/gemv.ts';
+import { planPimGemv, runPimGemv } from '../../src/systems/pim-gpt/gemv.ts';
 import { loadPimGptSystem, runsInPim } from '../../src/systems/pim-gpt/pim-gpt.ts';
 import { errorOf, runMain } from '../helpers.ts';
 

@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { loadPimSpec } from '../../src/pim/pim-spec.ts';
-import { AloneStream, npuTraffic, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../../src/pim/dual-buffer-channel.ts';
+import { AloneStream, PimProgramBuilder, runDualBufferChannel, type NormalRequests } from '../../src/pim/dual-buffer-channel.ts';
+import { npuTraffic } from '../../src/systems/neupims/npu-traffic.ts';
 import { weightStream } from '../../src/systems/neupims/neupims-decode.ts';
 
 const dual = loadPimSpec('neupims');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { checkProtocol } from '../../src/dram/protocol-checker.ts';
 import type { LoggedCommand } from '../../src/dram/command-log.ts';
 import { ATTACC_DIR, loadAttAccDevice, type AttAccPlacement } from '../../src/pim/attacc-device.ts';
-import { attaccStream, attaccTrace } from '../../src/pim/attacc-trace.ts';
+import { attaccStream, attaccTrace } from '../../src/validation/attacc-trace.ts';
 import { runAttAccChannel, runAttAccStack } from '../../src/pim/attacc-channel.ts';
 import { checkAttAccRun } from '../../src/pim/attacc-check.ts';
 import { checkFailureLine } from '../../src/cli/check.ts';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TimingState } from '../../src/dram/timing-state.ts';
 import { ATTACC_DIR, loadAttAccDevice } from '../../src/pim/attacc-device.ts';
-import { AttAccOp, attaccStream, attaccTrace } from '../../src/pim/attacc-trace.ts';
+import { AttAccOp } from '../../src/pim/attacc-stream.ts';
+import { attaccStream, attaccTrace } from '../../src/validation/attacc-trace.ts';
 import { AttAccChannel, runAttAccChannel, runAttAccStack } from '../../src/pim/attacc-channel.ts';
 import { errorOf } from '../helpers.ts';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPimSpec, PIM_DIR } from '../../src/pim/pim-spec.ts';
-import { planPimGemv, runPimGemv } from '../../src/pim/gemv.ts';
+import { planPimGemv, runPimGemv } from '../../src/systems/pim-gpt/gemv.ts';
 import { checkProtocol } from '../../src/dram/protocol-checker.ts';
 import { logEntries, type LoggedCommand } from '../../src/dram/command-log.ts';
 import { generatePattern } from '../../src/dram/patterns.ts';

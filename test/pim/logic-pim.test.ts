@@ -11,7 +11,7 @@ import {
   externalPeakBytesPerS, loadLogicPim, parseLogicPim, pimOpPerByte, pimPeakBytesPerS, pimPeakFlopsPerS,
 } from '../../src/pim/logic-pim.ts';
 import { tsvStreamCost } from '../../src/pim/logic-pim-tsv.ts';
-import { pimOpCost } from '../../src/pim/logic-pim-gemv.ts';
+import { pimOpCost } from '../../src/systems/duplex/logic-pim-gemv.ts';
 import { errorOf } from '../helpers.ts';
 import { extractAssumptions } from '../../src/spec/provenance.ts';
 

@@ -1,8 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { loadPimSpec } from '../../src/pim/pim-spec.ts';
-import { planNeuPimsAttention } from '../../src/pim/neupims-gemv.ts';
-import { npuTraffic, runDualBufferChannel } from '../../src/pim/dual-buffer-channel.ts';
+import { planNeuPimsAttention } from '../../src/systems/neupims/neupims-gemv.ts';
+import { runDualBufferChannel } from '../../src/pim/dual-buffer-channel.ts';
+import { npuTraffic } from '../../src/systems/neupims/npu-traffic.ts';
 import { checkProtocol, formatViolations } from '../../src/dram/protocol-checker.ts';
 import { CommandLog, logEntries } from '../../src/dram/command-log.ts';
 import { bytesPerRequest } from '../../src/dram/standard.ts';

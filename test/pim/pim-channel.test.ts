@@ -10,7 +10,7 @@ import { PimChannelSequencer, type PimStep } from '../../src/pim/pim-channel.ts'
 import { ProgramMemo } from '../../src/pim/program-memo.ts';
 import { checkGlobalBuffer, globalBuffer } from '../../src/pim/global-buffer.ts';
 import { checkResultLatch, resultLatch } from '../../src/pim/result-latch.ts';
-import { planPimGemv } from '../../src/pim/gemv.ts';
+import { planPimGemv } from '../../src/systems/pim-gpt/gemv.ts';
 import { linkTransferPs } from '../../src/pim/pim-link.ts';
 import { loadPimSpec, PIM_DIR } from '../../src/pim/pim-spec.ts';
 import { loadPimGptSystem } from '../../src/systems/pim-gpt/pim-gpt.ts';

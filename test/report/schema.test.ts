@@ -96,10 +96,12 @@ describe('the schema file', () => {
       '$defs.dramReport.properties.bankStates.properties.banks.items': ['commands'],
       // Duplex runs (policy duplex) add these to run reports; baseline runs leave them out.
       // The software profile (issue #14): reports written before it lack it.
-      '$defs.runReport.properties.system': ['duplex', 'softwareProfile'],
+      // PIM-GPT runs (policy pim-gpt) add pimGpt and have no roofline efficiencies, board power or software profile;
+      // baseline and Duplex runs always write those three (src/report/run-report.ts, duplex-run-report.ts).
+      '$defs.runReport.properties.system': ['duplex', 'softwareProfile', 'pimGpt', 'computeEfficiency', 'memoryEfficiency', 'boardPowerW'],
       // Only cost models resting on a GPU/CPU preset (gpu-roofline, duplex) write it; and not reports before issue #14.
       '$defs.servingReport.properties.system': ['softwareProfile'],
-      '$defs.runReport.properties.energy': ['breakdownJ'],
+      '$defs.runReport.properties.energy': ['breakdownJ', 'pimGptJ'],
       '$defs.stepRecord': ['xpuBusyNs', 'pimBusyNs', 'serialNs', 'overlapNs', 'contendedNs'],
       '$defs.timelineEntry': ['allReduceNs'],
       // The content hash of strata figures' data files (issue #18); strata report's serving sweep writes none.

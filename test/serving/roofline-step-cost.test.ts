@@ -112,7 +112,7 @@ describe('the serving-system registry', () => {
     const model = loadModel('gpt2-small');
     expect(loadStepCostModel('gpu-a100', model, { seed: '0' }).system).toBe('gpu-a100-40gb');
     expect(loadStepCostModel('arch/systems/gpu-t4.json', model, { seed: '0' }).system).toBe('gpu-t4');
-    expect(errorOf(() => loadStepCostModel('tpu-v9', model, { seed: '0' }))).toMatch(/^unknown serving system 'tpu-v9' \(known: .*gpu-h100-sxm.*; or give a path to a \.json system file of family baseline, duplex or neupims\)$/);
+    expect(errorOf(() => loadStepCostModel('tpu-v9', model, { seed: '0' }))).toMatch(/^unknown serving system 'tpu-v9' \(known: .*gpu-h100-sxm.*; or give a path to a \.json system file of family baseline, pim-gpt, duplex or neupims\)$/);
   });
 
   it('sends a system file given by path to the cost model of its family', () => {

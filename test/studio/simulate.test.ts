@@ -5,8 +5,9 @@ import type { DramStandard } from '../../src/dram/standard.ts';
 import { studioData } from '../../src/studio/build.ts';
 import { bindingRuleCounts, readWhilePim, simulateForStudio, studioExamples, type StudioData, type StudioRun } from '../../src/studio/simulate.ts';
 import { errorOf } from '../helpers.ts';
-import { npuTraffic, runDualBufferChannel } from '../../src/pim/dual-buffer-channel.ts';
-import { planNeuPimsAttention } from '../../src/pim/neupims-gemv.ts';
+import { runDualBufferChannel } from '../../src/pim/dual-buffer-channel.ts';
+import { npuTraffic } from '../../src/systems/neupims/npu-traffic.ts';
+import { planNeuPimsAttention } from '../../src/systems/neupims/neupims-gemv.ts';
 
 // The page carries the standards as JSON and runs simulateForStudio in a worker; here the same code runs in node.
 const data = studioData();

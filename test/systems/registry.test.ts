@@ -28,12 +28,12 @@ describe('the system-family registry (Strata issue #15)', () => {
   });
 
   it('says which commands run each family; serve lists exactly the families with a serving model', () => {
-    expect(familiesOf('run')).toEqual(['baseline', 'duplex']);
-    expect(familiesOf('serve')).toEqual(['baseline', 'duplex', 'neupims']);
+    expect(familiesOf('run')).toEqual(['baseline', 'pim-gpt', 'duplex']);
+    expect(familiesOf('serve')).toEqual(['baseline', 'pim-gpt', 'duplex', 'neupims']);
     expect(familiesOf('compile')).toEqual(['baseline', 'pim-gpt', 'duplex', 'neupims']);
     expect(familiesOf('pim generate')).toEqual(['pim-gpt']);
     expect(servingFamilies()).toEqual(familiesOf('serve'));
-    expect(servingFamilies().map((f) => SYSTEM_MODELS[f].serving!.name)).toEqual(['gpu-roofline', 'duplex', 'neupims']);
+    expect(servingFamilies().map((f) => SYSTEM_MODELS[f].serving!.name)).toEqual(['gpu-roofline', 'pim-gpt', 'duplex', 'neupims']);
   });
 
   it('resolves a shipped name or a path to its family; a file without one is a baseline preset', () => {

@@ -64,6 +64,15 @@ describe('run-report charts of the fixture report', () => {
     expect(textOf(opKindBreakdownChart(report), 'axis-label x')).toEqual(['Time over the timeline (µs)']);
   });
 
+  it('a PIM-GPT run is labelled as its cycle-level token simulation, not as the roofline', () => {
+    // `strata run --system pim-gpt` times tokens cycle by cycle (src/systems/pim-gpt/token-sequence.ts); the axis and
+    // subtitle must not call that the analytical roofline.
+    const pim = { ...report, policy: 'pim-gpt' } as RunReport;
+    const svg = deviceTimelineChart(pim);
+    expect(textOf(svg, 'axis-label x')).toEqual(['Simulated time from the start of the run (µs; cycle-level PIM-GPT simulation, cycles shown in µs)']);
+    expect(svg).not.toContain('analytical roofline');
+  });
+
   it('timeline: a row of all ops on gpu0, then one per op kind in order of first use; one bar per op', () => {
     const svg = deviceTimelineChart(report);
     expect(textOf(svg, 'lane device')).toEqual(['gpu0 (all ops)']);

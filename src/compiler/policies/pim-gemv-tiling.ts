@@ -1,7 +1,7 @@
 /*
  * The layout of a matrix op on an in-bank PIM device (PIM-GPT on GDDR6-AiM), as a device trace records it: the
  * op runs as `repeats` GEMVs y = W x of `out` outputs over an input of `in` elements, laid out by `planPimGemv`
- * (src/pim/gemv.ts): outputs spread over every bank of every channel, each output's weights in consecutive DRAM
+ * (src/systems/pim-gpt/gemv.ts): outputs spread over every bank of every channel, each output's weights in consecutive DRAM
  * rows of one bank, short outputs packed several to a DRAM row. The record keeps the layout's numbers and each
  * channel's command counts, not the commands: a GPT-2 XL LM head is 336,252 commands per GEMV.
  *
@@ -77,7 +77,7 @@ export function pimCapacityBytes(pim: PimSpec): number {
   return o.channels * o.ranks * o.bankGroups * o.banksPerGroup * o.rows * o.columns * (o.busWidthBits / 8) * o.devicesPerRank;
 }
 
-/** Bytes one WRGB writes into the global buffer: 16 BF16 elements (arch/pim/aim.json; src/pim/gemv.ts issues one per 32 B). */
+/** Bytes one WRGB writes into the global buffer: 16 BF16 elements (arch/pim/aim.json; src/systems/pim-gpt/gemv.ts issues one per 32 B). */
 const WRGB_BYTES = 32;
 
 /** Appends a channel's counts, merging it into the previous group when they are the same. */
@@ -120,7 +120,7 @@ export function describePimGemv(d: PimLayoutParams, out: number, inLength: numbe
   return { scheme: 'pim-gemv', out, in: inLength, repeats, outputsPerRow, segmentsPerOutput, rowsPerBank, perChannel };
 }
 
-/** What `pimGemvTilingFromPlan` needs of a plan (src/pim/gemv.ts `PimGemvPlan`). */
+/** What `pimGemvTilingFromPlan` needs of a plan (src/systems/pim-gpt/gemv.ts `PimGemvPlan`). */
 export interface PimPlanLike {
   readonly m: number;
   readonly k: number;

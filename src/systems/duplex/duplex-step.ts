@@ -9,7 +9,7 @@ import { StrataError } from '../../spec/errors.ts';
 import { balanceExperts, coSchedule, fastestExperts, type CoItem, type ExpertLoad } from './duplex-schedule.ts';
 import type { DuplexSystem } from './duplex-system.ts';
 import { pimPeakBytesPerS } from '../../pim/logic-pim.ts';
-import { pimOpCost } from '../../pim/logic-pim-gemv.ts';
+import { pimOpCost } from './logic-pim-gemv.ts';
 
 /**
  * Cost of one step on a Duplex-family system (src/systems/duplex/duplex-system.ts), mapped by the `duplex` policy: by
@@ -21,7 +21,7 @@ import { pimOpCost } from '../../pim/logic-pim-gemv.ts';
  *   preset's efficiencies, HBM3 at its published bandwidth), split evenly over the tensor-parallel devices. Each
  *   residual add first all-reduces its branch output over the interconnect (ring: 2(n-1)/n of the bytes per
  *   device, plus a fixed latency) when there is more than one device.
- * - PIM ops: src/pim/logic-pim-gemv.ts on every stack of every device, traffic through the DRAM model.
+ * - PIM ops: src/systems/duplex/logic-pim-gemv.ts on every stack of every device, traffic through the DRAM model.
  * - Launches: every op pays the xPU preset's launch overhead (the xPU's runtime issues PIM kernels too), except
  *   that a layer's per-request attention ops of one kind on one processor are one batched kernel (one launch),
  *   as paged-attention kernels run them, and that vector ops on PIM are fused into the matrix op they follow.

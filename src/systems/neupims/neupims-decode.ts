@@ -6,9 +6,10 @@ import { decodeStep, makeStep } from '../../compiler/step.ts';
 import type { StepRequest } from '../../ir/step.ts';
 import { tileGemm } from '../../compiler/tiling.ts';
 import { VECTOR_FLOPS } from '../../compiler/lower.ts';
-import { AloneStream, commandEnergyPj, npuTraffic, PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from '../../pim/dual-buffer-channel.ts';
+import { AloneStream, commandEnergyPj, PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from '../../pim/dual-buffer-channel.ts';
+import { npuTraffic } from './npu-traffic.ts';
 import type { CommandStreamSink } from '../system-model.ts';
-import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from '../../pim/neupims-gemv.ts';
+import { planNeuPimsAttention, compIntervalCycles, issuedInstructions, type AttentionShape } from './neupims-gemv.ts';
 import { bytesPerRequest, type DramStandard } from '../../dram/standard.ts';
 import type { PimSpec } from '../../pim/pim-spec.ts';
 import { assignChannels, channelLoads, splitSubBatches } from './neupims-channels.ts';
@@ -35,7 +36,7 @@ import { canonicalKey, TimingCache } from '../../spec/timing-cache.ts';
  *   once by running NPU-like traffic through the dual-buffer channel model (src/pim/dual-buffer-channel.ts).
  *   Ops of a block run one after another (as src/npu/npu.ts runs them).
  * - attention (PIM systems): each request's K q and softmax V GEMVs run in the channel that holds its KV cache
- *   (src/pim/neupims-gemv.ts lays them out), requests of a channel one after another, channels in parallel;
+ *   (neupims-gemv.ts lays them out), requests of a channel one after another, channels in parallel;
  *   the longest channel decides. Each request's program is simulated command by command on the channel model
  *   from an idle channel (rows closed, refresh counter at zero); softmax runs on the vector units while the
  *   channel moves on, so one softmax (the longest of the channel) is exposed at the end.

@@ -1,6 +1,6 @@
 import { StrataError } from '../../spec/errors.ts';
 import { knownNeuPimsSystems, loadNeuPimsSystem, type NeuPimsSystem } from './neupims-system.ts';
-import { compIntervalCycles } from '../../pim/neupims-gemv.ts';
+import { compIntervalCycles } from './neupims-gemv.ts';
 import type { Op } from '../../ir/op.ts';
 import { tileGemm } from '../../compiler/tiling.ts';
 import type { WsTiling } from '../../ir/tiling.ts';

@@ -13,7 +13,7 @@ import { opBytes } from '../../ir/op.ts';
 import { Simulator } from '../../kernel/simulator.ts';
 import { invariant, withContext } from '../../spec/errors.ts';
 import { Asic, asicOccupancyCycles, loadAsic, type AsicSpec } from '../../pim/asic.ts';
-import { planPimGemv, type PimGemvPlan } from '../../pim/gemv.ts';
+import { planPimGemv, type PimGemvPlan } from './gemv.ts';
 import { globalBuffer, globalBufferEnergyPj } from '../../pim/global-buffer.ts';
 import { PimChannel, PimChannelSequencer, type PimStep } from '../../pim/pim-channel.ts';
 import { parseLink, type PimLink } from '../../pim/pim-link.ts';
@@ -260,13 +260,16 @@ export class PimGptMachine {
     return leader;
   }
 
-  /** Runs one decode token of batch 1 at `contextLength` cached tokens (0: the prompt's first token, a one-token prefill). */
-  token(model: ModelSpec, contextLength: number): TokenCost {
-    return priceToken(this.system, this.tokenTiming(model, contextLength));
+  /**
+   * Runs one decode token of batch 1 at `contextLength` cached tokens (0: the prompt's first token, a one-token
+   * prefill). `timeline` records this token's node spans (default: the machine's `timeline` option); it changes no time.
+   */
+  token(model: ModelSpec, contextLength: number, timeline = this.timeline): TokenCost {
+    return priceToken(this.system, this.tokenTiming(model, contextLength, timeline));
   }
 
   /** The timing of one token (as `token`), unpriced: reads no field of PRICE_FIELDS. */
-  tokenTiming(model: ModelSpec, contextLength: number): TokenTiming {
+  tokenTiming(model: ModelSpec, contextLength: number, timeline = this.timeline): TokenTiming {
     const { pim, asic, link } = this.system;
     const std = pim.standard;
     const o = std.organization;
@@ -370,7 +373,7 @@ export class PimGptMachine {
       commands,
       simulatedGemvs: (this.memo?.simulated ?? 0) - memoBefore.simulated,
       reusedGemvs: (this.memo?.reused ?? 0) - memoBefore.reused,
-      ...(this.timeline ? { timeline: tokenTimeline(graph) } : {}),
+      ...(timeline ? { timeline: tokenTimeline(graph) } : {}),
       macs,
       asicWork,
     };

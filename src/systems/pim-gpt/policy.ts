@@ -1,5 +1,5 @@
 import { StrataError } from '../../spec/errors.ts';
-import { planPimGemv } from '../../pim/gemv.ts';
+import { planPimGemv } from './gemv.ts';
 import { loadPimGptSystem, runsInPim } from './pim-gpt.ts';
 import type { Op } from '../../ir/op.ts';
 import { pimCapacityBytes, pimGemvTilingFromPlan, pimLayoutParams, type PimGemvTiling } from '../../compiler/policies/pim-gemv-tiling.ts';
@@ -9,7 +9,7 @@ import { systemNames } from '../presets.ts';
 /**
  * `pim-gpt`: PIM-GPT (Wu, Wang, Lu; arXiv 2310.09385). Every matrix product over stored operands (weights, or the
  * KV cache for attention's scores and context) runs in the DRAM banks' MAC units (`runsInPim`, src/systems/pim-gpt/pim-gpt.ts),
- * laid out over all channels and banks as `planPimGemv` (src/pim/gemv.ts) does; every other op (norms, softmax,
+ * laid out over all channels and banks as `planPimGemv` (src/systems/pim-gpt/gemv.ts) does; every other op (norms, softmax,
  * GELU, residual adds, embedding lookups) runs whole on the ASIC. PIM-GPT is a batch-1 GEMV engine: a matrix op
  * with m rows (m requests, or m prompt tokens) runs as m GEMVs, one after another.
  */

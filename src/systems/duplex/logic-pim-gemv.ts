@@ -1,7 +1,7 @@
-import type { Op } from '../ir/op.ts';
-import { invariant } from '../spec/errors.ts';
-import { ACCUMULATOR_BYTES, pimPeakBytesPerS, pimPeakFlopsPerS, type LogicPimSpec } from './logic-pim.ts';
-import { requestsPerChannelFor, tsvStreamCost } from './logic-pim-tsv.ts';
+import type { Op } from '../../ir/op.ts';
+import { invariant } from '../../spec/errors.ts';
+import { ACCUMULATOR_BYTES, pimPeakBytesPerS, pimPeakFlopsPerS, type LogicPimSpec } from '../../pim/logic-pim.ts';
+import { requestsPerChannelFor, tsvStreamCost } from '../../pim/logic-pim-tsv.ts';
 
 /**
  * Low-Op/B matrix products (GEMV, and GEMM with few rows: tokens per expert, query heads per KV head) and vector

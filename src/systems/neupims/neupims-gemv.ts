@@ -1,8 +1,9 @@
-import { StrataError } from '../spec/errors.ts';
-import { ACT, PRE } from '../dram/commands.ts';
-import type { CommandLog } from '../dram/command-log.ts';
-import { npuTraffic, PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from './dual-buffer-channel.ts';
-import { loadPimSpec, type PimSpec } from './pim-spec.ts';
+import { StrataError } from '../../spec/errors.ts';
+import { ACT, PRE } from '../../dram/commands.ts';
+import type { CommandLog } from '../../dram/command-log.ts';
+import { PimProgramBuilder, runDualBufferChannel, type ChannelRun, type NormalRequests, type PimProgram } from '../../pim/dual-buffer-channel.ts';
+import { npuTraffic } from './npu-traffic.ts';
+import { loadPimSpec, type PimSpec } from '../../pim/pim-spec.ts';
 
 /** One request's attention in decode: `heads` heads of `headDim` elements over `context` cached tokens. */
 export interface AttentionShape {

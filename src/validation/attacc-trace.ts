@@ -1,5 +1,6 @@
 import { StrataError } from '../spec/errors.ts';
-import type { AttAccPlacement } from './attacc-device.ts';
+import type { AttAccPlacement } from '../pim/attacc-device.ts';
+import { AttAccOp, type AttAccStream, type AttAccTrace } from '../pim/attacc-stream.ts';
 
 /**
  * The command stream of AttAcc's attention on one HBM3 stack, as AttAcc's trace generators lay it out
@@ -10,10 +11,11 @@ import type { AttAccPlacement } from './attacc-device.ts';
  * Rounds run in pairs, the score of head i+1 beside the softmax and context of head i, with a barrier on every legacy
  * channel between phases. Addresses follow AttAcc's map (channel | pseudo-channel | stack ID | bank group | bank |
  * row | column | 32 B), so row changes and bank rotation come out of the layout, not out of a constant.
+ *
+ * It is a mapping (how heads are laid out over a stack), not a unit, and AttAcc is no Strata system family: it lives
+ * with the AttAcc comparison (src/validation/attacc.ts) that runs it. The stream format it writes, and the channel
+ * that runs it, are the device's (src/pim/attacc-stream.ts, src/pim/attacc-channel.ts).
  */
-
-/** Kinds of request in the stream. */
-export const enum AttAccOp { Mac = 0, Wrgb = 1, Mvsb = 2, Mvgb = 3, Sfm = 4, Barrier = 5 }
 
 /** Which of AttAcc's trace generators to follow: the first (`v1`, with which `ramulator.out` was made) repeats the last odd round's softmax and MVGB. */
 export type AttAccGenerator = 'v1' | 'v2';
@@ -24,19 +26,6 @@ export interface AttAccCase {
   readonly nhead: number;
   readonly dhead: number;
   readonly dbyte: number;
-}
-
-/** Requests of one legacy channel in issue order (struct of arrays), and the stack's command counts. */
-export interface AttAccStream {
-  readonly length: number;
-  readonly op: Uint8Array;
-  /** Stack ID, bank group, bank and row the request addresses (in pseudo-channel 0 of the legacy channel). */
-  readonly rank: Uint8Array;
-  readonly bankGroup: Uint8Array;
-  readonly bank: Uint8Array;
-  readonly row: Int32Array;
-  /** Commands of every legacy channel of the stack, as AttAcc's Ramulator counts them. */
-  readonly counts: { readonly mac: number; readonly softmax: number; readonly mvgb: number; readonly mvsb: number; readonly wrgb: number };
 }
 
 // AttAcc's address map (HBM3_8Gb_2R, 32 B access granularity): column 5 bits, row 14, bank 2, bank group 2, stack ID 1, pseudo-channel 1, channel 4.
@@ -216,15 +205,6 @@ export function checkAttAccCase(c: AttAccCase, where: string): void {
   }
   if (ACCESS % c.dbyte !== 0) throw new StrataError(`${where}: dbyte must divide the 32 B access (1, 2, 4, 8, 16 or 32), got ${c.dbyte}`);
   if (c.L > MAX_L) throw new StrataError(`${where}: L must be at most ${MAX_L} (AttAcc's trace layout reserves rows for L <= ${MAX_L}), got ${c.L}`);
-}
-
-/** The requests of every legacy channel of the stack, and the order in which the trace hands them out. */
-export interface AttAccTrace {
-  /** Per legacy channel (16), its requests in order (empty for channels without work). */
-  readonly streams: readonly AttAccStream[];
-  /** The trace's requests in order, each as the legacy channel it goes to (the front end sends them in this order). */
-  readonly order: Uint8Array;
-  readonly counts: AttAccStream['counts'];
 }
 
 /** The stream of one legacy channel (default 0, which has work in every round); see attaccTrace. */

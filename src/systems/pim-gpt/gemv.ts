@@ -1,10 +1,10 @@
-import { StrataError } from '../spec/errors.ts';
-import { PREA } from '../dram/commands.ts';
-import { CommandLog } from '../dram/command-log.ts';
-import { runPimProgram, type PimStep } from './pim-channel.ts';
-import type { PimSpec } from './pim-spec.ts';
-import { checkGlobalBuffer } from './global-buffer.ts';
-import { checkResultLatch } from './result-latch.ts';
+import { StrataError } from '../../spec/errors.ts';
+import { PREA } from '../../dram/commands.ts';
+import { CommandLog } from '../../dram/command-log.ts';
+import { runPimProgram, type PimStep } from '../../pim/pim-channel.ts';
+import type { PimSpec } from '../../pim/pim-spec.ts';
+import { checkGlobalBuffer } from '../../pim/global-buffer.ts';
+import { checkResultLatch } from '../../pim/result-latch.ts';
 
 /** How a GEMV was laid out on the in-bank PIM device, and the program each channel runs. */
 export interface PimGemvPlan {
