@@ -13,6 +13,7 @@ import { pimGpt } from '../systems/pim-gpt/policy.ts';
 import { PimGptTokenSequence } from '../systems/pim-gpt/token-sequence.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { workProgress } from './progress.ts';
 import { planSteps, stepSeed } from './workload.ts';
 import { CheckFailed, StreamChecker } from './check.ts';
 import type { DuplexRunValues } from './run-duplex.ts';
@@ -56,10 +57,14 @@ export function runPimGptCommand(v: DuplexRunValues, given?: StreamChecker): num
     return Array.from({ length: q.newTokens }, (_, i) => q.contextLength + i);
   });
   const listed = new Set(contexts.filter((_, i) => timelineScope === 'all' || i === 0).map((c) => c[0]!));
-  const sequence = new PimGptTokenSequence(system, model, { commandLogs: v.check === true, timeline: (c) => listed.has(c) });
+  // A step at context L simulates the L tokens before it too: a few seconds from a few hundred tokens, so progress by token.
+  const needed = Math.max(...contexts.map((c) => c[c.length - 1]!)) + 1;
+  const progress = workProgress('run', 'tokens simulated', needed, { quiet: v.quiet });
+  const sequence = new PimGptTokenSequence(system, model, { commandLogs: v.check === true, timeline: (c) => listed.has(c), onToken: (n) => progress.update(n) });
   const seed = v.seed ?? '0';
   // Dense models only draw no random numbers; PIM-GPT's token graph routes no experts (it has no --seed of its own).
   const steps = plan.steps.map((step, i) => ({ step, seed: stepSeed(seed, i), tokens: contexts[i]!.map((c) => sequence.at(c)) as readonly TokenCost[] }));
+  progress.end();
   const report = pimGptRunReport({
     system, requestedSystem: name, modelSpec: model,
     model: { name: model.name, file: repoRelative(model.file), parameters: parameterCount(model), precisionBytes: model.precisionBytes },

@@ -26,6 +26,8 @@ describe('--quiet silences progress (issue #17)', () => {
     ['validate neupims', ['validate', 'neupims', '--models', 'neupims-gpt3-7b', '--batches', '64', '--datasets', 'alpaca-like'], /^validate neupims: 1 of 1 cases \(neupims-gpt3-7b alpaca-like batch 64\)$/m],
     // (validate dramsim3 / peak: the same progress over their 14 and 6 runs; about 10 s of CPU, too long for here.)
     ['pim generate', ['pim', 'generate', '--model', 'gpt2-small', '--prompt', '2', '--tokens', '2'], /^pim generate: 1 of 4 tokens/m],
+    // A PIM-GPT decode step at context L is the token with L - 1 cached, after the L - 1 before it (token-sequence.ts).
+    ['run --system pim-gpt', ['run', '--system', 'pim-gpt', '--model', 'gpt2-small', '--phase', 'decode', '--context', '3'], /^run: 1 of 3 tokens simulated/m],
   ];
   for (const [name, argv, line] of runs) {
     it(`strata ${name}: progress lines on stderr, none with --quiet`, () => {

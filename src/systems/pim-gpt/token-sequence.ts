@@ -14,6 +14,8 @@ export interface PimGptSequenceOptions {
   readonly commandLogs?: boolean;
   /** Which contexts' tokens keep their node spans (TokenCost.timeline); none by default. Changes no time. */
   readonly timeline?: (contextLength: number) => boolean;
+  /** Called after each token is simulated, with the number simulated so far (a command's progress). Changes no time. */
+  readonly onToken?: (simulated: number) => void;
 }
 
 /**
@@ -35,10 +37,12 @@ export class PimGptTokenSequence {
   readonly logs: CommandLog[] | null;
 
   private readonly timelineOf: (contextLength: number) => boolean;
+  private readonly onToken: ((simulated: number) => void) | undefined;
 
   constructor(readonly system: PimGptSystem, readonly model: ModelSpec, opts: PimGptSequenceOptions = {}) {
     this.logs = opts.commandLogs ? [] : null;
     this.timelineOf = opts.timeline ?? (() => false);
+    this.onToken = opts.onToken;
     this.machine = new PimGptMachine(system, this.logs ? { reuse: false, commandLogs: this.logs } : {});
   }
 
@@ -58,7 +62,10 @@ export class PimGptTokenSequence {
       assertFits(tokensFootprint(this.model, contextLength + 1), { name: `${this.system.name} (${this.system.pim.name})`, capacityBytes: pimCapacityBytes(this.system.pim) },
         `${this.model.name} with ${contextLength + 1} tokens in its KV cache`);
     }
-    while (this.tokens.length <= contextLength) this.tokens.push(this.machine.token(this.model, this.tokens.length, this.timelineOf(this.tokens.length)));
+    while (this.tokens.length <= contextLength) {
+      this.tokens.push(this.machine.token(this.model, this.tokens.length, this.timelineOf(this.tokens.length)));
+      this.onToken?.(this.tokens.length);
+    }
     return this.tokens[contextLength]!;
   }
 
