@@ -51,21 +51,22 @@ export function refuseCheckWithoutCommands(command: 'run' | 'serve', system: str
 /**
  * Replays every Logic-PIM stream a Duplex-family system's PIM numbers come from (logicPimStreamGrid: one stack, every
  * pseudo-channel, reads from address 0 channel-interleaved, as src/pim/logic-pim-tsv.ts runs them) through `checker`.
- * Returns how many streams were replayed.
+ * Returns how many streams were replayed. `onStream(done, total)` is told after each (a command's progress).
  */
-export function checkLogicPimStreams(system: DuplexSystem, checker: StreamChecker): number {
+export function checkLogicPimStreams(system: DuplexSystem, checker: StreamChecker, onStream?: (done: number, total: number) => void): number {
   const pim = system.pim;
   invariant(pim !== null, 'a Duplex system checked under --check has PIM (checkRefusal)');
   const spec = pim.spec;
   const std = spec.view;
   const grid = logicPimStreamGrid(spec);
-  for (const n of grid) {
+  for (const [i, n] of grid.entries()) {
     const what = `the ${spec.name} stream of ${n} request${n === 1 ? '' : 's'} per pseudo-channel`;
     const r = runDram({ standard: std, trace: logicPimStreamTrace(std, n, what), commandLog: true });
     // The stream replayed is the one the model timed: same standard, same requests, same cycles.
     invariant(r.cycles === tsvStreamCost(spec, n).cycles, `${what} replayed under --check takes the cycles src/pim/logic-pim-tsv.ts timed (${r.cycles} vs ${tsvStreamCost(spec, n).cycles})`);
     invariant(r.logs.length === std.organization.channels, `${what} logs every pseudo-channel`);
     checker.end({ logs: r.logs, standard: std, endCycle: r.cycles, what });
+    onStream?.(i + 1, grid.length);
   }
   return grid.length;
 }

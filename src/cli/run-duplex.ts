@@ -13,6 +13,8 @@ import { checkTensorParallel, duplexCapacityBytes, loadDuplexSystem } from '../s
 import { runDuplexStep, type DuplexStepResult } from '../systems/duplex/duplex-step.ts';
 import { MAX_STEP_TOKENS, oneOf, positiveInt } from './args.ts';
 import { writeOutputs } from './output.ts';
+import { workProgress } from './progress.ts';
+import { logicPimStreamGrid } from '../pim/logic-pim-tsv.ts';
 import { planSteps, stepSeed } from './workload.ts';
 import { CheckFailed, StreamChecker } from './check.ts';
 import { checkLogicPimStreams, refuseCheckWithoutCommands } from './run-check.ts';
@@ -98,12 +100,16 @@ export function runDuplexCommand(v: DuplexRunValues, given?: StreamChecker): num
   let checked: string | undefined;
   if (v.check) {
     const checker = given ?? new StreamChecker('run');
+    // Ten or so streams of thousands of commands each, re-simulated and replayed: a few seconds, so progress by stream.
+    const progress = workProgress('run --check', 'streams replayed', logicPimStreamGrid(system.pim!.spec).length, { quiet: v.quiet });
     try {
-      checkLogicPimStreams(system, checker);
+      checkLogicPimStreams(system, checker, (done) => progress.update(done));
     } catch (e) {
       if (!(e instanceof CheckFailed)) throw e;
       console.error(e.line);
       return 1;
+    } finally {
+      progress.end();
     }
     checked = checker.summary(`${system.pim!.spec.name}: every stream length the PIM ops are timed from`);
   }

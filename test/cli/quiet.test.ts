@@ -27,6 +27,8 @@ describe('--quiet silences progress (issue #17)', () => {
     // (validate dramsim3 / peak: the same progress over their 14 and 6 runs; about 10 s of CPU, too long for here.)
     ['pim generate', ['pim', 'generate', '--model', 'gpt2-small', '--prompt', '2', '--tokens', '2'], /^pim generate: 1 of 4 tokens/m],
     // A PIM-GPT decode step at context L is the token with L - 1 cached, after the L - 1 before it (token-sequence.ts).
+    // run --check on Duplex replays every Logic-PIM grid stream (src/cli/run-check.ts): progress by stream.
+    ['run --check (duplex)', ['run', '--system', 'duplex', '--model', 'gpt2-small', '--phase', 'decode', '--context', '64', '--check'], /^run --check: 1 of \d+ streams replayed/m],
     ['run --system pim-gpt', ['run', '--system', 'pim-gpt', '--model', 'gpt2-small', '--phase', 'decode', '--context', '3'], /^run: 1 of 3 tokens simulated/m],
   ];
   for (const [name, argv, line] of runs) {
