@@ -27,7 +27,7 @@ import {
  * requests it is a gap of: the very gaps tokenGapsNs lists for an inline report, without listing them one by one.
  * Progress goes to stderr (workProgress) every `progressEveryRows` rows read.
  */
-export function streamedServingSeries(report: ServingReport, dir: string, opts: { progressEveryRows?: number } = {}): ServingSeries {
+export function streamedServingSeries(report: ServingReport, dir: string, opts: { progressEveryRows?: number; quiet?: boolean } = {}): ServingSeries {
   const streamed = report.streamed!;
   const stepsFile = join(dir, streamed.stepsCsv);
   const requestsFile = join(dir, streamed.requestsCsv);
@@ -37,7 +37,7 @@ export function streamedServingSeries(report: ServingReport, dir: string, opts: 
 
   // Progress (issue #18: every run longer than a few seconds shows it): a 1,000,000-request report's two CSVs
   // (440 MB) take about 15 s of CPU. The clock is read once every `progressEveryRows` rows (65,536).
-  const progress = workProgress('report', 'CSV rows read', streamed.steps + streamed.requests);
+  const progress = workProgress('report', 'CSV rows read', streamed.steps + streamed.requests, { quiet: opts.quiet });
   const every = opts.progressEveryRows ?? 65_536;
   let rowsRead = 0;
   const rowRead = (): void => {

@@ -25,7 +25,7 @@ import { renderFigureData } from './figure-data-files.ts';
 /** Re-exported: callers of strata report's renderers find it here (it lives apart so figures-sweeps.ts can use it without a cycle). */
 export { renderFigureData };
 
-export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
+export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png] [--quiet]
        strata report SERVING1.json SERVING2.json ... --out DIR [--png]
             DRAM, run and serving reports: DIR/<chart>.svg (one per chart) and DIR/report.html (interactive, opens offline);
             serving reports also DIR/requests.csv and DIR/steps.csv (with or without --csv);
@@ -39,7 +39,8 @@ export const REPORT_USAGE = `strata report RUN.json --out DIR [--csv] [--png]
             DIR/sweep-lines.svg (--metric along A, a line per --group), DIR/sweep-systems.svg (a line per system, when
             the sweep has several) and DIR/sweep.html (interactive, opens offline); --facet F: a panel per value of F;
             --csv adds DIR/*.csv (DRAM: commands, energy, channels, banks, bandwidth, bank-states; run reports: steps, ops);
-            --png adds DIR/<chart>.png of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM)`;
+            --png adds DIR/<chart>.png of every chart (headless chromium, ${DEFAULT_CHROMIUM} or $STRATA_CHROMIUM);
+            --quiet: no progress on stderr (shown while a streamed serving report's CSVs are read)`;
 
 /**
  * The files that render a DRAM report: one standalone SVG per chart the report has data for (reports written
@@ -67,11 +68,11 @@ export function renderRunReport(report: RunReport): { name: string; content: str
  * (src/cli/report-serving-records.ts): the same charts as the same run's inline report; its CSVs are then copied a
  * chunk at a time.
  */
-export function renderServingReport(report: ServingReport, recordsDir?: string): Array<{ name: string; content: string | StreamedContent }> {
+export function renderServingReport(report: ServingReport, recordsDir?: string, opts: { quiet?: boolean } = {}): Array<{ name: string; content: string | StreamedContent }> {
   if (report.streamed && recordsDir === undefined) {
     throw new StrataError(`report: this serving report's ${report.streamed.requests.toLocaleString('en-US')} request and ${report.streamed.steps.toLocaleString('en-US')} step records were streamed to ${report.streamed.requestsCsv} and ${report.streamed.stepsCsv} beside it; the charts need the folder that holds them`);
   }
-  const series = report.streamed ? streamedServingSeries(report, recordsDir!) : servingSeries(report);
+  const series = report.streamed ? streamedServingSeries(report, recordsDir!, { quiet: opts.quiet }) : servingSeries(report);
   const csvs = report.streamed
     ? [report.streamed.requestsCsv, report.streamed.stepsCsv].map((name) => ({ name, content: { pieces: () => fileChunks(join(recordsDir!, name)) } }))
     : reportCsvFiles(report);
@@ -160,7 +161,7 @@ async function sweepFigureDataCommand(data: FigureData, file: string, out: strin
  */
 export function reportCommand(argv: string[]): number | Promise<number> {
   const { values, positionals } = parseFlags('report', argv, {
-    out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' },
+    out: { type: 'string' }, csv: { type: 'boolean' }, png: { type: 'boolean' }, quiet: { type: 'boolean' },
     x: { type: 'string' }, y: { type: 'string' }, metric: { type: 'string' }, axes: { type: 'string' }, group: { type: 'string' }, facet: { type: 'string' },
   });
   if (positionals.length === 0) throw new StrataError(`report: no report file given${seeUsage('report')}`);
@@ -203,7 +204,7 @@ export function reportCommand(argv: string[]): number | Promise<number> {
       const dir = dirname(file);
       // Charts into the report's own folder: its streamed CSVs are there already (and are what is read).
       const same = report.streamed !== undefined && resolve(values.out) === resolve(dir);
-      files.push(...renderServingReport(report, dir).filter((f) => !same || typeof f.content === 'string'));
+      files.push(...renderServingReport(report, dir, { quiet: values.quiet }).filter((f) => !same || typeof f.content === 'string'));
       break;
     }
     default: {

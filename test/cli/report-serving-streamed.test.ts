@@ -66,6 +66,21 @@ describe('strata report on a streamed serving report', () => {
     expect(quiet).toEqual(streamedServingSeries(report, join(dir, 'progress', 'streamed')));
   });
 
+  it('--quiet: no progress while it reads the CSVs (issue #17: nothing with --quiet)', () => {
+    const { report } = writeBoth('progress-quiet', { count: 10, qps: 20, prefill: 'whole', maxBatch: 4 });
+    let t = 0;
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => (t += 3000));
+    const err: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (err.push(String(s)), true));
+    try {
+      streamedServingSeries(report, join(dir, 'progress-quiet', 'streamed'), { progressEveryRows: 4, quiet: true });
+    } finally {
+      now.mockRestore();
+      write.mockRestore();
+    }
+    expect(err).toEqual([]);
+  });
+
   const cases = [
     { name: 'chunked', count: 60, qps: 20, prefill: 'chunked' as const, maxBatch: 8 },
     // a low rate leaves idle gaps between steps; whole prefill
