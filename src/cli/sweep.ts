@@ -10,12 +10,14 @@ import { runShard } from '../sweep/slurm-shard.ts';
 import { loadSweep } from '../sweep/sweep-file.ts';
 import { parseFlags, positiveInt, wholeNumber } from './args.ts';
 
-export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--point-timeout S] [--retry-failed] [--dry-run] [--quiet]
+export const SWEEP_USAGE = `strata sweep SWEEP.yaml|SWEEP.json [--db FILE] [--workers N] [--limit N] [--point-timeout S] [--retry-failed] [--check] [--dry-run] [--quiet]
 runs every point of a sweep not yet in its DuckDB file (default out/sweeps/<name>.duckdb) on N worker threads
 (default: the machine's cores); --limit N stops after N new points; --point-timeout S stops a point after S seconds
 and stores it as an error (the sweep goes on; default: the file's timeLimit); --retry-failed computes failed points again;
---dry-run lists the points and their keys
-strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--point-timeout S] [--wait] [--db FILE] [--limit N] [--retry-failed] [--quiet]
+--dry-run lists the points and their keys; --check runs each point computed now with --check (its DRAM/PIM commands
+replayed through the protocol checker): a broken rule, or a system that issues no commands, is that point's error,
+and the sweep exits 1 if any point failed (points already in the database are not run again: a fresh --db checks all)
+strata sweep SWEEP.yaml --executor slurm [--partition P] [--array-size N] [--workers N] [--sbatch-options "OPTS"] [--point-timeout S] [--wait] [--db FILE] [--limit N] [--retry-failed] [--check] [--quiet]
 collects the shards already computed, then submits the points not yet in the database as one SLURM job array
 (sbatch; N tasks, default one per point up to 1000, each on --workers threads, default 1) and prints the job id
 (only the id with --quiet); the plan, script, shards and logs go to the run directory next to the database
@@ -142,6 +144,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     'sbatch-options': { type: 'string' },
     wait: { type: 'boolean' },
     'point-timeout': { type: 'string' },
+    check: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new StrataError(`sweep: expected one sweep file, 'query', 'export' or 'collect' (usage: ${SWEEP_USAGE.split('\n')[0]})`);
   const executor = v.executor ?? 'local';
@@ -160,7 +163,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (executor === 'slurm' && !v['dry-run']) {
     const s = await submitSweep(sweep, {
       db, workers, limit, retryFailed: v['retry-failed'] === true, partition: v.partition,
-      arraySize: positiveInt('array-size', v['array-size'], 1_000_000), pointTimeoutS,
+      arraySize: positiveInt('array-size', v['array-size'], 1_000_000), pointTimeoutS, check: v.check === true,
       sbatchOptions: v['sbatch-options']?.trim().split(/\s+/),
     });
     const head = `sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}${s.collected > 0 ? ` (${s.collected} collected now from shards)` : ''}`;
@@ -189,12 +192,20 @@ export async function sweepCommand(argv: string[]): Promise<number> {
     console.log(`${points.length} points`);
     return 0;
   }
-  const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true), retryFailed: v['retry-failed'] === true, pointTimeoutS });
+  const s = await runSweep(sweep, { db, workers, limit, progress: progressMode(v.quiet === true), retryFailed: v['retry-failed'] === true, pointTimeoutS, check: v.check === true });
   if (!v.quiet) {
     const left = s.total - s.stored - s.ran;
     if (s.removed > 0) console.log(`sweep ${sweep.spec.name}: removed ${s.removed} row${s.removed === 1 ? '' : 's'} of ${db} computed by another version of Strata or of the specs (their keys are none of this sweep's)`);
     console.log(`sweep ${sweep.spec.name}: ${s.total} points; ${s.stored} already in ${db}, ${s.ran} run now${s.ran > 0 ? ` on ${s.workers} worker${s.workers === 1 ? '' : 's'} (${s.failed} failed)` : ''} in ${s.seconds.toFixed(1)} s${left > 0 ? `; ${left} left (rerun to compute them)` : ''}`);
     if (s.failed > 0) console.log(`  errors: strata sweep query ${db} "SELECT point, error FROM points WHERE status = 'error'"`);
+  }
+  if (v.check) {
+    // --check fails the command as each checked command does (exit 1), naming how many points failed; the errors are in the database.
+    if (s.failed > 0) {
+      console.error(`strata: sweep --check: ${s.failed} of the ${s.ran} points run now failed (a broken protocol rule, or a system that issues no DRAM/PIM commands); see their errors in ${db}`);
+      return 1;
+    }
+    if (!v.quiet) console.error(`check: ${s.ran} point${s.ran === 1 ? '' : 's'} run now, every DRAM/PIM command of each replayed through the protocol checker, no rule broken`);
   }
   return 0;
 }

@@ -20,6 +20,12 @@ export interface PointTask {
   readonly command: SweepCommand;
   readonly argv: readonly string[];
   readonly metrics: readonly MetricName[];
+  /**
+   * Run the point's command with `--check` (`strata sweep --check`): its DRAM/PIM commands are replayed through the
+   * protocol checker, and a broken rule (or a system that issues no commands) is the point's error. Not part of the
+   * point's key: the check changes no number.
+   */
+  readonly check?: boolean;
 }
 
 /** What a point gave: its metrics, or its error. */
@@ -64,6 +70,7 @@ export function runPointSync(task: PointTask): PointOutcome {
   const dir = task.command === 'generate' ? undefined : mkdtempSync(join(tmpdir(), 'strata-sweep-'));
   try {
     const argv = [...task.argv];
+    if (task.check) argv.push('--check');
     if (task.command === 'generate') argv.push('--json');
     else argv.push('--quiet', '--out', task.command === 'run' ? join(dir!, 'report.json') : dir!);
     let r: ReturnType<typeof captured<ReturnType<typeof runPointCommand>>>;

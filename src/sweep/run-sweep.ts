@@ -32,6 +32,8 @@ export interface SweepRunOptions {
   readonly retryFailed?: boolean;
   /** The most seconds one point may run; a point past it is stopped and stored as an error (default: the sweep file's timeLimit, else none). */
   readonly pointTimeoutS?: number;
+  /** Run every point computed now with `--check` (PointTask.check); a point whose check fails is stored as an error. */
+  readonly check?: boolean;
   /** The worker threads' module (default WORKER_FILE; a test runs a stand-in whose points take a known time). */
   readonly workerFile?: string;
   /** The digests every key includes (default: keyDigests(), the specs and code as they are; a test stands for another version with others). */
@@ -115,7 +117,7 @@ export async function runSweep(sweep: Sweep, options: SweepRunOptions): Promise<
       let writes: Promise<void> = Promise.resolve();
       try {
         progress.tick(0);
-        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics })), { workers, ...pointTimeout(sweep, options.pointTimeoutS), workerFile: options.workerFile, shareKeys: todo.map((p) => p.shareKey) }, (i, outcome) => {
+        await runPointsOnPool(todo.map((p) => ({ command: sweep.spec.command, argv: p.argv, metrics: sweep.spec.metrics, check: options.check === true })), { workers, ...pointTimeout(sweep, options.pointTimeoutS), workerFile: options.workerFile, shareKeys: todo.map((p) => p.shareKey) }, (i, outcome) => {
           if (outcome.status === 'error') failed++;
           writes = writes.then(() => db.insert(columns, pointRow(sweep, todo[i]!, outcome)));
           return writes.then(() => progress.tick(++done));

@@ -50,6 +50,8 @@ export interface SubmissionPlan {
   readonly pointTimeoutS?: number;
   /** Where that limit was set, as a stopped point's error names it (absent in plans written before: `--point-timeout`). */
   readonly pointTimeoutFrom?: string;
+  /** Each point runs with `--check` (`strata sweep --check --executor slurm`); absent: false. */
+  readonly check?: boolean;
   /** SLURM's job id, once sbatch accepted the script. */
   readonly job?: string;
 }

@@ -66,7 +66,7 @@ export async function runShard(dir: string, task: number, workers = 1): Promise<
     return families.get(system);
   };
   const shareKeys = points.map((p) => timingShareKey(p.argv, familyOf(String(p.row.system))));
-  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics })), { workers, pointTimeoutS: plan.pointTimeoutS, pointTimeoutFrom: plan.pointTimeoutFrom, shareKeys }, (i, outcome) => {
+  await runPointsOnPool(points.map((p) => ({ command: plan.command, argv: p.argv, metrics: plan.metrics, check: plan.check === true })), { workers, pointTimeoutS: plan.pointTimeoutS, pointTimeoutFrom: plan.pointTimeoutFrom, shareKeys }, (i, outcome) => {
     if (outcome.status === 'error') failed++;
     rows[i] = shardRow(points[i]!.row, outcome);
     if (performance.now() - saved >= CHECKPOINT_MS) {

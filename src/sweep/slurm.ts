@@ -66,6 +66,8 @@ export interface SlurmSubmitOptions {
   readonly retryFailed?: boolean;
   /** The most seconds one point may run (a point past it becomes an error row; default: the sweep file's timeLimit); sets the tasks' --time. */
   readonly pointTimeoutS?: number;
+  /** Each point runs with `--check` (written into the plan the tasks read). */
+  readonly check?: boolean;
   /** Submits a script, returning the job id (default: the real sbatch). */
   readonly sbatch?: (script: string) => string;
   /** Whether a job is still queued or running (default: squeue). */
@@ -336,7 +338,7 @@ export async function submitSweep(sweep: Sweep, options: SlurmSubmitOptions): Pr
   });
   const plan: SubmissionPlan = {
     schema: PLAN_SCHEMA, sweep: sweep.spec.name, command: sweep.spec.command, metrics: sweep.spec.metrics, cwd: process.cwd(),
-    tasks, points: missing.length, workers, ...limit,
+    tasks, points: missing.length, workers, ...limit, ...(options.check ? { check: true } : {}),
   };
   writeAtomic(paths.plan, `${JSON.stringify(plan, null, 1)}\n`);
   writeFileSync(paths.script, sbatchScript({ name: sweep.spec.name, dir, tasks, workers, partition: options.partition, sbatchOptions: options.sbatchOptions, cwd: process.cwd(), ...limit, pointsPerTask: Math.ceil(missing.length / tasks) }), { mode: 0o755 });
