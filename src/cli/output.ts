@@ -125,7 +125,14 @@ function checkWritableFolder(dir: string, path: string): void {
       made.push(d);
     }
   } finally {
-    for (const d of made.reverse()) rmdirSync(d);
+    for (const d of made.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // Another process wrote into the folder meanwhile (ENOTEMPTY): the folder is theirs too now; leave it.
+        break;
+      }
+    }
   }
 }
 
