@@ -114,7 +114,8 @@ describe('the schema file', () => {
     const visit = (s: unknown, where: string): void => {
       if (typeof s !== 'object' || s === null) return;
       const o = s as Record<string, unknown>;
-      if (o.type === 'object') {
+      // A conditional's branches (if/then/else) only add requirements to an object defined beside them: not objects of their own.
+      if (o.type === 'object' && !/\.(if|then|else)(\.|$)/.test(where)) {
         if (o.additionalProperties !== false) open.push(where);
         const expected = Object.keys(o.properties ?? {}).filter((k) => !(optional[where] ?? []).includes(k)).sort();
         if (o.properties) expect([...(o.required as string[])].sort(), where).toEqual(expected);
@@ -207,6 +208,21 @@ describe('every report Strata produces validates', () => {
 
 describe('hand-broken reports fail with the file and the field path', () => {
   const run = libraryRunReport();
+
+  it('a run report names the roofline efficiencies and board power unless its policy is pim-gpt, which names pimGpt', () => {
+    // Baseline and Duplex runs always write them (src/report/run-report.ts); PIM-GPT runs have pimGpt instead.
+    expect(matchesReportSchema(run)).toBe(true);
+    for (const field of ['computeEfficiency', 'memoryEfficiency', 'boardPowerW'] as const) {
+      const r = structuredClone(run) as { system: Record<string, unknown> };
+      delete r.system[field];
+      expect(matchesReportSchema(r), field).toBe(false);
+    }
+    const pim = structuredClone(run) as { policy: string; system: Record<string, unknown> };
+    pim.policy = 'pim-gpt';
+    expect(matchesReportSchema(pim), 'pim-gpt without pimGpt').toBe(false);
+    pim.system.pimGpt = { pim: 'aim', asic: 'pim-gpt-asic', channels: 32, banksPerChannel: 16, macsPerBank: 16, linkLatencyNs: 1, linkPjPerBit: 1 };
+    expect(matchesReportSchema(pim)).toBe(true);
+  });
 
   it('a missing field, a wrong type, an out-of-range value, an unknown field', () => {
     const { banks: _banks, ...noBanks } = fixture;
