@@ -38,17 +38,11 @@ class Request implements MemRequest {
     this.addr = DOUBLE_FIELD;
     this.isWrite = isWrite;
     this.arrivalCycle = DOUBLE_FIELD;
-    this.addr = addr;
-    this.arrivalCycle = arrivalCycle;
-    this.rank = d.rank;
-    this.bankGroup = d.bankGroup;
-    this.bank = d.bank;
-    this.row = d.row;
-    this.column = d.column;
-    this.bankIndex = bankIndex;
+    // Then every field's value, in the constructor's field order (id, addr, isWrite and arrivalCycle exist already).
+    this.reset(id, addr, isWrite, arrivalCycle, d, bankIndex);
   }
 
-  /** Makes this (completed) request a new one, as the constructor would. */
+  /** Makes this (completed) request a new one, as the constructor would: every field gets its value. */
   reset(id: number, addr: number, isWrite: boolean, arrivalCycle: number, d: DecodedAddress, bankIndex: number): void {
     this.id = id;
     this.addr = addr;
