@@ -9,7 +9,7 @@
 import { format } from 'd3';
 import type { FigureData, FigureReference, FigureValue } from '../src/report/figure-data.ts';
 import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle, percentile } from './duplex-charts.ts';
-import { PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
+import { baselinePanelName, PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_LABEL, ganttPlotlyFigure } from './gantt.ts';
 import { NEUPIMS_SYSTEM_STYLE, neupimsSubtitle } from './neupims-charts.ts';
@@ -160,13 +160,15 @@ function pimGptModels(d: FigureData): string[] {
 }
 
 /** Per baseline (in table order): its device kind and its ratio per model. */
-function baselineRatios(d: FigureData, metric: 'speedup' | 'efficiency'): Array<{ baseline: string; kind: DeviceKind; values: number[] }> {
+function baselineRatios(d: FigureData, metric: 'speedup' | 'efficiency'): Array<{ baseline: string; kind: DeviceKind; profile?: string; values: number[] }> {
   const rs = records(table(d, 'baselines'), ['model', 'baseline', 'kind', metric]);
   const ms = pimGptModels(d);
   return distinct(rs.map((r) => str(r.baseline))).map((b) => {
     const mine = rs.filter((r) => r.baseline === b);
     const k = str(mine[0]?.kind) as DeviceKind;
-    return { baseline: b, kind: k in DEVICE_STYLE ? k : 'gpu', values: ms.map((m) => num(mine.find((r) => r.model === m)?.[metric])) };
+    // Files written before the profile column have no `profile` field in their records.
+    const profile = mine[0]?.profile;
+    return { baseline: b, kind: k in DEVICE_STYLE ? k : 'gpu', ...(typeof profile === 'string' && profile ? { profile } : {}), values: ms.map((m) => num(mine.find((r) => r.model === m)?.[metric])) };
   });
 }
 
@@ -218,9 +220,9 @@ function pimGptRatioFigure(d: FigureData, metric: 'speedup' | 'efficiency'): Plo
       });
       bandShown = true;
     }
-    annotations.push(panelTitle(i, `vs ${s.baseline} (${DEVICE_LABEL[s.kind]})${ref ? ` · paper ${format(',')(ref.min)}–${format(',')(ref.max)}x` : ' · no published value'}`));
+    annotations.push(panelTitle(i, `vs ${baselinePanelName(s)} (${DEVICE_LABEL[s.kind]})${ref ? ` · paper ${format(',')(ref.min)}–${format(',')(ref.max)}x` : ' · no published value'}`));
   });
-  const summary = series.map((s, p) => `vs ${s.baseline} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
+  const summary = series.map((s, p) => `vs ${baselinePanelName(s)} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
   const name = metric === 'speedup' ? 'pim-gpt-speedup' : 'pim-gpt-energy-efficiency';
   return {
     id: `chart-${name}`,

@@ -296,7 +296,7 @@ export function pimGptFigureData(rows: readonly PimGptRow[], p: PimGptFigurePara
           col('model', '', 'model'),
           col('baseline', '', 'baseline preset (arch/systems)'),
           col('kind', '', 'device kind of the baseline: gpu or cpu'),
-          col('tokenUs', 'us', 'baseline time per token (roofline)'),
+          col('tokenUs', 'us', "baseline time per token (the analytical kernel model of docs/baselines.md under the row's profile)"),
           col('tokenUj', 'uJ', 'baseline energy per token (board power x time)'),
           col('speedup', 'x', 'baseline time / PIM-GPT time per token'),
           col('efficiency', 'x', 'baseline energy / PIM-GPT energy per token'),
