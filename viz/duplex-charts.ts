@@ -30,6 +30,12 @@ function systems(d: FigureData): Array<{ key: string; preset: string; label: str
   return records(table(d, 'systems'), ['key', 'preset', 'label']).map((r) => ({ key: str(r.key), preset: str(r.preset), label: str(r.label) }));
 }
 
+/**
+ * How the Duplex set's energy per token is made (issue #14 item 6: every chart says its energy method; the charge is
+ * `energyPj` of src/systems/duplex/duplex-step.ts): the xPUs are charged for the whole step, not only while busy.
+ */
+export const DUPLEX_ENERGY_METHOD_NOTE = "Energy: every xPU at board power for the whole step, also while it waits for PIM (an upper bound); PIM per bit and MAC; links per bit.";
+
 /** The line under every Duplex chart's title. */
 export function duplexSubtitle(d: FigureData): string {
   const s = systems(d);
@@ -50,7 +56,7 @@ function decodePanels(d: FigureData): Array<{ model: string; devices: number; ro
 const ratio = (v: number) => `${v.toFixed(2)}x`;
 
 /** Bars of each non-GPU system relative to the GPU system per case: `metric` is `TokensPerS` or `JoulesPerToken`. */
-function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p: { id: string; title: string; valueTitle: string; description: string; references: BarReference[]; what: string }, options: ChartOptions): string {
+function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p: { id: string; title: string; valueTitle: string; description: string; references: BarReference[]; what: string; note?: string }, options: ChartOptions): string {
   const sys = systems(d).filter((s) => s.key !== 'gpu');
   const gpu = systems(d).find((s) => s.key === 'gpu');
   if (!gpu) throw new Error(`figure data '${d.figure}': table 'systems' has no 'gpu' system to compare with`);
@@ -82,6 +88,7 @@ function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p
     references: p.references,
     missingLabel: 'OOM',
     missingLegend: 'the system (or the GPU it is compared with) cannot hold the KV cache',
+    ...(p.note ? { note: p.note } : {}),
   });
 }
 
@@ -119,7 +126,8 @@ export function duplexEnergyChart(d: FigureData, options: ChartOptions = {}): st
     title: 'Duplex energy per token against GPU, 2xGPU, bank-PIM and BG-PIM (lower is better)',
     valueTitle: 'Energy per token relative to the GPU (x)',
     what: 'energy per token',
-    description: `Grouped bars, one panel per model: each system's decode energy per token over the GPU system's, per (Lin, Lout) and batch.${saving ? ` Duplex's mean saving against the GPU: ${(100 * num(saving.strata)).toFixed(1)} %.` : ''}${ref ? ` Dashed line: ${(100 * ref.max).toFixed(2)} % less than the GPU (third-party summary, unconfirmed).` : ''}`,
+    note: DUPLEX_ENERGY_METHOD_NOTE,
+    description: `Grouped bars, one panel per model: each system's decode energy per token over the GPU system's, per (Lin, Lout) and batch. ${DUPLEX_ENERGY_METHOD_NOTE}${saving ? ` Duplex's mean saving against the GPU: ${(100 * num(saving.strata)).toFixed(1)} %.` : ''}${ref ? ` Dashed line: ${(100 * ref.max).toFixed(2)} % less than the GPU (third-party summary, unconfirmed).` : ''}`,
     references: [
       ...(ref ? [{ value: 1 - ref.max, label: `${format('.2~f')(1 - ref.max)}x`, legend: `third-party summary (unconfirmed): Duplex ${(100 * ref.max).toFixed(2)} % less energy than the GPU`, stroke: INK.reference, dash: '6 3' }] : []),
       { value: 1, label: '1x', legend: 'GPU system (= 1)', stroke: INK.axis, dash: '' },

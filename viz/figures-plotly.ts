@@ -8,7 +8,7 @@
  */
 import { format } from 'd3';
 import type { FigureData, FigureReference, FigureValue } from '../src/report/figure-data.ts';
-import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle, percentile } from './duplex-charts.ts';
+import { CDF_METRICS, DUPLEX_ENERGY_METHOD_NOTE, DUPLEX_SYSTEM_STYLE, duplexSubtitle, percentile } from './duplex-charts.ts';
 import { baselinePanelName, PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_LABEL, ganttPlotlyFigure } from './gantt.ts';
@@ -575,7 +575,7 @@ function duplexRelativeFigure(d: FigureData, metric: 'TokensPerS' | 'JoulesPerTo
     name,
     title: throughput ? 'Duplex decode throughput against GPU, 2xGPU, bank-PIM and BG-PIM' : 'Duplex energy per token against GPU, 2xGPU, bank-PIM and BG-PIM (lower is better)',
     subtitle: duplexSubtitle(d),
-    caption: `Each system's decode ${what} over the GPU system's, one panel per model, per (Lin, Lout) and batch; OOM: the system (or the GPU it is compared with) cannot hold the KV cache. Hover a bar for its ratio.`,
+    caption: `Each system's decode ${what} over the GPU system's, one panel per model, per (Lin, Lout) and batch; OOM: the system (or the GPU it is compared with) cannot hold the KV cache.${throughput ? '' : ` ${DUPLEX_ENERGY_METHOD_NOTE}`} Hover a bar for its ratio.`,
     series: sys.map((s) => ({ key: s.key, label: `${s.label} (${s.preset})`, style: DUPLEX_SYSTEM_STYLE[s.key]?.bar ?? DEVICE_STYLE.xpu })),
     panels,
     valueTitle: throughput ? 'Decode throughput relative to the GPU system (x)' : 'Energy per token relative to the GPU (x)',
