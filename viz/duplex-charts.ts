@@ -23,7 +23,25 @@ export const DUPLEX_SYSTEM_STYLE: Readonly<Record<string, { bar: SeriesStyle; li
   gpu2: { bar: { fill: '#2a6fa8', pattern: 'grid', ink: '#ffffff' }, line: { stroke: '#0b3d6b', dash: '3 2.5', marker: 'triangle', filled: true } },
   bankPim: { bar: DEVICE_STYLE.pim, line: { stroke: '#19967a', dash: '10 3 2 3', marker: 'diamond', filled: true } },
   bgPim: { bar: PIM_CLASS_STYLE.refresh, line: { stroke: '#0f5e4b', dash: '1.5 2.5', marker: 'circle', filled: false } },
+  // Duplex / GPU with both under the authors' charge (the paper's setup): Duplex's hue, darker, dotted, so that it
+  // reads as Duplex under another charge and not as another system.
+  duplexAuthors: { bar: { fill: '#b8860b', pattern: 'dots', ink: '#ffffff' }, line: { stroke: '#5c4700', dash: '2 2', marker: 'circle', filled: false } },
 });
+
+/** Key and label of the throughput chart's bar for the paper's setup, from the data file's table 'charges'. */
+export const DUPLEX_AUTHORS_SERIES = { key: 'duplexAuthors', label: "Duplex, the paper's setup (both under the authors' charge)" } as const;
+
+/**
+ * Duplex / GPU under the authors' charge per decode case (model, Lin, Lout, batch, routing), from the table
+ * 'charges' of files that have it; null where the case is OOM or the file has no such table.
+ */
+export function authorsChargeRatios(d: FigureData): ((r: Record<string, FigureValue>) => number | null) | null {
+  const t = d.tables.find((x) => x.name === 'charges');
+  if (!t || !t.columns.some((c) => c.name === 'overGpuAuthors')) return null;
+  const key = (r: Record<string, FigureValue>) => [r.model, r.lin, r.lout, r.batch, r.routing].map(String).join(' ');
+  const byCase = new Map(records(t, ['model', 'lin', 'lout', 'batch', 'routing', 'overGpuAuthors']).map((r) => [key(r), numOrNull(r.overGpuAuthors)]));
+  return (r) => byCase.get(key(r)) ?? null;
+}
 
 /** The compared systems in table order: key, preset and label. */
 function systems(d: FigureData): Array<{ key: string; preset: string; label: string }> {
@@ -61,16 +79,20 @@ function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p
   const gpu = systems(d).find((s) => s.key === 'gpu');
   if (!gpu) throw new Error(`figure data '${d.figure}': table 'systems' has no 'gpu' system to compare with`);
   const ps = decodePanels(d);
+  // Throughput: the paper's setup beside the serving engine's, as a bar of its own after Duplex's (issue #14, "Done
+  // when"); its ratio is over the GPU under the same charge, so it stands on the same "relative to the GPU" axis.
+  const authors = metric === 'TokensPerS' ? authorsChargeRatios(d) : null;
   const series: BarSeries[] = sys.map((s) => ({ key: s.key, label: `${s.label} (${s.preset})`, style: DUPLEX_SYSTEM_STYLE[s.key]?.bar ?? DEVICE_STYLE.xpu }));
-  const panels: BarPanel[] = ps.map((p) => ({
-    title: `${p.model} (D = ${p.devices})`,
-    groups: p.rows.map((r) => ({ label: str(r.batch), outer: `${str(r.lin)}/${str(r.lout)}` })),
-    values: sys.map((s) => p.rows.map((r) => {
+  if (authors) series.splice(1, 0, { key: DUPLEX_AUTHORS_SERIES.key, label: DUPLEX_AUTHORS_SERIES.label, style: DUPLEX_SYSTEM_STYLE.duplexAuthors!.bar });
+  const panels: BarPanel[] = ps.map((p) => {
+    const values = sys.map((s) => p.rows.map((r) => {
       const v = numOrNull(r[`${s.key}${metric}`]);
       const g = numOrNull(r[`gpu${metric}`]);
       return v === null || g === null || g === 0 ? null : v / g;
-    })),
-  }));
+    }));
+    if (authors) values.splice(1, 0, p.rows.map(authors));
+    return { title: `${p.model} (D = ${p.devices})`, groups: p.rows.map((r) => ({ label: str(r.batch), outer: `${str(r.lin)}/${str(r.lout)}` })), values };
+  });
   return groupedBars({
     id: p.id,
     width: options.width ?? 960,
