@@ -59,11 +59,10 @@ TraceFrontend.prototype.wake = function (this: TraceFrontend, nowPs: number): vo
 };
 
 // Per request: the scheduler's picks (the first of a cycle, and the second command of an HBM dual issue), the
-// readiness bound's computations (computeReady; "after a change" when a command issued or a bank's kinds changed
-// since, which recomputes the stale (kind, bank group) minima and folds the levels above), the candidate sets the
-// picks ask for and how many end at the first test (no kind allowed is ready), and the timing-table lookups and
-// updates. Wrapped prototype methods, measurement only.
-const calls = { pick: 0, pickIssued: 0, pick2: 0, pick2Issued: 0, ready: 0, readyFull: 0, groupsRecomputed: 0, candidates: 0, noCandidate: 0, lookups: 0, timingIssue: 0, arrivalScan: 0 };
+// readiness bound's recomputations (computeReady; "full" when a command issued since, which visits every bank with
+// something to schedule) and the banks it recomputes, and the timing-table lookups and updates. Wrapped prototype
+// methods, measurement only.
+const calls = { pick: 0, pickIssued: 0, pick2: 0, pick2Issued: 0, ready: 0, readyFull: 0, fullBanks: 0, bankReady: 0, lookups: 0, timingIssue: 0, arrivalScan: 0 };
 type Method = (...a: unknown[]) => unknown;
 const wrap = (proto: object, name: string, around: (orig: Method, self: unknown, a: unknown[]) => unknown): void => {
   const p = proto as Record<string, Method>;
@@ -84,24 +83,15 @@ wrap(Scheduler.prototype, 'pick', (orig, self, a) => {
   return cmd;
 });
 wrap(Readiness.prototype, 'computeReady', (orig, self, a) => {
-  // Measurement only: the tree's private state, read through a cast.
-  const r = self as unknown as { staleKinds: number; kindCount: Int32Array; groupStale: Uint8Array; groups: number };
+  const r = self as Readiness;
   calls.ready++;
-  if (r.staleKinds !== 0) {
+  if (!r.minValid) {
     calls.readyFull++;
-    for (let kind = 0; kind < 4; kind++) {
-      if (r.kindCount[kind] === 0 || (r.staleKinds & (1 << kind)) === 0) continue;
-      for (let g = 0; g < r.groups; g++) calls.groupsRecomputed += r.groupStale[kind * r.groups + g]!;
-    }
+    for (let w = 0; w < r.words; w++) for (let m = r.needBits[w]!; m !== 0; m &= m - 1) calls.fullBanks++;
   }
   return orig.apply(self, a);
 });
-wrap(Readiness.prototype, 'candidates', (orig, self, a) => {
-  const any = orig.apply(self, a) as boolean;
-  calls.candidates++;
-  if (!any) calls.noCandidate++;
-  return any;
-});
+wrap(Readiness.prototype, 'bankReady', (orig, self, a) => (calls.bankReady++, orig.apply(self, a)));
 wrap(TimingState.prototype, 'earliestCycle', (orig, self, a) => (calls.lookups++, orig.apply(self, a)));
 wrap(TimingState.prototype, 'earliestAtNodes', (orig, self, a) => (calls.lookups++, orig.apply(self, a)));
 wrap(TimingState.prototype, 'issue', (orig, self, a) => (calls.timingIssue++, orig.apply(self, a)));
@@ -119,5 +109,5 @@ console.log(`  next wake-up the very next cycle  ${counts.nextCycle.toLocaleStri
 console.log(`  front-end wake-ups ${counts.frontend.toLocaleString('en-US')} (hand-overs otherwise ride on the controllers' onSpace calls)`);
 const per = (x: number): string => (x / requests).toFixed(2);
 console.log(`  per request: scheduler picks ${per(calls.pick)} (${per(calls.pickIssued)} issued) + dual-issue second picks ${per(calls.pick2)} (${per(calls.pick2Issued)} issued)`);
-console.log(`    readiness bound asked ${per(calls.ready)} times, ${per(calls.readyFull)} of them after a change (recomputing ${per(calls.groupsRecomputed)} (kind, bank group) minima); candidate sets asked ${per(calls.candidates)}, ${per(calls.noCandidate)} of them empty at the first test`);
+console.log(`    readiness bound computed ${per(calls.ready)} times, ${per(calls.readyFull)} of them after a command (visiting ${per(calls.fullBanks)} banks with work); banks recomputed ${per(calls.bankReady)}`);
 console.log(`    timing-table lookups ${per(calls.lookups)}, timing-table updates (commands) ${per(calls.timingIssue)}, scans of pending arrivals ${per(calls.arrivalScan)}`);

@@ -46,7 +46,7 @@ export interface ControllerListener {
  * The memory controller of one channel, composed of parts in src/dram/controller/ (read them in this order):
  * arrivals.ts and transaction-queues.ts (the read and write queues), write-drain.ts (when writes move ahead of
  * reads), kinds.ts and scheduler.ts (FR-FCFS, FCFS: which command issues), page-policy.ts (open, closed),
- * refresh.ts (all-bank, per-bank) and readiness.ts (when the banks can next act, and which; a speed hack).
+ * refresh.ts (all-bank, per-bank) and readiness.ts (when each bank can next act; a speed hack).
  *
  * Each cycle (wake): admit arrivals, then refresh, then pick and issue a command (HBM: a row and a column
  * command), then move one transaction from the transaction queues into its bank's command queue, then notify
@@ -184,6 +184,7 @@ export class Controller implements Component, BankChangeListener {
     // 2. Refreshes that fall due now become pending (their banks leave the scheduler).
     this.refresh.update(c);
     // 3. Pick and issue one command, refresh first; HBM can add a command of the other kind (row or column).
+    this.scheduler.beginCycle();
     const first = this.issueOne(c, ANY);
     if (first >= 0 && this.std.dualCommandIssue) {
       // Speed hack: isColumn written out (V8 left the call in wake out of line).
@@ -340,7 +341,7 @@ export class Controller implements Component, BankChangeListener {
     this.issueStats.onIssue(c, cmd, bank, served);
     this.issueLog?.onIssue(c, cmd, bank, served);
     this.timing.issue(cmd, c, bank.rank, bank.bankGroup, bank.bank);
-    this.readiness.commandIssued(cmd, bank.index);
+    this.readiness.commandIssued(cmd);
     switch (cmd) {
       case ACT:
         bank.openRow = served!.row;

@@ -15,12 +15,8 @@ export class TimingState {
   private readonly nc: number;
   private readonly bgs: number;
   private readonly banks: number;
-  /**
-   * earliest[level][node * nc + cmd]: the earliest cycle of each command kind at each node, by level (channel, rank,
-   * bank group, bank). Read-only outside this class: the controller's readiness tree (controller/readiness.ts)
-   * reads the levels directly, to fold them the way earliestAtNodes does.
-   */
-  readonly earliest: readonly Float64Array[];
+  /** earliest[level][node * nc + cmd] */
+  private readonly earliest: Float64Array[];
   /** Rules grouped by the command that triggers them. */
   private readonly byPrev: CompiledRule[][];
   private readonly windowsByCmd: CompiledWindow[][];

@@ -139,9 +139,9 @@ export class PerRankScheduler extends Scheduler {
 
   override pick(c: number, filter: number): number {
     const r = this.rankReadiness;
-    // As in Scheduler.pick: only the candidates (banks with a command of an allowed kind they wait for legal at c).
-    if (!r.candidates(c, filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS)) return -1;
-    const cand = r.cand;
+    // As in Scheduler.pick: no bank can have a legal command before earliestBankReady.
+    if (c < r.earliestBankReady) return -1;
+    const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS;
     const per = this.banksPerRank;
     let rank = this.rankTurn;
     for (let k = 0; k < this.ranks; k++) {
@@ -154,7 +154,8 @@ export class PerRankScheduler extends Scheduler {
       let bestCommand = -1;
       let bestIndex = 0;
       for (let i = first; i < first + per; i++) {
-        if ((cand[i >> 5]! & (1 << (i & 31))) === 0) continue;
+        // readyAt is a lower bound of every command the bank's queue can take (Readiness's contract).
+        if (r.readyAt[i]! > c || (r.needs[i]! & allowed) === 0) continue;
         const bank = this.rankBanks[i]!;
         const cmd = this.bankFirstReady(bank, c, filter, limit);
         if (cmd < 0) continue;

@@ -1,3 +1,4 @@
+import { DOUBLE_FIELD } from '../../kernel/double-field.ts';
 import type { Bank } from '../bank.ts';
 import type { DramStandard } from '../standard.ts';
 import type { TimingState } from '../timing-state.ts';
@@ -7,68 +8,55 @@ import * as kinds from './kinds.ts';
 const { COLUMN_KINDS, ROW_KINDS } = kinds;
 
 /**
- * When the banks can next take a command: the bound that lets the controller sleep until something can happen,
- * and the set of banks the scheduler visits. Speed hack, the whole class: the answer is always "ask the timing
- * state for every command every bank waits for"; this keeps that minimum as a tree instead.
+ * When each bank can next take a command: the bound that lets the controller sleep until something can happen
+ * and skip banks that cannot issue. Speed hack, the whole class: the answer is always "ask the timing state for
+ * every command every bank waits for"; this keeps per bank the cycle that query returned (readyAt), recomputes
+ * it only for banks whose queue or state changed or whose kind of command another issue moved, and keeps the
+ * set of banks at the minimum as bit masks so the scheduler can visit those alone.
  *
- * A command's earliest cycle at a bank is the maximum of the timing state's entries at the channel, its rank, its
- * bank group and the bank (TimingState.earliestAtNodes), and the maximum distributes over the minimum:
- * min over banks b of max(channel, rank, group, b) = max(channel, rank, group, min over b). So, per kind of command
- * (KIND_*) and bank group, this keeps the minimum of the bank-level entries over the group's banks that wait for
- * that kind (groupMin). A command issued changes bank-level entries of its own bank group only (a bank-level rule
- * reaches the bank or its siblings in the group), so it invalidates at most one group per kind; a bank whose kinds
- * change invalidates its group for the kinds that flipped. computeReady recomputes those groups (a few banks each)
- * and folds the levels above (a few groups per kind), instead of revisiting every bank with work
- * (bench/wakeups.ts random: about 31 banks per request before, docs/validation.md).
- *
- * Contract: the controller reports what each bank waits for (setNeeds, after any change to its queue or state) and
- * every command it issues (commandIssued, after the timing state took it); computeReady and candidates are then
- * exact.
+ * Contract: the controller reports what each bank waits for (setNeeds, after any change to its queue or state)
+ * and every command it issues (commandIssued); computeReady then makes every readyAt exact. Between the two,
+ * readyAt stays a lower bound: timing constraints only move later as commands issue.
  */
 export class Readiness {
+  /**
+   * Per bank: the cycle at which a command for its queue can be legal, exact when computeReady computed it
+   * (0 when its queue or state changed since, Infinity when it has nothing to schedule: empty queue or
+   * refresh pending).
+   */
+  readonly readyAt: Float64Array;
   /** Command kinds (KIND_* bits) each bank's queue waits for; 0 when it has nothing to schedule. */
   readonly needs: Uint8Array;
   /** Banks whose needs include a row command (ACT, PRE) and a column command (RD, WR). */
   rowNeeders = 0;
   columnNeeders = 0;
+  /** Lower bound of every bank's readyAt (0 when unknown). */
+  earliestBankReady = DOUBLE_FIELD;
   /**
-   * Output of candidates: the banks with a command of an allowed kind they wait for legal at the cycle asked,
-   * as a bit mask of `words` 32-bit words (bank i is bit i % 32 of word i >> 5).
+   * The earliest readyAt as computeReady last found it, still exact while minValid: no command has issued since
+   * and no bank holding that value has changed.
    */
-  readonly cand: Int32Array;
+  exactMin = DOUBLE_FIELD;
+  minValid = false;
+  /**
+   * Bank sets as bit masks of `words` 32-bit words (bank i is bit i % 32 of word i >> 5): banks changed since
+   * the last computeReady; banks whose readyAt equals exactMin; banks with something to schedule; and, per
+   * kind (index = bit position of KIND_*), banks waiting for that kind.
+   */
   readonly words: number;
-  /** Per kind (index = bit position of KIND_*): banks waiting for it. */
-  private readonly kindCount: Int32Array;
-  /** groupMin[kind * groups + group]: minimum bank-level entry of the kind's command over the group's banks waiting for it. */
-  private readonly groupMin: Float64Array;
-  /** groupStale[kind * groups + group]: 1 when groupMin needs recomputing. */
-  private readonly groupStale: Uint8Array;
-  /** groupCount[kind * groups + group]: the group's banks waiting for the kind. */
-  private readonly groupCount: Int32Array;
-  /**
-   * Per kind, the groups with a bank waiting for it, as bit masks of `groupWords` words (kindGroups[kind *
-   * groupWords + w]): the folds visit those alone (a stream keeps one group busy).
-   */
-  private readonly kindGroups: Int32Array;
-  private readonly groupWords: number;
-  /** Per kind: the channel's earliest cycle of that kind at any bank waiting for it (exact unless its bit is in staleKinds). */
-  private readonly kindReady: Float64Array;
-  /** Kinds (KIND_* bits) whose kindReady may have moved: a command raised their command's entries, or a bank's kinds flipped. */
-  private staleKinds = 0;
-  /** For each command, the kinds whose entries it can raise at any level (from the rules and windows). */
+  readonly changedBits: Int32Array;
+  readonly minBits: Int32Array;
+  readonly needBits: Int32Array;
+  readonly kindBits: Int32Array;
+  /** Some bank changed since the last computeReady. */
+  anyChanged = false;
+  /** Kinds whose shared constraints commands issued since the last computeReady moved (from `affects`). */
+  private movedKinds = 0;
+  /** For each command, the kinds of other banks whose earliest cycle it can move (from the rules). */
   private readonly affects: Uint8Array;
-  /** For each command, the kinds whose bank-level entries it can raise (from the rules and windows at bank level). */
-  private readonly bankAffects: Uint8Array;
-  /** Per group node: its rank. */
-  private readonly rankOfGroup: Int32Array;
-  /** Per bank: its bank-group node in the channel (rank x bank groups + group). */
+  /** Per bank: its bank-group node in the channel (rank x bank groups + group); per group node: its rank. */
   private readonly groupOf: Int32Array;
-  private readonly groups: number;
-  private readonly groupsPerRank: number;
-  private readonly ranks: number;
-  private readonly banksPerGroup: number;
-  /** Stride of the timing state's arrays (command kinds of the standard). */
-  private readonly nc: number;
+  private readonly rankOfGroup: Int32Array;
 
   /** `kindCommand`: the command that serves each kind (index: bit position of KIND_*), under the page policy. */
   constructor(
@@ -77,191 +65,136 @@ export class Readiness {
     private readonly timing: TimingState,
     private readonly kindCommand: Int32Array,
   ) {
+    // Cycles: double fields from the start (DOUBLE_FIELD says why), then their initial values.
+    this.earliestBankReady = 0;
+    this.exactMin = 0;
     const o = std.organization;
     const n = banks.length;
+    this.readyAt = new Float64Array(n).fill(Infinity);
     this.needs = new Uint8Array(n);
-    this.nc = std.commandNames.length;
     // Only the commands the scheduler issues for a kind matter (PREA rules do not move a bank's PRE).
     const servedKinds = (cmd: number): number => kindCommand.reduce((bits, c, kind) => (c === cmd ? bits | (1 << kind) : bits), 0);
-    this.affects = new Uint8Array(this.nc);
-    this.bankAffects = new Uint8Array(this.nc);
-    for (const rule of std.rules) {
-      this.affects[rule.prev]! |= servedKinds(rule.next);
-      if (rule.level === 'bank') this.bankAffects[rule.prev]! |= servedKinds(rule.next);
-    }
-    for (const w of std.windows) {
-      this.affects[w.command]! |= servedKinds(w.command);
-      if (w.level === 'bank') this.bankAffects[w.command]! |= servedKinds(w.command);
-    }
+    this.affects = new Uint8Array(std.commandNames.length);
+    for (const rule of std.rules) if (rule.level !== 'bank' || rule.sibling) this.affects[rule.prev]! |= servedKinds(rule.next);
+    for (const w of std.windows) this.affects[w.command]! |= servedKinds(w.command);
     this.words = Math.ceil(n / 32);
-    this.cand = new Int32Array(this.words);
-    this.ranks = o.ranks;
-    this.groupsPerRank = o.bankGroups;
-    this.groups = o.ranks * o.bankGroups;
-    this.banksPerGroup = o.banksPerGroup;
-    this.kindCount = new Int32Array(4);
-    this.groupMin = new Float64Array(4 * this.groups).fill(Infinity);
-    this.groupStale = new Uint8Array(4 * this.groups);
-    this.groupCount = new Int32Array(4 * this.groups);
-    this.groupWords = Math.ceil(this.groups / 32);
-    this.kindGroups = new Int32Array(4 * this.groupWords);
-    this.kindReady = new Float64Array(4).fill(Infinity);
+    this.changedBits = new Int32Array(this.words);
+    this.minBits = new Int32Array(this.words);
+    this.needBits = new Int32Array(this.words);
+    this.kindBits = new Int32Array(4 * this.words);
     this.groupOf = Int32Array.from(banks, (b) => b.groupNode);
-    this.rankOfGroup = Int32Array.from({ length: this.groups }, (_, g) => Math.floor(g / o.bankGroups));
+    this.rankOfGroup = Int32Array.from({ length: o.ranks * o.bankGroups }, (_, g) => Math.floor(g / o.bankGroups));
   }
 
-  /** Command `cmd` issued to bank `i`: the levels above the banks may have moved, and its group's bank-level entries. */
-  commandIssued(cmd: number, i: number): void {
-    this.staleKinds |= this.affects[cmd]!;
-    const a = this.bankAffects[cmd]!;
-    if (a === 0) return;
-    const g = this.groupOf[i]!;
-    for (let kind = 0, k = g; kind < 4; kind++, k += this.groups) if ((a & (1 << kind)) !== 0) this.groupStale[k] = 1;
+  /** Command `cmd` issued: every bound may have moved; the kinds it affects must be recomputed. */
+  commandIssued(cmd: number): void {
+    this.earliestBankReady = 0;
+    this.minValid = false;
+    this.movedKinds |= this.affects[cmd]!;
   }
 
-  /** Bank `i`'s queue or state changed and it now waits for `needs` (KIND_* bits). */
+  /** Bank `i`'s queue or state changed and it now waits for `needs` (KIND_* bits): its bound must be recomputed. */
   setNeeds(i: number, needs: number): void {
     const old = this.needs[i]!;
-    // Its bank-level entries move only when a command issues (commandIssued): same kinds, same contribution.
-    if (needs === old) return;
-    this.needs[i] = needs;
-    this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
-    this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
-    const flip = needs ^ old;
-    const g = this.groupOf[i]!;
-    for (let kind = 0, k = g; kind < 4; kind++, k += this.groups) {
-      const bit = 1 << kind;
-      if ((flip & bit) === 0) continue;
-      const d = (needs & bit) !== 0 ? 1 : -1;
-      this.kindCount[kind]! += d;
-      this.groupStale[k] = 1;
-      const n = (this.groupCount[k]! += d);
-      // The group starts or stops having a bank waiting for the kind.
-      if (n === 0 || (n === 1 && d === 1)) this.kindGroups[kind * this.groupWords + (g >> 5)]! ^= 1 << (g & 31);
+    const w = i >> 5;
+    const bit = 1 << (i & 31);
+    // Speed hack: the masks and counters move only when the kinds do, each kind's bit flipped (the masks held
+    // `old`); short, so V8 inlines it into the issue and the move along with the statistics.
+    if (needs !== old) {
+      this.needs[i] = needs;
+      this.rowNeeders += (needs & ROW_KINDS ? 1 : 0) - (old & ROW_KINDS ? 1 : 0);
+      this.columnNeeders += (needs & COLUMN_KINDS ? 1 : 0) - (old & COLUMN_KINDS ? 1 : 0);
+      const flip = needs ^ old;
+      for (let kind = 0, k = w; kind < 4; kind++, k += this.words) if ((flip & (1 << kind)) !== 0) this.kindBits[k]! ^= bit;
+      // One of the two is 0: the bank starts or stops having something to schedule.
+      if (needs === 0 || old === 0) this.needBits[w]! ^= bit;
     }
-    this.staleKinds |= flip;
+    if (this.readyAt[i]! <= this.exactMin) this.minValid = false;
+    this.changedBits[w]! |= bit;
+    this.anyChanged = true;
+    this.readyAt[i] = needs === 0 ? Infinity : 0;
+    if (needs !== 0) this.earliestBankReady = 0;
   }
 
-  /** The earliest cycle at which any bank can take a command it waits for (Infinity if none waits). */
+  /** Makes every bank's ready cycle exact and returns the earliest (also left in earliestBankReady). */
   computeReady(): number {
-    if (this.staleKinds !== 0) this.refreshKinds(this.staleKinds);
-    const kr = this.kindReady;
-    let ready = kr[0]!;
-    if (kr[1]! < ready) ready = kr[1]!;
-    if (kr[2]! < ready) ready = kr[2]!;
-    return kr[3]! < ready ? kr[3]! : ready;
-  }
-
-  /** Makes kindReady exact for the stale kinds in `kinds` (KIND_* bits). */
-  private refreshKinds(kinds: number): void {
-    this.staleKinds &= ~kinds;
-    for (let kind = 0; kind < 4; kind++) {
-      if ((kinds & (1 << kind)) === 0) continue;
-      this.kindReady[kind] = this.kindCount[kind] === 0 ? Infinity : this.kindEarliest(kind);
-    }
-  }
-
-  /**
-   * The earliest cycle of `kind` at any bank waiting for it: over the groups with such a bank, the stale ones
-   * recomputed, each folded with its group's entry, each rank's minimum with the rank's, then the channel's.
-   */
-  private kindEarliest(kind: number): number {
-    const e = this.timing.earliest;
-    const e1 = e[1]!, e2 = e[2]!, e3 = e[3]!;
-    const nc = this.nc;
-    const bpg = this.banksPerGroup;
-    const needs = this.needs;
-    const groupMin = this.groupMin;
-    const groupStale = this.groupStale;
-    const rankOfGroup = this.rankOfGroup;
-    const cmd = this.kindCommand[kind]!;
-    const bit = 1 << kind;
-    const base = kind * this.groups;
-    const gw = this.groupWords;
-    let channel = Infinity;
-    let rank = Infinity;
-    let current = -1;
-    for (let w = 0; w < gw; w++) {
-      let bits = this.kindGroups[kind * gw + w]!;
-      while (bits !== 0) {
-        const g = (w << 5) + (31 - Math.clz32(bits & -bits));
-        bits &= bits - 1;
-        let m: number;
-        if (groupStale[base + g] === 1) {
-          groupStale[base + g] = 0;
-          m = Infinity;
-          for (let b = g * bpg, last = b + bpg; b < last; b++) {
-            if ((needs[b]! & bit) === 0) continue;
-            const t = e3[b * nc + cmd]!;
-            if (t < m) m = t;
-          }
-          groupMin[base + g] = m;
-        } else {
-          m = groupMin[base + g]!;
-        }
-        const t = e2[g * nc + cmd]!;
-        if (t > m) m = t;
-        // Groups come in order, so a rank's groups are consecutive: fold the finished rank into the channel.
-        const r = rankOfGroup[g]!;
-        if (r !== current) {
-          if (current >= 0) {
-            const tr = e1[current * nc + cmd]!;
-            if (tr > rank) rank = tr;
-            if (rank < channel) channel = rank;
-          }
-          current = r;
-          rank = m;
-        } else if (m < rank) {
-          rank = m;
+    const words = this.words;
+    const readyAt = this.readyAt;
+    const changedBits = this.changedBits;
+    const minBits = this.minBits;
+    const needBits = this.needBits;
+    let ready: number;
+    if (this.minValid) {
+      // No command issued since the last computation: only banks whose queue or state changed can differ, and
+      // none of them held the earliest value (setNeeds checks), so that value still stands.
+      ready = this.exactMin;
+      for (let w = 0; w < words; w++) {
+        let m = changedBits[w]! & needBits[w]!;
+        while (m !== 0) {
+          const i = (w << 5) + (31 - Math.clz32(m & -m));
+          m &= m - 1;
+          const t = this.bankReady(i);
+          readyAt[i] = t;
+          ready = this.noteReady(i, t, ready);
         }
       }
-    }
-    if (current >= 0) {
-      const tr = e1[current * nc + cmd]!;
-      if (tr > rank) rank = tr;
-      if (rank < channel) channel = rank;
-    }
-    const t = e[0]![cmd]!;
-    return t > channel ? t : channel;
-  }
-
-  /**
-   * Whether some bank can take, at `c`, a command of a kind in `allowed` (KIND_* bits) that it waits for; when so,
-   * cand holds exactly those banks. A dual issue's second slot mostly ends at the first test.
-   */
-  candidates(c: number, allowed: number): boolean {
-    if ((this.staleKinds & allowed) !== 0) this.refreshKinds(this.staleKinds & allowed);
-    const kr = this.kindReady;
-    let kindsNow = 0;
-    for (let kind = 0; kind < 4; kind++) if ((allowed & (1 << kind)) !== 0 && kr[kind]! <= c) kindsNow |= 1 << kind;
-    if (kindsNow === 0) return false;
-    const cand = this.cand;
-    for (let w = 0; w < this.words; w++) cand[w] = 0;
-    const e = this.timing.earliest;
-    const e1 = e[1]!, e2 = e[2]!, e3 = e[3]!;
-    const nc = this.nc;
-    const bpg = this.banksPerGroup;
-    const needs = this.needs;
-    const groupMin = this.groupMin;
-    const gw = this.groupWords;
-    for (let kind = 0; kind < 4; kind++) {
-      const bit = 1 << kind;
-      if ((kindsNow & bit) === 0) continue;
-      // The kind's value (<= c) bounds the channel's entry; refreshKinds left every group of the kind exact.
-      const cmd = this.kindCommand[kind]!;
-      const base = kind * this.groups;
-      for (let w = 0; w < gw; w++) {
-        let bits = this.kindGroups[kind * gw + w]!;
-        while (bits !== 0) {
-          const g = (w << 5) + (31 - Math.clz32(bits & -bits));
-          bits &= bits - 1;
-          if (groupMin[base + g]! > c || e2[g * nc + cmd]! > c || e1[this.rankOfGroup[g]! * nc + cmd]! > c) continue;
-          for (let b = g * bpg, last = b + bpg; b < last; b++) {
-            if ((needs[b]! & bit) !== 0 && e3[b * nc + cmd]! <= c) cand[b >> 5]! |= 1 << (b & 31);
+    } else {
+      // Commands issued: a bank's value changes if its queue or state did, or if it waits for a kind of command
+      // whose shared constraints those commands moved (an ACT moves other banks' ACTs, not their reads).
+      const moved = this.movedKinds;
+      const kindBits = this.kindBits;
+      ready = Infinity;
+      for (let w = 0; w < words; w++) {
+        let redo = changedBits[w]!;
+        if (moved !== 0) for (let kind = 0; kind < 4; kind++) if ((moved & (1 << kind)) !== 0) redo |= kindBits[kind * words + w]!;
+        let m = needBits[w]!;
+        let atMin = 0;
+        while (m !== 0) {
+          const low = m & -m;
+          m ^= low;
+          const i = (w << 5) + (31 - Math.clz32(low));
+          const t = (redo & low) !== 0 ? (readyAt[i] = this.bankReady(i)) : readyAt[i]!;
+          if (t < ready) {
+            ready = t;
+            atMin = low;
+            for (let v = 0; v < w; v++) minBits[v] = 0;
+          } else if (t === ready) {
+            atMin |= low;
           }
         }
+        minBits[w] = atMin;
       }
     }
-    return true;
+    this.movedKinds = 0;
+    for (let v = 0; v < words; v++) changedBits[v] = 0;
+    this.anyChanged = false;
+    this.exactMin = ready;
+    this.minValid = true;
+    this.earliestBankReady = ready;
+    return ready;
+  }
+
+  /** Folds bank `i`'s ready cycle `t` into the running minimum `ready` and the set of banks at it; returns the new minimum. */
+  private noteReady(i: number, t: number, ready: number): number {
+    if (t > ready) return ready;
+    if (t < ready) for (let v = 0; v < this.words; v++) this.minBits[v] = 0;
+    this.minBits[i >> 5]! |= 1 << (i & 31);
+    return t;
+  }
+
+  /** Exact earliest cycle of any command bank `i`'s queue waits for. */
+  private bankReady(i: number): number {
+    const k = this.needs[i]!;
+    const ts = this.timing;
+    const group = this.groupOf[i]!;
+    const rank = this.rankOfGroup[group]!;
+    let t = Infinity;
+    for (let kind = 0; kind < 4; kind++) {
+      if ((k & (1 << kind)) === 0) continue;
+      const e = ts.earliestAtNodes(this.kindCommand[kind]!, rank, group, i);
+      if (e < t) t = e;
+      if (k >> (kind + 1) === 0) break;
+    }
+    return t;
   }
 }

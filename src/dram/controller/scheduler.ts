@@ -47,6 +47,8 @@ export class Scheduler {
   index = 0;
   /** The bank that issued last (round-robin pointer). */
   private roundRobin = -1;
+  /** The first pick of this cycle visited only the banks at the readiness minimum (Readiness.minBits). */
+  private scannedFromMin = false;
   private readonly lookahead: number;
   private readonly rowHitCap: number;
   private readonly readCommand: number;
@@ -66,34 +68,39 @@ export class Scheduler {
     this.writeCommand = page.writeCommand;
   }
 
+  /** A new cycle: its first pick scans afresh. */
+  beginCycle(): void {
+    this.scannedFromMin = false;
+  }
+
   /**
    * The command to issue at `c` among those `filter` allows (ANY, ROW_ONLY, COLUMN_ONLY), or -1; sets bank and
    * index.
    */
   pick(c: number, filter: number): number {
     const r = this.readiness;
-    // Only banks with a command of an allowed kind they wait for legal at c can issue (Readiness.candidates, exact);
-    // a scan that issues nothing leaves the round-robin pointer where it started, so skipping it changes nothing.
-    if (!r.candidates(c, filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS)) return -1;
+    // No bank can have a legal command before earliestBankReady; a scan that issues nothing leaves the
+    // round-robin pointer where it started, so skipping it changes nothing.
+    if (c < r.earliestBankReady) return -1;
+    // Speed hack: while every readyAt is exact and c is their minimum, the banks with readyAt <= c are exactly
+    // minBits: visit only those, in round-robin order. For the second command of a dual issue after such a scan,
+    // the banks with readyAt <= c are minBits and the banks changed since (readyAt 0).
+    if (filter === ANY) {
+      this.scannedFromMin = r.minValid && !r.anyChanged && c === r.exactMin;
+      if (this.scannedFromMin) return this.pickFromMin(c, ANY);
+    } else if (this.scannedFromMin) {
+      return this.pickFromMin(c, filter);
+    }
     const n = this.banks.length;
-    const cand = r.cand;
-    const start = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
-    // The candidates in round-robin order: from start to the last bank, then from bank 0 up to start.
-    for (let pass = 0; pass < 2; pass++) {
-      const lo = pass === 0 ? start : 0;
-      const hi = pass === 0 ? n : start;
-      for (let w = lo >> 5; lo < hi && w <= (hi - 1) >> 5; w++) {
-        const base = w << 5;
-        let m = cand[w]!;
-        if (lo > base) m &= ~((1 << (lo - base)) - 1);
-        if (hi < base + 32) m &= (1 << (hi - base)) - 1;
-        while (m !== 0) {
-          const i = base + (31 - Math.clz32(m & -m));
-          m &= m - 1;
-          const cmd = this.commandAt(i, c, filter);
-          if (cmd >= 0) return this.picked(i, cmd);
-        }
-      }
+    const readyAt = r.readyAt;
+    const needs = r.needs;
+    const allowed = filter === ANY ? 0xff : filter === ROW_ONLY ? ROW_KINDS : COLUMN_KINDS;
+    let rr = this.roundRobin;
+    for (let k = 0; k < n; k++) {
+      rr = rr + 1 === n ? 0 : rr + 1;
+      if (readyAt[rr]! > c || (needs[rr]! & allowed) === 0) continue;
+      const cmd = this.commandAt(rr, c, filter);
+      if (cmd >= 0) return this.picked(rr, cmd);
     }
     return -1;
   }
@@ -132,6 +139,37 @@ export class Scheduler {
     return q[0]!.row !== bank.openRow && bank.hitsSinceActivate >= this.rowHitCap ? needs | KIND_PRE : needs;
   }
 
+  /**
+   * The round-robin scan restricted to minBits (the banks whose exact readyAt is c) and the banks changed since,
+   * waiting for a kind of command `filter` allows.
+   */
+  private pickFromMin(c: number, filter: number): number {
+    const r = this.readiness;
+    const n = this.banks.length;
+    const words = r.words;
+    const kb = r.kindBits;
+    const start = this.roundRobin + 1 === n ? 0 : this.roundRobin + 1;
+    for (let pass = 0; pass < 2; pass++) {
+      const lo = pass === 0 ? start : 0;
+      const hi = pass === 0 ? n : start;
+      for (let w = lo >> 5; lo < hi && w <= (hi - 1) >> 5; w++) {
+        const base = w << 5;
+        let m = (r.minBits[w]! | r.changedBits[w]!) & r.needBits[w]!;
+        if (filter === ROW_ONLY) m &= kb[w]! | kb[3 * words + w]!;
+        else if (filter === COLUMN_ONLY) m &= kb[words + w]! | kb[2 * words + w]!;
+        if (lo > base) m &= ~((1 << (lo - base)) - 1);
+        if (hi < base + 32) m &= (1 << (hi - base)) - 1;
+        while (m !== 0) {
+          const i = base + (31 - Math.clz32(m & -m));
+          m &= m - 1;
+          const cmd = this.commandAt(i, c, filter);
+          if (cmd >= 0) return this.picked(i, cmd);
+        }
+      }
+    }
+    return -1;
+  }
+
   /** Bank `i` takes `cmd`: it becomes the output and the round-robin pointer. */
   private picked(i: number, cmd: number): number {
     this.roundRobin = i;
@@ -140,14 +178,16 @@ export class Scheduler {
   }
 
   /**
-   * The first command of candidate bank `i`'s queue that is legal at `c` (sets index), or -1. Speed hack: the common
-   * answer of a closed bank is decided here, small enough for V8 to inline into the scan; the search of the queue is
-   * a call (bankCommand). As one function, the scan called it for every bank it visited (bench/instructions.ts
+   * The first command of bank `i`'s queue that is legal at `c` (sets index), or -1. Speed hack: the common answer
+   * of a closed bank is decided here, small enough for V8 to inline into both scans; the search of the queue is a
+   * call (bankCommand). As one function, the scan called it for every bank it visited (bench/instructions.ts
    * --pinned, preset-random: see docs/validation.md, the controller in parts).
    */
   private commandAt(i: number, c: number, filter: number): number {
-    // A closed bank waits only for ACT: as a candidate (Readiness.candidates, exact), its ACT is legal at c.
-    if (this.readiness.needs[i] === KIND_ACT) {
+    const r = this.readiness;
+    // A closed bank waits only for ACT: while its readyAt is exact (nothing issued and the bank unchanged since
+    // computeReady), readyAt <= c means the ACT is legal.
+    if (r.needs[i] === KIND_ACT && r.minValid && (r.changedBits[i >> 5]! & (1 << (i & 31))) === 0) {
       this.index = 0;
       return ACT;
     }

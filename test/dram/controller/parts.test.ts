@@ -297,9 +297,11 @@ describe('Scheduler', () => {
       readiness.setNeeds(i, scheduler.kindsNeeded(banks[i]!));
     }
     readiness.computeReady();
+    scheduler.beginCycle();
     expect(scheduler.pick(0, 0)).toBe(ACT);
     expect(scheduler.bank).toBe(banks[2]);
     // Bank 2 issued last, so bank 6 comes next (its ACT is legal: nothing has issued to the timing state).
+    scheduler.beginCycle();
     expect(scheduler.pick(0, 0)).toBe(ACT);
     expect(scheduler.bank).toBe(banks[6]);
   });
