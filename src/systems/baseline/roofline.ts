@@ -50,6 +50,14 @@ export interface DevicePreset {
   readonly memoryEfficiency: number;
   /** Fixed GPU-side time of one kernel (start, ramp-up, tail), integer ps; a kernel takes this plus max(compute, memory). */
   readonly launchOverheadPs: number;
+  /**
+   * Streaming multiprocessors (the units a product's output tiles are dealt out to), where the preset gives them
+   * with a tile set: then `computeEfficiency` is the efficiency of one tile, and a product's compute pays wave
+   * quantisation (see `tileUtilisation`). 0 when not given.
+   */
+  readonly streamingMultiprocessors: number;
+  /** The kernel library's output tiles (`n` output columns x `m` rows each); empty: no wave quantisation. */
+  readonly gemmTiles: readonly GemmTile[];
   /** Software profiles by name (how ops become kernels and what launching one costs the host). */
   readonly profiles: Readonly<Record<string, SoftwareProfile>>;
   /** The profile used when none is named. */
@@ -58,6 +66,12 @@ export interface DevicePreset {
   readonly energyMethod: EnergyMethod;
   /** Sources cited by the file, by section. */
   readonly sources: Readonly<Record<string, string>>;
+}
+
+/** One output tile of a product kernel: `n` output columns by `m` rows of the activations. */
+export interface GemmTile {
+  readonly n: number;
+  readonly m: number;
 }
 
 /** Keys of `kernelsPerOp`: op kinds, and `ffn-act.gated` for the activation of gated FFNs (SwiGLU, GeGLU). */
@@ -95,7 +109,7 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
   const sources: Record<string, string> = {};
   const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
 
-  const c = section('compute', ['peakFlopsPerS']);
+  const c = section('compute', ['peakFlopsPerS', 'streamingMultiprocessors']);
   const peaks = c.object('peakFlopsPerS');
   peaks.onlyKeys(PRECISIONS);
   const peakFlopsPerS: Partial<Record<Precision, number>> = {};
@@ -106,12 +120,18 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
 
   const m = section('memory', ['bandwidthBytesPerS', 'capacityBytes', 'reservedBytes']);
   const e = section('efficiency', ['compute', 'attention', 'memory']);
-  const k = section('kernel', ['floorNs']);
+  const k = section('kernel', ['floorNs', 'gemmTiles']);
   const sw = section('software', ['default', 'profiles']);
   const p = section('power', ['boardPowerW', 'energyMethod']);
   const profiles = parseProfiles(sw);
   const defaultProfile = sw.string('default', Object.keys(profiles));
   const capacityBytes = m.number('capacityBytes', { integer: true, positive: true });
+  const streamingMultiprocessors = c.optionalNumber('streamingMultiprocessors', 0, { integer: true, min: 0 });
+  const gemmTiles = k.has('gemmTiles') ? k.objects('gemmTiles').map((t) => {
+    t.onlyKeys(['n', 'm']);
+    return { n: t.number('n', { integer: true, positive: true }), m: t.number('m', { integer: true, positive: true }) };
+  }) : [];
+  if (gemmTiles.length > 0 && streamingMultiprocessors === 0) c.fail('streamingMultiprocessors', 'an integer > 0 (kernel.gemmTiles deals tiles out to them; field is missing)');
 
   const device: DevicePreset = {
     name: r.string('name'),
@@ -126,6 +146,8 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
     attentionEfficiency: e.number('attention', { positive: true, max: 1 }),
     memoryEfficiency: e.number('memory', { positive: true, max: 1 }),
     launchOverheadPs: Math.round(k.number('floorNs', { min: 0 }) * 1000),
+    streamingMultiprocessors,
+    gemmTiles,
     profiles,
     defaultProfile,
     boardPowerW: p.number('boardPowerW', { positive: true }),
@@ -278,6 +300,24 @@ function fusedWork(op: Op, kernels: number): { flops: number; bytes: number } {
   }
 }
 
+/**
+ * Fraction of the multiprocessors' tile slots a product of `m` x `n` outputs (times `batch` instances) keeps busy
+ * with the kernel library's best tile: the output is cut into ceil(m / tile.m) x ceil(n / tile.n) tiles per
+ * instance, dealt out to the multiprocessors in waves of one tile each, and the last wave and the tiles' padding
+ * past the matrix edge do no useful work (wave quantisation). The library is taken to pick the tile that wastes
+ * least. 1 when the preset gives no tiles.
+ */
+export function tileUtilisation(device: DevicePreset, m: number, n: number, batch = 1): number {
+  if (device.gemmTiles.length === 0) return 1;
+  let best = 0;
+  for (const t of device.gemmTiles) {
+    const tiles = Math.ceil(m / t.m) * Math.ceil(n / t.n) * batch;
+    const waves = Math.ceil(tiles / device.streamingMultiprocessors);
+    best = Math.max(best, (m * n * batch) / (waves * device.streamingMultiprocessors * t.m * t.n));
+  }
+  return best;
+}
+
 /** Options of `opCost`. */
 export interface OpCostOptions {
   /** Software profile name (default: the device's). */
@@ -296,7 +336,8 @@ export function opCost(device: DevicePreset, op: Op, precision: Precision | numb
   const profile = deviceProfile(device, opts.profile);
   const kernels = startsKernel(op) && !opts.sharedKernel ? kernelsFor(profile, op) : 0;
   const work = fusedWork(op, kernelsFor(profile, op));
-  const efficiency = ATTENTION_MATH.has(op.kind) ? device.attentionEfficiency : device.computeEfficiency;
+  const efficiency = ATTENTION_MATH.has(op.kind) ? device.attentionEfficiency
+    : op.cls === 'vector' ? device.computeEfficiency : device.computeEfficiency * tileUtilisation(device, op.m, op.n, op.batch);
   const computePs = ceilPs((work.flops * 1e12) / (device.peakFlopsPerS[fmt]! * efficiency));
   const memoryPs = ceilPs((work.bytes * 1e12) / (device.bandwidthBytesPerS * device.memoryEfficiency));
   const launchPs = kernels * device.launchOverheadPs;
