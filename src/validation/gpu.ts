@@ -174,7 +174,7 @@ export function fitGpu(device: DevicePreset, data: GpuMeasurements): GpuFit {
   // 3. Compute efficiency: FLOPs / (time - floor) / peak, median over the compute-bound products; where the preset
   //    deals tiles out to multiprocessors, divided by the product's tile utilisation (the efficiency of one tile).
   const dense = data.matmuls.filter((x) => x.m >= 256);
-  const computeEfficiency = median(dense.map((x) => (2 * x.m * x.k * x.n) / ((x.us * 1e-6 - kernelFloorNs * 1e-9) * peakFlops * tileUtilisation(device, x.m, x.n))));
+  const computeEfficiency = median(dense.map((x) => (2 * x.m * x.k * x.n) / ((x.us * 1e-6 - kernelFloorNs * 1e-9) * peakFlops * tileUtilisation(device, x.m, x.n, 1, x.k))));
   // 4. Eager launch: small products finish on the GPU long before Python has launched the next.
   const small = data.matmuls.filter((x) => x.m === 1 && matmulBytes(x) < 16e6);
   const eagerLaunchNs = median(small.map((x) => x.us * 1000));

@@ -300,20 +300,28 @@ function fusedWork(op: Op, kernels: number): { flops: number; bytes: number } {
   }
 }
 
+/** K-block of one main-loop step of a tile (CUTLASS's SM90 16-bit tiles: 4 WGMMA steps of 16). */
+const TILE_K = 64;
+
 /**
- * Fraction of the multiprocessors' tile slots a product of `m` x `n` outputs (times `batch` instances) keeps busy
- * with the kernel library's best tile: the output is cut into ceil(m / tile.m) x ceil(n / tile.n) tiles per
- * instance, dealt out to the multiprocessors in waves of one tile each, and the last wave and the tiles' padding
- * past the matrix edge do no useful work (wave quantisation). The library is taken to pick the tile that wastes
- * least. 1 when the preset gives no tiles.
+ * Fraction of the multiprocessors' tensor-core time a product of `m` x `k` x `n` (times `batch` instances) does
+ * useful work with the kernel library's best tile and scheduler. Each instance's output is cut into
+ * ceil(m / tile.m) x ceil(n / tile.n) tiles whose main loop runs ceil(k / 64) K-blocks. A data-parallel scheduler
+ * deals whole tiles out to the multiprocessors in waves, so the last wave idles some; a stream-K scheduler deals
+ * out K-blocks evenly (CUTLASS emits both for every tile). Padding past the matrix edges does no useful work in
+ * either. The library is taken to pick the tile and scheduler that waste least. 1 when the preset gives no tiles.
  */
-export function tileUtilisation(device: DevicePreset, m: number, n: number, batch = 1): number {
+export function tileUtilisation(device: DevicePreset, m: number, n: number, batch = 1, k = TILE_K): number {
   if (device.gemmTiles.length === 0) return 1;
+  const sms = device.streamingMultiprocessors;
+  const kBlocks = Math.ceil(k / TILE_K);
   let best = 0;
   for (const t of device.gemmTiles) {
     const tiles = Math.ceil(m / t.m) * Math.ceil(n / t.n) * batch;
-    const waves = Math.ceil(tiles / device.streamingMultiprocessors);
-    best = Math.max(best, (m * n * batch) / (waves * device.streamingMultiprocessors * t.m * t.n));
+    const useful = m * n * batch * k;
+    const dataParallel = useful / (Math.ceil(tiles / sms) * sms * t.m * t.n * kBlocks * TILE_K);
+    const streamK = useful / (Math.ceil((tiles * kBlocks) / sms) * sms * t.m * t.n * TILE_K);
+    best = Math.max(best, dataParallel, streamK);
   }
   return best;
 }
@@ -337,7 +345,7 @@ export function opCost(device: DevicePreset, op: Op, precision: Precision | numb
   const kernels = startsKernel(op) && !opts.sharedKernel ? kernelsFor(profile, op) : 0;
   const work = fusedWork(op, kernelsFor(profile, op));
   const efficiency = ATTENTION_MATH.has(op.kind) ? device.attentionEfficiency
-    : op.cls === 'vector' ? device.computeEfficiency : device.computeEfficiency * tileUtilisation(device, op.m, op.n, op.batch);
+    : op.cls === 'vector' ? device.computeEfficiency : device.computeEfficiency * tileUtilisation(device, op.m, op.n, op.batch, op.k);
   const computePs = ceilPs((work.flops * 1e12) / (device.peakFlopsPerS[fmt]! * efficiency));
   const memoryPs = ceilPs((work.bytes * 1e12) / (device.bandwidthBytesPerS * device.memoryEfficiency));
   const launchPs = kernels * device.launchOverheadPs;
