@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { deviceProfile, opCost, runOpsOnDevice, tileUtilisation, type DevicePreset } from '../systems/baseline/roofline.ts';
+import { deviceProfile, opCost, runOpsOnDevice, type DevicePreset } from '../systems/baseline/roofline.ts';
 import { buildOpGraph } from '../compiler/lower.ts';
 import { loadModel } from '../compiler/model.ts';
 import { decodeStep, prefillStep } from '../compiler/step.ts';
@@ -171,10 +171,9 @@ export function fitGpu(device: DevicePreset, data: GpuMeasurements): GpuFit {
     return (s.graphsMs * 1e9 - run.gpuPs) / run.kernels / 1000;
   });
   const kernelFloorNs = floors.reduce((a, b) => a + b, 0) / floors.length;
-  // 3. Compute efficiency: FLOPs / (time - floor) / peak, median over the compute-bound products; where the preset
-  //    deals tiles out to multiprocessors, divided by the product's tile utilisation (the efficiency of one tile).
+  // 3. Compute efficiency: FLOPs / (time - floor) / peak, median over the compute-bound products.
   const dense = data.matmuls.filter((x) => x.m >= 256);
-  const computeEfficiency = median(dense.map((x) => (2 * x.m * x.k * x.n) / ((x.us * 1e-6 - kernelFloorNs * 1e-9) * peakFlops * tileUtilisation(device, x.m, x.n, 1, x.k))));
+  const computeEfficiency = median(dense.map((x) => (2 * x.m * x.k * x.n) / ((x.us * 1e-6 - kernelFloorNs * 1e-9) * peakFlops)));
   // 4. Eager launch: small products finish on the GPU long before Python has launched the next.
   const small = data.matmuls.filter((x) => x.m === 1 && matmulBytes(x) < 16e6);
   const eagerLaunchNs = median(small.map((x) => x.us * 1000));

@@ -50,14 +50,6 @@ export interface DevicePreset {
   readonly memoryEfficiency: number;
   /** Fixed GPU-side time of one kernel (start, ramp-up, tail), integer ps; a kernel takes this plus max(compute, memory). */
   readonly launchOverheadPs: number;
-  /**
-   * Streaming multiprocessors (the units a product's output tiles are dealt out to), where the preset gives them
-   * with a tile set: then `computeEfficiency` is the efficiency of one tile, and a product's compute pays wave
-   * quantisation (see `tileUtilisation`). 0 when not given.
-   */
-  readonly streamingMultiprocessors: number;
-  /** The kernel library's output tiles (`n` output columns x `m` rows each); empty: no wave quantisation. */
-  readonly gemmTiles: readonly GemmTile[];
   /** Software profiles by name (how ops become kernels and what launching one costs the host). */
   readonly profiles: Readonly<Record<string, SoftwareProfile>>;
   /** The profile used when none is named. */
@@ -66,12 +58,6 @@ export interface DevicePreset {
   readonly energyMethod: EnergyMethod;
   /** Sources cited by the file, by section. */
   readonly sources: Readonly<Record<string, string>>;
-}
-
-/** One output tile of a product kernel: `n` output columns by `m` rows of the activations. */
-export interface GemmTile {
-  readonly n: number;
-  readonly m: number;
 }
 
 /** Keys of `kernelsPerOp`: op kinds, and `ffn-act.gated` for the activation of gated FFNs (SwiGLU, GeGLU). */
@@ -109,7 +95,7 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
   const sources: Record<string, string> = {};
   const section = (key: string, keys: string[]): FieldReader => r.sourcedSection(key, keys, sources);
 
-  const c = section('compute', ['peakFlopsPerS', 'streamingMultiprocessors']);
+  const c = section('compute', ['peakFlopsPerS']);
   const peaks = c.object('peakFlopsPerS');
   peaks.onlyKeys(PRECISIONS);
   const peakFlopsPerS: Partial<Record<Precision, number>> = {};
@@ -120,18 +106,12 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
 
   const m = section('memory', ['bandwidthBytesPerS', 'capacityBytes', 'reservedBytes']);
   const e = section('efficiency', ['compute', 'attention', 'memory']);
-  const k = section('kernel', ['floorNs', 'gemmTiles']);
+  const k = section('kernel', ['floorNs']);
   const sw = section('software', ['default', 'profiles']);
   const p = section('power', ['boardPowerW', 'energyMethod']);
   const profiles = parseProfiles(sw);
   const defaultProfile = sw.string('default', Object.keys(profiles));
   const capacityBytes = m.number('capacityBytes', { integer: true, positive: true });
-  const streamingMultiprocessors = c.optionalNumber('streamingMultiprocessors', 0, { integer: true, min: 0 });
-  const gemmTiles = k.has('gemmTiles') ? k.objects('gemmTiles').map((t) => {
-    t.onlyKeys(['n', 'm']);
-    return { n: t.number('n', { integer: true, positive: true }), m: t.number('m', { integer: true, positive: true }) };
-  }) : [];
-  if (gemmTiles.length > 0 && streamingMultiprocessors === 0) c.fail('streamingMultiprocessors', 'an integer > 0 (kernel.gemmTiles deals tiles out to them; field is missing)');
 
   const device: DevicePreset = {
     name: r.string('name'),
@@ -146,8 +126,6 @@ export function parseDevice(json: unknown, file: string): DevicePreset {
     attentionEfficiency: e.number('attention', { positive: true, max: 1 }),
     memoryEfficiency: e.number('memory', { positive: true, max: 1 }),
     launchOverheadPs: Math.round(k.number('floorNs', { min: 0 }) * 1000),
-    streamingMultiprocessors,
-    gemmTiles,
     profiles,
     defaultProfile,
     boardPowerW: p.number('boardPowerW', { positive: true }),
@@ -300,32 +278,6 @@ function fusedWork(op: Op, kernels: number): { flops: number; bytes: number } {
   }
 }
 
-/** K-block of one main-loop step of a tile (CUTLASS's SM90 16-bit tiles: 4 WGMMA steps of 16). */
-const TILE_K = 64;
-
-/**
- * Fraction of the multiprocessors' tensor-core time a product of `m` x `k` x `n` (times `batch` instances) does
- * useful work with the kernel library's best tile and scheduler. Each instance's output is cut into
- * ceil(m / tile.m) x ceil(n / tile.n) tiles whose main loop runs ceil(k / 64) K-blocks. A data-parallel scheduler
- * deals whole tiles out to the multiprocessors in waves, so the last wave idles some; a stream-K scheduler deals
- * out K-blocks evenly (CUTLASS emits both for every tile). Padding past the matrix edges does no useful work in
- * either. The library is taken to pick the tile and scheduler that waste least. 1 when the preset gives no tiles.
- */
-export function tileUtilisation(device: DevicePreset, m: number, n: number, batch = 1, k = TILE_K): number {
-  if (device.gemmTiles.length === 0) return 1;
-  const sms = device.streamingMultiprocessors;
-  const kBlocks = Math.ceil(k / TILE_K);
-  let best = 0;
-  for (const t of device.gemmTiles) {
-    const tiles = Math.ceil(m / t.m) * Math.ceil(n / t.n) * batch;
-    const useful = m * n * batch * k;
-    const dataParallel = useful / (Math.ceil(tiles / sms) * sms * t.m * t.n * kBlocks * TILE_K);
-    const streamK = useful / (Math.ceil((tiles * kBlocks) / sms) * sms * t.m * t.n * TILE_K);
-    best = Math.max(best, dataParallel, streamK);
-  }
-  return best;
-}
-
 /** Options of `opCost`. */
 export interface OpCostOptions {
   /** Software profile name (default: the device's). */
@@ -344,8 +296,7 @@ export function opCost(device: DevicePreset, op: Op, precision: Precision | numb
   const profile = deviceProfile(device, opts.profile);
   const kernels = startsKernel(op) && !opts.sharedKernel ? kernelsFor(profile, op) : 0;
   const work = fusedWork(op, kernelsFor(profile, op));
-  const efficiency = ATTENTION_MATH.has(op.kind) ? device.attentionEfficiency
-    : op.cls === 'vector' ? device.computeEfficiency : device.computeEfficiency * tileUtilisation(device, op.m, op.n, op.batch, op.k);
+  const efficiency = ATTENTION_MATH.has(op.kind) ? device.attentionEfficiency : device.computeEfficiency;
   const computePs = ceilPs((work.flops * 1e12) / (device.peakFlopsPerS[fmt]! * efficiency));
   const memoryPs = ceilPs((work.bytes * 1e12) / (device.bandwidthBytesPerS * device.memoryEfficiency));
   const launchPs = kernels * device.launchOverheadPs;
