@@ -209,8 +209,10 @@ export class PimChannelSequencer {
       this.cursor = c + 1;
       this.refresh.issued(REF, this.refresh.bank!);
     }
-    let w = this.prefetch ? program.findIndex((s) => s.cmd === this.wrgb) : 0;
-    if (w < 0) w = program.length;
+    // The steps before the first global-buffer write (all of them without one) need no input; a loop, not findIndex
+    // with a closure, in this per-job path.
+    let w = 0;
+    if (this.prefetch) while (w < program.length && program[w]!.cmd !== this.wrgb) w++;
     this.runRange(program, 0, w);
     this.cursor = Math.max(this.cursor, inputCycle);
     this.runRange(program, w, program.length);
