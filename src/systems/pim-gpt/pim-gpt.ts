@@ -137,13 +137,15 @@ export interface PimGptOptions {
 }
 
 /** For each key, the index of its first occurrence. */
-function firstOfEqual(keys: readonly string[]): number[] {
+function firstOfEqual(keys: readonly string[]): Int32Array {
   const first = new Map<string, number>();
-  return keys.map((k, i) => {
-    const f = first.get(k);
-    if (f === undefined) first.set(k, i);
-    return f ?? i;
-  });
+  const out = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const f = first.get(keys[i]!);
+    if (f === undefined) first.set(keys[i]!, i);
+    out[i] = f ?? i;
+  }
+  return out;
 }
 
 /** Share j of `total` cut into `parts` near-equal whole pieces. */
@@ -173,6 +175,8 @@ export class PimGptMachine {
   private readonly perHead: boolean;
   private readonly timeline: boolean;
   private endPs = 0;
+  /** The units that run a token graph's nodes (made once: a token only hands them to its graph). */
+  private readonly runners: Record<'pim' | 'asic', { nodeReady(node: TokenNode): void }>;
 
   constructor(readonly system: PimGptSystem, opts: PimGptOptions = {}) {
     const std = system.pim.standard;
@@ -190,6 +194,8 @@ export class PimGptMachine {
       return new PimChannel(this.sim, c, new PimChannelSequencer(std, { memo: this.memo, log, prefetch: this.overlap }), std.tCKPs);
     });
     this.asic = new Asic(this.sim, system.asic);
+    const channels = this.channels;
+    this.runners = { pim: { nodeReady: (n) => channels[n.channel]!.nodeReady() }, asic: this.asic };
   }
 
   /** The plan of a GEMV shape, with channel programs that are equal shared (one array), so the memo sees them as one. */
@@ -226,15 +232,22 @@ export class PimGptMachine {
    * of them is simulated and the others take over its state afterwards. Without a memo (command-by-command
    * reference runs) or with per-head softmax every channel runs itself.
    */
-  private groupChannels(ops: readonly Op[]): number[] {
+  private groupChannels(ops: readonly Op[]): Int32Array {
     const n = this.channels.length;
-    const self = Array.from({ length: n }, (_, c) => c);
-    if (!this.memo || this.perHead) return self;
+    if (!this.memo || this.perHead) {
+      const self = new Int32Array(n);
+      for (let c = 0; c < n; c++) self[c] = c;
+      return self;
+    }
     // Classes of channels with the same start state, split by each PIM op's program in turn (every channel of an op
     // has the op's repeat count, so only the programs tell channels apart); each class is named by its lowest
     // channel. Refined op by op rather than keyed by one text per channel of every op's program: a gpt2-xl token
     // wrote 9,000 such pieces of text.
-    const leader = firstOfEqual(this.channels.map((c) => c.sequencer.stateKey()!));
+    // Loops rather than map, Array.from and their closures here and in tokenTiming: this runs once per token, and
+    // the closures' call sites were among the deopts that had a sweep thread recompile tokenTiming (--trace-deopt).
+    const keys: string[] = [];
+    for (let c = 0; c < n; c++) keys.push(this.channels[c]!.sequencer.stateKey()!);
+    const leader = firstOfEqual(keys);
     // Per class (named by its lowest channel), its channels that lead a (class, program) pair so far, as a list
     // through `next`; refined in place (a channel's new leader is at or below it, visited before it).
     const head = new Int32Array(n);
@@ -282,8 +295,8 @@ export class PimGptMachine {
     const asicWork: number[] = [];
     const leader = this.groupChannels(ops);
     /** How many channels each leader stands for. */
-    const groupSize = new Array<number>(leader.length).fill(0);
-    for (const l of leader) groupSize[l]!++;
+    const groupSize = new Int32Array(leader.length);
+    for (let c = 0; c < leader.length; c++) groupSize[leader[c]!]!++;
     const predsOf = (op: Op, lo: number, hi: number): number[] => {
       const preds: number[] = [];
       for (const d of op.deps) {
@@ -336,9 +349,11 @@ export class PimGptMachine {
       placed.set(op.id, entry);
     }
     const memoBefore = { simulated: this.memo?.simulated ?? 0, reused: this.memo?.reused ?? 0 };
-    const idleBefore = this.channels.map((c) => c.sequencer.idleRefreshes);
+    const nch = this.channels.length;
+    const idleBefore = new Float64Array(nch);
+    for (let c = 0; c < nch; c++) idleBefore[c] = this.channels[c]!.sequencer.idleRefreshes;
     this.asic.begin(graph);
-    graph.start({ pim: { nodeReady: (n) => this.channels[n.channel]!.nodeReady() }, asic: this.asic });
+    graph.start(this.runners);
     this.sim.run();
     invariant(graph.unfinished === 0, 'every node of a token graph finishes');
     for (const c of this.channels) c.release();
@@ -348,9 +363,10 @@ export class PimGptMachine {
     const totalPs = this.endPs - startPs;
 
     // Channels that stood for others hand their state over.
-    this.channels.forEach((c, i) => {
-      if (leader[i] !== i) c.sequencer.copyStateFrom(this.channels[leader[i]!]!.sequencer, this.channels[leader[i]!]!.sequencer.idleRefreshes - idleBefore[leader[i]!]!);
-    });
+    for (let i = 0; i < nch; i++) {
+      const l = leader[i]!;
+      if (l !== i) this.channels[i]!.sequencer.copyStateFrom(this.channels[l]!.sequencer, this.channels[l]!.sequencer.idleRefreshes - idleBefore[l]!);
+    }
     const counts = new Float64Array(std.commandNames.length);
     for (const n of graph.nodes) {
       if (!n.job) continue;
@@ -358,11 +374,9 @@ export class PimGptMachine {
       for (let i = 0; i < c.length; i++) counts[i]! += c[i]! * n.weight;
     }
     const REF = std.commandNames.indexOf('REF');
-    this.channels.forEach((c, i) => (counts[REF]! += c.sequencer.idleRefreshes - idleBefore[i]!));
+    for (let i = 0; i < nch; i++) counts[REF]! += this.channels[i]!.sequencer.idleRefreshes - idleBefore[i]!;
     const commands: Record<string, number> = {};
-    std.commandNames.forEach((name, i) => {
-      if (counts[i]! > 0) commands[name] = counts[i]!;
-    });
+    for (let i = 0; i < std.commandNames.length; i++) if (counts[i]! > 0) commands[std.commandNames[i]!] = counts[i]!;
     const path = criticalPath(graph, std.commandNames);
     return {
       contextLength,
