@@ -166,10 +166,11 @@ export class ProgramMemo {
     }
     const copy = state.slice();
     const acts = this.acts[id]!;
-    // Room for every mark the run can have and its end, up to 8 records: a long program's run is often cut at its
-    // first due refresh, and room for all its marks at once (megabytes with 4 channels) made V8 collect for the
-    // memory outside its heap (216 scavenges and 56 mark-compacts over the bench points instead of 67 and 1).
-    const seg = new Segment(program, from, to, copy, this.stride, Math.min(8, acts[to]! - acts[from]! + 1));
+    // Room for every mark the run can have and its end, up to 4 records (then doubled as needed): a long program's
+    // run is often cut at its first due refresh, and room for all its marks at once (megabytes with 4 channels) made
+    // V8 collect for the memory outside its heap (216 scavenges and 56 mark-compacts over the bench points against
+    // 67 and 1; 8 records gave 69 and 5).
+    const seg = new Segment(program, from, to, copy, this.stride, Math.min(4, acts[to]! - acts[from]! + 1));
     this.extend(seg, dueCursor);
     const entry = { from, to, state: copy, segment: seg };
     if (kept) kept.push(entry);

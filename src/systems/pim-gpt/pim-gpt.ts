@@ -136,16 +136,14 @@ export interface PimGptOptions {
   timeline?: boolean;
 }
 
-/** For each key, the index of its first occurrence. */
-function firstOfEqual(keys: readonly string[]): Int32Array {
+/** For each key, the index of its first occurrence, written into `out`. */
+function firstOfEqual(keys: readonly string[], out: Int32Array): void {
   const first = new Map<string, number>();
-  const out = new Int32Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const f = first.get(keys[i]!);
     if (f === undefined) first.set(keys[i]!, i);
     out[i] = f ?? i;
   }
-  return out;
 }
 
 /** Share j of `total` cut into `parts` near-equal whole pieces. */
@@ -177,6 +175,16 @@ export class PimGptMachine {
   private endPs = 0;
   /** The units that run a token graph's nodes (made once: a token only hands them to its graph). */
   private readonly runners: Record<'pim' | 'asic', { nodeReady(node: TokenNode): void }>;
+  /**
+   * Per-channel scratch of a token, made once per machine (typed arrays over 64 bytes live outside V8's heap, and
+   * made per token they had V8 run mark-compacts for that memory): each channel's leader (groupChannels), how many
+   * channels a leader stands for, the lists groupChannels refines, and idle refreshes before the token.
+   */
+  private readonly leader: Int32Array;
+  private readonly groupSize: Int32Array;
+  private readonly head: Int32Array;
+  private readonly next: Int32Array;
+  private readonly idleBefore: Float64Array;
 
   constructor(readonly system: PimGptSystem, opts: PimGptOptions = {}) {
     const std = system.pim.standard;
@@ -194,6 +202,12 @@ export class PimGptMachine {
       return new PimChannel(this.sim, c, new PimChannelSequencer(std, { memo: this.memo, log, prefetch: this.overlap }), std.tCKPs);
     });
     this.asic = new Asic(this.sim, system.asic);
+    const nch = this.channels.length;
+    this.leader = new Int32Array(nch);
+    this.groupSize = new Int32Array(nch);
+    this.head = new Int32Array(nch);
+    this.next = new Int32Array(nch);
+    this.idleBefore = new Float64Array(nch);
     const channels = this.channels;
     this.runners = { pim: { nodeReady: (n) => channels[n.channel]!.nodeReady() }, asic: this.asic };
   }
@@ -234,10 +248,10 @@ export class PimGptMachine {
    */
   private groupChannels(ops: readonly Op[]): Int32Array {
     const n = this.channels.length;
+    const leader = this.leader;
     if (!this.memo || this.perHead) {
-      const self = new Int32Array(n);
-      for (let c = 0; c < n; c++) self[c] = c;
-      return self;
+      for (let c = 0; c < n; c++) leader[c] = c;
+      return leader;
     }
     // Classes of channels with the same start state, split by each PIM op's program in turn (every channel of an op
     // has the op's repeat count, so only the programs tell channels apart); each class is named by its lowest
@@ -247,11 +261,11 @@ export class PimGptMachine {
     // the closures' call sites were among the deopts that had a sweep thread recompile tokenTiming (--trace-deopt).
     const keys: string[] = [];
     for (let c = 0; c < n; c++) keys.push(this.channels[c]!.sequencer.stateKey()!);
-    const leader = firstOfEqual(keys);
+    firstOfEqual(keys, leader);
     // Per class (named by its lowest channel), its channels that lead a (class, program) pair so far, as a list
     // through `next`; refined in place (a channel's new leader is at or below it, visited before it).
-    const head = new Int32Array(n);
-    const next = new Int32Array(n);
+    const head = this.head;
+    const next = this.next;
     for (const op of ops) {
       if (!runsInPim(op)) continue;
       const { programIds } = this.planFor(op.batch * op.n, op.k);
@@ -295,7 +309,8 @@ export class PimGptMachine {
     const asicWork: number[] = [];
     const leader = this.groupChannels(ops);
     /** How many channels each leader stands for. */
-    const groupSize = new Int32Array(leader.length);
+    const groupSize = this.groupSize;
+    groupSize.fill(0);
     for (let c = 0; c < leader.length; c++) groupSize[leader[c]!]!++;
     const predsOf = (op: Op, lo: number, hi: number): number[] => {
       const preds: number[] = [];
@@ -350,7 +365,7 @@ export class PimGptMachine {
     }
     const memoBefore = { simulated: this.memo?.simulated ?? 0, reused: this.memo?.reused ?? 0 };
     const nch = this.channels.length;
-    const idleBefore = new Float64Array(nch);
+    const idleBefore = this.idleBefore;
     for (let c = 0; c < nch; c++) idleBefore[c] = this.channels[c]!.sequencer.idleRefreshes;
     this.asic.begin(graph);
     graph.start(this.runners);
