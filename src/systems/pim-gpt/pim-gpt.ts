@@ -185,6 +185,8 @@ export class PimGptMachine {
   private readonly head: Int32Array;
   private readonly next: Int32Array;
   private readonly idleBefore: Float64Array;
+  /** Each channel's state key (groupChannels), in one array for every token. */
+  private readonly stateKeys: string[];
 
   constructor(readonly system: PimGptSystem, opts: PimGptOptions = {}) {
     const std = system.pim.standard;
@@ -208,6 +210,7 @@ export class PimGptMachine {
     this.head = new Int32Array(nch);
     this.next = new Int32Array(nch);
     this.idleBefore = new Float64Array(nch);
+    this.stateKeys = Array.from({ length: nch }, () => '');
     const channels = this.channels;
     this.runners = { pim: { nodeReady: (n) => channels[n.channel]!.nodeReady() }, asic: this.asic };
   }
@@ -259,8 +262,8 @@ export class PimGptMachine {
     // wrote 9,000 such pieces of text.
     // Loops rather than map, Array.from and their closures here and in tokenTiming: this runs once per token, and
     // the closures' call sites were among the deopts that had a sweep thread recompile tokenTiming (--trace-deopt).
-    const keys: string[] = [];
-    for (let c = 0; c < n; c++) keys.push(this.channels[c]!.sequencer.stateKey()!);
+    const keys = this.stateKeys;
+    for (let c = 0; c < n; c++) keys[c] = this.channels[c]!.sequencer.stateKey()!;
     firstOfEqual(keys, leader);
     // Per class (named by its lowest channel), its channels that lead a (class, program) pair so far, as a list
     // through `next`; refined in place (a channel's new leader is at or below it, visited before it).
