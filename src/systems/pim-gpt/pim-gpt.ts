@@ -146,6 +146,40 @@ function firstOfEqual(keys: readonly string[], out: Int32Array): void {
   }
 }
 
+/** Per op of a token graph: its nodes and, per node, the range of batch instances (attention heads) it covers. */
+interface PlacedOp {
+  readonly batch: number;
+  readonly nodes: TokenNode[];
+  readonly lo: number[];
+  readonly hi: number[];
+}
+
+/**
+ * The indices of the nodes a node of `op` covering batch instances [lo, hi] waits for: every node of each placed
+ * dependency, or with per-head softmax (`perHead`) between ops of the same batch, those covering an overlapping range.
+ */
+function predsOf(placed: ReadonlyMap<string, PlacedOp>, perHead: boolean, op: Op, lo: number, hi: number): number[] {
+  const preds: number[] = [];
+  for (const d of op.deps) {
+    const p = placed.get(d);
+    if (!p) continue;
+    const matched = perHead && op.batch > 1 && p.batch === op.batch;
+    for (let i = 0; i < p.nodes.length; i++) {
+      if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(p.nodes[i]!.index);
+    }
+  }
+  return preds;
+}
+
+/**
+ * The ops of one batch-1 token at `contextLength` cached tokens (0: the prompt's first token, a one-token prefill).
+ * A function of its own, so that the first prefill after decode tokens finds no call site without feedback in
+ * tokenTiming (one of its deopts, "insufficient type feedback for call").
+ */
+function tokenOps(model: ModelSpec, contextLength: number): Op[] {
+  return buildOpGraph(model, contextLength === 0 ? prefillStep([1]) : decodeStep([contextLength]));
+}
+
 /** Share j of `total` cut into `parts` near-equal whole pieces. */
 const part = (total: number, j: number, parts: number) => Math.floor((total * (j + 1)) / parts) - Math.floor((total * j) / parts);
 
@@ -298,37 +332,25 @@ export class PimGptMachine {
     return priceToken(this.system, this.tokenTiming(model, contextLength, timeline));
   }
 
-  /** The timing of one token (as `token`), unpriced: reads no field of PRICE_FIELDS. */
-  tokenTiming(model: ModelSpec, contextLength: number, timeline = this.timeline): TokenTiming {
-    const { pim, asic, link } = this.system;
-    const std = pim.standard;
-    const o = std.organization;
+  /**
+   * Adds the nodes of a token's ops to `graph` and queues its PIM nodes on their channels (only on channels that
+   * lead their group, `leader`, each standing for its group's size); pushes each ASIC op's [flops, bytes] onto
+   * `asicWork`; returns the MACs of every PIM op's plan. Apart from tokenTiming, and with predsOf a function rather
+   * than a closure over the machine: TurboFan compiled tokenTiming, then some 2,900 bytes of bytecode with all this
+   * inlined, again after each deopt in any part of it, in every sweep thread (--trace-opt).
+   */
+  private placeOps(graph: TokenGraph, ops: readonly Op[], leader: Int32Array, asicWork: number[]): number {
+    const asic = this.system.asic;
+    const o = this.system.pim.standard.organization;
     const banks = o.bankGroups * o.banksPerGroup;
-    const ops = buildOpGraph(model, contextLength === 0 ? prefillStep([1]) : decodeStep([contextLength]));
-    const graph = new TokenGraph(this.endPs, link.latencyPs);
-    /** Per op: its nodes and, per node, the range of batch instances (attention heads) it covers. */
-    const placed = new Map<string, { batch: number; nodes: TokenNode[]; lo: number[]; hi: number[] }>();
+    const placed = new Map<string, PlacedOp>();
     let macs = 0;
-    const asicWork: number[] = [];
-    const leader = this.groupChannels(ops);
     /** How many channels each leader stands for. */
     const groupSize = this.groupSize;
     groupSize.fill(0);
     for (let c = 0; c < leader.length; c++) groupSize[leader[c]!]!++;
-    const predsOf = (op: Op, lo: number, hi: number): number[] => {
-      const preds: number[] = [];
-      for (const d of op.deps) {
-        const p = placed.get(d);
-        if (!p) continue;
-        const matched = this.perHead && op.batch > 1 && p.batch === op.batch;
-        for (let i = 0; i < p.nodes.length; i++) {
-          if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(p.nodes[i]!.index);
-        }
-      }
-      return preds;
-    };
     for (const op of ops) {
-      const entry = { batch: op.batch, nodes: [] as TokenNode[], lo: [] as number[], hi: [] as number[] };
+      const entry: PlacedOp = { batch: op.batch, nodes: [], lo: [], hi: [] };
       if (runsInPim(op)) {
         const out = op.batch * op.n;
         const { plan, programs } = this.planFor(out, op.k);
@@ -341,7 +363,7 @@ export class PimGptMachine {
             const last = Math.min(out, first + perChannel) - 1;
             const lo = Math.floor(first / op.n);
             const hi = Math.floor(last / op.n);
-            const node = graph.add({ kind: 'pim', op, channel: ch, weight: groupSize[ch]!, program, asicCycles: 0, asicLatencyCycles: 0, preds: predsOf(op, lo, hi) });
+            const node = graph.add({ kind: 'pim', op, channel: ch, weight: groupSize[ch]!, program, asicCycles: 0, asicLatencyCycles: 0, preds: predsOf(placed, this.perHead, op, lo, hi) });
             this.channels[ch]!.enqueue(graph, node);
             entry.nodes.push(node);
             entry.lo.push(lo);
@@ -357,7 +379,7 @@ export class PimGptMachine {
           const hi = split > 1 ? j : op.batch - 1;
           const node = graph.add({
             kind: 'asic', op, channel: -1, weight: 1, program: null, asicCycles: asicOccupancyCycles(asic, part(op.flops, j, split)),
-            asicLatencyCycles: asic.opLatencyCycles, preds: predsOf(op, lo, hi),
+            asicLatencyCycles: asic.opLatencyCycles, preds: predsOf(placed, this.perHead, op, lo, hi),
           });
           entry.nodes.push(node);
           entry.lo.push(lo);
@@ -366,6 +388,17 @@ export class PimGptMachine {
       }
       placed.set(op.id, entry);
     }
+    return macs;
+  }
+
+  /** The timing of one token (as `token`), unpriced: reads no field of PRICE_FIELDS. */
+  tokenTiming(model: ModelSpec, contextLength: number, timeline = this.timeline): TokenTiming {
+    const std = this.system.pim.standard;
+    const ops = tokenOps(model, contextLength);
+    const graph = new TokenGraph(this.endPs, this.system.link.latencyPs);
+    const asicWork: number[] = [];
+    const leader = this.groupChannels(ops);
+    const macs = this.placeOps(graph, ops, leader, asicWork);
     const memoBefore = { simulated: this.memo?.simulated ?? 0, reused: this.memo?.reused ?? 0 };
     const nch = this.channels.length;
     const idleBefore = this.idleBefore;
