@@ -31,8 +31,8 @@ export const MARK = { step: 0, cursor: 1, first: 2, last: 3, lastCmd: 4, end: 5,
  * generation's CPU (docs/guide.md, `strata figures`, gives the unit's time before and after).
  *
  * The marks are records of `stride` numbers in one array (MARK gives the layout), not an object with three typed
- * arrays each: a bench sweep point made some 100,000 of those, and V8 keeps the storage of every typed array over 64
- * bytes outside its heap, to be allocated and freed one by one (docs/sweeps.md, "Speed").
+ * arrays each: V8 keeps the storage of every typed array over 64 bytes outside its heap, to be allocated and freed
+ * one by one, and with it a bench sweep point allocated 39 MiB on V8's heap against 30 now (docs/sweeps.md, "Speed").
  */
 export class Segment {
   /** The marks' records, in step order, then the end's record once simulated (room for more after them). */
