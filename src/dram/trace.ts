@@ -125,7 +125,9 @@ for (let d = 0; d < 6; d++) {
   HEX[0x61 + d] = 10 + d;
 }
 /** The ASCII bytes that String.prototype.trim and /\s/ take for white space, less the line feed (a line's end). */
-const isBlank = (b: number): boolean => b === 0x20 || (b >= 0x09 && b <= 0x0d && b !== LF);
+function isBlank(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d && b !== LF);
+}
 
 /**
  * Turns trace bytes into requests, line by line. Each line is read straight from the bytes (no string per line)
@@ -141,7 +143,6 @@ class TraceParser {
   private n = 0;
   private lineNo = 0;
   private prevCycle = 0;
-  private bytesDone = 0;
   private estimated = false;
   /** Keeps a byte-order mark, as Buffer.toString does (trim() then removes it, as it did). */
   private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -188,8 +189,31 @@ class TraceParser {
 
   /** Parses the lines in b[pos, end), which ends with a line feed. */
   lines(b: Uint8Array, pos: number, end: number): void {
+    if (!this.estimated) {
+      // Size the arrays for the whole text from the first chunk's bytes per line (plus 2 %), before parsing it: one
+      // allocation, not a doubling (whose copy would briefly need three times the arrays of a 10 M-line trace), and
+      // no growth while V8 optimises the loop below (code that has never run, such as the growth, makes the
+      // optimised loop deoptimise when it first runs). Counting the line feeds is indexOf's native byte search.
+      // Blank and comment lines count too; a first chunk denser than the rest (long comments further on)
+      // over-estimates: the cap keeps that to 1.3 GB of address space, of which only the pages written become
+      // resident; past it the arrays grow by half.
+      this.estimated = true;
+      let lines = 0;
+      for (let at = b.indexOf(LF, pos); at >= 0 && at < end; at = b.indexOf(LF, at + 1)) lines++;
+      const want = Math.min(ESTIMATE_CAP, Math.ceil((lines * this.totalBytes * 1.02) / (end - pos)) + 1024);
+      if (want > this.addr.length) this.resize(want);
+    }
+    this.scan(b, pos, end);
+  }
+
+  /**
+   * The loop over the lines of b[pos, end), alone in its function with no code after the loop: V8 optimises the loop
+   * of a long first chunk while it runs (on-stack replacement), and code after it that had not yet run (so had no
+   * type feedback) made the optimised loop deoptimise where it ended, at every chunk (`node --trace-deopt`:
+   * "Insufficient type feedback"), so that each chunk began again in the interpreter.
+   */
+  private scan(b: Uint8Array, pos: number, end: number): void {
     const MAX = Number.MAX_SAFE_INTEGER;
-    const start = pos;
     while (pos < end) {
       this.lineNo++;
       let i = pos;
@@ -249,16 +273,6 @@ class TraceParser {
         this.slowLine(this.decoder.decode(b.subarray(pos, eol)));
         pos = eol + 1;
       }
-    }
-    this.bytesDone += end - start;
-    if (!this.estimated && this.n > 0) {
-      // Size the arrays for the whole text from the bytes per request so far (plus 2 %): one allocation, not a
-      // doubling (whose copy would briefly need three times the arrays of a 10 M-line trace).
-      // A first chunk denser than the rest (long comments further on) over-estimates: the cap keeps that to 1.3 GB of
-      // address space, of which only the pages written become resident; past it the arrays grow by half.
-      this.estimated = true;
-      const want = Math.min(ESTIMATE_CAP, Math.ceil((this.n * this.totalBytes * 1.02) / this.bytesDone) + 1024);
-      if (want > this.addr.length) this.resize(want);
     }
   }
 
