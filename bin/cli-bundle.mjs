@@ -34,10 +34,17 @@ export const workerBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'swee
  * loads it, so each of its threads starts without compiling the sources through tsx (about 1.5 s of CPU a thread).
  */
 export const figuresWorkerBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'figures-worker.mjs');
+/**
+ * `strata dram` alone (src/cli/dram-entry.ts) bundled the same way, beside it: bin/strata.mjs runs it for the command
+ * lines bin/cli-route.mjs's dramOnly accepts, so that a DRAM run reads and compiles about a quarter of the JavaScript
+ * of the whole command line (issue #19 item 4).
+ */
+export const dramBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'strata-dram.mjs');
 const manifestFile = (root) => join(root, 'dist', 'cli', 'strata.manifest.json');
 const entryFile = (root) => join(root, 'src', 'cli', 'entry.ts');
 const workerEntryFile = (root) => join(root, 'src', 'sweep', 'worker.ts');
 const figuresWorkerEntryFile = (root) => join(root, 'src', 'cli', 'figures-worker.ts');
+const dramEntryFile = (root) => join(root, 'src', 'cli', 'dram-entry.ts');
 /** Packages kept outside the bundle: native code (DuckDB), their own worker files (piscina), or imported on demand. */
 const EXTERNAL = ['@duckdb/node-api', 'piscina', 'playwright-core', 'esbuild', 'tsx', 'vitest', 'fast-check'];
 /** Externals imported at the bundle's top level that are loaded on first use of one of their exports. */
@@ -66,6 +73,7 @@ export function bundleIsFresh(root = ROOT) {
     statSync(bundleFile(root));
     if (existsSync(workerEntryFile(root))) statSync(workerBundleFile(root));
     if (existsSync(figuresWorkerEntryFile(root))) statSync(figuresWorkerBundleFile(root));
+    if (existsSync(dramEntryFile(root))) statSync(dramBundleFile(root));
   } catch {
     return false;
   }
@@ -128,15 +136,18 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   const withWorker = existsSync(workerEntryFile(root));
   const FIGURES_WORKER_FILE = figuresWorkerBundleFile(root);
   const withFiguresWorker = existsSync(figuresWorkerEntryFile(root));
+  const DRAM_FILE = dramBundleFile(root);
+  const withDram = existsSync(dramEntryFile(root));
   const esbuild = await import('esbuild');
   // Inputs modified from here on (less a second for coarse file-system clocks) may be bundled half-old: see below.
   const startedNs = BigInt(Date.now() - 1000) * 1_000_000n;
   mkdirSync(dirname(BUNDLE_FILE), { recursive: true });
-  // Temporary names: <pid>.tmp/strata.mjs, sweep-worker.mjs and figures-worker.mjs, renamed into dist/cli/ once all exist.
+  // Temporary names: <pid>.tmp/strata.mjs, sweep-worker.mjs, figures-worker.mjs and strata-dram.mjs, renamed into dist/cli/ once all exist.
   const tmpDir = join(dirname(BUNDLE_FILE), `${process.pid}.tmp`);
   const tmp = join(tmpDir, 'strata.mjs');
   const tmpWorker = join(tmpDir, 'sweep-worker.mjs');
   const tmpFiguresWorker = join(tmpDir, 'figures-worker.mjs');
+  const tmpDram = join(tmpDir, 'strata-dram.mjs');
   const before = recipe();
   let result;
   try {
@@ -145,6 +156,7 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
       { in: entryFile(root), out: 'strata' },
       ...(withWorker ? [{ in: workerEntryFile(root), out: 'sweep-worker' }] : []),
       ...(withFiguresWorker ? [{ in: figuresWorkerEntryFile(root), out: 'figures-worker' }] : []),
+      ...(withDram ? [{ in: dramEntryFile(root), out: 'strata-dram' }] : []),
     ],
     absWorkingDir: root,
     outdir: tmpDir,
@@ -178,6 +190,7 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   renameSync(tmp, BUNDLE_FILE);
   if (withWorker) renameSync(tmpWorker, WORKER_FILE);
   if (withFiguresWorker) renameSync(tmpFiguresWorker, FIGURES_WORKER_FILE);
+  if (withDram) renameSync(tmpDram, DRAM_FILE);
   rmSync(tmpDir, { recursive: true, force: true });
   // An input modified during the build may be in the bundle as it was before: no manifest, so the next start
   // rebuilds rather than trusting it.
