@@ -8,15 +8,16 @@
 // is fresh only while every one of them still has both. An edit, a checkout, a `git pull` or an `npm install` that
 // touches any input changes its time, so stale code never runs; a new source file matters only once an input
 // imports it, and that import is an edit of an input. tsconfig.json and package.json, whose settings esbuild reads,
-// count as inputs; the Node version and this file's own content are recorded too (a different build recipe or
-// runtime rebuilds).
+// count as inputs; the Node version and this file's own size and modification time are recorded too (a different
+// build recipe or runtime rebuilds).
 //
 // Packages with native code or their own worker files (DuckDB, piscina, playwright, esbuild) stay outside the
 // bundle, and those the bundle imports at its top level are loaded on first use instead (LAZY_PACKAGES), so a
 // command that never opens a sweep database does not pay DuckDB's 0.3 s of start-up. The YAML parser (259 kB of
 // bundled JavaScript, read only for Ramulator 2 configurations and sweep files) is loaded on first use the same way:
 // `strata dram` on a DRAMsim3 .ini and trace no longer compiles it (43 M fewer instructions at start-up, cachegrind).
-import { createHash } from 'node:crypto';
+// seedrandom (whose top level loads node:crypto, about 50 M instructions) and cli-progress (node:readline) are loaded
+// on first use too: a run on a trace file draws no random numbers, and a run whose stderr is not a terminal draws no bar.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -50,11 +51,16 @@ const dramEntryFile = (root) => join(root, 'src', 'cli', 'dram-entry.ts');
 /** Packages kept outside the bundle: native code (DuckDB), their own worker files (piscina), or imported on demand. */
 const EXTERNAL = ['@duckdb/node-api', 'piscina', 'playwright-core', 'esbuild', 'tsx', 'vitest', 'fast-check'];
 /** Packages imported at the bundle's top level that are loaded on first use of one of their exports (see the top of this file). */
-const LAZY_PACKAGES = ['@duckdb/node-api', 'piscina', 'yaml'];
+const LAZY_PACKAGES = ['@duckdb/node-api', 'piscina', 'yaml', 'seedrandom', 'cli-progress'];
 
-/** What identifies the build recipe and the runtime, besides the inputs. */
+/**
+ * What identifies the build recipe and the runtime, besides the inputs: the Node version and this file's size and
+ * modification time (ns), checked as the inputs are. Not a hash of this file's content: hashing needs node:crypto,
+ * whose loading cost about 50 M instructions at every start (cachegrind; issue #19 item 4).
+ */
 function recipe() {
-  return createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(process.version).digest('hex').slice(0, 16);
+  const s = stamp(fileURLToPath(import.meta.url));
+  return `${process.version} ${s === null ? 'no-builder' : s.join(' ')}`;
 }
 
 /** [size, mtime in ns] of a file, or null when it is gone. */
@@ -108,17 +114,22 @@ function lazyPackages(root) {
         const cjs = require(args.path);
         const missing = names.filter((n) => !(n in cjs));
         if (missing.length > 0) throw new Error(`${args.path}: export(s) ${missing.join(', ')} not reachable through require(); take it off LAZY_PACKAGES`);
+        // A default export (a CommonJS package's module.exports: seedrandom's function, cli-progress's object of
+        // classes) gets a stand-in too, for the whole module.exports (name null).
+        const withDefault = 'default' in ns && ns.default === cjs;
         const lines = [
           "import { createRequire } from 'node:module';",
           `let real; const load = () => (real ??= createRequire(import.meta.url)(${JSON.stringify(args.path)}));`,
+          'const pick = (name) => (name === null ? load() : load()[name]);',
           'const lazy = (name) => new Proxy(function () {}, {',
-          '  get: (_, k) => Reflect.get(load()[name], k),',
-          '  has: (_, k) => Reflect.has(load()[name], k),',
-          '  apply: (_, self, a) => Reflect.apply(load()[name], self, a),',
-          '  construct: (_, a, nt) => Reflect.construct(load()[name], a),',
-          '  getPrototypeOf: () => Reflect.getPrototypeOf(load()[name]),',
+          '  get: (_, k) => Reflect.get(pick(name), k),',
+          '  has: (_, k) => Reflect.has(pick(name), k),',
+          '  apply: (_, self, a) => Reflect.apply(pick(name), self, a),',
+          '  construct: (_, a, nt) => Reflect.construct(pick(name), a),',
+          '  getPrototypeOf: () => Reflect.getPrototypeOf(pick(name)),',
           '});',
           ...names.map((n) => `export const ${n} = lazy(${JSON.stringify(n)});`),
+          ...(withDefault ? ['export default lazy(null);'] : []),
         ];
         return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
       });
@@ -196,7 +207,7 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   rmSync(tmpDir, { recursive: true, force: true });
   // An input modified during the build may be in the bundle as it was before: no manifest, so the next start
   // rebuilds rather than trusting it.
-  if (inputs.some(([, , mtimeNs]) => BigInt(mtimeNs) >= startedNs)) return { file: BUNDLE_FILE, inputs: inputs.length, fresh: false };
+  if (recipe() !== before || inputs.some(([, , mtimeNs]) => BigInt(mtimeNs) >= startedNs)) return { file: BUNDLE_FILE, inputs: inputs.length, fresh: false };
   const manifestTmp = `${MANIFEST_FILE}.${process.pid}.tmp`;
   writeFileSync(manifestTmp, `${JSON.stringify({ recipe: before, builtBy: 'bin/cli-bundle.mjs', inputs }, null, 0)}\n`);
   renameSync(manifestTmp, MANIFEST_FILE);

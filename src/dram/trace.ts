@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { StrataError } from '../spec/errors.ts';
 
 /** A memory trace held in typed arrays: request i is (addr[i], isWrite[i], cycle[i]) in memory cycles. */
@@ -100,6 +100,9 @@ function gunzipFile(file: string): Uint8Array {
   } catch (e) {
     throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
   }
+  // node:zlib is loaded here, for a gzipped trace only: loading it costs about 30 M instructions (cachegrind), a
+  // start-up cost every `strata dram --trace` paid for plain text (issue #19 item 4).
+  const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   try {
     return gunzipSync(raw);
   } catch (e) {
