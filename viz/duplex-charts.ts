@@ -23,12 +23,36 @@ export const DUPLEX_SYSTEM_STYLE: Readonly<Record<string, { bar: SeriesStyle; li
   gpu2: { bar: { fill: '#2a6fa8', pattern: 'grid', ink: '#ffffff' }, line: { stroke: '#0b3d6b', dash: '3 2.5', marker: 'triangle', filled: true } },
   bankPim: { bar: DEVICE_STYLE.pim, line: { stroke: '#19967a', dash: '10 3 2 3', marker: 'diamond', filled: true } },
   bgPim: { bar: PIM_CLASS_STYLE.refresh, line: { stroke: '#0f5e4b', dash: '1.5 2.5', marker: 'circle', filled: false } },
+  // Duplex / GPU with both under the authors' charge (the paper's setup): Duplex's hue, darker, dotted, so that it
+  // reads as Duplex under another charge and not as another system.
+  duplexAuthors: { bar: { fill: '#b8860b', pattern: 'dots', ink: '#ffffff' }, line: { stroke: '#5c4700', dash: '2 2', marker: 'circle', filled: false } },
 });
+
+/** Key and label of the throughput chart's bar for the paper's setup, from the data file's table 'charges'. */
+export const DUPLEX_AUTHORS_SERIES = { key: 'duplexAuthors', label: "Duplex, the paper's setup (both under the authors' charge)" } as const;
+
+/**
+ * Duplex / GPU under the authors' charge per decode case (model, Lin, Lout, batch, routing), from the table
+ * 'charges' of files that have it; null where the case is OOM or the file has no such table.
+ */
+export function authorsChargeRatios(d: FigureData): ((r: Record<string, FigureValue>) => number | null) | null {
+  const t = d.tables.find((x) => x.name === 'charges');
+  if (!t || !t.columns.some((c) => c.name === 'overGpuAuthors')) return null;
+  const key = (r: Record<string, FigureValue>) => [r.model, r.lin, r.lout, r.batch, r.routing].map(String).join(' ');
+  const byCase = new Map(records(t, ['model', 'lin', 'lout', 'batch', 'routing', 'overGpuAuthors']).map((r) => [key(r), numOrNull(r.overGpuAuthors)]));
+  return (r) => byCase.get(key(r)) ?? null;
+}
 
 /** The compared systems in table order: key, preset and label. */
 function systems(d: FigureData): Array<{ key: string; preset: string; label: string }> {
   return records(table(d, 'systems'), ['key', 'preset', 'label']).map((r) => ({ key: str(r.key), preset: str(r.preset), label: str(r.label) }));
 }
+
+/**
+ * How the Duplex set's energy per token is made (issue #14 item 6: every chart says its energy method; the charge is
+ * `energyPj` of src/systems/duplex/duplex-step.ts): the xPUs are charged for the whole step, not only while busy.
+ */
+export const DUPLEX_ENERGY_METHOD_NOTE = "Energy: every xPU at board power for the whole step, also while it waits for PIM (an upper bound); PIM per bit and MAC; links per bit.";
 
 /** The line under every Duplex chart's title. */
 export function duplexSubtitle(d: FigureData): string {
@@ -50,21 +74,25 @@ function decodePanels(d: FigureData): Array<{ model: string; devices: number; ro
 const ratio = (v: number) => `${v.toFixed(2)}x`;
 
 /** Bars of each non-GPU system relative to the GPU system per case: `metric` is `TokensPerS` or `JoulesPerToken`. */
-function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p: { id: string; title: string; valueTitle: string; description: string; references: BarReference[]; what: string }, options: ChartOptions): string {
+function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p: { id: string; title: string; valueTitle: string; description: string; references: BarReference[]; what: string; note?: string }, options: ChartOptions): string {
   const sys = systems(d).filter((s) => s.key !== 'gpu');
   const gpu = systems(d).find((s) => s.key === 'gpu');
   if (!gpu) throw new Error(`figure data '${d.figure}': table 'systems' has no 'gpu' system to compare with`);
   const ps = decodePanels(d);
+  // Throughput: the paper's setup beside the serving engine's, as a bar of its own after Duplex's (issue #14, "Done
+  // when"); its ratio is over the GPU under the same charge, so it stands on the same "relative to the GPU" axis.
+  const authors = metric === 'TokensPerS' ? authorsChargeRatios(d) : null;
   const series: BarSeries[] = sys.map((s) => ({ key: s.key, label: `${s.label} (${s.preset})`, style: DUPLEX_SYSTEM_STYLE[s.key]?.bar ?? DEVICE_STYLE.xpu }));
-  const panels: BarPanel[] = ps.map((p) => ({
-    title: `${p.model} (D = ${p.devices})`,
-    groups: p.rows.map((r) => ({ label: str(r.batch), outer: `${str(r.lin)}/${str(r.lout)}` })),
-    values: sys.map((s) => p.rows.map((r) => {
+  if (authors) series.splice(1, 0, { key: DUPLEX_AUTHORS_SERIES.key, label: DUPLEX_AUTHORS_SERIES.label, style: DUPLEX_SYSTEM_STYLE.duplexAuthors!.bar });
+  const panels: BarPanel[] = ps.map((p) => {
+    const values = sys.map((s) => p.rows.map((r) => {
       const v = numOrNull(r[`${s.key}${metric}`]);
       const g = numOrNull(r[`gpu${metric}`]);
       return v === null || g === null || g === 0 ? null : v / g;
-    })),
-  }));
+    }));
+    if (authors) values.splice(1, 0, p.rows.map(authors));
+    return { title: `${p.model} (D = ${p.devices})`, groups: p.rows.map((r) => ({ label: str(r.batch), outer: `${str(r.lin)}/${str(r.lout)}` })), values };
+  });
   return groupedBars({
     id: p.id,
     width: options.width ?? 960,
@@ -82,6 +110,7 @@ function relativeToGpu(d: FigureData, metric: 'TokensPerS' | 'JoulesPerToken', p
     references: p.references,
     missingLabel: 'OOM',
     missingLegend: 'the system (or the GPU it is compared with) cannot hold the KV cache',
+    ...(p.note ? { note: p.note } : {}),
   });
 }
 
@@ -119,7 +148,8 @@ export function duplexEnergyChart(d: FigureData, options: ChartOptions = {}): st
     title: 'Duplex energy per token against GPU, 2xGPU, bank-PIM and BG-PIM (lower is better)',
     valueTitle: 'Energy per token relative to the GPU (x)',
     what: 'energy per token',
-    description: `Grouped bars, one panel per model: each system's decode energy per token over the GPU system's, per (Lin, Lout) and batch.${saving ? ` Duplex's mean saving against the GPU: ${(100 * num(saving.strata)).toFixed(1)} %.` : ''}${ref ? ` Dashed line: ${(100 * ref.max).toFixed(2)} % less than the GPU (third-party summary, unconfirmed).` : ''}`,
+    note: DUPLEX_ENERGY_METHOD_NOTE,
+    description: `Grouped bars, one panel per model: each system's decode energy per token over the GPU system's, per (Lin, Lout) and batch. ${DUPLEX_ENERGY_METHOD_NOTE}${saving ? ` Duplex's mean saving against the GPU: ${(100 * num(saving.strata)).toFixed(1)} %.` : ''}${ref ? ` Dashed line: ${(100 * ref.max).toFixed(2)} % less than the GPU (third-party summary, unconfirmed).` : ''}`,
     references: [
       ...(ref ? [{ value: 1 - ref.max, label: `${format('.2~f')(1 - ref.max)}x`, legend: `third-party summary (unconfirmed): Duplex ${(100 * ref.max).toFixed(2)} % less energy than the GPU`, stroke: INK.reference, dash: '6 3' }] : []),
       { value: 1, label: '1x', legend: 'GPU system (= 1)', stroke: INK.axis, dash: '' },

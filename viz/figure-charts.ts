@@ -37,7 +37,19 @@ export type { ChartOptions } from './svg.ts';
 /** The line under every PIM-GPT chart's title. */
 export function pimGptSubtitle(d: FigureData): string {
   const p = d.parameters;
-  return `PIM-GPT (AiM in-bank PIM + ASIC) · ${str(p.promptTokens)}-token prompt, ${str(p.tokens)} generated tokens, batch 1 · baselines: analytical kernel model, PyTorch eager (as the paper measured)`;
+  // Data files that name their profiles (issue #14) also hold the T4 as a serving engine runs it: the line says both.
+  const profiles = p.baselineProfile !== undefined && p.servingEngineProfile !== undefined
+    ? `analytical kernel model under '${str(p.baselineProfile)}' (PyTorch kernel by kernel, as the paper measured); 'gpu-t4 ${str(p.servingEngineProfile)}': the T4 as a serving engine runs it (CUDA graphs)`
+    : 'analytical kernel model, PyTorch eager (as the paper measured)';
+  return `PIM-GPT (AiM in-bank PIM + ASIC) · ${str(p.promptTokens)}-token prompt, ${str(p.tokens)} generated tokens, batch 1 · baselines: ${profiles}`;
+}
+
+/**
+ * A baseline as a panel names it: with its software profile where the data file has one and the name does not
+ * already end with it ('gpu-t4 eager', 'gpu-t4 graphs'), so that the paper's setup and a serving engine's are told apart.
+ */
+export function baselinePanelName(s: { readonly baseline: string; readonly profile?: string }): string {
+  return s.profile && !s.baseline.endsWith(` ${s.profile}`) ? `${s.baseline} ${s.profile}` : s.baseline;
 }
 
 /** Models in table order. */
@@ -46,9 +58,11 @@ function models(d: FigureData): string[] {
 }
 
 /** One baseline's values of a metric per model, with its device kind. */
-interface BaselineSeries {
+export interface BaselineSeries {
   baseline: string;
   kind: DeviceKind;
+  /** Software profile of the baseline (`eager`, `graphs`), where the data file's table has the column. */
+  profile?: string;
   values: number[];
 }
 
@@ -59,6 +73,7 @@ function baselineSeries(d: FigureData, metric: 'speedup' | 'efficiency'): Baseli
   const baseline = column(t, 'baseline').map(str);
   const kind = column(t, 'kind').map(str);
   const value = column(t, metric).map(num);
+  const profile = t.columns.some((c) => c.name === 'profile') ? column(t, 'profile').map(str) : null;
   const names: string[] = [];
   for (const b of baseline) if (!names.includes(b)) names.push(b);
   return names.map((b) => {
@@ -67,7 +82,8 @@ function baselineSeries(d: FigureData, metric: 'speedup' | 'efficiency'): Baseli
       return i < 0 ? 0 : value[i]!;
     });
     const k = kind[baseline.indexOf(b)] as DeviceKind;
-    return { baseline: b, kind: k in DEVICE_STYLE ? k : 'gpu', values };
+    const prof = profile?.[baseline.indexOf(b)];
+    return { baseline: b, kind: k in DEVICE_STYLE ? k : 'gpu', ...(prof ? { profile: prof } : {}), values };
   });
 }
 
@@ -153,7 +169,7 @@ function ratioPanels(d: FigureData, metric: 'speedup' | 'efficiency', options: C
     panel.push(el('g', { class: 'values' }, values));
     panel.push(el('line', { x1: x0, y1: top, x2: x0, y2: bottom, stroke: INK.axis }));
     panel.push(el('line', { x1: x0, y1: bottom, x2: x0 + panelW, y2: bottom, stroke: INK.axis }));
-    panel.push(text(x0 + panelW / 2, top - 22, `vs ${s.baseline} (${DEVICE_LABEL[s.kind]})`, { class: 'panel-title', 'text-anchor': 'middle', 'font-size': 12, 'font-weight': 'bold' }));
+    panel.push(text(x0 + panelW / 2, top - 22, `vs ${baselinePanelName(s)} (${DEVICE_LABEL[s.kind]})`, { class: 'panel-title', 'text-anchor': 'middle', 'font-size': 12, 'font-weight': 'bold' }));
     body.push(el('g', { class: 'panel', 'data-baseline': s.baseline }, panel));
   });
   body.push(axisBandLeft(y, left));
@@ -161,7 +177,7 @@ function ratioPanels(d: FigureData, metric: 'speedup' | 'efficiency', options: C
   body.push(xLabel(what, (left + right) / 2, height - 12));
   body.push(yLabel('Model', 18, (top + bottom) / 2));
   body.push(lg.svg);
-  const summary = series.map((s, p) => `vs ${s.baseline} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
+  const summary = series.map((s, p) => `vs ${baselinePanelName(s)} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
   return svgDocument({
     id,
     width,

@@ -8,8 +8,8 @@
  */
 import { format } from 'd3';
 import type { FigureData, FigureReference, FigureValue } from '../src/report/figure-data.ts';
-import { CDF_METRICS, DUPLEX_SYSTEM_STYLE, duplexSubtitle, percentile } from './duplex-charts.ts';
-import { PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
+import { authorsChargeRatios, CDF_METRICS, DUPLEX_AUTHORS_SERIES, DUPLEX_ENERGY_METHOD_NOTE, DUPLEX_SYSTEM_STYLE, duplexSubtitle, percentile } from './duplex-charts.ts';
+import { baselinePanelName, PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_LABEL, ganttPlotlyFigure } from './gantt.ts';
 import { NEUPIMS_SYSTEM_STYLE, neupimsSubtitle } from './neupims-charts.ts';
@@ -160,13 +160,15 @@ function pimGptModels(d: FigureData): string[] {
 }
 
 /** Per baseline (in table order): its device kind and its ratio per model. */
-function baselineRatios(d: FigureData, metric: 'speedup' | 'efficiency'): Array<{ baseline: string; kind: DeviceKind; values: number[] }> {
+function baselineRatios(d: FigureData, metric: 'speedup' | 'efficiency'): Array<{ baseline: string; kind: DeviceKind; profile?: string; values: number[] }> {
   const rs = records(table(d, 'baselines'), ['model', 'baseline', 'kind', metric]);
   const ms = pimGptModels(d);
   return distinct(rs.map((r) => str(r.baseline))).map((b) => {
     const mine = rs.filter((r) => r.baseline === b);
     const k = str(mine[0]?.kind) as DeviceKind;
-    return { baseline: b, kind: k in DEVICE_STYLE ? k : 'gpu', values: ms.map((m) => num(mine.find((r) => r.model === m)?.[metric])) };
+    // Files written before the profile column have no `profile` field in their records.
+    const profile = mine[0]?.profile;
+    return { baseline: b, kind: k in DEVICE_STYLE ? k : 'gpu', ...(typeof profile === 'string' && profile ? { profile } : {}), values: ms.map((m) => num(mine.find((r) => r.model === m)?.[metric])) };
   });
 }
 
@@ -218,9 +220,9 @@ function pimGptRatioFigure(d: FigureData, metric: 'speedup' | 'efficiency'): Plo
       });
       bandShown = true;
     }
-    annotations.push(panelTitle(i, `vs ${s.baseline} (${DEVICE_LABEL[s.kind]})${ref ? ` · paper ${format(',')(ref.min)}–${format(',')(ref.max)}x` : ' · no published value'}`));
+    annotations.push(panelTitle(i, `vs ${baselinePanelName(s)} (${DEVICE_LABEL[s.kind]})${ref ? ` · paper ${format(',')(ref.min)}–${format(',')(ref.max)}x` : ' · no published value'}`));
   });
-  const summary = series.map((s, p) => `vs ${s.baseline} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
+  const summary = series.map((s, p) => `vs ${baselinePanelName(s)} ${ratio(Math.min(...s.values))}–${ratio(Math.max(...s.values))}${refs[p] ? ` (paper ${refs[p]!.min}–${refs[p]!.max}x)` : ''}`).join('; ');
   const name = metric === 'speedup' ? 'pim-gpt-speedup' : 'pim-gpt-energy-efficiency';
   return {
     id: `chart-${name}`,
@@ -546,17 +548,21 @@ function duplexRelativeFigure(d: FigureData, metric: 'TokensPerS' | 'JoulesPerTo
   const sys = all.filter((s) => s.key !== 'gpu');
   if (!all.some((s) => s.key === 'gpu')) throw new Error(`figure data '${d.figure}': table 'systems' has no 'gpu' system to compare with`);
   const rs = records(table(d, 'decode'), ['model', 'lin', 'lout', 'batch', 'routing', 'devices']);
+  // Throughput: the paper's setup (authors' charge) as a bar after Duplex's, as in the SVG chart.
+  const authors = metric === 'TokensPerS' ? authorsChargeRatios(d) : null;
   const panels: GroupedPanel[] = distinct(rs.map((r) => str(r.model))).map((model) => {
     const mine = rs.filter((r) => r.model === model);
     const rows = mine.some((r) => r.routing === 'uniform') ? mine.filter((r) => r.routing === 'uniform') : mine;
+    const values = sys.map((s) => rows.map((r) => {
+      const v = numOrNull(r[`${s.key}${metric}`]);
+      const g = numOrNull(r[`gpu${metric}`]);
+      return v === null || g === null || g === 0 ? null : v / g;
+    }));
+    if (authors) values.splice(1, 0, rows.map(authors));
     return {
       title: `${model} (D = ${num(rows[0]?.devices)})`,
       groups: rows.map((r) => ({ label: str(r.batch), outer: `${str(r.lin)}/${str(r.lout)}` })),
-      values: sys.map((s) => rows.map((r) => {
-        const v = numOrNull(r[`${s.key}${metric}`]);
-        const g = numOrNull(r[`gpu${metric}`]);
-        return v === null || g === null || g === 0 ? null : v / g;
-      })),
+      values,
     };
   });
   const throughput = metric === 'TokensPerS';
@@ -573,8 +579,12 @@ function duplexRelativeFigure(d: FigureData, metric: 'TokensPerS' | 'JoulesPerTo
     name,
     title: throughput ? 'Duplex decode throughput against GPU, 2xGPU, bank-PIM and BG-PIM' : 'Duplex energy per token against GPU, 2xGPU, bank-PIM and BG-PIM (lower is better)',
     subtitle: duplexSubtitle(d),
-    caption: `Each system's decode ${what} over the GPU system's, one panel per model, per (Lin, Lout) and batch; OOM: the system (or the GPU it is compared with) cannot hold the KV cache. Hover a bar for its ratio.`,
-    series: sys.map((s) => ({ key: s.key, label: `${s.label} (${s.preset})`, style: DUPLEX_SYSTEM_STYLE[s.key]?.bar ?? DEVICE_STYLE.xpu })),
+    caption: `Each system's decode ${what} over the GPU system's, one panel per model, per (Lin, Lout) and batch; OOM: the system (or the GPU it is compared with) cannot hold the KV cache.${throughput ? '' : ` ${DUPLEX_ENERGY_METHOD_NOTE}`} Hover a bar for its ratio.`,
+    series: (() => {
+      const series = sys.map((s) => ({ key: s.key, label: `${s.label} (${s.preset})`, style: DUPLEX_SYSTEM_STYLE[s.key]?.bar ?? DEVICE_STYLE.xpu }));
+      if (authors) series.splice(1, 0, { key: DUPLEX_AUTHORS_SERIES.key, label: DUPLEX_AUTHORS_SERIES.label, style: DUPLEX_SYSTEM_STYLE.duplexAuthors!.bar });
+      return series;
+    })(),
     panels,
     valueTitle: throughput ? 'Decode throughput relative to the GPU system (x)' : 'Energy per token relative to the GPU (x)',
     groupTitle: 'Batch (requests), by input/output length (Lin/Lout)',

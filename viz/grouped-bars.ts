@@ -80,6 +80,8 @@ export interface GroupedBarsSpec {
   readonly missingLegend?: string;
   /** One value scale for every panel (default: each panel its own, from 0). */
   readonly sharedScale?: boolean;
+  /** A line under the legend saying how the values are made (e.g. an energy method), drawn muted like the missing legend. */
+  readonly note?: string;
 }
 
 const TICK = format(',~r');
@@ -96,7 +98,8 @@ export function groupedBars(p: GroupedBarsSpec): string {
   const anyMissing = p.panels.some((pl) => pl.values.some((vs) => vs.some((v) => v === null)));
   const legendW = p.width - 40;
   const lg = headerLegend(legendItems, 20, legendW);
-  const top = lg.bottom + 10 + (anyMissing && p.missingLegend ? 14 : 0);
+  const missingLine = anyMissing && p.missingLegend;
+  const top = lg.bottom + 10 + (missingLine ? 14 : 0) + (p.note ? 14 : 0);
   const rows = Math.ceil(p.panels.length / p.columns);
   const height = top + rows * p.panelHeight + 30;
   const maxOf = (pl: BarPanel) => Math.max(0, ...pl.values.flatMap((vs) => vs.filter((v): v is number => v !== null)), ...refs.map((r) => r.value));
@@ -163,7 +166,8 @@ export function groupedBars(p: GroupedBarsSpec): string {
   body.push(yLabel(p.valueTitle, 16, top + (rows * p.panelHeight) / 2));
   body.push(xLabel(p.groupTitle, p.width / 2, height - 10));
   body.push(lg.svg);
-  if (anyMissing && p.missingLegend) body.push(text(20, lg.bottom + 10, `${missing}: ${p.missingLegend}`, { class: 'missing-legend', 'font-size': 10.5, fill: INK.muted }));
+  if (missingLine) body.push(text(20, lg.bottom + 10, `${missing}: ${p.missingLegend}`, { class: 'missing-legend', 'font-size': 10.5, fill: INK.muted }));
+  if (p.note) body.push(text(20, lg.bottom + 10 + (missingLine ? 14 : 0), p.note, { class: 'chart-note', 'font-size': 10.5, fill: INK.muted }));
   return svgDocument({ id: p.id, width: p.width, height, title: p.title, subtitle: p.subtitle, description: p.description, defs: fills.defs(), body });
 }
 

@@ -70,11 +70,13 @@ function bandStudies(d: FigureData): string {
   return studies.length === 1 ? studies[0]! : `<${studies.join('|')}>`;
 }
 
+/** Least width (px) of the bands' axis: the chart grows wider rather than squeeze it between labels and readings. */
+export const MIN_BAND_AXIS_PX = 420;
+
 /** Every headline's band as a whisker from its low to its high end, in % of its shipped value (a dot at 100 %). */
 export function sensitivityBandsChart(d: FigureData, options: ChartOptions = {}): string {
   const rows = bandRows(d);
   const labels = rows.map((r) => r.label);
-  const width = options.width ?? 1200;
   const rowPx = 38;
   const legendItems: LegendItem[] = [
     { label: 'band over the assumptions, one at a time', swatch: { kind: 'line', stroke: DEVICE_STYLE.pim.fill } },
@@ -82,7 +84,10 @@ export function sensitivityBandsChart(d: FigureData, options: ChartOptions = {})
   ];
   if (rows.some((r) => r.paperPct)) legendItems.push({ label: `the paper's value or range on the same scale (an arrow where it lies beyond ${PAPER_AXIS_LIMIT_PCT} %)`, swatch: { kind: 'box', fill: REFERENCE_BAND.fill, stroke: REFERENCE_BAND.stroke } });
   const left = 24 + widestLabel(labels, 11) + 12;
-  const right = width - 16 - Math.max(widestLabel(rows.map((r) => r.text), 10.5), widestLabel(rows.map((r) => `most: ${r.movedMostBy}`), 10.5)) - 12;
+  const readings = 16 + Math.max(widestLabel(rows.map((r) => r.text), 10.5), widestLabel(rows.map((r) => `most: ${r.movedMostBy}`), 10.5)) + 12;
+  // Long headline names and readings once left the bands about 100 px of a 1200 px chart; the chart widens instead.
+  const width = Math.max(options.width ?? 1200, left + MIN_BAND_AXIS_PX + readings);
+  const right = width - readings;
   const lg = headerLegend(legendItems, left, right - left);
   const top = lg.bottom + 12;
   const height = options.height ?? top + rows.length * rowPx + 56;

@@ -10,7 +10,7 @@ import {
 } from '../validation/duplex.ts';
 import { MAX_BATCH, MAX_QPS, MAX_SERVED_REQUESTS, MAX_STEP_TOKENS, parseFlags, positiveInt, positiveInts, positiveNumber, seeUsage, tokenPair } from './args.ts';
 import { writeOutputs } from './output.ts';
-import { DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS, duplexXpuProfile } from '../validation/duplex.ts';
+import { DUPLEX_CO_PROCESSING_TITLE, DUPLEX_METHOD, DUPLEX_SERVING_DEFAULTS, duplexServingTitle, duplexXpuProfile } from '../validation/duplex.ts';
 import { DUPLEX_SPLITS, type DuplexSplit } from '../systems/duplex/policy.ts';
 
 const list = (flag: string, v: string | undefined): string[] | undefined => {
@@ -83,7 +83,7 @@ export function duplexValidateCommand(argv: string[]): number {
     for (const flag of ['serving-models', 'serving-lengths', 'count', 'qps', 'max-batch', 'no-serving', 'out', 'sensitivity', 'split', 'authors-charge'] as const) {
       if (v[flag] !== undefined) throw new StrataError(`--${flag}: does not apply with --co-processing (it prints every split of the decode cases)`);
     }
-    console.log('### Duplex co-processing: time per op class on the xPU / on PIM (µs, one decode step, all layers)\n');
+    console.log(`${DUPLEX_CO_PROCESSING_TITLE}\n`);
     const rows = decodeCases(models, batches, lengths).flatMap((c) => DUPLEX_SPLITS.map((s) => coProcessingBreakdown(c.model, c.lin, c.lout, c.batch, c.routing, s)));
     console.log(formatCoProcessingTable(rows));
     return 0;
@@ -134,7 +134,7 @@ export function duplexValidateCommand(argv: string[]): number {
   console.log("### Duplex: fixed-batch decode (token at position Lin + Lout/2), tokens/s per system; GPU and xPU: the H100 under the 'graphs' profile (a serving engine), Duplex / GPU also under the authors' charge (the paper's setup)\n");
   console.log(formatDecodeTable(decode));
   if (serving.length > 0) {
-    console.log(`\n### Duplex: serving ${count} fixed-length requests, Poisson ${qps} requests/s, max batch ${maxBatch}, whole prefill\n`);
+    console.log(`\n${duplexServingTitle(count, qps, maxBatch)}\n`);
     console.log(formatServingTable(serving));
   }
   console.log('\n### Ours beside the paper\n');

@@ -4,7 +4,7 @@ import { knownStandards, loadStandard } from '../dram/standard.ts';
 import { compareWithDramsim3, DRAMSIM3_CASES, DRAMSIM3_MORE_CASES, formatDramsim3Summary, formatDramsim3Table } from '../validation/dramsim3.ts';
 import { streamingPeak } from '../validation/peak-bandwidth.ts';
 import { parseFlags } from './args.ts';
-import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
+import { comparePimGpt, formatPimGptTable, PIM_GPT_MODELS, PIM_GPT_TABLE_TITLE, pimGptSensitivityParts, sensitivityModels } from '../validation/pim-gpt.ts';
 import { printSensitivity } from './sensitivity-output.ts';
 import { knownModels } from '../compiler/model.ts';
 import { neupimsValidateCommand } from './validate-neupims.ts';
@@ -73,7 +73,7 @@ export function validateCommand(argv: string[]): number {
       const studied = v.models === undefined ? sensitivityModels(models) : models;
       return printSensitivity(`### PIM-GPT: sensitivity of each headline to every assumption on its path (${studied.join(', ')}; 64-token prompt, 64 generated tokens)`, pimGptSensitivityParts(studied, 64, 64), v.quiet);
     }
-    console.log('### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position\n');
+    console.log(`${PIM_GPT_TABLE_TITLE}\n`);
     const progress = workProgress('validate pim-gpt', 'models', models.length, { quiet: v.quiet });
     const rows = models.map((m, i) => {
       const row = comparePimGpt(m, 64, 64);

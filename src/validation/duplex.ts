@@ -63,7 +63,19 @@ export const DUPLEX_PAPER = {
 } as const;
 
 /** How each system's numbers are computed (printed under the tables, so the page that quotes them says it too). */
-export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs, each kernel at least the preset's kernel floor; docs/baselines.md). 'Authors' charge': the paper's setup, as the Duplex authors' LLMSimulator charges a step: the same placement and op bodies on Duplex and on the GPU, without any kernel floor or launch and without the shared-bank slowdown while xPU and PIM both run (`--co-processing` shows it op class by op class). Logic-PIM, bank-PIM and BG-PIM: each pseudo-channel's stream runs command by command through the HBM3 DRAM model up to twice `simulation.tileRequestsPerChannel` requests (stream lengths on a power-of-two grid simulated, lengths between them interpolated), longer streams continue at the simulated steady-state rate (extrapolated). Energy: every xPU at board power for the whole step, PIM by per-bit DRAM path and MAC energy.";
+export const DUPLEX_METHOD = "Method: the xPU (every GPU system, and Duplex's ops above the Op/B threshold) on the H100 kernel model under the 'graphs' profile (a serving engine replaying CUDA graphs, each kernel at least the preset's kernel floor; docs/baselines.md). 'Authors' charge': the paper's setup, as the Duplex authors' LLMSimulator charges a step: the same placement and op bodies on Duplex and on the GPU, without any kernel floor or launch and without the shared-bank slowdown while xPU and PIM both run (`--co-processing` shows it op class by op class). Logic-PIM, bank-PIM and BG-PIM: each pseudo-channel's stream runs command by command through the HBM3 DRAM model up to twice `simulation.tileRequestsPerChannel` requests (stream lengths on a power-of-two grid simulated, lengths between them interpolated), longer streams continue at the simulated steady-state rate (extrapolated). Energy: every xPU at board power for the whole step (also while it waits for PIM), PIM by per-bit DRAM path and MAC energy, links between devices per bit.";
+
+/**
+ * Title of the serving table of `strata validate duplex`: it names the profile its GPU and xPU steps run under
+ * (issue #14, "Done when": each paper table states the baseline profile it uses). Serving is timed under the serving
+ * engine's charge only; the paper's setup (the authors' charge) is a column of the decode table.
+ */
+export function duplexServingTitle(count: number, qps: number, maxBatch: number): string {
+  return `### Duplex: serving ${count} fixed-length requests, Poisson ${qps} requests/s, max batch ${maxBatch}, whole prefill; GPU and xPU: the H100 under the 'graphs' profile (a serving engine; the paper's setup, the authors' charge, is timed for the decode table only)`;
+}
+
+/** Title of `strata validate duplex --co-processing`: the profile of its xPU times and the charges of its step columns. */
+export const DUPLEX_CO_PROCESSING_TITLE = "### Duplex co-processing: time per op class on the xPU / on PIM (µs, one decode step, all layers); xPU: the H100 under the 'graphs' profile (a serving engine), the step also under the authors' charge (the paper's setup)";
 
 /**
  * The software profile every xPU of the comparison runs under: the default of the shipped Duplex systems' xPU

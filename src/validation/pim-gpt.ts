@@ -117,22 +117,31 @@ export function pimGptSensitivityParts(models: readonly string[], promptTokens: 
   return { parts, headlines };
 }
 
+/**
+ * Title of `strata validate pim-gpt`'s table: it names the baseline profile of every column (issue #14, "Done when":
+ * each paper table states the profile it uses and shows the paper's setup beside a serving engine's).
+ */
+export const PIM_GPT_TABLE_TITLE = "### PIM-GPT: 64-token prompt, 64 generated tokens, batch 1; baselines at the mean decode position, under the 'eager' profile (the paper's setup) and the T4 also under 'graphs' (a serving engine)";
+
 /** The Markdown table of docs/validation.md. */
 export function formatPimGptTable(rows: readonly PimGptRow[]): string {
   const f = (x: number, d = 1) => x.toFixed(d);
   const lines = [
-    '| model | PIM-GPT us/token | PIM share | uJ/token | T4 eager us/token | speed-up vs T4 eager | vs T4 graphs | vs A100 eager | vs CPU eager | energy eff. vs T4 eager | vs A100 | vs CPU |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| model | PIM-GPT us/token | PIM share | uJ/token | T4 eager us/token | T4 graphs us/token | speed-up vs T4 eager | vs T4 graphs | vs A100 eager | vs CPU eager | energy eff. vs T4 eager | vs T4 graphs | vs A100 eager | vs CPU eager |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
     const t4 = r.gpu['gpu-t4']!;
     const a100 = r.gpu['gpu-a100-40gb']!;
     const cpu = r.gpu['cpu-xeon']!;
-    const graphs = r.t4Graphs ? `${f(r.t4Graphs.speedup)}x` : '–';
-    lines.push(`| ${r.model} | ${f(r.pimTokenUs)} | ${f(100 * r.pimShare)} % | ${f(r.pimTokenUj)} | ${f(t4.tokenUs)} | ${f(t4.speedup)}x | ${graphs} | ${f(a100.speedup)}x | ${f(cpu.speedup)}x | ${f(t4.efficiency)}x | ${f(a100.efficiency)}x | ${f(cpu.efficiency)}x |`);
+    const g = r.t4Graphs;
+    const graphsUs = g ? f(g.tokenUs) : '–';
+    const graphsSpeedup = g ? `${f(g.speedup)}x` : '–';
+    const graphsEfficiency = g ? `${f(g.efficiency)}x` : '–';
+    lines.push(`| ${r.model} | ${f(r.pimTokenUs)} | ${f(100 * r.pimShare)} % | ${f(r.pimTokenUj)} | ${f(t4.tokenUs)} | ${graphsUs} | ${f(t4.speedup)}x | ${graphsSpeedup} | ${f(a100.speedup)}x | ${f(cpu.speedup)}x | ${f(t4.efficiency)}x | ${graphsEfficiency} | ${f(a100.efficiency)}x | ${f(cpu.efficiency)}x |`);
   }
   const p = PIM_GPT_PAPER;
-  lines.push(`| paper (npj) | | | | | ${p.speedupGpu[0]}-${p.speedupGpu[1]}x (GPU) | | | ${p.speedupCpu[0]}-${p.speedupCpu[1]}x | ${p.efficiencyGpu[0]}-${p.efficiencyGpu[1]}x (GPU) | | ${p.efficiencyCpu[0]}-${p.efficiencyCpu[1]}x |`);
+  lines.push(`| paper (npj) | | | | | | ${p.speedupGpu[0]}-${p.speedupGpu[1]}x (GPU) | | | ${p.speedupCpu[0]}-${p.speedupCpu[1]}x | ${p.efficiencyGpu[0]}-${p.efficiencyGpu[1]}x (GPU) | | | ${p.efficiencyCpu[0]}-${p.efficiencyCpu[1]}x |`);
   lines.push('', "Baselines: the decode step at the mean decode position on the analytical kernel model (docs/baselines.md). 'eager' launches kernel by kernel from PyTorch, as the paper measured its GPU and CPU; 'graphs' replays the step as a CUDA graph, as a serving engine runs it. PIM-GPT: every DRAM and PIM command of every token at a cycle its GDDR6 constraint table allows (repeated channel programs simulated once and reused exactly); ASIC operations analytical (lanes, clock, pipeline latency). Energy: each baseline its board power x time; PIM-GPT per command (IDD energy per all-bank activation and refresh, cell energy per bit of every MAC16's array reads, a per-MAC energy, DRAM datapath and link energy per bit of buffer writes and result reads, global buffer and result latches per byte) plus active standby (IDD3N) of every channel for the whole token, and the ASIC per element operation and SRAM access.");
   lines.push('', 'Latency per token along its critical path by component (share of the mean token time) and energy per token by component (share of the total):', '');
   lines.push('| model | PIM MAC | PIM data movement | PIM row act./pre. | refresh | ASIC | activate | array reads | MAC | buffer/result I/O | global buffer, latches | refresh | standby | ASIC |');

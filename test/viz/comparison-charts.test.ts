@@ -11,10 +11,11 @@ import {
 import { validateReport } from '../../src/report/schema.ts';
 import type { NeuPimsRow, NeuPimsUtilisation } from '../../src/validation/neupims.ts';
 import type { DecodeResult, DecodeRow, ServingResultRow, ServingRow } from '../../src/validation/duplex.ts';
-import { duplexEnergyChart, duplexLatencyCdfChart, duplexThroughputChart } from '../../viz/duplex-charts.ts';
+import { DUPLEX_ENERGY_METHOD_NOTE, duplexEnergyChart, duplexLatencyCdfChart, duplexThroughputChart } from '../../viz/duplex-charts.ts';
 import { FIGURE_CHARTS, figureCharts, pimGptTokenGanttChart } from '../../viz/figure-charts.ts';
 import { neupimsInterleavingChart, neupimsSpeedupChart, neupimsThroughputChart, neupimsUtilisationChart } from '../../viz/neupims-charts.ts';
 import { count, deepFreeze, textOf, wellFormed } from './svg-checks.ts';
+import { esc, textWidth } from '../../viz/svg.ts';
 import { fixtureReport } from './fixtures.ts';
 
 const load = (name: string) => fixtureReport(join('test/fixtures/reports', name)) as FigureData;
@@ -100,6 +101,11 @@ describe('charts of the NeuPIMs, Duplex and PIM-GPT token sets', () => {
     expect(svg).toContain(`Lin/Lout 256/256, batch 32: Duplex (duplex) throughput ${((r[7] as number) / (r[8] as number)).toFixed(2)}x the GPU&#39;s`);
     const energy = duplexEnergyChart(duplex);
     expect(textOf(energy, 'reference-label').slice(0, 2)).toEqual(['0.58x', '1x']);
+    // The energy chart says how energy is charged (issue #14 item 6); the throughput chart has no such line.
+    expect(textOf(energy, 'chart-note')).toEqual([esc(DUPLEX_ENERGY_METHOD_NOTE)]);
+    expect(DUPLEX_ENERGY_METHOD_NOTE).toContain('at board power for the whole step, also while it waits for PIM');
+    expect(textWidth(DUPLEX_ENERGY_METHOD_NOTE, 10.5)).toBeLessThanOrEqual(960 - 40); // one line inside the chart
+    expect(textOf(svg, 'chart-note')).toEqual([]);
     // a system out of memory: no bar, an OOM label and its legend line
     const oom = structuredClone(duplex) as unknown as { tables: Array<{ name: string; rows: unknown[][] }> };
     const rows = oom.tables.find((t) => t.name === 'decode')!.rows;
@@ -200,6 +206,8 @@ describe('figure-data builders of the NeuPIMs and Duplex sets', () => {
     const serving: ServingRow[] = [{ model: 'm', lin: 256, lout: 256, count: 2, qps: 8, maxBatch: 64, seed: '0', systems: { duplex: served, gpu: served, gpu2: served, bankPim: null, bgPim: served } }];
     const d = duplexFigureData(decode, serving, dparams, INPUTS);
     expect(validateReport(JSON.parse(JSON.stringify(d)), 'duplex')).toEqual(d);
+    // The data file says how its energy per token is charged (issue #14 item 6), as the validation page does.
+    expect(d.description).toContain('energy per token = step energy / B (every xPU at its board power for the whole step, also while it waits for PIM; PIM per bit on the DRAM path and per MAC; links between devices per bit)');
     const t = d.tables.find((x) => x.name === 'decode')!;
     const cols = t.columns.map((c) => c.name);
     expect(cols.slice(7)).toEqual([

@@ -3,7 +3,7 @@ import { sensitivityFigureData, figureDataMarkdown } from '../../src/report/figu
 import type { Assumption } from '../../src/spec/provenance.ts';
 import type { SensitivityResult } from '../../src/validation/sensitivity.ts';
 import { renderFigureData } from '../../src/cli/report.ts';
-import { bandRows, paperRange, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
+import { bandRows, MIN_BAND_AXIS_PX, paperRange, sensitivityBandsChart } from '../../viz/sensitivity-charts.ts';
 import { figureCharts } from '../../viz/figure-charts.ts';
 import { figureDataPlotlyFigures } from '../../viz/figures-plotly.ts';
 import { count } from './svg-checks.ts';
@@ -55,6 +55,23 @@ describe('the sensitivity figure set', () => {
     expect(count(svg, /class="paper"/g)).toBe(1);
     expect(count(svg, /class="beyond"/g)).toBe(1);
     expect(svg).toContain('10.0 – 44.0 (shipped 40.0) · paper 41-137x');
+  });
+
+  it("keeps the bands' axis readable when headline names and readings are long (the shipped studies' are)", () => {
+    // The shipped chart set the width at 1200 px; its longest label (a Duplex headline under the authors' charge) and
+    // reading (a PIM-GPT assumption) left the axis about 100 px, and every band a few pixels.
+    const long = 'Duplex / GPU decode throughput, geometric mean, the paper\'s setup (authors\' charge)';
+    const wide = sensitivityFigureData([{ study: 'duplex', command: 'strata validate duplex --sensitivity', result: {
+      assumptions: [a('software.profiles.eager.launchNs.and.a.long.path', 10000, 25000, 18239)],
+      bands: [{ name: long, paper: '', shipped: 40, low: 10, high: 44, swings: [{ assumption: a('software.profiles.eager.launchNs.and.a.long.path', 10000, 25000, 18239), also: [], atLow: 10, atHigh: 44 }] }],
+    } }], '/repo', { sha256: '0'.repeat(64), files: [] });
+    const svg = sensitivityBandsChart(wide);
+    const band = svg.match(/<g class="band">.*?<line x1="([\d.]+)"[^>]*x2="([\d.]+)"/s)!;
+    // 25 % to 110 % of the shipped value on an axis from 20 % to 110 %: 85 / 90 of the axis.
+    expect(Number(band[2]) - Number(band[1])).toBeGreaterThanOrEqual((MIN_BAND_AXIS_PX * 85) / 90 - 1);
+    expect(Number(svg.match(/<svg\b[^>]*\bwidth="([\d.]+)"/)![1])).toBeGreaterThan(1200);
+    // Short names keep the 1200 px chart.
+    expect(sensitivityBandsChart(data)).toMatch(/<svg\b[^>]*\bwidth="1200"/);
   });
 
   it('has its interactive twin on figures.html: each band an error bar around 100 %, the paper as diamonds on the same scale', () => {
