@@ -73,11 +73,16 @@ const GNU_TIME = '/usr/bin/time';
 
 /** Runs `strata ARGS` (bin/strata.mjs, as a user runs it) in a child process; CPU seconds and peak RSS in MB. */
 function strataProcess(args: string[], env: Record<string, string> = {}): { cpuSeconds: number; peakMB: number; stdout: string; stderr: string } {
-  const r = spawnSync(GNU_TIME, ['-f', 'BENCH-TIME %U %S %M', process.execPath, join(ROOT, 'bin', 'strata.mjs'), ...args], {
+  return nodeProcess([join(ROOT, 'bin', 'strata.mjs'), ...args], env);
+}
+
+/** Runs `node ARGS` in a child process under GNU time; CPU seconds and peak RSS in MB. */
+function nodeProcess(args: string[], env: Record<string, string> = {}): { cpuSeconds: number; peakMB: number; stdout: string; stderr: string } {
+  const r = spawnSync(GNU_TIME, ['-f', 'BENCH-TIME %U %S %M', process.execPath, ...args], {
     encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20,
   });
   const m = /BENCH-TIME ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`bench: strata ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
+  if (r.status !== 0 || !m) throw new Error(`bench: node ${args.join(' ')} failed (exit ${r.status}): ${r.stderr}`);
   return { cpuSeconds: Number(m[1]) + Number(m[2]), peakMB: Number(m[3]) / 1024, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -108,7 +113,10 @@ function cliCases(): boolean[] {
     };
     const bundled = best(['--version']);
     const tsx = best(['--version'], { STRATA_NO_BUNDLE: '1' });
-    console.log(`${'CLI start-up, strata --version'.padEnd(34)} CPU ${bundled.cpuSeconds.toFixed(2)} s (best of ${repeats}); through tsx (STRATA_NO_BUNDLE=1) ${tsx.cpuSeconds.toFixed(2)} s`);
+    // The floor no command line can go below: Node starting and exiting with nothing to do.
+    let nodeFloor = Infinity;
+    for (let i = 0; i < repeats; i++) nodeFloor = Math.min(nodeFloor, nodeProcess(['-e', '0']).cpuSeconds);
+    console.log(`${'CLI start-up, strata --version'.padEnd(34)} CPU ${bundled.cpuSeconds.toFixed(2)} s (best of ${repeats}); through tsx (STRATA_NO_BUNDLE=1) ${tsx.cpuSeconds.toFixed(2)} s; node -e 0 alone ${nodeFloor.toFixed(2)} s`);
     const dramsim3Cpu: Record<string, number> = { stream: 2.5, random: 7.3 };
     for (const pattern of ['stream', 'random'] as const) {
       const file = join(dir, `${pattern}.trace`);

@@ -8,13 +8,16 @@
 // is fresh only while every one of them still has both. An edit, a checkout, a `git pull` or an `npm install` that
 // touches any input changes its time, so stale code never runs; a new source file matters only once an input
 // imports it, and that import is an edit of an input. tsconfig.json and package.json, whose settings esbuild reads,
-// count as inputs; the Node version and this file's own content are recorded too (a different build recipe or
-// runtime rebuilds).
+// count as inputs; the Node version and this file's own size and modification time are recorded too (a different
+// build recipe or runtime rebuilds).
 //
 // Packages with native code or their own worker files (DuckDB, piscina, playwright, esbuild) stay outside the
 // bundle, and those the bundle imports at its top level are loaded on first use instead (LAZY_PACKAGES), so a
-// command that never opens a sweep database does not pay DuckDB's 0.3 s of start-up.
-import { createHash } from 'node:crypto';
+// command that never opens a sweep database does not pay DuckDB's 0.3 s of start-up. The YAML parser (259 kB of
+// bundled JavaScript, read only for Ramulator 2 configurations and sweep files) is loaded on first use the same way:
+// `strata dram` on a DRAMsim3 .ini and trace no longer compiles it (43 M fewer instructions at start-up, cachegrind).
+// seedrandom (whose top level loads node:crypto, about 50 M instructions) and cli-progress (node:readline) are loaded
+// on first use too: a run on a trace file draws no random numbers, and a run whose stderr is not a terminal draws no bar.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -34,18 +37,30 @@ export const workerBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'swee
  * loads it, so each of its threads starts without compiling the sources through tsx (about 1.5 s of CPU a thread).
  */
 export const figuresWorkerBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'figures-worker.mjs');
+/**
+ * `strata dram` alone (src/cli/dram-entry.ts) bundled the same way, beside it: bin/strata.mjs runs it for the command
+ * lines bin/cli-route.mjs's dramOnly accepts, so that a DRAM run reads and compiles about a quarter of the JavaScript
+ * of the whole command line (issue #19 item 4).
+ */
+export const dramBundleFile = (root = ROOT) => join(root, 'dist', 'cli', 'strata-dram.mjs');
 const manifestFile = (root) => join(root, 'dist', 'cli', 'strata.manifest.json');
 const entryFile = (root) => join(root, 'src', 'cli', 'entry.ts');
 const workerEntryFile = (root) => join(root, 'src', 'sweep', 'worker.ts');
 const figuresWorkerEntryFile = (root) => join(root, 'src', 'cli', 'figures-worker.ts');
+const dramEntryFile = (root) => join(root, 'src', 'cli', 'dram-entry.ts');
 /** Packages kept outside the bundle: native code (DuckDB), their own worker files (piscina), or imported on demand. */
 const EXTERNAL = ['@duckdb/node-api', 'piscina', 'playwright-core', 'esbuild', 'tsx', 'vitest', 'fast-check'];
-/** Externals imported at the bundle's top level that are loaded on first use of one of their exports. */
-const LAZY_PACKAGES = ['@duckdb/node-api', 'piscina'];
+/** Packages imported at the bundle's top level that are loaded on first use of one of their exports (see the top of this file). */
+const LAZY_PACKAGES = ['@duckdb/node-api', 'piscina', 'yaml', 'seedrandom', 'cli-progress'];
 
-/** What identifies the build recipe and the runtime, besides the inputs. */
+/**
+ * What identifies the build recipe and the runtime, besides the inputs: the Node version and this file's size and
+ * modification time (ns), checked as the inputs are. Not a hash of this file's content: hashing needs node:crypto,
+ * whose loading cost about 50 M instructions at every start (cachegrind; issue #19 item 4).
+ */
 function recipe() {
-  return createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(process.version).digest('hex').slice(0, 16);
+  const s = stamp(fileURLToPath(import.meta.url));
+  return `${process.version} ${s === null ? 'no-builder' : s.join(' ')}`;
 }
 
 /** [size, mtime in ns] of a file, or null when it is gone. */
@@ -66,6 +81,7 @@ export function bundleIsFresh(root = ROOT) {
     statSync(bundleFile(root));
     if (existsSync(workerEntryFile(root))) statSync(workerBundleFile(root));
     if (existsSync(figuresWorkerEntryFile(root))) statSync(figuresWorkerBundleFile(root));
+    if (existsSync(dramEntryFile(root))) statSync(dramBundleFile(root));
   } catch {
     return false;
   }
@@ -98,17 +114,22 @@ function lazyPackages(root) {
         const cjs = require(args.path);
         const missing = names.filter((n) => !(n in cjs));
         if (missing.length > 0) throw new Error(`${args.path}: export(s) ${missing.join(', ')} not reachable through require(); take it off LAZY_PACKAGES`);
+        // A default export (a CommonJS package's module.exports: seedrandom's function, cli-progress's object of
+        // classes) gets a stand-in too, for the whole module.exports (name null).
+        const withDefault = 'default' in ns && ns.default === cjs;
         const lines = [
           "import { createRequire } from 'node:module';",
           `let real; const load = () => (real ??= createRequire(import.meta.url)(${JSON.stringify(args.path)}));`,
+          'const pick = (name) => (name === null ? load() : load()[name]);',
           'const lazy = (name) => new Proxy(function () {}, {',
-          '  get: (_, k) => Reflect.get(load()[name], k),',
-          '  has: (_, k) => Reflect.has(load()[name], k),',
-          '  apply: (_, self, a) => Reflect.apply(load()[name], self, a),',
-          '  construct: (_, a, nt) => Reflect.construct(load()[name], a),',
-          '  getPrototypeOf: () => Reflect.getPrototypeOf(load()[name]),',
+          '  get: (_, k) => Reflect.get(pick(name), k),',
+          '  has: (_, k) => Reflect.has(pick(name), k),',
+          '  apply: (_, self, a) => Reflect.apply(pick(name), self, a),',
+          '  construct: (_, a, nt) => Reflect.construct(pick(name), a),',
+          '  getPrototypeOf: () => Reflect.getPrototypeOf(pick(name)),',
           '});',
           ...names.map((n) => `export const ${n} = lazy(${JSON.stringify(n)});`),
+          ...(withDefault ? ['export default lazy(null);'] : []),
         ];
         return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
       });
@@ -128,15 +149,18 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   const withWorker = existsSync(workerEntryFile(root));
   const FIGURES_WORKER_FILE = figuresWorkerBundleFile(root);
   const withFiguresWorker = existsSync(figuresWorkerEntryFile(root));
+  const DRAM_FILE = dramBundleFile(root);
+  const withDram = existsSync(dramEntryFile(root));
   const esbuild = await import('esbuild');
   // Inputs modified from here on (less a second for coarse file-system clocks) may be bundled half-old: see below.
   const startedNs = BigInt(Date.now() - 1000) * 1_000_000n;
   mkdirSync(dirname(BUNDLE_FILE), { recursive: true });
-  // Temporary names: <pid>.tmp/strata.mjs, sweep-worker.mjs and figures-worker.mjs, renamed into dist/cli/ once all exist.
+  // Temporary names: <pid>.tmp/strata.mjs, sweep-worker.mjs, figures-worker.mjs and strata-dram.mjs, renamed into dist/cli/ once all exist.
   const tmpDir = join(dirname(BUNDLE_FILE), `${process.pid}.tmp`);
   const tmp = join(tmpDir, 'strata.mjs');
   const tmpWorker = join(tmpDir, 'sweep-worker.mjs');
   const tmpFiguresWorker = join(tmpDir, 'figures-worker.mjs');
+  const tmpDram = join(tmpDir, 'strata-dram.mjs');
   const before = recipe();
   let result;
   try {
@@ -145,6 +169,7 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
       { in: entryFile(root), out: 'strata' },
       ...(withWorker ? [{ in: workerEntryFile(root), out: 'sweep-worker' }] : []),
       ...(withFiguresWorker ? [{ in: figuresWorkerEntryFile(root), out: 'figures-worker' }] : []),
+      ...(withDram ? [{ in: dramEntryFile(root), out: 'strata-dram' }] : []),
     ],
     absWorkingDir: root,
     outdir: tmpDir,
@@ -178,10 +203,11 @@ export async function buildBundle({ root = ROOT, logLevel = 'error' } = {}) {
   renameSync(tmp, BUNDLE_FILE);
   if (withWorker) renameSync(tmpWorker, WORKER_FILE);
   if (withFiguresWorker) renameSync(tmpFiguresWorker, FIGURES_WORKER_FILE);
+  if (withDram) renameSync(tmpDram, DRAM_FILE);
   rmSync(tmpDir, { recursive: true, force: true });
   // An input modified during the build may be in the bundle as it was before: no manifest, so the next start
   // rebuilds rather than trusting it.
-  if (inputs.some(([, , mtimeNs]) => BigInt(mtimeNs) >= startedNs)) return { file: BUNDLE_FILE, inputs: inputs.length, fresh: false };
+  if (recipe() !== before || inputs.some(([, , mtimeNs]) => BigInt(mtimeNs) >= startedNs)) return { file: BUNDLE_FILE, inputs: inputs.length, fresh: false };
   const manifestTmp = `${MANIFEST_FILE}.${process.pid}.tmp`;
   writeFileSync(manifestTmp, `${JSON.stringify({ recipe: before, builtBy: 'bin/cli-bundle.mjs', inputs }, null, 0)}\n`);
   renameSync(manifestTmp, MANIFEST_FILE);

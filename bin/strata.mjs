@@ -7,6 +7,10 @@
 // STRATA_NO_BUNDLE=1 is set, the sources run as they are through tsx (about 1.5 s more CPU at each start).
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { dramOnly } from './cli-route.mjs';
+
+// `strata dram` runs from a bundle of its own where there is one (bin/cli-route.mjs says when).
+const dram = dramOnly(process.argv.slice(2));
 
 if (existsSync(new URL('../src/cli/entry.ts', import.meta.url))) {
   let bundle;
@@ -20,7 +24,7 @@ if (existsSync(new URL('../src/cli/entry.ts', import.meta.url))) {
         fresh = false;
       }
     }
-    if (fresh) bundle = b.bundleFile();
+    if (fresh) bundle = dram && existsSync(b.dramBundleFile()) ? b.dramBundleFile() : b.bundleFile();
   }
   if (bundle) {
     await import(pathToFileURL(bundle).href);
@@ -32,6 +36,7 @@ if (existsSync(new URL('../src/cli/entry.ts', import.meta.url))) {
 } else {
   // An installed package: the command line prebuilt into one file by `npm run build` (bin/cli-bundle.mjs), which
   // starts in about a third of the CPU time of the compiled modules of dist/src; those where the bundle is absent.
-  const prebuilt = new URL('../dist/cli/strata.mjs', import.meta.url);
+  const dramPrebuilt = new URL('../dist/cli/strata-dram.mjs', import.meta.url);
+  const prebuilt = dram && existsSync(dramPrebuilt) ? dramPrebuilt : new URL('../dist/cli/strata.mjs', import.meta.url);
   await import(existsSync(prebuilt) ? prebuilt.href : '../dist/src/cli/entry.js');
 }

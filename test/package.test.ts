@@ -56,5 +56,11 @@ describe('the packed package', () => {
     const bundled = spawnSync(process.execPath, [join(pkg, 'bin', 'strata.mjs'), '--version'], { cwd: dir, encoding: 'utf8' });
     expect(bundled.stderr).toBe('');
     expect(bundled.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    // `strata dram` runs from its own bundle (dist/cli/strata-dram.mjs, bin/cli-route.mjs), which loads seedrandom,
+    // the YAML parser and cli-progress from the installing project's node_modules on first use.
+    expect(existsSync(join(pkg, 'dist', 'cli', 'strata-dram.mjs'))).toBe(true);
+    const dram = spawnSync(process.execPath, [join(pkg, 'bin', 'strata.mjs'), 'dram', '--spec', 'hbm2', '--pattern', 'random', '--requests', '500'], { cwd: dir, encoding: 'utf8' });
+    expect(dram.stderr).toBe('');
+    expect(dram.stdout).toMatch(/500 completed/);
   }, 300_000);
 });

@@ -12,7 +12,7 @@ import { authorsChargeRatios, CDF_METRICS, DUPLEX_AUTHORS_SERIES, DUPLEX_ENERGY_
 import { baselinePanelName, PIM_GPT_ENERGY_SERIES, PIM_GPT_TIME_SERIES, pimGptSubtitle, pimGptTokenOps, tokenOpPlace, type TokenGanttOp } from './figure-charts.ts';
 import { column, distinct, num, numOrNull, records, str, table } from './figure-tables.ts';
 import { DEVICE_LABEL, ganttPlotlyFigure } from './gantt.ts';
-import { NEUPIMS_SYSTEM_STYLE, neupimsSubtitle } from './neupims-charts.ts';
+import { GPU_GRAPHS_LABEL, hasGpuGraphsGain, NEUPIMS_GPU_GRAPHS_SERIES, NEUPIMS_SYSTEM_STYLE, neupimsSubtitle } from './neupims-charts.ts';
 import { DEVICE_STYLE, INK, PIM_CLASS_STYLE, REFERENCE_BAND, type DeviceKind, type LineStyle, type SeriesStyle } from './palette.ts';
 import { barMarker, baseLayout, categoryAxis, config, valueAxis, type Json, type PlotlyFigure } from './plotly-figures.ts';
 import { cdfPoints } from './serving-charts.ts';
@@ -426,13 +426,18 @@ function neupimsPanels(d: FigureData, name: string, cols: readonly string[]): Ar
 const NEUPIMS_KEYS = ['gpu-only', 'npu-only', 'npu-pim-blocked', 'neupims'] as const;
 
 function neupimsThroughputFigure(d: FigureData): PlotlyFigure {
-  const panels = neupimsPanels(d, 'throughput', ['gpuTokensPerS', 'npuOnlyTokensPerS', 'blockedTokensPerS', 'neupimsTokensPerS']);
+  const graphs = hasGpuGraphsGain(records(table(d, 'throughput'), []));
+  const panels = neupimsPanels(d, 'throughput', ['gpuTokensPerS', ...(graphs ? ['gpuGraphsTokensPerS'] : []), 'npuOnlyTokensPerS', 'blockedTokensPerS', 'neupimsTokensPerS']);
   return groupedFigure({
     name: 'neupims-throughput',
     title: 'NeuPIMs decode throughput against GPU-only, NPU-only and blocked NPU+PIM',
     subtitle: neupimsSubtitle(d),
     caption: `Generated tokens per second of each system's devices in one decode iteration, one panel per model (${panels.map((p) => p.title).join(', ')}), grouped by request set and batch; hover a bar for its value.`,
-    series: NEUPIMS_KEYS.map((k) => ({ key: k, label: NEUPIMS_SYSTEM_STYLE[k].label, style: NEUPIMS_SYSTEM_STYLE[k].style })),
+    series: [
+      ...NEUPIMS_KEYS.slice(0, 1).map((k) => ({ key: k, label: NEUPIMS_SYSTEM_STYLE[k].label, style: NEUPIMS_SYSTEM_STYLE[k].style })),
+      ...(graphs ? [{ key: NEUPIMS_GPU_GRAPHS_SERIES.key, label: GPU_GRAPHS_LABEL, style: NEUPIMS_GPU_GRAPHS_SERIES.style }] : []),
+      ...NEUPIMS_KEYS.slice(1).map((k) => ({ key: k, label: NEUPIMS_SYSTEM_STYLE[k].label, style: NEUPIMS_SYSTEM_STYLE[k].style })),
+    ],
     panels,
     valueTitle: 'Decode throughput (generated tokens/s)',
     groupTitle: 'Batch (requests), by request set',
@@ -442,7 +447,8 @@ function neupimsThroughputFigure(d: FigureData): PlotlyFigure {
 
 function neupimsSpeedupFigure(d: FigureData): PlotlyFigure {
   const keys = ['gpu-only', 'npu-only', 'npu-pim-blocked'] as const;
-  const panels = neupimsPanels(d, 'throughput', ['overGpu', 'overNpuOnly', 'overBlocked']);
+  const graphs = hasGpuGraphsGain(records(table(d, 'throughput'), []));
+  const panels = neupimsPanels(d, 'throughput', ['overGpu', ...(graphs ? ['overGpuGraphs'] : []), 'overNpuOnly', 'overBlocked']);
   const dashes: Record<string, string> = { 'gpu-only': '7 3', 'npu-only': '3 2', 'npu-pim-blocked': '10 3 2 3' };
   const references = keys.flatMap((k) => {
     const ref = d.references.find((r) => r.appliesTo.includes(k));
@@ -454,7 +460,11 @@ function neupimsSpeedupFigure(d: FigureData): PlotlyFigure {
     title: "NeuPIMs' throughput gain over each baseline, with the paper's",
     subtitle: neupimsSubtitle(d),
     caption: `NeuPIMs tokens/s over each baseline's, per model, request set and batch. Geometric means: ${summary.map((r) => `${str(r.gain)} ${ratio2(num(r.geomean))}${r.paper === null ? '' : ` (paper ${num(r.paper)}x)`}`).join('; ')}. Dashed lines: the paper's headline gains.`,
-    series: keys.map((k) => ({ key: k, label: `over ${NEUPIMS_SYSTEM_STYLE[k].label}`, style: NEUPIMS_SYSTEM_STYLE[k].style })),
+    series: [
+      ...keys.slice(0, 1).map((k) => ({ key: k, label: `over ${NEUPIMS_SYSTEM_STYLE[k].label}`, style: NEUPIMS_SYSTEM_STYLE[k].style })),
+      ...(graphs ? [{ ...NEUPIMS_GPU_GRAPHS_SERIES }] : []),
+      ...keys.slice(1).map((k) => ({ key: k, label: `over ${NEUPIMS_SYSTEM_STYLE[k].label}`, style: NEUPIMS_SYSTEM_STYLE[k].style })),
+    ],
     panels,
     valueTitle: 'NeuPIMs throughput / baseline throughput (x)',
     groupTitle: 'Batch (requests), by request set',

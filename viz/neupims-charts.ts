@@ -19,10 +19,38 @@ export const NEUPIMS_SYSTEM_STYLE: Readonly<Record<'gpu-only' | 'npu-only' | 'np
   neupims: { label: 'NeuPIMs (dual row buffers)', style: DEVICE_STYLE.pim },
 });
 
-/** The line under every NeuPIMs chart's title. */
+/**
+ * The gain over GPU-only under a serving engine's profile ('graphs'), drawn beside the paper's setup ('eager') where
+ * the data file has it (issue #14, "Done when": each paper figure shows the paper's setup beside a serving engine's).
+ * The GPU's hue, darker, with vertical strokes: the same GPU under another software profile, not another system.
+ */
+export const NEUPIMS_GPU_GRAPHS_SERIES = {
+  key: 'gpu-only-graphs',
+  label: "over GPU-only, 'graphs' (a serving engine)",
+  style: { fill: '#2a6fa8', pattern: 'vertical', ink: '#ffffff' } as SeriesStyle,
+} as const;
+
+/** The throughput chart's label of the GPU under a serving engine's profile. */
+export const GPU_GRAPHS_LABEL = "GPU-only, 'graphs' (a serving engine)";
+
+/** Whether every case of the throughput table has NeuPIMs' gain over the GPU under a serving engine's profile. */
+export function hasGpuGraphsGain(rows: ReadonlyArray<Record<string, FigureValue>>): boolean {
+  return rows.length > 0 && rows.every((r) => typeof r.overGpuGraphs === 'number');
+}
+
+/**
+ * The line under every NeuPIMs chart's title. It names the GPU baseline's software profiles: 'eager' (PyTorch
+ * launching kernel by kernel, as the paper measured its GPU) and, where the data file has it, 'graphs' (a serving
+ * engine). Files made before the profiles were recorded say only which kernel model ran.
+ */
 export function neupimsSubtitle(d: FigureData): string {
   const p = d.parameters;
-  return `one decode iteration, requests at their mean decode position · request sets: ${str(p.datasets)} · GPU-only: ${str(p.gpu)} roofline · strata validate neupims`;
+  if (p.gpuProfile === undefined) {
+    return `one decode iteration, requests at their mean decode position · request sets: ${str(p.datasets)} · GPU-only: ${str(p.gpu)} kernel model · strata validate neupims`;
+  }
+  // Shorter around the profiles, so that the line still fits the chart's 960 px.
+  const engine = p.servingEngineProfile === undefined ? '' : ` and '${str(p.servingEngineProfile)}' (a serving engine)`;
+  return `one decode iteration · ${str(p.datasets)} · GPU-only: ${str(p.gpu)} '${str(p.gpuProfile)}' (the paper's)${engine} · strata validate neupims`;
 }
 
 /** The cases of the throughput table grouped into one panel per model: groups (batch, request set as the outer label), rows. */
@@ -48,8 +76,10 @@ function neupimsBars(d: FigureData, panelCount: number, options: ChartOptions, s
 export function neupimsThroughputChart(d: FigureData, options: ChartOptions = {}): string {
   const ps = panels(d, 'throughput');
   const keys = ['gpu-only', 'npu-only', 'npu-pim-blocked', 'neupims'] as const;
-  const cols = ['gpuTokensPerS', 'npuOnlyTokensPerS', 'blockedTokensPerS', 'neupimsTokensPerS'];
+  const graphs = hasGpuGraphsGain(ps.flatMap((p) => p.rows));
+  const cols = ['gpuTokensPerS', ...(graphs ? ['gpuGraphsTokensPerS'] : []), 'npuOnlyTokensPerS', 'blockedTokensPerS', 'neupimsTokensPerS'];
   const series: BarSeries[] = keys.map((k) => ({ key: k, label: NEUPIMS_SYSTEM_STYLE[k].label, style: NEUPIMS_SYSTEM_STYLE[k].style }));
+  if (graphs) series.splice(1, 0, { key: NEUPIMS_GPU_GRAPHS_SERIES.key, label: GPU_GRAPHS_LABEL, style: NEUPIMS_GPU_GRAPHS_SERIES.style });
   const barPanels: BarPanel[] = ps.map((p) => ({ title: p.model, groups: p.groups, values: cols.map((c) => p.rows.map((r) => num(r[c]))) }));
   return neupimsBars(d, ps.length, options, {
     id: 'strata-neupims-throughput',
@@ -80,8 +110,10 @@ function paperLines(d: FigureData): BarReference[] {
 export function neupimsSpeedupChart(d: FigureData, options: ChartOptions = {}): string {
   const ps = panels(d, 'throughput');
   const keys = ['gpu-only', 'npu-only', 'npu-pim-blocked'] as const;
-  const cols = ['overGpu', 'overNpuOnly', 'overBlocked'];
+  const graphs = hasGpuGraphsGain(ps.flatMap((p) => p.rows));
+  const cols = ['overGpu', ...(graphs ? ['overGpuGraphs'] : []), 'overNpuOnly', 'overBlocked'];
   const series: BarSeries[] = keys.map((k) => ({ key: k, label: `over ${NEUPIMS_SYSTEM_STYLE[k].label}`, style: NEUPIMS_SYSTEM_STYLE[k].style }));
+  if (graphs) series.splice(1, 0, { ...NEUPIMS_GPU_GRAPHS_SERIES });
   const summary = records(table(d, 'paper'), ['gain', 'geomean', 'paper']);
   return neupimsBars(d, ps.length, options, {
     id: 'strata-neupims-speedup',

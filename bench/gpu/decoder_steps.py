@@ -80,38 +80,42 @@ def timed(fn, n):
         a.record(); fn(); b.record(); b.synchronize(); ts.append(a.elapsed_time(b))
     return statistics.median(ts)
 
-CASES = [('gpt2-small', 'decode', 1, 128), ('gpt2-xl', 'decode', 1, 128), ('gpt2-small', 'decode', 32, 512),
-         ('llama3-8b', 'decode', 1, 512), ('llama3-8b', 'decode', 16, 1024), ('llama3-8b', 'decode', 64, 2048),
-         ('llama3-8b', 'prefill', 1, 1024), ('llama3-8b', 'prefill', 1, 2048), ('llama3-8b', 'prefill', 1, 4096),
-         ('llama3-8b', 'prefill', 4, 1024)]
-res = []
-for (name, phase, B, n) in CASES:
-    c = MODELS[name]
-    ctx, new = (n, 1) if phase == 'decode' else (0, n)
-    try:
-        dec = Decoder(c, B, ctx, new)
-        with torch.no_grad():
-            for _ in range(3): dec.step()
-            torch.cuda.synchronize()
-            eager = timed(dec.step, 10)
-            from torch.profiler import profile, ProfilerActivity
-            with profile(activities=[ProfilerActivity.CUDA]) as prof:
-                dec.step(); torch.cuda.synchronize()
-            kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
-            st = torch.cuda.Stream(); st.wait_stream(torch.cuda.current_stream())
-            with torch.cuda.stream(st):
-                dec.step()
-            torch.cuda.current_stream().wait_stream(st)
-            g = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(g):
-                dec.step()
-            graph = timed(g.replay, 30)
-        res.append(dict(model=name, phase=phase, batch=B, context_or_prompt=n, graph_ms=graph, eager_ms=eager, kernels_per_step=kernels))
-        print(res[-1], flush=True)
-        del dec, g
-    except Exception as e:
-        res.append(dict(model=name, phase=phase, batch=B, context_or_prompt=n, error=str(e)[:200]))
-        print(res[-1], flush=True)
-    torch.cuda.empty_cache()
-json.dump({'device': torch.cuda.get_device_name(0), 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d', time.gmtime()),
-           'method': __doc__.strip(), 'steps': res}, open(sys.argv[1], 'w'), indent=1)
+def main():
+    CASES = [('gpt2-small', 'decode', 1, 128), ('gpt2-xl', 'decode', 1, 128), ('gpt2-small', 'decode', 32, 512),
+             ('llama3-8b', 'decode', 1, 512), ('llama3-8b', 'decode', 16, 1024), ('llama3-8b', 'decode', 64, 2048),
+             ('llama3-8b', 'prefill', 1, 1024), ('llama3-8b', 'prefill', 1, 2048), ('llama3-8b', 'prefill', 1, 4096),
+             ('llama3-8b', 'prefill', 4, 1024)]
+    res = []
+    for (name, phase, B, n) in CASES:
+        c = MODELS[name]
+        ctx, new = (n, 1) if phase == 'decode' else (0, n)
+        try:
+            dec = Decoder(c, B, ctx, new)
+            with torch.no_grad():
+                for _ in range(3): dec.step()
+                torch.cuda.synchronize()
+                eager = timed(dec.step, 10)
+                from torch.profiler import profile, ProfilerActivity
+                with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                    dec.step(); torch.cuda.synchronize()
+                kernels = sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
+                st = torch.cuda.Stream(); st.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(st):
+                    dec.step()
+                torch.cuda.current_stream().wait_stream(st)
+                g = torch.cuda.CUDAGraph()
+                with torch.cuda.graph(g):
+                    dec.step()
+                graph = timed(g.replay, 30)
+            res.append(dict(model=name, phase=phase, batch=B, context_or_prompt=n, graph_ms=graph, eager_ms=eager, kernels_per_step=kernels))
+            print(res[-1], flush=True)
+            del dec, g
+        except Exception as e:
+            res.append(dict(model=name, phase=phase, batch=B, context_or_prompt=n, error=str(e)[:200]))
+            print(res[-1], flush=True)
+        torch.cuda.empty_cache()
+    json.dump({'device': torch.cuda.get_device_name(0), 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d', time.gmtime()),
+               'method': __doc__.strip(), 'steps': res}, open(sys.argv[1], 'w'), indent=1)
+
+if __name__ == '__main__':
+    main()

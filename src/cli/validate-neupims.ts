@@ -4,7 +4,7 @@ import { knownModels } from '../compiler/model.ts';
 import { DATASETS, type DatasetName } from '../compiler/requests.ts';
 import { NeuPimsMemo, type GemmTiming } from '../systems/neupims/neupims-decode.ts';
 import { loadNeuPimsSystem } from '../systems/neupims/neupims-system.ts';
-import { compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct } from '../validation/neupims-reference.ts';
+import { compareUnitAttention, compareWithNeuPimsReference, formatReferenceOrdering, formatReferenceTable, formatStageTerms, formatUnitAttention, NEUPIMS_REFERENCE_DIR, withNewtonSimActToGAct, withNewtonSimQueues } from '../validation/neupims-reference.ts';
 import { compareNeuPims, formatNeuPimsTable, formatNeuPimsUtilisation, NEUPIMS_BATCHES, NEUPIMS_MODELS, neupimsSensitivityParts, neupimsUtilisation } from '../validation/neupims.ts';
 import { printSensitivity } from './sensitivity-output.ts';
 import { relative, resolve } from 'node:path';
@@ -23,13 +23,14 @@ const GEMM_TIMINGS: readonly GemmTiming[] = ['closed-form', 'cycle-level'];
 
 /**
  * `strata validate neupims [--models A,B] [--batches 64,256] [--datasets sharegpt-like] [--intervals FILE]
- * [--gemm closed-form|cycle-level] [--what-if newtonsim-act]`: the NeuPIMs throughput table of docs/validation.md (GPU-only, NPU-only and
+ * [--gemm closed-form|cycle-level] [--what-if newtonsim-act|newtonsim-queues]`: the NeuPIMs throughput table of docs/validation.md (GPU-only, NPU-only and
  * NPU+PIM blocked, each NeuPIMs baseline also as the authors' simulator runs it, NeuPIMs, the sub-batch
  * interleaving ablation) and the NPU/PIM utilisation of blocked vs NeuPIMs; `--intervals` writes the busy
  * intervals of those runs as JSON; `--what-if newtonsim-act` runs the neupims preset with NewtonSim's ACT -> G_ACT
- * distance (withNewtonSimActToGAct).
+ * distance (withNewtonSimActToGAct), `newtonsim-queues` with NewtonSim's controller queues (withNewtonSimQueues).
  * `strata validate neupims --reference [DIR] [--gemm ...]`: Strata against the NeuPIMs authors' simulator, stage by
- * stage, on its reference runs (default ../shared/reference/neupims), with a what-if of NewtonSim's ACT -> G_ACT rule.
+ * stage, on its reference runs (default ../shared/reference/neupims), with what-ifs of NewtonSim's ACT -> G_ACT rule
+ * and controller queues, the interleaved stages term by term, and the authors' single-request attention runs.
  */
 export function neupimsValidateCommand(argv: string[]): number {
   if (argv[0] === '--reference') {
@@ -43,8 +44,9 @@ export function neupimsValidateCommand(argv: string[]): number {
   if (positionals.length > 0) throw new StrataError(`validate neupims: unexpected argument '${positionals[0]}'`);
   const gemm = gemmTiming(values.gemm);
   const whatIf = values['what-if'];
-  if (whatIf !== undefined && whatIf !== 'newtonsim-act') throw new StrataError(`--what-if: expected newtonsim-act (NewtonSim's ACT -> G_ACT distance on the neupims preset), got '${whatIf}'`);
-  const load = whatIf ? (n: string) => (n === 'neupims' ? withNewtonSimActToGAct(loadNeuPimsSystem(n)) : loadNeuPimsSystem(n)) : loadNeuPimsSystem;
+  if (whatIf !== undefined && whatIf !== 'newtonsim-act' && whatIf !== 'newtonsim-queues') throw new StrataError(`--what-if: expected newtonsim-act (NewtonSim's ACT -> G_ACT distance on the neupims preset) or newtonsim-queues (NewtonSim's controller queues), got '${whatIf}'`);
+  const variant = whatIf === 'newtonsim-queues' ? withNewtonSimQueues : withNewtonSimActToGAct;
+  const load = whatIf ? (n: string) => (n === 'neupims' ? variant(loadNeuPimsSystem(n)) : loadNeuPimsSystem(n)) : loadNeuPimsSystem;
   const models = list('models', values.models) ?? [...NEUPIMS_MODELS];
   for (const m of models) if (!knownModels().includes(m)) throw new StrataError(`--models: unknown model '${m}' (known: ${knownModels().join(', ')})`);
   const batches = positiveInts('batches', list('batches', values.batches) ?? NEUPIMS_BATCHES.map(String), MAX_BATCH);
@@ -72,7 +74,8 @@ export function neupimsValidateCommand(argv: string[]): number {
     }
   }
   progress.end();
-  console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}${whatIf ? "; what-if: NeuPIMs with NewtonSim's ACT -> G_ACT distance" : ''}\n`);
+  const whatIfText = whatIf === 'newtonsim-queues' ? "; what-if: NeuPIMs with NewtonSim's controller queues" : whatIf ? "; what-if: NeuPIMs with NewtonSim's ACT -> G_ACT distance" : '';
+  console.log(`### NeuPIMs: decode throughput (generated tokens/s of the tp x pp devices), requests at their mean decode position; NPU GEMMs ${gemm}${whatIfText}\n`);
   console.log(formatNeuPimsTable(rows));
   const u = neupimsUtilisation(models[0]!, datasets[0]!, batches[batches.length - 1]!, load);
   console.log('\nNPU and PIM busy time over one decode iteration:\n');
@@ -100,11 +103,21 @@ function referenceCommand(dir: string, argv: string[]): number {
   console.log(formatReferenceTable(rows));
   console.log("\nPer layer, and NeuPIMs' speedup over each baseline (its cycles / NeuPIMs' cycles):\n");
   console.log(formatReferenceOrdering(rows));
-  const whatIf = compareWithNeuPimsReference({
-    dir, gemmTiming: gemm,
-    loadSystem: (name) => (name === 'neupims' ? withNewtonSimActToGAct(loadNeuPimsSystem(name)) : loadNeuPimsSystem(name)),
-  }).filter((r) => r.mode === 'neupims');
+  // A what-if changes the neupims preset only; the baselines load as shipped.
+  const neupimsAs = (f: typeof withNewtonSimQueues) => (name: string) => (name === 'neupims' ? f(loadNeuPimsSystem(name)) : loadNeuPimsSystem(name));
+  const whatIf = compareWithNeuPimsReference({ dir, gemmTiming: gemm, loadSystem: neupimsAs(withNewtonSimActToGAct) }).filter((r) => r.mode === 'neupims');
   console.log("\nWhat-if: NeuPIMs interleaved with NewtonSim's ACT -> G_ACT distance (tRRD_S instead of Strata's tFAW):\n");
   console.log(formatReferenceTable(whatIf));
+  console.log("\nThe interleaved stages term by term, core cycles (authors / Strata): one sub-batch's NPU block alone and beside the other's PIM attention, that attention, and the stage (the authors' NPU block alone is their A or F, where nothing runs beside it):\n");
+  console.log(formatStageTerms(rows.filter((r) => r.mode === 'neupims')));
+  console.log("\nThe same with NewtonSim's ACT -> G_ACT distance:\n");
+  console.log(formatStageTerms(whatIf));
+  const queues = compareWithNeuPimsReference({ dir, gemmTiming: gemm, loadSystem: neupimsAs(withNewtonSimQueues) }).filter((r) => r.system === 'neupims');
+  console.log("\nWhat-if: NeuPIMs (interleaved and not) with NewtonSim's controller queues (the NPU's requests in sight of the scheduler: 32 transactions + 128 commands per bank = 4,128 instead of Strata's 32):\n");
+  console.log(formatReferenceTable(queues));
+  console.log('\nIts interleaved stages term by term:\n');
+  console.log(formatStageTerms(queues));
+  console.log("\nOne request's attention alone on one channel (the authors' unit runs: 1,024 keys x 32 heads of 128, GPT-3 7B at tensor parallel 1), core cycles:\n");
+  console.log(formatUnitAttention(compareUnitAttention(dir)));
   return 0;
 }

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { StrataError } from '../spec/errors.ts';
 
 /** A memory trace held in typed arrays: request i is (addr[i], isWrite[i], cycle[i]) in memory cycles. */
@@ -16,7 +16,7 @@ export interface MemTrace {
 
 /**
  * Bytes of a trace file read at a time: the reader holds one such chunk (more only for a line longer than it), and
- * the requests in typed arrays, 21 bytes each, never the text (a 10 M-line trace: 210 MB of arrays, 1 MiB of text).
+ * the requests in typed arrays, 17 bytes each, never the text (a 10 M-line trace: 170 MB of arrays, 1 MiB of text).
  */
 const CHUNK_BYTES = 1 << 20;
 /** The smallest first buffer: a page, for a file of a few lines. */
@@ -32,7 +32,7 @@ export function firstChunkBytes(fileBytes: number): number {
   return Math.min(CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, fileBytes + 1));
 }
 const WHAT = "a trace in DRAMsim3's format";
-/** Most requests the arrays are first sized for from the first chunk (64 Mi: 1.3 GB of arrays at 21 bytes each). */
+/** Most requests the arrays are first sized for from the first chunk (64 Mi: 1.1 GB of arrays at 17 bytes each). */
 const ESTIMATE_CAP = 1 << 26;
 const LF = 0x0a;
 
@@ -100,6 +100,9 @@ function gunzipFile(file: string): Uint8Array {
   } catch (e) {
     throw new StrataError(`${file}: cannot read ${WHAT}: ${(e as Error).message}`);
   }
+  // node:zlib is loaded here, for a gzipped trace only: loading it costs about 30 M instructions (cachegrind), a
+  // start-up cost every `strata dram --trace` paid for plain text (issue #19 item 4).
+  const { gunzipSync } = createRequire(import.meta.url)('node:zlib') as typeof import('node:zlib');
   try {
     return gunzipSync(raw);
   } catch (e) {
@@ -125,7 +128,9 @@ for (let d = 0; d < 6; d++) {
   HEX[0x61 + d] = 10 + d;
 }
 /** The ASCII bytes that String.prototype.trim and /\s/ take for white space, less the line feed (a line's end). */
-const isBlank = (b: number): boolean => b === 0x20 || (b >= 0x09 && b <= 0x0d && b !== LF);
+function isBlank(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d && b !== LF);
+}
 
 /**
  * Turns trace bytes into requests, line by line. Each line is read straight from the bytes (no string per line)
@@ -137,11 +142,17 @@ class TraceParser {
   private addr: Float64Array;
   private isWrite: Uint8Array;
   private cycle: Float64Array;
-  private line: Uint32Array;
+  /**
+   * The line of each request, kept as its breaks only: request i is on line i + 1 + the offset of the last break at
+   * or before it, [request, offset] pairs, a pair wherever a skipped line (blank, a comment) changes the offset. A
+   * 1 M-request trace without skipped lines held 4 MB more (a Uint32Array, written at every request) whose first
+   * writes took a tenth of reading it (CPU profile); runDram reads the lines only for a message.
+   */
+  private readonly lineBreaks: number[] = [];
+  private lineOffset = 0;
   private n = 0;
   private lineNo = 0;
   private prevCycle = 0;
-  private bytesDone = 0;
   private estimated = false;
   /** Keeps a byte-order mark, as Buffer.toString does (trim() then removes it, as it did). */
   private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -154,7 +165,6 @@ class TraceParser {
     this.addr = new Float64Array(1024);
     this.isWrite = new Uint8Array(1024);
     this.cycle = new Float64Array(1024);
-    this.line = new Uint32Array(1024);
   }
 
   /** Parses a whole text, in chunks of CHUNK_BYTES (so the arrays are sized from the first one). */
@@ -183,13 +193,56 @@ class TraceParser {
     }
     if (this.n === 0) throw new StrataError(`${this.file}: the trace holds no requests`);
     const n = this.n;
-    return { length: n, addr: this.addr.subarray(0, n), isWrite: this.isWrite.subarray(0, n), cycle: this.cycle.subarray(0, n), origin: this.file, line: this.line.subarray(0, n) };
+    const breaks = this.lineBreaks;
+    let line: Uint32Array | undefined;
+    return {
+      length: n, addr: this.addr.subarray(0, n), isWrite: this.isWrite.subarray(0, n), cycle: this.cycle.subarray(0, n), origin: this.file,
+      // Built on first use, from the breaks (see lineBreaks).
+      get line(): Uint32Array {
+        if (line === undefined) {
+          line = new Uint32Array(n);
+          let k = 0;
+          let offset = 0;
+          for (let i = 0; i < n; i++) {
+            while (k < breaks.length && breaks[k] === i) {
+              offset = breaks[k + 1]!;
+              k += 2;
+            }
+            line[i] = i + 1 + offset;
+          }
+        }
+        return line;
+      },
+    };
   }
 
   /** Parses the lines in b[pos, end), which ends with a line feed. */
   lines(b: Uint8Array, pos: number, end: number): void {
+    if (!this.estimated) {
+      // Size the arrays for the whole text from the first chunk's bytes per line (plus 2 %), before parsing it: one
+      // allocation, not a doubling (whose copy would briefly need three times the arrays of a 10 M-line trace), and
+      // no growth while V8 optimises the loop below (code that has never run, such as the growth, makes the
+      // optimised loop deoptimise when it first runs). Counting the line feeds is indexOf's native byte search.
+      // Blank and comment lines count too; a first chunk denser than the rest (long comments further on)
+      // over-estimates: the cap keeps that to 1.1 GB of address space, of which only the pages written become
+      // resident; past it the arrays grow by half.
+      this.estimated = true;
+      let lines = 0;
+      for (let at = b.indexOf(LF, pos); at >= 0 && at < end; at = b.indexOf(LF, at + 1)) lines++;
+      const want = Math.min(ESTIMATE_CAP, Math.ceil((lines * this.totalBytes * 1.02) / (end - pos)) + 1024);
+      if (want > this.addr.length) this.resize(want);
+    }
+    this.scan(b, pos, end);
+  }
+
+  /**
+   * The loop over the lines of b[pos, end), alone in its function with no code after the loop: V8 optimises the loop
+   * of a long first chunk while it runs (on-stack replacement), and code after it that had not yet run (so had no
+   * type feedback) made the optimised loop deoptimise where it ended, at every chunk (`node --trace-deopt`:
+   * "Insufficient type feedback"), so that each chunk began again in the interpreter.
+   */
+  private scan(b: Uint8Array, pos: number, end: number): void {
     const MAX = Number.MAX_SAFE_INTEGER;
-    const start = pos;
     while (pos < end) {
       this.lineNo++;
       let i = pos;
@@ -250,16 +303,6 @@ class TraceParser {
         pos = eol + 1;
       }
     }
-    this.bytesDone += end - start;
-    if (!this.estimated && this.n > 0) {
-      // Size the arrays for the whole text from the bytes per request so far (plus 2 %): one allocation, not a
-      // doubling (whose copy would briefly need three times the arrays of a 10 M-line trace).
-      // A first chunk denser than the rest (long comments further on) over-estimates: the cap keeps that to 1.3 GB of
-      // address space, of which only the pages written become resident; past it the arrays grow by half.
-      this.estimated = true;
-      const want = Math.min(ESTIMATE_CAP, Math.ceil((this.n * this.totalBytes * 1.02) / this.bytesDone) + 1024);
-      if (want > this.addr.length) this.resize(want);
-    }
   }
 
   /**
@@ -295,7 +338,10 @@ class TraceParser {
     this.addr[n] = addr;
     this.isWrite[n] = write;
     this.cycle[n] = cycle;
-    this.line[n] = this.lineNo;
+    if (this.lineNo !== n + 1 + this.lineOffset) {
+      this.lineOffset = this.lineNo - n - 1;
+      this.lineBreaks.push(n, this.lineOffset);
+    }
     this.prevCycle = cycle;
     this.n = n + 1;
   }
@@ -305,7 +351,6 @@ class TraceParser {
     const a = new Float64Array(cap); a.set(this.addr.subarray(0, n)); this.addr = a;
     const w = new Uint8Array(cap); w.set(this.isWrite.subarray(0, n)); this.isWrite = w;
     const c = new Float64Array(cap); c.set(this.cycle.subarray(0, n)); this.cycle = c;
-    const l = new Uint32Array(cap); l.set(this.line.subarray(0, n)); this.line = l;
   }
 }
 

@@ -6,7 +6,7 @@ import { Refresh } from '../dram/controller/refresh.ts';
 import type { DramStandard } from '../dram/standard.ts';
 import { TimingState } from '../dram/timing-state.ts';
 import { AllBankTiming } from './all-bank-timing.ts';
-import { Float64Slab, type ProgramMemo, type SegmentMark } from './program-memo.ts';
+import { Float64Slab, MARK, type ProgramMemo, type Segment } from './program-memo.ts';
 import type { Component, Simulator } from '../kernel/simulator.ts';
 import type { WorkNode, WorkRunner, WorkSchedule } from './work-node.ts';
 
@@ -209,8 +209,10 @@ export class PimChannelSequencer {
       this.cursor = c + 1;
       this.refresh.issued(REF, this.refresh.bank!);
     }
-    let w = this.prefetch ? program.findIndex((s) => s.cmd === this.wrgb) : 0;
-    if (w < 0) w = program.length;
+    // The steps before the first global-buffer write (all of them without one) need no input; a loop, not findIndex
+    // with a closure, in this per-job path.
+    let w = 0;
+    if (this.prefetch) while (w < program.length && program[w]!.cmd !== this.wrgb) w++;
     this.runRange(program, 0, w);
     this.cursor = Math.max(this.cursor, inputCycle);
     this.runRange(program, w, program.length);
@@ -258,31 +260,38 @@ export class PimChannelSequencer {
       // Simulated (or kept) as far as the first activation where a refresh is due, or to its end.
       const due = this.refresh.dueCycle(0) - base;
       const seg = this.memo.segment(program, pos, to, this.scratch, due);
-      const cut = due !== Infinity ? firstDue(seg.marks, due, skipStep) : undefined;
-      const m = cut ?? seg.final!;
-      this.apply(m, base);
-      fast.restore(m.state, base);
-      this.cursor = base + m.cursor;
-      if (!cut) break;
+      const cut = due !== Infinity ? firstDue(seg, due, skipStep) : -1;
+      const m = cut >= 0 ? cut : seg.final;
+      invariant(m >= 0, 'a segment is simulated to a due mark or to its end');
+      this.apply(seg, m, base);
+      fast.restore(seg.data, base, seg.at(m) + MARK.state);
+      this.cursor = base + seg.cursorAt(m);
+      if (cut < 0) break;
       invariant(this.refreshNow(this.cursor), 'a segment is cut where a refresh is due');
       this.insertRefresh();
-      pos = cut.step;
-      skipStep = cut.step;
+      pos = seg.stepAt(cut);
+      skipStep = pos;
     }
   }
 
-  /** Adds the part of a segment before mark `m` (which started at cycle `base`) to the job. */
-  private apply(m: SegmentMark, base: number): void {
-    if (m.first < 0) return;
-    if (this.lastCmd >= 0) this.after[this.lastCmd]! += base + m.first - this.last;
-    if (this.first < 0) this.first = base + m.first;
-    for (let i = 0; i < this.nc; i++) {
-      this.counts[i]! += m.counts[i]!;
-      this.after[i]! += m.after[i]!;
+  /** Adds the part of segment `seg` before its mark `m` (the segment started at cycle `base`) to the job. */
+  private apply(seg: Segment, m: number, base: number): void {
+    const d = seg.data;
+    const o = seg.at(m);
+    const first = d[o + MARK.first]!;
+    if (first < 0) return;
+    if (this.lastCmd >= 0) this.after[this.lastCmd]! += base + first - this.last;
+    if (this.first < 0) this.first = base + first;
+    const nc = this.nc;
+    const c = o + MARK.state + this.fast!.stateLength;
+    for (let i = 0; i < nc; i++) {
+      this.counts[i]! += d[c + i]!;
+      this.after[i]! += d[c + nc + i]!;
     }
-    this.last = base + m.last;
-    this.lastCmd = m.lastCmd;
-    if (base + m.end > this.end) this.end = base + m.end;
+    this.last = base + d[o + MARK.last]!;
+    this.lastCmd = d[o + MARK.lastCmd]!;
+    const end = base + d[o + MARK.end]!;
+    if (end > this.end) this.end = end;
   }
 }
 
@@ -293,18 +302,18 @@ const NO_LISTENER = { bankChanged: (): void => {} };
  * The first mark at which a refresh is due (its cursor at or past `dueCursor`), other than the one at `skipStep`.
  * Marks come in program order and a cursor never moves back, so their cursors do not decrease: a binary search finds
  * the first due mark in a log of the marks' count. Only the first mark of a segment
- * can be at `skipStep` (the step the segment starts at), and the mark after it is due too.
+ * can be at `skipStep` (the step the segment starts at), and the mark after it is due too. -1 where no mark is due.
  */
-function firstDue(marks: readonly SegmentMark[], dueCursor: number, skipStep: number): SegmentMark | undefined {
+function firstDue(seg: Segment, dueCursor: number, skipStep: number): number {
   let lo = 0;
-  let hi = marks.length;
+  let hi = seg.marks;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (marks[mid]!.cursor >= dueCursor) hi = mid;
+    if (seg.cursorAt(mid) >= dueCursor) hi = mid;
     else lo = mid + 1;
   }
-  if (lo < marks.length && marks[lo]!.step === skipStep) lo++;
-  return marks[lo];
+  if (lo < seg.marks && seg.stepAt(lo) === skipStep) lo++;
+  return lo < seg.marks ? lo : -1;
 }
 
 /**

@@ -12,23 +12,15 @@ import type { PimStep } from './pim-channel.ts';
  * Every cycle is the one a command-by-command simulation gives (test/pim/pim-gpt-overlap.test.ts compares them).
  */
 
-/** The state of a run just before one ACT16 step (cycles relative to the segment's start). */
-export interface SegmentMark {
-  /** Step index of the ACT16. */
-  readonly step: number;
-  /** Cursor before it (the earliest cycle the channel may issue its next command). */
-  readonly cursor: number;
-  /** Timing state before it (AllBankTiming snapshot relative to the segment's start). */
-  readonly state: Float64Array;
-  /** Commands issued, and cycles by the command each stretch follows, before it. */
-  readonly counts: Float64Array;
-  readonly after: Float64Array;
-  /** First and last issue cycle before it (-1: none yet), the last command, and the last result's return cycle (-Infinity: none). */
-  readonly first: number;
-  readonly last: number;
-  readonly lastCmd: number;
-  readonly end: number;
-}
+/**
+ * Where each number of a mark sits in its record of Segment.data. A mark is the state of a run just before one ACT16
+ * step (cycles relative to the segment's start): the step index of the ACT16; the cursor before it (the earliest cycle
+ * the channel may issue its next command); the first and last issue cycle before it (-1: none yet), the last command
+ * and the last result's return cycle (-Infinity: none); then the timing state before it (an AllBankTiming snapshot
+ * relative to the segment's start, `stateLength` numbers), the commands issued before it (`nc`, by command index) and
+ * the cycles by the command each stretch follows (`nc`).
+ */
+export const MARK = { step: 0, cursor: 1, first: 2, last: 3, lastCmd: 4, end: 5, state: 6 } as const;
 
 /**
  * A run of steps [from, to) from a relative timing state, without refresh, simulated as far as it has been needed
@@ -37,23 +29,52 @@ export interface SegmentMark {
  * when a later use needs more of it. With 8 PIM channels instead of 32 (a sensitivity study's low end) programs
  * are four times longer and a refresh falls in most of them: simulating every run to its end was most of such a
  * generation's CPU (docs/guide.md, `strata figures`, gives the unit's time before and after).
+ *
+ * The marks are records of `stride` numbers in one array (MARK gives the layout), not an object with three typed
+ * arrays each: V8 keeps the storage of every typed array over 64 bytes outside its heap, to be allocated and freed
+ * one by one, and with it a bench sweep point allocated 39 MiB on V8's heap against 30 now (docs/sweeps.md, "Speed").
  */
-export interface Segment {
-  /** The marks simulated so far, in step order. */
-  readonly marks: readonly SegmentMark[];
-  /** The run's end, as a mark at `to`; null until the run has been simulated that far. */
-  readonly final: SegmentMark | null;
-}
-
-/** A segment with where its simulation stopped: before the ACT16 of its last mark (or at `from`, not started). */
-interface OpenSegment extends Segment {
-  readonly program: readonly PimStep[];
-  readonly from: number;
-  readonly to: number;
+export class Segment {
+  /** The marks' records, in step order, then the end's record once simulated (room for more after them). */
+  data: Float64Array;
+  /** Marks simulated so far (records 0 .. marks - 1). */
+  marks = 0;
+  /** Record of the run's end (a mark at `to`: record `marks`), or -1 until the run has been simulated that far. */
+  final = -1;
   /** The state it starts from (relative), until the simulation has started. */
   start: Float64Array | null;
-  marks: SegmentMark[];
-  final: SegmentMark | null;
+
+  /** `records`: room for that many records from the start (the ACT16 steps in [from, to), and the end). */
+  constructor(readonly program: readonly PimStep[], readonly from: number, readonly to: number, start: Float64Array, readonly stride: number, records = 4) {
+    this.start = start;
+    this.data = new Float64Array(Math.max(1, records) * stride);
+  }
+
+  /** Step index of mark `i` (the end's: `to`). */
+  stepAt(i: number): number {
+    return this.data[i * this.stride + MARK.step]!;
+  }
+
+  /** Cursor at mark `i`. */
+  cursorAt(i: number): number {
+    return this.data[i * this.stride + MARK.cursor]!;
+  }
+
+  /** Offset in `data` of mark `i`'s record. */
+  at(i: number): number {
+    return i * this.stride;
+  }
+
+  /** Offset in `data` of record `i`, with room for it. */
+  room(i: number): number {
+    const o = i * this.stride;
+    if (o + this.stride > this.data.length) {
+      const grown = new Float64Array(2 * this.data.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    return o;
+  }
 }
 
 /** A kept segment with the range and relative state it was simulated from. */
@@ -61,7 +82,7 @@ interface Kept {
   readonly from: number;
   readonly to: number;
   readonly state: Float64Array;
-  readonly segment: OpenSegment;
+  readonly segment: Segment;
 }
 
 /** The segments simulated so far for one PIM standard, keyed by program, range and relative state. */
@@ -76,6 +97,8 @@ export class ProgramMemo {
   private readonly lastUsed = new Map<number, number>();
   private round = 0;
   private readonly ids = new WeakMap<readonly PimStep[], number>();
+  /** Per program id, ACT16 steps before each step index (length + 1 entries): how many marks a segment can have. */
+  private readonly acts: Int32Array[] = [];
   private nextId = 0;
   private readonly scratch: AllBankTiming;
   private readonly act16: number;
@@ -83,6 +106,12 @@ export class ProgramMemo {
   private readonly readDelay: number;
   /** Repeat spacing of each command kind when it has no rolling window (else -1). */
   private readonly windowFree: boolean[];
+  /** Command kinds, and the length of a mark's record (MARK). */
+  private readonly nc: number;
+  private readonly stride: number;
+  /** The counts and cycles-after of the run extend simulates (one at a time). */
+  private readonly counts: Float64Array;
+  private readonly after: Float64Array;
   /** Segments simulated and reused. */
   simulated = 0;
   reused = 0;
@@ -93,6 +122,10 @@ export class ProgramMemo {
     this.rdmac16 = std.commandNames.indexOf('RDMAC16');
     this.readDelay = std.timing.CL! + std.timing.tBURST!;
     this.windowFree = std.commandNames.map((_, i) => this.scratch.windowFree(i));
+    this.nc = std.commandNames.length;
+    this.stride = MARK.state + this.scratch.stateLength + 2 * this.nc;
+    this.counts = new Float64Array(this.nc);
+    this.after = new Float64Array(this.nc);
   }
 
   /** A small number naming a program (by identity: plans are cached, so one shape is one array). */
@@ -101,6 +134,9 @@ export class ProgramMemo {
     if (id === undefined) {
       id = this.nextId++;
       this.ids.set(program, id);
+      const acts = new Int32Array(program.length + 1);
+      for (let s = 0; s < program.length; s++) acts[s + 1] = acts[s]! + (program[s]!.cmd === this.act16 ? 1 : 0);
+      this.acts[id] = acts;
     }
     return id;
   }
@@ -129,7 +165,12 @@ export class ProgramMemo {
       }
     }
     const copy = state.slice();
-    const seg: OpenSegment = { program, from, to, start: copy, marks: [], final: null };
+    const acts = this.acts[id]!;
+    // Room for every mark the run can have and its end, up to 4 records (then doubled as needed): a long program's
+    // run is often cut at its first due refresh, and room for all its marks at once (megabytes with 4 channels) made
+    // V8 collect for the memory outside its heap (216 scavenges and 56 mark-compacts over the bench points against
+    // 67 and 1; 8 records gave 69 and 5).
+    const seg = new Segment(program, from, to, copy, this.stride, Math.min(4, acts[to]! - acts[from]! + 1));
     this.extend(seg, dueCursor);
     const entry = { from, to, state: copy, segment: seg };
     if (kept) kept.push(entry);
@@ -157,15 +198,13 @@ export class ProgramMemo {
    * `dueCursor` (marks' cursors never decrease, so the first due mark is then among those simulated), or its end.
    * It resumes from its last mark's state exactly as a channel resumes from a mark (AllBankTiming.restore).
    */
-  private extend(seg: OpenSegment, dueCursor: number): void {
-    if (seg.final) return;
-    const enough = () => seg.marks.length >= 2 && seg.marks[seg.marks.length - 1]!.cursor >= dueCursor;
-    if (enough()) return;
+  private extend(seg: Segment, dueCursor: number): void {
+    if (seg.final >= 0 || enough(seg, dueCursor)) return;
     const t = this.scratch;
-    const nc = this.std.commandNames.length;
+    const nc = this.nc;
     const program = seg.program;
-    let counts: Float64Array;
-    let after: Float64Array;
+    const counts = this.counts;
+    const after = this.after;
     let cursor: number;
     let first: number;
     let last: number;
@@ -174,12 +213,11 @@ export class ProgramMemo {
     let s: number;
     /** The ACT16 step whose mark is already taken (the one resumed before). */
     let marked = -1;
-    const resume = seg.marks[seg.marks.length - 1];
     if (seg.start) {
       t.restore(seg.start, 0);
       seg.start = null;
-      counts = new Float64Array(nc);
-      after = new Float64Array(nc);
+      counts.fill(0);
+      after.fill(0);
       cursor = 0;
       first = -1;
       last = -1;
@@ -187,26 +225,30 @@ export class ProgramMemo {
       end = -Infinity;
       s = seg.from;
     } else {
-      const m = resume!;
-      t.restore(m.state, 0);
-      counts = m.counts.slice();
-      after = m.after.slice();
-      ({ cursor, first, last, lastCmd, end } = m);
-      s = m.step;
-      marked = m.step;
+      const d = seg.data;
+      const o = seg.at(seg.marks - 1);
+      t.restore(d, 0, o + MARK.state);
+      const c = o + MARK.state + t.stateLength;
+      for (let i = 0; i < nc; i++) {
+        counts[i] = d[c + i]!;
+        after[i] = d[c + nc + i]!;
+      }
+      cursor = d[o + MARK.cursor]!;
+      first = d[o + MARK.first]!;
+      last = d[o + MARK.last]!;
+      lastCmd = d[o + MARK.lastCmd]!;
+      end = d[o + MARK.end]!;
+      s = d[o + MARK.step]!;
+      marked = s;
     }
-    const mark = (step: number): SegmentMark => {
-      const snap = new Float64Array(t.stateLength);
-      t.snapshot(0, snap);
-      return { step, cursor, state: snap, counts: counts.slice(), after: after.slice(), first, last, lastCmd, end };
-    };
     for (; s < seg.to; s++) {
       const step = program[s]!;
       const cmd = step.cmd;
       if (cmd === this.act16 && s !== marked) {
-        seg.marks.push(mark(s));
+        this.mark(seg, seg.marks, s, cursor, first, last, lastCmd, end);
+        seg.marks++;
         // Stop before this activation: a later use resumes from this mark.
-        if (enough()) return;
+        if (enough(seg, dueCursor)) return;
       }
       let n = step.count;
       let prev = -1;
@@ -236,8 +278,33 @@ export class ProgramMemo {
         cursor = c + 1;
       }
     }
-    seg.final = mark(seg.to);
+    this.mark(seg, seg.marks, seg.to, cursor, first, last, lastCmd, end);
+    seg.final = seg.marks;
   }
+
+  /** Writes record `i` of `seg`: the run's state now, before step `step` (the counts and cycles-after are extend's). */
+  private mark(seg: Segment, i: number, step: number, cursor: number, first: number, last: number, lastCmd: number, end: number): void {
+    const o = seg.room(i);
+    const d = seg.data;
+    d[o + MARK.step] = step;
+    d[o + MARK.cursor] = cursor;
+    d[o + MARK.first] = first;
+    d[o + MARK.last] = last;
+    d[o + MARK.lastCmd] = lastCmd;
+    d[o + MARK.end] = end;
+    this.scratch.snapshot(0, d, o + MARK.state);
+    const c = o + MARK.state + this.scratch.stateLength;
+    const nc = this.nc;
+    for (let k = 0; k < nc; k++) {
+      d[c + k] = this.counts[k]!;
+      d[c + nc + k] = this.after[k]!;
+    }
+  }
+}
+
+/** Whether `seg` has a mark past its first whose cursor reaches `dueCursor` (marks' cursors never decrease). */
+function enough(seg: Segment, dueCursor: number): boolean {
+  return seg.marks >= 2 && seg.cursorAt(seg.marks - 1) >= dueCursor;
 }
 
 /**

@@ -52,6 +52,36 @@ export function readPathOf(root: object): (path: string) => string {
   return (path) => canonicalKey(path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], root), path);
 }
 
+/** Where a hidden copy keeps the values of its hidden fields and the record they report reads to (HiddenFields.hide). */
+const HIDDEN_SLOT = Symbol('hidden fields');
+
+/** A hidden copy's slot: the record of reads and the hidden values by field name. */
+interface HiddenSlot {
+  readonly fields: HiddenFields;
+  readonly values: Record<string, unknown>;
+}
+
+/**
+ * The getter of each hidden field, by path, shared by every copy that hides it. V8 gives objects built with the same
+ * properties in the same order, the accessors among them with the same getter, one hidden class (map); a getter made
+ * per copy, or an accessor defined over an existing data property, gave every copy a slow dictionary-mode object
+ * instead, and the simulation reads the copies' other fields in its hot loops (a sweep thread recompiled
+ * PimGptMachine.tokenTiming 7 times after "wrong map" deopts: `node --trace-deopt bench/sweep-points-in-thread.mjs`).
+ */
+const hiddenGetters = new Map<string, (this: { [HIDDEN_SLOT]: HiddenSlot }) => unknown>();
+
+function hiddenGetter(path: string, field: string): (this: { [HIDDEN_SLOT]: HiddenSlot }) => unknown {
+  let get = hiddenGetters.get(path);
+  if (!get) {
+    get = function (this: { [HIDDEN_SLOT]: HiddenSlot }): unknown {
+      const slot = this[HIDDEN_SLOT];
+      return slot.fields.read(path, slot.values[field]);
+    };
+    hiddenGetters.set(path, get);
+  }
+  return get;
+}
+
 /**
  * Copies of objects with some fields hidden: not enumerable (so canonicalKey leaves them out) and read through a
  * getter that records the read, with the value read, in `reads` (path -> canonical value).
@@ -60,22 +90,32 @@ export class HiddenFields {
   /** Every hidden field read so far: its path and its value's canonical text. */
   readonly reads = new Map<string, string>();
 
-  /** A shallow copy of `obj` whose `fields` are hidden; `where` names it in `reads` (`pim.standard`). */
+  /**
+   * A shallow copy of `obj` whose `fields` are hidden; `where` names it in `reads` (`pim.standard`). The copy has
+   * `obj`'s own enumerable fields in their order, each hidden one an accessor (hiddenGetter), then a symbol-keyed
+   * slot with the hidden values: copies of equally shaped objects share one hidden class.
+   */
   hide<T extends object>(obj: T, where: string, fields: readonly string[]): T {
-    const copy = { ...obj } as Record<string, unknown>;
-    for (const f of fields) {
-      invariant(Object.hasOwn(copy, f), `a hidden field exists: ${where}.${f}`);
-      const value = copy[f];
-      const path = `${where}.${f}`;
-      Object.defineProperty(copy, f, {
-        enumerable: false,
-        get: () => {
-          if (!this.reads.has(path)) this.reads.set(path, canonicalKey(value, path));
-          return value;
-        },
-      });
+    const src = obj as Record<string, unknown>;
+    for (const f of fields) invariant(Object.hasOwn(src, f), `a hidden field exists: ${where}.${f}`);
+    const copy: Record<string | symbol, unknown> = {};
+    const values: Record<string, unknown> = {};
+    for (const k of Object.keys(src)) {
+      if (fields.includes(k)) {
+        values[k] = src[k];
+        Object.defineProperty(copy, k, { enumerable: false, configurable: true, get: hiddenGetter(`${where}.${k}`, k) });
+      } else {
+        copy[k] = src[k];
+      }
     }
+    Object.defineProperty(copy, HIDDEN_SLOT, { enumerable: false, value: { fields: this, values } satisfies HiddenSlot });
     return copy as T;
+  }
+
+  /** Records a read of the hidden field at `path` (its first value's canonical text) and returns the value. */
+  read(path: string, value: unknown): unknown {
+    if (!this.reads.has(path)) this.reads.set(path, canonicalKey(value, path));
+    return value;
   }
 }
 

@@ -304,14 +304,14 @@ export function studioExamples(data: StudioData): StudioExample[] {
   return out;
 }
 
-/** The first RD of channel 0 that issued while its own bank held a row in its PIM row buffer (-1 if none). */
+/** The first RD of channel 0 that issued between two COMPs while its own bank held a row in its PIM row buffer (-1 if none). */
 export function readWhilePim(run: StudioRun): number {
   const cmds = run.channels[0]!;
   const replay = new BankReplay(run.standard);
   for (let i = 0; i < cmds.length; i++) {
     const c = cmds[i]!;
     replay.apply(c);
-    if (c.command === 'RD' && (replay.bank(bankIndex(run.standard, c), c.cycle).pimRow ?? -1) >= 0) return i;
+    if (c.command === 'RD' && cmds[i - 1]?.command === 'COMP' && cmds[i + 1]?.command === 'COMP' && (replay.bank(bankIndex(run.standard, c), c.cycle).pimRow ?? -1) >= 0) return i;
   }
   return -1;
 }

@@ -4,7 +4,7 @@ import { StrataError } from '../spec/errors.ts';
 import { PACKAGE_ROOT } from '../spec/package-root.ts';
 import { PointDealer } from './point-dealer.ts';
 import type { PointOutcome, PointTask } from './run-point.ts';
-import { pinSemiSpace, workerGcPolicy } from './worker-gc.ts';
+import { pinSemiSpace, stopPretenuring, workerGcPolicy } from './worker-gc.ts';
 
 /**
  * The pool of worker threads that runs a sweep's points (piscina), here or in a SLURM array task: each point's
@@ -73,6 +73,7 @@ export async function runPointsOnPool(tasks: readonly PointTask[], options: Poin
   const young = workerYoungGenerationMb();
   // Before the threads start: a heap reads its starting semi-space size when it is made.
   pinSemiSpace(workerGcPolicy(), young);
+  stopPretenuring(workerGcPolicy());
   const pools = Array.from({ length: workers }, () => new Piscina<PointTask, PointOutcome>({
     filename: options.workerFile ?? WORKER_FILE, minThreads: 1, maxThreads: 1, idleTimeout: 1000,
     ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),

@@ -33,11 +33,13 @@ export interface WorkerGcPolicy {
   readonly name: 'tuned' | 'v8';
   readonly scavengeAfterPoint: boolean;
   readonly pinSemiSpace: boolean;
+  /** Whether V8's allocation-site pretenuring is turned off for the process (stopPretenuring). */
+  readonly noPretenuring: boolean;
 }
 
 const POLICIES: Readonly<Record<WorkerGcPolicy['name'], WorkerGcPolicy>> = {
-  tuned: { name: 'tuned', scavengeAfterPoint: true, pinSemiSpace: true },
-  v8: { name: 'v8', scavengeAfterPoint: false, pinSemiSpace: false },
+  tuned: { name: 'tuned', scavengeAfterPoint: true, pinSemiSpace: true, noPretenuring: true },
+  v8: { name: 'v8', scavengeAfterPoint: false, pinSemiSpace: false, noPretenuring: false },
 };
 
 /** The policy of STRATA_SWEEP_GC (default `tuned`); anything else is refused in one line. */
@@ -47,6 +49,21 @@ export function workerGcPolicy(env: NodeJS.ProcessEnv = process.env): WorkerGcPo
   const p = (POLICIES as Record<string, WorkerGcPolicy | undefined>)[raw];
   if (p === undefined) throw new StrataError(`STRATA_SWEEP_GC: expected ${Object.keys(POLICIES).join(', ')} (how the sweep's worker threads collect garbage), got '${raw}'`);
   return p;
+}
+
+/**
+ * Turns V8's allocation-site pretenuring off for the whole process where `policy` says so (before the pool's threads
+ * start; V8's flags are per process). Pretenuring puts every later object of an allocation site straight into old
+ * space once a scavenge found most of that site's objects alive. A PIM-GPT point's objects all die with the point,
+ * but a scavenge that falls in the middle of a token finds the token's graph alive (1,757-2,245 objects per literal
+ * site, 96-100 % alive: `node --trace-pretenuring-statistics bench/sweep-points-in-thread.mjs 16`), and from then on
+ * each point's graphs filled old space for mark-compacts to free: 6 over the bench's 64 points in one thread against 1
+ * without pretenuring, whose helper threads spent about 0.2 s less (docs/sweeps.md, "Speed"). Whether that scavenge
+ * falls mid-token depends on how much the points allocate, so any change to the simulator could bring it back or
+ * take it away. Results never depend on it. Once set it stays set for the process (as the pinned semi-space does).
+ */
+export function stopPretenuring(policy: WorkerGcPolicy): void {
+  if (policy.noPretenuring) setFlagsFromString('--no-allocation-site-pretenuring');
 }
 
 /** The semi-space size this process's new heaps start with, in MiB, once pinSemiSpace has set one. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -54,6 +54,37 @@ describe('the prebuilt command line (bin/cli-bundle.mjs)', () => {
     const built = await buildBundle({ root: t.root, logLevel: 'silent' });
     expect(built.fresh).toBe(false);
     expect(bundleIsFresh(t.root)).toBe(false);
+  }, 60_000);
+
+  it('loads the lazy packages on first use, and their stand-ins act as the packages (default exports included)', async () => {
+    // A tiny checkout whose entry uses seedrandom (a function as default export), cli-progress (an object of classes)
+    // and yaml (named exports, an error class), and prints which of them node had loaded before the first use.
+    const t = tinyCheckout('unused');
+    symlinkSync(join(ROOT, 'node_modules'), join(t.root, 'node_modules'), 'dir');
+    writeFileSync(join(t.root, 'src', 'cli', 'entry.ts'), [
+      "import { createRequire } from 'node:module';",
+      "import seedrandom from 'seedrandom';",
+      "import cliProgress from 'cli-progress';",
+      "import { parse, YAMLParseError } from 'yaml';",
+      "const req = createRequire(import.meta.url);",
+      "const loaded = () => ['seedrandom', 'cli-progress', 'yaml'].filter((p) => Object.keys(req.cache).some((k) => k.includes(`/node_modules/${p}/`)));",
+      "const before = loaded();",
+      "const rng = seedrandom('strata');",
+      "const bar = new cliProgress.SingleBar({ noTTYOutput: false }, cliProgress.Presets.shades_classic);",
+      "let err = '';",
+      "try { parse('a: [1,\\n'); } catch (e) { err = e instanceof YAMLParseError ? 'YAMLParseError' : 'other'; }",
+      "console.log(JSON.stringify({ before, after: loaded(), draws: [rng(), rng()], bar: bar instanceof cliProgress.SingleBar, preset: cliProgress.Presets.shades_classic.barCompleteChar, yaml: parse('a: 1').a, err }));",
+      '',
+    ].join('\n'));
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(t.root, 'src', 'cli', 'entry.ts'), hourAgo, hourAgo);
+    expect((await buildBundle({ root: t.root, logLevel: 'silent' })).fresh).toBe(true);
+    // The bundle refers to the packages, it does not contain them.
+    expect(readFileSync(bundleFile(t.root), 'utf8')).not.toMatch(/function seedrandom|class SingleBar/);
+    const out = JSON.parse(runNode(bundleFile(t.root)).stdout);
+    const seedrandom = (await import('seedrandom')).default;
+    const real = seedrandom('strata');
+    expect(out).toEqual({ before: [], after: ['seedrandom', 'cli-progress', 'yaml'], draws: [real(), real()], bar: true, preset: '\u2588', yaml: 1, err: 'YAMLParseError' });
   }, 60_000);
 
   it('bin/strata.mjs writes the same bytes and exit codes through the bundle as through tsx', () => {

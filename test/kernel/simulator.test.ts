@@ -194,6 +194,68 @@ describe('Simulator: nothing runs while idle', () => {
   });
 });
 
+describe('Simulator: a scan of few components, the event queue for many', () => {
+  /**
+   * Runs a scripted scenario on `active` components and returns the wake-up log. Each wake-up takes the next step
+   * of the script (whatever component wakes), so two runs that wake in different orders diverge. `pad` idle
+   * components are added after the active ones (none: the kernel scans; past 16 in all: it uses its event queue),
+   * at the start or, with `padMidRun`, during the first wake-up (the pending wake-ups then move into the queue).
+   */
+  function scripted(active: number, steps: readonly (readonly [number, number, number])[], pad: number, padMidRun: boolean): Wake[] {
+    const sim = new Simulator();
+    const log: Wake[] = [];
+    let step = 0;
+    const addPadding = (): void => {
+      for (let i = 0; i < pad; i++) sim.add(recorder(`idle${i}`, log));
+    };
+    for (let k = 0; k < active; k++) {
+      sim.add(
+        recorder(`c${k}`, log, (now) => {
+          if (padMidRun && step === 0) addPadding();
+          // Up to 2 steps a wake: (target, delay in 100 ps, action: 0 cancel, 1 wakeAt, 2 wakeNoLaterThan).
+          for (let j = 0; j < 2 && step < steps.length; j++, step++) {
+            const [target, delay, action] = steps[step]!;
+            const h = target % active;
+            if (action === 0) sim.cancel(h);
+            else if (action === 1) sim.wakeAt(h, now + 100 * delay);
+            else sim.wakeNoLaterThan(h, now + 100 * delay);
+          }
+        }),
+      );
+    }
+    if (!padMidRun) addPadding();
+    // Every active component starts at 0 or 100 ps, in an order that differs from the handles' (ties by sequence).
+    for (let k = active - 1; k >= 0; k--) sim.wakeAt(k, 100 * (k % 2));
+    sim.run();
+    return log;
+  }
+
+  it('property: the scan wakes components in the event queue\'s order (time, then the order the wake-ups were asked for)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 6 }),
+        fc.array(fc.tuple(fc.nat(5), fc.nat(3), fc.integer({ min: 0, max: 2 })), { minLength: 5, maxLength: 60 }),
+        (active, steps) => {
+          const scanned = scripted(active, steps, 0, false);
+          // The active components alone are scanned; with 17 idle ones beside them the queue orders them.
+          expect(scripted(active, steps, 17, false)).toEqual(scanned);
+          expect(scripted(active, steps, 17, true)).toEqual(scanned);
+        },
+      ),
+      { seed: 19, numRuns: 200 },
+    );
+  });
+
+  it('a planted scenario: ties at one time run in the order asked, not by handle, in both ways', () => {
+    // c2 then c0 asked for 300 ps by c1's and c0's steps; the log must keep that order in both ways.
+    const steps: [number, number, number][] = [[2, 3, 1], [0, 3, 1], [1, 0, 0], [1, 0, 0]];
+    // c2's steps move c0's pending wake-up from 0 to 300 ps (one pending wake-up per component).
+    const expected: Wake[] = [['c2', 0], ['c1', 100], ['c2', 300], ['c0', 300]];
+    expect(scripted(3, steps, 0, false)).toEqual(expected);
+    expect(scripted(3, steps, 17, false)).toEqual(expected);
+  });
+});
+
 describe('clock domains', () => {
   const d769 = clockDomain('mem', 769);
 

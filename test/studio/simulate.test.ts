@@ -130,11 +130,11 @@ describe('studio runs (the code the page runs in its worker)', () => {
     expect(cmds[focus - 1]!.command).toBe('COMP');
     expect(cmds[focus + 1]!.command).toBe('COMP');
     // Held back by READRES on the shared data bus; one cycle earlier than that breaks the same rule in the checker.
-    expect(c.heldBy).toMatchObject({ distance: 'tBURST + tRTRS', prevCommand: 'READRES', prevCycle: 331 });
-    expect(c.earliestCycle).toBe(335);
+    expect(c.heldBy).toMatchObject({ distance: 'tBURST + tRTRS', prevCommand: 'READRES', prevCycle: 259 });
+    expect(c.earliestCycle).toBe(263);
     const early = cmds.map((k, j) => ({ ...k, cycle: j === focus ? c.earliestCycle - 1 : k.cycle }));
     const v = checkProtocol(oneChannel(run.standard), early);
-    expect(v.map((x) => x.message)).toEqual([expect.stringMatching(/^.*RD 3 cycles after READRES at 331, needs READRES -> RD .*tBURST \+ tRTRS = 4$/)]);
+    expect(v.map((x) => x.message)).toEqual([expect.stringMatching(/^.*RD 3 cycles after READRES at 259, needs READRES -> RD .*tBURST \+ tRTRS = 4$/)]);
     // Every PIM program command is found in the log, in order; every NPU request is one RD or WR.
     expect(cmds.filter((k) => k.source === 'npu' && (k.command === 'RD' || k.command === 'WR')).length).toBe(200);
     // The PIM program: its G_ACT/COMP/READRES/P_PRE/GWRITE, the ACT and PRE around each of the 5 GWRITEs, and the 2
@@ -157,14 +157,14 @@ describe('studio runs (the code the page runs in its worker)', () => {
     expect(checkProtocol(oneChannel(run.standard), cmds)).toEqual([]);
     const lastPim = cmds.reduce((last, k, i) => (k.source === 'pim' ? i : last), -1);
     expect(cmds.slice(0, lastPim).filter((k) => k.command === 'RD' || k.command === 'WR')).toEqual([]);
-    expect(cmds[focus]!.message).toBe('ACT at cycle 5114 waited 14 cycles: tRP (14) after P_PRE at cycle 5100 (same channel)');
+    expect(cmds[focus]!.message).toBe('ACT at cycle 3234 waited 14 cycles: tRP (14) after P_PRE at cycle 3220 (same channel)');
     // One buffer: the PIM rows sit in the bank's only buffer (mode 'pim'), no second buffer is shown.
     const gact = cmds.findIndex((k) => k.command === 'G_ACT');
     expect(banksAt(run.standard, cmds, gact).slice(0, 4).map((b) => b.mode)).toEqual(['pim', 'pim', 'pim', 'pim']);
     expect(banksAt(run.standard, cmds, gact)[0]!.pimRow).toBeUndefined();
-    // The summaries say when each finished: the NPU 1304 cycles with two buffers, 5613 with one.
-    expect(dual.notes[0]).toBe('The PIM program finished at cycle 5032, the NPU\'s last request at cycle 1304.');
-    expect(run.notes[0]).toBe('The PIM program finished at cycle 5104, the NPU\'s last request at cycle 5613.');
+    // The summaries say when each finished: the NPU 1147 cycles with two buffers, 3733 with one.
+    expect(dual.notes[0]).toBe('The PIM program finished at cycle 3204, the NPU\'s last request at cycle 1147.');
+    expect(run.notes[0]).toBe('The PIM program finished at cycle 3224, the NPU\'s last request at cycle 3733.');
   });
 
   it('the PIM / NPU / refresh tags agree with the channel\'s own counts, with one and two row buffers and heavier traffic', () => {

@@ -129,8 +129,8 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     const focus = ex.focus(run);
     const c = run.channels[0]![focus]!;
     expect(await text('#explain .message')).toBe(c.message);
-    expect(await text('#explain .message')).toBe('RD at cycle 336: legal from cycle 335 (tBURST + tRTRS (4) after READRES at cycle 331 (same channel)); issued 1 cycle later, when the scheduler picked it; meanwhile the command bus carried 1 other command');
-    expect(await text('#explain .late')).toBe(`Issued 1 cycle after it became legal, because the command bus (one command per cycle) carried #${focus} COMP (PIM program) at 335: the PIM program goes first when both could issue.`);
+    expect(await text('#explain .message')).toBe('RD at cycle 264: legal from cycle 263 (tBURST + tRTRS (4) after READRES at cycle 259 (same channel)); issued 1 cycle later, when the scheduler picked it; meanwhile the command bus carried 1 other command');
+    expect(await text('#explain .late')).toBe(`Issued 1 cycle after it became legal, because the command bus (one command per cycle) carried #${focus} COMP (PIM program) at 263: the PIM program goes first when both could issue.`);
     expect(await text('#explain .detail')).toMatch(/^NPU request: RD to r0 bg1 b2, row 24143 \(memory row buffer\)\. Rule: READRES -> RD/);
     // The read's bank: its memory buffer holds the NPU's row, its PIM buffer the program's row 0.
     expect(await text('#banks .bank.target')).toBe('r0 bg1 b2mem row 24143PIM row 0');
@@ -149,8 +149,8 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     expect(lanes[1]).toBeLessThan(lanes[0]! / 2 + 1);
     await page.click('button[data-example=single-buffer]');
     await waitRun();
-    expect(await text('#explain .message')).toBe('ACT at cycle 5114 waited 14 cycles: tRP (14) after P_PRE at cycle 5100 (same channel)');
-    expect(await text('#summary')).toContain("The PIM program finished at cycle 5104, the NPU's last request at cycle 5613.");
+    expect(await text('#explain .message')).toBe('ACT at cycle 3234 waited 14 cycles: tRP (14) after P_PRE at cycle 3220 (same channel)');
+    expect(await text('#summary')).toContain("The PIM program finished at cycle 3224, the NPU's last request at cycle 3733.");
     expect(await page.locator('#banks .bank .pimbuf').count()).toBe(0);
     await page.screenshot({ path: join(shots, 'single-buffer.png'), fullPage: true });
   });
@@ -194,7 +194,7 @@ browserDescribe('studio', 'strata studio page in chromium', () => {
     try {
       await other.goto(`${pageUrl}#example=single-buffer`, { waitUntil: 'load' });
       await other.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('simulated'), null, { timeout: 30_000 });
-      expect(await other.textContent('#explain .message')).toBe('ACT at cycle 5114 waited 14 cycles: tRP (14) after P_PRE at cycle 5100 (same channel)');
+      expect(await other.textContent('#explain .message')).toBe('ACT at cycle 3234 waited 14 cycles: tRP (14) after P_PRE at cycle 3220 (same channel)');
       expect(await other.inputValue('#device')).toBe('neupims:neupims-1rb');
       await other.click('button[data-example=tfaw]');
       expect(new URL(other.url()).hash).toBe('#example=tfaw');

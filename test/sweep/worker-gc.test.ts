@@ -43,8 +43,8 @@ function fillYoung(): number {
 
 describe('the sweep workers\' GC policy', () => {
   it('is tuned by default; STRATA_SWEEP_GC=v8 gives V8\'s defaults, and anything else is refused in one line', () => {
-    expect(workerGcPolicy({})).toEqual({ name: 'tuned', scavengeAfterPoint: true, pinSemiSpace: true });
-    expect(workerGcPolicy({ STRATA_SWEEP_GC: 'v8' })).toEqual({ name: 'v8', scavengeAfterPoint: false, pinSemiSpace: false });
+    expect(workerGcPolicy({})).toEqual({ name: 'tuned', scavengeAfterPoint: true, pinSemiSpace: true, noPretenuring: true });
+    expect(workerGcPolicy({ STRATA_SWEEP_GC: 'v8' })).toEqual({ name: 'v8', scavengeAfterPoint: false, pinSemiSpace: false, noPretenuring: false });
     for (const bad of ['V8', 'off', '1']) {
       expect(errorOf(() => workerGcPolicy({ STRATA_SWEEP_GC: bad }))).toBe(`STRATA_SWEEP_GC: expected tuned, v8 (how the sweep's worker threads collect garbage), got '${bad}'`);
     }

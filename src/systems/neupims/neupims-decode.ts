@@ -773,3 +773,17 @@ export function neupimsPrefill(system: NeuPimsSystem, model: ModelSpec, requests
   const b = d.sum(buildOpGraph(model, makeStep('mixed', requests)));
   return { timePs: b.ps, energyPj: b.energyPj * tp };
 }
+
+/**
+ * The NPU's time alone (ps, nothing beside it in the channels) for one layer's `pre` block (LayerNorm and QKV) or
+ * `post` block (projection, residuals, LayerNorm, FFN) of `m` requests, costed as neupimsDecode costs it. The
+ * stage comparison with the NeuPIMs authors' simulator (src/validation/neupims-reference.ts) sets it beside the
+ * same block's time next to PIM, to split an interleaved stage into the NPU's own time and its slowdown.
+ */
+export function neupimsNpuBlockPs(system: NeuPimsSystem, model: ModelSpec, which: 'pre' | 'post', m: number, opts: { tp?: number; memo?: NeuPimsMemo | null; gemmTiming?: GemmTiming } = {}): number {
+  if (!Number.isInteger(m) || m < 1) throw new StrataError(`NPU block: requests must be a whole number >= 1, got ${m}`);
+  const tp = opts.tp ?? parallelismFor(system, model.name).tp;
+  const memo = opts.memo === undefined ? new NeuPimsMemo() : opts.memo;
+  const d = new DecodeModel(system, model, tp, memo, memo ?? new NeuPimsMemo(), opts.gemmTiming ?? 'closed-form');
+  return d.block(which, m).ps;
+}

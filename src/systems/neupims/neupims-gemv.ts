@@ -38,8 +38,8 @@ export interface NeuPimsAttentionPlan {
  * - logits s = K q: token t's key is stored in bank t mod B (B = banks of the channel) of token row t / B,
  *   one DRAM row per chunk of heads that fills a row (1 KB = 512 FP16 = 4 heads of 128). Per chunk the query
  *   chunk is copied into the global buffer (ACT of the row the NPU wrote it to, GWRITE, PRE); per token row
- *   every bank group of every rank is activated (G_ACT), each head takes headDim / 16 COMPs and one READRES
- *   (the B banks' 16-bit dot products), and the PIM rows are closed (P_PRE).
+ *   every bank group of every rank is activated (G_ACT, the two ranks alternating), each head takes headDim / 16
+ *   COMPs and one READRES (the B banks' 16-bit dot products), and the PIM rows are closed (P_PRE).
  * - o = V^T p: output dimension d of a head is stored in bank d mod B of dimension row d / B, one DRAM row per
  *   chunk of 512 tokens. Per head and token chunk the softmax chunk is copied into the global buffer; per
  *   dimension row: G_ACTs, tokens / 16 COMPs, one READRES, P_PRE. The NPU adds the partial sums of chunks.
@@ -72,8 +72,14 @@ export function planNeuPimsAttention(spec: PimSpec, shape: AttentionShape, first
   const qRow = firstRow + kRows + vRows;
   const pRow = qRow + 1;
   let comps = 0;
+  // Bank groups in turn, both ranks at each: tFAW spaces the G_ACTs of one rank (four banks each), not those of two
+  // ranks, so rank 1 opens its bank group 1 cycle after rank 0 and the last G_ACT of a row comes 3 tFAW + 1 = 91
+  // cycles after the first, not the 6 tFAW + 1 = 181 of rank 0's four G_ACTs followed by rank 1's (the channel
+  // issues a program's steps in order). NewtonSim
+  // (NeuPIMs extern/NewtonSim/src/channel_state.cc, GetReadyCommand) issues them the same way: each cycle the first
+  // bank group of either rank whose G_ACT is ready.
   const openAll = (b: PimProgramBuilder, row: number) => {
-    for (let r = 0; r < o.ranks; r++) for (let g = 0; g < o.bankGroups; g++) b.push(G_ACT, 1, r, g, 0, row);
+    for (let g = 0; g < o.bankGroups; g++) for (let r = 0; r < o.ranks; r++) b.push(G_ACT, 1, r, g, 0, row);
   };
   const toGlobalBuffer = (b: PimProgramBuilder, row: number) => b.push(ACT, 1, 0, 0, 0, row).push(GWRITE, 1, 0, 0, 0, row).push(PRE, 1, 0, 0, 0, row);
 

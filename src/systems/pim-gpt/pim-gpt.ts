@@ -136,14 +136,48 @@ export interface PimGptOptions {
   timeline?: boolean;
 }
 
-/** For each key, the index of its first occurrence. */
-function firstOfEqual(keys: readonly string[]): number[] {
+/** For each key, the index of its first occurrence, written into `out`. */
+function firstOfEqual(keys: readonly string[], out: Int32Array): void {
   const first = new Map<string, number>();
-  return keys.map((k, i) => {
-    const f = first.get(k);
-    if (f === undefined) first.set(k, i);
-    return f ?? i;
-  });
+  for (let i = 0; i < keys.length; i++) {
+    const f = first.get(keys[i]!);
+    if (f === undefined) first.set(keys[i]!, i);
+    out[i] = f ?? i;
+  }
+}
+
+/** Per op of a token graph: its nodes and, per node, the range of batch instances (attention heads) it covers. */
+interface PlacedOp {
+  readonly batch: number;
+  readonly nodes: TokenNode[];
+  readonly lo: number[];
+  readonly hi: number[];
+}
+
+/**
+ * The indices of the nodes a node of `op` covering batch instances [lo, hi] waits for: every node of each placed
+ * dependency, or with per-head softmax (`perHead`) between ops of the same batch, those covering an overlapping range.
+ */
+function predsOf(placed: ReadonlyMap<string, PlacedOp>, perHead: boolean, op: Op, lo: number, hi: number): number[] {
+  const preds: number[] = [];
+  for (const d of op.deps) {
+    const p = placed.get(d);
+    if (!p) continue;
+    const matched = perHead && op.batch > 1 && p.batch === op.batch;
+    for (let i = 0; i < p.nodes.length; i++) {
+      if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(p.nodes[i]!.index);
+    }
+  }
+  return preds;
+}
+
+/**
+ * The ops of one batch-1 token at `contextLength` cached tokens (0: the prompt's first token, a one-token prefill).
+ * A function of its own, so that the first prefill after decode tokens finds no call site without feedback in
+ * tokenTiming (one of its deopts, "insufficient type feedback for call").
+ */
+function tokenOps(model: ModelSpec, contextLength: number): Op[] {
+  return buildOpGraph(model, contextLength === 0 ? prefillStep([1]) : decodeStep([contextLength]));
 }
 
 /** Share j of `total` cut into `parts` near-equal whole pieces. */
@@ -173,6 +207,20 @@ export class PimGptMachine {
   private readonly perHead: boolean;
   private readonly timeline: boolean;
   private endPs = 0;
+  /** The units that run a token graph's nodes (made once: a token only hands them to its graph). */
+  private readonly runners: Record<'pim' | 'asic', { nodeReady(node: TokenNode): void }>;
+  /**
+   * Per-channel scratch of a token, made once per machine (typed arrays over 64 bytes live outside V8's heap, and
+   * made per token they had V8 run mark-compacts for that memory): each channel's leader (groupChannels), how many
+   * channels a leader stands for, the lists groupChannels refines, and idle refreshes before the token.
+   */
+  private readonly leader: Int32Array;
+  private readonly groupSize: Int32Array;
+  private readonly head: Int32Array;
+  private readonly next: Int32Array;
+  private readonly idleBefore: Float64Array;
+  /** Each channel's state key (groupChannels), in one array for every token. */
+  private readonly stateKeys: string[];
 
   constructor(readonly system: PimGptSystem, opts: PimGptOptions = {}) {
     const std = system.pim.standard;
@@ -190,6 +238,15 @@ export class PimGptMachine {
       return new PimChannel(this.sim, c, new PimChannelSequencer(std, { memo: this.memo, log, prefetch: this.overlap }), std.tCKPs);
     });
     this.asic = new Asic(this.sim, system.asic);
+    const nch = this.channels.length;
+    this.leader = new Int32Array(nch);
+    this.groupSize = new Int32Array(nch);
+    this.head = new Int32Array(nch);
+    this.next = new Int32Array(nch);
+    this.idleBefore = new Float64Array(nch);
+    this.stateKeys = Array.from({ length: nch }, () => '');
+    const channels = this.channels;
+    this.runners = { pim: { nodeReady: (n) => channels[n.channel]!.nodeReady() }, asic: this.asic };
   }
 
   /** The plan of a GEMV shape, with channel programs that are equal shared (one array), so the memo sees them as one. */
@@ -226,19 +283,26 @@ export class PimGptMachine {
    * of them is simulated and the others take over its state afterwards. Without a memo (command-by-command
    * reference runs) or with per-head softmax every channel runs itself.
    */
-  private groupChannels(ops: readonly Op[]): number[] {
+  private groupChannels(ops: readonly Op[]): Int32Array {
     const n = this.channels.length;
-    const self = Array.from({ length: n }, (_, c) => c);
-    if (!this.memo || this.perHead) return self;
+    const leader = this.leader;
+    if (!this.memo || this.perHead) {
+      for (let c = 0; c < n; c++) leader[c] = c;
+      return leader;
+    }
     // Classes of channels with the same start state, split by each PIM op's program in turn (every channel of an op
     // has the op's repeat count, so only the programs tell channels apart); each class is named by its lowest
     // channel. Refined op by op rather than keyed by one text per channel of every op's program: a gpt2-xl token
     // wrote 9,000 such pieces of text.
-    const leader = firstOfEqual(this.channels.map((c) => c.sequencer.stateKey()!));
+    // Loops rather than map, Array.from and their closures here and in tokenTiming: this runs once per token, and
+    // the closures' call sites were among the deopts that had a sweep thread recompile tokenTiming (--trace-deopt).
+    const keys = this.stateKeys;
+    for (let c = 0; c < n; c++) keys[c] = this.channels[c]!.sequencer.stateKey()!;
+    firstOfEqual(keys, leader);
     // Per class (named by its lowest channel), its channels that lead a (class, program) pair so far, as a list
     // through `next`; refined in place (a channel's new leader is at or below it, visited before it).
-    const head = new Int32Array(n);
-    const next = new Int32Array(n);
+    const head = this.head;
+    const next = this.next;
     for (const op of ops) {
       if (!runsInPim(op)) continue;
       const { programIds } = this.planFor(op.batch * op.n, op.k);
@@ -268,36 +332,25 @@ export class PimGptMachine {
     return priceToken(this.system, this.tokenTiming(model, contextLength, timeline));
   }
 
-  /** The timing of one token (as `token`), unpriced: reads no field of PRICE_FIELDS. */
-  tokenTiming(model: ModelSpec, contextLength: number, timeline = this.timeline): TokenTiming {
-    const { pim, asic, link } = this.system;
-    const std = pim.standard;
-    const o = std.organization;
+  /**
+   * Adds the nodes of a token's ops to `graph` and queues its PIM nodes on their channels (only on channels that
+   * lead their group, `leader`, each standing for its group's size); pushes each ASIC op's [flops, bytes] onto
+   * `asicWork`; returns the MACs of every PIM op's plan. Apart from tokenTiming, and with predsOf a function rather
+   * than a closure over the machine: TurboFan compiled tokenTiming, then some 2,900 bytes of bytecode with all this
+   * inlined, again after each deopt in any part of it, in every sweep thread (--trace-opt).
+   */
+  private placeOps(graph: TokenGraph, ops: readonly Op[], leader: Int32Array, asicWork: number[]): number {
+    const asic = this.system.asic;
+    const o = this.system.pim.standard.organization;
     const banks = o.bankGroups * o.banksPerGroup;
-    const ops = buildOpGraph(model, contextLength === 0 ? prefillStep([1]) : decodeStep([contextLength]));
-    const graph = new TokenGraph(this.endPs, link.latencyPs);
-    /** Per op: its nodes and, per node, the range of batch instances (attention heads) it covers. */
-    const placed = new Map<string, { batch: number; nodes: TokenNode[]; lo: number[]; hi: number[] }>();
+    const placed = new Map<string, PlacedOp>();
     let macs = 0;
-    const asicWork: number[] = [];
-    const leader = this.groupChannels(ops);
     /** How many channels each leader stands for. */
-    const groupSize = new Array<number>(leader.length).fill(0);
-    for (const l of leader) groupSize[l]!++;
-    const predsOf = (op: Op, lo: number, hi: number): number[] => {
-      const preds: number[] = [];
-      for (const d of op.deps) {
-        const p = placed.get(d);
-        if (!p) continue;
-        const matched = this.perHead && op.batch > 1 && p.batch === op.batch;
-        for (let i = 0; i < p.nodes.length; i++) {
-          if (!matched || (p.lo[i]! <= hi && p.hi[i]! >= lo)) preds.push(p.nodes[i]!.index);
-        }
-      }
-      return preds;
-    };
+    const groupSize = this.groupSize;
+    groupSize.fill(0);
+    for (let c = 0; c < leader.length; c++) groupSize[leader[c]!]!++;
     for (const op of ops) {
-      const entry = { batch: op.batch, nodes: [] as TokenNode[], lo: [] as number[], hi: [] as number[] };
+      const entry: PlacedOp = { batch: op.batch, nodes: [], lo: [], hi: [] };
       if (runsInPim(op)) {
         const out = op.batch * op.n;
         const { plan, programs } = this.planFor(out, op.k);
@@ -310,7 +363,7 @@ export class PimGptMachine {
             const last = Math.min(out, first + perChannel) - 1;
             const lo = Math.floor(first / op.n);
             const hi = Math.floor(last / op.n);
-            const node = graph.add({ kind: 'pim', op, channel: ch, weight: groupSize[ch]!, program, asicCycles: 0, asicLatencyCycles: 0, preds: predsOf(op, lo, hi) });
+            const node = graph.add({ kind: 'pim', op, channel: ch, weight: groupSize[ch]!, program, asicCycles: 0, asicLatencyCycles: 0, preds: predsOf(placed, this.perHead, op, lo, hi) });
             this.channels[ch]!.enqueue(graph, node);
             entry.nodes.push(node);
             entry.lo.push(lo);
@@ -326,7 +379,7 @@ export class PimGptMachine {
           const hi = split > 1 ? j : op.batch - 1;
           const node = graph.add({
             kind: 'asic', op, channel: -1, weight: 1, program: null, asicCycles: asicOccupancyCycles(asic, part(op.flops, j, split)),
-            asicLatencyCycles: asic.opLatencyCycles, preds: predsOf(op, lo, hi),
+            asicLatencyCycles: asic.opLatencyCycles, preds: predsOf(placed, this.perHead, op, lo, hi),
           });
           entry.nodes.push(node);
           entry.lo.push(lo);
@@ -335,10 +388,23 @@ export class PimGptMachine {
       }
       placed.set(op.id, entry);
     }
+    return macs;
+  }
+
+  /** The timing of one token (as `token`), unpriced: reads no field of PRICE_FIELDS. */
+  tokenTiming(model: ModelSpec, contextLength: number, timeline = this.timeline): TokenTiming {
+    const std = this.system.pim.standard;
+    const ops = tokenOps(model, contextLength);
+    const graph = new TokenGraph(this.endPs, this.system.link.latencyPs);
+    const asicWork: number[] = [];
+    const leader = this.groupChannels(ops);
+    const macs = this.placeOps(graph, ops, leader, asicWork);
     const memoBefore = { simulated: this.memo?.simulated ?? 0, reused: this.memo?.reused ?? 0 };
-    const idleBefore = this.channels.map((c) => c.sequencer.idleRefreshes);
+    const nch = this.channels.length;
+    const idleBefore = this.idleBefore;
+    for (let c = 0; c < nch; c++) idleBefore[c] = this.channels[c]!.sequencer.idleRefreshes;
     this.asic.begin(graph);
-    graph.start({ pim: { nodeReady: (n) => this.channels[n.channel]!.nodeReady() }, asic: this.asic });
+    graph.start(this.runners);
     this.sim.run();
     invariant(graph.unfinished === 0, 'every node of a token graph finishes');
     for (const c of this.channels) c.release();
@@ -348,9 +414,10 @@ export class PimGptMachine {
     const totalPs = this.endPs - startPs;
 
     // Channels that stood for others hand their state over.
-    this.channels.forEach((c, i) => {
-      if (leader[i] !== i) c.sequencer.copyStateFrom(this.channels[leader[i]!]!.sequencer, this.channels[leader[i]!]!.sequencer.idleRefreshes - idleBefore[leader[i]!]!);
-    });
+    for (let i = 0; i < nch; i++) {
+      const l = leader[i]!;
+      if (l !== i) this.channels[i]!.sequencer.copyStateFrom(this.channels[l]!.sequencer, this.channels[l]!.sequencer.idleRefreshes - idleBefore[l]!);
+    }
     const counts = new Float64Array(std.commandNames.length);
     for (const n of graph.nodes) {
       if (!n.job) continue;
@@ -358,11 +425,9 @@ export class PimGptMachine {
       for (let i = 0; i < c.length; i++) counts[i]! += c[i]! * n.weight;
     }
     const REF = std.commandNames.indexOf('REF');
-    this.channels.forEach((c, i) => (counts[REF]! += c.sequencer.idleRefreshes - idleBefore[i]!));
+    for (let i = 0; i < nch; i++) counts[REF]! += this.channels[i]!.sequencer.idleRefreshes - idleBefore[i]!;
     const commands: Record<string, number> = {};
-    std.commandNames.forEach((name, i) => {
-      if (counts[i]! > 0) commands[name] = counts[i]!;
-    });
+    for (let i = 0; i < std.commandNames.length; i++) if (counts[i]! > 0) commands[std.commandNames[i]!] = counts[i]!;
     const path = criticalPath(graph, std.commandNames);
     return {
       contextLength,
