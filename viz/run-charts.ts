@@ -4,8 +4,8 @@
  * launch).
  *
  * Run reports time a run in ns from its start, not in cycles of a clock, and the axes say so. Baseline runs come from
- * the analytical roofline, Duplex runs from its step model, PIM-GPT runs from its cycle-level token simulation
- * (`timeModel` names which).
+ * the analytical kernel model (docs/baselines.md) under their software profile, Duplex runs from its step model,
+ * PIM-GPT runs from its cycle-level token simulation (`timeModel` names which).
  */
 import { format } from 'd3';
 import type { RunReport, TimelineEntry } from '../src/report/run-report.ts';
@@ -34,18 +34,28 @@ export function runSubtitle(r: RunReport): string {
   return `${r.model.name} ${r.workload.phase} on ${r.system.name} · batch ${s0.requests}, ${steps} step${steps === 1 ? '' : 's'} · timeline: ${scope} · ${timeModel(r)}, ${r.system.precision}`;
 }
 
-/** How the run was timed, in a few words: the analytical roofline, Duplex's xPU + PIM co-processing model, or PIM-GPT's cycle-level token simulation. */
+/** How the run was timed, in a few words: the analytical kernel model and its profile, Duplex's xPU + PIM co-processing model, or PIM-GPT's cycle-level token simulation. */
 function timeModel(r: RunReport): string {
   if (r.policy === 'pim-gpt') return 'PIM-GPT cycle-level token simulation';
   const d = r.system.duplex;
-  if (r.policy !== 'duplex' || !d) return 'analytical roofline';
+  if (r.policy !== 'duplex' || !d) return baselineModel(r);
   return `Duplex ${d.devices} x (xPU${d.pim ? ` + ${d.pim.spec}` : ''})${d.coProcessing ? ', co-processed' : ''}`;
 }
 
 /** What the time axis of a run's timeline is measured by: a model with no cycle clock, or PIM-GPT's cycles (shown in µs). */
 function timeAxisModel(r: RunReport): string {
   if (r.policy === 'pim-gpt') return 'cycle-level PIM-GPT simulation, cycles shown in µs';
-  return `${r.policy === 'duplex' ? 'Duplex step model' : 'analytical roofline'}, no cycle clock`;
+  return `${r.policy === 'duplex' ? 'Duplex step model' : baselineModel(r)}, no cycle clock`;
+}
+
+/**
+ * A GPU/CPU baseline's timing model in a few words: the analytical kernel model of docs/baselines.md (a roofline per
+ * kernel, a kernel floor, launches as its software profile says) and, where the report records it, that profile;
+ * a bare "roofline" would hide the floors and the profile that decide small models' times.
+ */
+function baselineModel(r: RunReport): string {
+  const p = r.system.softwareProfile;
+  return p ? `analytical kernel model, '${p.name}' profile` : 'analytical kernel model';
 }
 
 /**

@@ -60,8 +60,18 @@ describe('run-report charts of the fixture report', () => {
   });
 
   it('time axes are in µs and say that run reports have no cycle clock', () => {
-    expect(textOf(deviceTimelineChart(report), 'axis-label x')).toEqual(['Simulated time from the start of the run (µs; analytical roofline, no cycle clock)']);
+    expect(textOf(deviceTimelineChart(report), 'axis-label x')).toEqual(['Simulated time from the start of the run (µs; analytical kernel model, no cycle clock)']);
     expect(textOf(opKindBreakdownChart(report), 'axis-label x')).toEqual(['Time over the timeline (µs)']);
+  });
+
+  it("a baseline run names its timing model and the software profile it ran under, not a bare 'roofline'", () => {
+    // Issue #14 item 6: the kernel model's floors and the profile's launches decide small models' times (for GPT-2
+    // sizes 'eager' is 4-5x slower than 'graphs', docs/baselines.md), so the chart says which profile timed the run.
+    const eager = { ...report, system: { ...report.system, softwareProfile: { name: 'eager', description: '', hostLaunchNs: 18239 } } } as RunReport;
+    const svg = deviceTimelineChart(eager).replace(/&#39;|&#x27;|&apos;/g, "'");
+    expect(textOf(svg, 'axis-label x')).toEqual(["Simulated time from the start of the run (µs; analytical kernel model, 'eager' profile, no cycle clock)"]);
+    expect(textOf(svg, 'chart-subtitle')[0]).toContain("analytical kernel model, 'eager' profile");
+    expect(svg).not.toContain('roofline');
   });
 
   it('a PIM-GPT run is labelled as its cycle-level token simulation, not as the roofline', () => {
